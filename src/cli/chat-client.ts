@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+import chalkDefault, { Chalk } from 'chalk';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import readlineSync from 'readline-sync';
+import { ChatConnection, ConnectError } from '../client/connection.js';
+import { ExitCode } from '../client/exit-codes.js';
+import { runInteractive } from '../client/interactive.js';
+import { renderLine } from '../client/render.js';
+import { runScript } from '../client/script.js';
+import { isValidName } from '../protocol/names.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js';
+import { parseOrExit, usageError, wholeNumber } from './program.js';
+import { VERSION } from './version.js';
+
+const program = new Command('chat-client')
+  .description(
+    'Connects to a chat-server, registers, and chats. On a terminal it is interactive: type to ' +
+      'send, and incoming lines appear above what you are typing. Without a terminal (stdin piped) ' +
+      'it is a scripting tool: stdin lines are sent, and server lines are printed to stdout.',
+  )
+  .addOption(new Option('--host <host>', 'server address').env('CHAT_HOST').default(DEFAULT_HOST))
+  .addOption(
+    new Option('--port <port>', 'server port').env('CHAT_PORT').default(DEFAULT_PORT).argParser(wholeNumber('the port', 1, 65535)),
+  )
+  .addOption(
+    new Option('--name <name>', 'register under NAME; on a terminal you are asked when it is missing').env('CHAT_NAME'),
+  )
+  .option('--send <text>', 'send TEXT after registering; repeat for several lines (scripting mode)', collect, [])
+  .option('--expect <regex>', 'exit 0 at the first server line that REGEX finds a match in (scripting mode)')
+  .option('--timeout <seconds>', 'give up after this long, exit 4 (default 10 when --expect is given)', seconds)
+  .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
+  .version(VERSION, '-V, --version', 'print the version and exit')
+  .helpOption('-h, --help', 'show this help and exit')
+  .addHelpText(
+    'after',
+    `
+On a terminal:
+  Type a line and press Enter to send it: TEXT to the room, @NAME:TEXT to one user,
+  #NAME to rename, /who, /help. Leave with exit, /quit, Ctrl-D or Ctrl-C.
+
+Scripting mode (stdin is not a terminal, or --send or --expect is given):
+  Every stdin line is sent after the --send lines. Every server line is printed to stdout
+  as it arrives, uncoloured. Without --expect, the client waits until the server has
+  handled everything it sent, then exits 0. With --expect it stays until a line matches.
+
+Exit codes:
+  0  ok: left normally, input all handled, or --expect matched
+  1  could not connect, or the connection was lost
+  2  usage error (a bad option or value)
+  3  registration refused (name taken or invalid)
+  4  --expect did not match, or the run did not finish, within --timeout
+
+Example (a CI smoke test):
+  chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' &
+  echo '@bob:hi' | chat-client --port 12345 --name alice`,
+  );
+
+parseOrExit(program, process.argv);
+const opts = program.opts<{
+  host: string;
+  port: number;
+  name?: string;
+  send: string[];
+  expect?: string;
+  timeout?: number;
+  color: boolean;
+}>();
+
+let expect: RegExp | undefined;
+if (opts.expect !== undefined) {
+  try {
+    expect = new RegExp(opts.expect);
+  } catch (err) {
+    usageError('chat-client', `--expect is not a valid regular expression: ${(err as Error).message}.`);
+  }
+}
+
+const scripting = !process.stdin.isTTY || opts.send.length > 0 || expect !== undefined;
+const colour = opts.color && !process.env['NO_COLOR'] && process.stdout.isTTY && !scripting;
+const chalk = new Chalk({ level: colour ? Math.max(chalkDefault.level, 1) as 1 : 0 });
+const say = (text: string): void => void process.stderr.write(`chat-client: ${text}\n`);
+
+process.exit(scripting ? await script() : await interactive());
+
+async function connect(): Promise<ChatConnection> {
+  try {
+    return await ChatConnection.connect({ host: opts.host, port: opts.port });
+  } catch (err) {
+    say(err instanceof ConnectError ? err.message : String(err));
+    process.exit(ExitCode.ConnectionLost);
+  }
+}
+
+async function script(): Promise<number> {
+  const conn = await connect();
+  const timeout = opts.timeout ?? (expect ? 10 : undefined);
+  return runScript({
+    conn,
+    name: opts.name,
+    sends: opts.send,
+    expect,
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    input: process.stdin,
+    output: process.stdout,
+    errors: process.stderr,
+  });
+}
+
+async function interactive(): Promise<number> {
+  // Asked before the chat loop starts: readline-sync blocks, which is fine only until then.
+  const given = opts.name;
+  let name = given ?? askName();
+  const conn = await connect();
+  const early = (line: Parameters<typeof renderLine>[0]): void =>
+    void process.stdout.write(`${renderLine(line, { chalk, self: name })}\n`);
+  conn.on('line', early);
+  for (;;) {
+    const result = await conn.register(name).catch(() => undefined);
+    if (result === undefined) {
+      say('the server closed the connection.');
+      return ExitCode.ConnectionLost;
+    }
+    if (result.ok) {
+      name = result.name;
+      break;
+    }
+    if (given !== undefined) {
+      say(`registration refused: ${result.reason}. Choose another name with --name.`);
+      await conn.close();
+      return ExitCode.RegistrationRefused;
+    }
+    name = askName();
+  }
+  conn.off('line', early);
+  return runInteractive({ conn, name, chalk, input: process.stdin, output: process.stdout });
+}
+
+function askName(): string {
+  for (;;) {
+    const answer = readlineSync.question('Your name: ').trim();
+    if (isValidName(answer)) return answer;
+    process.stdout.write('A name is 1 to 32 letters, digits, _ or -. Try again.\n');
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--timeout must be a number of seconds above 0.');
+  return n;
+}

@@ -1,0 +1,22 @@
+import type { ChalkInstance } from 'chalk';
+import type { ServerEvent } from '../server/events.js';
+
+/** One stderr line per server event, with a timestamp; colour only when chalk has a level. */
+export function formatEvent(event: ServerEvent, chalk: ChalkInstance, now = new Date()): string {
+  const stamp = chalk.gray(now.toISOString());
+  const who = (name: string | undefined, peer: string): string => (name ? `${chalk.bold(name)} (${peer})` : peer);
+  switch (event.type) {
+    case 'connect':
+      return `${stamp} ${chalk.green('connect')} ${event.peer}`;
+    case 'register':
+      return `${stamp} ${chalk.green('register')} ${who(event.name, event.peer)}`;
+    case 'rename':
+      return `${stamp} ${chalk.cyan('rename')} ${event.from} -> ${who(event.to, event.peer)}`;
+    case 'leave':
+      return `${stamp} ${chalk.yellow('leave')} ${who(event.name, event.peer)}: ${event.reason}`;
+    case 'reject':
+      return `${stamp} ${chalk.red('reject')} ${who(event.name, event.peer)}: ${event.reason}`;
+    case 'error':
+      return `${stamp} ${chalk.red('error')} ${event.message}`;
+  }
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+/** Usage errors exit 2 in both commands (README, "Exit codes"). */
+export const USAGE_ERROR = 2;
+
+/** A whole number in [min, max], or a sentence that says what is wanted. */
+export function wholeNumber(what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`${what} must be a whole number ${range}.`);
+    }
+    return n;
+  };
+}
+
+/**
+ * Parses argv; help and --version exit 0, every usage error exits 2 after commander has
+ * printed its one-line message.
+ */
+export function parseOrExit(program: Command, argv: readonly string[]): void {
+  program.exitOverride((err: CommanderError) => {
+    const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+    process.exit(ok ? 0 : USAGE_ERROR);
+  });
+  program.parse(argv as string[]);
+}
+
+/** A usage error found after parsing: one sentence, exit 2. */
+export function usageError(command: string, message: string): never {
+  process.stderr.write(`${command}: ${message}\n`);
+  process.exit(USAGE_ERROR);
+}

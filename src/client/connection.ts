@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { LineDecoder } from '../protocol/decoder.js';
+import { decodeText } from '../protocol/sanitize.js';
+import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
+import { formatHostPort } from '../protocol/wording.js';
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+}
+
+/** Server lines can be long (/who with thousands of users); beyond this one is skipped. */
+const MAX_SERVER_LINE = 1024 * 1024;
+
+/** Why a connection could not be made, in words a person can act on. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+export type RegisterResult = { ok: true; name: string } | { ok: false; reason: string };
+
+interface ConnectionEvents {
+  /** Every line the server sends, decoded, with control characters removed. */
+  line: [ServerLine];
+  /** The connection is gone, whoever closed it. */
+  close: [];
+}
+
+/** A client connection: sends lines, emits every server line as a typed event. */
+export class ChatConnection extends EventEmitter<ConnectionEvents> {
+  #closed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    super();
+    socket.setNoDelay(true);
+    const decoder = new LineDecoder(MAX_SERVER_LINE, {
+      line: (bytes) => this.emit('line', parseServerLine(decodeText(bytes))),
+      overflow: () =>
+        this.emit('line', parseServerLine(`! (a line from the server was over ${MAX_SERVER_LINE} bytes and was skipped)`)),
+    });
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    socket.on('end', () => decoder.flush());
+    // Errors after connecting end the connection; 'close' follows and says so.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.#closed = true;
+      this.emit('close');
+    });
+  }
+
+  static connect({ host, port }: ConnectOptions): Promise<ChatConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      const onError = (err: NodeJS.ErrnoException): void => reject(connectError(err, host, port));
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        socket.off('error', onError);
+        resolve(new ChatConnection(socket));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends one line; an LF inside it would make it several, so the caller splits first. */
+  send(line: string): void {
+    if (!this.#closed) this.socket.write(`${line}\n`);
+  }
+
+  /** Resolves with the first server line that `match` accepts; rejects if the connection ends first. */
+  waitFor(match: (line: ServerLine) => boolean): Promise<ServerLine> {
+    return new Promise((resolve, reject) => {
+      const onLine = (line: ServerLine): void => {
+        if (!match(line)) return;
+        cleanup();
+        resolve(line);
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(new Error('connection closed'));
+      };
+      const cleanup = (): void => {
+        this.off('line', onLine);
+        this.off('close', onClose);
+      };
+      if (this.#closed) return onClose();
+      this.on('line', onLine);
+      this.on('close', onClose);
+    });
+  }
+
+  /** Sends #NAME (with PASSWORD when given) and resolves with the server's answer. */
+  async register(name: string, password?: string): Promise<RegisterResult> {
+    const answer = this.waitFor(
+      (l) => l.kind === 'error' || (l.kind === 'notice' && /^(registered as|you are now) /.test(l.text)),
+    );
+    this.send(password === undefined ? `#${name}` : `#${name} ${password}`);
+    const line = await answer;
+    if (line.kind === 'error') return { ok: false, reason: line.text };
+    return { ok: true, name: line.text.replace(/^(registered as|you are now) /, '') };
+  }
+
+  /** Resolves once the server has handled everything sent before (PROTOCOL.md /ping). */
+  async ping(token: string): Promise<void> {
+    const pong = this.waitFor((l) => l.kind === 'notice' && l.text === `pong ${token}`);
+    this.send(`/ping ${token}`);
+    await pong;
+  }
+
+  /** Ends the connection and resolves once it is closed. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.once('close', resolve);
+      this.socket.end();
+      // A server that never closes its side must not keep us waiting.
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    });
+  }
+}
+
+function connectError(err: NodeJS.ErrnoException, host: string, port: number): ConnectError {
+  const where = formatHostPort(host, port);
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new ConnectError(
+        `could not connect to ${where}: nothing is listening there. Is chat-server running? Check --host and --port.`,
+        err.code,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConnectError(`could not connect: the host name "${host}" could not be resolved. Check --host.`, err.code);
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ConnectError(`could not connect to ${where}: the host cannot be reached (${err.code}).`, err.code);
+    default:
+      return new ConnectError(`could not connect to ${where}: ${err.message}`, err.code);
+  }
+}

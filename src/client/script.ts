@@ -1,0 +1,96 @@
+import readline from 'node:readline';
+import { randomBytes } from 'node:crypto';
+import type { ChatConnection } from './connection.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface ScriptOptions {
+  conn: ChatConnection;
+  /** Register under this name first; without it the connection stays unregistered. */
+  name: string | undefined;
+  /** Lines to send first (--send), in order, before those read from input. */
+  sends: readonly string[];
+  /** Exit 0 at the first server line this matches (--expect). */
+  expect: RegExp | undefined;
+  /** Bounds the whole run (--timeout); undefined for no bound. */
+  timeoutMs: number | undefined;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Where the client's own messages (not server lines) go. */
+  errors: NodeJS.WritableStream;
+}
+
+/**
+ * Without a terminal the client is a scripting tool: lines in, server lines out, and an
+ * exit code that says how it went (see exit-codes.ts).
+ */
+export function runScript(opts: ScriptOptions): Promise<ExitCode> {
+  const { conn, expect, output, errors } = opts;
+  const say = (text: string): void => void errors.write(`chat-client: ${text}\n`);
+  // The /ping that ends a run is ours, not the user's: its pong is not printed.
+  const token = `chat-client-${randomBytes(6).toString('hex')}`;
+  let quitSent = false;
+
+  return new Promise<ExitCode>((resolve) => {
+    // Read input at once, so nothing is lost while we register; send it after.
+    const input = readline.createInterface({ input: opts.input, crlfDelay: Infinity });
+    const lines = input[Symbol.asyncIterator]();
+
+    let settled = false;
+    const finish = (code: ExitCode): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      input.close();
+      void conn.close().then(() => resolve(code));
+    };
+
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            say(
+              expect
+                ? `no server line matched ${expect} within ${opts.timeoutMs! / 1000} s.`
+                : `the run did not finish within ${opts.timeoutMs! / 1000} s.`,
+            );
+            finish(ExitCode.Timeout);
+          }, opts.timeoutMs);
+
+    conn.on('line', (line) => {
+      if (line.kind === 'notice' && line.text === `pong ${token}`) return;
+      output.write(`${line.raw}\n`);
+      if (expect?.test(line.raw)) finish(ExitCode.Ok);
+    });
+    conn.on('close', () => {
+      if (settled) return;
+      if (quitSent && !expect) return finish(ExitCode.Ok);
+      say(expect ? `the connection closed before a line matched ${expect}.` : 'the server closed the connection.');
+      finish(ExitCode.ConnectionLost);
+    });
+
+    void (async () => {
+      try {
+        if (opts.name !== undefined) {
+          const result = await conn.register(opts.name);
+          if (!result.ok) {
+            say(`registration refused: ${result.reason}`);
+            return finish(ExitCode.RegistrationRefused);
+          }
+        }
+        const send = (line: string): void => {
+          if (/^\/quit(\s|$)/i.test(line)) quitSent = true;
+          conn.send(line);
+        };
+        for (const line of opts.sends) send(line);
+        for (let next = await lines.next(); !next.done && !settled; next = await lines.next()) send(next.value);
+        if (expect || settled) return; // --expect waits for its line, whatever happens to input.
+        if (quitSent) return; // the server closes; 'close' finishes.
+        // Everything sent has been handled once the pong is back: nothing is lost by closing.
+        await conn.ping(token);
+        finish(ExitCode.Ok);
+      } catch {
+        // The connection closed under us; the 'close' handler has said so.
+      }
+    })();
+  });
+}

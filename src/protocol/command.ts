@@ -1,0 +1,55 @@
+/** Lines to commands (PROTOCOL.md "Client to server"). Pure: validation of names is the handlers'. */
+export type Command =
+  | { kind: 'empty' }
+  | { kind: 'register'; name: string; password: string | undefined }
+  | { kind: 'direct'; to: string; text: string }
+  | { kind: 'directNoColon' }
+  | { kind: 'room'; text: string }
+  | { kind: 'who' }
+  | { kind: 'ping'; token: string }
+  | { kind: 'help' }
+  | { kind: 'quit'; reason: string }
+  | { kind: 'unknown'; word: string };
+
+export type CommandKind = Command['kind'];
+
+/** Parses one line, already decoded and stripped of control characters. */
+export function parseCommand(line: string): Command {
+  // A line of blanks is what a person sends by pressing Enter on an empty prompt.
+  if (line.trim() === '') return { kind: 'empty' };
+  switch (line[0]) {
+    case '#': {
+      const space = line.indexOf(' ');
+      if (space === -1) return { kind: 'register', name: line.slice(1), password: undefined };
+      return { kind: 'register', name: line.slice(1, space), password: line.slice(space + 1) };
+    }
+    case '@': {
+      const colon = line.indexOf(':');
+      if (colon === -1) return { kind: 'directNoColon' };
+      return { kind: 'direct', to: line.slice(1, colon).trim(), text: line.slice(colon + 1).trim() };
+    }
+    case '/':
+      return line[1] === '/' ? { kind: 'room', text: line.slice(1) } : parseSlash(line);
+    default:
+      return { kind: 'room', text: line };
+  }
+}
+
+function parseSlash(line: string): Command {
+  const space = line.indexOf(' ');
+  const word = space === -1 ? line.slice(1) : line.slice(1, space);
+  const rest = space === -1 ? '' : line.slice(space + 1).trim();
+  // Commands are matched without regard to case, as IRC users expect (/WHO works).
+  switch (word.toLowerCase()) {
+    case 'who':
+      return { kind: 'who' };
+    case 'ping':
+      return { kind: 'ping', token: rest };
+    case 'help':
+      return { kind: 'help' };
+    case 'quit':
+      return { kind: 'quit', reason: rest };
+    default:
+      return { kind: 'unknown', word };
+  }
+}

@@ -1,0 +1,63 @@
+import { LineDecoder, type LineSink } from './decoder.js';
+import type { Timers } from './timers.js';
+
+/**
+ * LineDecoder plus the flush delay of PROTOCOL.md: simple clients send a message with one
+ * send() and no LF, so bytes that have waited `flushMs` without an LF are taken as a line.
+ * The delay counts from the first byte of the unfinished line. flushMs 0 turns it off.
+ */
+export class LineFramer {
+  readonly #decoder: LineDecoder;
+  #timer: unknown = undefined;
+
+  constructor(
+    maxLine: number,
+    private readonly flushMs: number,
+    sink: LineSink,
+    private readonly timers: Timers,
+  ) {
+    // Any finished line restarts the clock for whatever follows it.
+    this.#decoder = new LineDecoder(maxLine, {
+      line: (bytes) => {
+        this.#stopTimer();
+        sink.line(bytes);
+      },
+      overflow: () => {
+        this.#stopTimer();
+        sink.overflow();
+      },
+    });
+  }
+
+  get pendingBytes(): number {
+    return this.#decoder.pendingBytes;
+  }
+
+  push(chunk: Buffer): void {
+    this.#decoder.push(chunk);
+    if (this.flushMs > 0 && this.#decoder.hasPending && this.#timer === undefined) {
+      this.#timer = this.timers.setTimeout(() => {
+        this.#timer = undefined;
+        this.#decoder.flush();
+      }, this.flushMs);
+    }
+  }
+
+  /** The peer finished sending: an unterminated last line still counts. */
+  end(): void {
+    this.#stopTimer();
+    this.#decoder.flush();
+  }
+
+  /** The connection is gone: drop what is pending and any timer. */
+  dispose(): void {
+    this.#stopTimer();
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) {
+      this.timers.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Every line the server sends, in one place. The texts marked "fixed" are PROTOCOL.md's
+ * "Fixed wording" table: scripts match them, so changing one is a breaking change.
+ */
+export const notice = (text: string): string => `* ${text}`;
+export const error = (text: string): string => `! ${text}`;
+
+// Messages. The sender's name always comes from the server's registry (PROTOCOL.md).
+export const roomMessage = (from: string, text: string): string => `<${from}> ${text}`;
+export const directMessage = (from: string, text: string): string => `*${from}* ${text}`;
+
+// Fixed notices.
+export const connected = (host: string, port: number): string =>
+  notice(`connected from ${formatHostPort(host, port)}`);
+export const registered = (name: string): string => notice(`registered as ${name}`);
+export const youAreNow = (name: string): string => notice(`you are now ${name}`);
+export const joined = (name: string): string => notice(`${name} joined`);
+export const renamed = (oldName: string, newName: string): string =>
+  notice(`${oldName} is now ${newName}`);
+export const left = (name: string, reason?: string): string =>
+  notice(reason ? `${name} left (${reason})` : `${name} left`);
+export const online = (names: readonly string[]): string =>
+  notice(`online (${names.length}): ${names.join(', ')}`);
+export const pong = (token: string): string => notice(token ? `pong ${token}` : 'pong');
+export const shuttingDown = (): string => notice('server shutting down');
+
+// Fixed errors.
+export const nameTaken = (name: string): string => error(`name taken: ${name}`);
+export const invalidName = (): string => error('invalid name: use 1-32 letters, digits, _ or -');
+export const registerFirst = (): string => error('register first with #yourname');
+export const noSuchUser = (name: string): string => error(`no such user: ${name}`);
+export const unknownCommand = (word: string): string => error(`unknown command: /${word}`);
+export const authenticationFailed = (): string => error('authentication failed');
+export const lineTooLong = (max: number): string => error(`line too long (max ${max} bytes)`);
+export const serverFull = (): string => error('server full');
+export const clusterUnavailable = (): string => error('not delivered: cluster unavailable');
+
+// Our own wordings where PROTOCOL.md is silent (README, "Protocol").
+export const greeting = (): string =>
+  notice('welcome: register with #yourname, then type to chat; /help lists the commands');
+export const directNeedsColon = (): string =>
+  error('direct messages need a colon: @NAME:TEXT');
+export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
+
+export const help = (): string[] =>
+  [
+    'commands:',
+    '  #NAME           register as NAME, or rename yourself',
+    '  TEXT            send TEXT to everyone in the room',
+    '  @NAME:TEXT      send TEXT to NAME only',
+    '  //TEXT          send a room message that starts with /',
+    '  /who            list the users online',
+    '  /ping [TOKEN]   check the connection: answered "* pong TOKEN"',
+    '  /help           show this list',
+    '  /quit [REASON]  leave the chat',
+  ].map(notice);
+
+/** HOST:PORT, with IPv6 hosts in brackets so the port stays the part after the last colon. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,24 @@
+import type { Member } from '../hub/hub.js';
+
+/**
+ * What a handler wants done. Handlers return these and the session carries them out
+ * (STYLE.md, point 5), so handlers are tested without any I/O.
+ */
+export type Action =
+  /** A line to this connection. */
+  | { kind: 'reply'; line: string }
+  /** A line to one other member. */
+  | { kind: 'direct'; to: Member; line: string }
+  /** A line to every registered user but this one. */
+  | { kind: 'room'; line: string }
+  /** Like room, but only while at most announceMax users are online (PROTOCOL.md). */
+  | { kind: 'presence'; line: string }
+  /** Input that was refused, for the server's log. */
+  | { kind: 'reject'; reason: string }
+  | { kind: 'registered'; name: string }
+  | { kind: 'renamed'; from: string; to: string }
+  /** Leave: the connection is closed after the replies before it are sent. */
+  | { kind: 'quit'; reason: string };
+
+export const reply = (line: string): Action => ({ kind: 'reply', line });
+export const reject = (reason: string): Action => ({ kind: 'reject', reason });

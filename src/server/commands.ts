@@ -1,0 +1,78 @@
+import type { Hub, Member } from '../hub/hub.js';
+import type { Command, CommandKind } from '../protocol/command.js';
+import { isValidName } from '../protocol/names.js';
+import * as w from '../protocol/wording.js';
+import { reject, reply, type Action } from './actions.js';
+
+/** What a handler may read: who is asking, and the users it can route to. */
+export interface CommandContext {
+  readonly self: Member;
+  readonly hub: Hub;
+}
+
+type Handler<K extends CommandKind> = (ctx: CommandContext, cmd: Extract<Command, { kind: K }>) => Action[];
+
+interface CommandSpec<K extends CommandKind> {
+  /** PROTOCOL.md: only registered connections send or receive messages. */
+  needsName: boolean;
+  run: Handler<K>;
+}
+
+/** The command table (STYLE.md, point 4): what each command needs, and who handles it. */
+const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
+  empty: { needsName: false, run: () => [] },
+  register: { needsName: false, run: register },
+  direct: { needsName: true, run: direct },
+  directNoColon: { needsName: true, run: () => [reply(w.directNeedsColon())] },
+  room: { needsName: true, run: (ctx, cmd) => [{ kind: 'room', line: w.roomMessage(nameOf(ctx), cmd.text) }] },
+  who: { needsName: false, run: (ctx) => [reply(w.online(ctx.hub.names()))] },
+  ping: { needsName: false, run: (_ctx, cmd) => [reply(w.pong(cmd.token))] },
+  help: { needsName: false, run: () => w.help().map(reply) },
+  quit: { needsName: false, run: (_ctx, cmd) => [{ kind: 'quit', reason: cmd.reason }] },
+  unknown: {
+    needsName: false,
+    run: (_ctx, cmd) => [reply(w.unknownCommand(cmd.word)), reject(`unknown command /${cmd.word}`)],
+  },
+};
+
+export function dispatch(ctx: CommandContext, cmd: Command): Action[] {
+  const spec = COMMANDS[cmd.kind] as CommandSpec<CommandKind>;
+  if (spec.needsName && ctx.self.name === undefined) {
+    return [reply(w.registerFirst()), reject('not registered')];
+  }
+  return spec.run(ctx, cmd as never);
+}
+
+function nameOf(ctx: CommandContext): string {
+  // Only reached through needsName, which guarantees a name.
+  return ctx.self.name ?? '';
+}
+
+function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Action[] {
+  const { name } = cmd;
+  if (!isValidName(name)) return [reply(w.invalidName()), reject('invalid name')];
+  const member = ctx.self;
+  const old = ctx.self.name;
+  if (old === undefined) {
+    if (!ctx.hub.claim(name, member)) return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
+    return [
+      { kind: 'registered', name },
+      reply(w.registered(name)),
+      { kind: 'presence', line: w.joined(name) },
+    ];
+  }
+  if (old === name) return [reply(w.youAreNow(name))];
+  if (!ctx.hub.rename(member, old, name)) return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
+  return [
+    { kind: 'renamed', from: old, to: name },
+    reply(w.youAreNow(name)),
+    { kind: 'presence', line: w.renamed(old, name) },
+  ];
+}
+
+function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
+  const to = isValidName(cmd.to) ? ctx.hub.lookup(cmd.to) : undefined;
+  if (to === undefined) return [reply(w.noSuchUser(cmd.to))];
+  if (cmd.text === '') return [reply(w.directNeedsText())];
+  return [{ kind: 'direct', to, line: w.directMessage(nameOf(ctx), cmd.text) }];
+}

@@ -1,0 +1,8 @@
+/** What the core reports to whoever runs it; it formats nothing and writes no logs itself. */
+export type ServerEvent =
+  | { type: 'connect'; peer: string }
+  | { type: 'register'; peer: string; name: string }
+  | { type: 'rename'; peer: string; from: string; to: string }
+  | { type: 'leave'; peer: string; name: string | undefined; reason: string }
+  | { type: 'reject'; peer: string; name: string | undefined; reason: string }
+  | { type: 'error'; message: string };

@@ -1,0 +1,153 @@
+import type { Duplex } from 'node:stream';
+import type { Member } from '../hub/hub.js';
+import { parseCommand } from '../protocol/command.js';
+import { LineFramer } from '../protocol/framer.js';
+import { decodeText } from '../protocol/sanitize.js';
+import * as w from '../protocol/wording.js';
+import type { Action } from './actions.js';
+import { dispatch } from './commands.js';
+import type { ChatCore } from './core.js';
+
+/** How long a closed connection may take to flush before it is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
+const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
+
+/** One connection: bytes in through the framer, commands through the table, lines out. */
+export class Session implements Member {
+  name: string | undefined = undefined;
+  #closed = false;
+  #corked = false;
+  readonly #framer: LineFramer;
+
+  constructor(
+    private readonly core: ChatCore,
+    private readonly stream: Duplex,
+    /** HOST:PORT of the peer, for logs. */
+    readonly peer: string,
+  ) {
+    const { options } = core;
+    this.#framer = new LineFramer(
+      options.maxLine,
+      options.flushMs,
+      {
+        line: (bytes) => this.#onLine(bytes),
+        overflow: () => {
+          this.send(w.lineTooLong(options.maxLine));
+          this.#event({ type: 'reject', peer, name: this.name, reason: 'line too long' });
+        },
+      },
+      options.timers,
+    );
+    stream.on('data', (chunk: Buffer) => {
+      if (!this.#closed) this.#framer.push(chunk);
+    });
+    // The peer finished sending: a last line without LF still counts (printf 'hi' | nc -N).
+    stream.on('end', () => {
+      if (!this.#closed) this.#framer.end();
+      this.close('connection closed');
+    });
+    // A socket error (ECONNRESET, EPIPE) only ends this session, never the process.
+    stream.on('error', (err: NodeJS.ErrnoException) => this.close(err.code ?? err.message));
+    stream.on('close', () => {
+      this.close('connection closed');
+      core.forget(this);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes waiting for an LF on this connection. */
+  get pendingBytes(): number {
+    return this.#framer.pendingBytes;
+  }
+
+  send(line: string): void {
+    this.deliver(encode(line));
+  }
+
+  deliver(bytes: Buffer): void {
+    if (this.#closed) return;
+    // Cork until the end of this event-loop turn: many lines become one write syscall.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.stream.cork();
+      this.core.uncorkLater(this);
+    }
+    this.stream.write(bytes);
+    if (this.stream.writableLength > this.core.options.maxSendq) {
+      // Not now: we may be inside another member's broadcast loop.
+      process.nextTick(() => this.close('send queue exceeded', 'send queue exceeded'));
+    }
+  }
+
+  uncork(): void {
+    if (this.#corked) {
+      this.#corked = false;
+      this.stream.uncork();
+    }
+  }
+
+  /**
+   * Ends the session once (later calls do nothing): gives the name back, tells the others,
+   * flushes what is queued and closes. `reason` goes to the log, `shown` to the others
+   * ("* NAME left (shown)"). `announce` is false at shutdown, where n users would otherwise
+   * get n "left" notices each.
+   */
+  close(reason: string, shown = '', announce = true): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#framer.dispose();
+    const { name } = this;
+    if (name !== undefined) {
+      this.core.hub.release(name, this);
+      if (announce) this.#presence(w.left(name, shown));
+    }
+    this.#event({ type: 'leave', peer: this.peer, name, reason });
+    this.#corked = false;
+    this.stream.end();
+    // A peer that never reads would hold the socket open forever.
+    const timer = setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS);
+    timer.unref();
+    this.stream.once('close', () => clearTimeout(timer));
+  }
+
+  #onLine(bytes: Buffer): void {
+    if (this.#closed) return;
+    const actions = dispatch({ self: this, hub: this.core.hub }, parseCommand(decodeText(bytes)));
+    for (const action of actions) this.#apply(action);
+  }
+
+  #apply(action: Action): void {
+    switch (action.kind) {
+      case 'reply':
+        return this.send(action.line);
+      case 'direct':
+        return action.to.deliver(encode(action.line));
+      case 'room':
+        return this.core.hub.broadcast(encode(action.line), this);
+      case 'presence':
+        return this.#presence(action.line);
+      case 'reject':
+        return this.#event({ type: 'reject', peer: this.peer, name: this.name, reason: action.reason });
+      case 'registered':
+        this.name = action.name;
+        return this.#event({ type: 'register', peer: this.peer, name: action.name });
+      case 'renamed':
+        this.name = action.to;
+        return this.#event({ type: 'rename', peer: this.peer, from: action.from, to: action.to });
+      case 'quit':
+        return this.close(action.reason ? `quit: ${action.reason}` : 'quit', action.reason);
+    }
+  }
+
+  #presence(line: string): void {
+    if (this.core.hub.size <= this.core.options.announceMax) this.core.hub.broadcast(encode(line), this);
+  }
+
+  #event(event: Parameters<ChatCore['options']['onEvent']>[0]): void {
+    this.core.options.onEvent(event);
+  }
+}
