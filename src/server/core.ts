@@ -86,7 +86,7 @@ export class ChatCore {
     const bye = Buffer.from(`${w.shuttingDown()}\n`);
     for (const s of this.#sessions) {
       s.deliver(bye);
-      s.close('server shutting down', '', false);
+      s.close('server shutting down', { announce: false });
     }
     if (this.#sessions.size === 0) return Promise.resolve();
     return drained;

@@ -11,6 +11,15 @@ import type { ChatCore } from './core.js';
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
+export interface CloseOptions {
+  /** Shown to the others: "* NAME left (shown)". */
+  shown?: string;
+  /** False at shutdown, where n users would otherwise get n "left" notices each. */
+  announce?: boolean;
+  /** Drop what is queued: a peer that stopped reading would never take it. */
+  abort?: boolean;
+}
+
 const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
 
 /** One connection: bytes in through the framer, commands through the table, lines out. */
@@ -79,7 +88,7 @@ export class Session implements Member {
     this.stream.write(bytes);
     if (this.stream.writableLength > this.core.options.maxSendq) {
       // Not now: we may be inside another member's broadcast loop.
-      process.nextTick(() => this.close('send queue exceeded', 'send queue exceeded'));
+      process.nextTick(() => this.close('send queue exceeded', { shown: 'send queue exceeded', abort: true }));
     }
   }
 
@@ -92,11 +101,10 @@ export class Session implements Member {
 
   /**
    * Ends the session once (later calls do nothing): gives the name back, tells the others,
-   * flushes what is queued and closes. `reason` goes to the log, `shown` to the others
-   * ("* NAME left (shown)"). `announce` is false at shutdown, where n users would otherwise
-   * get n "left" notices each.
+   * flushes what is queued and closes. `reason` goes to the log.
    */
-  close(reason: string, shown = '', announce = true): void {
+  close(reason: string, how: CloseOptions = {}): void {
+    const { shown = '', announce = true, abort = false } = how;
     if (this.#closed) return;
     this.#closed = true;
     this.#framer.dispose();
@@ -107,6 +115,10 @@ export class Session implements Member {
     }
     this.#event({ type: 'leave', peer: this.peer, name, reason });
     this.#corked = false;
+    if (abort) {
+      this.stream.destroy();
+      return;
+    }
     this.stream.end();
     // A peer that never reads would hold the socket open forever.
     const timer = setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS);
@@ -139,7 +151,7 @@ export class Session implements Member {
         this.name = action.to;
         return this.#event({ type: 'rename', peer: this.peer, from: action.from, to: action.to });
       case 'quit':
-        return this.close(action.reason ? `quit: ${action.reason}` : 'quit', action.reason);
+        return this.close(action.reason ? `quit: ${action.reason}` : 'quit', { shown: action.reason });
     }
   }
 

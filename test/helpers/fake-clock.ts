@@ -1,0 +1,35 @@
+import type { Timers } from '../../src/protocol/timers.js';
+
+/** Timers driven by the test: advance(ms) runs what has come due, in order. */
+export class FakeClock implements Timers {
+  #now = 0;
+  #next = 1;
+  readonly #due = new Map<number, { at: number; fn: () => void }>();
+
+  get pending(): number {
+    return this.#due.size;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.#next++;
+    this.#due.set(id, { at: this.#now + ms, fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#due.delete(handle as number);
+  }
+
+  advance(ms: number): void {
+    const until = this.#now + ms;
+    for (;;) {
+      let first: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.#due) if (entry[1].at <= until && (!first || entry[1].at < first[1].at)) first = entry;
+      if (!first) break;
+      this.#due.delete(first[0]);
+      this.#now = first[1].at;
+      first[1].fn();
+    }
+    this.#now = until;
+  }
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCommand } from '../../src/protocol/command.js';
+
+test('parseCommand: every row of PROTOCOL.md "Client to server"', () => {
+  const cases: [string, ReturnType<typeof parseCommand>][] = [
+    ['#alice', { kind: 'register', name: 'alice', password: undefined }],
+    ['#alice s3cret pass', { kind: 'register', name: 'alice', password: 's3cret pass' }],
+    ['# alice', { kind: 'register', name: '', password: 'alice' }],
+    ['@bob:hi there', { kind: 'direct', to: 'bob', text: 'hi there' }],
+    ['@bob:   spaced   ', { kind: 'direct', to: 'bob', text: 'spaced' }],
+    ['@bob:a:b', { kind: 'direct', to: 'bob', text: 'a:b' }],
+    ['@bob', { kind: 'directNoColon' }],
+    ['/who', { kind: 'who' }],
+    ['/WHO', { kind: 'who' }],
+    ['/ping', { kind: 'ping', token: '' }],
+    ['/ping abc 123', { kind: 'ping', token: 'abc 123' }],
+    ['/help', { kind: 'help' }],
+    ['/quit', { kind: 'quit', reason: '' }],
+    ['/quit gone fishing', { kind: 'quit', reason: 'gone fishing' }],
+    ['/quitter', { kind: 'unknown', word: 'quitter' }],
+    ['/nick bob', { kind: 'unknown', word: 'nick' }],
+    ['/', { kind: 'unknown', word: '' }],
+    ['//who', { kind: 'room', text: '/who' }],
+    ['//', { kind: 'room', text: '/' }],
+    ['', { kind: 'empty' }],
+    ['   \t', { kind: 'empty' }],
+    ['hello all', { kind: 'room', text: 'hello all' }],
+    [' leading space kept', { kind: 'room', text: ' leading space kept' }],
+    ['a #hash and @at inside', { kind: 'room', text: 'a #hash and @at inside' }],
+  ];
+  for (const [line, expected] of cases) assert.deepEqual(parseCommand(line), expected, JSON.stringify(line));
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LineFramer } from '../../src/protocol/framer.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+function framerFor(flushMs: number, maxLine = 64): { framer: LineFramer; events: string[]; clock: FakeClock } {
+  const events: string[] = [];
+  const clock = new FakeClock();
+  const framer = new LineFramer(
+    maxLine,
+    flushMs,
+    { line: (b) => events.push(b.toString()), overflow: () => events.push('OVERFLOW') },
+    clock,
+  );
+  return { framer, events, clock };
+}
+
+describe('LineFramer: the flush delay', () => {
+  test('bytes without LF become a line once they have waited flushMs', () => {
+    const { framer, events, clock } = framerFor(250);
+    framer.push(Buffer.from('hello'));
+    clock.advance(249);
+    assert.deepEqual(events, []);
+    clock.advance(1);
+    assert.deepEqual(events, ['hello']);
+  });
+
+  test('the delay counts from the first waiting byte, not the last', () => {
+    const { framer, events, clock } = framerFor(250);
+    framer.push(Buffer.from('hel'));
+    clock.advance(200);
+    framer.push(Buffer.from('lo'));
+    clock.advance(50);
+    assert.deepEqual(events, ['hello']);
+  });
+
+  test('a finished line restarts the clock for what follows it', () => {
+    const { framer, events, clock } = framerFor(250);
+    framer.push(Buffer.from('a'));
+    clock.advance(200);
+    framer.push(Buffer.from('\nb'));
+    clock.advance(200);
+    assert.deepEqual(events, ['a']);
+    clock.advance(50);
+    assert.deepEqual(events, ['a', 'b']);
+    assert.equal(clock.pending, 0, 'no timer left once nothing waits');
+  });
+
+  test('lines that end in LF never start a timer', () => {
+    const { framer, clock } = framerFor(250);
+    framer.push(Buffer.from('a\nb\n'));
+    assert.equal(clock.pending, 0);
+  });
+
+  test('flushMs 0 turns it off', () => {
+    const { framer, events, clock } = framerFor(0);
+    framer.push(Buffer.from('hello'));
+    clock.advance(60_000);
+    assert.deepEqual(events, []);
+    framer.push(Buffer.from('\n'));
+    assert.deepEqual(events, ['hello']);
+  });
+
+  test('after an overlong line, the delay ends the discarding too', () => {
+    const { framer, events, clock } = framerFor(250, 4);
+    framer.push(Buffer.from('far too long'));
+    clock.advance(250);
+    framer.push(Buffer.from('ok'));
+    clock.advance(250);
+    assert.deepEqual(events, ['OVERFLOW', 'ok']);
+  });
+
+  test('end() takes the last unterminated line at once; dispose() drops it', () => {
+    const a = framerFor(250);
+    a.framer.push(Buffer.from('bye'));
+    a.framer.end();
+    assert.deepEqual(a.events, ['bye']);
+    assert.equal(a.clock.pending, 0);
+    const b = framerFor(250);
+    b.framer.push(Buffer.from('lost'));
+    b.framer.dispose();
+    b.clock.advance(1000);
+    assert.deepEqual(b.events, []);
+  });
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryHub } from '../../src/hub/memory-hub.js';
+import type { Member } from '../../src/hub/hub.js';
+import { parseCommand } from '../../src/protocol/command.js';
+import { dispatch } from '../../src/server/commands.js';
+
+/** Handlers are pure over the hub: they say what to send, and nothing is sent. */
+class FakeMember implements Member {
+  delivered: Buffer[] = [];
+  constructor(public name: string | undefined) {}
+  deliver(bytes: Buffer): void {
+    this.delivered.push(bytes);
+  }
+}
+
+function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m: FakeMember, line: string) => ReturnType<typeof dispatch> } {
+  const hub = new MemoryHub();
+  const alice = new FakeMember('Alice');
+  const bob = new FakeMember('bob');
+  hub.claim('Alice', alice);
+  hub.claim('bob', bob);
+  return { hub, alice, bob, run: (self, line) => dispatch({ self, hub }, parseCommand(line)) };
+}
+
+test('handlers return actions and write nothing', () => {
+  const { alice, bob, run } = setup();
+  assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: bob, line: '*Alice* hi' }]);
+  assert.deepEqual(run(alice, 'hello'), [{ kind: 'room', line: '<Alice> hello' }]);
+  assert.deepEqual(run(alice, '/who'), [{ kind: 'reply', line: '* online (2): Alice, bob' }]);
+  assert.deepEqual(alice.delivered, []);
+  assert.deepEqual(bob.delivered, []);
+});
+
+test('the table stops unregistered senders before any handler runs', () => {
+  const { run } = setup();
+  const stranger = new FakeMember(undefined);
+  for (const line of ['hello', '@bob:hi', '@bob']) {
+    assert.deepEqual(run(stranger, line), [
+      { kind: 'reply', line: '! register first with #yourname' },
+      { kind: 'reject', reason: 'not registered' },
+    ]);
+  }
+  assert.deepEqual(run(stranger, '/ping x'), [{ kind: 'reply', line: '* pong x' }]);
+});
+
+test('register and rename claim names without regard to case', () => {
+  const { hub, alice, run } = setup();
+  const carol = new FakeMember(undefined);
+  assert.deepEqual(run(carol, '#ALICE')[0], { kind: 'reply', line: '! name taken: ALICE' });
+  assert.deepEqual(run(carol, '#carol'), [
+    { kind: 'registered', name: 'carol' },
+    { kind: 'reply', line: '* registered as carol' },
+    { kind: 'presence', line: '* carol joined' },
+  ]);
+  // Alice may change the case of her own name.
+  assert.deepEqual(run(alice, '#alice'), [
+    { kind: 'renamed', from: 'Alice', to: 'alice' },
+    { kind: 'reply', line: '* you are now alice' },
+    { kind: 'presence', line: '* Alice is now alice' },
+  ]);
+  assert.equal(hub.lookup('ALICE'), alice);
+  alice.name = 'alice'; // as the session does on 'renamed'
+  assert.deepEqual(run(alice, '#alice'), [{ kind: 'reply', line: '* you are now alice' }]);
+  assert.deepEqual(run(alice, '#bob')[0], { kind: 'reply', line: '! name taken: bob' });
+  assert.deepEqual(run(alice, '#bad.name')[0], { kind: 'reply', line: '! invalid name: use 1-32 letters, digits, _ or -' });
+});

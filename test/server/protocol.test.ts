@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { startServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+/** Every row of PROTOCOL.md's tables, over real sockets, as nc would see it. */
+describe('protocol over TCP', () => {
+  test('connected notice names the peer, then a greeting', async (t) => {
+    const { port } = await startServer(t);
+    const c = await WireClient.connect(t, port);
+    const first = await c.next();
+    assert.match(first ?? '', /^\* connected from 127\.0\.0\.1:(\d+)$/);
+    assert.equal(Number(/:(\d+)$/.exec(first!)?.[1]), c.socket.localPort);
+    assert.match((await c.next()) ?? '', /^\* welcome: register with #yourname/);
+  });
+
+  test('#NAME registers; the others see it join; /who lists everyone in registered case', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'Alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    assert.equal(await alice.next(), '* bob joined');
+    bob.send('/who');
+    assert.equal(await bob.next(), '* online (2): Alice, bob');
+    bob.send('/WHO');
+    assert.equal(await bob.next(), '* online (2): Alice, bob');
+  });
+
+  test('#NAME PASSWORD on a server without accounts ignores the password', async (t) => {
+    const { port } = await startServer(t);
+    const c = await WireClient.connect(t, port);
+    await c.lines.until(/^\* welcome/);
+    c.send('#alice some secret');
+    assert.equal(await c.next(), '* registered as alice');
+  });
+
+  test('names are unique without regard to case', async (t) => {
+    const { port } = await startServer(t);
+    await WireClient.registered(t, port, 'Alice');
+    const c = await WireClient.connect(t, port);
+    await c.lines.until(/^\* welcome/);
+    c.send('#ALICE');
+    assert.equal(await c.next(), '! name taken: ALICE');
+    c.send('#alice2');
+    assert.equal(await c.next(), '* registered as alice2');
+  });
+
+  test('invalid names are refused with the fixed wording', async (t) => {
+    const { port } = await startServer(t);
+    const c = await WireClient.connect(t, port);
+    await c.lines.until(/^\* welcome/);
+    for (const bad of ['#', '# alice', `#${'x'.repeat(33)}`, '#al.ice', '#émile']) {
+      c.send(bad);
+      assert.equal(await c.next(), '! invalid name: use 1-32 letters, digits, _ or -', bad);
+    }
+  });
+
+  test('rename: "you are now" to you, "OLD is now NEW" to the others, old name free again', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    alice.send('#alicia');
+    assert.equal(await alice.next(), '* you are now alicia');
+    assert.equal(await bob.next(), '* alice is now alicia');
+    bob.send('#bob');
+    assert.equal(await bob.next(), '* you are now bob');
+    bob.send('#ALICIA');
+    assert.equal(await bob.next(), '! name taken: ALICIA');
+    const carol = await WireClient.registered(t, port, 'alice');
+    carol.send('@alicia:hi');
+    assert.equal(await alice.lines.until(/^\*alice\*/), '*alice* hi');
+  });
+
+  test('@NAME:TEXT goes to NAME only, trimmed, name matched without case', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'Bob');
+    const carol = await WireClient.registered(t, port, 'carol');
+    await alice.lines.until(/carol joined/);
+    await bob.lines.until(/carol joined/);
+    alice.send('@bob:   hi there  ');
+    assert.equal(await bob.next(), '*alice* hi there');
+    await carol.expectNothing();
+    await alice.expectNothing();
+    alice.send('@nobody:hi');
+    assert.equal(await alice.next(), '! no such user: nobody');
+    alice.send('@bob');
+    assert.equal(await alice.next(), '! direct messages need a colon: @NAME:TEXT');
+    alice.send('@bob:   ');
+    assert.equal(await alice.next(), '! nothing to send: write @NAME:TEXT');
+  });
+
+  test('a plain line goes to every other registered user, never to unregistered ones', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    const lurker = await WireClient.connect(t, port);
+    await lurker.lines.until(/^\* welcome/);
+    await alice.lines.until(/bob joined/);
+    bob.send('hello all');
+    assert.equal(await alice.next(), '<bob> hello all');
+    await bob.expectNothing();
+    await lurker.expectNothing();
+    lurker.send('hello?');
+    assert.equal(await lurker.next(), '! register first with #yourname');
+    lurker.send('@alice:hi');
+    assert.equal(await lurker.next(), '! register first with #yourname');
+  });
+
+  test('//TEXT sends /TEXT to the room; an empty line is ignored', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    bob.send('');
+    bob.send('   ');
+    bob.send('//who am I');
+    assert.equal(await alice.next(), '<bob> /who am I');
+    await bob.expectNothing();
+  });
+
+  test('the sender name is set by the server, never taken from the text', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    bob.send('<carol> i am carol');
+    bob.send('@alice:*carol* me too');
+    assert.equal(await alice.next(), '<bob> <carol> i am carol');
+    assert.equal(await alice.next(), '*bob* *carol* me too');
+  });
+
+  test('/ping answers after everything sent before it; /help; unknown commands', async (t) => {
+    const { port } = await startServer(t);
+    const c = await WireClient.connect(t, port);
+    await c.lines.until(/^\* welcome/);
+    c.write('/who\n/ping one two\n/ping\n/nick x\n/help\n');
+    assert.equal(await c.next(), '* online (0): ');
+    assert.equal(await c.next(), '* pong one two');
+    assert.equal(await c.next(), '* pong');
+    assert.equal(await c.next(), '! unknown command: /nick');
+    assert.equal(await c.next(), '* commands:');
+    const help: string[] = [];
+    for (let i = 0; i < 8; i++) help.push((await c.next()) ?? '');
+    for (const cmd of ['#NAME', '@NAME:TEXT', '//TEXT', '/who', '/ping', '/help', '/quit']) {
+      assert.ok(help.some((l) => l.startsWith(`*   ${cmd}`)), `help mentions ${cmd}`);
+    }
+    await c.expectNothing();
+  });
+
+  test('/quit REASON: the others see it, the server closes the connection', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    const carol = await WireClient.registered(t, port, 'carol');
+    await alice.lines.until(/carol joined/);
+    bob.send('/quit gone fishing');
+    assert.equal(await alice.next(), '* bob left (gone fishing)');
+    await bob.closed;
+    carol.send('/quit');
+    assert.equal(await alice.next(), '* carol left');
+    alice.send('/who');
+    assert.equal(await alice.next(), '* online (1): alice');
+  });
+
+  test('a connection that just goes away: "NAME left", the name is free again', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    bob.socket.end();
+    assert.equal(await alice.next(), '* bob left');
+    await WireClient.registered(t, port, 'BOB');
+    assert.equal(await alice.next(), '* BOB joined');
+  });
+
+  test('CRLF from telnet: the CR is dropped', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.connect(t, port);
+    await bob.lines.until(/^\* welcome/);
+    bob.write('#bob\r\nhi from telnet\r\n');
+    assert.equal(await bob.next(), '* registered as bob');
+    assert.equal(await alice.next(), '* bob joined');
+    assert.equal(await alice.next(), '<bob> hi from telnet');
+  });
+
+  test('a message sent without LF counts as a line after the flush delay', async (t) => {
+    const { port } = await startServer(t, { flushMs: 20 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    bob.write('no newline here');
+    assert.equal(await alice.next(), '<bob> no newline here');
+  });
+
+  test('a last line without LF still counts when the client closes its side', async (t) => {
+    const { port } = await startServer(t, { flushMs: 0 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    bob.socket.end('last words');
+    assert.equal(await alice.next(), '<bob> last words');
+    assert.equal(await alice.next(), '* bob left');
+  });
+
+  test('a line over the limit: the fixed error, and the connection goes on', async (t) => {
+    const { port } = await startServer(t, { maxLine: 100 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    bob.send('x'.repeat(101));
+    assert.equal(await bob.next(), '! line too long (max 100 bytes)');
+    bob.send('y'.repeat(100));
+    assert.equal(await alice.next(), `<bob> ${'y'.repeat(100)}`);
+  });
+
+  test('control characters never reach another user', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    await alice.lines.until(/bob joined/);
+    bob.write(Buffer.from('\x1b[2J\x1b[31mred\x07\tbell\x00\x7f\u009b!\n'));
+    bob.write(Buffer.from('@alice:\x1b]0;pwned\x07hi\n'));
+    assert.equal(await alice.next(), '<bob> [2J[31mred\tbell!');
+    assert.equal(await alice.next(), '*bob* ]0;pwnedhi');
+  });
+
+  test('presence notices stop above announceMax users; /who still lists everyone', async (t) => {
+    const { port } = await startServer(t, { announceMax: 2 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    assert.equal(await alice.next(), '* bob joined');
+    const carol = await WireClient.registered(t, port, 'carol');
+    carol.send('#caroline');
+    assert.equal(await carol.next(), '* you are now caroline');
+    await alice.expectNothing();
+    await bob.expectNothing();
+    alice.send('/who');
+    assert.equal(await alice.next(), '* online (3): alice, bob, caroline');
+    carol.send('/quit');
+    await carol.closed;
+    // Two online again: presence is back.
+    bob.send('#robert');
+    assert.equal(await alice.lines.until(/is now/), '* bob is now robert');
+  });
+
+  test('beyond maxClients: "! server full", then the server closes', async (t) => {
+    const { port } = await startServer(t, { maxClients: 2 });
+    await WireClient.registered(t, port, 'alice');
+    await WireClient.registered(t, port, 'bob');
+    const third = await WireClient.connect(t, port);
+    assert.equal(await third.next(), '! server full');
+    assert.equal(await third.next(), undefined);
+  });
+
+  test('shutdown: everyone is told, every socket closes, close() resolves', async (t) => {
+    const { server, port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    const lurker = await WireClient.connect(t, port);
+    await lurker.lines.until(/^\* welcome/);
+    await server.close();
+    assert.equal(await alice.next(), '* server shutting down');
+    assert.equal(await alice.next(), undefined);
+    assert.equal(await lurker.next(), '* server shutting down');
+    assert.equal(server.core.connections, 0);
+  });
+});
