@@ -25,7 +25,7 @@ const program = new Command('chat-client')
   .addOption(
     new Option('--name <name>', 'register under NAME; on a terminal you are asked when it is missing').env('CHAT_NAME'),
   )
-  .option('--send <text>', 'send TEXT after registering; repeat for several lines (scripting mode)', collect, [])
+  .option('--send <text>', 'send TEXT after registering; repeat for several lines (scripting mode)', collect)
   .option('--expect <regex>', 'exit 0 at the first server line that REGEX finds a match in (scripting mode)')
   .option('--timeout <seconds>', 'give up after this long, exit 4 (default 10 when --expect is given)', seconds)
   .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
@@ -50,8 +50,9 @@ Exit codes:
   3  registration refused (name taken or invalid)
   4  --expect did not match, or the run did not finish, within --timeout
 
-Example (a CI smoke test):
-  chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' &
+Example (a CI smoke test; README has the whole script):
+  chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' > bob.out &
+  # once bob.out shows "* registered as bob":
   echo '@bob:hi' | chat-client --port 12345 --name alice`,
   );
 
@@ -60,7 +61,7 @@ const opts = program.opts<{
   host: string;
   port: number;
   name?: string;
-  send: string[];
+  send?: string[];
   expect?: string;
   timeout?: number;
   color: boolean;
@@ -75,7 +76,8 @@ if (opts.expect !== undefined) {
   }
 }
 
-const scripting = !process.stdin.isTTY || opts.send.length > 0 || expect !== undefined;
+const sends = opts.send ?? [];
+const scripting = !process.stdin.isTTY || sends.length > 0 || expect !== undefined;
 const colour = opts.color && !process.env['NO_COLOR'] && process.stdout.isTTY && !scripting;
 const chalk = new Chalk({ level: colour ? Math.max(chalkDefault.level, 1) as 1 : 0 });
 const say = (text: string): void => void process.stderr.write(`chat-client: ${text}\n`);
@@ -97,7 +99,7 @@ async function script(): Promise<number> {
   return runScript({
     conn,
     name: opts.name,
-    sends: opts.send,
+    sends,
     expect,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     input: process.stdin,
@@ -143,8 +145,8 @@ function askName(): string {
   }
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function seconds(value: string): number {

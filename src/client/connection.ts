@@ -3,7 +3,10 @@ import net from 'node:net';
 import { LineDecoder } from '../protocol/decoder.js';
 import { decodeText } from '../protocol/sanitize.js';
 import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
-import { formatHostPort } from '../protocol/wording.js';
+import { isValidName } from '../protocol/names.js';
+import { formatHostPort, invalidName } from '../protocol/wording.js';
+
+const INVALID_NAME = invalidName().slice(2);
 
 export interface ConnectOptions {
   host: string;
@@ -100,6 +103,8 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
 
   /** Sends #NAME (with PASSWORD when given) and resolves with the server's answer. */
   async register(name: string, password?: string): Promise<RegisterResult> {
+    // Checked here too: "#two words" would register "two" with the password "words".
+    if (!isValidName(name)) return { ok: false, reason: INVALID_NAME };
     const answer = this.waitFor(
       (l) => l.kind === 'error' || (l.kind === 'notice' && /^(registered as|you are now) /.test(l.text)),
     );

@@ -66,15 +66,16 @@ export function runInteractive({ conn, name, chalk, input, output }: Interactive
 }
 
 /**
- * Prints TEXT above the prompt and redraws the prompt with the user's half-typed line.
- * readline's redraw first moves up as many rows as the cursor was below the prompt's
- * start, so we leave that many spare rows under TEXT for it to land on.
+ * Prints TEXT above the prompt and redraws the prompt with the user's half-typed line,
+ * cursor where it was. The input may wrap over several rows: we clear from the row the
+ * prompt starts on. readline's redraw moves up by `prevRows` (the cursor's row at its last
+ * redraw, not updated while plain typing), so we tell it the prompt now starts right here.
  */
 function printAbove(rl: readline.Interface, output: NodeJS.WriteStream, text: string): void {
-  const { rows } = rl.getCursorPos();
-  readline.moveCursor(output, 0, -rows);
+  readline.moveCursor(output, 0, -rl.getCursorPos().rows);
   readline.cursorTo(output, 0);
   readline.clearScreenDown(output);
-  output.write(`${text}\n${'\n'.repeat(rows)}`);
+  output.write(`${text}\n`);
+  (rl as unknown as { prevRows: number }).prevRows = 0;
   rl.prompt(true);
 }

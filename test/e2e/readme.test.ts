@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { CLI } from '../helpers/cli.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const README = readFileSync(new URL('README.md', `file://${ROOT}`), 'utf8');
+
+/** The fenced block right after an HTML comment marker in README.md. */
+function blockAfter(marker: string): string {
+  const at = README.indexOf(`<!-- ${marker} -->`);
+  assert.ok(at >= 0, `README has the marker ${marker}`);
+  const m = /```\w*\n([\s\S]*?)\n```/.exec(README.slice(at));
+  assert.ok(m?.[1] !== undefined, `a fenced block follows ${marker}`);
+  return m[1];
+}
+
+for (const [name, file] of [['chat-server', CLI.server], ['chat-client', CLI.client]] as const) {
+  test(`README shows ${name} --help exactly as it is`, () => {
+    const help = execFileSync(process.execPath, [file, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
+    assert.equal(blockAfter(`${name} --help`), help.trimEnd(), `update README's "${name} --help" block`);
+  });
+}
+
+test('README\'s CI smoke test runs and passes as written', async (t) => {
+  const script = blockAfter('smoke-test');
+  const proc = spawn('bash', ['-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // The script's own trap stops its server; this is for a script killed half-way.
+  t.after(() => {
+    try {
+      process.kill(-proc.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  let output = '';
+  proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  assert.equal(code, 0, output);
+  assert.match(output, /\* registered as alice/);
+});
