@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import chalkDefault, { Chalk } from 'chalk';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import readlineSync from 'readline-sync';
@@ -28,12 +29,20 @@ const program = new Command('chat-client')
   .option('--send <text>', 'send TEXT after registering; repeat for several lines (scripting mode)', collect)
   .option('--expect <regex>', 'exit 0 at the first server line that REGEX finds a match in (scripting mode)')
   .option('--timeout <seconds>', 'give up after this long, exit 4 (default 10 when --expect is given)', seconds)
+  .option('--tls', 'connect with TLS, verifying the server against the system CAs or --ca')
+  .option('--ca <file>', 'trust the CA certificate (PEM) in FILE for --tls')
+  .option('--insecure', 'with --tls, do not verify the server at all (anyone in between can read along)')
+  .option('--password-file <file>', 'send the password on the first line of FILE (or set CHAT_PASSWORD)')
   .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
   .addHelpText(
     'after',
     `
+Passwords (servers started with --users):
+  From --password-file, else the CHAT_PASSWORD environment variable, else asked with
+  hidden input on a terminal. Never as an argument: other users could read it in ps.
+
 On a terminal:
   Type a line and press Enter to send it: TEXT to the room, @NAME:TEXT to one user,
   #NAME to rename, /who, /help. Leave with exit, /quit, Ctrl-D or Ctrl-C.
@@ -64,8 +73,16 @@ const opts = program.opts<{
   send?: string[];
   expect?: string;
   timeout?: number;
+  tls?: boolean;
+  ca?: string;
+  insecure?: boolean;
+  passwordFile?: string;
   color: boolean;
 }>();
+
+if ((opts.ca !== undefined || opts.insecure) && !opts.tls) usageError('chat-client', '--ca and --insecure go with --tls.');
+const ca = opts.ca === undefined ? undefined : readOrExit(opts.ca, 'the CA file');
+let password = opts.passwordFile === undefined ? process.env['CHAT_PASSWORD'] || undefined : firstLine(readOrExit(opts.passwordFile, 'the password file').toString('utf8'));
 
 let expect: RegExp | undefined;
 if (opts.expect !== undefined) {
@@ -86,7 +103,10 @@ process.exit(scripting ? await script() : await interactive());
 
 async function connect(): Promise<ChatConnection> {
   try {
-    return await ChatConnection.connect({ host: opts.host, port: opts.port });
+    if (opts.insecure) {
+      say('WARNING: --insecure: the server\'s certificate is not checked. Anyone between you and the server can read and change everything, passwords too.');
+    }
+    return await ChatConnection.connect({ host: opts.host, port: opts.port, tls: opts.tls ? { ca, insecure: opts.insecure } : undefined });
   } catch (err) {
     say(err instanceof ConnectError ? err.message : String(err));
     process.exit(ExitCode.ConnectionLost);
@@ -99,6 +119,7 @@ async function script(): Promise<number> {
   return runScript({
     conn,
     name: opts.name,
+    password,
     sends,
     expect,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
@@ -117,14 +138,19 @@ async function interactive(): Promise<number> {
     void process.stdout.write(`${renderLine(line, { chalk, self: name })}\n`);
   conn.on('line', early);
   for (;;) {
-    const result = await conn.register(name).catch(() => undefined);
+    const result = await conn.register(name, password).catch(() => undefined);
     if (result === undefined) {
-      say('the server closed the connection.');
+      say(conn.lostReason());
       return ExitCode.ConnectionLost;
     }
     if (result.ok) {
       name = result.name;
       break;
+    }
+    // A password the server wants, or one it refused: ask (again), hidden.
+    if (/^(password required|authentication failed)/.test(result.reason)) {
+      password = readlineSync.question(`Password for ${name}: `, { hideEchoBack: true, mask: '' });
+      continue;
     }
     if (given !== undefined) {
       say(`registration refused: ${result.reason}. Choose another name with --name.`);
@@ -143,6 +169,18 @@ function askName(): string {
     if (isValidName(answer)) return answer;
     process.stdout.write('A name is 1 to 32 letters, digits, _ or -. Try again.\n');
   }
+}
+
+function readOrExit(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    usageError('chat-client', `cannot read ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]?.replace(/\r$/, '') ?? '';
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -4,8 +4,10 @@ import { Command, Option } from 'commander';
 import { formatHostPort } from '../protocol/wording.js';
 import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
+import { UsersFileError } from '../server/users-file.js';
 import { formatEvent } from './log.js';
-import { parseOrExit, wholeNumber } from './program.js';
+import { runPasswd } from './passwd.js';
+import { parseOrExit, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
 
 /** Time allowed for a clean shutdown before the process exits anyway (issue: within 2 s). */
@@ -53,6 +55,13 @@ const program = new Command('chat-server')
       .default(DEFAULT_LIMITS.maxSendq)
       .argParser(wholeNumber('--max-sendq', 4096)),
   )
+  .addOption(
+    new Option('--users <file>', 'only the users in FILE may register, with their passwords (see "passwd" below)').env(
+      'CHAT_USERS',
+    ),
+  )
+  .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM); needs --tls-key').env('CHAT_TLS_CERT'))
+  .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert').env('CHAT_TLS_KEY'))
   .addOption(new Option('-q, --quiet', 'do not log connections and other events to stderr').env('CHAT_QUIET'))
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
@@ -65,18 +74,39 @@ Output:
 
 Signals:
   SIGINT, SIGTERM  tell every client "* server shutting down", close, and exit 0
+  SIGHUP           re-read the users file and the TLS certificate (the users file is
+                   also re-read whenever it changes); users no longer in it are dropped
+
+Accounts:
+  chat-server passwd FILE NAME             add NAME, or change its password: asked twice
+                                           on a terminal, else the first line of stdin
+  chat-server passwd --delete FILE NAME    remove NAME
 
 Exit codes:
   0  stopped by SIGINT or SIGTERM
-  1  could not listen (port in use, address not on this machine, no permission)
+  1  could not listen (port in use, address not on this machine, no permission), or
+     could not use the users file or the TLS files; for passwd: nothing was changed
   2  usage error (a bad option or value)
 
 Example:
   chat-server --host 0.0.0.0 --port 12345     then: nc HOST 12345, and type #yourname`,
   );
 
+program
+  .command('passwd')
+  .description('add a user to a users file or change their password; --delete removes them')
+  .argument('<file>', 'the users file; created (mode 0600) if missing')
+  .argument('<name>', 'the user name')
+  .option('--delete', 'remove the user')
+  .option('--password-stdin', 'read the password from the first line of stdin, even on a terminal')
+  .action(async (file: string, name: string, options: { delete?: boolean; passwordStdin?: boolean }) => {
+    process.exit(await runPasswd(file, name, options));
+  });
+program.action(serve);
+
 parseOrExit(program, process.argv);
-const opts = program.opts<{
+
+interface ServeOptions {
   host: string;
   port: number;
   maxLine: number;
@@ -84,43 +114,67 @@ const opts = program.opts<{
   maxClients: number;
   announceMax: number;
   maxSendq: number;
+  users?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   quiet?: boolean;
-}>();
-
-const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
-const server = new ChatServer({
-  host: opts.host,
-  port: opts.port,
-  maxLine: opts.maxLine,
-  flushMs: opts.flushMs,
-  maxClients: opts.maxClients,
-  announceMax: opts.announceMax,
-  maxSendq: opts.maxSendq,
-  onEvent: opts.quiet
-    ? (e) => {
-        if (e.type === 'error') process.stderr.write(`${formatEvent(e, chalk)}\n`);
-      }
-    : (e) => process.stderr.write(`${formatEvent(e, chalk)}\n`),
-});
-
-try {
-  const { host, port } = await server.listen();
-  process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
-} catch (err) {
-  process.stderr.write(`chat-server: ${listenError(err as NodeJS.ErrnoException, opts.host, opts.port)}\n`);
-  process.exit(1);
 }
 
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) process.exit(0); // a second Ctrl-C: do not wait
-  stopping = true;
-  if (!opts.quiet) process.stderr.write(`${chalk.gray(new Date().toISOString())} ${signal}: shutting down\n`);
-  setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
-  void server.close().then(() => process.exit(0));
-};
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
+async function serve(): Promise<void> {
+  const { tlsCert, tlsKey, quiet, users, ...limits } = program.opts<ServeOptions>();
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) usageError('chat-server', 'TLS needs both --tls-cert and --tls-key.');
+  const tls = tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined;
+  const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+  let server: ChatServer;
+  try {
+    server = new ChatServer({
+      ...limits,
+      users,
+      tls,
+      // --quiet keeps errors: they are the operator's to fix.
+      onEvent: (e) => {
+        if (!quiet || e.type === 'error') log(formatEvent(e, chalk));
+      },
+    });
+  } catch (err) {
+    const hint = err instanceof UsersFileError && err.line === undefined ? ' Create it with: chat-server passwd FILE NAME' : '';
+    log(`chat-server: ${(err as Error).message}.${hint}`);
+    process.exit(1);
+  }
+
+  try {
+    const { host, port } = await server.listen();
+    process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
+  } catch (err) {
+    log(`chat-server: ${listenError(err as NodeJS.ErrnoException, limits.host, limits.port)}`);
+    process.exit(1);
+  }
+  // Said once at start, whatever --quiet says.
+  if (!tls && !isLoopback(limits.host)) {
+    log(`chat-server: warning: listening on ${limits.host} without TLS: everything sent crosses the network in clear. Add --tls-cert and --tls-key.`);
+  }
+  if (!tls && users) {
+    log('chat-server: warning: checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
+  }
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(0); // a second Ctrl-C: do not wait
+    stopping = true;
+    if (!quiet) log(`${chalk.gray(new Date().toISOString())} ${signal}: shutting down`);
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => server.reload());
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): string {
   const where = formatHostPort(host, port);
@@ -135,6 +189,6 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): st
     case 'EAI_AGAIN':
       return `cannot listen on ${host}: the host name could not be resolved. Check --host.`;
     default:
-      return `cannot listen on ${where}: ${err.message}`;
+      return err.code ? `cannot listen on ${where}: ${err.message}` : err.message;
   }
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import { LineDecoder } from '../protocol/decoder.js';
 import { decodeText } from '../protocol/sanitize.js';
 import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
@@ -11,6 +12,8 @@ const INVALID_NAME = invalidName().slice(2);
 export interface ConnectOptions {
   host: string;
   port: number;
+  /** Connect with TLS, verifying the server against the system roots or CA. */
+  tls?: { ca?: Buffer | undefined; insecure?: boolean | undefined } | undefined;
 }
 
 /** Server lines can be long (/who with thousands of users); beyond this one is skipped. */
@@ -39,12 +42,16 @@ interface ConnectionEvents {
 /** A client connection: sends lines, emits every server line as a typed event. */
 export class ChatConnection extends EventEmitter<ConnectionEvents> {
   #closed = false;
+  #heard = false;
 
   private constructor(private readonly socket: net.Socket) {
     super();
     socket.setNoDelay(true);
     const decoder = new LineDecoder(MAX_SERVER_LINE, {
-      line: (bytes) => this.emit('line', parseServerLine(decodeText(bytes))),
+      line: (bytes) => {
+        this.#heard = true;
+        this.emit('line', parseServerLine(decodeText(bytes)));
+      },
       overflow: () =>
         this.emit('line', parseServerLine(`! (a line from the server was over ${MAX_SERVER_LINE} bytes and was skipped)`)),
     });
@@ -58,16 +65,32 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  static connect({ host, port }: ConnectOptions): Promise<ChatConnection> {
+  static connect({ host, port, tls: secure }: ConnectOptions): Promise<ChatConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
-      const onError = (err: NodeJS.ErrnoException): void => reject(connectError(err, host, port));
+      const socket = secure
+        ? tls.connect({
+            host,
+            port,
+            // SNI takes host names only.
+            ...(net.isIP(host) ? {} : { servername: host }),
+            ...(secure.ca ? { ca: secure.ca } : {}),
+            rejectUnauthorized: !secure.insecure,
+          })
+        : net.connect({ host, port });
+      const onError = (err: NodeJS.ErrnoException): void => reject(connectError(err, host, port, !!secure));
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         socket.off('error', onError);
         resolve(new ChatConnection(socket));
       });
     });
+  }
+
+  /** Why the connection ended, for a person: a silent close usually means a TLS port. */
+  lostReason(): string {
+    return this.#heard
+      ? 'the server closed the connection.'
+      : 'the server closed the connection without a word. If it serves TLS, add --tls.';
   }
 
   get closed(): boolean {
@@ -133,8 +156,38 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
   }
 }
 
-function connectError(err: NodeJS.ErrnoException, host: string, port: number): ConnectError {
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+]);
+
+function connectError(err: NodeJS.ErrnoException, host: string, port: number, secure: boolean): ConnectError {
   const where = formatHostPort(host, port);
+  const code = err.code ?? '';
+  if (UNTRUSTED.has(code)) {
+    return new ConnectError(
+      `refused ${where}: its certificate is not signed by a CA this client trusts (${code}). Pass the CA that signed it with --ca FILE.`,
+      code,
+    );
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new ConnectError(
+      `refused ${where}: its certificate is not for "${host}" (${(err as { reason?: string }).reason ?? err.message}). Connect with a name the certificate lists.`,
+      code,
+    );
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return new ConnectError(`refused ${where}: its certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}.`, code);
+  }
+  if (secure && (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ECONNRESET' || /before secure TLS connection/.test(err.message))) {
+    return new ConnectError(
+      `the TLS handshake with ${where} failed: the server does not seem to serve TLS on this port. Drop --tls, or check --port.`,
+      code,
+    );
+  }
   switch (err.code) {
     case 'ECONNREFUSED':
       return new ConnectError(

@@ -7,6 +7,8 @@ export interface ScriptOptions {
   conn: ChatConnection;
   /** Register under this name first; without it the connection stays unregistered. */
   name: string | undefined;
+  /** Sent with the name on a server that checks passwords. */
+  password: string | undefined;
   /** Lines to send first (--send), in order, before those read from input. */
   sends: readonly string[];
   /** Exit 0 at the first server line this matches (--expect). */
@@ -64,16 +66,19 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
     conn.on('close', () => {
       if (settled) return;
       if (quitSent && !expect) return finish(ExitCode.Ok);
-      say(expect ? `the connection closed before a line matched ${expect}.` : 'the server closed the connection.');
+      say(expect ? `the connection closed before a line matched ${expect}: ${conn.lostReason()}` : conn.lostReason());
       finish(ExitCode.ConnectionLost);
     });
 
     void (async () => {
       try {
         if (opts.name !== undefined) {
-          const result = await conn.register(opts.name);
+          const result = await conn.register(opts.name, opts.password);
           if (!result.ok) {
-            say(`registration refused: ${result.reason}`);
+            const hint = opts.password === undefined && /^password required/.test(result.reason)
+              ? ' Give the password with --password-file FILE or CHAT_PASSWORD.'
+              : '';
+            say(`registration refused: ${result.reason}.${hint}`);
             return finish(ExitCode.RegistrationRefused);
           }
         }

@@ -40,6 +40,10 @@ export const greeting = (): string =>
   notice('welcome: register with #yourname, then type to chat; /help lists the commands');
 export const directNeedsColon = (): string =>
   error('direct messages need a colon: @NAME:TEXT');
+export const passwordRequired = (): string =>
+  error('password required: this server checks passwords, send #NAME PASSWORD');
+export const tooManyFailures = (): string => error('too many failed logins: closing the connection');
+export const accountRemoved = (): string => notice('your account was removed: closing the connection');
 export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
 
 export const help = (): string[] =>

@@ -17,6 +17,8 @@ export type Action =
   | { kind: 'reject'; reason: string }
   | { kind: 'registered'; name: string }
   | { kind: 'renamed'; from: string; to: string }
+  /** A wrong name or password: the session counts them and closes after too many. */
+  | { kind: 'authFailed' }
   /** Leave: the connection is closed after the replies before it are sent. */
   | { kind: 'quit'; reason: string };
 

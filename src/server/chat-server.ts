@@ -1,15 +1,25 @@
 import type net from 'node:net';
 import type { Hub } from '../hub/hub.js';
-import { listenTcp, type BoundAddress } from '../transport/tcp.js';
+import { bind, tcpServer, type BoundAddress } from '../transport/tcp.js';
+import { TlsListener, type TlsFiles } from '../transport/tls.js';
+import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from './accounts.js';
+import { DEFAULT_THROTTLE, type ThrottleLimits } from './auth-throttle.js';
 import { ChatCore } from './core.js';
-import type { CoreOptions } from './options.js';
+import { coreOptions, type CoreOptions } from './options.js';
 
-export interface ChatServerOptions extends Partial<CoreOptions> {
+export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth'>> {
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 12345. */
   port?: number;
   hub?: Hub;
+  /** A users file (name:hash lines): only its users may register, with their passwords. */
+  users?: string | undefined;
+  /** Serve TLS with this certificate and key (PEM files) instead of plain TCP. */
+  tls?: TlsFiles | undefined;
+  /** Every failed login is answered after this long; default 1 s. */
+  authFailureDelayMs?: number;
+  throttle?: ThrottleLimits;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -22,29 +32,80 @@ export const DEFAULT_PORT = 12345;
  *   const { host, port } = await server.listen();
  *   ...
  *   await server.close();
+ *
+ * The constructor throws UsersFileError for a users file it cannot use, and listen()
+ * rejects for TLS files it cannot use or a port it cannot bind.
  */
 export class ChatServer {
   readonly core: ChatCore;
-  readonly #host: string;
-  readonly #port: number;
+  readonly accounts: FileAccounts | undefined;
+  readonly #options: ChatServerOptions;
   #server: net.Server | undefined;
+  #tls: TlsListener | undefined;
 
   constructor(options: ChatServerOptions = {}) {
-    const { host, port, hub, ...core } = options;
-    this.core = new ChatCore(core, hub);
-    this.#host = host ?? DEFAULT_HOST;
-    this.#port = port ?? DEFAULT_PORT;
+    this.#options = options;
+    const { host, port, hub, users, tls: _tls, authFailureDelayMs, throttle, ...core } = options;
+    const timers = coreOptions(core).timers;
+    this.accounts =
+      users === undefined
+        ? undefined
+        : new FileAccounts(users, {
+            timers,
+            failureDelayMs: authFailureDelayMs ?? DEFAULT_FAILURE_DELAY_MS,
+            throttle: throttle ?? DEFAULT_THROTTLE,
+          });
+    this.core = new ChatCore({ ...core, auth: this.accounts }, hub);
+  }
+
+  get tls(): boolean {
+    return this.#options.tls !== undefined;
   }
 
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */
   async listen(): Promise<BoundAddress> {
-    const { server, address } = await listenTcp(this.core, this.#host, this.#port);
+    const { tls: files } = this.#options;
+    this.#tls = files ? new TlsListener(this.core, files) : undefined;
+    const server = this.#tls ? this.#tls.server : tcpServer(this.core);
+    const address = await bind(server, this.core, this.#options.host ?? DEFAULT_HOST, this.#options.port ?? DEFAULT_PORT);
     this.#server = server;
+    this.accounts?.watch(() => this.reloadUsers());
     return address;
+  }
+
+  /**
+   * Re-reads the users file (dropping users no longer in it) and the TLS certificate, as
+   * on SIGHUP. A file that cannot be used keeps what was loaded, and is reported as an error event.
+   */
+  reload(): void {
+    this.reloadUsers();
+    const { tls: files } = this.#options;
+    if (files && this.#tls) {
+      try {
+        this.#tls.reload();
+        this.core.options.onEvent({ type: 'notice', message: `reloaded the TLS certificate ${files.cert}` });
+      } catch (err) {
+        this.core.options.onEvent({ type: 'error', message: `${(err as Error).message}; keeping the certificate loaded before` });
+      }
+    }
+  }
+
+  reloadUsers(): void {
+    const { accounts } = this;
+    if (!accounts) return;
+    try {
+      const { count, removed } = accounts.reload();
+      const gone = removed.length ? `; removed: ${removed.join(', ')}` : '';
+      this.core.options.onEvent({ type: 'notice', message: `reloaded ${accounts.file}: ${count} users${gone}` });
+      this.core.dropRemovedAccounts();
+    } catch (err) {
+      this.core.options.onEvent({ type: 'error', message: `${(err as Error).message}; keeping the accounts loaded before` });
+    }
   }
 
   /** Says "* server shutting down" to everyone, and resolves once every socket is closed. */
   async close(): Promise<void> {
+    this.accounts?.close();
     const server = this.#server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([this.core.close(), stopped]);

@@ -1,4 +1,5 @@
 import type { Hub, Member } from '../hub/hub.js';
+import type { Authenticator } from './accounts.js';
 import type { Command, CommandKind } from '../protocol/command.js';
 import { isValidName } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
@@ -8,9 +9,16 @@ import { reject, reply, type Action } from './actions.js';
 export interface CommandContext {
   readonly self: Member;
   readonly hub: Hub;
+  /** Set on a server that checks passwords (--users). */
+  readonly auth: Authenticator | undefined;
+  /** The peer's address: failed logins are throttled per address. */
+  readonly address: string;
 }
 
-type Handler<K extends CommandKind> = (ctx: CommandContext, cmd: Extract<Command, { kind: K }>) => Action[];
+/** Most handlers answer at once; a password check answers later. */
+export type Outcome = Action[] | Promise<Action[]>;
+
+type Handler<K extends CommandKind> = (ctx: CommandContext, cmd: Extract<Command, { kind: K }>) => Outcome;
 
 interface CommandSpec<K extends CommandKind> {
   /** PROTOCOL.md: only registered connections send or receive messages. */
@@ -35,7 +43,7 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   },
 };
 
-export function dispatch(ctx: CommandContext, cmd: Command): Action[] {
+export function dispatch(ctx: CommandContext, cmd: Command): Outcome {
   const spec = COMMANDS[cmd.kind] as CommandSpec<CommandKind>;
   if (spec.needsName && ctx.self.name === undefined) {
     return [reply(w.registerFirst()), reject('not registered')];
@@ -48,9 +56,20 @@ function nameOf(ctx: CommandContext): string {
   return ctx.self.name ?? '';
 }
 
-function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Action[] {
-  const { name } = cmd;
+function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {
+  const { name, password } = cmd;
   if (!isValidName(name)) return [reply(w.invalidName()), reject('invalid name')];
+  const { auth } = ctx;
+  if (auth === undefined) return claim(ctx, name);
+  // Asking for the password gives nothing away: every name needs one on this server.
+  if (password === undefined || password === '') return [reply(w.passwordRequired()), reject('no password')];
+  return auth.authenticate(name, password, ctx.address).then((ok) =>
+    ok ? claim(ctx, name) : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
+  );
+}
+
+/** Takes NAME for this connection: a registration, or a rename when it has a name. */
+function claim(ctx: CommandContext, name: string): Action[] {
   const member = ctx.self;
   const old = ctx.self.name;
   if (old === undefined) {

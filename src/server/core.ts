@@ -39,7 +39,7 @@ export class ChatCore {
       setTimeout(() => stream.destroy(), 1000).unref();
       return undefined;
     }
-    const session = new Session(this, stream, where);
+    const session = new Session(this, stream, peer);
     this.#sessions.add(session);
     this.options.onEvent({ type: 'connect', peer: where });
     session.send(w.connected(peer.host, peer.port));
@@ -75,6 +75,19 @@ export class ChatCore {
     let total = 0;
     for (const s of this.#sessions) total += s.pendingBytes;
     return total;
+  }
+
+  /** Disconnects, with a notice, the users whose accounts are gone (after a users-file reload). */
+  dropRemovedAccounts(): void {
+    const auth = this.options.auth;
+    if (auth === undefined) return;
+    const notice = Buffer.from(`${w.accountRemoved()}\n`);
+    for (const s of this.#sessions) {
+      if (s.name !== undefined && !auth.has(s.name)) {
+        s.deliver(notice);
+        s.close('account removed', { shown: 'account removed' });
+      }
+    }
   }
 
   /** Tells everyone, closes every connection, and resolves once all of them are closed. */

@@ -5,4 +5,6 @@ export type ServerEvent =
   | { type: 'rename'; peer: string; from: string; to: string }
   | { type: 'leave'; peer: string; name: string | undefined; reason: string }
   | { type: 'reject'; peer: string; name: string | undefined; reason: string }
+  /** Something an operator should know: a reload, a warning. */
+  | { type: 'notice'; message: string }
   | { type: 'error'; message: string };

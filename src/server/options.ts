@@ -1,4 +1,5 @@
 import { realTimers, type Timers } from '../protocol/timers.js';
+import type { Authenticator } from './accounts.js';
 import type { ServerEvent } from './events.js';
 
 /** Every limit of the server, with its default, in one place (README lists them). */
@@ -27,9 +28,11 @@ export interface CoreOptions extends ServerLimits {
   /** Where events (connect, register, leave, rejected input) go; the CLI logs them. */
   onEvent: (event: ServerEvent) => void;
   timers: Timers;
+  /** Checks passwords; undefined on a server without accounts (anyone takes a free name). */
+  auth: Authenticator | undefined;
 }
 
 export function coreOptions(given: Partial<CoreOptions> = {}): CoreOptions {
   const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-  return { ...DEFAULT_LIMITS, onEvent: () => {}, timers: realTimers, ...defined };
+  return { ...DEFAULT_LIMITS, onEvent: () => {}, timers: realTimers, auth: undefined, ...defined };
 }

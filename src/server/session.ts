@@ -5,11 +5,14 @@ import { LineFramer } from '../protocol/framer.js';
 import { decodeText } from '../protocol/sanitize.js';
 import * as w from '../protocol/wording.js';
 import type { Action } from './actions.js';
-import { dispatch } from './commands.js';
-import type { ChatCore } from './core.js';
+import { dispatch, type Outcome } from './commands.js';
+import type { ChatCore, Peer } from './core.js';
+import { looksLikeTlsHello } from '../protocol/sniff.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
+/** Failed logins a connection may make before it is closed (README, "Accounts"). */
+export const MAX_AUTH_FAILURES = 5;
 
 export interface CloseOptions {
   /** Shown to the others: "* NAME left (shown)". */
@@ -25,17 +28,26 @@ const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
 /** One connection: bytes in through the framer, commands through the table, lines out. */
 export class Session implements Member {
   name: string | undefined = undefined;
+  /** HOST:PORT of the peer, for logs. */
+  readonly peer: string;
   #closed = false;
   #corked = false;
+  #authFailures = 0;
+  /** Lines that came while a command was still being answered (a password check). */
+  #waiting: Buffer[] = [];
+  #busy = false;
+  #first = true;
   readonly #framer: LineFramer;
 
   constructor(
     private readonly core: ChatCore,
     private readonly stream: Duplex,
-    /** HOST:PORT of the peer, for logs. */
-    readonly peer: string,
+    /** The peer's address, for the login throttle. */
+    readonly address: Peer,
   ) {
     const { options } = core;
+    const peer = w.formatHostPort(address.host, address.port);
+    this.peer = peer;
     this.#framer = new LineFramer(
       options.maxLine,
       options.flushMs,
@@ -49,7 +61,13 @@ export class Session implements Member {
       options.timers,
     );
     stream.on('data', (chunk: Buffer) => {
-      if (!this.#closed) this.#framer.push(chunk);
+      if (this.#closed) return;
+      if (this.#first) {
+        this.#first = false;
+        // A TLS client on a plain port: one log line, not a stream of garbage replies.
+        if (looksLikeTlsHello(chunk)) return this.close('TLS handshake on a plain port', { abort: true });
+      }
+      this.#framer.push(chunk);
     });
     // The peer finished sending: a last line without LF still counts (printf 'hi' | nc -N).
     stream.on('end', () => {
@@ -128,8 +146,34 @@ export class Session implements Member {
 
   #onLine(bytes: Buffer): void {
     if (this.#closed) return;
-    const actions = dispatch({ self: this, hub: this.core.hub }, parseCommand(decodeText(bytes)));
-    for (const action of actions) this.#apply(action);
+    // Replies keep the order of requests (PROTOCOL.md): wait for the one being answered.
+    if (this.#busy) this.#waiting.push(Buffer.from(bytes));
+    else this.#handle(bytes);
+  }
+
+  #handle(bytes: Buffer): void {
+    const ctx = { self: this, hub: this.core.hub, auth: this.core.options.auth, address: this.address.host };
+    const outcome: Outcome = dispatch(ctx, parseCommand(decodeText(bytes)));
+    if (Array.isArray(outcome)) {
+      for (const action of outcome) this.#apply(action);
+      return;
+    }
+    this.#busy = true;
+    this.stream.pause();
+    outcome
+      .then((actions) => {
+        if (this.#closed) return;
+        for (const action of actions) this.#apply(action);
+      })
+      .catch((err: Error) => {
+        this.#event({ type: 'error', message: `handling a line from ${this.peer} failed: ${err.message}` });
+        this.close('internal error');
+      })
+      .finally(() => {
+        this.#busy = false;
+        while (!this.#busy && !this.#closed && this.#waiting.length > 0) this.#handle(this.#waiting.shift()!);
+        if (!this.#busy && !this.#closed) this.stream.resume();
+      });
   }
 
   #apply(action: Action): void {
@@ -150,6 +194,10 @@ export class Session implements Member {
       case 'renamed':
         this.name = action.to;
         return this.#event({ type: 'rename', peer: this.peer, from: action.from, to: action.to });
+      case 'authFailed':
+        if (++this.#authFailures < MAX_AUTH_FAILURES) return;
+        this.send(w.tooManyFailures());
+        return this.close('too many failed logins');
       case 'quit':
         return this.close(action.reason ? `quit: ${action.reason}` : 'quit', { shown: action.reason });
     }

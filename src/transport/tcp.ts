@@ -13,13 +13,17 @@ export function displayHost(address: string | undefined): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** Listens on HOST:PORT and hands every accepted socket to the core. */
-export function listenTcp(core: ChatCore, host: string, port: number): Promise<{ server: net.Server; address: BoundAddress }> {
-  const server = net.createServer({ noDelay: true }, (socket) => {
+/** Hands an accepted socket (plain or TLS) to the core. */
+export function acceptInto(core: ChatCore): (socket: net.Socket) => void {
+  return (socket) => {
     // Without no-delay, Nagle's algorithm meets delayed ACKs and a chat line waits ~40 ms.
     socket.setNoDelay(true);
     core.accept(socket, { host: displayHost(socket.remoteAddress), port: socket.remotePort ?? 0 });
-  });
+  };
+}
+
+/** Binds SERVER to HOST:PORT; resolves with the address bound, rejects with the bind error. */
+export function bind(server: net.Server, core: ChatCore, host: string, port: number): Promise<BoundAddress> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -28,7 +32,12 @@ export function listenTcp(core: ChatCore, host: string, port: number): Promise<{
       // After binding, an error (EMFILE on accept) is reported, never thrown at the process.
       server.on('error', (err) => core.options.onEvent({ type: 'error', message: err.message }));
       const bound = server.address() as net.AddressInfo;
-      resolve({ server, address: { host: bound.address, port: bound.port } });
+      resolve({ host: bound.address, port: bound.port });
     });
   });
+}
+
+/** A plain TCP listener. */
+export function tcpServer(core: ChatCore): net.Server {
+  return net.createServer({ noDelay: true }, acceptInto(core));
 }

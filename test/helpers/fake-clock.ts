@@ -6,6 +6,15 @@ export class FakeClock implements Timers {
   #next = 1;
   readonly #due = new Map<number, { at: number; fn: () => void }>();
 
+  now(): number {
+    return this.#now;
+  }
+
+  /** Resolves after ms of fake time: for code that awaits a delay. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+
   get pending(): number {
     return this.#due.size;
   }

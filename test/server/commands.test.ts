@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
 import type { Member } from '../../src/hub/hub.js';
 import { parseCommand } from '../../src/protocol/command.js';
+import type { Action } from '../../src/server/actions.js';
 import { dispatch } from '../../src/server/commands.js';
 
 /** Handlers are pure over the hub: they say what to send, and nothing is sent. */
@@ -14,13 +15,13 @@ class FakeMember implements Member {
   }
 }
 
-function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m: FakeMember, line: string) => ReturnType<typeof dispatch> } {
+function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m: FakeMember, line: string) => Action[] } {
   const hub = new MemoryHub();
   const alice = new FakeMember('Alice');
   const bob = new FakeMember('bob');
   hub.claim('Alice', alice);
   hub.claim('bob', bob);
-  return { hub, alice, bob, run: (self, line) => dispatch({ self, hub }, parseCommand(line)) };
+  return { hub, alice, bob, run: (self, line) => dispatch({ self, hub, auth: undefined, address: '127.0.0.1' }, parseCommand(line)) as Action[] };
 }
 
 test('handlers return actions and write nothing', () => {

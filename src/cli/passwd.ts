@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import readlineSync from 'readline-sync';
+import { isValidName, nameKey } from '../protocol/names.js';
+import { hashPassword } from '../server/password-hash.js';
+import { formatUsers, readUsers, writeFileAtomic, type Accounts } from '../server/users-file.js';
+import { USAGE_ERROR } from './program.js';
+
+export interface PasswdOptions {
+  delete?: boolean;
+  passwordStdin?: boolean;
+}
+
+/**
+ * `chat-server passwd FILE NAME`: adds NAME or changes its password; --delete removes it.
+ * The password comes from a hidden prompt asked twice on a terminal, otherwise from the
+ * first line of stdin. It never reaches argv, the disk or a log: only its scrypt hash does.
+ */
+export async function runPasswd(file: string, name: string, options: PasswdOptions): Promise<number> {
+  const fail = (message: string, code = 1): number => {
+    process.stderr.write(`chat-server passwd: ${message}\n`);
+    return code;
+  };
+  if (!isValidName(name)) return fail(`"${name}" is not a valid name: use 1-32 letters, digits, _ or -.`, USAGE_ERROR);
+
+  let accounts: Accounts;
+  try {
+    accounts = existsSync(file) ? readUsers(file) : new Map();
+  } catch (err) {
+    return fail(`${(err as Error).message}. Fix or move the file; nothing was changed.`);
+  }
+  const existing = accounts.get(nameKey(name));
+
+  if (options.delete) {
+    if (!existing) return fail(`${name} is not in ${file}; nothing was changed.`);
+    accounts.delete(nameKey(name));
+    writeFileAtomic(file, formatUsers(accounts));
+    process.stdout.write(`removed ${existing.name} from ${file}\n`);
+    return 0;
+  }
+
+  const password = options.passwordStdin || !process.stdin.isTTY ? readStdinLine() : askTwice();
+  if (password === undefined) return fail('the two passwords differ; nothing was changed.');
+  if (password === '') return fail('the password is empty; nothing was changed.');
+  accounts.set(nameKey(name), { name, hash: await hashPassword(password) });
+  writeFileAtomic(file, formatUsers(accounts));
+  process.stdout.write(existing ? `changed the password of ${name} in ${file}\n` : `added ${name} to ${file}\n`);
+  return 0;
+}
+
+/** The first line of stdin, without its line end. */
+function readStdinLine(): string {
+  const text = readFileSync(0, 'utf8');
+  return text.split('\n')[0]?.replace(/\r$/, '') ?? '';
+}
+
+function askTwice(): string | undefined {
+  const first = readlineSync.question('Password: ', { hideEchoBack: true, mask: '' });
+  const second = readlineSync.question('Again: ', { hideEchoBack: true, mask: '' });
+  return first === second ? first : undefined;
+}

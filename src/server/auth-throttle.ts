@@ -1,0 +1,74 @@
+import type { Timers } from '../protocol/timers.js';
+
+/** The numbers README documents under "Accounts". */
+export interface ThrottleLimits {
+  /** Failures from one address that cost nothing extra. */
+  freeFailures: number;
+  /** How long a failure counts against its address. */
+  windowMs: number;
+  /** The longest wait before an attempt. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleLimits = { freeFailures: 5, windowMs: 15 * 60_000, maxDelayMs: 60_000 };
+
+/** Addresses remembered at most: an attacker with many addresses cannot grow this map. */
+const MAX_ADDRESSES = 10_000;
+
+/**
+ * Slows password guessing per remote address. Attempts from one address run one at a time,
+ * whatever the number of connections it opens; past `freeFailures` failures in the window,
+ * each attempt first waits 2, 4, 8 ... seconds, up to `maxDelayMs`.
+ */
+export class AuthThrottle {
+  readonly #failures = new Map<string, number[]>();
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly limits: ThrottleLimits = DEFAULT_THROTTLE,
+  ) {}
+
+  /** How long the next attempt from ADDRESS waits before it is checked. */
+  delayFor(address: string): number {
+    const recent = this.#recent(address);
+    if (recent < this.limits.freeFailures) return 0;
+    return Math.min(this.limits.maxDelayMs, 1000 * 2 ** (recent - this.limits.freeFailures + 1));
+  }
+
+  failed(address: string): void {
+    const list = this.#failures.get(address) ?? [];
+    list.push(this.timers.now());
+    this.#failures.delete(address); // re-insert: the map's order is then least recent first
+    this.#failures.set(address, list);
+    if (this.#failures.size > MAX_ADDRESSES) this.#failures.delete(this.#failures.keys().next().value as string);
+  }
+
+  /** Runs ATTEMPT after the earlier attempts from ADDRESS and after its delay. */
+  run<T>(address: string, attempt: () => Promise<T>): Promise<T> {
+    const before = this.#queues.get(address) ?? Promise.resolve();
+    const mine = before
+      .catch(() => {})
+      .then(() => this.#sleep(this.delayFor(address)))
+      .then(attempt);
+    this.#queues.set(address, mine);
+    const forget = (): void => {
+      if (this.#queues.get(address) === mine) this.#queues.delete(address);
+    };
+    mine.then(forget, forget);
+    return mine;
+  }
+
+  #recent(address: string): number {
+    const list = this.#failures.get(address);
+    if (!list) return 0;
+    const since = this.timers.now() - this.limits.windowMs;
+    while (list.length > 0 && (list[0] ?? 0) <= since) list.shift();
+    if (list.length === 0) this.#failures.delete(address);
+    return list.length;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return ms <= 0 ? Promise.resolve() : new Promise((resolve) => this.timers.setTimeout(resolve, ms));
+  }
+}

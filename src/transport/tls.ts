@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ChatCore } from '../server/core.js';
+import { formatHostPort } from '../protocol/wording.js';
+import { acceptInto, displayHost } from './tcp.js';
+
+/** Certificate and key files, PEM. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** A client that has not finished its handshake by then is dropped: a plaintext peer waits forever. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Reads the files into a context; throws an error naming the file that could not be read or used. */
+export function loadContext(files: TlsFiles): tls.SecureContext {
+  const read = (what: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the TLS ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  const cert = read('certificate', files.cert);
+  const key = read('key', files.key);
+  try {
+    return tls.createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+  } catch (err) {
+    throw new Error(`cannot use the TLS certificate ${files.cert} with the key ${files.key}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A TLS listener: a plain TCP server whose sockets are wrapped in TLS here, not in
+ * tls.Server, so that a failed handshake is logged with the peer's address (tls.Server's
+ * tlsClientError comes after the socket has lost it). The context can be swapped (SIGHUP).
+ */
+export class TlsListener {
+  readonly server: net.Server;
+  #context: tls.SecureContext;
+
+  constructor(
+    core: ChatCore,
+    private readonly files: TlsFiles,
+  ) {
+    this.#context = loadContext(files);
+    const accept = acceptInto(core);
+    this.server = net.createServer({ noDelay: true }, (raw) => {
+      const peer = formatHostPort(displayHost(raw.remoteAddress), raw.remotePort ?? 0);
+      const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.#context });
+      let settled = false;
+      // One log line per failed handshake, whichever way it fails first.
+      const fail = (reason: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        core.options.onEvent({ type: 'reject', peer, name: undefined, reason });
+        socket.destroy();
+      };
+      const timer = setTimeout(() => fail('TLS handshake timed out (a plaintext client waiting for the server?)'), HANDSHAKE_TIMEOUT_MS);
+      timer.unref();
+      socket.once('secure', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        accept(socket);
+      });
+      // After the handshake the session handles errors; before it, they end the attempt.
+      socket.on('error', (err: NodeJS.ErrnoException) => fail(handshakeProblem(err)));
+      socket.once('close', () => fail('TLS handshake ended by the client (does it trust this certificate?)'));
+    });
+  }
+
+  /** Re-reads the certificate and key; new connections use them, current ones keep theirs. */
+  reload(): void {
+    this.#context = loadContext(this.files);
+  }
+}
+
+function handshakeProblem(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|http request|unknown protocol/i.test(err.message)) {
+    return 'TLS handshake failed: the client does not speak TLS (plaintext on the TLS port?)';
+  }
+  return `TLS handshake failed: ${err.code ?? err.message}`;
+}
