@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { CLI } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,8 +24,9 @@ for (const [name, file] of [['chat-server', CLI.server], ['chat-client', CLI.cli
   });
 }
 
-test('README\'s CI smoke test runs and passes as written', async (t) => {
-  const script = blockAfter('smoke-test');
+/** Runs a README block with bash from the project folder; resolves with its exit code and output. */
+async function runBlock(t: TestContext, marker: string): Promise<{ code: number | null; output: string }> {
+  const script = blockAfter(marker);
   const proc = spawn('bash', ['-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   // The script's own trap stops its server; this is for a script killed half-way.
   t.after(() => {
@@ -39,6 +40,18 @@ test('README\'s CI smoke test runs and passes as written', async (t) => {
   proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  return { code, output };
+}
+
+test('README\'s CI smoke test runs and passes as written', async (t) => {
+  const { code, output } = await runBlock(t, 'smoke-test');
   assert.equal(code, 0, output);
   assert.match(output, /\* registered as alice/);
+});
+
+test('README\'s "Running it for real" runs as written: users, certificate, TLS server, client', async (t) => {
+  const { code, output } = await runBlock(t, 'running-for-real');
+  assert.equal(code, 0, output);
+  assert.match(output, /added alice to /);
+  assert.match(output, /^\* online \(1\): alice$/m);
 });
