@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import chalkDefault, { Chalk } from 'chalk';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import readlineSync from 'readline-sync';
@@ -9,8 +10,9 @@ import { runInteractive } from '../client/interactive.js';
 import { renderLine } from '../client/render.js';
 import { runScript } from '../client/script.js';
 import { isValidName } from '../protocol/names.js';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js';
-import { parseOrExit, usageError, wholeNumber } from './program.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
+import { firstLine } from './first-line.js';
+import { hostName, parseOrExit, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
 
 const program = new Command('chat-client')
@@ -19,7 +21,7 @@ const program = new Command('chat-client')
       'send, and incoming lines appear above what you are typing. Without a terminal (stdin piped) ' +
       'it is a scripting tool: stdin lines are sent, and server lines are printed to stdout.',
   )
-  .addOption(new Option('--host <host>', 'server address').env('CHAT_HOST').default(DEFAULT_HOST))
+  .addOption(new Option('--host <host>', 'server address').env('CHAT_HOST').default(DEFAULT_HOST).argParser(hostName))
   .addOption(
     new Option('--port <port>', 'server port').env('CHAT_PORT').default(DEFAULT_PORT).argParser(wholeNumber('the port', 1, 65535)),
   )
@@ -114,16 +116,29 @@ async function connect(): Promise<ChatConnection> {
 }
 
 async function script(): Promise<number> {
-  const conn = await connect();
+  // --timeout bounds the whole run, connecting included: a host that drops packets
+  // would otherwise hold a CI job for the system's connect timeout, minutes.
   const timeout = opts.timeout ?? (expect ? 10 : undefined);
+  const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000;
+  const connecting =
+    deadline === undefined
+      ? undefined
+      : setTimeout(() => {
+          say(`could not connect to the server within ${timeout} s.`);
+          process.exit(ExitCode.Timeout);
+        }, deadline - Date.now());
+  const conn = await connect();
+  clearTimeout(connecting);
   return runScript({
     conn,
     name: opts.name,
     password,
     sends,
     expect,
-    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
-    input: process.stdin,
+    timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
+    timeoutSeconds: timeout,
+    // On a terminal (--send or --expect given) there is nothing piped to read.
+    input: process.stdin.isTTY ? Readable.from([]) : process.stdin,
     output: process.stdout,
     errors: process.stderr,
   });
@@ -131,16 +146,19 @@ async function script(): Promise<number> {
 
 async function interactive(): Promise<number> {
   // Asked before the chat loop starts: readline-sync blocks, which is fine only until then.
-  const given = opts.name;
-  let name = given ?? askName();
+  // Connect first: no point asking a name for a server that is not there.
   const conn = await connect();
+  const given = opts.name;
+  let name = given ?? '';
   const early = (line: Parameters<typeof renderLine>[0]): void =>
     void process.stdout.write(`${renderLine(line, { chalk, self: name })}\n`);
   conn.on('line', early);
+  if (given === undefined) name = askName();
   for (;;) {
-    const result = await conn.register(name, password).catch(() => undefined);
-    if (result === undefined) {
-      say(conn.lostReason());
+    const result = await conn.register(name, password);
+    if (!result.ok && !result.refused) {
+      say(`the server did not take us: ${result.reason}`);
+      await conn.close();
       return ExitCode.ConnectionLost;
     }
     if (result.ok) {
@@ -179,16 +197,12 @@ function readOrExit(file: string, what: string): Buffer {
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0]?.replace(/\r$/, '') ?? '';
-}
-
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--timeout must be a number of seconds above 0.');
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('The timeout must be a number of seconds above 0.');
   return n;
 }

@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../server/users-file.js';
 import { formatEvent } from './log.js';
 import { runPasswd } from './passwd.js';
-import { parseOrExit, usageError, wholeNumber } from './program.js';
+import { hostName, parseOrExit, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
 
 /** Time allowed for a clean shutdown before the process exits anyway (issue: within 2 s). */
@@ -18,7 +18,12 @@ const program = new Command('chat-server')
     'A TCP chat server. Clients register with #NAME, send direct messages with @NAME:TEXT, and ' +
       'every other line goes to everyone in the room. chat-client, nc and telnet can all connect.',
   )
-  .addOption(new Option('--host <host>', 'address to listen on; 0.0.0.0 for every interface').env('CHAT_HOST').default(DEFAULT_HOST))
+  .addOption(
+    new Option('--host <host>', 'address to listen on; 0.0.0.0 for every interface')
+      .env('CHAT_HOST')
+      .default(DEFAULT_HOST)
+      .argParser(hostName),
+  )
   .addOption(
     new Option('--port <port>', 'TCP port to listen on; 0 picks a free one')
       .env('CHAT_PORT')
@@ -54,6 +59,36 @@ const program = new Command('chat-server')
       .env('CHAT_MAX_SENDQ')
       .default(DEFAULT_LIMITS.maxSendq)
       .argParser(wholeNumber('--max-sendq', 4096)),
+  )
+  .addOption(
+    new Option('--max-per-ip <n>', 'connections at once from one address; 0 for no limit')
+      .env('CHAT_MAX_PER_IP')
+      .default(DEFAULT_LIMITS.maxPerIp)
+      .argParser(wholeNumber('--max-per-ip', 0)),
+  )
+  .addOption(
+    new Option('--rate <lines>', 'lines a second one client may send on average; 0 turns flood control off')
+      .env('CHAT_RATE')
+      .default(DEFAULT_LIMITS.rate)
+      .argParser(wholeNumber('--rate', 0)),
+  )
+  .addOption(
+    new Option('--burst <lines>', 'lines one client may send at once (a paste) before --rate applies')
+      .env('CHAT_BURST')
+      .default(DEFAULT_LIMITS.burst)
+      .argParser(wholeNumber('--burst', 1)),
+  )
+  .addOption(
+    new Option('--register-timeout <s>', 'close connections not registered after this many seconds; 0 never')
+      .env('CHAT_REGISTER_TIMEOUT')
+      .default(DEFAULT_LIMITS.registerTimeoutMs / 1000)
+      .argParser(wholeNumber('--register-timeout', 0)),
+  )
+  .addOption(
+    new Option('--idle-timeout <s>', 'close connections silent for this many seconds; 0 never')
+      .env('CHAT_IDLE_TIMEOUT')
+      .default(DEFAULT_LIMITS.idleTimeoutMs / 1000)
+      .argParser(wholeNumber('--idle-timeout', 0)),
   )
   .addOption(
     new Option('--users <file>', 'only the users in FILE may register, with their passwords (see "passwd" below)').env(
@@ -114,6 +149,11 @@ interface ServeOptions {
   maxClients: number;
   announceMax: number;
   maxSendq: number;
+  maxPerIp: number;
+  rate: number;
+  burst: number;
+  registerTimeout: number;
+  idleTimeout: number;
   users?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -121,7 +161,10 @@ interface ServeOptions {
 }
 
 async function serve(): Promise<void> {
-  const { tlsCert, tlsKey, quiet, users, ...limits } = program.opts<ServeOptions>();
+  // A log reader that goes away (2>&1 | head, a restarted shipper) must not take the server down.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  const { tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, ...limits } = program.opts<ServeOptions>();
   if ((tlsCert === undefined) !== (tlsKey === undefined)) usageError('chat-server', 'TLS needs both --tls-cert and --tls-key.');
   const tls = tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined;
   const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
@@ -131,6 +174,8 @@ async function serve(): Promise<void> {
   try {
     server = new ChatServer({
       ...limits,
+      registerTimeoutMs: registerTimeout * 1000,
+      idleTimeoutMs: idleTimeout * 1000,
       users,
       tls,
       // --quiet keeps errors: they are the operator's to fix.
@@ -144,6 +189,16 @@ async function serve(): Promise<void> {
     process.exit(1);
   }
 
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(0); // a second Ctrl-C: do not wait
+    stopping = true;
+    if (!quiet) log(`${chalk.gray(new Date().toISOString())} ${signal}: shutting down`);
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   try {
     const { host, port } = await server.listen();
     process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
@@ -159,16 +214,6 @@ async function serve(): Promise<void> {
     log('chat-server: warning: checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
   }
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) process.exit(0); // a second Ctrl-C: do not wait
-    stopping = true;
-    if (!quiet) log(`${chalk.gray(new Date().toISOString())} ${signal}: shutting down`);
-    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
-    void server.close().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', () => server.reload());
 }
 

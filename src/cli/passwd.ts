@@ -3,6 +3,7 @@ import readlineSync from 'readline-sync';
 import { isValidName, nameKey } from '../protocol/names.js';
 import { hashPassword } from '../server/password-hash.js';
 import { formatUsers, readUsers, writeFileAtomic, type Accounts } from '../server/users-file.js';
+import { firstLine } from './first-line.js';
 import { USAGE_ERROR } from './program.js';
 
 export interface PasswdOptions {
@@ -49,8 +50,7 @@ export async function runPasswd(file: string, name: string, options: PasswdOptio
 
 /** The first line of stdin, without its line end. */
 function readStdinLine(): string {
-  const text = readFileSync(0, 'utf8');
-  return text.split('\n')[0]?.replace(/\r$/, '') ?? '';
+  return firstLine(readFileSync(0, 'utf8'));
 }
 
 function askTwice(): string | undefined {

@@ -9,7 +9,7 @@ export function wholeNumber(what: string, min: number, max = Number.MAX_SAFE_INT
     const n = Number(value);
     if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
-      throw new InvalidArgumentError(`${what} must be a whole number ${range}.`);
+      throw new InvalidArgumentError(`${what[0]!.toUpperCase()}${what.slice(1)} must be a whole number ${range}.`);
     }
     return n;
   };
@@ -25,6 +25,12 @@ export function parseOrExit(program: Command, argv: readonly string[]): void {
     process.exit(ok ? 0 : USAGE_ERROR);
   });
   program.parse(argv as string[]);
+}
+
+/** A host name or address: anything but empty, which would silently mean every interface. */
+export function hostName(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('The host must not be empty (use 0.0.0.0 for every interface).');
+  return value.trim();
 }
 
 /** A usage error found after parsing: one sentence, exit 2. */

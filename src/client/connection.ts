@@ -30,7 +30,13 @@ export class ConnectError extends Error {
   }
 }
 
-export type RegisterResult = { ok: true; name: string } | { ok: false; reason: string };
+/**
+ * A refused registration (a name taken or invalid, a password wrong or missing) is the
+ * user's to fix; any other answer (`! server full`) or a closed connection is not.
+ */
+export type RegisterResult = { ok: true; name: string } | { ok: false; refused: boolean; reason: string };
+
+const REFUSALS = /^(name taken|invalid name|authentication failed|password required|too many failed logins)/;
 
 interface ConnectionEvents {
   /** Every line the server sends, decoded, with control characters removed. */
@@ -127,13 +133,14 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
   /** Sends #NAME (with PASSWORD when given) and resolves with the server's answer. */
   async register(name: string, password?: string): Promise<RegisterResult> {
     // Checked here too: "#two words" would register "two" with the password "words".
-    if (!isValidName(name)) return { ok: false, reason: INVALID_NAME };
+    if (!isValidName(name)) return { ok: false, refused: true, reason: INVALID_NAME };
     const answer = this.waitFor(
       (l) => l.kind === 'error' || (l.kind === 'notice' && /^(registered as|you are now) /.test(l.text)),
     );
     this.send(password === undefined ? `#${name}` : `#${name} ${password}`);
-    const line = await answer;
-    if (line.kind === 'error') return { ok: false, reason: line.text };
+    const line = await answer.catch(() => undefined);
+    if (line === undefined) return { ok: false, refused: false, reason: this.lostReason() };
+    if (line.kind === 'error') return { ok: false, refused: REFUSALS.test(line.text), reason: line.text };
     return { ok: true, name: line.text.replace(/^(registered as|you are now) /, '') };
   }
 

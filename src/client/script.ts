@@ -13,8 +13,10 @@ export interface ScriptOptions {
   sends: readonly string[];
   /** Exit 0 at the first server line this matches (--expect). */
   expect: RegExp | undefined;
-  /** Bounds the whole run (--timeout); undefined for no bound. */
+  /** What is left of --timeout once connected; undefined for no bound. */
   timeoutMs: number | undefined;
+  /** --timeout as the user gave it, for messages. */
+  timeoutSeconds: number | undefined;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   /** Where the client's own messages (not server lines) go. */
@@ -52,14 +54,14 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
         : setTimeout(() => {
             say(
               expect
-                ? `no server line matched ${expect} within ${opts.timeoutMs! / 1000} s.`
-                : `the run did not finish within ${opts.timeoutMs! / 1000} s.`,
+                ? `no server line matched ${expect} within ${opts.timeoutSeconds} s.`
+                : `the run did not finish within ${opts.timeoutSeconds} s.`,
             );
             finish(ExitCode.Timeout);
           }, opts.timeoutMs);
 
     conn.on('line', (line) => {
-      if (line.kind === 'notice' && line.text === `pong ${token}`) return;
+      if (settled || (line.kind === 'notice' && line.text === `pong ${token}`)) return;
       output.write(`${line.raw}\n`);
       if (expect?.test(line.raw)) finish(ExitCode.Ok);
     });
@@ -74,6 +76,10 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
       try {
         if (opts.name !== undefined) {
           const result = await conn.register(opts.name, opts.password);
+          if (!result.ok && !result.refused) {
+            say(`the server did not take us: ${result.reason}`);
+            return finish(ExitCode.ConnectionLost);
+          }
           if (!result.ok) {
             const hint = opts.password === undefined && /^password required/.test(result.reason)
               ? ' Give the password with --password-file FILE or CHAT_PASSWORD.'

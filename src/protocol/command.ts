@@ -3,7 +3,7 @@ export type Command =
   | { kind: 'empty' }
   | { kind: 'register'; name: string; password: string | undefined }
   | { kind: 'direct'; to: string; text: string }
-  | { kind: 'directNoColon' }
+  | { kind: 'directMalformed' }
   | { kind: 'room'; text: string }
   | { kind: 'who' }
   | { kind: 'ping'; token: string }
@@ -25,7 +25,7 @@ export function parseCommand(line: string): Command {
     }
     case '@': {
       const colon = line.indexOf(':');
-      if (colon === -1) return { kind: 'directNoColon' };
+      if (colon === -1 || line.slice(1, colon).trim() === '') return { kind: 'directMalformed' };
       return { kind: 'direct', to: line.slice(1, colon).trim(), text: line.slice(colon + 1).trim() };
     }
     case '/':

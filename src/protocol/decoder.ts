@@ -15,9 +15,16 @@ export interface LineSink {
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** First size of the buffer for an unfinished line; it doubles up to maxLine + 1. */
+const INITIAL_BUFFER = 256;
 
 export class LineDecoder {
-  #parts: Buffer[] = [];
+  /**
+   * The unfinished line, copied into one buffer of our own: a subarray would pin the
+   * socket's read buffer, and one Buffer per chunk would cost hundreds of bytes of heap
+   * per byte for a client that sends one byte per packet. Dropped once the line ends.
+   */
+  #buffer: Buffer | undefined;
   #size = 0;
   #skipping = false;
 
@@ -31,9 +38,19 @@ export class LineDecoder {
     return this.#size;
   }
 
+  /** Bytes of memory held for the unfinished line. */
+  get bufferBytes(): number {
+    return this.#buffer?.length ?? 0;
+  }
+
   /** True while a line has started but not ended (including one being discarded). */
   get hasPending(): boolean {
     return this.#size > 0 || this.#skipping;
+  }
+
+  /** True while an overlong line is being thrown away. */
+  get discarding(): boolean {
+    return this.#skipping;
   }
 
   push(chunk: Buffer): void {
@@ -59,13 +76,17 @@ export class LineDecoder {
         continue;
       }
       if (lf === -1) {
-        // Copy: a subarray would pin the socket's whole read buffer while we wait.
-        this.#parts.push(Buffer.from(chunk.subarray(start)));
-        this.#size += chunk.length - start;
+        this.#append(chunk.subarray(start));
         return;
       }
-      const piece = chunk.subarray(start, lf);
-      this.#emit(this.#size === 0 ? piece : this.#take(piece));
+      if (this.#size === 0) {
+        this.#emit(chunk.subarray(start, lf));
+      } else {
+        this.#append(chunk.subarray(start, lf));
+        const line = this.#buffer!.subarray(0, this.#size);
+        this.#clear();
+        this.#emit(line);
+      }
       start = lf + 1;
     }
   }
@@ -79,7 +100,10 @@ export class LineDecoder {
       this.#skipping = false;
       return;
     }
-    if (this.#size > 0) this.#emit(this.#take(Buffer.alloc(0)));
+    if (this.#size === 0) return;
+    const line = this.#buffer!.subarray(0, this.#size);
+    this.#clear();
+    this.#emit(line);
   }
 
   #emit(line: Buffer): void {
@@ -88,15 +112,21 @@ export class LineDecoder {
     else this.sink.line(bytes);
   }
 
-  #take(last: Buffer): Buffer {
-    this.#parts.push(last);
-    const line = Buffer.concat(this.#parts, this.#size + last.length);
-    this.#clear();
-    return line;
+  #append(piece: Buffer): void {
+    const needed = this.#size + piece.length;
+    if (this.#buffer === undefined || this.#buffer.length < needed) {
+      let size = Math.max(this.#buffer?.length ?? INITIAL_BUFFER, INITIAL_BUFFER);
+      while (size < needed) size *= 2;
+      const grown = Buffer.allocUnsafe(Math.min(size, this.maxLine + 1));
+      this.#buffer?.copy(grown, 0, 0, this.#size);
+      this.#buffer = grown;
+    }
+    piece.copy(this.#buffer, this.#size);
+    this.#size = needed;
   }
 
   #clear(): void {
-    this.#parts = [];
+    this.#buffer = undefined;
     this.#size = 0;
   }
 }

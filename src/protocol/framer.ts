@@ -5,6 +5,10 @@ import type { Timers } from './timers.js';
  * LineDecoder plus the flush delay of PROTOCOL.md: simple clients send a message with one
  * send() and no LF, so bytes that have waited `flushMs` without an LF are taken as a line.
  * The delay counts from the first byte of the unfinished line. flushMs 0 turns it off.
+ *
+ * An overlong line is discarded up to its LF; for a client that never sends one, the
+ * discarding also ends once nothing more has come for `flushMs`. While its bytes keep
+ * coming the clock restarts, so a long line arriving slowly is not cut into pieces.
  */
 export class LineFramer {
   readonly #decoder: LineDecoder;
@@ -33,8 +37,15 @@ export class LineFramer {
     return this.#decoder.pendingBytes;
   }
 
+  /** Memory held for the unfinished line. */
+  get bufferBytes(): number {
+    return this.#decoder.bufferBytes;
+  }
+
   push(chunk: Buffer): void {
+    const wasDiscarding = this.#decoder.discarding;
     this.#decoder.push(chunk);
+    if (wasDiscarding && this.#decoder.discarding) this.#stopTimer();
     if (this.flushMs > 0 && this.#decoder.hasPending && this.#timer === undefined) {
       this.#timer = this.timers.setTimeout(() => {
         this.#timer = undefined;

@@ -3,9 +3,7 @@
  * relayed text, so no client can move another's cursor, recolour its terminal or clear its
  * screen. The client applies the same rule to whatever a server sends it.
  */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
-// eslint-disable-next-line no-control-regex
 const HAS_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 
 export function stripControls(text: string): string {

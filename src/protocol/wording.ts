@@ -38,12 +38,16 @@ export const clusterUnavailable = (): string => error('not delivered: cluster un
 // Our own wordings where PROTOCOL.md is silent (README, "Protocol").
 export const greeting = (): string =>
   notice('welcome: register with #yourname, then type to chat; /help lists the commands');
-export const directNeedsColon = (): string =>
-  error('direct messages need a colon: @NAME:TEXT');
+export const directNeedsColon = (): string => error('a direct message looks like @NAME:TEXT');
 export const passwordRequired = (): string =>
   error('password required: this server checks passwords, send #NAME PASSWORD');
 export const tooManyFailures = (): string => error('too many failed logins: closing the connection');
 export const accountRemoved = (): string => notice('your account was removed: closing the connection');
+export const registerTimeout = (ms: number): string =>
+  error(`not registered within ${ms / 1000} s: closing the connection`);
+export const idleTimeout = (ms: number): string => error(`idle for ${ms / 1000} s: closing the connection`);
+export const tooManyFromAddress = (max: number): string =>
+  error(`too many connections from your address (max ${max})`);
 export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
 
 export const help = (): string[] =>

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Hub } from '../hub/hub.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { bind, tcpServer, type BoundAddress } from '../transport/tcp.js';
 import { TlsListener, type TlsFiles } from '../transport/tls.js';
 import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from './accounts.js';
@@ -22,8 +23,7 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth'>> {
   throttle?: ThrottleLimits;
 }
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 12345;
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 /**
  * A chat server in-process: what `chat-server` runs, and what tests start on port 0.

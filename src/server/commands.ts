@@ -31,7 +31,7 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   empty: { needsName: false, run: () => [] },
   register: { needsName: false, run: register },
   direct: { needsName: true, run: direct },
-  directNoColon: { needsName: true, run: () => [reply(w.directNeedsColon())] },
+  directMalformed: { needsName: true, run: () => [reply(w.directNeedsColon())] },
   room: { needsName: true, run: (ctx, cmd) => [{ kind: 'room', line: w.roomMessage(nameOf(ctx), cmd.text) }] },
   who: { needsName: false, run: (ctx) => [reply(w.online(ctx.hub.names()))] },
   ping: { needsName: false, run: (_ctx, cmd) => [reply(w.pong(cmd.token))] },

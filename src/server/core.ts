@@ -18,9 +18,11 @@ export class ChatCore {
   readonly options: CoreOptions;
   readonly hub: Hub;
   readonly #sessions = new Set<Session>();
+  /** Open sessions per remote host, for maxPerIp. */
+  readonly #perHost = new Map<string, number>();
   #toUncork: Session[] = [];
   #uncorkScheduled = false;
-  #closing = false;
+  #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
   constructor(options: Partial<CoreOptions> = {}, hub: Hub = new MemoryHub()) {
@@ -30,17 +32,28 @@ export class ChatCore {
 
   /** Takes a new connection. Beyond maxClients it is told and closed at once. */
   accept(stream: Duplex, peer: Peer): Session | undefined {
-    const where = w.formatHostPort(peer.host, peer.port);
-    if (this.#closing || this.#sessions.size >= this.options.maxClients) {
-      const line = this.#closing ? w.shuttingDown() : w.serverFull();
-      this.options.onEvent({ type: 'reject', peer: where, name: undefined, reason: this.#closing ? 'shutting down' : 'server full' });
+    const { maxClients, maxPerIp } = this.options;
+    const fromHost = this.#perHost.get(peer.host) ?? 0;
+    const refusal = this.#closing !== undefined
+      ? { line: w.shuttingDown(), reason: 'shutting down' }
+      : this.#sessions.size >= maxClients
+        ? { line: w.serverFull(), reason: 'server full' }
+        : maxPerIp > 0 && fromHost >= maxPerIp
+          ? { line: w.tooManyFromAddress(maxPerIp), reason: `more than ${maxPerIp} connections from ${peer.host}` }
+          : undefined;
+    if (refusal) {
+      this.options.onEvent({ type: 'reject', peer: w.formatHostPort(peer.host, peer.port), name: undefined, reason: refusal.reason });
       stream.on('error', () => {});
-      stream.end(`${line}\n`);
+      // Read and drop what it sends, so its FIN is seen and the socket closes at once.
+      stream.resume();
+      stream.end(`${refusal.line}\n`);
       setTimeout(() => stream.destroy(), 1000).unref();
       return undefined;
     }
     const session = new Session(this, stream, peer);
     this.#sessions.add(session);
+    this.#perHost.set(peer.host, fromHost + 1);
+    const where = session.peer;
     this.options.onEvent({ type: 'connect', peer: where });
     session.send(w.connected(peer.host, peer.port));
     session.send(w.greeting());
@@ -49,7 +62,10 @@ export class ChatCore {
 
   /** Called by a session whose stream has closed. */
   forget(session: Session): void {
-    this.#sessions.delete(session);
+    if (!this.#sessions.delete(session)) return;
+    const left = (this.#perHost.get(session.address.host) ?? 1) - 1;
+    if (left > 0) this.#perHost.set(session.address.host, left);
+    else this.#perHost.delete(session.address.host);
     if (this.#sessions.size === 0) this.#drained?.();
   }
 
@@ -90,9 +106,20 @@ export class ChatCore {
     }
   }
 
+  /** Bytes written to connections and not yet taken by their peers. */
+  get queuedBytes(): number {
+    let total = 0;
+    for (const s of this.#sessions) total += s.queuedBytes;
+    return total;
+  }
+
   /** Tells everyone, closes every connection, and resolves once all of them are closed. */
   close(): Promise<void> {
-    this.#closing = true;
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  #close(): Promise<void> {
     const drained = new Promise<void>((resolve) => {
       this.#drained = resolve;
     });

@@ -14,6 +14,16 @@ export interface ServerLimits {
   announceMax: number;
   /** Bytes queued for one connection that does not read; over it the connection is cut. */
   maxSendq: number;
+  /** Connections at once from one address; 0 for no limit. */
+  maxPerIp: number;
+  /** Lines a second one connection may send, on average; 0 turns flood control off. */
+  rate: number;
+  /** Lines one connection may send at once before the rate applies (a paste). */
+  burst: number;
+  /** A connection that has not registered by then is closed; 0 never. */
+  registerTimeoutMs: number;
+  /** A connection silent for this long is closed; 0 (the default) never. */
+  idleTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -22,6 +32,11 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxClients: 10_000,
   announceMax: 1000,
   maxSendq: 1024 * 1024,
+  maxPerIp: 100,
+  rate: 10,
+  burst: 40,
+  registerTimeoutMs: 60_000,
+  idleTimeoutMs: 0,
 });
 
 export interface CoreOptions extends ServerLimits {

@@ -8,6 +8,7 @@ import type { Action } from './actions.js';
 import { dispatch, type Outcome } from './commands.js';
 import type { ChatCore, Peer } from './core.js';
 import { looksLikeTlsHello } from '../protocol/sniff.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
@@ -33,11 +34,24 @@ export class Session implements Member {
   #closed = false;
   #corked = false;
   #authFailures = 0;
-  /** Lines that came while a command was still being answered (a password check). */
+  /**
+   * Lines not handled yet: they came while a command was still being answered (a password
+   * check) or while the connection was over its rate. While any wait, the socket is not
+   * read, so TCP pushes back on the sender and nothing is dropped.
+   */
   #waiting: Buffer[] = [];
   #busy = false;
+  /** A timer will take the next waiting line when the rate allows it. */
+  #rateTimer: unknown = undefined;
+  /** write() said the peer is behind: read nothing more from it until it catches up. */
+  #draining = false;
+  #reading = true;
   #first = true;
   readonly #framer: LineFramer;
+  readonly #bucket: TokenBucket | undefined;
+  #registerTimer: unknown = undefined;
+  #idleTimer: unknown = undefined;
+  #lastHeard: number;
 
   constructor(
     private readonly core: ChatCore,
@@ -46,8 +60,19 @@ export class Session implements Member {
     readonly address: Peer,
   ) {
     const { options } = core;
+    const { timers } = options;
     const peer = w.formatHostPort(address.host, address.port);
     this.peer = peer;
+    this.#bucket = options.rate > 0 ? new TokenBucket(options.rate, options.burst, () => timers.now()) : undefined;
+    this.#lastHeard = timers.now();
+    if (options.registerTimeoutMs > 0) {
+      this.#registerTimer = timers.setTimeout(() => {
+        if (this.name !== undefined) return;
+        this.send(w.registerTimeout(options.registerTimeoutMs));
+        this.close('not registered in time');
+      }, options.registerTimeoutMs);
+    }
+    if (options.idleTimeoutMs > 0) this.#watchIdle(options.idleTimeoutMs);
     this.#framer = new LineFramer(
       options.maxLine,
       options.flushMs,
@@ -62,6 +87,7 @@ export class Session implements Member {
     );
     stream.on('data', (chunk: Buffer) => {
       if (this.#closed) return;
+      this.#lastHeard = timers.now();
       if (this.#first) {
         this.#first = false;
         // A TLS client on a plain port: one log line, not a stream of garbage replies.
@@ -103,11 +129,25 @@ export class Session implements Member {
       this.stream.cork();
       this.core.uncorkLater(this);
     }
-    this.stream.write(bytes);
+    if (!this.stream.write(bytes) && !this.#draining) {
+      // Honour write(): a peer that is behind gets no more of its own requests read until
+      // it catches up, so it cannot make us queue replies it does not take.
+      this.#draining = true;
+      this.#flow();
+      this.stream.once('drain', () => {
+        this.#draining = false;
+        this.#flow();
+      });
+    }
     if (this.stream.writableLength > this.core.options.maxSendq) {
       // Not now: we may be inside another member's broadcast loop.
       process.nextTick(() => this.close('send queue exceeded', { shown: 'send queue exceeded', abort: true }));
     }
+  }
+
+  /** Bytes written to this connection and not yet taken by the peer. */
+  get queuedBytes(): number {
+    return this.stream.writableLength;
   }
 
   uncork(): void {
@@ -126,10 +166,16 @@ export class Session implements Member {
     if (this.#closed) return;
     this.#closed = true;
     this.#framer.dispose();
+    this.#waiting = [];
+    const { timers } = this.core.options;
+    for (const timer of [this.#rateTimer, this.#registerTimer, this.#idleTimer]) {
+      if (timer !== undefined) timers.clearTimeout(timer);
+    }
     const { name } = this;
     if (name !== undefined) {
       this.core.hub.release(name, this);
-      if (announce) this.#presence(w.left(name, shown));
+      // Counted with the leaver, as its join was: both are announced or neither is.
+      if (announce) this.#presence(w.left(name, shown), this.core.hub.size + 1);
     }
     this.#event({ type: 'leave', peer: this.peer, name, reason });
     this.#corked = false;
@@ -146,9 +192,53 @@ export class Session implements Member {
 
   #onLine(bytes: Buffer): void {
     if (this.#closed) return;
-    // Replies keep the order of requests (PROTOCOL.md): wait for the one being answered.
-    if (this.#busy) this.#waiting.push(Buffer.from(bytes));
-    else this.#handle(bytes);
+    // Replies keep the order of requests (PROTOCOL.md): nothing overtakes a waiting line.
+    if (this.#busy || this.#waiting.length > 0 || (this.#bucket && !this.#bucket.take())) {
+      this.#waiting.push(Buffer.from(bytes));
+      this.#pump();
+      return;
+    }
+    this.#handle(bytes);
+  }
+
+  /** Handles waiting lines as far as the rate and a pending answer allow. */
+  #pump(): void {
+    while (!this.#closed && !this.#busy && this.#waiting.length > 0 && this.#rateTimer === undefined) {
+      const wait = this.#bucket?.wait() ?? 0;
+      if (wait > 0) {
+        this.#rateTimer = this.core.options.timers.setTimeout(() => {
+          this.#rateTimer = undefined;
+          this.#pump();
+        }, wait);
+        break;
+      }
+      this.#bucket?.take();
+      this.#handle(this.#waiting.shift()!);
+    }
+    this.#flow();
+  }
+
+  /** Reads from the socket only while nothing waits: the one place that pauses and resumes. */
+  #flow(): void {
+    const read = !this.#closed && !this.#busy && !this.#draining && this.#waiting.length === 0;
+    if (read === this.#reading) return;
+    this.#reading = read;
+    if (read) this.stream.resume();
+    else this.stream.pause();
+  }
+
+  #watchIdle(idleMs: number): void {
+    const { timers } = this.core.options;
+    const check = (): void => {
+      const silent = timers.now() - this.#lastHeard;
+      if (silent < idleMs) {
+        this.#idleTimer = timers.setTimeout(check, idleMs - silent);
+        return;
+      }
+      this.send(w.idleTimeout(idleMs));
+      this.close('idle timeout', { shown: 'idle timeout' });
+    };
+    this.#idleTimer = timers.setTimeout(check, idleMs);
   }
 
   #handle(bytes: Buffer): void {
@@ -159,7 +249,7 @@ export class Session implements Member {
       return;
     }
     this.#busy = true;
-    this.stream.pause();
+    this.#flow();
     outcome
       .then((actions) => {
         if (this.#closed) return;
@@ -171,8 +261,7 @@ export class Session implements Member {
       })
       .finally(() => {
         this.#busy = false;
-        while (!this.#busy && !this.#closed && this.#waiting.length > 0) this.#handle(this.#waiting.shift()!);
-        if (!this.#busy && !this.#closed) this.stream.resume();
+        this.#pump();
       });
   }
 
@@ -203,8 +292,9 @@ export class Session implements Member {
     }
   }
 
-  #presence(line: string): void {
-    if (this.core.hub.size <= this.core.options.announceMax) this.core.hub.broadcast(encode(line), this);
+  /** PROTOCOL.md: presence notices go out while at most announceMax users are online. */
+  #presence(line: string, online = this.core.hub.size): void {
+    if (online <= this.core.options.announceMax) this.core.hub.broadcast(encode(line), this);
   }
 
   #event(event: Parameters<ChatCore['options']['onEvent']>[0]): void {

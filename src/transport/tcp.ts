@@ -18,6 +18,8 @@ export function acceptInto(core: ChatCore): (socket: net.Socket) => void {
   return (socket) => {
     // Without no-delay, Nagle's algorithm meets delayed ACKs and a chat line waits ~40 ms.
     socket.setNoDelay(true);
+    // Finds peers that vanished without a FIN (a pulled cable), which would otherwise hold a name.
+    socket.setKeepAlive(true, 60_000);
     core.accept(socket, { host: displayHost(socket.remoteAddress), port: socket.remotePort ?? 0 });
   };
 }

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
+import { spawn } from 'node:child_process';
 import { run } from '../helpers/cli.js';
+import { LineQueue } from '../helpers/lines.js';
 import { startServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 describe('chat-client scripting mode, as a process', () => {
   test('stdin lines are sent; every server line is printed; nothing is lost at the end', async (t) => {
-    const { port } = await startServer(t);
+    const { port } = await startServer(t, { rate: 0 });
     const bob = await WireClient.registered(t, port, 'bob');
     const lines = Array.from({ length: 500 }, (_, i) => `@bob:message ${i}`);
     const alice = run(t, 'client', ['--port', String(port), '--name', 'alice'], { input: `${lines.join('\n')}\n/who\n` });
@@ -91,6 +93,40 @@ describe('chat-client scripting mode, as a process', () => {
     const invalid = run(t, 'client', ['--port', String(port), '--name', 'no spaces'], { input: '' });
     assert.equal(await invalid.exit, 3);
     assert.match(invalid.stderr.seen.join('\n'), /registration refused: invalid name: use 1-32 letters, digits, _ or -/);
+  });
+
+  test('a server that will not take us (full) is exit 1, not a refused name', async (t) => {
+    const { port } = await startServer(t, { maxClients: 1 });
+    await WireClient.registered(t, port, 'alice');
+    const c = run(t, 'client', ['--port', String(port), '--name', 'bob'], { input: '' });
+    assert.equal(await c.exit, 1);
+    assert.match(c.stderr.seen.join('\n'), /the server did not take us: server full/);
+  });
+
+  test('exit 4 without --expect: the run did not finish within --timeout', async (t) => {
+    const { port } = await startServer(t);
+    // stdin stays open: the run never ends by itself.
+    const c = run(t, 'client', ['--port', String(port), '--name', 'bob', '--timeout', '0.3']);
+    assert.equal(await c.exit, 4);
+    assert.match(c.stderr.seen.join('\n'), /the run did not finish within 0\.3 s\./);
+  });
+
+  test('--timeout covers connecting too', async (t) => {
+    // A listener whose process never accepts: once its backlog is full, connects hang.
+    const stuck = spawn(process.execPath, [
+      '-e',
+      `const s = require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+         console.log(s.address().port);
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+       });`,
+    ]);
+    t.after(() => stuck.kill('SIGKILL'));
+    const port = Number(await new LineQueue(stuck.stdout, 'stuck').next());
+    const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
+    t.after(() => fillers.forEach((f) => f.destroy()));
+    const c = run(t, 'client', ['--port', String(port), '--expect', 'x', '--timeout', '1']);
+    assert.equal(await c.exit, 4);
+    assert.match(c.stderr.seen.join('\n'), /could not connect to the server within 1 s\./);
   });
 
   test('exit 4: --expect not seen within --timeout', async (t) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { CLI } from '../helpers/cli.js';
@@ -24,10 +24,39 @@ for (const [name, file] of [['chat-server', CLI.server], ['chat-client', CLI.cli
   });
 }
 
+/** Waits until no process carries MARK in its environment; fails with them after a while. */
+async function noneLeft(mark: string): Promise<void> {
+  const marked = (): string[] =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/environ`, 'latin1').includes(`CHAT_TEST_MARK=${mark}`);
+        } catch {
+          return false;
+        }
+      });
+  for (let i = 0; marked().length > 0; i++) {
+    if (i > 100) {
+      const pids = marked();
+      for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+      assert.fail(`the script left processes running: ${pids.join(', ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Runs a README block with bash from the project folder; resolves with its exit code and output. */
 async function runBlock(t: TestContext, marker: string): Promise<{ code: number | null; output: string }> {
   const script = blockAfter(marker);
-  const proc = spawn('bash', ['-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Every process the script starts inherits this mark: afterwards, none may be left.
+  const mark = `readme-${marker}-${process.pid}-${Date.now()}`;
+  const proc = spawn('bash', ['-c', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, CHAT_TEST_MARK: mark },
+  });
   // The script's own trap stops its server; this is for a script killed half-way.
   t.after(() => {
     try {
@@ -40,6 +69,7 @@ async function runBlock(t: TestContext, marker: string): Promise<{ code: number 
   proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  await noneLeft(mark);
   return { code, output };
 }
 

@@ -76,8 +76,9 @@ describe('chat-server as a process', () => {
 
   test('bad values: one clear sentence and exit 2', async (t) => {
     const cases: [string[], RegExp][] = [
-      [['--port', 'abc'], /--port.*the port must be a whole number from 0 to 65535\./],
-      [['--port', '70000'], /the port must be a whole number from 0 to 65535\./],
+      [['--port', 'abc'], /--port.*The port must be a whole number from 0 to 65535\./],
+      [['--port', '70000'], /The port must be a whole number from 0 to 65535\./],
+      [['--host', ''], /The host must not be empty \(use 0\.0\.0\.0 for every interface\)\./],
       [['--max-line', '-5'], /--max-line must be a whole number from 16 to 1048576\./],
       [['--max-clients', '0'], /--max-clients must be a whole number 1 or more\./],
       [['--flush-ms', '1.5'], /--flush-ms must be a whole number/],

@@ -65,6 +65,19 @@ describe('LineDecoder', () => {
     assert.deepEqual(events, ['OVERFLOW', 'after']);
   });
 
+  test('one byte at a time: the memory held stays within maxLine + 1', () => {
+    const { decoder, events } = decoderFor(4096);
+    let most = 0;
+    for (let i = 0; i < 4096; i++) {
+      decoder.push(Buffer.from('x'));
+      most = Math.max(most, decoder.bufferBytes);
+    }
+    assert.ok(most <= 4097, `held a ${most}-byte buffer`);
+    decoder.push(Buffer.from('\n'));
+    assert.equal(events[0]?.length, 4096);
+    assert.equal(decoder.bufferBytes, 0, 'nothing held between lines');
+  });
+
   test('binary garbage and NUL bytes pass through as bytes', () => {
     assertSplitInvariant(Buffer.from([0, 0xff, 0xfe, 10, 0xc3, 10]), 16, ['\x00\xff\xfe', '\xc3']);
   });

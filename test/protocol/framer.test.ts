@@ -70,6 +70,16 @@ describe('LineFramer: the flush delay', () => {
     assert.deepEqual(events, ['OVERFLOW', 'ok']);
   });
 
+  test('an overlong line that keeps coming is discarded whole, however slowly it comes', () => {
+    const { framer, events, clock } = framerFor(250, 4);
+    for (let i = 0; i < 20; i++) {
+      framer.push(Buffer.from('more bytes of one long line'));
+      clock.advance(200);
+    }
+    framer.push(Buffer.from('end\nnext\n'));
+    assert.deepEqual(events, ['OVERFLOW', 'next']);
+  });
+
   test('end() takes the last unterminated line at once; dispose() drops it', () => {
     const a = framerFor(250);
     a.framer.push(Buffer.from('bye'));

@@ -1,0 +1,3 @@
+/** Where a server listens and a client connects when nothing else is said. */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 12345;
