@@ -37,7 +37,7 @@ export class LineQueue {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiter = undefined;
-        reject(new Error(`${this.label}: no line within ${WAIT_MS} ms; lines so far:\n${this.seen.join('\n')}`));
+        reject(new Error(`${this.label}: no line within ${WAIT_MS} ms; last lines:\n${this.#tail()}`));
       }, WAIT_MS);
       this.#waiter = (l) => {
         clearTimeout(timer);
@@ -51,7 +51,7 @@ export class LineQueue {
     for (;;) {
       const line = await this.next();
       if (line === undefined) {
-        throw new Error(`${this.label}: ended before a line matched ${pattern}; lines:\n${this.seen.join('\n')}`);
+        throw new Error(`${this.label}: ended before a line matched ${pattern}; last lines:\n${this.#tail()}`);
       }
       if (pattern.test(line)) return line;
     }
@@ -62,6 +62,14 @@ export class LineQueue {
     const lines: string[] = [];
     for (let l = await this.next(); l !== undefined; l = await this.next()) lines.push(l);
     return lines;
+  }
+
+  /** The last few lines seen, shortened: enough to see what went wrong. */
+  #tail(): string {
+    return this.seen
+      .slice(-10)
+      .map((l) => (l.length > 200 ? `${l.slice(0, 200)}... (${l.length} characters)` : l))
+      .join('\n');
   }
 
   #push(line: string): void {
