@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import chalkDefault, { Chalk } from 'chalk';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import readlineSync from 'readline-sync';
-import { ChatConnection, ConnectError } from '../client/connection.js';
+import { ChatConnection, ConnectError, type ConnectOptions } from '../client/connection.js';
 import { ExitCode } from '../client/exit-codes.js';
-import { runInteractive } from '../client/interactive.js';
+import { Refused, runInteractive } from '../client/interactive.js';
 import { renderLine } from '../client/render.js';
 import { runScript } from '../client/script.js';
 import { isValidName } from '../protocol/names.js';
@@ -35,6 +35,7 @@ const program = new Command('chat-client')
   .option('--ca <file>', 'trust the CA certificate (PEM) in FILE for --tls')
   .option('--insecure', 'with --tls, do not verify the server at all (anyone in between can read along)')
   .option('--password-file <file>', 'send the password on the first line of FILE (or set CHAT_PASSWORD)')
+  .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
   .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
@@ -47,7 +48,9 @@ Passwords (servers started with --users):
 
 On a terminal:
   Type a line and press Enter to send it: TEXT to the room, @NAME:TEXT to one user,
-  #NAME to rename, /who, /help. Leave with exit, /quit, Ctrl-D or Ctrl-C.
+  #NAME to rename, /who, /help. Leave with exit, /quit, Ctrl-D or Ctrl-C. A lost
+  connection is retried after 1, 2, 4 ... up to 30 s (shown in the prompt), under the
+  same name; scripting mode never reconnects.
 
 Scripting mode (stdin is not a terminal, or --send or --expect is given):
   Every stdin line is sent after the --send lines. Every server line is printed to stdout
@@ -79,6 +82,7 @@ const opts = program.opts<{
   ca?: string;
   insecure?: boolean;
   passwordFile?: string;
+  reconnect: boolean;
   color: boolean;
 }>();
 
@@ -108,11 +112,15 @@ async function connect(): Promise<ChatConnection> {
     if (opts.insecure) {
       say('WARNING: --insecure: the server\'s certificate is not checked. Anyone between you and the server can read and change everything, passwords too.');
     }
-    return await ChatConnection.connect({ host: opts.host, port: opts.port, tls: opts.tls ? { ca, insecure: opts.insecure } : undefined });
+    return await ChatConnection.connect(connectOptions());
   } catch (err) {
     say(err instanceof ConnectError ? err.message : String(err));
     process.exit(ExitCode.ConnectionLost);
   }
+}
+
+function connectOptions(): ConnectOptions {
+  return { host: opts.host, port: opts.port, tls: opts.tls ? { ca, insecure: opts.insecure } : undefined };
 }
 
 async function script(): Promise<number> {
@@ -178,7 +186,21 @@ async function interactive(): Promise<number> {
     name = askName();
   }
   conn.off('line', early);
-  return runInteractive({ conn, name, chalk, input: process.stdin, output: process.stdout });
+  const reconnect = async (again: string): Promise<ChatConnection> => {
+    const next = await ChatConnection.connect(connectOptions());
+    const result = await next.register(again, password);
+    if (result.ok) return next;
+    await next.close();
+    throw result.refused ? new Refused(result.reason) : new Error(result.reason);
+  };
+  return runInteractive({
+    conn,
+    name,
+    reconnect: opts.reconnect ? reconnect : undefined,
+    chalk,
+    input: process.stdin,
+    output: process.stdout,
+  });
 }
 
 function askName(): string {

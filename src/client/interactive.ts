@@ -1,12 +1,22 @@
 import readline from 'node:readline';
 import type { ChalkInstance } from 'chalk';
 import type { ChatConnection } from './connection.js';
+import { backoffMs } from './backoff.js';
 import { renderLine } from './render.js';
+
+/** Said by a reconnect that must not be tried again: the server refused the name. */
+export class Refused extends Error {}
 
 export interface InteractiveOptions {
   conn: ChatConnection;
   /** The name we are registered under. */
   name: string;
+  /**
+   * Connects and registers NAME again after the connection is lost; rejects with Refused
+   * when the server will not have that name, with anything else to try again later.
+   * Undefined: no reconnecting (--no-reconnect).
+   */
+  reconnect: ((name: string) => Promise<ChatConnection>) | undefined;
   chalk: ChalkInstance;
   input: NodeJS.ReadableStream;
   output: NodeJS.WriteStream;
@@ -18,19 +28,30 @@ const isLeave = (line: string): boolean => line === 'exit' || /^\/quit(\s|$)/i.t
 /**
  * The chat loop on a terminal: lines typed at a readline prompt are sent as they are, and
  * every incoming line is printed above the prompt, with the half-typed input redrawn intact.
- * Resolves with the exit code: 0 when the user leaves, 1 when the connection is lost.
+ * A lost connection is retried with backoff and a countdown in the prompt, unless
+ * `reconnect` is undefined. Resolves with the exit code: 0 when the user leaves, 1 when the
+ * connection is lost for good, 3 when the server no longer takes the name.
  */
-export function runInteractive({ conn, name, chalk, input, output }: InteractiveOptions): Promise<number> {
+export function runInteractive({ conn: first, name, reconnect, chalk, input, output }: InteractiveOptions): Promise<number> {
   return new Promise((resolve) => {
+    let conn: ChatConnection | undefined = first;
     let self = name;
+    let status = '';
     let leaving = false;
     let done = false;
-    const prompt = (): string => `${chalk.yellow.bold(self)}> `;
+    let timer: NodeJS.Timeout | undefined;
+    const prompt = (): string => `${status ? chalk.red(`(${status}) `) : ''}${chalk.yellow.bold(self)}> `;
     const rl = readline.createInterface({ input, output, prompt: prompt(), terminal: true, historySize: 500 });
+    const setStatus = (text: string): void => {
+      status = text;
+      rl.setPrompt(prompt());
+      rl.prompt(true);
+    };
 
     const finish = (code: number): void => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       rl.close();
       output.write('\n');
       resolve(code);
@@ -38,25 +59,70 @@ export function runInteractive({ conn, name, chalk, input, output }: Interactive
     const leave = (line = '/quit'): void => {
       if (leaving) return;
       leaving = true;
+      if (!conn) return finish(0);
       conn.send(line.startsWith('/') ? line : '/quit');
       void conn.close().then(() => finish(0));
     };
 
-    conn.on('line', (line) => {
-      const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
-      if (renamed?.[1]) {
-        self = renamed[1];
-        rl.setPrompt(prompt());
-      }
-      printAbove(rl, output, renderLine(line, { chalk, self }));
-    });
-    conn.on('close', () => {
-      if (!leaving) printAbove(rl, output, chalk.red('connection lost: the server closed the connection.'));
-      finish(leaving ? 0 : 1);
-    });
+    const attach = (c: ChatConnection): void => {
+      conn = c;
+      c.on('line', (line) => {
+        const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
+        if (renamed?.[1]) {
+          self = renamed[1];
+          rl.setPrompt(prompt());
+        }
+        printAbove(rl, output, renderLine(line, { chalk, self }));
+      });
+      c.on('close', () => {
+        conn = undefined;
+        if (leaving) return finish(0);
+        if (!reconnect) {
+          printAbove(rl, output, chalk.red('connection lost: the server closed the connection.'));
+          return finish(1);
+        }
+        printAbove(rl, output, chalk.red('connection lost: reconnecting (Ctrl-C to leave).'));
+        retry(0);
+      });
+    };
+
+    /** Counts down in the prompt, then tries; a failure waits longer next time. */
+    const retry = (attempt: number): void => {
+      let left = Math.ceil(backoffMs(attempt) / 1000);
+      const tick = (): void => {
+        if (leaving || done) return;
+        if (left > 0) {
+          setStatus(`reconnecting in ${left} s`);
+          left -= 1;
+          timer = setTimeout(tick, 1000);
+          return;
+        }
+        setStatus('reconnecting');
+        reconnect!(self).then(
+          (c) => {
+            if (leaving || done) return void c.close();
+            attach(c);
+            setStatus('');
+            printAbove(rl, output, chalk.green(`reconnected as ${self}`));
+          },
+          (err: Error) => {
+            if (err instanceof Refused) {
+              printAbove(rl, output, chalk.red(`the server no longer takes ${self}: ${err.message}`));
+              return finish(3);
+            }
+            retry(attempt + 1);
+          },
+        );
+      };
+      tick();
+    };
+
+    attach(first);
     rl.on('line', (line) => {
       if (isLeave(line)) return leave(line);
-      if (line !== '') conn.send(line);
+      if (line !== '' && conn) conn.send(line);
+      // Kept in the history: Up brings it back to send once we are back.
+      else if (line !== '') printAbove(rl, output, chalk.red('not sent: not connected. Press Up to send it again later.'));
       rl.prompt();
     });
     rl.on('SIGINT', () => leave()); // Ctrl-C

@@ -65,7 +65,7 @@ describe('chat-client on a terminal', { skip }, () => {
     const { server, port } = await startServer(t);
     const a = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'a']);
     const b = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'b']);
-    const c = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'c']);
+    const c = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'c', '--no-reconnect']);
     for (const term of [a, b, c]) await term.waitFor((s) => /^[abc]>$/.test(Terminal.lastLine(s)), 'the chat prompt');
     a.type('exit');
     a.press('Enter');
@@ -76,6 +76,24 @@ describe('chat-client on a terminal', { skip }, () => {
     const screen = await c.waitFor((s) => s.some((l) => l.startsWith('connection lost')), 'the lost connection');
     assert.ok(screen.includes('* server shutting down'));
     assert.equal(await c.exitCode(), 1);
+  });
+
+  test('after the server restarts, the client reconnects under the same name', async (t) => {
+    const first = await startServer(t);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(first.port), '--name', 'alice']);
+    await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    term.type('half typed');
+    await first.server.close();
+    await term.waitFor((s) => /^\(reconnecting in \d+ s\) alice> half typed$/.test(Terminal.lastLine(s)), 'the countdown');
+    // The same port again, as a restarted server would have it.
+    const second = await startServer(t, { port: first.port });
+    await term.waitFor((s) => s.includes('reconnected as alice'), 'the reconnection');
+    assert.equal(Terminal.lastLine(term.screen()), 'alice> half typed', 'the half-typed line survives');
+    const bob = await WireClient.registered(t, second.port, 'bob');
+    bob.send('@alice:welcome back');
+    await term.waitFor((s) => s.includes('*bob* welcome back'), 'a message on the new connection');
+    term.press('C-c');
+    assert.equal(await term.exitCode(), 0);
   });
 
   test('a taken --name exits 3 with a sentence that says what to do', async (t) => {
