@@ -1,0 +1,207 @@
+/**
+ * The load generator: real sockets against a server speaking the chat protocol, driven
+ * from one process. It measures what the server delivers, not what it accepts.
+ */
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+export class LoadClient {
+  readonly socket: net.Socket;
+  onLine: (line: string) => void = () => {};
+  #rest = '';
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      const text = this.#rest + chunk;
+      let start = 0;
+      for (let lf = text.indexOf('\n'); lf !== -1; lf = text.indexOf('\n', start)) {
+        this.onLine(text.slice(start, lf));
+        start = lf + 1;
+      }
+      this.#rest = text.slice(start);
+    });
+    socket.on('error', () => {});
+  }
+
+  /** Connects and registers NAME; resolves once the server says so. */
+  static connect(port: number, name: string): Promise<LoadClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const client = new LoadClient(socket);
+      socket.once('error', reject);
+      client.onLine = (line) => {
+        if (line === `* registered as ${name}`) {
+          client.onLine = () => {};
+          resolve(client);
+        }
+      };
+      socket.write(`#${name}\n`);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Opens N registered clients, CONCURRENCY at a time. */
+export async function openClients(port: number, n: number, prefix = 'u', concurrency = 200): Promise<LoadClient[]> {
+  const clients: LoadClient[] = [];
+  for (let i = 0; i < n; i += concurrency) {
+    const wave = Array.from({ length: Math.min(concurrency, n - i) }, (_, k) => LoadClient.connect(port, `${prefix}${i + k}`));
+    clients.push(...(await Promise.all(wave)));
+  }
+  return clients;
+}
+
+export interface Throughput {
+  /** Messages delivered per second (for the room: messages x recipients). */
+  perSecond: number;
+  delivered: number;
+  seconds: number;
+  p50ms: number;
+  p99ms: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+}
+
+function summarise(delivered: number, seconds: number, latencies: number[]): Throughput {
+  const sorted = Float64Array.from(latencies).sort();
+  return { perSecond: delivered / seconds, delivered, seconds, p50ms: percentile(sorted, 50), p99ms: percentile(sorted, 99) };
+}
+
+const pad = (text: string, size: number): string => (text.length >= size ? text : text + ' '.repeat(size - text.length));
+
+/**
+ * Direct messages: each client keeps WINDOW messages to random others in flight and sends
+ * another each time one is delivered. 64-byte lines.
+ */
+export async function directMessages(port: number, opts: { clients: number; window: number; ms: number }): Promise<Throughput> {
+  const clients = await openClients(port, opts.clients, 'd');
+  const outstanding = new Int32Array(clients.length);
+  let running = true;
+  let measuring = false;
+  let delivered = 0;
+  const latencies: number[] = [];
+
+  const pump = (i: number): void => {
+    if (!running) return;
+    let batch = '';
+    while (outstanding[i]! < opts.window) {
+      let j = Math.floor(Math.random() * (clients.length - 1));
+      if (j >= i) j += 1;
+      batch += `${pad(`@d${j}:${i} ${performance.now().toFixed(3)}`, 63)}\n`;
+      outstanding[i]! += 1;
+    }
+    if (batch) clients[i]!.socket.write(batch);
+  };
+  clients.forEach((c) => {
+    c.onLine = (line) => {
+      if (line[0] !== '*' || line[1] === ' ') return; // "*dN* i t0"
+      const close = line.indexOf('*', 1);
+      const rest = line.slice(close + 2);
+      const space = rest.indexOf(' ');
+      const from = Number(rest.slice(0, space));
+      outstanding[from]! -= 1;
+      if (measuring) {
+        delivered += 1;
+        latencies.push(performance.now() - Number(rest.slice(space + 1)));
+      }
+      pump(from);
+    };
+  });
+  clients.forEach((_, i) => pump(i));
+  await sleep(Math.min(500, opts.ms / 2)); // warm up
+  measuring = true;
+  const started = performance.now();
+  await sleep(opts.ms);
+  measuring = false;
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await sleep(200);
+  clients.forEach((c) => c.close());
+  return summarise(delivered, seconds, latencies);
+}
+
+/**
+ * The room: CLIENTS registered, SENDERS of them each keeping WINDOW room messages in flight;
+ * a message counts once its last recipient has it. Deliveries are messages x recipients.
+ */
+export async function roomMessages(
+  port: number,
+  opts: { clients: number; senders: number; window: number; ms: number },
+): Promise<Throughput> {
+  const clients = await openClients(port, opts.clients, 'r');
+  const recipients = clients.length - 1;
+  const outstanding = new Int32Array(opts.senders);
+  const pending = new Map<string, { left: number; t0: number }>();
+  let seq = 0;
+  let running = true;
+  let measuring = false;
+  let deliveries = 0;
+  const latencies: number[] = [];
+
+  const pump = (s: number): void => {
+    if (!running) return;
+    let batch = '';
+    while (outstanding[s]! < opts.window) {
+      const id = `${s}.${seq++}`;
+      const t0 = performance.now();
+      pending.set(id, { left: recipients, t0 });
+      batch += `${pad(`${id} ${t0.toFixed(3)}`, 56)}\n`;
+      outstanding[s]! += 1;
+    }
+    if (batch) clients[s]!.socket.write(batch);
+  };
+  clients.forEach((c) => {
+    c.onLine = (line) => {
+      if (line[0] !== '<') return;
+      const start = line.indexOf('> ') + 2;
+      const id = line.slice(start, line.indexOf(' ', start));
+      const entry = pending.get(id);
+      if (!entry) return;
+      if (measuring) deliveries += 1;
+      if (--entry.left > 0) return;
+      pending.delete(id);
+      if (measuring) latencies.push(performance.now() - entry.t0);
+      const s = Number(id.slice(0, id.indexOf('.')));
+      outstanding[s]! -= 1;
+      pump(s);
+    };
+  });
+  for (let s = 0; s < opts.senders; s++) pump(s);
+  await sleep(Math.min(500, opts.ms / 2));
+  measuring = true;
+  const started = performance.now();
+  await sleep(opts.ms);
+  measuring = false;
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await sleep(200);
+  clients.forEach((c) => c.close());
+  return summarise(deliveries, seconds, latencies);
+}
+
+/** Connects plus registrations per second, CONCURRENCY at a time, each closed after. */
+export async function connectRate(port: number, opts: { n: number; concurrency: number }): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < opts.n) {
+      const c = await LoadClient.connect(port, `c${next++}`);
+      c.close();
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  return opts.n / ((performance.now() - started) / 1000);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the real server against a minimal line-forwarding baseline, in one run
+ * on this machine, so every figure is also a ratio. The server runs on core 0 and the load
+ * on core 1 where `taskset` exists. --quick is the short run the tests use; --json prints
+ * the results as JSON.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { connectRate, directMessages, openClients, roomMessages, sleep, type Throughput } from './load.js';
+
+const quick = process.argv.includes('--quick');
+const json = process.argv.includes('--json');
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0 && cpus().length >= 2;
+
+// The load generator itself goes to core 1, away from the server.
+if (hasTaskset && !process.env['CHAT_BENCH_PINNED']) {
+  const child = spawnSync('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, CHAT_BENCH_PINNED: '1' },
+  });
+  process.exit(child.status ?? 1);
+}
+
+const SERVERS = {
+  baseline: { script: fileURLToPath(new URL('./baseline-server.js', import.meta.url)), args: [] as string[] },
+  'chat-server': {
+    script: fileURLToPath(new URL('../src/cli/chat-server.js', import.meta.url)),
+    // Flood control and per-address limits off, as the IRC servers compared were run.
+    args: ['--port', '0', '--quiet', '--rate', '0', '--max-per-ip', '0', '--max-clients', '20000', '--register-timeout', '0'],
+  },
+};
+type Kind = keyof typeof SERVERS;
+
+interface Running {
+  proc: ChildProcess;
+  port: number;
+}
+
+async function start(kind: Kind): Promise<Running> {
+  const { script, args } = SERVERS[kind];
+  const argv = [process.execPath, script, ...args];
+  const proc = hasTaskset ? spawn('taskset', ['-c', '0', ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+    });
+    proc.once('exit', () => reject(new Error(`${kind} exited before listening`)));
+  });
+  const port = Number(/:(\d+)$/.exec(first)?.[1]);
+  return { proc, port };
+}
+
+function stop(server: Running): Promise<void> {
+  return new Promise((resolve) => {
+    server.proc.once('exit', () => resolve());
+    server.proc.kill('SIGKILL');
+  });
+}
+
+/** The server's CPU time so far, in seconds (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1]) * 1024;
+}
+
+/** The server's process: under taskset it is taskset's child, exec'd in its place. */
+const pidOf = (server: Running): number => server.proc.pid!;
+
+interface Measured extends Throughput {
+  /** Deliveries per second of server CPU time. */
+  perCpuSecond: number;
+}
+
+async function withCpu(server: Running, run: () => Promise<Throughput>): Promise<Measured> {
+  const before = cpuSeconds(pidOf(server));
+  const result = await run();
+  const cpu = cpuSeconds(pidOf(server)) - before;
+  return { ...result, perCpuSecond: cpu > 0 ? result.delivered / cpu : NaN };
+}
+
+interface Results {
+  direct: Measured;
+  directWindow1: Measured;
+  room: Measured;
+  connectsPerSecond: number;
+  bytesPerIdleConnection: Record<string, number>;
+}
+
+async function measure(kind: Kind): Promise<Results> {
+  const ms = quick ? 400 : 3000;
+  let server = await start(kind);
+  const direct = await withCpu(server, () => directMessages(server.port, { clients: 100, window: 16, ms }));
+  const directWindow1 = await withCpu(server, () => directMessages(server.port, { clients: 100, window: 1, ms }));
+  await stop(server);
+  server = await start(kind);
+  const room = await withCpu(server, () => roomMessages(server.port, { clients: quick ? 50 : 200, senders: 4, window: 4, ms }));
+  await stop(server);
+  server = await start(kind);
+  const connectsPerSecond = await connectRate(server.port, { n: quick ? 200 : 5000, concurrency: 50 });
+  await stop(server);
+
+  // Memory: a fresh server, then idle registered connections added in steps.
+  server = await start(kind);
+  await sleep(300);
+  const base = rssBytes(pidOf(server));
+  const bytesPerIdleConnection: Record<string, number> = {};
+  const clients = [];
+  for (const n of quick ? [100, 300] : [1000, 10_000]) {
+    clients.push(...(await openClients(server.port, n - clients.length, `m${clients.length}-`)));
+    await sleep(quick ? 200 : 1000);
+    bytesPerIdleConnection[n] = (rssBytes(pidOf(server)) - base) / n;
+  }
+  clients.forEach((c) => c.close());
+  await stop(server);
+  return { direct, directWindow1, room, connectsPerSecond, bytesPerIdleConnection };
+}
+
+const results = { baseline: await measure('baseline'), 'chat-server': await measure('chat-server') };
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}${hasTaskset ? ', server on core 0, load on core 1' : ', no taskset'}`;
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine, quick, results }, null, 2)}\n`);
+} else {
+  const b = results.baseline;
+  const c = results['chat-server'];
+  const k = (n: number): string => (Number.isFinite(n) ? `${(n / 1000).toFixed(1)}k` : '-');
+  const f = (n: number, d = 2): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  const rows: [string, string, string, string, string][] = [
+    ['direct messages/s (100 clients, window 16)', k(b.direct.perSecond), k(c.direct.perSecond), f(c.direct.perSecond / b.direct.perSecond), '>= 0.8'],
+    ['  per server CPU-second', k(b.direct.perCpuSecond), k(c.direct.perCpuSecond), f(c.direct.perCpuSecond / b.direct.perCpuSecond), ''],
+    ['  p50 / p99 latency ms', `${f(b.direct.p50ms)} / ${f(b.direct.p99ms)}`, `${f(c.direct.p50ms)} / ${f(c.direct.p99ms)}`, '', ''],
+    ['direct p99 latency ms, window 1', f(b.directWindow1.p99ms), f(c.directWindow1.p99ms), f(c.directWindow1.p99ms / b.directWindow1.p99ms), '<= 1.5'],
+    [`room deliveries/s (${quick ? 50 : 200} clients, 4 senders)`, k(b.room.perSecond), k(c.room.perSecond), f(c.room.perSecond / b.room.perSecond), '>= 0.8'],
+    ['  per server CPU-second', k(b.room.perCpuSecond), k(c.room.perCpuSecond), f(c.room.perCpuSecond / b.room.perCpuSecond), ''],
+    ['  latency to last recipient p50 / p99 ms', `${f(b.room.p50ms)} / ${f(b.room.p99ms)}`, `${f(c.room.p50ms)} / ${f(c.room.p99ms)}`, '', ''],
+    ['connects + registrations/s', f(b.connectsPerSecond, 0), f(c.connectsPerSecond, 0), f(c.connectsPerSecond / b.connectsPerSecond), '>= 0.8'],
+    ...Object.keys(b.bytesPerIdleConnection).map((n): [string, string, string, string, string] => {
+      const bb = b.bytesPerIdleConnection[n]!;
+      const cc = c.bytesPerIdleConnection[n]!;
+      return [`KiB per idle connection at ${n}`, f(bb / 1024, 1), f(cc / 1024, 1), `+${f((cc - bb) / 1024, 1)} KiB`, '<= +1 KiB'];
+    }),
+  ];
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['', 'baseline', 'chat-server', 'ratio', 'target'][i]!.length));
+  const line = (r: string[]): string => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  process.stdout.write(`${machine}${quick ? ' (quick run: figures are not meaningful)' : ''}\n\n`);
+  process.stdout.write(`${line(['', 'baseline', 'chat-server', 'ratio', 'target'])}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}

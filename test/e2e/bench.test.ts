@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+
+const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+
+/** A short run so the benchmark never rots; no figure is judged here (that is the bench's job). */
+test('npm run bench works: a quick run measures every scenario for both servers', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [BENCH, '--quick', '--json'], { timeout: 120_000 });
+  const report = JSON.parse(stdout) as { quick: boolean; results: Record<string, Record<string, unknown>> };
+  assert.equal(report.quick, true);
+  for (const kind of ['baseline', 'chat-server']) {
+    const r = report.results[kind] as {
+      direct: { delivered: number; perSecond: number; p99ms: number };
+      directWindow1: { delivered: number };
+      room: { delivered: number };
+      connectsPerSecond: number;
+      bytesPerIdleConnection: Record<string, number>;
+    };
+    assert.ok(r.direct.delivered > 0, `${kind}: direct messages were delivered`);
+    assert.ok(Number.isFinite(r.direct.p99ms));
+    assert.ok(r.directWindow1.delivered > 0);
+    assert.ok(r.room.delivered > 0, `${kind}: room messages were delivered`);
+    assert.ok(r.connectsPerSecond > 0);
+    assert.deepEqual(Object.keys(r.bytesPerIdleConnection), ['100', '300']);
+  }
+});
