@@ -107,6 +107,7 @@ async function measure(kind: Kind): Promise<Results> {
   const room = await withCpu(server, () => roomMessages(server.port, { clients: quick ? 50 : 200, senders: 4, window: 4, ms }));
   await stop(server);
   server = await start(kind);
+  await connectRate(server.port, { n: quick ? 50 : 2000, concurrency: 50 }); // warm up: JIT, pools
   const connectsPerSecond = await connectRate(server.port, { n: quick ? 200 : 5000, concurrency: 50 });
   await stop(server);
 

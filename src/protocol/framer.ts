@@ -10,27 +10,30 @@ import type { Timers } from './timers.js';
  * discarding also ends once nothing more has come for `flushMs`. While its bytes keep
  * coming the clock restarts, so a long line arriving slowly is not cut into pieces.
  */
-export class LineFramer {
+export class LineFramer implements LineSink {
   readonly #decoder: LineDecoder;
   #timer: unknown = undefined;
 
   constructor(
     maxLine: number,
     private readonly flushMs: number,
-    sink: LineSink,
+    private readonly sink: LineSink,
     private readonly timers: Timers,
   ) {
-    // Any finished line restarts the clock for whatever follows it.
-    this.#decoder = new LineDecoder(maxLine, {
-      line: (bytes) => {
-        this.#stopTimer();
-        sink.line(bytes);
-      },
-      overflow: () => {
-        this.#stopTimer();
-        sink.overflow();
-      },
-    });
+    // The framer is its decoder's sink (methods, not closures: one framer per connection).
+    this.#decoder = new LineDecoder(maxLine, this);
+  }
+
+  /** From the decoder: a finished line restarts the clock for whatever follows it. */
+  line(bytes: Buffer): void {
+    this.#stopTimer();
+    this.sink.line(bytes);
+  }
+
+  /** From the decoder. */
+  overflow(): void {
+    this.#stopTimer();
+    this.sink.overflow();
   }
 
   get pendingBytes(): number {

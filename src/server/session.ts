@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Member } from '../hub/hub.js';
 import { parseCommand } from '../protocol/command.js';
+import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
 import { decodeText } from '../protocol/sanitize.js';
 import * as w from '../protocol/wording.js';
@@ -27,7 +28,7 @@ export interface CloseOptions {
 const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
 
 /** One connection: bytes in through the framer, commands through the table, lines out. */
-export class Session implements Member {
+export class Session implements Member, LineSink {
   name: string | undefined = undefined;
   /** HOST:PORT of the peer, for logs. */
   readonly peer: string;
@@ -73,18 +74,8 @@ export class Session implements Member {
       }, options.registerTimeoutMs);
     }
     if (options.idleTimeoutMs > 0) this.#watchIdle(options.idleTimeoutMs);
-    this.#framer = new LineFramer(
-      options.maxLine,
-      options.flushMs,
-      {
-        line: (bytes) => this.#onLine(bytes),
-        overflow: () => {
-          this.send(w.lineTooLong(options.maxLine));
-          this.#event({ type: 'reject', peer, name: this.name, reason: 'line too long' });
-        },
-      },
-      options.timers,
-    );
+    // The session is its framer's sink: methods, not closures, to keep idle connections small.
+    this.#framer = new LineFramer(options.maxLine, options.flushMs, this, options.timers);
     stream.on('data', (chunk: Buffer) => {
       if (this.#closed) return;
       this.#lastHeard = timers.now();
@@ -190,7 +181,14 @@ export class Session implements Member {
     this.stream.once('close', () => clearTimeout(timer));
   }
 
-  #onLine(bytes: Buffer): void {
+  /** From the framer: a line went over the limit. */
+  overflow(): void {
+    this.send(w.lineTooLong(this.core.options.maxLine));
+    this.#event({ type: 'reject', peer: this.peer, name: this.name, reason: 'line too long' });
+  }
+
+  /** From the framer: one complete line. */
+  line(bytes: Buffer): void {
     if (this.#closed) return;
     // Replies keep the order of requests (PROTOCOL.md): nothing overtakes a waiting line.
     if (this.#busy || this.#waiting.length > 0 || (this.#bucket && !this.#bucket.take())) {
