@@ -199,6 +199,8 @@ async function serve(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Before listening: a SIGHUP that comes right after "listening on" must not kill us.
+  process.on('SIGHUP', () => server.reload());
   try {
     const { host, port } = await server.listen();
     process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
@@ -213,8 +215,6 @@ async function serve(): Promise<void> {
   if (!tls && users) {
     log('chat-server: warning: checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
   }
-
-  process.on('SIGHUP', () => server.reload());
 }
 
 function isLoopback(host: string): boolean {

@@ -25,7 +25,9 @@ export class Terminal {
     const term = new Terminal(mkdtempSync(join(tmpdir(), 'chat-tty-')));
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const exports = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
-    const command = `env ${exports} ${quoted}; echo $? > '${join(term.#dir, 'exit')}'; sleep 60`;
+    // Written then renamed: a reader never sees the file before the code is in it.
+    const exit = join(term.#dir, 'exit');
+    const command = `env ${exports} ${quoted}; echo $? > '${exit}.tmp'; mv '${exit}.tmp' '${exit}'; sleep 60`;
     term.#tmux('new-session', '-d', '-x', '100', '-y', '30', command);
     t.after(() => {
       spawnSync('tmux', ['-S', term.#socket, 'kill-server']);
