@@ -9,7 +9,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { connectRate, directMessages, openClients, roomMessages, sleep, type Throughput } from './load.js';
+import { performance } from 'node:perf_hooks';
+import { connectRate, directMessages, LoadClient, openClients, roomMessages, sleep, type Throughput } from './load.js';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -95,6 +96,34 @@ interface Results {
   room: Measured;
   connectsPerSecond: number;
   bytesPerIdleConnection: Record<string, number>;
+  /** The slowest /ping round trip of a watcher while the memory wave joined. */
+  joinWavePingMs: number;
+}
+
+/** Pings one after another until stopped; resolves with the slowest round trip. */
+function pingLoop(client: LoadClient): { stop(): Promise<number> } {
+  let running = true;
+  let worst = 0;
+  const done = (async () => {
+    for (let i = 0; running; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        client.onLine = (line) => {
+          if (line === `* pong ${i}`) resolve();
+        };
+        client.socket.write(`/ping ${i}\n`);
+      });
+      worst = Math.max(worst, performance.now() - t0);
+      await sleep(20);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await done;
+      return worst;
+    },
+  };
 }
 
 async function measure(kind: Kind): Promise<Results> {
@@ -111,10 +140,13 @@ async function measure(kind: Kind): Promise<Results> {
   const connectsPerSecond = await connectRate(server.port, { n: quick ? 200 : 5000, concurrency: 50 });
   await stop(server);
 
-  // Memory: a fresh server, then idle registered connections added in steps.
+  // Memory: a fresh server, then idle registered connections added in steps. Meanwhile a
+  // watcher pings: how long the server keeps everyone waiting during the wave of joins.
   server = await start(kind);
+  const watcher = await LoadClient.connect(server.port, 'watcher');
   await sleep(300);
   const base = rssBytes(pidOf(server));
+  const pings = pingLoop(watcher);
   const bytesPerIdleConnection: Record<string, number> = {};
   const clients = [];
   for (const n of quick ? [100, 300] : [1000, 10_000]) {
@@ -122,9 +154,11 @@ async function measure(kind: Kind): Promise<Results> {
     await sleep(quick ? 200 : 1000);
     bytesPerIdleConnection[n] = (rssBytes(pidOf(server)) - base) / n;
   }
+  const joinWavePingMs = await pings.stop();
   clients.forEach((c) => c.close());
+  watcher.close();
   await stop(server);
-  return { direct, directWindow1, room, connectsPerSecond, bytesPerIdleConnection };
+  return { direct, directWindow1, room, connectsPerSecond, bytesPerIdleConnection, joinWavePingMs };
 }
 
 const results = { baseline: await measure('baseline'), 'chat-server': await measure('chat-server') };
@@ -145,6 +179,7 @@ if (json) {
     [`room deliveries/s (${quick ? 50 : 200} clients, 4 senders)`, k(b.room.perSecond), k(c.room.perSecond), f(c.room.perSecond / b.room.perSecond), '>= 0.8'],
     ['  per server CPU-second', k(b.room.perCpuSecond), k(c.room.perCpuSecond), f(c.room.perCpuSecond / b.room.perCpuSecond), ''],
     ['  latency to last recipient p50 / p99 ms', `${f(b.room.p50ms)} / ${f(b.room.p99ms)}`, `${f(c.room.p50ms)} / ${f(c.room.p99ms)}`, '', ''],
+    ['slowest /ping ms during the wave of joins', f(b.joinWavePingMs), f(c.joinWavePingMs), '', ''],
     ['connects + registrations/s', f(b.connectsPerSecond, 0), f(c.connectsPerSecond, 0), f(c.connectsPerSecond / b.connectsPerSecond), '>= 0.8'],
     ...Object.keys(b.bytesPerIdleConnection).map((n): [string, string, string, string, string] => {
       const bb = b.bytesPerIdleConnection[n]!;

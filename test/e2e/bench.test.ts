@@ -18,6 +18,7 @@ test('npm run bench works: a quick run measures every scenario for both servers'
       room: { delivered: number };
       connectsPerSecond: number;
       bytesPerIdleConnection: Record<string, number>;
+      joinWavePingMs: number;
     };
     assert.ok(r.direct.delivered > 0, `${kind}: direct messages were delivered`);
     assert.ok(Number.isFinite(r.direct.p99ms));
@@ -25,5 +26,6 @@ test('npm run bench works: a quick run measures every scenario for both servers'
     assert.ok(r.room.delivered > 0, `${kind}: room messages were delivered`);
     assert.ok(r.connectsPerSecond > 0);
     assert.deepEqual(Object.keys(r.bytesPerIdleConnection), ['100', '300']);
+    assert.ok(r.joinWavePingMs > 0, `${kind}: the watcher's pings were answered during the joins`);
   }
 });
