@@ -40,10 +40,16 @@ interface Running {
   port: number;
 }
 
+/** Every server started, so that none outlives the run, whatever fails. */
+const started = new Set<ChildProcess>();
+process.on('exit', () => started.forEach((p) => p.kill('SIGKILL')));
+
 async function start(kind: Kind): Promise<Running> {
   const { script, args } = SERVERS[kind];
   const argv = [process.execPath, script, ...args];
   const proc = hasTaskset ? spawn('taskset', ['-c', '0', ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.add(proc);
+  proc.once('exit', () => started.delete(proc));
   const first = await new Promise<string>((resolve, reject) => {
     let text = '';
     proc.stdout!.on('data', (d: Buffer) => {

@@ -89,6 +89,8 @@ const opts = program.opts<{
 if ((opts.ca !== undefined || opts.insecure) && !opts.tls) usageError('chat-client', '--ca and --insecure go with --tls.');
 const ca = opts.ca === undefined ? undefined : readOrExit(opts.ca, 'the CA file');
 let password = opts.passwordFile === undefined ? process.env['CHAT_PASSWORD'] || undefined : firstLine(readOrExit(opts.passwordFile, 'the password file').toString('utf8'));
+// A line end would split it: what follows would go to the room, in clear, after the login.
+if (password !== undefined && /[\r\n]/.test(password)) usageError('chat-client', 'CHAT_PASSWORD must be one line: it holds a line end.');
 
 let expect: RegExp | undefined;
 if (opts.expect !== undefined) {

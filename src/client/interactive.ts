@@ -22,6 +22,31 @@ export interface InteractiveOptions {
   output: NodeJS.WriteStream;
 }
 
+/** One reconnection attempt may take this long: a host that drops packets must not hang us. */
+const ATTEMPT_MS = 10_000;
+
+/** PROMISE, or a rejection after MS; a connection that comes too late is closed. */
+function withDeadline(promise: Promise<ChatConnection>, ms: number): Promise<ChatConnection> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`no answer within ${ms / 1000} s`));
+    }, ms);
+    promise.then(
+      (c) => {
+        clearTimeout(timer);
+        if (late) void c.close();
+        else resolve(c);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (!late) reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 /** Typed lines that leave rather than being sent as chat. */
 const isLeave = (line: string): boolean => line === 'exit' || /^\/quit(\s|$)/i.test(line);
 
@@ -98,7 +123,7 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
           return;
         }
         setStatus('reconnecting');
-        reconnect!(self).then(
+        withDeadline(reconnect!(self), ATTEMPT_MS).then(
           (c) => {
             if (leaving || done) return void c.close();
             attach(c);

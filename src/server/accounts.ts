@@ -58,13 +58,18 @@ export class FileAccounts implements Authenticator {
   }
 
   authenticate(name: string, password: string, address: string): Promise<boolean> {
+    const { timers, failureDelayMs } = this.options;
     return this.#throttle.run(address, async () => {
+      const started = timers.now();
       const account = this.#accounts.get(nameKey(name));
       const hash = account?.hash ?? (await this.#dummy);
       const ok = (await verifyPassword(password, hash)) && account !== undefined;
       if (ok) return true;
       this.#throttle.failed(address);
-      await new Promise<void>((resolve) => this.options.timers.setTimeout(resolve, this.options.failureDelayMs));
+      // Padded to one total from the start of the check, whatever the hash cost: how long
+      // a failure takes says nothing about whether the name exists.
+      const left = Math.max(0, failureDelayMs - (timers.now() - started));
+      await new Promise<void>((resolve) => timers.setTimeout(resolve, left));
       return false;
     });
   }

@@ -12,6 +12,19 @@ export interface ThrottleLimits {
 
 export const DEFAULT_THROTTLE: ThrottleLimits = { freeFailures: 5, windowMs: 15 * 60_000, maxDelayMs: 60_000 };
 
+/**
+ * What the throttle counts by: an IPv4 address, or an IPv6 address's /64, since one
+ * host is commonly given a whole /64 and could otherwise guess from each of its addresses.
+ */
+export function throttleKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** Addresses remembered at most: an attacker with many addresses cannot grow this map. */
 const MAX_ADDRESSES = 10_000;
 
@@ -31,12 +44,13 @@ export class AuthThrottle {
 
   /** How long the next attempt from ADDRESS waits before it is checked. */
   delayFor(address: string): number {
-    const recent = this.#recent(address);
+    const recent = this.#recent(throttleKey(address));
     if (recent < this.limits.freeFailures) return 0;
     return Math.min(this.limits.maxDelayMs, 1000 * 2 ** (recent - this.limits.freeFailures + 1));
   }
 
-  failed(address: string): void {
+  failed(from: string): void {
+    const address = throttleKey(from);
     const list = this.#failures.get(address) ?? [];
     list.push(this.timers.now());
     this.#failures.delete(address); // re-insert: the map's order is then least recent first
@@ -45,11 +59,12 @@ export class AuthThrottle {
   }
 
   /** Runs ATTEMPT after the earlier attempts from ADDRESS and after its delay. */
-  run<T>(address: string, attempt: () => Promise<T>): Promise<T> {
+  run<T>(from: string, attempt: () => Promise<T>): Promise<T> {
+    const address = throttleKey(from);
     const before = this.#queues.get(address) ?? Promise.resolve();
     const mine = before
       .catch(() => {})
-      .then(() => this.#sleep(this.delayFor(address)))
+      .then(() => this.#sleep(this.delayFor(from)))
       .then(attempt);
     this.#queues.set(address, mine);
     const forget = (): void => {

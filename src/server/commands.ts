@@ -33,7 +33,7 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   direct: { needsName: true, run: direct },
   directMalformed: { needsName: true, run: () => [reply(w.directNeedsColon())] },
   room: { needsName: true, run: (ctx, cmd) => [{ kind: 'room', line: w.roomMessage(nameOf(ctx), cmd.text) }] },
-  who: { needsName: false, run: (ctx) => [reply(w.online(ctx.hub.names()))] },
+  who: { needsName: false, run: who },
   ping: { needsName: false, run: (_ctx, cmd) => [reply(w.pong(cmd.token))] },
   help: { needsName: false, run: () => w.help().map(reply) },
   quit: { needsName: false, run: (_ctx, cmd) => [{ kind: 'quit', reason: cmd.reason }] },
@@ -56,6 +56,12 @@ function nameOf(ctx: CommandContext): string {
   return ctx.self.name ?? '';
 }
 
+/** On a server with accounts, only users who logged in may see who is online. */
+function who(ctx: CommandContext): Action[] {
+  if (ctx.auth && ctx.self.name === undefined) return [reply(w.registerFirst()), reject('not registered')];
+  return [reply(w.online(ctx.hub.names()))];
+}
+
 function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {
   const { name, password } = cmd;
   if (!isValidName(name)) return [reply(w.invalidName()), reject('invalid name')];
@@ -63,8 +69,9 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   if (auth === undefined) return claim(ctx, name);
   // Asking for the password gives nothing away: every name needs one on this server.
   if (password === undefined || password === '') return [reply(w.passwordRequired()), reject('no password')];
+  // has() again: the account may have been removed (a reload) while the password was checked.
   return auth.authenticate(name, password, ctx.address).then((ok) =>
-    ok ? claim(ctx, name) : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
+    ok && auth.has(name) ? claim(ctx, name) : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
   );
 }
 

@@ -82,6 +82,11 @@ export class ChatCore {
     });
   }
 
+  /** Open connections from HOST. */
+  connectionsFrom(host: string): number {
+    return this.#perHost.get(host) ?? 0;
+  }
+
   get connections(): number {
     return this.#sessions.size;
   }

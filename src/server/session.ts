@@ -47,6 +47,8 @@ export class Session implements Member, LineSink {
   /** write() said the peer is behind: read nothing more from it until it catches up. */
   #draining = false;
   #reading = true;
+  /** The peer has finished sending: close once every line it sent is answered. */
+  #ending = false;
   #first = true;
   readonly #framer: LineFramer;
   readonly #bucket: TokenBucket | undefined;
@@ -87,9 +89,13 @@ export class Session implements Member, LineSink {
       this.#framer.push(chunk);
     });
     // The peer finished sending: a last line without LF still counts (printf 'hi' | nc -N).
+    // Lines still waiting (flood control, a password check) are answered first: the
+    // listener keeps our side open (allowHalfOpen) until close() ends it.
     stream.on('end', () => {
-      if (!this.#closed) this.#framer.end();
-      this.close('connection closed');
+      if (this.#closed) return;
+      this.#framer.end();
+      this.#ending = true;
+      this.#pump();
     });
     // A socket error (ECONNRESET, EPIPE) only ends this session, never the process.
     stream.on('error', (err: NodeJS.ErrnoException) => this.close(err.code ?? err.message));
@@ -213,6 +219,7 @@ export class Session implements Member, LineSink {
       this.#bucket?.take();
       this.#handle(this.#waiting.shift()!);
     }
+    if (this.#ending && !this.#busy && this.#waiting.length === 0) return this.close('connection closed');
     this.#flow();
   }
 
@@ -229,8 +236,9 @@ export class Session implements Member, LineSink {
     const { timers } = this.core.options;
     const check = (): void => {
       const silent = timers.now() - this.#lastHeard;
-      if (silent < idleMs) {
-        this.#idleTimer = timers.setTimeout(check, idleMs - silent);
+      // Lines waiting for the rate or a password check are not silence.
+      if (silent < idleMs || this.#busy || this.#waiting.length > 0) {
+        this.#idleTimer = timers.setTimeout(check, Math.max(1000, idleMs - silent));
         return;
       }
       this.send(w.idleTimeout(idleMs));
@@ -240,6 +248,8 @@ export class Session implements Member, LineSink {
   }
 
   #handle(bytes: Buffer): void {
+    // A line handled is a sign of life, even one that waited for the rate.
+    this.#lastHeard = this.core.options.timers.now();
     const ctx = { self: this, hub: this.core.hub, auth: this.core.options.auth, address: this.address.host };
     const outcome: Outcome = dispatch(ctx, parseCommand(decodeText(bytes)));
     if (Array.isArray(outcome)) {

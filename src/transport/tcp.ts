@@ -41,5 +41,6 @@ export function bind(server: net.Server, core: ChatCore, host: string, port: num
 
 /** A plain TCP listener. */
 export function tcpServer(core: ChatCore): net.Server {
-  return net.createServer({ noDelay: true }, acceptInto(core));
+  // Half-open: a client that has finished sending still gets the answers to what it sent.
+  return net.createServer({ noDelay: true, allowHalfOpen: true }, acceptInto(core));
 }

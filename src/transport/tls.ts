@@ -40,6 +40,9 @@ export function loadContext(files: TlsFiles): tls.SecureContext {
 export class TlsListener {
   readonly server: net.Server;
   #context: tls.SecureContext;
+  /** Handshakes under way, in all and per address: they count against the limits too. */
+  #pending = 0;
+  readonly #pendingFrom = new Map<string, number>();
 
   constructor(
     core: ChatCore,
@@ -47,15 +50,33 @@ export class TlsListener {
   ) {
     this.#context = loadContext(files);
     const accept = acceptInto(core);
-    this.server = net.createServer({ noDelay: true }, (raw) => {
-      const peer = formatHostPort(displayHost(raw.remoteAddress), raw.remotePort ?? 0);
+    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (raw) => {
+      const host = displayHost(raw.remoteAddress);
+      const peer = formatHostPort(host, raw.remotePort ?? 0);
+      // Without this, a flood of handshakes that never finish would hold sockets past every limit.
+      const { maxClients, maxPerIp } = core.options;
+      const from = this.#pendingFrom.get(host) ?? 0;
+      if (core.connections + this.#pending >= maxClients || (maxPerIp > 0 && core.connectionsFrom(host) + from >= maxPerIp)) {
+        core.options.onEvent({ type: 'reject', peer, name: undefined, reason: 'too many connections (before the TLS handshake)' });
+        raw.destroy();
+        return;
+      }
+      this.#pending += 1;
+      this.#pendingFrom.set(host, from + 1);
       const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.#context });
       let settled = false;
+      const settle = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        this.#pending -= 1;
+        const left = (this.#pendingFrom.get(host) ?? 1) - 1;
+        if (left > 0) this.#pendingFrom.set(host, left);
+        else this.#pendingFrom.delete(host);
+      };
       // One log line per failed handshake, whichever way it fails first.
       const fail = (reason: string): void => {
         if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+        settle();
         core.options.onEvent({ type: 'reject', peer, name: undefined, reason });
         socket.destroy();
       };
@@ -63,8 +84,7 @@ export class TlsListener {
       timer.unref();
       socket.once('secure', () => {
         if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+        settle();
         accept(socket);
       });
       // After the handshake the session handles errors; before it, they end the attempt.

@@ -42,6 +42,14 @@ describe('accounts', () => {
     assert.equal(reply, '! password required: this server checks passwords, send #NAME PASSWORD');
   });
 
+  test('on a server with accounts, /who needs a login too', async (t) => {
+    const users = await usersFile(t, { alice: 'wonderland' });
+    const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
+    await login(t, port, '#alice wonderland');
+    const { reply } = await login(t, port, '/who');
+    assert.equal(reply, '! register first with #yourname');
+  });
+
   test('after 5 failures the connection is closed', async (t) => {
     const users = await usersFile(t, { alice: 'wonderland' });
     const { port } = await startServer(t, { users, authFailureDelayMs: 1 });

@@ -96,6 +96,16 @@ describe('chat-client on a terminal', { skip }, () => {
     assert.equal(await term.exitCode(), 0);
   });
 
+  test('Ctrl-C during the countdown leaves with 0', async (t) => {
+    const { server, port } = await startServer(t);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice']);
+    await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    await server.close();
+    await term.waitFor((s) => /^\(reconnecting/.test(Terminal.lastLine(s)), 'the countdown');
+    term.press('C-c');
+    assert.equal(await term.exitCode(), 0);
+  });
+
   test('a taken --name exits 3 with a sentence that says what to do', async (t) => {
     const { port } = await startServer(t);
     await WireClient.registered(t, port, 'alice');

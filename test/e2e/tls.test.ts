@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeCerts } from '../helpers/certs.js';
@@ -62,6 +63,18 @@ describe('TLS', () => {
     assert.equal(await c.exit, 1);
     assert.match(c.stderr.seen.join('\n'), /the TLS handshake with 127\.0\.0\.1:\d+ failed: the server does not seem to serve TLS on this port\. Drop --tls, or check --port\./);
     assert.match(await server.stderr.until(/leave|reject/), /: TLS handshake on a plain port$/);
+  });
+
+  test('handshakes that never finish count against --max-per-ip', async (t) => {
+    const certs = makeCerts(t);
+    const server = await runServer(t, ['--tls-cert', certs.cert, '--tls-key', certs.key, '--max-per-ip', '2']);
+    const silent = [net.connect(server.port, '127.0.0.1'), net.connect(server.port, '127.0.0.1')];
+    t.after(() => silent.forEach((s) => s.destroy()));
+    await server.stderr.until(/connect|reject/).catch(() => undefined);
+    const third = net.connect(server.port, '127.0.0.1');
+    third.on('error', () => {});
+    await new Promise((resolve) => third.once('close', resolve));
+    assert.match(server.stderr.seen.join('\n'), /reject 127\.0\.0\.1:\d+: too many connections \(before the TLS handshake\)/);
   });
 
   test('SIGHUP reloads the certificate for new connections', async (t) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { AuthThrottle } from '../../src/server/auth-throttle.js';
+import { AuthThrottle, throttleKey } from '../../src/server/auth-throttle.js';
 import { hashPassword, hashProblem, verifyPassword } from '../../src/server/password-hash.js';
 import { parseUsers, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -80,6 +80,14 @@ describe('users file', () => {
 });
 
 describe('login throttle per address', () => {
+  test('IPv6 addresses count by their /64; IPv4 by the address', () => {
+    assert.equal(throttleKey('192.0.2.7'), '192.0.2.7');
+    assert.equal(throttleKey('2001:db8:0:1::5'), '2001:db8:0:1::/64');
+    assert.equal(throttleKey('2001:DB8:0000:0001:aaaa:bbbb:cccc:dddd'), '2001:db8:0:1::/64');
+    assert.equal(throttleKey('::1'), '0:0:0:0::/64');
+    assert.equal(throttleKey('fe80::1'), 'fe80:0:0:0::/64');
+  });
+
   test('5 free failures, then 2, 4, 8 s ... up to the maximum; they expire', () => {
     const clock = new FakeClock();
     const t = new AuthThrottle(clock, { freeFailures: 5, windowMs: 60_000, maxDelayMs: 10_000 });

@@ -45,6 +45,23 @@ test('the table stops unregistered senders before any handler runs', () => {
   assert.deepEqual(run(stranger, '/ping x'), [{ kind: 'reply', line: '* pong x' }]);
 });
 
+test('an account removed while its password is checked does not get in', async () => {
+  const hub = new MemoryHub();
+  const member = new FakeMember(undefined);
+  let exists = true;
+  let answer: (ok: boolean) => void = () => {};
+  const auth = {
+    has: () => exists,
+    authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
+  };
+  const pending = dispatch({ self: member, hub, auth, address: '1.2.3.4' }, parseCommand('#alice right'));
+  exists = false; // a reload removes alice meanwhile
+  answer(true);
+  const actions = await pending;
+  assert.deepEqual(actions[0], { kind: 'reply', line: '! authentication failed' });
+  assert.equal(hub.lookup('alice'), undefined);
+});
+
 test('register and rename claim names without regard to case', () => {
   const { hub, alice, run } = setup();
   const carol = new FakeMember(undefined);

@@ -32,6 +32,32 @@ describe('limits', () => {
     await watcher.expectNothing();
   });
 
+  test('a client that finishes sending while its lines wait for the rate still gets every answer', async (t) => {
+    const clock = new FakeClock();
+    const { port } = await startServer(t, { timers: clock, rate: 5, burst: 2 });
+    const c = await WireClient.connect(t, port);
+    await c.lines.until(/^\* welcome/);
+    c.socket.end(`#alice\n${Array.from({ length: 6 }, (_, i) => `/ping ${i}\n`).join('')}`);
+    assert.equal(await c.next(), '* registered as alice');
+    assert.equal(await c.next(), '* pong 0');
+    clock.advance(1000);
+    const rest = await c.lines.rest();
+    assert.deepEqual(rest, ['* pong 1', '* pong 2', '* pong 3', '* pong 4', '* pong 5'], 'then the server closes');
+  });
+
+  test('lines waiting for the rate are not silence: no idle timeout meanwhile', async (t) => {
+    const clock = new FakeClock();
+    const { port } = await startServer(t, { timers: clock, rate: 1, burst: 1, idleTimeoutMs: 10_000 });
+    const c = await WireClient.registered(t, port, 'slow');
+    clock.advance(1000);
+    c.write(Array.from({ length: 20 }, (_, i) => `/ping ${i}\n`).join(''));
+    for (let i = 0; i < 20; i++) {
+      assert.equal(await c.next(), `* pong ${i}`);
+      clock.advance(1000);
+    }
+    await c.expectNothing();
+  });
+
   test('a client that never reads is cut off; the server\'s memory for it stays bounded', async (t) => {
     const maxSendq = 256 * 1024;
     const { server, port } = await startServer(t, { maxSendq, rate: 0 });
