@@ -5,6 +5,8 @@ import * as w from '../protocol/wording.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import { Session } from './session.js';
 
+const GREETING = `${w.greeting()}\n`;
+
 export interface Peer {
   host: string;
   port: number;
@@ -55,8 +57,8 @@ export class ChatCore {
     this.#perHost.set(peer.host, fromHost + 1);
     const where = session.peer;
     this.options.onEvent({ type: 'connect', peer: where });
-    session.send(w.connected(peer.host, peer.port));
-    session.send(w.greeting());
+    // One write for both lines: every connection gets them, at thousands a second.
+    session.deliver(Buffer.from(`${w.connected(peer.host, peer.port)}\n${GREETING}`));
     return session;
   }
 
