@@ -44,9 +44,9 @@ interface Running {
 const started = new Set<ChildProcess>();
 process.on('exit', () => started.forEach((p) => p.kill('SIGKILL')));
 
-async function start(kind: Kind): Promise<Running> {
+async function start(kind: Kind, extra: string[] = []): Promise<Running> {
   const { script, args } = SERVERS[kind];
-  const argv = [process.execPath, script, ...args];
+  const argv = [process.execPath, script, ...args, ...extra];
   const proc = hasTaskset ? spawn('taskset', ['-c', '0', ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   started.add(proc);
   proc.once('exit', () => started.delete(proc));
@@ -101,6 +101,7 @@ interface Results {
   directWindow1: Measured;
   room: Measured;
   connectsPerSecond: number;
+  connectsWithoutPresence: number;
   bytesPerIdleConnection: Record<string, number>;
   /** The slowest /ping round trip of a watcher while the memory wave joined. */
   joinWavePingMs: number;
@@ -142,9 +143,20 @@ async function measure(kind: Kind): Promise<Results> {
   const room = await withCpu(server, () => roomMessages(server.port, { clients: quick ? 50 : 200, senders: 4, window: 4, ms }));
   await stop(server);
   server = await start(kind);
-  await connectRate(server.port, { n: quick ? 50 : 2000, concurrency: 50 }); // warm up: JIT, pools
-  const connectsPerSecond = await connectRate(server.port, { n: quick ? 200 : 5000, concurrency: 50 });
+  const connects = async (): Promise<number> => {
+    await connectRate(server.port, { n: quick ? 50 : 2000, concurrency: 50 }); // warm up: JIT, pools
+    return connectRate(server.port, { n: quick ? 200 : 5000, concurrency: 50 });
+  };
+  const connectsPerSecond = await connects();
   await stop(server);
+  // The same without presence notices (--announce-max 0), which the baseline does not send:
+  // what the protocol's "joined" and "left" cost, apart from the server's own overhead.
+  let connectsWithoutPresence = connectsPerSecond;
+  if (kind === 'chat-server') {
+    server = await start(kind, ['--announce-max', '0']);
+    connectsWithoutPresence = await connects();
+    await stop(server);
+  }
 
   // Memory: a fresh server, then idle registered connections added in steps. Meanwhile a
   // watcher pings: how long the server keeps everyone waiting during the wave of joins.
@@ -164,7 +176,7 @@ async function measure(kind: Kind): Promise<Results> {
   clients.forEach((c) => c.close());
   watcher.close();
   await stop(server);
-  return { direct, directWindow1, room, connectsPerSecond, bytesPerIdleConnection, joinWavePingMs };
+  return { direct, directWindow1, room, connectsPerSecond, connectsWithoutPresence, bytesPerIdleConnection, joinWavePingMs };
 }
 
 /** The median of each figure over the rounds: one noisy round on a shared machine does not decide. */
@@ -206,6 +218,7 @@ if (json) {
     ['  latency to last recipient p50 / p99 ms', `${f(b.room.p50ms)} / ${f(b.room.p99ms)}`, `${f(c.room.p50ms)} / ${f(c.room.p99ms)}`, '', ''],
     ['slowest /ping ms during the wave of joins', f(b.joinWavePingMs), f(c.joinWavePingMs), '', ''],
     ['connects + registrations/s', f(b.connectsPerSecond, 0), f(c.connectsPerSecond, 0), f(c.connectsPerSecond / b.connectsPerSecond), '>= 0.8'],
+    ['  the same without presence notices', f(b.connectsWithoutPresence, 0), f(c.connectsWithoutPresence, 0), f(c.connectsWithoutPresence / b.connectsWithoutPresence), ''],
     ...Object.keys(b.bytesPerIdleConnection).map((n): [string, string, string, string, string] => {
       const bb = b.bytesPerIdleConnection[n]!;
       const cc = c.bytesPerIdleConnection[n]!;
