@@ -76,6 +76,27 @@ function summarise(delivered: number, seconds: number, latencies: number[]): Thr
   return { perSecond: delivered / seconds, delivered, seconds, p50ms: percentile(sorted, 50), p99ms: percentile(sorted, 99) };
 }
 
+/** One scenario's run: a warm-up, then MS of counting deliveries and latencies, then stop. */
+class Run {
+  running = true;
+  measuring = false;
+  count = 0;
+  readonly latencies: number[] = [];
+
+  async measure(ms: number, clients: LoadClient[]): Promise<Throughput> {
+    await sleep(Math.min(500, ms / 2)); // warm up
+    this.measuring = true;
+    const started = performance.now();
+    await sleep(ms);
+    this.measuring = false;
+    const seconds = (performance.now() - started) / 1000;
+    this.running = false;
+    await sleep(200); // let what is in flight land before the sockets go
+    clients.forEach((c) => c.close());
+    return summarise(this.count, seconds, this.latencies);
+  }
+}
+
 const pad = (text: string, size: number): string => (text.length >= size ? text : text + ' '.repeat(size - text.length));
 
 /**
@@ -85,13 +106,10 @@ const pad = (text: string, size: number): string => (text.length >= size ? text 
 export async function directMessages(port: number, opts: { clients: number; window: number; ms: number }): Promise<Throughput> {
   const clients = await openClients(port, opts.clients, 'd');
   const outstanding = new Int32Array(clients.length);
-  let running = true;
-  let measuring = false;
-  let delivered = 0;
-  const latencies: number[] = [];
+  const run = new Run();
 
   const pump = (i: number): void => {
-    if (!running) return;
+    if (!run.running) return;
     let batch = '';
     while (outstanding[i]! < opts.window) {
       let j = Math.floor(Math.random() * (clients.length - 1));
@@ -109,24 +127,15 @@ export async function directMessages(port: number, opts: { clients: number; wind
       const space = rest.indexOf(' ');
       const from = Number(rest.slice(0, space));
       outstanding[from]! -= 1;
-      if (measuring) {
-        delivered += 1;
-        latencies.push(performance.now() - Number(rest.slice(space + 1)));
+      if (run.measuring) {
+        run.count += 1;
+        run.latencies.push(performance.now() - Number(rest.slice(space + 1)));
       }
       pump(from);
     };
   });
   clients.forEach((_, i) => pump(i));
-  await sleep(Math.min(500, opts.ms / 2)); // warm up
-  measuring = true;
-  const started = performance.now();
-  await sleep(opts.ms);
-  measuring = false;
-  const seconds = (performance.now() - started) / 1000;
-  running = false;
-  await sleep(200);
-  clients.forEach((c) => c.close());
-  return summarise(delivered, seconds, latencies);
+  return run.measure(opts.ms, clients);
 }
 
 /**
@@ -142,13 +151,10 @@ export async function roomMessages(
   const outstanding = new Int32Array(opts.senders);
   const pending = new Map<string, { left: number; t0: number }>();
   let seq = 0;
-  let running = true;
-  let measuring = false;
-  let deliveries = 0;
-  const latencies: number[] = [];
+  const run = new Run();
 
   const pump = (s: number): void => {
-    if (!running) return;
+    if (!run.running) return;
     let batch = '';
     while (outstanding[s]! < opts.window) {
       const id = `${s}.${seq++}`;
@@ -166,26 +172,17 @@ export async function roomMessages(
       const id = line.slice(start, line.indexOf(' ', start));
       const entry = pending.get(id);
       if (!entry) return;
-      if (measuring) deliveries += 1;
+      if (run.measuring) run.count += 1;
       if (--entry.left > 0) return;
       pending.delete(id);
-      if (measuring) latencies.push(performance.now() - entry.t0);
+      if (run.measuring) run.latencies.push(performance.now() - entry.t0);
       const s = Number(id.slice(0, id.indexOf('.')));
       outstanding[s]! -= 1;
       pump(s);
     };
   });
   for (let s = 0; s < opts.senders; s++) pump(s);
-  await sleep(Math.min(500, opts.ms / 2));
-  measuring = true;
-  const started = performance.now();
-  await sleep(opts.ms);
-  measuring = false;
-  const seconds = (performance.now() - started) / 1000;
-  running = false;
-  await sleep(200);
-  clients.forEach((c) => c.close());
-  return summarise(deliveries, seconds, latencies);
+  return run.measure(opts.ms, clients);
 }
 
 /** Connects plus registrations per second, CONCURRENCY at a time, each closed after. */
