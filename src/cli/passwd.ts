@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import readlineSync from 'readline-sync';
 import { isValidName, nameKey } from '../protocol/names.js';
 import { hashPassword } from '../server/password-hash.js';
@@ -22,6 +22,21 @@ export async function runPasswd(file: string, name: string, options: PasswdOptio
     return code;
   };
   if (!isValidName(name)) return fail(`"${name}" is not a valid name: use 1-32 letters, digits, _ or -.`, USAGE_ERROR);
+  // Two runs at once would each write what they read, and one change would be lost.
+  const lock = `${file}.lock`;
+  try {
+    closeSync(openSync(lock, 'wx', 0o600));
+  } catch {
+    return fail(`${lock} exists: another passwd is changing ${file}. Try again, or remove the lock if none is running.`);
+  }
+  try {
+    return await change(file, name, options, fail);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+async function change(file: string, name: string, options: PasswdOptions, fail: (message: string) => number): Promise<number> {
 
   let accounts: Accounts;
   try {

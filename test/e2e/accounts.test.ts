@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { verifyPassword } from '../../src/server/password-hash.js';
@@ -117,6 +117,11 @@ describe('accounts', () => {
     assert.equal(await invalid.exit, 2);
     const empty = run(t, 'server', ['passwd', file, 'dave'], { input: '\n' });
     assert.equal(await empty.exit, 1);
+    writeFileSync(`${file}.lock`, '');
+    const locked = run(t, 'server', ['passwd', file, 'erin'], { input: 'x\n' });
+    assert.equal(await locked.exit, 1);
+    assert.match(locked.stderr.seen.join(''), /\.lock exists: another passwd is changing/);
+    rmSync(`${file}.lock`);
     assert.equal(readFileSync(file, 'utf8'), text, 'failures change nothing');
   });
 
