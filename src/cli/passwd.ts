@@ -26,7 +26,9 @@ export async function runPasswd(file: string, name: string, options: PasswdOptio
   const lock = `${file}.lock`;
   try {
     closeSync(openSync(lock, 'wx', 0o600));
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') return fail(`cannot write next to ${file} (${code ?? (err as Error).message}); nothing was changed.`);
     return fail(`${lock} exists: another passwd is changing ${file}. Try again, or remove the lock if none is running.`);
   }
   try {
@@ -37,7 +39,6 @@ export async function runPasswd(file: string, name: string, options: PasswdOptio
 }
 
 async function change(file: string, name: string, options: PasswdOptions, fail: (message: string) => number): Promise<number> {
-
   let accounts: Accounts;
   try {
     accounts = existsSync(file) ? readUsers(file) : new Map();
