@@ -106,6 +106,7 @@ export class ChatServer {
   /** Says "* server shutting down" to everyone, and resolves once every socket is closed. */
   async close(): Promise<void> {
     this.accounts?.close();
+    this.#tls?.dropHandshakes();
     const server = this.#server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([this.core.close(), stopped]);

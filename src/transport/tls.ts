@@ -43,6 +43,8 @@ export class TlsListener {
   /** Handshakes under way, in all and per address: they count against the limits too. */
   #pending = 0;
   readonly #pendingFrom = new Map<string, number>();
+  /** Sockets still in their handshake: the core does not know them, so we end them at close. */
+  readonly #handshaking = new Set<net.Socket>();
 
   constructor(
     core: ChatCore,
@@ -63,10 +65,12 @@ export class TlsListener {
       }
       this.#pending += 1;
       this.#pendingFrom.set(host, from + 1);
+      this.#handshaking.add(raw);
       const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.#context });
       let settled = false;
       const settle = (): void => {
         settled = true;
+        this.#handshaking.delete(raw);
         clearTimeout(timer);
         this.#pending -= 1;
         const left = (this.#pendingFrom.get(host) ?? 1) - 1;
@@ -91,6 +95,11 @@ export class TlsListener {
       socket.on('error', (err: NodeJS.ErrnoException) => fail(handshakeProblem(err)));
       socket.once('close', () => fail('TLS handshake ended by the client (does it trust this certificate?)'));
     });
+  }
+
+  /** Drops the connections still in their handshake (at shutdown: they would hold close() up). */
+  dropHandshakes(): void {
+    for (const raw of this.#handshaking) raw.destroy();
   }
 
   /** Re-reads the certificate and key; new connections use them, current ones keep theirs. */
