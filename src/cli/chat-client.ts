@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import chalkDefault, { Chalk } from 'chalk';
@@ -88,6 +89,7 @@ const opts = program.opts<{
 
 if ((opts.ca !== undefined || opts.insecure) && !opts.tls) usageError('chat-client', '--ca and --insecure go with --tls.');
 const ca = opts.ca === undefined ? undefined : readOrExit(opts.ca, 'the CA file');
+if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) usageError('chat-client', `--ca ${opts.ca} holds no PEM certificate.`);
 let password = opts.passwordFile === undefined ? process.env['CHAT_PASSWORD'] || undefined : firstLine(readOrExit(opts.passwordFile, 'the password file').toString('utf8'));
 // A line end would split it: what follows would go to the room, in clear, after the login.
 if (password !== undefined && /[\r\n]/.test(password)) usageError('chat-client', 'CHAT_PASSWORD must be one line: it holds a line end.');
@@ -157,15 +159,33 @@ async function script(): Promise<number> {
 async function interactive(): Promise<number> {
   // Asked before the chat loop starts: readline-sync blocks, which is fine only until then.
   // Connect first: no point asking a name for a server that is not there.
-  const conn = await connect();
   const given = opts.name;
   let name = given ?? '';
-  const early = (line: Parameters<typeof renderLine>[0]): void =>
-    void process.stdout.write(`${renderLine(line, { chalk, self: name })}\n`);
-  conn.on('line', early);
+  const early = (line: Parameters<typeof renderLine>[0]): void => {
+    // The client answers this one itself, with a hidden prompt.
+    if (line.kind === 'error' && /^password required/.test(line.text)) return;
+    process.stdout.write(`${renderLine(line, { chalk, self: name })}\n`);
+  };
+  const open = async (): Promise<ChatConnection> => {
+    const c = await connect();
+    c.on('line', early);
+    // Show the server's greeting before any prompt (no more than a moment's wait for it).
+    await Promise.race([c.waitFor((l) => l.kind === 'notice' && l.text.startsWith('welcome')).catch(() => {}), sleep(2000)]);
+    return c;
+  };
+  let conn = await open();
   if (given === undefined) name = askName();
   for (;;) {
-    const result = await conn.register(name, password);
+    // A prompt can outlast the server's patience (--register-timeout): take what came in
+    // meanwhile, and connect again if the server has given up on us.
+    await sleep(50);
+    if (conn.closed) conn = await open();
+    const result = await quietly(() => conn.register(name, password));
+    if (!result.ok && /^not registered within/.test(result.reason)) {
+      await conn.close();
+      conn = await open();
+      continue;
+    }
     if (!result.ok && !result.refused) {
       say(`the server did not take us: ${result.reason}`);
       await conn.close();
@@ -174,6 +194,10 @@ async function interactive(): Promise<number> {
     if (result.ok) {
       name = result.name;
       break;
+    }
+    if (/^too many failed logins/.test(result.reason)) {
+      say(`${result.reason}. Check the password, and try again later.`);
+      return ExitCode.RegistrationRefused;
     }
     // A password the server wants, or one it refused: ask (again), hidden.
     if (/^(password required|authentication failed)/.test(result.reason)) {
@@ -203,6 +227,25 @@ async function interactive(): Promise<number> {
     input: process.stdin,
     output: process.stdout,
   });
+}
+
+/**
+ * Runs WORK with the terminal's echo off: what is typed while the server checks a password
+ * (the next password, as likely as not) must not appear on the screen. Ctrl-C still works.
+ */
+async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const echo = (on: boolean): void => void spawnSync('stty', [on ? 'echo' : '-echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  if (!process.stdin.isTTY || password === undefined) return work();
+  echo(false);
+  try {
+    return await work();
+  } finally {
+    echo(true);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function askName(): string {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import readlineSync from 'readline-sync';
 import { isValidName, nameKey } from '../protocol/names.js';
 import { hashPassword } from '../server/password-hash.js';
@@ -25,7 +25,7 @@ export async function runPasswd(file: string, name: string, options: PasswdOptio
   // Two runs at once would each write what they read, and one change would be lost.
   const lock = `${file}.lock`;
   try {
-    closeSync(openSync(lock, 'wx', 0o600));
+    takeLock(lock);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST') return fail(`cannot write next to ${file} (${code ?? (err as Error).message}); nothing was changed.`);
@@ -62,6 +62,31 @@ async function change(file: string, name: string, options: PasswdOptions, fail: 
   writeFileAtomic(file, formatUsers(accounts));
   process.stdout.write(existing ? `changed the password of ${name} in ${file}\n` : `added ${name} to ${file}\n`);
   return 0;
+}
+
+/**
+ * Creates LOCK holding our pid. A lock left by a passwd that was killed (its pid is gone)
+ * is taken over; one held by a running passwd makes this throw EEXIST.
+ */
+function takeLock(lock: string): void {
+  try {
+    writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || holderAlive(lock)) throw err;
+    rmSync(lock, { force: true });
+    writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+  }
+}
+
+function holderAlive(lock: string): boolean {
+  const pid = Number(readFileSync(lock, 'utf8').trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true; // not ours to judge: leave it
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The first line of stdin, without its line end. */

@@ -20,10 +20,13 @@ export function wholeNumber(what: string, min: number, max = Number.MAX_SAFE_INT
  * printed its one-line message.
  */
 export function parseOrExit(program: Command, argv: readonly string[]): void {
-  program.exitOverride((err: CommanderError) => {
-    const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-    process.exit(ok ? 0 : USAGE_ERROR);
-  });
+  // Subcommands (chat-server passwd) too: each has its own override.
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride((err: CommanderError) => {
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      process.exit(ok ? 0 : USAGE_ERROR);
+    });
+  }
   program.parse(argv as string[]);
 }
 

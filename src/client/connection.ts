@@ -191,7 +191,7 @@ function connectError(err: NodeJS.ErrnoException, host: string, port: number, se
   }
   if (secure && (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ECONNRESET' || /before secure TLS connection/.test(err.message))) {
     return new ConnectError(
-      `the TLS handshake with ${where} failed: the server does not seem to serve TLS on this port. Drop --tls, or check --port.`,
+      `the TLS handshake with ${where} failed: the server closed the connection. It may not serve TLS on this port (drop --tls, or check --port), or it may have too many connections.`,
       code,
     );
   }

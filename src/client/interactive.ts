@@ -22,8 +22,11 @@ export interface InteractiveOptions {
   output: NodeJS.WriteStream;
 }
 
-/** One reconnection attempt may take this long: a host that drops packets must not hang us. */
-const ATTEMPT_MS = 10_000;
+/**
+ * One reconnection attempt may take this long: a host that drops packets must not hang us,
+ * but a server slowing logins down (up to 60 s after failures) must get its answer in.
+ */
+const ATTEMPT_MS = 90_000;
 
 /** PROMISE, or a rejection after MS; a connection that comes too late is closed. */
 function withDeadline(promise: Promise<ChatConnection>, ms: number): Promise<ChatConnection> {
@@ -65,6 +68,9 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
     let leaving = false;
     let done = false;
     let timer: NodeJS.Timeout | undefined;
+    /** The last line the server sent: says whether a close was on purpose. */
+    let last = '';
+    let lastFailure = '';
     const prompt = (): string => `${status ? chalk.red(`(${status}) `) : ''}${chalk.yellow.bold(self)}> `;
     const rl = readline.createInterface({ input, output, prompt: prompt(), terminal: true, historySize: 500 });
     const setStatus = (text: string): void => {
@@ -77,6 +83,9 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
       if (done) return;
       done = true;
       clearTimeout(timer);
+      // No stale "(reconnecting) name>" left behind.
+      readline.cursorTo(output, 0);
+      readline.clearLine(output, 0);
       rl.close();
       output.write('\n');
       resolve(code);
@@ -92,6 +101,7 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
     const attach = (c: ChatConnection): void => {
       conn = c;
       c.on('line', (line) => {
+        last = line.text;
         const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
         if (renamed?.[1]) {
           self = renamed[1];
@@ -102,8 +112,10 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
       c.on('close', () => {
         conn = undefined;
         if (leaving) return finish(0);
-        if (!reconnect) {
-          printAbove(rl, output, chalk.red('connection lost: the server closed the connection.'));
+        // The server closed us on purpose (idle, account removed, ...): coming back would
+        // only be closed again, so say why and stop.
+        if (!reconnect || /closing the connection$/.test(last)) {
+          printAbove(rl, output, chalk.red(reconnect ? `disconnected: ${last}` : 'connection lost: the server closed the connection.'));
           return finish(1);
         }
         printAbove(rl, output, chalk.red('connection lost: reconnecting (Ctrl-C to leave).'));
@@ -131,6 +143,9 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
             printAbove(rl, output, chalk.green(`reconnected as ${self}`));
           },
           (err: Error) => {
+            // Each new reason once (a certificate now refused, a host gone), not every attempt.
+            if (err.message !== lastFailure) printAbove(rl, output, chalk.red(`could not reconnect: ${err.message}`));
+            lastFailure = err.message;
             if (err instanceof Refused) {
               printAbove(rl, output, chalk.red(`the server no longer takes ${self}: ${err.message}`));
               return finish(3);

@@ -64,7 +64,10 @@ export class FileAccounts implements Authenticator {
       const account = this.#accounts.get(nameKey(name));
       const hash = account?.hash ?? (await this.#dummy);
       const ok = (await verifyPassword(password, hash)) && account !== undefined;
-      if (ok) return true;
+      if (ok) {
+        this.#throttle.succeeded(address);
+        return true;
+      }
       this.#throttle.failed(address);
       // Padded to one total from the start of the check, whatever the hash cost: how long
       // a failure takes says nothing about whether the name exists.

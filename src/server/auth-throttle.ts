@@ -58,6 +58,15 @@ export class AuthThrottle {
     if (this.#failures.size > MAX_ADDRESSES) this.#failures.delete(this.#failures.keys().next().value as string);
   }
 
+  /**
+   * A login from ADDRESS succeeded: its failures are forgotten, so a typo does not slow the
+   * right password down. Guessing stays at about one a second per address all the same:
+   * attempts run one at a time and every failure takes 1 s.
+   */
+  succeeded(from: string): void {
+    this.#failures.delete(throttleKey(from));
+  }
+
   /** Runs ATTEMPT after the earlier attempts from ADDRESS and after its delay. */
   run<T>(from: string, attempt: () => Promise<T>): Promise<T> {
     const address = throttleKey(from);

@@ -94,6 +94,9 @@ export class TlsListener {
       // After the handshake the session handles errors; before it, they end the attempt.
       socket.on('error', (err: NodeJS.ErrnoException) => fail(handshakeProblem(err)));
       socket.once('close', () => fail('TLS handshake ended by the client (does it trust this certificate?)'));
+      // Half-open listeners do not close on the peer's FIN by themselves: a port scan or a
+      // client that gave up must not hold its slot until the handshake timeout.
+      socket.once('end', () => fail('TLS handshake ended by the client (does it trust this certificate?)'));
     });
   }
 

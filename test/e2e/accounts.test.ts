@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { verifyPassword } from '../../src/server/password-hash.js';
@@ -117,12 +117,20 @@ describe('accounts', () => {
     assert.equal(await invalid.exit, 2);
     const empty = run(t, 'server', ['passwd', file, 'dave'], { input: '\n' });
     assert.equal(await empty.exit, 1);
-    writeFileSync(`${file}.lock`, '');
+    assert.equal(readFileSync(file, 'utf8'), text, 'failures change nothing');
+    writeFileSync(`${file}.lock`, `${process.pid}\n`); // a live holder: this test process
     const locked = run(t, 'server', ['passwd', file, 'erin'], { input: 'x\n' });
     assert.equal(await locked.exit, 1);
     assert.match(locked.stderr.seen.join(''), /\.lock exists: another passwd is changing/);
-    rmSync(`${file}.lock`);
-    assert.equal(readFileSync(file, 'utf8'), text, 'failures change nothing');
+    // A lock left by a passwd that was killed: its pid is gone, so the lock is taken over.
+    const gone = run(t, 'server', ['--version']);
+    await gone.exit;
+    writeFileSync(`${file}.lock`, `${gone.proc.pid}\n`);
+    const stale = run(t, 'server', ['passwd', file, 'erin'], { input: 'x\n' });
+    assert.equal(await stale.exit, 0);
+    assert.ok(!existsSync(`${file}.lock`), 'the lock is gone after the run');
+    const missing2 = run(t, 'server', ['passwd', file]);
+    assert.equal(await missing2.exit, 2, 'a missing argument is a usage error');
   });
 
   test('chat-server passwd on a terminal asks twice, hidden', { skip: !hasTmux && !process.env['CI'] }, async (t) => {

@@ -96,6 +96,26 @@ describe('chat-client on a terminal', { skip }, () => {
     assert.equal(await term.exitCode(), 0);
   });
 
+  test('closed on purpose (idle): no reconnecting, the reason, exit 1', async (t) => {
+    const { port } = await startServer(t, { idleTimeoutMs: 300 });
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'eve']);
+    await term.waitFor((s) => s.some((l) => l.startsWith('disconnected: idle for 0.3 s: closing the connection')), 'the reason');
+    assert.equal(await term.exitCode(), 1);
+  });
+
+  test('a name prompt that outlasts --register-timeout connects again', async (t) => {
+    const { server, port } = await startServer(t, { registerTimeoutMs: 200 });
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+    await term.waitFor((s) => s.some((l) => l.startsWith('Your name:')), 'the name prompt');
+    for (let i = 0; server.core.connections > 0; i++) {
+      assert.ok(i < 400, 'the server closed the silent connection');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    term.type('late');
+    term.press('Enter');
+    await term.waitFor((s) => Terminal.lastLine(s) === 'late>', 'the chat prompt');
+  });
+
   test('Ctrl-C during the countdown leaves with 0', async (t) => {
     const { server, port } = await startServer(t);
     const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice']);

@@ -61,7 +61,7 @@ describe('TLS', () => {
     const server = await runServer(t);
     const c = run(t, 'client', ['--tls', '--port', String(server.port), '--name', 'alice'], { input: '' });
     assert.equal(await c.exit, 1);
-    assert.match(c.stderr.seen.join('\n'), /the TLS handshake with 127\.0\.0\.1:\d+ failed: the server does not seem to serve TLS on this port\. Drop --tls, or check --port\./);
+    assert.match(c.stderr.seen.join('\n'), /the TLS handshake with 127\.0\.0\.1:\d+ failed: the server closed the connection\. It may not serve TLS on this port \(drop --tls, or check --port\)/);
     assert.match(await server.stderr.until(/leave|reject/), /: TLS handshake on a plain port$/);
   });
 
@@ -75,6 +75,17 @@ describe('TLS', () => {
     third.on('error', () => {});
     await new Promise((resolve) => third.once('close', resolve));
     assert.match(server.stderr.seen.join('\n'), /reject 127\.0\.0\.1:\d+: too many connections \(before the TLS handshake\)/);
+  });
+
+  test('a connection that closes before its handshake frees its slot at once', async (t) => {
+    const certs = makeCerts(t);
+    const server = await runServer(t, ['--tls-cert', certs.cert, '--tls-key', certs.key, '--max-per-ip', '1']);
+    const scan = net.connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => scan.once('connect', resolve));
+    scan.end(); // as nc -z does
+    await server.stderr.until(/TLS handshake ended by the client/);
+    const c = run(t, 'client', ['--tls', '--ca', certs.ca, '--port', String(server.port)], { input: '/ping\n' });
+    assert.equal(await c.exit, 0);
   });
 
   test('SIGHUP reloads the certificate for new connections', async (t) => {

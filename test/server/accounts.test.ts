@@ -107,6 +107,15 @@ describe('login throttle per address', () => {
     assert.equal(t.delayFor('1.2.3.4'), 0, 'failures expire');
   });
 
+  test('a success forgets the address\'s failures', () => {
+    const t = new AuthThrottle(new FakeClock(), { freeFailures: 1, windowMs: 60_000, maxDelayMs: 60_000 });
+    t.failed('9.9.9.9');
+    t.failed('9.9.9.9');
+    assert.ok(t.delayFor('9.9.9.9') > 0);
+    t.succeeded('9.9.9.9');
+    assert.equal(t.delayFor('9.9.9.9'), 0);
+  });
+
   test('attempts from one address run one at a time, each after its delay', async () => {
     const clock = new FakeClock();
     const t = new AuthThrottle(clock, { freeFailures: 1, windowMs: 60_000, maxDelayMs: 60_000 });
