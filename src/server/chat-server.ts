@@ -58,10 +58,6 @@ export class ChatServer {
     this.core = new ChatCore({ ...core, auth: this.accounts }, hub);
   }
 
-  get tls(): boolean {
-    return this.#options.tls !== undefined;
-  }
-
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */
   async listen(): Promise<BoundAddress> {
     const { tls: files } = this.#options;

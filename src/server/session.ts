@@ -105,10 +105,6 @@ export class Session implements Member, LineSink {
     });
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** Bytes waiting for an LF on this connection. */
   get pendingBytes(): number {
     return this.#framer.pendingBytes;

@@ -10,11 +10,6 @@ export class FakeClock implements Timers {
     return this.#now;
   }
 
-  /** Resolves after ms of fake time: for code that awaits a delay. */
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.setTimeout(resolve, ms));
-  }
-
   get pending(): number {
     return this.#due.size;
   }
