@@ -47,11 +47,17 @@ export class LoadClient {
   }
 }
 
-/** Opens N registered clients, CONCURRENCY at a time. */
-export async function openClients(port: number, n: number, prefix = 'u', concurrency = 200): Promise<LoadClient[]> {
+/**
+ * Opens N registered clients, CONCURRENCY at a time. With several ports (servers of one
+ * chat), client i goes to ports[i % ports.length].
+ */
+export async function openClients(port: number | number[], n: number, prefix = 'u', concurrency = 200): Promise<LoadClient[]> {
+  const ports = typeof port === 'number' ? [port] : port;
   const clients: LoadClient[] = [];
   for (let i = 0; i < n; i += concurrency) {
-    const wave = Array.from({ length: Math.min(concurrency, n - i) }, (_, k) => LoadClient.connect(port, `${prefix}${i + k}`));
+    const wave = Array.from({ length: Math.min(concurrency, n - i) }, (_, k) =>
+      LoadClient.connect(ports[(i + k) % ports.length]!, `${prefix}${i + k}`),
+    );
     clients.push(...(await Promise.all(wave)));
   }
   return clients;
@@ -101,9 +107,11 @@ const pad = (text: string, size: number): string => (text.length >= size ? text 
 
 /**
  * Direct messages: each client keeps WINDOW messages to random others in flight and sends
- * another each time one is delivered. 64-byte lines.
+ * another each time one is delivered. 64-byte lines. With several ports (servers of one
+ * chat), every message goes to a client of another server.
  */
-export async function directMessages(port: number, opts: { clients: number; window: number; ms: number }): Promise<Throughput> {
+export async function directMessages(port: number | number[], opts: { clients: number; window: number; ms: number }): Promise<Throughput> {
+  const servers = typeof port === 'number' ? 1 : port.length;
   const clients = await openClients(port, opts.clients, 'd');
   const outstanding = new Int32Array(clients.length);
   const run = new Run();
@@ -114,6 +122,8 @@ export async function directMessages(port: number, opts: { clients: number; wind
     while (outstanding[i]! < opts.window) {
       let j = Math.floor(Math.random() * (clients.length - 1));
       if (j >= i) j += 1;
+      // Across servers: move j to the next server over (client j is on server j % servers).
+      if (servers > 1 && j % servers === i % servers) j = (j + 1) % clients.length;
       batch += `${pad(`@d${j}:${i} ${performance.now().toFixed(3)}`, 63)}\n`;
       outstanding[i]! += 1;
     }

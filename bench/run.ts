@@ -10,11 +10,13 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { TestRedis } from '../test/helpers/redis.js';
 import { connectRate, directMessages, LoadClient, openClients, roomMessages, sleep, type Throughput } from './load.js';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0 && cpus().length >= 2;
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 
 // The load generator itself goes to core 1, away from the server.
 if (hasTaskset && !process.env['CHAT_BENCH_PINNED']) {
@@ -89,15 +91,41 @@ interface Measured extends Throughput {
   perCpuSecond: number;
 }
 
-async function withCpu(server: Running, run: () => Promise<Throughput>): Promise<Measured> {
-  const before = cpuSeconds(pidOf(server));
+/** Runs a scenario, counting the CPU time of every process that serves it. */
+async function withCpu(server: Running | number[], run: () => Promise<Throughput>): Promise<Measured> {
+  const pids = Array.isArray(server) ? server : [pidOf(server)];
+  const cpu = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const before = cpu();
   const result = await run();
-  const cpu = cpuSeconds(pidOf(server)) - before;
-  return { ...result, perCpuSecond: cpu > 0 ? result.delivered / cpu : NaN };
+  const used = cpu() - before;
+  return { ...result, perCpuSecond: used > 0 ? result.delivered / used : NaN };
+}
+
+/**
+ * Two chat-servers on one Redis, all three on the server's core, with every direct message
+ * crossing from one server to the other through Redis. Undefined without redis-server.
+ */
+async function measureCluster(): Promise<Measured | undefined> {
+  if (!hasRedis) return undefined;
+  const cleanups: (() => void)[] = [];
+  const redis = await TestRedis.start({ after: (fn) => cleanups.push(fn) }, hasTaskset ? ['taskset', '-c', '0'] : []);
+  try {
+    const servers = [await start('chat-server', ['--redis', redis.url]), await start('chat-server', ['--redis', redis.url])];
+    const pids = [...servers.map(pidOf), redis.pid!];
+    const result = await withCpu(pids, () =>
+      directMessages(servers.map((s) => s.port), { clients: 100, window: 16, ms: quick ? 400 : 3000 }),
+    );
+    for (const server of servers) await stop(server);
+    return result;
+  } finally {
+    cleanups.forEach((fn) => fn());
+  }
 }
 
 interface Results {
   direct: Measured;
+  /** chat-server only: direct messages across two servers through Redis; null without redis-server. */
+  cluster: Measured | null;
   directWindow1: Measured;
   room: Measured;
   connectsPerSecond: number;
@@ -176,12 +204,14 @@ async function measure(kind: Kind): Promise<Results> {
   clients.forEach((c) => c.close());
   watcher.close();
   await stop(server);
-  return { direct, directWindow1, room, connectsPerSecond, connectsWithoutPresence, bytesPerIdleConnection, joinWavePingMs };
+  const cluster = kind === 'chat-server' ? ((await measureCluster()) ?? null) : null;
+  return { direct, cluster, directWindow1, room, connectsPerSecond, connectsWithoutPresence, bytesPerIdleConnection, joinWavePingMs };
 }
 
 /** The median of each figure over the rounds: one noisy round on a shared machine does not decide. */
 function median<T>(runs: T[]): T {
   const first = runs[0]!;
+  if (first === null) return first;
   if (typeof first === 'number') {
     const sorted = (runs as number[]).filter(Number.isFinite).sort((a, b) => a - b);
     return (sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN) as T;
@@ -212,6 +242,13 @@ if (json) {
     ['direct messages/s (100 clients, window 16)', k(b.direct.perSecond), k(c.direct.perSecond), f(c.direct.perSecond / b.direct.perSecond), '>= 0.8'],
     ['  per server CPU-second', k(b.direct.perCpuSecond), k(c.direct.perCpuSecond), f(c.direct.perCpuSecond / b.direct.perCpuSecond), ''],
     ['  p50 / p99 latency ms', `${f(b.direct.p50ms)} / ${f(b.direct.p99ms)}`, `${f(c.direct.p50ms)} / ${f(c.direct.p99ms)}`, '', ''],
+    ...(c.cluster
+      ? ([
+          ['  across 2 servers through Redis (vs 1 server)', '', k(c.cluster.perSecond), f(c.cluster.perSecond / c.direct.perSecond), ''],
+          ['    per CPU-second of both servers and Redis', '', k(c.cluster.perCpuSecond), f(c.cluster.perCpuSecond / c.direct.perCpuSecond), ''],
+          ['    p50 / p99 latency ms', '', `${f(c.cluster.p50ms)} / ${f(c.cluster.p99ms)}`, '', ''],
+        ] as [string, string, string, string, string][])
+      : [['  across 2 servers through Redis', '', 'no redis-server', '', ''] as [string, string, string, string, string]]),
     ['direct p99 latency ms, window 1', f(b.directWindow1.p99ms), f(c.directWindow1.p99ms), f(c.directWindow1.p99ms / b.directWindow1.p99ms), '<= 1.5'],
     [`room deliveries/s (${quick ? 50 : 200} clients, 4 senders)`, k(b.room.perSecond), k(c.room.perSecond), f(c.room.perSecond / b.room.perSecond), '>= 0.8'],
     ['  per server CPU-second', k(b.room.perCpuSecond), k(c.room.perCpuSecond), f(c.room.perCpuSecond / b.room.perCpuSecond), ''],

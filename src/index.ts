@@ -3,8 +3,9 @@ export { ChatServer, DEFAULT_HOST, DEFAULT_PORT, type ChatServerOptions } from '
 export { ChatCore, type Peer } from './server/core.js';
 export { DEFAULT_LIMITS, type ServerLimits, type CoreOptions } from './server/options.js';
 export type { ServerEvent } from './server/events.js';
-export type { Hub, Member } from './hub/hub.js';
+export type { Awaitable, Claim, Delivery, Hub, HubEvents, Member } from './hub/hub.js';
 export { MemoryHub } from './hub/memory-hub.js';
+export { RedisHub, RedisUnavailableError, DEFAULT_LEASE_MS, type RedisHubOptions } from './hub/redis-hub.js';
 export { ChatConnection, ConnectError, type ConnectOptions, type RegisterResult } from './client/connection.js';
 export { ExitCode } from './client/exit-codes.js';
 export { LineDecoder, type LineSink } from './protocol/decoder.js';

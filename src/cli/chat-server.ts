@@ -3,11 +3,12 @@ import { Chalk } from 'chalk';
 import { Command, Option } from 'commander';
 import { formatHostPort } from '../protocol/wording.js';
 import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js';
+import { DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../server/users-file.js';
 import { formatEvent } from './log.js';
 import { runPasswd } from './passwd.js';
-import { hostName, parseOrExit, usageError, wholeNumber } from './program.js';
+import { hostName, parseOrExit, redisUrl, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
 
 /** Time allowed for a clean shutdown before the process exits anyway (issue: within 2 s). */
@@ -97,6 +98,17 @@ const program = new Command('chat-server')
   )
   .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM); needs --tls-key').env('CHAT_TLS_CERT'))
   .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert').env('CHAT_TLS_KEY'))
+  .addOption(
+    new Option('--redis <url>', 'join every server on this Redis into one chat: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS')
+      .env('CHAT_REDIS')
+      .argParser(redisUrl),
+  )
+  .addOption(
+    new Option('--redis-lease <ms>', "a dead server's users are freed this long after it was last heard from")
+      .env('CHAT_REDIS_LEASE')
+      .default(DEFAULT_LEASE_MS)
+      .argParser(wholeNumber('--redis-lease', 300, 600_000)),
+  )
   .addOption(new Option('-q, --quiet', 'do not log connections and other events to stderr').env('CHAT_QUIET'))
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
@@ -117,10 +129,16 @@ Accounts:
                                            on a terminal, else the first line of stdin
   chat-server passwd --delete FILE NAME    remove NAME
 
+Several servers:
+  Servers started with the same --redis form one chat: names, direct messages, the room
+  and /who span them all. Put a password in CHAT_REDIS rather than on the command line,
+  where ps shows it. While Redis is unreachable each server goes on serving its own
+  users; what needs the others gets "! ... cluster unavailable".
+
 Exit codes:
   0  stopped by SIGINT or SIGTERM
   1  could not listen (port in use, address not on this machine, no permission), or
-     could not use the users file or the TLS files; for passwd: nothing was changed
+     could not use the users file, the TLS files or Redis; for passwd: nothing was changed
   2  usage error (a bad option or value)
 
 Example:
@@ -157,6 +175,8 @@ interface ServeOptions {
   users?: string;
   tlsCert?: string;
   tlsKey?: string;
+  redis?: string;
+  redisLease: number;
   quiet?: boolean;
 }
 
@@ -164,7 +184,7 @@ async function serve(): Promise<void> {
   // A log reader that goes away (2>&1 | head, a restarted shipper) must not take the server down.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
-  const { tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, ...limits } = program.opts<ServeOptions>();
+  const { tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, redis, redisLease, ...limits } = program.opts<ServeOptions>();
   if ((tlsCert === undefined) !== (tlsKey === undefined)) usageError('chat-server', 'TLS needs both --tls-cert and --tls-key.');
   const tls = tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined;
   const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
@@ -178,6 +198,7 @@ async function serve(): Promise<void> {
       idleTimeoutMs: idleTimeout * 1000,
       users,
       tls,
+      redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease },
       // --quiet keeps errors: they are the operator's to fix.
       onEvent: (e) => {
         if (!quiet || e.type === 'error') log(formatEvent(e, chalk));
@@ -205,7 +226,8 @@ async function serve(): Promise<void> {
     const { host, port } = await server.listen();
     process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
   } catch (err) {
-    log(`chat-server: ${listenError(err as NodeJS.ErrnoException, limits.host, limits.port)}`);
+    const message = err instanceof RedisUnavailableError ? `${err.message}.` : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
+    log(`chat-server: ${message}`);
     process.exit(1);
   }
   // Said once at start, whatever --quiet says.

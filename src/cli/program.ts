@@ -36,6 +36,20 @@ export function hostName(value: string): string {
   return value.trim();
 }
 
+/** A Redis URL: ioredis would read "localhost:6379" as something else, so a scheme is required. */
+export function redisUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new InvalidArgumentError('--redis must be a URL such as redis://127.0.0.1:6379 (rediss:// for TLS).');
+  }
+  return value;
+}
+
 /** A usage error found after parsing: one sentence, exit 2. */
 export function usageError(command: string, message: string): never {
   process.stderr.write(`${command}: ${message}\n`);

@@ -1,6 +1,11 @@
 /**
  * Routing between the users of a chat, behind a small interface (STYLE.md, point 8): the
- * in-memory hub serves one process; a hub spanning several servers can replace it.
+ * in-memory hub serves one process; the Redis hub joins several servers into one chat.
+ * Both pass the same contract tests (test/hub/contract.ts).
+ *
+ * What a single process can answer at once comes back as a plain value; what needs the
+ * cluster comes back as a promise. Callers handle both (see `after`), so the in-memory
+ * path never pays for a promise.
  */
 export interface Member {
   /** The registered name, in the case it was registered; undefined before registration. */
@@ -9,17 +14,61 @@ export interface Member {
   deliver(bytes: Buffer): void;
 }
 
+export type Awaitable<T> = T | Promise<T>;
+
+/** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
+export type Claim = 'claimed' | 'taken' | 'unavailable';
+
+/**
+ * Where a direct message went. `unreachable`: the name is held by a server that is not
+ * listening (it died, and its lease has not run out yet).
+ */
+export type Delivery = 'delivered' | 'no such user' | 'unavailable' | 'unreachable';
+
+/** What a hub asks of, and tells, the server it serves. */
+export interface HubEvents {
+  /**
+   * The lines that announce that NAMES left (with REASON) or joined, or undefined while
+   * presence is not announced (PROTOCOL.md, announceMax). For what no session saw: the
+   * users of a dead server, users who left while this server was cut off, users back after
+   * it had been counted as dead. The hub sends them to whom they are news.
+   */
+  presence(names: string[], change: 'left' | 'joined', reason?: string): Buffer | undefined;
+  /** A member of this server whose name another server took while this one was cut off. */
+  evicted(member: Member): void;
+  /** Something the operator should know: an outage (an error), a recovery (a notice). */
+  log(message: string, level: 'notice' | 'error'): void;
+}
+
 export interface Hub {
-  /** Takes NAME for member; false when another member holds it (in any case). */
-  claim(name: string, member: Member): boolean;
-  /** Moves member from oldName to newName; false when another member holds newName. */
-  rename(member: Member, oldName: string, newName: string): boolean;
-  /** Gives NAME back, if member holds it. */
+  /** Takes NAME for member: `taken` when another member holds it (in any case). */
+  claim(name: string, member: Member): Awaitable<Claim>;
+  /** Moves member from oldName to newName: `taken` when another member holds newName. */
+  rename(member: Member, oldName: string, newName: string): Awaitable<Claim>;
+  /** Gives NAME back, if member holds it. Never waits: a failure is repaired later. */
   release(name: string, member: Member): void;
+  /** The member called NAME on this server, if any. */
   lookup(name: string): Member | undefined;
-  /** Sends the same bytes to every member but `except`. */
-  broadcast(bytes: Buffer, except: Member | undefined): void;
-  /** Registered names, sorted without regard to case. */
-  names(): string[];
+  /** Delivers BYTES to the user called TO, on whichever server it is. */
+  direct(to: string, bytes: Buffer): Awaitable<Delivery>;
+  /**
+   * Sends the same bytes to every member but `except`. `unavailable`: only the members of
+   * this server got them.
+   */
+  broadcast(bytes: Buffer, except: Member | undefined): Awaitable<'delivered' | 'unavailable'>;
+  /** Sends bytes to the members of other servers only; nothing when this hub is the whole chat. */
+  elsewhere(bytes: Buffer): void;
+  /** Registered names over the whole chat, sorted without regard to case; undefined when unavailable. */
+  names(): Awaitable<string[] | undefined>;
+  /** Users online over the whole chat, as last known: it decides whether presence is announced. */
   readonly size: number;
+  /** Called once by the server the hub serves. */
+  attach(events: HubEvents): void;
+  /** Leaves the chat: this server's names are freed at once. */
+  close(): Promise<void>;
+}
+
+/** Runs `then` on a value now, or on a promised value once it comes. */
+export function after<T, U>(value: Awaitable<T>, then: (value: T) => U): Awaitable<U> {
+  return value instanceof Promise ? value.then(then) : then(value);
 }

@@ -1,7 +1,10 @@
 import { nameKey } from '../protocol/names.js';
-import type { Hub, Member } from './hub.js';
+import type { Claim, Delivery, Hub, Member } from './hub.js';
 
-/** One process's users: a direct message is one map lookup, whatever the number of users. */
+/**
+ * One process's users: a direct message is one map lookup, whatever the number of users.
+ * Every answer is immediate, and the hub never loses touch with anyone, so it has no events.
+ */
 export class MemoryHub implements Hub {
   readonly #members = new Map<string, Member>();
 
@@ -9,21 +12,20 @@ export class MemoryHub implements Hub {
     return this.#members.size;
   }
 
-  claim(name: string, member: Member): boolean {
+  claim(name: string, member: Member): Claim {
     const key = nameKey(name);
     const holder = this.#members.get(key);
-    if (holder !== undefined && holder !== member) return false;
+    if (holder !== undefined && holder !== member) return 'taken';
     this.#members.set(key, member);
-    return true;
+    return 'claimed';
   }
 
-  rename(member: Member, oldName: string, newName: string): boolean {
+  rename(member: Member, oldName: string, newName: string): Claim {
     const oldKey = nameKey(oldName);
-    const newKey = nameKey(newName);
-    if (oldKey === newKey) return this.#members.get(oldKey) === member;
-    if (!this.claim(newName, member)) return false;
-    this.release(oldName, member);
-    return true;
+    if (oldKey === nameKey(newName)) return this.#members.get(oldKey) === member ? 'claimed' : 'taken';
+    const claim = this.claim(newName, member);
+    if (claim === 'claimed') this.release(oldName, member);
+    return claim;
   }
 
   release(name: string, member: Member): void {
@@ -35,15 +37,34 @@ export class MemoryHub implements Hub {
     return this.#members.get(nameKey(name));
   }
 
-  broadcast(bytes: Buffer, except: Member | undefined): void {
+  direct(to: string, bytes: Buffer): Delivery {
+    const member = this.lookup(to);
+    if (member === undefined) return 'no such user';
+    member.deliver(bytes);
+    return 'delivered';
+  }
+
+  broadcast(bytes: Buffer, except: Member | undefined): 'delivered' {
     for (const member of this.#members.values()) {
       if (member !== except) member.deliver(bytes);
     }
+    return 'delivered';
   }
 
   names(): string[] {
-    const names: string[] = [];
-    for (const member of this.#members.values()) if (member.name !== undefined) names.push(member.name);
-    return names.sort((a, b) => nameKey(a).localeCompare(nameKey(b)));
+    return sortNames([...this.#members.values()].flatMap((m) => (m.name === undefined ? [] : [m.name])));
   }
+
+  elsewhere(): void {}
+
+  attach(): void {}
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** PROTOCOL.md's /who order: without regard to case. */
+export function sortNames(names: string[]): string[] {
+  return names.sort((a, b) => nameKey(a).localeCompare(nameKey(b)));
 }

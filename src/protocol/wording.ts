@@ -50,6 +50,20 @@ export const tooManyFromAddress = (max: number): string =>
   error(`too many connections from your address (max ${max})`);
 export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
 
+// Several servers through Redis (README, "Several servers").
+export const claimUnavailable = (): string =>
+  error('cannot take a name now: cluster unavailable, try again in a moment');
+export const whoUnavailable = (): string =>
+  error('cannot list the users now: cluster unavailable, try again in a moment');
+export const userUnreachable = (name: string): string =>
+  error(`not delivered: the server of ${name} is not answering`);
+export const evicted = (name: string): string =>
+  error(`the name ${name} was taken on another server while this one was cut off: closing the connection`);
+/** Reasons shown in "* NAME left (REASON)". */
+export const LEFT_SERVER_LOST = 'server stopped answering';
+export const LEFT_SERVER_SHUTDOWN = 'server shutting down';
+export const LEFT_NAME_TAKEN = 'name taken on another server';
+
 export const help = (): string[] =>
   [
     'commands:',

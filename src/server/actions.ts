@@ -1,5 +1,3 @@
-import type { Member } from '../hub/hub.js';
-
 /**
  * What a handler wants done. Handlers return these and the session carries them out
  * (STYLE.md, point 5), so handlers are tested without any I/O.
@@ -7,8 +5,8 @@ import type { Member } from '../hub/hub.js';
 export type Action =
   /** A line to this connection. */
   | { kind: 'reply'; line: string }
-  /** A line to one other member. */
-  | { kind: 'direct'; to: Member; line: string }
+  /** A line to the user called `to`, on whichever server it is. */
+  | { kind: 'direct'; to: string; line: string }
   /** A line to every registered user but this one. */
   | { kind: 'room'; line: string }
   /** Like room, but only while at most announceMax users are online (PROTOCOL.md). */

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Hub } from '../hub/hub.js';
+import { RedisHub, redactUrl, type RedisHubOptions } from '../hub/redis-hub.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { bind, tcpServer, type BoundAddress } from '../transport/tcp.js';
 import { TlsListener, type TlsFiles } from '../transport/tls.js';
@@ -13,7 +14,10 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth'>> {
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 12345. */
   port?: number;
+  /** Routes between users; default: in memory, or through Redis when `redis` is set. */
   hub?: Hub;
+  /** Join the other servers on this Redis into one chat (README, "Several servers"). */
+  redis?: RedisHubOptions | undefined;
   /** A users file (name:hash lines): only its users may register, with their passwords. */
   users?: string | undefined;
   /** Serve TLS with this certificate and key (PEM files) instead of plain TCP. */
@@ -34,7 +38,8 @@ export { DEFAULT_HOST, DEFAULT_PORT };
  *   await server.close();
  *
  * The constructor throws UsersFileError for a users file it cannot use, and listen()
- * rejects for TLS files it cannot use or a port it cannot bind.
+ * rejects for TLS files it cannot use, a port it cannot bind or a Redis it cannot reach
+ * (RedisUnavailableError).
  */
 export class ChatServer {
   readonly core: ChatCore;
@@ -42,10 +47,11 @@ export class ChatServer {
   readonly #options: ChatServerOptions;
   #server: net.Server | undefined;
   #tls: TlsListener | undefined;
+  readonly #redis: RedisHub | undefined;
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
-    const { host, port, hub, users, tls: _tls, authFailureDelayMs, throttle, ...core } = options;
+    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, ...core } = options;
     const timers = coreOptions(core).timers;
     this.accounts =
       users === undefined
@@ -55,16 +61,32 @@ export class ChatServer {
             failureDelayMs: authFailureDelayMs ?? DEFAULT_FAILURE_DELAY_MS,
             throttle: throttle ?? DEFAULT_THROTTLE,
           });
-    this.core = new ChatCore({ ...core, auth: this.accounts }, hub);
+    this.#redis = hub === undefined && redis !== undefined ? new RedisHub(redis) : undefined;
+    this.core = new ChatCore({ ...core, auth: this.accounts }, hub ?? this.#redis);
   }
 
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */
   async listen(): Promise<BoundAddress> {
+    const redis = this.#redis;
+    if (redis) {
+      // Joined before the port opens: a user never meets a server that is not in the chat yet.
+      await redis.start();
+      this.core.options.onEvent({
+        type: 'notice',
+        message: `joined the chat through Redis at ${redactUrl(redis.url)} as server ${redis.id} (lease ${redis.leaseMs} ms)`,
+      });
+    }
     const { tls: files } = this.#options;
-    this.#tls = files ? new TlsListener(this.core, files) : undefined;
-    const server = this.#tls ? this.#tls.server : tcpServer(this.core);
-    const address = await bind(server, this.core, this.#options.host ?? DEFAULT_HOST, this.#options.port ?? DEFAULT_PORT);
-    this.#server = server;
+    let address: BoundAddress;
+    try {
+      this.#tls = files ? new TlsListener(this.core, files) : undefined;
+      const server = this.#tls ? this.#tls.server : tcpServer(this.core);
+      address = await bind(server, this.core, this.#options.host ?? DEFAULT_HOST, this.#options.port ?? DEFAULT_PORT);
+      this.#server = server;
+    } catch (err) {
+      await redis?.close();
+      throw err;
+    }
     this.accounts?.watch(() => this.reloadUsers());
     return address;
   }

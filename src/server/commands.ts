@@ -1,4 +1,4 @@
-import type { Hub, Member } from '../hub/hub.js';
+import { after, type Claim, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import type { Authenticator } from './accounts.js';
 import type { Command, CommandKind } from '../protocol/command.js';
 import { isValidName } from '../protocol/names.js';
@@ -57,9 +57,9 @@ function nameOf(ctx: CommandContext): string {
 }
 
 /** On a server with accounts, only users who logged in may see who is online. */
-function who(ctx: CommandContext): Action[] {
+function who(ctx: CommandContext): Outcome {
   if (ctx.auth && ctx.self.name === undefined) return [reply(w.registerFirst()), reject('not registered')];
-  return [reply(w.online(ctx.hub.names()))];
+  return after(ctx.hub.names(), (names) => [reply(names ? w.online(names) : w.whoUnavailable())]);
 }
 
 function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {
@@ -76,29 +76,46 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
 }
 
 /** Takes NAME for this connection: a registration, or a rename when it has a name. */
-function claim(ctx: CommandContext, name: string): Action[] {
+function claim(ctx: CommandContext, name: string): Outcome {
   const member = ctx.self;
   const old = ctx.self.name;
   if (old === undefined) {
-    if (!ctx.hub.claim(name, member)) return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
-    return [
-      { kind: 'registered', name },
-      reply(w.registered(name)),
-      { kind: 'presence', line: w.joined(name) },
-    ];
+    return after(ctx.hub.claim(name, member), (claim): Action[] =>
+      claim === 'claimed'
+        ? [{ kind: 'registered', name }, reply(w.registered(name)), { kind: 'presence', line: w.joined(name) }]
+        : refusedClaim(claim, name),
+    );
   }
   if (old === name) return [reply(w.youAreNow(name))];
-  if (!ctx.hub.rename(member, old, name)) return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
-  return [
-    { kind: 'renamed', from: old, to: name },
-    reply(w.youAreNow(name)),
-    { kind: 'presence', line: w.renamed(old, name) },
-  ];
+  return after(ctx.hub.rename(member, old, name), (claim): Action[] =>
+    claim === 'claimed'
+      ? [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), { kind: 'presence', line: w.renamed(old, name) }]
+      : refusedClaim(claim, name),
+  );
+}
+
+function refusedClaim(claim: Exclude<Claim, 'claimed'>, name: string): Action[] {
+  return claim === 'taken'
+    ? [reply(w.nameTaken(name)), reject(`name taken: ${name}`)]
+    : [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
 }
 
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
-  const to = isValidName(cmd.to) ? ctx.hub.lookup(cmd.to) : undefined;
-  if (to === undefined) return [reply(w.noSuchUser(cmd.to))];
+  if (!isValidName(cmd.to)) return [reply(w.noSuchUser(cmd.to))];
   if (cmd.text === '') return [reply(w.directNeedsText())];
-  return [{ kind: 'direct', to, line: w.directMessage(nameOf(ctx), cmd.text) }];
+  return [{ kind: 'direct', to: cmd.to, line: w.directMessage(nameOf(ctx), cmd.text) }];
+}
+
+/** The error for a direct message that did not arrive; undefined when it did. */
+export function deliveryError(delivery: Delivery, to: string): string | undefined {
+  switch (delivery) {
+    case 'delivered':
+      return undefined;
+    case 'no such user':
+      return w.noSuchUser(to);
+    case 'unavailable':
+      return w.clusterUnavailable();
+    case 'unreachable':
+      return w.userUnreachable(to);
+  }
 }

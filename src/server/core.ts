@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Hub } from '../hub/hub.js';
+import type { Hub, HubEvents, Member } from '../hub/hub.js';
 import { MemoryHub } from '../hub/memory-hub.js';
 import * as w from '../protocol/wording.js';
 import { coreOptions, type CoreOptions } from './options.js';
@@ -30,6 +30,30 @@ export class ChatCore {
   constructor(options: Partial<CoreOptions> = {}, hub: Hub = new MemoryHub()) {
     this.options = coreOptions(options);
     this.hub = hub;
+    hub.attach(this.#hubEvents());
+  }
+
+  /** What the cluster asks and tells: presence no session saw, evictions, outages. */
+  #hubEvents(): HubEvents {
+    const { onEvent } = this.options;
+    return {
+      presence: (names, change, reason) =>
+        change === 'left'
+          ? this.#presenceLines(names.map((name) => w.left(name, reason)), this.hub.size + names.length)
+          : this.#presenceLines(names.map(w.joined), this.hub.size),
+      evicted: (member: Member) => {
+        if (!(member instanceof Session) || member.name === undefined) return;
+        member.send(w.evicted(member.name));
+        member.close(`name ${member.name} taken on another server during an outage`, { shown: w.LEFT_NAME_TAKEN });
+      },
+      log: (message, level) => onEvent({ type: level, message }),
+    };
+  }
+
+  /** Presence lines, counted as a session counts them; undefined above announceMax (PROTOCOL.md). */
+  #presenceLines(lines: string[], online: number): Buffer | undefined {
+    if (lines.length === 0 || online > this.options.announceMax) return undefined;
+    return Buffer.from(lines.map((l) => `${l}\n`).join(''));
   }
 
   /** Takes a new connection. Beyond maxClients it is told and closed at once. */
@@ -120,7 +144,10 @@ export class ChatCore {
     return total;
   }
 
-  /** Tells everyone, closes every connection, and resolves once all of them are closed. */
+  /**
+   * Tells everyone, closes every connection, and resolves once all of them are closed and
+   * the hub has left the chat.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -130,12 +157,17 @@ export class ChatCore {
     const drained = new Promise<void>((resolve) => {
       this.#drained = resolve;
     });
+    // Our users get the shutdown notice, not n "left" lines each; other servers' users are
+    // told who left.
+    const names = [...this.#sessions].flatMap((s) => (s.name === undefined ? [] : [s.name]));
+    const farewell = this.#presenceLines(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.size);
+    if (farewell) this.hub.elsewhere(farewell);
     const bye = Buffer.from(`${w.shuttingDown()}\n`);
     for (const s of this.#sessions) {
       s.deliver(bye);
       s.close('server shutting down', { announce: false });
     }
-    if (this.#sessions.size === 0) return Promise.resolve();
-    return drained;
+    const closed = this.#sessions.size === 0 ? Promise.resolve() : drained;
+    return Promise.all([closed, this.hub.close()]).then(() => {});
   }
 }

@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
-import type { Member } from '../hub/hub.js';
+import { after, type Awaitable, type Member } from '../hub/hub.js';
 import { parseCommand } from '../protocol/command.js';
 import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
 import { decodeText } from '../protocol/sanitize.js';
 import * as w from '../protocol/wording.js';
 import type { Action } from './actions.js';
-import { dispatch, type Outcome } from './commands.js';
+import { deliveryError, dispatch, type Outcome } from './commands.js';
 import type { ChatCore, Peer } from './core.js';
 import { looksLikeTlsHello } from '../protocol/sniff.js';
 import { TokenBucket } from './token-bucket.js';
@@ -26,6 +26,9 @@ export interface CloseOptions {
 }
 
 const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
+
+/** Undefined for work done now; a promise to wait for otherwise. */
+const settled = (value: Awaitable<void>): Promise<void> | undefined => (value instanceof Promise ? value : undefined);
 
 /** One connection: bytes in through the framer, commands through the table, lines out. */
 export class Session implements Member, LineSink {
@@ -248,17 +251,14 @@ export class Session implements Member, LineSink {
     this.#lastHeard = this.core.options.timers.now();
     const ctx = { self: this, hub: this.core.hub, auth: this.core.options.auth, address: this.address.host };
     const outcome: Outcome = dispatch(ctx, parseCommand(decodeText(bytes)));
-    if (Array.isArray(outcome)) {
-      for (const action of outcome) this.#apply(action);
-      return;
-    }
+    const pending = Array.isArray(outcome)
+      ? this.#applyAll(outcome)
+      : outcome.then((actions) => this.#applyAll(actions));
+    if (pending === undefined) return;
+    // A password check or the cluster is answering: later lines wait, to keep replies in order.
     this.#busy = true;
     this.#flow();
-    outcome
-      .then((actions) => {
-        if (this.#closed) return;
-        for (const action of actions) this.#apply(action);
-      })
+    pending
       .catch((err: Error) => {
         this.#event({ type: 'error', message: `handling a line from ${this.peer} failed: ${err.message}` });
         this.close('internal error');
@@ -269,14 +269,43 @@ export class Session implements Member, LineSink {
       });
   }
 
-  #apply(action: Action): void {
+  /** Carries out actions in order; a promise when one of them waits for the cluster. */
+  #applyAll(actions: Action[], from = 0): Promise<void> | undefined {
+    for (let i = from; i < actions.length; i++) {
+      if (this.#closed) return this.#giveBack(actions.slice(i));
+      const pending = this.#apply(actions[i]!);
+      if (pending) return pending.then(() => this.#applyAll(actions, i + 1));
+    }
+    return undefined;
+  }
+
+  /**
+   * The connection closed while a name was being claimed for it (a password check, the
+   * cluster): the name it won must not stay taken by nobody.
+   */
+  #giveBack(actions: Action[]): undefined {
+    for (const action of actions) {
+      if (action.kind === 'registered') this.core.hub.release(action.name, this);
+      if (action.kind === 'renamed') this.core.hub.release(action.to, this);
+    }
+    return undefined;
+  }
+
+  #apply(action: Action): Promise<void> | void {
     switch (action.kind) {
       case 'reply':
         return this.send(action.line);
-      case 'direct':
-        return action.to.deliver(encode(action.line));
+      case 'direct': {
+        const { to } = action;
+        return settled(after(this.core.hub.direct(to, encode(action.line)), (delivery) => {
+          const error = deliveryError(delivery, to);
+          if (error !== undefined) this.send(error);
+        }));
+      }
       case 'room':
-        return this.core.hub.broadcast(encode(action.line), this);
+        return settled(after(this.core.hub.broadcast(encode(action.line), this), (result) => {
+          if (result === 'unavailable') this.send(w.clusterUnavailable());
+        }));
       case 'presence':
         return this.#presence(action.line);
       case 'reject':
@@ -297,8 +326,9 @@ export class Session implements Member, LineSink {
   }
 
   /** PROTOCOL.md: presence notices go out while at most announceMax users are online. */
-  #presence(line: string, online = this.core.hub.size): void {
-    if (online <= this.core.options.announceMax) this.core.hub.broadcast(encode(line), this);
+  #presence(line: string, online = this.core.hub.size): undefined {
+    // Not waited for: a notice the cluster could not carry is not worth an error line.
+    if (online <= this.core.options.announceMax) void this.core.hub.broadcast(encode(line), this);
   }
 
   #event(event: Parameters<ChatCore['options']['onEvent']>[0]): void {

@@ -82,6 +82,8 @@ describe('chat-server as a process', () => {
       [['--max-line', '-5'], /--max-line must be a whole number from 16 to 1048576\./],
       [['--max-clients', '0'], /--max-clients must be a whole number 1 or more\./],
       [['--flush-ms', '1.5'], /--flush-ms must be a whole number/],
+      [['--redis', 'localhost:6379'], /--redis must be a URL such as redis:\/\/127\.0\.0\.1:6379 \(rediss:\/\/ for TLS\)\./],
+      [['--redis', 'redis://127.0.0.1', '--redis-lease', '10'], /--redis-lease must be a whole number from 300 to 600000\./],
       [['--bogus'], /unknown option '--bogus'/],
     ];
     for (const [args, message] of cases) {
@@ -93,5 +95,23 @@ describe('chat-server as a process', () => {
     const fromEnv = run(t, 'server', [], { env: { CHAT_PORT: 'nope' } });
     assert.equal(await fromEnv.exit, 2);
     assert.match(fromEnv.stderr.seen.join('\n'), /CHAT_PORT/);
+  });
+
+  test('a Redis that cannot be reached: one sentence saying what to do, exit 1, and no port opened', async (t) => {
+    // A port with nothing behind it: bound and closed again.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const server = run(t, 'server', ['--port', '0', '--redis', `redis://:secret@127.0.0.1:${port}`]);
+    assert.equal(await server.exit, 1);
+    assert.deepEqual(server.stdout.seen, [], 'never said "listening on"');
+    const said = server.stderr.seen.join('\n');
+    assert.match(
+      said,
+      new RegExp(`^chat-server: cannot use Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/?: .*ECONNREFUSED.*; start redis-server or check --redis\\.$`, 'm'),
+    );
+    assert.doesNotMatch(said, /secret/, 'the password is not logged');
+    assert.doesNotMatch(said, /\n\s+at /, 'no stack trace');
   });
 });

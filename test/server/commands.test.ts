@@ -26,7 +26,8 @@ function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m:
 
 test('handlers return actions and write nothing', () => {
   const { alice, bob, run } = setup();
-  assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: bob, line: '*Alice* hi' }]);
+  // The hub routes by name: bob may be on another server.
+  assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: 'BOB', line: '*Alice* hi' }]);
   assert.deepEqual(run(alice, 'hello'), [{ kind: 'room', line: '<Alice> hello' }]);
   assert.deepEqual(run(alice, '/who'), [{ kind: 'reply', line: '* online (2): Alice, bob' }]);
   assert.deepEqual(alice.delivered, []);
@@ -82,4 +83,29 @@ test('register and rename claim names without regard to case', () => {
   assert.deepEqual(run(alice, '#alice'), [{ kind: 'reply', line: '* you are now alice' }]);
   assert.deepEqual(run(alice, '#bob')[0], { kind: 'reply', line: '! name taken: bob' });
   assert.deepEqual(run(alice, '#bad.name')[0], { kind: 'reply', line: '! invalid name: use 1-32 letters, digits, _ or -' });
+});
+
+test('what needs an unavailable cluster is answered with an error, not left waiting', async () => {
+  // A hub whose cluster is down (Redis stopped): every cluster answer is "unavailable".
+  const hub = new MemoryHub();
+  const down = Object.assign(Object.create(hub) as MemoryHub, {
+    claim: () => Promise.resolve('unavailable' as const),
+    rename: () => Promise.resolve('unavailable' as const),
+    names: () => Promise.resolve(undefined),
+  });
+  const alice = new FakeMember('alice');
+  const stranger = new FakeMember(undefined);
+  const run = (self: FakeMember, line: string): Promise<Action[]> =>
+    Promise.resolve(dispatch({ self, hub: down, auth: undefined, address: '127.0.0.1' }, parseCommand(line)));
+  assert.deepEqual((await run(stranger, '#carol'))[0], {
+    kind: 'reply',
+    line: '! cannot take a name now: cluster unavailable, try again in a moment',
+  });
+  assert.deepEqual((await run(alice, '#alicia'))[0], {
+    kind: 'reply',
+    line: '! cannot take a name now: cluster unavailable, try again in a moment',
+  });
+  assert.deepEqual(await run(alice, '/who'), [
+    { kind: 'reply', line: '! cannot list the users now: cluster unavailable, try again in a moment' },
+  ]);
 });

@@ -26,3 +26,32 @@ test('the core serves any duplex stream: no socket needed', async () => {
   assert.equal(await lines.next(), '* server shutting down');
   assert.equal(core.connections, 0);
 });
+
+test('a connection that closes while its name is being claimed leaves the name free', async () => {
+  // A password check that answers when the test says: the client is gone by then.
+  let answer: (ok: boolean) => void = () => {};
+  let asked: () => void = () => {};
+  const checking = new Promise<void>((resolve) => (asked = resolve));
+  const auth = {
+    has: () => true,
+    authenticate: () => {
+      asked();
+      return new Promise<boolean>((resolve) => (answer = resolve));
+    },
+  };
+  const core = new ChatCore({ auth });
+  const [serverSide, clientSide] = duplexPair();
+  core.accept(serverSide, { host: 'memory', port: 1 });
+  const lines = new LineQueue(clientSide, 'memory client');
+  clientSide.on('end', () => clientSide.end());
+  await lines.until(/^\* welcome/);
+  clientSide.write('#alice right\n');
+  await checking;
+  serverSide.destroy(); // the connection is reset, and the session closes
+  await new Promise((resolve) => serverSide.once('close', resolve));
+  answer(true);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(core.hub.lookup('alice'), undefined, 'nobody holds alice');
+  assert.equal(await core.hub.claim('alice', { name: 'alice', deliver: () => {} }), 'claimed');
+  await core.close();
+});

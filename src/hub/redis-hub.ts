@@ -1,0 +1,349 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import { nameKey } from '../protocol/names.js';
+import * as w from '../protocol/wording.js';
+import { decodeMessage, Dedupe, encodeMessage } from './cluster-message.js';
+import type { Claim, Delivery, Hub, HubEvents, Member } from './hub.js';
+import { sortNames } from './memory-hub.js';
+import { CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
+
+export interface RedisHubOptions {
+  /** redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or rediss:// for TLS. */
+  url: string;
+  /** A dead server's names are freed this long after its last renewal. Default 5000 ms. */
+  leaseMs?: number;
+  /** Prefix of every key and channel, so several chats can share one Redis. Default "chat:". */
+  prefix?: string;
+}
+
+export const DEFAULT_LEASE_MS = 5000;
+
+/** The calls our scripts become (ioredis defineCommand). */
+interface Scripts {
+  chatClaim(...args: (string | Buffer)[]): Promise<number>;
+  chatRelease(...args: string[]): Promise<number>;
+  chatDirect(...args: (string | Buffer)[]): Promise<number>;
+  chatTick(...args: string[]): Promise<[number, number, string[]]>;
+  chatSync(...args: string[]): Promise<[string[], string[], string[], number]>;
+  chatLeave(...args: string[]): Promise<number>;
+}
+
+/** SERVERID, NAME pairs (TICK's answer) grouped by server. */
+function byServer(pairs: string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const [server, name] = [pairs[i]!, pairs[i + 1]!];
+    groups.set(server, [...(groups.get(server) ?? []), name]);
+  }
+  return groups;
+}
+
+/** Thrown by start() when Redis cannot be reached: the message says what to check. */
+export class RedisUnavailableError extends Error {}
+
+/** The URL with any password replaced, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Several servers, one chat, through Redis: names live in a Redis hash with the id of the
+ * server that holds them, room messages go through one channel and direct messages through
+ * the channel of the recipient's server. A server renews a lease on all its names at once;
+ * when it dies, another frees its names once the lease is out. While Redis is unreachable,
+ * users of the same server go on talking; what needs the cluster is answered at once with
+ * an error, and the names are reclaimed when Redis is back (README, "Several servers").
+ */
+export class RedisHub implements Hub {
+  /** Unique to this process's run: a restarted server never takes an old run's names for its own. */
+  readonly id = `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly url: string;
+  readonly leaseMs: number;
+  readonly #prefix: string;
+  readonly #cmd: Redis & Scripts;
+  readonly #sub: Redis;
+  /** This server's members by name key. */
+  readonly #local = new Map<string, Member>();
+  /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
+  readonly #claiming = new Map<string, Member>();
+  readonly #dedupe = new Dedupe();
+  #events: HubEvents | undefined;
+  #counter = 0;
+  /** Names in the whole chat, as of the last answer from Redis. */
+  #size = 0;
+  /** Both connections are up and Redis holds our names: cluster operations may go ahead. */
+  #up = false;
+  #started = false;
+  #closed = false;
+  /** A release failed while we were up: Redis may hold a name nobody has. */
+  #needsSync = false;
+  #syncing: Promise<void> | undefined;
+  #tick: NodeJS.Timeout | undefined;
+  #lastError = '';
+
+  constructor(options: RedisHubOptions) {
+    this.url = options.url;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.#prefix = options.prefix ?? 'chat:';
+    const common = {
+      lazyConnect: true,
+      // Never queue a command while Redis is away: the user gets an error now, not a hang.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 5000,
+      enableAutoPipelining: true,
+      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+      connectionName: `chat-server:${this.id}`,
+    };
+    // A Redis that accepts and never answers must not hold a user's line forever.
+    this.#cmd = new Redis(this.url, { ...common, commandTimeout: Math.min(2000, this.leaseMs) }) as Redis & Scripts;
+    this.#sub = new Redis(this.url, common);
+    const scripts = { chatClaim: CLAIM, chatRelease: RELEASE, chatDirect: DIRECT, chatTick: TICK, chatSync: SYNC, chatLeave: LEAVE };
+    for (const [name, lua] of Object.entries(scripts)) this.#cmd.defineCommand(name, { numberOfKeys: 0, lua });
+    for (const conn of [this.#cmd, this.#sub]) {
+      // ioredis reports every failed reconnect as an error: remembered for the outage log line.
+      conn.on('error', (err: Error) => (this.#lastError = err.message));
+      conn.on('close', () => this.#down());
+      conn.on('ready', () => this.#maybeUp());
+    }
+    this.#sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
+  }
+
+  /** Connects, joins the chat and starts renewing the lease. Rejects when Redis cannot be reached. */
+  async start(): Promise<void> {
+    try {
+      await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
+      await this.#sub.subscribe(`${this.#prefix}room`, `${this.#prefix}to:${this.id}`);
+      await this.#sync();
+    } catch (err) {
+      this.#cmd.disconnect();
+      this.#sub.disconnect();
+      const why = this.#lastError || (err as Error).message;
+      throw new RedisUnavailableError(
+        `cannot use Redis at ${redactUrl(this.url)}: ${why}; start redis-server or check --redis`,
+      );
+    }
+    this.#started = true;
+    this.#up = true;
+    this.#tick = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.#tick.unref();
+  }
+
+  get size(): number {
+    return Math.max(this.#size, this.#local.size);
+  }
+
+  attach(events: HubEvents): void {
+    this.#events = events;
+  }
+
+  claim(name: string, member: Member): Claim | Promise<Claim> {
+    return this.#claim(member, name, undefined);
+  }
+
+  rename(member: Member, oldName: string, newName: string): Claim | Promise<Claim> {
+    return this.#claim(member, newName, oldName);
+  }
+
+  #claim(member: Member, name: string, oldName: string | undefined): Claim | Promise<Claim> {
+    const key = nameKey(name);
+    const holder = this.#local.get(key) ?? this.#claiming.get(key);
+    if (holder !== undefined && holder !== member) return 'taken';
+    if (!this.#up) return 'unavailable';
+    this.#claiming.set(key, member);
+    const oldKey = oldName === undefined ? '' : nameKey(oldName);
+    return this.#cmd
+      .chatClaim(this.#prefix, this.id, key, name, oldKey)
+      .then((answer): Claim => {
+        if (answer === -1) return 'taken';
+        if (answer === -2) {
+          // We were counted as dead: rejoin with our names before taking new ones.
+          void this.#resync();
+          return 'unavailable';
+        }
+        this.#size = answer;
+        if (oldKey !== '' && this.#local.get(oldKey) === member) this.#local.delete(oldKey);
+        this.#local.set(key, member);
+        return 'claimed';
+      })
+      .catch((): Claim => 'unavailable')
+      .finally(() => {
+        if (this.#claiming.get(key) === member) this.#claiming.delete(key);
+      });
+  }
+
+  release(name: string, member: Member): void {
+    const key = nameKey(name);
+    if (this.#local.get(key) !== member) return;
+    this.#local.delete(key);
+    this.#size = Math.max(0, this.#size - 1);
+    // Down: the sync after the outage drops the names nobody has any more.
+    if (!this.#up) return;
+    this.#cmd.chatRelease(this.#prefix, this.id, key).then(
+      (size) => (this.#size = size),
+      () => (this.#needsSync = true),
+    );
+  }
+
+  lookup(name: string): Member | undefined {
+    return this.#local.get(nameKey(name));
+  }
+
+  direct(to: string, bytes: Buffer): Delivery | Promise<Delivery> {
+    const key = nameKey(to);
+    const member = this.#local.get(key);
+    // A user of this server is reached without Redis, even while it is down.
+    if (member !== undefined) {
+      member.deliver(bytes);
+      return 'delivered';
+    }
+    if (!this.#up) return 'unavailable';
+    return this.#cmd.chatDirect(this.#prefix, key, encodeMessage(this.id, ++this.#counter, key, bytes)).then(
+      (servers): Delivery => (servers < 0 ? 'no such user' : servers === 0 ? 'unreachable' : 'delivered'),
+      (): Delivery => 'unavailable',
+    );
+  }
+
+  broadcast(bytes: Buffer, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    for (const member of this.#local.values()) if (member !== except) member.deliver(bytes);
+    return this.#publish(bytes);
+  }
+
+  elsewhere(bytes: Buffer): void {
+    void this.#publish(bytes);
+  }
+
+  #elsewhere(bytes: Buffer | undefined): void {
+    if (bytes) void this.#publish(bytes);
+  }
+
+  /**
+   * The users of a dead server, told to everyone but that server: were it only stalled, its
+   * users are still connected to it, and it must not tell them they left.
+   */
+  #announceGone(server: string, names: string[]): void {
+    const bytes = this.#events?.presence(sortNames(names), 'left', w.LEFT_SERVER_LOST);
+    if (!bytes) return;
+    for (const member of this.#local.values()) member.deliver(bytes);
+    void this.#publish(bytes, server);
+  }
+
+  #publish(bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    if (!this.#up) return 'unavailable';
+    return this.#cmd.publish(`${this.#prefix}room`, encodeMessage(this.id, ++this.#counter, undefined, bytes, skip)).then(
+      () => 'delivered' as const,
+      () => 'unavailable' as const,
+    );
+  }
+
+  names(): Promise<string[] | undefined> | undefined {
+    if (!this.#up) return undefined;
+    return this.#cmd.hvals(`${this.#prefix}names`).then(
+      (entries) => sortNames(entries.map((entry) => entry.slice(entry.indexOf(' ') + 1))),
+      () => undefined,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#tick);
+    if (this.#up) {
+      // Our users leave now, not when the lease runs out.
+      try {
+        await this.#cmd.chatLeave(this.#prefix, this.id);
+      } catch {
+        // Redis went away as we left: the lease frees the names.
+      }
+    }
+    this.#up = false;
+    await Promise.all([this.#cmd.quit().catch(() => {}), this.#sub.quit().catch(() => {})]);
+    this.#cmd.disconnect();
+    this.#sub.disconnect();
+  }
+
+  #receive(message: Buffer): void {
+    const m = decodeMessage(message);
+    // Our own room messages were delivered here when they were sent.
+    if (m === undefined || m.origin === this.id || !this.#dedupe.accept(m.origin, m.counter)) return;
+    if (m.to === undefined) {
+      if (m.skip === this.id) return;
+      for (const member of this.#local.values()) member.deliver(m.body);
+    } else {
+      // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
+      this.#local.get(m.to)?.deliver(m.body);
+    }
+  }
+
+  /** Renews the lease and frees the names of dead servers, every lease/3. */
+  async #renew(): Promise<void> {
+    if (!this.#up || this.#syncing) return;
+    try {
+      const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs));
+      this.#size = size;
+      for (const [server, names] of byServer(freed)) this.#announceGone(server, names);
+      // Not in the chat (Redis lost its data, or we stalled past our lease): rejoin.
+      if (member === 0 || this.#needsSync) await this.#resync();
+    } catch {
+      // An outage: the close event reports it.
+    }
+  }
+
+  #down(): void {
+    if (!this.#up || this.#closed) return;
+    this.#up = false;
+    this.#events?.log(
+      `lost Redis at ${redactUrl(this.url)}${this.#lastError ? ` (${this.#lastError})` : ''}: ` +
+        `serving this server's users only until it is back`,
+      'error',
+    );
+  }
+
+  #maybeUp(): void {
+    if (!this.#started || this.#up || this.#closed) return;
+    if (this.#cmd.status !== 'ready' || this.#sub.status !== 'ready') return;
+    void this.#resync();
+  }
+
+  /** Rejoins after an outage: reclaims our users' names and tells who could not keep theirs. */
+  #resync(): Promise<void> {
+    this.#syncing ??= this.#sync()
+      .then(({ lost, back, stale }) => {
+        const wasDown = !this.#up;
+        this.#up = true;
+        for (const key of lost) {
+          const member = this.#local.get(key);
+          this.#local.delete(key);
+          if (member) this.#events?.evicted(member);
+        }
+        // Our users saw these leave, and never saw those go: only the other servers' users are told.
+        if (stale.length > 0) this.#elsewhere(this.#events?.presence(sortNames(stale), 'left'));
+        if (back.length > 0) this.#elsewhere(this.#events?.presence(sortNames(back), 'joined'));
+        if (wasDown) {
+          const kept = this.#local.size;
+          const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
+          this.#events?.log(`Redis is back: ${kept} ${kept === 1 ? 'name' : 'names'} reclaimed${lostNote}`, 'notice');
+        }
+      })
+      .catch(() => {
+        // Down again: the next ready event tries again.
+      })
+      .finally(() => (this.#syncing = undefined));
+    return this.#syncing;
+  }
+
+  async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[] }> {
+    const pairs = [...this.#local].flatMap(([key, member]) => [key, member.name ?? key]);
+    this.#needsSync = false;
+    const [lost, back, stale, size] = await this.#cmd.chatSync(this.#prefix, this.id, String(this.leaseMs), ...pairs);
+    this.#size = size;
+    return { lost, back, stale };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The Redis hub's state changes, each one Lua script so that it is atomic: no other server
+ * runs a command in the middle of one. Every script takes the key prefix as ARGV[1] and
+ * the calling server's id as ARGV[2] (DIRECT: the name key).
+ *
+ * Keys (P is the prefix, "chat:" by default):
+ *   P names          hash: name key -> "SERVERID Name", the whole chat's registry
+ *   P server:ID      set: the name keys server ID holds, so a dead server's names are found
+ *   P servers        set: the ids of the servers in the chat
+ *   P alive:ID       the lease of server ID: renewed every lease/3, gone when the server is
+ *   P gone:ID        set when ID was counted as dead, so its users are announced if it returns
+ * Channels: P room (room messages), P to:ID (direct messages to users of server ID).
+ *
+ * Scripts build key names from ARGV, so they suit one Redis (with replicas or Sentinel), not
+ * Redis Cluster: README says so.
+ */
+
+/** Does v, an entry of P names, belong to server id? */
+const OWNED = `local function owned(v, id) return v and string.sub(v, 1, #id + 1) == id .. ' ' end`;
+
+/**
+ * ARGV: P, id, key, display name, old key ('' for a new registration).
+ * Returns the number of names after the claim; -1 when another server holds the key;
+ * -2 when this server is not in the chat (it was counted as dead, or Redis lost its data).
+ */
+export const CLAIM = `${OWNED}
+local P, id, key, old = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
+if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return -2 end
+local names, mine = P .. 'names', P .. 'server:' .. id
+local held = redis.call('HGET', names, key)
+if held and not owned(held, id) then return -1 end
+redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
+redis.call('SADD', mine, key)
+if old ~= '' and old ~= key then
+  if owned(redis.call('HGET', names, old), id) then redis.call('HDEL', names, old) end
+  redis.call('SREM', mine, old)
+end
+return redis.call('HLEN', names)`;
+
+/** ARGV: P, id, key. Returns the number of names left. */
+export const RELEASE = `${OWNED}
+local P, id, key = ARGV[1], ARGV[2], ARGV[3]
+local names = P .. 'names'
+if owned(redis.call('HGET', names, key), id) then redis.call('HDEL', names, key) end
+redis.call('SREM', P .. 'server:' .. id, key)
+return redis.call('HLEN', names)`;
+
+/**
+ * ARGV: P, key, message. Publishes message to the channel of the server holding key.
+ * Returns the number of servers that got it (0: the holder is not listening); -1 for no such name.
+ */
+export const DIRECT = `
+local v = redis.call('HGET', ARGV[1] .. 'names', ARGV[2])
+if not v then return -1 end
+return redis.call('PUBLISH', ARGV[1] .. 'to:' .. string.match(v, '^%S+'), ARGV[3])`;
+
+/**
+ * ARGV: P, id, lease in ms. Renews this server's lease, then frees the names of every server
+ * whose lease has run out. Only one server's TICK finds a given dead server, so its users
+ * are announced once. Returns { 1 if this server is in the chat else 0, number of names,
+ * { SERVERID, NAME, ... for each name freed } }.
+ */
+export const TICK = `${OWNED}
+local P, id = ARGV[1], ARGV[2]
+local names, servers = P .. 'names', P .. 'servers'
+local member = redis.call('SISMEMBER', servers, id)
+if member == 1 then redis.call('SET', P .. 'alive:' .. id, '1', 'PX', ARGV[3]) end
+local freed = {}
+for _, other in ipairs(redis.call('SMEMBERS', servers)) do
+  if redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
+    for _, key in ipairs(redis.call('SMEMBERS', P .. 'server:' .. other)) do
+      local v = redis.call('HGET', names, key)
+      if owned(v, other) then
+        redis.call('HDEL', names, key)
+        table.insert(freed, other)
+        table.insert(freed, string.sub(v, #other + 2))
+      end
+    end
+    redis.call('DEL', P .. 'server:' .. other)
+    redis.call('SREM', servers, other)
+    redis.call('SET', P .. 'gone:' .. other, '1', 'EX', 86400)
+  end
+end
+return { member, redis.call('HLEN', names), freed }`;
+
+/**
+ * ARGV: P, id, lease in ms, then KEY, NAME pairs: every user of this server. Makes Redis
+ * hold exactly these names for this server, at start and after an outage. Returns
+ * { keys held by another server meanwhile, names back after this server was counted as
+ * dead, names this server no longer has (they left during the outage), number of names }.
+ */
+export const SYNC = `${OWNED}
+local P, id = ARGV[1], ARGV[2]
+local names, mine = P .. 'names', P .. 'server:' .. id
+local wasGone = redis.call('EXISTS', P .. 'gone:' .. id) == 1
+redis.call('DEL', P .. 'gone:' .. id)
+redis.call('SADD', P .. 'servers', id)
+redis.call('SET', P .. 'alive:' .. id, '1', 'PX', ARGV[3])
+local want, lost, back, stale = {}, {}, {}, {}
+for i = 4, #ARGV, 2 do
+  local key, display = ARGV[i], ARGV[i + 1]
+  local v = redis.call('HGET', names, key)
+  if v and not owned(v, id) then
+    table.insert(lost, key)
+  else
+    want[key] = true
+    if not v and wasGone then table.insert(back, display) end
+    redis.call('HSET', names, key, id .. ' ' .. display)
+    redis.call('SADD', mine, key)
+  end
+end
+for _, key in ipairs(redis.call('SMEMBERS', mine)) do
+  if not want[key] then
+    local v = redis.call('HGET', names, key)
+    if owned(v, id) then
+      redis.call('HDEL', names, key)
+      table.insert(stale, string.sub(v, #id + 2))
+    end
+    redis.call('SREM', mine, key)
+  end
+end
+return { lost, back, stale, redis.call('HLEN', names) }`;
+
+/** ARGV: P, id. This server leaves the chat: its names are freed at once, not at lease end. */
+export const LEAVE = `${OWNED}
+local P, id = ARGV[1], ARGV[2]
+local names, mine = P .. 'names', P .. 'server:' .. id
+for _, key in ipairs(redis.call('SMEMBERS', mine)) do
+  if owned(redis.call('HGET', names, key), id) then redis.call('HDEL', names, key) end
+end
+redis.call('DEL', mine, P .. 'alive:' .. id)
+redis.call('SREM', P .. 'servers', id)
+return 1`;

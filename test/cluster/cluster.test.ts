@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, test, type TestContext } from 'node:test';
+import { run, type Running, runServer } from '../helpers/cli.js';
+import { redisSkip, TestRedis } from '../helpers/redis.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+type Server = Running & { port: number };
+
+/** N chat-server processes on one Redis of the test's own, as README's "Several servers" runs them. */
+async function cluster(t: TestContext, n: number, leaseMs = 1000): Promise<{ redis: TestRedis; servers: Server[] }> {
+  const redis = await TestRedis.start(t);
+  const servers: Server[] = [];
+  for (let i = 0; i < n; i++) {
+    servers.push(await runServer(t, ['--redis', redis.url, '--redis-lease', String(leaseMs), '--rate', '0']));
+  }
+  return { redis, servers };
+}
+
+/** Every line a client got after registering, up to the pong of a /ping sent now. */
+async function linesUntilSynced(client: WireClient): Promise<string[]> {
+  const token = `fence${Math.random().toString(36).slice(2)}`;
+  client.send(`/ping ${token}`);
+  const lines: string[] = [];
+  for (let line = await client.next(); line !== `* pong ${token}`; line = await client.next()) {
+    if (line === undefined) throw new Error(`connection closed; got ${JSON.stringify(lines)}`);
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** Two servers: alice and carol on the first, bob on the second, each seen by the others. */
+async function threeUsers(t: TestContext) {
+  const { redis, servers } = await cluster(t, 2);
+  const [one, two] = servers as [Server, Server];
+  const alice = await WireClient.registered(t, one.port, 'alice');
+  const carol = await WireClient.registered(t, one.port, 'carol');
+  const bob = await WireClient.registered(t, two.port, 'bob');
+  await alice.lines.until(/^\* bob joined$/);
+  await carol.lines.until(/^\* bob joined$/);
+  return { redis, one, two, alice, carol, bob };
+}
+
+describe('several servers through Redis', { skip: redisSkip }, () => {
+  test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
+    const { one, two, alice, carol, bob } = await threeUsers(t);
+
+    alice.send('@BOB:hi from the other server');
+    assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* hi from the other server');
+
+    alice.send('hello room');
+    alice.send('second');
+    // Each server delivers a message once: the sender's own server does not get it back
+    // from Redis, and the counters drop a duplicate.
+    assert.equal(await bob.lines.until(/^<alice> second$/), '<alice> second');
+    assert.equal(await carol.lines.until(/^<alice> second$/), '<alice> second');
+    for (const c of [bob, carol]) assert.equal(c.lines.seen.filter((l) => l === '<alice> hello room').length, 1);
+    assert.deepEqual(await linesUntilSynced(alice), [], 'the sender gets nothing of its own back');
+
+    const mallory = await WireClient.connect(t, two.port, 'mallory');
+    await mallory.lines.until(/^\* welcome/);
+    mallory.send('#ALICE');
+    assert.equal(await mallory.next(), '! name taken: ALICE');
+    mallory.send('#carol');
+    assert.equal(await mallory.next(), '! name taken: carol');
+
+    // A server that stops tells the others' users who left with it.
+    one.proc.kill('SIGTERM');
+    assert.equal(await one.exit, 0);
+    assert.deepEqual(
+      [await bob.lines.until(/^\* alice left/), await bob.lines.until(/^\* carol left/)],
+      ['* alice left (server shutting down)', '* carol left (server shutting down)'],
+    );
+    mallory.send('#alice');
+    assert.equal(await mallory.next(), '* registered as alice');
+  });
+
+  test('three servers: /who lists everyone, and a direct message reaches each', async (t) => {
+    const { servers } = await cluster(t, 3);
+    const names = ['Carol', 'alice', 'bob'];
+    const clients = await Promise.all(servers.map((s, i) => WireClient.registered(t, s.port, names[i]!)));
+    for (const c of clients) {
+      c.send('/who');
+      assert.equal(await c.lines.until(/^\* online/), '* online (3): alice, bob, Carol');
+    }
+    const [carol, alice, bob] = clients as [WireClient, WireClient, WireClient];
+    bob.send('@carol:one');
+    bob.send('@alice:two');
+    assert.equal(await carol.lines.until(/^\*bob\*/), '*bob* one');
+    assert.equal(await alice.lines.until(/^\*bob\*/), '*bob* two');
+    bob.send('@dave:three');
+    assert.equal(await bob.lines.until(/^!/), '! no such user: dave');
+  });
+
+  test('a server killed with SIGKILL: its names are freed once the lease runs out, and the others are told', async (t) => {
+    const leaseMs = 3000;
+    const { servers } = await cluster(t, 2, leaseMs);
+    const [one, two] = servers as [Server, Server];
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    await WireClient.registered(t, two.port, 'bob');
+    await alice.lines.until(/^\* bob joined$/);
+
+    two.proc.kill('SIGKILL');
+    await two.exit;
+    const killed = Date.now();
+    // Until the lease is out bob's name is held, by a server that no longer listens.
+    alice.send('@bob:are you there?');
+    assert.equal(await alice.next(), '! not delivered: the server of bob is not answering');
+
+    assert.equal(await alice.lines.until(/^\* bob left/), '* bob left (server stopped answering)');
+    const elapsed = Date.now() - killed;
+    // The lease, plus at most one renewal period (lease/3) before a server notices.
+    assert.ok(elapsed < leaseMs * 1.5, `freed after ${elapsed} ms`);
+    const newBob = await WireClient.registered(t, one.port, 'bob');
+    alice.send('@bob:welcome back');
+    assert.equal(await newBob.lines.until(/^\*alice\*/), '*alice* welcome back');
+  });
+
+  test('Redis stopped and restarted mid-chat: local users go on, the rest is a clear error, then all resumes', async (t) => {
+    const { redis, one, two, alice, carol, bob } = await threeUsers(t);
+
+    await redis.stop();
+    for (const s of [one, two]) await s.stderr.until(/ error lost Redis at redis:\/\/127\.0\.0\.1:\d+\/?.*: serving this server's users only/);
+
+    alice.send('@bob:lost?');
+    assert.equal(await alice.next(), '! not delivered: cluster unavailable');
+    alice.send('@carol:still here');
+    assert.equal(await carol.lines.until(/^\*alice\*/), '*alice* still here');
+    alice.send('room during the outage');
+    assert.equal(await alice.next(), '! not delivered: cluster unavailable');
+    assert.equal(await carol.lines.until(/^<alice>/), '<alice> room during the outage');
+    alice.send('/who');
+    assert.equal(await alice.next(), '! cannot list the users now: cluster unavailable, try again in a moment');
+    const dave = await WireClient.connect(t, one.port, 'dave');
+    await dave.lines.until(/^\* welcome/);
+    dave.send('#dave');
+    assert.equal(await dave.next(), '! cannot take a name now: cluster unavailable, try again in a moment');
+    assert.deepEqual(await linesUntilSynced(bob), [], 'bob got nothing meanwhile, and was answered at once');
+
+    await redis.restart();
+    for (const s of [one, two]) await s.stderr.until(/ notice Redis is back: \d+ names? reclaimed$/);
+    // The outage was logged once per server, however many requests failed.
+    for (const s of [one, two]) assert.equal(s.stderr.seen.filter((l) => / lost Redis /.test(l)).length, 1);
+
+    alice.send('@bob:back?');
+    assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* back?');
+    bob.send('/who');
+    assert.equal(await bob.lines.until(/^\* online/), '* online (3): alice, bob, carol');
+    dave.send('#dave');
+    assert.equal(await dave.next(), '* registered as dave');
+  });
+
+  test('a server cut off past its lease: names taken meanwhile are lost and said so, the rest come back', async (t) => {
+    const { one, two, alice, carol, bob } = await threeUsers(t);
+
+    // A stopped process renews nothing: to the others it is dead, as behind a partition.
+    one.proc.kill('SIGSTOP');
+    t.after(() => one.proc.kill('SIGCONT'));
+    await bob.lines.until(/^\* alice left \(server stopped answering\)$/);
+    await bob.lines.until(/^\* carol left \(server stopped answering\)$/);
+    const newAlice = await WireClient.registered(t, two.port, 'alice');
+
+    one.proc.kill('SIGCONT');
+    assert.equal(
+      await alice.lines.until(/^!/),
+      '! the name alice was taken on another server while this one was cut off: closing the connection',
+    );
+    assert.equal(await alice.next(), undefined);
+    assert.equal(await carol.lines.until(/^\* alice left/), '* alice left (name taken on another server)');
+    // carol kept her name: the users of the other server see her come back.
+    assert.equal(await bob.lines.until(/^\* carol joined$/), '* carol joined');
+    carol.send('@alice:are you the new one?');
+    assert.equal(await newAlice.lines.until(/^\*carol\*/), '*carol* are you the new one?');
+  });
+
+  test('README\'s production setup: a Redis user of its own, its password only in CHAT_REDIS, never logged', async (t) => {
+    const redis = await TestRedis.start(t);
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const block = /<!-- redis-acl -->\n\s*```sh\n([\s\S]*?)\n\s*```/.exec(readme)?.[1];
+    assert.ok(block, 'README has the redis-acl block');
+    // Our Redis, never one on the default port that may be this machine's own.
+    const command = block.replace(/^ +/gm, '').replace(/^redis-cli /, `redis-cli -p ${redis.port} `);
+    assert.ok(command.startsWith(`redis-cli -p ${redis.port} ACL SETUSER chat `), command);
+    assert.equal(execFileSync('bash', ['-c', command], { encoding: 'utf8' }).trim(), 'OK');
+    // The default user needs a password from now on: the chat uses its own user only.
+    execFileSync('redis-cli', ['-p', String(redis.port), 'CONFIG', 'SET', 'requirepass', 'admin-only']);
+    const env = { CHAT_REDIS: `redis://chat:CHANGE-ME@127.0.0.1:${redis.port}` };
+    const start = async (): Promise<Server> => {
+      const server = run(t, 'server', ['--port', '0'], { env });
+      const port = Number(/^listening on .*:(\d+)$/.exec((await server.stdout.next()) ?? '')?.[1]);
+      assert.ok(port, server.stderr.seen.join('\n'));
+      return { ...server, port };
+    };
+    const [one, two] = [await start(), await start()];
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    const bob = await WireClient.registered(t, two.port, 'bob');
+    alice.send('@bob:hi');
+    assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* hi');
+    bob.send('/who');
+    assert.equal(await bob.lines.until(/^\* online/), '* online (2): alice, bob');
+    const log = await one.stderr.until(/ joined the chat through Redis /);
+    assert.match(log, /redis:\/\/chat:\*\*\*@127\.0\.0\.1:\d+/);
+    for (const s of [one, two]) assert.doesNotMatch(s.stderr.seen.join('\n'), /CHANGE-ME/);
+  });
+});

@@ -1,0 +1,91 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LineQueue } from './lines.js';
+
+const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * For describe(..., { skip }): the cluster tests need a real redis-server. A laptop without
+ * one skips them with this line; CI (CI set, as .ci/run does) never skips them, and fails.
+ */
+export const redisSkip: string | false =
+  installed || process.env['CI'] ? false : 'redis-server is not installed: apt-get install redis-server to run the cluster tests';
+
+/** A free TCP port on loopback: Redis has no "port 0", and a restart must come back on the same port. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Whoever stops the server in the end: a test's context, or the benchmark's exit. */
+export interface Cleanup {
+  after(fn: () => void): void;
+}
+
+/** A redis-server of the test's own, in a temporary directory; stopped when the test ends. */
+export class TestRedis {
+  #proc: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+    /** A command to run redis-server under (the benchmark pins it with taskset). */
+    private readonly wrap: string[],
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(t: Cleanup, wrap: string[] = []): Promise<TestRedis> {
+    if (!installed) throw new Error('redis-server is not installed: apt-get install redis-server');
+    const dir = mkdtempSync(join(tmpdir(), 'chat-redis-'));
+    for (let attempt = 1; ; attempt++) {
+      const redis = new TestRedis(await freePort(), dir, wrap);
+      t.after(() => {
+        redis.stop();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      try {
+        await redis.restart();
+        return redis;
+      } catch (err) {
+        // Another process took the port between the probe and the start: try another.
+        if (attempt === 3) throw err;
+      }
+    }
+  }
+
+  /** Starts (again) on the same port: an empty Redis, as after a restart without persistence. */
+  async restart(): Promise<void> {
+    const argv = [...this.wrap, 'redis-server', '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'];
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#proc = proc;
+    const out = new LineQueue(proc.stdout!, 'redis-server');
+    const line = await out.until(/Ready to accept connections|Address already in use|FATAL|Could not create server TCP/i);
+    if (!/Ready to accept/.test(line)) {
+      this.stop();
+      throw new Error(`redis-server did not start on port ${this.port}: ${line}`);
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.#proc?.pid;
+  }
+
+  /** Stops at once, as a crash would (SIGKILL): connections drop, nothing is saved. */
+  stop(): Promise<void> {
+    const proc = this.#proc;
+    this.#proc = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    return gone;
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Hub, Member } from '../../src/hub/hub.js';
+import { WAIT_MS } from '../helpers/lines.js';
+
+/** A member that records what it is sent, and lets a test wait for a line. */
+export class TestMember implements Member {
+  readonly lines: string[] = [];
+  #waiters: (() => void)[] = [];
+
+  constructor(public name: string | undefined) {}
+
+  deliver(bytes: Buffer): void {
+    for (const line of bytes.toString('utf8').split('\n').slice(0, -1)) this.lines.push(line);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves once LINE has arrived (a cluster delivers later than a call returns). */
+  async receive(line: string): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!this.lines.includes(line)) {
+      if (Date.now() > deadline) throw new Error(`${this.name}: no "${line}"; got ${JSON.stringify(this.lines)}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 100).unref();
+      });
+    }
+  }
+
+  count(line: string): number {
+    return this.lines.filter((l) => l === line).length;
+  }
+}
+
+const bytes = (line: string): Buffer => Buffer.from(`${line}\n`);
+
+/**
+ * What every hub must do (STYLE.md, point 8). `chat(n)` gives n hubs that form one chat, as
+ * n servers would: the in-memory hub gives the same hub n times, the Redis hub n hubs on one
+ * Redis. Members on different hubs are on different servers.
+ */
+export function hubContract(chat: (t: import('node:test').TestContext, n: number) => Promise<Hub[]>): void {
+  async function join(hub: Hub, name: string): Promise<TestMember> {
+    const member = new TestMember(name);
+    assert.equal(await hub.claim(name, member), 'claimed');
+    return member;
+  }
+
+  test('a name is taken on every server, without regard to case, until it is released', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'Alice');
+    assert.equal(await two.claim('ALICE', new TestMember('ALICE')), 'taken');
+    assert.equal(await one.claim('alice', new TestMember('alice')), 'taken');
+    assert.equal(await one.claim('Alice', alice), 'claimed', 'claiming again what one holds is fine');
+    one.release('Alice', new TestMember('Alice')); // not the holder: nothing happens
+    assert.equal(await two.claim('alice', new TestMember('alice')), 'taken');
+    one.release('Alice', alice);
+    await eventually(async () => (await two.claim('alice', new TestMember('alice'))) === 'claimed');
+  });
+
+  test('a direct message reaches its recipient on another server; an unknown name is said so', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    await join(one, 'alice');
+    const bob = await join(two, 'Bob');
+    assert.equal(await one.direct('BOB', bytes('*alice* hi')), 'delivered');
+    await bob.receive('*alice* hi');
+    assert.equal(await one.direct('nobody', bytes('*alice* hi')), 'no such user');
+    assert.equal(bob.count('*alice* hi'), 1);
+  });
+
+  test('a room message reaches everyone but its sender, once', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const carol = await join(one, 'carol');
+    const bob = await join(two, 'bob');
+    const dave = await join(two, 'dave');
+    assert.equal(await one.broadcast(bytes('<alice> one'), alice), 'delivered');
+    assert.equal(await one.broadcast(bytes('<alice> two'), alice), 'delivered');
+    // A server's messages arrive in order: once "two" is everywhere, "one" would have been too.
+    for (const m of [carol, bob, dave]) await m.receive('<alice> two');
+    for (const m of [carol, bob, dave]) assert.equal(m.count('<alice> one'), 1, `${m.name} got it once`);
+    assert.deepEqual(alice.lines, []);
+  });
+
+  test('/who lists every server\'s users in one list, sorted without regard to case', async (t) => {
+    const [one, two, three] = (await chat(t, 3)) as [Hub, Hub, Hub];
+    await join(one, 'carol');
+    await join(two, 'Bob');
+    await join(three, 'alice');
+    for (const hub of [one, two, three]) assert.deepEqual(await hub.names(), ['alice', 'Bob', 'carol']);
+    assert.equal(three.size, 3);
+  });
+
+  test('a rename frees the old name and takes the new one everywhere', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    await join(two, 'bob');
+    assert.equal(await one.rename(alice, 'alice', 'BOB'), 'taken');
+    assert.equal(await one.rename(alice, 'alice', 'alicia'), 'claimed');
+    alice.name = 'alicia';
+    assert.equal(await two.claim('alicia', new TestMember('alicia')), 'taken');
+    assert.equal(await two.claim('alice', new TestMember('alice')), 'claimed');
+    assert.equal(await one.rename(alice, 'alicia', 'Alicia'), 'claimed', 'another case of one\'s own name');
+    assert.equal(await two.direct('alicia', bytes('*bob* hi')), 'delivered');
+    await alice.receive('*bob* hi');
+  });
+}
+
+/** Retries CHECK until it holds: for what another server learns a moment later. */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
