@@ -109,15 +109,15 @@ async function measureCluster(): Promise<Measured | undefined> {
   if (!hasRedis) return undefined;
   const cleanups: (() => void)[] = [];
   const redis = await TestRedis.start({ after: (fn) => cleanups.push(fn) }, hasTaskset ? ['taskset', '-c', '0'] : []);
+  const servers: Running[] = [];
   try {
-    const servers = [await start('chat-server', ['--redis', redis.url]), await start('chat-server', ['--redis', redis.url])];
+    for (let i = 0; i < 2; i++) servers.push(await start('chat-server', ['--redis', redis.url]));
     const pids = [...servers.map(pidOf), redis.pid!];
-    const result = await withCpu(pids, () =>
+    return await withCpu(pids, () =>
       directMessages(servers.map((s) => s.port), { clients: 100, window: 16, ms: quick ? 400 : 3000 }),
     );
-    for (const server of servers) await stop(server);
-    return result;
   } finally {
+    for (const server of servers) await stop(server);
     cleanups.forEach((fn) => fn());
   }
 }

@@ -107,7 +107,7 @@ const program = new Command('chat-server')
     new Option('--redis-lease <ms>', "a dead server's users are freed this long after it was last heard from")
       .env('CHAT_REDIS_LEASE')
       .default(DEFAULT_LEASE_MS)
-      .argParser(wholeNumber('--redis-lease', 300, 600_000)),
+      .argParser(wholeNumber('--redis-lease', 1000, 600_000)),
   )
   .addOption(new Option('-q, --quiet', 'do not log connections and other events to stderr').env('CHAT_QUIET'))
   .version(VERSION, '-V, --version', 'print the version and exit')

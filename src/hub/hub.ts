@@ -62,13 +62,19 @@ export interface Hub {
   names(): Awaitable<string[] | undefined>;
   /** Users online over the whole chat, as last known: it decides whether presence is announced. */
   readonly size: number;
-  /** Called once by the server the hub serves. */
+  /** Called once by the core the hub serves; the core owns the hub from then on. */
   attach(events: HubEvents): void;
+  /** Joins the chat, if the hub needs to (connecting to Redis): before the port opens. */
+  start?(): Promise<void>;
   /** Leaves the chat: this server's names are freed at once. */
   close(): Promise<void>;
 }
 
-/** Runs `then` on a value now, or on a promised value once it comes. */
+/** Runs `then` on a value now, or on a promised value (any thenable) once it comes. */
 export function after<T, U>(value: Awaitable<T>, then: (value: T) => U): Awaitable<U> {
-  return value instanceof Promise ? value.then(then) : then(value);
+  return isPromise(value) ? Promise.resolve(value).then(then) : then(value);
+}
+
+export function isPromise<T>(value: Awaitable<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

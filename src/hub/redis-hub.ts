@@ -13,11 +13,13 @@ export interface RedisHubOptions {
   url: string;
   /** A dead server's names are freed this long after its last renewal. Default 5000 ms. */
   leaseMs?: number;
-  /** Prefix of every key and channel, so several chats can share one Redis. Default "chat:". */
+  /** Prefix of every key and channel. Default "chat:". */
   prefix?: string;
 }
 
 export const DEFAULT_LEASE_MS = 5000;
+/** The longest wait between two attempts to reconnect to Redis. */
+const RECONNECT_MAX_MS = 2000;
 
 /** The calls our scripts become (ioredis defineCommand). */
 interface Scripts {
@@ -33,10 +35,18 @@ interface Scripts {
 function byServer(pairs: string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (let i = 0; i + 1 < pairs.length; i += 2) {
-    const [server, name] = [pairs[i]!, pairs[i + 1]!];
-    groups.set(server, [...(groups.get(server) ?? []), name]);
+    const server = pairs[i]!;
+    const names = groups.get(server) ?? [];
+    names.push(pairs[i + 1]!);
+    groups.set(server, names);
   }
   return groups;
+}
+
+/** The database number of a redis:// URL (redis://HOST:PORT/2), 0 when it has none. */
+function databaseOf(url: string): number {
+  const db = Number(new URL(url).pathname.slice(1) || 0);
+  return Number.isInteger(db) ? db : 0;
 }
 
 /** Thrown by start() when Redis cannot be reached: the message says what to check. */
@@ -67,12 +77,19 @@ export class RedisHub implements Hub {
   readonly url: string;
   readonly leaseMs: number;
   readonly #prefix: string;
+  /**
+   * Prefix of our channels. Pub/sub ignores database numbers: the number is in the channel
+   * names, or chats on redis://HOST/1 and redis://HOST/2 would hear each other.
+   */
+  readonly #channels: string;
   readonly #cmd: Redis & Scripts;
   readonly #sub: Redis;
   /** This server's members by name key. */
   readonly #local = new Map<string, Member>();
+  /** Their names as registered: a member's own name changes only once a rename is answered. */
+  readonly #shown = new Map<string, string>();
   /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
-  readonly #claiming = new Map<string, Member>();
+  readonly #claiming = new Map<string, { member: Member; name: string }>();
   readonly #dedupe = new Dedupe();
   #events: HubEvents | undefined;
   #counter = 0;
@@ -80,10 +97,16 @@ export class RedisHub implements Hub {
   #size = 0;
   /** Both connections are up and Redis holds our names: cluster operations may go ahead. */
   #up = false;
+  #starting: Promise<void> | undefined;
   #started = false;
   #closed = false;
   /** A release failed while we were up: Redis may hold a name nobody has. */
   #needsSync = false;
+  /**
+   * Claims whose answer never came: Redis may have done them. The next sync removes them,
+   * without announcing as gone a user nobody saw join.
+   */
+  readonly #doubtful = new Set<string>();
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #lastError = '';
@@ -92,6 +115,7 @@ export class RedisHub implements Hub {
     this.url = options.url;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#prefix = options.prefix ?? 'chat:';
+    this.#channels = `${this.#prefix}${databaseOf(this.url)}:`;
     const common = {
       lazyConnect: true,
       // Never queue a command while Redis is away: the user gets an error now, not a hang.
@@ -99,8 +123,13 @@ export class RedisHub implements Hub {
       maxRetriesPerRequest: 0,
       connectTimeout: 5000,
       enableAutoPipelining: true,
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS),
+      // A primary that became a replica (a failover) answers READONLY: reconnect, which
+      // finds the new primary where the address follows it (a managed Redis endpoint).
+      reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+      // Named in CLIENT LIST; no CLIENT SETINFO, one command fewer for the ACL (README).
       connectionName: `chat-server:${this.id}`,
+      disableClientInfo: true,
     };
     // A Redis that accepts and never answers must not hold a user's line forever.
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: Math.min(2000, this.leaseMs) }) as Redis & Scripts;
@@ -116,11 +145,19 @@ export class RedisHub implements Hub {
     this.#sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
   }
 
-  /** Connects, joins the chat and starts renewing the lease. Rejects when Redis cannot be reached. */
-  async start(): Promise<void> {
+  /**
+   * Connects, joins the chat and starts renewing the lease. Rejects when Redis cannot be
+   * reached. Calling it again returns the same promise.
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     try {
       await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
-      await this.#sub.subscribe(`${this.#prefix}room`, `${this.#prefix}to:${this.id}`);
+      await this.#sub.subscribe(`${this.#channels}room`, `${this.#channels}to:${this.id}`);
       await this.#sync();
     } catch (err) {
       this.#cmd.disconnect();
@@ -154,35 +191,44 @@ export class RedisHub implements Hub {
 
   #claim(member: Member, name: string, oldName: string | undefined): Claim | Promise<Claim> {
     const key = nameKey(name);
-    const holder = this.#local.get(key) ?? this.#claiming.get(key);
+    const holder = this.#local.get(key) ?? this.#claiming.get(key)?.member;
     if (holder !== undefined && holder !== member) return 'taken';
     if (!this.#up) return 'unavailable';
-    this.#claiming.set(key, member);
+    this.#claiming.set(key, { member, name });
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
     return this.#cmd
       .chatClaim(this.#prefix, this.id, key, name, oldKey)
       .then((answer): Claim => {
         if (answer === -1) return 'taken';
+        // Redis restarted empty a moment ago: names wait until every server has reclaimed its own.
+        if (answer === -3) return 'unavailable';
         if (answer === -2) {
           // We were counted as dead: rejoin with our names before taking new ones.
           void this.#resync();
           return 'unavailable';
         }
         this.#size = answer;
-        if (oldKey !== '' && this.#local.get(oldKey) === member) this.#local.delete(oldKey);
+        if (oldKey !== '' && this.#local.get(oldKey) === member) this.#forget(oldKey);
         this.#local.set(key, member);
+        this.#shown.set(key, name);
         return 'claimed';
       })
-      .catch((): Claim => 'unavailable')
+      .catch((): Claim => {
+        // Timed out or cut off: Redis may have done the claim all the same. The next sync
+        // drops a name we hold there for nobody.
+        this.#needsSync = true;
+        this.#doubtful.add(key);
+        return 'unavailable';
+      })
       .finally(() => {
-        if (this.#claiming.get(key) === member) this.#claiming.delete(key);
+        if (this.#claiming.get(key)?.member === member) this.#claiming.delete(key);
       });
   }
 
   release(name: string, member: Member): void {
     const key = nameKey(name);
     if (this.#local.get(key) !== member) return;
-    this.#local.delete(key);
+    this.#forget(key);
     this.#size = Math.max(0, this.#size - 1);
     // Down: the sync after the outage drops the names nobody has any more.
     if (!this.#up) return;
@@ -190,6 +236,11 @@ export class RedisHub implements Hub {
       (size) => (this.#size = size),
       () => (this.#needsSync = true),
     );
+  }
+
+  #forget(key: string): void {
+    this.#local.delete(key);
+    this.#shown.delete(key);
   }
 
   lookup(name: string): Member | undefined {
@@ -205,7 +256,8 @@ export class RedisHub implements Hub {
       return 'delivered';
     }
     if (!this.#up) return 'unavailable';
-    return this.#cmd.chatDirect(this.#prefix, key, encodeMessage(this.id, ++this.#counter, key, bytes)).then(
+    const message = encodeMessage(this.id, ++this.#counter, key, bytes);
+    return this.#cmd.chatDirect(this.#prefix, key, message, `${this.#channels}to:`).then(
       (servers): Delivery => (servers < 0 ? 'no such user' : servers === 0 ? 'unreachable' : 'delivered'),
       (): Delivery => 'unavailable',
     );
@@ -237,7 +289,7 @@ export class RedisHub implements Hub {
 
   #publish(bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
-    return this.#cmd.publish(`${this.#prefix}room`, encodeMessage(this.id, ++this.#counter, undefined, bytes, skip)).then(
+    return this.#cmd.publish(`${this.#channels}room`, encodeMessage(this.id, ++this.#counter, undefined, bytes, skip)).then(
       () => 'delivered' as const,
       () => 'unavailable' as const,
     );
@@ -275,6 +327,8 @@ export class RedisHub implements Hub {
     if (m === undefined || m.origin === this.id || !this.#dedupe.accept(m.origin, m.counter)) return;
     if (m.to === undefined) {
       if (m.skip === this.id) return;
+      // It announces that server's users as gone: the server is, and its id never returns.
+      if (m.skip !== undefined) this.#dedupe.forget(m.skip);
       for (const member of this.#local.values()) member.deliver(m.body);
     } else {
       // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
@@ -284,28 +338,36 @@ export class RedisHub implements Hub {
 
   /** Renews the lease and frees the names of dead servers, every lease/3. */
   async #renew(): Promise<void> {
-    if (!this.#up || this.#syncing) return;
+    if (this.#syncing) return;
+    // Connected again but not back in the chat (a sync that failed): try again.
+    if (!this.#up) return this.#maybeUp();
     try {
       const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs));
       this.#size = size;
-      for (const [server, names] of byServer(freed)) this.#announceGone(server, names);
+      for (const [server, names] of byServer(freed)) {
+        this.#dedupe.forget(server);
+        this.#announceGone(server, names);
+      }
       // Not in the chat (Redis lost its data, or we stalled past our lease): rejoin.
       if (member === 0 || this.#needsSync) await this.#resync();
-    } catch {
-      // An outage: the close event reports it.
+    } catch (err) {
+      // A closed connection has reported it already; a Redis that stopped answering (a
+      // stall, a silent network) has not: from now on we answer at once, not after a timeout.
+      this.#down((err as Error).message);
     }
   }
 
-  #down(): void {
+  #down(reason = this.#lastError): void {
     if (!this.#up || this.#closed) return;
     this.#up = false;
     this.#events?.log(
-      `lost Redis at ${redactUrl(this.url)}${this.#lastError ? ` (${this.#lastError})` : ''}: ` +
+      `lost Redis at ${redactUrl(this.url)}${reason ? ` (${reason})` : ''}: ` +
         `serving this server's users only until it is back`,
       'error',
     );
   }
 
+  /** Both connections are up again: rejoin the chat (also retried every tick until it works). */
   #maybeUp(): void {
     if (!this.#started || this.#up || this.#closed) return;
     if (this.#cmd.status !== 'ready' || this.#sub.status !== 'ready') return;
@@ -314,17 +376,26 @@ export class RedisHub implements Hub {
 
   /** Rejoins after an outage: reclaims our users' names and tells who could not keep theirs. */
   #resync(): Promise<void> {
-    this.#syncing ??= this.#sync()
+    if (this.#syncing) return this.#syncing;
+    const doubtful = new Set(this.#doubtful);
+    this.#doubtful.clear();
+    this.#syncing = this.#sync()
       .then(({ lost, back, stale }) => {
         const wasDown = !this.#up;
         this.#up = true;
         for (const key of lost) {
           const member = this.#local.get(key);
-          this.#local.delete(key);
-          if (member) this.#events?.evicted(member);
+          const shown = this.#shown.get(key) ?? key;
+          this.#forget(key);
+          if (member === undefined) continue;
+          // Told here only: elsewhere the name is in use, by its new holder.
+          const left = this.#events?.presence([shown], 'left', w.LEFT_NAME_TAKEN);
+          if (left) for (const other of this.#local.values()) other.deliver(left);
+          this.#events?.evicted(member);
         }
         // Our users saw these leave, and never saw those go: only the other servers' users are told.
-        if (stale.length > 0) this.#elsewhere(this.#events?.presence(sortNames(stale), 'left'));
+        const left = stale.filter((name) => !doubtful.has(nameKey(name)));
+        if (left.length > 0) this.#elsewhere(this.#events?.presence(sortNames(left), 'left'));
         if (back.length > 0) this.#elsewhere(this.#events?.presence(sortNames(back), 'joined'));
         if (wasDown) {
           const kept = this.#local.size;
@@ -333,16 +404,25 @@ export class RedisHub implements Hub {
         }
       })
       .catch(() => {
-        // Down again: the next ready event tries again.
+        // Down again: the next ready event or tick tries again.
+        for (const key of doubtful) this.#doubtful.add(key);
       })
       .finally(() => (this.#syncing = undefined));
     return this.#syncing;
   }
 
   async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[] }> {
-    const pairs = [...this.#local].flatMap(([key, member]) => [key, member.name ?? key]);
+    // Names being claimed too: a claim Redis has done must not be dropped as stale.
+    const pairs = [
+      ...[...this.#shown].flatMap(([key, name]) => [key, name]),
+      ...[...this.#claiming].flatMap(([key, { name }]) => [key, name]),
+    ];
     this.#needsSync = false;
-    const [lost, back, stale, size] = await this.#cmd.chatSync(this.#prefix, this.id, String(this.leaseMs), ...pairs);
+    // Not our first sync, and Redis has lost its data (a restart): new names wait until
+    // every server has had time to reconnect and reclaim its users' names.
+    const settleMs = this.leaseMs + 2 * RECONNECT_MAX_MS;
+    const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs)];
+    const [lost, back, stale, size] = await this.#cmd.chatSync(...args, ...pairs);
     this.#size = size;
     return { lost, back, stale };
   }

@@ -9,7 +9,10 @@
  *   P servers        set: the ids of the servers in the chat
  *   P alive:ID       the lease of server ID: renewed every lease/3, gone when the server is
  *   P gone:ID        set when ID was counted as dead, so its users are announced if it returns
- * Channels: P room (room messages), P to:ID (direct messages to users of server ID).
+ *   P epoch          exists while Redis holds our data: missing after a restart without it
+ *   P settling       for a moment after such a restart, while servers reclaim their names
+ * Channels: P DB:room (room messages), P DB:to:ID (direct messages to users of server ID);
+ * DB, the database number, because pub/sub ignores databases.
  *
  * Scripts build key names from ARGV, so they suit one Redis (with replicas or Sentinel), not
  * Redis Cluster: README says so.
@@ -21,11 +24,13 @@ const OWNED = `local function owned(v, id) return v and string.sub(v, 1, #id + 1
 /**
  * ARGV: P, id, key, display name, old key ('' for a new registration).
  * Returns the number of names after the claim; -1 when another server holds the key;
- * -2 when this server is not in the chat (it was counted as dead, or Redis lost its data).
+ * -2 when this server is not in the chat (it was counted as dead, or Redis lost its data);
+ * -3 while servers reclaim their names after Redis lost its data.
  */
 export const CLAIM = `${OWNED}
 local P, id, key, old = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
 if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return -2 end
+if redis.call('EXISTS', P .. 'settling') == 1 then return -3 end
 local names, mine = P .. 'names', P .. 'server:' .. id
 local held = redis.call('HGET', names, key)
 if held and not owned(held, id) then return -1 end
@@ -46,13 +51,14 @@ redis.call('SREM', P .. 'server:' .. id, key)
 return redis.call('HLEN', names)`;
 
 /**
- * ARGV: P, key, message. Publishes message to the channel of the server holding key.
- * Returns the number of servers that got it (0: the holder is not listening); -1 for no such name.
+ * ARGV: P, key, message, channel prefix. Publishes message to the channel of the server
+ * holding key. Returns the number of servers that got it (0: the holder is not listening);
+ * -1 for no such name.
  */
 export const DIRECT = `
 local v = redis.call('HGET', ARGV[1] .. 'names', ARGV[2])
 if not v then return -1 end
-return redis.call('PUBLISH', ARGV[1] .. 'to:' .. string.match(v, '^%S+'), ARGV[3])`;
+return redis.call('PUBLISH', ARGV[4] .. string.match(v, '^%S+'), ARGV[3])`;
 
 /**
  * ARGV: P, id, lease in ms. Renews this server's lease, then frees the names of every server
@@ -84,20 +90,28 @@ end
 return { member, redis.call('HLEN', names), freed }`;
 
 /**
- * ARGV: P, id, lease in ms, then KEY, NAME pairs: every user of this server. Makes Redis
- * hold exactly these names for this server, at start and after an outage. Returns
- * { keys held by another server meanwhile, names back after this server was counted as
- * dead, names this server no longer has (they left during the outage), number of names }.
+ * ARGV: P, id, lease in ms, '1' after an outage ('0' at start), settle time in ms, then
+ * KEY, NAME pairs: every user of this server. Makes Redis hold exactly these names for this
+ * server, at start and after an outage. Returns { keys held by another server meanwhile,
+ * names back after this server was counted as dead, names this server no longer has (they
+ * left during the outage), number of names }.
+ *
+ * After an outage, a missing epoch means Redis restarted without its data: servers come
+ * back one by one, and a name registered on the first must not be one a later one's user
+ * still holds. So new names wait (CLAIM answers -3) for the settle time.
  */
 export const SYNC = `${OWNED}
 local P, id = ARGV[1], ARGV[2]
 local names, mine = P .. 'names', P .. 'server:' .. id
+if redis.call('SET', P .. 'epoch', '1', 'NX') and ARGV[4] == '1' then
+  redis.call('SET', P .. 'settling', '1', 'PX', ARGV[5])
+end
 local wasGone = redis.call('EXISTS', P .. 'gone:' .. id) == 1
 redis.call('DEL', P .. 'gone:' .. id)
 redis.call('SADD', P .. 'servers', id)
 redis.call('SET', P .. 'alive:' .. id, '1', 'PX', ARGV[3])
 local want, lost, back, stale = {}, {}, {}, {}
-for i = 4, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   local key, display = ARGV[i], ARGV[i + 1]
   local v = redis.call('HGET', names, key)
   if v and not owned(v, id) then

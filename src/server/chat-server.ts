@@ -47,7 +47,6 @@ export class ChatServer {
   readonly #options: ChatServerOptions;
   #server: net.Server | undefined;
   #tls: TlsListener | undefined;
-  readonly #redis: RedisHub | undefined;
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
@@ -61,19 +60,19 @@ export class ChatServer {
             failureDelayMs: authFailureDelayMs ?? DEFAULT_FAILURE_DELAY_MS,
             throttle: throttle ?? DEFAULT_THROTTLE,
           });
-    this.#redis = hub === undefined && redis !== undefined ? new RedisHub(redis) : undefined;
-    this.core = new ChatCore({ ...core, auth: this.accounts }, hub ?? this.#redis);
+    if (hub !== undefined && redis !== undefined) throw new Error('give ChatServer either hub or redis, not both');
+    this.core = new ChatCore({ ...core, auth: this.accounts }, hub ?? (redis ? new RedisHub(redis) : undefined));
   }
 
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */
   async listen(): Promise<BoundAddress> {
-    const redis = this.#redis;
-    if (redis) {
-      // Joined before the port opens: a user never meets a server that is not in the chat yet.
-      await redis.start();
+    const { hub } = this.core;
+    // Joined before the port opens: a user never meets a server that is not in the chat yet.
+    await hub.start?.();
+    if (hub instanceof RedisHub) {
       this.core.options.onEvent({
         type: 'notice',
-        message: `joined the chat through Redis at ${redactUrl(redis.url)} as server ${redis.id} (lease ${redis.leaseMs} ms)`,
+        message: `joined the chat through Redis at ${redactUrl(hub.url)} as server ${hub.id} (lease ${hub.leaseMs} ms)`,
       });
     }
     const { tls: files } = this.#options;
@@ -84,7 +83,7 @@ export class ChatServer {
       address = await bind(server, this.core, this.#options.host ?? DEFAULT_HOST, this.#options.port ?? DEFAULT_PORT);
       this.#server = server;
     } catch (err) {
-      await redis?.close();
+      await hub.close();
       throw err;
     }
     this.accounts?.watch(() => this.reloadUsers());

@@ -44,7 +44,8 @@ export class ChatCore {
       evicted: (member: Member) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         member.send(w.evicted(member.name));
-        member.close(`name ${member.name} taken on another server during an outage`, { shown: w.LEFT_NAME_TAKEN });
+        // The hub has told this server's users; elsewhere the name is someone else's now.
+        member.close(`name ${member.name} taken on another server during an outage`, { announce: false });
       },
       log: (message, level) => onEvent({ type: level, message }),
     };

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { after, type Awaitable, type Member } from '../hub/hub.js';
+import { after, isPromise, type Awaitable, type Member } from '../hub/hub.js';
 import { parseCommand } from '../protocol/command.js';
 import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
@@ -28,7 +28,7 @@ export interface CloseOptions {
 const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
 
 /** Undefined for work done now; a promise to wait for otherwise. */
-const settled = (value: Awaitable<void>): Promise<void> | undefined => (value instanceof Promise ? value : undefined);
+const settled = (value: Awaitable<void>): Promise<void> | undefined => (isPromise(value) ? value : undefined);
 
 /** One connection: bytes in through the framer, commands through the table, lines out. */
 export class Session implements Member, LineSink {

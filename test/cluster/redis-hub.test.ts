@@ -1,18 +1,125 @@
-import { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext } from 'node:test';
+import { Redis } from 'ioredis';
+import { encodeMessage } from '../../src/hub/cluster-message.js';
+import type { HubEvents } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
-import { hubContract } from '../hub/contract.js';
+import { WAIT_MS } from '../helpers/lines.js';
+import { eventually, hubContract, TestMember } from '../hub/contract.js';
+
+/** What a hub told its server, for the tests to wait on. */
+class Recorder implements HubEvents {
+  readonly logs: string[] = [];
+  readonly presences: string[] = [];
+  #waiters: (() => void)[] = [];
+
+  presence(names: string[], change: 'left' | 'joined'): Buffer | undefined {
+    this.presences.push(`${change}: ${names.join(', ')}`);
+    this.#wake();
+    return undefined;
+  }
+
+  evicted(): void {}
+
+  log(message: string): void {
+    this.logs.push(message);
+    this.#wake();
+  }
+
+  /** Resolves once CHECK holds; each event looks again. */
+  async until(check: () => boolean): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`never happened; logs: ${JSON.stringify(this.logs)}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 100).unref();
+      });
+    }
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+}
+
+async function hubOn(t: TestContext, url: string, leaseMs = 1000): Promise<{ hub: RedisHub; events: Recorder }> {
+  const hub = new RedisHub({ url, leaseMs });
+  const events = new Recorder();
+  hub.attach(events);
+  await hub.start();
+  t.after(() => hub.close());
+  return { hub, events };
+}
 
 describe('the Redis hub', { skip: redisSkip }, () => {
   // n servers: n hubs on one Redis of the test's own.
   hubContract(async (t, n) => {
     const redis = await TestRedis.start(t);
-    const hubs = Array.from({ length: n }, () => new RedisHub({ url: redis.url, leaseMs: 1000 }));
-    for (const hub of hubs) {
-      hub.attach({ presence: () => undefined, evicted: () => {}, log: () => {} });
-      await hub.start();
-      t.after(() => hub.close());
-    }
-    return hubs;
+    return Promise.all(Array.from({ length: n }, async () => (await hubOn(t, redis.url)).hub));
+  });
+
+  test('a message that reaches a server twice is delivered once', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub } = await hubOn(t, redis.url);
+    const bob = new TestMember('bob');
+    await hub.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    // As if pub/sub or a resent script brought the same message again.
+    const message = encodeMessage('elsewhere-1-aa', 1, undefined, Buffer.from('<alice> once\n'));
+    await raw.publish('chat:0:room', message);
+    await raw.publish('chat:0:room', message);
+    await raw.publish('chat:0:room', encodeMessage('elsewhere-1-aa', 2, 'bob', Buffer.from('*alice* fence\n')));
+    await bob.receive('*alice* fence');
+    assert.deepEqual(bob.lines, ['<alice> once', '*alice* fence']);
+  });
+
+  test('chats in two databases of one Redis do not hear each other', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, `${redis.url}/1`);
+    const { hub: two } = await hubOn(t, `${redis.url}/2`);
+    const { hub: twoToo } = await hubOn(t, `${redis.url}/2`);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    const carol = new TestMember('carol');
+    await one.claim('alice', alice);
+    assert.equal(await two.claim('alice', new TestMember('alice')), 'claimed', 'another chat, another registry');
+    await two.claim('bob', bob);
+    await twoToo.claim('carol', carol);
+    await one.broadcast(Buffer.from('<alice> for chat 1 only\n'), alice);
+    await two.broadcast(Buffer.from('<bob> for chat 2\n'), bob);
+    await carol.receive('<bob> for chat 2');
+    assert.deepEqual(carol.lines, ['<bob> for chat 2'], 'nothing from the chat in database 1');
+  });
+
+  test('a Redis that stops answering: answers come within the timeout, the outage is logged once, and names are put right after', async (t) => {
+    const redis = await TestRedis.start(t);
+    const leaseMs = 6000; // longer than the stall, so that no server is counted as dead
+    const { hub: one, events } = await hubOn(t, redis.url, leaseMs);
+    const { hub: two } = await hubOn(t, redis.url, leaseMs);
+    const carol = new TestMember('carol');
+    await one.claim('carol', carol);
+    redis.pause();
+    t.after(() => redis.resume());
+    const started = Date.now();
+    assert.equal(await one.claim('dave', new TestMember('dave')), 'unavailable');
+    assert.ok(Date.now() - started < 4500, `answered after ${Date.now() - started} ms`);
+    // The next lease renewal times out too: Redis counts as lost, and answers come at once.
+    await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
+    const atOnce = Date.now();
+    assert.equal(await one.direct('bob', Buffer.from('*carol* hi\n')), 'unavailable');
+    assert.ok(Date.now() - atOnce < 100);
+    one.release('carol', carol); // carol leaves while Redis is away
+    redis.resume();
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    assert.deepEqual(events.logs.filter((l) => l.startsWith('lost Redis')).length, 1);
+    assert.match(events.logs[0]!, /^lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(Command timed out\): serving this server's users only until it is back$/);
+    // The other servers' users are told carol left; her name is free again.
+    assert.deepEqual(events.presences, ['left: carol']);
+    // The other server may have counted Redis as lost too: it comes back by itself.
+    await eventually(async () => (await two.claim('carol', new TestMember('carol'))) === 'claimed');
+    assert.deepEqual(await two.names(), ['carol']);
   });
 });

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { redisSkip } from '../helpers/redis.js';
 
 const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
@@ -28,4 +29,8 @@ test('npm run bench works: a quick run measures every scenario for both servers'
     assert.deepEqual(Object.keys(r.bytesPerIdleConnection), ['100', '300']);
     assert.ok(r.joinWavePingMs > 0, `${kind}: the watcher's pings were answered during the joins`);
   }
+  // Across two servers through Redis: measured for chat-server wherever redis-server is.
+  const cluster = (report.results['chat-server'] as { cluster: { delivered: number } | null }).cluster;
+  if (redisSkip === false) assert.ok(cluster && cluster.delivered > 0, 'direct messages crossed between two servers');
+  else assert.equal(cluster, null);
 });

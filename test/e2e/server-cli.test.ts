@@ -83,7 +83,7 @@ describe('chat-server as a process', () => {
       [['--max-clients', '0'], /--max-clients must be a whole number 1 or more\./],
       [['--flush-ms', '1.5'], /--flush-ms must be a whole number/],
       [['--redis', 'localhost:6379'], /--redis must be a URL such as redis:\/\/127\.0\.0\.1:6379 \(rediss:\/\/ for TLS\)\./],
-      [['--redis', 'redis://127.0.0.1', '--redis-lease', '10'], /--redis-lease must be a whole number from 300 to 600000\./],
+      [['--redis', 'redis://127.0.0.1', '--redis-lease', '10'], /--redis-lease must be a whole number from 1000 to 600000\./],
       [['--bogus'], /unknown option '--bogus'/],
     ];
     for (const [args, message] of cases) {

@@ -14,6 +14,10 @@ const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).
 export const redisSkip: string | false =
   installed || process.env['CI'] ? false : 'redis-server is not installed: apt-get install redis-server to run the cluster tests';
 
+/** A test run that dies outright must not leave a redis-server behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((proc) => proc.kill('SIGKILL')));
+
 /** A free TCP port on loopback: Redis has no "port 0", and a restart must come back on the same port. */
 async function freePort(): Promise<number> {
   const probe = net.createServer();
@@ -67,6 +71,8 @@ export class TestRedis {
     const argv = [...this.wrap, 'redis-server', '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'];
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#proc = proc;
+    running.add(proc);
+    proc.once('exit', () => running.delete(proc));
     const out = new LineQueue(proc.stdout!, 'redis-server');
     const line = await out.until(/Ready to accept connections|Address already in use|FATAL|Could not create server TCP/i);
     if (!/Ready to accept/.test(line)) {
@@ -77,6 +83,15 @@ export class TestRedis {
 
   get pid(): number | undefined {
     return this.#proc?.pid;
+  }
+
+  /** Freezes Redis (SIGSTOP): connections stay open and nothing is answered, as in a stall. */
+  pause(): void {
+    this.#proc?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#proc?.kill('SIGCONT');
   }
 
   /** Stops at once, as a crash would (SIGKILL): connections drop, nothing is saved. */

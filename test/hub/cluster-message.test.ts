@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeMessage, Dedupe, encodeMessage } from '../../src/hub/cluster-message.js';
+import { decodeMessage, Dedupe, DEDUPE_WINDOW, encodeMessage } from '../../src/hub/cluster-message.js';
 
 test('cluster messages carry origin, counter and recipient, and the bytes untouched', () => {
   const body = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
@@ -22,11 +22,29 @@ test('anything else on the channel is ignored, not delivered', () => {
   }
 });
 
-test('each message is delivered once: a counter not above the last from its origin is a duplicate', () => {
+test('each message is delivered once: a counter seen before from its origin is a duplicate', () => {
   const dedupe = new Dedupe();
   assert.equal(dedupe.accept('one', 1), true);
   assert.equal(dedupe.accept('one', 1), false);
   assert.equal(dedupe.accept('two', 1), true, 'counters are per origin');
   assert.equal(dedupe.accept('one', 3), true, 'gaps are fine: direct messages go to one server only');
+  // Out of order (a script resent after NOSCRIPT, overtaken by a PUBLISH): still delivered once.
+  assert.equal(dedupe.accept('one', 2), true);
   assert.equal(dedupe.accept('one', 2), false);
+  assert.equal(dedupe.accept('one', 3), false);
+});
+
+test('the window slides: late messages within it count once, older ones are dropped', () => {
+  const dedupe = new Dedupe();
+  assert.equal(dedupe.accept('one', 10), true);
+  assert.equal(dedupe.accept('one', 10 + DEDUPE_WINDOW - 1), true);
+  assert.equal(dedupe.accept('one', 11), true, 'still inside the window');
+  assert.equal(dedupe.accept('one', 11), false);
+  assert.equal(dedupe.accept('one', 10), false, 'seen before, at the window\'s far edge');
+  // A jump of more than a window forgets every earlier bit, and nothing wraps around.
+  assert.equal(dedupe.accept('one', 5 * DEDUPE_WINDOW + 11), true);
+  assert.equal(dedupe.accept('one', 4 * DEDUPE_WINDOW + 12), true, 'never seen, inside the new window');
+  assert.equal(dedupe.accept('one', 4 * DEDUPE_WINDOW + 11), false, 'out of the window');
+  dedupe.forget('one');
+  assert.equal(dedupe.accept('one', 11), true, 'a forgotten origin starts afresh');
 });

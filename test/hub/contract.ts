@@ -107,7 +107,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
 }
 
 /** Retries CHECK until it holds: for what another server learns a moment later. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
+export async function eventually(check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('the condition never held');
