@@ -108,7 +108,7 @@ async function withCpu(server: Running | number[], run: () => Promise<Throughput
 async function measureCluster(): Promise<Measured | undefined> {
   if (!hasRedis) return undefined;
   const cleanups: (() => void)[] = [];
-  const redis = await TestRedis.start({ after: (fn) => cleanups.push(fn) }, hasTaskset ? ['taskset', '-c', '0'] : []);
+  const redis = await TestRedis.start({ after: (fn) => cleanups.push(fn) }, { wrap: hasTaskset ? ['taskset', '-c', '0'] : [] });
   const servers: Running[] = [];
   try {
     for (let i = 0; i < 2; i++) servers.push(await start('chat-server', ['--redis', redis.url]));

@@ -43,6 +43,17 @@ function byServer(pairs: string[]): Map<string, string[]> {
   return groups;
 }
 
+/** The next step for a Redis that could not be used, by what went wrong. */
+function whatToDo(why: string): string {
+  if (/certificate|self.signed|SSL|TLS/i.test(why)) {
+    return "check the certificate, or trust Redis's CA with NODE_EXTRA_CA_CERTS=FILE";
+  }
+  if (/WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i.test(why)) {
+    return 'check the user, password and permissions in the Redis URL';
+  }
+  return 'start redis-server or check --redis';
+}
+
 /** The database number of a redis:// URL (redis://HOST:PORT/2), 0 when it has none. */
 function databaseOf(url: string): number {
   const db = Number(new URL(url).pathname.slice(1) || 0);
@@ -163,9 +174,7 @@ export class RedisHub implements Hub {
       this.#cmd.disconnect();
       this.#sub.disconnect();
       const why = this.#lastError || (err as Error).message;
-      throw new RedisUnavailableError(
-        `cannot use Redis at ${redactUrl(this.url)}: ${why}; start redis-server or check --redis`,
-      );
+      throw new RedisUnavailableError(`cannot use Redis at ${redactUrl(this.url)}: ${why}; ${whatToDo(why)}`);
     }
     this.#started = true;
     this.#up = true;

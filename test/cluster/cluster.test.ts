@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test, type TestContext } from 'node:test';
+import { makeCerts } from '../helpers/certs.js';
 import { run, type Running, runServer } from '../helpers/cli.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -213,5 +214,32 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     const log = await one.stderr.until(/ joined the chat through Redis /);
     assert.match(log, /redis:\/\/chat:\*\*\*@127\.0\.0\.1:\d+/);
     for (const s of [one, two]) assert.doesNotMatch(s.stderr.seen.join('\n'), /CHANGE-ME/);
+    const wrong = run(t, 'server', ['--port', '0'], { env: { CHAT_REDIS: `redis://chat:wrong@127.0.0.1:${redis.port}` } });
+    assert.equal(await wrong.exit, 1);
+    assert.match(wrong.stderr.seen.join('\n'), /: WRONGPASS .*; check the user, password and permissions in the Redis URL\.$/m);
+  });
+
+  test('a Redis over TLS (rediss://), verified against a CA given in NODE_EXTRA_CA_CERTS', async (t) => {
+    const certs = makeCerts(t);
+    const redis = await TestRedis.start(t, { tls: { cert: certs.cert, key: certs.key } });
+    const trusting = { NODE_EXTRA_CA_CERTS: certs.ca };
+    const startWith = async (env: Record<string, string>): Promise<Server> => {
+      const server = run(t, 'server', ['--port', '0', '--redis', redis.url], { env });
+      const port = Number(/^listening on .*:(\d+)$/.exec((await server.stdout.next()) ?? '')?.[1]);
+      assert.ok(port, server.stderr.seen.join('\n'));
+      return { ...server, port };
+    };
+    const [one, two] = [await startWith(trusting), await startWith(trusting)];
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    const bob = await WireClient.registered(t, two.port, 'bob');
+    alice.send('@bob:over TLS');
+    assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* over TLS');
+    // Without the CA, the certificate is refused, and the server says so and does not start.
+    const untrusting = run(t, 'server', ['--port', '0', '--redis', redis.url]);
+    assert.equal(await untrusting.exit, 1);
+    assert.match(
+      untrusting.stderr.seen.join('\n'),
+      /cannot use Redis at rediss:\/\/localhost:\d+\/?: .*certificate.*; check the certificate, or trust Redis's CA with NODE_EXTRA_CA_CERTS=FILE\.$/m,
+    );
   });
 });

@@ -27,6 +27,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface RedisOptions {
+  /** A command to run redis-server under (the benchmark pins it with taskset). */
+  wrap?: string[];
+  /** Serve TLS only, with this certificate and key (PEM files). */
+  tls?: { cert: string; key: string };
+}
+
 /** Whoever stops the server in the end: a test's context, or the benchmark's exit. */
 export interface Cleanup {
   after(fn: () => void): void;
@@ -39,19 +46,19 @@ export class TestRedis {
   private constructor(
     readonly port: number,
     private readonly dir: string,
-    /** A command to run redis-server under (the benchmark pins it with taskset). */
-    private readonly wrap: string[],
+    private readonly options: RedisOptions,
   ) {}
 
+  /** rediss://localhost:PORT when it serves TLS (the certificate is for localhost). */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.options.tls ? `rediss://localhost:${this.port}` : `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(t: Cleanup, wrap: string[] = []): Promise<TestRedis> {
+  static async start(t: Cleanup, options: RedisOptions = {}): Promise<TestRedis> {
     if (!installed) throw new Error('redis-server is not installed: apt-get install redis-server');
     const dir = mkdtempSync(join(tmpdir(), 'chat-redis-'));
     for (let attempt = 1; ; attempt++) {
-      const redis = new TestRedis(await freePort(), dir, wrap);
+      const redis = new TestRedis(await freePort(), dir, options);
       t.after(() => {
         redis.stop();
         rmSync(dir, { recursive: true, force: true });
@@ -68,7 +75,11 @@ export class TestRedis {
 
   /** Starts (again) on the same port: an empty Redis, as after a restart without persistence. */
   async restart(): Promise<void> {
-    const argv = [...this.wrap, 'redis-server', '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'];
+    const { wrap = [], tls } = this.options;
+    const listen = tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
+      : ['--port', String(this.port)];
+    const argv = [...wrap, 'redis-server', ...listen, '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'];
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#proc = proc;
     running.add(proc);
