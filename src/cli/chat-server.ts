@@ -99,7 +99,7 @@ const program = new Command('chat-server')
   .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM); needs --tls-key').env('CHAT_TLS_CERT'))
   .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert').env('CHAT_TLS_KEY'))
   .addOption(
-    new Option('--redis <url>', 'join every server on this Redis into one chat: redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS')
+    new Option('--redis <url>', 'join every server on this Redis into one chat: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS')
       .env('CHAT_REDIS')
       .argParser(redisUrl),
   )
@@ -186,6 +186,9 @@ async function serve(): Promise<void> {
   process.stderr.on('error', () => {});
   const { tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, redis, redisLease, ...limits } = program.opts<ServeOptions>();
   if ((tlsCert === undefined) !== (tlsKey === undefined)) usageError('chat-server', 'TLS needs both --tls-cert and --tls-key.');
+  if (redis === undefined && program.getOptionValueSource('redisLease') !== 'default') {
+    usageError('chat-server', '--redis-lease only applies to several servers: add --redis URL.');
+  }
   const tls = tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined;
   const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
   const log = (line: string): void => void process.stderr.write(`${line}\n`);

@@ -47,6 +47,9 @@ export function redisUrl(value: string): string {
   if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
     throw new InvalidArgumentError('--redis must be a URL such as redis://127.0.0.1:6379 (rediss:// for TLS).');
   }
+  if (!/^\/?(\d+)?$/.test(url.pathname)) {
+    throw new InvalidArgumentError('The database in --redis must be a number, as in redis://127.0.0.1:6379/2.');
+  }
   return value;
 }
 

@@ -44,20 +44,27 @@ function byServer(pairs: string[]): Map<string, string[]> {
 }
 
 /** The next step for a Redis that could not be used, by what went wrong. */
-function whatToDo(why: string): string {
+function whatToDo(why: string, url: string): string {
   if (/certificate|self.signed|SSL|TLS/i.test(why)) {
     return "check the certificate, or trust Redis's CA with NODE_EXTRA_CA_CERTS=FILE";
   }
   if (/WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i.test(why)) {
     return 'check the user, password and permissions in the Redis URL';
   }
-  return 'start redis-server or check --redis';
+  if (/DB index/i.test(why)) return 'choose a database this Redis has (see its "databases" setting)';
+  if (url.startsWith('rediss:') && /ETIMEDOUT|ECONNRESET|socket disconnected/i.test(why)) {
+    return 'check that Redis serves TLS on that port, or use redis:// for plain TCP';
+  }
+  return START_REDIS;
 }
+
+const START_REDIS = 'start redis-server or check --redis';
 
 /** The database number of a redis:// URL (redis://HOST:PORT/2), 0 when it has none. */
 function databaseOf(url: string): number {
   const db = Number(new URL(url).pathname.slice(1) || 0);
-  return Number.isInteger(db) ? db : 0;
+  if (!Number.isSafeInteger(db) || db < 0) throw new RedisUnavailableError(`the database in ${redactUrl(url)} must be a number`);
+  return db;
 }
 
 /** Thrown by start() when Redis cannot be reached: the message says what to check. */
@@ -93,6 +100,7 @@ export class RedisHub implements Hub {
    * names, or chats on redis://HOST/1 and redis://HOST/2 would hear each other.
    */
   readonly #channels: string;
+  readonly #db: number;
   readonly #cmd: Redis & Scripts;
   readonly #sub: Redis;
   /** This server's members by name key. */
@@ -121,12 +129,15 @@ export class RedisHub implements Hub {
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #lastError = '';
+  /** The failures logged during this outage: each new reason once, not every retry. */
+  readonly #logged = new Set<string>();
 
   constructor(options: RedisHubOptions) {
     this.url = options.url;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#prefix = options.prefix ?? 'chat:';
-    this.#channels = `${this.#prefix}${databaseOf(this.url)}:`;
+    this.#db = databaseOf(this.url);
+    this.#channels = `${this.#prefix}${this.#db}:`;
     const common = {
       lazyConnect: true,
       // Never queue a command while Redis is away: the user gets an error now, not a hang.
@@ -149,7 +160,7 @@ export class RedisHub implements Hub {
     for (const [name, lua] of Object.entries(scripts)) this.#cmd.defineCommand(name, { numberOfKeys: 0, lua });
     for (const conn of [this.#cmd, this.#sub]) {
       // ioredis reports every failed reconnect as an error: remembered for the outage log line.
-      conn.on('error', (err: Error) => (this.#lastError = err.message));
+      conn.on('error', (err: Error) => this.#failed(err.message));
       conn.on('close', () => this.#down());
       conn.on('ready', () => this.#maybeUp());
     }
@@ -168,13 +179,16 @@ export class RedisHub implements Hub {
   async #start(): Promise<void> {
     try {
       await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
+      // ioredis only reports a failed SELECT as an error event and goes on in database 0,
+      // where this chat would share names with another: a database Redis lacks stops us here.
+      await Promise.all([this.#cmd.select(this.#db), this.#sub.select(this.#db)]);
       await this.#sub.subscribe(`${this.#channels}room`, `${this.#channels}to:${this.id}`);
       await this.#sync();
     } catch (err) {
       this.#cmd.disconnect();
       this.#sub.disconnect();
-      const why = this.#lastError || (err as Error).message;
-      throw new RedisUnavailableError(`cannot use Redis at ${redactUrl(this.url)}: ${why}; ${whatToDo(why)}`);
+      const why = (this.#lastError || (err as Error).message).replace(/\.$/, '');
+      throw new RedisUnavailableError(`cannot use Redis at ${redactUrl(this.url)}: ${why}; ${whatToDo(why, this.url)}`);
     }
     this.#started = true;
     this.#up = true;
@@ -354,6 +368,7 @@ export class RedisHub implements Hub {
       const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs));
       this.#size = size;
       for (const [server, names] of byServer(freed)) {
+        this.#events?.log(`server ${server} stopped answering: freed ${names.length === 1 ? 'its name' : `its ${names.length} names`}`, 'notice');
         this.#dedupe.forget(server);
         this.#announceGone(server, names);
       }
@@ -366,9 +381,23 @@ export class RedisHub implements Hub {
     }
   }
 
+  /**
+   * ioredis could not (re)connect. While down, a reason the operator can act on (a refused
+   * password, a certificate) is logged once; "connection refused" at every retry is not news.
+   */
+  #failed(message: string): void {
+    this.#lastError = message;
+    const why = message.replace(/\.$/, '');
+    const todo = whatToDo(why, this.url);
+    if (this.#up || !this.#started || this.#closed || todo === START_REDIS || this.#logged.has(why)) return;
+    this.#logged.add(why);
+    this.#events?.log(`still cut off from Redis at ${redactUrl(this.url)}: ${why}; ${todo}`, 'error');
+  }
+
   #down(reason = this.#lastError): void {
     if (!this.#up || this.#closed) return;
     this.#up = false;
+    this.#logged.clear();
     this.#events?.log(
       `lost Redis at ${redactUrl(this.url)}${reason ? ` (${reason})` : ''}: ` +
         `serving this server's users only until it is back`,

@@ -113,6 +113,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     const elapsed = Date.now() - killed;
     // Its last renewal was at most lease/3 before the kill, and another server looks every lease/3.
     assert.ok(elapsed > leaseMs / 2 && elapsed < leaseMs * 1.5, `freed after ${elapsed} ms`);
+    assert.match(await one.stderr.until(/ stopped answering/), / notice server \S+ stopped answering: freed its name$/);
     const newBob = await WireClient.registered(t, one.port, 'bob');
     alice.send('@bob:welcome back');
     assert.equal(await newBob.lines.until(/^\*alice\*/), '*alice* welcome back');
@@ -216,7 +217,11 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     for (const s of [one, two]) assert.doesNotMatch(s.stderr.seen.join('\n'), /CHANGE-ME/);
     const wrong = run(t, 'server', ['--port', '0'], { env: { CHAT_REDIS: `redis://chat:wrong@127.0.0.1:${redis.port}` } });
     assert.equal(await wrong.exit, 1);
-    assert.match(wrong.stderr.seen.join('\n'), /: WRONGPASS .*; check the user, password and permissions in the Redis URL\.$/m);
+    assert.match(wrong.stderr.seen.join('\n'), /: WRONGPASS [^;]*[^.]; check the user, password and permissions in the Redis URL\.$/m);
+    // A database Redis does not have: refused, not quietly database 0, where another chat lives.
+    const noSuchDb = run(t, 'server', ['--port', '0'], { env: { CHAT_REDIS: `redis://chat:CHANGE-ME@127.0.0.1:${redis.port}/99` } });
+    assert.equal(await noSuchDb.exit, 1);
+    assert.match(noSuchDb.stderr.seen.join('\n'), /: ERR DB index is out of range; choose a database this Redis has \(see its "databases" setting\)\.$/m);
   });
 
   test('a Redis over TLS (rediss://), verified against a CA given in NODE_EXTRA_CA_CERTS', async (t) => {

@@ -94,6 +94,21 @@ describe('the Redis hub', { skip: redisSkip }, () => {
     assert.deepEqual(carol.lines, ['<bob> for chat 2'], 'nothing from the chat in database 1');
   });
 
+  test('a Redis that comes back refusing our password: the reason is logged once, with what to check', async (t) => {
+    const redis = await TestRedis.start(t, { args: ['--requirepass', 'right'] });
+    const { events } = await hubOn(t, `redis://:right@127.0.0.1:${redis.port}`);
+    await redis.stop();
+    await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
+    await redis.restart(['--requirepass', 'changed']);
+    const refused = /^still cut off from Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS .*; check the user, password and permissions in the Redis URL$/;
+    await events.until(() => events.logs.some((l) => refused.test(l)));
+    await redis.stop();
+    await redis.restart(['--requirepass', 'right']);
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    assert.equal(events.logs.filter((l) => refused.test(l)).length, 1, JSON.stringify(events.logs));
+    assert.ok(!events.logs.some((l) => /ECONNREFUSED/.test(l) && l.startsWith('still')), 'retries refused by a stopped Redis are not news');
+  });
+
   test('a Redis that stops answering: answers come within the timeout, the outage is logged once, and names are put right after', async (t) => {
     const redis = await TestRedis.start(t);
     const leaseMs = 6000; // longer than the stall, so that no server is counted as dead

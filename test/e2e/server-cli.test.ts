@@ -84,6 +84,8 @@ describe('chat-server as a process', () => {
       [['--flush-ms', '1.5'], /--flush-ms must be a whole number/],
       [['--redis', 'localhost:6379'], /--redis must be a URL such as redis:\/\/127\.0\.0\.1:6379 \(rediss:\/\/ for TLS\)\./],
       [['--redis', 'redis://127.0.0.1', '--redis-lease', '10'], /--redis-lease must be a whole number from 1000 to 600000\./],
+      [['--redis', 'redis://127.0.0.1:6379/abc'], /The database in --redis must be a number, as in redis:\/\/127\.0\.0\.1:6379\/2\./],
+      [['--redis-lease', '3000'], /--redis-lease only applies to several servers: add --redis URL\./],
       [['--bogus'], /unknown option '--bogus'/],
     ];
     for (const [args, message] of cases) {

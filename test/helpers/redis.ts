@@ -32,6 +32,8 @@ export interface RedisOptions {
   wrap?: string[];
   /** Serve TLS only, with this certificate and key (PEM files). */
   tls?: { cert: string; key: string };
+  /** More redis-server options, such as ['--requirepass', 'pw']. */
+  args?: string[];
 }
 
 /** Whoever stops the server in the end: a test's context, or the benchmark's exit. */
@@ -73,13 +75,16 @@ export class TestRedis {
     }
   }
 
-  /** Starts (again) on the same port: an empty Redis, as after a restart without persistence. */
-  async restart(): Promise<void> {
+  /**
+   * Starts (again) on the same port: an empty Redis, as after a restart without persistence.
+   * ARGS replace the extra options given at start.
+   */
+  async restart(args = this.options.args ?? []): Promise<void> {
     const { wrap = [], tls } = this.options;
     const listen = tls
       ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
       : ['--port', String(this.port)];
-    const argv = [...wrap, 'redis-server', ...listen, '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'];
+    const argv = [...wrap, 'redis-server', ...listen, '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no', ...args];
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#proc = proc;
     running.add(proc);
