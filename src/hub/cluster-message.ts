@@ -33,7 +33,8 @@ export function decodeMessage(bytes: Buffer): ClusterMessage | undefined {
   if (end < 0) return undefined;
   const [origin, counter, to, ...rest] = bytes.subarray(0, end).toString('latin1').split(' ');
   if (origin === undefined || counter === undefined || to === undefined || rest.length > 0) return undefined;
-  if (!/^[1-9][0-9]*$/.test(counter)) return undefined;
+  // At most 15 digits: a safe integer, which the window can count on.
+  if (!/^[1-9][0-9]{0,14}$/.test(counter)) return undefined;
   const room = to.startsWith(ROOM);
   return {
     origin,
@@ -64,8 +65,9 @@ export class Dedupe {
       this.#origins.set(origin, state);
     }
     if (counter > state.top) {
-      // Slide: forget the bits that fall out of the window.
-      for (let c = Math.max(state.top + 1, counter - DEDUPE_WINDOW + 1); c <= counter; c++) clear(state.seen, c);
+      // Slide: forget the bits that fall out of the window (all of them, for a long jump).
+      if (counter - state.top >= DEDUPE_WINDOW) state.seen.fill(0);
+      else for (let c = state.top + 1; c <= counter; c++) clear(state.seen, c);
       state.top = counter;
     } else if (counter <= state.top - DEDUPE_WINDOW) {
       return false;

@@ -20,6 +20,7 @@ export interface RedisHubOptions {
 export const DEFAULT_LEASE_MS = 5000;
 /** The longest wait between two attempts to reconnect to Redis. */
 const RECONNECT_MAX_MS = 2000;
+const CONNECT_TIMEOUT_MS = 5000;
 
 /** The calls our scripts become (ioredis defineCommand). */
 interface Scripts {
@@ -101,6 +102,8 @@ export class RedisHub implements Hub {
    */
   readonly #channels: string;
   readonly #db: number;
+  /** How long a command may go unanswered before Redis counts as stalled. */
+  readonly #timeoutMs: number;
   readonly #cmd: Redis & Scripts;
   readonly #sub: Redis;
   /** This server's members by name key. */
@@ -143,7 +146,7 @@ export class RedisHub implements Hub {
       // Never queue a command while Redis is away: the user gets an error now, not a hang.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      connectTimeout: 5000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       enableAutoPipelining: true,
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS),
       // A primary that became a replica (a failover) answers READONLY: reconnect, which
@@ -154,7 +157,8 @@ export class RedisHub implements Hub {
       disableClientInfo: true,
     };
     // A Redis that accepts and never answers must not hold a user's line forever.
-    this.#cmd = new Redis(this.url, { ...common, commandTimeout: Math.min(2000, this.leaseMs) }) as Redis & Scripts;
+    this.#timeoutMs = Math.min(2000, this.leaseMs);
+    this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
     this.#sub = new Redis(this.url, common);
     const scripts = { chatClaim: CLAIM, chatRelease: RELEASE, chatDirect: DIRECT, chatTick: TICK, chatSync: SYNC, chatLeave: LEAVE };
     for (const [name, lua] of Object.entries(scripts)) this.#cmd.defineCommand(name, { numberOfKeys: 0, lua });
@@ -192,6 +196,7 @@ export class RedisHub implements Hub {
     }
     this.#started = true;
     this.#up = true;
+    this.#lastError = '';
     this.#tick = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.#tick.unref();
   }
@@ -223,11 +228,12 @@ export class RedisHub implements Hub {
       .chatClaim(this.#prefix, this.id, key, name, oldKey)
       .then((answer): Claim => {
         if (answer === -1) return 'taken';
-        // Redis restarted empty a moment ago: names wait until every server has reclaimed its own.
-        if (answer === -3) return 'unavailable';
-        if (answer === -2) {
-          // We were counted as dead: rejoin with our names before taking new ones.
-          void this.#resync();
+        if (answer === -2 || answer === -3) {
+          // -3: Redis restarted empty a moment ago, and names wait until every server has
+          // reclaimed its own. -2: we were counted as dead, and rejoin before taking new names.
+          // A sync running meanwhile may have written this name for us: the next removes it.
+          this.#doubt(key);
+          if (answer === -2) void this.#resync();
           return 'unavailable';
         }
         this.#size = answer;
@@ -237,15 +243,19 @@ export class RedisHub implements Hub {
         return 'claimed';
       })
       .catch((): Claim => {
-        // Timed out or cut off: Redis may have done the claim all the same. The next sync
-        // drops a name we hold there for nobody.
-        this.#needsSync = true;
-        this.#doubtful.add(key);
+        // Timed out or cut off: Redis may have done the claim all the same.
+        this.#doubt(key);
         return 'unavailable';
       })
       .finally(() => {
         if (this.#claiming.get(key)?.member === member) this.#claiming.delete(key);
       });
+  }
+
+  /** Redis may hold KEY for us, for nobody: the next sync removes it, without a "left". */
+  #doubt(key: string): void {
+    this.#needsSync = true;
+    this.#doubtful.add(key);
   }
 
   release(name: string, member: Member): void {
@@ -330,6 +340,7 @@ export class RedisHub implements Hub {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#tick);
+    await this.#syncing;
     if (this.#up) {
       // Our users leave now, not when the lease runs out.
       try {
@@ -361,11 +372,14 @@ export class RedisHub implements Hub {
 
   /** Renews the lease and frees the names of dead servers, every lease/3. */
   async #renew(): Promise<void> {
-    if (this.#syncing) return;
+    if (this.#syncing || this.#closed) return;
     // Connected again but not back in the chat (a sync that failed): try again.
     if (!this.#up) return this.#maybeUp();
     try {
-      const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs));
+      const [[member, size, freed]] = await Promise.all([
+        this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs)),
+        this.#subscriberAlive(),
+      ]);
       this.#size = size;
       for (const [server, names] of byServer(freed)) {
         this.#events?.log(`server ${server} stopped answering: freed ${names.length === 1 ? 'its name' : `its ${names.length} names`}`, 'notice');
@@ -378,6 +392,26 @@ export class RedisHub implements Hub {
       // A closed connection has reported it already; a Redis that stopped answering (a
       // stall, a silent network) has not: from now on we answer at once, not after a timeout.
       this.#down((err as Error).message);
+    }
+  }
+
+  /**
+   * The subscriber connection answers a PING: one dropped silently (a NAT or firewall that
+   * forgot it) would leave us deaf while Redis still counts us as listening. If it does not
+   * answer in time, it is dropped and made again.
+   */
+  async #subscriberAlive(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer on the subscriber connection')), this.#timeoutMs);
+    });
+    try {
+      await Promise.race([this.#sub.ping(), timeout]);
+    } catch (err) {
+      this.#sub.disconnect(true);
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -415,12 +449,17 @@ export class RedisHub implements Hub {
   /** Rejoins after an outage: reclaims our users' names and tells who could not keep theirs. */
   #resync(): Promise<void> {
     if (this.#syncing) return this.#syncing;
+    if (this.#closed) return Promise.resolve();
     const doubtful = new Set(this.#doubtful);
     this.#doubtful.clear();
+    // Claims under way announce their own "joined" if they succeed.
+    const claiming = new Set(this.#claiming.keys());
     this.#syncing = this.#sync()
       .then(({ lost, back, stale }) => {
+        if (this.#closed) return;
         const wasDown = !this.#up;
         this.#up = true;
+        this.#lastError = '';
         for (const key of lost) {
           const member = this.#local.get(key);
           const shown = this.#shown.get(key) ?? key;
@@ -434,7 +473,8 @@ export class RedisHub implements Hub {
         // Our users saw these leave, and never saw those go: only the other servers' users are told.
         const left = stale.filter((name) => !doubtful.has(nameKey(name)));
         if (left.length > 0) this.#elsewhere(this.#events?.presence(sortNames(left), 'left'));
-        if (back.length > 0) this.#elsewhere(this.#events?.presence(sortNames(back), 'joined'));
+        const returned = back.filter((name) => this.#local.has(nameKey(name)) && !claiming.has(nameKey(name)));
+        if (returned.length > 0) this.#elsewhere(this.#events?.presence(sortNames(returned), 'joined'));
         if (wasDown) {
           const kept = this.#local.size;
           const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
@@ -442,7 +482,10 @@ export class RedisHub implements Hub {
         }
       })
       .catch(() => {
-        // Down again: the next ready event or tick tries again.
+        // Down again, or timed out: the next ready event or tick tries again. (A SYNC that
+        // timed out may still run; what it would have announced is lost, as README says of
+        // presence across outages.)
+        this.#needsSync = true;
         for (const key of doubtful) this.#doubtful.add(key);
       })
       .finally(() => (this.#syncing = undefined));
@@ -457,8 +500,9 @@ export class RedisHub implements Hub {
     ];
     this.#needsSync = false;
     // Not our first sync, and Redis has lost its data (a restart): new names wait until
-    // every server has had time to reconnect and reclaim its users' names.
-    const settleMs = this.leaseMs + 2 * RECONNECT_MAX_MS;
+    // every server has had time to reconnect (a connect timeout and a wait between
+    // attempts) and reclaim its users' names.
+    const settleMs = this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs)];
     const [lost, back, stale, size] = await this.#cmd.chatSync(...args, ...pairs);
     this.#size = size;
