@@ -6,6 +6,7 @@ import { makeCerts } from '../helpers/certs.js';
 import { run, type Running, runServer } from '../helpers/cli.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { redisHubTests } from './redis-hub-tests.js';
 
 type Server = Running & { port: number };
 
@@ -43,7 +44,10 @@ async function threeUsers(t: TestContext) {
   return { redis, one, two, alice, carol, bob };
 }
 
+// One suite, so that a machine without redis-server skips all of it with one line.
 describe('several servers through Redis', { skip: redisSkip }, () => {
+  describe('the Redis hub', redisHubTests);
+
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);
 

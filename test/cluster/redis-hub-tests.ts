@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { encodeMessage } from '../../src/hub/cluster-message.js';
 import type { HubEvents } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
-import { redisSkip, TestRedis } from '../helpers/redis.js';
+import { TestRedis } from '../helpers/redis.js';
 import { WAIT_MS } from '../helpers/lines.js';
 import { eventually, hubContract, TestMember } from '../hub/contract.js';
 
@@ -53,7 +53,8 @@ async function hubOn(t: TestContext, url: string, leaseMs = 1000): Promise<{ hub
   return { hub, events };
 }
 
-describe('the Redis hub', { skip: redisSkip }, () => {
+/** The Redis hub on its own: the contract, and what only a cluster has. Run by cluster.test.ts. */
+export function redisHubTests(): void {
   // n servers: n hubs on one Redis of the test's own.
   hubContract(async (t, n) => {
     const redis = await TestRedis.start(t);
@@ -137,4 +138,4 @@ describe('the Redis hub', { skip: redisSkip }, () => {
     await eventually(async () => (await two.claim('carol', new TestMember('carol'))) === 'claimed');
     assert.deepEqual(await two.names(), ['carol']);
   });
-});
+}
