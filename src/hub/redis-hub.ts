@@ -301,11 +301,7 @@ export class RedisHub implements Hub {
     return this.#publish(bytes);
   }
 
-  elsewhere(bytes: Buffer): void {
-    void this.#publish(bytes);
-  }
-
-  #elsewhere(bytes: Buffer | undefined): void {
+  elsewhere(bytes: Buffer | undefined): void {
     if (bytes) void this.#publish(bytes);
   }
 
@@ -472,9 +468,9 @@ export class RedisHub implements Hub {
         }
         // Our users saw these leave, and never saw those go: only the other servers' users are told.
         const left = stale.filter((name) => !doubtful.has(nameKey(name)));
-        if (left.length > 0) this.#elsewhere(this.#events?.presence(sortNames(left), 'left'));
+        if (left.length > 0) this.elsewhere(this.#events?.presence(sortNames(left), 'left'));
         const returned = back.filter((name) => this.#local.has(nameKey(name)) && !claiming.has(nameKey(name)));
-        if (returned.length > 0) this.#elsewhere(this.#events?.presence(sortNames(returned), 'joined'));
+        if (returned.length > 0) this.elsewhere(this.#events?.presence(sortNames(returned), 'joined'));
         if (wasDown) {
           const kept = this.#local.size;
           const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';

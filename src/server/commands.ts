@@ -1,4 +1,4 @@
-import { after, type Claim, type Delivery, type Hub, type Member } from '../hub/hub.js';
+import { after, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import type { Authenticator } from './accounts.js';
 import type { Command, CommandKind } from '../protocol/command.js';
 import { isValidName } from '../protocol/names.js';
@@ -77,27 +77,19 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
 
 /** Takes NAME for this connection: a registration, or a rename when it has a name. */
 function claim(ctx: CommandContext, name: string): Outcome {
-  const member = ctx.self;
-  const old = ctx.self.name;
-  if (old === undefined) {
-    return after(ctx.hub.claim(name, member), (claim): Action[] =>
-      claim === 'claimed'
-        ? [{ kind: 'registered', name }, reply(w.registered(name)), { kind: 'presence', line: w.joined(name) }]
-        : refusedClaim(claim, name),
-    );
-  }
+  const { hub, self } = ctx;
+  const old = self.name;
   if (old === name) return [reply(w.youAreNow(name))];
-  return after(ctx.hub.rename(member, old, name), (claim): Action[] =>
-    claim === 'claimed'
-      ? [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), { kind: 'presence', line: w.renamed(old, name) }]
-      : refusedClaim(claim, name),
-  );
-}
-
-function refusedClaim(claim: Exclude<Claim, 'claimed'>, name: string): Action[] {
-  return claim === 'taken'
-    ? [reply(w.nameTaken(name)), reject(`name taken: ${name}`)]
-    : [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
+  const claimed: Action[] =
+    old === undefined
+      ? [{ kind: 'registered', name }, reply(w.registered(name)), { kind: 'presence', line: w.joined(name) }]
+      : [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), { kind: 'presence', line: w.renamed(old, name) }];
+  const claim = old === undefined ? hub.claim(name, self) : hub.rename(self, old, name);
+  return after(claim, (answer): Action[] => {
+    if (answer === 'claimed') return claimed;
+    if (answer === 'taken') return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
+    return [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
+  });
 }
 
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {

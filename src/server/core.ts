@@ -39,8 +39,8 @@ export class ChatCore {
     return {
       presence: (names, change, reason) =>
         change === 'left'
-          ? this.#presenceLines(names.map((name) => w.left(name, reason)), this.hub.size + names.length)
-          : this.#presenceLines(names.map(w.joined), this.hub.size),
+          ? this.presenceBytes(names.map((name) => w.left(name, reason)), this.hub.size + names.length)
+          : this.presenceBytes(names.map(w.joined), this.hub.size),
       evicted: (member: Member) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         member.send(w.evicted(member.name));
@@ -51,8 +51,11 @@ export class ChatCore {
     };
   }
 
-  /** Presence lines, counted as a session counts them; undefined above announceMax (PROTOCOL.md). */
-  #presenceLines(lines: string[], online: number): Buffer | undefined {
+  /**
+   * Presence lines as wire bytes while ONLINE users are at most announceMax (PROTOCOL.md);
+   * undefined above it. The one place that rule lives.
+   */
+  presenceBytes(lines: string[], online: number): Buffer | undefined {
     if (lines.length === 0 || online > this.options.announceMax) return undefined;
     return Buffer.from(lines.map((l) => `${l}\n`).join(''));
   }
@@ -161,7 +164,7 @@ export class ChatCore {
     // Our users get the shutdown notice, not n "left" lines each; other servers' users are
     // told who left.
     const names = [...this.#sessions].flatMap((s) => (s.name === undefined ? [] : [s.name]));
-    const farewell = this.#presenceLines(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.size);
+    const farewell = this.presenceBytes(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.size);
     if (farewell) this.hub.elsewhere(farewell);
     const bye = Buffer.from(`${w.shuttingDown()}\n`);
     for (const s of this.#sessions) {

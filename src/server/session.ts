@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { after, isPromise, type Awaitable, type Member } from '../hub/hub.js';
+import { after, type Member } from '../hub/hub.js';
 import { parseCommand } from '../protocol/command.js';
 import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
@@ -26,9 +26,6 @@ export interface CloseOptions {
 }
 
 const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
-
-/** Undefined for work done now; a promise to wait for otherwise. */
-const settled = (value: Awaitable<void>): Promise<void> | undefined => (isPromise(value) ? value : undefined);
 
 /** One connection: bytes in through the framer, commands through the table, lines out. */
 export class Session implements Member, LineSink {
@@ -297,15 +294,15 @@ export class Session implements Member, LineSink {
         return this.send(action.line);
       case 'direct': {
         const { to } = action;
-        return settled(after(this.core.hub.direct(to, encode(action.line)), (delivery) => {
+        return after(this.core.hub.direct(to, encode(action.line)), (delivery) => {
           const error = deliveryError(delivery, to);
           if (error !== undefined) this.send(error);
-        }));
+        });
       }
       case 'room':
-        return settled(after(this.core.hub.broadcast(encode(action.line), this), (result) => {
+        return after(this.core.hub.broadcast(encode(action.line), this), (result) => {
           if (result === 'unavailable') this.send(w.clusterUnavailable());
-        }));
+        });
       case 'presence':
         return this.#presence(action.line);
       case 'reject':
@@ -327,8 +324,9 @@ export class Session implements Member, LineSink {
 
   /** PROTOCOL.md: presence notices go out while at most announceMax users are online. */
   #presence(line: string, online = this.core.hub.size): undefined {
+    const bytes = this.core.presenceBytes([line], online);
     // Not waited for: a notice the cluster could not carry is not worth an error line.
-    if (online <= this.core.options.announceMax) void this.core.hub.broadcast(encode(line), this);
+    if (bytes) void this.core.hub.broadcast(bytes, this);
   }
 
   #event(event: Parameters<ChatCore['options']['onEvent']>[0]): void {
