@@ -93,7 +93,13 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
           conn.send(line);
         };
         for (const line of opts.sends) send(line);
-        for (let next = await lines.next(); !next.done && !settled; next = await lines.next()) send(next.value);
+        // A file saved with a BOM must not hide a direct message behind it (the server drops
+        // a leading BOM too, but older servers relay it to the room).
+        let first = true;
+        for (let next = await lines.next(); !next.done && !settled; next = await lines.next()) {
+          send(first ? next.value.replace(/^\uFEFF/, '') : next.value);
+          first = false;
+        }
         if (expect || settled) return; // --expect waits for its line, whatever happens to input.
         if (quitSent) return; // the server closes; 'close' finishes.
         // Everything sent has been handled once the pong is back: nothing is lost by closing.

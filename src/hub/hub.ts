@@ -10,6 +10,8 @@
 export interface Member {
   /** The registered name, in the case it was registered; undefined before registration. */
   readonly name: string | undefined;
+  /** True once the member's connection has closed: work for it is cancelled. */
+  readonly closed?: boolean;
   /** Queues wire bytes (one or more LF-terminated lines) for this member's connection. */
   deliver(bytes: Buffer): void;
 }
@@ -59,7 +61,7 @@ export interface Hub {
   /** Sends bytes to the members of other servers only; nothing when this hub is the whole chat. */
   elsewhere(bytes: Buffer): void;
   /** Registered names over the whole chat, sorted without regard to case; undefined when unavailable. */
-  names(): Awaitable<string[] | undefined>;
+  names(): Awaitable<readonly string[] | undefined>;
   /** Users online over the whole chat, as last known: it decides whether presence is announced. */
   readonly size: number;
   /** Called once by the core the hub serves; the core owns the hub from then on. */

@@ -13,8 +13,16 @@ export type Command =
 
 export type CommandKind = Command['kind'];
 
+/**
+ * Blanks and invisible characters a line may start with: a BOM (a UTF-8 file piped in), zero
+ * width spaces and joiners, the word joiner. Left in place they turn what looks like
+ * `@bob:...` into a room message that everyone reads.
+ */
+const LEADING_INVISIBLE = /^[ \t\uFEFF\u200B-\u200D\u2060]+/;
+
 /** Parses one line, already decoded and stripped of control characters. */
-export function parseCommand(line: string): Command {
+export function parseCommand(raw: string): Command {
+  const line = LEADING_INVISIBLE.test(raw) ? raw.replace(LEADING_INVISIBLE, '') : raw;
   // A line of blanks is what a person sends by pressing Enter on an empty prompt.
   if (line.trim() === '') return { kind: 'empty' };
   switch (line[0]) {

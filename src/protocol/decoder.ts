@@ -27,6 +27,7 @@ export class LineDecoder {
   #buffer: Buffer | undefined;
   #size = 0;
   #skipping = false;
+  #sawLF = false;
 
   constructor(
     readonly maxLine: number,
@@ -48,17 +49,33 @@ export class LineDecoder {
     return this.#size > 0 || this.#skipping;
   }
 
+  /** True once any LF has been taken: the peer frames its lines (PROTOCOL.md). */
+  get sawLF(): boolean {
+    return this.#sawLF;
+  }
+
   /** True while an overlong line is being thrown away. */
   get discarding(): boolean {
     return this.#skipping;
   }
 
+  /** Takes every line in CHUNK. */
   push(chunk: Buffer): void {
-    let start = 0;
+    for (let start = 0; start < chunk.length; ) start = this.pushLine(chunk, start);
+  }
+
+  /**
+   * Takes bytes from CHUNK at START up to and including the first line that ends (or the
+   * first overflow), and returns where it stopped: CHUNK.length once all is taken. The
+   * caller decides whether to go on, so that a connection that must wait (flood control, a
+   * password check) leaves the rest as raw bytes instead of queueing one Buffer per line.
+   */
+  pushLine(chunk: Buffer, start: number): number {
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
+      if (lf !== -1) this.#sawLF = true;
       if (this.#skipping) {
-        if (lf === -1) return;
+        if (lf === -1) return chunk.length;
         this.#skipping = false;
         start = lf + 1;
         continue;
@@ -67,17 +84,13 @@ export class LineDecoder {
       // maxLine + 1 leaves room for the CR of a CRLF that has not fully arrived yet.
       if (this.#size + (end - start) > this.maxLine + 1) {
         this.#clear();
+        if (lf === -1) this.#skipping = true;
         this.sink.overflow();
-        if (lf === -1) {
-          this.#skipping = true;
-          return;
-        }
-        start = lf + 1;
-        continue;
+        return lf === -1 ? chunk.length : lf + 1;
       }
       if (lf === -1) {
         this.#append(chunk.subarray(start));
-        return;
+        return chunk.length;
       }
       if (this.#size === 0) {
         this.#emit(chunk.subarray(start, lf));
@@ -87,8 +100,9 @@ export class LineDecoder {
         this.#clear();
         this.#emit(line);
       }
-      start = lf + 1;
+      return lf + 1;
     }
+    return start;
   }
 
   /**

@@ -1,18 +1,31 @@
 import { LineDecoder, type LineSink } from './decoder.js';
 import type { Timers } from './timers.js';
 
+const LF = 0x0a;
+
 /**
- * LineDecoder plus the flush delay of PROTOCOL.md: simple clients send a message with one
- * send() and no LF, so bytes that have waited `flushMs` without an LF are taken as a line.
- * The delay counts from the first byte of the unfinished line. flushMs 0 turns it off.
+ * LineDecoder plus the framing rule of PROTOCOL.md, "Transport and framing": a line is never
+ * cut. Bytes become a line at an LF, with one exception for tutorial clients that send each
+ * message with one send() and no LF at all: on a connection that has never sent an LF,
+ * bytes that have waited `flushMs` are taken as a line (flushMs 0 turns this off).
  *
- * An overlong line is discarded up to its LF; for a client that never sends one, the
- * discarding also ends once nothing more has come for `flushMs`. While its bytes keep
- * coming the clock restarts, so a long line arriving slowly is not cut into pieces.
+ * - Once an LF has been seen, only LF ends a line, however slowly the rest arrives: a pause
+ *   (a person, a lost segment, the server itself) must never turn the tail of a direct
+ *   message into a room message.
+ * - The delay only runs while the server is reading the connection (`pause`/`resume`): time
+ *   the server causes (flood control, a slow reader, a password check) is not the client's.
+ * - For a connection without LF, each send() is a message: bytes that come after a gap of a
+ *   fifth of the delay end what was waiting before them, so a room message and a direct
+ *   message sent 100 ms apart are not merged into one room line.
+ * - An overlong line is discarded up to its LF; for a connection without LF the discarding
+ *   ends once nothing more has come for `flushMs`.
  */
 export class LineFramer implements LineSink {
   readonly #decoder: LineDecoder;
+  readonly #gapMs: number;
   #timer: unknown = undefined;
+  #paused = false;
+  #lastArrival: number;
 
   constructor(
     maxLine: number,
@@ -22,6 +35,8 @@ export class LineFramer implements LineSink {
   ) {
     // The framer is its decoder's sink (methods, not closures: one framer per connection).
     this.#decoder = new LineDecoder(maxLine, this);
+    this.#gapMs = flushMs / 5;
+    this.#lastArrival = timers.now();
   }
 
   /** From the decoder: a finished line restarts the clock for whatever follows it. */
@@ -45,16 +60,56 @@ export class LineFramer implements LineSink {
     return this.#decoder.bufferBytes;
   }
 
+  /** True while the flush delay may still end a line: the peer has never sent an LF. */
+  get #unframed(): boolean {
+    return this.flushMs > 0 && !this.#decoder.sawLF;
+  }
+
+  /** Takes every line of CHUNK (for callers that never need to stop in between). */
   push(chunk: Buffer): void {
-    const wasDiscarding = this.#decoder.discarding;
-    this.#decoder.push(chunk);
-    if (wasDiscarding && this.#decoder.discarding) this.#stopTimer();
-    if (this.flushMs > 0 && this.#decoder.hasPending && this.#timer === undefined) {
-      this.#timer = this.timers.setTimeout(() => {
-        this.#timer = undefined;
+    for (let start = 0; start < chunk.length; ) start = this.pushLine(chunk, start);
+  }
+
+  /**
+   * Takes CHUNK from START up to the end of its first line (see LineDecoder.pushLine) and
+   * returns where it stopped. START 0 is a new arrival.
+   */
+  pushLine(chunk: Buffer, start: number): number {
+    if (start === 0 && this.#unframed && this.#decoder.hasPending) {
+      const now = this.timers.now();
+      const gap = now - this.#lastArrival;
+      this.#lastArrival = now;
+      // A new send() after a gap: what waited is a message of its own. Not when the new
+      // bytes hold an LF (they end the waiting line: the peer frames after all), nor while
+      // an overlong line is discarded (it ends after a quiet flushMs). One line per call,
+      // so the caller checks again (flood control) before the chunk itself is taken.
+      if (gap >= this.#gapMs && !this.#decoder.discarding && chunk.indexOf(LF) === -1) {
         this.#decoder.flush();
-      }, this.flushMs);
+        this.#stopTimer();
+        return 0;
+      }
+    } else if (start === 0) {
+      this.#lastArrival = this.timers.now();
     }
+    const wasDiscarding = this.#decoder.discarding;
+    const next = this.#decoder.pushLine(chunk, start);
+    if (!this.#unframed) this.#stopTimer();
+    else if (wasDiscarding && this.#decoder.discarding) this.#stopTimer(); // still coming: wait on
+    this.#startTimer();
+    return next;
+  }
+
+  /** The server stops reading this connection: the delay stops too. */
+  pause(): void {
+    this.#paused = true;
+    this.#stopTimer();
+  }
+
+  /** The server reads again: the delay starts afresh, as if the bytes had just come. */
+  resume(): void {
+    this.#paused = false;
+    this.#lastArrival = this.timers.now();
+    this.#startTimer();
   }
 
   /** The peer finished sending: an unterminated last line still counts. */
@@ -66,6 +121,14 @@ export class LineFramer implements LineSink {
   /** The connection is gone: drop what is pending and any timer. */
   dispose(): void {
     this.#stopTimer();
+  }
+
+  #startTimer(): void {
+    if (this.#paused || this.#timer !== undefined || !this.#unframed || !this.#decoder.hasPending) return;
+    this.#timer = this.timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.#decoder.flush();
+    }, this.flushMs);
   }
 
   #stopTimer(): void {

@@ -49,6 +49,8 @@ export const idleTimeout = (ms: number): string => error(`idle for ${ms / 1000} 
 export const tooManyFromAddress = (max: number): string =>
   error(`too many connections from your address (max ${max})`);
 export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
+export const loginsWaiting = (): string =>
+  error('too many logins are waiting from your address: try again in a minute');
 
 // Several servers through Redis (README, "Several servers").
 export const claimUnavailable = (): string =>

@@ -10,9 +10,11 @@ import { readUsers, type Accounts } from './users-file.js';
 export interface Authenticator {
   /**
    * Whether NAME may log in with PASSWORD from ADDRESS. A failure, for a wrong name or a
-   * wrong password alike, resolves only after `failureDelayMs`.
+   * wrong password alike, resolves only after `failureDelayMs`. An attempt whose connection
+   * closed while it waited (CANCELLED) is not checked and resolves false at once. Rejects
+   * with TooManyWaitingError when ADDRESS has too many attempts waiting already.
    */
-  authenticate(name: string, password: string, address: string): Promise<boolean>;
+  authenticate(name: string, password: string, address: string, cancelled?: () => boolean): Promise<boolean>;
   /** Whether NAME still has an account (after a reload). */
   has(name: string): boolean;
 }
@@ -57,7 +59,7 @@ export class FileAccounts implements Authenticator {
     return this.#accounts.has(nameKey(name));
   }
 
-  authenticate(name: string, password: string, address: string): Promise<boolean> {
+  authenticate(name: string, password: string, address: string, cancelled: () => boolean = () => false): Promise<boolean> {
     const { timers, failureDelayMs } = this.options;
     return this.#throttle.run(address, async () => {
       const started = timers.now();
@@ -71,10 +73,11 @@ export class FileAccounts implements Authenticator {
       this.#throttle.failed(address);
       // Padded to one total from the start of the check, whatever the hash cost: how long
       // a failure takes says nothing about whether the name exists.
-      const left = Math.max(0, failureDelayMs - (timers.now() - started));
-      await new Promise<void>((resolve) => timers.setTimeout(resolve, left));
+      // Nobody is left to time a connection that closed: the line moves on at once.
+      const left = cancelled() ? 0 : Math.max(0, failureDelayMs - (timers.now() - started));
+      if (left > 0) await new Promise<void>((resolve) => timers.setTimeout(resolve, left));
       return false;
-    });
+    }, cancelled, false);
   }
 
   /** Re-reads the file. Throws UsersFileError and keeps the accounts it had when the file is bad. */

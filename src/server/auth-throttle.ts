@@ -8,13 +8,23 @@ export interface ThrottleLimits {
   windowMs: number;
   /** The longest wait before an attempt. */
   maxDelayMs: number;
+  /** Attempts from one address that may wait their turn; more are refused at once. */
+  maxWaiting: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleLimits = { freeFailures: 5, windowMs: 15 * 60_000, maxDelayMs: 60_000 };
+export const DEFAULT_THROTTLE: ThrottleLimits = { freeFailures: 5, windowMs: 15 * 60_000, maxDelayMs: 60_000, maxWaiting: 10 };
+
+/** An address already has maxWaiting attempts in line: answered at once, nothing is checked. */
+export class TooManyWaitingError extends Error {
+  constructor() {
+    super('too many logins waiting from one address');
+    this.name = 'TooManyWaitingError';
+  }
+}
 
 /**
- * What the throttle counts by: an IPv4 address, or an IPv6 address's /64, since one
- * host is commonly given a whole /64 and could otherwise guess from each of its addresses.
+ * What the throttle (and --max-per-ip) counts by: an IPv4 address, or an IPv6 address's
+ * /64, since one host is commonly given a whole /64 and could otherwise use each address.
  */
 export function throttleKey(address: string): string {
   if (!address.includes(':')) return address;
@@ -36,17 +46,23 @@ const MAX_ADDRESSES = 10_000;
 export class AuthThrottle {
   readonly #failures = new Map<string, number[]>();
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Attempts in line per address, the one being checked included. */
+  readonly #inLine = new Map<string, number>();
+
+  readonly #limits: ThrottleLimits;
 
   constructor(
     private readonly timers: Timers,
-    private readonly limits: ThrottleLimits = DEFAULT_THROTTLE,
-  ) {}
+    limits: Partial<ThrottleLimits> = {},
+  ) {
+    this.#limits = { ...DEFAULT_THROTTLE, ...limits };
+  }
 
   /** How long the next attempt from ADDRESS waits before it is checked. */
   delayFor(address: string): number {
     const recent = this.#recent(throttleKey(address));
-    if (recent < this.limits.freeFailures) return 0;
-    return Math.min(this.limits.maxDelayMs, 1000 * 2 ** (recent - this.limits.freeFailures + 1));
+    if (recent < this.#limits.freeFailures) return 0;
+    return Math.min(this.#limits.maxDelayMs, 1000 * 2 ** (recent - this.#limits.freeFailures + 1));
   }
 
   failed(from: string): void {
@@ -67,16 +83,27 @@ export class AuthThrottle {
     this.#failures.delete(throttleKey(from));
   }
 
-  /** Runs ATTEMPT after the earlier attempts from ADDRESS and after its delay. */
-  run<T>(from: string, attempt: () => Promise<T>): Promise<T> {
+  /**
+   * Runs ATTEMPT after the earlier attempts from ADDRESS and after its delay. An attempt
+   * whose connection closed while it waited (CANCELLED) is skipped and resolves with
+   * SKIPPED: abandoned logins must not hold the line for the ones still waiting. With
+   * maxWaiting attempts already in line, it rejects at once with TooManyWaitingError.
+   */
+  run<T>(from: string, attempt: () => Promise<T>, cancelled: () => boolean = () => false, skipped?: T): Promise<T> {
     const address = throttleKey(from);
+    const inLine = this.#inLine.get(address) ?? 0;
+    if (inLine >= this.#limits.maxWaiting) return Promise.reject(new TooManyWaitingError());
+    this.#inLine.set(address, inLine + 1);
     const before = this.#queues.get(address) ?? Promise.resolve();
     const mine = before
       .catch(() => {})
-      .then(() => this.#sleep(this.delayFor(from)))
-      .then(attempt);
+      .then(() => (cancelled() ? undefined : this.#sleep(this.delayFor(from))))
+      .then(() => (cancelled() ? (skipped as T) : attempt()));
     this.#queues.set(address, mine);
     const forget = (): void => {
+      const left = (this.#inLine.get(address) ?? 1) - 1;
+      if (left > 0) this.#inLine.set(address, left);
+      else this.#inLine.delete(address);
       if (this.#queues.get(address) === mine) this.#queues.delete(address);
     };
     mine.then(forget, forget);
@@ -86,7 +113,7 @@ export class AuthThrottle {
   #recent(address: string): number {
     const list = this.#failures.get(address);
     if (!list) return 0;
-    const since = this.timers.now() - this.limits.windowMs;
+    const since = this.timers.now() - this.#limits.windowMs;
     while (list.length > 0 && (list[0] ?? 0) <= since) list.shift();
     if (list.length === 0) this.#failures.delete(address);
     return list.length;

@@ -24,7 +24,7 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth'>> {
   tls?: TlsFiles | undefined;
   /** Every failed login is answered after this long; default 1 s. */
   authFailureDelayMs?: number;
-  throttle?: ThrottleLimits;
+  throttle?: Partial<ThrottleLimits>;
 }
 
 export { DEFAULT_HOST, DEFAULT_PORT };
@@ -58,7 +58,7 @@ export class ChatServer {
         : new FileAccounts(users, {
             timers,
             failureDelayMs: authFailureDelayMs ?? DEFAULT_FAILURE_DELAY_MS,
-            throttle: throttle ?? DEFAULT_THROTTLE,
+            throttle: { ...DEFAULT_THROTTLE, ...throttle },
           });
     if (hub !== undefined && redis !== undefined) throw new Error('give ChatServer either hub or redis, not both');
     this.core = new ChatCore({ ...core, auth: this.accounts }, hub ?? (redis ? new RedisHub(redis) : undefined));

@@ -1,5 +1,6 @@
 import { after, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import type { Authenticator } from './accounts.js';
+import { TooManyWaitingError } from './auth-throttle.js';
 import type { Command, CommandKind } from '../protocol/command.js';
 import { isValidName } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
@@ -70,8 +71,14 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   // Asking for the password gives nothing away: every name needs one on this server.
   if (password === undefined || password === '') return [reply(w.passwordRequired()), reject('no password')];
   // has() again: the account may have been removed (a reload) while the password was checked.
-  return auth.authenticate(name, password, ctx.address).then((ok) =>
-    ok && auth.has(name) ? claim(ctx, name) : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
+  const { self } = ctx;
+  return auth.authenticate(name, password, ctx.address, () => self.closed === true).then(
+    (ok) =>
+      ok && auth.has(name) ? claim(ctx, name) : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
+    (err: unknown) => {
+      if (!(err instanceof TooManyWaitingError)) throw err;
+      return [reply(w.loginsWaiting()), reject(`too many logins waiting from ${ctx.address}`)];
+    },
   );
 }
 

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Hub, HubEvents, Member } from '../hub/hub.js';
 import { MemoryHub } from '../hub/memory-hub.js';
 import * as w from '../protocol/wording.js';
+import { throttleKey } from './auth-throttle.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import { Session } from './session.js';
 
@@ -20,7 +21,7 @@ export class ChatCore {
   readonly options: CoreOptions;
   readonly hub: Hub;
   readonly #sessions = new Set<Session>();
-  /** Open sessions per remote host, for maxPerIp. */
+  /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();
   #toUncork: Session[] = [];
   #uncorkScheduled = false;
@@ -63,7 +64,8 @@ export class ChatCore {
   /** Takes a new connection. Beyond maxClients it is told and closed at once. */
   accept(stream: Duplex, peer: Peer): Session | undefined {
     const { maxClients, maxPerIp } = this.options;
-    const fromHost = this.#perHost.get(peer.host) ?? 0;
+    const hostKey = throttleKey(peer.host);
+    const fromHost = this.#perHost.get(hostKey) ?? 0;
     const refusal = this.#closing !== undefined
       ? { line: w.shuttingDown(), reason: 'shutting down' }
       : this.#sessions.size >= maxClients
@@ -82,7 +84,7 @@ export class ChatCore {
     }
     const session = new Session(this, stream, peer);
     this.#sessions.add(session);
-    this.#perHost.set(peer.host, fromHost + 1);
+    this.#perHost.set(hostKey, fromHost + 1);
     const where = session.peer;
     this.options.onEvent({ type: 'connect', peer: where });
     // One write for both lines: every connection gets them, at thousands a second.
@@ -93,9 +95,10 @@ export class ChatCore {
   /** Called by a session whose stream has closed. */
   forget(session: Session): void {
     if (!this.#sessions.delete(session)) return;
-    const left = (this.#perHost.get(session.address.host) ?? 1) - 1;
-    if (left > 0) this.#perHost.set(session.address.host, left);
-    else this.#perHost.delete(session.address.host);
+    const hostKey = throttleKey(session.address.host);
+    const left = (this.#perHost.get(hostKey) ?? 1) - 1;
+    if (left > 0) this.#perHost.set(hostKey, left);
+    else this.#perHost.delete(hostKey);
     if (this.#sessions.size === 0) this.#drained?.();
   }
 
@@ -112,9 +115,21 @@ export class ChatCore {
     });
   }
 
-  /** Open connections from HOST. */
+  /** Open connections from HOST, or from anywhere in its IPv6 /64. */
   connectionsFrom(host: string): number {
-    return this.#perHost.get(host) ?? 0;
+    return this.#perHost.get(throttleKey(host)) ?? 0;
+  }
+
+  /** Memory held for input over all connections (see Session.heldBytes). */
+  get heldBytes(): number {
+    let total = 0;
+    for (const s of this.#sessions) total += s.heldBytes;
+    return total;
+  }
+
+  /** The open sessions, for tests and the operator's tools. */
+  get sessions(): ReadonlySet<Session> {
+    return this.#sessions;
   }
 
   get connections(): number {

@@ -13,6 +13,8 @@ import { TokenBucket } from './token-bucket.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
+/** Reply bytes that one flood-control token pays for (see #apply, 'reply'). */
+const REPLY_BYTES_PER_TOKEN = 4096;
 /** Failed logins a connection may make before it is closed (README, "Accounts"). */
 export const MAX_AUTH_FAILURES = 5;
 
@@ -36,11 +38,15 @@ export class Session implements Member, LineSink {
   #corked = false;
   #authFailures = 0;
   /**
-   * Lines not handled yet: they came while a command was still being answered (a password
-   * check) or while the connection was over its rate. While any wait, the socket is not
-   * read, so TCP pushes back on the sender and nothing is dropped.
+   * Bytes read and not decoded yet: the rest of a chunk whose earlier line must be answered
+   * first (a password check, the cluster) or that waits for the rate. They stay raw, one
+   * chunk at most, and the socket is not read meanwhile, so TCP pushes back on the sender:
+   * what waits is bounded in bytes however short the lines (64 KiB of empty lines once
+   * cost 13 MB as one Buffer each), and nothing is dropped.
    */
-  #waiting: Buffer[] = [];
+  #input: Buffer | undefined = undefined;
+  #offset = 0;
+  /** A line is being answered asynchronously: later lines wait, to keep replies in order. */
   #busy = false;
   /** A timer will take the next waiting line when the rate allows it. */
   #rateTimer: unknown = undefined;
@@ -69,11 +75,17 @@ export class Session implements Member, LineSink {
     this.#bucket = options.rate > 0 ? new TokenBucket(options.rate, options.burst, () => timers.now()) : undefined;
     this.#lastHeard = timers.now();
     if (options.registerTimeoutMs > 0) {
-      this.#registerTimer = timers.setTimeout(() => {
+      const expire = (): void => {
         if (this.name !== undefined) return;
+        // A password check still running is the server's time, not the client's.
+        if (this.#busy) {
+          this.#registerTimer = timers.setTimeout(expire, 1000);
+          return;
+        }
         this.send(w.registerTimeout(options.registerTimeoutMs));
         this.close('not registered in time');
-      }, options.registerTimeoutMs);
+      };
+      this.#registerTimer = timers.setTimeout(expire, options.registerTimeoutMs);
     }
     if (options.idleTimeoutMs > 0) this.#watchIdle(options.idleTimeoutMs);
     // The session is its framer's sink: methods, not closures, to keep idle connections small.
@@ -86,14 +98,21 @@ export class Session implements Member, LineSink {
         // A TLS client on a plain port: one log line, not a stream of garbage replies.
         if (looksLikeTlsHello(chunk)) return this.close('TLS handshake on a plain port', { abort: true });
       }
-      this.#framer.push(chunk);
+      if (this.#input === undefined) {
+        this.#input = chunk;
+        this.#offset = 0;
+      } else {
+        // Not expected (the socket is paused while input waits), but never lose bytes.
+        this.#input = Buffer.concat([this.#input.subarray(this.#offset), chunk]);
+        this.#offset = 0;
+      }
+      this.#pump();
     });
     // The peer finished sending: a last line without LF still counts (printf 'hi' | nc -N).
     // Lines still waiting (flood control, a password check) are answered first: the
     // listener keeps our side open (allowHalfOpen) until close() ends it.
     stream.on('end', () => {
       if (this.#closed) return;
-      this.#framer.end();
       this.#ending = true;
       this.#pump();
     });
@@ -105,9 +124,18 @@ export class Session implements Member, LineSink {
     });
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Bytes waiting for an LF on this connection. */
   get pendingBytes(): number {
     return this.#framer.pendingBytes;
+  }
+
+  /** Memory held for this connection's input: the unfinished line and the raw bytes waiting. */
+  get heldBytes(): number {
+    return this.#framer.bufferBytes + (this.#input === undefined ? 0 : this.#input.length - this.#offset);
   }
 
   send(line: string): void {
@@ -129,7 +157,7 @@ export class Session implements Member, LineSink {
       this.#flow();
       this.stream.once('drain', () => {
         this.#draining = false;
-        this.#flow();
+        this.#pump();
       });
     }
     if (this.stream.writableLength > this.core.options.maxSendq) {
@@ -159,7 +187,7 @@ export class Session implements Member, LineSink {
     if (this.#closed) return;
     this.#closed = true;
     this.#framer.dispose();
-    this.#waiting = [];
+    this.#input = undefined;
     const { timers } = this.core.options;
     for (const timer of [this.#rateTimer, this.#registerTimer, this.#idleTimer]) {
       if (timer !== undefined) timers.clearTimeout(timer);
@@ -183,27 +211,31 @@ export class Session implements Member, LineSink {
     this.stream.once('close', () => clearTimeout(timer));
   }
 
-  /** From the framer: a line went over the limit. */
+  /** From the framer: a line went over the limit. Its answer costs a token like a line. */
   overflow(): void {
+    this.#bucket?.spend(1);
     this.send(w.lineTooLong(this.core.options.maxLine));
     this.#event({ type: 'reject', peer: this.peer, name: this.name, reason: 'line too long' });
   }
 
-  /** From the framer: one complete line. */
+  /**
+   * From the framer: one complete line. #pump only decodes while a token is there; a line
+   * that the flush delay or a half-close ends comes between pumps and may spend into debt,
+   * which the next pump waits out.
+   */
   line(bytes: Buffer): void {
     if (this.#closed) return;
-    // Replies keep the order of requests (PROTOCOL.md): nothing overtakes a waiting line.
-    if (this.#busy || this.#waiting.length > 0 || (this.#bucket && !this.#bucket.take())) {
-      this.#waiting.push(Buffer.from(bytes));
-      this.#pump();
-      return;
-    }
+    this.#bucket?.spend(1);
     this.#handle(bytes);
   }
 
-  /** Handles waiting lines as far as the rate and a pending answer allow. */
+  /**
+   * Decodes and handles waiting input, one line at a time, as far as the rate, a pending
+   * answer and the peer's reading allow; whatever is left stays raw in #input.
+   */
   #pump(): void {
-    while (!this.#closed && !this.#busy && this.#waiting.length > 0 && this.#rateTimer === undefined) {
+    while (!this.#closed && !this.#busy && !this.#draining && this.#input !== undefined) {
+      if (this.#rateTimer !== undefined) break;
       const wait = this.#bucket?.wait() ?? 0;
       if (wait > 0) {
         this.#rateTimer = this.core.options.timers.setTimeout(() => {
@@ -212,20 +244,33 @@ export class Session implements Member, LineSink {
         }, wait);
         break;
       }
-      this.#bucket?.take();
-      this.#handle(this.#waiting.shift()!);
+      const input = this.#input;
+      const next = this.#framer.pushLine(input, this.#offset);
+      // The line may have closed the session (which drops #input) or been a /quit.
+      if (this.#input !== input) continue;
+      if (next >= input.length) this.#input = undefined;
+      else this.#offset = next;
     }
-    if (this.#ending && !this.#busy && this.#waiting.length === 0) return this.close('connection closed');
+    if (this.#ending && !this.#closed && !this.#busy && this.#input === undefined) {
+      // Everything the peer sent is answered but an unterminated last line.
+      this.#framer.end();
+      if (!this.#busy) return this.close('connection closed');
+    }
     this.#flow();
   }
 
   /** Reads from the socket only while nothing waits: the one place that pauses and resumes. */
   #flow(): void {
-    const read = !this.#closed && !this.#busy && !this.#draining && this.#waiting.length === 0;
+    const read = !this.#closed && !this.#busy && !this.#draining && this.#input === undefined;
     if (read === this.#reading) return;
     this.#reading = read;
-    if (read) this.stream.resume();
-    else this.stream.pause();
+    if (read) {
+      this.stream.resume();
+      this.#framer.resume();
+    } else {
+      this.stream.pause();
+      this.#framer.pause();
+    }
   }
 
   #watchIdle(idleMs: number): void {
@@ -233,7 +278,7 @@ export class Session implements Member, LineSink {
     const check = (): void => {
       const silent = timers.now() - this.#lastHeard;
       // Lines waiting for the rate or a password check are not silence.
-      if (silent < idleMs || this.#busy || this.#waiting.length > 0) {
+      if (silent < idleMs || this.#busy || this.#input !== undefined) {
         this.#idleTimer = timers.setTimeout(check, Math.max(1000, idleMs - silent));
         return;
       }
@@ -291,6 +336,9 @@ export class Session implements Member, LineSink {
   #apply(action: Action): Promise<void> | void {
     switch (action.kind) {
       case 'reply':
+        // A long answer (a listing) costs a token per 4 KiB beyond the first: thousands of
+        // /who must not buy thousands of big answers at the price of a short line.
+        this.#bucket?.spend(Math.floor(action.line.length / REPLY_BYTES_PER_TOKEN));
         return this.send(action.line);
       case 'direct': {
         const { to } = action;

@@ -23,6 +23,16 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Spends N tokens whether or not they are there: the balance may go below zero, and
+   * wait() then covers the debt. For costs known only after the work is done.
+   */
+  spend(n: number): void {
+    if (n <= 0) return;
+    this.#refill();
+    this.#tokens -= n;
+  }
+
   /** Milliseconds until a token is there. */
   wait(): number {
     this.#refill();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { throttleKey } from '../server/auth-throttle.js';
 import type { ChatCore } from '../server/core.js';
 import { formatHostPort } from '../protocol/wording.js';
 import { acceptInto, displayHost } from './tcp.js';
@@ -57,14 +58,15 @@ export class TlsListener {
       const peer = formatHostPort(host, raw.remotePort ?? 0);
       // Without this, a flood of handshakes that never finish would hold sockets past every limit.
       const { maxClients, maxPerIp } = core.options;
-      const from = this.#pendingFrom.get(host) ?? 0;
+      const hostKey = throttleKey(host);
+      const from = this.#pendingFrom.get(hostKey) ?? 0;
       if (core.connections + this.#pending >= maxClients || (maxPerIp > 0 && core.connectionsFrom(host) + from >= maxPerIp)) {
         core.options.onEvent({ type: 'reject', peer, name: undefined, reason: 'too many connections (before the TLS handshake)' });
         raw.destroy();
         return;
       }
       this.#pending += 1;
-      this.#pendingFrom.set(host, from + 1);
+      this.#pendingFrom.set(hostKey, from + 1);
       this.#handshaking.add(raw);
       const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.#context });
       let settled = false;
@@ -73,9 +75,9 @@ export class TlsListener {
         this.#handshaking.delete(raw);
         clearTimeout(timer);
         this.#pending -= 1;
-        const left = (this.#pendingFrom.get(host) ?? 1) - 1;
-        if (left > 0) this.#pendingFrom.set(host, left);
-        else this.#pendingFrom.delete(host);
+        const left = (this.#pendingFrom.get(hostKey) ?? 1) - 1;
+        if (left > 0) this.#pendingFrom.set(hostKey, left);
+        else this.#pendingFrom.delete(hostKey);
       };
       // One log line per failed handshake, whichever way it fails first.
       const fail = (reason: string): void => {

@@ -28,7 +28,14 @@ test('parseCommand: every row of PROTOCOL.md "Client to server"', () => {
     ['', { kind: 'empty' }],
     ['   \t', { kind: 'empty' }],
     ['hello all', { kind: 'room', text: 'hello all' }],
-    [' leading space kept', { kind: 'room', text: ' leading space kept' }],
+    [' leading blanks dropped', { kind: 'room', text: 'leading blanks dropped' }],
+    // What looks like a direct message is one, whatever invisible character precedes it.
+    ['\uFEFF@bob:the door code is 4711', { kind: 'direct', to: 'bob', text: 'the door code is 4711' }],
+    ['\u200B@bob:x', { kind: 'direct', to: 'bob', text: 'x' }],
+    ['\u200C\u200D\u2060 \t@bob:x', { kind: 'direct', to: 'bob', text: 'x' }],
+    [' \t#alice', { kind: 'register', name: 'alice', password: undefined }],
+    ['\uFEFF/who', { kind: 'who' }],
+    ['\uFEFF', { kind: 'empty' }],
     ['a #hash and @at inside', { kind: 'room', text: 'a #hash and @at inside' }],
   ];
   for (const [line, expected] of cases) assert.deepEqual(parseCommand(line), expected, JSON.stringify(line));

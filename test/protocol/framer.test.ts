@@ -28,22 +28,62 @@ describe('LineFramer: the flush delay', () => {
   test('the delay counts from the first waiting byte, not the last', () => {
     const { framer, events, clock } = framerFor(250);
     framer.push(Buffer.from('hel'));
-    clock.advance(200);
+    clock.advance(40); // segments of one send() come close together
     framer.push(Buffer.from('lo'));
-    clock.advance(50);
+    clock.advance(209);
+    assert.deepEqual(events, []);
+    clock.advance(1);
     assert.deepEqual(events, ['hello']);
   });
 
-  test('a finished line restarts the clock for what follows it', () => {
+  test('without LF, a send() after a gap is a message of its own, not merged into the one waiting', () => {
+    const { framer, events, clock } = framerFor(250);
+    framer.push(Buffer.from('room message'));
+    clock.advance(100);
+    framer.push(Buffer.from('@bob:private'));
+    assert.deepEqual(events, ['room message'], 'the waiting bytes end as the new send() comes');
+    clock.advance(250);
+    assert.deepEqual(events, ['room message', '@bob:private']);
+  });
+
+  test('bytes that hold an LF end the waiting line instead: the peer frames its lines', () => {
     const { framer, events, clock } = framerFor(250);
     framer.push(Buffer.from('a'));
     clock.advance(200);
-    framer.push(Buffer.from('\nb'));
+    framer.push(Buffer.from('bc\nd'));
+    assert.deepEqual(events, ['abc']);
+    clock.advance(60_000);
+    assert.deepEqual(events, ['abc'], 'once an LF came, only LF ends a line');
+    assert.equal(clock.pending, 0);
+    framer.push(Buffer.from('ef\n'));
+    assert.deepEqual(events, ['abc', 'def']);
+  });
+
+  test('once an LF has come, a line waits for its LF however long the pause', () => {
+    for (let cut = 0; cut <= 12; cut++) {
+      const { framer, events, clock } = framerFor(250);
+      framer.push(Buffer.from('#alice\n'));
+      const line = '@bob:pin 4711';
+      framer.push(Buffer.from(line.slice(0, cut)));
+      clock.advance(10_000);
+      framer.push(Buffer.from(`${line.slice(cut)}\n`));
+      assert.deepEqual(events, ['#alice', line], `cut at ${cut}`);
+    }
+  });
+
+  test('pause() stops the delay: time the server is not reading is not the client\'s', () => {
+    const { framer, events, clock } = framerFor(250);
+    framer.push(Buffer.from('hel'));
     clock.advance(200);
-    assert.deepEqual(events, ['a']);
-    clock.advance(50);
-    assert.deepEqual(events, ['a', 'b']);
-    assert.equal(clock.pending, 0, 'no timer left once nothing waits');
+    framer.pause();
+    clock.advance(10_000);
+    assert.deepEqual(events, []);
+    framer.resume();
+    framer.push(Buffer.from('lo')); // it was in the socket all along: no gap
+    clock.advance(249);
+    assert.deepEqual(events, []);
+    clock.advance(1);
+    assert.deepEqual(events, ['hello']);
   });
 
   test('lines that end in LF never start a timer', () => {

@@ -185,13 +185,18 @@ describe('protocol over TCP', () => {
     assert.equal(await alice.next(), '<bob> hi from telnet');
   });
 
-  test('a message sent without LF counts as a line after the flush delay', async (t) => {
+  test('a client that never sends an LF still chats: each send() is a line after the flush delay', async (t) => {
     const { port } = await startServer(t, { flushMs: 20 });
     const alice = await WireClient.registered(t, port, 'alice');
-    const bob = await WireClient.registered(t, port, 'bob');
-    await alice.lines.until(/bob joined/);
+    const bob = await WireClient.connect(t, port, 'bob');
+    await bob.lines.until(/^\* welcome/);
+    bob.write('#bob');
+    assert.equal(await bob.next(), '* registered as bob');
+    assert.equal(await alice.next(), '* bob joined');
     bob.write('no newline here');
     assert.equal(await alice.next(), '<bob> no newline here');
+    bob.write('@alice:and a secret');
+    assert.equal(await alice.next(), '*bob* and a secret');
   });
 
   test('a last line without LF still counts when the client closes its side', async (t) => {
