@@ -10,8 +10,8 @@
 export interface Member {
   /** The registered name, in the case it was registered; undefined before registration. */
   readonly name: string | undefined;
-  /** True once the member's connection has closed: work for it is cancelled. */
-  readonly closed?: boolean;
+  /** Aborted once the member's connection has closed: work for it is cancelled. */
+  readonly signal?: AbortSignal;
   /** Queues wire bytes (one or more LF-terminated lines) for this member's connection. */
   deliver(bytes: Buffer): void;
 }

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { nameKey } from '../protocol/names.js';
 import type { Timers } from '../protocol/timers.js';
-import { AuthThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from './auth-throttle.js';
+import { AuthThrottle, DEFAULT_THROTTLE, sleep, type ThrottleLimits } from './auth-throttle.js';
 import { DEFAULT_COST, hashPassword, verifyPassword } from './password-hash.js';
 import { readUsers, type Accounts } from './users-file.js';
 
@@ -11,10 +11,10 @@ export interface Authenticator {
   /**
    * Whether NAME may log in with PASSWORD from ADDRESS. A failure, for a wrong name or a
    * wrong password alike, resolves only after `failureDelayMs`. An attempt whose connection
-   * closed while it waited (CANCELLED) is not checked and resolves false at once. Rejects
-   * with TooManyWaitingError when ADDRESS has too many attempts waiting already.
+   * closed (SIGNAL aborted) is not checked, or not padded, and resolves false at once.
+   * Rejects with TooManyWaitingError when ADDRESS has too many attempts waiting already.
    */
-  authenticate(name: string, password: string, address: string, cancelled?: () => boolean): Promise<boolean>;
+  authenticate(name: string, password: string, address: string, signal?: AbortSignal): Promise<boolean>;
   /** Whether NAME still has an account (after a reload). */
   has(name: string): boolean;
 }
@@ -59,7 +59,7 @@ export class FileAccounts implements Authenticator {
     return this.#accounts.has(nameKey(name));
   }
 
-  authenticate(name: string, password: string, address: string, cancelled: () => boolean = () => false): Promise<boolean> {
+  authenticate(name: string, password: string, address: string, signal?: AbortSignal): Promise<boolean> {
     const { timers, failureDelayMs } = this.options;
     return this.#throttle.run(address, async () => {
       const started = timers.now();
@@ -74,10 +74,9 @@ export class FileAccounts implements Authenticator {
       // Padded to one total from the start of the check, whatever the hash cost: how long
       // a failure takes says nothing about whether the name exists.
       // Nobody is left to time a connection that closed: the line moves on at once.
-      const left = cancelled() ? 0 : Math.max(0, failureDelayMs - (timers.now() - started));
-      if (left > 0) await new Promise<void>((resolve) => timers.setTimeout(resolve, left));
+      await sleep(timers, Math.max(0, failureDelayMs - (timers.now() - started)), signal);
       return false;
-    }, cancelled, false);
+    }, signal, false);
   }
 
   /** Re-reads the file. Throws UsersFileError and keeps the accounts it had when the file is bad. */

@@ -85,11 +85,11 @@ export class AuthThrottle {
 
   /**
    * Runs ATTEMPT after the earlier attempts from ADDRESS and after its delay. An attempt
-   * whose connection closed while it waited (CANCELLED) is skipped and resolves with
+   * whose connection closed while it waited (SIGNAL aborted) is skipped and resolves with
    * SKIPPED: abandoned logins must not hold the line for the ones still waiting. With
    * maxWaiting attempts already in line, it rejects at once with TooManyWaitingError.
    */
-  run<T>(from: string, attempt: () => Promise<T>, cancelled: () => boolean = () => false, skipped?: T): Promise<T> {
+  run<T>(from: string, attempt: () => Promise<T>, signal?: AbortSignal, skipped?: T): Promise<T> {
     const address = throttleKey(from);
     const inLine = this.#inLine.get(address) ?? 0;
     if (inLine >= this.#limits.maxWaiting) return Promise.reject(new TooManyWaitingError());
@@ -97,8 +97,8 @@ export class AuthThrottle {
     const before = this.#queues.get(address) ?? Promise.resolve();
     const mine = before
       .catch(() => {})
-      .then(() => (cancelled() ? undefined : this.#sleep(this.delayFor(from))))
-      .then(() => (cancelled() ? (skipped as T) : attempt()));
+      .then(() => sleep(this.timers, signal?.aborted ? 0 : this.delayFor(from), signal))
+      .then(() => (signal?.aborted ? (skipped as T) : attempt()));
     this.#queues.set(address, mine);
     const forget = (): void => {
       const left = (this.#inLine.get(address) ?? 1) - 1;
@@ -119,7 +119,18 @@ export class AuthThrottle {
     return list.length;
   }
 
-  #sleep(ms: number): Promise<void> {
-    return ms <= 0 ? Promise.resolve() : new Promise((resolve) => this.timers.setTimeout(resolve, ms));
-  }
+}
+
+/** Resolves after MS on TIMERS, or at once when SIGNAL aborts: waiting for nobody helps nobody. */
+export function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      timers.clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = timers.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -72,7 +72,7 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   if (password === undefined || password === '') return [reply(w.passwordRequired()), reject('no password')];
   // has() again: the account may have been removed (a reload) while the password was checked.
   const { self } = ctx;
-  return auth.authenticate(name, password, ctx.address, () => self.closed === true).then(
+  return auth.authenticate(name, password, ctx.address, self.signal).then(
     (ok) =>
       ok && auth.has(name) ? claim(ctx, name) : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
     (err: unknown) => {

@@ -35,6 +35,7 @@ export class Session implements Member, LineSink {
   /** HOST:PORT of the peer, for logs. */
   readonly peer: string;
   #closed = false;
+  #abort: AbortController | undefined = undefined;
   #corked = false;
   #authFailures = 0;
   /**
@@ -53,6 +54,7 @@ export class Session implements Member, LineSink {
   /** write() said the peer is behind: read nothing more from it until it catches up. */
   #draining = false;
   #reading = true;
+  #decoding = true;
   /** The peer has finished sending: close once every line it sent is answered. */
   #ending = false;
   #first = true;
@@ -128,6 +130,21 @@ export class Session implements Member, LineSink {
     return this.#closed;
   }
 
+  /** True while a line's answer is pending (a password check, the cluster). */
+  get answering(): boolean {
+    return this.#busy;
+  }
+
+  /**
+   * Aborted when this connection closes, for work that may outlive it (a password check
+   * waiting its turn). Made on first use: most connections never need one.
+   */
+  get signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    if (this.#closed) this.#abort.abort();
+    return this.#abort.signal;
+  }
+
   /** Bytes waiting for an LF on this connection. */
   get pendingBytes(): number {
     return this.#framer.pendingBytes;
@@ -186,6 +203,7 @@ export class Session implements Member, LineSink {
     const { shown = '', announce = true, abort = false } = how;
     if (this.#closed) return;
     this.#closed = true;
+    this.#abort?.abort();
     this.#framer.dispose();
     this.#input = undefined;
     const { timers } = this.core.options;
@@ -205,6 +223,9 @@ export class Session implements Member, LineSink {
       return;
     }
     this.stream.end();
+    // Read and drop whatever still comes (a paused flooder's backlog), so that the peer's FIN
+    // is seen and the socket closes now rather than at the grace timer.
+    this.stream.resume();
     // A peer that never reads would hold the socket open forever.
     const timer = setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS);
     timer.unref();
@@ -259,17 +280,24 @@ export class Session implements Member, LineSink {
     this.#flow();
   }
 
-  /** Reads from the socket only while nothing waits: the one place that pauses and resumes. */
+  /**
+   * The one place that pauses and resumes. The socket is read while no raw input waits and
+   * the peer takes its replies: during a password check too, so that a connection reset
+   * meanwhile is noticed and its check cancelled; what comes meanwhile waits in #input.
+   * The framer's delay runs only while lines are being decoded.
+   */
   #flow(): void {
-    const read = !this.#closed && !this.#busy && !this.#draining && this.#input === undefined;
-    if (read === this.#reading) return;
-    this.#reading = read;
-    if (read) {
-      this.stream.resume();
-      this.#framer.resume();
-    } else {
-      this.stream.pause();
-      this.#framer.pause();
+    const read = !this.#closed && !this.#draining && this.#input === undefined;
+    if (read !== this.#reading) {
+      this.#reading = read;
+      if (read) this.stream.resume();
+      else this.stream.pause();
+    }
+    const decoding = read && !this.#busy;
+    if (decoding !== this.#decoding) {
+      this.#decoding = decoding;
+      if (decoding) this.#framer.resume();
+      else this.#framer.pause();
     }
   }
 

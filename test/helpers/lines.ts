@@ -30,6 +30,11 @@ export class LineQueue {
     return this.#ended;
   }
 
+  /** Lines arrived and not taken yet. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
   /** Resolves with the next line, or undefined if the stream ended first. */
   next(): Promise<string | undefined> {
     const line = this.#queue.shift();
