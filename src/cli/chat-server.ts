@@ -38,7 +38,7 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--max-line', 16, 1024 * 1024)),
   )
   .addOption(
-    new Option('--flush-ms <ms>', 'bytes without a newline count as a line after this long; 0 turns it off')
+    new Option('--flush-ms <ms>', 'for clients that never send a newline: bytes that waited this long are a line; 0 turns it off')
       .env('CHAT_FLUSH_MS')
       .default(DEFAULT_LIMITS.flushMs)
       .argParser(wholeNumber('--flush-ms', 0, 60_000)),
@@ -62,13 +62,13 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--max-sendq', 4096)),
   )
   .addOption(
-    new Option('--max-per-ip <n>', 'connections at once from one address; 0 for no limit')
+    new Option('--max-per-ip <n>', 'connections at once from one address (an IPv6 /64 counts as one); 0 for no limit')
       .env('CHAT_MAX_PER_IP')
       .default(DEFAULT_LIMITS.maxPerIp)
       .argParser(wholeNumber('--max-per-ip', 0)),
   )
   .addOption(
-    new Option('--rate <lines>', 'lines a second one client may send on average; 0 turns flood control off')
+    new Option('--rate <lines>', 'lines a second one client may send on average (each 4 KiB of a long answer counts as a line); 0 turns flood control off')
       .env('CHAT_RATE')
       .default(DEFAULT_LIMITS.rate)
       .argParser(wholeNumber('--rate', 0)),
