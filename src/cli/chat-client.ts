@@ -51,6 +51,8 @@ On a terminal:
   #NAME to rename, /who, /help. Leave with exit, /quit, Ctrl-D or Ctrl-C. A lost
   connection is retried after 1, 2, 4 ... up to 30 s (shown in the prompt), under the
   same name; scripting mode never reconnects.
+  Logging in: after "authentication failed" the name is asked again (Enter keeps the one
+  in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
 
 Scripting mode (stdin is not a terminal, or --send or --expect is given):
   Every stdin line is sent after the --send lines. Every server line is printed to stdout
@@ -58,11 +60,12 @@ Scripting mode (stdin is not a terminal, or --send or --expect is given):
   handled everything it sent, then exits 0. With --expect it stays until a line matches.
 
 Exit codes:
-  0  ok: left normally, input all handled, or --expect matched
-  1  could not connect, or the connection was lost
-  2  usage error (a bad option or value)
-  3  registration refused (name taken or invalid)
-  4  --expect did not match, or the run did not finish, within --timeout
+  0    ok: left normally, input all handled, or --expect matched
+  1    could not connect, or the connection was lost
+  2    usage error (a bad option or value)
+  3    registration refused (name taken or invalid), or too many failed logins
+  4    --expect did not match, or the run did not finish, within --timeout
+  130  left with Ctrl-C or Ctrl-D at the name or password prompt
 
 Example (a CI smoke test; README has the whole script):
   chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' > bob.out &
