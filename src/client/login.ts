@@ -95,7 +95,12 @@ export async function login(options: LoginOptions): Promise<LoginOutcome> {
       const result = await (attempt === undefined ? register() : prompter.hold(register));
       // The server sends it right after the last `! authentication failed`.
       if (watch.tooMany || (!result.ok && /^too many failed logins/.test(result.reason))) throw new TooMany();
-      if (result.ok) return { ok: true, conn: c, name: result.name, password };
+      if (result.ok) {
+        // Pressed with the Enter that gave the name, on a server that checks no password.
+        const left = prompter.pending();
+        if (left) throw left;
+        return { ok: true, conn: c, name: result.name, password };
+      }
       if (/^not registered within/.test(result.reason)) continue;
       if (!result.refused) {
         say(`the server did not take us: ${result.reason}`);

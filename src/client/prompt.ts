@@ -146,6 +146,11 @@ export class Prompter {
     this.output.write(`${text}\n${active.shown}`);
   }
 
+  /** Ctrl-C or Ctrl-D pressed since the last prompt ended, that nothing has acted on yet. */
+  pending(): LeftPrompt | undefined {
+    return this.#left && new LeftPrompt(this.#left);
+  }
+
   /** Lets go of the keyboard: the chat loop handles its keys itself. */
   close(): void {
     this.input.off('keypress', this.#onKey);

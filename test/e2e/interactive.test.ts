@@ -280,3 +280,13 @@ test('#alice at the name prompt, as the greeting puts it, registers alice', { sk
   assert.ok(screen.includes('* registered as alice'));
   assert.ok(!screen.some((l) => l.startsWith('A name is')), 'no complaint about the #');
 });
+
+test('Ctrl-C pressed with the Enter that gives the name is not lost', { skip }, async (t) => {
+  const { port } = await startServer(t);
+  const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+  await term.waitFor(showing('Your name:'), 'the name prompt');
+  term.type('alice');
+  term.press('Enter', 'C-c');
+  assert.equal(await term.exitCode(), 130);
+  assert.ok(term.screen().includes('chat-client: left with Ctrl-C before logging in.'));
+});
