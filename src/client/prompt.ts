@@ -29,9 +29,9 @@ interface Active {
  * The login prompts (name, hidden password), on node:readline rather than readline-sync.
  *
  * Why: the login happens while the connection is open, and readline-sync blocks the event
- * loop and reads the terminal raw, so Ctrl-C and Ctrl-D were taken as input (at the hidden
- * prompt nothing could stop the process), and a server line such as
- * `! too many failed logins` could not be seen until the prompt returned. Here the event
+ * loop and reads the terminal raw: Ctrl-C and Ctrl-D would be taken as input (at its hidden
+ * prompt nothing stops the process), and a server line such as `! too many failed logins`
+ * could not be seen until the prompt returned. Here the event
  * loop runs during a prompt: Ctrl-C and Ctrl-D always leave (rejecting with LeftPrompt,
  * whatever has been typed: at a hidden prompt nobody can see whether the line is empty),
  * server lines are printed above the prompt, and a prompt can be ended by the caller.
