@@ -1,16 +1,15 @@
 #!/usr/bin/env node
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import chalkDefault, { Chalk } from 'chalk';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import readlineSync from 'readline-sync';
 import { ChatConnection, ConnectError, type ConnectOptions } from '../client/connection.js';
 import { ExitCode } from '../client/exit-codes.js';
 import { Refused, runInteractive } from '../client/interactive.js';
+import { login } from '../client/login.js';
+import { Prompter } from '../client/prompt.js';
 import { renderLine } from '../client/render.js';
 import { runScript } from '../client/script.js';
-import { isValidName } from '../protocol/names.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { firstLine } from './first-line.js';
 import { hostName, parseOrExit, usageError, wholeNumber } from './program.js';
@@ -52,6 +51,8 @@ On a terminal:
   #NAME to rename, /who, /help. Leave with exit, /quit, Ctrl-D or Ctrl-C. A lost
   connection is retried after 1, 2, 4 ... up to 30 s (shown in the prompt), under the
   same name; scripting mode never reconnects.
+  Logging in: after "authentication failed" the name is asked again (Enter keeps the one
+  in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
 
 Scripting mode (stdin is not a terminal, or --send or --expect is given):
   Every stdin line is sent after the --send lines. Every server line is printed to stdout
@@ -59,11 +60,12 @@ Scripting mode (stdin is not a terminal, or --send or --expect is given):
   handled everything it sent, then exits 0. With --expect it stays until a line matches.
 
 Exit codes:
-  0  ok: left normally, input all handled, or --expect matched
-  1  could not connect, or the connection was lost
-  2  usage error (a bad option or value)
-  3  registration refused (name taken or invalid)
-  4  --expect did not match, or the run did not finish, within --timeout
+  0    ok: left normally, input all handled, or --expect matched
+  1    could not connect, or the connection was lost
+  2    usage error (a bad option or value)
+  3    registration refused (name taken or invalid), or too many failed logins
+  4    --expect did not match, or the run did not finish, within --timeout
+  130  left with Ctrl-C or Ctrl-D at the name or password prompt
 
 Example (a CI smoke test; README has the whole script):
   chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' > bob.out &
@@ -157,15 +159,14 @@ async function script(): Promise<number> {
 }
 
 async function interactive(): Promise<number> {
-  // Asked before the chat loop starts: readline-sync blocks, which is fine only until then.
-  // Connect first: no point asking a name for a server that is not there.
-  const given = opts.name;
-  let name = given ?? '';
+  const prompter = new Prompter(process.stdin, process.stdout);
   const early = (line: Parameters<typeof renderLine>[0]): void => {
-    // The client answers this one itself, with a hidden prompt.
-    if (line.kind === 'error' && /^password required/.test(line.text)) return;
-    process.stdout.write(`${renderLine(line, { chalk, self: name })}\n`);
+    // The client handles these itself: it asks for the password, hidden; it connects again
+    // when the server gave up waiting while a prompt was open.
+    if (line.kind === 'error' && /^(password required|not registered within)/.test(line.text)) return;
+    prompter.print(renderLine(line, { chalk, self: opts.name }));
   };
+  // Connect first: no point asking a name for a server that is not there.
   const open = async (): Promise<ChatConnection> => {
     const c = await connect();
     c.on('line', early);
@@ -173,44 +174,20 @@ async function interactive(): Promise<number> {
     await Promise.race([c.waitFor((l) => l.kind === 'notice' && l.text.startsWith('welcome')).catch(() => {}), sleep(2000)]);
     return c;
   };
-  let conn = await open();
-  if (given === undefined) name = askName();
-  for (;;) {
-    // A prompt can outlast the server's patience (--register-timeout): take what came in
-    // meanwhile, and connect again if the server has given up on us.
-    await sleep(50);
-    if (conn.closed) conn = await open();
-    const result = await quietly(() => conn.register(name, password));
-    if (!result.ok && /^not registered within/.test(result.reason)) {
-      await conn.close();
-      conn = await open();
-      continue;
-    }
-    if (!result.ok && !result.refused) {
-      say(`the server did not take us: ${result.reason}`);
-      await conn.close();
-      return ExitCode.ConnectionLost;
-    }
-    if (result.ok) {
-      name = result.name;
-      break;
-    }
-    if (/^too many failed logins/.test(result.reason)) {
-      say(`${result.reason}. Check the password, and try again later.`);
-      return ExitCode.RegistrationRefused;
-    }
-    // A password the server wants, or one it refused: ask (again), hidden.
-    if (/^(password required|authentication failed)/.test(result.reason)) {
-      password = readlineSync.question(`Password for ${name}: `, { hideEchoBack: true, mask: '' });
-      continue;
-    }
-    if (given !== undefined) {
-      say(`registration refused: ${result.reason}. Choose another name with --name.`);
-      await conn.close();
-      return ExitCode.RegistrationRefused;
-    }
-    name = askName();
-  }
+  // At a prompt and while a password is checked the terminal is raw and Ctrl-C is a key
+  // the prompter handles; while connecting it is a signal.
+  const interrupted = (): void => {
+    process.stdout.write('\n');
+    say('left with Ctrl-C before logging in.');
+    process.exit(ExitCode.Interrupted);
+  };
+  process.on('SIGINT', interrupted);
+  const outcome = await login({ open, name: opts.name, password, prompter, say });
+  process.off('SIGINT', interrupted);
+  prompter.close();
+  if (!outcome.ok) return outcome.code;
+  const { conn, name } = outcome;
+  password = outcome.password;
   conn.off('line', early);
   const reconnect = async (again: string): Promise<ChatConnection> => {
     const next = await ChatConnection.connect(connectOptions());
@@ -229,31 +206,8 @@ async function interactive(): Promise<number> {
   });
 }
 
-/**
- * Runs WORK with the terminal's echo off: what is typed while the server checks a password
- * (the next password, as likely as not) must not appear on the screen. Ctrl-C still works.
- */
-async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const echo = (on: boolean): void => void spawnSync('stty', [on ? 'echo' : '-echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
-  if (!process.stdin.isTTY || password === undefined) return work();
-  echo(false);
-  try {
-    return await work();
-  } finally {
-    echo(true);
-  }
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function askName(): string {
-  for (;;) {
-    const answer = readlineSync.question('Your name: ').trim();
-    if (isValidName(answer)) return answer;
-    process.stdout.write('A name is 1 to 32 letters, digits, _ or -. Try again.\n');
-  }
 }
 
 function readOrExit(file: string, what: string): Buffer {

@@ -4,8 +4,13 @@ export enum ExitCode {
   /** Could not connect, or the connection was lost. */
   ConnectionLost = 1,
   Usage = 2,
-  /** The server refused the name: taken or invalid. */
+  /**
+   * The server refused the login and asking again cannot help: a --name taken or invalid,
+   * or the connection closed after too many failed logins.
+   */
   RegistrationRefused = 3,
   /** --expect's line did not come, or the run did not finish, within --timeout. */
   Timeout = 4,
+  /** Ctrl-C or Ctrl-D at the name or password prompt: left before logging in (128 + SIGINT, as shells report ^C). */
+  Interrupted = 130,
 }

@@ -2,6 +2,7 @@ import readline from 'node:readline';
 import type { ChalkInstance } from 'chalk';
 import type { ChatConnection } from './connection.js';
 import { backoffMs } from './backoff.js';
+import { printAbove } from './print-above.js';
 import { renderLine } from './render.js';
 
 /** Said by a reconnect that must not be tried again: the server refused the name. */
@@ -169,19 +170,4 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
     rl.on('close', () => leave()); // Ctrl-D
     rl.prompt();
   });
-}
-
-/**
- * Prints TEXT above the prompt and redraws the prompt with the user's half-typed line,
- * cursor where it was. The input may wrap over several rows: we clear from the row the
- * prompt starts on. readline's redraw moves up by `prevRows` (the cursor's row at its last
- * redraw, not updated while plain typing), so we tell it the prompt now starts right here.
- */
-function printAbove(rl: readline.Interface, output: NodeJS.WriteStream, text: string): void {
-  readline.moveCursor(output, 0, -rl.getCursorPos().rows);
-  readline.cursorTo(output, 0);
-  readline.clearScreenDown(output);
-  output.write(`${text}\n`);
-  (rl as unknown as { prevRows: number }).prevRows = 0;
-  rl.prompt(true);
 }

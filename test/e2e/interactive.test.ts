@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CLI } from '../helpers/cli.js';
+import { TOO_MANY_FAILURES } from '../../src/client/login.js';
+import { CLI, runServer } from '../helpers/cli.js';
 import { startServer } from '../helpers/server.js';
 import { hasTmux, Terminal } from '../helpers/tmux.js';
+import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const skip = !hasTmux && !process.env['CI'] ? 'tmux is not installed (apt-get install tmux to run this)' : false;
@@ -133,4 +135,158 @@ describe('chat-client on a terminal', { skip }, () => {
     assert.equal(await term.exitCode(), 3);
     assert.ok(term.screen().some((l) => l.includes('name taken: alice. Choose another name with --name.')));
   });
+});
+
+/** A line of the screen that starts with TEXT. */
+const showing = (text: string) => (s: string[]): boolean => s.some((l) => l.startsWith(text));
+/** How many lines of the screen start with TEXT. */
+const count = (s: string[], text: string): number => s.filter((l) => l.startsWith(text)).length;
+
+describe('chat-client logging in on a terminal, against a chat-server with accounts', { skip }, () => {
+  /** A chat-server process with the account alice (password wonderland). */
+  async function accountsServer(t: Parameters<typeof runServer>[0], ...args: string[]): ReturnType<typeof runServer> {
+    const users = await usersFile(t, { alice: 'wonderland' });
+    return runServer(t, ['--users', users, ...args]);
+  }
+  const client = (t: Parameters<typeof runServer>[0], port: number, ...args: string[]): Terminal =>
+    Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), ...args]);
+
+  test('a mistyped name is asked again after the failure, the last one offered; the right one logs in', async (t) => {
+    const { port } = await accountsServer(t);
+    const term = client(t, port);
+    await term.waitFor(showing('Your name:'), 'the name prompt');
+    term.type('alcie');
+    term.press('Enter');
+    await term.waitFor(showing('Password for alcie:'), 'the password prompt');
+    term.type('wonderland');
+    term.press('Enter');
+    // Typed while the server checks (a second, for a failure): dropped, not shown at the
+    // visible name prompt that comes next.
+    term.type('typed-ahead');
+    const refused = await term.waitFor(showing('Your name [alcie]:'), 'the name prompt again, with the last name');
+    assert.ok(refused.includes('! authentication failed'));
+    assert.equal(Terminal.lastLine(refused), 'Your name [alcie]:', 'nothing typed ahead at the prompt');
+    term.type('alice');
+    term.press('Enter');
+    await term.waitFor(showing('Password for alice:'), 'the password prompt for the new name');
+    term.type('wonderland');
+    term.press('Enter');
+    const screen = await term.waitFor((s) => s.includes('* registered as alice') && Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    assert.ok(!screen.join('\n').includes('wonderland'), 'the password is never shown');
+    term.press('C-d');
+    assert.equal(await term.exitCode(), 0);
+  });
+
+  test('Enter keeps the name offered; after too many failures: exit 3, what to do, no new connection', async (t) => {
+    const server = await accountsServer(t);
+    const term = client(t, server.port);
+    await term.waitFor(showing('Your name:'), 'the name prompt');
+    term.type('alice');
+    term.press('Enter');
+    for (let i = 1; i <= 5; i++) {
+      await term.waitFor((s) => count(s, 'Password for alice:') === i, `password prompt number ${i}`);
+      term.type(`wrong-${i}`);
+      term.press('Enter');
+      if (i === 5) break;
+      await term.waitFor((s) => count(s, 'Your name [alice]:') === i, `name prompt number ${i + 1}`);
+      term.press('Enter');
+    }
+    assert.equal(await term.exitCode(), 3);
+    const screen = term.screen();
+    assert.ok(screen.includes('! too many failed logins: closing the connection'), screen.join('\n'));
+    // The sentence wraps at the terminal's width: compare without the white space.
+    const squeeze = (text: string): string => text.replace(/\s/g, '');
+    assert.ok(squeeze(screen.join('')).includes(squeeze(`chat-client: ${TOO_MANY_FAILURES}`)), screen.join('\n'));
+    assert.equal(count(screen, 'Your name'), 5, 'no prompt after the last failure');
+
+    // The server logs every connection as it accepts it: once a connection made after the
+    // client exited is logged, any the client made before it are logged too.
+    const late = await WireClient.connect(t, server.port);
+    await server.stderr.until(new RegExp(` connect 127\\.0\\.0\\.1:${late.socket.localPort}$`));
+    assert.equal(server.stderr.seen.filter((l) => / connect /.test(l)).length, 2, 'the client connected once');
+  });
+
+  test('Ctrl-C and Ctrl-D leave at the name prompt, at the password prompt and during the check: 130', async (t) => {
+    const { port } = await accountsServer(t);
+    const cases: { what: string; key: 'C-c' | 'C-d'; at: 'name' | 'password' | 'check' | 'given' }[] = [
+      { what: 'Ctrl-C at the name prompt', key: 'C-c', at: 'name' },
+      { what: 'Ctrl-D at the name prompt', key: 'C-d', at: 'name' },
+      { what: 'Ctrl-C at the password prompt', key: 'C-c', at: 'password' },
+      { what: 'Ctrl-D at the password prompt, half typed', key: 'C-d', at: 'password' },
+      { what: 'Enter and Ctrl-C at once at the password prompt', key: 'C-c', at: 'check' },
+      { what: 'Enter and Ctrl-D at once at the password prompt', key: 'C-d', at: 'check' },
+      { what: 'Ctrl-C while a CHAT_PASSWORD is checked', key: 'C-c', at: 'given' },
+      { what: 'Ctrl-D while a CHAT_PASSWORD is checked', key: 'C-d', at: 'given' },
+    ];
+    // The server takes a second to refuse a wrong password: an exit before any answer is
+    // an exit during the check.
+    for (const { what, key, at } of cases) {
+      if (at === 'given') {
+        const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice'], { CHAT_PASSWORD: 'wrong' });
+        // The password goes out as soon as the greeting is shown.
+        await term.waitFor(showing('* welcome'), 'the greeting');
+        term.press(key);
+        await left(term, what, key);
+        continue;
+      }
+      const term = client(t, port);
+      await term.waitFor(showing('Your name:'), 'the name prompt');
+      term.type('ali');
+      if (at !== 'name') {
+        term.type('ce');
+        term.press('Enter');
+        await term.waitFor(showing('Password for alice:'), 'the password prompt');
+        term.type('wrong');
+      }
+      // At once: the key comes in the same read as the Enter, after the prompt has ended.
+      if (at === 'check') term.press('Enter', key);
+      else term.press(key);
+      await left(term, what, key);
+    }
+  });
+
+  /** The client left with KEY, at once, and said so. */
+  async function left(term: Terminal, what: string, key: 'C-c' | 'C-d'): Promise<void> {
+    assert.equal(await term.exitCode(), 130, what);
+    const screen = term.screen();
+    const name = key === 'C-c' ? 'Ctrl-C' : 'Ctrl-D';
+    assert.ok(screen.includes(`chat-client: left with ${name} before logging in.`), `${what}:\n${screen.join('\n')}`);
+    assert.ok(!screen.includes('! authentication failed'), `${what}: left before the answer`);
+  }
+
+  test('a password prompt that outlasts --register-timeout connects again and logs in', async (t) => {
+    const server = await accountsServer(t, '--register-timeout', '1');
+    const term = client(t, server.port);
+    await term.waitFor(showing('Your name:'), 'the name prompt');
+    term.type('alice');
+    term.press('Enter');
+    await term.waitFor(showing('Password for alice:'), 'the password prompt');
+    await server.stderr.until(/ leave .*not registered in time$/);
+    term.type('wonderland');
+    term.press('Enter');
+    const screen = await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    assert.ok(screen.includes('* registered as alice'));
+    assert.ok(!screen.some((l) => l.startsWith('! not registered')), 'the client deals with it: nothing to show');
+  });
+});
+
+test('#alice at the name prompt, as the greeting puts it, registers alice', { skip }, async (t) => {
+  const { port } = await startServer(t);
+  const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+  await term.waitFor(showing('Your name:'), 'the name prompt');
+  term.type('#alice');
+  term.press('Enter');
+  const screen = await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+  assert.ok(screen.includes('* registered as alice'));
+  assert.ok(!screen.some((l) => l.startsWith('A name is')), 'no complaint about the #');
+});
+
+test('Ctrl-C pressed with the Enter that gives the name is not lost', { skip }, async (t) => {
+  const { port } = await startServer(t);
+  const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+  await term.waitFor(showing('Your name:'), 'the name prompt');
+  term.type('alice');
+  term.press('Enter', 'C-c');
+  assert.equal(await term.exitCode(), 130);
+  assert.ok(term.screen().includes('chat-client: left with Ctrl-C before logging in.'));
 });
