@@ -2,9 +2,9 @@
  * What servers publish to each other through Redis, as pure functions: a header line, then
  * the wire bytes to deliver as they are.
  *
- *   ORIGIN COUNTER *\n<bytes>      room: every user of the receiving server
- *   ORIGIN COUNTER *ID\n<bytes>    room, but not for server ID (it is about ID's users)
- *   ORIGIN COUNTER KEY\n<bytes>    direct: the user whose name key is KEY
+ *   ORIGIN COUNTER * ROOM\n<bytes>     room ROOM (a room key): its users on the receiving server
+ *   ORIGIN COUNTER *ID ROOM\n<bytes>   the same, but not for server ID (it is about ID's users)
+ *   ORIGIN COUNTER KEY\n<bytes>        direct: the user whose name key is KEY
  *
  * ORIGIN is the publishing server's id and COUNTER its message number, one sequence over
  * all its messages: with the two, a receiver tells a duplicate from a new message.
@@ -16,31 +16,36 @@ export interface ClusterMessage {
   to: string | undefined;
   /** A room message not to deliver on this server: it announces the server's users as gone. */
   skip: string | undefined;
+  /** The room key of a room message. */
+  room: string | undefined;
   body: Buffer;
 }
 
 const ROOM = '*';
 const LF = 0x0a;
 
-/** TO: a name key, or undefined for the room; SKIP: a server the room message is not for. */
-export function encodeMessage(origin: string, counter: number, to: string | undefined, body: Buffer, skip = ''): Buffer {
-  return Buffer.concat([Buffer.from(`${origin} ${counter} ${to ?? ROOM + skip}\n`), body]);
+/** TO: a name key, or undefined for ROOM (a room key); SKIP: a server the room message is not for. */
+export function encodeMessage(origin: string, counter: number, to: string | undefined, body: Buffer, skip = '', room = ''): Buffer {
+  const target = to ?? `${ROOM}${skip} ${room}`;
+  return Buffer.concat([Buffer.from(`${origin} ${counter} ${target}\n`), body]);
 }
 
 /** Undefined for anything that is not one of our messages (another program on the channel). */
 export function decodeMessage(bytes: Buffer): ClusterMessage | undefined {
   const end = bytes.indexOf(LF);
   if (end < 0) return undefined;
-  const [origin, counter, to, ...rest] = bytes.subarray(0, end).toString('latin1').split(' ');
+  const [origin, counter, to, roomKey, ...rest] = bytes.subarray(0, end).toString('latin1').split(' ');
   if (origin === undefined || counter === undefined || to === undefined || rest.length > 0) return undefined;
   // At most 15 digits: a safe integer, which the window can count on.
   if (!/^[1-9][0-9]{0,14}$/.test(counter)) return undefined;
   const room = to.startsWith(ROOM);
+  if (room !== (roomKey !== undefined && roomKey !== '')) return undefined;
   return {
     origin,
     counter: Number(counter),
     to: room ? undefined : to,
     skip: room && to.length > 1 ? to.slice(1) : undefined,
+    room: room ? roomKey : undefined,
     body: bytes.subarray(end + 1),
   };
 }

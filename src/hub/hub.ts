@@ -21,6 +21,25 @@ export type Awaitable<T> = T | Promise<T>;
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
 export type Claim = 'claimed' | 'taken' | 'unavailable';
 
+/** Where a registered user is first: PROTOCOL.md, "Rooms". */
+export const LOBBY = 'lobby';
+
+/**
+ * A move to another room: the room as shown (the case it was created in) and the room left,
+ * or `from` undefined when the member was there already. `full`: a new room would be one
+ * more than the limit.
+ */
+export type Join = { room: string; from: string | undefined } | 'full' | 'unavailable';
+
+/** A room with people in it, for /rooms. */
+export interface RoomCount {
+  name: string;
+  count: number;
+}
+
+/** The users of one room, for /who ROOM; `no such room` when nobody is in it. */
+export type RoomListing = { room: string; names: readonly string[] } | 'no such room';
+
 /**
  * Where a direct message went. `unreachable`: the name is held by a server that is not
  * listening (it died, and its lease has not run out yet).
@@ -30,12 +49,12 @@ export type Delivery = 'delivered' | 'no such user' | 'unavailable' | 'unreachab
 /** What a hub asks of, and tells, the server it serves. */
 export interface HubEvents {
   /**
-   * The lines that announce that NAMES left (with REASON) or joined, or undefined while
-   * presence is not announced (PROTOCOL.md, announceMax). For what no session saw: the
-   * users of a dead server, users who left while this server was cut off, users back after
-   * it had been counted as dead. The hub sends them to whom they are news.
+   * The lines that announce that NAMES left ROOM (with REASON) or joined it, or undefined
+   * while presence is not announced there (PROTOCOL.md, announceMax). For what no session
+   * saw: the users of a dead server, users who left while this server was cut off, users
+   * back after it had been counted as dead. The hub sends them to whom they are news.
    */
-  presence(names: string[], change: 'left' | 'joined', reason?: string): Buffer | undefined;
+  presence(room: string, names: string[], change: 'left' | 'joined', reason?: string): Buffer | undefined;
   /** A member of this server whose name another server took while this one was cut off. */
   evicted(member: Member): void;
   /** Something the operator should know: an outage (an error), a recovery (a notice). */
@@ -43,23 +62,36 @@ export interface HubEvents {
 }
 
 export interface Hub {
-  /** Takes NAME for member: `taken` when another member holds it (in any case). */
+  /** Takes NAME for member, in the lobby: `taken` when another member holds it (in any case). */
   claim(name: string, member: Member): Awaitable<Claim>;
   /** Moves member from oldName to newName: `taken` when another member holds newName. */
   rename(member: Member, oldName: string, newName: string): Awaitable<Claim>;
-  /** Gives NAME back, if member holds it. Never waits: a failure is repaired later. */
+  /** Gives NAME back, if member holds it, and takes it out of its room. Never waits. */
   release(name: string, member: Member): void;
   /** The member called NAME on this server, if any. */
   lookup(name: string): Member | undefined;
   /** Delivers BYTES to the user called TO, on whichever server it is. */
   direct(to: string, bytes: Buffer): Awaitable<Delivery>;
   /**
-   * Sends the same bytes to every member but `except`. `unavailable`: only the members of
-   * this server got them.
+   * Sends the same bytes to every member of ROOM but `except`, on every server.
+   * `unavailable`: only the members of this server got them.
    */
-  broadcast(bytes: Buffer, except: Member | undefined): Awaitable<'delivered' | 'unavailable'>;
-  /** Sends bytes to the members of other servers only; nothing when this hub is the whole chat. */
-  elsewhere(bytes: Buffer): void;
+  toRoom(room: string, bytes: Buffer, except: Member | undefined): Awaitable<'delivered' | 'unavailable'>;
+  /**
+   * Moves member to ROOM, which is created when nobody is in it, unless that would make more
+   * than MAXROOMS rooms.
+   */
+  join(member: Member, room: string, maxRooms: number): Awaitable<Join>;
+  /** The room member is in, as shown; undefined for a member that holds no name. */
+  roomOf(member: Member): string | undefined;
+  /** Users in ROOM over the whole chat, as last known: it decides whether presence is announced. */
+  roomSize(room: string): number;
+  /** The users in ROOM, sorted without regard to case; undefined when unavailable. */
+  roomNames(room: string): Awaitable<RoomListing | undefined>;
+  /** The rooms with people in them, sorted by name without regard to case; undefined when unavailable. */
+  rooms(): Awaitable<readonly RoomCount[] | undefined>;
+  /** Sends bytes to the members of ROOM on other servers only; nothing when this hub is the whole chat. */
+  elsewhere(room: string, bytes: Buffer): void;
   /** Registered names over the whole chat, sorted without regard to case; undefined when unavailable. */
   names(): Awaitable<readonly string[] | undefined>;
   /** Users online over the whole chat, as last known: it decides whether presence is announced. */

@@ -1,9 +1,13 @@
 import { nameKey } from '../protocol/names.js';
-import type { Claim, Delivery, Hub, Member } from './hub.js';
+import { LOBBY, type Claim, type Delivery, type Hub, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
+import { RoomTable, SortedNames } from './rooms.js';
+
+export { compareNames, sortNames, SortedNames } from './rooms.js';
 
 /**
- * One process's users: a direct message is one map lookup, whatever the number of users.
- * Every answer is immediate, and the hub never loses touch with anyone, so it has no events.
+ * One process's users: a direct message is one map lookup, a room message one loop over the
+ * room, whatever the number of users. Every answer is immediate, and the hub never loses
+ * touch with anyone, so it has no events.
  */
 export class MemoryHub implements Hub {
   readonly #members = new Map<string, Member>();
@@ -12,6 +16,7 @@ export class MemoryHub implements Hub {
    * join, not a sort (sorting 8,000 names per /who let a /who flood stall everyone).
    */
   readonly #sorted = new SortedNames();
+  readonly #rooms = new RoomTable();
 
   get size(): number {
     return this.#members.size;
@@ -21,22 +26,32 @@ export class MemoryHub implements Hub {
     const key = nameKey(name);
     const holder = this.#members.get(key);
     if (holder !== undefined && holder !== member) return 'taken';
-    if (holder === undefined) this.#sorted.add(name);
-    else this.#sorted.replace(name);
-    this.#members.set(key, member);
+    if (holder === undefined) {
+      this.#sorted.add(name);
+      this.#members.set(key, member);
+      this.#rooms.enter(member, name, LOBBY);
+    } else {
+      this.#sorted.replace(name);
+      this.#rooms.rename(member, name, name);
+    }
     return 'claimed';
   }
 
   rename(member: Member, oldName: string, newName: string): Claim {
     const oldKey = nameKey(oldName);
-    if (oldKey === nameKey(newName)) {
-      if (this.#members.get(oldKey) !== member) return 'taken';
+    const newKey = nameKey(newName);
+    if (this.#members.get(oldKey) !== member) return 'taken';
+    if (oldKey !== newKey) {
+      if (this.#members.has(newKey)) return 'taken';
+      this.#members.delete(oldKey);
+      this.#members.set(newKey, member);
+      this.#sorted.remove(oldName);
+      this.#sorted.add(newName);
+    } else {
       this.#sorted.replace(newName); // the same name in another case: shown as now written
-      return 'claimed';
     }
-    const claim = this.claim(newName, member);
-    if (claim === 'claimed') this.release(oldName, member);
-    return claim;
+    this.#rooms.rename(member, oldName, newName);
+    return 'claimed';
   }
 
   release(name: string, member: Member): void {
@@ -44,6 +59,7 @@ export class MemoryHub implements Hub {
     if (this.#members.get(key) !== member) return;
     this.#members.delete(key);
     this.#sorted.remove(name);
+    this.#rooms.leave(member, name);
   }
 
   lookup(name: string): Member | undefined {
@@ -57,11 +73,35 @@ export class MemoryHub implements Hub {
     return 'delivered';
   }
 
-  broadcast(bytes: Buffer, except: Member | undefined): 'delivered' {
-    for (const member of this.#members.values()) {
-      if (member !== except) member.deliver(bytes);
-    }
+  toRoom(room: string, bytes: Buffer, except: Member | undefined): 'delivered' {
+    this.#rooms.deliver(room, bytes, except);
     return 'delivered';
+  }
+
+  join(member: Member, room: string, maxRooms: number): Join {
+    const name = member.name;
+    const current = this.#rooms.roomOf(member);
+    if (current === undefined || name === undefined) return 'unavailable'; // holds no name: never asked
+    if (nameKey(current) === nameKey(room)) return { room: current, from: undefined };
+    if (this.#rooms.wouldExceed(member, room, maxRooms)) return 'full';
+    this.#rooms.leave(member, name);
+    return { room: this.#rooms.enter(member, name, room), from: current };
+  }
+
+  roomOf(member: Member): string | undefined {
+    return this.#rooms.roomOf(member);
+  }
+
+  roomSize(room: string): number {
+    return this.#rooms.size(room);
+  }
+
+  roomNames(room: string): RoomListing {
+    return this.#rooms.listing(room);
+  }
+
+  rooms(): RoomCount[] {
+    return this.#rooms.counts();
   }
 
   /** The kept list itself: read it, never change it. */
@@ -78,46 +118,3 @@ export class MemoryHub implements Hub {
   }
 }
 
-/** PROTOCOL.md's /who order: without regard to case. Names are ASCII, so no locale is needed. */
-export function compareNames(a: string, b: string): number {
-  const ka = nameKey(a);
-  const kb = nameKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-export function sortNames(names: string[]): string[] {
-  return names.sort(compareNames);
-}
-
-/** Names kept in /who order under insertions and removals: a binary search and a splice each. */
-export class SortedNames {
-  readonly names: string[] = [];
-
-  add(name: string): void {
-    this.names.splice(this.#find(name), 0, name);
-  }
-
-  /** The same name in another case (a rename to a new case): same place. */
-  replace(name: string): void {
-    const at = this.#find(name);
-    if (at < this.names.length && compareNames(this.names[at]!, name) === 0) this.names[at] = name;
-    else this.names.splice(at, 0, name);
-  }
-
-  remove(name: string): void {
-    const at = this.#find(name);
-    if (at < this.names.length && compareNames(this.names[at]!, name) === 0) this.names.splice(at, 1);
-  }
-
-  /** The first place whose name does not sort before NAME. */
-  #find(name: string): number {
-    let lo = 0;
-    let hi = this.names.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareNames(this.names[mid]!, name) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-}

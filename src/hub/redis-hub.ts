@@ -4,8 +4,9 @@ import { Redis } from 'ioredis';
 import { nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
 import { decodeMessage, Dedupe, encodeMessage } from './cluster-message.js';
-import type { Claim, Delivery, Hub, HubEvents, Member } from './hub.js';
-import { sortNames } from './memory-hub.js';
+import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
+import { compareNames, RoomTable, sortNames } from './rooms.js';
+import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
 import { CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
 
 export interface RedisHubOptions {
@@ -30,6 +31,11 @@ interface Scripts {
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number]>;
   chatLeave(...args: string[]): Promise<number>;
+  chatMove(...args: string[]): Promise<[string, string, number] | number>;
+  chatVacate(...args: string[]): Promise<string[]>;
+  chatReenter(...args: string[]): Promise<number>;
+  chatRoomNames(...args: string[]): Promise<string[]>;
+  chatRoomList(...args: string[]): Promise<(string | number)[]>;
 }
 
 /** SERVERID, NAME pairs (TICK's answer) grouped by server. */
@@ -110,6 +116,10 @@ export class RedisHub implements Hub {
   readonly #local = new Map<string, Member>();
   /** Their names as registered: a member's own name changes only once a rename is answered. */
   readonly #shown = new Map<string, string>();
+  /** This server's members by room: room messages are delivered from here, by every server. */
+  readonly #rooms = new RoomTable();
+  /** Users per room key over the whole chat, as last heard from Redis (for announceMax). */
+  readonly #roomSizes = new Map<string, number>();
   /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
   readonly #claiming = new Map<string, { member: Member; name: string }>();
   readonly #dedupe = new Dedupe();
@@ -160,7 +170,19 @@ export class RedisHub implements Hub {
     this.#timeoutMs = Math.min(2000, this.leaseMs);
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
     this.#sub = new Redis(this.url, common);
-    const scripts = { chatClaim: CLAIM, chatRelease: RELEASE, chatDirect: DIRECT, chatTick: TICK, chatSync: SYNC, chatLeave: LEAVE };
+    const scripts = {
+      chatClaim: CLAIM,
+      chatRelease: RELEASE,
+      chatDirect: DIRECT,
+      chatTick: TICK,
+      chatSync: SYNC,
+      chatLeave: LEAVE,
+      chatMove: MOVE,
+      chatVacate: VACATE,
+      chatReenter: REENTER,
+      chatRoomNames: ROOM_NAMES,
+      chatRoomList: ROOM_LIST,
+    };
     for (const [name, lua] of Object.entries(scripts)) this.#cmd.defineCommand(name, { numberOfKeys: 0, lua });
     for (const conn of [this.#cmd, this.#sub]) {
       // ioredis reports every failed reconnect as an error: remembered for the outage log line.
@@ -224,9 +246,19 @@ export class RedisHub implements Hub {
     if (!this.#up) return 'unavailable';
     this.#claiming.set(key, { member, name });
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
-    return this.#cmd
-      .chatClaim(this.#prefix, this.id, key, name, oldKey)
-      .then((answer): Claim => {
+    const claimed = this.#cmd.chatClaim(this.#prefix, this.id, key, name, oldKey);
+    // The room entry is sent right behind the claim, in the same round trip: it takes effect
+    // only if the claim did (MOVE checks that we hold the name). A rename keeps the room.
+    const room = oldName === undefined ? LOBBY : (this.#rooms.roomOf(member) ?? LOBBY);
+    const moved = this.#cmd
+      .chatMove(this.#prefix, this.id, key, name, nameKey(room), room, '0', oldKey)
+      .then(
+        (answer) => (Array.isArray(answer) ? this.#roomSizes.set(nameKey(answer[0]), answer[2]) : undefined),
+        () => (this.#needsSync = true), // the sync after an outage writes every room entry again
+      );
+    return claimed
+      .then(async (answer): Promise<Claim> => {
+        await moved;
         if (answer === -1) return 'taken';
         if (answer === -2 || answer === -3) {
           // -3: Redis restarted empty a moment ago, and names wait until every server has
@@ -237,7 +269,13 @@ export class RedisHub implements Hub {
           return 'unavailable';
         }
         this.#size = answer;
-        if (oldKey !== '' && this.#local.get(oldKey) === member) this.#forget(oldKey);
+        if (oldName !== undefined && this.#local.get(oldKey) === member) {
+          this.#local.delete(oldKey);
+          this.#shown.delete(oldKey);
+          this.#rooms.rename(member, oldName, name);
+        } else if (oldName === undefined) {
+          this.#rooms.enter(member, name, LOBBY);
+        }
         this.#local.set(key, member);
         this.#shown.set(key, name);
         return 'claimed';
@@ -269,9 +307,15 @@ export class RedisHub implements Hub {
       (size) => (this.#size = size),
       () => (this.#needsSync = true),
     );
+    // Behind the release on the same connection, so it finds the name free.
+    this.#cmd.chatVacate(this.#prefix, key).catch(() => (this.#needsSync = true));
   }
 
+  /** KEY is no longer this server's: out of the registry here and out of its room. */
   #forget(key: string): void {
+    const member = this.#local.get(key);
+    const shown = this.#shown.get(key);
+    if (member !== undefined && shown !== undefined) this.#rooms.leave(member, shown);
     this.#local.delete(key);
     this.#shown.delete(key);
   }
@@ -296,29 +340,110 @@ export class RedisHub implements Hub {
     );
   }
 
-  broadcast(bytes: Buffer, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
-    for (const member of this.#local.values()) if (member !== except) member.deliver(bytes);
-    return this.#publish(bytes);
+  toRoom(room: string, bytes: Buffer, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    this.#rooms.deliver(room, bytes, except);
+    return this.#publish(room, bytes);
   }
 
-  elsewhere(bytes: Buffer | undefined): void {
-    if (bytes) void this.#publish(bytes);
+  elsewhere(room: string, bytes: Buffer | undefined): void {
+    if (bytes) void this.#publish(room, bytes);
+  }
+
+  join(member: Member, room: string, maxRooms: number): Join | Promise<Join> {
+    const current = this.#rooms.roomOf(member);
+    const name = member.name;
+    if (current === undefined || name === undefined) return 'unavailable';
+    if (nameKey(current) === nameKey(room)) return { room: current, from: undefined };
+    if (!this.#up) return 'unavailable';
+    const key = nameKey(name);
+    return this.#cmd.chatMove(this.#prefix, this.id, key, name, nameKey(room), room, String(maxRooms), '').then(
+      (answer): Join => {
+        if (answer === -1) return 'full';
+        if (!Array.isArray(answer)) return 'unavailable'; // -2: our name is not ours in Redis; the sync repairs it
+        const [shown, , count] = answer;
+        this.#roomSizes.set(nameKey(shown), count);
+        // Left meanwhile (the connection closed while Redis answered): VACATE will follow.
+        if (this.#local.get(key) !== member) return 'unavailable';
+        this.#rooms.leave(member, name);
+        this.#rooms.enter(member, name, shown);
+        return { room: shown, from: current };
+      },
+      (): Join => {
+        // Timed out: Redis may have moved us. The sync writes every room entry again.
+        this.#needsSync = true;
+        return 'unavailable';
+      },
+    );
+  }
+
+  roomOf(member: Member): string | undefined {
+    return this.#rooms.roomOf(member);
+  }
+
+  roomSize(room: string): number {
+    return Math.max(this.#roomSizes.get(nameKey(room)) ?? 0, this.#rooms.size(room));
+  }
+
+  roomNames(room: string): Promise<RoomListing | undefined> | undefined {
+    if (!this.#up) return undefined;
+    return this.#cmd.chatRoomNames(this.#prefix, nameKey(room)).then(
+      ([shown, ...names]): RoomListing => {
+        if (shown === undefined) return 'no such room';
+        this.#roomSizes.set(nameKey(shown), names.length);
+        return { room: shown, names: sortNames(names) };
+      },
+      () => undefined,
+    );
+  }
+
+  rooms(): Promise<readonly RoomCount[] | undefined> | undefined {
+    if (!this.#up) return undefined;
+    return this.#cmd.chatRoomList(this.#prefix).then(
+      (flat) => {
+        const list: RoomCount[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) list.push({ name: String(flat[i]), count: Number(flat[i + 1]) });
+        for (const r of list) this.#roomSizes.set(nameKey(r.name), r.count);
+        return list.sort((a, b) => compareNames(a.name, b.name));
+      },
+      () => undefined,
+    );
   }
 
   /**
-   * The users of a dead server, told to everyone but that server: were it only stalled, its
-   * users are still connected to it, and it must not tell them they left.
+   * The users of a dead server, told to everyone in their rooms but that server: were it
+   * only stalled, its users are still connected to it, and it must not tell them they left.
    */
-  #announceGone(server: string, names: string[]): void {
-    const bytes = this.#events?.presence(sortNames(names), 'left', w.LEFT_SERVER_LOST);
-    if (!bytes) return;
-    for (const member of this.#local.values()) member.deliver(bytes);
-    void this.#publish(bytes, server);
+  async #announceGone(server: string, names: string[]): Promise<void> {
+    for (const [room, inRoom] of await this.#vacate(names)) {
+      const bytes = this.#events?.presence(room, inRoom, 'left', w.LEFT_SERVER_LOST);
+      if (!bytes) continue;
+      this.#rooms.deliver(room, bytes, undefined);
+      void this.#publish(room, bytes, server);
+    }
   }
 
-  #publish(bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+  /** Takes NAMES, which nobody holds any more, out of their rooms: their names by room. */
+  async #vacate(names: string[]): Promise<Map<string, string[]>> {
+    const byRoom = new Map<string, string[]>();
+    if (names.length === 0) return byRoom;
+    let pairs: string[] = [];
+    try {
+      pairs = await this.#cmd.chatVacate(this.#prefix, ...names.map(nameKey));
+    } catch {
+      this.#needsSync = true;
+    }
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const room = pairs[i + 1]!;
+      byRoom.set(room, [...(byRoom.get(room) ?? []), pairs[i]!]);
+    }
+    for (const list of byRoom.values()) sortNames(list);
+    return byRoom;
+  }
+
+  #publish(room: string, bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
-    return this.#cmd.publish(`${this.#channels}room`, encodeMessage(this.id, ++this.#counter, undefined, bytes, skip)).then(
+    const message = encodeMessage(this.id, ++this.#counter, undefined, bytes, skip, nameKey(room));
+    return this.#cmd.publish(`${this.#channels}room`, message).then(
       () => 'delivered' as const,
       () => 'unavailable' as const,
     );
@@ -359,7 +484,7 @@ export class RedisHub implements Hub {
       if (m.skip === this.id) return;
       // It announces that server's users as gone: the server is, and its id never returns.
       if (m.skip !== undefined) this.#dedupe.forget(m.skip);
-      for (const member of this.#local.values()) member.deliver(m.body);
+      if (m.room !== undefined) this.#rooms.deliver(m.room, m.body, undefined);
     } else {
       // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
       this.#local.get(m.to)?.deliver(m.body);
@@ -380,7 +505,7 @@ export class RedisHub implements Hub {
       for (const [server, names] of byServer(freed)) {
         this.#events?.log(`server ${server} stopped answering: freed ${names.length === 1 ? 'its name' : `its ${names.length} names`}`, 'notice');
         this.#dedupe.forget(server);
-        this.#announceGone(server, names);
+        void this.#announceGone(server, names);
       }
       // Not in the chat (Redis lost its data, or we stalled past our lease): rejoin.
       if (member === 0 || this.#needsSync) await this.#resync();
@@ -451,7 +576,7 @@ export class RedisHub implements Hub {
     // Claims under way announce their own "joined" if they succeed.
     const claiming = new Set(this.#claiming.keys());
     this.#syncing = this.#sync()
-      .then(({ lost, back, stale }) => {
+      .then(async ({ lost, back, stale }) => {
         if (this.#closed) return;
         const wasDown = !this.#up;
         this.#up = true;
@@ -459,18 +584,21 @@ export class RedisHub implements Hub {
         for (const key of lost) {
           const member = this.#local.get(key);
           const shown = this.#shown.get(key) ?? key;
+          const room = member === undefined ? undefined : this.#rooms.roomOf(member);
           this.#forget(key);
-          if (member === undefined) continue;
+          if (member === undefined || room === undefined) continue;
           // Told here only: elsewhere the name is in use, by its new holder.
-          const left = this.#events?.presence([shown], 'left', w.LEFT_NAME_TAKEN);
-          if (left) for (const other of this.#local.values()) other.deliver(left);
+          const left = this.#events?.presence(room, [shown], 'left', w.LEFT_NAME_TAKEN);
+          if (left) this.#rooms.deliver(room, left, undefined);
           this.#events?.evicted(member);
         }
+        // Where our users are, written again: Redis may have lost it, or freed them as ours.
+        await this.#reenter();
         // Our users saw these leave, and never saw those go: only the other servers' users are told.
         const left = stale.filter((name) => !doubtful.has(nameKey(name)));
-        if (left.length > 0) this.elsewhere(this.#events?.presence(sortNames(left), 'left'));
+        for (const [room, names] of await this.#vacate(left)) this.elsewhere(room, this.#events?.presence(room, names, 'left'));
         const returned = back.filter((name) => this.#local.has(nameKey(name)) && !claiming.has(nameKey(name)));
-        if (returned.length > 0) this.elsewhere(this.#events?.presence(sortNames(returned), 'joined'));
+        for (const [room, names] of this.#byRoom(returned)) this.elsewhere(room, this.#events?.presence(room, names, 'joined'));
         if (wasDown) {
           const kept = this.#local.size;
           const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
@@ -486,6 +614,28 @@ export class RedisHub implements Hub {
       })
       .finally(() => (this.#syncing = undefined));
     return this.#syncing;
+  }
+
+  /** Writes again which room each of our users is in. */
+  async #reenter(): Promise<void> {
+    const groups = [...this.#local].flatMap(([key, member]) => {
+      const room = this.#rooms.roomOf(member);
+      const shown = this.#shown.get(key);
+      return room === undefined || shown === undefined ? [] : [key, shown, nameKey(room), room];
+    });
+    if (groups.length > 0) await this.#cmd.chatReenter(this.#prefix, this.id, ...groups);
+  }
+
+  /** Names of our users, grouped by their rooms, sorted. */
+  #byRoom(names: string[]): Map<string, string[]> {
+    const byRoom = new Map<string, string[]>();
+    for (const name of names) {
+      const member = this.#local.get(nameKey(name));
+      const room = member === undefined ? undefined : this.#rooms.roomOf(member);
+      if (room !== undefined) byRoom.set(room, [...(byRoom.get(room) ?? []), name]);
+    }
+    for (const list of byRoom.values()) sortNames(list);
+    return byRoom;
   }
 
   async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[] }> {

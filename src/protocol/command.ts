@@ -5,7 +5,9 @@ export type Command =
   | { kind: 'direct'; to: string; text: string }
   | { kind: 'directMalformed' }
   | { kind: 'room'; text: string }
-  | { kind: 'who' }
+  | { kind: 'who'; room: string | undefined }
+  | { kind: 'join'; room: string }
+  | { kind: 'rooms' }
   | { kind: 'ping'; token: string }
   | { kind: 'help' }
   | { kind: 'quit'; reason: string }
@@ -43,6 +45,11 @@ export function parseCommand(raw: string): Command {
   }
 }
 
+/** A room as typed: IRC users write `#dev`, which means `dev` (PROTOCOL.md "Client to server"). */
+function roomArg(rest: string): string {
+  return rest.startsWith('#') ? rest.slice(1) : rest;
+}
+
 function parseSlash(line: string): Command {
   const space = line.indexOf(' ');
   const word = space === -1 ? line.slice(1) : line.slice(1, space);
@@ -50,7 +57,11 @@ function parseSlash(line: string): Command {
   // Commands are matched without regard to case, as IRC users expect (/WHO works).
   switch (word.toLowerCase()) {
     case 'who':
-      return { kind: 'who' };
+      return { kind: 'who', room: rest === '' ? undefined : roomArg(rest) };
+    case 'join':
+      return { kind: 'join', room: roomArg(rest) };
+    case 'rooms':
+      return { kind: 'rooms' };
     case 'ping':
       return { kind: 'ping', token: rest };
     case 'help':

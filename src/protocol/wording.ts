@@ -22,11 +22,18 @@ export const left = (name: string, reason?: string): string =>
 export const online = (names: readonly string[]): string =>
   notice(`online (${names.length}): ${names.join(', ')}`);
 export const pong = (token: string): string => notice(token ? `pong ${token}` : 'pong');
+export const youAreIn = (room: string): string => notice(`you are in ${room}`);
+export const wentTo = (room: string): string => `went to ${room}`;
+export const inRoom = (room: string, names: readonly string[]): string =>
+  notice(`in ${room} (${names.length}): ${names.join(', ')}`);
+export const roomList = (rooms: readonly { name: string; count: number }[]): string =>
+  notice(`rooms (${rooms.length}): ${rooms.map((r) => `${r.name} (${r.count})`).join(', ')}`);
 export const shuttingDown = (): string => notice('server shutting down');
 
 // Fixed errors.
 export const nameTaken = (name: string): string => error(`name taken: ${name}`);
 export const invalidName = (): string => error('invalid name: use 1-32 letters, digits, _ or -');
+export const invalidRoom = (): string => error('invalid room: use 1-32 letters, digits, _ or -');
 export const registerFirst = (): string => error('register first with #yourname');
 export const noSuchUser = (name: string): string => error(`no such user: ${name}`);
 export const unknownCommand = (word: string): string => error(`unknown command: /${word}`);
@@ -49,6 +56,10 @@ export const idleTimeout = (ms: number): string => error(`idle for ${ms / 1000} 
 export const tooManyFromAddress = (max: number): string =>
   error(`too many connections from your address (max ${max})`);
 export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
+export const noSuchRoom = (room: string): string => error(`no such room: ${room} (nobody is in it; /rooms lists the rooms)`);
+export const tooManyRooms = (max: number): string =>
+  error(`too many rooms (max ${max}): join one that exists, /rooms lists them`);
+export const joinNeedsRoom = (): string => error('which room? write /join ROOM');
 export const loginsWaiting = (): string =>
   error('too many logins are waiting from your address: try again in a minute');
 
@@ -57,6 +68,10 @@ export const claimUnavailable = (): string =>
   error('cannot take a name now: cluster unavailable, try again in a moment');
 export const whoUnavailable = (): string =>
   error('cannot list the users now: cluster unavailable, try again in a moment');
+export const roomsUnavailable = (): string =>
+  error('cannot list the rooms now: cluster unavailable, try again in a moment');
+export const joinUnavailable = (): string =>
+  error('cannot change rooms now: cluster unavailable, try again in a moment');
 export const userUnreachable = (name: string): string =>
   error(`not delivered: the server of ${name} is not answering`);
 export const evicted = (name: string): string =>
@@ -70,10 +85,12 @@ export const help = (): string[] =>
   [
     'commands:',
     '  #NAME           register as NAME, or rename yourself',
-    '  TEXT            send TEXT to everyone in the room',
-    '  @NAME:TEXT      send TEXT to NAME only',
+    '  TEXT            send TEXT to everyone in your room',
+    '  @NAME:TEXT      send TEXT to NAME only, in whatever room',
     '  //TEXT          send a room message that starts with /',
-    '  /who            list the users online',
+    '  /join ROOM      go to ROOM, creating it if nobody is in it (you start in lobby)',
+    '  /rooms          list the rooms and how many are in each',
+    '  /who [ROOM]     list the users online, or those in ROOM',
     '  /ping [TOKEN]   check the connection: answered "* pong TOKEN"',
     '  /help           show this list',
     '  /quit [REASON]  leave the chat',

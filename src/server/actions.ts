@@ -7,10 +7,14 @@ export type Action =
   | { kind: 'reply'; line: string }
   /** A line to the user called `to`, on whichever server it is. */
   | { kind: 'direct'; to: string; line: string }
-  /** A line to every registered user but this one. */
+  /** A line to every other user in this connection's room. */
   | { kind: 'room'; line: string }
-  /** Like room, but only while at most announceMax users are online (PROTOCOL.md). */
-  | { kind: 'presence'; line: string }
+  /**
+   * Like room, but only while the room has at most announceMax users (PROTOCOL.md); to ROOM
+   * when given (the room just left). `leaving`: the notice says this user left, so it is
+   * counted with them, as their join was: both are announced or neither is.
+   */
+  | { kind: 'presence'; line: string; room?: string; leaving?: boolean }
   /** Input that was refused, for the server's log. */
   | { kind: 'reject'; reason: string }
   | { kind: 'registered'; name: string }

@@ -14,6 +14,8 @@ export interface CommandContext {
   readonly auth: Authenticator | undefined;
   /** The peer's address: failed logins are throttled per address. */
   readonly address: string;
+  /** Rooms at most: /join refuses to create one more. */
+  readonly maxRooms: number;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -35,6 +37,8 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   directMalformed: { needsName: true, run: () => [reply(w.directNeedsColon())] },
   room: { needsName: true, run: (ctx, cmd) => [{ kind: 'room', line: w.roomMessage(nameOf(ctx), cmd.text) }] },
   who: { needsName: false, run: who },
+  join: { needsName: true, run: join },
+  rooms: { needsName: false, run: rooms },
   ping: { needsName: false, run: (_ctx, cmd) => [reply(w.pong(cmd.token))] },
   help: { needsName: false, run: () => w.help().map(reply) },
   quit: { needsName: false, run: (_ctx, cmd) => [{ kind: 'quit', reason: cmd.reason }] },
@@ -57,10 +61,44 @@ function nameOf(ctx: CommandContext): string {
   return ctx.self.name ?? '';
 }
 
-/** On a server with accounts, only users who logged in may see who is online. */
-function who(ctx: CommandContext): Outcome {
-  if (ctx.auth && ctx.self.name === undefined) return [reply(w.registerFirst()), reject('not registered')];
-  return after(ctx.hub.names(), (names) => [reply(names ? w.online(names) : w.whoUnavailable())]);
+/** On a server with accounts, only users who logged in may see who is online, or where. */
+function mustLogIn(ctx: CommandContext): Action[] | undefined {
+  return ctx.auth && ctx.self.name === undefined ? [reply(w.registerFirst()), reject('not registered')] : undefined;
+}
+
+function who(ctx: CommandContext, cmd: Extract<Command, { kind: 'who' }>): Outcome {
+  const refused = mustLogIn(ctx);
+  if (refused) return refused;
+  const { room } = cmd;
+  if (room === undefined) return after(ctx.hub.names(), (names) => [reply(names ? w.online(names) : w.whoUnavailable())]);
+  if (!isValidName(room)) return [reply(w.invalidRoom()), reject('invalid room')];
+  return after(ctx.hub.roomNames(room), (listing) => [
+    reply(listing === undefined ? w.whoUnavailable() : listing === 'no such room' ? w.noSuchRoom(room) : w.inRoom(listing.room, listing.names)),
+  ]);
+}
+
+function rooms(ctx: CommandContext): Outcome {
+  const refused = mustLogIn(ctx);
+  if (refused) return refused;
+  return after(ctx.hub.rooms(), (list) => [reply(list ? w.roomList(list) : w.roomsUnavailable())]);
+}
+
+/** PROTOCOL.md "Rooms": the room left hears where its user went, the new one that they came. */
+function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Outcome {
+  const { room } = cmd;
+  if (room === '') return [reply(w.joinNeedsRoom())];
+  if (!isValidName(room)) return [reply(w.invalidRoom()), reject('invalid room')];
+  const name = nameOf(ctx);
+  return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (moved): Action[] => {
+    if (moved === 'full') return [reply(w.tooManyRooms(ctx.maxRooms)), reject(`too many rooms: could not create ${room}`)];
+    if (moved === 'unavailable') return [reply(w.joinUnavailable()), reject(`cluster unavailable: could not join ${room}`)];
+    if (moved.from === undefined) return [reply(w.youAreIn(moved.room))];
+    return [
+      { kind: 'presence', line: w.left(name, w.wentTo(moved.room)), room: moved.from, leaving: true },
+      reply(w.youAreIn(moved.room)),
+      { kind: 'presence', line: w.joined(name) },
+    ];
+  });
 }
 
 function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {

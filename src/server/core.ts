@@ -38,10 +38,10 @@ export class ChatCore {
   #hubEvents(): HubEvents {
     const { onEvent } = this.options;
     return {
-      presence: (names, change, reason) =>
+      presence: (room, names, change, reason) =>
         change === 'left'
-          ? this.presenceBytes(names.map((name) => w.left(name, reason)), this.hub.size + names.length)
-          : this.presenceBytes(names.map(w.joined), this.hub.size),
+          ? this.presenceBytes(names.map((name) => w.left(name, reason)), this.hub.roomSize(room) + names.length)
+          : this.presenceBytes(names.map(w.joined), this.hub.roomSize(room)),
       evicted: (member: Member) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         member.send(w.evicted(member.name));
@@ -53,11 +53,11 @@ export class ChatCore {
   }
 
   /**
-   * Presence lines as wire bytes while ONLINE users are at most announceMax (PROTOCOL.md);
+   * Presence lines as wire bytes while the room has at most announceMax users (PROTOCOL.md);
    * undefined above it. The one place that rule lives.
    */
-  presenceBytes(lines: string[], online: number): Buffer | undefined {
-    if (lines.length === 0 || online > this.options.announceMax) return undefined;
+  presenceBytes(lines: string[], inRoom: number): Buffer | undefined {
+    if (lines.length === 0 || inRoom > this.options.announceMax) return undefined;
     return Buffer.from(lines.map((l) => `${l}\n`).join(''));
   }
 
@@ -177,10 +177,16 @@ export class ChatCore {
       this.#drained = resolve;
     });
     // Our users get the shutdown notice, not n "left" lines each; other servers' users are
-    // told who left.
-    const names = [...this.#sessions].flatMap((s) => (s.name === undefined ? [] : [s.name]));
-    const farewell = this.presenceBytes(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.size);
-    if (farewell) this.hub.elsewhere(farewell);
+    // told, room by room, who left.
+    const byRoom = new Map<string, string[]>();
+    for (const s of this.#sessions) {
+      const room = this.hub.roomOf(s);
+      if (s.name !== undefined && room !== undefined) byRoom.set(room, [...(byRoom.get(room) ?? []), s.name]);
+    }
+    for (const [room, names] of byRoom) {
+      const farewell = this.presenceBytes(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.roomSize(room));
+      if (farewell) this.hub.elsewhere(room, farewell);
+    }
     const bye = Buffer.from(`${w.shuttingDown()}\n`);
     for (const s of this.#sessions) {
       s.deliver(bye);

@@ -10,8 +10,10 @@ export interface ServerLimits {
   flushMs: number;
   /** Connections at once, registered or not; the next one gets "! server full". */
   maxClients: number;
-  /** Presence notices stop while more users than this are online (PROTOCOL.md). */
+  /** Presence notices stop while a room has more users than this (PROTOCOL.md). */
   announceMax: number;
+  /** Rooms at once; /join refuses to create one more. */
+  maxRooms: number;
   /** Bytes queued for one connection that does not read; over it the connection is cut. */
   maxSendq: number;
   /** Connections at once from one address; 0 for no limit. */
@@ -31,6 +33,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   flushMs: 250,
   maxClients: 10_000,
   announceMax: 1000,
+  maxRooms: 10_000,
   maxSendq: 1024 * 1024,
   maxPerIp: 100,
   rate: 10,

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { after, type Member } from '../hub/hub.js';
+import { after, LOBBY, type Member } from '../hub/hub.js';
 import { parseCommand } from '../protocol/command.js';
 import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
@@ -212,9 +212,9 @@ export class Session implements Member, LineSink {
     }
     const { name } = this;
     if (name !== undefined) {
+      const room = this.core.hub.roomOf(this);
       this.core.hub.release(name, this);
-      // Counted with the leaver, as its join was: both are announced or neither is.
-      if (announce) this.#presence(w.left(name, shown), this.core.hub.size + 1);
+      if (announce && room !== undefined) this.#presence(w.left(name, shown), room, true);
     }
     this.#event({ type: 'leave', peer: this.peer, name, reason });
     this.#corked = false;
@@ -319,7 +319,8 @@ export class Session implements Member, LineSink {
   #handle(bytes: Buffer): void {
     // A line handled is a sign of life, even one that waited for the rate.
     this.#lastHeard = this.core.options.timers.now();
-    const ctx = { self: this, hub: this.core.hub, auth: this.core.options.auth, address: this.address.host };
+    const { options } = this.core;
+    const ctx = { self: this, hub: this.core.hub, auth: options.auth, address: this.address.host, maxRooms: options.maxRooms };
     const outcome: Outcome = dispatch(ctx, parseCommand(decodeText(bytes)));
     const pending = Array.isArray(outcome)
       ? this.#applyAll(outcome)
@@ -376,11 +377,13 @@ export class Session implements Member, LineSink {
         });
       }
       case 'room':
-        return after(this.core.hub.broadcast(encode(action.line), this), (result) => {
+        return after(this.core.hub.toRoom(this.core.hub.roomOf(this) ?? LOBBY, encode(action.line), this), (result) => {
           if (result === 'unavailable') this.send(w.clusterUnavailable());
         });
-      case 'presence':
-        return this.#presence(action.line);
+      case 'presence': {
+        const room = action.room ?? this.core.hub.roomOf(this);
+        return room === undefined ? undefined : this.#presence(action.line, room, action.leaving);
+      }
       case 'reject':
         return this.#event({ type: 'reject', peer: this.peer, name: this.name, reason: action.reason });
       case 'registered':
@@ -398,11 +401,14 @@ export class Session implements Member, LineSink {
     }
   }
 
-  /** PROTOCOL.md: presence notices go out while at most announceMax users are online. */
-  #presence(line: string, online = this.core.hub.size): undefined {
-    const bytes = this.core.presenceBytes([line], online);
+  /**
+   * PROTOCOL.md: presence notices go to the room, while it has at most announceMax users. A
+   * leave is counted with the leaver, as its join was: both are announced or neither is.
+   */
+  #presence(line: string, room: string, leaving = false): undefined {
+    const bytes = this.core.presenceBytes([line], this.core.hub.roomSize(room) + (leaving ? 1 : 0));
     // Not waited for: a notice the cluster could not carry is not worth an error line.
-    if (bytes) void this.core.hub.broadcast(bytes, this);
+    if (bytes) void this.core.hub.toRoom(room, bytes, this);
   }
 
   #event(event: Parameters<ChatCore['options']['onEvent']>[0]): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { encodeMessage } from '../../src/hub/cluster-message.js';
-import type { HubEvents } from '../../src/hub/hub.js';
+import { LOBBY, type HubEvents } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { TestRedis } from '../helpers/redis.js';
 import { WAIT_MS } from '../helpers/lines.js';
@@ -14,8 +14,8 @@ class Recorder implements HubEvents {
   readonly presences: string[] = [];
   #waiters: (() => void)[] = [];
 
-  presence(names: string[], change: 'left' | 'joined'): Buffer | undefined {
-    this.presences.push(`${change}: ${names.join(', ')}`);
+  presence(room: string, names: string[], change: 'left' | 'joined'): Buffer | undefined {
+    this.presences.push(`${change} ${room}: ${names.join(', ')}`);
     this.#wake();
     return undefined;
   }
@@ -69,7 +69,7 @@ export function redisHubTests(): void {
     const raw = new Redis(redis.url);
     t.after(() => raw.disconnect());
     // As if pub/sub or a resent script brought the same message again.
-    const message = encodeMessage('elsewhere-1-aa', 1, undefined, Buffer.from('<alice> once\n'));
+    const message = encodeMessage('elsewhere-1-aa', 1, undefined, Buffer.from('<alice> once\n'), '', 'lobby');
     await raw.publish('chat:0:room', message);
     await raw.publish('chat:0:room', message);
     await raw.publish('chat:0:room', encodeMessage('elsewhere-1-aa', 2, 'bob', Buffer.from('*alice* fence\n')));
@@ -89,8 +89,8 @@ export function redisHubTests(): void {
     assert.equal(await two.claim('alice', new TestMember('alice')), 'claimed', 'another chat, another registry');
     await two.claim('bob', bob);
     await twoToo.claim('carol', carol);
-    await one.broadcast(Buffer.from('<alice> for chat 1 only\n'), alice);
-    await two.broadcast(Buffer.from('<bob> for chat 2\n'), bob);
+    await one.toRoom(LOBBY, Buffer.from('<alice> for chat 1 only\n'), alice);
+    await two.toRoom(LOBBY, Buffer.from('<bob> for chat 2\n'), bob);
     await carol.receive('<bob> for chat 2');
     assert.deepEqual(carol.lines, ['<bob> for chat 2'], 'nothing from the chat in database 1');
   });
@@ -133,7 +133,7 @@ export function redisHubTests(): void {
     assert.deepEqual(events.logs.filter((l) => l.startsWith('lost Redis')).length, 1);
     assert.match(events.logs[0]!, /^lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? \((Command timed out|no answer on the subscriber connection)\): serving this server's users only until it is back$/);
     // The other servers' users are told carol left; her name is free again.
-    assert.deepEqual(events.presences, ['left: carol']);
+    assert.deepEqual(events.presences, ['left lobby: carol']);
     // The other server may have counted Redis as lost too: it comes back by itself.
     await eventually(async () => (await two.claim('carol', new TestMember('carol'))) === 'claimed');
     // A renewal sent during the stall may still time out after it: two can be down once more.

@@ -4,22 +4,26 @@ import { decodeMessage, Dedupe, DEDUPE_WINDOW, encodeMessage } from '../../src/h
 
 test('cluster messages carry origin, counter and recipient, and the bytes untouched', () => {
   const body = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
-  assert.deepEqual(decodeMessage(encodeMessage('host-1-ab', 7, undefined, body)), {
+  assert.deepEqual(decodeMessage(encodeMessage('host-1-ab', 7, undefined, body, '', 'lobby')), {
     origin: 'host-1-ab',
     counter: 7,
     to: undefined,
     skip: undefined,
+    room: 'lobby',
     body,
   });
   assert.deepEqual(decodeMessage(encodeMessage('host-1-ab', 8, 'bob', body))?.to, 'bob');
-  const skipping = decodeMessage(encodeMessage('host-1-ab', 9, undefined, body, 'host-2-cd'));
-  assert.deepEqual([skipping?.to, skipping?.skip], [undefined, 'host-2-cd']);
+  assert.equal(decodeMessage(encodeMessage('host-1-ab', 8, 'bob', body))?.room, undefined);
+  const skipping = decodeMessage(encodeMessage('host-1-ab', 9, undefined, body, 'host-2-cd', 'dev'));
+  assert.deepEqual([skipping?.to, skipping?.skip, skipping?.room], [undefined, 'host-2-cd', 'dev']);
 });
 
 test('anything else on the channel is ignored, not delivered', () => {
   // A counter past 15 digits is not a safe integer: the window could not count on it.
-  for (const junk of ['', 'hello', 'a b\n', 'a 0 *\nx', 'a -1 *\nx', 'a 1 * extra\nx', 'a x *\n', 'a 9007199254740993 *\nx']) {
-    assert.equal(decodeMessage(Buffer.from(junk)), undefined, JSON.stringify(junk));
+  // A room message names its room; a direct one has none.
+  const junk = ['', 'hello', 'a b\n', 'a 0 * r\nx', 'a -1 * r\nx', 'a 1 * r extra\nx', 'a x * r\n', 'a 9007199254740993 * r\nx', 'a 1 *\nx', 'a 1 bob dev\nx'];
+  for (const bad of junk) {
+    assert.equal(decodeMessage(Buffer.from(bad)), undefined, JSON.stringify(bad));
   }
 });
 

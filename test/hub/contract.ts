@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Hub, Member } from '../../src/hub/hub.js';
+import { LOBBY, type Hub, type Member } from '../../src/hub/hub.js';
 import { WAIT_MS } from '../helpers/lines.js';
 
 /** A member that records what it is sent, and lets a test wait for a line. */
@@ -68,18 +68,63 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.equal(bob.count('*alice* hi'), 1);
   });
 
-  test('a room message reaches everyone but its sender, once', async (t) => {
+  test('a room message reaches everyone in the room but its sender, once', async (t) => {
     const [one, two] = (await chat(t, 2)) as [Hub, Hub];
     const alice = await join(one, 'alice');
     const carol = await join(one, 'carol');
     const bob = await join(two, 'bob');
     const dave = await join(two, 'dave');
-    assert.equal(await one.broadcast(bytes('<alice> one'), alice), 'delivered');
-    assert.equal(await one.broadcast(bytes('<alice> two'), alice), 'delivered');
+    for (const [hub, m] of [[one, alice], [two, bob]] as const) assert.equal(hub.roomOf(m), LOBBY, 'registering puts you in the lobby');
+    assert.equal(await one.toRoom(LOBBY, bytes('<alice> one'), alice), 'delivered');
+    assert.equal(await one.toRoom(LOBBY, bytes('<alice> two'), alice), 'delivered');
     // A server's messages arrive in order: once "two" is everywhere, "one" would have been too.
     for (const m of [carol, bob, dave]) await m.receive('<alice> two');
     for (const m of [carol, bob, dave]) assert.equal(m.count('<alice> one'), 1, `${m.name} got it once`);
     assert.deepEqual(alice.lines, []);
+  });
+
+  test('rooms: a move scopes room messages; listings count every server; an empty room is gone', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const bob = await join(two, 'bob');
+    const carol = await join(two, 'carol');
+    assert.deepEqual(await one.join(alice, 'Dev', 10), { room: 'Dev', from: LOBBY });
+    assert.deepEqual(await two.join(bob, 'DEV', 10), { room: 'Dev', from: LOBBY }, 'the case it was created in');
+    assert.deepEqual(await two.join(bob, 'dev', 10), { room: 'Dev', from: undefined }, 'already there');
+    assert.equal(one.roomOf(alice), 'Dev');
+    await eventually(async () => JSON.stringify(await one.rooms()) === JSON.stringify([{ name: 'Dev', count: 2 }, { name: LOBBY, count: 1 }]));
+    assert.deepEqual(await two.roomNames('dev'), { room: 'Dev', names: ['alice', 'bob'] });
+    assert.deepEqual(await one.roomNames(LOBBY), { room: LOBBY, names: ['carol'] });
+    assert.equal(await one.roomNames('nowhere'), 'no such room');
+    await two.toRoom('Dev', bytes('<bob> in dev'), bob);
+    await two.toRoom(LOBBY, bytes('<carol> in the lobby'), carol);
+    await alice.receive('<bob> in dev');
+    assert.equal(bob.count('<bob> in dev'), 0, 'not to its sender');
+    assert.equal(carol.count('<bob> in dev'), 0, 'not to the lobby, on the same server');
+    assert.equal(alice.count('<carol> in the lobby'), 0, 'nothing from the lobby reaches dev');
+    // Everyone leaves dev: it is gone, and a new one keeps the new case.
+    one.release('alice', alice);
+    assert.deepEqual(await two.join(bob, LOBBY, 10), { room: LOBBY, from: 'Dev' });
+    await eventually(async () => (await one.roomNames('dev')) === 'no such room');
+    assert.deepEqual(await two.join(carol, 'dEV', 10), { room: 'dEV', from: LOBBY });
+    await eventually(async () => JSON.stringify(await one.rooms()) === JSON.stringify([{ name: 'dEV', count: 1 }, { name: LOBBY, count: 1 }]));
+  });
+
+  test('rooms: no more than the limit; a rename keeps the room', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const bob = await join(two, 'bob');
+    await join(two, 'carol');
+    assert.deepEqual(await one.join(alice, 'a', 2), { room: 'a', from: LOBBY });
+    assert.equal(await two.join(bob, 'b', 2), 'full', 'lobby and a are two rooms');
+    assert.deepEqual(await one.join(alice, 'c', 2), { room: 'c', from: 'a' }, 'leaving a room of one frees its place');
+    assert.equal(await one.rename(alice, 'alice', 'alicia'), 'claimed');
+    alice.name = 'alicia';
+    assert.equal(one.roomOf(alice), 'c');
+    await eventually(async () => JSON.stringify(await two.roomNames('c')) === JSON.stringify({ room: 'c', names: ['alicia'] }));
+    assert.equal(await one.rename(alice, 'alicia', 'Alicia'), 'claimed');
+    alice.name = 'Alicia';
+    await eventually(async () => JSON.stringify(await two.roomNames('c')) === JSON.stringify({ room: 'c', names: ['Alicia'] }));
   });
 
   test('/who lists every server\'s users in one list, sorted without regard to case', async (t) => {
