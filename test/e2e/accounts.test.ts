@@ -121,7 +121,7 @@ describe('accounts', () => {
     writeFileSync(`${file}.lock`, `${process.pid}\n`); // a live holder: this test process
     const locked = run(t, 'server', ['passwd', file, 'erin'], { input: 'x\n' });
     assert.equal(await locked.exit, 1);
-    assert.match(locked.stderr.seen.join(''), /\.lock exists: another passwd is changing/);
+    assert.match(locked.stderr.seen.join(''), /\.lock is held by another passwd \(pid \d+\) that is still changing .*; nothing was changed\. Try again, or remove the lock if no passwd is running\./);
     // A lock left by a passwd that was killed: its pid is gone, so the lock is taken over.
     const gone = run(t, 'server', ['--version']);
     await gone.exit;
