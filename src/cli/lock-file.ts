@@ -58,7 +58,7 @@ export function takeLock(path: string, depth = 0): HeldLock {
       if (seen === undefined) continue; // released meanwhile: try again
       if (holderAlive(seen)) throw new LockBusyError(path, pidOf(seen));
       if (depth >= MAX_DEPTH) throw new LockBusyError(path, pidOf(seen));
-      const claim = takeLock(`${path}.takeover-${digest(seen)}`, depth + 1);
+      const claim = takeLock(claimPath(path, seen), depth + 1);
       try {
         if (readOrUndefined(path) !== seen) continue;
         renameSync(candidate, path);
@@ -112,8 +112,9 @@ function readOrUndefined(path: string): string | undefined {
   }
 }
 
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+/** The lock that guards the takeover of PATH while it holds the stale lock SEEN. */
+export function claimPath(path: string, seen: string): string {
+  return `${path}.takeover-${createHash('sha256').update(seen).digest('base64url').slice(0, 16)}`;
 }
 
 function pidOf(text: string): number | undefined {
