@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AuthThrottle, throttleKey } from '../../src/server/auth-throttle.js';
 import { hashPassword, hashProblem, verifyPassword } from '../../src/server/password-hash.js';
-import { parseUsers, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
+import { formatUsers, parseUsers, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -46,9 +46,22 @@ describe('users file', () => {
     assert.equal(users.get('alice')?.name, 'Alice');
   });
 
+  test('NAME:HASH:op marks an operator; files without marks read as before; written back the same', () => {
+    const text = `alice:${h}:op\nbob:${h}\ncarol:${h}:\n`;
+    const users = parseUsers(text, 'u');
+    assert.deepEqual(
+      [...users.values()].map((a) => [a.name, a.operator]),
+      [['alice', true], ['bob', false], ['carol', false]],
+    );
+    assert.equal(formatUsers(users), `alice:${h}:op\nbob:${h}\ncarol:${h}\n`);
+  });
+
   test('a malformed line is refused whole, naming the file and the line', () => {
     const cases: [string, RegExp][] = [
-      [`alice:${h}\nbob\n`, /^u line 2: expected NAME:HASH$/],
+      [`alice:${h}\nbob\n`, /^u line 2: expected NAME:HASH or NAME:HASH:FLAGS$/],
+      [`alice:${h}:op:x\n`, /^u line 1: expected NAME:HASH or NAME:HASH:FLAGS$/],
+      [`alice:${h}:admin\n`, /^u line 1: unknown flag "admin" \(the only flag is "op"\)$/],
+      [`alice:${h}:op,opp\n`, /^u line 1: unknown flag "opp"/],
       [`al ice:${h}\n`, /^u line 1: "al ice" is not a valid name$/],
       [`alice:${h}\nALICE:${h}\n`, /^u line 2: ALICE is listed twice$/],
       [`alice:secret\n`, /^u line 1: the hash is not of the form/],
