@@ -121,8 +121,9 @@ Output:
 
 Signals:
   SIGINT, SIGTERM  tell every client "* server shutting down", close, and exit 0
-  SIGHUP           re-read the users file and the TLS certificate (the users file is
-                   also re-read whenever it changes); users no longer in it are dropped
+  SIGHUP           re-read the TLS certificate and the users file (which is also
+                   re-read whenever it changes, once it has stayed unchanged for 1 s);
+                   users no longer in it are dropped
 
 Accounts:
   chat-server passwd FILE NAME             add NAME, or change its password: asked twice
