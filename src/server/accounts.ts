@@ -122,14 +122,17 @@ export class FileAccounts implements Authenticator {
   }
 
   /**
-   * failureDelayMs, or a whole multiple of it above the slowest recent check: whole steps
-   * keep the total still while check times jitter, so the total tells nothing either.
+   * failureDelayMs, or that doubled as often as needed to stay above the slowest recent
+   * check: steps this coarse keep the total still while check times jitter (a busy
+   * machine), so the total tells nothing either.
    */
   #failureTotal(decoyMs: number): number {
     const { failureDelayMs } = this.options;
     const slowest = PAD_FACTOR * Math.max(decoyMs, ...this.#recent);
     if (failureDelayMs <= 0) return Math.ceil(slowest);
-    return Math.max(1, Math.ceil(slowest / failureDelayMs)) * failureDelayMs;
+    let total = failureDelayMs;
+    while (total < slowest) total *= 2;
+    return total;
   }
 
   #checked(ms: number): void {
