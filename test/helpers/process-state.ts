@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** Whether this system shows what a process waits for (Linux /proc). */
+export const canSeeWaits = existsSync('/proc/self/wchan');
 
 const SAMPLE_MS = 20;
 /** Samples in a row that must find the process asleep in its event loop. */
@@ -11,6 +14,7 @@ const GIVE_UP_MS = 8000;
  * first. Used to send input only once a program is waiting for it, without sleeping.
  */
 export async function waitUntilBlocked(pid: number, exit: Promise<unknown>): Promise<boolean> {
+  if (!canSeeWaits) throw new Error('waitUntilBlocked needs /proc/PID/wchan (Linux): skip the test where canSeeWaits is false');
   let ended = false;
   void exit.then(() => (ended = true));
   let quiet = 0;
