@@ -75,8 +75,9 @@ export function fileVersion(stats: Stats): string {
  * file is checked before and after the read, and also by name after it (an atomic write
  * may have put another file there). A file written to while it was read is refused: a
  * prefix of a users file that ends at a line end parses fine and drops every user after it.
+ * `afterRead` lets tests change the file at the worst moment.
  */
-export function readWhole(file: string): { text: string; version: string } {
+export function readWhole(file: string, afterRead: () => void = () => {}): { text: string; version: string } {
   const cannot = (err: unknown): UsersFileError =>
     new UsersFileError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   let fd: number;
@@ -88,6 +89,7 @@ export function readWhole(file: string): { text: string; version: string } {
   try {
     const before = fileVersion(fstatSync(fd));
     const text = readFileSync(fd, 'utf8');
+    afterRead();
     const after = fileVersion(fstatSync(fd));
     const byName = fileVersion(statSync(file));
     if (before !== after || after !== byName) throw new UsersFileError(file, undefined, 'changed while it was being read');

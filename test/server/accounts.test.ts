@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AuthThrottle, throttleKey } from '../../src/server/auth-throttle.js';
 import { hashPassword, hashProblem, verifyPassword } from '../../src/server/password-hash.js';
-import { formatUsers, parseUsers, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
+import { formatUsers, parseUsers, readWhole, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -71,6 +71,26 @@ describe('users file', () => {
     }
   });
 
+  test('a file written to, or replaced, while it is read is refused: never half a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-users-'));
+    const file = join(dir, 'users');
+    writeFileSync(file, `alice:${h}\n`);
+    assert.equal(readWhole(file).text, `alice:${h}\n`);
+    const cases: [string, () => void][] = [
+      ['appended to', () => appendFileSync(file, `bob:${h}\n`)],
+      ['truncated', () => truncateSync(file, 0)],
+      ['replaced', () => writeFileAtomic(file, `carol:${h}\n`)],
+    ];
+    for (const [what, change] of cases) {
+      assert.throws(
+        () => readWhole(file, change),
+        (err: Error) => err instanceof UsersFileError && err.message === `${file}: changed while it was being read`,
+        what,
+      );
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('atomic write: mode 0600, and a crash before the rename leaves the old file whole', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chat-users-'));
     const file = join(dir, 'users');
@@ -88,7 +108,7 @@ describe('users file', () => {
     writeFileAtomic(file, 'second\n');
     assert.equal(readFileSync(file, 'utf8'), 'second\n');
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    writeFileSync(join(dir, 'x'), '');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
