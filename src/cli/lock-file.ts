@@ -58,7 +58,7 @@ export function takeLock(path: string, depth = 0): HeldLock {
       if (seen === undefined) continue; // released meanwhile: try again
       if (holderAlive(seen)) throw new LockBusyError(path, pidOf(seen));
       if (depth >= MAX_DEPTH) throw new LockBusyError(path, pidOf(seen));
-      const claim = takeLock(claimPath(path, seen), depth + 1);
+      const claim = claimTakeover(path, seen, depth);
       try {
         if (readOrUndefined(path) !== seen) continue;
         renameSync(candidate, path);
@@ -70,6 +70,17 @@ export function takeLock(path: string, depth = 0): HeldLock {
     throw new LockBusyError(path, undefined);
   } finally {
     rmSync(candidate, { force: true });
+  }
+}
+
+/** The claim on the stale lock SEEN at PATH; busy while another running process takes it over. */
+function claimTakeover(path: string, seen: string, depth: number): HeldLock {
+  try {
+    return takeLock(claimPath(path, seen), depth + 1);
+  } catch (err) {
+    // Said of PATH, the lock the user knows, not of the claim file.
+    if (err instanceof LockBusyError) throw new LockBusyError(path, err.pid);
+    throw err;
   }
 }
 

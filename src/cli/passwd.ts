@@ -80,6 +80,10 @@ export async function runPasswd(file: string, name: string | undefined, options:
   }
   try {
     return apply(file, name, change, fail);
+  } catch (err) {
+    // writeFileAtomic leaves the old file whole when it fails (a full disk, a read-only folder).
+    const code = (err as NodeJS.ErrnoException).code;
+    return fail(`cannot write ${file} (${code ?? (err as Error).message}); nothing was changed.`);
   } finally {
     lock.release();
   }

@@ -36,7 +36,7 @@ test('a stale lock is taken over; a takeover under way is waited for; a stale ta
   writeFileSync(lock, stale);
   // Another passwd, still running, holds the claim on this stale lock: it is taking it over.
   writeFileSync(claimPath(lock, stale), `${process.ppid}\nclaim\n`);
-  assert.throws(() => takeLock(lock), LockBusyError);
+  assert.throws(() => takeLock(lock), (err: Error) => err instanceof LockBusyError && err.lock === lock && err.pid === process.ppid);
   assert.equal(readFileSync(lock, 'utf8'), stale, 'the stale lock is left to the claim holder');
   // That passwd was killed mid-takeover: its claim is stale, and taken over in turn.
   writeFileSync(claimPath(lock, stale), `${deadPid()}\nclaim\n`);
