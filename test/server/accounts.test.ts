@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AuthThrottle, throttleKey } from '../../src/server/auth-throttle.js';
 import { hashPassword, hashProblem, verifyPassword } from '../../src/server/password-hash.js';
 import { formatUsers, parseUsers, readWhole, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDir } from '../helpers/users.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
@@ -71,8 +71,8 @@ describe('users file', () => {
     }
   });
 
-  test('a file written to, or replaced, while it is read is refused: never half a file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chat-users-'));
+  test('a file written to, or replaced, while it is read is refused: never half a file', (t) => {
+    const dir = tempDir(t);
     const file = join(dir, 'users');
     writeFileSync(file, `alice:${h}\n`);
     assert.equal(readWhole(file).text, `alice:${h}\n`);
@@ -88,11 +88,10 @@ describe('users file', () => {
         what,
       );
     }
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  test('atomic write: mode 0600, and a crash before the rename leaves the old file whole', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chat-users-'));
+  test('atomic write: mode 0600, and a crash before the rename leaves the old file whole', (t) => {
+    const dir = tempDir(t);
     const file = join(dir, 'users');
     writeFileAtomic(file, 'first\n');
     assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -108,7 +107,6 @@ describe('users file', () => {
     writeFileAtomic(file, 'second\n');
     assert.equal(readFileSync(file, 'utf8'), 'second\n');
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    rmSync(dir, { recursive: true, force: true });
   });
 });
 
