@@ -7,7 +7,7 @@ import { DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../server/users-file.js';
 import { formatEvent } from './log.js';
-import { runPasswd } from './passwd.js';
+import { runPasswd, type PasswdOptions } from './passwd.js';
 import { hostName, parseOrExit, redisUrl, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
 
@@ -121,13 +121,16 @@ Output:
 
 Signals:
   SIGINT, SIGTERM  tell every client "* server shutting down", close, and exit 0
-  SIGHUP           re-read the users file and the TLS certificate (the users file is
-                   also re-read whenever it changes); users no longer in it are dropped
+  SIGHUP           re-read the TLS certificate and the users file (which is also
+                   re-read whenever it changes, once it has stayed unchanged for 1 s);
+                   users no longer in it are dropped
 
 Accounts:
   chat-server passwd FILE NAME             add NAME, or change its password: asked twice
                                            on a terminal, else the first line of stdin
   chat-server passwd --delete FILE NAME    remove NAME
+  chat-server passwd --op FILE NAME        mark NAME as an operator (--no-op: unmark)
+  chat-server passwd --list FILE           list the accounts and who is an operator
 
 Several servers:
   Servers started with the same --redis form one chat: names, direct messages, the room
@@ -147,12 +150,23 @@ Example:
 
 program
   .command('passwd')
-  .description('add a user to a users file or change their password; --delete removes them')
+  .description('add a user to a users file or change their password; --delete, --op, --list: see passwd --help')
   .argument('<file>', 'the users file; created (mode 0600) if missing')
-  .argument('<name>', 'the user name')
+  .argument('[name]', 'the user name')
   .option('--delete', 'remove the user')
+  .option('--op', 'mark the user as an operator (/kick, /ban); the password is kept')
+  .option('--no-op', 'remove the operator mark')
+  .option('--list', 'list the accounts of FILE, one a line: the name, and "operator" for operators')
   .option('--password-stdin', 'read the password from the first line of stdin, even on a terminal')
-  .action(async (file: string, name: string, options: { delete?: boolean; passwordStdin?: boolean }) => {
+  .addHelpText(
+    'after',
+    `
+A password is asked twice (hidden) on a terminal, else read from the first line of stdin.
+It must fit in one login line, "#NAME PASSWORD" of at most 4096 bytes, and hold no
+control characters (the server removes them). FILE has one NAME:HASH line per user,
+NAME:HASH:op for an operator.`,
+  )
+  .action(async (file: string, name: string | undefined, options: PasswdOptions) => {
     process.exit(await runPasswd(file, name, options));
   });
 program.action(serve);

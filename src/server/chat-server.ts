@@ -93,9 +93,10 @@ export class ChatServer {
   /**
    * Re-reads the users file (dropping users no longer in it) and the TLS certificate, as
    * on SIGHUP. A file that cannot be used keeps what was loaded, and is reported as an error event.
+   * The users file is read once it has stopped changing (FileAccounts.requestReload), after listen().
    */
   reload(): void {
-    this.reloadUsers();
+    this.accounts?.requestReload();
     const { tls: files } = this.#options;
     if (files && this.#tls) {
       try {

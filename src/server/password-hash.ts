@@ -41,6 +41,18 @@ export function hashProblem(hash: string): string | undefined {
   return undefined;
 }
 
+/** The cost stored in HASH, or undefined for a hash this module cannot check. */
+export function hashCost(hash: string): ScryptCost | undefined {
+  const m = FORMAT.exec(hash);
+  if (!m || hashProblem(hash)) return undefined;
+  return { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+}
+
+/** Work of one check at COST, for comparing costs: scrypt's time grows with N * r * p. */
+export function costWork(cost: ScryptCost): number {
+  return cost.N * cost.r * cost.p;
+}
+
 /** Checks PASSWORD against HASH in constant time for a given hash. */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   const m = FORMAT.exec(hash);

@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isValidName, nameKey } from '../protocol/names.js';
 import { hashProblem } from './password-hash.js';
 
-/** One account: the name in the case it was written, and its scrypt hash. */
+/** One account: the name in the case it was written, its scrypt hash, and its operator mark. */
 export interface Account {
   name: string;
   hash: string;
+  /** PROTOCOL.md "Moderation": set with `chat-server passwd --op`. */
+  operator: boolean;
 }
+
+/** The marks a line may carry after its hash; "op" is the only one so far. */
+const OPERATOR_FLAG = 'op';
 
 /** Keyed by nameKey(name): names are unique without regard to case. */
 export type Accounts = Map<string, Account>;
@@ -25,40 +30,75 @@ export class UsersFileError extends Error {
 }
 
 /**
- * Parses "name:hash" lines. Blank lines and lines starting with # are skipped. Any other
- * problem names its line: a half-right file is refused whole rather than half-loaded.
+ * Parses "NAME:HASH" and "NAME:HASH:FLAGS" lines; FLAGS is a comma-separated list of marks,
+ * and "op" makes the account an operator. A hash never holds a colon (scrypt$...$base64),
+ * so files written before the flags existed read as they always did. Blank lines and lines
+ * starting with # are skipped. Any other problem names its line: a half-right file is
+ * refused whole rather than half-loaded (an unknown flag too: a typo must not quietly
+ * leave someone without, or with, rights).
  */
 export function parseUsers(text: string, file: string): Accounts {
   const accounts: Accounts = new Map();
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '' || line.startsWith('#')) return;
-    const colon = line.indexOf(':');
-    const name = colon === -1 ? line : line.slice(0, colon);
-    const hash = colon === -1 ? '' : line.slice(colon + 1);
-    if (colon === -1) throw new UsersFileError(file, i + 1, 'expected NAME:HASH');
+    const [name = '', hash, flagText, ...extra] = line.split(':');
+    if (hash === undefined || extra.length > 0) throw new UsersFileError(file, i + 1, 'expected NAME:HASH or NAME:HASH:FLAGS');
     if (!isValidName(name)) throw new UsersFileError(file, i + 1, `"${name}" is not a valid name`);
     const problem = hashProblem(hash);
     if (problem) throw new UsersFileError(file, i + 1, problem);
+    const flags = flagText === undefined || flagText === '' ? [] : flagText.split(',');
+    const unknown = flags.find((f) => f !== OPERATOR_FLAG);
+    if (unknown !== undefined) throw new UsersFileError(file, i + 1, `unknown flag "${unknown}" (the only flag is "${OPERATOR_FLAG}")`);
     if (accounts.has(nameKey(name))) throw new UsersFileError(file, i + 1, `${name} is listed twice`);
-    accounts.set(nameKey(name), { name, hash });
+    accounts.set(nameKey(name), { name, hash, operator: flags.includes(OPERATOR_FLAG) });
   });
   return accounts;
 }
 
 export function formatUsers(accounts: Accounts): string {
-  return [...accounts.values()].map((a) => `${a.name}:${a.hash}\n`).join('');
+  return [...accounts.values()].map((a) => `${a.name}:${a.hash}${a.operator ? `:${OPERATOR_FLAG}` : ''}\n`).join('');
 }
 
 /** Reads FILE; a missing file is an error, as it is for the server. */
 export function readUsers(file: string): Accounts {
-  let text: string;
+  return parseUsers(readWhole(file).text, file);
+}
+
+/** What tells one version of a file from another without reading it. */
+export function fileVersion(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+/**
+ * FILE's text, and its version, read so that the text is one version of the file: the
+ * file is checked before and after the read, and also by name after it (an atomic write
+ * may have put another file there). A file written to while it was read is refused: a
+ * prefix of a users file that ends at a line end parses fine and drops every user after it.
+ * `afterRead` lets tests change the file at the worst moment.
+ */
+export function readWhole(file: string, afterRead: () => void = () => {}): { text: string; version: string } {
+  const cannot = (err: unknown): UsersFileError =>
+    new UsersFileError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (err) {
-    throw new UsersFileError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw cannot(err);
   }
-  return parseUsers(text, file);
+  try {
+    const before = fileVersion(fstatSync(fd));
+    const text = readFileSync(fd, 'utf8');
+    afterRead();
+    const after = fileVersion(fstatSync(fd));
+    const byName = fileVersion(statSync(file));
+    if (before !== after || after !== byName) throw new UsersFileError(file, undefined, 'changed while it was being read');
+    return { text, version: after };
+  } catch (err) {
+    throw err instanceof UsersFileError ? err : cannot(err);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { verifyPassword } from '../../src/server/password-hash.js';
@@ -121,7 +121,7 @@ describe('accounts', () => {
     writeFileSync(`${file}.lock`, `${process.pid}\n`); // a live holder: this test process
     const locked = run(t, 'server', ['passwd', file, 'erin'], { input: 'x\n' });
     assert.equal(await locked.exit, 1);
-    assert.match(locked.stderr.seen.join(''), /\.lock exists: another passwd is changing/);
+    assert.match(locked.stderr.seen.join(''), /\.lock is held by another passwd \(pid \d+\) that is still changing .*; nothing was changed\. Try again, or remove the lock if no passwd is running\./);
     // A lock left by a passwd that was killed: its pid is gone, so the lock is taken over.
     const gone = run(t, 'server', ['--version']);
     await gone.exit;
@@ -179,6 +179,36 @@ describe('accounts', () => {
     assert.match(await server.stderr.until(/ error /), new RegExp(`error ${users} line 1: the hash is not of the form .*; keeping the accounts loaded before$`));
     assert.equal((await login(t, server.port, '#alice wonderland')).reply, '! name taken: alice', 'alice still has her account');
     assert.ok(!server.stderr.seen.join('\n').match(/wonderland|builder|singer/), 'no password in the log');
+  });
+
+  test('an in-place rewrite (truncate, a SIGHUP, the lines back 150 ms later) keeps everyone connected', async (t) => {
+    const users = await usersFile(t, { alice: 'wonderland', bob: 'builder' });
+    const server = await runServer(t, ['--users', users]);
+    const alice = (await login(t, server.port, '#alice wonderland')).c;
+    const bob = (await login(t, server.port, '#bob builder')).c;
+    await alice.lines.until(/bob joined/);
+    const text = readFileSync(users);
+    truncateSync(users, 0); // as an editor saving in place, or `cat new > users`, starts
+    server.proc.kill('SIGHUP');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    writeFileSync(users, text, { flag: 'r+' });
+    // One reload, of the whole file, once it has stopped changing.
+    assert.match(await server.stderr.until(/reloaded|error/), /reloaded .*users: 2 users$/);
+    await alice.expectNothing();
+    await bob.expectNothing();
+    alice.send('still here');
+    assert.equal(await bob.next(), '<alice> still here');
+    assert.ok(!server.stderr.seen.some((l) => /removed|0 users/.test(l)), server.stderr.seen.join('\n'));
+  });
+
+  test('a users file emptied on purpose removes every user once it stays empty', async (t) => {
+    const users = await usersFile(t, { alice: 'wonderland' });
+    const server = await runServer(t, ['--users', users]);
+    const alice = (await login(t, server.port, '#alice wonderland')).c;
+    writeFileSync(users, '');
+    assert.equal(await alice.next(), '* your account was removed: closing the connection');
+    assert.equal(await alice.next(), undefined);
+    assert.match(await server.stderr.until(/reloaded/), /reloaded .*users: 0 users; removed: alice$/);
   });
 
   test('the users file is re-read when it changes, without a signal', async (t) => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AuthThrottle, throttleKey } from '../../src/server/auth-throttle.js';
 import { hashPassword, hashProblem, verifyPassword } from '../../src/server/password-hash.js';
-import { parseUsers, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
+import { formatUsers, parseUsers, readWhole, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDir } from '../helpers/users.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
@@ -46,9 +46,22 @@ describe('users file', () => {
     assert.equal(users.get('alice')?.name, 'Alice');
   });
 
+  test('NAME:HASH:op marks an operator; files without marks read as before; written back the same', () => {
+    const text = `alice:${h}:op\nbob:${h}\ncarol:${h}:\n`;
+    const users = parseUsers(text, 'u');
+    assert.deepEqual(
+      [...users.values()].map((a) => [a.name, a.operator]),
+      [['alice', true], ['bob', false], ['carol', false]],
+    );
+    assert.equal(formatUsers(users), `alice:${h}:op\nbob:${h}\ncarol:${h}\n`);
+  });
+
   test('a malformed line is refused whole, naming the file and the line', () => {
     const cases: [string, RegExp][] = [
-      [`alice:${h}\nbob\n`, /^u line 2: expected NAME:HASH$/],
+      [`alice:${h}\nbob\n`, /^u line 2: expected NAME:HASH or NAME:HASH:FLAGS$/],
+      [`alice:${h}:op:x\n`, /^u line 1: expected NAME:HASH or NAME:HASH:FLAGS$/],
+      [`alice:${h}:admin\n`, /^u line 1: unknown flag "admin" \(the only flag is "op"\)$/],
+      [`alice:${h}:op,opp\n`, /^u line 1: unknown flag "opp"/],
       [`al ice:${h}\n`, /^u line 1: "al ice" is not a valid name$/],
       [`alice:${h}\nALICE:${h}\n`, /^u line 2: ALICE is listed twice$/],
       [`alice:secret\n`, /^u line 1: the hash is not of the form/],
@@ -58,8 +71,27 @@ describe('users file', () => {
     }
   });
 
-  test('atomic write: mode 0600, and a crash before the rename leaves the old file whole', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chat-users-'));
+  test('a file written to, or replaced, while it is read is refused: never half a file', (t) => {
+    const dir = tempDir(t);
+    const file = join(dir, 'users');
+    writeFileSync(file, `alice:${h}\n`);
+    assert.equal(readWhole(file).text, `alice:${h}\n`);
+    const cases: [string, () => void][] = [
+      ['appended to', () => appendFileSync(file, `bob:${h}\n`)],
+      ['truncated', () => truncateSync(file, 0)],
+      ['replaced', () => writeFileAtomic(file, `carol:${h}\n`)],
+    ];
+    for (const [what, change] of cases) {
+      assert.throws(
+        () => readWhole(file, change),
+        (err: Error) => err instanceof UsersFileError && err.message === `${file}: changed while it was being read`,
+        what,
+      );
+    }
+  });
+
+  test('atomic write: mode 0600, and a crash before the rename leaves the old file whole', (t) => {
+    const dir = tempDir(t);
     const file = join(dir, 'users');
     writeFileAtomic(file, 'first\n');
     assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -75,7 +107,6 @@ describe('users file', () => {
     writeFileAtomic(file, 'second\n');
     assert.equal(readFileSync(file, 'utf8'), 'second\n');
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    writeFileSync(join(dir, 'x'), '');
   });
 });
 

@@ -53,6 +53,7 @@ test('an account removed while its password is checked does not get in', async (
   let answer: (ok: boolean) => void = () => {};
   const auth = {
     has: () => exists,
+    isOperator: () => false,
     authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
   };
   const pending = dispatch({ self: member, hub, auth, address: '1.2.3.4', maxRooms: 100 }, parseCommand('#alice right'));

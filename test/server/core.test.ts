@@ -34,6 +34,7 @@ test('a connection that closes while its name is being claimed leaves the name f
   const checking = new Promise<void>((resolve) => (asked = resolve));
   const auth = {
     has: () => true,
+    isOperator: () => false,
     authenticate: () => {
       asked();
       return new Promise<boolean>((resolve) => (answer = resolve));
