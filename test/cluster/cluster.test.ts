@@ -3,34 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test, type TestContext } from 'node:test';
 import { makeCerts } from '../helpers/certs.js';
-import { run, type Running, runServer } from '../helpers/cli.js';
+import { run } from '../helpers/cli.js';
+import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { redisHubTests } from './redis-hub-tests.js';
-
-type Server = Running & { port: number };
-
-/** N chat-server processes on one Redis of the test's own, as README's "Several servers" runs them. */
-async function cluster(t: TestContext, n: number, leaseMs = 1000): Promise<{ redis: TestRedis; servers: Server[] }> {
-  const redis = await TestRedis.start(t);
-  const servers: Server[] = [];
-  for (let i = 0; i < n; i++) {
-    servers.push(await runServer(t, ['--redis', redis.url, '--redis-lease', String(leaseMs), '--rate', '0']));
-  }
-  return { redis, servers };
-}
-
-/** Every line a client got after registering, up to the pong of a /ping sent now. */
-async function linesUntilSynced(client: WireClient): Promise<string[]> {
-  const token = `fence${Math.random().toString(36).slice(2)}`;
-  client.send(`/ping ${token}`);
-  const lines: string[] = [];
-  for (let line = await client.next(); line !== `* pong ${token}`; line = await client.next()) {
-    if (line === undefined) throw new Error(`connection closed; got ${JSON.stringify(lines)}`);
-    lines.push(line);
-  }
-  return lines;
-}
+import { clusterRoomTests } from './rooms-tests.js';
 
 /** Two servers: alice and carol on the first, bob on the second, each seen by the others. */
 async function threeUsers(t: TestContext) {
@@ -47,6 +25,7 @@ async function threeUsers(t: TestContext) {
 // One suite, so that a machine without redis-server skips all of it with one line.
 describe('several servers through Redis', { skip: redisSkip }, () => {
   describe('the Redis hub', redisHubTests);
+  describe('rooms across servers', clusterRoomTests);
 
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);
@@ -216,6 +195,13 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* hi');
     bob.send('/who');
     assert.equal(await bob.lines.until(/^\* online/), '* online (2): alice, bob');
+    // Rooms use commands of their own inside their scripts: the user may run them too.
+    bob.send('/join dev');
+    assert.equal(await bob.lines.until(/^\* you are in/), '* you are in dev');
+    alice.send('/rooms');
+    assert.equal(await alice.lines.until(/^\* rooms/), '* rooms (2): dev (1), lobby (1)');
+    alice.send('/who dev');
+    assert.equal(await alice.lines.until(/^\* in dev/), '* in dev (1): bob');
     const log = await one.stderr.until(/ joined the chat through Redis /);
     assert.match(log, /redis:\/\/chat:\*\*\*@127\.0\.0\.1:\d+/);
     for (const s of [one, two]) assert.doesNotMatch(s.stderr.seen.join('\n'), /CHANGE-ME/);
