@@ -22,6 +22,11 @@ export const DEFAULT_LEASE_MS = 5000;
 /** The longest wait between two attempts to reconnect to Redis. */
 const RECONNECT_MAX_MS = 2000;
 const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long a /who or /rooms answer from Redis is used again: reading and sorting 10,000
+ * names takes tens of milliseconds, which a flood of listings must not multiply.
+ */
+const LISTING_CACHE_MS = 1000;
 
 /** The calls our scripts become (ioredis defineCommand). */
 interface Scripts {
@@ -120,6 +125,8 @@ export class RedisHub implements Hub {
   readonly #rooms = new RoomTable();
   /** Users per room key over the whole chat, as last heard from Redis (for announceMax). */
   readonly #roomSizes = new Map<string, number>();
+  /** The last /who and /rooms answers from Redis, and when they were asked for (see #cached). */
+  readonly #listings = new Map<'names' | 'rooms', { at: number; answer: Promise<unknown> }>();
   /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
   readonly #claiming = new Map<string, { member: Member; name: string }>();
   readonly #dedupe = new Dedupe();
@@ -278,6 +285,7 @@ export class RedisHub implements Hub {
         }
         this.#local.set(key, member);
         this.#shown.set(key, name);
+        this.#changed();
         return 'claimed';
       })
       .catch((): Claim => {
@@ -313,6 +321,7 @@ export class RedisHub implements Hub {
 
   /** KEY is no longer this server's: out of the registry here and out of its room. */
   #forget(key: string): void {
+    this.#changed();
     const member = this.#local.get(key);
     const shown = this.#shown.get(key);
     if (member !== undefined && shown !== undefined) this.#rooms.leave(member, shown);
@@ -366,6 +375,7 @@ export class RedisHub implements Hub {
         if (this.#local.get(key) !== member) return 'unavailable';
         this.#rooms.leave(member, name);
         this.#rooms.enter(member, name, shown);
+        this.#changed();
         return { room: shown, from: current };
       },
       (): Join => {
@@ -397,15 +407,13 @@ export class RedisHub implements Hub {
   }
 
   rooms(): Promise<readonly RoomCount[] | undefined> | undefined {
-    if (!this.#up) return undefined;
-    return this.#cmd.chatRoomList(this.#prefix).then(
-      (flat) => {
+    return this.#cached('rooms', () =>
+      this.#cmd.chatRoomList(this.#prefix).then((flat) => {
         const list: RoomCount[] = [];
         for (let i = 0; i + 1 < flat.length; i += 2) list.push({ name: String(flat[i]), count: Number(flat[i + 1]) });
         for (const r of list) this.#roomSizes.set(nameKey(r.name), r.count);
         return list.sort((a, b) => compareNames(a.name, b.name));
-      },
-      () => undefined,
+      }),
     );
   }
 
@@ -449,12 +457,36 @@ export class RedisHub implements Hub {
     );
   }
 
-  names(): Promise<string[] | undefined> | undefined {
-    if (!this.#up) return undefined;
-    return this.#cmd.hvals(`${this.#prefix}names`).then(
-      (entries) => sortNames(entries.map((entry) => entry.slice(entry.indexOf(' ') + 1))),
-      () => undefined,
+  /**
+   * Everyone online, from Redis at most once a second: reading and sorting 10,000 names
+   * takes tens of milliseconds, which a /who flood from many connections must not multiply.
+   * Our own users' changes are seen at once; other servers' within a second.
+   */
+  names(): Promise<readonly string[] | undefined> | undefined {
+    return this.#cached('names', () =>
+      this.#cmd.hvals(`${this.#prefix}names`).then((entries) => sortNames(entries.map((entry) => entry.slice(entry.indexOf(' ') + 1)))),
     );
+  }
+
+  /**
+   * A listing from Redis, asked for at most once a LISTING_CACHE_MS: undefined while Redis
+   * is away. Our own changes clear the cache (#changed), so our users see them at once.
+   */
+  #cached<T>(which: 'names' | 'rooms', fetch: () => Promise<T>): Promise<T | undefined> | undefined {
+    if (!this.#up) return undefined;
+    const cached = this.#listings.get(which);
+    if (cached !== undefined && Date.now() - cached.at < LISTING_CACHE_MS) return cached.answer as Promise<T | undefined>;
+    const answer = fetch().catch(() => {
+      this.#listings.delete(which);
+      return undefined;
+    });
+    this.#listings.set(which, { at: Date.now(), answer });
+    return answer;
+  }
+
+  /** Something of ours changed: listings are asked for again. */
+  #changed(): void {
+    this.#listings.clear();
   }
 
   async close(): Promise<void> {

@@ -105,8 +105,12 @@ export function compareNames(a: string, b: string): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/** Sorts NAMES in place in /who order; each name is lower-cased once, not at each comparison. */
 export function sortNames(names: string[]): string[] {
-  return names.sort(compareNames);
+  const keyed = names.map((name) => [nameKey(name), name] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  keyed.forEach(([, name], i) => (names[i] = name));
+  return names;
 }
 
 /** Names kept in /who order under insertions and removals: a binary search and a splice each. */
