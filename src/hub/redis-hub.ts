@@ -104,6 +104,8 @@ export class RedisHub implements Hub {
   readonly #db: number;
   /** How long a command may go unanswered before Redis counts as stalled. */
   readonly #timeoutMs: number;
+  /** The lease is renewed this often: a third of it, so that two renewals may be late. */
+  readonly #renewMs: number;
   readonly #cmd: Redis & Scripts;
   readonly #sub: Redis;
   /** This server's members by name key. */
@@ -158,6 +160,7 @@ export class RedisHub implements Hub {
     };
     // A Redis that accepts and never answers must not hold a user's line forever.
     this.#timeoutMs = Math.min(2000, this.leaseMs);
+    this.#renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
     this.#sub = new Redis(this.url, common);
     const scripts = { chatClaim: CLAIM, chatRelease: RELEASE, chatDirect: DIRECT, chatTick: TICK, chatSync: SYNC, chatLeave: LEAVE };
@@ -197,7 +200,7 @@ export class RedisHub implements Hub {
     this.#started = true;
     this.#up = true;
     this.#lastError = '';
-    this.#tick = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.#tick = setInterval(() => void this.#renew(), this.#renewMs);
     this.#tick.unref();
   }
 
@@ -373,7 +376,7 @@ export class RedisHub implements Hub {
     if (!this.#up) return this.#maybeUp();
     try {
       const [[member, size, freed]] = await Promise.all([
-        this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs)),
+        this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs)),
         this.#subscriberAlive(),
       ]);
       this.#size = size;
@@ -499,7 +502,7 @@ export class RedisHub implements Hub {
     // every server has had time to reconnect (a connect timeout and a wait between
     // attempts) and reclaim its users' names.
     const settleMs = this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
-    const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs)];
+    const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs), String(this.#renewMs)];
     const [lost, back, stale, size] = await this.#cmd.chatSync(...args, ...pairs);
     this.#size = size;
     return { lost, back, stale };

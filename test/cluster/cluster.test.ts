@@ -3,38 +3,16 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test, type TestContext } from 'node:test';
 import { makeCerts } from '../helpers/certs.js';
-import { run, type Running, runServer } from '../helpers/cli.js';
+import { run } from '../helpers/cli.js';
+import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { redisHubTests } from './redis-hub-tests.js';
-
-type Server = Running & { port: number };
-
-/** N chat-server processes on one Redis of the test's own, as README's "Several servers" runs them. */
-async function cluster(t: TestContext, n: number, leaseMs = 1000): Promise<{ redis: TestRedis; servers: Server[] }> {
-  const redis = await TestRedis.start(t);
-  const servers: Server[] = [];
-  for (let i = 0; i < n; i++) {
-    servers.push(await runServer(t, ['--redis', redis.url, '--redis-lease', String(leaseMs), '--rate', '0']));
-  }
-  return { redis, servers };
-}
-
-/** Every line a client got after registering, up to the pong of a /ping sent now. */
-async function linesUntilSynced(client: WireClient): Promise<string[]> {
-  const token = `fence${Math.random().toString(36).slice(2)}`;
-  client.send(`/ping ${token}`);
-  const lines: string[] = [];
-  for (let line = await client.next(); line !== `* pong ${token}`; line = await client.next()) {
-    if (line === undefined) throw new Error(`connection closed; got ${JSON.stringify(lines)}`);
-    lines.push(line);
-  }
-  return lines;
-}
+import { stallTests } from './stall-tests.js';
 
 /** Two servers: alice and carol on the first, bob on the second, each seen by the others. */
-async function threeUsers(t: TestContext) {
-  const { redis, servers } = await cluster(t, 2);
+async function threeUsers(t: TestContext, leaseMs = 1000) {
+  const { redis, servers } = await cluster(t, 2, leaseMs);
   const [one, two] = servers as [Server, Server];
   const alice = await WireClient.registered(t, one.port, 'alice');
   const carol = await WireClient.registered(t, one.port, 'carol');
@@ -47,6 +25,7 @@ async function threeUsers(t: TestContext) {
 // One suite, so that a machine without redis-server skips all of it with one line.
 describe('several servers through Redis', { skip: redisSkip }, () => {
   describe('the Redis hub', redisHubTests);
+  describe('a Redis that stalls', stallTests);
 
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);
