@@ -1,30 +1,39 @@
 import { nameKey } from '../protocol/names.js';
-import type { Claim, Delivery, Hub, Member } from './hub.js';
+import type { Claim, Delivery, Hub, HubEvents, Member } from './hub.js';
 
 /**
  * One process's users: a direct message is one map lookup, whatever the number of users.
- * Every answer is immediate, and the hub never loses touch with anyone, so it has no events.
+ * Every answer is immediate, and the hub never loses touch with anyone: its one event is a
+ * member evicted by a newer login of its account.
  */
 export class MemoryHub implements Hub {
   readonly #members = new Map<string, Member>();
+  #events: HubEvents | undefined;
 
   get size(): number {
     return this.#members.size;
   }
 
-  claim(name: string, member: Member): Claim {
+  claim(name: string, member: Member, takeOver = false): Claim {
     const key = nameKey(name);
     const holder = this.#members.get(key);
-    if (holder !== undefined && holder !== member) return 'taken';
+    if (holder !== undefined && holder !== member) {
+      if (!takeOver) return 'taken';
+      // Gone before the newcomer is a member: the holder's farewell is not sent to it.
+      this.#members.delete(key);
+      this.#events?.evicted(holder, 'logged in elsewhere');
+      this.#members.set(key, member);
+      return { tookOver: holder.name ?? name };
+    }
     this.#members.set(key, member);
     return 'claimed';
   }
 
-  rename(member: Member, oldName: string, newName: string): Claim {
+  rename(member: Member, oldName: string, newName: string, takeOver = false): Claim {
     const oldKey = nameKey(oldName);
     if (oldKey === nameKey(newName)) return this.#members.get(oldKey) === member ? 'claimed' : 'taken';
-    const claim = this.claim(newName, member);
-    if (claim === 'claimed') this.release(oldName, member);
+    const claim = this.claim(newName, member, takeOver);
+    if (claim !== 'taken') this.release(oldName, member);
     return claim;
   }
 
@@ -57,7 +66,9 @@ export class MemoryHub implements Hub {
 
   elsewhere(): void {}
 
-  attach(): void {}
+  attach(events: HubEvents): void {
+    this.#events = events;
+  }
 
   close(): Promise<void> {
     return Promise.resolve();

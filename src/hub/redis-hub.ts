@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
-import { decodeMessage, Dedupe, encodeMessage } from './cluster-message.js';
+import { decodeMessage, Dedupe, encodeEviction, encodeMessage } from './cluster-message.js';
 import type { Claim, Delivery, Hub, HubEvents, Member } from './hub.js';
 import { sortNames } from './memory-hub.js';
 import { CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
@@ -24,7 +24,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 
 /** The calls our scripts become (ioredis defineCommand). */
 interface Scripts {
-  chatClaim(...args: (string | Buffer)[]): Promise<number>;
+  chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
   chatRelease(...args: string[]): Promise<number>;
   chatDirect(...args: (string | Buffer)[]): Promise<number>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
@@ -131,6 +131,12 @@ export class RedisHub implements Hub {
    * without announcing as gone a user nobody saw join.
    */
   readonly #doubtful = new Set<string>();
+  /**
+   * Names a newer login here took back from a member of ours that had already lost them to
+   * a login on another server: that server's eviction, still on its way, is for the member
+   * gone, not for the one holding the name now.
+   */
+  readonly #evictionsDue = new Set<string>();
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #lastError = '';
@@ -212,24 +218,28 @@ export class RedisHub implements Hub {
     this.#events = events;
   }
 
-  claim(name: string, member: Member): Claim | Promise<Claim> {
-    return this.#claim(member, name, undefined);
+  claim(name: string, member: Member, takeOver = false): Claim | Promise<Claim> {
+    return this.#claim(member, name, undefined, takeOver);
   }
 
-  rename(member: Member, oldName: string, newName: string): Claim | Promise<Claim> {
-    return this.#claim(member, newName, oldName);
+  rename(member: Member, oldName: string, newName: string, takeOver = false): Claim | Promise<Claim> {
+    return this.#claim(member, newName, oldName, takeOver);
   }
 
-  #claim(member: Member, name: string, oldName: string | undefined): Claim | Promise<Claim> {
+  #claim(member: Member, name: string, oldName: string | undefined, takeOver: boolean): Claim | Promise<Claim> {
     const key = nameKey(name);
-    const holder = this.#local.get(key) ?? this.#claiming.get(key)?.member;
-    if (holder !== undefined && holder !== member) return 'taken';
+    const claimant = this.#claiming.get(key)?.member;
+    const holder = this.#local.get(key);
+    // One claim of a name at a time here, a takeover too: the second is answered `taken`.
+    if (claimant !== undefined && claimant !== member) return 'taken';
+    if (holder !== undefined && holder !== member && !takeOver) return 'taken';
     if (!this.#up) return 'unavailable';
     this.#claiming.set(key, { member, name });
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
+    const eviction = takeOver ? encodeEviction(this.id, ++this.#counter, key) : '';
     return this.#cmd
-      .chatClaim(this.#prefix, this.id, key, name, oldKey)
-      .then((answer): Claim => {
+      .chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', eviction, `${this.#channels}to:`)
+      .then(([answer, took = '']): Claim => {
         if (answer === -1) return 'taken';
         if (answer === -2 || answer === -3) {
           // -3: Redis restarted empty a moment ago, and names wait until every server has
@@ -241,9 +251,19 @@ export class RedisHub implements Hub {
         }
         this.#size = answer;
         if (oldKey !== '' && this.#local.get(oldKey) === member) this.#forget(oldKey);
+        // TOOK: a user of another server held it; that server is told (CLAIM publishes).
+        let tookOver = took === '' ? undefined : took;
+        const local = this.#local.get(key);
+        if (local !== undefined && local !== member) {
+          tookOver ??= this.#shown.get(key) ?? name;
+          // Both: ours had lost it to that user already, and its eviction is on its way.
+          if (took !== '') this.#evictionsDue.add(key);
+          this.#forget(key);
+          this.#events?.evicted(local, 'logged in elsewhere');
+        }
         this.#local.set(key, member);
         this.#shown.set(key, name);
-        return 'claimed';
+        return tookOver === undefined ? 'claimed' : { tookOver };
       })
       .catch((): Claim => {
         // Timed out or cut off: Redis may have done the claim all the same.
@@ -358,6 +378,7 @@ export class RedisHub implements Hub {
     const m = decodeMessage(message);
     // Our own room messages were delivered here when they were sent.
     if (m === undefined || m.origin === this.id || !this.#dedupe.accept(m.origin, m.counter)) return;
+    if (m.evict !== undefined) return this.#evict(m.evict);
     if (m.to === undefined) {
       if (m.skip === this.id) return;
       // It announces that server's users as gone: the server is, and its id never returns.
@@ -367,6 +388,16 @@ export class RedisHub implements Hub {
       // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
       this.#local.get(m.to)?.deliver(m.body);
     }
+  }
+
+  /** A newer login of the account, on another server, took KEY from our member. */
+  #evict(key: string): void {
+    if (this.#evictionsDue.delete(key)) return;
+    const member = this.#local.get(key);
+    if (member === undefined) return;
+    // Redis holds the name for the newcomer's server already: nothing to release there.
+    this.#forget(key);
+    this.#events?.evicted(member, 'logged in elsewhere');
   }
 
   /** Renews the lease and frees the names of dead servers, every lease/3. */
@@ -430,6 +461,8 @@ export class RedisHub implements Hub {
   #down(reason = this.#lastError): void {
     if (!this.#up || this.#closed) return;
     this.#up = false;
+    // An eviction due may have been lost with the connection: it must not swallow a later one.
+    this.#evictionsDue.clear();
     this.#logged.clear();
     this.#events?.log(
       `lost Redis at ${redactUrl(this.url)}${reason ? ` (${reason})` : ''}: ` +
@@ -467,7 +500,7 @@ export class RedisHub implements Hub {
           // Told here only: elsewhere the name is in use, by its new holder.
           const left = this.#events?.presence([shown], 'left', w.LEFT_NAME_TAKEN);
           if (left) for (const other of this.#local.values()) other.deliver(left);
-          this.#events?.evicted(member);
+          this.#events?.evicted(member, 'taken during an outage');
         }
         // Our users saw these leave, and never saw those go: only the other servers' users are told.
         const left = stale.filter((name) => !doubtful.has(nameKey(name)));

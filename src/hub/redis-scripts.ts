@@ -48,25 +48,37 @@ local function renewLease(P, id, now, lease)
 end`;
 
 /**
- * ARGV: P, id, key, display name, old key ('' for a new registration).
- * Returns the number of names after the claim; -1 when another server holds the key;
- * -2 when this server is not in the chat (it was counted as dead, or Redis lost its data);
- * -3 while servers reclaim their names after Redis lost its data.
+ * ARGV: P, id, key, display name, old key ('' for a new registration), '1' to take the key
+ * from another server's user (a newer login of its account) else '0', the eviction message
+ * for that server, channel prefix.
+ * Returns { number of names after the claim, the name as the other server's user had it or
+ * '' }; { -1 } when another server holds the key (and it is not taken over); { -2 } when
+ * this server is not in the chat (it was counted as dead, or Redis lost its data); { -3 }
+ * while servers reclaim their names after Redis lost its data.
+ * The eviction is published here, before the claimant can announce anything: its holder's
+ * server hears of it before any "joined" of the newcomer.
  */
 export const CLAIM = `${OWNED}
 local P, id, key, old = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
-if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return -2 end
-if redis.call('EXISTS', P .. 'settling') == 1 then return -3 end
+if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return { -2 } end
+if redis.call('EXISTS', P .. 'settling') == 1 then return { -3 } end
 local names, mine = P .. 'names', P .. 'server:' .. id
 local held = redis.call('HGET', names, key)
-if held and not owned(held, id) then return -1 end
+local took = ''
+if held and not owned(held, id) then
+  if ARGV[6] ~= '1' then return { -1 } end
+  local holder = string.match(held, '^%S+')
+  took = string.sub(held, #holder + 2)
+  redis.call('SREM', P .. 'server:' .. holder, key)
+  redis.call('PUBLISH', ARGV[8] .. holder, ARGV[7])
+end
 redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
 redis.call('SADD', mine, key)
 if old ~= '' and old ~= key then
   if owned(redis.call('HGET', names, old), id) then redis.call('HDEL', names, old) end
   redis.call('SREM', mine, old)
 end
-return redis.call('HLEN', names)`;
+return { redis.call('HLEN', names), took }`;
 
 /** ARGV: P, id, key. Returns the number of names left. */
 export const RELEASE = `${OWNED}

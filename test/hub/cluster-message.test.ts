@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeMessage, Dedupe, DEDUPE_WINDOW, encodeMessage } from '../../src/hub/cluster-message.js';
+import { decodeMessage, Dedupe, DEDUPE_WINDOW, encodeEviction, encodeMessage } from '../../src/hub/cluster-message.js';
 
 test('cluster messages carry origin, counter and recipient, and the bytes untouched', () => {
   const body = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
@@ -9,16 +9,20 @@ test('cluster messages carry origin, counter and recipient, and the bytes untouc
     counter: 7,
     to: undefined,
     skip: undefined,
+    evict: undefined,
     body,
   });
   assert.deepEqual(decodeMessage(encodeMessage('host-1-ab', 8, 'bob', body))?.to, 'bob');
   const skipping = decodeMessage(encodeMessage('host-1-ab', 9, undefined, body, 'host-2-cd'));
   assert.deepEqual([skipping?.to, skipping?.skip], [undefined, 'host-2-cd']);
+  // An eviction names a user, and is neither a room nor a direct message.
+  const eviction = decodeMessage(encodeEviction('host-1-ab', 10, 'alice'));
+  assert.deepEqual([eviction?.evict, eviction?.to, eviction?.skip, eviction?.body.length], ['alice', undefined, undefined, 0]);
 });
 
 test('anything else on the channel is ignored, not delivered', () => {
   // A counter past 15 digits is not a safe integer: the window could not count on it.
-  for (const junk of ['', 'hello', 'a b\n', 'a 0 *\nx', 'a -1 *\nx', 'a 1 * extra\nx', 'a x *\n', 'a 9007199254740993 *\nx']) {
+  for (const junk of ['', 'hello', 'a b\n', 'a 0 *\nx', 'a -1 *\nx', 'a 1 * extra\nx', 'a 1 !\n', 'a x *\n', 'a 9007199254740993 *\nx']) {
     assert.equal(decodeMessage(Buffer.from(junk)), undefined, JSON.stringify(junk));
   }
 });

@@ -104,6 +104,37 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.equal(await two.direct('alicia', bytes('*bob* hi')), 'delivered');
     await alice.receive('*bob* hi');
   });
+
+  test('a takeover (a newer login of the account) takes a name from its holder on any server, who is evicted', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const evicted: string[] = [];
+    for (const hub of new Set([one, two])) {
+      hub.attach({ presence: () => undefined, evicted: (m, why) => evicted.push(`${m.name}: ${why}`), log: () => {} });
+    }
+    const first = await join(one, 'Alice');
+    const bob = await join(one, 'bob');
+    assert.equal(await two.claim('alice', new TestMember('alice')), 'taken', 'not without takeOver');
+    const second = new TestMember('alice');
+    assert.deepEqual(await two.claim('alice', second, true), { tookOver: 'Alice' }, 'from another server');
+    await eventually(async () => evicted.length > 0);
+    assert.deepEqual(evicted, ['Alice: logged in elsewhere']);
+    assert.equal(await one.direct('ALICE', bytes('*carol* to the newer one')), 'delivered');
+    await second.receive('*carol* to the newer one');
+    assert.deepEqual(first.lines, [], 'the evicted member gets nothing more from the hub');
+    first.name = undefined;
+
+    const third = new TestMember('ALICE');
+    assert.deepEqual(await two.claim('ALICE', third, true), { tookOver: 'alice' }, 'from the same server');
+    assert.deepEqual(evicted, ['Alice: logged in elsewhere', 'alice: logged in elsewhere']);
+    assert.deepEqual(await two.claim('ALICE', third, true), 'claimed', 'its own name: nobody to evict');
+    // A rename into a name an older login holds (on another server) takes it too, and frees the old name.
+    assert.deepEqual(await one.rename(bob, 'bob', 'alice', true), { tookOver: 'ALICE' });
+    await eventually(async () => evicted.length === 3);
+    assert.equal(evicted[2], 'ALICE: logged in elsewhere');
+    bob.name = 'alice';
+    await eventually(async () => (await two.claim('bob', new TestMember('bob'))) === 'claimed');
+    assert.deepEqual(await two.names(), ['alice', 'bob']);
+  });
 }
 
 /** Retries CHECK until it holds: for what another server learns a moment later. */
