@@ -8,6 +8,7 @@ import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { redisHubTests } from './redis-hub-tests.js';
+import { regainTests } from './regain-tests.js';
 import { stallTests } from './stall-tests.js';
 
 /** Two servers: alice and carol on the first, bob on the second, each seen by the others. */
@@ -26,6 +27,7 @@ async function threeUsers(t: TestContext, leaseMs = 1000) {
 describe('several servers through Redis', { skip: redisSkip }, () => {
   describe('the Redis hub', redisHubTests);
   describe('a Redis that stalls', stallTests);
+  describe('taking your own name back', regainTests);
 
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);
