@@ -16,12 +16,8 @@ export interface Member {
 
 export type Awaitable<T> = T | Promise<T>;
 
-/**
- * A name claim: `unavailable` when the cluster cannot be asked (Redis down). A claim made
- * with `takeOver` that took the name from another member answers who that was: `tookOver`,
- * the name as that member had it.
- */
-export type Claim = 'claimed' | 'taken' | 'unavailable' | { readonly tookOver: string };
+/** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
+export type Claim = 'claimed' | 'taken' | 'unavailable';
 
 /**
  * Why a member lost its name without asking: another server took it while this one was
@@ -57,7 +53,9 @@ export interface Hub {
   /**
    * Takes NAME for member: `taken` when another member holds it (in any case). With
    * takeOver (the caller has checked the password of NAME's account), a member holding it,
-   * on any server, loses it instead: it is evicted ('logged in elsewhere').
+   * on any server, loses it instead: it is evicted ('logged in elsewhere'), and the hub
+   * announces it as gone to everyone, before the claim is answered. Announced by the hub,
+   * not the newcomer: it is said even if the newcomer closes before it is answered.
    */
   claim(name: string, member: Member, takeOver?: boolean): Awaitable<Claim>;
   /** Moves member from oldName to newName: `taken` when another member holds newName; takeOver as for claim. */

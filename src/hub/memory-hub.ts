@@ -1,4 +1,5 @@
 import { nameKey } from '../protocol/names.js';
+import { LEFT_ELSEWHERE } from '../protocol/wording.js';
 import type { Claim, Delivery, Hub, HubEvents, Member } from './hub.js';
 
 /**
@@ -19,11 +20,12 @@ export class MemoryHub implements Hub {
     const holder = this.#members.get(key);
     if (holder !== undefined && holder !== member) {
       if (!takeOver) return 'taken';
-      // Gone before the newcomer is a member: the holder's farewell is not sent to it.
+      const shown = holder.name ?? name;
       this.#members.delete(key);
       this.#events?.evicted(holder, 'logged in elsewhere');
-      this.#members.set(key, member);
-      return { tookOver: holder.name ?? name };
+      // Told to all but the newcomer, before its "joined".
+      const left = this.#events?.presence([shown], 'left', LEFT_ELSEWHERE);
+      if (left) this.broadcast(left, member);
     }
     this.#members.set(key, member);
     return 'claimed';
@@ -33,7 +35,7 @@ export class MemoryHub implements Hub {
     const oldKey = nameKey(oldName);
     if (oldKey === nameKey(newName)) return this.#members.get(oldKey) === member ? 'claimed' : 'taken';
     const claim = this.claim(newName, member, takeOver);
-    if (claim !== 'taken') this.release(oldName, member);
+    if (claim === 'claimed') this.release(oldName, member);
     return claim;
   }
 

@@ -261,9 +261,14 @@ export class RedisHub implements Hub {
           this.#forget(key);
           this.#events?.evicted(local, 'logged in elsewhere');
         }
+        // Before the newcomer is a member, and before its "joined": everywhere, in this order.
+        if (tookOver !== undefined) {
+          const left = this.#events?.presence([tookOver], 'left', w.LEFT_ELSEWHERE);
+          if (left) void this.broadcast(left, member);
+        }
         this.#local.set(key, member);
         this.#shown.set(key, name);
-        return tookOver === undefined ? 'claimed' : { tookOver };
+        return 'claimed';
       })
       .catch((): Claim => {
         // Timed out or cut off: Redis may have done the claim all the same.

@@ -91,11 +91,10 @@ function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
   return after(claim, (answer): Action[] => {
     if (answer === 'taken') return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
     if (answer === 'unavailable') return [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
-    // Taken back from an older login: the others see it leave, then the newcomer arrive.
-    const tookBack: Action[] = answer === 'claimed' ? [] : [{ kind: 'presence', line: w.left(answer.tookOver, w.LEFT_ELSEWHERE) }];
+    // Taken back from an older login: the hub has announced it as gone, so this comes after.
     return old === undefined
-      ? [{ kind: 'registered', name }, reply(w.registered(name)), ...tookBack, { kind: 'presence', line: w.joined(name) }]
-      : [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), ...tookBack, { kind: 'presence', line: w.renamed(old, name) }];
+      ? [{ kind: 'registered', name }, reply(w.registered(name)), { kind: 'presence', line: w.joined(name) }]
+      : [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), { kind: 'presence', line: w.renamed(old, name) }];
   });
 }
 
