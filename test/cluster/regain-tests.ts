@@ -61,4 +61,28 @@ export function regainTests(): void {
     // Nothing more: each change was announced once, by the server of the newer login.
     for (const c of [bob, carol, third]) assert.deepEqual(await linesUntilSynced(c), []);
   });
+
+  test("the older login's server frozen (SIGSTOP) while its name is taken back: it learns of it as it wakes", async (t) => {
+    const users = await usersFile(t, { alice: 'wonderland', bob: 'builder', carol: 'singer' });
+    // A lease far longer than the freeze: the frozen server is not counted as dead.
+    const { servers } = await cluster(t, 2, 5000, ['--users', users]);
+    const [one, two] = servers as [Server, Server];
+    const bob = await loggedIn(t, two.port, 'bob', 'builder');
+    const first = await loggedIn(t, one.port, 'alice', 'wonderland');
+    const carol = await loggedIn(t, one.port, 'carol', 'singer');
+    await bob.lines.until(/^\* carol joined$/);
+    await first.lines.until(/^\* carol joined$/);
+
+    one.proc.kill('SIGSTOP');
+    t.after(() => one.proc.kill('SIGCONT'));
+    const second = await loggedIn(t, two.port, 'alice', 'wonderland');
+    assert.deepEqual([await bob.next(), await bob.next()], ['* alice left (logged in elsewhere)', '* alice joined']);
+    one.proc.kill('SIGCONT');
+    // The eviction waited in its subscription: no outage, no sync needed.
+    assert.deepEqual(await first.lines.rest(), [ELSEWHERE]);
+    assert.deepEqual([await carol.next(), await carol.next()], ['* alice left (logged in elsewhere)', '* alice joined']);
+    carol.send('@alice:which one?');
+    assert.equal(await second.next(), '*carol* which one?');
+    assert.deepEqual(await linesUntilSynced(carol), []);
+  });
 }
