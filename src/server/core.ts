@@ -43,7 +43,7 @@ export class ChatCore {
           : this.presenceBytes(names.map(w.joined), this.hub.size),
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
-        // The hub or the newer login tells the others; elsewhere the name is someone else's now.
+        // The hub has told whom it had to; elsewhere the name is someone else's now.
         if (why === 'logged in elsewhere') {
           member.send(w.loggedInElsewhere());
           member.close(`${member.name} logged in elsewhere`, { announce: false });
