@@ -5,6 +5,8 @@
  *   ORIGIN COUNTER * ROOM\n<bytes>     room ROOM (a room key): its users on the receiving server
  *   ORIGIN COUNTER *ID ROOM\n<bytes>   the same, but not for server ID (it is about ID's users)
  *   ORIGIN COUNTER KEY\n<bytes>        direct: the user whose name key is KEY
+ *   ORIGIN COUNTER !KEY\n              evict: the user whose name key is KEY has lost it to a
+ *                                      newer login of its account, on the origin server
  *
  * ORIGIN is the publishing server's id and COUNTER its message number, one sequence over
  * all its messages: with the two, a receiver tells a duplicate from a new message.
@@ -18,16 +20,24 @@ export interface ClusterMessage {
   skip: string | undefined;
   /** The room key of a room message. */
   room: string | undefined;
+  /** The name key of a user of the receiving server to disconnect (logged in elsewhere). */
+  evict: string | undefined;
   body: Buffer;
 }
 
 const ROOM = '*';
+const EVICT = '!';
 const LF = 0x0a;
 
 /** TO: a name key, or undefined for ROOM (a room key); SKIP: a server the room message is not for. */
 export function encodeMessage(origin: string, counter: number, to: string | undefined, body: Buffer, skip = '', room = ''): Buffer {
   const target = to ?? `${ROOM}${skip} ${room}`;
   return Buffer.concat([Buffer.from(`${origin} ${counter} ${target}\n`), body]);
+}
+
+/** The message that tells a server to disconnect its user KEY, who logged in elsewhere. */
+export function encodeEviction(origin: string, counter: number, key: string): Buffer {
+  return Buffer.from(`${origin} ${counter} ${EVICT}${key}\n`);
 }
 
 /** Undefined for anything that is not one of our messages (another program on the channel). */
@@ -40,12 +50,15 @@ export function decodeMessage(bytes: Buffer): ClusterMessage | undefined {
   if (!/^[1-9][0-9]{0,14}$/.test(counter)) return undefined;
   const room = to.startsWith(ROOM);
   if (room !== (roomKey !== undefined && roomKey !== '')) return undefined;
+  const evict = to.startsWith(EVICT);
+  if (evict && to.length === 1) return undefined;
   return {
     origin,
     counter: Number(counter),
-    to: room ? undefined : to,
+    to: room || evict ? undefined : to,
     skip: room && to.length > 1 ? to.slice(1) : undefined,
     room: room ? roomKey : undefined,
+    evict: evict ? to.slice(1) : undefined,
     body: bytes.subarray(end + 1),
   };
 }

@@ -41,6 +41,12 @@ export interface RoomCount {
 export type RoomListing = { room: string; names: readonly string[] } | 'no such room';
 
 /**
+ * Why a member lost its name without asking: another server took it while this one was
+ * cut off, or a newer login of the same account took it back.
+ */
+export type Eviction = 'taken during an outage' | 'logged in elsewhere';
+
+/**
  * Where a direct message went. `unreachable`: the name is held by a server that is not
  * listening (it died, and its lease has not run out yet).
  */
@@ -55,17 +61,26 @@ export interface HubEvents {
    * back after it had been counted as dead. The hub sends them to whom they are news.
    */
   presence(room: string, names: string[], change: 'left' | 'joined', reason?: string): Buffer | undefined;
-  /** A member of this server whose name another server took while this one was cut off. */
-  evicted(member: Member): void;
+  /**
+   * A member of this server that no longer holds its name (see Eviction): the server tells
+   * it why and disconnects it. The hub has told whom it had to; the server announces nothing.
+   */
+  evicted(member: Member, why: Eviction): void;
   /** Something the operator should know: an outage (an error), a recovery (a notice). */
   log(message: string, level: 'notice' | 'error'): void;
 }
 
 export interface Hub {
-  /** Takes NAME for member, in the lobby: `taken` when another member holds it (in any case). */
-  claim(name: string, member: Member): Awaitable<Claim>;
-  /** Moves member from oldName to newName: `taken` when another member holds newName. */
-  rename(member: Member, oldName: string, newName: string): Awaitable<Claim>;
+  /**
+   * Takes NAME for member, in the lobby: `taken` when another member holds it (in any
+   * case). With takeOver (the caller has checked the password of NAME's account), a member
+   * holding it, on any server, loses it instead: it is evicted ('logged in elsewhere'), and
+   * the hub announces it as gone to its room, before the claim is answered. Announced by the
+   * hub, not the newcomer: it is said even if the newcomer closes before it is answered.
+   */
+  claim(name: string, member: Member, takeOver?: boolean): Awaitable<Claim>;
+  /** Moves member from oldName to newName: `taken` when another member holds newName; takeOver as for claim. */
+  rename(member: Member, oldName: string, newName: string, takeOver?: boolean): Awaitable<Claim>;
   /** Gives NAME back, if member holds it, and takes it out of its room. Never waits. */
   release(name: string, member: Member): void;
   /** The member called NAME on this server, if any. */

@@ -1,5 +1,6 @@
 import { nameKey } from '../protocol/names.js';
-import { LOBBY, type Claim, type Delivery, type Hub, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
+import { LEFT_ELSEWHERE } from '../protocol/wording.js';
+import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
 import { RoomTable, SortedNames } from './rooms.js';
 
 export { compareNames, sortNames, SortedNames } from './rooms.js';
@@ -7,7 +8,7 @@ export { compareNames, sortNames, SortedNames } from './rooms.js';
 /**
  * One process's users: a direct message is one map lookup, a room message one loop over the
  * room, whatever the number of users. Every answer is immediate, and the hub never loses
- * touch with anyone, so it has no events.
+ * touch with anyone: its one event is a member evicted by a newer login of its account.
  */
 export class MemoryHub implements Hub {
   readonly #members = new Map<string, Member>();
@@ -17,15 +18,20 @@ export class MemoryHub implements Hub {
    */
   readonly #sorted = new SortedNames();
   readonly #rooms = new RoomTable();
+  #events: HubEvents | undefined;
 
   get size(): number {
     return this.#members.size;
   }
 
-  claim(name: string, member: Member): Claim {
+  claim(name: string, member: Member, takeOver = false): Claim {
     const key = nameKey(name);
-    const holder = this.#members.get(key);
-    if (holder !== undefined && holder !== member) return 'taken';
+    let holder = this.#members.get(key);
+    if (holder !== undefined && holder !== member) {
+      if (!takeOver) return 'taken';
+      this.#evict(holder, key, member);
+      holder = undefined;
+    }
     if (holder === undefined) {
       this.#sorted.add(name);
       this.#members.set(key, member);
@@ -37,12 +43,16 @@ export class MemoryHub implements Hub {
     return 'claimed';
   }
 
-  rename(member: Member, oldName: string, newName: string): Claim {
+  rename(member: Member, oldName: string, newName: string, takeOver = false): Claim {
     const oldKey = nameKey(oldName);
     const newKey = nameKey(newName);
     if (this.#members.get(oldKey) !== member) return 'taken';
     if (oldKey !== newKey) {
-      if (this.#members.has(newKey)) return 'taken';
+      const holder = this.#members.get(newKey);
+      if (holder !== undefined) {
+        if (!takeOver) return 'taken';
+        this.#evict(holder, newKey, member);
+      }
       this.#members.delete(oldKey);
       this.#members.set(newKey, member);
       this.#sorted.remove(oldName);
@@ -111,10 +121,28 @@ export class MemoryHub implements Hub {
 
   elsewhere(): void {}
 
-  attach(): void {}
+  attach(events: HubEvents): void {
+    this.#events = events;
+  }
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /**
+   * A newer login of HOLDER's account takes KEY: HOLDER is disconnected, and its room told
+   * it left, before NEWCOMER's "joined" (and never NEWCOMER itself, renaming in that room).
+   */
+  #evict(holder: Member, key: string, newcomer: Member): void {
+    const shown = holder.name ?? key;
+    const room = this.#rooms.roomOf(holder);
+    this.#members.delete(key);
+    this.#sorted.remove(shown);
+    this.#rooms.leave(holder, shown);
+    this.#events?.evicted(holder, 'logged in elsewhere');
+    if (room === undefined) return;
+    const left = this.#events?.presence(room, [shown], 'left', LEFT_ELSEWHERE);
+    if (left) this.#rooms.deliver(room, left, newcomer);
   }
 }
 

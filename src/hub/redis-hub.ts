@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
-import { decodeMessage, Dedupe, encodeMessage } from './cluster-message.js';
+import { decodeMessage, Dedupe, encodeEviction, encodeMessage } from './cluster-message.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
@@ -30,7 +30,7 @@ const LISTING_CACHE_MS = 1000;
 
 /** The calls our scripts become (ioredis defineCommand). */
 interface Scripts {
-  chatClaim(...args: (string | Buffer)[]): Promise<number>;
+  chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
   chatRelease(...args: string[]): Promise<number>;
   chatDirect(...args: (string | Buffer)[]): Promise<number>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
@@ -115,6 +115,8 @@ export class RedisHub implements Hub {
   readonly #db: number;
   /** How long a command may go unanswered before Redis counts as stalled. */
   readonly #timeoutMs: number;
+  /** The lease is renewed this often: a third of it, so that two renewals may be late. */
+  readonly #renewMs: number;
   readonly #cmd: Redis & Scripts;
   readonly #sub: Redis;
   /** This server's members by name key. */
@@ -146,6 +148,14 @@ export class RedisHub implements Hub {
    * without announcing as gone a user nobody saw join.
    */
   readonly #doubtful = new Set<string>();
+  /**
+   * Names a newer login here took back from a member of ours that had already lost them to
+   * a login on another server: that server's eviction, still on its way, is for the member
+   * gone, not for the one holding the name now.
+   */
+  readonly #evictionsDue = new Set<string>();
+  /** We dropped the subscriber connection (it did not answer): its close is not news. */
+  #subDropped = false;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #lastError = '';
@@ -175,6 +185,7 @@ export class RedisHub implements Hub {
     };
     // A Redis that accepts and never answers must not hold a user's line forever.
     this.#timeoutMs = Math.min(2000, this.leaseMs);
+    this.#renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
     this.#sub = new Redis(this.url, common);
     const scripts = {
@@ -194,7 +205,14 @@ export class RedisHub implements Hub {
     for (const conn of [this.#cmd, this.#sub]) {
       // ioredis reports every failed reconnect as an error: remembered for the outage log line.
       conn.on('error', (err: Error) => this.#failed(err.message));
-      conn.on('close', () => this.#down());
+      conn.on('close', () => {
+        // The subscriber we dropped ourselves (#subscriberAlive): its renewal reports it.
+        if (conn === this.#sub && this.#subDropped) {
+          this.#subDropped = false;
+          return;
+        }
+        this.#down();
+      });
       conn.on('ready', () => this.#maybeUp());
     }
     this.#sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
@@ -226,7 +244,7 @@ export class RedisHub implements Hub {
     this.#started = true;
     this.#up = true;
     this.#lastError = '';
-    this.#tick = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.#tick = setInterval(() => void this.#renew(), this.#renewMs);
     this.#tick.unref();
   }
 
@@ -238,34 +256,45 @@ export class RedisHub implements Hub {
     this.#events = events;
   }
 
-  claim(name: string, member: Member): Claim | Promise<Claim> {
-    return this.#claim(member, name, undefined);
+  claim(name: string, member: Member, takeOver = false): Claim | Promise<Claim> {
+    return this.#claim(member, name, undefined, takeOver);
   }
 
-  rename(member: Member, oldName: string, newName: string): Claim | Promise<Claim> {
-    return this.#claim(member, newName, oldName);
+  rename(member: Member, oldName: string, newName: string, takeOver = false): Claim | Promise<Claim> {
+    return this.#claim(member, newName, oldName, takeOver);
   }
 
-  #claim(member: Member, name: string, oldName: string | undefined): Claim | Promise<Claim> {
+  #claim(member: Member, name: string, oldName: string | undefined, takeOver: boolean): Claim | Promise<Claim> {
     const key = nameKey(name);
-    const holder = this.#local.get(key) ?? this.#claiming.get(key)?.member;
-    if (holder !== undefined && holder !== member) return 'taken';
+    const claimant = this.#claiming.get(key)?.member;
+    const holder = this.#local.get(key);
+    // One claim of a name at a time here, a takeover too: the second is answered `taken`.
+    if (claimant !== undefined && claimant !== member) return 'taken';
+    if (holder !== undefined && holder !== member && !takeOver) return 'taken';
     if (!this.#up) return 'unavailable';
     this.#claiming.set(key, { member, name });
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
-    const claimed = this.#cmd.chatClaim(this.#prefix, this.id, key, name, oldKey);
+    const eviction = takeOver ? encodeEviction(this.id, ++this.#counter, key) : '';
+    const claimed = this.#cmd.chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', eviction, `${this.#channels}to:`);
     // The room entry is sent right behind the claim, in the same round trip: it takes effect
     // only if the claim did (MOVE checks that we hold the name). A rename keeps the room.
+    // After a takeover MOVE finds the old holder's entry under the same name, and answers
+    // the room it leaves: the one to tell that the old holder left.
     const room = oldName === undefined ? LOBBY : (this.#rooms.roomOf(member) ?? LOBBY);
-    const moved = this.#cmd
-      .chatMove(this.#prefix, this.id, key, name, nameKey(room), room, '0', oldKey)
-      .then(
-        (answer) => (Array.isArray(answer) ? this.#roomSizes.set(nameKey(answer[0]), answer[2]) : undefined),
-        () => (this.#needsSync = true), // the sync after an outage writes every room entry again
-      );
+    const moved = this.#cmd.chatMove(this.#prefix, this.id, key, name, nameKey(room), room, '0', oldKey).then(
+      (answer) => {
+        if (!Array.isArray(answer)) return undefined;
+        this.#roomSizes.set(nameKey(answer[0]), answer[2]);
+        return answer[1] === '' ? undefined : answer[1];
+      },
+      () => {
+        this.#needsSync = true; // the sync after an outage writes every room entry again
+        return undefined;
+      },
+    );
     return claimed
-      .then(async (answer): Promise<Claim> => {
-        await moved;
+      .then(async ([answer, took = '']): Promise<Claim> => {
+        const leftRoom = await moved;
         if (answer === -1) return 'taken';
         if (answer === -2 || answer === -3) {
           // -3: Redis restarted empty a moment ago, and names wait until every server has
@@ -280,9 +309,26 @@ export class RedisHub implements Hub {
           this.#local.delete(oldKey);
           this.#shown.delete(oldKey);
           this.#rooms.rename(member, oldName, name);
-        } else if (oldName === undefined) {
-          this.#rooms.enter(member, name, LOBBY);
         }
+        // TOOK: a user of another server held it; that server is told (CLAIM publishes).
+        let tookOver = took === '' ? undefined : took;
+        // Its room: the one MOVE left, or none left because it is the room we enter.
+        let tookRoom = tookOver === undefined ? undefined : (leftRoom ?? room);
+        const local = this.#local.get(key);
+        if (local !== undefined && local !== member) {
+          tookOver ??= this.#shown.get(key) ?? name;
+          tookRoom ??= this.#rooms.roomOf(local);
+          // Both: ours had lost it to that user already, and its eviction is on its way.
+          if (took !== '') this.#evictionsDue.add(key);
+          this.#forget(key);
+          this.#events?.evicted(local, 'logged in elsewhere');
+        }
+        // Before the newcomer is a member, and before its "joined": everywhere, in this order.
+        if (tookOver !== undefined && tookRoom !== undefined) {
+          const left = this.#events?.presence(tookRoom, [tookOver], 'left', w.LEFT_ELSEWHERE);
+          if (left) void this.toRoom(tookRoom, left, member);
+        }
+        if (oldName === undefined) this.#rooms.enter(member, name, LOBBY);
         this.#local.set(key, member);
         this.#shown.set(key, name);
         this.#changed();
@@ -512,6 +558,7 @@ export class RedisHub implements Hub {
     const m = decodeMessage(message);
     // Our own room messages were delivered here when they were sent.
     if (m === undefined || m.origin === this.id || !this.#dedupe.accept(m.origin, m.counter)) return;
+    if (m.evict !== undefined) return this.#evict(m.evict);
     if (m.to === undefined) {
       if (m.skip === this.id) return;
       // It announces that server's users as gone: the server is, and its id never returns.
@@ -523,6 +570,16 @@ export class RedisHub implements Hub {
     }
   }
 
+  /** A newer login of the account, on another server, took KEY from our member. */
+  #evict(key: string): void {
+    if (this.#evictionsDue.delete(key)) return;
+    const member = this.#local.get(key);
+    if (member === undefined) return;
+    // Redis holds the name for the newcomer's server already: nothing to release there.
+    this.#forget(key);
+    this.#events?.evicted(member, 'logged in elsewhere');
+  }
+
   /** Renews the lease and frees the names of dead servers, every lease/3. */
   async #renew(): Promise<void> {
     if (this.#syncing || this.#closed) return;
@@ -530,7 +587,7 @@ export class RedisHub implements Hub {
     if (!this.#up) return this.#maybeUp();
     try {
       const [[member, size, freed]] = await Promise.all([
-        this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs)),
+        this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs)),
         this.#subscriberAlive(),
       ]);
       this.#size = size;
@@ -561,6 +618,7 @@ export class RedisHub implements Hub {
     try {
       await Promise.race([this.#sub.ping(), timeout]);
     } catch (err) {
+      this.#subDropped = true;
       this.#sub.disconnect(true);
       throw err;
     } finally {
@@ -584,6 +642,8 @@ export class RedisHub implements Hub {
   #down(reason = this.#lastError): void {
     if (!this.#up || this.#closed) return;
     this.#up = false;
+    // An eviction due may have been lost with the connection: it must not swallow a later one.
+    this.#evictionsDue.clear();
     this.#logged.clear();
     this.#events?.log(
       `lost Redis at ${redactUrl(this.url)}${reason ? ` (${reason})` : ''}: ` +
@@ -622,7 +682,7 @@ export class RedisHub implements Hub {
           // Told here only: elsewhere the name is in use, by its new holder.
           const left = this.#events?.presence(room, [shown], 'left', w.LEFT_NAME_TAKEN);
           if (left) this.#rooms.deliver(room, left, undefined);
-          this.#events?.evicted(member);
+          this.#events?.evicted(member, 'taken during an outage');
         }
         // Where our users are, written again: Redis may have lost it, or freed them as ours.
         await this.#reenter();
@@ -681,7 +741,7 @@ export class RedisHub implements Hub {
     // every server has had time to reconnect (a connect timeout and a wait between
     // attempts) and reclaim its users' names.
     const settleMs = this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
-    const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs)];
+    const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs), String(this.#renewMs)];
     const [lost, back, stale, size] = await this.#cmd.chatSync(...args, ...pairs);
     this.#size = size;
     return { lost, back, stale };

@@ -7,7 +7,8 @@
  *   P names          hash: name key -> "SERVERID Name", the whole chat's registry
  *   P server:ID      set: the name keys server ID holds, so a dead server's names are found
  *   P servers        set: the ids of the servers in the chat
- *   P alive:ID       the lease of server ID: renewed every lease/3, gone when the server is
+ *   P leases         hash: server id -> the chat time its lease runs out, renewed every lease/3
+ *   P clock          hash: the chat time ("now") and Redis's time when it last moved ("real")
  *   P gone:ID        set when ID was counted as dead, so its users are announced if it returns
  *   P epoch          exists while Redis holds our data: missing after a restart without it
  *   P settling       for a moment after such a restart, while servers reclaim their names
@@ -22,25 +23,62 @@
 const OWNED = `local function owned(v, id) return v and string.sub(v, 1, #id + 1) == id .. ' ' end`;
 
 /**
- * ARGV: P, id, key, display name, old key ('' for a new registration).
- * Returns the number of names after the claim; -1 when another server holds the key;
- * -2 when this server is not in the chat (it was counted as dead, or Redis lost its data);
- * -3 while servers reclaim their names after Redis lost its data.
+ * The chat's clock, against which leases are compared: Redis's own time (TIME, never a
+ * server's), except that a stretch in which no server was heard from counts for at most
+ * STEP ms, the renewal interval. Servers renew every STEP, so such a stretch means Redis
+ * itself was not running scripts (frozen, swapped out, busy with a slow command) and no
+ * server could renew: it must not count against them. When Redis wakes, the renewals
+ * queued behind the stall run a moment after the chat time moved by STEP, while every live
+ * server's lease, three STEPs long and renewed at most one STEP before the stall, has at
+ * least one STEP left: a stall of any length frees nobody. A dead server renews
+ * nothing after the wake, and is freed one lease later, as if no stall had happened.
+ * Redis's time going back (a clock step) moves the chat time by nothing.
+ */
+const CLOCK = `local function chatNow(P, step)
+  local t = redis.call('TIME')
+  local real = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local key = P .. 'clock'
+  local last, now = tonumber(redis.call('HGET', key, 'real')), tonumber(redis.call('HGET', key, 'now'))
+  if last == nil or now == nil then now = real else now = now + math.min(math.max(real - last, 0), step) end
+  redis.call('HSET', key, 'real', string.format('%.0f', real), 'now', string.format('%.0f', now))
+  return now
+end
+local function renewLease(P, id, now, lease)
+  redis.call('HSET', P .. 'leases', id, string.format('%.0f', now + lease))
+end`;
+
+/**
+ * ARGV: P, id, key, display name, old key ('' for a new registration), '1' to take the key
+ * from another server's user (a newer login of its account) else '0', the eviction message
+ * for that server, channel prefix.
+ * Returns { number of names after the claim, the name as the other server's user had it or
+ * '' }; { -1 } when another server holds the key (and it is not taken over); { -2 } when
+ * this server is not in the chat (it was counted as dead, or Redis lost its data); { -3 }
+ * while servers reclaim their names after Redis lost its data.
+ * The eviction is published here, before the claimant can announce anything: its holder's
+ * server hears of it before any "joined" of the newcomer.
  */
 export const CLAIM = `${OWNED}
 local P, id, key, old = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
-if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return -2 end
-if redis.call('EXISTS', P .. 'settling') == 1 then return -3 end
+if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return { -2 } end
+if redis.call('EXISTS', P .. 'settling') == 1 then return { -3 } end
 local names, mine = P .. 'names', P .. 'server:' .. id
 local held = redis.call('HGET', names, key)
-if held and not owned(held, id) then return -1 end
+local took = ''
+if held and not owned(held, id) then
+  if ARGV[6] ~= '1' then return { -1 } end
+  local holder = string.match(held, '^%S+')
+  took = string.sub(held, #holder + 2)
+  redis.call('SREM', P .. 'server:' .. holder, key)
+  redis.call('PUBLISH', ARGV[8] .. holder, ARGV[7])
+end
 redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
 redis.call('SADD', mine, key)
 if old ~= '' and old ~= key then
   if owned(redis.call('HGET', names, old), id) then redis.call('HDEL', names, old) end
   redis.call('SREM', mine, old)
 end
-return redis.call('HLEN', names)`;
+return { redis.call('HLEN', names), took }`;
 
 /** ARGV: P, id, key. Returns the number of names left. */
 export const RELEASE = `${OWNED}
@@ -61,19 +99,22 @@ if not v then return -1 end
 return redis.call('PUBLISH', ARGV[4] .. string.match(v, '^%S+'), ARGV[3])`;
 
 /**
- * ARGV: P, id, lease in ms. Renews this server's lease, then frees the names of every server
- * whose lease has run out. Only one server's TICK finds a given dead server, so its users
- * are announced once. Returns { 1 if this server is in the chat else 0, number of names,
- * { SERVERID, NAME, ... for each name freed } }.
+ * ARGV: P, id, lease in ms, renewal interval in ms. Renews this server's lease, then frees
+ * the names of every server whose lease has run out in chat time (CLOCK). Only one server's
+ * TICK finds a given dead server, so its users are announced once. Returns { 1 if this
+ * server is in the chat else 0, number of names, { SERVERID, NAME, ... for each name freed } }.
  */
 export const TICK = `${OWNED}
-local P, id = ARGV[1], ARGV[2]
-local names, servers = P .. 'names', P .. 'servers'
+${CLOCK}
+local P, id, lease, step = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local names, servers, leases = P .. 'names', P .. 'servers', P .. 'leases'
+local now = chatNow(P, step)
 local member = redis.call('SISMEMBER', servers, id)
-if member == 1 then redis.call('SET', P .. 'alive:' .. id, '1', 'PX', ARGV[3]) end
+if member == 1 then renewLease(P, id, now, lease) end
 local freed = {}
 for _, other in ipairs(redis.call('SMEMBERS', servers)) do
-  if redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
+  local ends = tonumber(redis.call('HGET', leases, other))
+  if ends == nil or ends < now then
     for _, key in ipairs(redis.call('SMEMBERS', P .. 'server:' .. other)) do
       local v = redis.call('HGET', names, key)
       if owned(v, other) then
@@ -84,15 +125,16 @@ for _, other in ipairs(redis.call('SMEMBERS', servers)) do
     end
     redis.call('DEL', P .. 'server:' .. other)
     redis.call('SREM', servers, other)
+    redis.call('HDEL', leases, other)
     redis.call('SET', P .. 'gone:' .. other, '1', 'EX', 86400)
   end
 end
 return { member, redis.call('HLEN', names), freed }`;
 
 /**
- * ARGV: P, id, lease in ms, '1' after an outage ('0' at start), settle time in ms, then
- * KEY, NAME pairs: every user of this server. Makes Redis hold exactly these names for this
- * server, at start and after an outage. Returns { keys held by another server meanwhile,
+ * ARGV: P, id, lease in ms, '1' after an outage ('0' at start), settle time in ms, renewal
+ * interval in ms, then KEY, NAME pairs: every user of this server. Makes Redis hold exactly
+ * these names for this server, at start and after an outage. Returns { keys held by another server meanwhile,
  * names back after this server was counted as dead, names this server no longer has (they
  * left during the outage), number of names }.
  *
@@ -101,6 +143,7 @@ return { member, redis.call('HLEN', names), freed }`;
  * still holds. So new names wait (CLAIM answers -3) for the settle time.
  */
 export const SYNC = `${OWNED}
+${CLOCK}
 local P, id = ARGV[1], ARGV[2]
 local names, mine = P .. 'names', P .. 'server:' .. id
 if redis.call('SET', P .. 'epoch', '1', 'NX') and ARGV[4] == '1' then
@@ -109,9 +152,9 @@ end
 local wasGone = redis.call('EXISTS', P .. 'gone:' .. id) == 1
 redis.call('DEL', P .. 'gone:' .. id)
 redis.call('SADD', P .. 'servers', id)
-redis.call('SET', P .. 'alive:' .. id, '1', 'PX', ARGV[3])
+renewLease(P, id, chatNow(P, tonumber(ARGV[6])), tonumber(ARGV[3]))
 local want, lost, back, stale = {}, {}, {}, {}
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   local key, display = ARGV[i], ARGV[i + 1]
   local v = redis.call('HGET', names, key)
   if v and not owned(v, id) then
@@ -142,6 +185,7 @@ local names, mine = P .. 'names', P .. 'server:' .. id
 for _, key in ipairs(redis.call('SMEMBERS', mine)) do
   if owned(redis.call('HGET', names, key), id) then redis.call('HDEL', names, key) end
 end
-redis.call('DEL', mine, P .. 'alive:' .. id)
+redis.call('DEL', mine)
+redis.call('HDEL', P .. 'leases', id)
 redis.call('SREM', P .. 'servers', id)
 return 1`;

@@ -50,6 +50,8 @@ export const passwordRequired = (): string =>
   error('password required: this server checks passwords, send #NAME PASSWORD');
 export const tooManyFailures = (): string => error('too many failed logins: closing the connection');
 export const accountRemoved = (): string => notice('your account was removed: closing the connection');
+/** To an older login whose name the right password took back (README, "Accounts"). */
+export const loggedInElsewhere = (): string => error('logged in elsewhere: closing the connection');
 export const registerTimeout = (ms: number): string =>
   error(`not registered within ${ms / 1000} s: closing the connection`);
 export const idleTimeout = (ms: number): string => error(`idle for ${ms / 1000} s: closing the connection`);
@@ -80,6 +82,7 @@ export const evicted = (name: string): string =>
 export const LEFT_SERVER_LOST = 'server stopped answering';
 export const LEFT_SERVER_SHUTDOWN = 'server shutting down';
 export const LEFT_NAME_TAKEN = 'name taken on another server';
+export const LEFT_ELSEWHERE = 'logged in elsewhere';
 
 export const help = (): string[] =>
   [

@@ -109,10 +109,14 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   // Asking for the password gives nothing away: every name needs one on this server.
   if (password === undefined || password === '') return [reply(w.passwordRequired()), reject('no password')];
   // has() again: the account may have been removed (a reload) while the password was checked.
+  // The right password makes the name its own: an older login holding it (a dead laptop, a
+  // lingering session), here or on another server, is disconnected (README, "Accounts").
   const { self } = ctx;
   return auth.authenticate(name, password, ctx.address, self.signal).then(
     (ok) =>
-      ok && auth.has(name) ? claim(ctx, name) : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
+      ok && auth.has(name)
+        ? claim(ctx, name, true)
+        : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
       return [reply(w.loginsWaiting()), reject(`too many logins waiting from ${ctx.address}`)];
@@ -120,20 +124,22 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   );
 }
 
-/** Takes NAME for this connection: a registration, or a rename when it has a name. */
-function claim(ctx: CommandContext, name: string): Outcome {
+/**
+ * Takes NAME for this connection: a registration, or a rename when it has a name. With
+ * takeOver (the password of NAME's account was checked), from whoever holds it.
+ */
+function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
   const { hub, self } = ctx;
   const old = self.name;
   if (old === name) return [reply(w.youAreNow(name))];
-  const claimed: Action[] =
-    old === undefined
+  const claim = old === undefined ? hub.claim(name, self, takeOver) : hub.rename(self, old, name, takeOver);
+  return after(claim, (answer): Action[] => {
+    if (answer === 'taken') return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
+    if (answer === 'unavailable') return [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
+    // Taken back from an older login: the hub has announced it as gone, so this comes after.
+    return old === undefined
       ? [{ kind: 'registered', name }, reply(w.registered(name)), { kind: 'presence', line: w.joined(name) }]
       : [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), { kind: 'presence', line: w.renamed(old, name) }];
-  const claim = old === undefined ? hub.claim(name, self) : hub.rename(self, old, name);
-  return after(claim, (answer): Action[] => {
-    if (answer === 'claimed') return claimed;
-    if (answer === 'taken') return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
-    return [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
   });
 }
 

@@ -42,10 +42,15 @@ export class ChatCore {
         change === 'left'
           ? this.presenceBytes(names.map((name) => w.left(name, reason)), this.hub.roomSize(room) + names.length)
           : this.presenceBytes(names.map(w.joined), this.hub.roomSize(room)),
-      evicted: (member: Member) => {
+      evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
+        // The hub has told whom it had to; elsewhere the name is someone else's now.
+        if (why === 'logged in elsewhere') {
+          member.send(w.loggedInElsewhere());
+          member.close(`${member.name} logged in elsewhere`, { announce: false });
+          return;
+        }
         member.send(w.evicted(member.name));
-        // The hub has told this server's users; elsewhere the name is someone else's now.
         member.close(`name ${member.name} taken on another server during an outage`, { announce: false });
       },
       log: (message, level) => onEvent({ type: level, message }),

@@ -9,10 +9,12 @@ import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { redisHubTests } from './redis-hub-tests.js';
 import { clusterRoomTests } from './rooms-tests.js';
+import { regainTests } from './regain-tests.js';
+import { stallTests } from './stall-tests.js';
 
 /** Two servers: alice and carol on the first, bob on the second, each seen by the others. */
-async function threeUsers(t: TestContext) {
-  const { redis, servers } = await cluster(t, 2);
+async function threeUsers(t: TestContext, leaseMs = 1000) {
+  const { redis, servers } = await cluster(t, 2, leaseMs);
   const [one, two] = servers as [Server, Server];
   const alice = await WireClient.registered(t, one.port, 'alice');
   const carol = await WireClient.registered(t, one.port, 'carol');
@@ -26,6 +28,8 @@ async function threeUsers(t: TestContext) {
 describe('several servers through Redis', { skip: redisSkip }, () => {
   describe('the Redis hub', redisHubTests);
   describe('rooms across servers', clusterRoomTests);
+  describe('a Redis that stalls', stallTests);
+  describe('taking your own name back', regainTests);
 
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { encodeMessage } from '../../src/hub/cluster-message.js';
-import { LOBBY, type HubEvents } from '../../src/hub/hub.js';
+import { encodeEviction, encodeMessage } from '../../src/hub/cluster-message.js';
+import { LOBBY, type HubEvents, type Member } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { TestRedis } from '../helpers/redis.js';
 import { WAIT_MS } from '../helpers/lines.js';
@@ -12,6 +12,7 @@ import { eventually, hubContract, TestMember } from '../hub/contract.js';
 class Recorder implements HubEvents {
   readonly logs: string[] = [];
   readonly presences: string[] = [];
+  readonly evictions: string[] = [];
   #waiters: (() => void)[] = [];
 
   presence(room: string, names: string[], change: 'left' | 'joined'): Buffer | undefined {
@@ -20,7 +21,10 @@ class Recorder implements HubEvents {
     return undefined;
   }
 
-  evicted(): void {}
+  evicted(member: Member, why: string): void {
+    this.evictions.push(`${member.name}: ${why}`);
+    this.#wake();
+  }
 
   log(message: string): void {
     this.logs.push(message);
@@ -108,6 +112,32 @@ export function redisHubTests(): void {
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
     assert.equal(events.logs.filter((l) => refused.test(l)).length, 1, JSON.stringify(events.logs));
     assert.ok(!events.logs.some((l) => /ECONNREFUSED/.test(l) && l.startsWith('still')), 'retries refused by a stopped Redis are not news');
+  });
+
+  test('a takeover of a name our member had already lost elsewhere: the late eviction is for that member, not the newcomer', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub, events } = await hubOn(t, redis.url);
+    const first = new TestMember('alice');
+    await hub.claim('alice', first);
+    // Another server's login takes alice (as its CLAIM would), its eviction still on the way.
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    await raw.hset('chat:names', 'alice', 'elsewhere-1-aa alice');
+    await raw.srem(`chat:server:${hub.id}`, 'alice');
+    // A third login, here, takes it back: our first member goes now.
+    const third = new TestMember('alice');
+    assert.equal(await hub.claim('alice', third, true), 'claimed');
+    assert.deepEqual(events.evictions, ['alice: logged in elsewhere']);
+    // The eviction from the other server arrives now: it was for the first member.
+    await raw.publish(`chat:0:to:${hub.id}`, encodeEviction('elsewhere-1-aa', 1, 'alice'));
+    await raw.publish(`chat:0:to:${hub.id}`, encodeMessage('elsewhere-1-aa', 2, 'alice', Buffer.from('*bob* fence\n')));
+    await third.receive('*bob* fence');
+    assert.deepEqual(events.evictions, ['alice: logged in elsewhere'], 'the newcomer keeps its name');
+    assert.equal(hub.lookup('alice'), third);
+    // A later eviction for the name is heard again.
+    await raw.publish(`chat:0:to:${hub.id}`, encodeEviction('elsewhere-1-aa', 3, 'alice'));
+    await events.until(() => events.evictions.length === 2);
+    assert.equal(hub.lookup('alice'), undefined);
   });
 
   test('a Redis that stops answering: answers come within the timeout, the outage is logged once, and names are put right after', async (t) => {

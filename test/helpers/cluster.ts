@@ -6,11 +6,16 @@ import type { WireClient } from './wire-client.js';
 export type Server = Running & { port: number };
 
 /** N chat-server processes on one Redis of the test's own, as README's "Several servers" runs them. */
-export async function cluster(t: TestContext, n: number, leaseMs = 1000): Promise<{ redis: TestRedis; servers: Server[] }> {
+export async function cluster(
+  t: TestContext,
+  n: number,
+  leaseMs = 1000,
+  extraArgs: string[] = [],
+): Promise<{ redis: TestRedis; servers: Server[] }> {
   const redis = await TestRedis.start(t);
   const servers: Server[] = [];
   for (let i = 0; i < n; i++) {
-    servers.push(await runServer(t, ['--redis', redis.url, '--redis-lease', String(leaseMs), '--rate', '0']));
+    servers.push(await runServer(t, ['--redis', redis.url, '--redis-lease', String(leaseMs), '--rate', '0', ...extraArgs]));
   }
   return { redis, servers };
 }
@@ -26,4 +31,3 @@ export async function linesUntilSynced(client: WireClient): Promise<string[]> {
   }
   return lines;
 }
-

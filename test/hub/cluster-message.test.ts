@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeMessage, Dedupe, DEDUPE_WINDOW, encodeMessage } from '../../src/hub/cluster-message.js';
+import { decodeMessage, Dedupe, DEDUPE_WINDOW, encodeEviction, encodeMessage } from '../../src/hub/cluster-message.js';
 
 test('cluster messages carry origin, counter and recipient, and the bytes untouched', () => {
   const body = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
@@ -10,18 +10,22 @@ test('cluster messages carry origin, counter and recipient, and the bytes untouc
     to: undefined,
     skip: undefined,
     room: 'lobby',
+    evict: undefined,
     body,
   });
   assert.deepEqual(decodeMessage(encodeMessage('host-1-ab', 8, 'bob', body))?.to, 'bob');
   assert.equal(decodeMessage(encodeMessage('host-1-ab', 8, 'bob', body))?.room, undefined);
   const skipping = decodeMessage(encodeMessage('host-1-ab', 9, undefined, body, 'host-2-cd', 'dev'));
   assert.deepEqual([skipping?.to, skipping?.skip, skipping?.room], [undefined, 'host-2-cd', 'dev']);
+  // An eviction names a user, and is neither a room nor a direct message.
+  const eviction = decodeMessage(encodeEviction('host-1-ab', 10, 'alice'));
+  assert.deepEqual([eviction?.evict, eviction?.to, eviction?.skip, eviction?.room, eviction?.body.length], ['alice', undefined, undefined, undefined, 0]);
 });
 
 test('anything else on the channel is ignored, not delivered', () => {
   // A counter past 15 digits is not a safe integer: the window could not count on it.
-  // A room message names its room; a direct one has none.
-  const junk = ['', 'hello', 'a b\n', 'a 0 * r\nx', 'a -1 * r\nx', 'a 1 * r extra\nx', 'a x * r\n', 'a 9007199254740993 * r\nx', 'a 1 *\nx', 'a 1 bob dev\nx'];
+  // A room message names its room; a direct one and an eviction have none.
+  const junk = ['', 'hello', 'a b\n', 'a 0 * r\nx', 'a -1 * r\nx', 'a 1 * r extra\nx', 'a 1 !\n', 'a x * r\n', 'a 9007199254740993 * r\nx', 'a 1 *\nx', 'a 1 bob dev\nx', 'a 1 !bob dev\n'];
   for (const bad of junk) {
     assert.equal(decodeMessage(Buffer.from(bad)), undefined, JSON.stringify(bad));
   }

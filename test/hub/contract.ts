@@ -149,6 +149,52 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.equal(await two.direct('alicia', bytes('*bob* hi')), 'delivered');
     await alice.receive('*bob* hi');
   });
+
+  test('a takeover (a newer login of the account) takes a name from its holder on any server, who is evicted and announced as gone', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const evicted: string[] = [];
+    const announced: string[] = [];
+    for (const hub of new Set([one, two])) {
+      hub.attach({
+        presence: (room, names, change, reason) => {
+          announced.push(`${change} ${room}: ${names.join(', ')} (${reason})`);
+          return bytes(`* ${names.join(', ')} ${change} (${reason})`);
+        },
+        evicted: (m, why) => evicted.push(`${m.name}: ${why}`),
+        log: () => {},
+      });
+    }
+    const first = await join(one, 'Alice');
+    const bob = await join(one, 'bob');
+    const dave = await join(two, 'dave');
+    assert.equal(await two.claim('alice', new TestMember('alice')), 'taken', 'not without takeOver');
+    const second = new TestMember('alice');
+    assert.equal(await two.claim('alice', second, true), 'claimed', 'from another server');
+    await eventually(async () => evicted.length > 0);
+    assert.deepEqual(evicted, ['Alice: logged in elsewhere']);
+    assert.deepEqual(announced, ['left lobby: Alice (logged in elsewhere)'], 'announced once, to its room, as the holder had the name');
+    // Everyone but the newcomer hears it, before the claim is answered on the newcomer's server.
+    assert.deepEqual(dave.lines, ['* Alice left (logged in elsewhere)']);
+    await bob.receive('* Alice left (logged in elsewhere)');
+    assert.deepEqual(second.lines, []);
+    assert.equal(await one.direct('ALICE', bytes('*carol* to the newer one')), 'delivered');
+    await second.receive('*carol* to the newer one');
+    assert.deepEqual(first.lines, [], 'the evicted member gets nothing more from the hub');
+
+    const third = new TestMember('ALICE');
+    assert.equal(await two.claim('ALICE', third, true), 'claimed', 'from the same server');
+    assert.deepEqual(evicted, ['Alice: logged in elsewhere', 'alice: logged in elsewhere']);
+    assert.equal(await two.claim('ALICE', third, true), 'claimed', 'its own name: nobody to evict');
+    assert.equal(evicted.length, 2);
+    // A rename into a name an older login holds (on another server) takes it too, and frees the old name.
+    assert.equal(await one.rename(bob, 'bob', 'alice', true), 'claimed');
+    await eventually(async () => evicted.length === 3);
+    assert.equal(evicted[2], 'ALICE: logged in elsewhere');
+    assert.ok(!bob.lines.includes('* ALICE left (logged in elsewhere)'), 'not told to the one who took it');
+    bob.name = 'alice';
+    await eventually(async () => (await two.claim('bob', new TestMember('bob'))) === 'claimed');
+    assert.deepEqual(await two.names(), ['alice', 'bob', 'dave']);
+  });
 }
 
 /** Retries CHECK until it holds: for what another server learns a moment later. */
