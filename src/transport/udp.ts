@@ -92,6 +92,13 @@ export class UdpListener {
     return this.#verified.size;
   }
 
+  /** Bytes of datagrams held for sessions that are not reading: at most INBOX_BYTES each. */
+  get heldBytes(): number {
+    let total = 0;
+    for (const { stream } of this.#verified.values()) total += stream.heldBytes;
+    return total;
+  }
+
   /** Binds; resolves with the address bound, rejects with UdpBindError. */
   bind(): Promise<BoundAddress> {
     const { host, port } = this.#options;
