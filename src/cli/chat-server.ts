@@ -44,10 +44,10 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--udp-hello-rate', 1, 100_000)),
   )
   .addOption(
-    new Option('--udp-idle <s>', 'a UDP user silent for this many seconds is closed')
+    new Option('--udp-idle <s>', 'a UDP user silent for this many seconds is closed (at least 60: chat-client --udp pings every 20 s)')
       .env('CHAT_UDP_IDLE')
       .default(DEFAULT_UDP_IDLE_MS / 1000)
-      .argParser(wholeNumber('--udp-idle', 1, 86_400)),
+      .argParser(wholeNumber('--udp-idle', 60, 86_400)),
   )
   .addOption(
     new Option('--max-line <bytes>', 'longest accepted line in bytes; longer ones get "! line too long"')

@@ -66,7 +66,11 @@ export class UdpSocket extends Duplex {
    */
   static async connect(host: string, port: number, options: UdpClientOptions = {}): Promise<UdpSocket> {
     const { keepaliveMs = DEFAULT_KEEPALIVE_MS, retryMs = DEFAULT_RETRY_MS, tries = DEFAULT_TRIES } = options;
-    const address = net.isIP(host) ? { address: host, family: net.isIP(host) } : await dns.lookup(host);
+    // IPv4 first when the name has both (localhost): the server's default host is
+    // 127.0.0.1, and UDP has no connection attempt to fall back from.
+    const address = net.isIP(host)
+      ? { address: host, family: net.isIP(host) }
+      : (await dns.lookup(host, { all: true })).sort((a, b) => a.family - b.family)[0]!;
     const socket = dgram.createSocket(address.family === 6 ? 'udp6' : 'udp4');
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
