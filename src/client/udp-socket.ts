@@ -27,7 +27,8 @@ const HELLO = /^\* send \/hello (\S+) to start$/;
  * Lines after which the server has ended our session (PROTOCOL.md, fixed wording): over
  * UDP no FIN says so, and the next datagram would only get a hello line.
  */
-const ENDS_SESSION = /^(\* server shutting down|! server full|! too many connections from your address.*|! (kicked|banned)\b.*|! .*: closing the connection)$/;
+const ENDS_SESSION = /^(\* server shutting down|! server full|! too many connections from your address.*|! kicked by .*|! .*: closing the connection)$/;
+const CONNECTED = /^\* connected from \S+$/;
 
 /** No answer from the server: nothing listens there, or the datagrams are dropped. */
 export class UdpNoAnswer extends Error {
@@ -44,16 +45,20 @@ export class UdpSocket extends Duplex {
   readonly #keepaliveMs: number;
   /** Our own /ping's token: its pong is not the user's. */
   readonly #keepaliveToken = `udp-keepalive-${randomBytes(4).toString('hex')}`;
+  readonly #retryMs: number;
   #keepalive: NodeJS.Timeout | undefined;
+  /** A hello line came: is the session gone, or was it an old duplicate? Our ping asks. */
+  #probe: NodeJS.Timeout | undefined;
   #out: Buffer[] = [];
   #flushScheduled = false;
   #quitSent = false;
   #ended = false;
 
-  private constructor(socket: dgram.Socket, keepaliveMs: number) {
+  private constructor(socket: dgram.Socket, keepaliveMs: number, retryMs: number) {
     super({ writableHighWaterMark: Number.MAX_SAFE_INTEGER, decodeStrings: true });
     this.#socket = socket;
     this.#keepaliveMs = keepaliveMs;
+    this.#retryMs = retryMs;
     socket.on('message', (payload) => this.#receive(payload));
     // After the hello, an error (ICMP port unreachable: the server is gone) ends us.
     socket.on('error', (err) => this.destroy(err));
@@ -102,7 +107,7 @@ export class UdpSocket extends Duplex {
         }
         if (request === '/hello') return; // not from a chat server's UDP port
         cleanup();
-        const stream = new UdpSocket(socket, keepaliveMs);
+        const stream = new UdpSocket(socket, keepaliveMs, retryMs);
         stream.#receive(payload);
         resolve(stream);
       };
@@ -144,6 +149,7 @@ export class UdpSocket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     clearTimeout(this.#keepalive);
+    clearTimeout(this.#probe);
     this.#keepalive = undefined;
     this.#out = [];
     try {
@@ -157,20 +163,38 @@ export class UdpSocket extends Duplex {
   #receive(payload: Buffer): void {
     if (this.#ended || this.destroyed) return;
     const text = datagramLines(payload).toString('utf8');
-    const lines = text.split('\n').slice(0, -1);
-    if (lines.length === 1 && HELLO.test(lines[0]!.replace(/\r$/, ''))) {
-      // The server no longer knows us (it restarted, or we were silent too long).
-      return this.#end();
-    }
-    const kept = lines.filter((l) => l !== `* pong ${this.#keepaliveToken}`);
+    const lines = text.split('\n').slice(0, -1).map((l) => l.replace(/\r$/, ''));
+    if (lines.length === 1 && HELLO.test(lines[0]!)) return this.#helloAgain();
+    // The answer to a hello we sent twice (the first answer was slow): we know already.
+    if (lines.length === 1 && CONNECTED.test(lines[0]!)) return;
+    const kept = lines.filter((l) => {
+      if (l !== `* pong ${this.#keepaliveToken}`) return true;
+      clearTimeout(this.#probe);
+      this.#probe = undefined;
+      return false;
+    });
     if (kept.length > 0) this.push(`${kept.join('\n')}\n`);
-    if (kept.some((l) => ENDS_SESSION.test(l.replace(/\r$/, '')))) this.#end();
+    if (kept.some((l) => ENDS_SESSION.test(l))) this.#end();
+  }
+
+  /**
+   * The server no longer knows us (it restarted, or we were silent too long), or this is a
+   * late duplicate of the answer to our first datagram. A ping tells them apart: a second
+   * hello line, or no answer at all, means the session is gone.
+   */
+  #helloAgain(): void {
+    if (this.#probe !== undefined) return this.#end();
+    this.#out.push(Buffer.from(`/ping ${this.#keepaliveToken}\n`));
+    this.#flush();
+    this.#probe = setTimeout(() => this.#end(), this.#retryMs * 3);
   }
 
   /** The session is over: the reader sees the end, as after a TCP FIN. */
   #end(): void {
+    if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#keepalive);
+    clearTimeout(this.#probe);
     this.push(null);
     // Nothing more to say to the server; whoever reads us closes us after the end.
     this.once('end', () => this.destroy());
