@@ -189,6 +189,22 @@ describe('chat-client --udp on a terminal', { skip }, () => {
     assert.equal(await bob.next(), '* alice left');
   });
 
+  test('after the server restarts, the client says hello again and reconnects under the same name', async (t) => {
+    const first = await udpServer(t);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--port', String(first.udpPort), '--name', 'alice']);
+    await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    await first.server.close();
+    await term.waitFor((s) => /^\(reconnecting in \d+ s\) alice>$/.test(Terminal.lastLine(s)), 'the countdown');
+    const second = await startServer(t, { port: 0, udpPort: first.udpPort });
+    await term.waitFor((s) => s.includes('reconnected as alice'), 'the reconnection');
+    const bob = await WireClient.registered(t, second.port, 'bob');
+    bob.send('@alice:welcome back');
+    await term.waitFor((s) => s.includes('*bob* welcome back'), 'a message on the new session');
+    assert.equal(term.screen().filter((l) => l.includes('UDP is best effort')).length, 1, 'warned once');
+    term.press('C-c');
+    assert.equal(await term.exitCode(), 0);
+  });
+
   test('a server that shuts down: "connection lost", exit 1 with --no-reconnect', async (t) => {
     const { server, udpPort } = await udpServer(t);
     const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--port', String(udpPort), '--name', 'c', '--no-reconnect']);
