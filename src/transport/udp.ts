@@ -214,9 +214,16 @@ export class UdpListener {
     // A session that ends after the socket closed (a grace timer) has nobody to tell.
     if (this.#socketClosed) return;
     this.#sending++;
-    // Best effort: a datagram the kernel cannot take (no buffer space, too big) is lost.
-    this.#socket.send(payload, to.port, to.address, () => {
+    const sent = (): void => {
       if (--this.#sending === 0) this.#sent?.();
-    });
+    };
+    try {
+      // Best effort: a datagram the kernel cannot take (no buffer space, too big) is lost.
+      this.#socket.send(payload, to.port, to.address, sent);
+    } catch (err) {
+      // A source the kernel took but we cannot send to must not take the server down.
+      sent();
+      this.#core.options.onEvent({ type: 'error', message: `UDP: cannot answer ${to.address}:${to.port}: ${(err as Error).message}` });
+    }
   }
 }
