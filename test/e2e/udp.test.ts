@@ -120,14 +120,14 @@ describe('chat-client --udp, scripting mode', () => {
 
 describe('the UDP client connection', () => {
   test('keeps its session alive with /ping while idle; a silent address is dropped meanwhile', async (t) => {
-    const { port, udpPort } = await udpServer(t, { udpIdleMs: 400 });
+    const { port, udpPort } = await udpServer(t, { udpIdleMs: 1000 });
     const bob = await WireClient.registered(t, port, 'bob');
     const kept = await ChatConnection.connect({ host: '127.0.0.1', port: udpPort, udp: { keepaliveMs: 50 } });
     t.after(() => kept.close());
     const seen: ServerLine[] = [];
     kept.on('line', (l) => seen.push(l));
     assert.deepEqual(await kept.register('kept'), { ok: true, name: 'kept' });
-    // Two silent users in turn, each dropped after 400 ms: by then "kept" has sent nothing
+    // Two silent users in turn, each dropped after 1 s: by then "kept" has sent nothing
     // of its own for more than two idle timeouts.
     for (const name of ['quiet1', 'quiet2']) {
       await UdpWire.registered(t, udpPort, name);
