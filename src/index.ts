@@ -1,6 +1,7 @@
 /** The public API: what the CLIs are built from, for tests and other programs. */
 export { ChatServer, DEFAULT_HOST, DEFAULT_PORT, type ChatServerOptions } from './server/chat-server.js';
 export { ChatCore, type Peer } from './server/core.js';
+export { UdpBindError } from './transport/udp.js';
 export { DEFAULT_LIMITS, type ServerLimits, type CoreOptions } from './server/options.js';
 export type { ServerEvent } from './server/events.js';
 export type { Awaitable, Claim, Delivery, Hub, HubEvents, Member } from './hub/hub.js';

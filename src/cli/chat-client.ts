@@ -34,6 +34,7 @@ const program = new Command('chat-client')
   .option('--tls', 'connect with TLS, verifying the server against the system CAs or --ca')
   .option('--ca <file>', 'trust the CA certificate (PEM) in FILE for --tls')
   .option('--insecure', 'with --tls, do not verify the server at all (anyone in between can read along)')
+  .option('--udp', 'speak UDP to a server started with --udp-port (give that port as --port); best effort: lines may be lost')
   .option('--password-file <file>', 'send the password on the first line of FILE (or set CHAT_PASSWORD)')
   .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
   .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
@@ -84,12 +85,14 @@ const opts = program.opts<{
   tls?: boolean;
   ca?: string;
   insecure?: boolean;
+  udp?: boolean;
   passwordFile?: string;
   reconnect: boolean;
   color: boolean;
 }>();
 
 if ((opts.ca !== undefined || opts.insecure) && !opts.tls) usageError('chat-client', '--ca and --insecure go with --tls.');
+if (opts.udp && opts.tls) usageError('chat-client', '--udp and --tls do not go together: UDP is not encrypted.');
 const ca = opts.ca === undefined ? undefined : readOrExit(opts.ca, 'the CA file');
 if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) usageError('chat-client', `--ca ${opts.ca} holds no PEM certificate.`);
 let password = opts.passwordFile === undefined ? process.env['CHAT_PASSWORD'] || undefined : firstLine(readOrExit(opts.passwordFile, 'the password file').toString('utf8'));
@@ -110,6 +113,7 @@ const scripting = !process.stdin.isTTY || sends.length > 0 || expect !== undefin
 const colour = opts.color && !process.env['NO_COLOR'] && process.stdout.isTTY && !scripting;
 const chalk = new Chalk({ level: colour ? Math.max(chalkDefault.level, 1) as 1 : 0 });
 const say = (text: string): void => void process.stderr.write(`chat-client: ${text}\n`);
+let warnedUdp = false;
 
 process.exit(scripting ? await script() : await interactive());
 
@@ -117,6 +121,10 @@ async function connect(): Promise<ChatConnection> {
   try {
     if (opts.insecure) {
       say('WARNING: --insecure: the server\'s certificate is not checked. Anyone between you and the server can read and change everything, passwords too.');
+    }
+    if (opts.udp && !warnedUdp) {
+      warnedUdp = true;
+      say('UDP is best effort: lines can be lost, duplicated or come out of order, and nothing is encrypted.');
     }
     return await ChatConnection.connect(connectOptions());
   } catch (err) {
@@ -126,7 +134,7 @@ async function connect(): Promise<ChatConnection> {
 }
 
 function connectOptions(): ConnectOptions {
-  return { host: opts.host, port: opts.port, tls: opts.tls ? { ca, insecure: opts.insecure } : undefined };
+  return { host: opts.host, port: opts.port, tls: opts.tls ? { ca, insecure: opts.insecure } : undefined, udp: opts.udp ? {} : undefined };
 }
 
 async function script(): Promise<number> {

@@ -6,6 +6,7 @@ import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js
 import { DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../server/users-file.js';
+import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../transport/udp.js';
 import { formatEvent } from './log.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';
 import { hostName, parseOrExit, redisUrl, usageError, wholeNumber } from './program.js';
@@ -30,6 +31,23 @@ const program = new Command('chat-server')
       .env('CHAT_PORT')
       .default(DEFAULT_PORT)
       .argParser(wholeNumber('the port', 0, 65535)),
+  )
+  .addOption(
+    new Option('--udp-port <port>', 'also serve UDP on this port (nc -u; see README, "UDP"); 0 picks a free one; off by default')
+      .env('CHAT_UDP_PORT')
+      .argParser(wholeNumber('the UDP port', 0, 65535)),
+  )
+  .addOption(
+    new Option('--udp-hello-rate <n>', 'answers a second to UDP addresses not verified yet, all of them together')
+      .env('CHAT_UDP_HELLO_RATE')
+      .default(DEFAULT_UDP_HELLO_RATE)
+      .argParser(wholeNumber('--udp-hello-rate', 1, 100_000)),
+  )
+  .addOption(
+    new Option('--udp-idle <s>', 'a UDP user silent for this many seconds is closed (at least 60: chat-client --udp pings every 20 s)')
+      .env('CHAT_UDP_IDLE')
+      .default(DEFAULT_UDP_IDLE_MS / 1000)
+      .argParser(wholeNumber('--udp-idle', 60, 86_400)),
   )
   .addOption(
     new Option('--max-line <bytes>', 'longest accepted line in bytes; longer ones get "! line too long"')
@@ -116,7 +134,8 @@ const program = new Command('chat-server')
     'after',
     `
 Output:
-  The first line on stdout is "listening on HOST:PORT", printed once the port is bound.
+  The first line on stdout is "listening on HOST:PORT", printed once the port is bound;
+  with --udp-port, "udp on HOST:PORT" follows.
   Events (connect, register, rename, leave, rejected input) go to stderr, one line each.
 
 Signals:
@@ -176,6 +195,9 @@ parseOrExit(program, process.argv);
 interface ServeOptions {
   host: string;
   port: number;
+  udpPort?: number;
+  udpHelloRate: number;
+  udpIdle: number;
   maxLine: number;
   flushMs: number;
   maxClients: number;
@@ -198,7 +220,13 @@ async function serve(): Promise<void> {
   // A log reader that goes away (2>&1 | head, a restarted shipper) must not take the server down.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
-  const { tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, redis, redisLease, ...limits } = program.opts<ServeOptions>();
+  const { tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, redis, redisLease, udpPort, udpHelloRate, udpIdle, ...limits } =
+    program.opts<ServeOptions>();
+  if (udpPort === undefined) {
+    for (const option of ['udpHelloRate', 'udpIdle']) {
+      if (program.getOptionValueSource(option) !== 'default') usageError('chat-server', '--udp-hello-rate and --udp-idle apply to UDP: add --udp-port PORT.');
+    }
+  }
   if ((tlsCert === undefined) !== (tlsKey === undefined)) usageError('chat-server', 'TLS needs both --tls-cert and --tls-key.');
   if (redis === undefined && program.getOptionValueSource('redisLease') !== 'default') {
     usageError('chat-server', '--redis-lease only applies to several servers: add --redis URL.');
@@ -213,6 +241,9 @@ async function serve(): Promise<void> {
       ...limits,
       registerTimeoutMs: registerTimeout * 1000,
       idleTimeoutMs: idleTimeout * 1000,
+      udpPort,
+      udpHelloRate,
+      udpIdleMs: udpIdle * 1000,
       users,
       tls,
       redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease },
@@ -242,14 +273,24 @@ async function serve(): Promise<void> {
   try {
     const { host, port } = await server.listen();
     process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
+    const udp = server.udpAddress;
+    if (udp) process.stdout.write(`udp on ${formatHostPort(udp.host, udp.port)}\n`);
   } catch (err) {
-    const message = err instanceof RedisUnavailableError ? `${err.message}.` : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
+    const message =
+      err instanceof RedisUnavailableError
+        ? `${err.message}.`
+        : err instanceof UdpBindError
+          ? listenError(err.error, err.host, err.port, '--udp-port', 'UDP ')
+          : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
     log(`chat-server: ${message}`);
     process.exit(1);
   }
   // Said once at start, whatever --quiet says.
   if (!tls && !isLoopback(limits.host)) {
     log(`chat-server: warning: listening on ${limits.host} without TLS: everything sent crosses the network in clear. Add --tls-cert and --tls-key.`);
+  }
+  if (udpPort !== undefined && !isLoopback(limits.host)) {
+    log('chat-server: warning: UDP has no TLS: what UDP users send, passwords too, crosses the network in clear.');
   }
   if (!tls && users) {
     log('chat-server: warning: checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
@@ -260,15 +301,15 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): string {
-  const where = formatHostPort(host, port);
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, option = '--port', kind = ''): string {
+  const where = `${kind}${formatHostPort(host, port)}`;
   switch (err.code) {
     case 'EADDRINUSE':
-      return `${where} is already in use. Stop the program using it, or choose another port with --port (0 picks a free one).`;
+      return `${where} is already in use. Stop the program using it, or choose another port with ${option} (0 picks a free one).`;
     case 'EADDRNOTAVAIL':
       return `cannot listen on ${host}: that address is not one of this machine's. Use 127.0.0.1, 0.0.0.0 or an address this machine has.`;
     case 'EACCES':
-      return `no permission to listen on ${where}: ports below 1024 need root. Choose a port from 1024 up with --port.`;
+      return `no permission to listen on ${where}: ports below 1024 need root. Choose a port from 1024 up with ${option}.`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot listen on ${host}: the host name could not be resolved. Check --host.`;

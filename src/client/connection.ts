@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { LineDecoder } from '../protocol/decoder.js';
 import { decodeText } from '../protocol/sanitize.js';
 import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
 import { isValidName } from '../protocol/names.js';
 import { formatHostPort, invalidName } from '../protocol/wording.js';
+import { UdpNoAnswer, UdpSocket, type UdpClientOptions } from './udp-socket.js';
 
 const INVALID_NAME = invalidName().slice(2);
 
@@ -14,6 +16,8 @@ export interface ConnectOptions {
   port: number;
   /** Connect with TLS, verifying the server against the system roots or CA. */
   tls?: { ca?: Buffer | undefined; insecure?: boolean | undefined } | undefined;
+  /** Speak UDP to the server's --udp-port instead (README, "UDP"); not with tls. */
+  udp?: UdpClientOptions | undefined;
 }
 
 /** Server lines can be long (/who with thousands of users); beyond this one is skipped. */
@@ -50,9 +54,10 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
   #closed = false;
   #heard = false;
 
-  private constructor(private readonly socket: net.Socket) {
+  /** A TCP or TLS socket, or a UdpSocket. */
+  private constructor(private readonly socket: Duplex) {
     super();
-    socket.setNoDelay(true);
+    if (socket instanceof net.Socket) socket.setNoDelay(true);
     const decoder = new LineDecoder(MAX_SERVER_LINE, {
       line: (bytes) => {
         this.#heard = true;
@@ -71,7 +76,20 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  static connect({ host, port, tls: secure }: ConnectOptions): Promise<ChatConnection> {
+  static connect({ host, port, tls: secure, udp }: ConnectOptions): Promise<ChatConnection> {
+    if (udp) {
+      return UdpSocket.connect(host, port, udp).then(
+        (socket) => new ChatConnection(socket),
+        (err: NodeJS.ErrnoException) => {
+          throw err instanceof UdpNoAnswer
+            ? new ConnectError(
+                `no answer from ${formatHostPort(host, port)} over UDP: is chat-server running there with --udp-port ${port}? A firewall may also drop UDP.`,
+                err.code,
+              )
+            : connectError(err, host, port, false);
+        },
+      );
+    }
     return new Promise((resolve, reject) => {
       const socket = secure
         ? tls.connect({

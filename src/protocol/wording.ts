@@ -103,3 +103,6 @@ export const help = (): string[] =>
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+// UDP (PROTOCOL.md, "UDP"): the only answer an unverified address gets (fixed).
+export const udpHello = (token: string): string => notice(`send /hello ${token} to start`);

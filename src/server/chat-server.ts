@@ -4,6 +4,7 @@ import { RedisHub, redactUrl, type RedisHubOptions } from '../hub/redis-hub.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { bind, tcpServer, type BoundAddress } from '../transport/tcp.js';
 import { TlsListener, type TlsFiles } from '../transport/tls.js';
+import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpListener } from '../transport/udp.js';
 import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from './accounts.js';
 import { DEFAULT_THROTTLE, type ThrottleLimits } from './auth-throttle.js';
 import { ChatCore } from './core.js';
@@ -22,6 +23,12 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth'>> {
   users?: string | undefined;
   /** Serve TLS with this certificate and key (PEM files) instead of plain TCP. */
   tls?: TlsFiles | undefined;
+  /** Also serve UDP on this port (same host); 0 picks a free one. Default: no UDP. */
+  udpPort?: number | undefined;
+  /** Hello answers a second to unverified UDP addresses, all together; default 100. */
+  udpHelloRate?: number;
+  /** A UDP user silent this long is closed; default 300 s. */
+  udpIdleMs?: number;
   /** Every failed login is answered after this long; default 1 s. */
   authFailureDelayMs?: number;
   throttle?: Partial<ThrottleLimits>;
@@ -38,8 +45,8 @@ export { DEFAULT_HOST, DEFAULT_PORT };
  *   await server.close();
  *
  * The constructor throws UsersFileError for a users file it cannot use, and listen()
- * rejects for TLS files it cannot use, a port it cannot bind or a Redis it cannot reach
- * (RedisUnavailableError).
+ * rejects for TLS files it cannot use, a port it cannot bind (UdpBindError for the UDP
+ * one) or a Redis it cannot reach (RedisUnavailableError).
  */
 export class ChatServer {
   readonly core: ChatCore;
@@ -47,10 +54,12 @@ export class ChatServer {
   readonly #options: ChatServerOptions;
   #server: net.Server | undefined;
   #tls: TlsListener | undefined;
+  #udp: UdpListener | undefined;
+  #udpAddress: BoundAddress | undefined;
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
-    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, ...core } = options;
+    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, udpPort, udpHelloRate, udpIdleMs, ...core } = options;
     const timers = coreOptions(core).timers;
     this.accounts =
       users === undefined
@@ -82,12 +91,40 @@ export class ChatServer {
       const server = this.#tls ? this.#tls.server : tcpServer(this.core);
       address = await bind(server, this.core, this.#options.host ?? DEFAULT_HOST, this.#options.port ?? DEFAULT_PORT);
       this.#server = server;
+      await this.#listenUdp();
     } catch (err) {
+      const server = this.#server;
+      if (server) await new Promise((resolve) => server.close(resolve));
+      this.#server = undefined;
       await hub.close();
       throw err;
     }
     this.accounts?.watch(() => this.reloadUsers());
     return address;
+  }
+
+  /** Binds the UDP port when asked to (README, "UDP"); rejects with UdpBindError. */
+  async #listenUdp(): Promise<void> {
+    const { udpPort, udpHelloRate, udpIdleMs, host } = this.#options;
+    if (udpPort === undefined) return;
+    const udp = new UdpListener(this.core, {
+      host: host ?? DEFAULT_HOST,
+      port: udpPort,
+      helloRate: udpHelloRate ?? DEFAULT_UDP_HELLO_RATE,
+      idleMs: udpIdleMs ?? DEFAULT_UDP_IDLE_MS,
+    });
+    this.#udpAddress = await udp.bind();
+    this.#udp = udp;
+  }
+
+  /** The UDP address bound, once listen() has resolved; undefined without udpPort. */
+  get udpAddress(): BoundAddress | undefined {
+    return this.#udpAddress;
+  }
+
+  /** The UDP transport, for its count of verified addresses; undefined without udpPort. */
+  get udp(): UdpListener | undefined {
+    return this.#udp;
   }
 
   /**
@@ -128,5 +165,7 @@ export class ChatServer {
     const server = this.#server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([this.core.close(), stopped]);
+    // After the core: the sessions' shutdown notices go out before the socket closes.
+    await this.#udp?.close();
   }
 }
