@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AuthThrottle, throttleKey } from '../../src/server/auth-throttle.js';
 import { hashPassword, hashProblem, verifyPassword } from '../../src/server/password-hash.js';
 import { parseUsers, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDir } from '../helpers/users.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
@@ -58,8 +58,8 @@ describe('users file', () => {
     }
   });
 
-  test('atomic write: mode 0600, and a crash before the rename leaves the old file whole', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chat-users-'));
+  test('atomic write: mode 0600, and a crash before the rename leaves the old file whole', (t) => {
+    const dir = tempDir(t, 'chat-users-');
     const file = join(dir, 'users');
     writeFileAtomic(file, 'first\n');
     assert.equal(statSync(file).mode & 0o777, 0o600);
