@@ -46,6 +46,22 @@ export class Terminal {
     this.#tmux('send-keys', ...keys);
   }
 
+  /** Pastes TEXT as a terminal does: bracketed (ESC [200~ ... ESC [201~) when the program asked for it, LF sent as CR. */
+  paste(text: string): void {
+    this.#tmux('set-buffer', '-b', 'paste', '--', text);
+    this.#tmux('paste-buffer', '-p', '-d', '-b', 'paste');
+  }
+
+  /** Resizes the terminal to COLS columns (the program gets SIGWINCH). */
+  resize(cols: number): void {
+    this.#tmux('resize-window', '-x', String(cols), '-y', '30');
+  }
+
+  /** The screen and the scrollback above it. */
+  history(): string[] {
+    return this.#tmux('capture-pane', '-p', '-S', '-').split('\n').map((l) => l.trimEnd());
+  }
+
   screen(): string[] {
     return this.#tmux('capture-pane', '-p').split('\n').map((l) => l.trimEnd());
   }
