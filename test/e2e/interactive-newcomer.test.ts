@@ -207,4 +207,16 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     term.press('Enter');
     assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${draft}`);
   });
+
+  test('with several --host servers, a lost connection comes back on another one', async (t) => {
+    const a = await startServer(t);
+    const b = await startServer(t);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--host', `127.0.0.1:${a.port},127.0.0.1:${b.port}`, '--name', 'alice', '--no-timestamps']);
+    await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    await a.server.close();
+    await term.waitFor((s) => s.includes('reconnected as alice'), 'the reconnection');
+    const bob = await WireClient.registered(t, b.port, 'bob');
+    bob.send('@alice:on the other server');
+    await term.waitFor((s) => s.includes('*bob* on the other server'), 'a message through the second server');
+  });
 });
