@@ -28,6 +28,14 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     term.type('!');
     term.press('Enter');
     assert.equal(await bob.lines.until(/^<alice>/), '<alice> aXYZ!bc');
+    // Without the paste marks: several characters in one read (an input method, a terminal
+    // that does not mark pastes) go to the cursor too.
+    term.type('12');
+    term.press('Left');
+    term.type('abc');
+    await term.waitFor((s) => Terminal.lastLine(s) === 'alice> 1abc2', 'the characters at the cursor');
+    term.press('Enter');
+    assert.equal(await bob.lines.until(/^<alice>/), '<alice> 1abc2');
   });
 
   test('HH:MM before each received line; --no-timestamps turns it off', async (t) => {
