@@ -9,7 +9,7 @@ import { connectFirst, parseHosts, type HostPort } from '../client/hosts.js';
 import { Refused, runInteractive } from '../client/interactive.js';
 import { login } from '../client/login.js';
 import { Prompter } from '../client/prompt.js';
-import { renderLine } from '../client/render.js';
+import { renderLine, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
 import { lineLimitIn } from '../client/split.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
@@ -194,7 +194,8 @@ async function interactive(): Promise<number> {
     // The client handles these itself: it asks for the password, hidden; it connects again
     // when the server gave up waiting while a prompt was open.
     if (line.kind === 'error' && /^(password required|not registered within)/.test(line.text)) return;
-    prompter.print(renderLine(line, { chalk, self: opts.name }));
+    const stamp = opts.timestamps ? chalk.gray(`${timestamp(new Date())} `) : '';
+    prompter.print(stamp + renderLine(line, { chalk, self: opts.name }));
   };
   // Connect first: no point asking a name for a server that is not there.
   const open = async (): Promise<ChatConnection> => {

@@ -288,8 +288,15 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     const pasteEnded = (): void => {
       const lines = (pasted ?? []).filter((l) => l !== '');
       pasted = undefined;
-      if (lines.length <= PASTE_ASK_ABOVE) return submit(lines);
-      asking = { lines, draft: clearInput(rl) };
+      if (lines.length === 0) return;
+      if (asking) {
+        say(chalk.red(`not sent: ${lines.length} lines pasted while a question was open.`));
+      } else if (lines.length <= PASTE_ASK_ABOVE) {
+        submit(lines);
+      } else {
+        asking = { lines, draft: clearInput(rl) };
+      }
+      // The pasted lines were echoed without a prompt: draw it again under them.
       redraw();
     };
 
@@ -303,11 +310,11 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
 
     attach(first);
     rl.on('line', (line) => {
-      if (asking) return answer(line);
       if (pasted) {
         pasted.push(line);
         return;
       }
+      if (asking) return answer(line);
       if (isLeave(line)) return leave(line);
       submit([line]);
       rl.prompt();

@@ -49,6 +49,7 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     const d = new Date();
     const nowMinutes = d.getHours() * 60 + d.getMinutes();
     assert.ok((nowMinutes - minutes + 1440) % 1440 <= 1, `local time: ${line}`);
+    assert.ok(screen.some((l) => /^\d\d:\d\d \* registered as alice$/.test(l)), 'the lines of the login too');
 
     const plain = await chat(t, ['--no-timestamps']);
     plain.bob.send('hello');
@@ -188,6 +189,7 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     await term.waitFor((s) => s.includes('not sent: the 6 pasted lines.') && Terminal.lastLine(s) === 'alice>', 'the refusal');
     term.paste(`${lines.slice(0, 3).join('\n')}\n`);
     for (const line of lines.slice(0, 3)) assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${line}`);
+    await term.waitFor((s) => s.slice(-4).join('|') === 'line 2|alice>||' || Terminal.lastLine(s) === 'alice>', 'the prompt under the paste');
     // What follows the last line end is a draft: kept aside while asking, given back after.
     term.paste(`${lines.join('\n')}\ndraft`);
     await term.waitFor((s) => Terminal.lastLine(s) === 'send 30 lines? [y/N]', 'the question');
