@@ -330,7 +330,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       }
       if (armed || leaving) return leave();
       armed = true;
-      say(chalk.gray('(Ctrl-C again, Ctrl-D or /quit to leave)'));
+      say(chalk.gray('Press Ctrl-C again to leave (or Ctrl-D, or type /quit).'));
     });
     rl.on('close', () => leave()); // Ctrl-D on an empty line
     rl.prompt();

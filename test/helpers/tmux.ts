@@ -28,11 +28,12 @@ export class Terminal {
     // Written then renamed: a reader never sees the file before the code is in it.
     const exit = join(term.#dir, 'exit');
     const command = `env ${exports} ${quoted}; echo $? > '${exit}.tmp'; mv '${exit}.tmp' '${exit}'; sleep 60`;
-    term.#tmux('new-session', '-d', '-x', '100', '-y', '30', command);
+    // Registered before tmux runs: a failing start removes the folder too.
     t.after(() => {
       spawnSync('tmux', ['-S', term.#socket, 'kill-server']);
       rmSync(term.#dir, { recursive: true, force: true });
     });
+    term.#tmux('new-session', '-d', '-x', '100', '-y', '30', command);
     return term;
   }
 
