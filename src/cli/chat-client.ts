@@ -190,7 +190,7 @@ async function interactive(): Promise<number> {
   const prompter = new Prompter(process.stdin, process.stdout);
   let maxLine: number | undefined;
   const early = (line: Parameters<typeof renderLine>[0]): void => {
-    maxLine = lineLimitIn(line.text) ?? maxLine;
+    maxLine = lineLimitIn(line) ?? maxLine;
     // The client handles these itself: it asks for the password, hidden; it connects again
     // when the server gave up waiting while a prompt was open.
     if (line.kind === 'error' && /^(password required|not registered within)/.test(line.text)) return;

@@ -211,8 +211,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         }
         last = line.text;
         completions.learn(line);
-        const limit = line.kind === 'notice' || line.kind === 'error' ? lineLimitIn(line.text) : undefined;
-        if (limit !== undefined) maxLine = limit;
+        maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
         if (renamed?.[1]) self = renamed[1];
         const moved = line.kind === 'notice' ? /^you are in (\S+)$/.exec(line.text) : null;

@@ -1,12 +1,20 @@
+import type { ServerLine } from '../protocol/server-line.js';
+
 /** The line limit a server that announces none has (PROTOCOL.md: 4096 bytes). */
 export const DEFAULT_MAX_LINE = 4096;
 
 /**
- * Reads a line limit from a server line: the greeting, when a server announces it, or the
- * fixed `! line too long (max N bytes)`. Undefined when the line names none.
+ * Reads a line limit from a server line: the fixed `! line too long (max N bytes)`, or a
+ * greeting (`* welcome...`) that announces one. Only those: other notices can carry what
+ * users wrote (`* [TIME] <eve> max 64 bytes` in a history). Undefined when there is none.
  */
-export function lineLimitIn(text: string): number | undefined {
-  const m = /\bmax(?:imum)?\b[^0-9\n]{0,24}?(\d{2,9}) bytes\b/i.exec(text);
+export function lineLimitIn(line: ServerLine): number | undefined {
+  const m =
+    line.kind === 'error'
+      ? /^line too long \(max (\d+) bytes\)$/.exec(line.text)
+      : line.kind === 'notice' && /^welcome\b/i.test(line.text)
+        ? /\bmax(?:imum)?\b[^0-9]{0,24}?(\d+) bytes\b/i.exec(line.text)
+        : null;
   const n = Number(m?.[1]);
   return m && n >= 64 ? n : undefined;
 }

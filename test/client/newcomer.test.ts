@@ -39,11 +39,14 @@ describe('splitLine', () => {
     assert.equal(splitLine('a####################', 10), undefined, 'no safe cut');
   });
 
-  test('the limit is read from the greeting or the too-long answer', () => {
-    assert.equal(lineLimitIn('line too long (max 200 bytes)'), 200);
-    assert.equal(lineLimitIn('welcome: lines up to max 8192 bytes'), 8192);
-    assert.equal(lineLimitIn('welcome: register with #yourname'), undefined);
-    assert.equal(lineLimitIn('max 3 bytes'), undefined, 'no absurd limit');
+  test('the limit is read from the greeting or the too-long answer, and nowhere else', () => {
+    const limit = (raw: string): number | undefined => lineLimitIn(parseServerLine(raw));
+    assert.equal(limit('! line too long (max 200 bytes)'), 200);
+    assert.equal(limit('* welcome: lines up to max 8192 bytes'), 8192);
+    assert.equal(limit('* welcome: register with #yourname'), undefined);
+    assert.equal(limit('* [2026-11-27T05:15:05Z] <eve> welcome max 100 bytes'), undefined, 'what a user wrote');
+    assert.equal(limit('<eve> welcome: max 100 bytes'), undefined);
+    assert.equal(limit('* welcome: max 3 bytes'), undefined, 'no absurd limit');
   });
 });
 

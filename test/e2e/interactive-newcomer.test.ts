@@ -229,4 +229,19 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     bob.send('@alice:on the other server');
     await term.waitFor((s) => s.includes('*bob* on the other server'), 'a message through the second server');
   });
+
+  test('the connection lost while pasted lines wait: it says so, and the count starts again at 0', async (t) => {
+    const first = await startServer(t, { burst: 2, rate: 2 });
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(first.port), '--name', 'alice', '--no-timestamps']);
+    await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    term.paste(`${Array.from({ length: 40 }, (_, i) => `line ${i}`).join('\n')}\n`);
+    await term.waitFor((s) => Terminal.lastLine(s) === 'send 40 lines? [y/N]', 'the question');
+    term.type('y');
+    term.press('Enter');
+    await term.waitFor((s) => /^\(\d+ waiting\) alice>$/.test(Terminal.lastLine(s)), 'the lines waiting');
+    await first.server.close();
+    await term.waitFor((s) => s.some((l) => /^\d+ lines sent in bulk may not have been delivered\.$/.test(l)), 'the warning');
+    await startServer(t, { port: first.port });
+    await term.waitFor((s) => s.includes('reconnected as alice') && Terminal.lastLine(s) === 'alice>', 'the prompt with nothing waiting');
+  });
 });
