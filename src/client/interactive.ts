@@ -178,7 +178,10 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       redraw();
     };
 
-    /** One line the user entered: the client's commands, then splitting, then the wire. */
+    /**
+     * Lines the user entered: the client's commands, then splitting, then the wire. More
+     * than PASTE_ASK_ABOVE wire lines (a paste, or one huge line) are asked about first.
+     */
     const submit = (lines: string[]): void => {
       const out: string[] = [];
       for (const line of lines) {
@@ -196,9 +199,17 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         out.push(...parts);
       }
       if (out.length === 0) return;
+      if (out.length > PASTE_ASK_ABOVE) {
+        asking = { lines: out, draft: clearInput(rl) };
+        return redraw();
+      }
+      deliver(out);
+    };
+
+    const deliver = (lines: string[]): void => {
       // Kept in the history: Up brings it back to send once we are back.
       if (!conn) return say(chalk.red('not sent: not connected. Press Up to send it again later.'));
-      sendAll(out);
+      sendAll(lines);
     };
 
     const attach = (c: ChatConnection): void => {
@@ -278,23 +289,18 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       const { lines, draft } = asking!;
       asking = undefined;
       rl.setPrompt(prompt());
-      if (/^y(es)?$/i.test(reply.trim())) submit(lines);
-      else say(chalk.red(`not sent: the ${lines.length} pasted lines.`));
+      if (/^y(es)?$/i.test(reply.trim())) deliver(lines);
+      else say(chalk.red(`not sent: the ${lines.length} lines.`));
       setInput(rl, draft);
     };
 
-    /** The end of a paste: a few lines go at once, more are asked about. */
+    /** The end of a paste: its lines go as typed ones do (more than a few are asked about). */
     const pasteEnded = (): void => {
       const lines = (pasted ?? []).filter((l) => l !== '');
       pasted = undefined;
       if (lines.length === 0) return;
-      if (asking) {
-        say(chalk.red(`not sent: ${lines.length} lines pasted while a question was open.`));
-      } else if (lines.length <= PASTE_ASK_ABOVE) {
-        submit(lines);
-      } else {
-        asking = { lines, draft: clearInput(rl) };
-      }
+      if (asking) say(chalk.red(`not sent: ${lines.length} lines pasted while a question was open.`));
+      else submit(lines);
       // The pasted lines were echoed without a prompt: draw it again under them.
       redraw();
     };

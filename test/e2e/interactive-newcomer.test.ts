@@ -177,6 +177,14 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     term.press('Enter');
     assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${'y'.repeat(200)}`);
     assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${'y'.repeat(100)}`);
+    // One huge line is many messages: asked about, as a big paste is.
+    term.paste('z'.repeat(1300));
+    term.press('Enter');
+    await term.waitFor((s) => Terminal.lastLine(s) === 'send 7 lines? [y/N]', 'the question');
+    term.type('y');
+    term.press('Enter');
+    for (let i = 0; i < 6; i++) assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${'z'.repeat(200)}`);
+    assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${'z'.repeat(100)}`);
   });
 
   test('a paste of more than 5 lines asks first; the prompt counts what flood control holds back', async (t) => {
@@ -186,7 +194,7 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     await term.waitFor((s) => Terminal.lastLine(s) === 'send 6 lines? [y/N]', 'the question');
     term.type('n');
     term.press('Enter');
-    await term.waitFor((s) => s.includes('not sent: the 6 pasted lines.') && Terminal.lastLine(s) === 'alice>', 'the refusal');
+    await term.waitFor((s) => s.includes('not sent: the 6 lines.') && Terminal.lastLine(s) === 'alice>', 'the refusal');
     term.paste(`${lines.slice(0, 3).join('\n')}\n`);
     for (const line of lines.slice(0, 3)) assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${line}`);
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the prompt under the paste');
