@@ -147,7 +147,12 @@ async function connect(): Promise<ChatConnection> {
 
 /** The first of --host's servers that answers, from START on. */
 async function connectAny(start: number): Promise<ChatConnection> {
-  const { conn, index } = await connectFirst(hosts, start, (host, port) => ChatConnection.connect(connectOptions(host, port)));
+  const { conn, index } = await connectFirst(
+    hosts,
+    start,
+    (host, port) => ChatConnection.connect(connectOptions(host, port)),
+    (late) => void late.close(),
+  );
   current = index;
   return conn;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { formatHostPort } from '../protocol/wording.js';
 
 export interface HostPort {
   host: string;
@@ -27,26 +28,52 @@ export function parseHosts(value: string): HostPort[] {
   });
 }
 
+/** With several servers, one that drops packets must not hold us for the system's minutes. */
+export const ATTEMPT_MS = 10_000;
+
 /**
  * Connects to the first of HOSTS that answers, trying them in order from START (a reconnect
- * starts after the one it lost, so that another server of the chat is tried first). Rejects
+ * starts after the one it lost, so that another server of the chat is tried first). With
+ * several, each gets ATTEMPT_MS; a connection that comes later is handed to DISCARD. Rejects
  * with every failure, in order, when none answers.
  */
 export async function connectFirst<C>(
   hosts: readonly { host: string; port: number }[],
   start: number,
   connect: (host: string, port: number) => Promise<C>,
+  discard: (late: C) => void = () => {},
 ): Promise<{ conn: C; index: number }> {
   const failures: string[] = [];
   for (let k = 0; k < hosts.length; k++) {
     const index = (start + k) % hosts.length;
     const { host, port } = hosts[index]!;
+    if (hosts.length === 1) return { conn: await connect(host, port), index };
     try {
-      return { conn: await connect(host, port), index };
+      return { conn: await bounded(connect(host, port), `${formatHostPort(host, port)} did not answer within ${ATTEMPT_MS / 1000} s.`, discard), index };
     } catch (err) {
-      if (hosts.length === 1) throw err;
       failures.push(err instanceof Error ? err.message : String(err));
     }
   }
   throw new Error(`none of the ${hosts.length} servers answered. ${failures.join(' ')}`);
+}
+
+function bounded<C>(attempt: Promise<C>, late: string, discard: (c: C) => void): Promise<C> {
+  return new Promise((resolve, reject) => {
+    let over = false;
+    const timer = setTimeout(() => {
+      over = true;
+      reject(new Error(late));
+    }, ATTEMPT_MS);
+    attempt.then(
+      (c) => {
+        clearTimeout(timer);
+        if (over) discard(c);
+        else resolve(c);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (!over) reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

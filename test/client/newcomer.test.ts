@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Completions } from '../../src/client/complete.js';
-import { connectFirst, parseHosts } from '../../src/client/hosts.js';
+import { ATTEMPT_MS, connectFirst, parseHosts } from '../../src/client/hosts.js';
 import { timestamp } from '../../src/client/render.js';
 import { lineLimitIn, splitLine } from '../../src/client/split.js';
 import { translateTyped } from '../../src/client/typed.js';
@@ -133,6 +133,22 @@ describe('--host', () => {
     assert.deepEqual(await connectFirst(hosts, 2, only('b')), { conn: 'b', index: 1 });
     assert.deepEqual(tried, ['c', 'a', 'b']);
     await assert.rejects(connectFirst(hosts, 0, only('none')), /none of the 3 servers answered\. a is down\. b is down\. c is down\./);
+  });
+
+  test('a server that does not answer is given up after ATTEMPT_MS; its late connection is discarded', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const hosts = [{ host: 'a', port: 1 }, { host: 'b', port: 2 }];
+    let lateA: (c: string) => void = () => {};
+    const discarded: string[] = [];
+    const connect = (host: string): Promise<string> =>
+      host === 'a' ? new Promise((resolve) => (lateA = resolve)) : Promise.resolve('b');
+    const result = connectFirst(hosts, 0, connect, (c) => discarded.push(c));
+    await Promise.resolve();
+    t.mock.timers.tick(ATTEMPT_MS);
+    assert.deepEqual(await result, { conn: 'b', index: 1 });
+    lateA('a');
+    await Promise.resolve();
+    assert.deepEqual(discarded, ['a']);
   });
 });
 
