@@ -3,16 +3,18 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import chalkDefault, { Chalk } from 'chalk';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ChatConnection, ConnectError, type ConnectOptions } from '../client/connection.js';
+import { ChatConnection, type ConnectOptions } from '../client/connection.js';
 import { ExitCode } from '../client/exit-codes.js';
+import { connectFirst, parseHosts, type HostPort } from '../client/hosts.js';
 import { Refused, runInteractive } from '../client/interactive.js';
 import { login } from '../client/login.js';
 import { Prompter } from '../client/prompt.js';
-import { renderLine } from '../client/render.js';
+import { renderLine, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
+import { lineLimitIn } from '../client/split.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { firstLine } from './first-line.js';
-import { hostName, parseOrExit, usageError, wholeNumber } from './program.js';
+import { parseOrExit, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
 
 const program = new Command('chat-client')
@@ -21,7 +23,12 @@ const program = new Command('chat-client')
       'send, and incoming lines appear above what you are typing. Without a terminal (stdin piped) ' +
       'it is a scripting tool: stdin lines are sent, and server lines are printed to stdout.',
   )
-  .addOption(new Option('--host <host>', 'server address').env('CHAT_HOST').default(DEFAULT_HOST).argParser(hostName))
+  .addOption(
+    new Option('--host <hosts>', 'server address; several HOST[:PORT] separated by commas: the first that answers')
+      .env('CHAT_HOST')
+      .default(DEFAULT_HOST)
+      .argParser(parseHosts),
+  )
   .addOption(
     new Option('--port <port>', 'server port').env('CHAT_PORT').default(DEFAULT_PORT).argParser(wholeNumber('the port', 1, 65535)),
   )
@@ -36,7 +43,9 @@ const program = new Command('chat-client')
   .option('--insecure', 'with --tls, do not verify the server at all (anyone in between can read along)')
   .option('--udp', 'speak UDP to a server started with --udp-port (give that port as --port); best effort: lines may be lost')
   .option('--password-file <file>', 'send the password on the first line of FILE (or set CHAT_PASSWORD)')
+  .option('--strict', 'exit 5 when the server answers our input with an error line (scripting mode)')
   .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
+  .option('--no-timestamps', 'on a terminal, no local time (HH:MM) before each received line')
   .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
@@ -48,17 +57,21 @@ Passwords (servers started with --users):
   hidden input on a terminal. Never as an argument: other users could read it in ps.
 
 On a terminal:
-  Type a line and press Enter to send it: TEXT to the room, @NAME:TEXT to one user,
-  #NAME to rename, /who, /help. Leave with exit, /quit, Ctrl-D or Ctrl-C. A lost
-  connection is retried after 1, 2, 4 ... up to 30 s (shown in the prompt), under the
-  same name; scripting mode never reconnects.
+  Type a line and press Enter to send it: TEXT to the room, @NAME:TEXT or /msg NAME TEXT
+  to one user, #NAME or /nick NAME to rename, /join ROOM, /who, /help. Tab completes
+  names, rooms after /join, and commands. A line over the server's limit goes as several
+  messages; a paste of more than 5 lines asks first. Ctrl-C clears the line; on an empty
+  line, Ctrl-C twice, Ctrl-D, exit or /quit leaves. A lost connection is retried after
+  1, 2, 4 ... up to 30 s (shown in the prompt), under the same name, trying the other
+  --host servers first; scripting mode never reconnects.
   Logging in: after "authentication failed" the name is asked again (Enter keeps the one
   in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
 
 Scripting mode (stdin is not a terminal, or --send or --expect is given):
-  Every stdin line is sent after the --send lines. Every server line is printed to stdout
-  as it arrives, uncoloured. Without --expect, the client waits until the server has
-  handled everything it sent, then exits 0. With --expect it stays until a line matches.
+  Every stdin line is sent after the --send lines, exactly as written (no /msg, no
+  splitting). Every server line is printed to stdout as it arrives, uncoloured, without
+  times. Without --expect, the client waits until the server has handled everything it
+  sent, then exits 0. With --expect it stays until a line matches.
 
 Exit codes:
   0    ok: left normally, input all handled, or --expect matched
@@ -66,6 +79,7 @@ Exit codes:
   2    usage error (a bad option or value)
   3    registration refused (name taken or invalid), or too many failed logins
   4    --expect did not match, or the run did not finish, within --timeout
+  5    --strict: the server answered our input with an error line (! ...)
   130  left with Ctrl-C or Ctrl-D at the name or password prompt
 
 Example (a CI smoke test; README has the whole script):
@@ -76,7 +90,7 @@ Example (a CI smoke test; README has the whole script):
 
 parseOrExit(program, process.argv);
 const opts = program.opts<{
-  host: string;
+  host: string | HostPort[];
   port: number;
   name?: string;
   send?: string[];
@@ -87,9 +101,15 @@ const opts = program.opts<{
   insecure?: boolean;
   udp?: boolean;
   passwordFile?: string;
+  strict?: boolean;
   reconnect: boolean;
+  timestamps: boolean;
   color: boolean;
 }>();
+// The default is not parsed by commander.
+const hosts = (typeof opts.host === 'string' ? parseHosts(opts.host) : opts.host).map((h) => ({ host: h.host, port: h.port ?? opts.port }));
+/** The server of HOSTS we are connected to: a reconnect tries the next one first. */
+let current = 0;
 
 if ((opts.ca !== undefined || opts.insecure) && !opts.tls) usageError('chat-client', '--ca and --insecure go with --tls.');
 if (opts.udp && opts.tls) usageError('chat-client', '--udp and --tls do not go together: UDP is not encrypted.');
@@ -126,15 +146,27 @@ async function connect(): Promise<ChatConnection> {
       warnedUdp = true;
       say('UDP is best effort: lines can be lost, duplicated or come out of order, and nothing is encrypted.');
     }
-    return await ChatConnection.connect(connectOptions());
+    return await connectAny(current);
   } catch (err) {
-    say(err instanceof ConnectError ? err.message : String(err));
+    say(err instanceof Error ? err.message : String(err));
     process.exit(ExitCode.ConnectionLost);
   }
 }
 
-function connectOptions(): ConnectOptions {
-  return { host: opts.host, port: opts.port, tls: opts.tls ? { ca, insecure: opts.insecure } : undefined, udp: opts.udp ? {} : undefined };
+/** The first of --host's servers that answers, from START on. */
+async function connectAny(start: number): Promise<ChatConnection> {
+  const { conn, index } = await connectFirst(
+    hosts,
+    start,
+    (host, port) => ChatConnection.connect(connectOptions(host, port)),
+    (late) => void late.close(),
+  );
+  current = index;
+  return conn;
+}
+
+function connectOptions(host: string, port: number): ConnectOptions {
+  return { host, port, tls: opts.tls ? { ca, insecure: opts.insecure } : undefined, udp: opts.udp ? {} : undefined };
 }
 
 async function script(): Promise<number> {
@@ -159,6 +191,7 @@ async function script(): Promise<number> {
     expect,
     timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
     timeoutSeconds: timeout,
+    strict: opts.strict,
     // On a terminal (--send or --expect given) there is nothing piped to read.
     input: process.stdin.isTTY ? Readable.from([]) : process.stdin,
     output: process.stdout,
@@ -168,11 +201,14 @@ async function script(): Promise<number> {
 
 async function interactive(): Promise<number> {
   const prompter = new Prompter(process.stdin, process.stdout);
+  let maxLine: number | undefined;
   const early = (line: Parameters<typeof renderLine>[0]): void => {
+    maxLine = lineLimitIn(line) ?? maxLine;
     // The client handles these itself: it asks for the password, hidden; it connects again
     // when the server gave up waiting while a prompt was open.
     if (line.kind === 'error' && /^(password required|not registered within)/.test(line.text)) return;
-    prompter.print(renderLine(line, { chalk, self: opts.name }));
+    const stamp = opts.timestamps ? chalk.gray(`${timestamp(new Date())} `) : '';
+    prompter.print(stamp + renderLine(line, { chalk, self: opts.name }));
   };
   // Connect first: no point asking a name for a server that is not there.
   const open = async (): Promise<ChatConnection> => {
@@ -198,7 +234,8 @@ async function interactive(): Promise<number> {
   password = outcome.password;
   conn.off('line', early);
   const reconnect = async (again: string): Promise<ChatConnection> => {
-    const next = await ChatConnection.connect(connectOptions());
+    // Another server of the chat first: the one we lost may be the one that is down.
+    const next = await connectAny(current + 1);
     const result = await next.register(again, password);
     if (result.ok) return next;
     await next.close();
@@ -211,6 +248,8 @@ async function interactive(): Promise<number> {
     chalk,
     input: process.stdin,
     output: process.stdout,
+    timestamps: opts.timestamps,
+    maxLine,
   });
 }
 

@@ -199,10 +199,11 @@ function connectError(err: NodeJS.ErrnoException, host: string, port: number, se
     );
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new ConnectError(
-      `refused ${where}: its certificate is not for "${host}" (${(err as { reason?: string }).reason ?? err.message}). Connect with a name the certificate lists.`,
-      code,
-    );
+    const names = certNames((err as { cert?: tls.PeerCertificate }).cert);
+    const hint = names.length > 0
+      ? `it names ${names.join(', ')}. Use one of them with --host (--host ${names[0]}).`
+      : 'it names no host. Ask whoever runs the server for a certificate with your host name in it.';
+    return new ConnectError(`refused ${where}: its certificate is not for "${host}": ${hint}`, code);
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
     return new ConnectError(`refused ${where}: its certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}.`, code);
@@ -229,4 +230,21 @@ function connectError(err: NodeJS.ErrnoException, host: string, port: number, se
     default:
       return new ConnectError(`could not connect to ${where}: ${err.message}`, err.code);
   }
+}
+
+/**
+ * The host names and addresses a certificate is for: its subjectAltName entries (what TLS
+ * checks), else its CN. Node's own reason lists only the kind asked for (an IP host: IP
+ * entries), which is empty for the usual certificate that names hosts only.
+ */
+export function certNames(cert: tls.PeerCertificate | undefined): string[] {
+  const alt = cert?.subjectaltname;
+  if (alt) {
+    return alt
+      .split(/,\s*/)
+      .map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1])
+      .filter((name): name is string => !!name);
+  }
+  const cn = cert?.subject?.CN;
+  return typeof cn === 'string' && cn ? [cn] : [];
 }

@@ -11,6 +11,8 @@ export enum ExitCode {
   RegistrationRefused = 3,
   /** --expect's line did not come, or the run did not finish, within --timeout. */
   Timeout = 4,
+  /** --strict: the server answered our input with an error line (`! ...`). */
+  ServerError = 5,
   /** Ctrl-C or Ctrl-D at the name or password prompt: left before logging in (128 + SIGINT, as shells report ^C). */
   Interrupted = 130,
 }

@@ -3,7 +3,12 @@ import type { ChalkInstance } from 'chalk';
 import type { ChatConnection } from './connection.js';
 import { backoffMs } from './backoff.js';
 import { printAbove } from './print-above.js';
-import { renderLine } from './render.js';
+import { randomBytes } from 'node:crypto';
+import { Completions } from './complete.js';
+import { clearInput, fixMidLinePaste, fixResize, internals, setInput } from './readline-fixes.js';
+import { renderLine, timestamp } from './render.js';
+import { DEFAULT_MAX_LINE, lineLimitIn, splitLine } from './split.js';
+import { translateTyped } from './typed.js';
 
 /** Said by a reconnect that must not be tried again: the server refused the name. */
 export class Refused extends Error {}
@@ -19,9 +24,23 @@ export interface InteractiveOptions {
    */
   reconnect: ((name: string) => Promise<ChatConnection>) | undefined;
   chalk: ChalkInstance;
-  input: NodeJS.ReadableStream;
+  input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
+  /** `HH:MM ` (local time) before each received line; --no-timestamps turns it off. */
+  timestamps: boolean;
+  /** The server's line limit, when it announced one before we got here. */
+  maxLine?: number | undefined;
+  /** Now, for the timestamps. */
+  now?: () => Date;
 }
+
+/** A paste of more lines than this asks before sending them, as irssi and weechat do. */
+export const PASTE_ASK_ABOVE = 5;
+/** Lines sent together are followed by a /ping every this many lines, to count what is waiting. */
+const PING_EVERY = 10;
+/** Turns on bracketed paste: the terminal marks the start and end of what is pasted. */
+const PASTE_ON = '\x1b[?2004h';
+const PASTE_OFF = '\x1b[?2004l';
 
 /**
  * One reconnection attempt may take this long: a host that drops packets must not hang us,
@@ -55,16 +74,24 @@ function withDeadline(promise: Promise<ChatConnection>, ms: number): Promise<Cha
 const isLeave = (line: string): boolean => line === 'exit' || /^\/quit(\s|$)/i.test(line);
 
 /**
- * The chat loop on a terminal: lines typed at a readline prompt are sent as they are, and
- * every incoming line is printed above the prompt, with the half-typed input redrawn intact.
+ * The chat loop on a terminal: lines typed at a readline prompt are sent, and every
+ * incoming line is printed above the prompt, with the half-typed input redrawn intact.
  * A lost connection is retried with backoff and a countdown in the prompt, unless
  * `reconnect` is undefined. Resolves with the exit code: 0 when the user leaves, 1 when the
  * connection is lost for good, 3 when the server no longer takes the name.
+ *
+ * What the client adds to the protocol (README "On a terminal"): `/msg`, `/m` and `/nick`;
+ * lines over the server's limit split into several messages; a paste of more than
+ * PASTE_ASK_ABOVE lines asked about first, and the lines still waiting on the server's flood
+ * control counted in the prompt; Tab completion; Ctrl-C as in a shell; local times.
  */
-export function runInteractive({ conn: first, name, reconnect, chalk, input, output }: InteractiveOptions): Promise<number> {
+export function runInteractive(opts: InteractiveOptions): Promise<number> {
+  const { conn: first, name, reconnect, chalk, input, output } = opts;
+  const now = opts.now ?? ((): Date => new Date());
   return new Promise((resolve) => {
     let conn: ChatConnection | undefined = first;
     let self = name;
+    let room: string | undefined;
     let status = '';
     let leaving = false;
     let done = false;
@@ -72,18 +99,55 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
     /** The last line the server sent: says whether a close was on purpose. */
     let last = '';
     let lastFailure = '';
-    const prompt = (): string => `${status ? chalk.red(`(${status}) `) : ''}${chalk.yellow.bold(self)}> `;
-    const rl = readline.createInterface({ input, output, prompt: prompt(), terminal: true, historySize: 500 });
-    const setStatus = (text: string): void => {
-      status = text;
+    let maxLine = opts.maxLine ?? DEFAULT_MAX_LINE;
+    /** Lines sent in bulk that the server has not handled yet (their /ping is unanswered). */
+    let waiting = 0;
+    const pings = new Map<string, number>();
+    const pingPrefix = `chat-client-${randomBytes(4).toString('hex')}-`;
+    let pingSeq = 0;
+    /** Inside a bracketed paste: the lines it holds so far. */
+    let pasted: string[] | undefined;
+    /** A big paste waiting for y or n, and the half-typed line to give back after. */
+    let asking: { lines: string[]; draft: string } | undefined;
+    /** Ctrl-C on an empty line: the next one leaves. */
+    let armed = false;
+    const completions = new Completions();
+
+    const prompt = (): string => {
+      if (asking) return `send ${asking.lines.length} lines? [y/N] `;
+      const notes = [status, waiting > 0 ? `${waiting} waiting` : ''].filter((n) => n !== '').join(', ');
+      return `${notes ? chalk.red(`(${notes}) `) : ''}${chalk.yellow.bold(self)}${room ? chalk.yellow(`@${room}`) : ''}> `;
+    };
+    const rl = readline.createInterface({
+      input,
+      output,
+      prompt: prompt(),
+      terminal: true,
+      historySize: 500,
+      completer: (before: string) => completions.complete(before),
+    });
+    fixMidLinePaste(rl);
+    const unfixResize = fixResize(rl, output);
+    output.write(PASTE_ON);
+    const redraw = (): void => {
       rl.setPrompt(prompt());
+      // Plain typing does not update prevRows: start the redraw where the prompt starts.
+      internals(rl).prevRows = rl.getCursorPos().rows;
       rl.prompt(true);
     };
+    const setStatus = (text: string): void => {
+      status = text;
+      redraw();
+    };
+    const say = (text: string): void => printAbove(rl, output, text);
 
     const finish = (code: number): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      unfixResize();
+      input.off('keypress', onKey);
+      output.write(PASTE_OFF);
       // No stale "(reconnecting) name>" left behind.
       readline.cursorTo(output, 0);
       readline.clearLine(output, 0);
@@ -99,27 +163,90 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
       void conn.close().then(() => finish(0));
     };
 
+    /** Sends LINES; several are followed by /pings that say when the server has handled them. */
+    const sendAll = (lines: string[]): void => {
+      if (!conn) return;
+      if (lines.length === 1) return conn.send(lines[0]!);
+      for (let i = 0; i < lines.length; i += PING_EVERY) {
+        const batch = lines.slice(i, i + PING_EVERY);
+        for (const line of batch) conn.send(line);
+        const token = `${pingPrefix}${pingSeq++}`;
+        pings.set(token, batch.length);
+        conn.send(`/ping ${token}`);
+        waiting += batch.length;
+      }
+      redraw();
+    };
+
+    /**
+     * Lines the user entered: the client's commands, then splitting, then the wire. More
+     * than PASTE_ASK_ABOVE wire lines (a paste, or one huge line) are asked about first.
+     */
+    const submit = (lines: string[]): void => {
+      const out: string[] = [];
+      for (const line of lines) {
+        if (line === '') continue;
+        const typed = translateTyped(line);
+        if ('problem' in typed) {
+          say(chalk.red(`not sent: ${typed.problem}`));
+          continue;
+        }
+        const parts = splitLine(typed.send, maxLine);
+        if (!parts) {
+          say(chalk.red(`not sent: a line over ${maxLine} bytes that cannot be cut into messages.`));
+          continue;
+        }
+        out.push(...parts);
+      }
+      if (out.length === 0) return;
+      if (out.length > PASTE_ASK_ABOVE) {
+        asking = { lines: out, draft: clearInput(rl) };
+        return redraw();
+      }
+      deliver(out);
+    };
+
+    const deliver = (lines: string[]): void => {
+      // Kept in the history: Up brings it back to send once we are back.
+      if (!conn) return say(chalk.red('not sent: not connected. Press Up to send it again later.'));
+      sendAll(lines);
+    };
+
     const attach = (c: ChatConnection): void => {
       conn = c;
       c.on('line', (line) => {
-        last = line.text;
-        const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
-        if (renamed?.[1]) {
-          self = renamed[1];
-          rl.setPrompt(prompt());
+        if (line.kind === 'notice' && pings.has(line.text.slice(5)) && line.text.startsWith('pong ')) {
+          waiting -= pings.get(line.text.slice(5))!;
+          pings.delete(line.text.slice(5));
+          return redraw();
         }
-        printAbove(rl, output, renderLine(line, { chalk, self }));
+        last = line.text;
+        completions.learn(line);
+        maxLine = lineLimitIn(line) ?? maxLine;
+        const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
+        if (renamed?.[1]) self = renamed[1];
+        const moved = line.kind === 'notice' ? /^you are in (\S+)$/.exec(line.text) : null;
+        if (moved?.[1]) room = moved[1];
+        if (renamed || moved) rl.setPrompt(prompt());
+        const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
+        say(stamp + renderLine(line, { chalk, self }));
       });
       c.on('close', () => {
         conn = undefined;
+        // Whatever was not handled is gone with the connection.
+        if (waiting > 0 && !leaving) say(chalk.red(`${waiting} lines sent in bulk may not have been delivered.`));
+        waiting = 0;
+        pings.clear();
+        // A new connection starts in the server's first room.
+        room = undefined;
         if (leaving) return finish(0);
         // The server closed us on purpose (idle, account removed, ...): coming back would
         // only be closed again, so say why and stop.
         if (!reconnect || /closing the connection$/.test(last)) {
-          printAbove(rl, output, chalk.red(reconnect ? `disconnected: ${last}` : 'connection lost: the server closed the connection.'));
+          say(chalk.red(reconnect ? `disconnected: ${last}` : 'connection lost: the server closed the connection.'));
           return finish(1);
         }
-        printAbove(rl, output, chalk.red('connection lost: reconnecting (Ctrl-C to leave).'));
+        say(chalk.red('connection lost: reconnecting (Ctrl-C twice to leave).'));
         retry(0);
       });
     };
@@ -141,14 +268,14 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
             if (leaving || done) return void c.close();
             attach(c);
             setStatus('');
-            printAbove(rl, output, chalk.green(`reconnected as ${self}`));
+            say(chalk.green(`reconnected as ${self}`));
           },
           (err: Error) => {
             // Each new reason once (a certificate now refused, a host gone), not every attempt.
-            if (err.message !== lastFailure) printAbove(rl, output, chalk.red(`could not reconnect: ${err.message}`));
+            if (err.message !== lastFailure) say(chalk.red(`could not reconnect: ${err.message}`));
             lastFailure = err.message;
             if (err instanceof Refused) {
-              printAbove(rl, output, chalk.red(`the server no longer takes ${self}: ${err.message}`));
+              say(chalk.red(`the server no longer takes ${self}: ${err.message}`));
               return finish(3);
             }
             retry(attempt + 1);
@@ -158,16 +285,59 @@ export function runInteractive({ conn: first, name, reconnect, chalk, input, out
       tick();
     };
 
+    const answer = (reply: string): void => {
+      const { lines, draft } = asking!;
+      asking = undefined;
+      rl.setPrompt(prompt());
+      if (/^y(es)?$/i.test(reply.trim())) deliver(lines);
+      else say(chalk.red(`not sent: the ${lines.length} lines.`));
+      setInput(rl, draft);
+    };
+
+    /** The end of a paste: its lines go as typed ones do (more than a few are asked about). */
+    const pasteEnded = (): void => {
+      const lines = (pasted ?? []).filter((l) => l !== '');
+      pasted = undefined;
+      if (lines.length === 0) return;
+      if (asking) say(chalk.red(`not sent: ${lines.length} lines pasted while a question was open.`));
+      else submit(lines);
+      // The pasted lines were echoed without a prompt: draw it again under them.
+      redraw();
+    };
+
+    function onKey(_s: string | undefined, key: { name?: string; ctrl?: boolean } | undefined): void {
+      if (key?.name === 'paste-start') pasted = [];
+      else if (key?.name === 'paste-end') pasteEnded();
+      if (!(key?.ctrl && key.name === 'c')) armed = false;
+    }
+    // After readline's own listener: a paste's lines reach 'line' before its end mark here.
+    input.on('keypress', onKey);
+
     attach(first);
     rl.on('line', (line) => {
+      if (pasted) {
+        pasted.push(line);
+        return;
+      }
+      if (asking) return answer(line);
       if (isLeave(line)) return leave(line);
-      if (line !== '' && conn) conn.send(line);
-      // Kept in the history: Up brings it back to send once we are back.
-      else if (line !== '') printAbove(rl, output, chalk.red('not sent: not connected. Press Up to send it again later.'));
+      submit([line]);
       rl.prompt();
     });
-    rl.on('SIGINT', () => leave()); // Ctrl-C
-    rl.on('close', () => leave()); // Ctrl-D
+    // Ctrl-C as in a shell: it throws the line away; on an empty line it says how to leave,
+    // and a second one leaves.
+    rl.on('SIGINT', () => {
+      if (asking) return answer('n');
+      if (internals(rl).line !== '') {
+        clearInput(rl);
+        armed = false;
+        return;
+      }
+      if (armed || leaving) return leave();
+      armed = true;
+      say(chalk.gray('Press Ctrl-C again to leave (or Ctrl-D, or type /quit).'));
+    });
+    rl.on('close', () => leave()); // Ctrl-D on an empty line
     rl.prompt();
   });
 }

@@ -31,3 +31,9 @@ function highlight(text: string, self: string | undefined, chalk: ChalkInstance)
     chalk.yellow.bold(m),
   );
 }
+
+/** Local time as `HH:MM`, shown before each received line. Pure. */
+export function timestamp(date: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}`;
+}

@@ -17,6 +17,8 @@ export interface ScriptOptions {
   timeoutMs: number | undefined;
   /** --timeout as the user gave it, for messages. */
   timeoutSeconds: number | undefined;
+  /** --strict: exit 5 at the first error line (`! ...`) the server answers with. */
+  strict?: boolean | undefined;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   /** Where the client's own messages (not server lines) go. */
@@ -33,6 +35,8 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
   // The /ping that ends a run is ours, not the user's: its pong is not printed.
   const token = `chat-client-${randomBytes(6).toString('hex')}`;
   let quitSent = false;
+  /** Refusals of the login have their own exit code (3); --strict judges what follows. */
+  let registered = opts.name === undefined;
 
   return new Promise<ExitCode>((resolve) => {
     // Read input at once, so nothing is lost while we register; send it after.
@@ -63,7 +67,12 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
     conn.on('line', (line) => {
       if (settled || (line.kind === 'notice' && line.text === `pong ${token}`)) return;
       output.write(`${line.raw}\n`);
-      if (expect?.test(line.raw)) finish(ExitCode.Ok);
+      if (expect?.test(line.raw)) return finish(ExitCode.Ok);
+      // Errors answer this connection's own requests (PROTOCOL.md), so each one is ours.
+      if (opts.strict && registered && line.kind === 'error') {
+        say(`the server answered with an error (--strict): ${line.text}`);
+        finish(ExitCode.ServerError);
+      }
     });
     conn.on('close', () => {
       if (settled) return;
@@ -87,6 +96,7 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
             say(`registration refused: ${result.reason}.${hint}`);
             return finish(ExitCode.RegistrationRefused);
           }
+          registered = true;
         }
         const send = (line: string): void => {
           if (/^\/quit(\s|$)/i.test(line)) quitSent = true;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { spawn } from 'node:child_process';
-import { run } from '../helpers/cli.js';
+import { makeCerts } from '../helpers/certs.js';
+import { run, runServer } from '../helpers/cli.js';
 import { LineQueue } from '../helpers/lines.js';
 import { startServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -143,5 +144,52 @@ describe('chat-client scripting mode, as a process', () => {
     const c = run(t, 'client', ['--port', String((evil.address() as net.AddressInfo).port), '--expect', '^<eve>']);
     assert.equal(await c.exit, 0);
     assert.deepEqual(c.stdout.seen, ['* hi[2J there', '<eve> ]0;titlex']);
+  });
+});
+
+describe('chat-client: --strict, several --host servers, certificate names', () => {
+  test('--strict exits 5 at the first error line answering our input; without it, 0', async (t) => {
+    const { port } = await startServer(t);
+    const strict = run(t, 'client', ['--port', String(port), '--name', 'alice', '--strict'], { input: 'hi\n@nobody:hello\nnever sent\n' });
+    assert.equal(await strict.exit, 5);
+    assert.ok(strict.stdout.seen.includes('! no such user: nobody'));
+    assert.match(strict.stderr.seen.join('\n'), /^chat-client: the server answered with an error \(--strict\): no such user: nobody$/m);
+    const lenient = run(t, 'client', ['--port', String(port), '--name', 'bob'], { input: '@nobody:hello\n' });
+    assert.equal(await lenient.exit, 0);
+    const clean = run(t, 'client', ['--port', String(port), '--name', 'carol', '--strict'], { input: 'all fine\n/who\n' });
+    assert.equal(await clean.exit, 0);
+    // A refused login keeps its own code.
+    await WireClient.registered(t, port, 'dave');
+    const taken = run(t, 'client', ['--port', String(port), '--name', 'dave', '--strict'], { input: '' });
+    assert.equal(await taken.exit, 3);
+  });
+
+  test('--host tries each HOST[:PORT] in order and uses the first that answers', async (t) => {
+    const { port } = await startServer(t);
+    const dead = net.createServer();
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const deadPort = (dead.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    const c = run(t, 'client', ['--host', `127.0.0.1:${deadPort},localhost:${port}`, '--name', 'alice'], { input: '/who\n' });
+    assert.equal(await c.exit, 0);
+    assert.ok(c.stdout.seen.includes('* online (1): alice'));
+    const none = run(t, 'client', ['--host', `127.0.0.1:${deadPort},127.0.0.1`, '--port', String(deadPort), '--name', 'alice'], { input: '' });
+    assert.equal(await none.exit, 1);
+    assert.match(none.stderr.seen.join('\n'), /none of the 2 servers answered\. could not connect to 127\.0\.0\.1:\d+: nothing is listening there/);
+    const bad = run(t, 'client', ['--host', 'a,,b'], { input: '' });
+    assert.equal(await bad.exit, 2);
+  });
+
+  test('a certificate that is not for the host says which names it has', async (t) => {
+    const certs = makeCerts(t, 'DNS:localhost,DNS:chat.example');
+    const server = await runServer(t, ['--tls-cert', certs.cert, '--tls-key', certs.key]);
+    const c = run(t, 'client', ['--tls', '--ca', certs.ca, '--host', '127.0.0.1', '--port', String(server.port), '--name', 'eve'], { input: '' });
+    assert.equal(await c.exit, 1);
+    assert.match(
+      c.stderr.seen.join('\n'),
+      /^chat-client: refused 127\.0\.0\.1:\d+: its certificate is not for "127\.0\.0\.1": it names localhost, chat\.example\. Use one of them with --host \(--host localhost\)\.$/m,
+    );
+    const ok = run(t, 'client', ['--tls', '--ca', certs.ca, '--host', 'localhost', '--port', String(server.port), '--name', 'eve'], { input: '' });
+    assert.equal(await ok.exit, 0);
   });
 });

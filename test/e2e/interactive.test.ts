@@ -12,7 +12,7 @@ const skip = !hasTmux && !process.env['CI'] ? 'tmux is not installed (apt-get in
 describe('chat-client on a terminal', { skip }, () => {
   test('asks the name, shows incoming lines above a half-typed line and keeps it intact', async (t) => {
     const { port } = await startServer(t);
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port)]);
     await term.waitFor((s) => s.some((l) => l.startsWith('Your name:')), 'the name prompt');
     term.type('alice');
     term.press('Enter');
@@ -45,7 +45,7 @@ describe('chat-client on a terminal', { skip }, () => {
 
   test('a long half-typed line that wraps is redrawn intact too', async (t) => {
     const { port } = await startServer(t);
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'alice']);
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
     const bob = await WireClient.registered(t, port, 'bob');
     const long = 'x'.repeat(150);
@@ -63,16 +63,16 @@ describe('chat-client on a terminal', { skip }, () => {
     assert.equal(await term.exitCode(), 0);
   });
 
-  test('exit and Ctrl-C leave with 0; a lost connection says so and exits 1', async (t) => {
+  test('exit and Ctrl-C twice leave with 0; a lost connection says so and exits 1', async (t) => {
     const { server, port } = await startServer(t);
-    const a = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'a']);
-    const b = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'b']);
-    const c = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'c', '--no-reconnect']);
+    const a = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'a']);
+    const b = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'b']);
+    const c = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'c', '--no-reconnect']);
     for (const term of [a, b, c]) await term.waitFor((s) => /^[abc]>$/.test(Terminal.lastLine(s)), 'the chat prompt');
     a.type('exit');
     a.press('Enter');
     assert.equal(await a.exitCode(), 0);
-    b.press('C-c');
+    b.press('C-c', 'C-c');
     assert.equal(await b.exitCode(), 0);
     await server.close();
     const screen = await c.waitFor((s) => s.some((l) => l.startsWith('connection lost')), 'the lost connection');
@@ -82,7 +82,7 @@ describe('chat-client on a terminal', { skip }, () => {
 
   test('after the server restarts, the client reconnects under the same name', async (t) => {
     const first = await startServer(t);
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(first.port), '--name', 'alice']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(first.port), '--name', 'alice']);
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
     term.type('half typed');
     await first.server.close();
@@ -94,20 +94,21 @@ describe('chat-client on a terminal', { skip }, () => {
     const bob = await WireClient.registered(t, second.port, 'bob');
     bob.send('@alice:welcome back');
     await term.waitFor((s) => s.includes('*bob* welcome back'), 'a message on the new connection');
-    term.press('C-c');
+    // The first clears the half-typed line, the second says how to leave, the third leaves.
+    term.press('C-c', 'C-c', 'C-c');
     assert.equal(await term.exitCode(), 0);
   });
 
   test('closed on purpose (idle): no reconnecting, the reason, exit 1', async (t) => {
     const { port } = await startServer(t, { idleTimeoutMs: 300 });
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'eve']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'eve']);
     await term.waitFor((s) => s.some((l) => l.startsWith('disconnected: idle for 0.3 s: closing the connection')), 'the reason');
     assert.equal(await term.exitCode(), 1);
   });
 
   test('a name prompt that outlasts --register-timeout connects again', async (t) => {
     const { server, port } = await startServer(t, { registerTimeoutMs: 200 });
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port)]);
     await term.waitFor((s) => s.some((l) => l.startsWith('Your name:')), 'the name prompt');
     for (let i = 0; server.core.connections > 0; i++) {
       assert.ok(i < 400, 'the server closed the silent connection');
@@ -120,18 +121,18 @@ describe('chat-client on a terminal', { skip }, () => {
 
   test('Ctrl-C during the countdown leaves with 0', async (t) => {
     const { server, port } = await startServer(t);
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'alice']);
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
     await server.close();
     await term.waitFor((s) => /^\(reconnecting/.test(Terminal.lastLine(s)), 'the countdown');
-    term.press('C-c');
+    term.press('C-c', 'C-c');
     assert.equal(await term.exitCode(), 0);
   });
 
   test('a taken --name exits 3 with a sentence that says what to do', async (t) => {
     const { port } = await startServer(t);
     await WireClient.registered(t, port, 'alice');
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'alice']);
     assert.equal(await term.exitCode(), 3);
     assert.ok(term.screen().some((l) => l.includes('name taken: alice. Choose another name with --name.')));
   });
@@ -149,7 +150,7 @@ describe('chat-client logging in on a terminal, against a chat-server with accou
     return runServer(t, ['--users', users, ...args]);
   }
   const client = (t: Parameters<typeof runServer>[0], port: number, ...args: string[]): Terminal =>
-    Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), ...args]);
+    Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), ...args]);
 
   test('a mistyped name is asked again after the failure, the last one offered; the right one logs in', async (t) => {
     const { port } = await accountsServer(t);
@@ -222,7 +223,7 @@ describe('chat-client logging in on a terminal, against a chat-server with accou
     // an exit during the check.
     for (const { what, key, at } of cases) {
       if (at === 'given') {
-        const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice'], { CHAT_PASSWORD: 'wrong' });
+        const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'alice'], { CHAT_PASSWORD: 'wrong' });
         // The password goes out as soon as the greeting is shown.
         await term.waitFor(showing('* welcome'), 'the greeting');
         term.press(key);
@@ -272,7 +273,7 @@ describe('chat-client logging in on a terminal, against a chat-server with accou
 
 test('#alice at the name prompt, as the greeting puts it, registers alice', { skip }, async (t) => {
   const { port } = await startServer(t);
-  const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+  const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port)]);
   await term.waitFor(showing('Your name:'), 'the name prompt');
   term.type('#alice');
   term.press('Enter');
@@ -283,7 +284,7 @@ test('#alice at the name prompt, as the greeting puts it, registers alice', { sk
 
 test('Ctrl-C pressed with the Enter that gives the name is not lost', { skip }, async (t) => {
   const { port } = await startServer(t);
-  const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port)]);
+  const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port)]);
   await term.waitFor(showing('Your name:'), 'the name prompt');
   term.type('alice');
   term.press('Enter', 'C-c');

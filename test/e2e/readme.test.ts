@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { CLI } from '../helpers/cli.js';
+import { tempDir } from '../helpers/users.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README = readFileSync(new URL('README.md', `file://${ROOT}`), 'utf8');
@@ -55,7 +56,8 @@ async function runBlock(t: TestContext, marker: string): Promise<{ code: number 
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
-    env: { ...process.env, CHAT_TEST_MARK: mark },
+    // Its mktemp folders go into one of ours, removed when the test ends, whatever the script does.
+    env: { ...process.env, CHAT_TEST_MARK: mark, TMPDIR: tempDir(t, 'chat-readme-') },
   });
   // The script's own trap stops its server; this is for a script killed half-way.
   t.after(() => {

@@ -28,11 +28,12 @@ export class Terminal {
     // Written then renamed: a reader never sees the file before the code is in it.
     const exit = join(term.#dir, 'exit');
     const command = `env ${exports} ${quoted}; echo $? > '${exit}.tmp'; mv '${exit}.tmp' '${exit}'; sleep 60`;
-    term.#tmux('new-session', '-d', '-x', '100', '-y', '30', command);
+    // Registered before tmux runs: a failing start removes the folder too.
     t.after(() => {
       spawnSync('tmux', ['-S', term.#socket, 'kill-server']);
       rmSync(term.#dir, { recursive: true, force: true });
     });
+    term.#tmux('new-session', '-d', '-x', '100', '-y', '30', command);
     return term;
   }
 
@@ -44,6 +45,22 @@ export class Terminal {
   /** Presses keys by tmux name: Enter, C-c, C-d. */
   press(...keys: string[]): void {
     this.#tmux('send-keys', ...keys);
+  }
+
+  /** Pastes TEXT as a terminal does: bracketed (ESC [200~ ... ESC [201~) when the program asked for it, LF sent as CR. */
+  paste(text: string): void {
+    this.#tmux('set-buffer', '-b', 'paste', '--', text);
+    this.#tmux('paste-buffer', '-p', '-d', '-b', 'paste');
+  }
+
+  /** Resizes the terminal to COLS columns (the program gets SIGWINCH). */
+  resize(cols: number): void {
+    this.#tmux('resize-window', '-x', String(cols), '-y', '30');
+  }
+
+  /** The screen and the scrollback above it. */
+  history(): string[] {
+    return this.#tmux('capture-pane', '-p', '-S', '-').split('\n').map((l) => l.trimEnd());
   }
 
   screen(): string[] {

@@ -1,0 +1,62 @@
+import type { ServerLine } from '../protocol/server-line.js';
+
+/** The line limit a server that announces none has (PROTOCOL.md: 4096 bytes). */
+export const DEFAULT_MAX_LINE = 4096;
+
+/**
+ * Reads a line limit from a server line: the fixed `! line too long (max N bytes)`, or a
+ * greeting (`* welcome...`) that announces one. Only those: other notices can carry what
+ * users wrote (`* [TIME] <eve> max 64 bytes` in a history). Undefined when there is none.
+ */
+export function lineLimitIn(line: ServerLine): number | undefined {
+  const m =
+    line.kind === 'error'
+      ? /^line too long \(max (\d+) bytes\)$/.exec(line.text)
+      : line.kind === 'notice' && /^welcome\b/i.test(line.text)
+        ? /\bmax(?:imum)?\b[^0-9]{0,24}?(\d+) bytes\b/i.exec(line.text)
+        : null;
+  const n = Number(m?.[1]);
+  return m && n >= 64 ? n : undefined;
+}
+
+/**
+ * Splits a chat line the server would refuse as too long into lines of at most MAXBYTES
+ * UTF-8 bytes each, cut between characters (never inside a UTF-8 sequence or a surrogate
+ * pair). A direct message's parts each keep `@NAME:`, so every part goes to NAME. A cut is
+ * never put before a blank (the server trims it away) nor, for a room message, before `#`,
+ * `@` or `/` (the part would be read as a rename, a direct message or a command). Returns
+ * undefined when no such cut exists. Commands and lines within the limit come back whole.
+ */
+export function splitLine(line: string, maxBytes: number): string[] | undefined {
+  if (Buffer.byteLength(line) <= maxBytes) return [line];
+  const dm = /^(@[^:\s]+:)\s*/.exec(line);
+  if (!dm && /^(\/(?!\/)|#)/.test(line)) return [line]; // a command: the server's to judge
+  const prefix = dm?.[1] ?? '';
+  let rest = dm ? line.slice(dm[0].length) : line;
+  const unsafe = dm ? /^\s/ : /^[\s#@/]/;
+  const room = Buffer.byteLength(prefix);
+  const parts: string[] = [];
+  while (rest !== '') {
+    const budget = maxBytes - room;
+    if (budget <= 0) return undefined;
+    if (Buffer.byteLength(rest) <= budget) {
+      parts.push(prefix + rest);
+      break;
+    }
+    const chars = Array.from(rest);
+    let fit = 0;
+    let bytes = 0;
+    for (const c of chars) {
+      const size = Buffer.byteLength(c);
+      if (bytes + size > budget) break;
+      bytes += size;
+      fit += 1;
+    }
+    let cut = fit;
+    while (cut > 0 && unsafe.test(chars[cut] ?? '')) cut -= 1;
+    if (cut === 0) return undefined;
+    parts.push(prefix + chars.slice(0, cut).join(''));
+    rest = chars.slice(cut).join('');
+  }
+  return parts;
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Completions } from '../../src/client/complete.js';
+import { ATTEMPT_MS, connectFirst, parseHosts } from '../../src/client/hosts.js';
+import { timestamp } from '../../src/client/render.js';
+import { lineLimitIn, splitLine } from '../../src/client/split.js';
+import { translateTyped } from '../../src/client/typed.js';
+import { parseServerLine } from '../../src/protocol/server-line.js';
+
+describe('splitLine', () => {
+  test('a line within the limit, and a command, come back whole', () => {
+    assert.deepEqual(splitLine('hello', 10), ['hello']);
+    assert.deepEqual(splitLine(`/who ${'x'.repeat(20)}`, 10), [`/who ${'x'.repeat(20)}`]);
+    assert.deepEqual(splitLine(`#alice ${'x'.repeat(20)}`, 10), [`#alice ${'x'.repeat(20)}`]);
+  });
+
+  test('cut between characters, each part within the limit, nothing lost, at every limit', () => {
+    const text = 'aé€😀'.repeat(30);
+    for (let max = 8; max <= 40; max++) {
+      const parts = splitLine(text, max)!;
+      assert.equal(parts.join(''), text, `max ${max}`);
+      for (const p of parts) {
+        assert.ok(Buffer.byteLength(p) <= max, `max ${max}: ${p}`);
+        assert.equal(Buffer.from(p).toString('utf8'), p, 'whole characters');
+        assert.ok(!/[\ud800-\udbff]$/.test(p), 'no surrogate pair cut');
+      }
+    }
+  });
+
+  test('a direct message keeps @NAME: in every part', () => {
+    const parts = splitLine(`@bob:${'y'.repeat(25)}`, 15)!;
+    assert.deepEqual(parts, ['@bob:yyyyyyyyyy', '@bob:yyyyyyyyyy', '@bob:yyyyy']);
+  });
+
+  test('a part never starts with a blank, or in the room with # @ /', () => {
+    const parts = splitLine('aaaaaaaa #name /quit @bob:x bbbbbbbb', 10)!;
+    assert.equal(parts.join(''), 'aaaaaaaa #name /quit @bob:x bbbbbbbb');
+    for (const p of parts.slice(1)) assert.match(p, /^[^\s#@/]/, p);
+    assert.equal(splitLine('a####################', 10), undefined, 'no safe cut');
+  });
+
+  test('the limit is read from the greeting or the too-long answer, and nowhere else', () => {
+    const limit = (raw: string): number | undefined => lineLimitIn(parseServerLine(raw));
+    assert.equal(limit('! line too long (max 200 bytes)'), 200);
+    assert.equal(limit('* welcome: lines up to max 8192 bytes'), 8192);
+    assert.equal(limit('* welcome: register with #yourname'), undefined);
+    assert.equal(limit('* [2026-11-27T05:15:05Z] <eve> welcome max 100 bytes'), undefined, 'what a user wrote');
+    assert.equal(limit('<eve> welcome: max 100 bytes'), undefined);
+    assert.equal(limit('* welcome: max 3 bytes'), undefined, 'no absurd limit');
+  });
+});
+
+describe('translateTyped', () => {
+  test('/msg, /m and /nick become protocol lines; everything else goes as typed', () => {
+    assert.deepEqual(translateTyped('/msg bob hi there '), { send: '@bob:hi there' });
+    assert.deepEqual(translateTyped('/M bob x'), { send: '@bob:x' });
+    assert.deepEqual(translateTyped('/nick alicia'), { send: '#alicia' });
+    assert.deepEqual(translateTyped('/me waves'), { send: '/me waves' });
+    assert.deepEqual(translateTyped('@bob:hi'), { send: '@bob:hi' });
+    assert.deepEqual(translateTyped('/who'), { send: '/who' });
+  });
+
+  test('a missing or bad name is a problem, not a line', () => {
+    assert.match((translateTyped('/msg bob') as { problem: string }).problem, /needs a name and a text/);
+    assert.match((translateTyped('/m') as { problem: string }).problem, /needs a name and a text/);
+    assert.match((translateTyped('/msg b:b hi') as { problem: string }).problem, /not a name/);
+    assert.match((translateTyped('/nick') as { problem: string }).problem, /needs a name/);
+    assert.match((translateTyped('/nick two words') as { problem: string }).problem, /not a name/);
+  });
+});
+
+describe('Completions', () => {
+  const learnt = (...raw: string[]): Completions => {
+    const c = new Completions();
+    for (const r of raw) c.learn(parseServerLine(r));
+    return c;
+  };
+
+  test('names from /who, messages and notices; rooms from you are in, /who ROOM and /rooms', () => {
+    const c = learnt(
+      '* online (3): alice, Bob, carol',
+      '<dave> hi',
+      '*erin* psst',
+      '* frank joined',
+      '* carol is now caroline',
+      '* in dev (1): gina',
+      '* rooms (2): lobby (4), ops (1)',
+      '* you are in Design',
+      '* henry left (went to qa)',
+      '* [2026-11-27T05:15:05Z] <ivan> old',
+    );
+    assert.deepEqual(c.names, ['alice', 'Bob', 'caroline', 'dave', 'erin', 'frank', 'gina', 'henry', 'ivan']);
+    assert.deepEqual(c.rooms, ['Design', 'dev', 'lobby', 'ops', 'qa']);
+  });
+
+  test('what Tab offers where', () => {
+    const c = learnt('* online (3): alice, bob, bert', '* rooms (2): lobby (4), dev (1)');
+    assert.deepEqual(c.complete('/jo'), [['/join '], '/jo']);
+    assert.deepEqual(c.complete('/join d'), [['dev'], 'd']);
+    assert.deepEqual(c.complete('/join #l'), [['#lobby'], '#l']);
+    assert.deepEqual(c.complete('@b'), [['@bert:', '@bob:'], '@b']);
+    assert.deepEqual(c.complete('hi @AL'), [['@alice'], '@AL']);
+    assert.deepEqual(c.complete('bo'), [['bob: '], 'bo']);
+    assert.deepEqual(c.complete('/msg al'), [['alice '], 'al']);
+    assert.deepEqual(c.complete('hello bo'), [[], 'bo'], 'a word in a text is not a name to complete');
+  });
+});
+
+describe('--host', () => {
+  test('one or several HOST[:PORT]', () => {
+    assert.deepEqual(parseHosts('a'), [{ host: 'a', port: undefined }]);
+    assert.deepEqual(parseHosts('a:1, b ,[::1]:3,::1'), [
+      { host: 'a', port: 1 },
+      { host: 'b', port: undefined },
+      { host: '::1', port: 3 },
+      { host: '::1', port: undefined },
+    ]);
+    assert.throws(() => parseHosts('a,,b'), /nothing empty/);
+    assert.throws(() => parseHosts('a:70000'), /1-65535/);
+  });
+
+  test('the first that answers, from START on; every failure when none does', async () => {
+    const hosts = [{ host: 'a', port: 1 }, { host: 'b', port: 2 }, { host: 'c', port: 3 }];
+    const tried: string[] = [];
+    const only = (up: string) => async (host: string): Promise<string> => {
+      tried.push(host);
+      if (host !== up) throw new Error(`${host} is down.`);
+      return host;
+    };
+    assert.deepEqual(await connectFirst(hosts, 0, only('b')), { conn: 'b', index: 1 });
+    assert.deepEqual(tried, ['a', 'b']);
+    tried.length = 0;
+    assert.deepEqual(await connectFirst(hosts, 2, only('b')), { conn: 'b', index: 1 });
+    assert.deepEqual(tried, ['c', 'a', 'b']);
+    await assert.rejects(connectFirst(hosts, 0, only('none')), /none of the 3 servers answered\. a is down\. b is down\. c is down\./);
+  });
+
+  test('a server that does not answer is given up after ATTEMPT_MS; its late connection is discarded', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const hosts = [{ host: 'a', port: 1 }, { host: 'b', port: 2 }];
+    let lateA: (c: string) => void = () => {};
+    const discarded: string[] = [];
+    const connect = (host: string): Promise<string> =>
+      host === 'a' ? new Promise((resolve) => (lateA = resolve)) : Promise.resolve('b');
+    const result = connectFirst(hosts, 0, connect, (c) => discarded.push(c));
+    await Promise.resolve();
+    t.mock.timers.tick(ATTEMPT_MS);
+    assert.deepEqual(await result, { conn: 'b', index: 1 });
+    lateA('a');
+    await Promise.resolve();
+    assert.deepEqual(discarded, ['a']);
+  });
+});
+
+test('timestamp: local HH:MM', () => {
+  assert.equal(timestamp(new Date(2026, 10, 27, 7, 5)), '07:05');
+  assert.equal(timestamp(new Date(2026, 10, 27, 23, 59)), '23:59');
+});
