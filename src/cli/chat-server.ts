@@ -68,10 +68,16 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--max-clients', 1)),
   )
   .addOption(
-    new Option('--announce-max <n>', 'no joined/left/renamed notices while more users than this are online')
+    new Option('--announce-max <n>', 'no joined/left/renamed notices in a room while it has more users than this')
       .env('CHAT_ANNOUNCE_MAX')
       .default(DEFAULT_LIMITS.announceMax)
       .argParser(wholeNumber('--announce-max', 0)),
+  )
+  .addOption(
+    new Option('--max-rooms <n>', 'rooms at once; /join refuses to create one more')
+      .env('CHAT_MAX_ROOMS')
+      .default(DEFAULT_LIMITS.maxRooms)
+      .argParser(wholeNumber('--max-rooms', 1)),
   )
   .addOption(
     new Option('--max-sendq <bytes>', 'bytes queued for a client that does not read before it is cut off')
@@ -202,6 +208,7 @@ interface ServeOptions {
   flushMs: number;
   maxClients: number;
   announceMax: number;
+  maxRooms: number;
   maxSendq: number;
   maxPerIp: number;
   rate: number;

@@ -230,6 +230,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         if (renamed || moved) rl.setPrompt(prompt());
         const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
         say(stamp + renderLine(line, { chalk, self }));
+        // Who is in the room just joined, as IRC clients show NAMES on join.
+        if (moved?.[1]) c.send(`/who ${moved[1]}`);
       });
       c.on('close', () => {
         conn = undefined;

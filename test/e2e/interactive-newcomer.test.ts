@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { CLI } from '../helpers/cli.js';
 import { startServer } from '../helpers/server.js';
@@ -104,26 +103,13 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     await term.waitFor((s) => Terminal.lastLine(s) === 'alicia>', 'the new name in the prompt');
   });
 
-  test('the prompt shows the room the server says we are in; Tab completes rooms after /join', async (t) => {
-    // This server has no rooms yet: a small server that answers as PROTOCOL.md says one does.
-    const fake = net.createServer((socket) => {
-      socket.write('* connected from 127.0.0.1:1\n');
-      socket.on('data', (d) => {
-        for (const line of d.toString().split('\n')) {
-          if (line === '#alice') socket.write('* registered as alice\n');
-          else if (line === '/rooms') socket.write('* rooms (2): lobby (3), development (1)\n');
-          else if (/^\/join /.test(line)) socket.write(`* you are in ${line.slice(6).replace(/^#/, '')}\n`);
-        }
-      });
-    });
-    t.after(() => fake.close());
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    const { port } = fake.address() as net.AddressInfo;
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--port', String(port), '--name', 'alice', '--no-timestamps']);
-    await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+  test('/join: the prompt shows the room, the client lists who is in it, Tab completes rooms', async (t) => {
+    const { bob, term } = await chat(t, ['--no-timestamps']);
+    bob.send('/join development');
+    await bob.lines.until(/you are in development/);
     term.type('/rooms');
     term.press('Enter');
-    await term.waitFor((s) => s.includes('* rooms (2): lobby (3), development (1)'), 'the rooms');
+    await term.waitFor((s) => s.includes('* rooms (2): development (1), lobby (1)'), 'the rooms');
     term.type('/jo');
     term.press('Tab');
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice> /join', 'the command completed');
@@ -132,6 +118,9 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice> /join development', 'the room completed');
     term.press('Enter');
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice@development>', 'the room in the prompt');
+    // As IRC clients show NAMES on join: asked by the client, answered by the server.
+    await term.waitFor((s) => s.includes('* in development (2): alice, bob'), 'who is in the room');
+    assert.equal(await bob.lines.until(/alice joined/), '* alice joined');
   });
 
   test('Tab completes names seen and from /who, after @ and at the start of a line', async (t) => {
