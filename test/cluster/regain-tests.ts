@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const ELSEWHERE = '! logged in elsewhere: closing the connection';
 
-async function login(t: TestContext, port: number, line: string): Promise<{ c: WireClient; reply: string | undefined }> {
-  const c = await WireClient.connect(t, port);
-  await c.lines.until(/^\* welcome/);
-  c.send(line);
-  return { c, reply: await c.next() };
-}
-
-async function loggedIn(t: TestContext, port: number, name: string, password: string): Promise<WireClient> {
-  const { c, reply } = await login(t, port, `#${name} ${password}`);
-  assert.equal(reply, `* registered as ${name}`);
-  return c;
-}
 
 /** Taking your own name back when the older login is on another server. Run by cluster.test.ts. */
 export function regainTests(): void {
@@ -25,19 +13,19 @@ export function regainTests(): void {
     const users = await usersFile(t, { alice: 'wonderland', bob: 'builder', carol: 'singer' });
     const { servers } = await cluster(t, 2, 1000, ['--users', users]);
     const [one, two] = servers as [Server, Server];
-    const bob = await loggedIn(t, two.port, 'bob', 'builder');
-    const first = await loggedIn(t, one.port, 'Alice', 'wonderland');
-    const carol = await loggedIn(t, one.port, 'carol', 'singer');
+    const bob = await WireClient.loggedIn(t, two.port, 'bob', 'builder');
+    const first = await WireClient.loggedIn(t, one.port, 'Alice', 'wonderland');
+    const carol = await WireClient.loggedIn(t, one.port, 'carol', 'singer');
     await bob.lines.until(/^\* carol joined$/);
     await first.lines.until(/^\* carol joined$/);
 
     // A wrong password takes nothing, on any server.
-    const { reply } = await login(t, two.port, '#alice builder');
+    const { reply } = await WireClient.login(t, two.port, '#alice builder');
     assert.equal(reply, '! authentication failed');
     bob.send('@alice:still the first?');
     assert.equal(await first.next(), '*bob* still the first?');
 
-    const second = await loggedIn(t, two.port, 'alice', 'wonderland');
+    const second = await WireClient.loggedIn(t, two.port, 'alice', 'wonderland');
     assert.equal(await first.next(), ELSEWHERE);
     assert.equal(await first.next(), undefined, 'closed');
     // Everyone, on both servers, sees the old login leave before the new one joins.
@@ -49,7 +37,7 @@ export function regainTests(): void {
     assert.match(await one.stderr.until(/ leave /), /leave .* Alice .*logged in elsewhere/);
 
     // And back, from the first server: the second login is on the other side now.
-    const third = await loggedIn(t, one.port, 'alice', 'wonderland');
+    const third = await WireClient.loggedIn(t, one.port, 'alice', 'wonderland');
     assert.deepEqual(await second.lines.rest(), [ELSEWHERE]);
     for (const c of [bob, carol]) {
       assert.deepEqual([await c.next(), await c.next()], ['* alice left (logged in elsewhere)', '* alice joined']);
@@ -67,15 +55,15 @@ export function regainTests(): void {
     // A lease far longer than the freeze: the frozen server is not counted as dead.
     const { servers } = await cluster(t, 2, 5000, ['--users', users]);
     const [one, two] = servers as [Server, Server];
-    const bob = await loggedIn(t, two.port, 'bob', 'builder');
-    const first = await loggedIn(t, one.port, 'alice', 'wonderland');
-    const carol = await loggedIn(t, one.port, 'carol', 'singer');
+    const bob = await WireClient.loggedIn(t, two.port, 'bob', 'builder');
+    const first = await WireClient.loggedIn(t, one.port, 'alice', 'wonderland');
+    const carol = await WireClient.loggedIn(t, one.port, 'carol', 'singer');
     await bob.lines.until(/^\* carol joined$/);
     await first.lines.until(/^\* carol joined$/);
 
     one.proc.kill('SIGSTOP');
     t.after(() => one.proc.kill('SIGCONT'));
-    const second = await loggedIn(t, two.port, 'alice', 'wonderland');
+    const second = await WireClient.loggedIn(t, two.port, 'alice', 'wonderland');
     assert.deepEqual([await bob.next(), await bob.next()], ['* alice left (logged in elsewhere)', '* alice joined']);
     one.proc.kill('SIGCONT');
     // The eviction waited in its subscription: no outage, no sync needed.

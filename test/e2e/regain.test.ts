@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const ELSEWHERE = '! logged in elsewhere: closing the connection';
 
-/** Connects and sends LINE; resolves with the client and the first reply. */
-async function login(t: TestContext, port: number, line: string): Promise<{ c: WireClient; reply: string | undefined }> {
-  const c = await WireClient.connect(t, port);
-  await c.lines.until(/^\* welcome/);
-  c.send(line);
-  return { c, reply: await c.next() };
-}
-
-async function loggedIn(t: TestContext, port: number, name: string, password: string): Promise<WireClient> {
-  const { c, reply } = await login(t, port, `#${name} ${password}`);
-  assert.equal(reply, `* registered as ${name}`);
-  return c;
-}
 
 const PASSWORDS = { alice: 'wonderland', bob: 'builder', carol: 'singer' };
 
@@ -26,11 +13,11 @@ describe('taking your own name back (accounts)', () => {
   test('the right password takes the name from an older login: it is told and closed, the others see it leave, then the new one join', async (t) => {
     const users = await usersFile(t, PASSWORDS);
     const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
-    const old = await loggedIn(t, port, 'Alice', 'wonderland');
-    const bob = await loggedIn(t, port, 'bob', 'builder');
+    const old = await WireClient.loggedIn(t, port, 'Alice', 'wonderland');
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     await old.lines.until(/^\* bob joined$/);
 
-    const newer = await loggedIn(t, port, 'alice', 'wonderland');
+    const newer = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
     assert.equal(await old.next(), ELSEWHERE);
     assert.equal(await old.next(), undefined, 'the old connection is closed');
     // The old login's name as it had it, then the new one's.
@@ -46,10 +33,10 @@ describe('taking your own name back (accounts)', () => {
   test('a wrong password takes nothing: the holder stays, nobody is told anything', async (t) => {
     const users = await usersFile(t, PASSWORDS);
     const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
-    const alice = await loggedIn(t, port, 'alice', 'wonderland');
-    const bob = await loggedIn(t, port, 'bob', 'builder');
+    const alice = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     await alice.lines.until(/^\* bob joined$/);
-    const { c: mallory, reply } = await login(t, port, '#alice builder');
+    const { c: mallory, reply } = await WireClient.login(t, port, '#alice builder');
     assert.equal(reply, '! authentication failed');
     mallory.send('#ALICE');
     assert.equal(await mallory.next(), '! password required: this server checks passwords, send #NAME PASSWORD');
@@ -62,9 +49,9 @@ describe('taking your own name back (accounts)', () => {
   test("renaming into a logged-in name needs that account's password, and then takes the name", async (t) => {
     const users = await usersFile(t, PASSWORDS);
     const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
-    const alice = await loggedIn(t, port, 'alice', 'wonderland');
-    const carol = await loggedIn(t, port, 'carol', 'singer');
-    const bob = await loggedIn(t, port, 'bob', 'builder');
+    const alice = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
+    const carol = await WireClient.loggedIn(t, port, 'carol', 'singer');
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     for (const c of [alice, carol]) await c.lines.until(/^\* bob joined$/);
     bob.send('#alice builder');
     assert.equal(await bob.next(), '! authentication failed', "bob's password is not alice's");
@@ -77,7 +64,7 @@ describe('taking your own name back (accounts)', () => {
     assert.equal(await alice.lines.until(/^!/), ELSEWHERE);
     assert.deepEqual([await carol.next(), await carol.next()], ['* alice left (logged in elsewhere)', '* bob is now alice']);
     // bob's own name is free again, for bob's account.
-    const newBob = await loggedIn(t, port, 'bob', 'builder');
+    const newBob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     carol.send('@alice:hi');
     assert.equal(await bob.lines.until(/^\*carol\*/), '*carol* hi');
     await newBob.expectNothing();
@@ -86,11 +73,11 @@ describe('taking your own name back (accounts)', () => {
   test('a login each taking the name from the one before, ten times: one alice in the end, each pair announced', async (t) => {
     const users = await usersFile(t, PASSWORDS);
     const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
-    const bob = await loggedIn(t, port, 'bob', 'builder');
-    let previous = await loggedIn(t, port, 'alice', 'wonderland');
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
+    let previous = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
     assert.equal(await bob.next(), '* alice joined');
     for (let i = 0; i < 10; i++) {
-      const next = await loggedIn(t, port, 'alice', 'wonderland');
+      const next = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
       assert.deepEqual(await previous.lines.rest(), [ELSEWHERE]);
       assert.deepEqual([await bob.next(), await bob.next()], ['* alice left (logged in elsewhere)', '* alice joined']);
       previous = next;
@@ -102,8 +89,8 @@ describe('taking your own name back (accounts)', () => {
   test('the old login quits at the same moment: one "left", one "joined", whichever came first', async (t) => {
     const users = await usersFile(t, PASSWORDS);
     const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
-    const bob = await loggedIn(t, port, 'bob', 'builder');
-    const old = await loggedIn(t, port, 'alice', 'wonderland');
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
+    const old = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
     assert.equal(await bob.next(), '* alice joined');
     const newer = await WireClient.connect(t, port);
     await newer.lines.until(/^\* welcome/);
@@ -121,7 +108,7 @@ describe('taking your own name back (accounts)', () => {
     const { port } = await startServer(t);
     const alice = await WireClient.registered(t, port, 'alice');
     for (const line of ['#alice', '#alice wonderland']) {
-      const { reply } = await login(t, port, line);
+      const { reply } = await WireClient.login(t, port, line);
       assert.equal(reply, '! name taken: alice');
     }
     await alice.expectNothing();

@@ -174,7 +174,7 @@ describe('chat-client --udp on a terminal', { skip }, () => {
   test('chats both ways, warns once, leaves with Ctrl-D', async (t) => {
     const { port, udpPort } = await udpServer(t);
     const bob = await WireClient.registered(t, port, 'bob');
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--port', String(udpPort), '--name', 'alice']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--no-timestamps', '--port', String(udpPort), '--name', 'alice']);
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
     await bob.lines.until(/alice joined/);
     assert.equal(term.screen().filter((l) => l.includes('UDP is best effort')).length, 1);
@@ -191,7 +191,7 @@ describe('chat-client --udp on a terminal', { skip }, () => {
 
   test('after the server restarts, the client says hello again and reconnects under the same name', async (t) => {
     const first = await udpServer(t);
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--port', String(first.udpPort), '--name', 'alice']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--no-timestamps', '--port', String(first.udpPort), '--name', 'alice']);
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
     await first.server.close();
     await term.waitFor((s) => /^\(reconnecting in \d+ s\) alice>$/.test(Terminal.lastLine(s)), 'the countdown');
@@ -202,12 +202,14 @@ describe('chat-client --udp on a terminal', { skip }, () => {
     await term.waitFor((s) => s.includes('*bob* welcome back'), 'a message on the new session');
     assert.equal(term.screen().filter((l) => l.includes('UDP is best effort')).length, 1, 'warned once');
     term.press('C-c');
+    await term.waitFor((s) => s.some((l) => l.includes('Press Ctrl-C again to leave')), 'how to leave');
+    term.press('C-c');
     assert.equal(await term.exitCode(), 0);
   });
 
   test('a server that shuts down: "connection lost", exit 1 with --no-reconnect', async (t) => {
     const { server, udpPort } = await udpServer(t);
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--port', String(udpPort), '--name', 'c', '--no-reconnect']);
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--udp', '--no-timestamps', '--port', String(udpPort), '--name', 'c', '--no-reconnect']);
     await term.waitFor((s) => Terminal.lastLine(s) === 'c>', 'the chat prompt');
     await server.close();
     const screen = await term.waitFor((s) => s.some((l) => l.startsWith('connection lost')), 'the lost connection');

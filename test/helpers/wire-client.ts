@@ -37,6 +37,21 @@ export class WireClient {
     return client;
   }
 
+  /** Connects and sends LINE (a registration, say); resolves with the client and the first reply. */
+  static async login(t: TestContext, port: number, line: string): Promise<{ c: WireClient; reply: string | undefined }> {
+    const c = await WireClient.connect(t, port);
+    await c.lines.until(/^\* welcome/);
+    c.send(line);
+    return { c, reply: await c.next() };
+  }
+
+  /** Connects and logs in as NAME with PASSWORD, on a server with accounts. */
+  static async loggedIn(t: TestContext, port: number, name: string, password: string): Promise<WireClient> {
+    const { c, reply } = await WireClient.login(t, port, `#${name} ${password}`);
+    assert.equal(reply, `* registered as ${name}`);
+    return c;
+  }
+
   send(line: string): void {
     this.socket.write(`${line}\n`);
   }
