@@ -209,14 +209,33 @@ async function abandonedLogins(): Promise<Row> {
       c.socket.resetAndDestroy();
       attempts += 1;
     }
-    const owner = await Conn.open(port);
+    // The owner, from the same address, tries again every half second while told that too
+    // many logins are waiting, as a person would.
     const t0 = performance.now();
-    await owner.register('alice', 'right');
+    let tries = 0;
+    for (;;) {
+      tries += 1;
+      const owner = await Conn.open(port);
+      try {
+        await owner.register('alice', 'right');
+        owner.socket.destroy();
+        break;
+      } catch (err) {
+        owner.socket.destroy();
+        if (!/too many logins are waiting/.test((err as Error).message) || tries > 240) throw err;
+        await sleep(500);
+      }
+    }
     const answered = performance.now() - t0;
     const growth = rssMiB(proc) - before;
-    owner.socket.destroy();
     await stop(proc);
-    return { flood: `${attempts} abandoned logins, then the right password`, rssGrowthMiB: growth, worstPingMs: answered, pings: 1, note: 'the "ping" is the owner\'s login' };
+    return {
+      flood: `${attempts} abandoned logins (reset 5 ms after the guess), then the right password`,
+      rssGrowthMiB: growth,
+      worstPingMs: answered,
+      pings: tries,
+      note: 'the answer is the owner\'s login, retried while too many logins wait',
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
