@@ -85,6 +85,9 @@ const isLeave = (line: string): boolean => line === 'exit' || /^\/quit(\s|$)/i.t
  * PASTE_ASK_ABOVE lines asked about first, and the lines still waiting on the server's flood
  * control counted in the prompt; Tab completion; Ctrl-C as in a shell; local times.
  */
+/** The room every registration starts in. */
+const FIRST_ROOM = 'lobby';
+
 export function runInteractive(opts: InteractiveOptions): Promise<number> {
   const { conn: first, name, reconnect, chalk, input, output } = opts;
   const now = opts.now ?? ((): Date => new Date());
@@ -214,6 +217,9 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
 
     const attach = (c: ChatConnection): void => {
       conn = c;
+      // Who is in the room we start in (PROTOCOL.md: registering puts you in lobby), as
+      // after /join; the answer is printed like any line.
+      c.send(`/who ${FIRST_ROOM}`);
       c.on('line', (line) => {
         if (line.kind === 'notice' && pings.has(line.text.slice(5)) && line.text.startsWith('pong ')) {
           waiting -= pings.get(line.text.slice(5))!;

@@ -103,8 +103,9 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     await term.waitFor((s) => Terminal.lastLine(s) === 'alicia>', 'the new name in the prompt');
   });
 
-  test('/join: the prompt shows the room, the client lists who is in it, Tab completes rooms', async (t) => {
+  test('after registering and after /join: the prompt shows the room, the client lists who is in it; Tab completes rooms', async (t) => {
     const { bob, term } = await chat(t, ['--no-timestamps']);
+    await term.waitFor((s) => s.includes('* in lobby (2): alice, bob'), 'who is in the room we start in');
     bob.send('/join development');
     await bob.lines.until(/you are in development/);
     term.type('/rooms');
