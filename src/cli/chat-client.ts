@@ -82,7 +82,7 @@ Exit codes:
   5    --strict: the server answered our input with an error line (! ...)
   130  left with Ctrl-C or Ctrl-D at the name or password prompt
 
-Example (a CI smoke test; README has the whole script):
+Example (a CI smoke test; docs/scripting.md has the whole script):
   chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' > bob.out &
   # once bob.out shows "* registered as bob":
   echo '@bob:hi' | chat-client --port 12345 --name alice`,

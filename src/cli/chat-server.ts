@@ -33,7 +33,7 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('the port', 0, 65535)),
   )
   .addOption(
-    new Option('--udp-port <port>', 'also serve UDP on this port (nc -u; see README, "UDP"); 0 picks a free one; off by default')
+    new Option('--udp-port <port>', 'also serve UDP on this port (nc -u; see docs/udp.md); 0 picks a free one; off by default')
       .env('CHAT_UDP_PORT')
       .argParser(wholeNumber('the UDP port', 0, 65535)),
   )

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
-/** Usage errors exit 2 in both commands (README, "Exit codes"). */
+/** Usage errors exit 2 in both commands (docs/client.md, "Exit codes"). */
 export const USAGE_ERROR = 2;
 
 /** A whole number in [min, max], or a sentence that says what is wanted. */

@@ -1,7 +1,7 @@
 import { nameKey } from '../protocol/names.js';
 import type { ServerLine } from '../protocol/server-line.js';
 
-/** The commands Tab completes after `/`: the server's (PROTOCOL.md) and the client's own. */
+/** The commands Tab completes after `/`: the server's (docs/protocol.md) and the client's own. */
 export const COMMANDS = [
   '/ban', '/bans', '/help', '/history', '/join', '/kick', '/m', '/msg', '/nick', '/ping', '/quit', '/rooms',
   '/unban', '/who',

@@ -16,7 +16,7 @@ export interface ConnectOptions {
   port: number;
   /** Connect with TLS, verifying the server against the system roots or CA. */
   tls?: { ca?: Buffer | undefined; insecure?: boolean | undefined } | undefined;
-  /** Speak UDP to the server's --udp-port instead (README, "UDP"); not with tls. */
+  /** Speak UDP to the server's --udp-port instead (docs/udp.md); not with tls. */
   udp?: UdpClientOptions | undefined;
 }
 
@@ -162,7 +162,7 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     return { ok: true, name: line.text.replace(/^(registered as|you are now) /, '') };
   }
 
-  /** Resolves once the server has handled everything sent before (PROTOCOL.md /ping). */
+  /** Resolves once the server has handled everything sent before (docs/protocol.md /ping). */
   async ping(token: string): Promise<void> {
     const pong = this.waitFor((l) => l.kind === 'notice' && l.text === `pong ${token}`);
     this.send(`/ping ${token}`);

@@ -1,4 +1,4 @@
-/** chat-client's exit codes, as --help and README list them. */
+/** chat-client's exit codes, as --help and docs/client.md list them. */
 export enum ExitCode {
   Ok = 0,
   /** Could not connect, or the connection was lost. */

@@ -80,7 +80,7 @@ const isLeave = (line: string): boolean => line === 'exit' || /^\/quit(\s|$)/i.t
  * `reconnect` is undefined. Resolves with the exit code: 0 when the user leaves, 1 when the
  * connection is lost for good, 3 when the server no longer takes the name.
  *
- * What the client adds to the protocol (README "On a terminal"): `/msg`, `/m` and `/nick`;
+ * What the client adds to the protocol (docs/client.md, "In the chat, on a terminal"): `/msg`, `/m` and `/nick`;
  * lines over the server's limit split into several messages; a paste of more than
  * PASTE_ASK_ABOVE lines asked about first, and the lines still waiting on the server's flood
  * control counted in the prompt; Tab completion; Ctrl-C as in a shell; local times.

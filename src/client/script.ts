@@ -68,7 +68,7 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
       if (settled || (line.kind === 'notice' && line.text === `pong ${token}`)) return;
       output.write(`${line.raw}\n`);
       if (expect?.test(line.raw)) return finish(ExitCode.Ok);
-      // Errors answer this connection's own requests (PROTOCOL.md), so each one is ours.
+      // Errors answer this connection's own requests (docs/protocol.md), so each one is ours.
       if (opts.strict && registered && line.kind === 'error') {
         say(`the server answered with an error (--strict): ${line.text}`);
         finish(ExitCode.ServerError);

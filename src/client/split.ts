@@ -1,6 +1,6 @@
 import type { ServerLine } from '../protocol/server-line.js';
 
-/** The line limit a server that announces none has (PROTOCOL.md: 4096 bytes). */
+/** The line limit a server that announces none has (docs/protocol.md: 4096 bytes). */
 export const DEFAULT_MAX_LINE = 4096;
 
 /**

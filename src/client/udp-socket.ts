@@ -24,7 +24,7 @@ const DEFAULT_TRIES = 5;
 
 const HELLO = /^\* send \/hello (\S+) to start$/;
 /**
- * Lines after which the server has ended our session (PROTOCOL.md, fixed wording): over
+ * Lines after which the server has ended our session (docs/protocol.md, fixed wording): over
  * UDP no FIN says so, and the next datagram would only get a hello line.
  */
 const ENDS_SESSION = /^(\* server shutting down|! server full|! too many connections from your address.*|! kicked by .*|! .*: closing the connection)$/;
@@ -36,7 +36,7 @@ export class UdpNoAnswer extends Error {
 }
 
 /**
- * The client side of PROTOCOL.md "UDP" as a duplex stream, so that ChatConnection can use
+ * The client side of docs/protocol.md "UDP" as a duplex stream, so that ChatConnection can use
  * it where it uses a TCP socket: the hello is sent by itself, the session is kept alive
  * with /ping while idle, and lines are packed into datagrams once per event-loop turn.
  */

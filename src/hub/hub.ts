@@ -21,7 +21,7 @@ export type Awaitable<T> = T | Promise<T>;
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
 export type Claim = 'claimed' | 'taken' | 'unavailable';
 
-/** Where a registered user is first: PROTOCOL.md, "Rooms". */
+/** Where a registered user is first: docs/protocol.md, "Rooms". */
 export const LOBBY = 'lobby';
 
 /**
@@ -56,7 +56,7 @@ export type Delivery = 'delivered' | 'no such user' | 'unavailable' | 'unreachab
 export interface HubEvents {
   /**
    * The lines that announce that NAMES left ROOM (with REASON) or joined it, or undefined
-   * while presence is not announced there (PROTOCOL.md, announceMax). For what no session
+   * while presence is not announced there (docs/protocol.md, announceMax). For what no session
    * saw: the users of a dead server, users who left while this server was cut off, users
    * back after it had been counted as dead. The hub sends them to whom they are news.
    */

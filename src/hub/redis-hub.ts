@@ -99,7 +99,7 @@ export function redactUrl(url: string): string {
  * the channel of the recipient's server. A server renews a lease on all its names at once;
  * when it dies, another frees its names once the lease is out. While Redis is unreachable,
  * users of the same server go on talking; what needs the cluster is answered at once with
- * an error, and the names are reclaimed when Redis is back (README, "Several servers").
+ * an error, and the names are reclaimed when Redis is back (docs/cluster.md).
  */
 export class RedisHub implements Hub {
   /** Unique to this process's run: a restarted server never takes an old run's names for its own. */
@@ -179,7 +179,7 @@ export class RedisHub implements Hub {
       // A primary that became a replica (a failover) answers READONLY: reconnect, which
       // finds the new primary where the address follows it (a managed Redis endpoint).
       reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
-      // Named in CLIENT LIST; no CLIENT SETINFO, one command fewer for the ACL (README).
+      // Named in CLIENT LIST; no CLIENT SETINFO, one command fewer for the ACL (docs/cluster.md).
       connectionName: `chat-server:${this.id}`,
       disableClientInfo: true,
     };
@@ -699,7 +699,7 @@ export class RedisHub implements Hub {
       })
       .catch(() => {
         // Down again, or timed out: the next ready event or tick tries again. (A SYNC that
-        // timed out may still run; what it would have announced is lost, as README says of
+        // timed out may still run; what it would have announced is lost, as docs/cluster.md says of
         // presence across outages.)
         this.#needsSync = true;
         for (const key of doubtful) this.#doubtful.add(key);

@@ -16,7 +16,7 @@
  * DB, the database number, because pub/sub ignores databases.
  *
  * Scripts build key names from ARGV, so they suit one Redis (with replicas or Sentinel), not
- * Redis Cluster: README says so.
+ * Redis Cluster: docs/cluster.md says so.
  */
 
 /** Does v, an entry of P names, belong to server id? */

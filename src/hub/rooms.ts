@@ -11,7 +11,7 @@ interface Room {
 /**
  * Who is in which room, for the members one hub serves (all of them in one process, a
  * server's own in a cluster). A room exists while somebody is in it and keeps the case it
- * was created in (PROTOCOL.md "Rooms"). Listings are kept ready: /who ROOM and /rooms cost
+ * was created in (docs/protocol.md "Rooms"). Listings are kept ready: /who ROOM and /rooms cost
  * a copy, never a sort.
  */
 export class RoomTable {
@@ -98,7 +98,7 @@ export class RoomTable {
   }
 }
 
-/** PROTOCOL.md's /who order: without regard to case. Names are ASCII, so no locale is needed. */
+/** docs/protocol.md's /who order: without regard to case. Names are ASCII, so no locale is needed. */
 export function compareNames(a: string, b: string): number {
   const ka = nameKey(a);
   const kb = nameKey(b);

@@ -1,4 +1,4 @@
-/** Lines to commands (PROTOCOL.md "Client to server"). Pure: validation of names is the handlers'. */
+/** Lines to commands (docs/protocol.md "What you send"). Pure: validation of names is the handlers'. */
 export type Command =
   | { kind: 'empty' }
   | { kind: 'register'; name: string; password: string | undefined }
@@ -45,7 +45,7 @@ export function parseCommand(raw: string): Command {
   }
 }
 
-/** A room as typed: IRC users write `#dev`, which means `dev` (PROTOCOL.md "Client to server"). */
+/** A room as typed: IRC users write `#dev`, which means `dev` (docs/protocol.md "What you send"). */
 function roomArg(rest: string): string {
   return rest.startsWith('#') ? rest.slice(1) : rest;
 }

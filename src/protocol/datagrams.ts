@@ -1,5 +1,5 @@
 /**
- * Lines to datagrams and back (PROTOCOL.md, "UDP"). Pure: no sockets here.
+ * Lines to datagrams and back (docs/protocol.md, "UDP"). Pure: no sockets here.
  */
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Bytes to lines: one incremental decoder per connection, with no sockets in it.
  *
- * PROTOCOL.md "Transport and framing": a line ends at LF, a CR right before the LF is
+ * docs/protocol.md "Bytes and lines": a line ends at LF, a CR right before the LF is
  * dropped, and a line is at most `maxLine` bytes without its terminator. A longer line is
  * reported once and then discarded up to the next LF without being buffered, so a client
  * sending a megabyte without a newline costs the server at most `maxLine + 1` bytes.
@@ -49,7 +49,7 @@ export class LineDecoder {
     return this.#size > 0 || this.#skipping;
   }
 
-  /** True once any LF has been taken: the peer frames its lines (PROTOCOL.md). */
+  /** True once any LF has been taken: the peer frames its lines (docs/protocol.md). */
   get sawLF(): boolean {
     return this.#sawLF;
   }

@@ -4,7 +4,7 @@ import type { Timers } from './timers.js';
 const LF = 0x0a;
 
 /**
- * LineDecoder plus the framing rule of PROTOCOL.md, "Transport and framing": a line is never
+ * LineDecoder plus the framing rule of docs/protocol.md, "Bytes and lines": a line is never
  * cut. Bytes become a line at an LF, with one exception for tutorial clients that send each
  * message with one send() and no LF at all: on a connection that has never sent an LF,
  * bytes that have waited `flushMs` are taken as a line (flushMs 0 turns this off).

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md: control characters (C0 except TAB, DEL, C1, so ESC too) are removed from every
+ * docs/protocol.md: control characters (C0 except TAB, DEL, C1, so ESC too) are removed from every
  * relayed text, so no client can move another's cursor, recolour its terminal or clear its
  * screen. The client applies the same rule to whatever a server sends it.
  */

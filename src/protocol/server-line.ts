@@ -1,6 +1,6 @@
 import { NAME_PATTERN } from './names.js';
 
-/** Server lines to typed events (PROTOCOL.md "Server to client"): the client's side of the wire. */
+/** Server lines to typed events (docs/protocol.md "What the server sends"): the client's side of the wire. */
 export type ServerLine =
   | { kind: 'notice'; text: string; raw: string }
   | { kind: 'error'; text: string; raw: string }

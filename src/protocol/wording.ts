@@ -1,11 +1,11 @@
 /**
- * Every line the server sends, in one place. The texts marked "fixed" are PROTOCOL.md's
- * "Fixed wording" table: scripts match them, so changing one is a breaking change.
+ * Every line the server sends, in one place. The texts marked "fixed" are docs/protocol.md's
+ * "Fixed wordings" table: scripts match them, so changing one is a breaking change.
  */
 export const notice = (text: string): string => `* ${text}`;
 export const error = (text: string): string => `! ${text}`;
 
-// Messages. The sender's name always comes from the server's registry (PROTOCOL.md).
+// Messages. The sender's name always comes from the server's registry (docs/protocol.md).
 export const roomMessage = (from: string, text: string): string => `<${from}> ${text}`;
 export const directMessage = (from: string, text: string): string => `*${from}* ${text}`;
 
@@ -42,7 +42,7 @@ export const lineTooLong = (max: number): string => error(`line too long (max ${
 export const serverFull = (): string => error('server full');
 export const clusterUnavailable = (): string => error('not delivered: cluster unavailable');
 
-// Our own wordings where PROTOCOL.md is silent (README, "Protocol").
+// Our own wordings where the protocol leaves the words to us (docs/protocol.md, "This server's own wordings").
 export const greeting = (): string =>
   notice('welcome: register with #yourname, then type to chat; /help lists the commands');
 export const directNeedsColon = (): string => error('a direct message looks like @NAME:TEXT');
@@ -50,7 +50,7 @@ export const passwordRequired = (): string =>
   error('password required: this server checks passwords, send #NAME PASSWORD');
 export const tooManyFailures = (): string => error('too many failed logins: closing the connection');
 export const accountRemoved = (): string => notice('your account was removed: closing the connection');
-/** To an older login whose name the right password took back (README, "Accounts"). */
+/** To an older login whose name the right password took back (docs/running.md, "Accounts"). */
 export const loggedInElsewhere = (): string => error('logged in elsewhere: closing the connection');
 export const registerTimeout = (ms: number): string =>
   error(`not registered within ${ms / 1000} s: closing the connection`);
@@ -65,7 +65,7 @@ export const joinNeedsRoom = (): string => error('which room? write /join ROOM')
 export const loginsWaiting = (): string =>
   error('too many logins are waiting from your address: try again in a minute');
 
-// Several servers through Redis (README, "Several servers").
+// Several servers through Redis (docs/cluster.md).
 export const claimUnavailable = (): string =>
   error('cannot take a name now: cluster unavailable, try again in a moment');
 export const whoUnavailable = (): string =>
@@ -104,5 +104,5 @@ export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-// UDP (PROTOCOL.md, "UDP"): the only answer an unverified address gets (fixed).
+// UDP (docs/protocol.md, "UDP"): the only answer an unverified address gets (fixed).
 export const udpHello = (token: string): string => notice(`send /hello ${token} to start`);

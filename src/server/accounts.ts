@@ -18,13 +18,13 @@ export interface Authenticator {
   authenticate(name: string, password: string, address: string, signal?: AbortSignal): Promise<boolean>;
   /** Whether NAME still has an account (after a reload). */
   has(name: string): boolean;
-  /** Whether NAME's account carries the operator mark (PROTOCOL.md "Moderation"). */
+  /** Whether NAME's account carries the operator mark (docs/protocol.md "Not yet in this server"). */
   isOperator(name: string): boolean;
 }
 
 export interface AccountsOptions {
   timers: Timers;
-  /** Every failed login is answered after this long at least (README: 1 s). */
+  /** Every failed login is answered after this long at least (docs/running.md, "Accounts": 1 s). */
   failureDelayMs: number;
   throttle: Partial<ThrottleLimits>;
   /** A changed users file is read once it has stayed the same this long. */

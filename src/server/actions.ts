@@ -10,7 +10,7 @@ export type Action =
   /** A line to every other user in this connection's room. */
   | { kind: 'room'; line: string }
   /**
-   * Like room, but only while the room has at most announceMax users (PROTOCOL.md); to ROOM
+   * Like room, but only while the room has at most announceMax users (docs/protocol.md); to ROOM
    * when given (the room just left). `leaving`: the notice says this user left, so it is
    * counted with them, as their join was: both are announced or neither is.
    */

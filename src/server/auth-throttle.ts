@@ -1,6 +1,6 @@
 import type { Timers } from '../protocol/timers.js';
 
-/** The numbers README documents under "Accounts". */
+/** The numbers docs/running.md documents under "Accounts". */
 export interface ThrottleLimits {
   /** Failures from one address that cost nothing extra. */
   freeFailures: number;

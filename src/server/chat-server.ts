@@ -17,7 +17,7 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth'>> {
   port?: number;
   /** Routes between users; default: in memory, or through Redis when `redis` is set. */
   hub?: Hub;
-  /** Join the other servers on this Redis into one chat (README, "Several servers"). */
+  /** Join the other servers on this Redis into one chat (docs/cluster.md). */
   redis?: RedisHubOptions | undefined;
   /** A users file (name:hash lines): only its users may register, with their passwords. */
   users?: string | undefined;
@@ -103,7 +103,7 @@ export class ChatServer {
     return address;
   }
 
-  /** Binds the UDP port when asked to (README, "UDP"); rejects with UdpBindError. */
+  /** Binds the UDP port when asked to (docs/udp.md); rejects with UdpBindError. */
   async #listenUdp(): Promise<void> {
     const { udpPort, udpHelloRate, udpIdleMs, host } = this.#options;
     if (udpPort === undefined) return;

@@ -24,7 +24,7 @@ export type Outcome = Action[] | Promise<Action[]>;
 type Handler<K extends CommandKind> = (ctx: CommandContext, cmd: Extract<Command, { kind: K }>) => Outcome;
 
 interface CommandSpec<K extends CommandKind> {
-  /** PROTOCOL.md: only registered connections send or receive messages. */
+  /** docs/protocol.md: only registered connections send or receive messages. */
   needsName: boolean;
   run: Handler<K>;
 }
@@ -83,7 +83,7 @@ function rooms(ctx: CommandContext): Outcome {
   return after(ctx.hub.rooms(), (list) => [reply(list ? w.roomList(list) : w.roomsUnavailable())]);
 }
 
-/** PROTOCOL.md "Rooms": the room left hears where its user went, the new one that they came. */
+/** docs/protocol.md "Rooms": the room left hears where its user went, the new one that they came. */
 function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Outcome {
   const { room } = cmd;
   if (room === '') return [reply(w.joinNeedsRoom())];
@@ -110,7 +110,7 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   if (password === undefined || password === '') return [reply(w.passwordRequired()), reject('no password')];
   // has() again: the account may have been removed (a reload) while the password was checked.
   // The right password makes the name its own: an older login holding it (a dead laptop, a
-  // lingering session), here or on another server, is disconnected (README, "Accounts").
+  // lingering session), here or on another server, is disconnected (docs/running.md, "Accounts").
   const { self } = ctx;
   return auth.authenticate(name, password, ctx.address, self.signal).then(
     (ok) =>

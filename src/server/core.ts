@@ -58,7 +58,7 @@ export class ChatCore {
   }
 
   /**
-   * Presence lines as wire bytes while the room has at most announceMax users (PROTOCOL.md);
+   * Presence lines as wire bytes while the room has at most announceMax users (docs/protocol.md);
    * undefined above it. The one place that rule lives.
    */
   presenceBytes(lines: string[], inRoom: number): Buffer | undefined {

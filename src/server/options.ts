@@ -2,15 +2,15 @@ import { realTimers, type Timers } from '../protocol/timers.js';
 import type { Authenticator } from './accounts.js';
 import type { ServerEvent } from './events.js';
 
-/** Every limit of the server, with its default, in one place (README lists them). */
+/** Every limit of the server, with its default, in one place (docs/running.md, "Limits and defaults", lists them). */
 export interface ServerLimits {
-  /** Longest accepted line in bytes, terminator excluded (PROTOCOL.md: 4096). */
+  /** Longest accepted line in bytes, terminator excluded (docs/protocol.md: 4096). */
   maxLine: number;
   /** How long bytes without an LF wait before they count as a line; 0 turns it off. */
   flushMs: number;
   /** Connections at once, registered or not; the next one gets "! server full". */
   maxClients: number;
-  /** Presence notices stop while a room has more users than this (PROTOCOL.md). */
+  /** Presence notices stop while a room has more users than this (docs/protocol.md). */
   announceMax: number;
   /** Rooms at once; /join refuses to create one more. */
   maxRooms: number;

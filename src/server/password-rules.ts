@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS } from './options.js';
 /**
  * Why PASSWORD could never log in as NAME, or undefined if it can. A password only ever
  * reaches the server inside one line, `#NAME PASSWORD`, so it must survive what the server
- * does to a line: control characters are removed before the line is read (PROTOCOL.md),
+ * does to a line: control characters are removed before the line is read (docs/protocol.md),
  * and a line longer than --max-line (4096 bytes by default) is refused.
  */
 export function passwordProblem(name: string, password: string, maxLine = DEFAULT_LIMITS.maxLine): string | undefined {

@@ -15,7 +15,7 @@ import { TokenBucket } from './token-bucket.js';
 const CLOSE_GRACE_MS = 1000;
 /** Reply bytes that one flood-control token pays for (see #apply, 'reply'). */
 const REPLY_BYTES_PER_TOKEN = 4096;
-/** Failed logins a connection may make before it is closed (README, "Accounts"). */
+/** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
 export const MAX_AUTH_FAILURES = 5;
 
 export interface CloseOptions {
@@ -402,7 +402,7 @@ export class Session implements Member, LineSink {
   }
 
   /**
-   * PROTOCOL.md: presence notices go to the room, while it has at most announceMax users. A
+   * docs/protocol.md: presence notices go to the room, while it has at most announceMax users. A
    * leave is counted with the leaver, as its join was: both are announced or neither is.
    */
   #presence(line: string, room: string, leaving = false): undefined {

@@ -8,7 +8,7 @@ import { hashProblem } from './password-hash.js';
 export interface Account {
   name: string;
   hash: string;
-  /** PROTOCOL.md "Moderation": set with `chat-server passwd --op`. */
+  /** The operator mark, for the moderation commands still to come (docs/protocol.md, "Not yet in this server"); set with `chat-server passwd --op`. */
   operator: boolean;
 }
 

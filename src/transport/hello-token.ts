@@ -8,7 +8,7 @@ const TOKEN_BYTES = 9;
 export const TOKEN_LENGTH = Math.ceil((TOKEN_BYTES * 4) / 3);
 
 /**
- * The UDP address check of PROTOCOL.md: a token that proves an address receives our
+ * The UDP address check of docs/protocol.md: a token that proves an address receives our
  * datagrams, an HMAC of the address and the time window under a secret made at start.
  * Nothing is stored per address: checking a token recomputes it.
  */

@@ -57,7 +57,7 @@ interface Verified {
 }
 
 /**
- * The UDP transport (PROTOCOL.md, "UDP"). An address must first show that it receives our
+ * The UDP transport (docs/protocol.md, "UDP"). An address must first show that it receives our
  * datagrams: until it sends back a valid `/hello TOKEN`, nothing is stored for it and it
  * gets at most one short answer per datagram, within a rate shared by all such addresses,
  * so that no one can aim our answers at a forged address in any volume. A verified address

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, test, type TestContext } from 'node:test';
 import { makeCerts } from '../helpers/certs.js';
 import { run } from '../helpers/cli.js';
 import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
+import { docBlock } from '../helpers/docs.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { redisHubTests } from './redis-hub-tests.js';
@@ -174,11 +174,9 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     }
   });
 
-  test('README\'s production setup: a Redis user of its own, its password only in CHAT_REDIS, never logged', async (t) => {
+  test('the production Redis of docs/cluster.md: a Redis user of its own, its password only in CHAT_REDIS, never logged', async (t) => {
     const redis = await TestRedis.start(t);
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const block = /<!-- redis-acl -->\n\s*```sh\n([\s\S]*?)\n\s*```/.exec(readme)?.[1];
-    assert.ok(block, 'README has the redis-acl block');
+    const { block } = docBlock('redis-acl');
     // Our Redis, never one on the default port that may be this machine's own.
     const command = block.replace(/^ +/gm, '').replace(/^redis-cli /, `redis-cli -p ${redis.port} `);
     assert.ok(command.startsWith(`redis-cli -p ${redis.port} ACL SETUSER chat `), command);

@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CLI } from '../helpers/cli.js';
+import { docBlock, docPages, ROOT } from '../helpers/docs.js';
 import { tempDir } from '../helpers/users.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const README = readFileSync(new URL('README.md', `file://${ROOT}`), 'utf8');
-
-/** The fenced block right after an HTML comment marker in README.md. */
-function blockAfter(marker: string): string {
-  const at = README.indexOf(`<!-- ${marker} -->`);
-  assert.ok(at >= 0, `README has the marker ${marker}`);
-  const m = /```\w*\n([\s\S]*?)\n```/.exec(README.slice(at));
-  assert.ok(m?.[1] !== undefined, `a fenced block follows ${marker}`);
-  return m[1];
-}
-
 for (const [name, file] of [['chat-server', CLI.server], ['chat-client', CLI.client]] as const) {
-  test(`README shows ${name} --help exactly as it is`, () => {
+  test(`the docs show ${name} --help exactly as it is`, () => {
     const help = execFileSync(process.execPath, [file, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
-    assert.equal(blockAfter(`${name} --help`), help.trimEnd(), `update README's "${name} --help" block`);
+    const { page, block } = docBlock(`${name} --help`);
+    assert.equal(block, help.trimEnd(), `update the "${name} --help" block in ${page}`);
   });
 }
 
@@ -47,17 +37,18 @@ async function noneLeft(mark: string): Promise<void> {
   }
 }
 
-/** Runs a README block with bash from the project folder; resolves with its exit code and output. */
-async function runBlock(t: TestContext, marker: string): Promise<{ code: number | null; output: string }> {
-  const script = blockAfter(marker);
+/** Runs a block of the docs with bash from the project folder; resolves with its exit code and output. */
+async function runBlock(t: TestContext, marker: string): Promise<{ code: number | null; output: string; tmp: string }> {
+  const { block: script } = docBlock(marker);
   // Every process the script starts inherits this mark: afterwards, none may be left.
+  const tmp = tempDir(t, 'chat-readme-');
   const mark = `readme-${marker}-${process.pid}-${Date.now()}`;
   const proc = spawn('bash', ['-c', script], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
     // Its mktemp folders go into one of ours, removed when the test ends, whatever the script does.
-    env: { ...process.env, CHAT_TEST_MARK: mark, TMPDIR: tempDir(t, 'chat-readme-') },
+    env: { ...process.env, CHAT_TEST_MARK: mark, TMPDIR: tmp },
   });
   // The script's own trap stops its server; this is for a script killed half-way.
   t.after(() => {
@@ -72,18 +63,35 @@ async function runBlock(t: TestContext, marker: string): Promise<{ code: number 
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   await noneLeft(mark);
-  return { code, output };
+  return { code, output, tmp };
 }
 
-test('README\'s CI smoke test runs and passes as written', async (t) => {
-  const { code, output } = await runBlock(t, 'smoke-test');
+test('the CI smoke test (docs/scripting.md) runs and passes as written, and removes its folder', async (t) => {
+  const { code, output, tmp } = await runBlock(t, 'smoke-test');
   assert.equal(code, 0, output);
   assert.match(output, /\* registered as alice/);
+  assert.doesNotMatch(output, /No such file/);
+  assert.deepEqual(readdirSync(tmp), [], 'the script removes its temporary folder');
 });
 
-test('README\'s "Running it for real" runs as written: users, certificate, TLS server, client', async (t) => {
-  const { code, output } = await runBlock(t, 'running-for-real');
+test('"Running it for real" (docs/running.md) runs as written: users, certificate, TLS server, client', async (t) => {
+  const { code, output, tmp } = await runBlock(t, 'running-for-real');
   assert.equal(code, 0, output);
   assert.match(output, /added alice to /);
   assert.match(output, /^\* online \(1\): alice$/m);
+  assert.deepEqual(readdirSync(tmp), [], 'the script removes its temporary folder, keys and all');
+});
+
+test('every relative link in README.md and docs/ leads to a file of the repository', () => {
+  for (const [page, text] of docPages()) {
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue; // https: and the like
+      const path = target!.replace(/#.*$/, '');
+      if (path === '') continue; // a heading of the same page
+      const file = join(ROOT, dirname(page), path);
+      const inside = relative(ROOT, file);
+      assert.ok(!inside.startsWith('..'), `${page} links to ${target}, outside the repository: a clone does not have it`);
+      assert.ok(existsSync(file), `${page} links to ${target}, which does not exist`);
+    }
+  }
 });

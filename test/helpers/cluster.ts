@@ -5,7 +5,7 @@ import type { WireClient } from './wire-client.js';
 
 export type Server = Running & { port: number };
 
-/** N chat-server processes on one Redis of the test's own, as README's "Several servers" runs them. */
+/** N chat-server processes on one Redis of the test's own, as docs/cluster.md runs them. */
 export async function cluster(
   t: TestContext,
   n: number,

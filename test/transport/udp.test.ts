@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { INBOX_BYTES } from '../../src/transport/udp-stream.js';
+import { docPage } from '../helpers/docs.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { startServer } from '../helpers/server.js';
 import { UdpWire } from '../helpers/udp-wire.js';
@@ -178,7 +178,7 @@ describe('UDP: address validation', () => {
     assert.deepEqual(heard, []);
   });
 
-  test('the largest answer an unverified address gets is the hello line; README states the ratio', async (t) => {
+  test('the largest answer an unverified address gets is the hello line; docs/udp.md states the ratio', async (t) => {
     const { udpPort } = await udpServer(t);
     const eve = await UdpWire.open(t, udpPort, 'eve');
     let worst = 0;
@@ -192,9 +192,9 @@ describe('UDP: address validation', () => {
     assert.equal(worst, hello, 'the worst case is a one-byte datagram');
     // On the wire, IPv4 and UDP headers (28 bytes) come with both.
     const wire = (hello + 28) / (1 + 28);
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    assert.ok(readme.includes(`${hello}-byte answer`), `README gives the hello answer's size (${hello} bytes)`);
-    assert.ok(readme.includes(`${wire.toFixed(1)} times`), `README gives the ratio on the wire (${wire.toFixed(1)})`);
+    const page = docPage('docs/udp.md');
+    assert.ok(page.includes(`${hello}-byte answer`), `docs/udp.md gives the hello answer's size (${hello} bytes)`);
+    assert.ok(page.includes(`${wire.toFixed(1)} times`), `docs/udp.md gives the ratio on the wire (${wire.toFixed(1)})`);
   });
 
   test('a wrong token, a token for another port, a token for another address do not verify', async (t) => {
