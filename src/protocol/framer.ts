@@ -66,19 +66,19 @@ export class LineFramer implements LineSink {
   }
 
   /** Takes every line of CHUNK (for callers that never need to stop in between). */
-  push(chunk: Buffer): void {
-    for (let start = 0; start < chunk.length; ) start = this.pushLine(chunk, start);
+  push(chunk: Buffer, at = this.timers.now()): void {
+    for (let start = 0; start < chunk.length; ) start = this.pushLine(chunk, start, at);
   }
 
   /**
    * Takes CHUNK from START up to the end of its first line (see LineDecoder.pushLine) and
-   * returns where it stopped. START 0 is a new arrival.
+   * returns where it stopped. START 0 is a new arrival, which came AT (now, unless the
+   * caller kept it a while: its arrival is what tells one send() from the next).
    */
-  pushLine(chunk: Buffer, start: number): number {
+  pushLine(chunk: Buffer, start: number, at = this.timers.now()): number {
     if (start === 0 && this.#unframed && this.#decoder.hasPending) {
-      const now = this.timers.now();
-      const gap = now - this.#lastArrival;
-      this.#lastArrival = now;
+      const gap = at - this.#lastArrival;
+      this.#lastArrival = at;
       // A new send() after a gap: what waited is a message of its own. Not when the new
       // bytes hold an LF (they end the waiting line: the peer frames after all), nor while
       // an overlong line is discarded (it ends after a quiet flushMs). One line per call,
@@ -89,7 +89,7 @@ export class LineFramer implements LineSink {
         return 0;
       }
     } else if (start === 0) {
-      this.#lastArrival = this.timers.now();
+      this.#lastArrival = at;
     }
     const wasDiscarding = this.#decoder.discarding;
     const next = this.#decoder.pushLine(chunk, start);
@@ -108,7 +108,6 @@ export class LineFramer implements LineSink {
   /** The server reads again: the delay starts afresh, as if the bytes had just come. */
   resume(): void {
     this.#paused = false;
-    this.#lastArrival = this.timers.now();
     this.#startTimer();
   }
 

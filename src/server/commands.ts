@@ -113,10 +113,14 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   // lingering session), here or on another server, is disconnected (docs/running.md, "Accounts").
   const { self } = ctx;
   return auth.authenticate(name, password, ctx.address, self.signal).then(
-    (ok) =>
-      ok && auth.has(name)
-        ? claim(ctx, name, true)
-        : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
+    (ok): Outcome =>
+      // Gone while its password was checked: a login nobody is left to use must not take the
+      // name from the owner's live one.
+      self.signal?.aborted
+        ? []
+        : ok && auth.has(name)
+          ? claim(ctx, name, true)
+          : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
       return [reply(w.loginsWaiting()), reject(`too many logins waiting from ${ctx.address}`)];

@@ -13,6 +13,10 @@ import { TokenBucket } from './token-bucket.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
+/** Bytes of input that may wait to be decoded before the socket is paused (see #queue). */
+const INPUT_HELD = 64 * 1024;
+/** Reads this soon after a pause may have waited in the kernel (see the 'data' handler). */
+const RESUMED_MS = 50;
 /** Reply bytes that one flood-control token pays for (see #apply, 'reply'). */
 const REPLY_BYTES_PER_TOKEN = 4096;
 /** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
@@ -39,14 +43,23 @@ export class Session implements Member, LineSink {
   #corked = false;
   #authFailures = 0;
   /**
-   * Bytes read and not decoded yet: the rest of a chunk whose earlier line must be answered
-   * first (a password check, the cluster) or that waits for the rate. They stay raw, one
-   * chunk at most, and the socket is not read meanwhile, so TCP pushes back on the sender:
-   * what waits is bounded in bytes however short the lines (64 KiB of empty lines once
-   * cost 13 MB as one Buffer each), and nothing is dropped.
+   * Reads not decoded yet, each with when it came: they wait while an earlier line is being
+   * answered (a password check, the cluster) or for the rate. They stay raw, and past
+   * INPUT_HELD bytes the socket is not read, so TCP pushes back on the sender: what waits is
+   * bounded in bytes however short the lines (64 KiB of empty lines once cost 13 MB as one
+   * Buffer each), and nothing is dropped. The arrival times let the framer tell a client's
+   * separate send()s apart although they are decoded later (PROTOCOL.md: time the server is
+   * not reading never counts).
    */
-  #input: Buffer | undefined = undefined;
+  #queue: { chunk: Buffer; at: number }[] = [];
+  /** Where decoding stands in the first queued read, and the bytes left to decode in all. */
   #offset = 0;
+  #queued = 0;
+  /** Bytes read from the peer, all told. */
+  #bytesIn = 0;
+  /** When the last read came, and when reading last resumed after a pause. */
+  #lastAt: number;
+  #resumedAt = -Infinity;
   /** A line is being answered asynchronously: later lines wait, to keep replies in order. */
   #busy = false;
   /** A timer will take the next waiting line when the rate allows it. */
@@ -76,6 +89,7 @@ export class Session implements Member, LineSink {
     this.peer = peer;
     this.#bucket = options.rate > 0 ? new TokenBucket(options.rate, options.burst, () => timers.now()) : undefined;
     this.#lastHeard = timers.now();
+    this.#lastAt = this.#lastHeard;
     if (options.registerTimeoutMs > 0) {
       const expire = (): void => {
         if (this.name !== undefined) return;
@@ -100,14 +114,14 @@ export class Session implements Member, LineSink {
         // A TLS client on a plain port: one log line, not a stream of garbage replies.
         if (looksLikeTlsHello(chunk)) return this.close('TLS handshake on a plain port', { abort: true });
       }
-      if (this.#input === undefined) {
-        this.#input = chunk;
-        this.#offset = 0;
-      } else {
-        // Not expected (the socket is paused while input waits), but never lose bytes.
-        this.#input = Buffer.concat([this.#input.subarray(this.#offset), chunk]);
-        this.#offset = 0;
-      }
+      // Bytes read just after a pause may have waited in the kernel since before it: their
+      // arrival is unknown, and they count as coming with the read before them.
+      const now = timers.now();
+      const at = now - this.#resumedAt < RESUMED_MS ? this.#lastAt : now;
+      this.#lastAt = at;
+      this.#queue.push({ chunk, at });
+      this.#queued += chunk.length;
+      this.#bytesIn += chunk.length;
       this.#pump();
     });
     // The peer finished sending: a last line without LF still counts (printf 'hi' | nc -N).
@@ -145,14 +159,18 @@ export class Session implements Member, LineSink {
     return this.#abort.signal;
   }
 
-  /** Bytes waiting for an LF on this connection. */
+  get bytesIn(): number {
+    return this.#bytesIn;
+  }
+
+  /** Bytes read from this connection that are not a line yet (unfinished, or not decoded). */
   get pendingBytes(): number {
-    return this.#framer.pendingBytes;
+    return this.#framer.pendingBytes + this.#queued;
   }
 
   /** Memory held for this connection's input: the unfinished line and the raw bytes waiting. */
   get heldBytes(): number {
-    return this.#framer.bufferBytes + (this.#input === undefined ? 0 : this.#input.length - this.#offset);
+    return this.#framer.bufferBytes + this.#queued;
   }
 
   send(line: string): void {
@@ -205,7 +223,8 @@ export class Session implements Member, LineSink {
     this.#closed = true;
     this.#abort?.abort();
     this.#framer.dispose();
-    this.#input = undefined;
+    this.#queue = [];
+    this.#queued = 0;
     const { timers } = this.core.options;
     for (const timer of [this.#rateTimer, this.#registerTimer, this.#idleTimer]) {
       if (timer !== undefined) timers.clearTimeout(timer);
@@ -252,10 +271,10 @@ export class Session implements Member, LineSink {
 
   /**
    * Decodes and handles waiting input, one line at a time, as far as the rate, a pending
-   * answer and the peer's reading allow; whatever is left stays raw in #input.
+   * answer and the peer's reading allow; whatever is left stays raw in #queue.
    */
   #pump(): void {
-    while (!this.#closed && !this.#busy && !this.#draining && this.#input !== undefined) {
+    while (!this.#closed && !this.#busy && !this.#draining && this.#queue.length > 0) {
       if (this.#rateTimer !== undefined) break;
       const wait = this.#bucket?.wait() ?? 0;
       if (wait > 0) {
@@ -265,14 +284,20 @@ export class Session implements Member, LineSink {
         }, wait);
         break;
       }
-      const input = this.#input;
-      const next = this.#framer.pushLine(input, this.#offset);
-      // The line may have closed the session (which drops #input) or been a /quit.
-      if (this.#input !== input) continue;
-      if (next >= input.length) this.#input = undefined;
-      else this.#offset = next;
+      const head = this.#queue[0]!;
+      const from = this.#offset;
+      const next = this.#framer.pushLine(head.chunk, from, head.at);
+      // The line may have closed the session (which empties the queue) or been a /quit.
+      if (this.#queue[0] !== head) continue;
+      this.#queued -= next - from;
+      if (next >= head.chunk.length) {
+        this.#queue.shift();
+        this.#offset = 0;
+      } else {
+        this.#offset = next;
+      }
     }
-    if (this.#ending && !this.#closed && !this.#busy && this.#input === undefined) {
+    if (this.#ending && !this.#closed && !this.#busy && this.#queue.length === 0) {
       // Everything the peer sent is answered but an unterminated last line.
       this.#framer.end();
       if (!this.#busy) return this.close('connection closed');
@@ -281,19 +306,23 @@ export class Session implements Member, LineSink {
   }
 
   /**
-   * The one place that pauses and resumes. The socket is read while no raw input waits and
-   * the peer takes its replies: during a password check too, so that a connection reset
-   * meanwhile is noticed and its check cancelled; what comes meanwhile waits in #input.
-   * The framer's delay runs only while lines are being decoded.
+   * The one place that pauses and resumes. The socket is read while less than INPUT_HELD
+   * bytes wait and the peer takes its replies: during a password check too, so that a
+   * connection reset meanwhile is noticed and its check cancelled; what comes meanwhile
+   * waits in #queue. The framer's delay runs only while nothing waits to be decoded.
    */
   #flow(): void {
-    const read = !this.#closed && !this.#draining && this.#input === undefined;
+    const read = !this.#closed && !this.#draining && this.#queued < INPUT_HELD;
     if (read !== this.#reading) {
       this.#reading = read;
-      if (read) this.stream.resume();
-      else this.stream.pause();
+      if (read) {
+        this.#resumedAt = this.core.options.timers.now();
+        this.stream.resume();
+      } else {
+        this.stream.pause();
+      }
     }
-    const decoding = read && !this.#busy;
+    const decoding = read && !this.#busy && this.#queue.length === 0;
     if (decoding !== this.#decoding) {
       this.#decoding = decoding;
       if (decoding) this.#framer.resume();
@@ -306,7 +335,7 @@ export class Session implements Member, LineSink {
     const check = (): void => {
       const silent = timers.now() - this.#lastHeard;
       // Lines waiting for the rate or a password check are not silence.
-      if (silent < idleMs || this.#busy || this.#input !== undefined) {
+      if (silent < idleMs || this.#busy || this.#queue.length > 0) {
         this.#idleTimer = timers.setTimeout(check, Math.max(1000, idleMs - silent));
         return;
       }

@@ -36,6 +36,17 @@ describe('LineFramer: the flush delay', () => {
     assert.deepEqual(events, ['hello']);
   });
 
+  test('arrivals count, not when the bytes are taken: send()s read while the server waited stay apart', () => {
+    const { framer, events, clock } = framerFor(250);
+    clock.advance(5000); // the server decodes late (a password check, flood control)
+    framer.push(Buffer.from('see you'), 400);
+    framer.push(Buffer.from('@bob:my pin'), 550);
+    assert.deepEqual(events, ['see you'], 'they came 150 ms apart');
+    framer.push(Buffer.from(' is 4711'), 560);
+    clock.advance(250);
+    assert.deepEqual(events, ['see you', '@bob:my pin is 4711'], 'these 10 ms apart: one send() in two segments');
+  });
+
   test('without LF, a send() after a gap is a message of its own, not merged into the one waiting', () => {
     const { framer, events, clock } = framerFor(250);
     framer.push(Buffer.from('room message'));
@@ -79,7 +90,7 @@ describe('LineFramer: the flush delay', () => {
     clock.advance(10_000);
     assert.deepEqual(events, []);
     framer.resume();
-    framer.push(Buffer.from('lo')); // it was in the socket all along: no gap
+    framer.push(Buffer.from('lo'), 0); // it was in the socket all along: it counts as coming with 'hel'
     clock.advance(249);
     assert.deepEqual(events, []);
     clock.advance(1);

@@ -64,6 +64,25 @@ test('an account removed while its password is checked does not get in', async (
   assert.equal(hub.lookup('alice'), undefined);
 });
 
+test('a login whose connection closed while its password was checked takes nothing from the live one', async () => {
+  const hub = new MemoryHub();
+  const owner = new FakeMember('alice');
+  hub.claim('alice', owner);
+  const closing = new AbortController();
+  const ghost = Object.assign(new FakeMember(undefined), { signal: closing.signal });
+  let answer: (ok: boolean) => void = () => {};
+  const auth = {
+    has: () => true,
+    isOperator: () => false,
+    authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
+  };
+  const pending = dispatch({ self: ghost, hub, auth, address: '1.2.3.4', maxRooms: 100 }, parseCommand('#alice right'));
+  closing.abort(); // the connection is reset while the check runs
+  answer(true);
+  assert.deepEqual(await pending, []);
+  assert.equal(hub.lookup('alice'), owner, 'the owner keeps the name');
+});
+
 test('register and rename claim names without regard to case', () => {
   const { hub, alice, run } = setup();
   const carol = new FakeMember(undefined);

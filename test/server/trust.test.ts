@@ -38,6 +38,8 @@ async function trio(t: TestContext, port: number): Promise<{ alice: WireClient; 
 }
 
 const SECRET = '@bob:my pin is 4711 secret';
+/** What one connection's input may hold: 64 KiB waiting, the read that went past it, a line. */
+const HELD_MAX = 2 * 64 * 1024 + 4097;
 
 describe('trust: no line is ever cut', () => {
   test('a direct message split at every byte, with a pause past the flush delay, arrives whole and only to bob', async (t) => {
@@ -94,7 +96,7 @@ describe('trust: no line is ever cut', () => {
     for (const [i, line] of lines.entries()) {
       assert.equal(await nextAdvancing(bob, clock), `*alice* ${line.slice('@bob:'.length)}`, `message ${i}`);
       // What waits for the rate stays raw and bounded: about one socket read, never a Buffer a line.
-      assert.ok(server.core.heldBytes <= 64 * 1024 + 4097, `held ${server.core.heldBytes} bytes`);
+      assert.ok(server.core.heldBytes <= HELD_MAX, `held ${server.core.heldBytes} bytes`);
     }
     await carol.expectNothing();
   });
@@ -148,6 +150,69 @@ describe('trust: no line is ever cut', () => {
     await carol.expectNothing();
   });
 
+  test('without any LF, send()s that came while a password was checked stay apart', async (t) => {
+    const clock = new FakeClock();
+    const users = await usersFile(t, { tut: 'pw', bob: 'pw', carol: 'pw', alice: 'pw' });
+    const { server, port } = await startServer(t, { timers: clock, users });
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'pw');
+    const carol = await WireClient.loggedIn(t, port, 'carol', 'pw');
+    await bob.lines.until(/carol joined/);
+    bob.send('/join elsewhere'); // bob hears direct messages only
+    await bob.lines.until(/you are in elsewhere/);
+    const tut = await WireClient.connect(t, port, 'tut');
+    await tut.lines.until(/^\* welcome/);
+    const sent = (n: number): Promise<void> => waitFor(() => server.core.pendingBytes === n, `${n} bytes read`);
+    tut.write('#tut pw');
+    await sent(7);
+    clock.advance(250);
+    assert.equal(await tut.next(), '* registered as tut');
+    await carol.lines.until(/tut joined/);
+    tut.write('#alice typo'); // a wrong password: its answer waits a second
+    await sent(11);
+    clock.advance(250);
+    await waitFor(() => [...server.core.sessions].some((s) => s.answering), 'the password check');
+    tut.write('see you');
+    await sent(7);
+    clock.advance(150);
+    tut.write('@bob:my pin is 4711');
+    await sent(7 + 19);
+    clock.advance(1000); // the check ends: what came meanwhile is read, as it came
+    assert.equal(await tut.next(), '! authentication failed');
+    assert.equal(await carol.lines.until(/^<tut>/), '<tut> see you');
+    assert.equal(await nextAdvancing(bob, clock, 50), '*tut* my pin is 4711');
+    await carol.expectNothing();
+  });
+
+  test('without any LF, send()s paced by flood control stay apart', async (t) => {
+    const clock = new FakeClock();
+    const { server, port } = await startServer(t, { timers: clock, rate: 10, burst: 5 });
+    const bob = await WireClient.registered(t, port, 'bob');
+    const carol = await WireClient.registered(t, port, 'carol');
+    await bob.lines.until(/carol joined/);
+    bob.send('/join elsewhere'); // bob hears direct messages only
+    await bob.lines.until(/you are in elsewhere/);
+    const tut = await WireClient.connect(t, port, 'tut');
+    await tut.lines.until(/^\* welcome/);
+    tut.write('#tut');
+    await waitFor(() => server.core.pendingBytes === 4, 'the name read');
+    clock.advance(250);
+    assert.equal(await tut.next(), '* registered as tut');
+    await carol.lines.until(/tut joined/);
+    const session = [...server.core.sessions].find((s) => s.name === 'tut')!;
+    const messages = Array.from({ length: 12 }, (_, i) => (i === 8 ? '@bob:secret pin 4711' : `m${i}`));
+    for (const m of messages) {
+      const before = session.bytesIn;
+      tut.write(m);
+      // Past the burst the server takes them later; they came 60 ms apart all the same.
+      await waitFor(() => session.bytesIn === before + m.length, 'the send read');
+      clock.advance(60);
+    }
+    const room = messages.filter((m) => !m.startsWith('@')).map((m) => `<tut> ${m}`);
+    for (const line of room) assert.equal(await nextAdvancing(carol, clock, 100), line);
+    assert.equal(await nextAdvancing(bob, clock, 100), '*tut* secret pin 4711');
+    await carol.expectNothing();
+  });
+
   test('a direct message behind a BOM, a zero-width space or blanks is still direct', async (t) => {
     const { port } = await startServer(t);
     const { alice, bob, carol } = await trio(t, port);
@@ -170,7 +235,7 @@ describe('trust: no input can exhaust or stall the server', () => {
     // Each holds the rest of one read once its burst is spent: wait until all have read.
     const flooding = (): number => [...server.core.sessions].filter((s) => s.name === undefined && s.heldBytes > 0).length;
     await waitFor(() => flooding() === 99, 'every flooder to be paused by flood control');
-    for (const s of server.core.sessions) assert.ok(s.heldBytes <= 64 * 1024 + 4097, `held ${s.heldBytes} bytes`);
+    for (const s of server.core.sessions) assert.ok(s.heldBytes <= HELD_MAX, `held ${s.heldBytes} bytes`);
     // 64 KiB of blank lines once cost 13 MB of heap a connection, as one Buffer a line.
     const grown = process.memoryUsage().heapUsed - heapBefore;
     assert.ok(grown < 40 * 1024 * 1024, `heap grew ${Math.round(grown / 1048576)} MB`);
