@@ -22,8 +22,11 @@ export const DEFAULT_LEASE_MS = 5000;
 /** The longest wait between two attempts to reconnect to Redis. */
 const RECONNECT_MAX_MS = 2000;
 const CONNECT_TIMEOUT_MS = 5000;
+/** /who, /rooms, or /who ROOM for the room key KEY. */
+type Listing = 'names' | 'rooms' | `room:${string}`;
+
 /**
- * How long a /who or /rooms answer from Redis is used again: reading and sorting 10,000
+ * How long a /who, /rooms or /who ROOM answer from Redis is used again: reading and sorting 10,000
  * names takes tens of milliseconds, which a flood of listings must not multiply.
  */
 const LISTING_CACHE_MS = 1000;
@@ -128,7 +131,7 @@ export class RedisHub implements Hub {
   /** Users per room key over the whole chat, as last heard from Redis (for announceMax). */
   readonly #roomSizes = new Map<string, number>();
   /** The last /who and /rooms answers from Redis, and when they were asked for (see #cached). */
-  readonly #listings = new Map<'names' | 'rooms', { at: number; answer: Promise<unknown> }>();
+  readonly #listings = new Map<Listing, { at: number; answer: Promise<unknown> }>();
   /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
   readonly #claiming = new Map<string, { member: Member; name: string }>();
   readonly #dedupe = new Dedupe();
@@ -441,14 +444,12 @@ export class RedisHub implements Hub {
   }
 
   roomNames(room: string): Promise<RoomListing | undefined> | undefined {
-    if (!this.#up) return undefined;
-    return this.#cmd.chatRoomNames(this.#prefix, nameKey(room)).then(
-      ([shown, ...names]): RoomListing => {
+    return this.#cached(`room:${nameKey(room)}`, () =>
+      this.#cmd.chatRoomNames(this.#prefix, nameKey(room)).then(([shown, ...names]): RoomListing => {
         if (shown === undefined) return 'no such room';
         this.#roomSizes.set(nameKey(shown), names.length);
         return { room: shown, names: sortNames(names) };
-      },
-      () => undefined,
+      }),
     );
   }
 
@@ -518,7 +519,7 @@ export class RedisHub implements Hub {
    * A listing from Redis, asked for at most once a LISTING_CACHE_MS: undefined while Redis
    * is away. Our own changes clear the cache (#changed), so our users see them at once.
    */
-  #cached<T>(which: 'names' | 'rooms', fetch: () => Promise<T>): Promise<T | undefined> | undefined {
+  #cached<T>(which: Listing, fetch: () => Promise<T>): Promise<T | undefined> | undefined {
     if (!this.#up) return undefined;
     const cached = this.#listings.get(which);
     if (cached !== undefined && Date.now() - cached.at < LISTING_CACHE_MS) return cached.answer as Promise<T | undefined>;
