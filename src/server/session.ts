@@ -15,6 +15,8 @@ import { TokenBucket } from './token-bucket.js';
 const CLOSE_GRACE_MS = 1000;
 /** Bytes of input that may wait to be decoded before the socket is paused (see #queue). */
 const INPUT_HELD = 64 * 1024;
+/** Reads that may wait, whatever their size: one-byte packets must not cost an object each without end. */
+const INPUT_READS = 64;
 /** Reads this soon after a pause may have waited in the kernel (see the 'data' handler). */
 const RESUMED_MS = 50;
 /** Reply bytes that one flood-control token pays for (see #apply, 'reply'). */
@@ -307,12 +309,12 @@ export class Session implements Member, LineSink {
 
   /**
    * The one place that pauses and resumes. The socket is read while less than INPUT_HELD
-   * bytes wait and the peer takes its replies: during a password check too, so that a
+   * bytes in fewer than INPUT_READS reads wait and the peer takes its replies: during a password check too, so that a
    * connection reset meanwhile is noticed and its check cancelled; what comes meanwhile
    * waits in #queue. The framer's delay runs only while nothing waits to be decoded.
    */
   #flow(): void {
-    const read = !this.#closed && !this.#draining && this.#queued < INPUT_HELD;
+    const read = !this.#closed && !this.#draining && this.#queued < INPUT_HELD && this.#queue.length < INPUT_READS;
     if (read !== this.#reading) {
       this.#reading = read;
       if (read) {

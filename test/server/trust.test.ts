@@ -244,6 +244,32 @@ describe('trust: no input can exhaust or stall the server', () => {
     assert.equal(server.core.connections, 100, 'nobody was cut off: flood control slows, it does not drop');
   });
 
+  test('one-byte reads while lines wait for the rate: at most 64 reads are kept, then the server stops reading', async (t) => {
+    const { ChatCore } = await import('../../src/server/core.js');
+    const { Duplex } = await import('node:stream');
+    const clock = new FakeClock();
+    const core = new ChatCore({ timers: clock, rate: 1, burst: 1 });
+    const written: string[] = [];
+    const stream = new Duplex({ read() {}, write: (c, _e, cb) => (written.push(String(c)), cb()) });
+    t.after(() => {
+      stream.destroy();
+      return core.close();
+    });
+    const session = core.accept(stream, { host: '192.0.2.1', port: 1 })!;
+    stream.push('#drip\n'); // takes the one token: what follows waits for the rate
+    for (let i = 0; i < 200; i++) stream.push('x');
+    await waitFor(() => stream.isPaused(), 'the server to stop reading');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(session.bytesIn, 6 + 64, 'the name, then 64 one-byte reads');
+    stream.push('\n/ping drip\n');
+    // Nothing was lost: the drip is one line, answered in order, once the rate allows.
+    await waitFor(() => {
+      clock.advance(1000);
+      return written.join('').includes('* pong drip');
+    }, 'the pong');
+    assert.equal(session.bytesIn, 6 + 200 + 12);
+  });
+
   test('/who floods with 8,000 online: answered from a kept list, charged by size, others not stalled', async (t) => {
     const clock = new FakeClock();
     const { server, port } = await startServer(t, { timers: clock, maxPerIp: 0 });
