@@ -3,8 +3,6 @@ import { LEFT_ELSEWHERE } from '../protocol/wording.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
 import { RoomTable, SortedNames } from './rooms.js';
 
-export { compareNames, sortNames, SortedNames } from './rooms.js';
-
 /**
  * One process's users: a direct message is one map lookup, a room message one loop over the
  * room, whatever the number of users. Every answer is immediate, and the hub never loses

@@ -5,7 +5,7 @@ import { nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
 import { decodeMessage, Dedupe, encodeEviction, encodeMessage } from './cluster-message.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
-import { compareNames, RoomTable, sortNames } from './rooms.js';
+import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
 import { CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
 
@@ -479,20 +479,15 @@ export class RedisHub implements Hub {
 
   /** Takes NAMES, which nobody holds any more, out of their rooms: their names by room. */
   async #vacate(names: string[]): Promise<Map<string, string[]>> {
-    const byRoom = new Map<string, string[]>();
-    if (names.length === 0) return byRoom;
-    let pairs: string[] = [];
+    let flat: string[] = [];
     try {
-      pairs = await this.#cmd.chatVacate(this.#prefix, ...names.map(nameKey));
+      if (names.length > 0) flat = await this.#cmd.chatVacate(this.#prefix, ...names.map(nameKey));
     } catch {
       this.#needsSync = true;
     }
-    for (let i = 0; i + 1 < pairs.length; i += 2) {
-      const room = pairs[i + 1]!;
-      byRoom.set(room, [...(byRoom.get(room) ?? []), pairs[i]!]);
-    }
-    for (const list of byRoom.values()) sortNames(list);
-    return byRoom;
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i + 1]!, flat[i]!]);
+    return namesByRoom(pairs);
   }
 
   #publish(room: string, bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
@@ -721,14 +716,13 @@ export class RedisHub implements Hub {
 
   /** Names of our users, grouped by their rooms, sorted. */
   #byRoom(names: string[]): Map<string, string[]> {
-    const byRoom = new Map<string, string[]>();
-    for (const name of names) {
-      const member = this.#local.get(nameKey(name));
-      const room = member === undefined ? undefined : this.#rooms.roomOf(member);
-      if (room !== undefined) byRoom.set(room, [...(byRoom.get(room) ?? []), name]);
-    }
-    for (const list of byRoom.values()) sortNames(list);
-    return byRoom;
+    return namesByRoom(
+      names.flatMap((name) => {
+        const member = this.#local.get(nameKey(name));
+        const room = member === undefined ? undefined : this.#rooms.roomOf(member);
+        return room === undefined ? [] : [[room, name] as const];
+      }),
+    );
   }
 
   async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[] }> {

@@ -105,6 +105,21 @@ export function compareNames(a: string, b: string): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/**
+ * (room, name) pairs as names by room, each list in /who order: presence for many users at
+ * once (a dead server, a shutdown, an outage) is told room by room.
+ */
+export function namesByRoom(pairs: Iterable<readonly [string, string]>): Map<string, string[]> {
+  const byRoom = new Map<string, string[]>();
+  for (const [room, name] of pairs) {
+    const list = byRoom.get(room);
+    if (list) list.push(name);
+    else byRoom.set(room, [name]);
+  }
+  for (const list of byRoom.values()) sortNames(list);
+  return byRoom;
+}
+
 /** Sorts NAMES in place in /who order; each name is lower-cased once, not at each comparison. */
 export function sortNames(names: string[]): string[] {
   const keyed = names.map((name) => [nameKey(name), name] as const);

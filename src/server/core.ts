@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Hub, HubEvents, Member } from '../hub/hub.js';
 import { MemoryHub } from '../hub/memory-hub.js';
+import { namesByRoom } from '../hub/rooms.js';
 import * as w from '../protocol/wording.js';
 import { throttleKey } from './auth-throttle.js';
 import { coreOptions, type CoreOptions } from './options.js';
@@ -183,11 +184,12 @@ export class ChatCore {
     });
     // Our users get the shutdown notice, not n "left" lines each; other servers' users are
     // told, room by room, who left.
-    const byRoom = new Map<string, string[]>();
-    for (const s of this.#sessions) {
-      const room = this.hub.roomOf(s);
-      if (s.name !== undefined && room !== undefined) byRoom.set(room, [...(byRoom.get(room) ?? []), s.name]);
-    }
+    const byRoom = namesByRoom(
+      [...this.#sessions].flatMap((s) => {
+        const room = this.hub.roomOf(s);
+        return s.name === undefined || room === undefined ? [] : [[room, s.name] as const];
+      }),
+    );
     for (const [room, names] of byRoom) {
       const farewell = this.presenceBytes(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.roomSize(room));
       if (farewell) this.hub.elsewhere(room, farewell);

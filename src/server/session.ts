@@ -142,10 +142,6 @@ export class Session implements Member, LineSink {
     });
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** True while a line's answer is pending (a password check, the cluster). */
   get answering(): boolean {
     return this.#busy;
