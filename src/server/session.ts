@@ -6,7 +6,7 @@ import { LineFramer } from '../protocol/framer.js';
 import { decodeText } from '../protocol/sanitize.js';
 import * as w from '../protocol/wording.js';
 import type { Action } from './actions.js';
-import { deliveryError, dispatch, type Outcome } from './commands.js';
+import { deliveryError, dispatch, type CommandContext, type Outcome } from './commands.js';
 import type { ChatCore, Peer } from './core.js';
 import { looksLikeTlsHello } from '../protocol/sniff.js';
 import { TokenBucket } from './token-bucket.js';
@@ -42,6 +42,7 @@ export class Session implements Member, LineSink {
   readonly peer: string;
   #closed = false;
   #abort: AbortController | undefined = undefined;
+  #ctx: CommandContext | undefined = undefined;
   #corked = false;
   #authFailures = 0;
   /**
@@ -347,8 +348,9 @@ export class Session implements Member, LineSink {
     // A line handled is a sign of life, even one that waited for the rate.
     this.#lastHeard = this.core.options.timers.now();
     const { options } = this.core;
-    const ctx = { self: this, hub: this.core.hub, auth: options.auth, address: this.address.host, maxRooms: options.maxRooms };
-    const outcome: Outcome = dispatch(ctx, parseCommand(decodeText(bytes)));
+    // Made on the first line and kept: it is the same for every line.
+    this.#ctx ??= { self: this, hub: this.core.hub, auth: options.auth, address: this.address.host, maxRooms: options.maxRooms };
+    const outcome: Outcome = dispatch(this.#ctx, parseCommand(decodeText(bytes)));
     const pending = Array.isArray(outcome)
       ? this.#applyAll(outcome)
       : outcome.then((actions) => this.#applyAll(actions));
