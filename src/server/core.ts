@@ -6,6 +6,7 @@ import * as w from '../protocol/wording.js';
 import { throttleKey } from './auth-throttle.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import { Session } from './session.js';
+import { ServerStats } from './stats.js';
 
 const GREETING = `${w.greeting()}\n`;
 
@@ -21,6 +22,8 @@ export interface Peer {
 export class ChatCore {
   readonly options: CoreOptions;
   readonly hub: Hub;
+  /** Counters for the operator's metrics. */
+  readonly stats = new ServerStats();
   readonly #sessions = new Set<Session>();
   /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();

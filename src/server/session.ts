@@ -125,6 +125,7 @@ export class Session implements Member, LineSink {
       this.#queue.push({ chunk, at });
       this.#queued += chunk.length;
       this.#bytesIn += chunk.length;
+      this.core.stats.bytesIn += chunk.length;
       this.#pump();
     });
     // The peer finished sending: a last line without LF still counts (printf 'hi' | nc -N).
@@ -184,6 +185,7 @@ export class Session implements Member, LineSink {
       this.stream.cork();
       this.core.uncorkLater(this);
     }
+    this.core.stats.bytesOut += bytes.length;
     if (!this.stream.write(bytes) && !this.#draining) {
       // Honour write(): a peer that is behind gets no more of its own requests read until
       // it catches up, so it cannot make us queue replies it does not take.
@@ -277,6 +279,7 @@ export class Session implements Member, LineSink {
       if (this.#rateTimer !== undefined) break;
       const wait = this.#bucket?.wait() ?? 0;
       if (wait > 0) {
+        this.core.stats.floodPauses++;
         this.#rateTimer = this.core.options.timers.setTimeout(() => {
           this.#rateTimer = undefined;
           this.#pump();
@@ -403,9 +406,11 @@ export class Session implements Member, LineSink {
         return after(this.core.hub.direct(to, encode(action.line)), (delivery) => {
           const error = deliveryError(delivery, to);
           if (error !== undefined) this.send(error);
+          else this.core.stats.directMessages++;
         });
       }
       case 'room':
+        this.core.stats.roomMessages++;
         return after(this.core.hub.toRoom(this.core.hub.roomOf(this) ?? LOBBY, encode(action.line), this), (result) => {
           if (result === 'unavailable') this.send(w.clusterUnavailable());
         });

@@ -1,0 +1,195 @@
+import { nameKey } from '../protocol/names.js';
+import { DEFAULT_HISTORY_MEMORY, DEFAULT_STORE_LIMITS, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreLimits } from './store.js';
+
+/** What an entry costs beyond its strings: the object, its slots, the queue's reference. */
+const ENTRY_OVERHEAD = 96;
+
+/** Bytes an entry holds in memory, about: V8 keeps up to two bytes a character. */
+export function entryBytes(entry: HistoryEntry): number {
+  return ENTRY_OVERHEAD + 2 * (entry.from.length + entry.text.length);
+}
+
+/** One room's history: a queue with a moving head, so that dropping the oldest is O(1). */
+class RoomHistory {
+  entries: (HistoryEntry | undefined)[] = [];
+  head = 0;
+  /** Sequence number of entries[head]: the global queue names entries by (room, seq). */
+  firstSeq = 0;
+
+  get length(): number {
+    return this.entries.length - this.head;
+  }
+
+  push(entry: HistoryEntry): number {
+    this.entries.push(entry);
+    return this.firstSeq + this.entries.length - this.head - 1;
+  }
+
+  shift(): HistoryEntry | undefined {
+    const entry = this.entries[this.head];
+    this.entries[this.head] = undefined;
+    this.head++;
+    this.firstSeq++;
+    // Compact once half the array is dead, so a busy room's array does not grow forever.
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+
+  last(n: number): HistoryEntry[] {
+    const from = Math.max(this.head, this.entries.length - n);
+    return this.entries.slice(from) as HistoryEntry[];
+  }
+}
+
+export interface MemoryStoreOptions extends Partial<StoreLimits> {
+  /** Bytes all histories may hold together; the oldest messages of the chat go first. */
+  historyMemory?: number;
+}
+
+/**
+ * The default store: everything in this process, lost at exit. Histories are bounded per room
+ * (limits.history) and in total bytes (historyMemory), so that 10,000 rooms of 4 KB lines
+ * cannot take the machine: past the total, the chat's oldest message is dropped, whatever
+ * its room.
+ */
+export class MemoryStore implements Store {
+  readonly limits: StoreLimits;
+  readonly historyMemory: number;
+  readonly #rooms = new Map<string, RoomHistory>();
+  /** Every entry in the order it came, as (room, seq): the oldest of the chat is at the head. */
+  #order: { room: RoomHistory; key: string; seq: number; bytes: number }[] = [];
+  #orderHead = 0;
+  #bytes = 0;
+  /** Entries in all histories. */
+  #live = 0;
+  readonly #kept = new Map<string, KeptMessage[]>();
+  #nextId = 1;
+  readonly #bans = new Map<string, Ban>();
+
+  constructor(options: MemoryStoreOptions = {}, private readonly now: () => number = Date.now) {
+    const { historyMemory, ...limits } = options;
+    const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
+    this.limits = { ...DEFAULT_STORE_LIMITS, ...defined };
+    this.historyMemory = historyMemory ?? DEFAULT_HISTORY_MEMORY;
+  }
+
+  /** Bytes the histories hold now (see entryBytes). */
+  get historyBytes(): number {
+    return this.#bytes;
+  }
+
+  append(room: string, entry: HistoryEntry): void {
+    if (this.limits.history <= 0) return;
+    const key = nameKey(room);
+    let history = this.#rooms.get(key);
+    if (history === undefined) {
+      history = new RoomHistory();
+      this.#rooms.set(key, history);
+    }
+    const bytes = entryBytes(entry);
+    const seq = history.push(entry);
+    this.#order.push({ room: history, key, seq, bytes });
+    this.#bytes += bytes;
+    this.#live++;
+    if (history.length > this.limits.history) this.#dropOldest(history);
+    while (this.#bytes > this.historyMemory && this.#orderHead < this.#order.length) this.#dropOldestOfAll();
+  }
+
+  /** Drops ROOM's oldest entry; its slot in #order goes stale and is skipped later. */
+  #dropOldest(history: RoomHistory): void {
+    const entry = history.shift();
+    if (entry !== undefined) {
+      this.#bytes -= entryBytes(entry);
+      this.#live--;
+    }
+    // Stale slots would grow #order without end in a room at its limit: compact now and then.
+    if (this.#order.length - this.#orderHead > 2 * this.#live + 1024) this.#compact();
+  }
+
+  #dropOldestOfAll(): void {
+    const slot = this.#order[this.#orderHead]!;
+    this.#orderHead++;
+    if (slot.seq === slot.room.firstSeq && slot.room.length > 0) {
+      slot.room.shift();
+      this.#bytes -= slot.bytes;
+      this.#live--;
+      if (slot.room.length === 0 && this.#rooms.get(slot.key) === slot.room) this.#rooms.delete(slot.key);
+    }
+    if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) this.#compact();
+  }
+
+  #compact(): void {
+    this.#order = this.#order.slice(this.#orderHead).filter((slot) => slot.seq >= slot.room.firstSeq);
+    this.#orderHead = 0;
+  }
+
+  history(room: string, n: number): HistoryEntry[] {
+    if (n <= 0) return [];
+    return this.#rooms.get(nameKey(room))?.last(n) ?? [];
+  }
+
+  keep(to: string, entry: HistoryEntry): Keep {
+    const key = nameKey(to);
+    const list = this.#fresh(key);
+    if (list.length >= this.limits.offlineMax) return 'full';
+    list.push({ ...entry, id: String(this.#nextId++) });
+    this.#kept.set(key, list);
+    return 'kept';
+  }
+
+  kept(to: string): KeptMessage[] {
+    return [...this.#fresh(nameKey(to))];
+  }
+
+  /** TO's kept messages without those past offlineMs (dropped here for good). */
+  #fresh(key: string): KeptMessage[] {
+    const list = this.#kept.get(key) ?? [];
+    const oldest = this.now() - this.limits.offlineMs;
+    const fresh = list.filter((m) => m.at > oldest);
+    if (fresh.length !== list.length) {
+      if (fresh.length) this.#kept.set(key, fresh);
+      else this.#kept.delete(key);
+    }
+    return fresh;
+  }
+
+  remove(to: string, ids: readonly string[]): void {
+    const key = nameKey(to);
+    const list = this.#kept.get(key);
+    if (list === undefined) return;
+    const gone = new Set(ids);
+    const left = list.filter((m) => !gone.has(m.id));
+    if (left.length) this.#kept.set(key, left);
+    else this.#kept.delete(key);
+  }
+
+  ban(ban: Ban): void {
+    this.#bans.set(nameKey(ban.name), { ...ban });
+  }
+
+  unban(name: string): boolean {
+    return this.#bans.delete(nameKey(name));
+  }
+
+  banOf(name: string, now: number): Ban | undefined {
+    const ban = this.#bans.get(nameKey(name));
+    return ban && inForce(ban, now) ? { ...ban } : undefined;
+  }
+
+  bans(now: number): Ban[] {
+    return sortBans([...this.#bans.values()].filter((b) => inForce(b, now)).map((b) => ({ ...b })));
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function inForce(ban: Ban, now: number): boolean {
+  return ban.until === undefined || ban.until > now;
+}
+
+export function sortBans(bans: Ban[]): Ban[] {
+  return bans.sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : nameKey(a.name) > nameKey(b.name) ? 1 : 0));
+}

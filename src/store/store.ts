@@ -1,0 +1,89 @@
+/**
+ * What the chat remembers, behind one interface (STYLE.md, "store/"): room history, messages
+ * kept for accounts that are offline, and bans. The in-memory store is the default; SQLite
+ * (--db) keeps it across restarts; Redis (--redis) shares it between the servers of a
+ * cluster. Every implementation passes the same contract tests (test/store/contract.ts).
+ *
+ * As with the hub, what an implementation answers at once comes back as a plain value and
+ * what needs the disk or the network as a promise (see `after` in hub/hub.ts).
+ */
+import type { Awaitable } from '../hub/hub.js';
+
+/** A room message as history keeps it: docs/protocol.md, "History and messages kept for later". */
+export interface HistoryEntry {
+  /** When the server took it, in ms since the epoch. */
+  at: number;
+  /** The sender's name, as shown. */
+  from: string;
+  /** The text as relayed (already sanitised). */
+  text: string;
+}
+
+/** A direct message kept for an account that was offline. `id` is the store's own, for take(). */
+export interface KeptMessage extends HistoryEntry {
+  id: string;
+}
+
+/** A ban on an account: it may not log in until `until` (ms since the epoch; undefined: until lifted). */
+export interface Ban {
+  /** The account, as the operator wrote it. */
+  name: string;
+  /** The operator who banned it. */
+  by: string;
+  reason: string;
+  /** When the ban was made, ms since the epoch. */
+  at: number;
+  until: number | undefined;
+}
+
+/** Limits of a store, each a server option (docs/running.md, "History"). */
+export interface StoreLimits {
+  /** Room messages kept per room; 0 keeps none. */
+  history: number;
+  /** Messages kept per account at most. */
+  offlineMax: number;
+  /** Kept messages older than this are dropped, in ms. */
+  offlineMs: number;
+}
+
+export const DEFAULT_STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({
+  history: 1000,
+  offlineMax: 256,
+  offlineMs: 7 * 24 * 3600 * 1000,
+});
+
+/** Bytes all histories together may hold in memory (the memory store): --history-memory. */
+export const DEFAULT_HISTORY_MEMORY = 64 * 1024 * 1024;
+
+/** Whether a direct message was kept: `full` when its addressee already has offlineMax waiting. */
+export type Keep = 'kept' | 'full' | 'unavailable';
+
+export interface Store {
+  /**
+   * Adds a room message to ROOM's history (a no-op when history is off). Never waits: an
+   * implementation that writes to disk or the network groups its writes per event-loop turn,
+   * and reports a failed write through onError rather than to the sender.
+   */
+  append(room: string, entry: HistoryEntry): void;
+  /** The last N messages of ROOM (any case), oldest first; undefined when unavailable. */
+  history(room: string, n: number): Awaitable<HistoryEntry[] | undefined>;
+
+  /** Keeps a direct message for the account TO (any case), oldest dropped past offlineMs. */
+  keep(to: string, entry: HistoryEntry): Awaitable<Keep>;
+  /** The messages kept for TO, oldest first, without those past offlineMs; undefined when unavailable. */
+  kept(to: string): Awaitable<KeptMessage[] | undefined>;
+  /** Removes kept messages once they were written to their addressee. */
+  remove(to: string, ids: readonly string[]): Awaitable<void>;
+
+  /** Bans an account, replacing any ban it had. */
+  ban(ban: Ban): Awaitable<void>;
+  /** Lifts the ban on NAME (any case): false when there was none. */
+  unban(name: string): Awaitable<boolean>;
+  /** The ban on NAME (any case) still in force at `now`, if any; undefined also when unavailable. */
+  banOf(name: string, now: number): Awaitable<Ban | undefined>;
+  /** Every ban still in force at `now`, sorted by name without regard to case; undefined when unavailable. */
+  bans(now: number): Awaitable<Ban[] | undefined>;
+
+  /** Writes what is pending and lets go of files and connections. */
+  close(): Promise<void>;
+}

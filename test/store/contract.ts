@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { Store, StoreLimits } from '../../src/store/store.js';
+
+/** A clock a test moves by hand: kept messages and bans run out by it. */
+export class StoreClock {
+  constructor(public ms = Date.UTC(2026, 10, 27, 5, 15, 5)) {}
+  readonly now = (): number => this.ms;
+}
+
+export interface StoreMaker {
+  /** A new, empty store with these limits, on this clock; closed at the end of the test. */
+  make(t: TestContext, limits: Partial<StoreLimits>, clock: StoreClock): Promise<Store>;
+  /**
+   * For stores that outlive their process: closes STORE and opens the same data again, as a
+   * restarted server would. Absent for the memory store.
+   */
+  reopen?(t: TestContext, store: Store, limits: Partial<StoreLimits>, clock: StoreClock): Promise<Store>;
+  /** For shared stores (Redis): a second store on the same data, as another server has. */
+  another?(t: TestContext, limits: Partial<StoreLimits>, clock: StoreClock): Promise<Store>;
+}
+
+const entry = (clock: StoreClock, from: string, text: string) => ({ at: clock.now(), from, text });
+
+/** What every store must do (STYLE.md, "store/"): test/store/*.test.ts run it for each one. */
+export function storeContract(maker: StoreMaker): void {
+  test('history: the last N messages of a room, oldest first, without regard to the case of its name', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    for (let i = 1; i <= 5; i++) {
+      store.append('Dev', entry(clock, 'alice', `m${i}`));
+      clock.ms += 1000;
+    }
+    store.append('lobby', entry(clock, 'bob', 'elsewhere'));
+    const last3 = await store.history('dev', 3);
+    assert.deepEqual(last3?.map((e) => e.text), ['m3', 'm4', 'm5']);
+    assert.deepEqual(last3?.[0], { at: Date.UTC(2026, 10, 27, 5, 15, 7), from: 'alice', text: 'm3' });
+    assert.deepEqual((await store.history('DEV', 100))?.map((e) => e.text), ['m1', 'm2', 'm3', 'm4', 'm5']);
+    assert.deepEqual(await store.history('nowhere', 10), []);
+    assert.deepEqual(await store.history('dev', 0), []);
+  });
+
+  test('history keeps at most `history` messages per room, and none with 0', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, { history: 3 }, clock);
+    for (let i = 1; i <= 7; i++) store.append('dev', entry(clock, 'alice', `m${i}`));
+    assert.deepEqual((await store.history('dev', 10))?.map((e) => e.text), ['m5', 'm6', 'm7']);
+    const off = await maker.make(t, { history: 0 }, clock);
+    off.append('dev', entry(clock, 'alice', 'gone'));
+    assert.deepEqual(await off.history('dev', 10), []);
+  });
+
+  test('history keeps text as it was sent: unicode, quotes, long lines', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    const texts = ['héllo wörld ✓ 日本', `it's "quoted" \\ back\tslash`, 'x'.repeat(4096)];
+    for (const text of texts) store.append('dev', entry(clock, 'Zoë-1', text));
+    assert.deepEqual((await store.history('dev', 10))?.map((e) => [e.from, e.text]), texts.map((text) => ['Zoë-1', text]));
+  });
+
+  test('kept messages: per account without regard to case, oldest first, removed by id', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    assert.equal(await store.keep('Alice', entry(clock, 'bob', 'first')), 'kept');
+    clock.ms += 1000;
+    assert.equal(await store.keep('alice', entry(clock, 'carol', 'second')), 'kept');
+    assert.equal(await store.keep('bob', entry(clock, 'alice', 'not for alice')), 'kept');
+    const kept = (await store.kept('ALICE')) ?? [];
+    assert.deepEqual(kept.map((m) => [m.from, m.text]), [['bob', 'first'], ['carol', 'second']]);
+    assert.equal(kept[0]?.at, Date.UTC(2026, 10, 27, 5, 15, 5));
+    assert.notEqual(kept[0]?.id, kept[1]?.id);
+    await store.remove('alice', [kept[0]!.id]);
+    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['second']);
+    await store.remove('alice', [kept[1]!.id, 'no-such-id']);
+    assert.deepEqual(await store.kept('alice'), []);
+    assert.deepEqual((await store.kept('bob'))?.map((m) => m.text), ['not for alice']);
+    assert.deepEqual(await store.kept('nobody'), []);
+  });
+
+  test('kept messages: at most offlineMax per account, then `full` until some are removed', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, { offlineMax: 3 }, clock);
+    for (let i = 1; i <= 3; i++) assert.equal(await store.keep('alice', entry(clock, 'bob', `m${i}`)), 'kept');
+    assert.equal(await store.keep('alice', entry(clock, 'bob', 'm4')), 'full');
+    assert.equal(await store.keep('carol', entry(clock, 'bob', 'other account')), 'kept');
+    const [first] = (await store.kept('alice')) ?? [];
+    await store.remove('alice', [first!.id]);
+    assert.equal(await store.keep('alice', entry(clock, 'bob', 'm5')), 'kept');
+    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['m2', 'm3', 'm5']);
+  });
+
+  test('kept messages older than offlineMs are dropped, and make room', async (t) => {
+    const clock = new StoreClock();
+    const day = 24 * 3600 * 1000;
+    const store = await maker.make(t, { offlineMax: 2, offlineMs: 7 * day }, clock);
+    await store.keep('alice', entry(clock, 'bob', 'old'));
+    clock.ms += 3 * day;
+    await store.keep('alice', entry(clock, 'bob', 'newer'));
+    clock.ms += 4 * day + 1;
+    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['newer']);
+    assert.equal(await store.keep('alice', entry(clock, 'bob', 'newest')), 'kept');
+    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['newer', 'newest']);
+  });
+
+  test('bans: in force until they run out or are lifted, without regard to case, listed by name', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    const now = clock.now();
+    await store.ban({ name: 'Mallory', by: 'op', reason: 'spam', at: now, until: now + 60_000 });
+    await store.ban({ name: 'eve', by: 'op', reason: '', at: now, until: undefined });
+    await store.ban({ name: 'Bob', by: 'op', reason: 'short', at: now, until: now + 1000 });
+    assert.deepEqual(await store.banOf('mallory', now), { name: 'Mallory', by: 'op', reason: 'spam', at: now, until: now + 60_000 });
+    assert.deepEqual((await store.bans(now))?.map((b) => b.name), ['Bob', 'eve', 'Mallory']);
+    assert.equal(await store.banOf('bob', now + 1000), undefined, 'a ban has run out at its end');
+    assert.deepEqual((await store.bans(now + 1000))?.map((b) => b.name), ['eve', 'Mallory']);
+    assert.deepEqual(await store.banOf('EVE', now + 1e12), { name: 'eve', by: 'op', reason: '', at: now, until: undefined });
+    assert.equal(await store.unban('MALLORY'), true);
+    assert.equal(await store.unban('mallory'), false);
+    assert.equal(await store.banOf('mallory', now), undefined);
+    await store.ban({ name: 'EVE', by: 'op2', reason: 'again', at: now + 5, until: now + 10 });
+    assert.deepEqual(await store.banOf('eve', now), { name: 'EVE', by: 'op2', reason: 'again', at: now + 5, until: now + 10 });
+    assert.equal(await store.banOf('nobody', now), undefined);
+  });
+
+  if (maker.reopen) {
+    const reopen = maker.reopen;
+    test('history, kept messages and bans survive a restart', async (t) => {
+      const clock = new StoreClock();
+      const limits = { history: 2 };
+      const store = await maker.make(t, limits, clock);
+      for (const text of ['a', 'b', 'c']) store.append('dev', entry(clock, 'alice', text));
+      await store.keep('bob', entry(clock, 'alice', 'for later'));
+      await store.ban({ name: 'eve', by: 'op', reason: 'spam', at: clock.now(), until: undefined });
+      const again = await reopen(t, store, limits, clock);
+      assert.deepEqual((await again.history('dev', 10))?.map((e) => e.text), ['b', 'c']);
+      const kept = (await again.kept('bob')) ?? [];
+      assert.deepEqual(kept.map((m) => m.text), ['for later']);
+      assert.equal((await again.banOf('eve', clock.now()))?.reason, 'spam');
+      await again.remove('bob', [kept[0]!.id]);
+      again.append('dev', entry(clock, 'alice', 'd'));
+      const third = await reopen(t, again, limits, clock);
+      assert.deepEqual(await third.kept('bob'), []);
+      assert.deepEqual((await third.history('dev', 10))?.map((e) => e.text), ['c', 'd']);
+    });
+  }
+
+  if (maker.another) {
+    const another = maker.another;
+    test('every server of a cluster sees the same history, kept messages and bans', async (t) => {
+      const clock = new StoreClock();
+      const one = await maker.make(t, {}, clock);
+      const two = await another(t, {}, clock);
+      one.append('dev', entry(clock, 'alice', 'from one'));
+      await one.keep('bob', entry(clock, 'alice', 'kept on one'));
+      await one.ban({ name: 'eve', by: 'op', reason: 'spam', at: clock.now(), until: undefined });
+      assert.deepEqual((await two.history('dev', 10))?.map((e) => e.text), ['from one']);
+      const kept = (await two.kept('bob')) ?? [];
+      assert.deepEqual(kept.map((m) => m.text), ['kept on one']);
+      await two.remove('bob', [kept[0]!.id]);
+      assert.deepEqual(await one.kept('bob'), []);
+      assert.equal((await two.banOf('eve', clock.now()))?.by, 'op');
+      assert.equal(await two.unban('eve'), true);
+      assert.equal(await one.banOf('eve', clock.now()), undefined);
+    });
+  }
+}
