@@ -87,3 +87,11 @@ export interface Store {
   /** Writes what is pending and lets go of files and connections. */
   close(): Promise<void>;
 }
+
+/** What a store tells the server that runs it (given to the constructor of one that does I/O). */
+export interface StoreEvents {
+  /** A write that failed: it is logged; the message was already delivered. */
+  onError?(err: Error): void;
+  /** How long a group of writes took, in ms: the store write latency metric. */
+  onWrite?(ms: number): void;
+}
