@@ -29,11 +29,16 @@ export type CommandKind = Command['kind'];
  */
 const LEADING_INVISIBLE = /^[ \t\uFEFF\u200B-\u200D\u2060]+/;
 
+const EMPTY: Command = Object.freeze({ kind: 'empty' });
+
 /** Parses one line, already decoded and stripped of control characters. */
 export function parseCommand(raw: string): Command {
-  const line = LEADING_INVISIBLE.test(raw) ? raw.replace(LEADING_INVISIBLE, '') : raw;
+  // Most lines start with a visible ASCII character: they skip the regular expressions.
+  const first = raw.charCodeAt(0);
+  const plain = first > 0x20 && first < 0x7f;
+  const line = plain || !LEADING_INVISIBLE.test(raw) ? raw : raw.replace(LEADING_INVISIBLE, '');
   // A line of blanks is what a person sends by pressing Enter on an empty prompt.
-  if (line.trim() === '') return { kind: 'empty' };
+  if (!plain && line.trim() === '') return EMPTY;
   switch (line[0]) {
     case '#': {
       const space = line.indexOf(' ');

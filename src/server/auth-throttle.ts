@@ -100,12 +100,19 @@ export class AuthThrottle {
       .then(() => sleep(this.timers, signal?.aborted ? 0 : this.delayFor(from), signal))
       .then(() => (signal?.aborted ? (skipped as T) : attempt()));
     this.#queues.set(address, mine);
+    let counted = true;
     const forget = (): void => {
-      const left = (this.#inLine.get(address) ?? 1) - 1;
-      if (left > 0) this.#inLine.set(address, left);
-      else this.#inLine.delete(address);
+      if (counted) {
+        counted = false;
+        const left = (this.#inLine.get(address) ?? 1) - 1;
+        if (left > 0) this.#inLine.set(address, left);
+        else this.#inLine.delete(address);
+      }
       if (this.#queues.get(address) === mine) this.#queues.delete(address);
     };
+    // An abandoned attempt stops counting against the cap at once, not when the check ahead
+    // of it (a slow scrypt on a busy machine) is done: the owner must not be refused for it.
+    signal?.addEventListener('abort', forget, { once: true });
     mine.then(forget, forget);
     return mine;
   }

@@ -111,7 +111,8 @@ export class Session implements Member, LineSink {
     this.#framer = new LineFramer(options.maxLine, options.flushMs, this, options.timers);
     stream.on('data', (chunk: Buffer) => {
       if (this.#closed) return;
-      this.#lastHeard = timers.now();
+      const now = timers.now();
+      this.#lastHeard = now;
       if (this.#first) {
         this.#first = false;
         // A TLS client on a plain port: one log line, not a stream of garbage replies.
@@ -119,7 +120,6 @@ export class Session implements Member, LineSink {
       }
       // Bytes read just after a pause may have waited in the kernel since before it: their
       // arrival is unknown, and they count as coming with the read before them.
-      const now = timers.now();
       const at = now - this.#resumedAt < RESUMED_MS ? this.#lastAt : now;
       this.#lastAt = at;
       this.#queue.push({ chunk, at });
@@ -194,7 +194,7 @@ export class Session implements Member, LineSink {
       this.#flow();
       this.stream.once('drain', () => {
         this.#draining = false;
-        this.#pump();
+        this.#resume();
       });
     }
     if (this.stream.writableLength > this.core.options.maxSendq) {
@@ -272,6 +272,16 @@ export class Session implements Member, LineSink {
   }
 
   /**
+   * Goes on after a wait of the server's (the rate, a slow reader, an answer): lines handled
+   * now are signs of life, however long they waited. Reads set #lastHeard themselves, so the
+   * message path asks the clock once a read, not once a line.
+   */
+  #resume(): void {
+    if (this.#queue.length > 0) this.#lastHeard = this.core.options.timers.now();
+    this.#pump();
+  }
+
+  /**
    * Decodes and handles waiting input, one line at a time, as far as the rate, a pending
    * answer and the peer's reading allow; whatever is left stays raw in #queue.
    */
@@ -283,7 +293,7 @@ export class Session implements Member, LineSink {
         this.core.stats.floodPauses++;
         this.#rateTimer = this.core.options.timers.setTimeout(() => {
           this.#rateTimer = undefined;
-          this.#pump();
+          this.#resume();
         }, wait);
         break;
       }
@@ -349,8 +359,6 @@ export class Session implements Member, LineSink {
   }
 
   #handle(bytes: Buffer): void {
-    // A line handled is a sign of life, even one that waited for the rate.
-    this.#lastHeard = this.core.options.timers.now();
     const { options } = this.core;
     // Made on the first line and kept: it is the same for every line.
     this.#ctx ??= {
@@ -377,7 +385,7 @@ export class Session implements Member, LineSink {
       })
       .finally(() => {
         this.#busy = false;
-        this.#pump();
+        this.#resume();
       });
   }
 
