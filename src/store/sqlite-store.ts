@@ -158,8 +158,9 @@ export class SqliteStore implements Store {
 
   history(room: string, n: number): HistoryEntry[] | undefined {
     // A smaller --history than when the rows were written: answer as if they had been trimmed.
-    const count = Math.min(n, this.limits.history);
-    if (count <= 0) return [];
+    const count = Math.min(Math.floor(n), this.limits.history);
+    // NaN too: SQLite would refuse it as a LIMIT.
+    if (!(count > 0)) return [];
     return this.#run('read the history', () => this.#sql.history.all(nameKey(room), count).reverse(), undefined);
   }
 

@@ -139,6 +139,8 @@ test('a read flushes first: the store reads its own writes on the same turn', (t
   store.append('dev', line('two'));
   assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['one', 'two']);
   assert.equal(writes.length, 1);
+  assert.deepEqual(store.history('dev', 1.5)?.map((e) => e.text), ['two'], 'a count that is not whole is rounded down');
+  assert.deepEqual(store.history('dev', Number.NaN), []);
 });
 
 test('a flush that fails reports to onError, loses only its own rows, and the next one works', async (t) => {
