@@ -1,34 +1,59 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { StoreEvents, StoreLimits } from '../../src/store/store.js';
-import { tempDir } from '../helpers/users.js';
 import { StoreClock, storeContract } from './contract.js';
 
 /** The file of each store a test made, so that reopen() opens the same one. */
 const files = new WeakMap<object, string>();
 
-/** A store on FILE, closed at the end of the test (before tempDir removes its folder: hooks run in order). */
+/**
+ * What each test must undo, undone newest first by one hook: stores and connections are
+ * closed before their folder is removed (t.after hooks run in the order they were added).
+ */
+const undos = new WeakMap<TestContext, (() => unknown)[]>();
+
+function undo(t: TestContext, fn: () => unknown): void {
+  let list = undos.get(t);
+  if (list === undefined) {
+    const fns: (() => unknown)[] = (list = []);
+    undos.set(t, fns);
+    t.after(async () => {
+      for (const f of fns.reverse()) await f();
+    });
+  }
+  list.push(fn);
+}
+
+/** A store on FILE, closed at the end of the test. */
 function open(t: TestContext, file: string, limits: Partial<StoreLimits> = {}, clock = new StoreClock(), events: StoreEvents = {}): SqliteStore {
   const store = new SqliteStore(file, limits, clock.now, events);
   files.set(store, file);
-  t.after(() => store.close());
+  undo(t, () => store.close());
   return store;
 }
 
-/** A new database file in a folder of its own, removed when the test ends. */
+/** A folder of the test's own, removed when it ends. */
+function newDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
+  undo(t, () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A new database file in a folder of its own. */
 function newFile(t: TestContext): string {
-  return join(tempDir(t, 'chat-sqlite-'), 'chat.db');
+  return join(newDir(t), 'chat.db');
 }
 
 /** Another connection to FILE, as the sqlite3 shell or a second program would have. */
 function peek(t: TestContext, file: string): Database.Database {
   const db = new Database(file, { timeout: 0 });
-  t.after(() => db.close());
+  undo(t, () => db.close());
   return db;
 }
 
@@ -70,12 +95,12 @@ test('a file that is not a database: an error naming the file and what to do', (
 });
 
 test('a folder that does not exist: an error naming the file and what to do', (t) => {
-  const file = join(tempDir(t, 'chat-sqlite-'), 'no-such-folder', 'chat.db');
+  const file = join(newDir(t), 'no-such-folder', 'chat.db');
   assert.throws(() => new SqliteStore(file), { message: `cannot open the database ${file}: its folder does not exist: create it, or name a file in a folder that exists` });
 });
 
 test('a folder given as the file: an error naming it and what to do', (t) => {
-  const dir = tempDir(t, 'chat-sqlite-');
+  const dir = newDir(t);
   assert.throws(() => new SqliteStore(dir), (err: Error) => err.message.startsWith(`cannot open the database ${dir}: SQLITE_CANTOPEN`) && /check that its folder exists and is writable/.test(err.message));
 });
 
