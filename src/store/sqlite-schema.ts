@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+
+/**
+ * The SQLite store's tables (docs/storage.md). `PRAGMA user_version` holds the number of the
+ * last migration applied, so that a later version adds a migration to MIGRATIONS and an older
+ * file is brought up to date when it is opened.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: history, kept messages, bans.
+  `CREATE TABLE history (
+     id INTEGER PRIMARY KEY,
+     room_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL
+   );
+   CREATE INDEX history_by_room ON history (room_key, id);
+   -- AUTOINCREMENT: an id is never given twice, so a late remove() cannot take a newer message.
+   CREATE TABLE kept (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     to_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL
+   );
+   CREATE INDEX kept_by_account ON kept (to_key, id);
+   CREATE TABLE bans (
+     name_key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     banned_by TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     until INTEGER
+   );`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * How long a write waits for another program's lock before it fails. Writes run on the event
+ * loop, so this is time the whole chat stands still: short enough not to be felt for long,
+ * long enough to ride out another writer's brief transaction.
+ */
+const BUSY_TIMEOUT_MS = 200;
+
+/** A database that is sound but not ours to open: its message is for the operator as it is. */
+class UnusableDatabase extends Error {}
+
+/**
+ * Opens FILE (creating it), in WAL mode, with the tables of SCHEMA_VERSION. Throws an Error
+ * that names the file and says what to do when it cannot.
+ */
+export function openDatabase(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    // WAL: readers (a backup) do not block the writer, and a commit is one append to the log.
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a crash of the process loses nothing committed; a power cut may lose
+    // the last commits, not the database.
+    db.pragma('synchronous = NORMAL');
+    migrate(db, file);
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // The error that matters is the one below.
+    }
+    throw err instanceof UnusableDatabase ? err : openError(file, err);
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new UnusableDatabase(
+      `cannot use the database ${file}: a newer chat-server made it (schema ${version}; this one knows up to ${SCHEMA_VERSION}); run that version or name another file`,
+    );
+  }
+  if (version === 0) {
+    const { n } = db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number };
+    // Creating our tables in some other program's database would mix its data with ours.
+    if (n > 0) {
+      throw new UnusableDatabase(`cannot use the database ${file}: it is a SQLite database of another program; name a new file or one chat-server made`);
+    }
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** What to do about each way opening fails, by SQLite's error code. */
+const ADVICE: Record<string, string> = {
+  SQLITE_CANTOPEN: 'check that its folder exists and is writable, and that it is a file, not a folder',
+  SQLITE_NOTADB: 'it is not a SQLite database: name a new file, or one chat-server made',
+  SQLITE_CORRUPT: 'the file is damaged: restore it from a backup, or name a new file',
+  SQLITE_READONLY: 'check that the file and its folder are writable',
+  SQLITE_PERM: 'check that the file and its folder are writable',
+  SQLITE_IOERR: 'the disk failed to read or write it: check the disk and the free space',
+  SQLITE_FULL: 'the disk is full: free some space',
+  SQLITE_BUSY: 'another program holds it locked: stop that program, or name another file',
+};
+
+function openError(file: string, err: unknown): Error {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  // better-sqlite3 checks the folder itself, before SQLite, and throws a TypeError without a code.
+  if (typeof code !== 'string') {
+    const advice = /directory does not exist/.test(message) ? 'its folder does not exist: create it, or name a file in a folder that exists' : 'check the file and its folder';
+    return new Error(`cannot open the database ${file}: ${advice}`, { cause: err });
+  }
+  const base = code.replace(/^(SQLITE_[A-Z]+).*$/, '$1');
+  const advice = ADVICE[base] ?? 'check the file and its folder';
+  return new Error(`cannot open the database ${file}: ${code} ${message}; ${advice}`, { cause: err });
+}

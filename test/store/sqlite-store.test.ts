@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { StoreEvents, StoreLimits } from '../../src/store/store.js';
+import { StoreClock, storeContract } from './contract.js';
+
+/** The file of each store a test made, so that reopen() opens the same one. */
+const files = new WeakMap<object, string>();
+
+/**
+ * What each test must undo, undone newest first by one hook: stores and connections are
+ * closed before their folder is removed (t.after hooks run in the order they were added).
+ */
+const undos = new WeakMap<TestContext, (() => unknown)[]>();
+
+function undo(t: TestContext, fn: () => unknown): void {
+  let list = undos.get(t);
+  if (list === undefined) {
+    const fns: (() => unknown)[] = (list = []);
+    undos.set(t, fns);
+    t.after(async () => {
+      for (const f of fns.reverse()) await f();
+    });
+  }
+  list.push(fn);
+}
+
+/** A store on FILE, closed at the end of the test. */
+function open(t: TestContext, file: string, limits: Partial<StoreLimits> = {}, clock = new StoreClock(), events: StoreEvents = {}): SqliteStore {
+  const store = new SqliteStore(file, limits, clock.now, events);
+  files.set(store, file);
+  undo(t, () => store.close());
+  return store;
+}
+
+/** A folder of the test's own, removed when it ends. */
+function newDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-sqlite-'));
+  undo(t, () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A new database file in a folder of its own. */
+function newFile(t: TestContext): string {
+  return join(newDir(t), 'chat.db');
+}
+
+/** Another connection to FILE, as the sqlite3 shell or a second program would have. */
+function peek(t: TestContext, file: string): Database.Database {
+  const db = new Database(file, { timeout: 0 });
+  undo(t, () => db.close());
+  return db;
+}
+
+const rows = (db: Database.Database, table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+
+/** One turn of the event loop: the store's flush, scheduled before, runs first. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const line = (text: string, at = new StoreClock().ms) => ({ at, from: 'alice', text });
+
+storeContract({
+  make: async (t, limits, clock) => open(t, newFile(t), limits, clock),
+  reopen: async (t, store, limits, clock) => {
+    await store.close();
+    return open(t, files.get(store)!, limits, clock);
+  },
+});
+
+test('the file is in WAL mode with the current schema number, and a second open finds it as it was', (t) => {
+  const file = newFile(t);
+  const store = open(t, file);
+  store.ban({ name: 'eve', by: 'op', reason: 'spam', at: 1, until: undefined });
+  const db = peek(t, file);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  db.close();
+  void store.close();
+  const again = open(t, file);
+  assert.equal(again.banOf('EVE', 2)?.reason, 'spam');
+});
+
+test('a file that is not a database: an error naming the file and what to do', (t) => {
+  const file = newFile(t);
+  writeFileSync(file, 'this is no database, just some text that someone left here\n'.repeat(100));
+  assert.throws(
+    () => new SqliteStore(file),
+    (err: Error) => err.message.startsWith(`cannot open the database ${file}: SQLITE_NOTADB`) && /name a new file/.test(err.message),
+  );
+});
+
+test('a folder that does not exist: an error naming the file and what to do', (t) => {
+  const file = join(newDir(t), 'no-such-folder', 'chat.db');
+  assert.throws(() => new SqliteStore(file), { message: `cannot open the database ${file}: its folder does not exist: create it, or name a file in a folder that exists` });
+});
+
+test('a folder given as the file: an error naming it and what to do', (t) => {
+  const dir = newDir(t);
+  assert.throws(() => new SqliteStore(dir), (err: Error) => err.message.startsWith(`cannot open the database ${dir}: SQLITE_CANTOPEN`) && /check that its folder exists and is writable/.test(err.message));
+});
+
+test('another program’s SQLite database is left alone: an error, and no table of ours in it', (t) => {
+  const file = newFile(t);
+  const theirs = new Database(file);
+  theirs.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY)');
+  theirs.close();
+  assert.throws(() => new SqliteStore(file), { message: `cannot use the database ${file}: it is a SQLite database of another program; name a new file or one chat-server made` });
+  const db = peek(t, file);
+  assert.deepEqual(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all(), ['invoices']);
+});
+
+test('a database from a newer chat-server is not opened (its schema number is higher)', (t) => {
+  const file = newFile(t);
+  void new SqliteStore(file).close();
+  const db = new Database(file);
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  db.close();
+  assert.throws(() => new SqliteStore(file), (err: Error) => err.message.startsWith(`cannot use the database ${file}: a newer chat-server made it`));
+});
+
+test('append() does not touch the disk on the caller’s turn; the next turn writes it', async (t) => {
+  const file = newFile(t);
+  const writes: number[] = [];
+  const store = open(t, file, {}, new StoreClock(), { onWrite: (ms) => writes.push(ms) });
+  const db = peek(t, file);
+  store.append('dev', line('hello'));
+  assert.equal(rows(db, 'history'), 0);
+  assert.equal(writes.length, 0);
+  await turn();
+  assert.equal(rows(db, 'history'), 1);
+  assert.equal(writes.length, 1);
+  assert.ok(writes[0]! >= 0);
+});
+
+test('10,000 appends in one turn are one flush, and each room is trimmed to the limit', async (t) => {
+  const file = newFile(t);
+  const writes: number[] = [];
+  const errors: Error[] = [];
+  const store = open(t, file, { history: 100 }, new StoreClock(), { onWrite: (ms) => writes.push(ms), onError: (err) => errors.push(err) });
+  for (let i = 0; i < 10_000; i++) store.append(i % 4 === 0 ? 'Quiet' : 'busy', line(`m${i}`, i));
+  await turn();
+  await turn();
+  assert.equal(writes.length, 1);
+  assert.deepEqual(errors, []);
+  const db = peek(t, file);
+  assert.equal(rows(db, 'history'), 200);
+  assert.deepEqual(db.prepare('SELECT room_key, count(*) AS n, min(at) AS oldest FROM history GROUP BY room_key ORDER BY room_key').all(), [
+    { room_key: 'busy', n: 100, oldest: 9_867 },
+    { room_key: 'quiet', n: 100, oldest: 9_600 },
+  ]);
+  assert.deepEqual(store.history('QUIET', 2)?.map((e) => e.text), ['m9992', 'm9996']);
+  assert.equal(writes.length, 1, 'nothing was left to flush for the read');
+});
+
+test('a read flushes first: the store reads its own writes on the same turn', (t) => {
+  const writes: number[] = [];
+  const store = open(t, newFile(t), {}, new StoreClock(), { onWrite: (ms) => writes.push(ms) });
+  store.append('dev', line('one'));
+  store.append('dev', line('two'));
+  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['one', 'two']);
+  assert.equal(writes.length, 1);
+  assert.deepEqual(store.history('dev', 1.5)?.map((e) => e.text), ['two'], 'a count that is not whole is rounded down');
+  assert.deepEqual(store.history('dev', Number.NaN), []);
+});
+
+test('a flush that fails reports to onError, loses only its own rows, and the next one works', async (t) => {
+  const file = newFile(t);
+  const errors: Error[] = [];
+  const writes: number[] = [];
+  const store = open(t, file, {}, new StoreClock(), { onError: (err) => errors.push(err), onWrite: (ms) => writes.push(ms) });
+  store.append('dev', line('before'));
+  await turn();
+  // Another program makes every insert fail, as a full disk or a broken file would.
+  const db = peek(t, file);
+  db.exec("CREATE TRIGGER refuse BEFORE INSERT ON history BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END");
+  store.append('dev', line('lost 1'));
+  store.append('dev', line('lost 2'));
+  await turn();
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!.message, new RegExp(`^2 room message\\(s\\) could not be written to the history in ${file}: .*the disk is on fire`));
+  assert.equal(writes.length, 1, 'a failed flush is not a write');
+  db.exec('DROP TRIGGER refuse');
+  store.append('dev', line('after'));
+  await turn();
+  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['before', 'after'], 'the failed transaction left nothing half written');
+  assert.equal(errors.length, 1);
+});
+
+test('another program holding the write lock: the flush gives up after a short wait and reports it', async (t) => {
+  const file = newFile(t);
+  const errors: Error[] = [];
+  const store = open(t, file, {}, new StoreClock(), { onError: (err) => errors.push(err) });
+  const db = peek(t, file);
+  db.exec('BEGIN IMMEDIATE');
+  store.append('dev', line('while locked'));
+  const started = Date.now();
+  await turn();
+  assert.ok(Date.now() - started < 2000, 'the event loop was not held long');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!.message, /SQLITE_BUSY/);
+  // Reads still work while another program writes (WAL).
+  assert.deepEqual(store.history('dev', 10), []);
+  assert.equal(store.keep('bob', line('for later')), 'unavailable', 'a keep that cannot be written says so');
+  assert.equal(errors.length, 2);
+  db.exec('COMMIT');
+  store.append('dev', line('unlocked'));
+  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['unlocked']);
+});
+
+test('a listener that throws does not take the flush or the process down', async (t) => {
+  const store = open(t, newFile(t), {}, new StoreClock(), {
+    onWrite: () => {
+      throw new Error('a broken metrics listener');
+    },
+  });
+  store.append('dev', line('one'));
+  await turn();
+  store.append('dev', line('two'));
+  await turn();
+  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['one', 'two']);
+});
+
+test('what was appended just before close() is there after reopening; close() twice is harmless', async (t) => {
+  const file = newFile(t);
+  const store = open(t, file);
+  store.append('dev', line('last words'));
+  store.keep('bob', line('for later'));
+  await Promise.all([store.close(), store.close()]);
+  await store.close();
+  const again = open(t, file);
+  assert.deepEqual(again.history('dev', 10)?.map((e) => e.text), ['last words']);
+  assert.deepEqual(again.kept('bob')?.map((m) => m.text), ['for later']);
+});
+
+test('a closed store answers as unavailable, reports it, and ignores appends', async (t) => {
+  const errors: Error[] = [];
+  const store = open(t, newFile(t), {}, new StoreClock(), { onError: (err) => errors.push(err) });
+  await store.close();
+  store.append('dev', line('too late'));
+  await turn();
+  assert.equal(errors.length, 0, 'an append after close is dropped quietly');
+  assert.equal(store.history('dev', 10), undefined);
+  assert.equal(store.keep('bob', line('x')), 'unavailable');
+  assert.equal(store.unban('eve'), false);
+  assert.equal(errors.length, 3);
+  assert.match(errors[0]!.message, /could not read the history in the database .*: The database connection is not open/);
+});
+
+test('with history 0 nothing is written', async (t) => {
+  const file = newFile(t);
+  const writes: number[] = [];
+  const store = open(t, file, { history: 0 }, new StoreClock(), { onWrite: (ms) => writes.push(ms) });
+  store.append('dev', line('gone'));
+  await turn();
+  assert.equal(writes.length, 0);
+  assert.equal(rows(peek(t, file), 'history'), 0);
+});
+
+test('reopened with a smaller history limit, a room shows no more than the new limit', async (t) => {
+  const file = newFile(t);
+  const store = open(t, file, { history: 10 });
+  for (let i = 1; i <= 10; i++) store.append('dev', line(`m${i}`));
+  await store.close();
+  const smaller = open(t, file, { history: 3 });
+  assert.deepEqual(smaller.history('dev', 100)?.map((e) => e.text), ['m8', 'm9', 'm10']);
+  smaller.append('dev', line('m11'));
+  await turn();
+  assert.equal(rows(peek(t, file), 'history'), 3, 'the next write to the room trims it to the new limit');
+});
+
+test('expired kept messages are deleted from the file when met, and when the store opens', async (t) => {
+  const file = newFile(t);
+  const day = 24 * 3600 * 1000;
+  const clock = new StoreClock();
+  const store = open(t, file, { offlineMs: day }, clock);
+  store.keep('alice', line('old for alice', clock.now()));
+  store.keep('bob', line('old for bob', clock.now()));
+  clock.ms += day;
+  const db = peek(t, file);
+  assert.deepEqual(store.kept('alice'), []);
+  assert.equal(rows(db, 'kept'), 1, 'alice’s expired message was deleted when read');
+  await store.close();
+  open(t, file, { offlineMs: day }, clock);
+  assert.equal(rows(db, 'kept'), 0, 'bob’s was deleted when the store opened');
+});
+
+test('a kept id is never given twice, even after the newest was removed and the store reopened', async (t) => {
+  const file = newFile(t);
+  const store = open(t, file);
+  store.keep('bob', line('one'));
+  const [first] = store.kept('bob') ?? [];
+  store.remove('bob', [first!.id]);
+  const again = open(t, file);
+  await store.close();
+  again.keep('bob', line('two'));
+  const [second] = again.kept('bob') ?? [];
+  assert.notEqual(second!.id, first!.id);
+  again.remove('bob', [first!.id, '1e3', '-1', '', '99999999999999999999']);
+  assert.deepEqual(again.kept('bob')?.map((m) => m.text), ['two'], 'a late remove of an old id takes nothing');
+  again.remove('alice', [second!.id]);
+  assert.deepEqual(again.kept('bob')?.map((m) => m.text), ['two'], 'an id removes only its own addressee’s message');
+});
+
