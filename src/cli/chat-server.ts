@@ -292,20 +292,30 @@ async function serve(): Promise<void> {
   if (redis === undefined && program.getOptionValueSource('redisLease') !== 'default') {
     usageError('chat-server', '--redis-lease only applies to several servers: add --redis URL.');
   }
+  if (db !== undefined && redis !== undefined) {
+    usageError('chat-server', '--db and --redis do not go together: with --redis, history, kept messages and bans live in Redis.');
+  }
   const tls = tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined;
   const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
+  const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS };
+  const storeEvents = {
+    onError: (err: Error) => log(formatEvent({ type: 'error', message: err.message }, chalk)),
+  };
   let server: ChatServer;
   try {
+    // Loaded only when asked for: a machine where the native module did not build still serves.
+    const store = db === undefined ? undefined : new (await import('../store/sqlite-store.js')).SqliteStore(db, storeLimits, Date.now, storeEvents);
     server = new ChatServer({
+      store,
       ...limits,
       registerTimeoutMs: registerTimeout * 1000,
       idleTimeoutMs: idleTimeout * 1000,
       udpPort,
       udpHelloRate,
       udpIdleMs: udpIdle * 1000,
-      storeLimits: { history, offlineMax, offlineMs: offlineDays * DAY_MS },
+      storeLimits,
       historyMemory,
       users,
       tls,

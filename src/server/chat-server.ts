@@ -14,7 +14,7 @@ import type { Store, StoreLimits } from '../store/store.js';
 
 export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth' | 'store'>> {
   /** What the chat remembers; default: in memory, SQLite with `db`, Redis with `redis`. */
-  store?: Store;
+  store?: Store | undefined;
   /** History per room, messages kept per account and for how long (docs/running.md, "History"). */
   storeLimits?: Partial<StoreLimits>;
   /** Bytes the in-memory history may hold over all rooms. */
