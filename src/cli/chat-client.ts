@@ -9,7 +9,9 @@ import { connectFirst, parseHosts, type HostPort } from '../client/hosts.js';
 import { Refused, runInteractive } from '../client/interactive.js';
 import { login } from '../client/login.js';
 import { Prompter } from '../client/prompt.js';
-import { renderLine, timestamp } from '../client/render.js';
+import { parseHistoryLine } from '../client/history.js';
+import { DEFAULT_HISTORY } from '../client/interactive.js';
+import { renderLine, renderPast, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
 import { lineLimitIn } from '../client/split.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
@@ -46,6 +48,12 @@ const program = new Command('chat-client')
   .option('--strict', 'exit 5 when the server answers our input with an error line (scripting mode)')
   .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
   .option('--no-timestamps', 'on a terminal, no local time (HH:MM) before each received line')
+  .addOption(
+    new Option(
+      '--history <n>',
+      'on a terminal, show the last N messages of the room after registering and after /join, and those missed while reconnecting (default 20; 0: none); in scripting mode, send /history N after registering',
+    ).argParser(wholeNumber('the number of history messages', 0, 100)),
+  )
   .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
@@ -104,6 +112,7 @@ const opts = program.opts<{
   strict?: boolean;
   reconnect: boolean;
   timestamps: boolean;
+  history?: number;
   color: boolean;
 }>();
 // The default is not parsed by commander.
@@ -192,6 +201,7 @@ async function script(): Promise<number> {
     timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
     timeoutSeconds: timeout,
     strict: opts.strict,
+    history: opts.history,
     // On a terminal (--send or --expect given) there is nothing piped to read.
     input: process.stdin.isTTY ? Readable.from([]) : process.stdin,
     output: process.stdout,
@@ -207,6 +217,9 @@ async function interactive(): Promise<number> {
     // The client handles these itself: it asks for the password, hidden; it connects again
     // when the server gave up waiting while a prompt was open.
     if (line.kind === 'error' && /^(password required|not registered within)/.test(line.text)) return;
+    // Messages kept for us come right after `* registered as NAME`.
+    const past = parseHistoryLine(line);
+    if (past && past.kind !== 'end') return prompter.print(renderPast(past, { chalk, timestamps: opts.timestamps, now: new Date() }));
     const stamp = opts.timestamps ? chalk.gray(`${timestamp(new Date())} `) : '';
     prompter.print(stamp + renderLine(line, { chalk, self: opts.name }));
   };
@@ -236,7 +249,7 @@ async function interactive(): Promise<number> {
   const reconnect = async (again: string): Promise<ChatConnection> => {
     // Another server of the chat first: the one we lost may be the one that is down.
     const next = await connectAny(current + 1);
-    const result = await next.register(again, password);
+    const result = await next.register(again, password, { hold: true });
     if (result.ok) return next;
     await next.close();
     throw result.refused ? new Refused(result.reason) : new Error(result.reason);
@@ -250,6 +263,7 @@ async function interactive(): Promise<number> {
     output: process.stdout,
     timestamps: opts.timestamps,
     maxLine,
+    history: opts.history ?? DEFAULT_HISTORY,
   });
 }
 
