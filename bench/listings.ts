@@ -63,7 +63,7 @@ if (spawnSync('redis-server', ['--version']).status === 0) {
   const t = { after: (fn: () => unknown) => cleanups.push(fn) } as unknown as import('node:test').TestContext;
   const redis = await TestRedis.start(t);
   const hub = new RedisHub({ url: redis.url });
-  hub.attach({ presence: () => undefined, evicted: () => {}, log: () => {} });
+  hub.attach({ presence: () => undefined, evicted: () => {}, removed: () => {}, log: () => {} });
   await hub.start();
   rows.push(...(await measure('Redis', hub)));
   await hub.close();

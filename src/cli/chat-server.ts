@@ -11,6 +11,9 @@ import { formatEvent } from './log.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';
 import { hostName, parseOrExit, redisUrl, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
+import { DEFAULT_HISTORY_MEMORY, DEFAULT_STORE_LIMITS } from '../store/store.js';
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /** Time allowed for a clean shutdown before the process exits anyway (issue: within 2 s). */
 const SHUTDOWN_DEADLINE_MS = 1800;
@@ -116,6 +119,35 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--idle-timeout', 0)),
   )
   .addOption(
+    new Option('--history <n>', 'room messages each room keeps for /history; 0 keeps none')
+      .env('CHAT_HISTORY')
+      .default(DEFAULT_STORE_LIMITS.history)
+      .argParser(wholeNumber('--history', 0, 1_000_000)),
+  )
+  .addOption(
+    new Option('--history-memory <bytes>', 'without --db or --redis: bytes all rooms\' history may take in memory; the oldest messages go first')
+      .env('CHAT_HISTORY_MEMORY')
+      .default(DEFAULT_HISTORY_MEMORY)
+      .argParser(wholeNumber('--history-memory', 0)),
+  )
+  .addOption(
+    new Option('--offline-max <n>', 'with --users: direct messages kept for an account while it is offline; more are refused')
+      .env('CHAT_OFFLINE_MAX')
+      .default(DEFAULT_STORE_LIMITS.offlineMax)
+      .argParser(wholeNumber('--offline-max', 0, 100_000)),
+  )
+  .addOption(
+    new Option('--offline-days <d>', 'with --users: kept messages older than this many days are dropped')
+      .env('CHAT_OFFLINE_DAYS')
+      .default(DEFAULT_STORE_LIMITS.offlineMs / DAY_MS)
+      .argParser(wholeNumber('--offline-days', 1, 3650)),
+  )
+  .addOption(
+    new Option('--db <file>', 'keep history, kept messages and bans in this SQLite file, across restarts (see docs/storage.md)').env(
+      'CHAT_DB',
+    ),
+  )
+  .addOption(
     new Option('--users <file>', 'only the users in FILE may register, with their passwords (see "passwd" below)').env(
       'CHAT_USERS',
     ),
@@ -215,6 +247,11 @@ interface ServeOptions {
   burst: number;
   registerTimeout: number;
   idleTimeout: number;
+  history: number;
+  historyMemory: number;
+  offlineMax: number;
+  offlineDays: number;
+  db?: string;
   users?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -227,8 +264,25 @@ async function serve(): Promise<void> {
   // A log reader that goes away (2>&1 | head, a restarted shipper) must not take the server down.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
-  const { tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, redis, redisLease, udpPort, udpHelloRate, udpIdle, ...limits } =
-    program.opts<ServeOptions>();
+  const {
+    tlsCert,
+    tlsKey,
+    quiet,
+    users,
+    registerTimeout,
+    idleTimeout,
+    redis,
+    redisLease,
+    udpPort,
+    udpHelloRate,
+    udpIdle,
+    history,
+    historyMemory,
+    offlineMax,
+    offlineDays,
+    db,
+    ...limits
+  } = program.opts<ServeOptions>();
   if (udpPort === undefined) {
     for (const option of ['udpHelloRate', 'udpIdle']) {
       if (program.getOptionValueSource(option) !== 'default') usageError('chat-server', '--udp-hello-rate and --udp-idle apply to UDP: add --udp-port PORT.');
@@ -251,6 +305,8 @@ async function serve(): Promise<void> {
       udpPort,
       udpHelloRate,
       udpIdleMs: udpIdle * 1000,
+      storeLimits: { history, offlineMax, offlineMs: offlineDays * DAY_MS },
+      historyMemory,
       users,
       tls,
       redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease },

@@ -16,6 +16,8 @@ export function formatEvent(event: ServerEvent, chalk: ChalkInstance, now = new 
       return `${stamp} ${chalk.yellow('leave')} ${who(event.name, event.peer)}: ${event.reason}`;
     case 'reject':
       return `${stamp} ${chalk.red('reject')} ${who(event.name, event.peer)}: ${event.reason}`;
+    case 'moderation':
+      return `${stamp} ${chalk.magenta(event.action)} ${chalk.bold(event.name)} by ${event.by}${event.reason ? `: ${event.reason}` : ''}`;
     case 'notice':
       return `${stamp} ${chalk.blue('notice')} ${event.message}`;
     case 'error':

@@ -52,6 +52,15 @@ export type Eviction = 'taken during an outage' | 'logged in elsewhere';
  */
 export type Delivery = 'delivered' | 'no such user' | 'unavailable' | 'unreachable';
 
+/**
+ * An operator's /kick or /ban (docs/protocol.md, "Moderation"): LINE is what the user is told
+ * before being disconnected, SHOWN the reason its room sees (`* NAME left (SHOWN)`).
+ */
+export interface Removal {
+  line: string;
+  shown: string;
+}
+
 /** What a hub asks of, and tells, the server it serves. */
 export interface HubEvents {
   /**
@@ -66,6 +75,8 @@ export interface HubEvents {
    * it why and disconnects it. The hub has told whom it had to; the server announces nothing.
    */
   evicted(member: Member, why: Eviction): void;
+  /** A member of this server that an operator removed (kick, ban): told, then disconnected, its room told. */
+  removed(member: Member, removal: Removal): void;
   /** Something the operator should know: an outage (an error), a recovery (a notice). */
   log(message: string, level: 'notice' | 'error'): void;
 }
@@ -85,6 +96,8 @@ export interface Hub {
   release(name: string, member: Member): void;
   /** The member called NAME on this server, if any. */
   lookup(name: string): Member | undefined;
+  /** Disconnects the user called NAME, on whichever server it is, as an operator asked. */
+  remove(name: string, removal: Removal): Awaitable<Delivery>;
   /** Delivers BYTES to the user called TO, on whichever server it is. */
   direct(to: string, bytes: Buffer): Awaitable<Delivery>;
   /**

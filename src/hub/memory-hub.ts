@@ -1,6 +1,6 @@
 import { nameKey } from '../protocol/names.js';
 import { LEFT_ELSEWHERE } from '../protocol/wording.js';
-import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
+import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { RoomTable, SortedNames } from './rooms.js';
 
 /**
@@ -78,6 +78,13 @@ export class MemoryHub implements Hub {
     const member = this.lookup(to);
     if (member === undefined) return 'no such user';
     member.deliver(bytes);
+    return 'delivered';
+  }
+
+  remove(name: string, removal: Removal): Delivery {
+    const member = this.lookup(name);
+    if (member === undefined) return 'no such user';
+    this.#events?.removed(member, removal);
     return 'delivered';
   }
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
 import { decodeMessage, Dedupe, encodeEviction, encodeMessage } from './cluster-message.js';
-import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type RoomCount, type RoomListing } from './hub.js';
+import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
 import { CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
@@ -380,6 +380,14 @@ export class RedisHub implements Hub {
 
   lookup(name: string): Member | undefined {
     return this.#local.get(nameKey(name));
+  }
+
+  // TODO(lead): a user of another server, through Redis, once the delivery by streams lands.
+  remove(name: string, removal: Removal): Delivery {
+    const member = this.#local.get(nameKey(name));
+    if (member === undefined) return 'unavailable';
+    this.#events?.removed(member, removal);
+    return 'delivered';
   }
 
   direct(to: string, bytes: Buffer): Delivery | Promise<Delivery> {

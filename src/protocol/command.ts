@@ -11,6 +11,13 @@ export type Command =
   | { kind: 'ping'; token: string }
   | { kind: 'help' }
   | { kind: 'quit'; reason: string }
+  /** `/history [N]`: COUNT as typed ('' for the default); the handler checks it. */
+  | { kind: 'history'; count: string }
+  | { kind: 'kick'; name: string; reason: string }
+  /** `/ban NAME [MINUTES] [REASON]`: MINUTES is the second word when it is all digits. */
+  | { kind: 'ban'; name: string; minutes: string | undefined; reason: string }
+  | { kind: 'unban'; name: string }
+  | { kind: 'bans' }
   | { kind: 'unknown'; word: string };
 
 export type CommandKind = Command['kind'];
@@ -68,7 +75,30 @@ function parseSlash(line: string): Command {
       return { kind: 'help' };
     case 'quit':
       return { kind: 'quit', reason: rest };
+    case 'history':
+      return { kind: 'history', count: rest };
+    case 'kick': {
+      const [name, reason] = firstWord(rest);
+      return { kind: 'kick', name, reason };
+    }
+    case 'ban': {
+      const [name, more] = firstWord(rest);
+      const [second, after] = firstWord(more);
+      return /^[0-9]+$/.test(second)
+        ? { kind: 'ban', name, minutes: second, reason: after }
+        : { kind: 'ban', name, minutes: undefined, reason: more };
+    }
+    case 'unban':
+      return { kind: 'unban', name: firstWord(rest)[0] };
+    case 'bans':
+      return { kind: 'bans' };
     default:
       return { kind: 'unknown', word };
   }
+}
+
+/** The first blank-separated word of TEXT and the rest, trimmed. */
+function firstWord(text: string): [string, string] {
+  const match = /^(\S*)\s*(.*)$/s.exec(text.trim());
+  return [match?.[1] ?? '', match?.[2]?.trim() ?? ''];
 }

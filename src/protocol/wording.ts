@@ -78,6 +78,52 @@ export const userUnreachable = (name: string): string =>
   error(`not delivered: the server of ${name} is not answering`);
 export const evicted = (name: string): string =>
   error(`the name ${name} was taken on another server while this one was cut off: closing the connection`);
+// History and messages kept for later (docs/protocol.md, "History").
+/** UTC to the second, as history shows it: 2026-11-27T05:15:05Z. */
+export const historyTime = (ms: number): string => new Date(ms - (ms % 1000)).toISOString().replace('.000Z', 'Z');
+export const historyEntry = (at: number, from: string, text: string): string =>
+  notice(`[${historyTime(at)}] ${roomMessage(from, text)}`);
+export const endOfHistory = (n: number): string => notice(`end of history (${n} messages)`);
+export const historyUsage = (max: number): string =>
+  error(`/history takes a number of messages from 1 to ${max}, like /history 20`);
+export const historyUnavailable = (): string =>
+  error('cannot read the history now: cluster unavailable, try again in a moment');
+export const keptForLater = (name: string): string =>
+  notice(`${name} is offline: the message will be delivered at their next login`);
+export const waitingForYou = (n: number): string => notice(`waiting for you: ${n} messages`);
+export const keptMessage = (at: number, from: string, text: string): string =>
+  notice(`[${historyTime(at)}] ${directMessage(from, text)}`);
+export const keptFull = (name: string): string => error(`not delivered: ${name} has too many waiting messages`);
+
+// Moderation (docs/protocol.md, "Moderation").
+const because = (reason: string): string => (reason ? `: ${reason}` : '');
+/** "kicked by OP: REASON", as the user is told and the room sees it. */
+export const kickedBy = (op: string, reason: string): string => `kicked by ${op}${because(reason)}`;
+export const bannedBy = (op: string, reason: string): string => `banned by ${op}${because(reason)}`;
+export const removed = (how: string): string => error(how);
+export const bannedAtLogin = (until: number | undefined, reason: string): string =>
+  error(until === undefined ? `banned${because(reason)}` : `banned until ${historyTime(until)}${because(reason)}`);
+export const bansList = (bans: readonly { name: string; until: number | undefined; reason: string }[]): string =>
+  notice(
+    `bans (${bans.length}): ${bans
+      .map((b) => `${b.name} until ${b.until === undefined ? 'lifted' : historyTime(b.until)}${b.reason ? ` (${b.reason})` : ''}`)
+      .join(', ')}`,
+  );
+export const mayLogInAgain = (name: string): string => notice(`${name} may log in again`);
+export const notBanned = (name: string): string => error(`${name} is not banned: /bans lists the bans`);
+export const notOperator = (word: string): string => error(`only operators may use /${word}`);
+export const youKicked = (name: string): string => notice(`${name} was kicked`);
+export const youBanned = (name: string, until: number | undefined): string =>
+  notice(until === undefined ? `${name} is banned until /unban ${name}` : `${name} is banned until ${historyTime(until)}`);
+export const moderationNeedsName = (word: string): string =>
+  error(word === 'ban' ? 'whom? write /ban NAME [MINUTES] [REASON]' : `whom? write /${word} NAME${word === 'kick' ? ' [REASON]' : ''}`);
+export const notYourself = (word: string): string => error(`you cannot /${word} yourself`);
+export const noSuchAccount = (name: string): string => error(`no such account: ${name}`);
+export const banMinutes = (max: number): string =>
+  error(`MINUTES must be a whole number from 1 to ${max}: /ban NAME [MINUTES] [REASON]`);
+export const moderationUnavailable = (): string =>
+  error('cannot do that now: cluster unavailable, try again in a moment');
+
 /** Reasons shown in "* NAME left (REASON)". */
 export const LEFT_SERVER_LOST = 'server stopped answering';
 export const LEFT_SERVER_SHUTDOWN = 'server shutting down';
@@ -94,9 +140,20 @@ export const help = (): string[] =>
     '  /join ROOM      go to ROOM, creating it if nobody is in it (you start in lobby)',
     '  /rooms          list the rooms and how many are in each',
     '  /who [ROOM]     list the users online, or those in ROOM',
+    '  /history [N]    the last N messages of your room (default 20, at most 100)',
     '  /ping [TOKEN]   check the connection: answered "* pong TOKEN"',
     '  /help           show this list',
     '  /quit [REASON]  leave the chat',
+  ].map(notice);
+
+/** What /help adds for operators (docs/protocol.md, "Moderation"). */
+export const helpOperators = (): string[] =>
+  [
+    'operators:',
+    '  /kick NAME [REASON]           disconnect NAME',
+    '  /ban NAME [MINUTES] [REASON]  disconnect NAME and refuse the account (no MINUTES: until /unban)',
+    '  /unban NAME                   let NAME log in again',
+    '  /bans                         list the bans',
   ].map(notice);
 
 /** HOST:PORT, with IPv6 hosts in brackets so the port stays the part after the last colon. */

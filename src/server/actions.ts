@@ -6,15 +6,20 @@ export type Action =
   /** A line to this connection. */
   | { kind: 'reply'; line: string }
   /** A line to the user called `to`, on whichever server it is. */
-  | { kind: 'direct'; to: string; line: string }
-  /** A line to every other user in this connection's room. */
-  | { kind: 'room'; line: string }
+  /** A direct message: LINE to the user called `to`; FROM and TEXT are kept if TO is an account offline. */
+  | { kind: 'direct'; to: string; line: string; from: string; text: string }
+  /** A line to every other user in this connection's room; FROM and TEXT go to its history. */
+  | { kind: 'room'; line: string; from: string; text: string }
+  /** At login: the messages kept for NAME while it was away, removed once written. */
+  | { kind: 'kept'; name: string }
   /**
    * Like room, but only while the room has at most announceMax users (docs/protocol.md); to ROOM
    * when given (the room just left). `leaving`: the notice says this user left, so it is
    * counted with them, as their join was: both are announced or neither is.
    */
   | { kind: 'presence'; line: string; room?: string; leaving?: boolean }
+  /** An operator's action, for the server's log (who, whom, why). */
+  | { kind: 'moderation'; action: 'kick' | 'ban' | 'unban'; name: string; reason: string; until?: number }
   /** Input that was refused, for the server's log. */
   | { kind: 'reject'; reason: string }
   | { kind: 'registered'; name: string }

@@ -9,8 +9,16 @@ import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from './accounts.js';
 import { DEFAULT_THROTTLE, type ThrottleLimits } from './auth-throttle.js';
 import { ChatCore } from './core.js';
 import { coreOptions, type CoreOptions } from './options.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store, StoreLimits } from '../store/store.js';
 
-export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth'>> {
+export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth' | 'store'>> {
+  /** What the chat remembers; default: in memory, SQLite with `db`, Redis with `redis`. */
+  store?: Store;
+  /** History per room, messages kept per account and for how long (docs/running.md, "History"). */
+  storeLimits?: Partial<StoreLimits>;
+  /** Bytes the in-memory history may hold over all rooms. */
+  historyMemory?: number;
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 12345. */
@@ -59,7 +67,8 @@ export class ChatServer {
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
-    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, udpPort, udpHelloRate, udpIdleMs, ...core } = options;
+    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, udpPort, udpHelloRate, udpIdleMs, store, storeLimits, historyMemory, ...core } =
+      options;
     const timers = coreOptions(core).timers;
     this.accounts =
       users === undefined
@@ -70,7 +79,8 @@ export class ChatServer {
             throttle: { ...DEFAULT_THROTTLE, ...throttle },
           });
     if (hub !== undefined && redis !== undefined) throw new Error('give ChatServer either hub or redis, not both');
-    this.core = new ChatCore({ ...core, auth: this.accounts }, hub ?? (redis ? new RedisHub(redis) : undefined));
+    const chosen = store ?? new MemoryStore({ ...storeLimits, historyMemory }, () => timers.now());
+    this.core = new ChatCore({ ...core, auth: this.accounts, store: chosen }, hub ?? (redis ? new RedisHub(redis) : undefined));
   }
 
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */
@@ -165,6 +175,7 @@ export class ChatServer {
     const server = this.#server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([this.core.close(), stopped]);
+    await this.core.options.store.close();
     // After the core: the sessions' shutdown notices go out before the socket closes.
     await this.#udp?.close();
   }

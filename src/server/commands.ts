@@ -1,10 +1,15 @@
-import { after, type Delivery, type Hub, type Member } from '../hub/hub.js';
+import { after, LOBBY, type Awaitable, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import type { Authenticator } from './accounts.js';
 import { TooManyWaitingError } from './auth-throttle.js';
 import type { Command, CommandKind } from '../protocol/command.js';
-import { isValidName } from '../protocol/names.js';
+import { isValidName, nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
 import { reject, reply, type Action } from './actions.js';
+import type { Store } from '../store/store.js';
+
+/** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */
+export const HISTORY_DEFAULT = 20;
+export const HISTORY_MAX = 100;
 
 /** What a handler may read: who is asking, and the users it can route to. */
 export interface CommandContext {
@@ -16,6 +21,10 @@ export interface CommandContext {
   readonly address: string;
   /** Rooms at most: /join refuses to create one more. */
   readonly maxRooms: number;
+  /** History, kept messages and bans. */
+  readonly store: Store;
+  /** The server's clock, in ms since the epoch. */
+  readonly now: () => number;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -35,12 +44,23 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   register: { needsName: false, run: register },
   direct: { needsName: true, run: direct },
   directMalformed: { needsName: true, run: () => [reply(w.directNeedsColon())] },
-  room: { needsName: true, run: (ctx, cmd) => [{ kind: 'room', line: w.roomMessage(nameOf(ctx), cmd.text) }] },
+  room: {
+    needsName: true,
+    run: (ctx, cmd) => [{ kind: 'room', line: w.roomMessage(nameOf(ctx), cmd.text), from: nameOf(ctx), text: cmd.text }],
+  },
+  history: { needsName: true, run: history },
+  kick: { needsName: true, run: kick },
+  ban: { needsName: true, run: ban },
+  unban: { needsName: true, run: unban },
+  bans: { needsName: true, run: bans },
   who: { needsName: false, run: who },
   join: { needsName: true, run: join },
   rooms: { needsName: false, run: rooms },
   ping: { needsName: false, run: (_ctx, cmd) => [reply(w.pong(cmd.token))] },
-  help: { needsName: false, run: () => w.help().map(reply) },
+  help: {
+    needsName: false,
+    run: (ctx) => [...w.help(), ...(ctx.self.name !== undefined && ctx.auth?.isOperator(ctx.self.name) ? w.helpOperators() : [])].map(reply),
+  },
   quit: { needsName: false, run: (_ctx, cmd) => [{ kind: 'quit', reason: cmd.reason }] },
   unknown: {
     needsName: false,
@@ -54,6 +74,11 @@ export function dispatch(ctx: CommandContext, cmd: Command): Outcome {
     return [reply(w.registerFirst()), reject('not registered')];
   }
   return spec.run(ctx, cmd as never);
+}
+
+/** `after` for a step whose own answer may wait too: a promise of a promise is one promise. */
+function afterAll<T>(value: Awaitable<T>, then: (value: T) => Outcome): Outcome {
+  return after(value, then) as Outcome;
 }
 
 function nameOf(ctx: CommandContext): string {
@@ -101,6 +126,89 @@ function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Out
   });
 }
 
+/**
+ * docs/protocol.md, "History": the last N room messages, oldest first, as one reply, so that
+ * flood control charges it by its size like any listing.
+ */
+function history(ctx: CommandContext, cmd: Extract<Command, { kind: 'history' }>): Outcome {
+  const n = cmd.count === '' ? HISTORY_DEFAULT : /^[0-9]{1,4}$/.test(cmd.count) ? Number(cmd.count) : 0;
+  if (n < 1 || n > HISTORY_MAX) return [reply(w.historyUsage(HISTORY_MAX)), reject('bad /history count')];
+  const room = ctx.hub.roomOf(ctx.self) ?? LOBBY;
+  return after(ctx.store.history(room, n), (entries): Action[] => {
+    if (entries === undefined) return [reply(w.historyUnavailable())];
+    const lines = entries.map((e) => w.historyEntry(e.at, e.from, e.text));
+    lines.push(w.endOfHistory(entries.length));
+    return [reply(lines.join('\n'))];
+  });
+}
+
+/** docs/protocol.md, "Moderation": the refusal for anyone but an operator, or undefined. */
+function notOperator(ctx: CommandContext, word: string): Action[] | undefined {
+  return ctx.auth?.isOperator(nameOf(ctx)) ? undefined : [reply(w.notOperator(word)), reject(`/${word} by a user who is not an operator`)];
+}
+
+/** Checks NAME for /kick and /ban: the refusal, or undefined when the command may go on. */
+function target(ctx: CommandContext, word: string, name: string): Action[] | undefined {
+  if (name === '') return [reply(w.moderationNeedsName(word))];
+  if (!isValidName(name)) return [reply(w.noSuchUser(name))];
+  if (nameKey(name) === nameKey(nameOf(ctx))) return [reply(w.notYourself(word))];
+  return undefined;
+}
+
+function kick(ctx: CommandContext, cmd: Extract<Command, { kind: 'kick' }>): Outcome {
+  const refused = notOperator(ctx, 'kick') ?? target(ctx, 'kick', cmd.name);
+  if (refused) return refused;
+  const how = w.kickedBy(nameOf(ctx), cmd.reason);
+  return after(ctx.hub.remove(cmd.name, { line: w.removed(how), shown: how }), (delivery): Action[] => {
+    const error = deliveryError(delivery, cmd.name);
+    if (error !== undefined) return [reply(error)];
+    return [reply(w.youKicked(cmd.name)), { kind: 'moderation', action: 'kick', name: cmd.name, reason: cmd.reason }];
+  });
+}
+
+/** Bans run a hundred years at most: MINUTES beyond would overflow a date. */
+export const BAN_MAX_MINUTES = 100 * 365 * 24 * 60;
+
+/**
+ * docs/protocol.md, "Moderation": the ban is kept first, so that the user cannot log in again
+ * between being disconnected and the ban being written; then its user, if online, is removed.
+ */
+function ban(ctx: CommandContext, cmd: Extract<Command, { kind: 'ban' }>): Outcome {
+  const refused = notOperator(ctx, 'ban') ?? target(ctx, 'ban', cmd.name);
+  if (refused) return refused;
+  const { name, reason } = cmd;
+  const minutes = cmd.minutes === undefined ? undefined : Number(cmd.minutes);
+  if (minutes !== undefined && !(minutes >= 1 && minutes <= BAN_MAX_MINUTES)) return [reply(w.banMinutes(BAN_MAX_MINUTES))];
+  if (!ctx.auth?.has(name)) return [reply(w.noSuchAccount(name))];
+  const now = ctx.now();
+  const until = minutes === undefined ? undefined : now + minutes * 60_000;
+  const op = nameOf(ctx);
+  const how = w.bannedBy(op, reason);
+  return afterAll(ctx.store.ban({ name, by: op, reason, at: now, until }), () =>
+    after(ctx.hub.remove(name, { line: w.removed(how), shown: how }), (): Action[] => [
+      reply(w.youBanned(name, until)),
+      { kind: 'moderation', action: 'ban', name, reason, ...(until === undefined ? {} : { until }) },
+    ]),
+  );
+}
+
+function unban(ctx: CommandContext, cmd: Extract<Command, { kind: 'unban' }>): Outcome {
+  const refused = notOperator(ctx, 'unban');
+  if (refused) return refused;
+  const { name } = cmd;
+  if (name === '') return [reply(w.moderationNeedsName('unban'))];
+  if (!isValidName(name)) return [reply(w.notBanned(name))];
+  return after(ctx.store.unban(name), (lifted): Action[] =>
+    lifted ? [reply(w.mayLogInAgain(name)), { kind: 'moderation', action: 'unban', name, reason: '' }] : [reply(w.notBanned(name))],
+  );
+}
+
+function bans(ctx: CommandContext): Outcome {
+  const refused = notOperator(ctx, 'bans');
+  if (refused) return refused;
+  return after(ctx.store.bans(ctx.now()), (list) => [reply(list === undefined ? w.moderationUnavailable() : w.bansList(list))]);
+}
+
 function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {
   const { name, password } = cmd;
   if (!isValidName(name)) return [reply(w.invalidName()), reject('invalid name')];
@@ -119,12 +227,22 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
       self.signal?.aborted
         ? []
         : ok && auth.has(name)
-          ? claim(ctx, name, true)
+          ? unlessBanned(ctx, name)
           : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
       return [reply(w.loginsWaiting()), reject(`too many logins waiting from ${ctx.address}`)];
     },
+  );
+}
+
+/**
+ * docs/protocol.md, "Moderation": a banned account is refused after its password was checked,
+ * so that nobody learns of a ban without the password.
+ */
+function unlessBanned(ctx: CommandContext, name: string): Outcome {
+  return afterAll(ctx.store.banOf(name, ctx.now()), (banned) =>
+    banned ? [reply(w.bannedAtLogin(banned.until, banned.reason)), reject(`${name} is banned`)] : claim(ctx, name, true),
   );
 }
 
@@ -141,16 +259,19 @@ function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
     if (answer === 'taken') return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
     if (answer === 'unavailable') return [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
     // Taken back from an older login: the hub has announced it as gone, so this comes after.
+    // A login to an account gets what was kept for it right after its answer (docs/protocol.md).
+    const kept: Action[] = takeOver ? [{ kind: 'kept', name }] : [];
     return old === undefined
-      ? [{ kind: 'registered', name }, reply(w.registered(name)), { kind: 'presence', line: w.joined(name) }]
-      : [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), { kind: 'presence', line: w.renamed(old, name) }];
+      ? [{ kind: 'registered', name }, reply(w.registered(name)), ...kept, { kind: 'presence', line: w.joined(name) }]
+      : [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), ...kept, { kind: 'presence', line: w.renamed(old, name) }];
   });
 }
 
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
   if (!isValidName(cmd.to)) return [reply(w.noSuchUser(cmd.to))];
   if (cmd.text === '') return [reply(w.directNeedsText())];
-  return [{ kind: 'direct', to: cmd.to, line: w.directMessage(nameOf(ctx), cmd.text) }];
+  const from = nameOf(ctx);
+  return [{ kind: 'direct', to: cmd.to, line: w.directMessage(from, cmd.text), from, text: cmd.text }];
 }
 
 /** The error for a direct message that did not arrive; undefined when it did. */

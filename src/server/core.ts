@@ -57,6 +57,11 @@ export class ChatCore {
         member.send(w.evicted(member.name));
         member.close(`name ${member.name} taken on another server during an outage`, { announce: false });
       },
+      removed: (member: Member, removal) => {
+        if (!(member instanceof Session) || member.name === undefined) return;
+        member.send(removal.line);
+        member.close(removal.shown, { shown: removal.shown });
+      },
       log: (message, level) => onEvent({ type: level, message }),
     };
   }

@@ -1,6 +1,8 @@
 import { realTimers, type Timers } from '../protocol/timers.js';
 import type { Authenticator } from './accounts.js';
 import type { ServerEvent } from './events.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/store.js';
 
 /** Every limit of the server, with its default, in one place (docs/running.md, "Limits and defaults", lists them). */
 export interface ServerLimits {
@@ -48,9 +50,12 @@ export interface CoreOptions extends ServerLimits {
   timers: Timers;
   /** Checks passwords; undefined on a server without accounts (anyone takes a free name). */
   auth: Authenticator | undefined;
+  /** History, messages kept for accounts, bans: in memory unless given (--db, --redis). */
+  store: Store;
 }
 
 export function coreOptions(given: Partial<CoreOptions> = {}): CoreOptions {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-  return { ...DEFAULT_LIMITS, onEvent: () => {}, timers: realTimers, auth: undefined, ...defined };
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<CoreOptions>;
+  const timers = defined.timers ?? realTimers;
+  return { ...DEFAULT_LIMITS, onEvent: () => {}, auth: undefined, ...defined, timers, store: defined.store ?? new MemoryStore({}, () => timers.now()) };
 }

@@ -177,8 +177,9 @@ export class Session implements Member, LineSink {
     this.deliver(encode(line));
   }
 
-  deliver(bytes: Buffer): void {
-    if (this.#closed) return;
+  /** Queues BYTES; `written` is called once they are handed to the system, or with an error if never. */
+  deliver(bytes: Buffer, written?: (err?: Error | null) => void): void {
+    if (this.#closed) return written?.(new Error('connection closed'));
     // Cork until the end of this event-loop turn: many lines become one write syscall.
     if (!this.#corked) {
       this.#corked = true;
@@ -186,7 +187,7 @@ export class Session implements Member, LineSink {
       this.core.uncorkLater(this);
     }
     this.core.stats.bytesOut += bytes.length;
-    if (!this.stream.write(bytes) && !this.#draining) {
+    if (!this.stream.write(bytes, written) && !this.#draining) {
       // Honour write(): a peer that is behind gets no more of its own requests read until
       // it catches up, so it cannot make us queue replies it does not take.
       this.#draining = true;
@@ -352,7 +353,15 @@ export class Session implements Member, LineSink {
     this.#lastHeard = this.core.options.timers.now();
     const { options } = this.core;
     // Made on the first line and kept: it is the same for every line.
-    this.#ctx ??= { self: this, hub: this.core.hub, auth: options.auth, address: this.address.host, maxRooms: options.maxRooms };
+    this.#ctx ??= {
+      self: this,
+      hub: this.core.hub,
+      auth: options.auth,
+      address: this.address.host,
+      maxRooms: options.maxRooms,
+      store: options.store,
+      now: () => options.timers.now(),
+    };
     const outcome: Outcome = dispatch(this.#ctx, parseCommand(decodeText(bytes)));
     const pending = Array.isArray(outcome)
       ? this.#applyAll(outcome)
@@ -403,17 +412,29 @@ export class Session implements Member, LineSink {
         return this.send(action.line);
       case 'direct': {
         const { to } = action;
-        return after(this.core.hub.direct(to, encode(action.line)), (delivery) => {
+        // A promise of a promise is one promise: the keeping, when there is one, is waited for.
+        return <Promise<void> | void>after(this.core.hub.direct(to, encode(action.line)), (delivery): Promise<void> | void => {
+          if (delivery === 'no such user' && this.core.options.auth?.has(to)) return this.#keep(action);
           const error = deliveryError(delivery, to);
           if (error !== undefined) this.send(error);
           else this.core.stats.directMessages++;
         });
       }
-      case 'room':
-        this.core.stats.roomMessages++;
-        return after(this.core.hub.toRoom(this.core.hub.roomOf(this) ?? LOBBY, encode(action.line), this), (result) => {
+      case 'room': {
+        const { hub, stats, options } = this.core;
+        const room = hub.roomOf(this) ?? LOBBY;
+        stats.roomMessages++;
+        options.store.append(room, { at: options.timers.now(), from: action.from, text: action.text });
+        return after(hub.toRoom(room, encode(action.line), this), (result) => {
           if (result === 'unavailable') this.send(w.clusterUnavailable());
         });
+      }
+      case 'kept':
+        return this.#deliverKept(action.name);
+      case 'moderation': {
+        const { kind: _kind, ...what } = action;
+        return this.#event({ type: 'moderation', by: this.name ?? '', ...what });
+      }
       case 'presence': {
         const room = action.room ?? this.core.hub.roomOf(this);
         return room === undefined ? undefined : this.#presence(action.line, room, action.leaving);
@@ -433,6 +454,39 @@ export class Session implements Member, LineSink {
       case 'quit':
         return this.close(action.reason ? `quit: ${action.reason}` : 'quit', { shown: action.reason });
     }
+  }
+
+  /**
+   * docs/protocol.md, "History": a direct message to an account that is offline is kept for
+   * its next login, unless it has too many waiting already.
+   */
+  #keep(action: Extract<Action, { kind: 'direct' }>): Promise<void> | void {
+    const { to } = action;
+    const { store, timers } = this.core.options;
+    return after(store.keep(to, { at: timers.now(), from: action.from, text: action.text }), (kept) => {
+      if (kept === 'kept') this.core.stats.keptMessages++;
+      this.send(kept === 'kept' ? w.keptForLater(to) : kept === 'full' ? w.keptFull(to) : w.clusterUnavailable());
+    });
+  }
+
+  /**
+   * At login: the messages kept for NAME, oldest first. They leave the store only once written
+   * to this connection: one that dies first leaves them for the next login.
+   */
+  #deliverKept(name: string): Promise<void> | void {
+    const { store } = this.core.options;
+    return after(store.kept(name), (messages) => {
+      if (messages === undefined || messages.length === 0 || this.#closed) return;
+      const lines = messages.map((m) => `${w.keptMessage(m.at, m.from, m.text)}\n`).join('');
+      const ids = messages.map((m) => m.id);
+      this.deliver(Buffer.from(`${w.waitingForYou(messages.length)}\n${lines}`), (err) => {
+        if (err) return;
+        this.core.stats.keptDelivered += ids.length;
+        void Promise.resolve(store.remove(name, ids)).catch((e: Error) =>
+          this.#event({ type: 'error', message: `could not remove the messages delivered to ${name}: ${e.message}` }),
+        );
+      });
+    });
   }
 
   /**

@@ -46,7 +46,7 @@ class RoomHistory {
 
 export interface MemoryStoreOptions extends Partial<StoreLimits> {
   /** Bytes all histories may hold together; the oldest messages of the chat go first. */
-  historyMemory?: number;
+  historyMemory?: number | undefined;
 }
 
 /**

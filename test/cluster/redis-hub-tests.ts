@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { encodeEviction, encodeMessage } from '../../src/hub/cluster-message.js';
-import { LOBBY, type HubEvents, type Member } from '../../src/hub/hub.js';
+import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { TestRedis } from '../helpers/redis.js';
 import { WAIT_MS } from '../helpers/lines.js';
@@ -23,6 +23,11 @@ class Recorder implements HubEvents {
 
   evicted(member: Member, why: string): void {
     this.evictions.push(`${member.name}: ${why}`);
+    this.#wake();
+  }
+
+  removed(member: Member, removal: Removal): void {
+    this.evictions.push(`${member.name}: ${removal.shown}`);
     this.#wake();
   }
 

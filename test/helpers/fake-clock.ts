@@ -1,4 +1,5 @@
 import type { Timers } from '../../src/protocol/timers.js';
+import type { WireClient } from './wire-client.js';
 
 /** Timers driven by the test: advance(ms) runs what has come due, in order. */
 export class FakeClock implements Timers {
@@ -36,4 +37,14 @@ export class FakeClock implements Timers {
     }
     this.#now = until;
   }
+}
+
+/** The client's next line, moving the clock STEP ms at a time until one comes (lines waiting for the rate). */
+export async function nextAdvancing(c: WireClient, clock: FakeClock, step = 100): Promise<string | undefined> {
+  for (let i = 0; c.lines.queued === 0 && !c.lines.ended; i++) {
+    if (i > 100_000) throw new Error('no line came however far the clock moved');
+    clock.advance(step);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return c.next();
 }

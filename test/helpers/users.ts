@@ -7,8 +7,11 @@ import { hashPassword } from '../../src/server/password-hash.js';
 /** Cheap hashes: these tests are about the server, not about scrypt's cost. */
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
-export async function usersText(users: Record<string, string>): Promise<string> {
-  const lines = await Promise.all(Object.entries(users).map(async ([name, pw]) => `${name}:${await hashPassword(pw, CHEAP)}\n`));
+/** NAME:HASH lines, NAME:HASH:op for the names in OPS (operators). */
+export async function usersText(users: Record<string, string>, ops: readonly string[] = []): Promise<string> {
+  const lines = await Promise.all(
+    Object.entries(users).map(async ([name, pw]) => `${name}:${await hashPassword(pw, CHEAP)}${ops.includes(name) ? ':op' : ''}\n`),
+  );
   return lines.join('');
 }
 
@@ -20,8 +23,8 @@ export function tempDir(t: TestContext, prefix = 'chat-'): string {
 }
 
 /** A users file with these name: password pairs, in a temporary folder. */
-export async function usersFile(t: TestContext, users: Record<string, string>): Promise<string> {
+export async function usersFile(t: TestContext, users: Record<string, string>, ops: readonly string[] = []): Promise<string> {
   const file = join(tempDir(t, 'chat-users-'), 'users');
-  writeFileSync(file, await usersText(users), { mode: 0o600 });
+  writeFileSync(file, await usersText(users, ops), { mode: 0o600 });
   return file;
 }

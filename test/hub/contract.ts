@@ -161,6 +161,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
           return bytes(`* ${names.join(', ')} ${change} (${reason})`);
         },
         evicted: (m, why) => evicted.push(`${m.name}: ${why}`),
+        removed: () => {},
         log: () => {},
       });
     }

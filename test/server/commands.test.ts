@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Member } from '../../src/hub/hub.js';
 import { parseCommand } from '../../src/protocol/command.js';
 import type { Action } from '../../src/server/actions.js';
@@ -21,14 +22,14 @@ function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m:
   const bob = new FakeMember('bob');
   hub.claim('Alice', alice);
   hub.claim('bob', bob);
-  return { hub, alice, bob, run: (self, line) => dispatch({ self, hub, auth: undefined, address: '127.0.0.1', maxRooms: 100 }, parseCommand(line)) as Action[] };
+  return { hub, alice, bob, run: (self, line) => dispatch({ self, hub, auth: undefined, address: '127.0.0.1', maxRooms: 100, store: new MemoryStore(), now: Date.now }, parseCommand(line)) as Action[] };
 }
 
 test('handlers return actions and write nothing', () => {
   const { alice, bob, run } = setup();
   // The hub routes by name: bob may be on another server.
-  assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: 'BOB', line: '*Alice* hi' }]);
-  assert.deepEqual(run(alice, 'hello'), [{ kind: 'room', line: '<Alice> hello' }]);
+  assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: 'BOB', line: '*Alice* hi', from: 'Alice', text: 'hi' }]);
+  assert.deepEqual(run(alice, 'hello'), [{ kind: 'room', line: '<Alice> hello', from: 'Alice', text: 'hello' }]);
   assert.deepEqual(run(alice, '/who'), [{ kind: 'reply', line: '* online (2): Alice, bob' }]);
   assert.deepEqual(alice.delivered, []);
   assert.deepEqual(bob.delivered, []);
@@ -56,7 +57,7 @@ test('an account removed while its password is checked does not get in', async (
     isOperator: () => false,
     authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
   };
-  const pending = dispatch({ self: member, hub, auth, address: '1.2.3.4', maxRooms: 100 }, parseCommand('#alice right'));
+  const pending = dispatch({ self: member, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now }, parseCommand('#alice right'));
   exists = false; // a reload removes alice meanwhile
   answer(true);
   const actions = await pending;
@@ -76,7 +77,7 @@ test('a login whose connection closed while its password was checked takes nothi
     isOperator: () => false,
     authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
   };
-  const pending = dispatch({ self: ghost, hub, auth, address: '1.2.3.4', maxRooms: 100 }, parseCommand('#alice right'));
+  const pending = dispatch({ self: ghost, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now }, parseCommand('#alice right'));
   closing.abort(); // the connection is reset while the check runs
   answer(true);
   assert.deepEqual(await pending, []);
@@ -116,7 +117,7 @@ test('what needs an unavailable cluster is answered with an error, not left wait
   const alice = new FakeMember('alice');
   const stranger = new FakeMember(undefined);
   const run = (self: FakeMember, line: string): Promise<Action[]> =>
-    Promise.resolve(dispatch({ self, hub: down, auth: undefined, address: '127.0.0.1', maxRooms: 100 }, parseCommand(line)));
+    Promise.resolve(dispatch({ self, hub: down, auth: undefined, address: '127.0.0.1', maxRooms: 100, store: new MemoryStore(), now: Date.now }, parseCommand(line)));
   assert.deepEqual((await run(stranger, '#carol'))[0], {
     kind: 'reply',
     line: '! cannot take a name now: cluster unavailable, try again in a moment',

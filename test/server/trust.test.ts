@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { describe, test, type TestContext } from 'node:test';
 import tls from 'node:tls';
 import { makeCerts } from '../helpers/certs.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeClock, nextAdvancing } from '../helpers/fake-clock.js';
 import { LineQueue } from '../helpers/lines.js';
 import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
@@ -19,15 +19,6 @@ import { WireClient } from '../helpers/wire-client.js';
  */
 
 /** Waits for C's next line, moving the server's clock by STEP while none has come. */
-async function nextAdvancing(c: WireClient, clock: FakeClock, step = 100): Promise<string | undefined> {
-  for (let i = 0; c.lines.queued === 0 && !c.lines.ended; i++) {
-    if (i > 100_000) throw new Error('no line came however far the clock moved');
-    clock.advance(step);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  return c.next();
-}
-
 async function trio(t: TestContext, port: number): Promise<{ alice: WireClient; bob: WireClient; carol: WireClient }> {
   const alice = await WireClient.registered(t, port, 'alice');
   const bob = await WireClient.registered(t, port, 'bob');

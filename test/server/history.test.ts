@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { Duplex } from 'node:stream';
+import { describe, test } from 'node:test';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { FakeClock, nextAdvancing } from '../helpers/fake-clock.js';
+import { startServer } from '../helpers/server.js';
+import { usersFile } from '../helpers/users.js';
+import { WireClient } from '../helpers/wire-client.js';
+import { ChatCore } from '../../src/server/core.js';
+
+/** 2026-11-27T05:15:05Z on the fake clock: history shows UTC to the second. */
+const T0 = Date.UTC(2026, 10, 27, 5, 15, 5);
+
+function clockAt(ms: number): FakeClock {
+  const clock = new FakeClock();
+  clock.advance(ms);
+  return clock;
+}
+
+describe('room history', () => {
+  test('/history N: the last N room messages of your room, oldest first, then the count', async (t) => {
+    const clock = clockAt(T0);
+    const { port } = await startServer(t, { timers: clock, rate: 0 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    for (let i = 1; i <= 25; i++) {
+      alice.send(`message ${i}`);
+      await alice.sync();
+      clock.advance(1000);
+    }
+    await alice.sync();
+    bob.send('/history 3');
+    await bob.lines.until(/^<alice> message 25$/);
+    assert.equal(await bob.next(), '* [2026-11-27T05:15:27Z] <alice> message 23');
+    assert.equal(await bob.next(), '* [2026-11-27T05:15:28Z] <alice> message 24');
+    assert.equal(await bob.next(), '* [2026-11-27T05:15:29Z] <alice> message 25');
+    assert.equal(await bob.next(), '* end of history (3 messages)');
+    bob.send('/HISTORY');
+    const lines: string[] = [];
+    for (let i = 0; i < 21; i++) lines.push((await bob.next()) ?? '');
+    assert.equal(lines[0], '* [2026-11-27T05:15:10Z] <alice> message 6', 'the default is 20');
+    assert.equal(lines[20], '* end of history (20 messages)');
+    alice.send('/history 100');
+    for (let i = 1; i <= 25; i++) assert.match((await alice.next()) ?? '', new RegExp(`<alice> message ${i}$`));
+    assert.equal(await alice.next(), '* end of history (25 messages)');
+    await bob.expectNothing();
+  });
+
+  test('/history refuses counts it cannot give, and asks for a name first', async (t) => {
+    const { port } = await startServer(t);
+    const stranger = await WireClient.connect(t, port);
+    await stranger.lines.until(/^\* welcome/);
+    stranger.send('/history');
+    assert.equal(await stranger.next(), '! register first with #yourname');
+    const alice = await WireClient.registered(t, port, 'alice');
+    for (const bad of ['0', '101', '-1', 'ten', '1e2', '99999999999']) {
+      alice.send(`/history ${bad}`);
+      assert.equal(await alice.next(), '! /history takes a number of messages from 1 to 100, like /history 20');
+    }
+    alice.send('/history 100');
+    assert.equal(await alice.next(), '* end of history (0 messages)');
+  });
+
+  test('only room messages are kept, each in its own room: never direct messages, presence or commands', async (t) => {
+    const { port } = await startServer(t, { rate: 0 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    alice.send('@bob:my pin is 4711');
+    alice.send('in the lobby');
+    alice.send('//slash text');
+    alice.send('/join dev');
+    alice.send('in dev');
+    await alice.sync();
+    bob.send('/history 100');
+    await bob.lines.until(/^\* alice left \(went to dev\)$/);
+    assert.match((await bob.next()) ?? '', /^\* \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] <alice> in the lobby$/);
+    assert.match((await bob.next()) ?? '', /^\* \[[^\]]+\] <alice> \/slash text$/);
+    assert.equal(await bob.next(), '* end of history (2 messages)');
+    alice.send('/history');
+    assert.match((await alice.next()) ?? '', /^\* \[[^\]]+\] <alice> in dev$/);
+    assert.equal(await alice.next(), '* end of history (1 messages)');
+    await bob.expectNothing();
+  });
+
+  test('a room keeps its history when everybody has left it; --history limits it per room', async (t) => {
+    const { port } = await startServer(t, { rate: 0, storeLimits: { history: 2 } });
+    const alice = await WireClient.registered(t, port, 'alice');
+    alice.send('/join dev');
+    for (const text of ['one', 'two', 'three']) alice.send(text);
+    alice.send('/join lobby');
+    await alice.sync();
+    const carol = await WireClient.registered(t, port, 'carol');
+    carol.send('/join dev');
+    assert.equal(await carol.next(), '* you are in dev');
+    carol.send('/history 10');
+    assert.match((await carol.next()) ?? '', /<alice> two$/);
+    assert.match((await carol.next()) ?? '', /<alice> three$/);
+    assert.equal(await carol.next(), '* end of history (2 messages)');
+  });
+
+  test('--history 0 keeps nothing', async (t) => {
+    const { port } = await startServer(t, { rate: 0, storeLimits: { history: 0 } });
+    const alice = await WireClient.registered(t, port, 'alice');
+    alice.send('hello');
+    alice.send('/history');
+    assert.equal(await alice.next(), '* end of history (0 messages)');
+  });
+
+  test('a flood of /history 100 over long lines is paid for by its size', async (t) => {
+    const clock = clockAt(T0);
+    const store = new MemoryStore({}, () => clock.now());
+    for (let i = 0; i < 100; i++) store.append('lobby', { at: T0, from: 'filler', text: 'x'.repeat(4000) });
+    const { port } = await startServer(t, { timers: clock, store, rate: 10, burst: 40 });
+    const flooder = await WireClient.registered(t, port, 'flooder');
+    flooder.write('/history 100\n'.repeat(5));
+    flooder.send('/ping after');
+    let answers = 0;
+    for (;;) {
+      const line = await nextAdvancing(flooder, clock, 1000);
+      if (line === '* pong after') break;
+      if (line === '* end of history (100 messages)') answers++;
+    }
+    assert.equal(answers, 5, 'nothing lost');
+    // Each answer is about 400 KB: 98 tokens and one for its line, less the burst, at 10 a second.
+    assert.ok(clock.now() - T0 >= ((5 * 99 - 40) / 10) * 1000, `only ${clock.now() - T0} ms passed`);
+  });
+});
+
+describe('messages kept for accounts that are offline', () => {
+  async function accounts(t: import('node:test').TestContext, options = {}) {
+    const users = await usersFile(t, { alice: 'pw-a', bob: 'pw-b', carol: 'pw-c' });
+    const clock = clockAt(T0);
+    const started = await startServer(t, { users, timers: clock, authFailureDelayMs: 10, rate: 0, ...options });
+    return { ...started, clock, users };
+  }
+
+  test('kept for an account offline, delivered once at its next login, and to nobody else', async (t) => {
+    const { port, clock } = await accounts(t);
+    const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+    const carol = await WireClient.loggedIn(t, port, 'carol', 'pw-c');
+    await alice.lines.until(/^\* carol joined$/);
+    alice.send('@Bob:the pin is 4711');
+    assert.equal(await alice.next(), '* Bob is offline: the message will be delivered at their next login');
+    clock.advance(61_000);
+    alice.send('@bob:second');
+    assert.equal(await alice.next(), '* bob is offline: the message will be delivered at their next login');
+    alice.send('@nobody:hi');
+    assert.equal(await alice.next(), '! no such user: nobody');
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+    assert.equal(await bob.next(), '* waiting for you: 2 messages');
+    assert.equal(await bob.next(), '* [2026-11-27T05:15:05Z] *alice* the pin is 4711');
+    assert.equal(await bob.next(), '* [2026-11-27T05:16:06Z] *alice* second');
+    await bob.expectNothing();
+    bob.socket.destroy();
+    await carol.lines.until(/^\* bob left$/);
+    const again = await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+    await again.expectNothing();
+    await carol.sync();
+    assert.ok(!carol.lines.seen.some((l) => l.includes('4711')), 'carol saw the direct message');
+  });
+
+  test('at most --offline-max kept per account; the next is refused and the sender told', async (t) => {
+    const { port } = await accounts(t, { storeLimits: { offlineMax: 2 } });
+    const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+    alice.send('@bob:1');
+    alice.send('@bob:2');
+    alice.send('@bob:3');
+    assert.match((await alice.next()) ?? '', /is offline/);
+    assert.match((await alice.next()) ?? '', /is offline/);
+    assert.equal(await alice.next(), '! not delivered: bob has too many waiting messages');
+  });
+
+  test('without accounts nothing is kept: a name belongs to nobody once its user leaves', async (t) => {
+    const { port } = await startServer(t);
+    const alice = await WireClient.registered(t, port, 'alice');
+    alice.send('@bob:hello');
+    assert.equal(await alice.next(), '! no such user: bob');
+  });
+
+  test('kept messages stay kept when the connection dies before they are written', async () => {
+    const store = new MemoryStore();
+    store.keep('bob', { at: T0, from: 'alice', text: 'still here' });
+    const auth = { has: () => true, isOperator: () => false, authenticate: async () => true };
+    const core = new ChatCore({ store, auth, rate: 0 });
+    // A peer whose writes never complete: the socket's buffer is full and it dies.
+    const stuck = new Duplex({ read() {}, write(_chunk, _enc, _done) {} });
+    const session = core.accept(stuck, { host: '127.0.0.1', port: 1 });
+    assert.ok(session);
+    stuck.push('#bob pw\n');
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    assert.equal(session.name, 'bob');
+    stuck.destroy();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(store.kept('bob').map((m) => m.text), ['still here']);
+    // The same login over a connection that takes its bytes removes them.
+    const written: Buffer[] = [];
+    const ok = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, done) {
+        written.push(chunk);
+        done();
+      },
+    });
+    core.accept(ok, { host: '127.0.0.1', port: 2 });
+    ok.push('#bob pw\n');
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    assert.match(Buffer.concat(written).toString(), /\* waiting for you: 1 messages\n\* \[2026-11-27T05:15:05Z\] \*alice\* still here\n/);
+    assert.deepEqual(store.kept('bob'), []);
+    ok.destroy();
+    await core.close();
+  });
+});
