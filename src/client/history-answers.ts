@@ -33,6 +33,8 @@ const ITEMS_MAX = 1000;
 
 const USER_ASKS = /^\/history(\s|$)/i;
 const UNKNOWN = /^unknown command: \/history$/i;
+/** docs/protocol.md: a bad N, or a cluster that cannot read its history now. */
+const REFUSED = /^(\/history takes |cannot read the history)/;
 
 /**
  * The /history requests of one connection and their answers, which come back in the order
@@ -74,6 +76,11 @@ export class HistoryAnswers {
     if (line.kind === 'error' && head && UNKNOWN.test(line.text)) {
       this.#queue.shift();
       return head.kind === 'user' ? { kind: 'pass' } : { kind: 'unsupported' };
+    }
+    // Its answer, an error instead of the lines: shown (it says what to do), and done with.
+    if (line.kind === 'error' && head && REFUSED.test(line.text)) {
+      this.#queue.shift();
+      return { kind: 'pass' };
     }
     const past = parseHistoryLine(line);
     if (!past) return { kind: 'pass' };
