@@ -72,6 +72,9 @@ On a terminal:
   line, Ctrl-C twice, Ctrl-D, exit or /quit leaves. A lost connection is retried after
   1, 2, 4 ... up to 30 s (shown in the prompt), under the same name, trying the other
   --host servers first; scripting mode never reconnects.
+  History: after logging in and after /join, the room's last messages (--history, 20)
+  are shown dimmed, at their local time; back after a lost connection, in the same room,
+  the ones missed meanwhile (up to 100). Messages kept for your account are shown at login.
   Logging in: after "authentication failed" the name is asked again (Enter keeps the one
   in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
 
@@ -79,7 +82,8 @@ Scripting mode (stdin is not a terminal, or --send or --expect is given):
   Every stdin line is sent after the --send lines, exactly as written (no /msg, no
   splitting). Every server line is printed to stdout as it arrives, uncoloured, without
   times. Without --expect, the client waits until the server has handled everything it
-  sent, then exits 0. With --expect it stays until a line matches.
+  sent, then exits 0. With --expect it stays until a line matches. --history N sends
+  /history N after registering; its answer is printed as it comes, like any line.
 
 Exit codes:
   0    ok: left normally, input all handled, or --expect matched

@@ -134,6 +134,18 @@ describe('HistoryAnswers', () => {
     assert.deepEqual(take(a, '! no such user: x'), { kind: 'pass' });
   });
 
+  test('a refusal answers the request at the head, which is done with: what follows is the next one\'s', () => {
+    const a = new HistoryAnswers(new ShownLog(), () => T0);
+    a.ask('missed', 100);
+    a.sent('/history 2', 'alice');
+    assert.deepEqual(take(a, '! no such user: x'), { kind: 'pass' }, 'an answer to something else');
+    assert.deepEqual(take(a, '! cannot read the history now: cluster unavailable, try again in a moment'), { kind: 'pass' });
+    assert.equal(take(a, line(0, 'bob', 'one')).kind, 'past', 'the user\'s answer, shown as it comes');
+    a.sent('/history 0', 'alice');
+    assert.deepEqual(take(a, '! /history takes a number of messages from 1 to 100, like /history 20'), { kind: 'pass' });
+    assert.equal(take(a, line(0, 'bob', 'two')).kind, 'past');
+  });
+
   test('kept messages are shown at once; room messages and ours are remembered for a reconnect', () => {
     const log = new ShownLog();
     const a = new HistoryAnswers(log, () => T0);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { run } from '../helpers/cli.js';
+import { startServer } from '../helpers/server.js';
 import { StandIn } from '../helpers/stand-in.js';
+import { WireClient } from '../helpers/wire-client.js';
 
 /** What the client sent on its connection, up to its closing /ping. */
 async function sentUntilPing(standIn: StandIn): Promise<string[]> {
@@ -35,4 +37,22 @@ describe('chat-client scripting mode and --history', () => {
       assert.match(c.stderr.seen.join('\n'), /The number of history messages must be a whole number from 0 to 100\./);
     }
   });
+});
+
+test('scripting mode against a chat-server with history: the answer printed raw, and only when asked', async (t) => {
+  const { port } = await startServer(t);
+  const bob = await WireClient.registered(t, port, 'bob');
+  bob.send('one');
+  bob.send('two');
+  await bob.sync();
+  const asked = run(t, 'client', ['--port', String(port), '--name', 'alice', '--history', '5'], { input: '' });
+  assert.equal(await asked.exit, 0);
+  const out = asked.stdout.seen;
+  const at = out.indexOf('* registered as alice');
+  assert.match(out[at + 1] ?? '', /^\* \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] <bob> one$/, out.join('\n'));
+  assert.match(out[at + 2] ?? '', /^\* \[[^\]]+\] <bob> two$/);
+  assert.equal(out[at + 3], '* end of history (2 messages)');
+  const plain = run(t, 'client', ['--port', String(port), '--name', 'carol'], { input: '' });
+  assert.equal(await plain.exit, 0);
+  assert.ok(!plain.stdout.seen.some((l) => l.includes('<bob>') || l.includes('history')), plain.stdout.seen.join('\n'));
 });
