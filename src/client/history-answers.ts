@@ -28,8 +28,8 @@ export type Outcome =
   /** The server does not know /history (an older one): stop asking. */
   | { kind: 'unsupported' };
 
-/** A hostile or broken server must not grow what we hold for an answer without bound. */
-const ITEMS_MAX = 1000;
+/** Live messages remembered for a request on its way, at most: it should take one round trip. */
+const SINCE_MAX = 1000;
 
 const USER_ASKS = /^\/history(\s|$)/i;
 const UNKNOWN = /^unknown command: \/history$/i;
@@ -90,7 +90,8 @@ export class HistoryAnswers {
     if (past.kind === 'room') {
       const own = head as OwnAsk;
       own.items.push({ at: past.at, from: past.from, text: past.text });
-      if (own.items.length > ITEMS_MAX) own.items.shift();
+      // More than asked for: a broken or hostile server; the newest are what we wanted.
+      if (own.items.length > own.asked) own.items.shift();
       return { kind: 'held' };
     }
     // The end of an answer.
@@ -113,7 +114,7 @@ export class HistoryAnswers {
     for (const ask of this.#queue) {
       if (ask.kind === 'user') continue;
       ask.since.push(entry);
-      if (ask.since.length > ITEMS_MAX) ask.since.shift();
+      if (ask.since.length > SINCE_MAX) ask.since.shift();
     }
   }
 }

@@ -134,6 +134,29 @@ describe('HistoryAnswers', () => {
     assert.deepEqual(take(a, '! no such user: x'), { kind: 'pass' });
   });
 
+  test('what a reconnect may have lost is said only when the answer is as long as asked for', () => {
+    for (const [asked, lost] of [[2, true], [100, false]] as const) {
+      const log = new ShownLog();
+      log.add(shown('bob', 'long ago'));
+      const a = new HistoryAnswers(log, () => T0);
+      a.ask('missed', asked);
+      take(a, line(0, 'bob', 'x'));
+      take(a, line(0, 'bob', 'y'));
+      const out = take(a, '* end of history (2 messages)');
+      assert.equal(out.kind === 'past' && out.lost, lost, `asked ${asked}`);
+    }
+  });
+
+  test('a server that floods an answer costs bounded memory: no more than asked for is kept, the newest', () => {
+    const a = new HistoryAnswers(new ShownLog(), () => T0);
+    a.ask('join', 20);
+    for (let i = 0; i < 5000; i++) take(a, line(0, 'bob', `m${i}`));
+    const out = take(a, '* end of history (5000 messages)');
+    assert.ok(out.kind === 'past');
+    assert.equal(out.items.length, 20);
+    assert.equal(out.items.at(-1)?.text, 'm4999');
+  });
+
   test('a refusal answers the request at the head, which is done with: what follows is the next one\'s', () => {
     const a = new HistoryAnswers(new ShownLog(), () => T0);
     a.ask('missed', 100);

@@ -50,6 +50,33 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     term.press('Enter');
     assert.deepEqual([await second.received.next(), await second.received.next()], ['/who dev', 'after']);
   });
+
+  test('a connection lost in the middle of the answer to what was missed: nothing of it shown, all of it once after', async (t) => {
+    const at = '* [2026-11-27T05:15:05Z]';
+    let asked = 0;
+    const standIn = await StandIn.start(t, (line, c) => {
+      if (!line.startsWith('/history')) return false;
+      asked += 1;
+      if (asked === 1) ['<bob> a', '<bob> b'].forEach((m) => c.send(`${at} ${m}`));
+      if (asked === 2) ['<bob> b', '<bob> c'].forEach((m) => c.send(`${at} ${m}`));
+      if (asked === 3) ['<bob> b', '<bob> c', '<bob> d'].forEach((m) => c.send(`${at} ${m}`));
+      if (asked === 2) c.cut(); // the worst moment: the lines are there, their end is not
+      else c.send(`* end of history (${asked === 1 ? 2 : 3} messages)`);
+      return true;
+    });
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(standIn.port), '--name', 'alice']);
+    const first = await standIn.connection();
+    await term.waitFor((s) => s.includes('<bob> b') && Terminal.lastLine(s) === 'alice>', 'the past');
+    first.send('<bob> c');
+    await term.waitFor((s) => s.includes('<bob> c'), 'a live message');
+    first.cut();
+    const second = await standIn.connection();
+    assert.equal(await second.received.until(/^\/history/), '/history 100');
+    const third = await standIn.connection();
+    assert.equal(await third.received.until(/^\/history/), '/history 100');
+    await term.waitFor((s) => s.includes('<bob> d') && Terminal.lastLine(s) === 'alice>', 'what was missed');
+    for (const m of ['a', 'b', 'c', 'd']) assert.equal(times(term, `<bob> ${m}`), 1, `<bob> ${m}:\n${term.history().join('\n')}`);
+  });
 });
 
 /** A line of styledScreen() whose text matches TEXT and is dim (SGR 2) from its start. */
