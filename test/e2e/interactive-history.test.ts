@@ -30,6 +30,31 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     assert.equal(after.filter((l) => l.includes('unknown command')).length, 1);
   });
 
+  test('answers come in the order asked: ours (without what crossed it live), then the user\'s own /history, shown as it is', async (t) => {
+    const at = '* [2026-11-27T05:15:05Z]';
+    const standIn = await StandIn.start(t, (line, c) => {
+      if (line === '/history 20') return true; // answered with the user's, below
+      if (line !== '/history 2') return false;
+      c.send('<bob> crossing'); // live, sent before the server read our /history
+      for (const l of [`${at} <bob> old`, `${at} <bob> crossing`, '* end of history (2 messages)']) c.send(l);
+      for (const l of [`${at} <bob> crossing`, '* end of history (1 messages)']) c.send(l);
+      return true;
+    });
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(standIn.port), '--name', 'alice']);
+    const c = await standIn.connection();
+    assert.equal(await c.received.until(/^\/history/), '/history 20');
+    await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
+    term.type('/history 2');
+    term.press('Enter');
+    const screen = await term.waitFor((s) => s.includes('* end of history (1 messages)'), 'the user\'s answer');
+    const from = screen.indexOf('<bob> crossing');
+    assert.deepEqual(
+      screen.slice(from, from + 5),
+      ['<bob> crossing', '<bob> old', '-- end of history --', '<bob> crossing', '* end of history (1 messages)'],
+      screen.join('\n'),
+    );
+  });
+
   test('--history 0 asks for nothing: not at registering, not after /join, not after a reconnect (back in its room)', async (t) => {
     const standIn = await StandIn.start(t);
     const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--history', '0', '--port', String(standIn.port), '--name', 'alice']);
