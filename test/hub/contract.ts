@@ -196,6 +196,31 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     await eventually(async () => (await two.claim('bob', new TestMember('bob'))) === 'claimed');
     assert.deepEqual(await two.names(), ['alice', 'bob', 'dave']);
   });
+
+  test("an operator's removal (kick, ban) reaches the user on any server, and only that user", async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const removed: string[] = [];
+    for (const hub of new Set([one, two])) {
+      hub.attach({
+        presence: () => undefined,
+        evicted: () => {},
+        removed: (m, removal) => removed.push(`${m.name}: ${removal.line} / ${removal.shown}`),
+        log: () => {},
+      });
+    }
+    await join(one, 'op');
+    const bob = await join(two, 'Bob');
+    const carol = await join(one, 'carol');
+    assert.equal(await one.remove('BOB', { line: '! kicked by op: spam', shown: 'kicked by op: spam' }), 'delivered', 'on another server');
+    await eventually(async () => removed.length > 0);
+    assert.deepEqual(removed, ['Bob: ! kicked by op: spam / kicked by op: spam']);
+    assert.equal(await two.remove('carol', { line: '! banned by op', shown: 'banned by op' }), 'delivered', 'from another server');
+    await eventually(async () => removed.length > 1);
+    assert.equal(removed[1], 'carol: ! banned by op / banned by op');
+    assert.equal(await one.remove('nobody', { line: 'x', shown: 'x' }), 'no such user');
+    assert.deepEqual([bob.lines, carol.lines], [[], []], 'the hub itself sends nothing: the server tells and disconnects');
+    assert.equal(removed.length, 2);
+  });
 }
 
 /** Retries CHECK until it holds: for what another server learns a moment later. */

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext } from 'node:test';
+import type { ServerEvent } from '../../src/server/events.js';
+import { FakeClock, nextAdvancing } from '../helpers/fake-clock.js';
+import { startServer } from '../helpers/server.js';
+import { usersFile } from '../helpers/users.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+const T0 = Date.UTC(2026, 10, 27, 5, 15, 5);
+
+/** A server with accounts: op is an operator; alice, bob and carol are not. */
+async function moderated(t: TestContext) {
+  const users = await usersFile(t, { op: 'pw-op', alice: 'pw-a', bob: 'pw-b', carol: 'pw-c' }, ['op']);
+  const clock = new FakeClock();
+  clock.advance(T0);
+  const events: ServerEvent[] = [];
+  const { port, server } = await startServer(t, { users, timers: clock, authFailureDelayMs: 10, rate: 0, onEvent: (e) => events.push(e) });
+  const op = await WireClient.loggedIn(t, port, 'op', 'pw-op');
+  const bob = await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+  await op.lines.until(/^\* bob joined$/);
+  return { port, server, clock, events, op, bob };
+}
+
+const moderation = (events: ServerEvent[]) => events.filter((e) => e.type === 'moderation');
+
+describe('moderation', () => {
+  test('everyone but an operator is refused /kick, /ban, /unban and /bans; nobody is removed', async (t) => {
+    const { port, bob, op } = await moderated(t);
+    const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+    for (const word of ['kick', 'ban', 'unban', 'bans']) {
+      alice.send(`/${word} bob`);
+      assert.equal(await alice.next(), `! only operators may use /${word}`);
+    }
+    await bob.lines.until(/^\* alice joined$/);
+    await bob.expectNothing();
+    await op.sync();
+    const stranger = await WireClient.connect(t, port);
+    await stranger.lines.until(/^\* welcome/);
+    stranger.send('/kick bob');
+    assert.equal(await stranger.next(), '! register first with #yourname');
+  });
+
+  test('/kick: the user is told why and disconnected, the room sees it, the operator is answered, the log says who', async (t) => {
+    const { port, op, bob, events } = await moderated(t);
+    const carol = await WireClient.loggedIn(t, port, 'carol', 'pw-c');
+    await op.lines.until(/^\* carol joined$/);
+    await bob.lines.until(/^\* carol joined$/);
+    op.send('/kick BOB spamming the room');
+    assert.equal(await bob.next(), '! kicked by op: spamming the room');
+    await bob.closed;
+    assert.equal(await op.next(), '* bob left (kicked by op: spamming the room)');
+    assert.equal(await op.next(), '* BOB was kicked');
+    assert.equal(await carol.lines.until(/^\* bob left/), '* bob left (kicked by op: spamming the room)');
+    assert.deepEqual(moderation(events), [{ type: 'moderation', action: 'kick', by: 'op', name: 'BOB', reason: 'spamming the room' }]);
+    // A kick is not a ban.
+    await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+    op.send('/kick bob');
+    await op.lines.until(/^\* bob was kicked$/);
+  });
+
+  test('/kick refuses what it cannot do, in sentences', async (t) => {
+    const { op, bob } = await moderated(t);
+    op.send('/kick');
+    assert.equal(await op.next(), '! whom? write /kick NAME [REASON]');
+    op.send('/kick nobody');
+    assert.equal(await op.next(), '! no such user: nobody');
+    op.send('/kick OP');
+    assert.equal(await op.next(), '! you cannot /kick yourself');
+    op.send('/kick bad!name');
+    assert.equal(await op.next(), '! no such user: bad!name');
+    await bob.expectNothing();
+  });
+
+  test('/ban MINUTES: disconnected, refused at login until it runs out, listed by /bans', async (t) => {
+    const { port, op, bob, clock, events } = await moderated(t);
+    op.send('/ban bob 30 flooding');
+    assert.equal(await bob.next(), '! banned by op: flooding');
+    await bob.closed;
+    assert.equal(await op.next(), '* bob left (banned by op: flooding)');
+    assert.equal(await op.next(), '* bob is banned until 2026-11-27T05:45:05Z');
+    const refused = await WireClient.login(t, port, '#bob pw-b');
+    assert.equal(refused.reply, '! banned until 2026-11-27T05:45:05Z: flooding');
+    // The password is checked first: nobody learns of a ban without it.
+    const guess = await WireClient.connect(t, port);
+    await guess.lines.until(/^\* welcome/);
+    guess.send('#bob wrong');
+    assert.equal(await nextAdvancing(guess, clock, 10), '! authentication failed');
+    op.send('/bans');
+    assert.equal(await op.next(), '* bans (1): bob until 2026-11-27T05:45:05Z (flooding)');
+    clock.advance(30 * 60_000);
+    await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+    op.send('/bans');
+    assert.equal(await op.lines.until(/^\* bans/), '* bans (0): ');
+    assert.deepEqual(moderation(events), [
+      { type: 'moderation', action: 'ban', by: 'op', name: 'bob', reason: 'flooding', until: T0 + 30 * 60_000 },
+    ]);
+  });
+
+  test('/ban without MINUTES lasts until /unban; an account offline can be banned', async (t) => {
+    const { port, op, bob, events } = await moderated(t);
+    op.send('/ban carol');
+    assert.equal(await op.next(), '* carol is banned until /unban carol');
+    op.send('/ban bob 12abc is not minutes');
+    assert.equal(await bob.next(), '! banned by op: 12abc is not minutes');
+    assert.equal((await WireClient.login(t, port, '#carol pw-c')).reply, '! banned');
+    assert.equal((await WireClient.login(t, port, '#bob pw-b')).reply, '! banned: 12abc is not minutes');
+    await op.lines.until(/^\* bob is banned/);
+    op.send('/bans');
+    assert.equal(await op.next(), '* bans (2): bob until lifted (12abc is not minutes), carol until lifted');
+    op.send('/unban Carol');
+    assert.equal(await op.next(), '* Carol may log in again');
+    op.send('/unban carol');
+    assert.equal(await op.next(), '! carol is not banned: /bans lists the bans');
+    await WireClient.loggedIn(t, port, 'carol', 'pw-c');
+    assert.deepEqual(
+      moderation(events).map((e) => e.type === 'moderation' && `${e.action} ${e.name}`),
+      ['ban carol', 'ban bob', 'unban Carol'],
+    );
+  });
+
+  test('/ban refuses what it cannot do', async (t) => {
+    const { op } = await moderated(t);
+    op.send('/ban');
+    assert.equal(await op.next(), '! whom? write /ban NAME [MINUTES] [REASON]');
+    op.send('/ban nobody 5');
+    assert.equal(await op.next(), '! no such account: nobody');
+    op.send('/ban op');
+    assert.equal(await op.next(), '! you cannot /ban yourself');
+    for (const bad of ['0', '99999999999']) {
+      op.send(`/ban bob ${bad}`);
+      assert.equal(await op.next(), '! MINUTES must be a whole number from 1 to 52560000: /ban NAME [MINUTES] [REASON]');
+    }
+    op.send('/unban');
+    assert.equal(await op.next(), '! whom? write /unban NAME');
+  });
+
+  test('/help shows operators their commands, and nobody else', async (t) => {
+    const { op, bob } = await moderated(t);
+    op.send('/help');
+    const opHelp = await op.lines.until(/^\*\s+\/ban NAME/);
+    assert.match(opHelp, /refuse the account/);
+    bob.send('/help');
+    await bob.lines.until(/^\*\s+\/quit/);
+    await bob.expectNothing();
+  });
+});
