@@ -6,10 +6,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ChatConnection, type ConnectOptions } from '../client/connection.js';
 import { ExitCode } from '../client/exit-codes.js';
 import { connectFirst, parseHosts, type HostPort } from '../client/hosts.js';
-import { Refused, runInteractive } from '../client/interactive.js';
+import { DEFAULT_HISTORY, Refused, runInteractive } from '../client/interactive.js';
 import { login } from '../client/login.js';
 import { Prompter } from '../client/prompt.js';
-import { renderLine, timestamp } from '../client/render.js';
+import { parseHistoryLine } from '../client/history.js';
+import { renderLine, renderPast, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
 import { lineLimitIn } from '../client/split.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
@@ -46,6 +47,12 @@ const program = new Command('chat-client')
   .option('--strict', 'exit 5 when the server answers our input with an error line (scripting mode)')
   .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
   .option('--no-timestamps', 'on a terminal, no local time (HH:MM) before each received line')
+  .addOption(
+    new Option(
+      '--history <n>',
+      'on a terminal, show the last N messages of the room after registering and after /join, and those missed while reconnecting (default 20; 0: none); in scripting mode, send /history N after registering',
+    ).argParser(wholeNumber('the number of history messages', 0, 100)),
+  )
   .option('--no-color', 'no colours (NO_COLOR in the environment does the same)')
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
@@ -64,6 +71,9 @@ On a terminal:
   line, Ctrl-C twice, Ctrl-D, exit or /quit leaves. A lost connection is retried after
   1, 2, 4 ... up to 30 s (shown in the prompt), under the same name, trying the other
   --host servers first; scripting mode never reconnects.
+  History: after logging in and after /join, the room's last messages (--history, 20)
+  are shown dimmed, at their local time; back after a lost connection, in the same room,
+  the ones missed meanwhile (up to 100). Messages kept for your account are shown at login.
   Logging in: after "authentication failed" the name is asked again (Enter keeps the one
   in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
 
@@ -71,7 +81,8 @@ Scripting mode (stdin is not a terminal, or --send or --expect is given):
   Every stdin line is sent after the --send lines, exactly as written (no /msg, no
   splitting). Every server line is printed to stdout as it arrives, uncoloured, without
   times. Without --expect, the client waits until the server has handled everything it
-  sent, then exits 0. With --expect it stays until a line matches.
+  sent, then exits 0. With --expect it stays until a line matches. --history N sends
+  /history N after registering; its answer is printed as it comes, like any line.
 
 Exit codes:
   0    ok: left normally, input all handled, or --expect matched
@@ -104,6 +115,7 @@ const opts = program.opts<{
   strict?: boolean;
   reconnect: boolean;
   timestamps: boolean;
+  history?: number;
   color: boolean;
 }>();
 // The default is not parsed by commander.
@@ -192,6 +204,7 @@ async function script(): Promise<number> {
     timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
     timeoutSeconds: timeout,
     strict: opts.strict,
+    history: opts.history,
     // On a terminal (--send or --expect given) there is nothing piped to read.
     input: process.stdin.isTTY ? Readable.from([]) : process.stdin,
     output: process.stdout,
@@ -207,6 +220,9 @@ async function interactive(): Promise<number> {
     // The client handles these itself: it asks for the password, hidden; it connects again
     // when the server gave up waiting while a prompt was open.
     if (line.kind === 'error' && /^(password required|not registered within)/.test(line.text)) return;
+    // Messages kept for us come right after `* registered as NAME`.
+    const past = parseHistoryLine(line);
+    if (past && past.kind !== 'end') return prompter.print(renderPast(past, { chalk, timestamps: opts.timestamps, now: new Date() }));
     const stamp = opts.timestamps ? chalk.gray(`${timestamp(new Date())} `) : '';
     prompter.print(stamp + renderLine(line, { chalk, self: opts.name }));
   };
@@ -236,7 +252,7 @@ async function interactive(): Promise<number> {
   const reconnect = async (again: string): Promise<ChatConnection> => {
     // Another server of the chat first: the one we lost may be the one that is down.
     const next = await connectAny(current + 1);
-    const result = await next.register(again, password);
+    const result = await next.register(again, password, { hold: true });
     if (result.ok) return next;
     await next.close();
     throw result.refused ? new Refused(result.reason) : new Error(result.reason);
@@ -250,6 +266,7 @@ async function interactive(): Promise<number> {
     output: process.stdout,
     timestamps: opts.timestamps,
     maxLine,
+    history: opts.history ?? DEFAULT_HISTORY,
   });
 }
 

@@ -53,6 +53,8 @@ interface ConnectionEvents {
 export class ChatConnection extends EventEmitter<ConnectionEvents> {
   #closed = false;
   #heard = false;
+  /** Lines kept back by register({ hold }) until release(). */
+  #held: ServerLine[] | undefined;
 
   /** A TCP or TLS socket, or a UdpSocket. */
   private constructor(private readonly socket: Duplex) {
@@ -61,7 +63,9 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     const decoder = new LineDecoder(MAX_SERVER_LINE, {
       line: (bytes) => {
         this.#heard = true;
-        this.emit('line', parseServerLine(decodeText(bytes)));
+        const line = parseServerLine(decodeText(bytes));
+        if (this.#held) this.#held.push(line);
+        else this.emit('line', line);
       },
       overflow: () =>
         this.emit('line', parseServerLine(`! (a line from the server was over ${MAX_SERVER_LINE} bytes and was skipped)`)),
@@ -148,18 +152,32 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  /** Sends #NAME (with PASSWORD when given) and resolves with the server's answer. */
-  async register(name: string, password?: string): Promise<RegisterResult> {
+  /**
+   * Sends #NAME (with PASSWORD when given) and resolves with the server's answer. With
+   * HOLD, the lines that come after a successful answer are kept back until release(): the
+   * server sends messages kept for the account right after it (docs/protocol.md), in the
+   * same read, before whoever awaits this could listen, and counts them delivered.
+   */
+  async register(name: string, password?: string, { hold = false } = {}): Promise<RegisterResult> {
     // Checked here too: "#two words" would register "two" with the password "words".
     if (!isValidName(name)) return { ok: false, refused: true, reason: INVALID_NAME };
-    const answer = this.waitFor(
-      (l) => l.kind === 'error' || (l.kind === 'notice' && /^(registered as|you are now) /.test(l.text)),
-    );
+    const answer = this.waitFor((l) => {
+      const ok = l.kind === 'notice' && /^(registered as|you are now) /.test(l.text);
+      if (ok && hold) this.#held = [];
+      return ok || l.kind === 'error';
+    });
     this.send(password === undefined ? `#${name}` : `#${name} ${password}`);
     const line = await answer.catch(() => undefined);
     if (line === undefined) return { ok: false, refused: false, reason: this.lostReason() };
     if (line.kind === 'error') return { ok: false, refused: REFUSALS.test(line.text), reason: line.text };
     return { ok: true, name: line.text.replace(/^(registered as|you are now) /, '') };
+  }
+
+  /** Emits the lines kept back by register({ hold }), and every line from now on. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const line of held) this.emit('line', line);
   }
 
   /** Resolves once the server has handled everything sent before (docs/protocol.md /ping). */

@@ -6,7 +6,10 @@ import { printAbove } from './print-above.js';
 import { randomBytes } from 'node:crypto';
 import { Completions } from './complete.js';
 import { clearInput, fixMidLinePaste, fixResize, internals, setInput } from './readline-fixes.js';
-import { renderLine, timestamp } from './render.js';
+import { HistoryAnswers } from './history-answers.js';
+import { ShownLog } from './history.js';
+import { END_OF_PAST, renderLine, renderPast, timestamp } from './render.js';
+import { nameKey } from '../protocol/names.js';
 import { DEFAULT_MAX_LINE, lineLimitIn, splitLine } from './split.js';
 import { translateTyped } from './typed.js';
 
@@ -32,7 +35,17 @@ export interface InteractiveOptions {
   maxLine?: number | undefined;
   /** Now, for the timestamps. */
   now?: () => Date;
+  /**
+   * Room messages of the past shown after registering and after each /join (--history N);
+   * 0 asks for none, not even those missed while reconnecting.
+   */
+  history: number;
 }
+
+/** --history when not given, on a terminal. */
+export const DEFAULT_HISTORY = 20;
+/** After a reconnect, the client asks for this many to find those it missed (the server's most). */
+export const MISSED_MAX = 100;
 
 /** A paste of more lines than this asks before sending them, as irssi and weechat do. */
 export const PASTE_ASK_ABOVE = 5;
@@ -115,6 +128,15 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     /** Ctrl-C on an empty line: the next one leaves. */
     let armed = false;
     const completions = new Completions();
+    /** Off with --history 0, and for good once the server says it does not know /history. */
+    let historyOn = opts.history > 0;
+    /** The room messages shown in the current room: a reconnect shows what came after them. */
+    const shown = new ShownLog();
+    /** The /history requests of the current connection. */
+    let answers: HistoryAnswers | undefined;
+    /** The room we were in when the connection was lost, and are going back to. */
+    let lastRoom: string | undefined;
+    let rejoin: string | undefined;
 
     const prompt = (): string => {
       if (asking) return `send ${asking.lines.length} lines? [y/N] `;
@@ -169,10 +191,14 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     /** Sends LINES; several are followed by /pings that say when the server has handled them. */
     const sendAll = (lines: string[]): void => {
       if (!conn) return;
-      if (lines.length === 1) return conn.send(lines[0]!);
+      const send = (line: string): void => {
+        answers?.sent(line, self);
+        conn!.send(line);
+      };
+      if (lines.length === 1) return send(lines[0]!);
       for (let i = 0; i < lines.length; i += PING_EVERY) {
         const batch = lines.slice(i, i + PING_EVERY);
-        for (const line of batch) conn.send(line);
+        for (const line of batch) send(line);
         const token = `${pingPrefix}${pingSeq++}`;
         pings.set(token, batch.length);
         conn.send(`/ping ${token}`);
@@ -215,11 +241,27 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       sendAll(lines);
     };
 
-    const attach = (c: ChatConnection): void => {
+    /** Past lines, dimmed, after the local time of each. */
+    const showPast = (items: Parameters<typeof renderPast>[0][]): void => {
+      for (const item of items) say(renderPast(item, { chalk, timestamps: opts.timestamps, now: now() }));
+    };
+
+    /** RECONNECTED: a new connection after a lost one, rather than the first. */
+    const attach = (c: ChatConnection, reconnected: boolean): void => {
       conn = c;
-      // Who is in the room we start in (PROTOCOL.md: registering puts you in lobby), as
-      // after /join; the answer is printed like any line.
-      c.send(`/who ${FIRST_ROOM}`);
+      const mine = new HistoryAnswers(shown, () => now().getTime());
+      answers = mine;
+      const back = reconnected ? lastRoom : undefined;
+      if (back !== undefined && nameKey(back) !== nameKey(FIRST_ROOM)) {
+        // A new connection starts in lobby: back to where we were, then what we missed there.
+        rejoin = back;
+        c.send(`/join ${back}`);
+      } else {
+        // Who is in the room we start in (PROTOCOL.md: registering puts you in lobby), as
+        // after /join; the answer is printed like any line.
+        c.send(`/who ${FIRST_ROOM}`);
+        if (historyOn) c.send(reconnected ? mine.ask('missed', MISSED_MAX) : mine.ask('join', opts.history));
+      }
       c.on('line', (line) => {
         if (line.kind === 'notice' && pings.has(line.text.slice(5)) && line.text.startsWith('pong ')) {
           waiting -= pings.get(line.text.slice(5))!;
@@ -228,19 +270,44 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         }
         last = line.text;
         completions.learn(line);
+        const outcome = mine.take(line);
+        if (outcome.kind === 'held') return;
+        if (outcome.kind === 'unsupported') {
+          // An older server: the client works as before, and asks no more.
+          historyOn = false;
+          return;
+        }
+        if (outcome.kind === 'past') {
+          if (outcome.lost) say(chalk.dim(`-- more were sent while you were away than the last ${MISSED_MAX} shown here --`));
+          showPast(outcome.items);
+          if (outcome.end) say(chalk.dim(END_OF_PAST));
+          return;
+        }
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
         if (renamed?.[1]) self = renamed[1];
         const moved = line.kind === 'notice' ? /^you are in (\S+)$/.exec(line.text) : null;
+        const before = room ?? FIRST_ROOM;
         if (moved?.[1]) room = moved[1];
         if (renamed || moved) rl.setPrompt(prompt());
         const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
         say(stamp + renderLine(line, { chalk, self }));
-        // Who is in the room just joined, as IRC clients show NAMES on join.
-        if (moved?.[1]) c.send(`/who ${moved[1]}`);
+        if (moved?.[1]) {
+          // Who is in the room just joined, as IRC clients show NAMES on join.
+          c.send(`/who ${moved[1]}`);
+          const again = rejoin !== undefined && nameKey(rejoin) === nameKey(moved[1]);
+          rejoin = undefined;
+          // Joining the room we are in changes nothing: its past is on the screen already.
+          if (historyOn && (again || nameKey(before) !== nameKey(moved[1]))) {
+            c.send(again ? mine.ask('missed', MISSED_MAX) : mine.ask('join', opts.history));
+          }
+        }
       });
-      c.on('close', () => {
+      const onClose = (): void => {
         conn = undefined;
+        answers = undefined;
+        lastRoom = rejoin ?? room ?? FIRST_ROOM;
+        rejoin = undefined;
         // Whatever was not handled is gone with the connection.
         if (waiting > 0 && !leaving) say(chalk.red(`${waiting} lines sent in bulk may not have been delivered.`));
         waiting = 0;
@@ -256,7 +323,12 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         }
         say(chalk.red('connection lost: reconnecting (Ctrl-C twice to leave).'));
         retry(0);
-      });
+      };
+      c.on('close', onClose);
+      // Lines that came with the registration (messages kept for us) were held until now.
+      c.release();
+      // Lost before we listened: 'close' has been and gone.
+      if (c.closed) onClose();
     };
 
     /** Counts down in the prompt, then tries; a failure waits longer next time. */
@@ -274,9 +346,9 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         withDeadline(reconnect!(self), ATTEMPT_MS).then(
           (c) => {
             if (leaving || done) return void c.close();
-            attach(c);
             setStatus('');
             say(chalk.green(`reconnected as ${self}`));
+            attach(c, true);
           },
           (err: Error) => {
             // Each new reason once (a certificate now refused, a host gone), not every attempt.
@@ -321,7 +393,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     // After readline's own listener: a paste's lines reach 'line' before its end mark here.
     input.on('keypress', onKey);
 
-    attach(first);
+    attach(first, false);
     rl.on('line', (line) => {
       if (pasted) {
         pasted.push(line);

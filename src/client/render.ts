@@ -37,3 +37,30 @@ export function timestamp(date: Date): string {
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(date.getHours())}:${two(date.getMinutes())}`;
 }
+
+/** Local time of a past message: `HH:MM`, with the local date before it when it is not today's. Pure. */
+export function pastTimestamp(at: Date, now: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const day = (d: Date): string => `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  return day(at) === day(now) ? timestamp(at) : `${day(at)} ${timestamp(at)}`;
+}
+
+export interface PastOptions {
+  chalk: ChalkInstance;
+  /** --no-timestamps: no time either. */
+  timestamps: boolean;
+  now: Date;
+}
+
+/**
+ * A history line (`* [TIME] <NAME> TEXT`) or a message kept for us (`* [TIME] *FROM* TEXT`)
+ * as the live one would read, `<NAME> TEXT` or `*FROM* TEXT`, dimmed, after its local time. Pure.
+ */
+export function renderPast(item: { kind: 'room' | 'kept'; at: number; from: string; text: string }, { chalk, timestamps, now }: PastOptions): string {
+  const when = timestamps ? `${pastTimestamp(new Date(item.at), now)} ` : '';
+  const body = item.kind === 'room' ? `<${item.from}> ${item.text}` : `*${item.from}* ${item.text}`;
+  return chalk.dim(when + body);
+}
+
+/** Under the past lines the client asked for itself, before the live ones. */
+export const END_OF_PAST = '-- end of history --';

@@ -19,6 +19,8 @@ export interface ScriptOptions {
   timeoutSeconds: number | undefined;
   /** --strict: exit 5 at the first error line (`! ...`) the server answers with. */
   strict?: boolean | undefined;
+  /** --history N: `/history N` is sent after registering (not when 0 or not given). */
+  history?: number | undefined;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   /** Where the client's own messages (not server lines) go. */
@@ -102,6 +104,8 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
           if (/^\/quit(\s|$)/i.test(line)) quitSent = true;
           conn.send(line);
         };
+        // Asked for on purpose: its answer is printed as the server sends it, like any line.
+        if (opts.history && opts.name !== undefined) send(`/history ${opts.history}`);
         for (const line of opts.sends) send(line);
         // A file saved with a BOM must not hide a direct message behind it (the server drops
         // a leading BOM too, but older servers relay it to the room).

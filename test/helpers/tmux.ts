@@ -63,6 +63,11 @@ export class Terminal {
     return this.#tmux('capture-pane', '-p', '-S', '-').split('\n').map((l) => l.trimEnd());
   }
 
+  /** The screen with its colours and attributes, as escape sequences (capture-pane -e). */
+  styledScreen(): string[] {
+    return this.#tmux('capture-pane', '-p', '-e').split('\n');
+  }
+
   screen(): string[] {
     return this.#tmux('capture-pane', '-p').split('\n').map((l) => l.trimEnd());
   }

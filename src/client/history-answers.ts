@@ -1,0 +1,124 @@
+import { stripControls } from '../protocol/sanitize.js';
+import type { ServerLine } from '../protocol/server-line.js';
+import { parseHistoryLine, unseen, type HistoryItem, type Shown, type ShownLog } from './history.js';
+
+/** Asked by the client itself: the room's past after a /join, or what a reconnect missed. */
+interface OwnAsk {
+  kind: 'join' | 'missed';
+  asked: number;
+  /** For 'missed': what the room showed before the request. */
+  before: Shown[] | undefined;
+  /** Room messages shown (or sent) while the request was on its way. */
+  since: Shown[];
+  items: HistoryItem[];
+}
+type Ask = OwnAsk | { kind: 'user' };
+
+/** What to do with one server line. */
+export type Outcome =
+  /** Not part of an answer of ours: show it as any other line. */
+  | { kind: 'pass' }
+  /** Held until its answer is complete: nothing to show yet. */
+  | { kind: 'held' }
+  /**
+   * Lines of the past to show, dimmed: ITEMS; then `end` when an answer of ours ended with
+   * something shown; `lost` when a reconnect may have missed more than the answer holds.
+   */
+  | { kind: 'past'; items: ({ kind: 'room' | 'kept' } & HistoryItem)[]; end: boolean; lost: boolean }
+  /** The server does not know /history (an older one): stop asking. */
+  | { kind: 'unsupported' };
+
+/** Live messages remembered for a request on its way, at most: it should take one round trip. */
+const SINCE_MAX = 1000;
+
+const USER_ASKS = /^\/history(\s|$)/i;
+const UNKNOWN = /^unknown command: \/history$/i;
+/** docs/protocol.md: a bad N, or a cluster that cannot read its history now. */
+const REFUSED = /^(\/history takes |cannot read the history)/;
+
+/**
+ * The /history requests of one connection and their answers, which come back in the order
+ * they were asked (docs/protocol.md): the client's own ones are held until complete and
+ * show only what is new; one the user typed is shown as it comes. The server's lines go
+ * through `take`, what the user sends through `sent`.
+ */
+export class HistoryAnswers {
+  readonly #queue: Ask[] = [];
+
+  constructor(
+    private readonly log: ShownLog,
+    private readonly now: () => number,
+  ) {}
+
+  /** The client sends `/history N` after a /join (the log starts again) or a reconnect. */
+  ask(kind: 'join' | 'missed', asked: number): string {
+    if (kind === 'join') this.log.clear();
+    this.#queue.push({ kind, asked, before: kind === 'missed' ? [...this.log.entries] : undefined, since: [], items: [] });
+    return `/history ${asked}`;
+  }
+
+  /** A line the user sends: a /history of theirs, or a room message of ours to remember. */
+  sent(line: string, self: string): void {
+    if (USER_ASKS.test(line)) return void this.#queue.push({ kind: 'user' });
+    if (line.startsWith('/') && !line.startsWith('//')) return;
+    if (line.startsWith('#') || line.startsWith('@')) return;
+    // As the server relays it: `//x` is `/x`, control characters and a leading BOM go.
+    const text = stripForRoom(line.startsWith('//') ? line.slice(1) : line);
+    this.#remember({ from: self, text, at: this.now(), own: true });
+  }
+
+  take(line: ServerLine): Outcome {
+    const head = this.#queue[0];
+    if (line.kind === 'room') {
+      this.#remember({ from: line.from, text: line.text, at: this.now(), own: false });
+      return { kind: 'pass' };
+    }
+    if (line.kind === 'error' && head && UNKNOWN.test(line.text)) {
+      this.#queue.shift();
+      return head.kind === 'user' ? { kind: 'pass' } : { kind: 'unsupported' };
+    }
+    // Its answer, an error instead of the lines: shown (it says what to do), and done with.
+    if (line.kind === 'error' && head && REFUSED.test(line.text)) {
+      this.#queue.shift();
+      return { kind: 'pass' };
+    }
+    const past = parseHistoryLine(line);
+    if (!past) return { kind: 'pass' };
+    if (past.kind === 'kept' || (past.kind === 'room' && head?.kind !== 'join' && head?.kind !== 'missed')) {
+      return { kind: 'past', items: [past], end: false, lost: false };
+    }
+    if (past.kind === 'room') {
+      const own = head as OwnAsk;
+      own.items.push({ at: past.at, from: past.from, text: past.text });
+      // More than asked for: a broken or hostile server; the newest are what we wanted.
+      if (own.items.length > own.asked) own.items.shift();
+      return { kind: 'held' };
+    }
+    // The end of an answer.
+    if (!head) return { kind: 'pass' };
+    this.#queue.shift();
+    if (head.kind === 'user') return { kind: 'pass' };
+    const { show, lost } = unseen(head.items, head.before, head.since);
+    // Older than what was shown while it came: it goes in the log before those.
+    this.log.insert(show.map((h) => ({ ...h, own: false })), head.since.length);
+    return {
+      kind: 'past',
+      items: show.map((h) => ({ kind: 'room', ...h })),
+      end: show.length > 0,
+      lost: lost && head.items.length >= head.asked,
+    };
+  }
+
+  #remember(entry: Shown): void {
+    this.log.add(entry);
+    for (const ask of this.#queue) {
+      if (ask.kind === 'user') continue;
+      ask.since.push(entry);
+      if (ask.since.length > SINCE_MAX) ask.since.shift();
+    }
+  }
+}
+
+function stripForRoom(text: string): string {
+  return stripControls(text.replace(/^\uFEFF/, ''));
+}
