@@ -245,7 +245,7 @@ async function serve(): Promise<void> {
   // A log reader that goes away (2>&1 | head, a restarted shipper) must not take the server down.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
-  const { metrics: metricsAt, logFormat, tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, redis, redisLease, udpPort, udpHelloRate, udpIdle, ...limits } =
+  const { metrics: metricsOn, logFormat, tlsCert, tlsKey, quiet, users, registerTimeout, idleTimeout, redis, redisLease, udpPort, udpHelloRate, udpIdle, ...limits } =
     program.opts<ServeOptions>();
   if (udpPort === undefined) {
     for (const option of ['udpHelloRate', 'udpIdle']) {
@@ -260,7 +260,7 @@ async function serve(): Promise<void> {
   const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
   const stderr = new StderrLog(logFormat, chalk);
   const log = (line: string): void => stderr.line(line);
-  const metrics = new MetricsOption(metricsAt);
+  const metrics = new MetricsOption(metricsOn);
 
   let server: ChatServer;
   try {
@@ -299,10 +299,12 @@ async function serve(): Promise<void> {
   process.on('SIGHUP', () => server.reload());
   try {
     const { host, port } = await server.listen();
+    // Bound before anything is said: a metrics port in use stops the server before it is announced.
+    const metricsAt = await metrics.start(server);
     process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
     const udp = server.udpAddress;
     if (udp) process.stdout.write(`udp on ${formatHostPort(udp.host, udp.port)}\n`);
-    await metrics.start(server);
+    if (metricsAt) process.stdout.write(`metrics on ${formatHostPort(metricsAt.host, metricsAt.port)}\n`);
   } catch (err) {
     const message =
       err instanceof RedisUnavailableError

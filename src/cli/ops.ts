@@ -2,7 +2,6 @@ import type { ChalkInstance } from 'chalk';
 import { ChatMetrics } from '../ops/metrics.js';
 import { MetricsServer } from '../ops/metrics-server.js';
 import { JsonLog } from '../ops/json-log.js';
-import { formatHostPort } from '../protocol/wording.js';
 import type { ChatServer } from '../server/chat-server.js';
 import type { ServerEvent } from '../server/events.js';
 import type { BoundAddress } from '../transport/tcp.js';
@@ -67,14 +66,13 @@ export class MetricsOption {
     return this.metrics ? this.metrics.onEvent(log) : log;
   }
 
-  /** Binds the metrics port; prints "metrics on HOST:PORT"; rejects with MetricsBindError. */
-  async start(server: ChatServer): Promise<void> {
+  /** Binds the metrics port; resolves with the address bound (none without --metrics), rejects with MetricsBindError. */
+  async start(server: ChatServer): Promise<BoundAddress | undefined> {
     const { metrics, at } = this;
-    if (!metrics || !at) return;
+    if (!metrics || !at) return undefined;
     metrics.watch(server);
-    const bound = await new MetricsServer(metrics).listen(at.host, at.port).catch((err: NodeJS.ErrnoException) => {
+    return new MetricsServer(metrics).listen(at.host, at.port).catch((err: NodeJS.ErrnoException) => {
       throw new MetricsBindError(err, at.host, at.port);
     });
-    process.stdout.write(`metrics on ${formatHostPort(bound.host, bound.port)}\n`);
   }
 }
