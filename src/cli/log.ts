@@ -18,11 +18,8 @@ export function formatEvent(original: ServerEvent, chalk: ChalkInstance, now = n
       return `${stamp} ${chalk.yellow('leave')} ${who(event.name, event.peer)}: ${event.reason}`;
     case 'reject':
       return `${stamp} ${chalk.red('reject')} ${who(event.name, event.peer)}: ${event.reason}`;
-    case 'moderation': {
-      const until = event.until === undefined ? '' : ` until ${new Date(event.until).toISOString()}`;
-      const why = event.reason ? `: ${event.reason}` : '';
-      return `${stamp} ${chalk.magenta(event.action)} ${chalk.bold(event.name)} by ${event.by}${until}${why}`;
-    }
+    case 'moderation':
+      return `${stamp} ${chalk.magenta(event.action)} ${chalk.bold(event.name)} by ${event.by}${event.reason ? `: ${event.reason}` : ''}`;
     case 'notice':
       return `${stamp} ${chalk.blue('notice')} ${event.message}`;
     case 'error':

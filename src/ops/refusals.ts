@@ -14,6 +14,7 @@ const REASONS: readonly (readonly [RegExp, string])[] = [
   [/^too many logins waiting/, 'logins waiting'],
   [/^unknown command/, 'unknown command'],
   [/^too many rooms/, 'too many rooms'],
+  [/^bad \/history/, 'bad history count'],
   [/^cluster unavailable/, 'cluster unavailable'],
   [/^server full/, 'server full'],
   [/^more than \d+ connections from /, 'too many from address'],

@@ -5,7 +5,7 @@ export type ServerEvent =
   | { type: 'rename'; peer: string; from: string; to: string }
   | { type: 'leave'; peer: string; name: string | undefined; reason: string }
   | { type: 'reject'; peer: string; name: string | undefined; reason: string }
-  /** An operator's /kick, /ban or /unban: who did it, to whom, why; a ban's end in ms since the epoch. */
+  /** An operator's /kick, /ban or /unban (docs/operations.md, "Moderation"). */
   | { type: 'moderation'; action: 'kick' | 'ban' | 'unban'; by: string; name: string; reason: string; until?: number }
   /** Something an operator should know: a reload, a warning. */
   | { type: 'notice'; message: string }
