@@ -40,3 +40,18 @@ test('a client that connects and sends nothing, or half a request, does not stop
   idle[1]!.write('garbage\r\n\r\n');
   for (let i = 0; i < 5; i++) assert.equal((await get(port, '/healthz')).status, 200);
 });
+
+test('scrapers that hang up mid-request or mid-answer do not hurt the endpoint', async (t) => {
+  const port = await endpoint(t);
+  for (let i = 0; i < 50; i++) {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.on('error', () => {});
+    s.write(i % 2 ? 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n' : 'GET /metr');
+    if (i % 3 === 0) s.destroy();
+    else s.once('data', () => s.destroy());
+    t.after(() => s.destroy());
+  }
+  const answer = await get(port, '/metrics');
+  assert.equal(answer.status, 200);
+  assert.ok(parseSamples(answer.body).has('chat_users_online'));
+});
