@@ -7,7 +7,9 @@ import { DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../server/users-file.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../transport/udp.js';
-import { formatEvent } from './log.js';
+import type { BoundAddress } from '../transport/tcp.js';
+import { metricsAddress } from './metrics-option.js';
+import { MetricsBindError, MetricsOption, StderrLog } from './ops.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';
 import { hostName, parseOrExit, redisUrl, usageError, wholeNumber } from './program.js';
 import { VERSION } from './version.js';
@@ -165,6 +167,18 @@ const program = new Command('chat-server')
       .default(DEFAULT_LEASE_MS)
       .argParser(wholeNumber('--redis-lease', 1000, 600_000)),
   )
+  // Operations (docs/operations.md): metrics and the log format.
+  .addOption(
+    new Option('--metrics <host:port>', 'serve Prometheus metrics at /metrics and a health check at /healthz on HOST:PORT (HTTP, no TLS: keep it on a private address); off by default')
+      .env('CHAT_METRICS')
+      .argParser(metricsAddress),
+  )
+  .addOption(
+    new Option('--log-format <format>', 'events on stderr as text lines, or one JSON object a line for log shippers')
+      .env('CHAT_LOG_FORMAT')
+      .choices(['text', 'json'])
+      .default('text'),
+  )
   .addOption(new Option('-q, --quiet', 'do not log connections and other events to stderr').env('CHAT_QUIET'))
   .version(VERSION, '-V, --version', 'print the version and exit')
   .helpOption('-h, --help', 'show this help and exit')
@@ -173,8 +187,10 @@ const program = new Command('chat-server')
     `
 Output:
   The first line on stdout is "listening on HOST:PORT", printed once the port is bound;
-  with --udp-port, "udp on HOST:PORT" follows.
-  Events (connect, register, rename, leave, rejected input) go to stderr, one line each.
+  with --udp-port, "udp on HOST:PORT" follows, then with --metrics "metrics on HOST:PORT".
+  Events (connect, register, rename, leave, rejected input, moderation) go to stderr, one
+  line each; with --log-format json, one JSON object each. Passwords and what users write
+  are never logged.
 
 Signals:
   SIGINT, SIGTERM  tell every client "* server shutting down", close, and exit 0
@@ -258,6 +274,8 @@ interface ServeOptions {
   redis?: string;
   redisLease: number;
   quiet?: boolean;
+  metrics?: BoundAddress;
+  logFormat: 'text' | 'json';
 }
 
 async function serve(): Promise<void> {
@@ -265,6 +283,8 @@ async function serve(): Promise<void> {
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
   const {
+    metrics: metricsOn,
+    logFormat,
     tlsCert,
     tlsKey,
     quiet,
@@ -297,11 +317,14 @@ async function serve(): Promise<void> {
   }
   const tls = tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined;
   const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const stderr = new StderrLog(logFormat, chalk);
+  const log = (line: string): void => stderr.line(line);
+  const metrics = new MetricsOption(metricsOn);
 
   const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS };
   const storeEvents = {
-    onError: (err: Error) => log(formatEvent({ type: 'error', message: err.message }, chalk)),
+    onError: (err: Error) => stderr.event({ type: 'error', message: err.message }),
+    onWrite: (ms: number) => metrics.metrics?.observeStoreWrite(ms),
   };
   let server: ChatServer;
   try {
@@ -321,9 +344,9 @@ async function serve(): Promise<void> {
       tls,
       redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease },
       // --quiet keeps errors: they are the operator's to fix.
-      onEvent: (e) => {
-        if (!quiet || e.type === 'error') log(formatEvent(e, chalk));
-      },
+      onEvent: metrics.onEvent((e) => {
+        if (!quiet || e.type === 'error') stderr.event(e);
+      }),
     });
   } catch (err) {
     const hint = err instanceof UsersFileError && err.line === undefined ? ' Create it with: chat-server passwd FILE NAME' : '';
@@ -335,7 +358,7 @@ async function serve(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) process.exit(0); // a second Ctrl-C: do not wait
     stopping = true;
-    if (!quiet) log(`${chalk.gray(new Date().toISOString())} ${signal}: shutting down`);
+    if (!quiet) stderr.stopping(signal);
     setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
     void server.close().then(() => process.exit(0));
   };
@@ -345,16 +368,21 @@ async function serve(): Promise<void> {
   process.on('SIGHUP', () => server.reload());
   try {
     const { host, port } = await server.listen();
+    // Bound before anything is said: a metrics port in use stops the server before it is announced.
+    const metricsAt = await metrics.start(server);
     process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
     const udp = server.udpAddress;
     if (udp) process.stdout.write(`udp on ${formatHostPort(udp.host, udp.port)}\n`);
+    if (metricsAt) process.stdout.write(`metrics on ${formatHostPort(metricsAt.host, metricsAt.port)}\n`);
   } catch (err) {
     const message =
       err instanceof RedisUnavailableError
         ? `${err.message}.`
         : err instanceof UdpBindError
           ? listenError(err.error, err.host, err.port, '--udp-port', 'UDP ')
-          : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
+          : err instanceof MetricsBindError
+            ? listenError(err.error, err.host, err.port, '--metrics', 'metrics ')
+            : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
     log(`chat-server: ${message}`);
     process.exit(1);
   }

@@ -1,8 +1,10 @@
 import type { ChalkInstance } from 'chalk';
+import { forLog } from '../ops/redact.js';
 import type { ServerEvent } from '../server/events.js';
 
 /** One stderr line per server event, with a timestamp; colour only when chalk has a level. */
-export function formatEvent(event: ServerEvent, chalk: ChalkInstance, now = new Date()): string {
+export function formatEvent(original: ServerEvent, chalk: ChalkInstance, now = new Date()): string {
+  const event = forLog(original);
   const stamp = chalk.gray(now.toISOString());
   const who = (name: string | undefined, peer: string): string => (name ? `${chalk.bold(name)} (${peer})` : peer);
   switch (event.type) {

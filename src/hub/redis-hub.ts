@@ -749,4 +749,16 @@ export class RedisHub implements Hub {
     this.#size = size;
     return { lost, back, stale };
   }
+
+  /** For the operator (/healthz, metrics): in the chat through Redis, not cut off from it. */
+  get connected(): boolean {
+    return this.#up;
+  }
+
+  /** Times one PING on the command connection, in ms (metrics); rejects while Redis does not answer. */
+  async roundTrip(): Promise<number> {
+    const start = performance.now();
+    await this.#cmd.ping();
+    return performance.now() - start;
+  }
 }

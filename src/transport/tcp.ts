@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { ChatCore } from '../server/core.js';
+import type { ChatCore, Peer } from '../server/core.js';
 
 /** What a listener reports once bound. */
 export interface BoundAddress {
@@ -13,14 +13,28 @@ export function displayHost(address: string | undefined): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+/** Which listener a connection came through: the metrics count connections by it. */
+export type Transport = 'tcp' | 'tls' | 'udp';
+
+/** The peer a transport hands to the core, which keeps it as the session's address. */
+export interface TransportPeer extends Peer {
+  transport: Transport;
+}
+
+/** The transport of a session's address; undefined for a stream handed to the core directly (tests). */
+export function transportOf(peer: Peer): Transport | undefined {
+  return 'transport' in peer ? (peer as TransportPeer).transport : undefined;
+}
+
 /** Hands an accepted socket (plain or TLS) to the core. */
-export function acceptInto(core: ChatCore): (socket: net.Socket) => void {
+export function acceptInto(core: ChatCore, transport: 'tcp' | 'tls' = 'tcp'): (socket: net.Socket) => void {
   return (socket) => {
     // Without no-delay, Nagle's algorithm meets delayed ACKs and a chat line waits ~40 ms.
     socket.setNoDelay(true);
     // Finds peers that vanished without a FIN (a pulled cable), which would otherwise hold a name.
     socket.setKeepAlive(true, 60_000);
-    core.accept(socket, { host: displayHost(socket.remoteAddress), port: socket.remotePort ?? 0 });
+    const peer: TransportPeer = { host: displayHost(socket.remoteAddress), port: socket.remotePort ?? 0, transport };
+    core.accept(socket, peer);
   };
 }
 

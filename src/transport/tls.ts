@@ -52,7 +52,7 @@ export class TlsListener {
     private readonly files: TlsFiles,
   ) {
     this.#context = loadContext(files);
-    const accept = acceptInto(core);
+    const accept = acceptInto(core, 'tls');
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (raw) => {
       const host = displayHost(raw.remoteAddress);
       const peer = formatHostPort(host, raw.remotePort ?? 0);

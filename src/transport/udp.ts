@@ -6,7 +6,7 @@ import type { ChatCore } from '../server/core.js';
 import type { Session } from '../server/session.js';
 import { TokenBucket } from '../server/token-bucket.js';
 import { HelloTokens } from './hello-token.js';
-import { displayHost, type BoundAddress } from './tcp.js';
+import { displayHost, type BoundAddress, type TransportPeer } from './tcp.js';
 import { UdpStream } from './udp-stream.js';
 
 export interface UdpOptions {
@@ -167,7 +167,8 @@ export class UdpListener {
 
   #verify(key: string, from: dgram.RemoteInfo, rest: Buffer): void {
     const stream = new UdpStream((bytes) => this.#send(bytes, from));
-    const session = this.#core.accept(stream, { host: displayHost(from.address), port: from.port });
+    const peer: TransportPeer = { host: displayHost(from.address), port: from.port, transport: 'udp' };
+    const session = this.#core.accept(stream, peer);
     // Refused (full, too many from the address): the refusal went out on the stream, which ends.
     if (session === undefined) return;
     const { timers } = this.#core.options;

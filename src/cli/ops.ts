@@ -1,0 +1,78 @@
+import type { ChalkInstance } from 'chalk';
+import { ChatMetrics } from '../ops/metrics.js';
+import { MetricsServer } from '../ops/metrics-server.js';
+import { JsonLog } from '../ops/json-log.js';
+import type { ChatServer } from '../server/chat-server.js';
+import type { ServerEvent } from '../server/events.js';
+import type { BoundAddress } from '../transport/tcp.js';
+import { formatEvent } from './log.js';
+
+/** The metrics port could not be bound: the message names --metrics, not --port. */
+export class MetricsBindError extends Error {
+  constructor(
+    readonly error: NodeJS.ErrnoException,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * Everything the server writes on stderr, in the --log-format chosen: its events, and its own
+ * lines (warnings at start, why it could not start, a signal), so that with json every line
+ * of stderr is one JSON object.
+ */
+export class StderrLog {
+  readonly #json: JsonLog | undefined;
+
+  constructor(
+    format: 'text' | 'json',
+    private readonly chalk: ChalkInstance,
+  ) {
+    this.#json = format === 'json' ? new JsonLog(process.stderr) : undefined;
+  }
+
+  event(e: ServerEvent): void {
+    if (this.#json) this.#json.event(e);
+    else process.stderr.write(`${formatEvent(e, this.chalk)}\n`);
+  }
+
+  /** "chat-server: ..." as is; in JSON without the prefix, a warning or an error. */
+  line(text: string): void {
+    if (!this.#json) return void process.stderr.write(`${text}\n`);
+    const message = text.replace(/^chat-server: /, '');
+    const warning = /^warning: /.exec(message);
+    this.#json.line(warning ? 'warn' : 'error', warning ? message.slice(warning[0].length) : message);
+  }
+
+  /** A signal that stops the server. */
+  stopping(signal: string): void {
+    if (this.#json) this.#json.line('info', `${signal}: shutting down`);
+    else process.stderr.write(`${this.chalk.gray(new Date().toISOString())} ${signal}: shutting down\n`);
+  }
+}
+
+/** --metrics: counts the events, then serves the figures once the chat is listening. */
+export class MetricsOption {
+  readonly metrics: ChatMetrics | undefined;
+
+  constructor(private readonly at: BoundAddress | undefined) {
+    this.metrics = at ? new ChatMetrics() : undefined;
+  }
+
+  /** The server's onEvent: counted first (when metrics are on), then LOG. */
+  onEvent(log: (e: ServerEvent) => void): (e: ServerEvent) => void {
+    return this.metrics ? this.metrics.onEvent(log) : log;
+  }
+
+  /** Binds the metrics port; resolves with the address bound (none without --metrics), rejects with MetricsBindError. */
+  async start(server: ChatServer): Promise<BoundAddress | undefined> {
+    const { metrics, at } = this;
+    if (!metrics || !at) return undefined;
+    metrics.watch(server);
+    return new MetricsServer(metrics).listen(at.host, at.port).catch((err: NodeJS.ErrnoException) => {
+      throw new MetricsBindError(err, at.host, at.port);
+    });
+  }
+}
