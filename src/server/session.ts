@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
-import { after, LOBBY, type Member } from '../hub/hub.js';
-import { parseCommand } from '../protocol/command.js';
+import { after, isPromise, LOBBY, type Awaitable, type Member } from '../hub/hub.js';
+import { parseCommand, type Command } from '../protocol/command.js';
 import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
 import { decodeText } from '../protocol/sanitize.js';
@@ -21,6 +21,8 @@ const INPUT_READS = 64;
 const RESUMED_MS = 50;
 /** Reply bytes that one flood-control token pays for (see #apply, 'reply'). */
 const REPLY_BYTES_PER_TOKEN = 4096;
+/** Messages of one connection whose answers may be pending at once (through the cluster). */
+const MAX_IN_FLIGHT = 64;
 /** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
 export const MAX_AUTH_FAILURES = 5;
 
@@ -65,6 +67,12 @@ export class Session implements Member, LineSink {
   #resumedAt = -Infinity;
   /** A line is being answered asynchronously: later lines wait, to keep replies in order. */
   #busy = false;
+  /**
+   * The last of the answers still to give for messages already sent on (see #inOrder), and
+   * how many are pending: at most MAX_IN_FLIGHT, then the next line waits for them.
+   */
+  #answers: Promise<void> | undefined = undefined;
+  #inFlight = 0;
   /** A timer will take the next waiting line when the rate allows it. */
   #rateTimer: unknown = undefined;
   /** write() said the peer is behind: read nothing more from it until it catches up. */
@@ -310,10 +318,10 @@ export class Session implements Member, LineSink {
         this.#offset = next;
       }
     }
-    if (this.#ending && !this.#closed && !this.#busy && this.#queue.length === 0) {
+    if (this.#ending && !this.#closed && !this.#busy && this.#answers === undefined && this.#queue.length === 0) {
       // Everything the peer sent is answered but an unterminated last line.
       this.#framer.end();
-      if (!this.#busy) return this.close('connection closed');
+      if (!this.#busy && this.#answers === undefined) return this.close('connection closed');
     }
     this.#flow();
   }
@@ -359,6 +367,24 @@ export class Session implements Member, LineSink {
   }
 
   #handle(bytes: Buffer): void {
+    const cmd = parseCommand(decodeText(bytes));
+    // Messages go out at once, whatever is pending before them (a cluster round trip); any
+    // other line waits for the answers ahead of it, as it may depend on them (/join, then a
+    // message) and its own answer must come after theirs.
+    const message = (cmd.kind === 'direct' || cmd.kind === 'room') && this.name !== undefined && this.#inFlight < MAX_IN_FLIGHT;
+    const ahead = this.#answers;
+    if (ahead === undefined || message) return this.#run(cmd);
+    this.#busy = true;
+    this.#flow();
+    void ahead.then(() => {
+      this.#busy = false;
+      if (this.#closed) return;
+      this.#run(cmd);
+      this.#resume();
+    });
+  }
+
+  #run(cmd: Command): void {
     const { options } = this.core;
     // Made on the first line and kept: it is the same for every line.
     this.#ctx ??= {
@@ -370,7 +396,7 @@ export class Session implements Member, LineSink {
       store: options.store,
       now: () => options.timers.now(),
     };
-    const outcome: Outcome = dispatch(this.#ctx, parseCommand(decodeText(bytes)));
+    const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome)
       ? this.#applyAll(outcome)
       : outcome.then((actions) => this.#applyAll(actions));
@@ -379,14 +405,48 @@ export class Session implements Member, LineSink {
     this.#busy = true;
     this.#flow();
     pending
-      .catch((err: Error) => {
-        this.#event({ type: 'error', message: `handling a line from ${this.peer} failed: ${err.message}` });
-        this.close('internal error');
-      })
+      .catch((err: Error) => this.#failed(err))
       .finally(() => {
         this.#busy = false;
         this.#resume();
       });
+  }
+
+  #failed(err: Error): void {
+    this.#event({ type: 'error', message: `handling a line from ${this.peer} failed: ${err.message}` });
+    this.close('internal error');
+  }
+
+  /**
+   * Runs THEN on VALUE once it has come and once every answer queued before it has been
+   * given: replies to one connection come in the order of its requests (docs/protocol.md),
+   * while the work behind them (a message through Redis) is already under way. Without
+   * anything pending, as on a single server, it runs at once and costs no promise.
+   */
+  #inOrder<T>(value: Awaitable<T>, then: (value: T) => Promise<void> | void): void {
+    const ahead = this.#answers;
+    if (ahead === undefined && !isPromise(value)) {
+      const more = then(value);
+      if (more) this.#track(more);
+      return;
+    }
+    this.#track(Promise.all([ahead, value]).then(([, v]) => then(v)));
+  }
+
+  /** Makes WORK the last answer pending; lines that are not messages wait for it. */
+  #track(work: Promise<void>): void {
+    this.#inFlight++;
+    const done = (): void => {
+      this.#inFlight--;
+      if (this.#answers !== tail) return;
+      this.#answers = undefined;
+      this.#resume();
+    };
+    const tail: Promise<void> = work.then(done, (err: Error) => {
+      this.#failed(err);
+      done();
+    });
+    this.#answers = tail;
   }
 
   /** Carries out actions in order; a promise when one of them waits for the cluster. */
@@ -413,15 +473,17 @@ export class Session implements Member, LineSink {
 
   #apply(action: Action): Promise<void> | void {
     switch (action.kind) {
-      case 'reply':
+      case 'reply': {
         // A long answer (a listing) costs a token per 4 KiB beyond the first: thousands of
         // /who must not buy thousands of big answers at the price of a short line.
         this.#bucket?.spend(Math.floor(action.line.length / REPLY_BYTES_PER_TOKEN));
-        return this.send(action.line);
+        const { line } = action;
+        if (this.#answers === undefined) return this.send(line);
+        return this.#inOrder(undefined, () => this.send(line));
+      }
       case 'direct': {
         const { to } = action;
-        // A promise of a promise is one promise: the keeping, when there is one, is waited for.
-        return <Promise<void> | void>after(this.core.hub.direct(to, encode(action.line)), (delivery): Promise<void> | void => {
+        return this.#inOrder(this.core.hub.direct(to, encode(action.line)), (delivery): Promise<void> | void => {
           if (delivery === 'no such user' && this.core.options.auth?.has(to)) return this.#keep(action);
           const error = deliveryError(delivery, to);
           if (error !== undefined) this.send(error);
@@ -433,7 +495,7 @@ export class Session implements Member, LineSink {
         const room = hub.roomOf(this) ?? LOBBY;
         stats.roomMessages++;
         options.store.append(room, { at: options.timers.now(), from: action.from, text: action.text });
-        return after(hub.toRoom(room, encode(action.line), this), (result) => {
+        return this.#inOrder(hub.toRoom(room, encode(action.line), this), (result) => {
           if (result === 'unavailable') this.send(w.clusterUnavailable());
         });
       }

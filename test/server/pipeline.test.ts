@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Delivery, Hub } from '../../src/hub/hub.js';
+import { MemoryHub } from '../../src/hub/memory-hub.js';
+import { startServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+/** A hub whose direct messages wait for the test to answer them, as the cluster's would. */
+function slowHub(): { hub: Hub; asked: { to: string; answer: (d: Delivery) => void }[] } {
+  const asked: { to: string; answer: (d: Delivery) => void }[] = [];
+  const hub: Hub = new MemoryHub();
+  hub.direct = (to) => new Promise((resolve) => asked.push({ to, answer: resolve }));
+  return { hub, asked };
+}
+
+test('messages do not wait for each other’s round trips; the answers still come in the order of the lines', async (t) => {
+  const { hub, asked } = slowHub();
+  const { port } = await startServer(t, { hub, rate: 0 });
+  const alice = await WireClient.registered(t, port, 'alice');
+  alice.send('@one:first');
+  alice.send('@two:second');
+  alice.send('@three:third');
+  alice.send('@:no name');
+  alice.send('/ping after');
+  // All three are under way before any is answered: no round trip per line.
+  await waitFor(() => asked.length === 3, 'three deliveries asked for at once');
+  assert.deepEqual(asked.map((a) => a.to), ['one', 'two', 'three']);
+  // Answered last to first: the replies still come first to last, then the rest.
+  asked[2]!.answer('no such user');
+  asked[1]!.answer('unavailable');
+  assert.equal(alice.lines.queued, 0);
+  asked[0]!.answer('no such user');
+  assert.equal(await alice.next(), '! no such user: one');
+  assert.equal(await alice.next(), '! not delivered: cluster unavailable');
+  assert.equal(await alice.next(), '! no such user: three');
+  assert.equal(await alice.next(), '! a direct message looks like @NAME:TEXT');
+  assert.equal(await alice.next(), '* pong after');
+});
+
+test('a line that is not a message waits for the answers before it: /join then a room message', async (t) => {
+  const { hub, asked } = slowHub();
+  const { port } = await startServer(t, { hub, rate: 0 });
+  const alice = await WireClient.registered(t, port, 'alice');
+  const bob = await WireClient.registered(t, port, 'bob');
+  await alice.lines.until(/^\* bob joined$/);
+  alice.send('@carol:pending');
+  alice.send('/join dev');
+  alice.send('said in dev');
+  await waitFor(() => asked.length === 1, 'the direct message asked for');
+  asked[0]!.answer('delivered');
+  assert.equal(await alice.next(), '* you are in dev');
+  await bob.lines.until(/^\* alice left \(went to dev\)$/);
+  await bob.expectNothing();
+});
