@@ -92,9 +92,10 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     two.proc.kill('SIGKILL');
     await two.exit;
     const killed = Date.now();
-    // Until the lease is out bob's name is held, by a server that no longer listens.
+    // Until the lease is out bob's name is held: a direct message waits in the stream for his
+    // server, which may only be cut off for a moment. This one died: the message goes with it.
     alice.send('@bob:are you there?');
-    assert.equal(await alice.next(), '! not delivered: the server of bob is not answering');
+    assert.deepEqual(await linesUntilSynced(alice), []);
 
     assert.equal(await alice.lines.until(/^\* bob left/), '* bob left (server stopped answering)');
     const elapsed = Date.now() - killed;
