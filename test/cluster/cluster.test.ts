@@ -9,6 +9,7 @@ import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { redisHubTests } from './redis-hub-tests.js';
 import { clusterRoomTests } from './rooms-tests.js';
+import { cutoffTests } from './cutoff-tests.js';
 import { regainTests } from './regain-tests.js';
 import { stallTests } from './stall-tests.js';
 
@@ -30,6 +31,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
   describe('rooms across servers', clusterRoomTests);
   describe('a Redis that stalls', stallTests);
   describe('taking your own name back', regainTests);
+  describe('nothing lost across a cut-off', cutoffTests);
 
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);
