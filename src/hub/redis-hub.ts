@@ -78,6 +78,13 @@ function whatToDo(why: string, url: string): string {
 const START_REDIS = 'start redis-server or check --redis';
 
 
+/** Orders two stream ids (MS-SEQ). */
+function compareIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split('-').map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt);
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
+}
+
 /** Thrown by start() when Redis cannot be reached: the message says what to check. */
 export class RedisUnavailableError extends Error {}
 
@@ -704,6 +711,7 @@ export class RedisHub implements Hub {
       .then(async ({ lost, back, stale }) => {
         if (this.#closed) return;
         const wasDown = !this.#up;
+        const readTo = this.#lastId;
         this.#up = true;
         this.#wakeReader();
         this.#lastError = '';
@@ -725,6 +733,7 @@ export class RedisHub implements Hub {
         for (const [room, names] of await this.#vacate(left)) this.elsewhere(room, this.#events?.presence(room, names, 'left'));
         const returned = back.filter((name) => this.#local.has(nameKey(name)) && !claiming.has(nameKey(name)));
         for (const [room, names] of this.#byRoom(returned)) this.elsewhere(room, this.#events?.presence(room, names, 'joined'));
+        if (wasDown) await this.#missedSince(readTo);
         if (wasDown) {
           const kept = this.#local.size;
           const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
@@ -740,6 +749,30 @@ export class RedisHub implements Hub {
       })
       .finally(() => (this.#syncing = undefined));
     return this.#syncing;
+  }
+
+  /**
+   * Whether entries after LASTID may have been trimmed before we could read them: we were
+   * cut off for longer than the stream keeps them (#keepMs). The stream is trimmed from its
+   * oldest end, so while the entry at LASTID is there, nothing after it is gone. Logged,
+   * since our users may have missed messages.
+   */
+  async #missedSince(lastId: string): Promise<void> {
+    if (lastId === '0-0') return;
+    try {
+      const [still, [first]] = await Promise.all([
+        this.#cmd.xrange(this.#stream, lastId, lastId),
+        this.#cmd.xrange(this.#stream, '-', '+', 'COUNT', 1),
+      ]);
+      if (still.length > 0 || first === undefined || compareIds(first[0], lastId) <= 0) return;
+    } catch {
+      return; // down again: the next return looks again
+    }
+    const seconds = Math.round(this.#keepMs / 1000);
+    this.#events?.log(
+      `this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`,
+      'error',
+    );
   }
 
   /** Writes again which room each of our users is in. */

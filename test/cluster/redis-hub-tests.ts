@@ -112,6 +112,56 @@ export function redisHubTests(): void {
     assert.equal(bob.count('<alice> 0'), 1);
   });
 
+  test('Redis restarted empty: the stream begins again, and reading begins again at its start', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub, events } = await hubOn(t, redis.url);
+    const bob = new TestMember('bob');
+    await hub.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const to = (text: string) => encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from(`*alice* ${text}\n`));
+    // An entry far ahead of Redis's clock (as from a Redis whose clock was ahead): read past it.
+    await raw.xadd('chat:stream', '9999999999999-0', 'm', to('from the future'));
+    await bob.receive('*alice* from the future');
+    await redis.stop();
+    await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
+    await redis.restart();
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    // The new stream's ids are today's, far before the last one read: read all the same.
+    await raw.xadd('chat:stream', '*', 'm', to('after the restart'));
+    await bob.receive('*alice* after the restart');
+  });
+
+  test('cut off for longer than the stream keeps messages: what was trimmed unread is logged as missed', async (t) => {
+    const redis = await TestRedis.start(t);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    await raw.acl('SETUSER', 'one', 'on', '>pw', '~chat:*', '+@all');
+    const { hub, events } = await hubOn(t, `redis://one:pw@127.0.0.1:${redis.port}`, 60_000);
+    const bob = new TestMember('bob');
+    await hub.claim('bob', bob);
+    const to = (text: string) => encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from(`*alice* ${text}\n`));
+    await raw.xadd('chat:stream', '*', 'm', to('read'));
+    await bob.receive('*alice* read');
+    await raw.acl('SETUSER', 'one', 'off');
+    await raw.client('KILL', 'USER', 'one');
+    await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
+    // Sent and trimmed while the hub could not read: as after a cut-off past the stream's keep.
+    const id = await raw.xadd('chat:stream', '*', 'm', to('lost'));
+    await raw.xadd('chat:stream', '*', 'm', to('kept'));
+    await raw.xtrim('chat:stream', 'MINID', `${id!.split('-')[0]}-${Number(id!.split('-')[1]) + 1}`);
+    await raw.acl('SETUSER', 'one', 'on');
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    const missed = events.logs.filter((l) => l.startsWith('this server was cut off for longer'));
+    assert.deepEqual(missed, ['this server was cut off for longer than messages are kept (129 s): its users may have missed some sent meanwhile']);
+    await bob.receive('*alice* kept');
+    assert.deepEqual(bob.lines, ['*alice* read', '*alice* kept']);
+    // Cut off again with nothing trimmed: nothing said.
+    await raw.client('KILL', 'USER', 'one');
+    await events.until(() => events.logs.filter((l) => l.startsWith('Redis is back')).length === 2);
+    assert.equal(events.logs.filter((l) => l.startsWith('this server was cut off')).length, 1);
+  });
+
   test('chats in two databases of one Redis do not hear each other', async (t) => {
     const redis = await TestRedis.start(t);
     const { hub: one } = await hubOn(t, `${redis.url}/1`);
