@@ -117,7 +117,7 @@ export class RedisHub implements Hub {
    */
   readonly #keepMs: number;
   readonly #cmd: Redis & Scripts;
-  /** Reads the stream, blocking: a connection of its own, as a subscriber's was. */
+  /** Reads the stream, blocking: a connection of its own, so that commands never wait behind a read. */
   readonly #reader: Redis;
   /** This server's members by name key. */
   readonly #local = new Map<string, Member>();

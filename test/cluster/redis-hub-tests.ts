@@ -112,6 +112,31 @@ export function redisHubTests(): void {
     assert.equal(bob.count('<alice> 0'), 1);
   });
 
+  test('the room messages of one turn go into one entry; a direct message between them splits it, and the order holds', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const before = await raw.xlen('chat:stream');
+    const answers = [
+      one.toRoom(LOBBY, Buffer.from('<alice> a\n'), alice),
+      one.toRoom(LOBBY, Buffer.from('<alice> b\n'), alice),
+      one.direct('bob', Buffer.from('*alice* c\n')),
+      one.toRoom(LOBBY, Buffer.from('<alice> d\n'), alice),
+      one.toRoom(LOBBY, Buffer.from('<alice> e\n'), alice),
+    ];
+    assert.deepEqual(await Promise.all(answers), ['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
+    await bob.receive('<alice> e');
+    assert.deepEqual(bob.lines, ['<alice> a', '<alice> b', '*alice* c', '<alice> d', '<alice> e']);
+    const entries = (await raw.xrange('chat:stream', '-', '+')).slice(before);
+    assert.deepEqual(entries.map(([, fields]) => fields.length / 2), [2, 1, 2], 'three entries: a and b, c, d and e');
+  });
+
   test('Redis restarted empty: the stream begins again, and reading begins again at its start', async (t) => {
     const redis = await TestRedis.start(t);
     const { hub, events } = await hubOn(t, redis.url);
