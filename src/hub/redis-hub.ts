@@ -24,6 +24,8 @@ export interface RedisHubOptions {
 export const DEFAULT_LEASE_MS = 5000;
 /** Entries a read of the stream takes at most. */
 const READ_COUNT = 1000;
+/** After a read that found entries, the next one waits this long (see #read). */
+const READ_PAUSE_MS = 1;
 /** /who, /rooms, or /who ROOM for the room key KEY. */
 type Listing = 'names' | 'rooms' | `room:${string}`;
 
@@ -181,7 +183,8 @@ export class RedisHub implements Hub {
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
     // A read blocks up to a renewal interval, then comes back empty: one that takes longer
     // than that and the timeout is a silent connection (a NAT that forgot it), made again.
-    this.#reader = new Redis(this.url, { ...common, commandTimeout: this.#renewMs + this.#timeoutMs });
+    // One command at a time: nothing to pipeline.
+    this.#reader = new Redis(this.url, { ...common, enableAutoPipelining: false, commandTimeout: this.#renewMs + this.#timeoutMs });
     const scripts = {
       chatClaim: CLAIM,
       chatRelease: RELEASE,
@@ -608,10 +611,15 @@ export class RedisHub implements Hub {
         }
         continue;
       }
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      const entries = reply?.[0]?.[1] ?? [];
+      for (const [id, fields] of entries) {
         this.#lastId = id.toString('latin1');
         for (let i = 1; i < fields.length; i += 2) this.#receive(fields[i]!);
       }
+      // Busy (the last read found entries): the next waits a millisecond, and so takes many
+      // at once rather than one read per entry. Idle, a read waits in Redis, and an entry
+      // added is delivered at once.
+      if (entries.length > 0) await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
     }
   }
 
