@@ -24,6 +24,8 @@ export interface RedisHubOptions {
 export const DEFAULT_LEASE_MS = 5000;
 /** Entries a read of the stream takes at most. */
 const READ_COUNT = 1000;
+/** Room messages of one turn go in one entry up to this many bytes (see #publish). */
+const BATCH_MAX_BYTES = 256 * 1024;
 /** After a read that found entries, the next one waits this long (see #read). */
 const READ_PAUSE_MS = 1;
 /** /who, /rooms, or /who ROOM for the room key KEY. */
@@ -162,6 +164,7 @@ export class RedisHub implements Hub {
   #epoch: string | undefined;
   /** Room messages of this event-loop turn, added to the stream as one entry. */
   #batch: { message: Buffer; done: (answer: 'delivered' | 'unavailable') => void }[] = [];
+  #batchBytes = 0;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
@@ -500,7 +503,10 @@ export class RedisHub implements Hub {
     const message = encodeRoom(this.id, nameKey(room), bytes, skip);
     return new Promise((done) => {
       this.#batch.push({ message, done });
-      if (this.#batch.length === 1) setImmediate(() => this.#flush());
+      this.#batchBytes += message.length;
+      // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
+      if (this.#batchBytes >= BATCH_MAX_BYTES) this.#flush();
+      else if (this.#batch.length === 1) setImmediate(() => this.#flush());
     });
   }
 
@@ -509,6 +515,7 @@ export class RedisHub implements Hub {
     const batch = this.#batch;
     if (batch.length === 0) return;
     this.#batch = [];
+    this.#batchBytes = 0;
     if (!this.#up) {
       for (const { done } of batch) done('unavailable');
       return;
@@ -614,7 +621,14 @@ export class RedisHub implements Hub {
       const entries = reply?.[0]?.[1] ?? [];
       for (const [id, fields] of entries) {
         this.#lastId = id.toString('latin1');
-        for (let i = 1; i < fields.length; i += 2) this.#receive(fields[i]!);
+        for (let i = 1; i < fields.length; i += 2) {
+          try {
+            this.#receive(fields[i]!);
+          } catch (err) {
+            // A bug in delivering one message must not stop the reading of all the others.
+            this.#events?.log(`could not deliver a message from the stream: ${(err as Error).message}`, 'error');
+          }
+        }
       }
       // Busy (the last read found entries): the next waits a millisecond, and so takes many
       // at once rather than one read per entry. Idle, a read waits in Redis, and an entry
