@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
+import { RedisHub } from '../../src/hub/redis-hub.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { StoreLimits } from '../../src/store/store.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
@@ -65,6 +66,25 @@ describe('the Redis store', { skip: redisSkip }, () => {
     assert.deepEqual(await shared.keys('*'), ['chat7:history:dev']);
     await store.close();
     assert.equal(await shared.ping(), 'PONG', 'still open');
+  });
+
+  test('a store on the hub\'s command connection: one connection for both, the hub\'s database', async (t) => {
+    const redis = await TestRedis.start(t);
+    const hub = new RedisHub({ url: `${redis.url}/3`, leaseMs: 1000 });
+    hub.attach({ presence: () => undefined, evicted: () => {}, log: () => {} });
+    await hub.start();
+    t.after(() => hub.close());
+    const clock = new StoreClock();
+    const store = new RedisStore({ redis: hub.connection, now: clock.now });
+    await store.start();
+    store.append('dev', { at: clock.now(), from: 'alice', text: 'through the hub' });
+    assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'kept' }), 'kept');
+    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['through the hub']);
+    await store.close();
+    const raw = new Redis(`${redis.url}/3`);
+    t.after(() => raw.disconnect());
+    assert.deepEqual((await raw.keys('chat:history:*')).concat(await raw.keys('chat:kept:*')), ['chat:history:dev', 'chat:kept:bob']);
+    assert.deepEqual(await hub.names(), [], 'the hub goes on after the store is closed');
   });
 
   test('history never answers more than the limit, whatever Redis kept (it trims about the limit)', async (t) => {
