@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { StoreLimits } from '../../src/store/store.js';
+import { execFileSync } from 'node:child_process';
+import { docBlock } from '../helpers/docs.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { StoreClock, storeContract } from './contract.js';
 
@@ -85,6 +87,25 @@ describe('the Redis store', { skip: redisSkip }, () => {
     t.after(() => raw.disconnect());
     assert.deepEqual((await raw.keys('chat:history:*')).concat(await raw.keys('chat:kept:*')), ['chat:history:dev', 'chat:kept:bob']);
     assert.deepEqual(await hub.names(), [], 'the hub goes on after the store is closed');
+  });
+
+  test('the Redis user of docs/cluster.md may do all the store does', async (t) => {
+    const redis = await TestRedis.start(t);
+    const command = docBlock('redis-acl').block.replace(/^ +/gm, '').replace(/^redis-cli /, `redis-cli -p ${redis.port} `);
+    assert.equal(execFileSync('bash', ['-c', command], { encoding: 'utf8' }).trim(), 'OK');
+    const clock = new StoreClock();
+    const chat = new Redis(`redis://chat:CHANGE-ME@127.0.0.1:${redis.port}`);
+    t.after(() => chat.disconnect());
+    const store = await open(t, chat, { offlineMax: 1 }, clock);
+    store.append('dev', { at: clock.now(), from: 'alice', text: 'allowed' });
+    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['allowed']);
+    assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'kept' }), 'kept');
+    assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'full' }), 'full');
+    const [kept] = (await store.kept('bob')) ?? [];
+    await store.remove('bob', [kept!.id]);
+    await store.ban({ name: 'eve', by: 'op', reason: '', at: clock.now(), until: undefined });
+    assert.deepEqual((await store.bans(clock.now()))?.map((b) => b.name), ['eve']);
+    assert.equal(await store.unban('eve'), true);
   });
 
   test('history never answers more than the limit, whatever Redis kept (it trims about the limit)', async (t) => {
