@@ -339,6 +339,7 @@ async function serve(): Promise<void> {
       udpHelloRate,
       udpIdleMs: udpIdle * 1000,
       storeLimits,
+      storeEvents,
       historyMemory,
       users,
       tls,

@@ -1,116 +1,78 @@
 /**
- * What servers publish to each other through Redis, as pure functions: a header line, then
- * the wire bytes to deliver as they are.
+ * What servers send each other through the chat's Redis stream, as pure functions: a header
+ * line, then the wire bytes to deliver as they are.
  *
- *   ORIGIN COUNTER * ROOM\n<bytes>     room ROOM (a room key): its users on the receiving server
- *   ORIGIN COUNTER *ID ROOM\n<bytes>   the same, but not for server ID (it is about ID's users)
- *   ORIGIN COUNTER KEY\n<bytes>        direct: the user whose name key is KEY
- *   ORIGIN COUNTER !KEY\n              evict: the user whose name key is KEY has lost it to a
- *                                      newer login of its account, on the origin server
+ *   ORIGIN * ROOM\n<bytes>         room ROOM (a room key): its users on every server but ORIGIN
+ *   ORIGIN *ID ROOM\n<bytes>       the same, but not for server ID (it is about ID's users)
+ *   ORIGIN @ID KEY\n<bytes>        direct: the user whose name key is KEY, on server ID
+ *   ORIGIN !ID KEY\n               evict: server ID's user KEY has lost the name to a newer
+ *                                  login of its account, on server ORIGIN
+ *   ORIGIN ~ID KEY\n<json>         remove: an operator of server ORIGIN kicked or banned server
+ *                                  ID's user KEY; JSON is the Removal (what it is told, shown)
  *
- * ORIGIN is the publishing server's id and COUNTER its message number, one sequence over
- * all its messages: with the two, a receiver tells a duplicate from a new message.
+ * ORIGIN is the sending server's id. The scripts that find the recipient's server (DIRECT,
+ * CLAIM in redis-scripts.ts) write the last two themselves, in this same form. Each entry of
+ * the stream is read once by each server (it reads on from the last id it has seen), so no
+ * counter is needed to tell a duplicate.
  */
 export interface ClusterMessage {
   origin: string;
-  counter: number;
-  /** The name key of a direct message's recipient; undefined for the room. */
-  to: string | undefined;
-  /** A room message not to deliver on this server: it announces the server's users as gone. */
-  skip: string | undefined;
   /** The room key of a room message. */
   room: string | undefined;
-  /** The name key of a user of the receiving server to disconnect (logged in elsewhere). */
+  /** A room message not to deliver on this server: it announces the server's users as gone. */
+  skip: string | undefined;
+  /** The server of a direct message's recipient, or of the user to evict. */
+  server: string | undefined;
+  /** The name key of a direct message's recipient. */
+  to: string | undefined;
+  /** The name key of a user of server `server` to disconnect (logged in elsewhere). */
   evict: string | undefined;
+  /** The name key of a user of server `server` an operator removed; the body is the Removal as JSON. */
+  remove: string | undefined;
   body: Buffer;
 }
 
 const ROOM = '*';
+const DIRECT = '@';
 const EVICT = '!';
+/** The mark of an operator's removal, as the DIRECT script writes it when asked to. */
+export const REMOVE = '~';
 const LF = 0x0a;
 
-/** TO: a name key, or undefined for ROOM (a room key); SKIP: a server the room message is not for. */
-export function encodeMessage(origin: string, counter: number, to: string | undefined, body: Buffer, skip = '', room = ''): Buffer {
-  const target = to ?? `${ROOM}${skip} ${room}`;
-  return Buffer.concat([Buffer.from(`${origin} ${counter} ${target}\n`), body]);
+/** A room message; SKIP: a server the message is not for. */
+export function encodeRoom(origin: string, room: string, body: Buffer, skip = ''): Buffer {
+  return Buffer.concat([Buffer.from(`${origin} ${ROOM}${skip} ${room}\n`), body]);
 }
 
-/** The message that tells a server to disconnect its user KEY, who logged in elsewhere. */
-export function encodeEviction(origin: string, counter: number, key: string): Buffer {
-  return Buffer.from(`${origin} ${counter} ${EVICT}${key}\n`);
+/** A direct message to KEY on SERVER (the DIRECT script writes the same). */
+export function encodeDirect(origin: string, server: string, key: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${origin} ${DIRECT}${server} ${key}\n`), body]);
 }
 
-/** Undefined for anything that is not one of our messages (another program on the channel). */
+/** Tells SERVER to disconnect its user KEY, who logged in elsewhere (the CLAIM script writes the same). */
+export function encodeEviction(origin: string, server: string, key: string): Buffer {
+  return Buffer.from(`${origin} ${EVICT}${server} ${key}\n`);
+}
+
+/** An operator's removal of KEY on SERVER (the DIRECT script writes the same, given REMOVE). */
+export function encodeRemoval(origin: string, server: string, key: string, removal: { line: string; shown: string }): Buffer {
+  return Buffer.from(`${origin} ${REMOVE}${server} ${key}\n${JSON.stringify(removal)}`);
+}
+
+/** Undefined for anything that is not one of our messages (another program writing to the stream). */
 export function decodeMessage(bytes: Buffer): ClusterMessage | undefined {
   const end = bytes.indexOf(LF);
   if (end < 0) return undefined;
-  const [origin, counter, to, roomKey, ...rest] = bytes.subarray(0, end).toString('latin1').split(' ');
-  if (origin === undefined || counter === undefined || to === undefined || rest.length > 0) return undefined;
-  // At most 15 digits: a safe integer, which the window can count on.
-  if (!/^[1-9][0-9]{0,14}$/.test(counter)) return undefined;
-  const room = to.startsWith(ROOM);
-  if (room !== (roomKey !== undefined && roomKey !== '')) return undefined;
-  const evict = to.startsWith(EVICT);
-  if (evict && to.length === 1) return undefined;
-  return {
-    origin,
-    counter: Number(counter),
-    to: room || evict ? undefined : to,
-    skip: room && to.length > 1 ? to.slice(1) : undefined,
-    room: room ? roomKey : undefined,
-    evict: evict ? to.slice(1) : undefined,
-    body: bytes.subarray(end + 1),
-  };
+  const [origin, target, key, ...rest] = bytes.subarray(0, end).toString('latin1').split(' ');
+  if (!origin || target === undefined || !key || rest.length > 0) return undefined;
+  const kind = target[0];
+  const id = target.slice(1);
+  const body = bytes.subarray(end + 1);
+  const none = { origin, room: undefined, skip: undefined, server: undefined, to: undefined, evict: undefined, remove: undefined, body };
+  if (kind === ROOM) return { ...none, room: key, skip: id === '' ? undefined : id };
+  if (id === '') return undefined;
+  if (kind === DIRECT) return { ...none, server: id, to: key };
+  if (kind === EVICT && body.length === 0) return { ...none, server: id, evict: key };
+  if (kind === REMOVE) return { ...none, server: id, remove: key };
+  return undefined;
 }
-
-/** How far back a message may arrive out of order and still be told from a duplicate. */
-export const DEDUPE_WINDOW = 4096;
-
-/**
- * Exactly once: remembers, per origin, which of the last DEDUPE_WINDOW counters have been
- * seen (a sliding bitmap, as IPsec's anti-replay window), and drops a message seen before.
- * Messages may arrive out of order: ioredis resends a script as EVAL after NOSCRIPT (a
- * restarted Redis), while a later PUBLISH overtakes it. Older than the window: dropped.
- * About 600 bytes per server start ever heard from.
- */
-export class Dedupe {
-  readonly #origins = new Map<string, { top: number; seen: Uint8Array }>();
-
-  accept(origin: string, counter: number): boolean {
-    let state = this.#origins.get(origin);
-    if (state === undefined) {
-      state = { top: 0, seen: new Uint8Array(DEDUPE_WINDOW / 8) };
-      this.#origins.set(origin, state);
-    }
-    if (counter > state.top) {
-      // Slide: forget the bits that fall out of the window (all of them, for a long jump).
-      if (counter - state.top >= DEDUPE_WINDOW) state.seen.fill(0);
-      else for (let c = state.top + 1; c <= counter; c++) clear(state.seen, c);
-      state.top = counter;
-    } else if (counter <= state.top - DEDUPE_WINDOW) {
-      return false;
-    }
-    if (isSet(state.seen, counter)) return false;
-    set(state.seen, counter);
-    return true;
-  }
-
-  /** A server gone for good: its ids are never used again (a new one is made at each start). */
-  forget(origin: string): void {
-    this.#origins.delete(origin);
-  }
-}
-
-const bit = (c: number): [number, number] => [(c % DEDUPE_WINDOW) >> 3, 1 << (c & 7)];
-const isSet = (bits: Uint8Array, c: number): boolean => {
-  const [i, m] = bit(c);
-  return (bits[i]! & m) !== 0;
-};
-const set = (bits: Uint8Array, c: number): void => {
-  const [i, m] = bit(c);
-  bits[i]! |= m;
-};
-const clear = (bits: Uint8Array, c: number): void => {
-  const [i, m] = bit(c);
-  bits[i]! &= ~m;
-};

@@ -3,11 +3,14 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
-import { decodeMessage, Dedupe, encodeEviction, encodeMessage } from './cluster-message.js';
+import { decodeMessage, encodeRoom, REMOVE } from './cluster-message.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
 import { CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
+import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, RECONNECT_MAX_MS, redactUrl } from './redis-connection.js';
+
+export { redactUrl } from './redis-connection.js';
 
 export interface RedisHubOptions {
   /** redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or rediss:// for TLS. */
@@ -19,9 +22,12 @@ export interface RedisHubOptions {
 }
 
 export const DEFAULT_LEASE_MS = 5000;
-/** The longest wait between two attempts to reconnect to Redis. */
-const RECONNECT_MAX_MS = 2000;
-const CONNECT_TIMEOUT_MS = 5000;
+/** Entries a read of the stream takes at most. */
+const READ_COUNT = 1000;
+/** Room messages of one turn go in one entry up to this many bytes (see #publish). */
+const BATCH_MAX_BYTES = 256 * 1024;
+/** After a read that found entries, the next one waits this long (see #read). */
+const READ_PAUSE_MS = 1;
 /** /who, /rooms, or /who ROOM for the room key KEY. */
 type Listing = 'names' | 'rooms' | `room:${string}`;
 
@@ -37,7 +43,7 @@ interface Scripts {
   chatRelease(...args: string[]): Promise<number>;
   chatDirect(...args: (string | Buffer)[]): Promise<number>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
-  chatSync(...args: string[]): Promise<[string[], string[], string[], number]>;
+  chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
   chatLeave(...args: string[]): Promise<number>;
   chatMove(...args: string[]): Promise<[string, string, number] | number>;
   chatVacate(...args: string[]): Promise<string[]>;
@@ -75,31 +81,23 @@ function whatToDo(why: string, url: string): string {
 
 const START_REDIS = 'start redis-server or check --redis';
 
-/** The database number of a redis:// URL (redis://HOST:PORT/2), 0 when it has none. */
-function databaseOf(url: string): number {
-  const db = Number(new URL(url).pathname.slice(1) || 0);
-  if (!Number.isSafeInteger(db) || db < 0) throw new RedisUnavailableError(`the database in ${redactUrl(url)} must be a number`);
-  return db;
+
+/** Orders two stream ids (MS-SEQ). */
+function compareIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split('-').map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt);
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
 }
 
 /** Thrown by start() when Redis cannot be reached: the message says what to check. */
 export class RedisUnavailableError extends Error {}
 
-/** The URL with any password replaced, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 /**
  * Several servers, one chat, through Redis: names live in a Redis hash with the id of the
- * server that holds them, room messages go through one channel and direct messages through
- * the channel of the recipient's server. A server renews a lease on all its names at once;
+ * server that holds them; every message between servers goes into one Redis stream, which
+ * each server reads from the last entry it has seen, so that one cut off for a moment
+ * delivers what it missed once it is back. A server renews a lease on all its names at once;
  * when it dies, another frees its names once the lease is out. While Redis is unreachable,
  * users of the same server go on talking; what needs the cluster is answered at once with
  * an error, and the names are reclaimed when Redis is back (docs/cluster.md).
@@ -110,18 +108,21 @@ export class RedisHub implements Hub {
   readonly url: string;
   readonly leaseMs: number;
   readonly #prefix: string;
-  /**
-   * Prefix of our channels. Pub/sub ignores database numbers: the number is in the channel
-   * names, or chats on redis://HOST/1 and redis://HOST/2 would hear each other.
-   */
-  readonly #channels: string;
-  readonly #db: number;
+  /** The stream of messages between servers (cluster-message.ts). */
+  readonly #stream: string;
+  readonly #db: number | undefined;
   /** How long a command may go unanswered before Redis counts as stalled. */
   readonly #timeoutMs: number;
   /** The lease is renewed this often: a third of it, so that two renewals may be late. */
   readonly #renewMs: number;
+  /**
+   * How long the stream keeps an entry, by Redis's clock: a server cut off for up to a lease
+   * (then counted as dead) finds what it missed, with room for its reconnecting.
+   */
+  readonly #keepMs: number;
   readonly #cmd: Redis & Scripts;
-  readonly #sub: Redis;
+  /** Reads the stream, blocking: a connection of its own, so that commands never wait behind a read. */
+  readonly #reader: Redis;
   /** This server's members by name key. */
   readonly #local = new Map<string, Member>();
   /** Their names as registered: a member's own name changes only once a rename is answered. */
@@ -134,13 +135,13 @@ export class RedisHub implements Hub {
   readonly #listings = new Map<Listing, { at: number; answer: Promise<unknown> }>();
   /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
   readonly #claiming = new Map<string, { member: Member; name: string }>();
-  readonly #dedupe = new Dedupe();
   #events: HubEvents | undefined;
-  #counter = 0;
   /** Names in the whole chat, as of the last answer from Redis. */
   #size = 0;
   /** Both connections are up and Redis holds our names: cluster operations may go ahead. */
   #up = false;
+  /** Woken once we are up again (or closed): the reader waits on it. */
+  #upWaiters: (() => void)[] = [];
   #starting: Promise<void> | undefined;
   #started = false;
   #closed = false;
@@ -157,10 +158,16 @@ export class RedisHub implements Hub {
    * gone, not for the one holding the name now.
    */
   readonly #evictionsDue = new Set<string>();
-  /** We dropped the subscriber connection (it did not answer): its close is not news. */
-  #subDropped = false;
+  /** The id of the last entry of the stream read here: reading goes on after it. */
+  #lastId = '0-0';
+  /** Redis's data as we know it (SYNC): another one means Redis lost it, stream and all. */
+  #epoch: string | undefined;
+  /** Room messages of this event-loop turn, added to the stream as one entry. */
+  #batch: { message: Buffer; done: (answer: 'delivered' | 'unavailable') => void }[] = [];
+  #batchBytes = 0;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
+  #reading: Promise<void> | undefined;
   #lastError = '';
   /** The failures logged during this outage: each new reason once, not every retry. */
   readonly #logged = new Set<string>();
@@ -169,28 +176,18 @@ export class RedisHub implements Hub {
     this.url = options.url;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#prefix = options.prefix ?? 'chat:';
+    this.#stream = `${this.#prefix}stream`;
     this.#db = databaseOf(this.url);
-    this.#channels = `${this.#prefix}${this.#db}:`;
-    const common = {
-      lazyConnect: true,
-      // Never queue a command while Redis is away: the user gets an error now, not a hang.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      enableAutoPipelining: true,
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS),
-      // A primary that became a replica (a failover) answers READONLY: reconnect, which
-      // finds the new primary where the address follows it (a managed Redis endpoint).
-      reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
-      // Named in CLIENT LIST; no CLIENT SETINFO, one command fewer for the ACL (docs/cluster.md).
-      connectionName: `chat-server:${this.id}`,
-      disableClientInfo: true,
-    };
+    const common = connectionOptions(`chat-server:${this.id}`);
     // A Redis that accepts and never answers must not hold a user's line forever.
-    this.#timeoutMs = Math.min(2000, this.leaseMs);
+    this.#timeoutMs = Math.min(COMMAND_TIMEOUT_MS, this.leaseMs);
     this.#renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
+    this.#keepMs = 2 * this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
-    this.#sub = new Redis(this.url, common);
+    // A read blocks up to a renewal interval, then comes back empty: one that takes longer
+    // than that and the timeout is a silent connection (a NAT that forgot it), made again.
+    // One command at a time: nothing to pipeline.
+    this.#reader = new Redis(this.url, { ...common, enableAutoPipelining: false, commandTimeout: this.#renewMs + this.#timeoutMs });
     const scripts = {
       chatClaim: CLAIM,
       chatRelease: RELEASE,
@@ -205,20 +202,20 @@ export class RedisHub implements Hub {
       chatRoomList: ROOM_LIST,
     };
     for (const [name, lua] of Object.entries(scripts)) this.#cmd.defineCommand(name, { numberOfKeys: 0, lua });
-    for (const conn of [this.#cmd, this.#sub]) {
+    for (const conn of [this.#cmd, this.#reader]) {
       // ioredis reports every failed reconnect as an error: remembered for the outage log line.
       conn.on('error', (err: Error) => this.#failed(err.message));
-      conn.on('close', () => {
-        // The subscriber we dropped ourselves (#subscriberAlive): its renewal reports it.
-        if (conn === this.#sub && this.#subDropped) {
-          this.#subDropped = false;
-          return;
-        }
-        this.#down();
+      conn.on('close', () => this.#down());
+      conn.on('ready', () => {
+        this.#maybeUp();
+        this.#wakeReader();
       });
-      conn.on('ready', () => this.#maybeUp());
     }
-    this.#sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
+  }
+
+  /** The command connection, for a store to share (RedisStore): it never blocks. */
+  get connection(): Redis {
+    return this.#cmd;
   }
 
   /**
@@ -232,15 +229,18 @@ export class RedisHub implements Hub {
 
   async #start(): Promise<void> {
     try {
-      await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
+      if (this.#db === undefined) throw new Error(`the database in ${redactUrl(this.url)} must be a number`);
+      await Promise.all([this.#cmd.connect(), this.#reader.connect()]);
       // ioredis only reports a failed SELECT as an error event and goes on in database 0,
       // where this chat would share names with another: a database Redis lacks stops us here.
-      await Promise.all([this.#cmd.select(this.#db), this.#sub.select(this.#db)]);
-      await this.#sub.subscribe(`${this.#channels}room`, `${this.#channels}to:${this.id}`);
+      await Promise.all([this.#cmd.select(this.#db), this.#reader.select(this.#db)]);
+      // Nothing before our start is for us: reading starts at the stream's end.
+      const [last] = await this.#cmd.xrevrange(this.#stream, '+', '-', 'COUNT', 1);
+      this.#lastId = last?.[0] ?? '0-0';
       await this.#sync();
     } catch (err) {
       this.#cmd.disconnect();
-      this.#sub.disconnect();
+      this.#reader.disconnect();
       const why = (this.#lastError || (err as Error).message).replace(/\.$/, '');
       throw new RedisUnavailableError(`cannot use Redis at ${redactUrl(this.url)}: ${why}; ${whatToDo(why, this.url)}`);
     }
@@ -249,6 +249,7 @@ export class RedisHub implements Hub {
     this.#lastError = '';
     this.#tick = setInterval(() => void this.#renew(), this.#renewMs);
     this.#tick.unref();
+    this.#reading = this.#read();
   }
 
   get size(): number {
@@ -277,8 +278,9 @@ export class RedisHub implements Hub {
     if (!this.#up) return 'unavailable';
     this.#claiming.set(key, { member, name });
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
-    const eviction = takeOver ? encodeEviction(this.id, ++this.#counter, key) : '';
-    const claimed = this.#cmd.chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', eviction, `${this.#channels}to:`);
+    // The eviction CLAIM may add goes behind the room messages sent before it.
+    this.#flush();
+    const claimed = this.#cmd.chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', this.#minId());
     // The room entry is sent right behind the claim, in the same round trip: it takes effect
     // only if the claim did (MOVE checks that we hold the name). A rename keeps the room.
     // After a takeover MOVE finds the old holder's entry under the same name, and answers
@@ -313,7 +315,7 @@ export class RedisHub implements Hub {
           this.#shown.delete(oldKey);
           this.#rooms.rename(member, oldName, name);
         }
-        // TOOK: a user of another server held it; that server is told (CLAIM publishes).
+        // TOOK: a user of another server held it; that server is told (CLAIM adds the eviction to the stream).
         let tookOver = took === '' ? undefined : took;
         // Its room: the one MOVE left, or none left because it is the room we enter.
         let tookRoom = tookOver === undefined ? undefined : (leftRoom ?? room);
@@ -382,12 +384,21 @@ export class RedisHub implements Hub {
     return this.#local.get(nameKey(name));
   }
 
-  // TODO(lead): a user of another server, through Redis, once the delivery by streams lands.
-  remove(name: string, removal: Removal): Delivery {
-    const member = this.#local.get(nameKey(name));
-    if (member === undefined) return 'unavailable';
-    this.#events?.removed(member, removal);
-    return 'delivered';
+  /** Like a direct message: through the stream to the server holding NAME, which disconnects its user. */
+  remove(name: string, removal: Removal): Delivery | Promise<Delivery> {
+    const key = nameKey(name);
+    const member = this.#local.get(key);
+    if (member !== undefined) {
+      this.#events?.removed(member, removal);
+      return 'delivered';
+    }
+    if (!this.#up) return 'unavailable';
+    this.#flush();
+    const body = Buffer.from(JSON.stringify({ line: removal.line, shown: removal.shown }));
+    return this.#cmd.chatDirect(this.#prefix, key, body, this.id, this.#minId(), REMOVE).then(
+      (answer): Delivery => (answer < 0 ? 'no such user' : 'delivered'),
+      (): Delivery => 'unavailable',
+    );
   }
 
   direct(to: string, bytes: Buffer): Delivery | Promise<Delivery> {
@@ -399,9 +410,11 @@ export class RedisHub implements Hub {
       return 'delivered';
     }
     if (!this.#up) return 'unavailable';
-    const message = encodeMessage(this.id, ++this.#counter, key, bytes);
-    return this.#cmd.chatDirect(this.#prefix, key, message, `${this.#channels}to:`).then(
-      (servers): Delivery => (servers < 0 ? 'no such user' : servers === 0 ? 'unreachable' : 'delivered'),
+    // Behind the sender's room messages of this turn, in the one stream: read in that order.
+    this.#flush();
+    // Into the stream even while the recipient's server is cut off: it reads it once back.
+    return this.#cmd.chatDirect(this.#prefix, key, bytes, this.id, this.#minId()).then(
+      (answer): Delivery => (answer < 0 ? 'no such user' : 'delivered'),
       (): Delivery => 'unavailable',
     );
   }
@@ -498,13 +511,46 @@ export class RedisHub implements Hub {
     return namesByRoom(pairs);
   }
 
+  /**
+   * Adds a room message to the stream, with the others of this event-loop turn: one entry,
+   * one command, however many messages the turn had (#flush).
+   */
   #publish(room: string, bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
-    const message = encodeMessage(this.id, ++this.#counter, undefined, bytes, skip, nameKey(room));
-    return this.#cmd.publish(`${this.#channels}room`, message).then(
-      () => 'delivered' as const,
-      () => 'unavailable' as const,
+    const message = encodeRoom(this.id, nameKey(room), bytes, skip);
+    return new Promise((done) => {
+      this.#batch.push({ message, done });
+      this.#batchBytes += message.length;
+      // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
+      if (this.#batchBytes >= BATCH_MAX_BYTES) this.#flush();
+      else if (this.#batch.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Sends the room messages waiting (#publish): before anything else that adds to the stream, to keep their order. */
+  #flush(): void {
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (!this.#up) {
+      for (const { done } of batch) done('unavailable');
+      return;
+    }
+    const fields = batch.flatMap(({ message }) => ['m', message]);
+    this.#cmd.xadd(this.#stream, 'MINID', '~', this.#minId(), '*', ...fields).then(
+      () => batch.forEach(({ done }) => done('delivered')),
+      () => batch.forEach(({ done }) => done('unavailable')),
     );
+  }
+
+  /**
+   * Entries older than this may be trimmed from the stream: #keepMs before the last entry
+   * read here, so by Redis's clock (stream ids are its time). Behind, it trims less.
+   */
+  #minId(): string {
+    const ms = Number(this.#lastId.slice(0, this.#lastId.indexOf('-')));
+    return String(Math.max(0, ms - this.#keepMs));
   }
 
   /**
@@ -543,6 +589,8 @@ export class RedisHub implements Hub {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#tick);
+    this.#flush();
+    this.#wakeReader();
     await this.#syncing;
     if (this.#up) {
       // Our users leave now, not when the lease runs out.
@@ -553,25 +601,93 @@ export class RedisHub implements Hub {
       }
     }
     this.#up = false;
-    await Promise.all([this.#cmd.quit().catch(() => {}), this.#sub.quit().catch(() => {})]);
+    // The reader may be blocked in a read: no QUIT would be answered before it ends.
+    this.#reader.disconnect();
+    await this.#cmd.quit().catch(() => {});
     this.#cmd.disconnect();
-    this.#sub.disconnect();
+    await this.#reading;
+  }
+
+  /**
+   * Reads the stream, from the entry after the last one read, for as long as we are in the
+   * chat. While we are not (an outage, a sync under way) it waits: after the sync, reading
+   * goes on where it stopped, so what was sent meanwhile is delivered, once.
+   */
+  async #read(): Promise<void> {
+    while (!this.#closed) {
+      if (!this.#up || this.#reader.status !== 'ready') {
+        await new Promise<void>((resolve) => this.#upWaiters.push(resolve));
+        continue;
+      }
+      let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
+      try {
+        reply = (await this.#reader.xreadBuffer('COUNT', READ_COUNT, 'BLOCK', this.#renewMs, 'STREAMS', this.#stream, this.#lastId)) as typeof reply;
+      } catch (err) {
+        if (this.#closed) return;
+        const why = (err as Error).message;
+        // No answer: a stall, or a silent network: we count Redis as lost ourselves and make
+        // the connection again. Closed: its close event has said so. Refused (an ACL): lost too.
+        if (/timed out/i.test(why)) {
+          this.#down('no answer on the stream connection');
+          this.#reader.disconnect(true);
+        } else if (this.#reader.status === 'ready') {
+          this.#down(why);
+        }
+        continue;
+      }
+      const entries = reply?.[0]?.[1] ?? [];
+      for (const [id, fields] of entries) {
+        this.#lastId = id.toString('latin1');
+        for (let i = 1; i < fields.length; i += 2) {
+          try {
+            this.#receive(fields[i]!);
+          } catch (err) {
+            // A bug in delivering one message must not stop the reading of all the others.
+            this.#events?.log(`could not deliver a message from the stream: ${(err as Error).message}`, 'error');
+          }
+        }
+      }
+      // Busy (the last read found entries): the next waits a millisecond, and so takes many
+      // at once rather than one read per entry. Idle, a read waits in Redis, and an entry
+      // added is delivered at once.
+      if (entries.length > 0) await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
+    }
+  }
+
+  #wakeReader(): void {
+    for (const wake of this.#upWaiters.splice(0)) wake();
   }
 
   #receive(message: Buffer): void {
     const m = decodeMessage(message);
-    // Our own room messages were delivered here when they were sent.
-    if (m === undefined || m.origin === this.id || !this.#dedupe.accept(m.origin, m.counter)) return;
-    if (m.evict !== undefined) return this.#evict(m.evict);
-    if (m.to === undefined) {
-      if (m.skip === this.id) return;
-      // It announces that server's users as gone: the server is, and its id never returns.
-      if (m.skip !== undefined) this.#dedupe.forget(m.skip);
-      if (m.room !== undefined) this.#rooms.deliver(m.room, m.body, undefined);
-    } else {
-      // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
-      this.#local.get(m.to)?.deliver(m.body);
+    // Our own messages were delivered here when they were sent.
+    if (m === undefined || m.origin === this.id) return;
+    if (m.room !== undefined) {
+      if (m.skip !== this.id) this.#rooms.deliver(m.room, m.body, undefined);
+      return;
     }
+    // Direct messages and evictions name the server of their user: the name may have moved
+    // to another server's user since (taken while this one was cut off).
+    if (m.server !== this.id) return;
+    if (m.evict !== undefined) return this.#evict(m.evict);
+    if (m.remove !== undefined) return this.#removed(m.remove, m.body);
+    // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
+    if (m.to !== undefined) this.#local.get(m.to)?.deliver(m.body);
+  }
+
+  /** An operator on another server removed our member KEY (kick, ban); BODY is the Removal. */
+  #removed(key: string, body: Buffer): void {
+    const member = this.#local.get(key);
+    if (member === undefined) return;
+    let removal: Removal;
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as Partial<Removal>;
+      if (typeof parsed.line !== 'string' || typeof parsed.shown !== 'string') return;
+      removal = { line: parsed.line, shown: parsed.shown };
+    } catch {
+      return;
+    }
+    this.#events?.removed(member, removal);
   }
 
   /** A newer login of the account, on another server, took KEY from our member. */
@@ -590,14 +706,10 @@ export class RedisHub implements Hub {
     // Connected again but not back in the chat (a sync that failed): try again.
     if (!this.#up) return this.#maybeUp();
     try {
-      const [[member, size, freed]] = await Promise.all([
-        this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs)),
-        this.#subscriberAlive(),
-      ]);
+      const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs));
       this.#size = size;
       for (const [server, names] of byServer(freed)) {
         this.#events?.log(`server ${server} stopped answering: freed ${names.length === 1 ? 'its name' : `its ${names.length} names`}`, 'notice');
-        this.#dedupe.forget(server);
         void this.#announceGone(server, names);
       }
       // Not in the chat (Redis lost its data, or we stalled past our lease): rejoin.
@@ -606,27 +718,6 @@ export class RedisHub implements Hub {
       // A closed connection has reported it already; a Redis that stopped answering (a
       // stall, a silent network) has not: from now on we answer at once, not after a timeout.
       this.#down((err as Error).message);
-    }
-  }
-
-  /**
-   * The subscriber connection answers a PING: one dropped silently (a NAT or firewall that
-   * forgot it) would leave us deaf while Redis still counts us as listening. If it does not
-   * answer in time, it is dropped and made again.
-   */
-  async #subscriberAlive(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer on the subscriber connection')), this.#timeoutMs);
-    });
-    try {
-      await Promise.race([this.#sub.ping(), timeout]);
-    } catch (err) {
-      this.#subDropped = true;
-      this.#sub.disconnect(true);
-      throw err;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -659,7 +750,7 @@ export class RedisHub implements Hub {
   /** Both connections are up again: rejoin the chat (also retried every tick until it works). */
   #maybeUp(): void {
     if (!this.#started || this.#up || this.#closed) return;
-    if (this.#cmd.status !== 'ready' || this.#sub.status !== 'ready') return;
+    if (this.#cmd.status !== 'ready' || this.#reader.status !== 'ready') return;
     void this.#resync();
   }
 
@@ -675,7 +766,9 @@ export class RedisHub implements Hub {
       .then(async ({ lost, back, stale }) => {
         if (this.#closed) return;
         const wasDown = !this.#up;
+        const readTo = this.#lastId;
         this.#up = true;
+        this.#wakeReader();
         this.#lastError = '';
         for (const key of lost) {
           const member = this.#local.get(key);
@@ -695,6 +788,7 @@ export class RedisHub implements Hub {
         for (const [room, names] of await this.#vacate(left)) this.elsewhere(room, this.#events?.presence(room, names, 'left'));
         const returned = back.filter((name) => this.#local.has(nameKey(name)) && !claiming.has(nameKey(name)));
         for (const [room, names] of this.#byRoom(returned)) this.elsewhere(room, this.#events?.presence(room, names, 'joined'));
+        if (wasDown) await this.#missedSince(readTo);
         if (wasDown) {
           const kept = this.#local.size;
           const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
@@ -710,6 +804,30 @@ export class RedisHub implements Hub {
       })
       .finally(() => (this.#syncing = undefined));
     return this.#syncing;
+  }
+
+  /**
+   * Whether entries after LASTID may have been trimmed before we could read them: we were
+   * cut off for longer than the stream keeps them (#keepMs). The stream is trimmed from its
+   * oldest end, so while the entry at LASTID is there, nothing after it is gone. Logged,
+   * since our users may have missed messages.
+   */
+  async #missedSince(lastId: string): Promise<void> {
+    if (lastId === '0-0') return;
+    try {
+      const [still, [first]] = await Promise.all([
+        this.#cmd.xrange(this.#stream, lastId, lastId),
+        this.#cmd.xrange(this.#stream, '-', '+', 'COUNT', 1),
+      ]);
+      if (still.length > 0 || first === undefined || compareIds(first[0], lastId) <= 0) return;
+    } catch {
+      return; // down again: the next return looks again
+    }
+    const seconds = Math.round(this.#keepMs / 1000);
+    this.#events?.log(
+      `this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`,
+      'error',
+    );
   }
 
   /** Writes again which room each of our users is in. */
@@ -745,8 +863,12 @@ export class RedisHub implements Hub {
     // attempts) and reclaim its users' names.
     const settleMs = this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs), String(this.#renewMs)];
-    const [lost, back, stale, size] = await this.#cmd.chatSync(...args, ...pairs);
+    const [lost, back, stale, size, epoch] = await this.#cmd.chatSync(...args, randomBytes(8).toString('hex'), ...pairs);
     this.#size = size;
+    // Redis lost its data (a restart without persistence): the stream began again, its ids
+    // from Redis's clock, which need not be past the last id we read. All of it is new to us.
+    if (this.#epoch !== undefined && epoch !== this.#epoch) this.#lastId = '0-0';
+    this.#epoch = epoch;
     return { lost, back, stale };
   }
 

@@ -12,8 +12,8 @@
  *   P gone:ID        set when ID was counted as dead, so its users are announced if it returns
  *   P epoch          exists while Redis holds our data: missing after a restart without it
  *   P settling       for a moment after such a restart, while servers reclaim their names
- * Channels: P DB:room (room messages), P DB:to:ID (direct messages to users of server ID);
- * DB, the database number, because pub/sub ignores databases.
+ *   P stream         stream: every message between servers (cluster-message.ts), read by
+ *                    every server from the last entry it has seen; trimmed by age (MINID)
  *
  * Scripts build key names from ARGV, so they suit one Redis (with replicas or Sentinel), not
  * Redis Cluster: docs/cluster.md says so.
@@ -49,14 +49,14 @@ end`;
 
 /**
  * ARGV: P, id, key, display name, old key ('' for a new registration), '1' to take the key
- * from another server's user (a newer login of its account) else '0', the eviction message
- * for that server, channel prefix.
+ * from another server's user (a newer login of its account) else '0', the stream's MINID
+ * (entries older than this may be trimmed).
  * Returns { number of names after the claim, the name as the other server's user had it or
  * '' }; { -1 } when another server holds the key (and it is not taken over); { -2 } when
  * this server is not in the chat (it was counted as dead, or Redis lost its data); { -3 }
  * while servers reclaim their names after Redis lost its data.
- * The eviction is published here, before the claimant can announce anything: its holder's
- * server hears of it before any "joined" of the newcomer.
+ * The eviction goes into the stream here, before the claimant can announce anything: its
+ * holder's server reads it before any "joined" of the newcomer.
  */
 export const CLAIM = `${OWNED}
 local P, id, key, old = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
@@ -70,7 +70,7 @@ if held and not owned(held, id) then
   local holder = string.match(held, '^%S+')
   took = string.sub(held, #holder + 2)
   redis.call('SREM', P .. 'server:' .. holder, key)
-  redis.call('PUBLISH', ARGV[8] .. holder, ARGV[7])
+  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', 'm', id .. ' !' .. holder .. ' ' .. key .. '\\n')
 end
 redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
 redis.call('SADD', mine, key)
@@ -89,14 +89,18 @@ redis.call('SREM', P .. 'server:' .. id, key)
 return redis.call('HLEN', names)`;
 
 /**
- * ARGV: P, key, message, channel prefix. Publishes message to the channel of the server
- * holding key. Returns the number of servers that got it (0: the holder is not listening);
+ * ARGV: P, key, the bytes to deliver, the sending server's id, the stream's MINID, and the
+ * mark of the entry (`@` a direct message, the default; `~` an operator's removal). Adds the
+ * direct message for the server holding KEY to the stream, where that server reads it (once
+ * it is back, if it is cut off: it holds the name until its lease runs out). Returns 1, or
  * -1 for no such name.
  */
 export const DIRECT = `
-local v = redis.call('HGET', ARGV[1] .. 'names', ARGV[2])
+local P, key = ARGV[1], ARGV[2]
+local v = redis.call('HGET', P .. 'names', key)
 if not v then return -1 end
-return redis.call('PUBLISH', ARGV[4] .. string.match(v, '^%S+'), ARGV[3])`;
+redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[5], '*', 'm', ARGV[4] .. ' ' .. (ARGV[6] or '@') .. string.match(v, '^%S+') .. ' ' .. key .. '\\n' .. ARGV[3])
+return 1`;
 
 /**
  * ARGV: P, id, lease in ms, renewal interval in ms. Renews this server's lease, then frees
@@ -133,10 +137,11 @@ return { member, redis.call('HLEN', names), freed }`;
 
 /**
  * ARGV: P, id, lease in ms, '1' after an outage ('0' at start), settle time in ms, renewal
- * interval in ms, then KEY, NAME pairs: every user of this server. Makes Redis hold exactly
- * these names for this server, at start and after an outage. Returns { keys held by another server meanwhile,
- * names back after this server was counted as dead, names this server no longer has (they
- * left during the outage), number of names }.
+ * interval in ms, a new epoch (random), then KEY, NAME pairs: every user of this server.
+ * Makes Redis hold exactly these names for this server, at start and after an outage.
+ * Returns { keys held by another server meanwhile, names back after this server was counted
+ * as dead, names this server no longer has (they left during the outage), number of names,
+ * the epoch }. The epoch changes only when Redis lost its data: the stream started afresh.
  *
  * After an outage, a missing epoch means Redis restarted without its data: servers come
  * back one by one, and a name registered on the first must not be one a later one's user
@@ -146,7 +151,7 @@ export const SYNC = `${OWNED}
 ${CLOCK}
 local P, id = ARGV[1], ARGV[2]
 local names, mine = P .. 'names', P .. 'server:' .. id
-if redis.call('SET', P .. 'epoch', '1', 'NX') and ARGV[4] == '1' then
+if redis.call('SET', P .. 'epoch', ARGV[7], 'NX') and ARGV[4] == '1' then
   redis.call('SET', P .. 'settling', '1', 'PX', ARGV[5])
 end
 local wasGone = redis.call('EXISTS', P .. 'gone:' .. id) == 1
@@ -154,7 +159,7 @@ redis.call('DEL', P .. 'gone:' .. id)
 redis.call('SADD', P .. 'servers', id)
 renewLease(P, id, chatNow(P, tonumber(ARGV[6])), tonumber(ARGV[3]))
 local want, lost, back, stale = {}, {}, {}, {}
-for i = 7, #ARGV, 2 do
+for i = 8, #ARGV, 2 do
   local key, display = ARGV[i], ARGV[i + 1]
   local v = redis.call('HGET', names, key)
   if v and not owned(v, id) then
@@ -176,7 +181,7 @@ for _, key in ipairs(redis.call('SMEMBERS', mine)) do
     redis.call('SREM', mine, key)
   end
 end
-return { lost, back, stale, redis.call('HLEN', names) }`;
+return { lost, back, stale, redis.call('HLEN', names), redis.call('GET', P .. 'epoch') }`;
 
 /** ARGV: P, id. This server leaves the chat: its names are freed at once, not at lease end. */
 export const LEAVE = `${OWNED}

@@ -10,7 +10,8 @@ import { DEFAULT_THROTTLE, type ThrottleLimits } from './auth-throttle.js';
 import { ChatCore } from './core.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { Store, StoreLimits } from '../store/store.js';
+import { RedisStore } from '../store/redis-store.js';
+import type { Store, StoreEvents, StoreLimits } from '../store/store.js';
 
 export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth' | 'store'>> {
   /** What the chat remembers; default: in memory, SQLite with `db`, Redis with `redis`. */
@@ -19,6 +20,8 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth' | 's
   storeLimits?: Partial<StoreLimits>;
   /** Bytes the in-memory history may hold over all rooms. */
   historyMemory?: number;
+  /** Where the store reports failed writes and their latency (a store this server makes). */
+  storeEvents?: StoreEvents;
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 12345. */
@@ -67,7 +70,7 @@ export class ChatServer {
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
-    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, udpPort, udpHelloRate, udpIdleMs, store, storeLimits, historyMemory, ...core } =
+    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, udpPort, udpHelloRate, udpIdleMs, store, storeLimits, historyMemory, storeEvents, ...core } =
       options;
     const timers = coreOptions(core).timers;
     this.accounts =
@@ -79,8 +82,15 @@ export class ChatServer {
             throttle: { ...DEFAULT_THROTTLE, ...throttle },
           });
     if (hub !== undefined && redis !== undefined) throw new Error('give ChatServer either hub or redis, not both');
-    const chosen = store ?? new MemoryStore({ ...storeLimits, historyMemory }, () => timers.now());
-    this.core = new ChatCore({ ...core, auth: this.accounts, store: chosen }, hub ?? (redis ? new RedisHub(redis) : undefined));
+    const routes = hub ?? (redis ? new RedisHub(redis) : undefined);
+    const now = (): number => timers.now();
+    // A cluster keeps what it remembers in its Redis, on the hub's connection: one chat, one store.
+    const chosen =
+      store ??
+      (routes instanceof RedisHub
+        ? new RedisStore({ redis: routes.connection, prefix: redis?.prefix, limits: storeLimits, now, events: storeEvents })
+        : new MemoryStore({ ...storeLimits, historyMemory }, now));
+    this.core = new ChatCore({ ...core, auth: this.accounts, store: chosen }, routes);
   }
 
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */
@@ -175,7 +185,6 @@ export class ChatServer {
     const server = this.#server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([this.core.close(), stopped]);
-    await this.core.options.store.close();
     // After the core: the sessions' shutdown notices go out before the socket closes.
     await this.#udp?.close();
   }

@@ -208,6 +208,8 @@ export class ChatCore {
       s.close('server shutting down', { announce: false });
     }
     const closed = this.#sessions.size === 0 ? Promise.resolve() : drained;
-    return Promise.all([closed, this.hub.close()]).then(() => {});
+    // The store first: its last writes may go over the hub's connection (Redis).
+    const left = this.options.store.close().then(() => this.hub.close());
+    return Promise.all([closed, left]).then(() => {});
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { encodeEviction, encodeMessage } from '../../src/hub/cluster-message.js';
+import { encodeDirect, encodeEviction, encodeRoom } from '../../src/hub/cluster-message.js';
 import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { TestRedis } from '../helpers/redis.js';
@@ -70,20 +70,126 @@ export function redisHubTests(): void {
     return Promise.all(Array.from({ length: n }, async () => (await hubOn(t, redis.url)).hub));
   });
 
-  test('a message that reaches a server twice is delivered once', async (t) => {
+  test('the stream: a direct message for another server\'s holder of the name, junk, and our own messages are not delivered here', async (t) => {
     const redis = await TestRedis.start(t);
     const { hub } = await hubOn(t, redis.url);
     const bob = new TestMember('bob');
     await hub.claim('bob', bob);
     const raw = new Redis(redis.url);
     t.after(() => raw.disconnect());
-    // As if pub/sub or a resent script brought the same message again.
-    const message = encodeMessage('elsewhere-1-aa', 1, undefined, Buffer.from('<alice> once\n'), '', 'lobby');
-    await raw.publish('chat:0:room', message);
-    await raw.publish('chat:0:room', message);
-    await raw.publish('chat:0:room', encodeMessage('elsewhere-1-aa', 2, 'bob', Buffer.from('*alice* fence\n')));
+    const add = (message: Buffer | string) => raw.xadd('chat:stream', '*', 'm', message);
+    await add(encodeDirect('elsewhere-1-aa', 'another-2-bb', 'bob', Buffer.from('*alice* for the bob of another server\n')));
+    await add(encodeRoom(hub.id, 'lobby', Buffer.from('<bob> ours, delivered when sent\n')));
+    await add(encodeRoom('elsewhere-1-aa', 'lobby', Buffer.from('<carol> not about us\n'), hub.id));
+    await add('junk\n');
+    // One entry may hold several messages (a turn's room messages): each is delivered, in order.
+    await raw.xadd('chat:stream', '*', 'm', encodeRoom('elsewhere-1-aa', 'lobby', Buffer.from('<alice> one\n')), 'm', encodeRoom('elsewhere-1-aa', 'lobby', Buffer.from('<alice> two\n')));
+    await add(encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from('*alice* fence\n')));
     await bob.receive('*alice* fence');
-    assert.deepEqual(bob.lines, ['<alice> once', '*alice* fence']);
+    assert.deepEqual(bob.lines, ['<alice> one', '<alice> two', '*alice* fence']);
+  });
+
+  test('the stream is trimmed by age: entries older than twice the lease and the reconnect time go, newer ones stay', async (t) => {
+    const redis = await TestRedis.start(t);
+    const leaseMs = 1000;
+    const { hub: one } = await hubOn(t, redis.url, leaseMs);
+    const { hub: two } = await hubOn(t, redis.url, leaseMs);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    // Old entries, as if written long ago (ids are Redis's time in ms): 500 of them.
+    const now = Number((await raw.time())[0]) * 1000;
+    const keepMs = 2 * leaseMs + 5000 + 2 * 2000;
+    for (let i = 0; i < 500; i++) await raw.xadd('chat:stream', `${now - keepMs - 60_000 + i}-0`, 'm', 'old');
+    // Every entry is before the last one each server read: newer ones are added after it.
+    for (let i = 0; i < 200; i++) {
+      assert.equal(await one.toRoom(LOBBY, Buffer.from(`<alice> ${i}\n`), alice), 'delivered');
+    }
+    await bob.receive('<alice> 199');
+    assert.equal(await one.toRoom(LOBBY, Buffer.from('<alice> last\n'), alice), 'delivered');
+    await bob.receive('<alice> last');
+    const entries = await raw.xrange('chat:stream', '-', '+');
+    assert.ok(entries.every(([, fields]) => fields[1] !== 'old'), `${entries.filter(([, f]) => f[1] === 'old').length} old entries left`);
+    assert.equal(entries.length, 201, 'the new ones stay');
+    assert.equal(bob.count('<alice> 0'), 1);
+  });
+
+  test('the room messages of one turn go into one entry; a direct message between them splits it, and the order holds', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const before = await raw.xlen('chat:stream');
+    const answers = [
+      one.toRoom(LOBBY, Buffer.from('<alice> a\n'), alice),
+      one.toRoom(LOBBY, Buffer.from('<alice> b\n'), alice),
+      one.direct('bob', Buffer.from('*alice* c\n')),
+      one.toRoom(LOBBY, Buffer.from('<alice> d\n'), alice),
+      one.toRoom(LOBBY, Buffer.from('<alice> e\n'), alice),
+    ];
+    assert.deepEqual(await Promise.all(answers), ['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
+    await bob.receive('<alice> e');
+    assert.deepEqual(bob.lines, ['<alice> a', '<alice> b', '*alice* c', '<alice> d', '<alice> e']);
+    const entries = (await raw.xrange('chat:stream', '-', '+')).slice(before);
+    assert.deepEqual(entries.map(([, fields]) => fields.length / 2), [2, 1, 2], 'three entries: a and b, c, d and e');
+  });
+
+  test('Redis restarted empty: the stream begins again, and reading begins again at its start', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub, events } = await hubOn(t, redis.url);
+    const bob = new TestMember('bob');
+    await hub.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const to = (text: string) => encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from(`*alice* ${text}\n`));
+    // An entry far ahead of Redis's clock (as from a Redis whose clock was ahead): read past it.
+    await raw.xadd('chat:stream', '9999999999999-0', 'm', to('from the future'));
+    await bob.receive('*alice* from the future');
+    await redis.stop();
+    await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
+    await redis.restart();
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    // The new stream's ids are today's, far before the last one read: read all the same.
+    await raw.xadd('chat:stream', '*', 'm', to('after the restart'));
+    await bob.receive('*alice* after the restart');
+  });
+
+  test('cut off for longer than the stream keeps messages: what was trimmed unread is logged as missed', async (t) => {
+    const redis = await TestRedis.start(t);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    await raw.acl('SETUSER', 'one', 'on', '>pw', '~chat:*', '+@all');
+    const { hub, events } = await hubOn(t, `redis://one:pw@127.0.0.1:${redis.port}`, 60_000);
+    const bob = new TestMember('bob');
+    await hub.claim('bob', bob);
+    const to = (text: string) => encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from(`*alice* ${text}\n`));
+    await raw.xadd('chat:stream', '*', 'm', to('read'));
+    await bob.receive('*alice* read');
+    await raw.acl('SETUSER', 'one', 'off');
+    await raw.client('KILL', 'USER', 'one');
+    await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
+    // Sent and trimmed while the hub could not read: as after a cut-off past the stream's keep.
+    const id = await raw.xadd('chat:stream', '*', 'm', to('lost'));
+    await raw.xadd('chat:stream', '*', 'm', to('kept'));
+    await raw.xtrim('chat:stream', 'MINID', `${id!.split('-')[0]}-${Number(id!.split('-')[1]) + 1}`);
+    await raw.acl('SETUSER', 'one', 'on');
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    const missed = events.logs.filter((l) => l.startsWith('this server was cut off for longer'));
+    assert.deepEqual(missed, ['this server was cut off for longer than messages are kept (129 s): its users may have missed some sent meanwhile']);
+    await bob.receive('*alice* kept');
+    assert.deepEqual(bob.lines, ['*alice* read', '*alice* kept']);
+    // Cut off again with nothing trimmed: nothing said.
+    await raw.client('KILL', 'USER', 'one');
+    await events.until(() => events.logs.filter((l) => l.startsWith('Redis is back')).length === 2);
+    assert.equal(events.logs.filter((l) => l.startsWith('this server was cut off')).length, 1);
   });
 
   test('chats in two databases of one Redis do not hear each other', async (t) => {
@@ -134,13 +240,13 @@ export function redisHubTests(): void {
     assert.equal(await hub.claim('alice', third, true), 'claimed');
     assert.deepEqual(events.evictions, ['alice: logged in elsewhere']);
     // The eviction from the other server arrives now: it was for the first member.
-    await raw.publish(`chat:0:to:${hub.id}`, encodeEviction('elsewhere-1-aa', 1, 'alice'));
-    await raw.publish(`chat:0:to:${hub.id}`, encodeMessage('elsewhere-1-aa', 2, 'alice', Buffer.from('*bob* fence\n')));
+    await raw.xadd('chat:stream', '*', 'm', encodeEviction('elsewhere-1-aa', hub.id, 'alice'));
+    await raw.xadd('chat:stream', '*', 'm', encodeDirect('elsewhere-1-aa', hub.id, 'alice', Buffer.from('*bob* fence\n')));
     await third.receive('*bob* fence');
     assert.deepEqual(events.evictions, ['alice: logged in elsewhere'], 'the newcomer keeps its name');
     assert.equal(hub.lookup('alice'), third);
     // A later eviction for the name is heard again.
-    await raw.publish(`chat:0:to:${hub.id}`, encodeEviction('elsewhere-1-aa', 3, 'alice'));
+    await raw.xadd('chat:stream', '*', 'm', encodeEviction('elsewhere-1-aa', hub.id, 'alice'));
     await events.until(() => events.evictions.length === 2);
     assert.equal(hub.lookup('alice'), undefined);
   });
@@ -166,7 +272,7 @@ export function redisHubTests(): void {
     redis.resume();
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
     assert.deepEqual(events.logs.filter((l) => l.startsWith('lost Redis')).length, 1, JSON.stringify(events.logs));
-    assert.match(events.logs[0]!, /^lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? \((Command timed out|no answer on the subscriber connection)\): serving this server's users only until it is back$/);
+    assert.match(events.logs[0]!, /^lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? \((Command timed out|no answer on the stream connection)\): serving this server's users only until it is back$/);
     // The other servers' users are told carol left; her name is free again.
     assert.deepEqual(events.presences, ['left lobby: carol']);
     // The other server may have counted Redis as lost too: it comes back by itself.

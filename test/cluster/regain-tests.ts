@@ -66,7 +66,7 @@ export function regainTests(): void {
     const second = await WireClient.loggedIn(t, two.port, 'alice', 'wonderland');
     assert.deepEqual([await bob.next(), await bob.next()], ['* alice left (logged in elsewhere)', '* alice joined']);
     one.proc.kill('SIGCONT');
-    // The eviction waited in its subscription: no outage, no sync needed.
+    // The eviction waited in the stream: no outage, no sync needed.
     assert.deepEqual(await first.lines.rest(), [ELSEWHERE]);
     assert.deepEqual([await carol.next(), await carol.next()], ['* alice left (logged in elsewhere)', '* alice joined']);
     carol.send('@alice:which one?');

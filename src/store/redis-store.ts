@@ -1,0 +1,252 @@
+import { Redis } from 'ioredis';
+import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../hub/redis-connection.js';
+import { nameKey } from '../protocol/names.js';
+import { inForce, sortBans } from './memory-store.js';
+import { DEFAULT_STORE_LIMITS, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
+
+/**
+ * Keys (P is the prefix, "chat:" by default, as the hub's; each database its own):
+ *   P history:ROOM   stream: the room's messages (fields at, f, t), trimmed to about the limit
+ *   P kept:NAME      stream: messages kept for the account NAME (fields at, f, t); its ids are
+ *                    the KeptMessage ids. Expires offlineMs after the last one kept.
+ *   P bans           hash: account key -> the ban as JSON
+ */
+
+/**
+ * KEYS: the account's stream. ARGV: oldest `at` still fresh, offlineMax, at, from, text,
+ * offlineMs. Drops what has run out, then keeps the message unless offlineMax are waiting:
+ * one script, so two servers keeping for one account at once cannot both pass the limit.
+ * Returns 1 when kept, 0 when full.
+ */
+const KEEP = `
+local key, oldest, max = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local fresh = 0
+for _, e in ipairs(redis.call('XRANGE', key, '-', '+')) do
+  if tonumber(e[2][2]) <= oldest then redis.call('XDEL', key, e[1]) else fresh = fresh + 1 end
+end
+if fresh >= max then return 0 end
+redis.call('XADD', key, '*', 'at', ARGV[3], 'f', ARGV[4], 't', ARGV[5])
+redis.call('PEXPIRE', key, ARGV[6])
+return 1`;
+
+/** A stream id, as XADD makes them: XDEL refuses anything else. */
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+type Fields = [string, string][];
+
+interface Scripts {
+  chatKeep(key: string, ...args: string[]): Promise<number>;
+}
+
+export interface RedisStoreOptions {
+  /**
+   * A connection (the hub's command connection, shared: the store neither connects nor
+   * closes it), or a redis:// URL for a connection of the store's own (see start()).
+   */
+  redis: Redis | string;
+  /** Prefix of every key. Default "chat:", as the hub's. */
+  prefix?: string | undefined;
+  limits?: Partial<StoreLimits> | undefined;
+  now?: (() => number) | undefined;
+  events?: StoreEvents | undefined;
+}
+
+/**
+ * The store of a cluster (--redis): history, kept messages and bans in Redis, shared by every
+ * server. It answers from Redis each time (nothing cached), so a message kept or a ban made on
+ * one server is seen on all at once. While Redis is unreachable, reads answer undefined and
+ * keep answers 'unavailable' at once (no command waits for Redis to come back; one that gets
+ * no answer fails after 2 s, as the hub's); ban and unban reject.
+ */
+export class RedisStore implements Store {
+  readonly limits: StoreLimits;
+  readonly #redis: Redis & Scripts;
+  readonly #own: boolean;
+  readonly #url: string | undefined;
+  readonly #prefix: string;
+  readonly #now: () => number;
+  readonly #events: StoreEvents;
+  /** Room messages of this event-loop turn, sent as one pipeline (append never waits). */
+  #pending: [string, HistoryEntry][] = [];
+  #flushing: Promise<void> | undefined;
+  /** A failed write is reported once per outage, not once per message. */
+  #failing = false;
+  /** Why the connection of our own last failed: start() says it. */
+  #lastError = '';
+
+  constructor(options: RedisStoreOptions) {
+    const defined = Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined));
+    this.limits = { ...DEFAULT_STORE_LIMITS, ...defined };
+    this.#prefix = options.prefix ?? 'chat:';
+    this.#now = options.now ?? Date.now;
+    this.#events = options.events ?? {};
+    if (typeof options.redis === 'string') {
+      this.#url = options.redis;
+      this.#own = true;
+      this.#redis = new Redis(options.redis, { ...connectionOptions('chat-server:store'), commandTimeout: COMMAND_TIMEOUT_MS }) as Redis & Scripts;
+      // ioredis reports every failed reconnect as an error: the failed writes say it once.
+      this.#redis.on('error', (err: Error) => (this.#lastError = err.message));
+    } else {
+      this.#url = undefined;
+      this.#own = false;
+      this.#redis = options.redis as Redis & Scripts;
+    }
+    if (typeof this.#redis.chatKeep !== 'function') this.#redis.defineCommand('chatKeep', { numberOfKeys: 1, lua: KEEP });
+  }
+
+  /** Connects a connection of the store's own; rejects, saying what to check, when Redis cannot be used. Nothing for a shared one. */
+  async start(): Promise<void> {
+    if (!this.#own || this.#redis.status === 'ready') return;
+    const url = this.#url ?? '';
+    try {
+      const db = databaseOf(url);
+      if (db === undefined) throw new Error('the database in the URL must be a number');
+      await this.#redis.connect();
+      // ioredis goes on in database 0 when SELECT fails: another chat's data may live there.
+      await this.#redis.select(db);
+    } catch (err) {
+      this.#redis.disconnect();
+      throw new Error(`cannot use Redis at ${redactUrl(url)} for history: ${this.#lastError || (err as Error).message}`);
+    }
+  }
+
+  #key(kind: 'history' | 'kept', name: string): string {
+    return `${this.#prefix}${kind}:${nameKey(name)}`;
+  }
+
+  append(room: string, entry: HistoryEntry): void {
+    if (this.limits.history <= 0) return;
+    this.#pending.push([room, entry]);
+    if (this.#pending.length === 1) setImmediate(() => void this.#flush());
+  }
+
+  /** Sends this turn's room messages in one pipeline; failures go to onError. */
+  #flush(): Promise<void> {
+    const batch = this.#pending;
+    if (batch.length === 0) return this.#flushing ?? Promise.resolve();
+    this.#pending = [];
+    const started = performance.now();
+    const pipeline = this.#redis.pipeline();
+    for (const [room, { at, from, text }] of batch) {
+      // ~: Redis trims whole nodes, which is cheap; history() reads no more than the limit.
+      pipeline.xadd(this.#key('history', room), 'MAXLEN', '~', String(this.limits.history), '*', 'at', String(at), 'f', from, 't', text);
+    }
+    const done = pipeline.exec().then(
+      (results) => {
+        const failed = results?.find(([err]) => err !== null)?.[0];
+        if (failed) throw failed;
+        this.#failing = false;
+        this.#events.onWrite?.(performance.now() - started);
+      },
+      (err: Error) => {
+        throw err;
+      },
+    );
+    this.#flushing = done.catch((err: Error) => {
+      if (this.#failing) return;
+      this.#failing = true;
+      this.#events.onError?.(new Error(`could not write ${batch.length === 1 ? 'a room message' : `${batch.length} room messages`} to the history in Redis: ${err.message}`));
+    });
+    return this.#flushing;
+  }
+
+  async history(room: string, n: number): Promise<HistoryEntry[] | undefined> {
+    const count = Math.min(n, this.limits.history);
+    if (count <= 0) return [];
+    // This turn's messages go first: a reader sees what was said before it asked.
+    void this.#flush();
+    try {
+      const entries = await this.#redis.xrevrange(this.#key('history', room), '+', '-', 'COUNT', count);
+      return entries.reverse().map(([, fields]) => toEntry(pairs(fields)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async keep(to: string, entry: HistoryEntry): Promise<Keep> {
+    const { offlineMax, offlineMs } = this.limits;
+    try {
+      const args = [String(this.#now() - offlineMs), String(offlineMax), String(entry.at), entry.from, entry.text, String(offlineMs)];
+      return (await this.#redis.chatKeep(this.#key('kept', to), ...args)) === 1 ? 'kept' : 'full';
+    } catch {
+      return 'unavailable';
+    }
+  }
+
+  async kept(to: string): Promise<KeptMessage[] | undefined> {
+    const oldest = this.#now() - this.limits.offlineMs;
+    try {
+      const entries = await this.#redis.xrange(this.#key('kept', to), '-', '+');
+      return entries.map(([id, fields]) => ({ id, ...toEntry(pairs(fields)) })).filter((m) => m.at > oldest);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Rejects when Redis is unreachable: the messages stay kept, and are delivered again at the next login. */
+  async remove(to: string, ids: readonly string[]): Promise<void> {
+    const valid = ids.filter((id) => STREAM_ID.test(id));
+    if (valid.length > 0) await this.#redis.xdel(this.#key('kept', to), ...valid);
+  }
+
+  async ban(ban: Ban): Promise<void> {
+    const value = JSON.stringify({ ...ban, until: ban.until ?? null });
+    await this.#bans((bans) => this.#redis.hset(bans, nameKey(ban.name), value));
+  }
+
+  async unban(name: string): Promise<boolean> {
+    return (await this.#bans((bans) => this.#redis.hdel(bans, nameKey(name)))) === 1;
+  }
+
+  async banOf(name: string, now: number): Promise<Ban | undefined> {
+    try {
+      const value = await this.#redis.hget(`${this.#prefix}bans`, nameKey(name));
+      const ban = value === null ? undefined : parseBan(value);
+      return ban && inForce(ban, now) ? ban : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async bans(now: number): Promise<Ban[] | undefined> {
+    try {
+      const values = await this.#redis.hvals(`${this.#prefix}bans`);
+      return sortBans(values.map(parseBan).filter((b) => inForce(b, now)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A change to the bans: an error that says what failed, for the operator who asked. */
+  async #bans<T>(change: (key: string) => Promise<T>): Promise<T> {
+    try {
+      return await change(`${this.#prefix}bans`);
+    } catch (err) {
+      throw new Error(`the bans in Redis could not be changed: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#flush();
+    if (!this.#own) return;
+    await this.#redis.quit().catch(() => {});
+    this.#redis.disconnect();
+  }
+}
+
+/** A stream entry's flat field list as pairs. */
+function pairs(flat: string[]): Fields {
+  const out: Fields = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+function toEntry(fields: Fields): HistoryEntry {
+  const get = (name: string): string => fields.find(([f]) => f === name)?.[1] ?? '';
+  return { at: Number(get('at')), from: get('f'), text: get('t') };
+}
+
+function parseBan(value: string): Ban {
+  const b = JSON.parse(value) as { name: string; by: string; reason: string; at: number; until: number | null };
+  return { name: b.name, by: b.by, reason: b.reason, at: b.at, until: b.until ?? undefined };
+}

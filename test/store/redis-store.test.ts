@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext } from 'node:test';
+import { Redis } from 'ioredis';
+import { RedisHub } from '../../src/hub/redis-hub.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { StoreLimits } from '../../src/store/store.js';
+import { execFileSync } from 'node:child_process';
+import { docBlock } from '../helpers/docs.js';
+import { redisSkip, TestRedis } from '../helpers/redis.js';
+import { StoreClock, storeContract } from './contract.js';
+
+async function open(t: TestContext, redis: TestRedis | Redis, limits: Partial<StoreLimits>, clock: StoreClock, errors: Error[] = []): Promise<RedisStore> {
+  const store = new RedisStore({ redis: redis instanceof TestRedis ? redis.url : redis, limits, now: clock.now, events: { onError: (e) => errors.push(e) } });
+  await store.start();
+  t.after(() => store.close());
+  return store;
+}
+
+describe('the Redis store', { skip: redisSkip }, () => {
+  /** The Redis of the test being run: make() starts it, reopen() and another() use it. */
+  const redisOf = new WeakMap<TestContext, TestRedis>();
+  storeContract({
+    async make(t, limits, clock) {
+      let redis = redisOf.get(t);
+      if (redis === undefined) {
+        redis = await TestRedis.start(t);
+        redisOf.set(t, redis);
+      }
+      return open(t, redis, limits, clock);
+    },
+    async reopen(t, store, limits, clock) {
+      await store.close();
+      return open(t, redisOf.get(t)!, limits, clock);
+    },
+    async another(t, limits, clock) {
+      return open(t, redisOf.get(t)!, limits, clock);
+    },
+  });
+
+  test('Redis restarted from its append-only file keeps history, kept messages and bans', async (t) => {
+    const args = ['--appendonly', 'yes', '--appendfsync', 'always'];
+    const redis = await TestRedis.start(t, { args });
+    const clock = new StoreClock();
+    const store = await open(t, redis, { history: 3 }, clock);
+    for (const text of ['a', 'b', 'c', 'd']) store.append('Dev', { at: clock.now(), from: 'alice', text });
+    assert.equal(await store.keep('Bob', { at: clock.now(), from: 'alice', text: 'for later' }), 'kept');
+    await store.ban({ name: 'eve', by: 'op', reason: 'spam', at: clock.now(), until: undefined });
+    // Answered after the room messages (one connection, in order): all of it is in the file.
+    assert.deepEqual((await store.history('dev', 10))?.map((e) => e.text), ['b', 'c', 'd']);
+    await store.close();
+    await redis.stop(); // SIGKILL: nothing is saved on the way out
+    await redis.restart(args);
+    const again = await open(t, redis, { history: 3 }, clock);
+    assert.deepEqual((await again.history('DEV', 10))?.map((e) => e.text), ['b', 'c', 'd']);
+    assert.deepEqual((await again.kept('bob'))?.map((m) => [m.from, m.text]), [['alice', 'for later']]);
+    assert.equal((await again.banOf('EVE', clock.now()))?.reason, 'spam');
+  });
+
+  test('a store sharing a connection of its caller (the hub\'s) uses its keys, and leaves it open', async (t) => {
+    const redis = await TestRedis.start(t);
+    const shared = new Redis(redis.url);
+    t.after(() => shared.disconnect());
+    const clock = new StoreClock();
+    const store = new RedisStore({ redis: shared, prefix: 'chat7:', now: clock.now });
+    await store.start();
+    store.append('dev', { at: clock.now(), from: 'alice', text: 'shared' });
+    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['shared']);
+    assert.deepEqual(await shared.keys('*'), ['chat7:history:dev']);
+    await store.close();
+    assert.equal(await shared.ping(), 'PONG', 'still open');
+  });
+
+  test('a store on the hub\'s command connection: one connection for both, the hub\'s database', async (t) => {
+    const redis = await TestRedis.start(t);
+    const hub = new RedisHub({ url: `${redis.url}/3`, leaseMs: 1000 });
+    hub.attach({ presence: () => undefined, evicted: () => {}, removed: () => {}, log: () => {} });
+    await hub.start();
+    t.after(() => hub.close());
+    const clock = new StoreClock();
+    const store = new RedisStore({ redis: hub.connection, now: clock.now });
+    await store.start();
+    store.append('dev', { at: clock.now(), from: 'alice', text: 'through the hub' });
+    assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'kept' }), 'kept');
+    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['through the hub']);
+    await store.close();
+    const raw = new Redis(`${redis.url}/3`);
+    t.after(() => raw.disconnect());
+    assert.deepEqual((await raw.keys('chat:history:*')).concat(await raw.keys('chat:kept:*')), ['chat:history:dev', 'chat:kept:bob']);
+    assert.deepEqual(await hub.names(), [], 'the hub goes on after the store is closed');
+  });
+
+  test('the Redis user of docs/cluster.md may do all the store does', async (t) => {
+    const redis = await TestRedis.start(t);
+    const command = docBlock('redis-acl').block.replace(/^ +/gm, '').replace(/^redis-cli /, `redis-cli -p ${redis.port} `);
+    assert.equal(execFileSync('bash', ['-c', command], { encoding: 'utf8' }).trim(), 'OK');
+    const clock = new StoreClock();
+    const chat = new Redis(`redis://chat:CHANGE-ME@127.0.0.1:${redis.port}`);
+    t.after(() => chat.disconnect());
+    const store = await open(t, chat, { offlineMax: 1 }, clock);
+    store.append('dev', { at: clock.now(), from: 'alice', text: 'allowed' });
+    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['allowed']);
+    assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'kept' }), 'kept');
+    assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'full' }), 'full');
+    const [kept] = (await store.kept('bob')) ?? [];
+    await store.remove('bob', [kept!.id]);
+    await store.ban({ name: 'eve', by: 'op', reason: '', at: clock.now(), until: undefined });
+    assert.deepEqual((await store.bans(clock.now()))?.map((b) => b.name), ['eve']);
+    assert.equal(await store.unban('eve'), true);
+  });
+
+  test('history never answers more than the limit, whatever Redis kept (it trims about the limit)', async (t) => {
+    const redis = await TestRedis.start(t);
+    const clock = new StoreClock();
+    const store = await open(t, redis, { history: 150 }, clock);
+    for (let i = 1; i <= 1000; i++) store.append('busy', { at: i, from: 'alice', text: `m${i}` });
+    const all = (await store.history('busy', 10_000)) ?? [];
+    assert.equal(all.length, 150);
+    assert.deepEqual([all[0]?.text, all.at(-1)?.text], ['m851', 'm1000']);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const length = await raw.xlen('chat:history:busy');
+    assert.ok(length >= 150 && length < 400, `${length} entries held for a limit of 150`);
+  });
+
+  test('two servers keeping for one account at once never pass offlineMax', async (t) => {
+    const redis = await TestRedis.start(t);
+    const clock = new StoreClock();
+    const one = await open(t, redis, { offlineMax: 10 }, clock);
+    const two = await open(t, redis, { offlineMax: 10 }, clock);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).keep('alice', { at: clock.now(), from: 'bob', text: `m${i}` })),
+    );
+    assert.equal(answers.filter((a) => a === 'kept').length, 10);
+    assert.equal(answers.filter((a) => a === 'full').length, 30);
+    assert.equal((await one.kept('alice'))?.length, 10);
+  });
+
+  test('Redis unreachable: reads answer undefined and keep "unavailable" at once, writes are reported once, and all resumes', async (t) => {
+    const redis = await TestRedis.start(t);
+    const clock = new StoreClock();
+    const errors: Error[] = [];
+    const store = await open(t, redis, {}, clock, errors);
+    await redis.stop();
+    const started = Date.now();
+    assert.equal(await store.history('dev', 10), undefined);
+    assert.equal(await store.kept('alice'), undefined);
+    assert.equal(await store.keep('alice', { at: clock.now(), from: 'bob', text: 'x' }), 'unavailable');
+    assert.equal(await store.banOf('eve', clock.now()), undefined);
+    assert.equal(await store.bans(clock.now()), undefined);
+    await assert.rejects(Promise.resolve(store.ban({ name: 'eve', by: 'op', reason: '', at: 0, until: undefined })), /the bans in Redis could not be changed/);
+    await assert.rejects(Promise.resolve(store.unban('eve')), /the bans in Redis could not be changed/);
+    await assert.rejects(Promise.resolve(store.remove('alice', ['1-1'])));
+    assert.ok(Date.now() - started < 1000, `answered after ${Date.now() - started} ms`);
+    for (let i = 0; i < 50; i++) {
+      store.append('dev', { at: clock.now(), from: 'alice', text: `lost ${i}` });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(errors.length, 1, errors.map((e) => e.message).join('\n'));
+    assert.match(errors[0]!.message, /^could not write a room message to the history in Redis: /);
+
+    await redis.restart();
+    for (;;) {
+      if ((await store.history('dev', 10)) !== undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    store.append('dev', { at: clock.now(), from: 'alice', text: 'back' });
+    assert.deepEqual((await store.history('dev', 10))?.map((e) => e.text), ['back']);
+  });
+
+  test('a Redis that stops answering: a read gives up after the timeout instead of hanging', async (t) => {
+    const redis = await TestRedis.start(t);
+    const clock = new StoreClock();
+    const store = await open(t, redis, {}, clock);
+    redis.pause();
+    t.after(() => redis.resume());
+    const started = Date.now();
+    assert.equal(await store.kept('alice'), undefined);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 1500 && waited < 4000, `answered after ${waited} ms`);
+    redis.resume();
+  });
+
+  test('a Redis that cannot be used: start() says where and why', async (t) => {
+    const redis = await TestRedis.start(t);
+    await redis.stop();
+    const store = new RedisStore({ redis: redis.url });
+    await assert.rejects(store.start(), /^Error: cannot use Redis at redis:\/\/127\.0\.0\.1:\d+\/? for history: .*ECONNREFUSED/);
+  });
+});
