@@ -47,10 +47,10 @@ export type RoomListing = { room: string; names: readonly string[] } | 'no such 
 export type Eviction = 'taken during an outage' | 'logged in elsewhere';
 
 /**
- * Where a direct message went. `unreachable`: the name is held by a server that is not
- * listening (it died, and its lease has not run out yet).
+ * Where a direct message went: handed on (to the user, or to the stream its server reads),
+ * to nobody by that name, or not sent (the cluster cannot be reached).
  */
-export type Delivery = 'delivered' | 'no such user' | 'unavailable' | 'unreachable';
+export type Delivery = 'delivered' | 'no such user' | 'unavailable';
 
 /**
  * An operator's /kick or /ban (docs/protocol.md, "Moderation"): LINE is what the user is told

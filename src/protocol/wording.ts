@@ -74,8 +74,6 @@ export const roomsUnavailable = (): string =>
   error('cannot list the rooms now: cluster unavailable, try again in a moment');
 export const joinUnavailable = (): string =>
   error('cannot change rooms now: cluster unavailable, try again in a moment');
-export const userUnreachable = (name: string): string =>
-  error(`not delivered: the server of ${name} is not answering`);
 export const evicted = (name: string): string =>
   error(`the name ${name} was taken on another server while this one was cut off: closing the connection`);
 // History and messages kept for later (docs/protocol.md, "History").

@@ -283,7 +283,5 @@ export function deliveryError(delivery: Delivery, to: string): string | undefine
       return w.noSuchUser(to);
     case 'unavailable':
       return w.clusterUnavailable();
-    case 'unreachable':
-      return w.userUnreachable(to);
   }
 }
