@@ -12,8 +12,13 @@ export interface Member {
   readonly name: string | undefined;
   /** Aborted once the member's connection has closed: work for it is cancelled. */
   readonly signal?: AbortSignal;
-  /** Queues wire bytes (one or more LF-terminated lines) for this member's connection. */
-  deliver(bytes: Buffer): void;
+  /**
+   * Queues wire bytes (one or more LF-terminated lines) for this member's connection. A string
+   * is UTF-8: what one member gets (a direct message, a reply) goes as a string, which the
+   * socket copies with the rest of its turn's output; what many get (a room message) is
+   * encoded once, as a Buffer.
+   */
+  deliver(bytes: Buffer | string): void;
 }
 
 export type Awaitable<T> = T | Promise<T>;
@@ -99,7 +104,7 @@ export interface Hub {
   /** Disconnects the user called NAME, on whichever server it is, as an operator asked. */
   remove(name: string, removal: Removal): Awaitable<Delivery>;
   /** Delivers BYTES to the user called TO, on whichever server it is. */
-  direct(to: string, bytes: Buffer): Awaitable<Delivery>;
+  direct(to: string, bytes: Buffer | string): Awaitable<Delivery>;
   /**
    * Sends the same bytes to every member of ROOM but `except`, on every server.
    * `unavailable`: only the members of this server got them.

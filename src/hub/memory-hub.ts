@@ -74,7 +74,7 @@ export class MemoryHub implements Hub {
     return this.#members.get(nameKey(name));
   }
 
-  direct(to: string, bytes: Buffer): Delivery {
+  direct(to: string, bytes: Buffer | string): Delivery {
     const member = this.lookup(to);
     if (member === undefined) return 'no such user';
     member.deliver(bytes);

@@ -401,7 +401,7 @@ export class RedisHub implements Hub {
     );
   }
 
-  direct(to: string, bytes: Buffer): Delivery | Promise<Delivery> {
+  direct(to: string, bytes: Buffer | string): Delivery | Promise<Delivery> {
     const key = nameKey(to);
     const member = this.#local.get(key);
     // A user of this server is reached without Redis, even while it is down.

@@ -182,11 +182,11 @@ export class Session implements Member, LineSink {
   }
 
   send(line: string): void {
-    this.deliver(encode(line));
+    this.deliver(`${line}\n`);
   }
 
   /** Queues BYTES; `written` is called once they are handed to the system, or with an error if never. */
-  deliver(bytes: Buffer, written?: (err?: Error | null) => void): void {
+  deliver(bytes: Buffer | string, written?: (err?: Error | null) => void): void {
     if (this.#closed) return written?.(new Error('connection closed'));
     // Cork until the end of this event-loop turn: many lines become one write syscall.
     if (!this.#corked) {
@@ -194,7 +194,7 @@ export class Session implements Member, LineSink {
       this.stream.cork();
       this.core.uncorkLater(this);
     }
-    this.core.stats.bytesOut += bytes.length;
+    this.core.stats.bytesOut += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
     if (!this.stream.write(bytes, written) && !this.#draining) {
       // Honour write(): a peer that is behind gets no more of its own requests read until
       // it catches up, so it cannot make us queue replies it does not take.
@@ -483,7 +483,7 @@ export class Session implements Member, LineSink {
       }
       case 'direct': {
         const { to } = action;
-        return this.#inOrder(this.core.hub.direct(to, encode(action.line)), (delivery): Promise<void> | void => {
+        return this.#inOrder(this.core.hub.direct(to, `${action.line}\n`), (delivery): Promise<void> | void => {
           if (delivery === 'no such user' && this.core.options.auth?.has(to)) return this.#keep(action);
           const error = deliveryError(delivery, to);
           if (error !== undefined) this.send(error);
