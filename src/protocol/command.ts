@@ -47,8 +47,9 @@ export function parseCommand(raw: string): Command {
     }
     case '@': {
       const colon = line.indexOf(':');
-      if (colon === -1 || line.slice(1, colon).trim() === '') return { kind: 'directMalformed' };
-      return { kind: 'direct', to: line.slice(1, colon).trim(), text: line.slice(colon + 1).trim() };
+      const to = colon === -1 ? '' : line.slice(1, colon).trim();
+      if (to === '') return { kind: 'directMalformed' };
+      return { kind: 'direct', to, text: line.slice(colon + 1).trim() };
     }
     case '/':
       return line[1] === '/' ? { kind: 'room', text: line.slice(1) } : parseSlash(line);
