@@ -6,6 +6,7 @@ import type { ChatServer } from '../server/chat-server.js';
 import type { ServerEvent } from '../server/events.js';
 import type { BoundAddress } from '../transport/tcp.js';
 import { formatEvent } from './log.js';
+import { BatchedStderr } from './stderr-batch.js';
 
 /** The metrics port could not be bound: the message names --metrics, not --port. */
 export class MetricsBindError extends Error {
@@ -25,22 +26,23 @@ export class MetricsBindError extends Error {
  */
 export class StderrLog {
   readonly #json: JsonLog | undefined;
+  readonly #out = new BatchedStderr();
 
   constructor(
     format: 'text' | 'json',
     private readonly chalk: ChalkInstance,
   ) {
-    this.#json = format === 'json' ? new JsonLog(process.stderr) : undefined;
+    this.#json = format === 'json' ? new JsonLog(this.#out) : undefined;
   }
 
   event(e: ServerEvent): void {
     if (this.#json) this.#json.event(e);
-    else process.stderr.write(`${formatEvent(e, this.chalk)}\n`);
+    else this.#out.write(`${formatEvent(e, this.chalk)}\n`);
   }
 
   /** "chat-server: ..." as is; in JSON without the prefix, a warning or an error. */
   line(text: string): void {
-    if (!this.#json) return void process.stderr.write(`${text}\n`);
+    if (!this.#json) return void this.#out.write(`${text}\n`);
     const message = text.replace(/^chat-server: /, '');
     const warning = /^warning: /.exec(message);
     this.#json.line(warning ? 'warn' : 'error', warning ? message.slice(warning[0].length) : message);
@@ -49,7 +51,7 @@ export class StderrLog {
   /** A signal that stops the server. */
   stopping(signal: string): void {
     if (this.#json) this.#json.line('info', `${signal}: shutting down`);
-    else process.stderr.write(`${this.chalk.gray(new Date().toISOString())} ${signal}: shutting down\n`);
+    else this.#out.write(`${this.chalk.gray(new Date().toISOString())} ${signal}: shutting down\n`);
   }
 }
 
