@@ -119,8 +119,10 @@ export const notYourself = (word: string): string => error(`you cannot /${word} 
 export const noSuchAccount = (name: string): string => error(`no such account: ${name}`);
 export const banMinutes = (max: number): string =>
   error(`MINUTES must be a whole number from 1 to ${max}: /ban NAME [MINUTES] [REASON]`);
+export const loginUnavailable = (): string =>
+  error('cannot log in now: the list of bans cannot be read, try again in a moment');
 export const moderationUnavailable = (): string =>
-  error('cannot do that now: cluster unavailable, try again in a moment');
+  error('cannot do that now: the list of bans cannot be changed, try again in a moment');
 
 /** Reasons shown in "* NAME left (REASON)". */
 export const LEFT_SERVER_LOST = 'server stopped answering';

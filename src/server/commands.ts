@@ -1,4 +1,4 @@
-import { after, LOBBY, type Awaitable, type Delivery, type Hub, type Member } from '../hub/hub.js';
+import { after, isPromise, LOBBY, type Awaitable, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import type { Authenticator } from './accounts.js';
 import { TooManyWaitingError } from './auth-throttle.js';
 import type { Command, CommandKind } from '../protocol/command.js';
@@ -74,6 +74,20 @@ export function dispatch(ctx: CommandContext, cmd: Command): Outcome {
     return [reply(w.registerFirst()), reject('not registered')];
   }
   return spec.run(ctx, cmd as never);
+}
+
+/**
+ * Runs a store's step that may fail (throw, or reject): THEN with its value, or FAILED. Bans
+ * must not fail quietly (src/store/store.ts), so their callers say so instead.
+ */
+function guarded<T>(step: () => Awaitable<T>, then: (value: T) => Outcome, failed: () => Action[]): Outcome {
+  let value: Awaitable<T>;
+  try {
+    value = step();
+  } catch {
+    return failed();
+  }
+  return isPromise(value) ? (value.then(then, failed) as Promise<Action[]>) : then(value);
 }
 
 /** `after` for a step whose own answer may wait too: a promise of a promise is one promise. */
@@ -184,11 +198,14 @@ function ban(ctx: CommandContext, cmd: Extract<Command, { kind: 'ban' }>): Outco
   const until = minutes === undefined ? undefined : now + minutes * 60_000;
   const op = nameOf(ctx);
   const how = w.bannedBy(op, reason);
-  return afterAll(ctx.store.ban({ name, by: op, reason, at: now, until }), () =>
-    after(ctx.hub.remove(name, { line: w.removed(how), shown: how }), (): Action[] => [
-      reply(w.youBanned(name, until)),
-      { kind: 'moderation', action: 'ban', name, reason, ...(until === undefined ? {} : { until }) },
-    ]),
+  return guarded(
+    () => ctx.store.ban({ name, by: op, reason, at: now, until }),
+    () =>
+      after(ctx.hub.remove(name, { line: w.removed(how), shown: how }), (): Action[] => [
+        reply(w.youBanned(name, until)),
+        { kind: 'moderation', action: 'ban', name, reason, ...(until === undefined ? {} : { until }) },
+      ]),
+    () => [reply(w.moderationUnavailable()), reject(`/ban ${name}: the ban could not be written`)],
   );
 }
 
@@ -198,8 +215,11 @@ function unban(ctx: CommandContext, cmd: Extract<Command, { kind: 'unban' }>): O
   const { name } = cmd;
   if (name === '') return [reply(w.moderationNeedsName('unban'))];
   if (!isValidName(name)) return [reply(w.notBanned(name))];
-  return after(ctx.store.unban(name), (lifted): Action[] =>
-    lifted ? [reply(w.mayLogInAgain(name)), { kind: 'moderation', action: 'unban', name, reason: '' }] : [reply(w.notBanned(name))],
+  return guarded(
+    () => ctx.store.unban(name),
+    (lifted): Action[] =>
+      lifted ? [reply(w.mayLogInAgain(name)), { kind: 'moderation', action: 'unban', name, reason: '' }] : [reply(w.notBanned(name))],
+    () => [reply(w.moderationUnavailable()), reject(`/unban ${name}: the ban could not be lifted`)],
   );
 }
 
@@ -241,8 +261,33 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
  * so that nobody learns of a ban without the password.
  */
 function unlessBanned(ctx: CommandContext, name: string): Outcome {
-  return afterAll(ctx.store.banOf(name, ctx.now()), (banned) =>
-    banned ? [reply(w.bannedAtLogin(banned.until, banned.reason)), reject(`${name} is banned`)] : claim(ctx, name, true),
+  return guarded(
+    () => ctx.store.banOf(name, ctx.now()),
+    (banned) =>
+      banned
+        ? [reply(w.bannedAtLogin(banned.until, banned.reason)), reject(`${name} is banned`)]
+        : afterAll(claim(ctx, name, true), (actions) => stillNotBanned(ctx, name, actions)),
+    () => [reply(w.loginUnavailable()), reject(`${name} not logged in: the bans could not be read`)],
+  );
+}
+
+/**
+ * Asks again once the name is ours: a ban written while the name was being claimed (on
+ * another server, over a slow link) found nobody to disconnect, so this login must see it.
+ * A ban written after this check finds the name taken, and disconnects its user.
+ */
+function stillNotBanned(ctx: CommandContext, name: string, claimed: Action[]): Outcome {
+  const won = claimed.find((a) => a.kind === 'registered' || a.kind === 'renamed');
+  if (won === undefined) return claimed;
+  const refuse = (line: string, reason: string): Action[] => {
+    // The name was won but is not to be used: given back as if this login had never come.
+    ctx.hub.release(name, ctx.self);
+    return [reply(line), reject(reason)];
+  };
+  return guarded(
+    () => ctx.store.banOf(name, ctx.now()),
+    (banned) => (banned ? refuse(w.bannedAtLogin(banned.until, banned.reason), `${name} is banned`) : claimed),
+    () => refuse(w.loginUnavailable(), `${name} not logged in: the bans could not be read`),
   );
 }
 

@@ -199,13 +199,9 @@ export class RedisStore implements Store {
   }
 
   async banOf(name: string, now: number): Promise<Ban | undefined> {
-    try {
-      const value = await this.#redis.hget(`${this.#prefix}bans`, nameKey(name));
-      const ban = value === null ? undefined : parseBan(value);
-      return ban && inForce(ban, now) ? ban : undefined;
-    } catch {
-      return undefined;
-    }
+    const value = await this.#bans((bans) => this.#redis.hget(bans, nameKey(name)), 'read');
+    const ban = value === null ? undefined : parseBan(value);
+    return ban && inForce(ban, now) ? ban : undefined;
   }
 
   async bans(now: number): Promise<Ban[] | undefined> {
@@ -218,11 +214,11 @@ export class RedisStore implements Store {
   }
 
   /** A change to the bans: an error that says what failed, for the operator who asked. */
-  async #bans<T>(change: (key: string) => Promise<T>): Promise<T> {
+  async #bans<T>(change: (key: string) => Promise<T>, what: 'changed' | 'read' = 'changed'): Promise<T> {
     try {
       return await change(`${this.#prefix}bans`);
     } catch (err) {
-      throw new Error(`the bans in Redis could not be changed: ${(err as Error).message}`);
+      throw new Error(`the bans in Redis could not be ${what}: ${(err as Error).message}`);
     }
   }
 

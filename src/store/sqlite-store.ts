@@ -147,12 +147,22 @@ export class SqliteStore implements Store {
 
   /** Runs a read or a write on the caller's turn, after what is queued; a failure answers FALLBACK. */
   #run<T, F>(what: string, run: () => T, fallback: F): T | F {
+    try {
+      return this.#must(what, run);
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** The same, for what must not fail quietly (bans): a failure is reported, then thrown. */
+  #must<T>(what: string, run: () => T): T {
     this.#flush();
     try {
       return run();
     } catch (err) {
-      this.#report(new Error(`could not ${what} in the database ${this.file}: ${describe(err)}`, { cause: err }));
-      return fallback;
+      const error = new Error(`could not ${what} in the database ${this.file}: ${describe(err)}`, { cause: err });
+      this.#report(error);
+      throw error;
     }
   }
 
@@ -177,18 +187,18 @@ export class SqliteStore implements Store {
   }
 
   ban(ban: Ban): void {
-    this.#run('write a ban', () => this.#sql.ban.run(nameKey(ban.name), ban.name, ban.by, ban.reason, ban.at, ban.until ?? null), undefined);
+    this.#must('write a ban', () => this.#sql.ban.run(nameKey(ban.name), ban.name, ban.by, ban.reason, ban.at, ban.until ?? null));
   }
 
   unban(name: string): boolean {
-    return this.#run('lift a ban', () => this.#sql.unban.run(nameKey(name)).changes > 0, false);
+    return this.#must('lift a ban', () => this.#sql.unban.run(nameKey(name)).changes > 0);
   }
 
   banOf(name: string, now: number): Ban | undefined {
-    return this.#run('read a ban', () => {
+    return this.#must('read a ban', () => {
       const row = this.#sql.banOf.get(nameKey(name), now);
       return row && toBan(row);
-    }, undefined);
+    });
   }
 
   bans(now: number): Ban[] | undefined {

@@ -75,11 +75,17 @@ export interface Store {
   /** Removes kept messages once they were written to their addressee. */
   remove(to: string, ids: readonly string[]): Awaitable<void>;
 
-  /** Bans an account, replacing any ban it had. */
+  /**
+   * Bans an account, replacing any ban it had. Throws (or rejects) when it could not be
+   * written: a ban must never be thought written when it is not.
+   */
   ban(ban: Ban): Awaitable<void>;
-  /** Lifts the ban on NAME (any case): false when there was none. */
+  /** Lifts the ban on NAME (any case): false when there was none. Throws (or rejects) on failure. */
   unban(name: string): Awaitable<boolean>;
-  /** The ban on NAME (any case) still in force at `now`, if any; undefined also when unavailable. */
+  /**
+   * The ban on NAME (any case) still in force at `now`, if any. Throws (or rejects) when the
+   * bans cannot be read: a login must not take "unreadable" for "not banned".
+   */
   banOf(name: string, now: number): Awaitable<Ban | undefined>;
   /** Every ban still in force at `now`, sorted by name without regard to case; undefined when unavailable. */
   bans(now: number): Awaitable<Ban[] | undefined>;

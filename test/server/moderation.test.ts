@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
+import type { Hub } from '../../src/hub/hub.js';
+import { MemoryHub } from '../../src/hub/memory-hub.js';
 import type { ServerEvent } from '../../src/server/events.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { waitFor } from '../helpers/wait.js';
 import { FakeClock, nextAdvancing } from '../helpers/fake-clock.js';
 import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
@@ -142,5 +146,50 @@ describe('moderation', () => {
     bob.send('/help');
     await bob.lines.until(/^\*\s+\/quit/);
     await bob.expectNothing();
+  });
+});
+
+describe('moderation when things go wrong', () => {
+  test('a ban written while the login claims its name is still seen: the login is refused, the name given back', async (t) => {
+    const users = await usersFile(t, { op: 'pw-op', bob: 'pw-b' }, ['op']);
+    const hub: Hub = new MemoryHub();
+    const claim = hub.claim.bind(hub);
+    let release: (() => void) | undefined;
+    // Claims wait for the test (as a slow cluster would) once the operator is in.
+    hub.claim = (name, member, takeOver) =>
+      name !== 'bob' ? claim(name, member, takeOver) : new Promise((resolve) => (release = () => resolve(claim(name, member, takeOver))));
+    const { port } = await startServer(t, { users, hub, authFailureDelayMs: 10, rate: 0 });
+    const op = await WireClient.loggedIn(t, port, 'op', 'pw-op');
+    const bob = await WireClient.connect(t, port);
+    await bob.lines.until(/^\* welcome/);
+    bob.send('#bob pw-b');
+    await waitFor(() => release !== undefined, "bob's claim under way");
+    op.send('/ban bob 5 raced');
+    assert.match(await op.lines.until(/^\* bob is banned/), /until/);
+    release!();
+    assert.match((await bob.next()) ?? '', /^! banned until .*: raced$/);
+    await bob.expectNothing();
+    op.send('/who');
+    assert.equal(await op.next(), '* online (1): op');
+  });
+
+  test('a store that cannot write or read bans: the operator is told and stays; a login is refused, not let in', async (t) => {
+    const users = await usersFile(t, { op: 'pw-op', bob: 'pw-b' }, ['op']);
+    const store = new MemoryStore();
+    const broken = (): never => {
+      throw new Error('disk on fire');
+    };
+    store.ban = broken;
+    store.unban = broken;
+    const { port } = await startServer(t, { users, store, authFailureDelayMs: 10, rate: 0 });
+    const op = await WireClient.loggedIn(t, port, 'op', 'pw-op');
+    op.send('/ban bob');
+    assert.equal(await op.next(), '! cannot do that now: the list of bans cannot be changed, try again in a moment');
+    op.send('/unban bob');
+    assert.equal(await op.next(), '! cannot do that now: the list of bans cannot be changed, try again in a moment');
+    await op.expectNothing();
+    store.banOf = broken;
+    const refused = await WireClient.login(t, port, '#bob pw-b');
+    assert.equal(refused.reply, '! cannot log in now: the list of bans cannot be read, try again in a moment');
   });
 });

@@ -145,7 +145,8 @@ describe('the Redis store', { skip: redisSkip }, () => {
     assert.equal(await store.history('dev', 10), undefined);
     assert.equal(await store.kept('alice'), undefined);
     assert.equal(await store.keep('alice', { at: clock.now(), from: 'bob', text: 'x' }), 'unavailable');
-    assert.equal(await store.banOf('eve', clock.now()), undefined);
+    // Never taken for "not banned": a login must be refused, not let in.
+    await assert.rejects(Promise.resolve(store.banOf('eve', clock.now())), /the bans in Redis could not be read/);
     assert.equal(await store.bans(clock.now()), undefined);
     await assert.rejects(Promise.resolve(store.ban({ name: 'eve', by: 'op', reason: '', at: 0, until: undefined })), /the bans in Redis could not be changed/);
     await assert.rejects(Promise.resolve(store.unban('eve')), /the bans in Redis could not be changed/);

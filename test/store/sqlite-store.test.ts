@@ -246,8 +246,11 @@ test('a closed store answers as unavailable, reports it, and ignores appends', a
   assert.equal(errors.length, 0, 'an append after close is dropped quietly');
   assert.equal(store.history('dev', 10), undefined);
   assert.equal(store.keep('bob', line('x')), 'unavailable');
-  assert.equal(store.unban('eve'), false);
-  assert.equal(errors.length, 3);
+  // Bans never fail quietly: neither "lifted" nor "not banned" is made up.
+  assert.throws(() => store.unban('eve'), /could not lift a ban in the database/);
+  assert.throws(() => store.banOf('eve', 0), /could not read a ban in the database/);
+  assert.throws(() => store.ban({ name: 'eve', by: 'op', reason: '', at: 0, until: undefined }), /could not write a ban/);
+  assert.equal(errors.length, 5);
   assert.match(errors[0]!.message, /could not read the history in the database .*: The database connection is not open/);
 });
 
