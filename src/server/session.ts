@@ -10,6 +10,7 @@ import { deliveryError, dispatch, type CommandContext, type Outcome } from './co
 import type { ChatCore, Peer } from './core.js';
 import { looksLikeTlsHello } from '../protocol/sniff.js';
 import { TokenBucket } from './token-bucket.js';
+import type { KeptMessage } from '../store/store.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
@@ -21,6 +22,8 @@ const INPUT_READS = 64;
 const RESUMED_MS = 50;
 /** Reply bytes that one flood-control token pays for (see #apply, 'reply'). */
 const REPLY_BYTES_PER_TOKEN = 4096;
+/** Kept messages are written this many characters at a time, each part once the last is written. */
+const KEPT_CHUNK = 32 * 1024;
 /** Messages of one connection whose answers may be pending at once (through the cluster). */
 const MAX_IN_FLIGHT = 64;
 /** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
@@ -540,21 +543,39 @@ export class Session implements Member, LineSink {
   }
 
   /**
-   * At login: the messages kept for NAME, oldest first. They leave the store only once written
-   * to this connection: one that dies first leaves them for the next login.
+   * At login: the messages kept for NAME, oldest first. They go out KEPT_CHUNK bytes at a
+   * time, each chunk once the one before has been written, so that 256 long messages never
+   * pile up past --max-sendq (which would cut the owner off at every login, the messages
+   * still kept: a lock-out anyone could cause). Each chunk leaves the store once written to
+   * this connection: one that dies first leaves the rest for the next login.
    */
   #deliverKept(name: string): Promise<void> | void {
     const { store } = this.core.options;
-    return after(store.kept(name), (messages) => {
-      if (messages === undefined || messages.length === 0 || this.#closed) return;
-      const lines = messages.map((m) => `${w.keptMessage(m.at, m.from, m.text)}\n`).join('');
-      const ids = messages.map((m) => m.id);
-      this.deliver(Buffer.from(`${w.waitingForYou(messages.length)}\n${lines}`), (err) => {
-        if (err) return;
+    // A promise of a promise is one promise.
+    return <Promise<void> | void>after(store.kept(name), (messages): Promise<void> | undefined => {
+      if (messages === undefined || messages.length === 0 || this.#closed) return undefined;
+      this.send(w.waitingForYou(messages.length));
+      return this.#keptFrom(name, messages, 0);
+    });
+  }
+
+  #keptFrom(name: string, messages: readonly KeptMessage[], from: number): Promise<void> {
+    let text = '';
+    let end = from;
+    while (end < messages.length && (end === from || text.length < KEPT_CHUNK)) {
+      const m = messages[end++]!;
+      text += `${w.keptMessage(m.at, m.from, m.text)}\n`;
+    }
+    const ids = messages.slice(from, end).map((m) => m.id);
+    const { store } = this.core.options;
+    return new Promise<void>((resolve) => {
+      this.deliver(text, (err) => {
+        if (err) return resolve();
         this.core.stats.keptDelivered += ids.length;
-        void Promise.resolve(store.remove(name, ids)).catch((e: Error) =>
-          this.#event({ type: 'error', message: `could not remove the messages delivered to ${name}: ${e.message}` }),
-        );
+        void Promise.resolve()
+          .then(() => store.remove(name, ids))
+          .catch((e: Error) => this.#event({ type: 'error', message: `could not remove the messages delivered to ${name}: ${e.message}` }));
+        resolve(end < messages.length ? this.#keptFrom(name, messages, end) : undefined);
       });
     });
   }

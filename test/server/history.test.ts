@@ -170,6 +170,19 @@ describe('messages kept for accounts that are offline', () => {
     assert.equal(await alice.next(), '! not delivered: bob has too many waiting messages');
   });
 
+  test('256 kept messages of 4 KB (more than --max-sendq) reach their owner whole: no lock-out', async (t) => {
+    const users = await usersFile(t, { dave: 'pw-d' });
+    const store = new MemoryStore();
+    const long = 'x'.repeat(4089);
+    for (let i = 0; i < 256; i++) assert.equal(store.keep('dave', { at: T0, from: 'mallory', text: `${i} ${long}`.slice(0, 4089) }), 'kept');
+    const { port } = await startServer(t, { users, store, authFailureDelayMs: 10, maxSendq: 1024 * 1024 });
+    const dave = await WireClient.loggedIn(t, port, 'dave', 'pw-d');
+    assert.equal(await dave.next(), '* waiting for you: 256 messages');
+    for (let i = 0; i < 256; i++) assert.match((await dave.next()) ?? '', new RegExp(`^\\* \\[[^\\]]+\\] \\*mallory\\* ${i} x+$`));
+    await dave.expectNothing();
+    assert.deepEqual(store.kept('dave'), []);
+  });
+
   test('without accounts nothing is kept: a name belongs to nobody once its user leaves', async (t) => {
     const { port } = await startServer(t);
     const alice = await WireClient.registered(t, port, 'alice');
