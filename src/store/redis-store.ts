@@ -29,6 +29,9 @@ redis.call('XADD', key, '*', 'at', ARGV[3], 'f', ARGV[4], 't', ARGV[5])
 redis.call('PEXPIRE', key, ARGV[6])
 return 1`;
 
+/** A room's history in Redis is dropped when nobody has spoken there for this long. */
+export const HISTORY_IDLE_MS = 30 * 24 * 3600 * 1000;
+
 /** A stream id, as XADD makes them: XDEL refuses anything else. */
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
@@ -127,10 +130,16 @@ export class RedisStore implements Store {
     this.#pending = [];
     const started = performance.now();
     const pipeline = this.#redis.pipeline();
+    const touched = new Set<string>();
     for (const [room, { at, from, text }] of batch) {
       // ~: Redis trims whole nodes, which is cheap; history() reads no more than the limit.
-      pipeline.xadd(this.#key('history', room), 'MAXLEN', '~', String(this.limits.history), '*', 'at', String(at), 'f', from, 't', text);
+      const key = this.#key('history', room);
+      pipeline.xadd(key, 'MAXLEN', '~', String(this.limits.history), '*', 'at', String(at), 'f', from, 't', text);
+      touched.add(key);
     }
+    // A room nobody has spoken in for HISTORY_IDLE_MS loses its history: rooms made once and
+    // left (a user walking through thousands) do not hold Redis's memory for ever.
+    for (const key of touched) pipeline.pexpire(key, HISTORY_IDLE_MS);
     const done = pipeline.exec().then(
       (results) => {
         const failed = results?.find(([err]) => err !== null)?.[0];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisHub } from '../../src/hub/redis-hub.js';
-import { RedisStore } from '../../src/store/redis-store.js';
+import { HISTORY_IDLE_MS, RedisStore } from '../../src/store/redis-store.js';
 import type { StoreLimits } from '../../src/store/store.js';
 import { execFileSync } from 'node:child_process';
 import { docBlock } from '../helpers/docs.js';
@@ -66,6 +66,9 @@ describe('the Redis store', { skip: redisSkip }, () => {
     store.append('dev', { at: clock.now(), from: 'alice', text: 'shared' });
     assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['shared']);
     assert.deepEqual(await shared.keys('*'), ['chat7:history:dev']);
+    // A room left idle loses its history in the end: it does not hold Redis's memory for ever.
+    const ttl = await shared.pttl('chat7:history:dev');
+    assert.ok(ttl > HISTORY_IDLE_MS - 60_000 && ttl <= HISTORY_IDLE_MS, `expires in ${ttl} ms`);
     await store.close();
     assert.equal(await shared.ping(), 'PONG', 'still open');
   });
