@@ -8,6 +8,9 @@ import type { ChatMetrics } from './metrics.js';
  * the reason it is not at /healthz (for a load balancer or systemd's watchdog scripts), 404
  * for anything else. GET and HEAD only; nothing it serves depends on what a request carries.
  */
+/** Connections to the metrics endpoint at once; more are closed as they come. */
+export const MAX_SCRAPERS = 32;
+
 export class MetricsServer {
   readonly #server: http.Server;
 
@@ -17,6 +20,9 @@ export class MetricsServer {
     this.#server.headersTimeout = 10_000;
     this.#server.requestTimeout = 10_000;
     this.#server.keepAliveTimeout = 5_000;
+    // Scrapers are a handful: thousands of idle connections would take file descriptors from
+    // the chat's own limit (Node checks the timeouts above only every 30 s).
+    this.#server.maxConnections = MAX_SCRAPERS;
   }
 
   /** Binds; resolves with the address bound (the real port for port 0), rejects with the bind error. */

@@ -14,7 +14,7 @@ export type Command =
   /** `/history [N]`: COUNT as typed ('' for the default); the handler checks it. */
   | { kind: 'history'; count: string }
   | { kind: 'kick'; name: string; reason: string }
-  /** `/ban NAME [MINUTES] [REASON]`: MINUTES is the second word when it is all digits. */
+  /** `/ban NAME [MINUTES] [REASON]`: MINUTES is the second word when it starts like a number. */
   | { kind: 'ban'; name: string; minutes: string | undefined; reason: string }
   | { kind: 'unban'; name: string }
   | { kind: 'bans' }
@@ -64,7 +64,8 @@ function roomArg(rest: string): string {
 }
 
 function parseSlash(line: string): Command {
-  const space = line.indexOf(' ');
+  // A tab after the command word separates as a space does (`/ban<TAB>bob`).
+  const space = line.search(/[ \t]/);
   const word = space === -1 ? line.slice(1) : line.slice(1, space);
   const rest = space === -1 ? '' : line.slice(space + 1).trim();
   // Commands are matched without regard to case, as IRC users expect (/WHO works).
@@ -90,7 +91,9 @@ function parseSlash(line: string): Command {
     case 'ban': {
       const [name, more] = firstWord(rest);
       const [second, after] = firstWord(more);
-      return /^[0-9]+$/.test(second)
+      // Anything that starts like a number is meant as MINUTES: `-5` or `1.5` must not become
+      // a reason and so a ban without end; the handler refuses what is not a whole number.
+      return /^[-+]?[0-9.]/.test(second)
         ? { kind: 'ban', name, minutes: second, reason: after }
         : { kind: 'ban', name, minutes: undefined, reason: more };
     }

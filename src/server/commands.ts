@@ -192,7 +192,9 @@ function ban(ctx: CommandContext, cmd: Extract<Command, { kind: 'ban' }>): Outco
   if (refused) return refused;
   const { name, reason } = cmd;
   const minutes = cmd.minutes === undefined ? undefined : Number(cmd.minutes);
-  if (minutes !== undefined && !(minutes >= 1 && minutes <= BAN_MAX_MINUTES)) return [reply(w.banMinutes(BAN_MAX_MINUTES))];
+  if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= BAN_MAX_MINUTES)) {
+    return [reply(w.banMinutes(BAN_MAX_MINUTES))];
+  }
   if (!ctx.auth?.has(name)) return [reply(w.noSuchAccount(name))];
   const now = ctx.now();
   const until = minutes === undefined ? undefined : now + minutes * 60_000;

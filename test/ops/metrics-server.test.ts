@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { ChatMetrics } from '../../src/ops/metrics.js';
-import { MetricsServer } from '../../src/ops/metrics-server.js';
+import { MAX_SCRAPERS, MetricsServer } from '../../src/ops/metrics-server.js';
 import { startServer } from '../helpers/server.js';
 import { get, parseSamples } from './prometheus.js';
 
@@ -39,6 +39,27 @@ test('a client that connects and sends nothing, or half a request, does not stop
   idle[0]!.write('GET /metrics HTTP/1.1\r\nHost: x\r\n'); // headers never finished
   idle[1]!.write('garbage\r\n\r\n');
   for (let i = 0; i < 5; i++) assert.equal((await get(port, '/healthz')).status, 200);
+});
+
+test('connections beyond MAX_SCRAPERS are closed at once; the endpoint still answers after', async (t) => {
+  const port = await endpoint(t);
+  const idle = await Promise.all(
+    Array.from({ length: MAX_SCRAPERS + 20 }, () => {
+      const socket = net.connect(port, '127.0.0.1');
+      t.after(() => socket.destroy());
+      socket.on('error', () => {});
+      return new Promise<net.Socket>((resolve) => socket.once('connect', () => resolve(socket)));
+    }),
+  );
+  const closed = await Promise.all(
+    idle.map((s) => new Promise<boolean>((resolve) => { s.once('close', () => resolve(true)); setTimeout(() => resolve(false), 1000).unref(); })),
+  );
+  assert.equal(closed.filter(Boolean).length, 20, 'the ones over the limit');
+  for (const s of idle) s.destroy();
+  // Once the server has seen them go (a moment later), a scrape is served again.
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 200; i++) status = await get(port, '/healthz').then((r) => r.status, () => 0);
+  assert.equal(status, 200);
 });
 
 test('scrapers that hang up mid-request or mid-answer do not hurt the endpoint', async (t) => {
