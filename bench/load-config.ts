@@ -1,0 +1,63 @@
+/** What the benchmark asks of one load-generator process, and what it answers (one JSON line). */
+
+export type Scenario = 'dm' | 'room' | 'connect' | 'idle';
+
+export interface LoadConfig {
+  scenario: Scenario;
+  /** Servers of one chat on 127.0.0.1; client i connects to ports[i % ports.length]. */
+  ports: number[];
+  /** The processes that serve the chat (servers, Redis): their CPU time is the cost measured. */
+  pids: number[];
+  /** dm, room: registered clients. */
+  clients: number;
+  /** dm, room: messages each sender keeps in flight (closed loop). */
+  window: number;
+  /** room: how many of the clients send (the others only receive). */
+  senders: number;
+  /** connect: parallel connect, register, close loops. */
+  connectors: number;
+  /** idle: registered connections opened and held. */
+  idle: number;
+  /** Connections being opened and registered at once during set-up. */
+  concurrency: number;
+  /** Payload bytes of a message, marker included. */
+  size: number;
+  warmupMs: number;
+  windowMs: number;
+  /** After the window: how long the messages still in flight may take to arrive. */
+  drainMs: number;
+  /** A message in flight longer than this is lost; its window slot is freed. */
+  timeoutMs: number;
+  /** Longest set-up (connect and register every client). */
+  setupMs: number;
+}
+
+export interface LoadResult {
+  scenario: Scenario;
+  /** dm: messages/s; room: deliveries/s (messages x recipients); connect: connects+registrations/s. */
+  perSecond: number;
+  /** The same per CPU-second of the serving processes. */
+  perCpuSecond: number;
+  /** Serving processes' CPU during the window, % of one core (summed over the processes). */
+  serverCpuPct: number;
+  /** This load generator's CPU during the window, % of one core. */
+  loadCpuPct: number;
+  p50Us: number | null;
+  p99Us: number | null;
+  maxUs: number;
+  sent: number;
+  /** dm, room: deliveries; connect: registrations completed (whole run). */
+  delivered: number;
+  /** Messages never delivered (or, for connect/idle, connections that failed to register). */
+  lost: number;
+  /** Messages that reached a client they were not for, or reached one twice. */
+  misrouted: number;
+  /** Connections the server closed while the load ran. */
+  dropped: number;
+  /** idle: server memory growth per connection held, KiB. */
+  kibPerConnection?: number;
+  /** idle: connections the server holds (growth of its open files). */
+  held?: number;
+  /** What went wrong, if anything did (then the figures are not to be trusted). */
+  error?: string;
+}

@@ -1,0 +1,124 @@
+/**
+ * The load generator must catch a server that loses, misroutes or duplicates messages, or
+ * drops connections: the benchmark fails on exactly those counts. Servers here are small
+ * in-process line routers with one fault each; the load generator is the real process.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { LoadConfig, LoadResult } from '../../bench/load-config.js';
+
+const LOADGEN = fileURLToPath(new URL('../../bench/loadgen.js', import.meta.url));
+
+type Fault = (kind: 'dm' | 'room', count: number) => 'deliver' | 'drop' | 'misroute' | 'twice' | 'hang-up';
+
+/** A chat-protocol router (register, direct, room) whose deliveries go through FAULT. */
+async function faultyServer(t: TestContext, fault: Fault): Promise<number> {
+  const users = new Map<string, net.Socket>();
+  const counts = { dm: 0, room: 0 };
+  const server = net.createServer((socket) => {
+    let me = '';
+    let rest = '';
+    socket.setEncoding('utf8');
+    socket.on('error', () => {});
+    socket.on('close', () => users.get(me) === socket && users.delete(me));
+    const deliver = (kind: 'dm' | 'room', to: net.Socket, text: string): void => {
+      const what = fault(kind, ++counts[kind]);
+      if (what === 'drop') return;
+      if (what === 'hang-up') return void to.destroy();
+      if (what === 'misroute') {
+        const other = [...users.values()].find((s) => s !== to && s !== socket);
+        return void other?.write(text);
+      }
+      to.write(text);
+      if (what === 'twice') to.write(text);
+    };
+    socket.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('#')) {
+          me = line.slice(1);
+          users.set(me, socket);
+          socket.write(`* registered as ${me}\n`);
+        } else if (line.startsWith('@')) {
+          const colon = line.indexOf(':');
+          const to = users.get(line.slice(1, colon));
+          if (to) deliver('dm', to, `*${me}* ${line.slice(colon + 1)}\n`);
+        } else {
+          for (const s of users.values()) if (s !== socket) deliver('room', s, `<${me}> ${line}\n`);
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of users.values()) s.destroy();
+    server.close();
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function load(port: number, scenario: 'dm' | 'room'): Promise<LoadResult> {
+  const config: LoadConfig = {
+    scenario,
+    ports: [port],
+    pids: [process.pid],
+    clients: 6,
+    window: 4,
+    senders: 2,
+    connectors: 2,
+    idle: 10,
+    concurrency: 6,
+    size: 64,
+    warmupMs: 100,
+    windowMs: 400,
+    drainMs: 1500,
+    timeoutMs: 600,
+    setupMs: 5000,
+  };
+  const { stdout } = await promisify(execFile)(process.execPath, [LOADGEN, JSON.stringify(config)], { timeout: 30_000 });
+  return JSON.parse(stdout) as LoadResult;
+}
+
+test('loadgen: a correct server delivers everything, nothing lost or misrouted', async (t) => {
+  const port = await faultyServer(t, () => 'deliver');
+  for (const scenario of ['dm', 'room'] as const) {
+    const r = await load(port, scenario);
+    assert.equal(r.error, undefined);
+    assert.ok(r.delivered > 0 && r.perSecond > 0, `${scenario}: delivered`);
+    assert.deepEqual([r.lost, r.misrouted, r.dropped], [0, 0, 0], scenario);
+  }
+});
+
+test('loadgen: messages a server drops are counted lost', async (t) => {
+  const port = await faultyServer(t, (_, n) => (n % 50 === 0 ? 'drop' : 'deliver'));
+  for (const scenario of ['dm', 'room'] as const) {
+    const r = await load(port, scenario);
+    assert.ok(r.lost > 0, `${scenario}: lost ${r.lost}`);
+    assert.ok(r.delivered > 0, 'and the others still flow: a lost message frees its slot after the timeout');
+  }
+});
+
+test('loadgen: a direct message at the wrong client is misrouted, not delivered', async (t) => {
+  const port = await faultyServer(t, (kind, n) => (kind === 'dm' && n % 50 === 0 ? 'misroute' : 'deliver'));
+  const r = await load(port, 'dm');
+  assert.ok(r.misrouted > 0, `misrouted ${r.misrouted}`);
+  assert.ok(r.lost > 0, 'the addressee never got it: lost too');
+});
+
+test('loadgen: a message delivered twice is counted as misrouted', async (t) => {
+  const port = await faultyServer(t, (kind, n) => (kind === 'dm' && n % 50 === 0 ? 'twice' : 'deliver'));
+  const r = await load(port, 'dm');
+  assert.ok(r.misrouted > 0, `misrouted ${r.misrouted}`);
+});
+
+test('loadgen: a connection the server closes is counted dropped', async (t) => {
+  const port = await faultyServer(t, (kind, n) => (kind === 'room' && n === 100 ? 'hang-up' : 'deliver'));
+  const r = await load(port, 'room');
+  assert.equal(r.dropped, 1);
+  assert.ok(r.lost > 0, 'what was on its way to the closed connection never arrived');
+});
