@@ -49,6 +49,9 @@ export class Session implements Member, LineSink {
   #abort: AbortController | undefined = undefined;
   #ctx: CommandContext | undefined = undefined;
   #corked = false;
+  /** Output of this turn, written at its end (see deliver); #outBuffers: not all strings. */
+  #out: (Buffer | string)[] = [];
+  #outBuffers = false;
   #authFailures = 0;
   /**
    * Reads not decoded yet, each with when it came: they wait while an earlier line is being
@@ -188,15 +191,41 @@ export class Session implements Member, LineSink {
     this.deliver(`${line}\n`);
   }
 
-  /** Queues BYTES; `written` is called once they are handed to the system, or with an error if never. */
+  /**
+   * Queues BYTES until the end of this event-loop turn, when the turn's output goes to the
+   * socket in one write: strings joined into one (no Buffer, no iovec per line). `written` is
+   * called once BYTES are handed to the system, or with an error if they never are.
+   */
   deliver(bytes: Buffer | string, written?: (err?: Error | null) => void): void {
     if (this.#closed) return written?.(new Error('connection closed'));
-    // Cork until the end of this event-loop turn: many lines become one write syscall.
+    if (written !== undefined) {
+      // Its own write, after what is queued: the callback must be for these bytes.
+      this.#flushOut();
+      return this.#write(bytes, written);
+    }
+    this.#out.push(bytes);
+    if (typeof bytes !== 'string') this.#outBuffers = true;
     if (!this.#corked) {
       this.#corked = true;
-      this.stream.cork();
       this.core.uncorkLater(this);
     }
+  }
+
+  /** This turn's output, in one write when it is all strings (direct messages, replies). */
+  #flushOut(): void {
+    const out = this.#out;
+    if (out.length === 0) return;
+    this.#out = [];
+    if (out.length === 1) return this.#write(out[0]!);
+    if (!this.#outBuffers) return this.#write(out.join(''));
+    // Room messages are encoded once for all their members: those Buffers go as they are.
+    this.#outBuffers = false;
+    this.stream.cork();
+    for (const bytes of out) this.#write(bytes);
+    this.stream.uncork();
+  }
+
+  #write(bytes: Buffer | string, written?: (err?: Error | null) => void): void {
     this.core.stats.bytesOut += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
     if (!this.stream.write(bytes, written) && !this.#draining) {
       // Honour write(): a peer that is behind gets no more of its own requests read until
@@ -219,10 +248,11 @@ export class Session implements Member, LineSink {
     return this.stream.writableLength;
   }
 
+  /** The end of the turn (ChatCore.uncorkLater): what this turn queued goes out. */
   uncork(): void {
     if (this.#corked) {
       this.#corked = false;
-      this.stream.uncork();
+      if (!this.#closed) this.#flushOut();
     }
   }
 
@@ -249,6 +279,9 @@ export class Session implements Member, LineSink {
       if (announce && room !== undefined) this.#presence(w.left(name, shown), room, true);
     }
     this.#event({ type: 'leave', peer: this.peer, name, reason });
+    // What was said before the close (the reason, a last answer) goes out before the end.
+    if (abort) this.#out = [];
+    else this.#flushOut();
     this.#corked = false;
     if (abort) {
       this.stream.destroy();
