@@ -7,7 +7,7 @@ import { decodeMessage, encodeRoom, REMOVE } from './cluster-message.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
-import { CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
+import { BATCH, CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, RECONNECT_MAX_MS, redactUrl } from './redis-connection.js';
 
 export { redactUrl } from './redis-connection.js';
@@ -26,6 +26,8 @@ export const DEFAULT_LEASE_MS = 5000;
 const READ_COUNT = 1000;
 /** Room messages of one turn go in one entry up to this many bytes (see #publish). */
 const BATCH_MAX_BYTES = 256 * 1024;
+/** Messages in one batch at most: the script unpacks them as arguments of one XADD. */
+const BATCH_MAX_MESSAGES = 1000;
 /** After a read that found entries, the next one waits this long (see #read). */
 const READ_PAUSE_MS = 1;
 /** /who, /rooms, or /who ROOM for the room key KEY. */
@@ -42,6 +44,7 @@ interface Scripts {
   chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
   chatRelease(...args: string[]): Promise<number>;
   chatDirect(...args: (string | Buffer)[]): Promise<number>;
+  chatBatch(...args: (string | Buffer)[]): Promise<number[]>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
   chatLeave(...args: string[]): Promise<number>;
@@ -162,8 +165,11 @@ export class RedisHub implements Hub {
   #lastId = '0-0';
   /** Redis's data as we know it (SYNC): another one means Redis lost it, stream and all. */
   #epoch: string | undefined;
-  /** Room messages of this event-loop turn, added to the stream as one entry. */
-  #batch: { message: Buffer; done: (answer: 'delivered' | 'unavailable') => void }[] = [];
+  /**
+   * Room and direct messages of this event-loop turn, in the order they were sent, added to
+   * the stream as one entry by one script (BATCH). `kind`: `r` room, `@` direct, `~` removal.
+   */
+  #batch: { kind: 'r' | '@' | '~'; key: string; message: Buffer | string; done: (answer: Delivery) => void }[] = [];
   #batchBytes = 0;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
@@ -192,6 +198,7 @@ export class RedisHub implements Hub {
       chatClaim: CLAIM,
       chatRelease: RELEASE,
       chatDirect: DIRECT,
+      chatBatch: BATCH,
       chatTick: TICK,
       chatSync: SYNC,
       chatLeave: LEAVE,
@@ -393,12 +400,7 @@ export class RedisHub implements Hub {
       return 'delivered';
     }
     if (!this.#up) return 'unavailable';
-    this.#flush();
-    const body = Buffer.from(JSON.stringify({ line: removal.line, shown: removal.shown }));
-    return this.#cmd.chatDirect(this.#prefix, key, body, this.id, this.#minId(), REMOVE).then(
-      (answer): Delivery => (answer < 0 ? 'no such user' : 'delivered'),
-      (): Delivery => 'unavailable',
-    );
+    return this.#queue(REMOVE, key, JSON.stringify({ line: removal.line, shown: removal.shown }));
   }
 
   direct(to: string, bytes: Buffer | string): Delivery | Promise<Delivery> {
@@ -410,13 +412,8 @@ export class RedisHub implements Hub {
       return 'delivered';
     }
     if (!this.#up) return 'unavailable';
-    // Behind the sender's room messages of this turn, in the one stream: read in that order.
-    this.#flush();
     // Into the stream even while the recipient's server is cut off: it reads it once back.
-    return this.#cmd.chatDirect(this.#prefix, key, bytes, this.id, this.#minId()).then(
-      (answer): Delivery => (answer < 0 ? 'no such user' : 'delivered'),
-      (): Delivery => 'unavailable',
-    );
+    return this.#queue('@', key, bytes);
   }
 
   toRoom(room: string, bytes: Buffer, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
@@ -517,12 +514,16 @@ export class RedisHub implements Hub {
    */
   #publish(room: string, bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
-    const message = encodeRoom(this.id, nameKey(room), bytes, skip);
+    return this.#queue('r', '', encodeRoom(this.id, nameKey(room), bytes, skip)) as Promise<'delivered' | 'unavailable'>;
+  }
+
+  /** Adds a message to this turn's batch (see #batch); its answer comes once the batch is in. */
+  #queue(kind: 'r' | '@' | '~', key: string, message: Buffer | string): Promise<Delivery> {
     return new Promise((done) => {
-      this.#batch.push({ message, done });
+      this.#batch.push({ kind, key, message, done });
       this.#batchBytes += message.length;
       // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
-      if (this.#batchBytes >= BATCH_MAX_BYTES) this.#flush();
+      if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
       else if (this.#batch.length === 1) setImmediate(() => this.#flush());
     });
   }
@@ -537,9 +538,13 @@ export class RedisHub implements Hub {
       for (const { done } of batch) done('unavailable');
       return;
     }
-    const fields = batch.flatMap(({ message }) => ['m', message]);
-    this.#cmd.xadd(this.#stream, 'MINID', '~', this.#minId(), '*', ...fields).then(
-      () => batch.forEach(({ done }) => done('delivered')),
+    const args: (string | Buffer)[] = [this.#prefix, this.id, this.#minId()];
+    for (const { kind, key, message } of batch) args.push(kind, key, message);
+    this.#cmd.chatBatch(...args).then(
+      (answers) => {
+        let next = 0;
+        for (const { kind, done } of batch) done(kind === 'r' || answers[next++] === 1 ? 'delivered' : 'no such user');
+      },
       () => batch.forEach(({ done }) => done('unavailable')),
     );
   }

@@ -194,3 +194,35 @@ redis.call('DEL', mine)
 redis.call('HDEL', P .. 'leases', id)
 redis.call('SREM', P .. 'servers', id)
 return 1`;
+
+/**
+ * ARGV: P, the sending server's id, the stream's MINID, then for each message of a turn, in
+ * the order they were sent, three: KIND, KEY, BODY. KIND `r`: a room message, BODY already
+ * encoded (encodeRoom). KIND `@` (a direct message) or `~` (an operator's removal): KEY is
+ * the recipient's name key, found in the names hash, and BODY goes to its server as the
+ * DIRECT script writes it. All of them become one entry of the stream, in that order: one
+ * command for a whole turn, and a user's messages stay in the order they were sent. Returns
+ * one answer per direct message or removal, in order: 1, or -1 for no such name.
+ */
+export const BATCH = `
+local P, origin, minid = ARGV[1], ARGV[2], ARGV[3]
+local names = P .. 'names'
+local fields, answers = {}, {}
+for i = 4, #ARGV, 3 do
+  local kind, key, body = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if kind == 'r' then
+    fields[#fields + 1] = 'm'
+    fields[#fields + 1] = body
+  else
+    local v = redis.call('HGET', names, key)
+    if v then
+      fields[#fields + 1] = 'm'
+      fields[#fields + 1] = origin .. ' ' .. kind .. string.match(v, '^%S+') .. ' ' .. key .. '\\n' .. body
+      answers[#answers + 1] = 1
+    else
+      answers[#answers + 1] = -1
+    end
+  end
+end
+if #fields > 0 then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', unpack(fields)) end
+return answers`;

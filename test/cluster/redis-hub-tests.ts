@@ -117,7 +117,7 @@ export function redisHubTests(): void {
     assert.equal(bob.count('<alice> 0'), 1);
   });
 
-  test('the room messages of one turn go into one entry; a direct message between them splits it, and the order holds', async (t) => {
+  test('the messages of one turn, room and direct, go into one entry in the order they were sent; an unknown name is said so', async (t) => {
     const redis = await TestRedis.start(t);
     const { hub: one } = await hubOn(t, redis.url);
     const { hub: two } = await hubOn(t, redis.url);
@@ -132,14 +132,15 @@ export function redisHubTests(): void {
       one.toRoom(LOBBY, Buffer.from('<alice> a\n'), alice),
       one.toRoom(LOBBY, Buffer.from('<alice> b\n'), alice),
       one.direct('bob', Buffer.from('*alice* c\n')),
+      one.direct('nobody', '*alice* lost\n'),
       one.toRoom(LOBBY, Buffer.from('<alice> d\n'), alice),
-      one.toRoom(LOBBY, Buffer.from('<alice> e\n'), alice),
+      one.direct('BOB', '*alice* e\n'),
     ];
-    assert.deepEqual(await Promise.all(answers), ['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
-    await bob.receive('<alice> e');
-    assert.deepEqual(bob.lines, ['<alice> a', '<alice> b', '*alice* c', '<alice> d', '<alice> e']);
+    assert.deepEqual(await Promise.all(answers), ['delivered', 'delivered', 'delivered', 'no such user', 'delivered', 'delivered']);
+    await bob.receive('*alice* e');
+    assert.deepEqual(bob.lines, ['<alice> a', '<alice> b', '*alice* c', '<alice> d', '*alice* e']);
     const entries = (await raw.xrange('chat:stream', '-', '+')).slice(before);
-    assert.deepEqual(entries.map(([, fields]) => fields.length / 2), [2, 1, 2], 'three entries: a and b, c, d and e');
+    assert.deepEqual(entries.map(([, fields]) => fields.length / 2), [5], 'one entry, one command, for the whole turn');
   });
 
   test('Redis restarted empty: the stream begins again, and reading begins again at its start', async (t) => {
