@@ -61,3 +61,23 @@ export interface LoadResult {
   /** What went wrong, if anything did (then the figures are not to be trusted). */
   error?: string;
 }
+
+/** A run that could not be measured: ERROR says why; FIGURE stands for each rate and CPU figure. */
+export function failedLoad(scenario: Scenario, error: string, figure: number, dropped: number): LoadResult {
+  return {
+    scenario,
+    perSecond: figure,
+    perCpuSecond: figure,
+    serverCpuPct: figure,
+    loadCpuPct: figure,
+    p50Us: null,
+    p99Us: null,
+    maxUs: 0,
+    sent: 0,
+    delivered: 0,
+    lost: 0,
+    misrouted: 0,
+    dropped,
+    error,
+  };
+}

@@ -12,7 +12,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Histogram } from './histogram.js';
-import type { LoadConfig, LoadResult } from './load-config.js';
+import { failedLoad, type LoadConfig, type LoadResult } from './load-config.js';
 import { marker, MarkerScanner } from './markers.js';
 import { cpuSeconds, isAlive, openFiles, rssKiB } from './proc-stats.js';
 
@@ -286,12 +286,7 @@ async function traffic(): Promise<LoadResult> {
   winEnd = winStart + config.windowMs * 1000;
   const expiry = setInterval(expire, 100);
   for (let s = 0; s < senders; s++) fill(s);
-  await sleep(config.warmupMs);
-  const cpu0 = serverCpu();
-  const load0 = process.cpuUsage();
-  await sleep(config.windowMs);
-  const cpu = serverCpu() - cpu0;
-  const load = process.cpuUsage(load0);
+  const { cpu, load } = await measuredWindow();
   sending = false;
   const drainEnd = performance.now() + config.drainMs;
   while (performance.now() < drainEnd && inFlight.some((n) => n > 0)) await sleep(20);
@@ -360,12 +355,7 @@ async function connects(): Promise<LoadResult> {
   winStart = nowUs() + config.warmupMs * 1000;
   winEnd = winStart + config.windowMs * 1000;
   for (let i = 0; i < config.connectors; i++) loop();
-  await sleep(config.warmupMs);
-  const cpu0 = serverCpu();
-  const load0 = process.cpuUsage();
-  await sleep(config.windowMs);
-  const cpu = serverCpu() - cpu0;
-  const load = process.cpuUsage(load0);
+  const { cpu, load } = await measuredWindow();
   running = false;
   ending = true;
   await sleep(200);
@@ -423,28 +413,22 @@ async function idle(): Promise<LoadResult> {
 
 // ---------- the run ----------
 
+/** Waits out the warm-up, then the measured window: the server's and our own CPU over it. */
+async function measuredWindow(): Promise<{ cpu: number; load: NodeJS.CpuUsage }> {
+  await sleep(config.warmupMs);
+  const cpu0 = serverCpu();
+  const load0 = process.cpuUsage();
+  await sleep(config.windowMs);
+  return { cpu: serverCpu() - cpu0, load: process.cpuUsage(load0) };
+}
+
 function alive(): { error?: string } {
   const dead = config.pids.filter((pid) => !isAlive(pid));
   return dead.length ? { error: `server process ${dead.join(', ')} died` } : {};
 }
 
 function failure(error: string): LoadResult {
-  return {
-    scenario: config.scenario,
-    perSecond: 0,
-    perCpuSecond: 0,
-    serverCpuPct: 0,
-    loadCpuPct: 0,
-    p50Us: null,
-    p99Us: null,
-    maxUs: 0,
-    sent: 0,
-    delivered: 0,
-    lost: 0,
-    misrouted: 0,
-    dropped,
-    error,
-  };
+  return failedLoad(config.scenario, error, 0, dropped);
 }
 
 function report(result: LoadResult): void {

@@ -11,7 +11,7 @@
  * Exits 1 if any message was lost or misrouted, any connection dropped, or any run failed.
  */
 import { cpus } from 'node:os';
-import type { LoadConfig, LoadResult } from './load-config.js';
+import { failedLoad, type LoadConfig, type LoadResult } from './load-config.js';
 import { summarise } from './median.js';
 import { buildRows, formatTable, problemsOf, type Cases } from './report.js';
 import { chatServerHas, hasRedis, pinned, runLoad, startChatServer, startCluster, startFloor, type Running } from './servers.js';
@@ -113,22 +113,7 @@ async function measure(c: Case): Promise<LoadResult> {
 }
 
 function failed(c: Case, error: string): LoadResult {
-  return {
-    scenario: c.load.scenario,
-    perSecond: NaN,
-    perCpuSecond: NaN,
-    serverCpuPct: NaN,
-    loadCpuPct: NaN,
-    p50Us: null,
-    p99Us: null,
-    maxUs: 0,
-    sent: 0,
-    delivered: 0,
-    lost: 0,
-    misrouted: 0,
-    dropped: 0,
-    error,
-  };
+  return failedLoad(c.load.scenario, error, NaN, 0);
 }
 
 const k = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));

@@ -87,29 +87,22 @@ export function scratch(): string {
 }
 
 export async function startFloor(): Promise<Running> {
-  const dir = scratch();
-  try {
-    const { child, port } = await startOne([process.execPath, FLOOR, '0', '127.0.0.1'], dir);
-    return {
-      pids: [child.pid!],
-      ports: [port],
-      stop: async () => {
-        await kill(child);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  return startInScratch(() => [process.execPath, FLOOR, '0', '127.0.0.1']);
 }
 
 /** chat-server with the benchmark's limits plus EXTRA; `{dir}` in EXTRA is its scratch folder. */
 export async function startChatServer(extra: string[] = []): Promise<Running> {
+  return startInScratch((dir) => {
+    const args = [...CHAT_SERVER_ARGS, ...extra].map((a) => a.replaceAll('{dir}', dir));
+    return [process.execPath, CHAT_SERVER, '--host', '127.0.0.1', '--port', '0', ...args];
+  });
+}
+
+/** One server process run from a scratch folder of its own, which goes when it stops (or fails to start). */
+async function startInScratch(argv: (dir: string) => string[]): Promise<Running> {
   const dir = scratch();
-  const args = [...CHAT_SERVER_ARGS, ...extra].map((a) => a.replaceAll('{dir}', dir));
   try {
-    const { child, port } = await startOne([process.execPath, CHAT_SERVER, '--host', '127.0.0.1', '--port', '0', ...args], dir);
+    const { child, port } = await startOne(argv(dir), dir);
     return {
       pids: [child.pid!],
       ports: [port],

@@ -10,7 +10,7 @@
  *   ORIGIN ~ID KEY\n<json>         remove: an operator of server ORIGIN kicked or banned server
  *                                  ID's user KEY; JSON is the Removal (what it is told, shown)
  *
- * ORIGIN is the sending server's id. The scripts that find the recipient's server (DIRECT,
+ * ORIGIN is the sending server's id. The scripts that find the recipient's server (BATCH,
  * CLAIM in redis-scripts.ts) write the last two themselves, in this same form. Each entry of
  * the stream is read once by each server (it reads on from the last id it has seen), so no
  * counter is needed to tell a duplicate.
@@ -35,7 +35,7 @@ export interface ClusterMessage {
 const ROOM = '*';
 const DIRECT = '@';
 const EVICT = '!';
-/** The mark of an operator's removal, as the DIRECT script writes it when asked to. */
+/** The mark of an operator's removal, as the BATCH script writes it. */
 export const REMOVE = '~';
 const LF = 0x0a;
 
@@ -44,7 +44,7 @@ export function encodeRoom(origin: string, room: string, body: Buffer, skip = ''
   return Buffer.concat([Buffer.from(`${origin} ${ROOM}${skip} ${room}\n`), body]);
 }
 
-/** A direct message to KEY on SERVER (the DIRECT script writes the same). */
+/** A direct message to KEY on SERVER (the BATCH script writes the same). */
 export function encodeDirect(origin: string, server: string, key: string, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${origin} ${DIRECT}${server} ${key}\n`), body]);
 }
@@ -54,7 +54,7 @@ export function encodeEviction(origin: string, server: string, key: string): Buf
   return Buffer.from(`${origin} ${EVICT}${server} ${key}\n`);
 }
 
-/** An operator's removal of KEY on SERVER (the DIRECT script writes the same, given REMOVE). */
+/** An operator's removal of KEY on SERVER (the BATCH script writes the same). */
 export function encodeRemoval(origin: string, server: string, key: string, removal: { line: string; shown: string }): Buffer {
   return Buffer.from(`${origin} ${REMOVE}${server} ${key}\n${JSON.stringify(removal)}`);
 }

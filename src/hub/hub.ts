@@ -137,8 +137,11 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-/** Runs `then` on a value now, or on a promised value (any thenable) once it comes. */
-export function after<T, U>(value: Awaitable<T>, then: (value: T) => U): Awaitable<U> {
+/**
+ * Runs `then` on a value now, or on a promised value (any thenable) once it comes. `then` may
+ * itself answer later: a promise of a promise is one promise.
+ */
+export function after<T, U>(value: Awaitable<T>, then: (value: T) => Awaitable<U>): Awaitable<U> {
   return isPromise(value) ? Promise.resolve(value).then(then) : then(value);
 }
 

@@ -7,7 +7,7 @@ import { decodeMessage, encodeRoom, REMOVE } from './cluster-message.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
-import { BATCH, CLAIM, DIRECT, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
+import { BATCH, CLAIM, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, RECONNECT_MAX_MS, redactUrl } from './redis-connection.js';
 
 export { redactUrl } from './redis-connection.js';
@@ -43,7 +43,6 @@ const LISTING_CACHE_MS = 1000;
 interface Scripts {
   chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
   chatRelease(...args: string[]): Promise<number>;
-  chatDirect(...args: (string | Buffer)[]): Promise<number>;
   chatBatch(...args: (string | Buffer)[]): Promise<number[]>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
@@ -197,7 +196,6 @@ export class RedisHub implements Hub {
     const scripts = {
       chatClaim: CLAIM,
       chatRelease: RELEASE,
-      chatDirect: DIRECT,
       chatBatch: BATCH,
       chatTick: TICK,
       chatSync: SYNC,

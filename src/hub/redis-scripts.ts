@@ -1,7 +1,7 @@
 /**
  * The Redis hub's state changes, each one Lua script so that it is atomic: no other server
  * runs a command in the middle of one. Every script takes the key prefix as ARGV[1] and
- * the calling server's id as ARGV[2] (DIRECT: the name key).
+ * the calling server's id as ARGV[2].
  *
  * Keys (P is the prefix, "chat:" by default):
  *   P names          hash: name key -> "SERVERID Name", the whole chat's registry
@@ -87,20 +87,6 @@ local names = P .. 'names'
 if owned(redis.call('HGET', names, key), id) then redis.call('HDEL', names, key) end
 redis.call('SREM', P .. 'server:' .. id, key)
 return redis.call('HLEN', names)`;
-
-/**
- * ARGV: P, key, the bytes to deliver, the sending server's id, the stream's MINID, and the
- * mark of the entry (`@` a direct message, the default; `~` an operator's removal). Adds the
- * direct message for the server holding KEY to the stream, where that server reads it (once
- * it is back, if it is cut off: it holds the name until its lease runs out). Returns 1, or
- * -1 for no such name.
- */
-export const DIRECT = `
-local P, key = ARGV[1], ARGV[2]
-local v = redis.call('HGET', P .. 'names', key)
-if not v then return -1 end
-redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[5], '*', 'm', ARGV[4] .. ' ' .. (ARGV[6] or '@') .. string.match(v, '^%S+') .. ' ' .. key .. '\\n' .. ARGV[3])
-return 1`;
 
 /**
  * ARGV: P, id, lease in ms, renewal interval in ms. Renews this server's lease, then frees
@@ -199,8 +185,8 @@ return 1`;
  * ARGV: P, the sending server's id, the stream's MINID, then for each message of a turn, in
  * the order they were sent, three: KIND, KEY, BODY. KIND `r`: a room message, BODY already
  * encoded (encodeRoom). KIND `@` (a direct message) or `~` (an operator's removal): KEY is
- * the recipient's name key, found in the names hash, and BODY goes to its server as the
- * DIRECT script writes it. All of them become one entry of the stream, in that order: one
+ * the recipient's name key, found in the names hash, and BODY goes to its server as
+ * `ORIGIN KIND SERVER KEY\n BODY` (see cluster-message.ts). All of them become one entry of the stream, in that order: one
  * command for a whole turn, and a user's messages stay in the order they were sent. Returns
  * one answer per direct message or removal, in order: 1, or -1 for no such name.
  */

@@ -87,12 +87,7 @@ function guarded<T>(step: () => Awaitable<T>, then: (value: T) => Outcome, faile
   } catch {
     return failed();
   }
-  return isPromise(value) ? (value.then(then, failed) as Promise<Action[]>) : then(value);
-}
-
-/** `after` for a step whose own answer may wait too: a promise of a promise is one promise. */
-function afterAll<T>(value: Awaitable<T>, then: (value: T) => Outcome): Outcome {
-  return after(value, then) as Outcome;
+  return isPromise(value) ? value.then(then, failed) : then(value);
 }
 
 function nameOf(ctx: CommandContext): string {
@@ -268,7 +263,7 @@ function unlessBanned(ctx: CommandContext, name: string): Outcome {
     (banned) =>
       banned
         ? [reply(w.bannedAtLogin(banned.until, banned.reason)), reject(`${name} is banned`)]
-        : afterAll(claim(ctx, name, true), (actions) => stillNotBanned(ctx, name, actions)),
+        : after(claim(ctx, name, true), (actions) => stillNotBanned(ctx, name, actions)),
     () => [reply(w.loginUnavailable()), reject(`${name} not logged in: the bans could not be read`)],
   );
 }

@@ -514,7 +514,6 @@ export class Session implements Member, LineSink {
         // /who must not buy thousands of big answers at the price of a short line.
         this.#bucket?.spend(Math.floor(action.line.length / REPLY_BYTES_PER_TOKEN));
         const { line } = action;
-        if (this.#answers === undefined) return this.send(line);
         return this.#inOrder(undefined, () => this.send(line));
       }
       case 'direct': {
@@ -584,8 +583,7 @@ export class Session implements Member, LineSink {
    */
   #deliverKept(name: string): Promise<void> | void {
     const { store } = this.core.options;
-    // A promise of a promise is one promise.
-    return <Promise<void> | void>after(store.kept(name), (messages): Promise<void> | undefined => {
+    return after(store.kept(name), (messages): Promise<void> | undefined => {
       if (messages === undefined || messages.length === 0 || this.#closed) return undefined;
       this.send(w.waitingForYou(messages.length));
       return this.#keptFrom(name, messages, 0);
