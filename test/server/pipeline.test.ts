@@ -53,3 +53,20 @@ test('a line that is not a message waits for the answers before it: /join then a
   await bob.lines.until(/^\* alice left \(went to dev\)$/);
   await bob.expectNothing();
 });
+
+test('a flood of messages over a slow cluster: at most 64 wait for answers, the rest wait their turn, nothing lost or reordered', async (t) => {
+  const { hub, asked } = slowHub();
+  const { server, port } = await startServer(t, { hub, rate: 0 });
+  const alice = await WireClient.registered(t, port, 'alice');
+  alice.write(Array.from({ length: 130 }, (_, i) => `@nobody${i}:x\n`).join(''));
+  const session = [...server.core.sessions].find((s) => s.name === 'alice')!;
+  for (const upTo of [64, 128, 130]) {
+    await waitFor(() => asked.length === upTo, `${upTo} deliveries asked for`);
+    // The next line waits for the answers ahead of it: no more are under way.
+    if (upTo < 130) await waitFor(() => session.answering, 'the session to wait');
+    assert.equal(asked.length, upTo);
+    for (const a of asked.slice(upTo === 64 ? 0 : upTo === 128 ? 64 : 128)) a.answer('no such user');
+  }
+  for (let i = 0; i < 130; i++) assert.equal(await alice.next(), `! no such user: nobody${i}`);
+  await alice.expectNothing();
+});
