@@ -3,7 +3,6 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { LineDecoder } from '../protocol/decoder.js';
-import { decodeText } from '../protocol/sanitize.js';
 import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
 import { isValidName } from '../protocol/names.js';
 import { formatHostPort, invalidName } from '../protocol/wording.js';
@@ -61,9 +60,9 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     super();
     if (socket instanceof net.Socket) socket.setNoDelay(true);
     const decoder = new LineDecoder(MAX_SERVER_LINE, {
-      line: (bytes) => {
+      line: (text) => {
         this.#heard = true;
-        const line = parseServerLine(decodeText(bytes));
+        const line = parseServerLine(text);
         if (this.#held) this.#held.push(line);
         else this.emit('line', line);
       },

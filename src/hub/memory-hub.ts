@@ -71,7 +71,8 @@ export class MemoryHub implements Hub {
   }
 
   lookup(name: string): Member | undefined {
-    return this.#members.get(nameKey(name));
+    // A name typed in lower case is its own key: no new string to make and hash.
+    return this.#members.get(name) ?? this.#members.get(nameKey(name));
   }
 
   direct(to: string, bytes: Buffer | string): Delivery {

@@ -1,20 +1,32 @@
+import { decodeText } from './sanitize.js';
+
 /**
- * Bytes to lines: one incremental decoder per connection, with no sockets in it.
+ * Bytes to lines of text: one incremental decoder per connection, with no sockets in it.
  *
  * docs/protocol.md "Bytes and lines": a line ends at LF, a CR right before the LF is
  * dropped, and a line is at most `maxLine` bytes without its terminator. A longer line is
  * reported once and then discarded up to the next LF without being buffered, so a client
  * sending a megabyte without a newline costs the server at most `maxLine + 1` bytes.
+ * A line is decoded as UTF-8 (invalid bytes become U+FFFD) and its control characters are
+ * removed (sanitize.ts).
  */
 export interface LineSink {
-  /** A complete line, terminator removed. Only valid during the call: copy to keep it. */
-  line(bytes: Buffer): void;
+  /** A complete line, terminator removed, decoded and without control characters. */
+  line(text: string): void;
   /** A line went over the limit; its bytes are being thrown away. */
   overflow(): void;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** Bytes of a read decoded at once, at most: what a connection waiting mid-read keeps extra. */
+const TEXT_MAX = 8 * 1024;
+/**
+ * Lines of printable ASCII and TAB: they need no sanitising (sanitize.ts), and their
+ * characters are at their bytes' offsets. Matching what may pass is faster than searching
+ * for what may not.
+ */
+const PLAIN_LINES = /^[\t\n -~]*$/;
 /** First size of the buffer for an unfinished line; it doubles up to maxLine + 1. */
 const INITIAL_BUFFER = 256;
 
@@ -28,6 +40,17 @@ export class LineDecoder {
   #size = 0;
   #skipping = false;
   #sawLF = false;
+  /**
+   * The lines of the read being taken, decoded at once: one decode and one scan for control
+   * characters a read instead of a line, which is most of what a short line costs. Only for
+   * reads of PLAIN_LINES; others are decoded a line at a time. From #textFrom up to
+   * #textEnd, the byte after the last LF in TEXT_MAX bytes; #text is undefined where the
+   * read is not plain. Let go of once those lines are taken.
+   */
+  #textOf: Buffer | undefined = undefined;
+  #text: string | undefined = undefined;
+  #textFrom = 0;
+  #textEnd = 0;
 
   constructor(
     readonly maxLine: number,
@@ -93,7 +116,12 @@ export class LineDecoder {
         return chunk.length;
       }
       if (this.#size === 0) {
-        this.#emit(chunk.subarray(start, lf));
+        const text = this.#textAt(chunk, start);
+        const from = this.#textFrom;
+        if (lf + 1 >= this.#textEnd) this.#forgetText();
+        if (text === undefined) this.#emit(chunk.subarray(start, lf));
+        else if (lf - start > this.maxLine) this.sink.overflow();
+        else this.sink.line(text.slice(start - from, lf - from));
       } else {
         this.#append(chunk.subarray(start, lf));
         const line = this.#buffer!.subarray(0, this.#size);
@@ -123,7 +151,23 @@ export class LineDecoder {
   #emit(line: Buffer): void {
     const bytes = line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, -1) : line;
     if (bytes.length > this.maxLine) this.sink.overflow();
-    else this.sink.line(bytes);
+    else this.sink.line(decodeText(bytes));
+  }
+
+  /**
+   * The text of CHUNK's lines from START, when they can be taken as slices of one decode
+   * (see #textOf); undefined when each line is decoded on its own.
+   */
+  #textAt(chunk: Buffer, start: number): string | undefined {
+    if (this.#textOf !== chunk || start < this.#textFrom || start >= this.#textEnd) {
+      const end = chunk.lastIndexOf(LF, Math.min(chunk.length, start + TEXT_MAX) - 1) + 1;
+      this.#textOf = chunk;
+      this.#textFrom = start;
+      this.#textEnd = Math.max(end, start + 1);
+      const text = end > start ? chunk.toString('utf8', start, end) : undefined;
+      this.#text = text !== undefined && PLAIN_LINES.test(text) ? text : undefined;
+    }
+    return this.#text;
   }
 
   #append(piece: Buffer): void {
@@ -142,5 +186,11 @@ export class LineDecoder {
   #clear(): void {
     this.#buffer = undefined;
     this.#size = 0;
+  }
+
+  /** Lets go of the read whose lines were decoded at once (see #textOf). */
+  #forgetText(): void {
+    this.#textOf = undefined;
+    this.#text = undefined;
   }
 }

@@ -40,9 +40,9 @@ export class LineFramer implements LineSink {
   }
 
   /** From the decoder: a finished line restarts the clock for whatever follows it. */
-  line(bytes: Buffer): void {
+  line(text: string): void {
     this.#stopTimer();
-    this.sink.line(bytes);
+    this.sink.line(text);
   }
 
   /** From the decoder. */

@@ -12,5 +12,5 @@ export function stripControls(text: string): string {
 
 /** Wire bytes to text: invalid UTF-8 becomes U+FFFD (Buffer#toString does that), controls go. */
 export function decodeText(bytes: Buffer): string {
-  return stripControls(bytes.toString('utf8'));
+  return stripControls(bytes.toString());
 }

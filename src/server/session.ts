@@ -3,7 +3,6 @@ import { after, isPromise, LOBBY, type Awaitable, type Member } from '../hub/hub
 import { parseCommand, type Command } from '../protocol/command.js';
 import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
-import { decodeText } from '../protocol/sanitize.js';
 import * as w from '../protocol/wording.js';
 import type { Action } from './actions.js';
 import { deliveryError, dispatch, type CommandContext, type Outcome } from './commands.js';
@@ -28,6 +27,13 @@ const KEPT_CHUNK = 32 * 1024;
 const MAX_IN_FLIGHT = 64;
 /** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
 export const MAX_AUTH_FAILURES = 5;
+
+/** An answer to give in order (Session.#inOrder): THEN with VALUE, once READY. */
+interface Answer {
+  ready: boolean;
+  value: unknown;
+  then: (value: unknown) => Promise<void> | void;
+}
 
 export interface CloseOptions {
   /** Shown to the others: "* NAME left (shown)". */
@@ -74,11 +80,12 @@ export class Session implements Member, LineSink {
   /** A line is being answered asynchronously: later lines wait, to keep replies in order. */
   #busy = false;
   /**
-   * The last of the answers still to give for messages already sent on (see #inOrder), and
-   * how many are pending: at most MAX_IN_FLIGHT, then the next line waits for them.
+   * Answers still to give for lines already handled, in the order of those lines (see
+   * #inOrder): at most MAX_IN_FLIGHT, then the next line waits for them. A line that is not
+   * a message waits until there are none (#whenAnswered).
    */
-  #answers: Promise<void> | undefined = undefined;
-  #inFlight = 0;
+  #answers: Answer[] = [];
+  #whenAnswered: (() => void) | undefined = undefined;
   /** A timer will take the next waiting line when the rate allows it. */
   #rateTimer: unknown = undefined;
   /** write() said the peer is behind: read nothing more from it until it catches up. */
@@ -309,10 +316,10 @@ export class Session implements Member, LineSink {
    * that the flush delay or a half-close ends comes between pumps and may spend into debt,
    * which the next pump waits out.
    */
-  line(bytes: Buffer): void {
+  line(text: string): void {
     if (this.#closed) return;
     this.#bucket?.spend(1);
-    this.#handle(bytes);
+    this.#handle(text);
   }
 
   /**
@@ -354,10 +361,10 @@ export class Session implements Member, LineSink {
         this.#offset = next;
       }
     }
-    if (this.#ending && !this.#closed && !this.#busy && this.#answers === undefined && this.#queue.length === 0) {
+    if (this.#ending && !this.#closed && !this.#busy && this.#answers.length === 0 && this.#queue.length === 0) {
       // Everything the peer sent is answered but an unterminated last line.
       this.#framer.end();
-      if (!this.#busy && this.#answers === undefined) return this.close('connection closed');
+      if (!this.#busy && this.#answers.length === 0) return this.close('connection closed');
     }
     this.#flow();
   }
@@ -402,22 +409,21 @@ export class Session implements Member, LineSink {
     this.#idleTimer = timers.setTimeout(check, idleMs);
   }
 
-  #handle(bytes: Buffer): void {
-    const cmd = parseCommand(decodeText(bytes));
+  #handle(text: string): void {
+    const cmd = parseCommand(text);
     // Messages go out at once, whatever is pending before them (a cluster round trip); any
     // other line waits for the answers ahead of it, as it may depend on them (/join, then a
     // message) and its own answer must come after theirs.
-    const message = (cmd.kind === 'direct' || cmd.kind === 'room') && this.name !== undefined && this.#inFlight < MAX_IN_FLIGHT;
-    const ahead = this.#answers;
-    if (ahead === undefined || message) return this.#run(cmd);
+    const message = (cmd.kind === 'direct' || cmd.kind === 'room') && this.name !== undefined && this.#answers.length < MAX_IN_FLIGHT;
+    if (this.#answers.length === 0 || message) return this.#run(cmd);
     this.#busy = true;
     this.#flow();
-    void ahead.then(() => {
+    this.#whenAnswered = () => {
       this.#busy = false;
       if (this.#closed) return;
       this.#run(cmd);
       this.#resume();
-    });
+    };
   }
 
   #run(cmd: Command): void {
@@ -457,32 +463,55 @@ export class Session implements Member, LineSink {
    * Runs THEN on VALUE once it has come and once every answer queued before it has been
    * given: replies to one connection come in the order of its requests (docs/protocol.md),
    * while the work behind them (a message through Redis) is already under way. Without
-   * anything pending, as on a single server, it runs at once and costs no promise.
+   * anything pending, as on a single server, it runs at once. A queue rather than a chain
+   * of promises: one callback for an answer that comes later, nothing for one that is here.
    */
   #inOrder<T>(value: Awaitable<T>, then: (value: T) => Promise<void> | void): void {
-    const ahead = this.#answers;
-    if (ahead === undefined && !isPromise(value)) {
+    if (this.#answers.length === 0 && !isPromise(value)) {
       const more = then(value);
-      if (more) this.#track(more);
+      if (more) this.#await(more);
       return;
     }
-    this.#track(Promise.all([ahead, value]).then(([, v]) => then(v)));
+    const answer: Answer = { ready: !isPromise(value), value, then: then as Answer['then'] };
+    this.#answers.push(answer);
+    if (isPromise(value)) this.#await(value, answer);
   }
 
-  /** Makes WORK the last answer pending; lines that are not messages wait for it. */
-  #track(work: Promise<void>): void {
-    this.#inFlight++;
-    const done = (): void => {
-      this.#inFlight--;
-      if (this.#answers !== tail) return;
-      this.#answers = undefined;
-      this.#resume();
-    };
-    const tail: Promise<void> = work.then(done, (err: Error) => {
-      this.#failed(err);
-      done();
-    });
-    this.#answers = tail;
+  /**
+   * Marks ANSWER ready once WORK has come (a new answer holding the queue when none is
+   * given: the rest of an answer, such as kept messages written part by part).
+   */
+  #await(work: Promise<unknown>, answer?: Answer): void {
+    const held: Answer = answer ?? { ready: false, value: undefined, then: () => {} };
+    if (answer === undefined) this.#answers.unshift(held);
+    work.then(
+      (value) => {
+        held.value = value;
+        held.ready = true;
+        this.#giveAnswers();
+      },
+      (err: Error) => {
+        this.#failed(err);
+        held.then = () => {};
+        held.ready = true;
+        this.#giveAnswers();
+      },
+    );
+  }
+
+  /** Gives the answers that are ready, in order, up to the first that is not. */
+  #giveAnswers(): void {
+    const answers = this.#answers;
+    while (answers.length > 0 && answers[0]!.ready) {
+      const answer = answers.shift()!;
+      const more = answer.then(answer.value);
+      if (more) return this.#await(more);
+    }
+    if (answers.length > 0) return;
+    const next = this.#whenAnswered;
+    this.#whenAnswered = undefined;
+    if (next) next();
+    else this.#resume();
   }
 
   /** Carries out actions in order; a promise when one of them waits for the cluster. */

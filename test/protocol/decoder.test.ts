@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LineDecoder } from '../../src/protocol/decoder.js';
+import { decodeText } from '../../src/protocol/sanitize.js';
 
 type Event = string | 'OVERFLOW';
 
 function decoderFor(maxLine: number): { decoder: LineDecoder; events: Event[] } {
   const events: Event[] = [];
   const decoder = new LineDecoder(maxLine, {
-    line: (bytes) => events.push(bytes.toString('latin1')),
+    line: (text) => events.push(text),
     overflow: () => events.push('OVERFLOW'),
   });
   return { decoder, events };
@@ -32,8 +33,8 @@ describe('LineDecoder', () => {
     assertSplitInvariant(Buffer.from('one\ntwo\r\n\r\nthree\nfour'), 16, ['one', 'two', '', 'three']);
   });
 
-  test('a CR that is not right before the LF stays (sanitising removes it later)', () => {
-    assertSplitInvariant(Buffer.from('a\rb\n\r\r\n'), 16, ['a\rb', '\r']);
+  test('a CR that is not right before the LF is a control character, removed like the others', () => {
+    assertSplitInvariant(Buffer.from('a\rb\n\r\r\n'), 16, ['ab', '']);
   });
 
   test('a line of exactly maxLine bytes passes, with LF or CRLF, at every split', () => {
@@ -78,8 +79,53 @@ describe('LineDecoder', () => {
     assert.equal(decoder.bufferBytes, 0, 'nothing held between lines');
   });
 
-  test('binary garbage and NUL bytes pass through as bytes', () => {
-    assertSplitInvariant(Buffer.from([0, 0xff, 0xfe, 10, 0xc3, 10]), 16, ['\x00\xff\xfe', '\xc3']);
+  test('binary garbage becomes U+FFFD and NUL bytes go, at every split', () => {
+    assertSplitInvariant(Buffer.from([0, 0xff, 0xfe, 10, 0xc3, 10]), 16, ['\ufffd\ufffd', '\ufffd']);
+  });
+
+  test('UTF-8 cut between reads comes out whole, at every split', () => {
+    assertSplitInvariant(Buffer.from('héllo wörld\n日本\nok 🎉\n'), 32, ['héllo wörld', '日本', 'ok 🎉']);
+  });
+
+  test('the byte limit holds for lines decoded a read at a time, at every split', () => {
+    // Many lines in one read take the path that decodes the read at once.
+    assertSplitInvariant(Buffer.from('a\n12345678\n123456789\nb\n'), 8, ['a', '12345678', 'OVERFLOW', 'b']);
+  });
+
+  test('any bytes cut anywhere give the lines that decoding each line on its own gives', () => {
+    // Reads that are decoded at once (plain ASCII, invalid bytes) and reads that are not
+    // (controls, CR, multi-byte characters, lines longer than the limit) mixed at random.
+    const pieces = ['ab', 'x y', '\n', '\r\n', '\t', '\x1b[2J', '\x7f', '\u0085', 'é', '🎉', '\xff', '@bob:hi', ''.padEnd(40, 'z')];
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 300; round++) {
+      const parts: Buffer[] = [];
+      for (let i = random(30); i >= 0; i--) {
+        const piece = pieces[random(pieces.length)]!;
+        parts.push(piece === '\xff' ? Buffer.from([0xff]) : Buffer.from(piece));
+      }
+      const input = Buffer.concat(parts);
+      const expected: Event[] = [];
+      let start = 0;
+      for (let lf = input.indexOf(10); lf !== -1; lf = input.indexOf(10, start)) {
+        let line = input.subarray(start, lf);
+        if (line.at(-1) === 13) line = line.subarray(0, -1);
+        expected.push(line.length > 48 ? 'OVERFLOW' : decodeText(line));
+        start = lf + 1;
+      }
+      // An unfinished line is reported as soon as it cannot fit any more.
+      if (input.length - start > 49) expected.push('OVERFLOW');
+      const { decoder, events } = decoderFor(48);
+      for (let at = 0; at < input.length; ) {
+        const next = Math.min(input.length, at + 1 + random(64));
+        decoder.push(input.subarray(at, next));
+        at = next;
+      }
+      assert.deepEqual(events, expected, `input ${JSON.stringify(input.toString('latin1'))}`);
+    }
   });
 
   test('flush takes pending bytes as a line and ends a discarded one', () => {

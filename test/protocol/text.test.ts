@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isValidName, nameKey } from '../../src/protocol/names.js';
+import { isValidName, NAME_PATTERN, nameKey } from '../../src/protocol/names.js';
 import { decodeText, stripControls } from '../../src/protocol/sanitize.js';
 import { parseServerLine } from '../../src/protocol/server-line.js';
 
@@ -10,6 +10,15 @@ test('names: 1 to 32 of A-Z a-z 0-9 _ -, compared without case', () => {
     assert.ok(!isValidName(bad), JSON.stringify(bad));
   }
   assert.equal(nameKey('Alice'), nameKey('aLICE'));
+});
+
+test('names: the check agrees with NAME_PATTERN for every UTF-16 unit, alone and inside a name', () => {
+  const pattern = new RegExp(`^${NAME_PATTERN}$`);
+  for (let c = 0; c <= 0xffff; c++) {
+    for (const name of [String.fromCharCode(c), `a${String.fromCharCode(c)}b`]) {
+      assert.equal(isValidName(name), pattern.test(name), `U+${c.toString(16)}`);
+    }
+  }
 });
 
 test('sanitising removes C0 (but TAB), DEL and C1, so ESC too', () => {
