@@ -1,11 +1,12 @@
 import type { ChalkInstance } from 'chalk';
+import { isoTime } from '../ops/iso-time.js';
 import { forLog } from '../ops/redact.js';
 import type { ServerEvent } from '../server/events.js';
 
 /** One stderr line per server event, with a timestamp; colour only when chalk has a level. */
-export function formatEvent(original: ServerEvent, chalk: ChalkInstance, now = new Date()): string {
+export function formatEvent(original: ServerEvent, chalk: ChalkInstance, now = Date.now()): string {
   const event = forLog(original);
-  const stamp = chalk.gray(now.toISOString());
+  const stamp = chalk.gray(isoTime(now));
   const who = (name: string | undefined, peer: string): string => (name ? `${chalk.bold(name)} (${peer})` : peer);
   switch (event.type) {
     case 'connect':

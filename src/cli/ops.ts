@@ -6,6 +6,7 @@ import type { ChatServer } from '../server/chat-server.js';
 import type { ServerEvent } from '../server/events.js';
 import type { BoundAddress } from '../transport/tcp.js';
 import { formatEvent } from './log.js';
+import { isoTime } from '../ops/iso-time.js';
 import { BatchedStderr } from './stderr-batch.js';
 
 /** The metrics port could not be bound: the message names --metrics, not --port. */
@@ -51,7 +52,7 @@ export class StderrLog {
   /** A signal that stops the server. */
   stopping(signal: string): void {
     if (this.#json) this.#json.line('info', `${signal}: shutting down`);
-    else this.#out.write(`${this.chalk.gray(new Date().toISOString())} ${signal}: shutting down\n`);
+    else this.#out.write(`${this.chalk.gray(isoTime(Date.now()))} ${signal}: shutting down\n`);
   }
 }
 

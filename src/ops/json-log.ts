@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import type { ServerEvent } from '../server/events.js';
+import { isoTime } from './iso-time.js';
 import { forLog } from './redact.js';
 
 /** How loud each event is: a refusal is the client's doing, an error is the operator's to fix. */
@@ -27,7 +28,7 @@ export class JsonLog {
     this.#logger = pino(
       {
         base: null,
-        timestamp: pino.stdTimeFunctions.isoTime,
+        timestamp: () => `,"time":"${isoTime(Date.now())}"`,
         messageKey: 'message',
         formatters: { level: (label) => ({ level: label }) },
       },

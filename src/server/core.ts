@@ -102,7 +102,7 @@ export class ChatCore {
     const where = session.peer;
     this.options.onEvent({ type: 'connect', peer: where });
     // One write for both lines: every connection gets them, at thousands a second.
-    session.deliver(Buffer.from(`${w.connected(peer.host, peer.port)}\n${GREETING}`));
+    session.deliver(`${w.connected(peer.host, peer.port)}\n${GREETING}`);
     return session;
   }
 

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { after, isPromise, LOBBY, type Awaitable, type Member } from '../hub/hub.js';
+import { after, isPromise, LOBBY, type Awaitable, type Delivery, type Member } from '../hub/hub.js';
 import { parseCommand, type Command } from '../protocol/command.js';
 import type { LineSink } from '../protocol/decoder.js';
 import { LineFramer } from '../protocol/framer.js';
@@ -42,6 +42,13 @@ export interface CloseOptions {
   announce?: boolean;
   /** Drop what is queued: a peer that stopped reading would never take it. */
   abort?: boolean;
+  /**
+   * The peer has finished sending and every line of it is answered: of what is queued, only
+   * those answers still go. Chat that came for it in this last turn does not: most such
+   * peers have closed altogether, and a write to them only fails (an error and its stack
+   * trace, at thousands of connections a second).
+   */
+  answersOnly?: boolean;
 }
 
 const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
@@ -58,6 +65,8 @@ export class Session implements Member, LineSink {
   /** Output of this turn, written at its end (see deliver); #outBuffers: not all strings. */
   #out: (Buffer | string)[] = [];
   #outBuffers = false;
+  /** #out holds a line of send()'s, not only chat for this user (see CloseOptions.answersOnly). */
+  #answerQueued = false;
   #authFailures = 0;
   /**
    * Reads not decoded yet, each with when it came: they wait while an earlier line is being
@@ -158,9 +167,10 @@ export class Session implements Member, LineSink {
       this.#pump();
     });
     // A socket error (ECONNRESET, EPIPE) only ends this session, never the process.
-    stream.on('error', (err: NodeJS.ErrnoException) => this.close(err.code ?? err.message));
+    // Either way the socket is gone: nothing more can be written to it.
+    stream.on('error', (err: NodeJS.ErrnoException) => this.close(err.code ?? err.message, { abort: true }));
     stream.on('close', () => {
-      this.close('connection closed');
+      this.close('connection closed', { abort: true });
       core.forget(this);
     });
   }
@@ -194,7 +204,9 @@ export class Session implements Member, LineSink {
     return this.#framer.bufferBytes + this.#queued;
   }
 
+  /** A line for this connection alone: an answer, an error, a notice about it. */
   send(line: string): void {
+    this.#answerQueued = true;
     this.deliver(`${line}\n`);
   }
 
@@ -223,6 +235,7 @@ export class Session implements Member, LineSink {
     const out = this.#out;
     if (out.length === 0) return;
     this.#out = [];
+    this.#answerQueued = false;
     if (out.length === 1) return this.#write(out[0]!);
     if (!this.#outBuffers) return this.#write(out.join(''));
     // Room messages are encoded once for all their members: those Buffers go as they are.
@@ -268,7 +281,7 @@ export class Session implements Member, LineSink {
    * flushes what is queued and closes. `reason` goes to the log.
    */
   close(reason: string, how: CloseOptions = {}): void {
-    const { shown = '', announce = true, abort = false } = how;
+    const { shown = '', announce = true, abort = false, answersOnly = false } = how;
     if (this.#closed) return;
     this.#closed = true;
     this.#abort?.abort();
@@ -287,7 +300,7 @@ export class Session implements Member, LineSink {
     }
     this.#event({ type: 'leave', peer: this.peer, name, reason });
     // What was said before the close (the reason, a last answer) goes out before the end.
-    if (abort) this.#out = [];
+    if (abort || (answersOnly && !this.#answerQueued)) this.#out = [];
     else this.#flushOut();
     this.#corked = false;
     if (abort) {
@@ -364,7 +377,7 @@ export class Session implements Member, LineSink {
     if (this.#ending && !this.#closed && !this.#busy && this.#answers.length === 0 && this.#queue.length === 0) {
       // Everything the peer sent is answered but an unterminated last line.
       this.#framer.end();
-      if (!this.#busy && this.#answers.length === 0) return this.close('connection closed');
+      if (!this.#busy && this.#answers.length === 0) return this.close('connection closed', { answersOnly: true });
     }
     this.#flow();
   }
@@ -546,13 +559,13 @@ export class Session implements Member, LineSink {
         return this.#inOrder(undefined, () => this.send(line));
       }
       case 'direct': {
-        const { to } = action;
-        return this.#inOrder(this.core.hub.direct(to, `${action.line}\n`), (delivery): Promise<void> | void => {
-          if (delivery === 'no such user' && this.core.options.auth?.has(to)) return this.#keep(action);
-          const error = deliveryError(delivery, to);
-          if (error !== undefined) this.send(error);
-          else this.core.stats.directMessages++;
-        });
+        const delivery = this.core.hub.direct(action.to, `${action.line}\n`);
+        // Delivered at once with nothing to wait for, as on one server: nothing to answer.
+        if (delivery === 'delivered' && this.#answers.length === 0) {
+          this.core.stats.directMessages++;
+          return;
+        }
+        return this.#inOrder(delivery, (d) => this.#delivered(action, d));
       }
       case 'room': {
         const { hub, stats, options } = this.core;
@@ -588,6 +601,15 @@ export class Session implements Member, LineSink {
       case 'quit':
         return this.close(action.reason ? `quit: ${action.reason}` : 'quit', { shown: action.reason });
     }
+  }
+
+  /** The answer to a direct message: none once delivered, else an error, or it is kept. */
+  #delivered(action: Extract<Action, { kind: 'direct' }>, delivery: Delivery): Promise<void> | void {
+    const { to } = action;
+    if (delivery === 'no such user' && this.core.options.auth?.has(to)) return this.#keep(action);
+    const error = deliveryError(delivery, to);
+    if (error !== undefined) this.send(error);
+    else this.core.stats.directMessages++;
   }
 
   /**

@@ -7,6 +7,7 @@ import { JsonLog } from '../../src/ops/json-log.js';
 import { forLog } from '../../src/ops/redact.js';
 import { refusalLabel, REFUSAL_LABELS } from '../../src/ops/refusals.js';
 import type { ServerEvent } from '../../src/server/events.js';
+import { isoTime } from '../../src/ops/iso-time.js';
 
 function jsonLines(events: ServerEvent[]): Record<string, unknown>[] {
   const out = new PassThrough();
@@ -18,7 +19,7 @@ function jsonLines(events: ServerEvent[]): Record<string, unknown>[] {
 }
 
 const plain = new Chalk({ level: 0 });
-const at = new Date('2026-11-27T10:00:00.000Z');
+const at = Date.parse('2026-11-27T10:00:00.000Z');
 
 describe('logs', () => {
   test('JSON: one object a line with time, level, event and the fields of the event', () => {
@@ -89,4 +90,11 @@ describe('logs', () => {
     for (const [reason, label] of cases) assert.equal(refusalLabel(reason), label, reason);
     for (const [, label] of cases) assert.ok(REFUSAL_LABELS.includes(label), label);
   });
+});
+
+test('log timestamps are what Date#toISOString writes, at every millisecond of a second and across seconds', () => {
+  const start = Date.parse('2026-12-31T23:59:58.000Z');
+  for (let ms = start; ms < start + 3000; ms++) assert.equal(isoTime(ms), new Date(ms).toISOString());
+  // Out of order, as two clocks' readings may come.
+  for (const ms of [start + 2500, start + 10, 0, start + 999, 1_000, 999]) assert.equal(isoTime(ms), new Date(ms).toISOString());
 });

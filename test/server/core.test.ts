@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { Duplex, PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { ChatCore } from '../../src/server/core.js';
@@ -54,5 +55,74 @@ test('a connection that closes while its name is being claimed leaves the name f
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(core.hub.lookup('alice'), undefined, 'nobody holds alice');
   assert.equal(await core.hub.claim('alice', { name: 'alice', deliver: () => {} }), 'claimed');
+  await core.close();
+});
+
+/** A stream whose events the test makes, one turn at a time, and which keeps what is written to it. */
+class ScriptedStream extends EventEmitter {
+  written = '';
+  ended = false;
+  writableLength = 0;
+  write(data: string | Buffer, done?: (err?: Error | null) => void): boolean {
+    if (this.ended) throw new Error('written after end()');
+    this.written += data.toString();
+    done?.();
+    return true;
+  }
+  end(): void {
+    this.ended = true;
+    this.destroy();
+  }
+  destroy(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    setImmediate(() => this.emit('close'));
+  }
+  #closing = false;
+  cork(): void {}
+  uncork(): void {}
+  pause(): void {}
+  resume(): void {}
+  say(text: string): void {
+    this.emit('data', Buffer.from(text));
+  }
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function twoUsers(): Promise<{ core: ChatCore; alice: ScriptedStream; bob: ScriptedStream }> {
+  const core = new ChatCore({ flushMs: 0 });
+  const alice = new ScriptedStream();
+  const bob = new ScriptedStream();
+  core.accept(alice as unknown as Duplex, { host: 'memory', port: 1 });
+  core.accept(bob as unknown as Duplex, { host: 'memory', port: 2 });
+  alice.say('#alice\n');
+  bob.say('#bob\n');
+  await nextTurn();
+  assert.match(bob.written, /registered as bob/);
+  return { core, alice, bob };
+}
+
+test('a peer that has finished sending gets the answers to its lines, with the chat of that turn', async () => {
+  const { core, alice, bob } = await twoUsers();
+  // In one turn: alice speaks, bob sends a last line and closes its side (printf ... | nc -N).
+  alice.say('hello\n');
+  bob.say('/ping last\n');
+  bob.emit('end');
+  assert.equal(bob.ended, true, 'closed once every line was answered');
+  assert.match(bob.written, /\* pong last\n/);
+  assert.match(bob.written, /<alice> hello\n/);
+  await core.close();
+});
+
+test('a peer that has finished sending, its lines all answered, is sent no more chat: it has most likely gone', async () => {
+  const { core, alice, bob } = await twoUsers();
+  const before = bob.written;
+  alice.say('hello\n');
+  bob.emit('end');
+  assert.equal(bob.ended, true);
+  assert.equal(bob.written, before, 'nothing written to a peer that only closes');
+  await nextTurn();
+  assert.match(alice.written, /\* bob left/);
   await core.close();
 });
