@@ -532,7 +532,8 @@ export class RedisHub implements Hub {
       this.#batch.push({ user, done });
       this.#frames.push(header, body);
       if (key !== undefined) this.#keys.push(key);
-      this.#batchBytes += header.length + body.length;
+      // BATCH names a user's server in the entry's first line: an id about as long as ours.
+      this.#batchBytes += header.length + body.length + (key === undefined ? 0 : this.id.length + 1);
       // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
       if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
       else if (this.#batch.length === 1) setImmediate(() => this.#flush());

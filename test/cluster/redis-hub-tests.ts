@@ -163,6 +163,82 @@ export function redisHubTests(): void {
     );
   });
 
+  test('a direct message crosses as text, decoded once: non-ASCII text arrives whole, as a string', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const text = '*alice* héllo ✓ 😀 \u{10FFFF} ñ\n';
+    assert.equal(await one.direct('bob', text), 'delivered');
+    assert.equal(await one.toRoom(LOBBY, Buffer.from('<alice> ça va ✓\n'), alice), 'delivered');
+    await bob.receive('<alice> ça va ✓');
+    assert.deepEqual(bob.deliveries, [text, Buffer.from('<alice> ça va ✓\n')], 'the direct message a string, the room message bytes');
+  });
+
+  test('names no user can hold are no such user, and never shift the others of the turn', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const bob = new TestMember('bob');
+    const carol = new TestMember('carol');
+    await two.claim('bob', bob);
+    await two.claim('carol', carol);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const before = await raw.xlen('chat:stream');
+    // BATCH is given the turn's keys parted by spaces: a name with one must not become two.
+    const answers = [
+      one.direct('carol bob', '*x* 1\n'),
+      one.direct('bob', '*x* 2\n'),
+      one.direct('carol\nbob', '*x* 3\n'),
+      one.remove('bob carol', { line: '! kicked', shown: 'kicked' }),
+      one.direct('', '*x* 4\n'),
+      one.direct('carol', '*x* 5\n'),
+    ];
+    assert.deepEqual(await Promise.all(answers), ['no such user', 'delivered', 'no such user', 'no such user', 'no such user', 'delivered']);
+    await carol.receive('*x* 5');
+    assert.deepEqual([bob.lines, carol.lines], [['*x* 2'], ['*x* 5']]);
+    // A turn that reaches nobody adds nothing to the stream.
+    const after = await raw.xlen('chat:stream');
+    assert.equal(await one.direct('nobody', '*x* lost\n'), 'no such user');
+    assert.equal(await raw.xlen('chat:stream'), after);
+    assert.equal(after, before + 1);
+  });
+
+  test('a turn of many messages, or of long ones, goes in several entries of bounded size, each message once, in order', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const before = await raw.xlen('chat:stream');
+    // 2500 short direct messages, then 300 room messages of 4 KB, all in one turn.
+    const answers: Promise<string>[] = [];
+    for (let i = 0; i < 2500; i++) answers.push(Promise.resolve(one.direct('bob', `*alice* d${i}\n`)));
+    const long = 'x'.repeat(4000);
+    for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.toRoom(LOBBY, Buffer.from(`<alice> r${i} ${long}\n`), alice)));
+    assert.ok((await Promise.all(answers)).every((a) => a === 'delivered'));
+    await bob.receive(`<alice> r299 ${long}`);
+    const expected = [...Array.from({ length: 2500 }, (_, i) => `*alice* d${i}`), ...Array.from({ length: 300 }, (_, i) => `<alice> r${i} ${long}`)];
+    assert.deepEqual(bob.lines, expected);
+    const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before) as [Buffer, Buffer[]][];
+    const sizes = entries.map(([, fields]) => fields[1]!.length);
+    const counts = entries.map(([, fields]) => decodeEntry(fields[1]!, two.id)!.length);
+    assert.deepEqual(counts.slice(0, 2), [1000, 1000], 'at most 1000 messages an entry');
+    assert.ok(counts.every((c) => c <= 1000), `${counts}`);
+    assert.equal(counts.reduce((a, b) => a + b), 2800);
+    // 1.2 MB of room messages: in entries of 256 KiB, give or take the message that passed it.
+    assert.ok(entries.length >= 7, `${entries.length} entries`);
+    assert.ok(Math.max(...sizes) <= 256 * 1024 + 4100, `an entry of ${Math.max(...sizes)} bytes`);
+  });
+
   test('Redis restarted empty: the stream begins again, and reading begins again at its start', async (t) => {
     const redis = await TestRedis.start(t);
     const { hub, events } = await hubOn(t, redis.url);
