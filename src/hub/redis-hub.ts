@@ -31,6 +31,8 @@ const BATCH_MAX_MESSAGES = 1000;
 /** After a read that found entries, the next one waits this long (see #read). */
 const READ_PAUSE_MS = 1;
 const FIELD_BYTE = FIELD.charCodeAt(0);
+/** BATCH's answer for a user that is there. */
+const ONE = '1'.charCodeAt(0);
 /** /who, /rooms, or /who ROOM for the room key KEY. */
 type Listing = 'names' | 'rooms' | `room:${string}`;
 
@@ -44,7 +46,7 @@ const LISTING_CACHE_MS = 1000;
 interface Scripts {
   chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
   chatRelease(...args: string[]): Promise<number>;
-  chatBatch(...args: (string | Buffer)[]): Promise<number[]>;
+  chatBatch(...args: (string | Buffer)[]): Promise<string>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
   chatLeave(...args: string[]): Promise<number>;
@@ -557,7 +559,7 @@ export class RedisHub implements Hub {
     this.#cmd.chatBatch(this.#prefix, this.id, this.#minId(), keys.join(' '), joinFrames(frames), String(batch.length)).then(
       (answers) => {
         let next = 0;
-        for (const { user, done } of batch) done(!user || answers[next++] === 1 ? 'delivered' : 'no such user');
+        for (const { user, done } of batch) done(!user || answers.charCodeAt(next++) === ONE ? 'delivered' : 'no such user');
       },
       () => batch.forEach(({ done }) => done('unavailable')),
     );

@@ -189,8 +189,9 @@ return 1`;
  * behind a header line that counts the frames and names those servers (`-` for a name
  * nobody holds; its frame stays in the entry, for no server): one command
  * for a whole turn, and a user's messages stay in the order they were sent. The frames are
- * copied once, never parsed here. Returns one answer per user frame, in order: 1, or -1 for
- * no such name. Nothing is added when nothing in the turn reaches anyone.
+ * copied once, never parsed here. Returns one character per user frame, in order: `1`, or
+ * `0` for no such name (a string, not an array of numbers: one value to read, however many
+ * messages). Nothing is added when nothing in the turn reaches anyone.
  */
 export const BATCH = `
 local P, origin, minid, keys, frames = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -204,13 +205,13 @@ if #list > 0 then
     local v = held[i]
     if v then
       header[i + 2] = string.match(v, '^%S+')
-      answers[i] = 1
+      answers[i] = '1'
       any = true
     else
       header[i + 2] = '-'
-      answers[i] = -1
+      answers[i] = '0'
     end
   end
 end
 if any then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', 't', table.concat(header, ' ') .. '\\n' .. frames) end
-return answers`;
+return table.concat(answers)`;
