@@ -19,8 +19,8 @@ import type { Removal } from './hub.js';
  * The user frames (@, ~, !) are for the user KEY on the server named for them in the header
  * line, the first user frame's first, and so on; `-` names none (there was no such user).
  * The sender writes the frames; the scripts that find each user's server (BATCH, CLAIM in
- * redis-scripts.ts) write the header line in front of them, so that Redis never touches a
- * message's bytes. LEN is a byte count: a message may hold any bytes, line feeds too. N
+ * redis-scripts.ts) write the header line in front of them, so that Redis copies the
+ * messages without parsing them. LEN is a byte count: a message may hold any bytes, line feeds too. N
  * tells an entry cut short at a frame's end from a whole one.
  *
  * Each entry is read once by each server (it reads on from the last id it has seen), so no
@@ -150,6 +150,8 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
       continue;
     }
     if (space - target !== 1) return undefined;
+    // Only the server named delivers: the name may have moved to another server's user since
+    // (taken while this one was cut off).
     const server = servers[next++];
     if (!server) return undefined;
     if (kind === AT) {

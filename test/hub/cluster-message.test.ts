@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEntry, encodeEntry, joinFrames, removalBody, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
+import { decodeEntry, encodeEntry, joinFrames, NOBODY, removalBody, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
 
 const A = 'host-1-ab';
 const B = 'host-2-cd';
@@ -20,7 +20,7 @@ function turn(): Buffer {
     userHeader('~', 'bob', removal), removal,
     userHeader('!', 'dave', ''), '',
   ];
-  return encodeEntry(A, [B, C, '-', B, C], frames);
+  return encodeEntry(A, [B, C, NOBODY, B, C], frames);
 }
 
 test('an entry gives each server what is for it, in the order sent, bytes and text untouched', () => {
