@@ -195,16 +195,22 @@ return 1`;
  */
 export const BATCH = `
 local P, origin, minid, keys, frames = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local list = {}
-for key in string.gmatch(keys, '%S+') do list[#list + 1] = key end
+-- Plain finds, not patterns: a pattern tests each character through a class.
+local list, at = {}, 1
+while at <= #keys do
+  local space = string.find(keys, ' ', at, true) or #keys + 1
+  list[#list + 1] = string.sub(keys, at, space - 1)
+  at = space + 1
+end
 local header, answers = { origin, ARGV[6] }, {}
 local any = tonumber(ARGV[6]) > #list
 if #list > 0 then
   local held = redis.call('HMGET', P .. 'names', unpack(list))
   for i = 1, #list do
     local v = held[i]
-    if v then
-      header[i + 2] = string.match(v, '^%S+')
+    local space = v and string.find(v, ' ', 1, true)
+    if space then
+      header[i + 2] = string.sub(v, 1, space - 1)
       answers[i] = '1'
       any = true
     else

@@ -188,6 +188,8 @@ export function redisHubTests(): void {
     await two.claim('carol', carol);
     const raw = new Redis(redis.url);
     t.after(() => raw.disconnect());
+    // A registry entry not in our form (no server id before a space) holds nobody.
+    await raw.hset('chat:names', 'ghost', 'ghost');
     const before = await raw.xlen('chat:stream');
     // BATCH is given the turn's keys parted by spaces: a name with one must not become two.
     const answers = [
@@ -196,9 +198,10 @@ export function redisHubTests(): void {
       one.direct('carol\nbob', '*x* 3\n'),
       one.remove('bob carol', { line: '! kicked', shown: 'kicked' }),
       one.direct('', '*x* 4\n'),
+      one.direct('ghost', '*x* 4\n'),
       one.direct('carol', '*x* 5\n'),
     ];
-    assert.deepEqual(await Promise.all(answers), ['no such user', 'delivered', 'no such user', 'no such user', 'no such user', 'delivered']);
+    assert.deepEqual(await Promise.all(answers), ['no such user', 'delivered', 'no such user', 'no such user', 'no such user', 'no such user', 'delivered']);
     await carol.receive('*x* 5');
     assert.deepEqual([bob.lines, carol.lines], [['*x* 2'], ['*x* 5']]);
     // A turn that reaches nobody adds nothing to the stream.
