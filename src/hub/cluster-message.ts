@@ -1,78 +1,172 @@
+import type { Removal } from './hub.js';
+
 /**
- * What servers send each other through the chat's Redis stream, as pure functions: a header
- * line, then the wire bytes to deliver as they are.
+ * What servers send each other through the chat's Redis stream, as pure functions. One entry
+ * of the stream is one sender's turn: one field, FIELD, whose value is a header line, then
+ * the turn's messages (frames) back to back, each a header line and LEN bytes to deliver as
+ * they are:
  *
- *   ORIGIN * ROOM\n<bytes>         room ROOM (a room key): its users on every server but ORIGIN
- *   ORIGIN *ID ROOM\n<bytes>       the same, but not for server ID (it is about ID's users)
- *   ORIGIN @ID KEY\n<bytes>        direct: the user whose name key is KEY, on server ID
- *   ORIGIN !ID KEY\n               evict: server ID's user KEY has lost the name to a newer
- *                                  login of its account, on server ORIGIN
- *   ORIGIN ~ID KEY\n<json>         remove: an operator of server ORIGIN kicked or banned server
- *                                  ID's user KEY; JSON is the Removal (what it is told, shown)
+ *   ORIGIN N SERVER1 SERVER2 ...\n   the sending server's id, the number of frames, then the
+ *                                   server of each user frame
+ *   * ROOM LEN\n<bytes>             room ROOM (a room key): its users on every server but ORIGIN
+ *   *ID ROOM LEN\n<bytes>           the same, but not for server ID (it is about ID's users)
+ *   @ KEY LEN\n<bytes>              direct: the user whose name key is KEY
+ *   ~ KEY LEN\n<json>               remove: an operator of ORIGIN kicked or banned user KEY;
+ *                                   JSON is the Removal (what it is told, what its room is shown)
+ *   ! KEY 0\n                       evict: user KEY has lost the name to a newer login of its
+ *                                   account, on server ORIGIN
  *
- * ORIGIN is the sending server's id. The scripts that find the recipient's server (BATCH,
- * CLAIM in redis-scripts.ts) write the last two themselves, in this same form. Each entry of
- * the stream is read once by each server (it reads on from the last id it has seen), so no
+ * The user frames (@, ~, !) are for the user KEY on the server named for them in the header
+ * line, the first user frame's first, and so on; `-` names none (there was no such user).
+ * The sender writes the frames; the scripts that find each user's server (BATCH, CLAIM in
+ * redis-scripts.ts) write the header line in front of them, so that Redis copies the
+ * messages without parsing them. LEN is a byte count: a message may hold any bytes, line feeds too. N
+ * tells an entry cut short at a frame's end from a whole one.
+ *
+ * Each entry is read once by each server (it reads on from the last id it has seen), so no
  * counter is needed to tell a duplicate.
  */
-export interface ClusterMessage {
-  origin: string;
-  /** The room key of a room message. */
-  room: string | undefined;
-  /** A room message not to deliver on this server: it announces the server's users as gone. */
-  skip: string | undefined;
-  /** The server of a direct message's recipient, or of the user to evict. */
-  server: string | undefined;
-  /** The name key of a direct message's recipient. */
-  to: string | undefined;
-  /** The name key of a user of server `server` to disconnect (logged in elsewhere). */
-  evict: string | undefined;
-  /** The name key of a user of server `server` an operator removed; the body is the Removal as JSON. */
-  remove: string | undefined;
-  body: Buffer;
-}
 
-const ROOM = '*';
-const DIRECT = '@';
-const EVICT = '!';
-/** The mark of an operator's removal, as the BATCH script writes it. */
-export const REMOVE = '~';
+/** The one field of an entry of ours. */
+export const FIELD = 't';
+/** A user frame's kind: a direct message, an operator's removal, an eviction. */
+export type UserKind = '@' | '~' | '!';
+/** The server named for a user frame when there was no such user. */
+export const NOBODY = '-';
+
+/** What an entry holds for one server, in the order it was sent. */
+export type Received =
+  | { kind: 'room'; room: string; body: Buffer }
+  /** Decoded once here: the member's session joins strings into one write per turn. */
+  | { kind: 'direct'; to: string; text: string }
+  | { kind: 'remove'; key: string; removal: Removal }
+  | { kind: 'evict'; key: string };
+
 const LF = 0x0a;
+const ZERO = 0x30;
+const STAR = 0x2a;
+const AT = 0x40;
+const TILDE = 0x7e;
+const BANG = 0x21;
 
-/** A room message; SKIP: a server the message is not for. */
-export function encodeRoom(origin: string, room: string, body: Buffer, skip = ''): Buffer {
-  return Buffer.concat([Buffer.from(`${origin} ${ROOM}${skip} ${room}\n`), body]);
+function byteLength(body: Buffer | string): number {
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
-/** A direct message to KEY on SERVER (the BATCH script writes the same). */
-export function encodeDirect(origin: string, server: string, key: string, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${origin} ${DIRECT}${server} ${key}\n`), body]);
+/** The header of a frame of BODY for room ROOM (a room key), not for server SKIP if given. */
+export function roomHeader(room: string, body: Buffer | string, skip = ''): string {
+  return `*${skip} ${room} ${byteLength(body)}\n`;
 }
 
-/** Tells SERVER to disconnect its user KEY, who logged in elsewhere (the CLAIM script writes the same). */
-export function encodeEviction(origin: string, server: string, key: string): Buffer {
-  return Buffer.from(`${origin} ${EVICT}${server} ${key}\n`);
+/** The header of a frame of BODY for the user whose name key is KEY. */
+export function userHeader(kind: UserKind, key: string, body: Buffer | string): string {
+  return `${kind} ${key} ${byteLength(body)}\n`;
 }
 
-/** An operator's removal of KEY on SERVER (the BATCH script writes the same). */
-export function encodeRemoval(origin: string, server: string, key: string, removal: { line: string; shown: string }): Buffer {
-  return Buffer.from(`${origin} ${REMOVE}${server} ${key}\n${JSON.stringify(removal)}`);
+/** The body of a removal frame. */
+export function removalBody(removal: Removal): string {
+  return JSON.stringify({ line: removal.line, shown: removal.shown });
 }
 
-/** Undefined for anything that is not one of our messages (another program writing to the stream). */
-export function decodeMessage(bytes: Buffer): ClusterMessage | undefined {
-  const end = bytes.indexOf(LF);
-  if (end < 0) return undefined;
-  const [origin, target, key, ...rest] = bytes.subarray(0, end).toString('latin1').split(' ');
-  if (!origin || target === undefined || !key || rest.length > 0) return undefined;
-  const kind = target[0];
-  const id = target.slice(1);
-  const body = bytes.subarray(end + 1);
-  const none = { origin, room: undefined, skip: undefined, server: undefined, to: undefined, evict: undefined, remove: undefined, body };
-  if (kind === ROOM) return { ...none, room: key, skip: id === '' ? undefined : id };
-  if (id === '') return undefined;
-  if (kind === DIRECT) return { ...none, server: id, to: key };
-  if (kind === EVICT && body.length === 0) return { ...none, server: id, evict: key };
-  if (kind === REMOVE) return { ...none, server: id, remove: key };
-  return undefined;
+/**
+ * The frames of a turn as one argument: one string when they all are (no copy into a
+ * Buffer), else one Buffer.
+ */
+export function joinFrames(frames: readonly (Buffer | string)[]): Buffer | string {
+  if (frames.every((f) => typeof f === 'string')) return frames.join('');
+  return Buffer.concat(frames.map((f) => (typeof f === 'string' ? Buffer.from(f) : f)));
+}
+
+/**
+ * An entry as BATCH and CLAIM write it: FRAMES are headers and bodies, alternately; SERVERS
+ * are those of the user frames, in order.
+ */
+export function encodeEntry(origin: string, servers: readonly string[], frames: readonly (Buffer | string)[]): Buffer {
+  const header = [origin, String(frames.length / 2), ...servers].join(' ') + '\n';
+  return Buffer.concat([Buffer.from(header), ...frames.map((f) => (typeof f === 'string' ? Buffer.from(f) : f))]);
+}
+
+function asRemoval(json: string): Removal | undefined {
+  try {
+    const parsed = JSON.parse(json) as Partial<Removal> | null;
+    if (typeof parsed?.line !== 'string' || typeof parsed.shown !== 'string') return undefined;
+    return { line: parsed.line, shown: parsed.shown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The number written at TEXT[FROM, TO): digits only, no leading zero, 10 at most; else -1. */
+function lengthAt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 10 || (to - from > 1 && text.charCodeAt(from) === ZERO)) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - ZERO;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * What ENTRY (the value of FIELD) holds for server SELF, in order: nothing from SELF itself
+ * (its users had its messages when they were sent). Undefined, and nothing delivered, for
+ * anything that is not wholly one of our entries: another program's, a truncated one, a
+ * frame for SELF it cannot make sense of.
+ */
+export function decodeEntry(entry: Buffer, self: string): Received[] | undefined {
+  const first = entry.indexOf(LF);
+  if (first < 0) return undefined;
+  const servers = entry.toString('latin1', 0, first).split(' ');
+  const [origin, count] = servers;
+  if (!origin || count === undefined) return undefined;
+  if (origin === self) return [];
+  const frames = lengthAt(count, 0, count.length);
+  if (frames < 0) return undefined;
+  // Headers are read from one latin1 copy (a character a byte): its offsets are the entry's.
+  const text = entry.toString('latin1');
+  const out: Received[] = [];
+  let seen = 0;
+  let next = 2;
+  let at = first + 1;
+  while (at < text.length) {
+    seen++;
+    // TARGET KEY LEN\n: TARGET and KEY not empty, LEN digits.
+    const eol = text.indexOf('\n', at);
+    const space = text.indexOf(' ', at);
+    const space2 = space < 0 ? -1 : text.indexOf(' ', space + 1);
+    if (eol < 0 || space <= at || space2 <= space + 1 || space2 >= eol) return undefined;
+    const length = lengthAt(text, space2 + 1, eol);
+    const start = eol + 1;
+    const end = start + length;
+    if (length < 0 || end > text.length) return undefined;
+    const kind = text.charCodeAt(at);
+    const target = at;
+    at = end;
+    if (kind === STAR) {
+      // `*ID`: not for server ID.
+      const skipped = space - target - 1 === self.length && text.startsWith(self, target + 1);
+      if (!skipped) out.push({ kind: 'room', room: text.slice(space + 1, space2), body: entry.subarray(start, end) });
+      continue;
+    }
+    if (space - target !== 1) return undefined;
+    // Only the server named delivers: the name may have moved to another server's user since
+    // (taken while this one was cut off).
+    const server = servers[next++];
+    if (!server) return undefined;
+    if (kind === AT) {
+      if (server === self) out.push({ kind: 'direct', to: text.slice(space + 1, space2), text: entry.toString('utf8', start, end) });
+    } else if (kind === TILDE) {
+      if (server !== self) continue;
+      const removal = asRemoval(entry.toString('utf8', start, end));
+      if (removal === undefined) return undefined;
+      out.push({ kind: 'remove', key: text.slice(space + 1, space2), removal });
+    } else if (kind === BANG && length === 0) {
+      if (server === self) out.push({ kind: 'evict', key: text.slice(space + 1, space2) });
+    } else {
+      return undefined;
+    }
+  }
+  // Every frame counted is there, and every server named belongs to one.
+  return seen === frames && next === servers.length ? out : undefined;
 }

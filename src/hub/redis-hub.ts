@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { nameKey } from '../protocol/names.js';
+import { isValidName, nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
-import { decodeMessage, encodeRoom, REMOVE } from './cluster-message.js';
+import { decodeEntry, FIELD, joinFrames, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
@@ -24,12 +24,15 @@ export interface RedisHubOptions {
 export const DEFAULT_LEASE_MS = 5000;
 /** Entries a read of the stream takes at most. */
 const READ_COUNT = 1000;
-/** Room messages of one turn go in one entry up to this many bytes (see #publish). */
+/** The messages of one turn go in one entry up to this many bytes (see #queue). */
 const BATCH_MAX_BYTES = 256 * 1024;
-/** Messages in one batch at most: the script unpacks them as arguments of one XADD. */
+/** Messages in one entry at most: the script looks up their users with one HMGET. */
 const BATCH_MAX_MESSAGES = 1000;
 /** After a read that found entries, the next one waits this long (see #read). */
 const READ_PAUSE_MS = 1;
+const FIELD_BYTE = FIELD.charCodeAt(0);
+/** BATCH's answer for a user that is there. */
+const ONE = '1'.charCodeAt(0);
 /** /who, /rooms, or /who ROOM for the room key KEY. */
 type Listing = 'names' | 'rooms' | `room:${string}`;
 
@@ -43,7 +46,7 @@ const LISTING_CACHE_MS = 1000;
 interface Scripts {
   chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
   chatRelease(...args: string[]): Promise<number>;
-  chatBatch(...args: (string | Buffer)[]): Promise<number[]>;
+  chatBatch(...args: (string | Buffer)[]): Promise<string>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
   chatLeave(...args: string[]): Promise<number>;
@@ -166,9 +169,12 @@ export class RedisHub implements Hub {
   #epoch: string | undefined;
   /**
    * Room and direct messages of this event-loop turn, in the order they were sent, added to
-   * the stream as one entry by one script (BATCH). `kind`: `r` room, `@` direct, `~` removal.
+   * the stream as one entry by one script (BATCH): their answers to give, the frames
+   * (cluster-message.ts), and the name keys of the user frames, whose servers BATCH finds.
    */
-  #batch: { kind: 'r' | '@' | '~'; key: string; message: Buffer | string; done: (answer: Delivery) => void }[] = [];
+  #batch: { user: boolean; done: (answer: Delivery) => void }[] = [];
+  #frames: (Buffer | string)[] = [];
+  #keys: string[] = [];
   #batchBytes = 0;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
@@ -397,8 +403,11 @@ export class RedisHub implements Hub {
       this.#events?.removed(member, removal);
       return 'delivered';
     }
+    // No such name can be held; and a key of ours never holds the space that parts BATCH's keys.
+    if (!isValidName(name)) return 'no such user';
     if (!this.#up) return 'unavailable';
-    return this.#queue(REMOVE, key, JSON.stringify({ line: removal.line, shown: removal.shown }));
+    const body = removalBody(removal);
+    return this.#queue(true, userHeader('~', key, body), body, key);
   }
 
   direct(to: string, bytes: Buffer | string): Delivery | Promise<Delivery> {
@@ -409,9 +418,10 @@ export class RedisHub implements Hub {
       member.deliver(bytes);
       return 'delivered';
     }
+    if (!isValidName(to)) return 'no such user';
     if (!this.#up) return 'unavailable';
     // Into the stream even while the recipient's server is cut off: it reads it once back.
-    return this.#queue('@', key, bytes);
+    return this.#queue(true, userHeader('@', key, bytes), bytes, key);
   }
 
   toRoom(room: string, bytes: Buffer, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
@@ -512,14 +522,20 @@ export class RedisHub implements Hub {
    */
   #publish(room: string, bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
-    return this.#queue('r', '', encodeRoom(this.id, nameKey(room), bytes, skip)) as Promise<'delivered' | 'unavailable'>;
+    return this.#queue(false, roomHeader(nameKey(room), bytes, skip), bytes) as Promise<'delivered' | 'unavailable'>;
   }
 
-  /** Adds a message to this turn's batch (see #batch); its answer comes once the batch is in. */
-  #queue(kind: 'r' | '@' | '~', key: string, message: Buffer | string): Promise<Delivery> {
+  /**
+   * Adds a frame to this turn's batch (see #batch), for a user KEY or (without KEY) a room;
+   * its answer comes once the batch is in.
+   */
+  #queue(user: boolean, header: string, body: Buffer | string, key?: string): Promise<Delivery> {
     return new Promise((done) => {
-      this.#batch.push({ kind, key, message, done });
-      this.#batchBytes += message.length;
+      this.#batch.push({ user, done });
+      this.#frames.push(header, body);
+      if (key !== undefined) this.#keys.push(key);
+      // BATCH names a user's server in the entry's first line: an id about as long as ours.
+      this.#batchBytes += header.length + body.length + (key === undefined ? 0 : this.id.length + 1);
       // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
       if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
       else if (this.#batch.length === 1) setImmediate(() => this.#flush());
@@ -530,18 +546,20 @@ export class RedisHub implements Hub {
   #flush(): void {
     const batch = this.#batch;
     if (batch.length === 0) return;
+    const frames = this.#frames;
+    const keys = this.#keys;
     this.#batch = [];
+    this.#frames = [];
+    this.#keys = [];
     this.#batchBytes = 0;
     if (!this.#up) {
       for (const { done } of batch) done('unavailable');
       return;
     }
-    const args: (string | Buffer)[] = [this.#prefix, this.id, this.#minId()];
-    for (const { kind, key, message } of batch) args.push(kind, key, message);
-    this.#cmd.chatBatch(...args).then(
+    this.#cmd.chatBatch(this.#prefix, this.id, this.#minId(), keys.join(' '), joinFrames(frames), String(batch.length)).then(
       (answers) => {
         let next = 0;
-        for (const { kind, done } of batch) done(kind === 'r' || answers[next++] === 1 ? 'delivered' : 'no such user');
+        for (const { user, done } of batch) done(!user || answers.charCodeAt(next++) === ONE ? 'delivered' : 'no such user');
       },
       () => batch.forEach(({ done }) => done('unavailable')),
     );
@@ -641,9 +659,11 @@ export class RedisHub implements Hub {
       const entries = reply?.[0]?.[1] ?? [];
       for (const [id, fields] of entries) {
         this.#lastId = id.toString('latin1');
-        for (let i = 1; i < fields.length; i += 2) {
+        // Another program's entry (not our one field) is skipped, as is one we cannot read whole.
+        if (fields.length !== 2 || fields[0]!.length !== 1 || fields[0]![0] !== FIELD_BYTE) continue;
+        for (const message of decodeEntry(fields[1]!, this.id) ?? []) {
           try {
-            this.#receive(fields[i]!);
+            this.#receive(message);
           } catch (err) {
             // A bug in delivering one message must not stop the reading of all the others.
             this.#events?.log(`could not deliver a message from the stream: ${(err as Error).message}`, 'error');
@@ -661,36 +681,22 @@ export class RedisHub implements Hub {
     for (const wake of this.#upWaiters.splice(0)) wake();
   }
 
-  #receive(message: Buffer): void {
-    const m = decodeMessage(message);
-    // Our own messages were delivered here when they were sent.
-    if (m === undefined || m.origin === this.id) return;
-    if (m.room !== undefined) {
-      if (m.skip !== this.id) this.#rooms.deliver(m.room, m.body, undefined);
-      return;
+  /** A message from another server for this one (decodeEntry has left out the rest). */
+  #receive(m: Received): void {
+    switch (m.kind) {
+      case 'room':
+        return this.#rooms.deliver(m.room, m.body, undefined);
+      // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
+      case 'direct':
+        return this.#local.get(m.to)?.deliver(m.text);
+      case 'evict':
+        return this.#evict(m.key);
+      case 'remove': {
+        const member = this.#local.get(m.key);
+        if (member !== undefined) this.#events?.removed(member, m.removal);
+        return;
+      }
     }
-    // Direct messages and evictions name the server of their user: the name may have moved
-    // to another server's user since (taken while this one was cut off).
-    if (m.server !== this.id) return;
-    if (m.evict !== undefined) return this.#evict(m.evict);
-    if (m.remove !== undefined) return this.#removed(m.remove, m.body);
-    // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
-    if (m.to !== undefined) this.#local.get(m.to)?.deliver(m.body);
-  }
-
-  /** An operator on another server removed our member KEY (kick, ban); BODY is the Removal. */
-  #removed(key: string, body: Buffer): void {
-    const member = this.#local.get(key);
-    if (member === undefined) return;
-    let removal: Removal;
-    try {
-      const parsed = JSON.parse(body.toString('utf8')) as Partial<Removal>;
-      if (typeof parsed.line !== 'string' || typeof parsed.shown !== 'string') return;
-      removal = { line: parsed.line, shown: parsed.shown };
-    } catch {
-      return;
-    }
-    this.#events?.removed(member, removal);
   }
 
   /** A newer login of the account, on another server, took KEY from our member. */

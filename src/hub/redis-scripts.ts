@@ -70,7 +70,7 @@ if held and not owned(held, id) then
   local holder = string.match(held, '^%S+')
   took = string.sub(held, #holder + 2)
   redis.call('SREM', P .. 'server:' .. holder, key)
-  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', 'm', id .. ' !' .. holder .. ' ' .. key .. '\\n')
+  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', 't', id .. ' 1 ' .. holder .. '\\n! ' .. key .. ' 0\\n')
 end
 redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
 redis.call('SADD', mine, key)
@@ -182,33 +182,42 @@ redis.call('SREM', P .. 'servers', id)
 return 1`;
 
 /**
- * ARGV: P, the sending server's id, the stream's MINID, then for each message of a turn, in
- * the order they were sent, three: KIND, KEY, BODY. KIND `r`: a room message, BODY already
- * encoded (encodeRoom). KIND `@` (a direct message) or `~` (an operator's removal): KEY is
- * the recipient's name key, found in the names hash, and BODY goes to its server as
- * `ORIGIN KIND SERVER KEY\n BODY` (see cluster-message.ts). All of them become one entry of the stream, in that order: one
- * command for a whole turn, and a user's messages stay in the order they were sent. Returns
- * one answer per direct message or removal, in order: 1, or -1 for no such name.
+ * ARGV: P, the sending server's id, the stream's MINID, the name keys of the turn's user
+ * frames (direct messages, removals) in order, separated by spaces, the turn's frames as one
+ * string (see cluster-message.ts), and the number of frames.
+ * Finds each user's server with one HMGET and adds the frames to the stream as one entry,
+ * behind a header line that counts the frames and names those servers (`-` for a name
+ * nobody holds; its frame stays in the entry, for no server): one command
+ * for a whole turn, and a user's messages stay in the order they were sent. The frames are
+ * copied once, never parsed here. Returns one character per user frame, in order: `1`, or
+ * `0` for no such name (a string, not an array of numbers: one value to read, however many
+ * messages). Nothing is added when nothing in the turn reaches anyone.
  */
 export const BATCH = `
-local P, origin, minid = ARGV[1], ARGV[2], ARGV[3]
-local names = P .. 'names'
-local fields, answers = {}, {}
-for i = 4, #ARGV, 3 do
-  local kind, key, body = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if kind == 'r' then
-    fields[#fields + 1] = 'm'
-    fields[#fields + 1] = body
-  else
-    local v = redis.call('HGET', names, key)
-    if v then
-      fields[#fields + 1] = 'm'
-      fields[#fields + 1] = origin .. ' ' .. kind .. string.match(v, '^%S+') .. ' ' .. key .. '\\n' .. body
-      answers[#answers + 1] = 1
+local P, origin, minid, keys, frames = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+-- Plain finds, not patterns: a pattern tests each character through a class.
+local list, at = {}, 1
+while at <= #keys do
+  local space = string.find(keys, ' ', at, true) or #keys + 1
+  list[#list + 1] = string.sub(keys, at, space - 1)
+  at = space + 1
+end
+local header, answers = { origin, ARGV[6] }, {}
+local any = tonumber(ARGV[6]) > #list
+if #list > 0 then
+  local held = redis.call('HMGET', P .. 'names', unpack(list))
+  for i = 1, #list do
+    local v = held[i]
+    local space = v and string.find(v, ' ', 1, true)
+    if space then
+      header[i + 2] = string.sub(v, 1, space - 1)
+      answers[i] = '1'
+      any = true
     else
-      answers[#answers + 1] = -1
+      header[i + 2] = '-'
+      answers[i] = '0'
     end
   end
 end
-if #fields > 0 then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', unpack(fields)) end
-return answers`;
+if any then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', 't', table.concat(header, ' ') .. '\\n' .. frames) end
+return table.concat(answers)`;

@@ -40,6 +40,11 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
 
     alice.send('@BOB:hi from the other server');
     assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* hi from the other server');
+    // UTF-8 crosses whole, in a direct message as in the room.
+    alice.send('@bob:héllo ✓ 😀 ñ');
+    assert.equal(await bob.lines.until(/^\*alice\* h/), '*alice* héllo ✓ 😀 ñ');
+    alice.send('ça va ✓');
+    assert.equal(await bob.lines.until(/^<alice> ç/), '<alice> ça va ✓');
 
     alice.send('hello room');
     alice.send('second');

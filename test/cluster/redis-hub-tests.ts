@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { encodeDirect, encodeEviction, encodeRoom } from '../../src/hub/cluster-message.js';
+import { decodeEntry, encodeEntry, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
 import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { TestRedis } from '../helpers/redis.js';
@@ -62,6 +62,13 @@ async function hubOn(t: TestContext, url: string, leaseMs = 1000): Promise<{ hub
   return { hub, events };
 }
 
+/** Entries as another server would add them (cluster-message.ts). */
+const OTHER = 'elsewhere-1-aa';
+const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [server], [userHeader('@', key, text), text]);
+const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [server], [userHeader('!', key, ''), '']);
+const roomEntry = (origin: string, room: string, texts: string[], skip = ''): Buffer =>
+  encodeEntry(origin, [], texts.flatMap((text) => [roomHeader(room, text, skip), text]));
+
 /** The Redis hub on its own: the contract, and what only a cluster has. Run by cluster.test.ts. */
 export function redisHubTests(): void {
   // n servers: n hubs on one Redis of the test's own.
@@ -77,14 +84,21 @@ export function redisHubTests(): void {
     await hub.claim('bob', bob);
     const raw = new Redis(redis.url);
     t.after(() => raw.disconnect());
-    const add = (message: Buffer | string) => raw.xadd('chat:stream', '*', 'm', message);
-    await add(encodeDirect('elsewhere-1-aa', 'another-2-bb', 'bob', Buffer.from('*alice* for the bob of another server\n')));
-    await add(encodeRoom(hub.id, 'lobby', Buffer.from('<bob> ours, delivered when sent\n')));
-    await add(encodeRoom('elsewhere-1-aa', 'lobby', Buffer.from('<carol> not about us\n'), hub.id));
+    const add = (message: Buffer | string) => raw.xadd('chat:stream', '*', 't', message);
+    await add(directEntry('another-2-bb', 'bob', '*alice* for the bob of another server\n'));
+    await add(roomEntry(hub.id, 'lobby', ['<bob> ours, delivered when sent\n']));
+    await add(roomEntry(OTHER, 'lobby', ['<carol> not about us\n'], hub.id));
     await add('junk\n');
-    // One entry may hold several messages (a turn's room messages): each is delivered, in order.
-    await raw.xadd('chat:stream', '*', 'm', encodeRoom('elsewhere-1-aa', 'lobby', Buffer.from('<alice> one\n')), 'm', encodeRoom('elsewhere-1-aa', 'lobby', Buffer.from('<alice> two\n')));
-    await add(encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from('*alice* fence\n')));
+    // Another program's entries: another field, more fields, the last release's form.
+    await raw.xadd('chat:stream', '*', 'm', directEntry(hub.id, 'bob', '*alice* under another field\n'));
+    await raw.xadd('chat:stream', '*', 't', directEntry(hub.id, 'bob', '*alice* one of two fields\n'), 'x', 'y');
+    await raw.xadd('chat:stream', '*', 'm', `${OTHER} @${hub.id} bob\n*alice* old form\n`);
+    // Cut short: nothing of it is delivered, not even its first, whole, frame.
+    const whole = roomEntry(OTHER, 'lobby', ['<alice> cut\n', '<alice> short\n']);
+    await add(whole.subarray(0, whole.length - 2));
+    // One entry holds a turn's messages: each is delivered, in order.
+    await add(roomEntry(OTHER, 'lobby', ['<alice> one\n', '<alice> two\n']));
+    await add(directEntry(hub.id, 'bob', '*alice* fence\n'));
     await bob.receive('*alice* fence');
     assert.deepEqual(bob.lines, ['<alice> one', '<alice> two', '*alice* fence']);
   });
@@ -139,8 +153,93 @@ export function redisHubTests(): void {
     assert.deepEqual(await Promise.all(answers), ['delivered', 'delivered', 'delivered', 'no such user', 'delivered', 'delivered']);
     await bob.receive('*alice* e');
     assert.deepEqual(bob.lines, ['<alice> a', '<alice> b', '*alice* c', '<alice> d', '*alice* e']);
-    const entries = (await raw.xrange('chat:stream', '-', '+')).slice(before);
-    assert.deepEqual(entries.map(([, fields]) => fields.length / 2), [5], 'one entry, one command, for the whole turn');
+    const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before);
+    assert.equal(entries.length, 1, 'one entry, one command, for the whole turn');
+    const [[, fields]] = entries as [[Buffer, Buffer[]]];
+    assert.deepEqual(fields[0], Buffer.from('t'));
+    assert.deepEqual(
+      decodeEntry(fields[1]!, two.id)?.map((m) => (m.kind === 'room' ? m.body.toString() : m.kind === 'direct' ? m.text : m.kind)),
+      ['<alice> a\n', '<alice> b\n', '*alice* c\n', '<alice> d\n', '*alice* e\n'],
+    );
+  });
+
+  test('a direct message crosses as text, decoded once: non-ASCII text arrives whole, as a string', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const text = '*alice* héllo ✓ 😀 \u{10FFFF} ñ\n';
+    assert.equal(await one.direct('bob', text), 'delivered');
+    assert.equal(await one.toRoom(LOBBY, Buffer.from('<alice> ça va ✓\n'), alice), 'delivered');
+    await bob.receive('<alice> ça va ✓');
+    assert.deepEqual(bob.deliveries, [text, Buffer.from('<alice> ça va ✓\n')], 'the direct message a string, the room message bytes');
+  });
+
+  test('names no user can hold are no such user, and never shift the others of the turn', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const bob = new TestMember('bob');
+    const carol = new TestMember('carol');
+    await two.claim('bob', bob);
+    await two.claim('carol', carol);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    // A registry entry not in our form (no server id before a space) holds nobody.
+    await raw.hset('chat:names', 'ghost', 'ghost');
+    const before = await raw.xlen('chat:stream');
+    // BATCH is given the turn's keys parted by spaces: a name with one must not become two.
+    const answers = [
+      one.direct('carol bob', '*x* 1\n'),
+      one.direct('bob', '*x* 2\n'),
+      one.direct('carol\nbob', '*x* 3\n'),
+      one.remove('bob carol', { line: '! kicked', shown: 'kicked' }),
+      one.direct('', '*x* 4\n'),
+      one.direct('ghost', '*x* 4\n'),
+      one.direct('carol', '*x* 5\n'),
+    ];
+    assert.deepEqual(await Promise.all(answers), ['no such user', 'delivered', 'no such user', 'no such user', 'no such user', 'no such user', 'delivered']);
+    await carol.receive('*x* 5');
+    assert.deepEqual([bob.lines, carol.lines], [['*x* 2'], ['*x* 5']]);
+    // A turn that reaches nobody adds nothing to the stream.
+    const after = await raw.xlen('chat:stream');
+    assert.equal(await one.direct('nobody', '*x* lost\n'), 'no such user');
+    assert.equal(await raw.xlen('chat:stream'), after);
+    assert.equal(after, before + 1);
+  });
+
+  test('a turn of many messages, or of long ones, goes in several entries of bounded size, each message once, in order', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const before = await raw.xlen('chat:stream');
+    // 2500 short direct messages, then 300 room messages of 4 KB, all in one turn.
+    const answers: Promise<string>[] = [];
+    for (let i = 0; i < 2500; i++) answers.push(Promise.resolve(one.direct('bob', `*alice* d${i}\n`)));
+    const long = 'x'.repeat(4000);
+    for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.toRoom(LOBBY, Buffer.from(`<alice> r${i} ${long}\n`), alice)));
+    assert.ok((await Promise.all(answers)).every((a) => a === 'delivered'));
+    await bob.receive(`<alice> r299 ${long}`);
+    const expected = [...Array.from({ length: 2500 }, (_, i) => `*alice* d${i}`), ...Array.from({ length: 300 }, (_, i) => `<alice> r${i} ${long}`)];
+    assert.deepEqual(bob.lines, expected);
+    const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before) as [Buffer, Buffer[]][];
+    const sizes = entries.map(([, fields]) => fields[1]!.length);
+    const counts = entries.map(([, fields]) => decodeEntry(fields[1]!, two.id)!.length);
+    assert.deepEqual(counts.slice(0, 2), [1000, 1000], 'at most 1000 messages an entry');
+    assert.ok(counts.every((c) => c <= 1000), `${counts}`);
+    assert.equal(counts.reduce((a, b) => a + b), 2800);
+    // 1.2 MB of room messages: in entries of 256 KiB, give or take the message that passed it.
+    assert.ok(entries.length >= 7, `${entries.length} entries`);
+    assert.ok(Math.max(...sizes) <= 256 * 1024 + 4100, `an entry of ${Math.max(...sizes)} bytes`);
   });
 
   test('Redis restarted empty: the stream begins again, and reading begins again at its start', async (t) => {
@@ -150,16 +249,16 @@ export function redisHubTests(): void {
     await hub.claim('bob', bob);
     const raw = new Redis(redis.url);
     t.after(() => raw.disconnect());
-    const to = (text: string) => encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from(`*alice* ${text}\n`));
+    const to = (text: string) => directEntry(hub.id, 'bob', `*alice* ${text}\n`);
     // An entry far ahead of Redis's clock (as from a Redis whose clock was ahead): read past it.
-    await raw.xadd('chat:stream', '9999999999999-0', 'm', to('from the future'));
+    await raw.xadd('chat:stream', '9999999999999-0', 't', to('from the future'));
     await bob.receive('*alice* from the future');
     await redis.stop();
     await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
     await redis.restart();
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
     // The new stream's ids are today's, far before the last one read: read all the same.
-    await raw.xadd('chat:stream', '*', 'm', to('after the restart'));
+    await raw.xadd('chat:stream', '*', 't', to('after the restart'));
     await bob.receive('*alice* after the restart');
   });
 
@@ -171,15 +270,15 @@ export function redisHubTests(): void {
     const { hub, events } = await hubOn(t, `redis://one:pw@127.0.0.1:${redis.port}`, 60_000);
     const bob = new TestMember('bob');
     await hub.claim('bob', bob);
-    const to = (text: string) => encodeDirect('elsewhere-1-aa', hub.id, 'bob', Buffer.from(`*alice* ${text}\n`));
-    await raw.xadd('chat:stream', '*', 'm', to('read'));
+    const to = (text: string) => directEntry(hub.id, 'bob', `*alice* ${text}\n`);
+    await raw.xadd('chat:stream', '*', 't', to('read'));
     await bob.receive('*alice* read');
     await raw.acl('SETUSER', 'one', 'off');
     await raw.client('KILL', 'USER', 'one');
     await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
     // Sent and trimmed while the hub could not read: as after a cut-off past the stream's keep.
-    const id = await raw.xadd('chat:stream', '*', 'm', to('lost'));
-    await raw.xadd('chat:stream', '*', 'm', to('kept'));
+    const id = await raw.xadd('chat:stream', '*', 't', to('lost'));
+    await raw.xadd('chat:stream', '*', 't', to('kept'));
     await raw.xtrim('chat:stream', 'MINID', `${id!.split('-')[0]}-${Number(id!.split('-')[1]) + 1}`);
     await raw.acl('SETUSER', 'one', 'on');
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
@@ -241,13 +340,13 @@ export function redisHubTests(): void {
     assert.equal(await hub.claim('alice', third, true), 'claimed');
     assert.deepEqual(events.evictions, ['alice: logged in elsewhere']);
     // The eviction from the other server arrives now: it was for the first member.
-    await raw.xadd('chat:stream', '*', 'm', encodeEviction('elsewhere-1-aa', hub.id, 'alice'));
-    await raw.xadd('chat:stream', '*', 'm', encodeDirect('elsewhere-1-aa', hub.id, 'alice', Buffer.from('*bob* fence\n')));
+    await raw.xadd('chat:stream', '*', 't', evictionEntry(hub.id, 'alice'));
+    await raw.xadd('chat:stream', '*', 't', directEntry(hub.id, 'alice', '*bob* fence\n'));
     await third.receive('*bob* fence');
     assert.deepEqual(events.evictions, ['alice: logged in elsewhere'], 'the newcomer keeps its name');
     assert.equal(hub.lookup('alice'), third);
     // A later eviction for the name is heard again.
-    await raw.xadd('chat:stream', '*', 'm', encodeEviction('elsewhere-1-aa', hub.id, 'alice'));
+    await raw.xadd('chat:stream', '*', 't', evictionEntry(hub.id, 'alice'));
     await events.until(() => events.evictions.length === 2);
     assert.equal(hub.lookup('alice'), undefined);
   });

@@ -1,36 +1,84 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeMessage, encodeDirect, encodeEviction, encodeRemoval, encodeRoom } from '../../src/hub/cluster-message.js';
+import { decodeEntry, encodeEntry, joinFrames, NOBODY, removalBody, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
 
-test('cluster messages carry origin and recipient, and the bytes untouched', () => {
-  const body = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
-  assert.deepEqual(decodeMessage(encodeRoom('host-1-ab', 'lobby', body)), {
-    origin: 'host-1-ab',
-    room: 'lobby',
-    skip: undefined,
-    server: undefined,
-    to: undefined,
-    evict: undefined,
-    remove: undefined,
-    body,
-  });
-  const skipping = decodeMessage(encodeRoom('host-1-ab', 'dev', body, 'host-2-cd'));
-  assert.deepEqual([skipping?.room, skipping?.skip, skipping?.to], ['dev', 'host-2-cd', undefined]);
-  const direct = decodeMessage(encodeDirect('host-1-ab', 'host-2-cd', 'bob', body));
-  assert.deepEqual([direct?.server, direct?.to, direct?.room, direct?.evict, direct?.body], ['host-2-cd', 'bob', undefined, undefined, body]);
-  // An eviction names a user of a server, and is neither a room nor a direct message.
-  const eviction = decodeMessage(encodeEviction('host-1-ab', 'host-2-cd', 'alice'));
-  assert.deepEqual([eviction?.server, eviction?.evict, eviction?.to, eviction?.room, eviction?.body.length], ['host-2-cd', 'alice', undefined, undefined, 0]);
-  // An operator's removal names a user of a server and carries what it is told.
-  const removal = decodeMessage(encodeRemoval('host-1-ab', 'host-2-cd', 'bob', { line: '! kicked by op', shown: 'kicked by op' }));
-  assert.deepEqual([removal?.server, removal?.remove, removal?.to, removal?.evict], ['host-2-cd', 'bob', undefined, undefined]);
-  assert.deepEqual(JSON.parse(removal?.body.toString() ?? ''), { line: '! kicked by op', shown: 'kicked by op' });
+const A = 'host-1-ab';
+const B = 'host-2-cd';
+const C = 'host-3-ef';
+
+/** A turn of A's, every kind of frame, non-ASCII text and line feeds inside a body among them. */
+function turn(): Buffer {
+  const room = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
+  const text = '*alice* héllo ✓ 😀\n';
+  const removal = removalBody({ line: '! kicked by op: é', shown: 'kicked by op' });
+  const frames = [
+    roomHeader('lobby', room), room,
+    userHeader('@', 'bob', text), text,
+    roomHeader('dev', '<alice> not about C\n', C), '<alice> not about C\n',
+    userHeader('@', 'carol', '*alice* for C\n'), '*alice* for C\n',
+    userHeader('@', 'nobody', '*alice* lost\n'), '*alice* lost\n',
+    userHeader('~', 'bob', removal), removal,
+    userHeader('!', 'dave', ''), '',
+  ];
+  return encodeEntry(A, [B, C, NOBODY, B, C], frames);
+}
+
+test('an entry gives each server what is for it, in the order sent, bytes and text untouched', () => {
+  assert.deepEqual(decodeEntry(turn(), B), [
+    { kind: 'room', room: 'lobby', body: Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1') },
+    { kind: 'direct', to: 'bob', text: '*alice* héllo ✓ 😀\n' },
+    { kind: 'room', room: 'dev', body: Buffer.from('<alice> not about C\n') },
+    { kind: 'remove', key: 'bob', removal: { line: '! kicked by op: é', shown: 'kicked by op' } },
+  ]);
+  // C: the room message about its own users is not for it; the direct message and eviction are.
+  assert.deepEqual(decodeEntry(turn(), C), [
+    { kind: 'room', room: 'lobby', body: Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1') },
+    { kind: 'direct', to: 'carol', text: '*alice* for C\n' },
+    { kind: 'evict', key: 'dave' },
+  ]);
+  // The sender's users had its messages when they were sent.
+  assert.deepEqual(decodeEntry(turn(), A), []);
 });
 
-test('anything else in the stream is ignored, not delivered', () => {
-  // A room message names its room; a direct message and an eviction name a server and a user.
-  const junk = ['', 'hello', 'a b\n', 'a * \nx', 'a *\nx', 'a * r extra\nx', 'a @ bob\nx', 'a @srv\nx', 'a !srv bob\nbody', 'a ! bob\n', 'a ~ bob\n{}', 'a ?srv bob\nx', ' * r\nx'];
+test('frames go as one string when they all are strings, else as one Buffer of the same bytes', () => {
+  const strings = ['@ bob 3\n', 'hé\n'];
+  assert.equal(joinFrames(strings), '@ bob 3\nhé\n');
+  const mixed = joinFrames([roomHeader('lobby', Buffer.from('x\n')), Buffer.from('x\n'), ...strings]);
+  assert.ok(Buffer.isBuffer(mixed));
+  assert.equal(mixed.toString(), '* lobby 2\nx\n@ bob 3\nhé\n');
+  assert.equal(userHeader('@', 'bob', 'hé\n'), '@ bob 4\n', 'a length counts bytes, not characters');
+});
+
+test('an entry cut short anywhere is not read at all', () => {
+  const whole = turn();
+  for (let end = 0; end < whole.length; end++) {
+    assert.equal(decodeEntry(whole.subarray(0, end), B), undefined, `cut at ${end}`);
+  }
+});
+
+test('anything else in the stream is ignored, never delivered, and never throws', () => {
+  const junk = [
+    '', 'hello', '\n', 'a\n', 'a b\n', 'a -1\n', 'a 01\n* r 1\nx', 'a 1\n', // no count, a bad count, a missing frame
+    `a 1\n* r 2\nx`, // shorter than its length
+    `a 1\n* r x\nx`, `a 1\n* r 1e0\nx`, `a 1\n* r 0x1\nx`, `a 1\n* r -1\nx`, `a 1\n* r\nx`, `a 1\n* r 1 extra\nx`, `a 1\n*  1\nx`,
+    `a 1 ${B}\n@ bob 2\nx\n* r 0\n`, // more frames than counted
+    `a 2 ${B}\n@ bob 2\nx\n`, // fewer
+    `a 1\n@ bob 2\nx\n`, // a user frame with no server named
+    `a 1 ${B} ${B}\n@ bob 2\nx\n`, // a server named for no frame
+    `a 1  ${B}\n@ bob 2\nx\n`, // an empty server
+    `a 1 ${B}\n@@ bob 2\nx\n`, `a 1 ${B}\n? bob 2\nx\n`, // no such kind
+    `a 1 ${B}\n! bob 2\nx\n`, // an eviction carries nothing
+    `a 1 ${B}\n~ bob 2\n{}`, `a 1 ${B}\n~ bob 4\nnull`, `a 1 ${B}\n~ bob 1\n{`, // a removal that is not one
+    ' 1\n* r 1\nx', // no origin
+  ];
   for (const bad of junk) {
-    assert.equal(decodeMessage(Buffer.from(bad)), undefined, JSON.stringify(bad));
+    assert.equal(decodeEntry(Buffer.from(bad), B), undefined, JSON.stringify(bad));
+  }
+  // Random bytes: never a throw.
+  let seed = 7;
+  for (let i = 0; i < 2000; i++) {
+    const bytes = Buffer.alloc(1 + (i % 64));
+    for (let j = 0; j < bytes.length; j++) bytes[j] = ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 8) % 4 === 0 ? 0x0a : (seed >> 3) & 0xff;
+    decodeEntry(bytes, B);
   }
 });

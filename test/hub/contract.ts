@@ -6,11 +6,14 @@ import { WAIT_MS } from '../helpers/lines.js';
 /** A member that records what it is sent, and lets a test wait for a line. */
 export class TestMember implements Member {
   readonly lines: string[] = [];
+  /** What deliver() was given, as given: a string or a Buffer. */
+  readonly deliveries: (Buffer | string)[] = [];
   #waiters: (() => void)[] = [];
 
   constructor(public name: string | undefined) {}
 
-  deliver(bytes: Buffer): void {
+  deliver(bytes: Buffer | string): void {
+    this.deliveries.push(bytes);
     for (const line of bytes.toString('utf8').split('\n').slice(0, -1)) this.lines.push(line);
     for (const wake of this.#waiters.splice(0)) wake();
   }
