@@ -74,7 +74,7 @@ export interface HubEvents {
    * saw: the users of a dead server, users who left while this server was cut off, users
    * back after it had been counted as dead. The hub sends them to whom they are news.
    */
-  presence(room: string, names: string[], change: 'left' | 'joined', reason?: string): Buffer | undefined;
+  presence(room: string, names: string[], change: 'left' | 'joined', reason?: string): Buffer | string | undefined;
   /**
    * A member of this server that no longer holds its name (see Eviction): the server tells
    * it why and disconnects it. The hub has told whom it had to; the server announces nothing.
@@ -109,7 +109,7 @@ export interface Hub {
    * Sends the same bytes to every member of ROOM but `except`, on every server.
    * `unavailable`: only the members of this server got them.
    */
-  toRoom(room: string, bytes: Buffer, except: Member | undefined): Awaitable<'delivered' | 'unavailable'>;
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined): Awaitable<'delivered' | 'unavailable'>;
   /**
    * Moves member to ROOM, which is created when nobody is in it, unless that would make more
    * than MAXROOMS rooms.
@@ -124,7 +124,7 @@ export interface Hub {
   /** The rooms with people in them, sorted by name without regard to case; undefined when unavailable. */
   rooms(): Awaitable<readonly RoomCount[] | undefined>;
   /** Sends bytes to the members of ROOM on other servers only; nothing when this hub is the whole chat. */
-  elsewhere(room: string, bytes: Buffer): void;
+  elsewhere(room: string, bytes: Buffer | string): void;
   /** Registered names over the whole chat, sorted without regard to case; undefined when unavailable. */
   names(): Awaitable<readonly string[] | undefined>;
   /** Users online over the whole chat, as last known: it decides whether presence is announced. */

@@ -89,7 +89,7 @@ export class MemoryHub implements Hub {
     return 'delivered';
   }
 
-  toRoom(room: string, bytes: Buffer, except: Member | undefined): 'delivered' {
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined): 'delivered' {
     this.#rooms.deliver(room, bytes, except);
     return 'delivered';
   }

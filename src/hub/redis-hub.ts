@@ -424,12 +424,12 @@ export class RedisHub implements Hub {
     return this.#queue(true, userHeader('@', key, bytes), bytes, key);
   }
 
-  toRoom(room: string, bytes: Buffer, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     this.#rooms.deliver(room, bytes, except);
     return this.#publish(room, bytes);
   }
 
-  elsewhere(room: string, bytes: Buffer | undefined): void {
+  elsewhere(room: string, bytes: Buffer | string | undefined): void {
     if (bytes) void this.#publish(room, bytes);
   }
 
@@ -520,7 +520,7 @@ export class RedisHub implements Hub {
    * Adds a room message to the stream, with the others of this event-loop turn: one entry,
    * one command, however many messages the turn had (#flush).
    */
-  #publish(room: string, bytes: Buffer, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+  #publish(room: string, bytes: Buffer | string, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
     return this.#queue(false, roomHeader(nameKey(room), bytes, skip), bytes) as Promise<'delivered' | 'unavailable'>;
   }
@@ -535,7 +535,9 @@ export class RedisHub implements Hub {
       this.#frames.push(header, body);
       if (key !== undefined) this.#keys.push(key);
       // BATCH names a user's server in the entry's first line: an id about as long as ours.
-      this.#batchBytes += header.length + body.length + (key === undefined ? 0 : this.id.length + 1);
+      // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
+      const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      this.#batchBytes += header.length + size + (key === undefined ? 0 : this.id.length + 1);
       // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
       if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
       else if (this.#batch.length === 1) setImmediate(() => this.#flush());

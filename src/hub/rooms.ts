@@ -82,7 +82,7 @@ export class RoomTable {
     return this.#rooms.get(nameKey(room))?.members;
   }
 
-  deliver(room: string, bytes: Buffer, except: Member | undefined): void {
+  deliver(room: string, bytes: Buffer | string, except: Member | undefined): void {
     const members = this.#rooms.get(nameKey(room))?.members;
     if (members) for (const member of members) if (member !== except) member.deliver(bytes);
   }

@@ -62,9 +62,9 @@ export class LineDecoder {
     return this.#size;
   }
 
-  /** Bytes of memory held for the unfinished line. */
+  /** Bytes of memory held for the unfinished line, and the text of a read being taken. */
   get bufferBytes(): number {
-    return this.#buffer?.length ?? 0;
+    return (this.#buffer?.length ?? 0) + (this.#text?.length ?? 0);
   }
 
   /** True while a line has started but not ended (including one being discarded). */
@@ -94,6 +94,14 @@ export class LineDecoder {
    * password check) leaves the rest as raw bytes instead of queueing one Buffer per line.
    */
   pushLine(chunk: Buffer, start: number): number {
+    const next = this.#take(chunk, start);
+    // A read is let go of once its lines are taken, whichever way they ended: kept, it would
+    // pin up to 64 KiB per connection that nothing counts.
+    if (this.#textOf !== undefined && (this.#textOf !== chunk || next >= this.#textEnd)) this.#forgetText();
+    return next;
+  }
+
+  #take(chunk: Buffer, start: number): number {
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
       if (lf !== -1) this.#sawLF = true;
@@ -118,7 +126,6 @@ export class LineDecoder {
       if (this.#size === 0) {
         const text = this.#textAt(chunk, start);
         const from = this.#textFrom;
-        if (lf + 1 >= this.#textEnd) this.#forgetText();
         if (text === undefined) this.#emit(chunk.subarray(start, lf));
         else if (lf - start > this.maxLine) this.sink.overflow();
         else this.sink.line(text.slice(start - from, lf - from));
@@ -159,7 +166,8 @@ export class LineDecoder {
    * (see #textOf); undefined when each line is decoded on its own.
    */
   #textAt(chunk: Buffer, start: number): string | undefined {
-    if (this.#textOf !== chunk || start < this.#textFrom || start >= this.#textEnd) {
+    // START 0 is a new read, even in a Buffer the caller used before.
+    if (this.#textOf !== chunk || start === 0 || start < this.#textFrom || start >= this.#textEnd) {
       const end = chunk.lastIndexOf(LF, Math.min(chunk.length, start + TEXT_MAX) - 1) + 1;
       this.#textOf = chunk;
       this.#textFrom = start;

@@ -8,7 +8,7 @@ import { coreOptions, type CoreOptions } from './options.js';
 import { Session } from './session.js';
 import { ServerStats } from './stats.js';
 
-const GREETING = `${w.greeting()}\n`;
+const GREETING = w.greeting();
 
 export interface Peer {
   host: string;
@@ -44,8 +44,8 @@ export class ChatCore {
     return {
       presence: (room, names, change, reason) =>
         change === 'left'
-          ? this.presenceBytes(names.map((name) => w.left(name, reason)), this.hub.roomSize(room) + names.length)
-          : this.presenceBytes(names.map(w.joined), this.hub.roomSize(room)),
+          ? this.presenceText(names.map((name) => w.left(name, reason)), this.hub.roomSize(room) + names.length)
+          : this.presenceText(names.map(w.joined), this.hub.roomSize(room)),
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         // The hub has told whom it had to; elsewhere the name is someone else's now.
@@ -67,12 +67,14 @@ export class ChatCore {
   }
 
   /**
-   * Presence lines as wire bytes while the room has at most announceMax users (docs/protocol.md);
-   * undefined above it. The one place that rule lives.
+   * Presence lines as they go on the wire while the room has at most announceMax users
+   * (docs/protocol.md); undefined above it. The one place that rule lives. A string, not a
+   * Buffer: each member's turn of strings goes out as one write (Session.#flushOut), and a
+   * notice is short enough that encoding it per member costs less than a write of its own.
    */
-  presenceBytes(lines: string[], inRoom: number): Buffer | undefined {
+  presenceText(lines: string[], inRoom: number): string | undefined {
     if (lines.length === 0 || inRoom > this.options.announceMax) return undefined;
-    return Buffer.from(lines.map((l) => `${l}\n`).join(''));
+    return lines.map((l) => `${l}\n`).join('');
   }
 
   /** Takes a new connection. Beyond maxClients it is told and closed at once. */
@@ -101,8 +103,9 @@ export class ChatCore {
     this.#perHost.set(hostKey, fromHost + 1);
     const where = session.peer;
     this.options.onEvent({ type: 'connect', peer: where });
-    // One write for both lines: every connection gets them, at thousands a second.
-    session.deliver(`${w.connected(peer.host, peer.port)}\n${GREETING}`);
+    // One write for both lines: every connection gets them, at thousands a second. Sent as
+    // an answer: a peer that closes in this same turn still gets them (CloseOptions.answersOnly).
+    session.send(`${w.connected(peer.host, peer.port)}\n${GREETING}`);
     return session;
   }
 
@@ -199,7 +202,7 @@ export class ChatCore {
       }),
     );
     for (const [room, names] of byRoom) {
-      const farewell = this.presenceBytes(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.roomSize(room));
+      const farewell = this.presenceText(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.roomSize(room));
       if (farewell) this.hub.elsewhere(room, farewell);
     }
     const bye = Buffer.from(`${w.shuttingDown()}\n`);

@@ -517,7 +517,13 @@ export class Session implements Member, LineSink {
     const answers = this.#answers;
     while (answers.length > 0 && answers[0]!.ready) {
       const answer = answers.shift()!;
-      const more = answer.then(answer.value);
+      let more: Promise<void> | void = undefined;
+      try {
+        more = answer.then(answer.value);
+      } catch (err) {
+        // A bug in one answer closes this connection; it must not stop the process.
+        this.#failed(err as Error);
+      }
       if (more) return this.#await(more);
     }
     if (answers.length > 0) return;
@@ -667,9 +673,9 @@ export class Session implements Member, LineSink {
    * leave is counted with the leaver, as its join was: both are announced or neither is.
    */
   #presence(line: string, room: string, leaving = false): undefined {
-    const bytes = this.core.presenceBytes([line], this.core.hub.roomSize(room) + (leaving ? 1 : 0));
+    const text = this.core.presenceText([line], this.core.hub.roomSize(room) + (leaving ? 1 : 0));
     // Not waited for: a notice the cluster could not carry is not worth an error line.
-    if (bytes) void this.core.hub.toRoom(room, bytes, this);
+    if (text) void this.core.hub.toRoom(room, text, this);
   }
 
   #event(event: Parameters<ChatCore['options']['onEvent']>[0]): void {

@@ -242,6 +242,27 @@ export function redisHubTests(): void {
     assert.ok(Math.max(...sizes) <= 256 * 1024 + 4100, `an entry of ${Math.max(...sizes)} bytes`);
   });
 
+  test('the bound of an entry counts bytes: a turn of long lines in a script of three bytes a character', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one } = await hubOn(t, redis.url);
+    const { hub: two } = await hubOn(t, redis.url);
+    const bob = new TestMember('bob');
+    await two.claim('bob', bob);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const before = await raw.xlen('chat:stream');
+    // 300 direct messages of 1360 characters, 4 KB each on the wire, in one turn.
+    const long = '日'.repeat(1360);
+    const answers: Promise<string>[] = [];
+    for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.direct('bob', `*alice* ${i} ${long}\n`)));
+    assert.ok((await Promise.all(answers)).every((a) => a === 'delivered'));
+    await bob.receive(`*alice* 299 ${long}`);
+    assert.equal(bob.lines.length, 300);
+    const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before) as [Buffer, Buffer[]][];
+    const sizes = entries.map(([, fields]) => fields[1]!.length);
+    assert.ok(Math.max(...sizes) <= 256 * 1024 + 4200, `an entry of ${Math.max(...sizes)} bytes`);
+  });
+
   test('Redis restarted empty: the stream begins again, and reading begins again at its start', async (t) => {
     const redis = await TestRedis.start(t);
     const { hub, events } = await hubOn(t, redis.url);

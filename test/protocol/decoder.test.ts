@@ -142,6 +142,24 @@ describe('LineDecoder', () => {
     assert.deepEqual(events, ['hi', 'OVERFLOW', 'ok'], 'nothing pending: flush adds nothing');
   });
 
+  test('a read is let go of once its lines are taken, also when the last one was too long', () => {
+    const { decoder, events } = decoderFor(16);
+    decoder.push(Buffer.from(`a\nb\n${'x'.repeat(100)}\n`));
+    assert.deepEqual(events, ['a', 'b', 'OVERFLOW']);
+    assert.equal(decoder.bufferBytes, 0, 'nothing of the read is held');
+    decoder.push(Buffer.from('c\nd\ne\n'));
+    assert.equal(decoder.bufferBytes, 0);
+  });
+
+  test('a Buffer used again for the next read gives that read\'s lines', () => {
+    const { decoder, events } = decoderFor(16);
+    const read = Buffer.from('ok\nxx\n');
+    assert.equal(decoder.pushLine(read, 0), 3, 'one line taken, the rest left');
+    read.write('hi\nyo\n');
+    decoder.push(read);
+    assert.deepEqual(events, ['ok', 'hi', 'yo']);
+  });
+
   test('pending bytes do not keep the caller\'s buffer', () => {
     const { decoder, events } = decoderFor(16);
     const chunk = Buffer.from('abc');

@@ -126,3 +126,14 @@ test('a peer that has finished sending, its lines all answered, is sent no more 
   assert.match(alice.written, /\* bob left/);
   await core.close();
 });
+
+test('a peer that sends an empty line and closes at once still gets the greeting', async () => {
+  const core = new ChatCore({ flushMs: 0 });
+  const peer = new ScriptedStream();
+  core.accept(peer as unknown as Duplex, { host: 'memory', port: 3 });
+  peer.say('\n');
+  peer.emit('end');
+  assert.equal(peer.ended, true);
+  assert.match(peer.written, /^\* connected from memory:3\n\* welcome/);
+  await core.close();
+});

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Delivery, Hub } from '../../src/hub/hub.js';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { HistoryEntry, Keep, Store } from '../../src/store/store.js';
 import { startServer } from '../helpers/server.js';
+import { usersFile } from '../helpers/users.js';
 import { waitFor } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
@@ -69,4 +72,27 @@ test('a flood of messages over a slow cluster: at most 64 wait for answers, the 
   }
   for (let i = 0; i < 130; i++) assert.equal(await alice.next(), `! no such user: nobody${i}`);
   await alice.expectNothing();
+});
+
+test('an answer that itself waits (a message kept for an account offline) keeps its place ahead of later answers', async (t) => {
+  const { hub, asked } = slowHub();
+  // A store whose keep() answers when the test says, as Redis's would.
+  const store: Store = new MemoryStore();
+  const keeps: (() => void)[] = [];
+  const keep = store.keep.bind(store);
+  store.keep = (to: string, entry: HistoryEntry) => new Promise<Keep>((resolve) => keeps.push(() => resolve(keep(to, entry))));
+  const users = await usersFile(t, { alice: 'pw-a', carol: 'pw-c' });
+  const { port } = await startServer(t, { hub, store, users, rate: 0, authFailureDelayMs: 10 });
+  const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+  alice.send('@carol:for later');
+  alice.send('@nobody:hi');
+  await waitFor(() => asked.length === 2, 'both deliveries asked for');
+  // carol is an account and offline: the message is being kept when nobody's answer is ready.
+  asked[0]!.answer('no such user');
+  await waitFor(() => keeps.length === 1, 'the message handed to the store');
+  asked[1]!.answer('no such user');
+  assert.equal(alice.lines.queued, 0);
+  keeps[0]!();
+  assert.equal(await alice.next(), '* carol is offline: the message will be delivered at their next login');
+  assert.equal(await alice.next(), '! no such user: nobody');
 });
