@@ -62,6 +62,20 @@ async function hubOn(t: TestContext, url: string, leaseMs = 1000): Promise<{ hub
   return { hub, events };
 }
 
+/** Two hubs on one Redis, alice on the first and bob on the second, and a raw connection to read the stream. */
+async function aliceAndBob(t: TestContext) {
+  const redis = await TestRedis.start(t);
+  const { hub: one } = await hubOn(t, redis.url);
+  const { hub: two } = await hubOn(t, redis.url);
+  const alice = new TestMember('alice');
+  const bob = new TestMember('bob');
+  await one.claim('alice', alice);
+  await two.claim('bob', bob);
+  const raw = new Redis(redis.url);
+  t.after(() => raw.disconnect());
+  return { one, two, alice, bob, raw, before: await raw.xlen('chat:stream') };
+}
+
 /** Entries as another server would add them (cluster-message.ts). */
 const OTHER = 'elsewhere-1-aa';
 const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [server], [userHeader('@', key, text), text]);
@@ -104,16 +118,8 @@ export function redisHubTests(): void {
   });
 
   test('the stream is trimmed by age: entries older than twice the lease and the reconnect time go, newer ones stay', async (t) => {
-    const redis = await TestRedis.start(t);
-    const leaseMs = 1000;
-    const { hub: one } = await hubOn(t, redis.url, leaseMs);
-    const { hub: two } = await hubOn(t, redis.url, leaseMs);
-    const alice = new TestMember('alice');
-    const bob = new TestMember('bob');
-    await one.claim('alice', alice);
-    await two.claim('bob', bob);
-    const raw = new Redis(redis.url);
-    t.after(() => raw.disconnect());
+    const leaseMs = 1000; // hubOn's
+    const { one, alice, bob, raw } = await aliceAndBob(t);
     // Old entries, as if written long ago (ids are Redis's time in ms): 500 of them.
     const now = Number((await raw.time())[0]) * 1000;
     const keepMs = 2 * leaseMs + 5000 + 2 * 2000;
@@ -132,16 +138,7 @@ export function redisHubTests(): void {
   });
 
   test('the messages of one turn, room and direct, go into one entry in the order they were sent; an unknown name is said so', async (t) => {
-    const redis = await TestRedis.start(t);
-    const { hub: one } = await hubOn(t, redis.url);
-    const { hub: two } = await hubOn(t, redis.url);
-    const alice = new TestMember('alice');
-    const bob = new TestMember('bob');
-    await one.claim('alice', alice);
-    await two.claim('bob', bob);
-    const raw = new Redis(redis.url);
-    t.after(() => raw.disconnect());
-    const before = await raw.xlen('chat:stream');
+    const { one, two, alice, bob, raw, before } = await aliceAndBob(t);
     const answers = [
       one.toRoom(LOBBY, Buffer.from('<alice> a\n'), alice),
       one.toRoom(LOBBY, Buffer.from('<alice> b\n'), alice),
@@ -164,13 +161,7 @@ export function redisHubTests(): void {
   });
 
   test('a direct message crosses as text, decoded once: non-ASCII text arrives whole, as a string', async (t) => {
-    const redis = await TestRedis.start(t);
-    const { hub: one } = await hubOn(t, redis.url);
-    const { hub: two } = await hubOn(t, redis.url);
-    const alice = new TestMember('alice');
-    const bob = new TestMember('bob');
-    await one.claim('alice', alice);
-    await two.claim('bob', bob);
+    const { one, alice, bob } = await aliceAndBob(t);
     const text = '*alice* héllo ✓ 😀 \u{10FFFF} ñ\n';
     assert.equal(await one.direct('bob', text), 'delivered');
     assert.equal(await one.toRoom(LOBBY, Buffer.from('<alice> ça va ✓\n'), alice), 'delivered');
@@ -179,15 +170,9 @@ export function redisHubTests(): void {
   });
 
   test('names no user can hold are no such user, and never shift the others of the turn', async (t) => {
-    const redis = await TestRedis.start(t);
-    const { hub: one } = await hubOn(t, redis.url);
-    const { hub: two } = await hubOn(t, redis.url);
-    const bob = new TestMember('bob');
+    const { one, two, bob, raw } = await aliceAndBob(t);
     const carol = new TestMember('carol');
-    await two.claim('bob', bob);
     await two.claim('carol', carol);
-    const raw = new Redis(redis.url);
-    t.after(() => raw.disconnect());
     // A registry entry not in our form (no server id before a space) holds nobody.
     await raw.hset('chat:names', 'ghost', 'ghost');
     const before = await raw.xlen('chat:stream');
@@ -212,16 +197,7 @@ export function redisHubTests(): void {
   });
 
   test('a turn of many messages, or of long ones, goes in several entries of bounded size, each message once, in order', async (t) => {
-    const redis = await TestRedis.start(t);
-    const { hub: one } = await hubOn(t, redis.url);
-    const { hub: two } = await hubOn(t, redis.url);
-    const alice = new TestMember('alice');
-    const bob = new TestMember('bob');
-    await one.claim('alice', alice);
-    await two.claim('bob', bob);
-    const raw = new Redis(redis.url);
-    t.after(() => raw.disconnect());
-    const before = await raw.xlen('chat:stream');
+    const { one, two, alice, bob, raw, before } = await aliceAndBob(t);
     // 2500 short direct messages, then 300 room messages of 4 KB, all in one turn.
     const answers: Promise<string>[] = [];
     for (let i = 0; i < 2500; i++) answers.push(Promise.resolve(one.direct('bob', `*alice* d${i}\n`)));
@@ -243,14 +219,7 @@ export function redisHubTests(): void {
   });
 
   test('the bound of an entry counts bytes: a turn of long lines in a script of three bytes a character', async (t) => {
-    const redis = await TestRedis.start(t);
-    const { hub: one } = await hubOn(t, redis.url);
-    const { hub: two } = await hubOn(t, redis.url);
-    const bob = new TestMember('bob');
-    await two.claim('bob', bob);
-    const raw = new Redis(redis.url);
-    t.after(() => raw.disconnect());
-    const before = await raw.xlen('chat:stream');
+    const { one, bob, raw, before } = await aliceAndBob(t);
     // 300 direct messages of 1360 characters, 4 KB each on the wire, in one turn.
     const long = '日'.repeat(1360);
     const answers: Promise<string>[] = [];
