@@ -19,6 +19,13 @@ export interface Member {
    * encoded once, as a Buffer.
    */
   deliver(bytes: Buffer | string): void;
+  /**
+   * Like deliver, for a presence notice, which may wait a moment (NOTICE_DELAY_MS) to go out
+   * with this member's other output: at thousands of joins and leaves a second, a write per
+   * member per notice was most of what a connection cost. Order is kept: whatever is
+   * delivered meanwhile takes the notice along. Without it, deliver is used.
+   */
+  notify?(text: Buffer | string): void;
 }
 
 export type Awaitable<T> = T | Promise<T>;
@@ -109,7 +116,7 @@ export interface Hub {
    * Sends the same bytes to every member of ROOM but `except`, on every server.
    * `unavailable`: only the members of this server got them.
    */
-  toRoom(room: string, bytes: Buffer | string, except: Member | undefined): Awaitable<'delivered' | 'unavailable'>;
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice?: boolean): Awaitable<'delivered' | 'unavailable'>;
   /**
    * Moves member to ROOM, which is created when nobody is in it, unless that would make more
    * than MAXROOMS rooms.

@@ -89,8 +89,8 @@ export class MemoryHub implements Hub {
     return 'delivered';
   }
 
-  toRoom(room: string, bytes: Buffer | string, except: Member | undefined): 'delivered' {
-    this.#rooms.deliver(room, bytes, except);
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'delivered' {
+    this.#rooms.deliver(room, bytes, except, notice);
     return 'delivered';
   }
 

@@ -424,8 +424,8 @@ export class RedisHub implements Hub {
     return this.#queue(true, userHeader('@', key, bytes), bytes, key);
   }
 
-  toRoom(room: string, bytes: Buffer | string, except: Member | undefined): 'unavailable' | Promise<'delivered' | 'unavailable'> {
-    this.#rooms.deliver(room, bytes, except);
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    this.#rooms.deliver(room, bytes, except, notice);
     return this.#publish(room, bytes);
   }
 

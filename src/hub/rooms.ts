@@ -82,9 +82,15 @@ export class RoomTable {
     return this.#rooms.get(nameKey(room))?.members;
   }
 
-  deliver(room: string, bytes: Buffer | string, except: Member | undefined): void {
+  /** BYTES to every member of ROOM but EXCEPT; NOTICE: a presence notice (Member.notify). */
+  deliver(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): void {
     const members = this.#rooms.get(nameKey(room))?.members;
-    if (members) for (const member of members) if (member !== except) member.deliver(bytes);
+    if (!members) return;
+    for (const member of members) {
+      if (member === except) continue;
+      if (notice && member.notify) member.notify(bytes);
+      else member.deliver(bytes);
+    }
   }
 
   /** The room's name as shown and its users' names, kept sorted: read them, never change them. */

@@ -9,6 +9,8 @@ import { Session } from './session.js';
 import { ServerStats } from './stats.js';
 
 const GREETING = w.greeting();
+/** How long a presence notice may wait to go out with a connection's other output (Session.notify). */
+export const NOTICE_DELAY_MS = 10;
 
 export interface Peer {
   host: string;
@@ -28,6 +30,8 @@ export class ChatCore {
   /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();
   #toUncork: Session[] = [];
+  #toFlushSoon: Session[] = [];
+  #flushSoonScheduled = false;
   #uncorkScheduled = false;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -117,6 +121,23 @@ export class ChatCore {
     if (left > 0) this.#perHost.set(hostKey, left);
     else this.#perHost.delete(hostKey);
     if (this.#sessions.size === 0) this.#drained?.();
+  }
+
+  /**
+   * Sessions holding a presence notice, written within NOTICE_DELAY_MS (Session.notify): one
+   * timer for all of them. Real time, not the injected clock: a delay in writing, which a
+   * test's clock must not hold back.
+   */
+  flushSoon(session: Session): void {
+    this.#toFlushSoon.push(session);
+    if (this.#flushSoonScheduled) return;
+    this.#flushSoonScheduled = true;
+    setTimeout(() => {
+      this.#flushSoonScheduled = false;
+      const sessions = this.#toFlushSoon;
+      this.#toFlushSoon = [];
+      for (const s of sessions) s.flushNotices();
+    }, NOTICE_DELAY_MS);
   }
 
   /** Batches uncorks: one setImmediate per event-loop turn, however many sessions wrote. */

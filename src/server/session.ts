@@ -67,6 +67,8 @@ export class Session implements Member, LineSink {
   #outBuffers = false;
   /** #out holds a line of send()'s, not only chat for this user (see CloseOptions.answersOnly). */
   #answerQueued = false;
+  /** ChatCore.flushSoon will write #out: it holds a presence notice (see notify). */
+  #noticeDue = false;
   #authFailures = 0;
   /**
    * Reads not decoded yet, each with when it came: they wait while an earlier line is being
@@ -228,6 +230,23 @@ export class Session implements Member, LineSink {
       this.#corked = true;
       this.core.uncorkLater(this);
     }
+  }
+
+  /** A presence notice: it goes out with this connection's next output, or within NOTICE_DELAY_MS. */
+  notify(text: Buffer | string): void {
+    if (this.#closed) return;
+    this.#out.push(text);
+    if (typeof text !== 'string') this.#outBuffers = true;
+    if (!this.#corked && !this.#noticeDue) {
+      this.#noticeDue = true;
+      this.core.flushSoon(this);
+    }
+  }
+
+  /** NOTICE_DELAY_MS after a notice (ChatCore.flushSoon): whatever waits goes out. */
+  flushNotices(): void {
+    this.#noticeDue = false;
+    if (!this.#closed && !this.#corked) this.#flushOut();
   }
 
   /** This turn's output, in one write when it is all strings (direct messages, replies). */
@@ -675,7 +694,7 @@ export class Session implements Member, LineSink {
   #presence(line: string, room: string, leaving = false): undefined {
     const text = this.core.presenceText([line], this.core.hub.roomSize(room) + (leaving ? 1 : 0));
     // Not waited for: a notice the cluster could not carry is not worth an error line.
-    if (text) void this.core.hub.toRoom(room, text, this);
+    if (text) void this.core.hub.toRoom(room, text, this, true);
   }
 
   #event(event: Parameters<ChatCore['options']['onEvent']>[0]): void {

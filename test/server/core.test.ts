@@ -4,6 +4,7 @@ import { Duplex, PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { ChatCore } from '../../src/server/core.js';
 import { LineQueue } from '../helpers/lines.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Two connected in-memory streams: what one writes, the other reads. */
 function duplexPair(): [Duplex, Duplex] {
@@ -61,11 +62,13 @@ test('a connection that closes while its name is being claimed leaves the name f
 /** A stream whose events the test makes, one turn at a time, and which keeps what is written to it. */
 class ScriptedStream extends EventEmitter {
   written = '';
+  writes = 0;
   ended = false;
   writableLength = 0;
   write(data: string | Buffer, done?: (err?: Error | null) => void): boolean {
     if (this.ended) throw new Error('written after end()');
     this.written += data.toString();
+    this.writes++;
     done?.();
     return true;
   }
@@ -122,8 +125,7 @@ test('a peer that has finished sending, its lines all answered, is sent no more 
   bob.emit('end');
   assert.equal(bob.ended, true);
   assert.equal(bob.written, before, 'nothing written to a peer that only closes');
-  await nextTurn();
-  assert.match(alice.written, /\* bob left/);
+  await waitFor(() => alice.written.includes('* bob left'), 'the others told');
   await core.close();
 });
 
@@ -135,5 +137,43 @@ test('a peer that sends an empty line and closes at once still gets the greeting
   peer.emit('end');
   assert.equal(peer.ended, true);
   assert.match(peer.written, /^\* connected from memory:3\n\* welcome/);
+  await core.close();
+});
+
+test('presence notices wait a moment for each other: joins in separate turns reach a member in one write, in order', async () => {
+  const core = new ChatCore({ flushMs: 0 });
+  const alice = new ScriptedStream();
+  core.accept(alice as unknown as Duplex, { host: 'memory', port: 1 });
+  alice.say('#alice\n');
+  await nextTurn();
+  const before = alice.writes;
+  const others: ScriptedStream[] = [];
+  for (const name of ['bob', 'carol', 'dave']) {
+    const peer = new ScriptedStream();
+    others.push(peer);
+    core.accept(peer as unknown as Duplex, { host: 'memory', port: others.length + 1 });
+    peer.say(`#${name}\n`);
+    await nextTurn();
+  }
+  assert.equal(alice.writes, before, 'nothing written yet');
+  await waitFor(() => alice.written.includes('dave joined'), 'the notices');
+  assert.equal(alice.writes, before + 1, 'one write for three notices');
+  assert.match(alice.written, /\* bob joined\n\* carol joined\n\* dave joined\n$/);
+  await core.close();
+});
+
+test('a notice goes out with whatever comes after it, before it', async () => {
+  const core = new ChatCore({ flushMs: 0 });
+  const alice = new ScriptedStream();
+  const bob = new ScriptedStream();
+  core.accept(alice as unknown as Duplex, { host: 'memory', port: 1 });
+  alice.say('#alice\n');
+  await nextTurn();
+  core.accept(bob as unknown as Duplex, { host: 'memory', port: 2 });
+  bob.say('#bob\n');
+  await nextTurn();
+  bob.say('@alice:hello\n');
+  await nextTurn();
+  assert.match(alice.written, /\* bob joined\n\*bob\* hello\n$/, 'the notice first, at once with the message');
   await core.close();
 });
