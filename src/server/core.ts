@@ -5,6 +5,7 @@ import { namesByRoom } from '../hub/rooms.js';
 import * as w from '../protocol/wording.js';
 import { throttleKey } from './auth-throttle.js';
 import { coreOptions, type CoreOptions } from './options.js';
+import { Later } from './later.js';
 import { Session } from './session.js';
 import { ServerStats } from './stats.js';
 
@@ -29,10 +30,14 @@ export class ChatCore {
   readonly #sessions = new Set<Session>();
   /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();
-  #toUncork: Session[] = [];
-  #toFlushSoon: Session[] = [];
-  #flushSoonScheduled = false;
-  #uncorkScheduled = false;
+  readonly #uncorks = new Later<Session>(
+    (run) => setImmediate(run),
+    (s) => s.uncork(),
+  );
+  readonly #notices = new Later<Session>(
+    (run) => setTimeout(run, NOTICE_DELAY_MS),
+    (s) => s.flushNotices(),
+  );
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
@@ -124,33 +129,17 @@ export class ChatCore {
   }
 
   /**
-   * Sessions holding a presence notice, written within NOTICE_DELAY_MS (Session.notify): one
+   * A session holding a presence notice, written within NOTICE_DELAY_MS (Session.notify): one
    * timer for all of them. Real time, not the injected clock: a delay in writing, which a
    * test's clock must not hold back.
    */
   flushSoon(session: Session): void {
-    this.#toFlushSoon.push(session);
-    if (this.#flushSoonScheduled) return;
-    this.#flushSoonScheduled = true;
-    setTimeout(() => {
-      this.#flushSoonScheduled = false;
-      const sessions = this.#toFlushSoon;
-      this.#toFlushSoon = [];
-      for (const s of sessions) s.flushNotices();
-    }, NOTICE_DELAY_MS);
+    this.#notices.add(session);
   }
 
   /** Batches uncorks: one setImmediate per event-loop turn, however many sessions wrote. */
   uncorkLater(session: Session): void {
-    this.#toUncork.push(session);
-    if (this.#uncorkScheduled) return;
-    this.#uncorkScheduled = true;
-    setImmediate(() => {
-      this.#uncorkScheduled = false;
-      const sessions = this.#toUncork;
-      this.#toUncork = [];
-      for (const s of sessions) s.uncork();
-    });
+    this.#uncorks.add(session);
   }
 
   /** Open connections from HOST, or from anywhere in its IPv6 /64. */

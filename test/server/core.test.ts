@@ -93,12 +93,25 @@ class ScriptedStream extends EventEmitter {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A new connection to CORE from memory:PORT. */
+function connect(core: ChatCore, port: number): ScriptedStream {
+  const peer = new ScriptedStream();
+  core.accept(peer as unknown as Duplex, { host: 'memory', port });
+  return peer;
+}
+
+/** A connection to CORE from memory:PORT, registered as NAME once its turn is over. */
+async function user(core: ChatCore, port: number, name: string): Promise<ScriptedStream> {
+  const peer = connect(core, port);
+  peer.say(`#${name}\n`);
+  await nextTurn();
+  return peer;
+}
+
 async function twoUsers(): Promise<{ core: ChatCore; alice: ScriptedStream; bob: ScriptedStream }> {
   const core = new ChatCore({ flushMs: 0 });
-  const alice = new ScriptedStream();
-  const bob = new ScriptedStream();
-  core.accept(alice as unknown as Duplex, { host: 'memory', port: 1 });
-  core.accept(bob as unknown as Duplex, { host: 'memory', port: 2 });
+  const alice = connect(core, 1);
+  const bob = connect(core, 2);
   alice.say('#alice\n');
   bob.say('#bob\n');
   await nextTurn();
@@ -131,8 +144,7 @@ test('a peer that has finished sending, its lines all answered, is sent no more 
 
 test('a peer that sends an empty line and closes at once still gets the greeting', async () => {
   const core = new ChatCore({ flushMs: 0 });
-  const peer = new ScriptedStream();
-  core.accept(peer as unknown as Duplex, { host: 'memory', port: 3 });
+  const peer = connect(core, 3);
   peer.say('\n');
   peer.emit('end');
   assert.equal(peer.ended, true);
@@ -142,19 +154,9 @@ test('a peer that sends an empty line and closes at once still gets the greeting
 
 test('presence notices wait a moment for each other: joins in separate turns reach a member in one write, in order', async () => {
   const core = new ChatCore({ flushMs: 0 });
-  const alice = new ScriptedStream();
-  core.accept(alice as unknown as Duplex, { host: 'memory', port: 1 });
-  alice.say('#alice\n');
-  await nextTurn();
+  const alice = await user(core, 1, 'alice');
   const before = alice.writes;
-  const others: ScriptedStream[] = [];
-  for (const name of ['bob', 'carol', 'dave']) {
-    const peer = new ScriptedStream();
-    others.push(peer);
-    core.accept(peer as unknown as Duplex, { host: 'memory', port: others.length + 1 });
-    peer.say(`#${name}\n`);
-    await nextTurn();
-  }
+  for (const [i, name] of ['bob', 'carol', 'dave'].entries()) await user(core, i + 2, name);
   assert.equal(alice.writes, before, 'nothing written yet');
   await waitFor(() => alice.written.includes('dave joined'), 'the notices');
   assert.equal(alice.writes, before + 1, 'one write for three notices');
@@ -164,14 +166,8 @@ test('presence notices wait a moment for each other: joins in separate turns rea
 
 test('a notice goes out with whatever comes after it, before it', async () => {
   const core = new ChatCore({ flushMs: 0 });
-  const alice = new ScriptedStream();
-  const bob = new ScriptedStream();
-  core.accept(alice as unknown as Duplex, { host: 'memory', port: 1 });
-  alice.say('#alice\n');
-  await nextTurn();
-  core.accept(bob as unknown as Duplex, { host: 'memory', port: 2 });
-  bob.say('#bob\n');
-  await nextTurn();
+  const alice = await user(core, 1, 'alice');
+  const bob = await user(core, 2, 'bob');
   bob.say('@alice:hello\n');
   await nextTurn();
   assert.match(alice.written, /\* bob joined\n\*bob\* hello\n$/, 'the notice first, at once with the message');
