@@ -293,21 +293,32 @@ async function traffic(): Promise<LoadResult> {
   clearInterval(expiry);
   for (let k = 0; k < slots; k++) if (state[k] === IN_FLIGHT) lost++;
   closeAll(clients);
+  return windowResult(config.scenario, deliveredInWindow, cpu, load, hist, { sent, delivered, lost, misrouted, dropped });
+}
+
+/**
+ * A scenario's result: COUNT events in the measured window, which cost the servers CPU
+ * seconds and the load generator LOAD, with their latencies in HIST.
+ */
+function windowResult(
+  scenario: LoadResult['scenario'],
+  count: number,
+  cpu: number,
+  load: { user: number; system: number },
+  hist: Histogram,
+  counts: Pick<LoadResult, 'sent' | 'delivered' | 'lost' | 'misrouted' | 'dropped'>,
+): LoadResult {
   const seconds = config.windowMs / 1000;
   return {
-    scenario: config.scenario,
-    perSecond: deliveredInWindow / seconds,
-    perCpuSecond: deliveredInWindow / cpu,
+    scenario,
+    perSecond: count / seconds,
+    perCpuSecond: count / cpu,
     serverCpuPct: (cpu / seconds) * 100,
     loadCpuPct: ((load.user + load.system) / 1e6 / seconds) * 100,
     p50Us: hist.quantile(0.5),
     p99Us: hist.quantile(0.99),
     maxUs: hist.max,
-    sent,
-    delivered,
-    lost,
-    misrouted,
-    dropped,
+    ...counts,
     ...alive(),
   };
 }
@@ -359,23 +370,7 @@ async function connects(): Promise<LoadResult> {
   running = false;
   ending = true;
   await sleep(200);
-  const seconds = config.windowMs / 1000;
-  return {
-    scenario: 'connect',
-    perSecond: inWindow / seconds,
-    perCpuSecond: inWindow / cpu,
-    serverCpuPct: (cpu / seconds) * 100,
-    loadCpuPct: ((load.user + load.system) / 1e6 / seconds) * 100,
-    p50Us: hist.quantile(0.5),
-    p99Us: hist.quantile(0.99),
-    maxUs: hist.max,
-    sent: attempts,
-    delivered: completed,
-    lost: failed,
-    misrouted: 0,
-    dropped,
-    ...alive(),
-  };
+  return windowResult('connect', inWindow, cpu, load, hist, { sent: attempts, delivered: completed, lost: failed, misrouted: 0, dropped });
 }
 
 // ---------- idle: memory per registered connection held ----------

@@ -49,7 +49,8 @@ const AT = 0x40;
 const TILDE = 0x7e;
 const BANG = 0x21;
 
-function byteLength(body: Buffer | string): number {
+/** BODY's size on the wire. */
+export function byteLength(body: Buffer | string): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 

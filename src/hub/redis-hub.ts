@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { isValidName, nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
-import { decodeEntry, FIELD, joinFrames, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';
+import { byteLength, decodeEntry, FIELD, joinFrames, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
@@ -536,8 +536,7 @@ export class RedisHub implements Hub {
       if (key !== undefined) this.#keys.push(key);
       // BATCH names a user's server in the entry's first line: an id about as long as ours.
       // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
-      const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-      this.#batchBytes += header.length + size + (key === undefined ? 0 : this.id.length + 1);
+      this.#batchBytes += header.length + byteLength(body) + (key === undefined ? 0 : this.id.length + 1);
       // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
       if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
       else if (this.#batch.length === 1) setImmediate(() => this.#flush());

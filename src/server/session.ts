@@ -224,19 +224,23 @@ export class Session implements Member, LineSink {
       this.#flushOut();
       return this.#write(bytes, written);
     }
-    this.#out.push(bytes);
-    if (typeof bytes !== 'string') this.#outBuffers = true;
+    this.#hold(bytes);
     if (!this.#corked) {
       this.#corked = true;
       this.core.uncorkLater(this);
     }
   }
 
+  /** Queues BYTES in #out, for whichever flush comes first. */
+  #hold(bytes: Buffer | string): void {
+    this.#out.push(bytes);
+    if (typeof bytes !== 'string') this.#outBuffers = true;
+  }
+
   /** A presence notice: it goes out with this connection's next output, or within NOTICE_DELAY_MS. */
   notify(text: Buffer | string): void {
     if (this.#closed) return;
-    this.#out.push(text);
-    if (typeof text !== 'string') this.#outBuffers = true;
+    this.#hold(text);
     if (!this.#corked && !this.#noticeDue) {
       this.#noticeDue = true;
       this.core.flushSoon(this);

@@ -173,3 +173,17 @@ test('a notice goes out with whatever comes after it, before it', async () => {
   assert.match(alice.written, /\* bob joined\n\*bob\* hello\n$/, 'the notice first, at once with the message');
   await core.close();
 });
+
+test('a member that closes while a notice waits for it is written nothing more, and the notice goes nowhere else', async () => {
+  const core = new ChatCore({ flushMs: 0 });
+  const alice = await user(core, 1, 'alice');
+  const carol = await user(core, 2, 'carol');
+  await waitFor(() => alice.written.includes('carol joined'), 'carol announced');
+  const before = carol.written;
+  await user(core, 3, 'bob'); // a notice now waits for alice and carol
+  carol.emit('end'); // carol goes before it is written: ScriptedStream throws on a write after end()
+  await waitFor(() => alice.written.includes('* carol left'), 'alice told');
+  assert.equal(carol.written, before, 'nothing written to carol after she closed');
+  assert.doesNotMatch(alice.written, /bob joined[\s\S]*bob joined/, 'the notice once');
+  await core.close();
+});
