@@ -6,8 +6,9 @@ import type { Removal } from './hub.js';
  * the turn's messages (frames) back to back, each a header line and LEN bytes to deliver as
  * they are:
  *
- *   ORIGIN N SERVER1 SERVER2 ...\n   the sending server's id, the number of frames, then the
- *                                   server of each user frame
+ *   ORIGIN N KEY1 SERVER1 ...\n     the sending server's id, the number of frames, then for each
+ *                                   user the frames name, once, its name key and the server
+ *                                   that holds it (a user nobody holds is left out)
  *   * ROOM LEN\n<bytes>             room ROOM (a room key): its users on every server but ORIGIN
  *   *ID ROOM LEN\n<bytes>           the same, but not for server ID (it is about ID's users)
  *   @ KEY LEN\n<bytes>              direct: the user whose name key is KEY
@@ -16,12 +17,13 @@ import type { Removal } from './hub.js';
  *   ! KEY 0\n                       evict: user KEY has lost the name to a newer login of its
  *                                   account, on server ORIGIN
  *
- * The user frames (@, ~, !) are for the user KEY on the server named for them in the header
- * line, the first user frame's first, and so on; `-` names none (there was no such user).
- * The sender writes the frames; the scripts that find each user's server (BATCH, CLAIM in
- * redis-scripts.ts) write the header line in front of them, so that Redis copies the
- * messages without parsing them. LEN is a byte count: a message may hold any bytes, line feeds too. N
- * tells an entry cut short at a frame's end from a whole one.
+ * A user frame (@, ~, !) is for the user KEY on the server the header line names for KEY,
+ * and for nobody when it names none (there was no such user). The sender writes the frames;
+ * the scripts that find each user's server (BATCH, CLAIM in redis-scripts.ts) write the
+ * header line in front of them, so that Redis copies the messages without parsing them, and
+ * looks each user up once however many messages the turn has for it. LEN is a byte count: a
+ * message may hold any bytes, line feeds too. N tells an entry cut short at a frame's end
+ * from a whole one.
  *
  * Each entry is read once by each server (it reads on from the last id it has seen), so no
  * counter is needed to tell a duplicate.
@@ -31,8 +33,6 @@ import type { Removal } from './hub.js';
 export const FIELD = 't';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
 export type UserKind = '@' | '~' | '!';
-/** The server named for a user frame when there was no such user. */
-export const NOBODY = '-';
 
 /** What an entry holds for one server, in the order it was sent. */
 export type Received =
@@ -80,10 +80,10 @@ export function joinFrames(frames: readonly (Buffer | string)[]): Buffer | strin
 
 /**
  * An entry as BATCH and CLAIM write it: FRAMES are headers and bodies, alternately; SERVERS
- * are those of the user frames, in order.
+ * pairs each user key named in them with the server that holds it.
  */
-export function encodeEntry(origin: string, servers: readonly string[], frames: readonly (Buffer | string)[]): Buffer {
-  const header = [origin, String(frames.length / 2), ...servers].join(' ') + '\n';
+export function encodeEntry(origin: string, servers: readonly (readonly [key: string, server: string])[], frames: readonly (Buffer | string)[]): Buffer {
+  const header = [origin, String(frames.length / 2), ...servers.flat()].join(' ') + '\n';
   return Buffer.concat([Buffer.from(header), ...frames.map((f) => (typeof f === 'string' ? Buffer.from(f) : f))]);
 }
 
@@ -118,17 +118,22 @@ function lengthAt(text: string, from: number, to: number): number {
 export function decodeEntry(entry: Buffer, self: string): Received[] | undefined {
   const first = entry.indexOf(LF);
   if (first < 0) return undefined;
-  const servers = entry.toString('latin1', 0, first).split(' ');
-  const [origin, count] = servers;
+  const header = entry.toString('latin1', 0, first).split(' ');
+  const [origin, count] = header;
   if (!origin || count === undefined) return undefined;
   if (origin === self) return [];
   const frames = lengthAt(count, 0, count.length);
-  if (frames < 0) return undefined;
+  if (frames < 0 || header.length % 2 !== 0) return undefined;
+  // The users the frames name that are ours: only their frames are for us.
+  const ours = new Set<string>();
+  for (let i = 2; i < header.length; i += 2) {
+    if (!header[i] || !header[i + 1]) return undefined;
+    if (header[i + 1] === self) ours.add(header[i]!);
+  }
   // Headers are read from one latin1 copy (a character a byte): its offsets are the entry's.
   const text = entry.toString('latin1');
   const out: Received[] = [];
   let seen = 0;
-  let next = 2;
   let at = first + 1;
   while (at < text.length) {
     seen++;
@@ -153,21 +158,21 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
     if (space - target !== 1) return undefined;
     // Only the server named delivers: the name may have moved to another server's user since
     // (taken while this one was cut off).
-    const server = servers[next++];
-    if (!server) return undefined;
+    const key = ours.size === 0 ? '' : text.slice(space + 1, space2);
+    const mine = key !== '' && ours.has(key);
     if (kind === AT) {
-      if (server === self) out.push({ kind: 'direct', to: text.slice(space + 1, space2), text: entry.toString('utf8', start, end) });
+      if (mine) out.push({ kind: 'direct', to: key, text: entry.toString('utf8', start, end) });
     } else if (kind === TILDE) {
-      if (server !== self) continue;
+      if (!mine) continue;
       const removal = asRemoval(entry.toString('utf8', start, end));
       if (removal === undefined) return undefined;
-      out.push({ kind: 'remove', key: text.slice(space + 1, space2), removal });
+      out.push({ kind: 'remove', key, removal });
     } else if (kind === BANG && length === 0) {
-      if (server === self) out.push({ kind: 'evict', key: text.slice(space + 1, space2) });
+      if (mine) out.push({ kind: 'evict', key });
     } else {
       return undefined;
     }
   }
-  // Every frame counted is there, and every server named belongs to one.
-  return seen === frames && next === servers.length ? out : undefined;
+  // Every frame counted is there.
+  return seen === frames ? out : undefined;
 }

@@ -169,12 +169,16 @@ export class RedisHub implements Hub {
   #epoch: string | undefined;
   /**
    * Room and direct messages of this event-loop turn, in the order they were sent, added to
-   * the stream as one entry by one script (BATCH): their answers to give, the frames
-   * (cluster-message.ts), and the name keys of the user frames, whose servers BATCH finds.
+   * the stream as one entry by one script (BATCH): their answers to give, each with the index
+   * of its user in #keys (-1 for a room), the frames (cluster-message.ts), and the name keys
+   * the user frames are for, each once (#keyAt), whose servers BATCH finds.
    */
-  #batch: { user: boolean; done: (answer: Delivery) => void }[] = [];
+  #batch: { key: number; done: (answer: Delivery) => void }[] = [];
   #frames: (Buffer | string)[] = [];
   #keys: string[] = [];
+  readonly #keyAt = new Map<string, number>();
+  /** This turn's batch has a room message: the entry is for every server. */
+  #forAll = false;
   #batchBytes = 0;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
@@ -403,11 +407,11 @@ export class RedisHub implements Hub {
       this.#events?.removed(member, removal);
       return 'delivered';
     }
-    // No such name can be held; and a key of ours never holds the space that parts BATCH's keys.
+    // No such name can be held; and a key of ours never holds the space that parts an entry's header line.
     if (!isValidName(name)) return 'no such user';
     if (!this.#up) return 'unavailable';
     const body = removalBody(removal);
-    return this.#queue(true, userHeader('~', key, body), body, key);
+    return this.#queue(userHeader('~', key, body), body, key);
   }
 
   direct(to: string, bytes: Buffer | string): Delivery | Promise<Delivery> {
@@ -421,7 +425,7 @@ export class RedisHub implements Hub {
     if (!isValidName(to)) return 'no such user';
     if (!this.#up) return 'unavailable';
     // Into the stream even while the recipient's server is cut off: it reads it once back.
-    return this.#queue(true, userHeader('@', key, bytes), bytes, key);
+    return this.#queue(userHeader('@', key, bytes), bytes, key);
   }
 
   toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
@@ -522,21 +526,31 @@ export class RedisHub implements Hub {
    */
   #publish(room: string, bytes: Buffer | string, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
-    return this.#queue(false, roomHeader(nameKey(room), bytes, skip), bytes) as Promise<'delivered' | 'unavailable'>;
+    return this.#queue(roomHeader(nameKey(room), bytes, skip), bytes) as Promise<'delivered' | 'unavailable'>;
   }
 
   /**
    * Adds a frame to this turn's batch (see #batch), for a user KEY or (without KEY) a room;
    * its answer comes once the batch is in.
    */
-  #queue(user: boolean, header: string, body: Buffer | string, key?: string): Promise<Delivery> {
+  #queue(header: string, body: Buffer | string, key?: string): Promise<Delivery> {
     return new Promise((done) => {
-      this.#batch.push({ user, done });
-      this.#frames.push(header, body);
-      if (key !== undefined) this.#keys.push(key);
-      // BATCH names a user's server in the entry's first line: an id about as long as ours.
+      let at = -1;
       // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
-      this.#batchBytes += header.length + byteLength(body) + (key === undefined ? 0 : this.id.length + 1);
+      this.#batchBytes += header.length + byteLength(body);
+      if (key === undefined) {
+        this.#forAll = true;
+      } else {
+        at = this.#keyAt.get(key) ?? -1;
+        if (at < 0) {
+          at = this.#keys.push(key) - 1;
+          this.#keyAt.set(key, at);
+          // BATCH names the user's server in the entry's first line: an id about as long as ours.
+          this.#batchBytes += key.length + this.id.length + 2;
+        }
+      }
+      this.#batch.push({ key: at, done });
+      this.#frames.push(header, body);
       // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
       if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
       else if (this.#batch.length === 1) setImmediate(() => this.#flush());
@@ -549,18 +563,21 @@ export class RedisHub implements Hub {
     if (batch.length === 0) return;
     const frames = this.#frames;
     const keys = this.#keys;
+    const forAll = this.#forAll;
     this.#batch = [];
     this.#frames = [];
     this.#keys = [];
+    this.#keyAt.clear();
+    this.#forAll = false;
     this.#batchBytes = 0;
     if (!this.#up) {
       for (const { done } of batch) done('unavailable');
       return;
     }
-    this.#cmd.chatBatch(this.#prefix, this.id, this.#minId(), keys.join(' '), joinFrames(frames), String(batch.length)).then(
+    const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys];
+    this.#cmd.chatBatch(...args).then(
       (answers) => {
-        let next = 0;
-        for (const { user, done } of batch) done(!user || answers.charCodeAt(next++) === ONE ? 'delivered' : 'no such user');
+        for (const { key, done } of batch) done(key < 0 || answers.charCodeAt(key) === ONE ? 'delivered' : 'no such user');
       },
       () => batch.forEach(({ done }) => done('unavailable')),
     );

@@ -70,7 +70,7 @@ if held and not owned(held, id) then
   local holder = string.match(held, '^%S+')
   took = string.sub(held, #holder + 2)
   redis.call('SREM', P .. 'server:' .. holder, key)
-  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', 't', id .. ' 1 ' .. holder .. '\\n! ' .. key .. ' 0\\n')
+  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', 't', id .. ' 1 ' .. key .. ' ' .. holder .. '\\n! ' .. key .. ' 0\\n')
 end
 redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
 redis.call('SADD', mine, key)
@@ -182,39 +182,36 @@ redis.call('SREM', P .. 'servers', id)
 return 1`;
 
 /**
- * ARGV: P, the sending server's id, the stream's MINID, the name keys of the turn's user
- * frames (direct messages, removals) in order, separated by spaces, the turn's frames as one
- * string (see cluster-message.ts), and the number of frames.
- * Finds each user's server with one HMGET and adds the frames to the stream as one entry,
- * behind a header line that counts the frames and names those servers (`-` for a name
- * nobody holds; its frame stays in the entry, for no server): one command
- * for a whole turn, and a user's messages stay in the order they were sent. The frames are
- * copied once, never parsed here. Returns one character per user frame, in order: `1`, or
- * `0` for no such name (a string, not an array of numbers: one value to read, however many
- * messages). Nothing is added when nothing in the turn reaches anyone.
+ * ARGV: P, the sending server's id, the stream's MINID, the turn's frames as one string (see
+ * cluster-message.ts), the number of frames, '1' when some are room messages else '0', then
+ * the name keys the user frames (direct messages, removals) are for, each once.
+ * Finds those users' servers with one HMGET and adds the frames to the stream as one entry,
+ * behind a header line that counts the frames and pairs each key with its server (a name
+ * nobody holds is left out; its frames stay in the entry, for no server): one command for a
+ * whole turn, and a user's messages stay in the order they were sent. Each user is looked
+ * up once however many messages it has in the turn (a hash of up to 128 names is a list
+ * Redis reads from the start), and the frames are copied once, never parsed here. Returns one
+ * character per key, in order: `1`, or `0` for no such name (a string, not an array of
+ * numbers: one value to read, however many users). Nothing is added when nothing in the turn
+ * reaches anyone.
  */
 export const BATCH = `
-local P, origin, minid, keys, frames = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
--- Plain finds, not patterns: a pattern tests each character through a class.
-local list, at = {}, 1
-while at <= #keys do
-  local space = string.find(keys, ' ', at, true) or #keys + 1
-  list[#list + 1] = string.sub(keys, at, space - 1)
-  at = space + 1
-end
-local header, answers = { origin, ARGV[6] }, {}
-local any = tonumber(ARGV[6]) > #list
-if #list > 0 then
-  local held = redis.call('HMGET', P .. 'names', unpack(list))
-  for i = 1, #list do
+local P, origin, minid, frames, count = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local keys = #ARGV - 6
+local header, answers = { origin, count }, {}
+local any = ARGV[6] == '1'
+if keys > 0 then
+  local held = redis.call('HMGET', P .. 'names', unpack(ARGV, 7))
+  for i = 1, keys do
     local v = held[i]
+    -- A plain find, not a pattern: a pattern tests each character through a class.
     local space = v and string.find(v, ' ', 1, true)
     if space then
-      header[i + 2] = string.sub(v, 1, space - 1)
+      header[#header + 1] = ARGV[6 + i]
+      header[#header + 1] = string.sub(v, 1, space - 1)
       answers[i] = '1'
       any = true
     else
-      header[i + 2] = '-'
       answers[i] = '0'
     end
   end

@@ -78,8 +78,8 @@ async function aliceAndBob(t: TestContext) {
 
 /** Entries as another server would add them (cluster-message.ts). */
 const OTHER = 'elsewhere-1-aa';
-const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [server], [userHeader('@', key, text), text]);
-const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [server], [userHeader('!', key, ''), '']);
+const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('@', key, text), text]);
+const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('!', key, ''), '']);
 const roomEntry = (origin: string, room: string, texts: string[], skip = ''): Buffer =>
   encodeEntry(origin, [], texts.flatMap((text) => [roomHeader(room, text, skip), text]));
 
@@ -154,6 +154,9 @@ export function redisHubTests(): void {
     assert.equal(entries.length, 1, 'one entry, one command, for the whole turn');
     const [[, fields]] = entries as [[Buffer, Buffer[]]];
     assert.deepEqual(fields[0], Buffer.from('t'));
+    // Six messages, two of them to bob, who is named once with his server; "nobody" not at all.
+    const header = fields[1]!.subarray(0, fields[1]!.indexOf('\n')).toString();
+    assert.equal(header, `${one.id} 6 bob ${two.id}`);
     assert.deepEqual(
       decodeEntry(fields[1]!, two.id)?.map((m) => (m.kind === 'room' ? m.body.toString() : m.kind === 'direct' ? m.text : m.kind)),
       ['<alice> a\n', '<alice> b\n', '*alice* c\n', '<alice> d\n', '*alice* e\n'],
@@ -176,7 +179,7 @@ export function redisHubTests(): void {
     // A registry entry not in our form (no server id before a space) holds nobody.
     await raw.hset('chat:names', 'ghost', 'ghost');
     const before = await raw.xlen('chat:stream');
-    // BATCH is given the turn's keys parted by spaces: a name with one must not become two.
+    // The entry's header line parts users and servers by spaces: a name with one must not become two.
     const answers = [
       one.direct('carol bob', '*x* 1\n'),
       one.direct('bob', '*x* 2\n'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEntry, encodeEntry, joinFrames, NOBODY, removalBody, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
+import { decodeEntry, encodeEntry, joinFrames, removalBody, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
 
 const A = 'host-1-ab';
 const B = 'host-2-cd';
@@ -19,8 +19,10 @@ function turn(): Buffer {
     userHeader('@', 'nobody', '*alice* lost\n'), '*alice* lost\n',
     userHeader('~', 'bob', removal), removal,
     userHeader('!', 'dave', ''), '',
+    userHeader('@', 'bob', '*alice* again\n'), '*alice* again\n',
   ];
-  return encodeEntry(A, [B, C, NOBODY, B, C], frames);
+  // Each user once, nobody holding "nobody".
+  return encodeEntry(A, [['bob', B], ['carol', C], ['dave', C]], frames);
 }
 
 test('an entry gives each server what is for it, in the order sent, bytes and text untouched', () => {
@@ -29,6 +31,7 @@ test('an entry gives each server what is for it, in the order sent, bytes and te
     { kind: 'direct', to: 'bob', text: '*alice* héllo ✓ 😀\n' },
     { kind: 'room', room: 'dev', body: Buffer.from('<alice> not about C\n') },
     { kind: 'remove', key: 'bob', removal: { line: '! kicked by op: é', shown: 'kicked by op' } },
+    { kind: 'direct', to: 'bob', text: '*alice* again\n' },
   ]);
   // C: the room message about its own users is not for it; the direct message and eviction are.
   assert.deepEqual(decodeEntry(turn(), C), [
@@ -61,14 +64,14 @@ test('anything else in the stream is ignored, never delivered, and never throws'
     '', 'hello', '\n', 'a\n', 'a b\n', 'a -1\n', 'a 01\n* r 1\nx', 'a 1\n', // no count, a bad count, a missing frame
     `a 1\n* r 2\nx`, // shorter than its length
     `a 1\n* r x\nx`, `a 1\n* r 1e0\nx`, `a 1\n* r 0x1\nx`, `a 1\n* r -1\nx`, `a 1\n* r\nx`, `a 1\n* r 1 extra\nx`, `a 1\n*  1\nx`,
-    `a 1 ${B}\n@ bob 2\nx\n* r 0\n`, // more frames than counted
-    `a 2 ${B}\n@ bob 2\nx\n`, // fewer
-    `a 1\n@ bob 2\nx\n`, // a user frame with no server named
-    `a 1 ${B} ${B}\n@ bob 2\nx\n`, // a server named for no frame
-    `a 1  ${B}\n@ bob 2\nx\n`, // an empty server
-    `a 1 ${B}\n@@ bob 2\nx\n`, `a 1 ${B}\n? bob 2\nx\n`, // no such kind
-    `a 1 ${B}\n! bob 2\nx\n`, // an eviction carries nothing
-    `a 1 ${B}\n~ bob 2\n{}`, `a 1 ${B}\n~ bob 4\nnull`, `a 1 ${B}\n~ bob 1\n{`, // a removal that is not one
+    `a 1 bob ${B}\n@ bob 2\nx\n* r 0\n`, // more frames than counted
+    `a 2 bob ${B}\n@ bob 2\nx\n`, // fewer
+    `a 1 bob\n@ bob 2\nx\n`, // a user with no server
+    `a 1 bob ${B} carol\n@ bob 2\nx\n`, // a user with no server after one with
+    `a 1 bob  ${B}\n@ bob 2\nx\n`, `a 1  bob ${B}\n@ bob 2\nx\n`, // an empty user or server
+    `a 1 bob ${B}\n@@ bob 2\nx\n`, `a 1 bob ${B}\n? bob 2\nx\n`, // no such kind
+    `a 1 bob ${B}\n! bob 2\nx\n`, // an eviction carries nothing
+    `a 1 bob ${B}\n~ bob 2\n{}`, `a 1 bob ${B}\n~ bob 4\nnull`, `a 1 bob ${B}\n~ bob 1\n{`, // a removal that is not one
     ' 1\n* r 1\nx', // no origin
   ];
   for (const bad of junk) {
