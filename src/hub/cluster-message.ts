@@ -29,8 +29,12 @@ import type { Removal } from './hub.js';
  * counter is needed to tell a duplicate.
  */
 
-/** The one field of an entry of ours. */
-export const FIELD = 't';
+/**
+ * The one field of an entry of ours. It changes with the entry's form: a server of another
+ * release skips our entries, and we skip its, instead of misreading them (a release before
+ * wrote `t`, one server per user frame; an older one `m`).
+ */
+export const FIELD = 'u';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
 export type UserKind = '@' | '~' | '!';
 

@@ -26,7 +26,10 @@ export const DEFAULT_LEASE_MS = 5000;
 const READ_COUNT = 1000;
 /** The messages of one turn go in one entry up to this many bytes (see #queue). */
 const BATCH_MAX_BYTES = 256 * 1024;
-/** Messages in one entry at most: the script looks up their users with one HMGET. */
+/**
+ * Messages in one entry at most: the script looks up their users with one HMGET, and gets
+ * their keys as arguments it unpacks (Lua unpacks at most about 8,000).
+ */
 const BATCH_MAX_MESSAGES = 1000;
 /** After a read that found entries, the next one waits this long (see #read). */
 const READ_PAUSE_MS = 1;

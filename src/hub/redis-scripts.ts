@@ -1,3 +1,4 @@
+import { FIELD } from './cluster-message.js';
 /**
  * The Redis hub's state changes, each one Lua script so that it is atomic: no other server
  * runs a command in the middle of one. Every script takes the key prefix as ARGV[1] and
@@ -70,7 +71,7 @@ if held and not owned(held, id) then
   local holder = string.match(held, '^%S+')
   took = string.sub(held, #holder + 2)
   redis.call('SREM', P .. 'server:' .. holder, key)
-  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', 't', id .. ' 1 ' .. key .. ' ' .. holder .. '\\n! ' .. key .. ' 0\\n')
+  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', '${FIELD}', id .. ' 1 ' .. key .. ' ' .. holder .. '\\n! ' .. key .. ' 0\\n')
 end
 redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
 redis.call('SADD', mine, key)
@@ -206,7 +207,8 @@ if keys > 0 then
     local v = held[i]
     -- A plain find, not a pattern: a pattern tests each character through a class.
     local space = v and string.find(v, ' ', 1, true)
-    if space then
+    -- Not in our form (no server id before a space): nobody holds it.
+    if space and space > 1 then
       header[#header + 1] = ARGV[6 + i]
       header[#header + 1] = string.sub(v, 1, space - 1)
       answers[i] = '1'
@@ -216,5 +218,5 @@ if keys > 0 then
     end
   end
 end
-if any then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', 't', table.concat(header, ' ') .. '\\n' .. frames) end
+if any then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', '${FIELD}', table.concat(header, ' ') .. '\\n' .. frames) end
 return table.concat(answers)`;

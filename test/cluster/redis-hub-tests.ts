@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { decodeEntry, encodeEntry, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
+import { decodeEntry, encodeEntry, FIELD, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
 import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { TestRedis } from '../helpers/redis.js';
@@ -98,15 +98,17 @@ export function redisHubTests(): void {
     await hub.claim('bob', bob);
     const raw = new Redis(redis.url);
     t.after(() => raw.disconnect());
-    const add = (message: Buffer | string) => raw.xadd('chat:stream', '*', 't', message);
+    const add = (message: Buffer | string) => raw.xadd('chat:stream', '*', FIELD, message);
     await add(directEntry('another-2-bb', 'bob', '*alice* for the bob of another server\n'));
     await add(roomEntry(hub.id, 'lobby', ['<bob> ours, delivered when sent\n']));
     await add(roomEntry(OTHER, 'lobby', ['<carol> not about us\n'], hub.id));
     await add('junk\n');
     // Another program's entries: another field, more fields, the last release's form.
     await raw.xadd('chat:stream', '*', 'm', directEntry(hub.id, 'bob', '*alice* under another field\n'));
-    await raw.xadd('chat:stream', '*', 't', directEntry(hub.id, 'bob', '*alice* one of two fields\n'), 'x', 'y');
+    await raw.xadd('chat:stream', '*', FIELD, directEntry(hub.id, 'bob', '*alice* one of two fields\n'), 'x', 'y');
     await raw.xadd('chat:stream', '*', 'm', `${OTHER} @${hub.id} bob\n*alice* old form\n`);
+    const lastForm = `${OTHER} 3 ${hub.id} ${hub.id}\n* lobby 24\n<carol> the last form 1\n@ bob 24\n*alice* the last form 2\n@ bob 24\n*alice* the last form 3\n`;
+    await raw.xadd('chat:stream', '*', 't', lastForm);
     // Cut short: nothing of it is delivered, not even its first, whole, frame.
     const whole = roomEntry(OTHER, 'lobby', ['<alice> cut\n', '<alice> short\n']);
     await add(whole.subarray(0, whole.length - 2));
@@ -153,7 +155,7 @@ export function redisHubTests(): void {
     const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before);
     assert.equal(entries.length, 1, 'one entry, one command, for the whole turn');
     const [[, fields]] = entries as [[Buffer, Buffer[]]];
-    assert.deepEqual(fields[0], Buffer.from('t'));
+    assert.deepEqual(fields[0], Buffer.from(FIELD));
     // Six messages, two of them to bob, who is named once with his server; "nobody" not at all.
     const header = fields[1]!.subarray(0, fields[1]!.indexOf('\n')).toString();
     assert.equal(header, `${one.id} 6 bob ${two.id}`);
@@ -178,6 +180,8 @@ export function redisHubTests(): void {
     await two.claim('carol', carol);
     // A registry entry not in our form (no server id before a space) holds nobody.
     await raw.hset('chat:names', 'ghost', 'ghost');
+    // Nor one with an empty server id: it must not spoil the entry's header for the others.
+    await raw.hset('chat:names', 'ghost2', ' ghost2');
     const before = await raw.xlen('chat:stream');
     // The entry's header line parts users and servers by spaces: a name with one must not become two.
     const answers = [
@@ -187,9 +191,10 @@ export function redisHubTests(): void {
       one.remove('bob carol', { line: '! kicked', shown: 'kicked' }),
       one.direct('', '*x* 4\n'),
       one.direct('ghost', '*x* 4\n'),
+      one.direct('ghost2', '*x* 4\n'),
       one.direct('carol', '*x* 5\n'),
     ];
-    assert.deepEqual(await Promise.all(answers), ['no such user', 'delivered', 'no such user', 'no such user', 'no such user', 'no such user', 'delivered']);
+    assert.deepEqual(await Promise.all(answers), ['no such user', 'delivered', 'no such user', 'no such user', 'no such user', 'no such user', 'no such user', 'delivered']);
     await carol.receive('*x* 5');
     assert.deepEqual([bob.lines, carol.lines], [['*x* 2'], ['*x* 5']]);
     // A turn that reaches nobody adds nothing to the stream.
@@ -244,14 +249,14 @@ export function redisHubTests(): void {
     t.after(() => raw.disconnect());
     const to = (text: string) => directEntry(hub.id, 'bob', `*alice* ${text}\n`);
     // An entry far ahead of Redis's clock (as from a Redis whose clock was ahead): read past it.
-    await raw.xadd('chat:stream', '9999999999999-0', 't', to('from the future'));
+    await raw.xadd('chat:stream', '9999999999999-0', FIELD, to('from the future'));
     await bob.receive('*alice* from the future');
     await redis.stop();
     await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
     await redis.restart();
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
     // The new stream's ids are today's, far before the last one read: read all the same.
-    await raw.xadd('chat:stream', '*', 't', to('after the restart'));
+    await raw.xadd('chat:stream', '*', FIELD, to('after the restart'));
     await bob.receive('*alice* after the restart');
   });
 
@@ -264,14 +269,14 @@ export function redisHubTests(): void {
     const bob = new TestMember('bob');
     await hub.claim('bob', bob);
     const to = (text: string) => directEntry(hub.id, 'bob', `*alice* ${text}\n`);
-    await raw.xadd('chat:stream', '*', 't', to('read'));
+    await raw.xadd('chat:stream', '*', FIELD, to('read'));
     await bob.receive('*alice* read');
     await raw.acl('SETUSER', 'one', 'off');
     await raw.client('KILL', 'USER', 'one');
     await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
     // Sent and trimmed while the hub could not read: as after a cut-off past the stream's keep.
-    const id = await raw.xadd('chat:stream', '*', 't', to('lost'));
-    await raw.xadd('chat:stream', '*', 't', to('kept'));
+    const id = await raw.xadd('chat:stream', '*', FIELD, to('lost'));
+    await raw.xadd('chat:stream', '*', FIELD, to('kept'));
     await raw.xtrim('chat:stream', 'MINID', `${id!.split('-')[0]}-${Number(id!.split('-')[1]) + 1}`);
     await raw.acl('SETUSER', 'one', 'on');
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
@@ -333,13 +338,13 @@ export function redisHubTests(): void {
     assert.equal(await hub.claim('alice', third, true), 'claimed');
     assert.deepEqual(events.evictions, ['alice: logged in elsewhere']);
     // The eviction from the other server arrives now: it was for the first member.
-    await raw.xadd('chat:stream', '*', 't', evictionEntry(hub.id, 'alice'));
-    await raw.xadd('chat:stream', '*', 't', directEntry(hub.id, 'alice', '*bob* fence\n'));
+    await raw.xadd('chat:stream', '*', FIELD, evictionEntry(hub.id, 'alice'));
+    await raw.xadd('chat:stream', '*', FIELD, directEntry(hub.id, 'alice', '*bob* fence\n'));
     await third.receive('*bob* fence');
     assert.deepEqual(events.evictions, ['alice: logged in elsewhere'], 'the newcomer keeps its name');
     assert.equal(hub.lookup('alice'), third);
     // A later eviction for the name is heard again.
-    await raw.xadd('chat:stream', '*', 't', evictionEntry(hub.id, 'alice'));
+    await raw.xadd('chat:stream', '*', FIELD, evictionEntry(hub.id, 'alice'));
     await events.until(() => events.evictions.length === 2);
     assert.equal(hub.lookup('alice'), undefined);
   });
