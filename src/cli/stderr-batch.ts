@@ -2,7 +2,7 @@ import { realTimers, type Timers } from '../protocol/timers.js';
 
 /** How long a log line may wait for others to go out with it. */
 export const STDERR_DELAY_MS = 10;
-/** Pending bytes that go out at once, whatever the delay. */
+/** Pending characters that go out at once, whatever the delay. */
 const STDERR_MAX_PENDING = 64 * 1024;
 
 /**
@@ -14,7 +14,7 @@ const STDERR_MAX_PENDING = 64 * 1024;
  */
 export class BatchedStderr {
   #pending: string[] = [];
-  #bytes = 0;
+  #length = 0;
   #timer: unknown = undefined;
 
   constructor(
@@ -26,8 +26,8 @@ export class BatchedStderr {
 
   write(text: string): boolean {
     this.#pending.push(text);
-    this.#bytes += text.length;
-    if (this.#bytes >= STDERR_MAX_PENDING) this.flush();
+    this.#length += text.length;
+    if (this.#length >= STDERR_MAX_PENDING) this.flush();
     else if (this.#timer === undefined) this.#timer = this.timers.setTimeout(() => this.flush(), STDERR_DELAY_MS);
     return true;
   }
@@ -38,7 +38,7 @@ export class BatchedStderr {
     if (this.#pending.length === 0) return;
     const text = this.#pending.join('');
     this.#pending = [];
-    this.#bytes = 0;
+    this.#length = 0;
     this.out.write(text);
   }
 }

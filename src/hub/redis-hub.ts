@@ -174,14 +174,11 @@ export class RedisHub implements Hub {
    * Room and direct messages of this event-loop turn, in the order they were sent, added to
    * the stream as one entry by one script (BATCH): their answers to give, each with the index
    * of its user in #keys (-1 for a room), the frames (cluster-message.ts), and the name keys
-   * the user frames are for, each once (#keyAt), whose servers BATCH finds.
+   * the user frames are for, each once and in the order first named, whose servers BATCH finds.
    */
   #batch: { key: number; done: (answer: Delivery) => void }[] = [];
   #frames: (Buffer | string)[] = [];
-  #keys: string[] = [];
-  readonly #keyAt = new Map<string, number>();
-  /** This turn's batch has a room message: the entry is for every server. */
-  #forAll = false;
+  #keys = new Map<string, number>();
   #batchBytes = 0;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
@@ -538,16 +535,13 @@ export class RedisHub implements Hub {
    */
   #queue(header: string, body: Buffer | string, key?: string): Promise<Delivery> {
     return new Promise((done) => {
-      let at = -1;
       // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
       this.#batchBytes += header.length + byteLength(body);
-      if (key === undefined) {
-        this.#forAll = true;
-      } else {
-        at = this.#keyAt.get(key) ?? -1;
-        if (at < 0) {
-          at = this.#keys.push(key) - 1;
-          this.#keyAt.set(key, at);
+      let at = -1;
+      if (key !== undefined) {
+        at = this.#keys.get(key) ?? this.#keys.size;
+        if (at === this.#keys.size) {
+          this.#keys.set(key, at);
           // BATCH names the user's server in the entry's first line: an id about as long as ours.
           this.#batchBytes += key.length + this.id.length + 2;
         }
@@ -566,18 +560,17 @@ export class RedisHub implements Hub {
     if (batch.length === 0) return;
     const frames = this.#frames;
     const keys = this.#keys;
-    const forAll = this.#forAll;
     this.#batch = [];
     this.#frames = [];
-    this.#keys = [];
-    this.#keyAt.clear();
-    this.#forAll = false;
+    this.#keys = new Map();
     this.#batchBytes = 0;
     if (!this.#up) {
       for (const { done } of batch) done('unavailable');
       return;
     }
-    const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys];
+    // A room message makes the entry one for every server, whoever else it names.
+    const forAll = batch.some(({ key }) => key < 0);
+    const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
     this.#cmd.chatBatch(...args).then(
       (answers) => {
         for (const { key, done } of batch) done(key < 0 || answers.charCodeAt(key) === ONE ? 'delivered' : 'no such user');

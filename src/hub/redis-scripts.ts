@@ -1,4 +1,5 @@
 import { FIELD } from './cluster-message.js';
+
 /**
  * The Redis hub's state changes, each one Lua script so that it is atomic: no other server
  * runs a command in the middle of one. Every script takes the key prefix as ARGV[1] and
