@@ -204,6 +204,35 @@ export function redisHubTests(): void {
     assert.equal(after, before + 1);
   });
 
+  test('a turn to many users, some named twice, some nobody holds: each answer is its own, each text reaches only its addressee', async (t) => {
+    const { one, two, raw, before } = await aliceAndBob(t);
+    const users = Array.from({ length: 30 }, (_, i) => new TestMember(`u${i}`));
+    for (const u of users) await two.claim(u.name!, u);
+    // Interleaved: a held name, an unknown one, the held one again in another case, a room message.
+    const answers: Promise<string>[] = [];
+    const expected: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      answers.push(Promise.resolve(one.direct(`u${i}`, `*alice* first ${i}\n`)), Promise.resolve(one.direct(`ghost${i}`, `*alice* lost ${i}\n`)));
+      answers.push(Promise.resolve(one.direct(`U${i}`, `*alice* second ${i}\n`)), Promise.resolve(one.toRoom(LOBBY, Buffer.from(`<alice> r${i}\n`), undefined)));
+      expected.push('delivered', 'no such user', 'delivered', 'delivered');
+    }
+    assert.deepEqual(await Promise.all(answers), expected);
+    await users[29]!.receive('*alice* second 29');
+    users.forEach((u, i) => assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`, `*alice* second ${i}`], u.name));
+    const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before) as [Buffer, Buffer[]][];
+    assert.equal(entries.length, 1);
+    // Thirty users named once each, with their server; no ghost.
+    const header = entries[0]![1][1]!.subarray(0, entries[0]![1][1]!.indexOf('\n')).toString().split(' ');
+    assert.equal(header.length, 2 + 60);
+    assert.ok(header.slice(2).every((part, i) => (i % 2 === 0 ? /^u\d+$/.test(part) : part === two.id)), header.join(' '));
+
+    // A flood of the cheapest turn: a thousand names nobody holds adds nothing to the stream.
+    const length = await raw.xlen('chat:stream');
+    const lost = await Promise.all(Array.from({ length: 1000 }, (_, i) => one.direct(`nobody${i}`, 'x\n')));
+    assert.ok(lost.every((a) => a === 'no such user'));
+    assert.equal(await raw.xlen('chat:stream'), length);
+  });
+
   test('a turn of many messages, or of long ones, goes in several entries of bounded size, each message once, in order', async (t) => {
     const { one, two, alice, bob, raw, before } = await aliceAndBob(t);
     // 2500 short direct messages, then 300 room messages of 4 KB, all in one turn.
