@@ -27,6 +27,13 @@ import type { Removal } from './hub.js';
  *
  * Each entry is read once by each server (it reads on from the last id it has seen), so no
  * counter is needed to tell a duplicate.
+ *
+ * The sender writes the header line itself when it knows every user's server already
+ * (holders.ts): then the turn is a plain XADD, with no lookup in Redis.
+ *
+ * The stream holds entries of one more kind, written by the scripts that take a name from
+ * its server (release, free, take over): one field, NAMES_FIELD, whose value is the name
+ * keys that changed hands, space-separated. Every server forgets where those users were.
  */
 
 /**
@@ -35,6 +42,8 @@ import type { Removal } from './hub.js';
  * wrote `t`, one server per user frame; an older one `m`).
  */
 export const FIELD = 'u';
+/** The one field of a "names changed" entry: the keys, space-separated. */
+export const NAMES_FIELD = 'n';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
 export type UserKind = '@' | '~' | '!';
 
@@ -83,12 +92,21 @@ export function joinFrames(frames: readonly (Buffer | string)[]): Buffer | strin
 }
 
 /**
- * An entry as BATCH and CLAIM write it: FRAMES are headers and bodies, alternately; SERVERS
- * pairs each user key named in them with the server that holds it.
+ * An entry as BATCH and CLAIM write it, and a sender that knows every user's server: FRAMES
+ * are headers and bodies, alternately; KEYS are the user keys named in them, each once, and
+ * SERVERS the server holding each.
  */
+export function entryOf(origin: string, keys: Iterable<string>, servers: readonly string[], frames: readonly (Buffer | string)[]): Buffer | string {
+  let header = `${origin} ${frames.length / 2}`;
+  let i = 0;
+  for (const key of keys) header += ` ${key} ${servers[i++]}`;
+  return joinFrames([`${header}\n`, ...frames]);
+}
+
+/** entryOf as bytes, from key and server pairs (the tests write entries with it). */
 export function encodeEntry(origin: string, servers: readonly (readonly [key: string, server: string])[], frames: readonly (Buffer | string)[]): Buffer {
-  const header = [origin, String(frames.length / 2), ...servers.flat()].join(' ') + '\n';
-  return Buffer.concat([Buffer.from(header), ...frames.map((f) => (typeof f === 'string' ? Buffer.from(f) : f))]);
+  const entry = entryOf(origin, servers.map(([key]) => key), servers.map(([, server]) => server), frames);
+  return typeof entry === 'string' ? Buffer.from(entry) : entry;
 }
 
 function asRemoval(json: string): Removal | undefined {

@@ -110,8 +110,12 @@ export interface Hub {
   lookup(name: string): Member | undefined;
   /** Disconnects the user called NAME, on whichever server it is, as an operator asked. */
   remove(name: string, removal: Removal): Awaitable<Delivery>;
-  /** Delivers BYTES to the user called TO, on whichever server it is. */
-  direct(to: string, bytes: Buffer | string): Awaitable<Delivery>;
+  /**
+   * Delivers BYTES to the user called TO, on whichever server it is. FROM, the sender, is
+   * told later should a message answered `delivered` at once be lost on its way (a cluster
+   * that loses Redis as it sends).
+   */
+  direct(to: string, bytes: Buffer | string, from?: Member): Awaitable<Delivery>;
   /**
    * Sends the same bytes to every member of ROOM but `except`, on every server.
    * `unavailable`: only the members of this server got them.

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { isValidName, nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
-import { byteLength, decodeEntry, FIELD, joinFrames, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';
+import { byteLength, decodeEntry, entryOf, FIELD, joinFrames, NAMES_FIELD, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';
+import { compareIds, Holders } from './holders.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
@@ -34,8 +35,7 @@ const BATCH_MAX_MESSAGES = 1000;
 /** After a read that found entries, the next one waits this long (see #read). */
 const READ_PAUSE_MS = 1;
 const FIELD_BYTE = FIELD.charCodeAt(0);
-/** BATCH's answer for a user that is there. */
-const ONE = '1'.charCodeAt(0);
+const NAMES_BYTE = NAMES_FIELD.charCodeAt(0);
 /** /who, /rooms, or /who ROOM for the room key KEY. */
 type Listing = 'names' | 'rooms' | `room:${string}`;
 
@@ -44,6 +44,14 @@ type Listing = 'names' | 'rooms' | `room:${string}`;
  * names takes tens of milliseconds, which a flood of listings must not multiply.
  */
 const LISTING_CACHE_MS = 1000;
+
+/** A message of the turn's batch (RedisHub.#batch). */
+interface Queued {
+  key: number;
+  done: ((answer: Delivery) => void) | undefined;
+  from: Member | undefined;
+  to: string;
+}
 
 /** The calls our scripts become (ioredis defineCommand). */
 interface Scripts {
@@ -89,13 +97,6 @@ function whatToDo(why: string, url: string): string {
 
 const START_REDIS = 'start redis-server or check --redis';
 
-
-/** Orders two stream ids (MS-SEQ). */
-function compareIds(a: string, b: string): number {
-  const [am = 0n, as = 0n] = a.split('-').map(BigInt);
-  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt);
-  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
-}
 
 /** Thrown by start() when Redis cannot be reached: the message says what to check. */
 export class RedisUnavailableError extends Error {}
@@ -170,13 +171,16 @@ export class RedisHub implements Hub {
   #lastId = '0-0';
   /** Redis's data as we know it (SYNC): another one means Redis lost it, stream and all. */
   #epoch: string | undefined;
+  /** Where other servers' users are, as last heard from Redis. */
+  readonly #holders: Holders;
   /**
    * Room and direct messages of this event-loop turn, in the order they were sent, added to
-   * the stream as one entry by one script (BATCH): their answers to give, each with the index
-   * of its user in #keys (-1 for a room), the frames (cluster-message.ts), and the name keys
-   * the user frames are for, each once and in the order first named, whose servers BATCH finds.
+   * the stream as one entry (#flush): each with the index of its user in #keys (-1 for a
+   * room) and either its answer to give or, answered at once, its sender and addressee (see
+   * #lost); the frames (cluster-message.ts); and the name keys the user frames are for, each
+   * once and in the order first named.
    */
-  #batch: { key: number; done: (answer: Delivery) => void }[] = [];
+  #batch: Queued[] = [];
   #frames: (Buffer | string)[] = [];
   #keys = new Map<string, number>();
   #batchBytes = 0;
@@ -198,6 +202,7 @@ export class RedisHub implements Hub {
     this.#timeoutMs = Math.min(COMMAND_TIMEOUT_MS, this.leaseMs);
     this.#renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
     this.#keepMs = 2 * this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
+    this.#holders = new Holders(this.id);
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
     // A read blocks up to a renewal interval, then comes back empty: one that takes longer
     // than that and the timeout is a silent connection (a NAT that forgot it), made again.
@@ -414,7 +419,7 @@ export class RedisHub implements Hub {
     return this.#queue(userHeader('~', key, body), body, key);
   }
 
-  direct(to: string, bytes: Buffer | string): Delivery | Promise<Delivery> {
+  direct(to: string, bytes: Buffer | string, from?: Member): Delivery | Promise<Delivery> {
     const key = nameKey(to);
     const member = this.#local.get(key);
     // A user of this server is reached without Redis, even while it is down.
@@ -424,8 +429,14 @@ export class RedisHub implements Hub {
     }
     if (!isValidName(to)) return 'no such user';
     if (!this.#up) return 'unavailable';
+    const header = userHeader('@', key, bytes);
+    // A user whose server we know: answered now, as on one server (holders.ts).
+    if (this.#holders.get(key) !== undefined) {
+      this.#add({ key: this.#keyAt(key), done: undefined, from, to }, header, bytes);
+      return 'delivered';
+    }
     // Into the stream even while the recipient's server is cut off: it reads it once back.
-    return this.#queue(userHeader('@', key, bytes), bytes, key);
+    return this.#queue(header, bytes, key);
   }
 
   toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
@@ -535,23 +546,30 @@ export class RedisHub implements Hub {
    */
   #queue(header: string, body: Buffer | string, key?: string): Promise<Delivery> {
     return new Promise((done) => {
-      // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
-      this.#batchBytes += header.length + byteLength(body);
-      let at = -1;
-      if (key !== undefined) {
-        at = this.#keys.get(key) ?? this.#keys.size;
-        if (at === this.#keys.size) {
-          this.#keys.set(key, at);
-          // BATCH names the user's server in the entry's first line: an id about as long as ours.
-          this.#batchBytes += key.length + this.id.length + 2;
-        }
-      }
-      this.#batch.push({ key: at, done });
-      this.#frames.push(header, body);
-      // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
-      if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
-      else if (this.#batch.length === 1) setImmediate(() => this.#flush());
+      this.#add({ key: key === undefined ? -1 : this.#keyAt(key), done, from: undefined, to: '' }, header, body);
     });
+  }
+
+  /** KEY's index in this turn's #keys, added if new. */
+  #keyAt(key: string): number {
+    let at = this.#keys.get(key);
+    if (at === undefined) {
+      at = this.#keys.size;
+      this.#keys.set(key, at);
+      // The entry's first line names the user's server: an id about as long as ours.
+      this.#batchBytes += key.length + this.id.length + 2;
+    }
+    return at;
+  }
+
+  #add(queued: Queued, header: string, body: Buffer | string): void {
+    // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
+    this.#batchBytes += header.length + byteLength(body);
+    this.#batch.push(queued);
+    this.#frames.push(header, body);
+    // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
+    if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
+    else if (this.#batch.length === 1) setImmediate(() => this.#flush());
   }
 
   /** Sends the room messages waiting (#publish): before anything else that adds to the stream, to keep their order. */
@@ -564,19 +582,50 @@ export class RedisHub implements Hub {
     this.#frames = [];
     this.#keys = new Map();
     this.#batchBytes = 0;
-    if (!this.#up) {
-      for (const { done } of batch) done('unavailable');
-      return;
-    }
+    if (!this.#up) return this.#lost(batch);
     // A room message makes the entry one for every server, whoever else it names.
     const forAll = batch.some(({ key }) => key < 0);
+    const servers = forAll ? undefined : this.#holders.serversOf(keys.keys());
+    if (servers !== undefined) {
+      // Every user's server is known: the entry goes in as it is, with no lookup.
+      const entry = entryOf(this.id, keys.keys(), servers, frames);
+      this.#cmd.xadd(this.#stream, 'MINID', '~', this.#minId(), '*', FIELD, entry).then(
+        () => batch.forEach(({ done }) => done?.('delivered')),
+        () => this.#lost(batch),
+      );
+      return;
+    }
     const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
     this.#cmd.chatBatch(...args).then(
-      (answers) => {
-        for (const { key, done } of batch) done(key < 0 || answers.charCodeAt(key) === ONE ? 'delivered' : 'no such user');
+      (answer) => {
+        // The entry's id, then each user's server or '-' (BATCH).
+        const [entryId = '-', ...held] = answer.split(' ');
+        let i = 0;
+        for (const key of keys.keys()) {
+          const server = held[i++];
+          if (server !== undefined && server !== '-') this.#holders.learn(key, server, entryId);
+        }
+        for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
       },
-      () => batch.forEach(({ done }) => done('unavailable')),
+      () => this.#lost(batch),
     );
+  }
+
+  /**
+   * A batch that did not reach Redis: its answers are `unavailable`, and the senders of
+   * messages already answered (#holders) are told, once for each addressee: the message may
+   * not have arrived (Redis may have added it before the connection was lost).
+   */
+  #lost(batch: Queued[]): void {
+    const told = new Map<Member, Set<string>>();
+    for (const { done, from, to } of batch) {
+      done?.('unavailable');
+      if (from === undefined) continue;
+      const names = told.get(from) ?? new Set<string>();
+      if (names.has(to)) continue;
+      told.set(from, names.add(to));
+      from.deliver(`${w.mayNotBeDelivered(to)}\n`);
+    }
   }
 
   /**
@@ -674,7 +723,12 @@ export class RedisHub implements Hub {
       for (const [id, fields] of entries) {
         this.#lastId = id.toString('latin1');
         // Another program's entry (not our one field) is skipped, as is one we cannot read whole.
-        if (fields.length !== 2 || fields[0]!.length !== 1 || fields[0]![0] !== FIELD_BYTE) continue;
+        if (fields.length !== 2 || fields[0]!.length !== 1) continue;
+        if (fields[0]![0] === NAMES_BYTE) {
+          this.#holders.changed(this.#lastId, fields[1]!.toString('latin1').split(' '));
+          continue;
+        }
+        if (fields[0]![0] !== FIELD_BYTE) continue;
         for (const message of decodeEntry(fields[1]!, this.id) ?? []) {
           try {
             this.#receive(message);
@@ -729,7 +783,7 @@ export class RedisHub implements Hub {
     // Connected again but not back in the chat (a sync that failed): try again.
     if (!this.#up) return this.#maybeUp();
     try {
-      const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs));
+      const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs), this.#minId());
       this.#size = size;
       for (const [server, names] of byServer(freed)) {
         this.#events?.log(`server ${server} stopped answering: freed ${names.length === 1 ? 'its name' : `its ${names.length} names`}`, 'notice');
@@ -760,6 +814,8 @@ export class RedisHub implements Hub {
   #down(reason = this.#lastError): void {
     if (!this.#up || this.#closed) return;
     this.#up = false;
+    // Changes of names may be missed meanwhile: every user is looked up again once back.
+    this.#holders.clear();
     // An eviction due may have been lost with the connection: it must not swallow a later one.
     this.#evictionsDue.clear();
     this.#logged.clear();
@@ -890,7 +946,12 @@ export class RedisHub implements Hub {
     this.#size = size;
     // Redis lost its data (a restart without persistence): the stream began again, its ids
     // from Redis's clock, which need not be past the last id we read. All of it is new to us.
-    if (this.#epoch !== undefined && epoch !== this.#epoch) this.#lastId = '0-0';
+    if (this.#epoch !== undefined && epoch !== this.#epoch) {
+      this.#lastId = '0-0';
+      this.#holders.restart();
+    }
+    // Names taken while we were away (SYNC's lost) moved without a word to us.
+    this.#holders.clear();
     this.#epoch = epoch;
     return { lost, back, stale };
   }

@@ -1,4 +1,4 @@
-import { FIELD } from './cluster-message.js';
+import { FIELD, NAMES_FIELD } from './cluster-message.js';
 
 /**
  * The Redis hub's state changes, each one Lua script so that it is atomic: no other server
@@ -15,7 +15,9 @@ import { FIELD } from './cluster-message.js';
  *   P epoch          exists while Redis holds our data: missing after a restart without it
  *   P settling       for a moment after such a restart, while servers reclaim their names
  *   P stream         stream: every message between servers (cluster-message.ts), read by
- *                    every server from the last entry it has seen; trimmed by age (MINID)
+ *                    every server from the last entry it has seen; trimmed by age (MINID).
+ *                    A script that takes a name from its server (RELEASE, TICK, SYNC, LEAVE,
+ *                    CLAIM) says so there too: servers forget where that user was (holders.ts)
  *
  * Scripts build key names from ARGV, so they suit one Redis (with replicas or Sentinel), not
  * Redis Cluster: docs/cluster.md says so.
@@ -23,6 +25,11 @@ import { FIELD } from './cluster-message.js';
 
 /** Does v, an entry of P names, belong to server id? */
 const OWNED = `local function owned(v, id) return v and string.sub(v, 1, #id + 1) == id .. ' ' end`;
+
+/** Tells every server that KEYS changed hands: one "names changed" entry (holders.ts). */
+const CHANGED = `local function changed(P, keys)
+  if #keys > 0 then redis.call('XADD', P .. 'stream', '*', '${NAMES_FIELD}', table.concat(keys, ' ')) end
+end`;
 
 /**
  * The chat's clock, against which leases are compared: Redis's own time (TIME, never a
@@ -61,49 +68,61 @@ end`;
  * holder's server reads it before any "joined" of the newcomer.
  */
 export const CLAIM = `${OWNED}
+${CHANGED}
 local P, id, key, old = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
 if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return { -2 } end
 if redis.call('EXISTS', P .. 'settling') == 1 then return { -3 } end
 local names, mine = P .. 'names', P .. 'server:' .. id
 local held = redis.call('HGET', names, key)
-local took = ''
+local took, moved = '', {}
 if held and not owned(held, id) then
   if ARGV[6] ~= '1' then return { -1 } end
   local holder = string.match(held, '^%S+')
   took = string.sub(held, #holder + 2)
   redis.call('SREM', P .. 'server:' .. holder, key)
   redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', '${FIELD}', id .. ' 1 ' .. key .. ' ' .. holder .. '\\n! ' .. key .. ' 0\\n')
+  moved[#moved + 1] = key
 end
 redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
 redis.call('SADD', mine, key)
 if old ~= '' and old ~= key then
-  if owned(redis.call('HGET', names, old), id) then redis.call('HDEL', names, old) end
+  if owned(redis.call('HGET', names, old), id) then
+    redis.call('HDEL', names, old)
+    moved[#moved + 1] = old
+  end
   redis.call('SREM', mine, old)
 end
+changed(P, moved)
 return { redis.call('HLEN', names), took }`;
 
 /** ARGV: P, id, key. Returns the number of names left. */
 export const RELEASE = `${OWNED}
+${CHANGED}
 local P, id, key = ARGV[1], ARGV[2], ARGV[3]
 local names = P .. 'names'
-if owned(redis.call('HGET', names, key), id) then redis.call('HDEL', names, key) end
+if owned(redis.call('HGET', names, key), id) then
+  redis.call('HDEL', names, key)
+  changed(P, { key })
+end
 redis.call('SREM', P .. 'server:' .. id, key)
 return redis.call('HLEN', names)`;
 
 /**
- * ARGV: P, id, lease in ms, renewal interval in ms. Renews this server's lease, then frees
- * the names of every server whose lease has run out in chat time (CLOCK). Only one server's
- * TICK finds a given dead server, so its users are announced once. Returns { 1 if this
+ * ARGV: P, id, lease in ms, renewal interval in ms, the stream's MINID. Renews this server's
+ * lease, then frees the names of every server whose lease has run out in chat time (CLOCK).
+ * Only one server's TICK finds a given dead server, so its users are announced once. Trims
+ * the stream too: a chat where users come and go without a word still adds to it. Returns { 1 if this
  * server is in the chat else 0, number of names, { SERVERID, NAME, ... for each name freed } }.
  */
 export const TICK = `${OWNED}
 ${CLOCK}
+${CHANGED}
 local P, id, lease, step = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local names, servers, leases = P .. 'names', P .. 'servers', P .. 'leases'
 local now = chatNow(P, step)
 local member = redis.call('SISMEMBER', servers, id)
 if member == 1 then renewLease(P, id, now, lease) end
-local freed = {}
+local freed, moved = {}, {}
 for _, other in ipairs(redis.call('SMEMBERS', servers)) do
   local ends = tonumber(redis.call('HGET', leases, other))
   if ends == nil or ends < now then
@@ -113,6 +132,7 @@ for _, other in ipairs(redis.call('SMEMBERS', servers)) do
         redis.call('HDEL', names, key)
         table.insert(freed, other)
         table.insert(freed, string.sub(v, #other + 2))
+        moved[#moved + 1] = key
       end
     end
     redis.call('DEL', P .. 'server:' .. other)
@@ -121,6 +141,8 @@ for _, other in ipairs(redis.call('SMEMBERS', servers)) do
     redis.call('SET', P .. 'gone:' .. other, '1', 'EX', 86400)
   end
 end
+changed(P, moved)
+redis.call('XTRIM', P .. 'stream', 'MINID', '~', ARGV[5])
 return { member, redis.call('HLEN', names), freed }`;
 
 /**
@@ -137,6 +159,7 @@ return { member, redis.call('HLEN', names), freed }`;
  */
 export const SYNC = `${OWNED}
 ${CLOCK}
+${CHANGED}
 local P, id = ARGV[1], ARGV[2]
 local names, mine = P .. 'names', P .. 'server:' .. id
 if redis.call('SET', P .. 'epoch', ARGV[7], 'NX') and ARGV[4] == '1' then
@@ -146,7 +169,7 @@ local wasGone = redis.call('EXISTS', P .. 'gone:' .. id) == 1
 redis.call('DEL', P .. 'gone:' .. id)
 redis.call('SADD', P .. 'servers', id)
 renewLease(P, id, chatNow(P, tonumber(ARGV[6])), tonumber(ARGV[3]))
-local want, lost, back, stale = {}, {}, {}, {}
+local want, lost, back, stale, moved = {}, {}, {}, {}, {}
 for i = 8, #ARGV, 2 do
   local key, display = ARGV[i], ARGV[i + 1]
   local v = redis.call('HGET', names, key)
@@ -165,19 +188,27 @@ for _, key in ipairs(redis.call('SMEMBERS', mine)) do
     if owned(v, id) then
       redis.call('HDEL', names, key)
       table.insert(stale, string.sub(v, #id + 2))
+      moved[#moved + 1] = key
     end
     redis.call('SREM', mine, key)
   end
 end
+changed(P, moved)
 return { lost, back, stale, redis.call('HLEN', names), redis.call('GET', P .. 'epoch') }`;
 
 /** ARGV: P, id. This server leaves the chat: its names are freed at once, not at lease end. */
 export const LEAVE = `${OWNED}
+${CHANGED}
 local P, id = ARGV[1], ARGV[2]
 local names, mine = P .. 'names', P .. 'server:' .. id
+local moved = {}
 for _, key in ipairs(redis.call('SMEMBERS', mine)) do
-  if owned(redis.call('HGET', names, key), id) then redis.call('HDEL', names, key) end
+  if owned(redis.call('HGET', names, key), id) then
+    redis.call('HDEL', names, key)
+    moved[#moved + 1] = key
+  end
 end
+changed(P, moved)
 redis.call('DEL', mine)
 redis.call('HDEL', P .. 'leases', id)
 redis.call('SREM', P .. 'servers', id)
@@ -193,9 +224,10 @@ return 1`;
  * whole turn, and a user's messages stay in the order they were sent. Each user is looked
  * up once however many messages it has in the turn (a hash of up to 128 names is a list
  * Redis reads from the start), and the frames are copied once, never parsed here. Returns one
- * character per key, in order: `1`, or `0` for no such name (a string, not an array of
- * numbers: one value to read, however many users). Nothing is added when nothing in the turn
- * reaches anyone.
+ * string: the id of the entry added, then for each key, in order, the server that holds it
+ * or `-` for no such name, space-separated (one value to read, however many users); the
+ * sender remembers those servers (holders.ts). Nothing is added when nothing in the turn
+ * reaches anyone, and the id is `-`.
  */
 export const BATCH = `
 local P, origin, minid, frames, count = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -212,12 +244,13 @@ if keys > 0 then
     if space and space > 1 then
       header[#header + 1] = ARGV[6 + i]
       header[#header + 1] = string.sub(v, 1, space - 1)
-      answers[i] = '1'
+      answers[i] = header[#header]
       any = true
     else
-      answers[i] = '0'
+      answers[i] = '-'
     end
   end
 end
-if any then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', '${FIELD}', table.concat(header, ' ') .. '\\n' .. frames) end
-return table.concat(answers)`;
+local added = '-'
+if any then added = redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', '${FIELD}', table.concat(header, ' ') .. '\\n' .. frames) end
+return added .. ' ' .. table.concat(answers, ' ')`;

@@ -41,6 +41,9 @@ export const authenticationFailed = (): string => error('authentication failed')
 export const lineTooLong = (max: number): string => error(`line too long (max ${max} bytes)`);
 export const serverFull = (): string => error('server full');
 export const clusterUnavailable = (): string => error('not delivered: cluster unavailable');
+/** A message answered at once (the addressee's server was known) that then did not reach Redis. */
+export const mayNotBeDelivered = (name: string): string =>
+  error(`your last messages to ${name} may not have been delivered: cluster unavailable, send them again in a moment`);
 
 // Our own wordings where the protocol leaves the words to us (docs/protocol.md, "This server's own wordings").
 export const greeting = (): string =>

@@ -588,7 +588,7 @@ export class Session implements Member, LineSink {
         return this.#inOrder(undefined, () => this.send(line));
       }
       case 'direct': {
-        const delivery = this.core.hub.direct(action.to, `${action.line}\n`);
+        const delivery = this.core.hub.direct(action.to, `${action.line}\n`, this);
         // Delivered at once with nothing to wait for, as on one server: nothing to answer.
         if (delivery === 'delivered' && this.#answers.length === 0) {
           this.core.stats.directMessages++;

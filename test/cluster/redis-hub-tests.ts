@@ -408,4 +408,126 @@ export function redisHubTests(): void {
     await eventually(async () => (await two.names()) !== undefined);
     assert.deepEqual(await two.names(), ['carol']);
   });
+
+  /**
+   * Server one has read, in the stream, everything added before SPEAKER's hub says something
+   * in the lobby now: alice, on one, hears it.
+   */
+  async function heard(speaker: RedisHub, alice: TestMember, what: string): Promise<void> {
+    assert.equal(await speaker.toRoom(LOBBY, `${what}\n`, undefined), 'delivered');
+    await alice.receive(what);
+  }
+
+  /** Alice on server one, bob and carol on two, and one knowing where bob is (a message to him went through the lookup). */
+  async function oneKnowsBob(t: TestContext) {
+    const redis = await TestRedis.start(t);
+    const { hub: one, events: oneEvents } = await hubOn(t, redis.url);
+    const { hub: two, events: twoEvents } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    const carol = new TestMember('carol');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    await two.claim('carol', carol);
+    const first = one.direct('bob', '*alice* first\n', alice);
+    assert.ok(first instanceof Promise, 'the first message to bob is looked up in Redis');
+    assert.equal(await first, 'delivered');
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    return { redis, raw, one, oneEvents, two, twoEvents, alice, bob, carol };
+  }
+  type Known = Awaited<ReturnType<typeof oneKnowsBob>>;
+
+  test('a user of another server is looked up once: later messages are answered at once, go in without the lookup, and arrive in order, only to them', async (t) => {
+    const { raw, one, alice, bob, carol } = await oneKnowsBob(t);
+    await bob.receive('*alice* first');
+    await raw.config('RESETSTAT');
+    for (let i = 2; i <= 50; i++) assert.equal(one.direct('bob', `*alice* ${i}\n`, alice), 'delivered', `message ${i} answered at once`);
+    await bob.receive('*alice* 50');
+    assert.deepEqual(bob.lines, ['*alice* first', ...Array.from({ length: 49 }, (_, i) => `*alice* ${i + 2}`)]);
+    assert.deepEqual(carol.lines, []);
+    assert.deepEqual(alice.lines, []);
+    // One plain XADD for the turn; the lookup script adds with an XADD of its own.
+    assert.match(await raw.info('commandstats'), /cmdstat_xadd:calls=1,/);
+  });
+
+  // Each way a name leaves its server: the stream says so, and server one forgets where it was.
+  // Each returns a hub still in the chat to speak after it, and who holds the name now.
+  const ways: [string, (c: Known, t: TestContext) => Promise<{ speaker: RedisHub; holder?: TestMember }>][] = [
+    ['leaves', async ({ two, bob }) => {
+      two.release('bob', bob);
+      return { speaker: two };
+    }],
+    ['takes another name', async ({ two, bob }) => {
+      assert.equal(await two.rename(bob, 'bob', 'bobby'), 'claimed');
+      return { speaker: two };
+    }],
+    ['loses the name to a login of the account on a third server', async ({ redis, twoEvents }, t) => {
+      const { hub: three } = await hubOn(t, redis.url);
+      const holder = new TestMember('bob');
+      assert.equal(await three.claim('bob', holder, true), 'claimed');
+      await twoEvents.until(() => twoEvents.evictions.length === 1);
+      return { speaker: three, holder };
+    }],
+    ['is on a server that shuts down', async ({ redis, two }, t) => {
+      const { hub: three } = await hubOn(t, redis.url);
+      await two.close();
+      return { speaker: three };
+    }],
+  ];
+  for (const [way, go] of ways) {
+    test(`a user of another server who ${way}: the next message to that name is looked up again`, async (t) => {
+      const known = await oneKnowsBob(t);
+      const { one, alice, bob } = known;
+      assert.equal(one.direct('bob', '*alice* known\n', alice), 'delivered');
+      await bob.receive('*alice* known');
+      const { speaker, holder } = await go(known, t);
+      await heard(speaker, alice, `after bob ${way}`);
+      const next = one.direct('bob', '*alice* again\n', alice);
+      assert.ok(next instanceof Promise, 'looked up in Redis');
+      assert.equal(await next, holder === undefined ? 'no such user' : 'delivered');
+      if (holder) await holder.receive('*alice* again');
+      assert.equal(bob.count('*alice* again'), 0);
+    });
+  }
+
+  test('a user of a server that stopped answering, freed at the end of its lease: the next message to that name is looked up again', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one, events: oneEvents } = await hubOn(t, redis.url);
+    const { hub: two, events: twoEvents } = await hubOn(t, redis.url);
+    const alice = new TestMember('alice');
+    await one.claim('alice', alice);
+    // A server that is in the chat but runs nowhere: dave is its user, in Redis only.
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const ghost = 'ghost-1-aa';
+    await raw.hset('chat:names', 'dave', `${ghost} dave`);
+    await raw.sadd(`chat:server:${ghost}`, 'dave');
+    await raw.hset('chat:leases', ghost, String(Date.now() + 3_600_000));
+    await raw.sadd('chat:servers', ghost);
+    assert.equal(await one.direct('dave', '*alice* first\n', alice), 'delivered');
+    assert.equal(one.direct('dave', '*alice* known\n', alice), 'delivered');
+    // Its lease runs out: the next tick of one or two frees dave.
+    await raw.hset('chat:leases', ghost, '0');
+    const freed = (logs: string[]) => logs.some((l) => l.startsWith(`server ${ghost} stopped answering`));
+    await eventually(async () => freed(oneEvents.logs) || freed(twoEvents.logs));
+    await heard(two, alice, 'after the lease');
+    const next = one.direct('dave', '*alice* again\n', alice);
+    assert.ok(next instanceof Promise, 'looked up in Redis');
+    assert.equal(await next, 'no such user');
+  });
+
+  test('messages answered at once that then do not reach Redis: the sender is told, once for each addressee', async (t) => {
+    const { redis, one, alice, bob } = await oneKnowsBob(t);
+    assert.equal(await one.direct('carol', '*alice* to carol\n', alice), 'delivered');
+    await bob.receive('*alice* first');
+    redis.pause();
+    t.after(() => redis.resume());
+    for (const name of ['bob', 'bob', 'carol']) assert.equal(one.direct(name, '*alice* into the stall\n', alice), 'delivered');
+    // Redis does not answer within the command timeout (the lease, 1 s, here).
+    const told = (name: string) => `! your last messages to ${name} may not have been delivered: cluster unavailable, send them again in a moment`;
+    await alice.receive(told('carol'));
+    assert.deepEqual(alice.lines, [told('bob'), told('carol')]);
+    redis.resume();
+  });
 }
