@@ -8,6 +8,15 @@ export function compareIds(a: string, b: string): number {
 /** Names remembered at most: beyond, the memory starts again (a lookup in Redis refills it). */
 const MAX_HOLDERS = 100_000;
 
+/** The time part of a stream id, in ms. */
+const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
+
+/**
+ * A copy of S that holds nothing else: a piece cut from a longer string (an answer of
+ * Redis, a line read) would keep all of it alive as long as it is remembered.
+ */
+const own = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
+
 /**
  * Which server holds which name, as this server last heard from Redis: a name key, the id
  * of its server. With it a direct message to a user of another server goes into the stream
@@ -22,6 +31,8 @@ const MAX_HOLDERS = 100_000;
  */
 export class Holders {
   readonly #servers = new Map<string, string>();
+  /** One copy of each server id remembered (see own). */
+  readonly #ids = new Map<string, string>();
   /** The id of the last "names changed" entry read: answers older than it are not trusted. */
   #changedAt = '0-0';
 
@@ -54,8 +65,28 @@ export class Holders {
   /** Redis answered, with the entry ENTRYID, that SERVER holds KEY. */
   learn(key: string, server: string, entryId: string): void {
     if (server === this.self || compareIds(entryId, this.#changedAt) <= 0) return;
-    if (this.#servers.size >= this.max && !this.#servers.has(key)) this.#servers.clear();
-    this.#servers.set(key, server);
+    if (this.#servers.size >= this.max && !this.#servers.has(key)) this.clear();
+    let id = this.#ids.get(server);
+    if (id === undefined) {
+      id = own(server);
+      this.#ids.set(id, id);
+    }
+    this.#servers.set(this.#servers.has(key) ? key : own(key), id);
+  }
+
+  /** Redis answered that nobody holds KEY: the change is on its way, and we know it already. */
+  forget(key: string): void {
+    this.#servers.delete(key);
+  }
+
+  /**
+   * ADDED is the id of an entry we just added, READ the last one our reader has read: a
+   * reader that far behind may find the changes it has not read trimmed away by then (the
+   * stream keeps KEEPMS), so nothing remembered can be trusted.
+   */
+  lagging(added: string, read: string, keepMs: number): void {
+    // Nothing read yet (a stream empty when we came): nothing could be missed.
+    if (read !== '0-0' && msOf(added) - msOf(read) > keepMs / 2) this.clear();
   }
 
   /** The stream's entry ENTRYID says these names changed hands. */
@@ -67,11 +98,12 @@ export class Holders {
   /** Forgets every name: changes may be missed while cut off from Redis. */
   clear(): void {
     this.#servers.clear();
+    this.#ids.clear();
   }
 
   /** Forgets everything: the stream has begun again (Redis lost its data), its ids from the start. */
   restart(): void {
-    this.#servers.clear();
+    this.clear();
     this.#changedAt = '0-0';
   }
 }

@@ -184,6 +184,14 @@ export class RedisHub implements Hub {
   #frames: (Buffer | string)[] = [];
   #keys = new Map<string, number>();
   #batchBytes = 0;
+  /** Batches sent and not answered yet: while one is, the next grows (see #add). */
+  #sending = 0;
+  /**
+   * BATCH scripts sent and not answered yet. A plain XADD waits for them: ioredis sends a
+   * script Redis has lost (SCRIPT FLUSH, a failover) again once its first answer comes, and
+   * an XADD sent meanwhile would go in before it.
+   */
+  #scripts = 0;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
@@ -382,7 +390,7 @@ export class RedisHub implements Hub {
     this.#size = Math.max(0, this.#size - 1);
     // Down: the sync after the outage drops the names nobody has any more.
     if (!this.#up) return;
-    this.#cmd.chatRelease(this.#prefix, this.id, key).then(
+    this.#cmd.chatRelease(this.#prefix, this.id, key, this.#minId()).then(
       (size) => (this.#size = size),
       () => (this.#needsSync = true),
     );
@@ -569,7 +577,16 @@ export class RedisHub implements Hub {
     this.#frames.push(header, body);
     // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
     if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#flush();
-    else if (this.#batch.length === 1) setImmediate(() => this.#flush());
+    else if (this.#batch.length === 1 && this.#sending === 0) setImmediate(() => this.#flush());
+  }
+
+  /**
+   * A batch was answered. While one is on its way, the turns after it add to the next
+   * instead of sending one each (#add): under load an entry holds what came during a round
+   * trip to Redis, however short the turns, and idle nothing waits. Sent now if it waits.
+   */
+  #sent(): void {
+    if (--this.#sending === 0 && this.#batch.length > 0) this.#flush();
   }
 
   /** Sends the room messages waiting (#publish): before anything else that adds to the stream, to keep their order. */
@@ -585,30 +602,47 @@ export class RedisHub implements Hub {
     if (!this.#up) return this.#lost(batch);
     // A room message makes the entry one for every server, whoever else it names.
     const forAll = batch.some(({ key }) => key < 0);
-    const servers = forAll ? undefined : this.#holders.serversOf(keys.keys());
+    const servers = forAll || this.#scripts > 0 ? undefined : this.#holders.serversOf(keys.keys());
     if (servers !== undefined) {
       // Every user's server is known: the entry goes in as it is, with no lookup.
       const entry = entryOf(this.id, keys.keys(), servers, frames);
-      this.#cmd.xadd(this.#stream, 'MINID', '~', this.#minId(), '*', FIELD, entry).then(
-        () => batch.forEach(({ done }) => done?.('delivered')),
-        () => this.#lost(batch),
-      );
+      this.#sending++;
+      this.#cmd
+        .xadd(this.#stream, 'MINID', '~', this.#minId(), '*', FIELD, entry)
+        .then(
+          (added) => {
+            if (added) this.#holders.lagging(added, this.#lastId, this.#keepMs);
+            for (const { done } of batch) done?.('delivered');
+          },
+          () => this.#lost(batch),
+        )
+        .finally(() => this.#sent());
       return;
     }
     const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
-    this.#cmd.chatBatch(...args).then(
-      (answer) => {
-        // The entry's id, then each user's server or '-' (BATCH).
-        const [entryId = '-', ...held] = answer.split(' ');
-        let i = 0;
-        for (const key of keys.keys()) {
-          const server = held[i++];
-          if (server !== undefined && server !== '-') this.#holders.learn(key, server, entryId);
-        }
-        for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
-      },
-      () => this.#lost(batch),
-    );
+    this.#sending++;
+    this.#scripts++;
+    this.#cmd
+      .chatBatch(...args)
+      .then(
+        (answer) => {
+          // The entry's id, then each user's server or '-' (BATCH).
+          const [entryId = '-', ...held] = answer.split(' ');
+          let i = 0;
+          for (const key of keys.keys()) {
+            const server = held[i++];
+            if (server === '-') this.#holders.forget(key);
+            else if (server !== undefined) this.#holders.learn(key, server, entryId);
+          }
+          if (entryId !== '-') this.#holders.lagging(entryId, this.#lastId, this.#keepMs);
+          for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
+        },
+        () => this.#lost(batch),
+      )
+      .finally(() => {
+        this.#scripts--;
+        this.#sent();
+      });
   }
 
   /**
@@ -679,7 +713,7 @@ export class RedisHub implements Hub {
     if (this.#up) {
       // Our users leave now, not when the lease runs out.
       try {
-        await this.#cmd.chatLeave(this.#prefix, this.id);
+        await this.#cmd.chatLeave(this.#prefix, this.id, this.#minId());
       } catch {
         // Redis went away as we left: the lease frees the names.
       }
@@ -942,7 +976,7 @@ export class RedisHub implements Hub {
     // attempts) and reclaim its users' names.
     const settleMs = this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs), String(this.#renewMs)];
-    const [lost, back, stale, size, epoch] = await this.#cmd.chatSync(...args, randomBytes(8).toString('hex'), ...pairs);
+    const [lost, back, stale, size, epoch] = await this.#cmd.chatSync(...args, randomBytes(8).toString('hex'), this.#minId(), ...pairs);
     this.#size = size;
     // Redis lost its data (a restart without persistence): the stream began again, its ids
     // from Redis's clock, which need not be past the last id we read. All of it is new to us.

@@ -15,7 +15,8 @@ import { FIELD, NAMES_FIELD } from './cluster-message.js';
  *   P epoch          exists while Redis holds our data: missing after a restart without it
  *   P settling       for a moment after such a restart, while servers reclaim their names
  *   P stream         stream: every message between servers (cluster-message.ts), read by
- *                    every server from the last entry it has seen; trimmed by age (MINID).
+ *                    every server from the last entry it has seen; trimmed by age (MINID, given
+ *                    by the caller) as entries are added.
  *                    A script that takes a name from its server (RELEASE, TICK, SYNC, LEAVE,
  *                    CLAIM) says so there too: servers forget where that user was (holders.ts)
  *
@@ -26,9 +27,12 @@ import { FIELD, NAMES_FIELD } from './cluster-message.js';
 /** Does v, an entry of P names, belong to server id? */
 const OWNED = `local function owned(v, id) return v and string.sub(v, 1, #id + 1) == id .. ' ' end`;
 
-/** Tells every server that KEYS changed hands: one "names changed" entry (holders.ts). */
-const CHANGED = `local function changed(P, keys)
-  if #keys > 0 then redis.call('XADD', P .. 'stream', '*', '${NAMES_FIELD}', table.concat(keys, ' ')) end
+/**
+ * Tells every server that KEYS changed hands: one "names changed" entry (holders.ts),
+ * trimming the stream to MINID as every XADD of ours does.
+ */
+const CHANGED = `local function changed(P, keys, minid)
+  if #keys > 0 then redis.call('XADD', P .. 'stream', 'MINID', '~', minid, '*', '${NAMES_FIELD}', table.concat(keys, ' ')) end
 end`;
 
 /**
@@ -92,17 +96,17 @@ if old ~= '' and old ~= key then
   end
   redis.call('SREM', mine, old)
 end
-changed(P, moved)
+changed(P, moved, ARGV[7])
 return { redis.call('HLEN', names), took }`;
 
-/** ARGV: P, id, key. Returns the number of names left. */
+/** ARGV: P, id, key, the stream's MINID. Returns the number of names left. */
 export const RELEASE = `${OWNED}
 ${CHANGED}
 local P, id, key = ARGV[1], ARGV[2], ARGV[3]
 local names = P .. 'names'
 if owned(redis.call('HGET', names, key), id) then
   redis.call('HDEL', names, key)
-  changed(P, { key })
+  changed(P, { key }, ARGV[4])
 end
 redis.call('SREM', P .. 'server:' .. id, key)
 return redis.call('HLEN', names)`;
@@ -110,8 +114,7 @@ return redis.call('HLEN', names)`;
 /**
  * ARGV: P, id, lease in ms, renewal interval in ms, the stream's MINID. Renews this server's
  * lease, then frees the names of every server whose lease has run out in chat time (CLOCK).
- * Only one server's TICK finds a given dead server, so its users are announced once. Trims
- * the stream too: a chat where users come and go without a word still adds to it. Returns { 1 if this
+ * Only one server's TICK finds a given dead server, so its users are announced once. Returns { 1 if this
  * server is in the chat else 0, number of names, { SERVERID, NAME, ... for each name freed } }.
  */
 export const TICK = `${OWNED}
@@ -141,13 +144,13 @@ for _, other in ipairs(redis.call('SMEMBERS', servers)) do
     redis.call('SET', P .. 'gone:' .. other, '1', 'EX', 86400)
   end
 end
-changed(P, moved)
-redis.call('XTRIM', P .. 'stream', 'MINID', '~', ARGV[5])
+changed(P, moved, ARGV[5])
 return { member, redis.call('HLEN', names), freed }`;
 
 /**
  * ARGV: P, id, lease in ms, '1' after an outage ('0' at start), settle time in ms, renewal
- * interval in ms, a new epoch (random), then KEY, NAME pairs: every user of this server.
+ * interval in ms, a new epoch (random), the stream's MINID, then KEY, NAME pairs: every user
+ * of this server.
  * Makes Redis hold exactly these names for this server, at start and after an outage.
  * Returns { keys held by another server meanwhile, names back after this server was counted
  * as dead, names this server no longer has (they left during the outage), number of names,
@@ -170,7 +173,7 @@ redis.call('DEL', P .. 'gone:' .. id)
 redis.call('SADD', P .. 'servers', id)
 renewLease(P, id, chatNow(P, tonumber(ARGV[6])), tonumber(ARGV[3]))
 local want, lost, back, stale, moved = {}, {}, {}, {}, {}
-for i = 8, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   local key, display = ARGV[i], ARGV[i + 1]
   local v = redis.call('HGET', names, key)
   if v and not owned(v, id) then
@@ -193,10 +196,10 @@ for _, key in ipairs(redis.call('SMEMBERS', mine)) do
     redis.call('SREM', mine, key)
   end
 end
-changed(P, moved)
+changed(P, moved, ARGV[8])
 return { lost, back, stale, redis.call('HLEN', names), redis.call('GET', P .. 'epoch') }`;
 
-/** ARGV: P, id. This server leaves the chat: its names are freed at once, not at lease end. */
+/** ARGV: P, id, the stream's MINID. This server leaves the chat: its names are freed at once, not at lease end. */
 export const LEAVE = `${OWNED}
 ${CHANGED}
 local P, id = ARGV[1], ARGV[2]
@@ -208,7 +211,7 @@ for _, key in ipairs(redis.call('SMEMBERS', mine)) do
     moved[#moved + 1] = key
   end
 end
-changed(P, moved)
+changed(P, moved, ARGV[3])
 redis.call('DEL', mine)
 redis.call('HDEL', P .. 'leases', id)
 redis.call('SREM', P .. 'servers', id)

@@ -517,6 +517,47 @@ export function redisHubTests(): void {
     assert.equal(await next, 'no such user');
   });
 
+  test('a known user that Redis says nobody holds (the change not read yet): forgotten, and the next message is looked up', async (t) => {
+    const { raw, one, alice, bob } = await oneKnowsBob(t);
+    await bob.receive('*alice* first');
+    // Bob's name gone from Redis without a change in the stream, as if it had not been read yet.
+    await raw.hdel('chat:names', 'bob');
+    // A turn to bob (known) and carol (not): it goes through the lookup, which answers that nobody holds bob.
+    assert.equal(one.direct('bob', '*alice* to nobody\n', alice), 'delivered');
+    assert.equal(await one.direct('carol', '*alice* to carol\n', alice), 'delivered');
+    const next = one.direct('bob', '*alice* again\n', alice);
+    assert.ok(next instanceof Promise, 'looked up in Redis');
+    assert.equal(await next, 'no such user');
+    assert.deepEqual(bob.lines, ['*alice* first']);
+  });
+
+  test('Redis forgot our scripts (SCRIPT FLUSH): a turn sent again as a script is not overtaken by the next turn', async (t) => {
+    const { raw, one, alice, bob } = await oneKnowsBob(t);
+    await bob.receive('*alice* first');
+    await raw.script('FLUSH');
+    // A room message makes the first entry a script. Every 1000 messages an entry goes at once,
+    // without waiting for the one before: the second would be a plain XADD, sent while Redis
+    // answers the first with NOSCRIPT and before ioredis sends it again.
+    assert.equal(one.toRoom(LOBBY, '<alice> room\n', alice) instanceof Promise, true);
+    for (let i = 1; i <= 2500; i++) assert.equal(one.direct('bob', `*alice* ${i}\n`, alice), 'delivered');
+    await bob.receive('*alice* 2500');
+    assert.deepEqual(bob.lines, ['*alice* first', '<alice> room', ...Array.from({ length: 2500 }, (_, i) => `*alice* ${i + 1}`)]);
+  });
+
+  test('after losing Redis, users of other servers are looked up again once it is back', async (t) => {
+    const { redis, one, oneEvents, alice, bob } = await oneKnowsBob(t);
+    await bob.receive('*alice* first');
+    redis.pause();
+    t.after(() => redis.resume());
+    await oneEvents.until(() => oneEvents.logs.some((l) => l.startsWith('lost Redis')));
+    redis.resume();
+    await oneEvents.until(() => oneEvents.logs.some((l) => l.startsWith('Redis is back')));
+    const next = one.direct('bob', '*alice* back\n', alice);
+    assert.ok(next instanceof Promise, 'looked up in Redis');
+    assert.equal(await next, 'delivered');
+    await bob.receive('*alice* back');
+  });
+
   test('messages answered at once that then do not reach Redis: the sender is told, once for each addressee', async (t) => {
     const { redis, one, alice, bob } = await oneKnowsBob(t);
     assert.equal(await one.direct('carol', '*alice* to carol\n', alice), 'delivered');

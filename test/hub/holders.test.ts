@@ -61,3 +61,22 @@ test('the memory is bounded: past its size it starts again rather than grow', ()
   assert.equal(holders.size, 1);
   assert.equal(holders.get('d'), 'two');
 });
+
+test('a name Redis says nobody holds is forgotten at once, before its change is read', () => {
+  const holders = new Holders('us');
+  holders.learn('bob', 'two', '100-0');
+  holders.forget('bob');
+  assert.equal(holders.get('bob'), undefined);
+});
+
+test('a reader far behind the entries we add forgets everything: the changes it has not read may be trimmed by then', () => {
+  const holders = new Holders('us');
+  holders.learn('bob', 'two', '100000-0');
+  holders.lagging('104000-0', '100000-0', 19_000);
+  assert.equal(holders.get('bob'), 'two', 'a few seconds behind: kept');
+  holders.lagging('110000-0', '100000-0', 19_000);
+  assert.equal(holders.get('bob'), undefined, 'half of what the stream keeps behind: forgotten');
+  holders.learn('bob', 'two', '110000-1');
+  holders.lagging('120000-0', '0-0', 19_000);
+  assert.equal(holders.get('bob'), 'two', 'nothing read yet, from an empty stream: nothing missed');
+});
