@@ -13,7 +13,8 @@ const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 
 /**
  * A copy of S that holds nothing else: a piece cut from a longer string (an answer of
- * Redis, a line read) would keep all of it alive as long as it is remembered.
+ * Redis, a line read) would keep all of it alive as long as it is remembered. Name keys and
+ * server ids are ASCII, which latin1 copies as it is.
  */
 const own = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
 

@@ -187,11 +187,13 @@ export class RedisHub implements Hub {
   /** Batches sent and not answered yet: while one is, the next grows (see #add). */
   #sending = 0;
   /**
-   * BATCH scripts sent and not answered yet. A plain XADD waits for them: ioredis sends a
-   * script Redis has lost (SCRIPT FLUSH, a failover) again once its first answer comes, and
-   * an XADD sent meanwhile would go in before it.
+   * Scripts that add to the stream (BATCH, CLAIM) sent and not answered yet. A plain XADD
+   * waits for them: ioredis sends a script Redis has lost (SCRIPT FLUSH, a failover) again
+   * once its first answer comes, and an XADD sent meanwhile would go in before it.
    */
   #scripts = 0;
+  /** The reader's last read took all it could: it is behind the stream (see Holders.lagging). */
+  #behind = false;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
@@ -308,7 +310,11 @@ export class RedisHub implements Hub {
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
     // The eviction CLAIM may add goes behind the room messages sent before it.
     this.#flush();
-    const claimed = this.#cmd.chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', this.#minId());
+    // A script, like BATCH: a plain XADD must not overtake it (see #scripts).
+    this.#scripts++;
+    const claimed = this.#cmd
+      .chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', this.#minId())
+      .finally(() => this.#scripts--);
     // The room entry is sent right behind the claim, in the same round trip: it takes effect
     // only if the claim did (MOVE checks that we hold the name). A rename keeps the room.
     // After a takeover MOVE finds the old holder's entry under the same name, and answers
@@ -611,12 +617,13 @@ export class RedisHub implements Hub {
         .xadd(this.#stream, 'MINID', '~', this.#minId(), '*', FIELD, entry)
         .then(
           (added) => {
-            if (added) this.#holders.lagging(added, this.#lastId, this.#keepMs);
+            if (added && this.#behind) this.#holders.lagging(added, this.#lastId, this.#keepMs);
             for (const { done } of batch) done?.('delivered');
           },
           () => this.#lost(batch),
         )
-        .finally(() => this.#sent());
+        .finally(() => this.#sent())
+        .catch((err: Error) => this.#failedBatch(err));
       return;
     }
     const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
@@ -628,13 +635,13 @@ export class RedisHub implements Hub {
         (answer) => {
           // The entry's id, then each user's server or '-' (BATCH).
           const [entryId = '-', ...held] = answer.split(' ');
+          if (entryId !== '-' && this.#behind) this.#holders.lagging(entryId, this.#lastId, this.#keepMs);
           let i = 0;
           for (const key of keys.keys()) {
             const server = held[i++];
             if (server === '-') this.#holders.forget(key);
             else if (server !== undefined) this.#holders.learn(key, server, entryId);
           }
-          if (entryId !== '-') this.#holders.lagging(entryId, this.#lastId, this.#keepMs);
           for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
         },
         () => this.#lost(batch),
@@ -642,7 +649,13 @@ export class RedisHub implements Hub {
       .finally(() => {
         this.#scripts--;
         this.#sent();
-      });
+      })
+      .catch((err: Error) => this.#failedBatch(err));
+  }
+
+  /** A bug in handling a batch's answer: logged, never a crash of the process. */
+  #failedBatch(err: Error): void {
+    this.#events?.log(`could not finish sending messages to the stream: ${err.message}`, 'error');
   }
 
   /**
@@ -754,6 +767,7 @@ export class RedisHub implements Hub {
         continue;
       }
       const entries = reply?.[0]?.[1] ?? [];
+      this.#behind = entries.length >= READ_COUNT;
       for (const [id, fields] of entries) {
         this.#lastId = id.toString('latin1');
         // Another program's entry (not our one field) is skipped, as is one we cannot read whole.

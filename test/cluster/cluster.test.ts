@@ -5,6 +5,7 @@ import { makeCerts } from '../helpers/certs.js';
 import { run } from '../helpers/cli.js';
 import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { docBlock } from '../helpers/docs.js';
+import { eventually } from '../hub/contract.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { redisHubTests } from './redis-hub-tests.js';
@@ -214,6 +215,16 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     assert.equal(await alice.lines.until(/^\* rooms/), '* rooms (2): dev (1), lobby (1)');
     alice.send('/who dev');
     assert.equal(await alice.lines.until(/^\* in dev/), '* in dev (1): bob');
+    // Two renewals of the lease (every lease/3) ran under the ACL, their scripts and all:
+    // the servers are still in the chat, and a message still crosses.
+    const leases = () => execFileSync('redis-cli', ['-p', String(redis.port), '--no-auth-warning', '-a', 'admin-only', 'HGETALL', 'chat:leases'], { encoding: 'utf8' });
+    for (let i = 0; i < 2; i++) {
+      const before = leases();
+      await eventually(async () => leases() !== before);
+    }
+    alice.send('@bob:after the renewals');
+    assert.equal(await bob.lines.until(/^\*alice\* after/), '*alice* after the renewals');
+    for (const s of [one, two]) assert.doesNotMatch(s.stderr.seen.join('\n'), /lost Redis/);
     const log = await one.stderr.until(/ joined the chat through Redis /);
     assert.match(log, /redis:\/\/chat:\*\*\*@127\.0\.0\.1:\d+/);
     for (const s of [one, two]) assert.doesNotMatch(s.stderr.seen.join('\n'), /CHANGE-ME/);

@@ -517,6 +517,24 @@ export function redisHubTests(): void {
     assert.equal(await next, 'no such user');
   });
 
+  test('while an entry is on its way to Redis, the next turns add to one entry, sent once Redis answers', async (t) => {
+    const { redis, raw, one, alice, bob } = await oneKnowsBob(t);
+    await bob.receive('*alice* first');
+    const before = await raw.xlen('chat:stream');
+    redis.pause();
+    t.after(() => redis.resume());
+    // Five turns: the first's entry goes out and waits on the frozen Redis; the four after it wait for its answer.
+    for (let i = 1; i <= 5; i++) {
+      assert.equal(one.direct('bob', `*alice* turn ${i}\n`, alice), 'delivered');
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    redis.resume();
+    await bob.receive('*alice* turn 5');
+    assert.deepEqual(bob.lines, ['*alice* first', ...[1, 2, 3, 4, 5].map((i) => `*alice* turn ${i}`)]);
+    assert.equal((await raw.xlen('chat:stream')) - before, 2, 'two entries: the first turn, then the four after it');
+  });
+
   test('a known user that Redis says nobody holds (the change not read yet): forgotten, and the next message is looked up', async (t) => {
     const { raw, one, alice, bob } = await oneKnowsBob(t);
     await bob.receive('*alice* first');
