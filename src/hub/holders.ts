@@ -72,7 +72,7 @@ export class Holders {
       id = own(server);
       this.#ids.set(id, id);
     }
-    this.#servers.set(this.#servers.has(key) ? key : own(key), id);
+    this.#servers.set(own(key), id);
   }
 
   /** Redis answered that nobody holds KEY: the change is on its way, and we know it already. */

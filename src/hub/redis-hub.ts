@@ -612,50 +612,47 @@ export class RedisHub implements Hub {
     if (servers !== undefined) {
       // Every user's server is known: the entry goes in as it is, with no lookup.
       const entry = entryOf(this.id, keys.keys(), servers, frames);
-      this.#sending++;
-      this.#cmd
-        .xadd(this.#stream, 'MINID', '~', this.#minId(), '*', FIELD, entry)
-        .then(
-          (added) => {
-            if (added && this.#behind) this.#holders.lagging(added, this.#lastId, this.#keepMs);
-            for (const { done } of batch) done?.('delivered');
-          },
-          () => this.#lost(batch),
-        )
-        .finally(() => this.#sent())
-        .catch((err: Error) => this.#failedBatch(err));
-      return;
+      const added = this.#cmd.xadd(this.#stream, 'MINID', '~', this.#minId(), '*', FIELD, entry);
+      return this.#send(batch, added, false, (id) => {
+        this.#added(id ?? '-');
+        for (const { done } of batch) done?.('delivered');
+      });
     }
     const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
-    this.#sending++;
-    this.#scripts++;
-    this.#cmd
-      .chatBatch(...args)
-      .then(
-        (answer) => {
-          // The entry's id, then each user's server or '-' (BATCH).
-          const [entryId = '-', ...held] = answer.split(' ');
-          if (entryId !== '-' && this.#behind) this.#holders.lagging(entryId, this.#lastId, this.#keepMs);
-          let i = 0;
-          for (const key of keys.keys()) {
-            const server = held[i++];
-            if (server === '-') this.#holders.forget(key);
-            else if (server !== undefined) this.#holders.learn(key, server, entryId);
-          }
-          for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
-        },
-        () => this.#lost(batch),
-      )
-      .finally(() => {
-        this.#scripts--;
-        this.#sent();
-      })
-      .catch((err: Error) => this.#failedBatch(err));
+    this.#send(batch, this.#cmd.chatBatch(...args), true, (answer) => {
+      // The entry's id, then each user's server or '-' (BATCH).
+      const [entryId = '-', ...held] = answer.split(' ');
+      this.#added(entryId);
+      let i = 0;
+      for (const key of keys.keys()) {
+        const server = held[i++];
+        if (server === '-') this.#holders.forget(key);
+        else if (server !== undefined) this.#holders.learn(key, server, entryId);
+      }
+      for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
+    });
   }
 
-  /** A bug in handling a batch's answer: logged, never a crash of the process. */
-  #failedBatch(err: Error): void {
-    this.#events?.log(`could not finish sending messages to the stream: ${err.message}`, 'error');
+  /**
+   * Counts the batch's command SENT (among #scripts if SCRIPT) until it is answered, then gives
+   * its answers (ANSWERED) or, if it failed, #lost; then what waited goes (#sent). A bug in
+   * ANSWERED is logged, never a crash of the process.
+   */
+  #send<T>(batch: Queued[], sent: Promise<T>, script: boolean, answered: (answer: T) => void): void {
+    this.#sending++;
+    if (script) this.#scripts++;
+    sent
+      .then(answered, () => this.#lost(batch))
+      .finally(() => {
+        if (script) this.#scripts--;
+        this.#sent();
+      })
+      .catch((err: Error) => this.#events?.log(`could not finish sending messages to the stream: ${err.message}`, 'error'));
+  }
+
+  /** We added the entry ENTRYID ('-': none): a reader far behind it may have missed changes (Holders.lagging). */
+  #added(entryId: string): void {
+    if (entryId !== '-' && this.#behind) this.#holders.lagging(entryId, this.#lastId, this.#keepMs);
   }
 
   /**
@@ -997,9 +994,10 @@ export class RedisHub implements Hub {
     if (this.#epoch !== undefined && epoch !== this.#epoch) {
       this.#lastId = '0-0';
       this.#holders.restart();
+    } else {
+      // Names taken while we were away (SYNC's lost) moved without a word to us.
+      this.#holders.clear();
     }
-    // Names taken while we were away (SYNC's lost) moved without a word to us.
-    this.#holders.clear();
     this.#epoch = epoch;
     return { lost, back, stale };
   }
