@@ -74,6 +74,30 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     assert.equal(await mallory.next(), '* registered as alice');
   });
 
+  test('a sender who closes as Redis freezes, with a message answered at once on its way: the server goes on, the text reaches nobody else, at most once', async (t) => {
+    const { redis, servers } = await cluster(t, 2);
+    const [one, two] = servers as [Server, Server];
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    const carol = await WireClient.registered(t, one.port, 'carol');
+    const bob = await WireClient.registered(t, two.port, 'bob');
+    // The first message looks bob up: server one knows his server from then on.
+    alice.send('@bob:first');
+    assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* first');
+    redis.pause();
+    t.after(() => redis.resume());
+    alice.send('@bob:secret into the stall');
+    alice.socket.destroy();
+    await one.stderr.until(/lost Redis/);
+    redis.resume();
+    await one.stderr.until(/Redis is back/);
+    // Server one is alive and serving: a newcomer's message crosses.
+    const dave = await WireClient.registered(t, one.port, 'dave');
+    dave.send('@bob:after');
+    assert.equal(await bob.lines.until(/^\*dave\*/), '*dave* after');
+    assert.ok(bob.lines.seen.filter((l) => l.includes('secret')).length <= 1);
+    for (const c of [carol, dave]) assert.deepEqual((await linesUntilSynced(c)).filter((l) => l.includes('secret')), []);
+  });
+
   test('three servers: /who lists everyone, and a direct message reaches each', async (t) => {
     const { servers } = await cluster(t, 3);
     const names = ['Carol', 'alice', 'bob'];

@@ -535,6 +535,23 @@ export function redisHubTests(): void {
     assert.equal((await raw.xlen('chat:stream')) - before, 2, 'two entries: the first turn, then the four after it');
   });
 
+  test('"names changed" entries from another program (empty, junk, huge): known users stay known unless named, and nothing else changes', async (t) => {
+    const { raw, one, oneEvents, two, alice, bob } = await oneKnowsBob(t);
+    await bob.receive('*alice* first');
+    for (const junk of ['', ' ', '\u00ff\u0000\n\n', 'x'.repeat(100_000), 'carol  dave']) await raw.xadd('chat:stream', '*', 'n', junk);
+    await raw.xadd('chat:stream', '*', 'n', 'a', 'b', 'c');
+    await heard(two, alice, 'after the junk');
+    assert.equal(one.direct('bob', '*alice* still known\n', alice), 'delivered');
+    await bob.receive('*alice* still known');
+    await raw.xadd('chat:stream', '*', 'n', 'bob');
+    await heard(two, alice, 'after bob was named');
+    const next = one.direct('bob', '*alice* looked up\n', alice);
+    assert.ok(next instanceof Promise, 'named: looked up again');
+    assert.equal(await next, 'delivered');
+    await bob.receive('*alice* looked up');
+    assert.deepEqual(oneEvents.logs, []);
+  });
+
   test('a known user that Redis says nobody holds (the change not read yet): forgotten, and the next message is looked up', async (t) => {
     const { raw, one, alice, bob } = await oneKnowsBob(t);
     await bob.receive('*alice* first');
