@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { Redis } from './ioredis.js';
 import { isValidName, nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
 import { byteLength, decodeEntry, entryOf, FIELD, joinFrames, NAMES_FIELD, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';

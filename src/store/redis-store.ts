@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis } from '../hub/ioredis.js';
 import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../hub/redis-connection.js';
 import { nameKey } from '../protocol/names.js';
 import { inForce, sortBans } from './memory-store.js';
