@@ -4,7 +4,8 @@
  * machine, in one run: every figure is also a ratio, set against the targets of the
  * performance issue. Servers run on core 0, the load generator (loadgen.ts) on core 1 where
  * taskset exists. Each scenario runs each server once per round, the servers alternating;
- * figures are medians over the rounds (3 unless --rounds N).
+ * figures are medians over the rounds (5 unless --rounds N): on a shared VM one round's
+ * figures can move by a third, and a median of 3 still follows one bad round too often.
  *
  * --quick: a short run (1 round, small figures) that only shows everything works.
  * --json: the table (and the medians behind it) as JSON.
@@ -20,12 +21,17 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');
 const roundsAt = args.indexOf('--rounds');
-const rounds = roundsAt >= 0 ? Math.max(1, Number(args[roundsAt + 1]) || 1) : quick ? 1 : 3;
+const rounds = roundsAt >= 0 ? Math.max(1, Number(args[roundsAt + 1]) || 1) : quick ? 1 : 5;
 
-/** The scenarios' sizes and durations: the full run's, or the quick run's. */
+/**
+ * The scenarios' sizes and durations: the full run's, or the quick run's. The full run warms
+ * up 3 s: what is measured is a server that has run a while. After 1 s, V8 was still
+ * compiling the cluster's paths (7.7 % of a cluster server's CPU in the window went to the
+ * optimizing compiler, docs/benchmark.md), which a server that runs for days pays once.
+ */
 export const sizes = quick
   ? { dmClients: 20, roomClients: 30, roomSenders: 2, connectors: 4, idle: 300, warmupMs: 200, windowMs: 500, drainMs: 2000 }
-  : { dmClients: 100, roomClients: 200, roomSenders: 2, connectors: 10, idle: 10_000, warmupMs: 1000, windowMs: 4000, drainMs: 3000 };
+  : { dmClients: 100, roomClients: 200, roomSenders: 2, connectors: 10, idle: 10_000, warmupMs: 3000, windowMs: 4000, drainMs: 3000 };
 
 type Load = Omit<LoadConfig, 'ports' | 'pids'>;
 const base: Load = {
