@@ -26,8 +26,9 @@ const rounds = roundsAt >= 0 ? Math.max(1, Number(args[roundsAt + 1]) || 1) : qu
 /**
  * The scenarios' sizes and durations: the full run's, or the quick run's. The full run warms
  * up 3 s: what is measured is a server that has run a while. After 1 s, V8 was still
- * compiling the cluster's paths (7.7 % of a cluster server's CPU in the window went to the
- * optimizing compiler, docs/benchmark.md), which a server that runs for days pays once.
+ * compiling the cluster's paths (1 to 4 s into the load, 7.7 % of a cluster server's CPU
+ * went to the optimizing compiler, docs/benchmark.md), which a server that runs for days
+ * pays once.
  */
 export const sizes = quick
   ? { dmClients: 20, roomClients: 30, roomSenders: 2, connectors: 4, idle: 300, warmupMs: 200, windowMs: 500, drainMs: 2000 }

@@ -17,7 +17,6 @@ export function connectionOptions(name: string) {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: CONNECT_TIMEOUT_MS,
-    enableAutoPipelining: true,
     retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS),
     // A primary that became a replica (a failover) answers READONLY: reconnect, which
     // finds the new primary where the address follows it (a managed Redis endpoint).

@@ -213,11 +213,15 @@ export class RedisHub implements Hub {
     this.#renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
     this.#keepMs = 2 * this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     this.#holders = new Holders(this.id);
+    // Not auto-pipelined (ioredis's default): the hub batches a turn's messages into one
+    // command itself, and auto-pipelining put each command in a Pipeline of its own, written
+    // a loop iteration later (setImmediate). Written at once, the cluster row carried 13 %
+    // more messages a second in alternating rounds, 16 to 34 % with every message crossing.
+    // Commands go out in the order they are made, as they did.
     this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
     // A read blocks up to a renewal interval, then comes back empty: one that takes longer
     // than that and the timeout is a silent connection (a NAT that forgot it), made again.
-    // One command at a time: nothing to pipeline.
-    this.#reader = new Redis(this.url, { ...common, enableAutoPipelining: false, commandTimeout: this.#renewMs + this.#timeoutMs });
+    this.#reader = new Redis(this.url, { ...common, commandTimeout: this.#renewMs + this.#timeoutMs });
     const scripts = {
       chatClaim: CLAIM,
       chatRelease: RELEASE,
