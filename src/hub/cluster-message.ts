@@ -72,9 +72,9 @@ export function roomHeader(room: string, body: Buffer | string, skip = ''): stri
   return `*${skip} ${room} ${byteLength(body)}\n`;
 }
 
-/** The header of a frame of BODY for the user whose name key is KEY. */
-export function userHeader(kind: UserKind, key: string, body: Buffer | string): string {
-  return `${kind} ${key} ${byteLength(body)}\n`;
+/** The header of a frame of BODY (SIZE bytes) for the user whose name key is KEY. */
+export function userHeader(kind: UserKind, key: string, body: Buffer | string, size = byteLength(body)): string {
+  return `${kind} ${key} ${size}\n`;
 }
 
 /** The body of a removal frame. */

@@ -53,6 +53,16 @@ interface Queued {
   to: string;
 }
 
+/**
+ * A connection commands can go on. A connection we closed after a stall (the stream reader)
+ * stays 'ready' until Redis, stopped, answers the close: its stream is already ended, and a
+ * command on it fails at once ("Stream isn't writeable"). Counted ready, it let a renewal
+ * rejoin the chat before the reader was back, and the outage was logged twice.
+ */
+function usable(conn: Redis): boolean {
+  return conn.status === 'ready' && conn.stream?.writable === true;
+}
+
 /** The calls our scripts become (ioredis defineCommand). */
 interface Scripts {
   chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
@@ -447,14 +457,16 @@ export class RedisHub implements Hub {
     }
     if (!isValidName(to)) return 'no such user';
     if (!this.#up) return 'unavailable';
-    const header = userHeader('@', key, bytes);
+    // Counted once: for a string, the count is a call into C++ (and a flattening) each time.
+    const size = byteLength(bytes);
+    const header = userHeader('@', key, bytes, size);
     // A user whose server we know: answered now, as on one server (holders.ts).
     if (this.#holders.get(key) !== undefined) {
-      this.#add({ key: this.#keyAt(key), done: undefined, from, to }, header, bytes);
+      this.#add({ key: this.#keyAt(key), done: undefined, from, to }, header, bytes, size);
       return 'delivered';
     }
     // Into the stream even while the recipient's server is cut off: it reads it once back.
-    return this.#queue(header, bytes, key);
+    return this.#queue(header, bytes, key, size);
   }
 
   toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
@@ -562,9 +574,9 @@ export class RedisHub implements Hub {
    * Adds a frame to this turn's batch (see #batch), for a user KEY or (without KEY) a room;
    * its answer comes once the batch is in.
    */
-  #queue(header: string, body: Buffer | string, key?: string): Promise<Delivery> {
+  #queue(header: string, body: Buffer | string, key?: string, size = byteLength(body)): Promise<Delivery> {
     return new Promise((done) => {
-      this.#add({ key: key === undefined ? -1 : this.#keyAt(key), done, from: undefined, to: '' }, header, body);
+      this.#add({ key: key === undefined ? -1 : this.#keyAt(key), done, from: undefined, to: '' }, header, body, size);
     });
   }
 
@@ -580,9 +592,9 @@ export class RedisHub implements Hub {
     return at;
   }
 
-  #add(queued: Queued, header: string, body: Buffer | string): void {
+  #add(queued: Queued, header: string, body: Buffer | string, size = byteLength(body)): void {
     // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
-    this.#batchBytes += header.length + byteLength(body);
+    this.#batchBytes += header.length + size;
     this.#batch.push(queued);
     this.#frames.push(header, body);
     // A turn of many long lines goes in several entries: no entry, nor read, grows without end.
@@ -747,7 +759,7 @@ export class RedisHub implements Hub {
    */
   async #read(): Promise<void> {
     while (!this.#closed) {
-      if (!this.#up || this.#reader.status !== 'ready') {
+      if (!this.#up || !usable(this.#reader)) {
         await new Promise<void>((resolve) => this.#upWaiters.push(resolve));
         continue;
       }
@@ -762,7 +774,7 @@ export class RedisHub implements Hub {
         if (/timed out/i.test(why)) {
           this.#down('no answer on the stream connection');
           this.#reader.disconnect(true);
-        } else if (this.#reader.status === 'ready') {
+        } else if (usable(this.#reader)) {
           this.#down(why);
         }
         continue;
@@ -878,7 +890,7 @@ export class RedisHub implements Hub {
   /** Both connections are up again: rejoin the chat (also retried every tick until it works). */
   #maybeUp(): void {
     if (!this.#started || this.#up || this.#closed) return;
-    if (this.#cmd.status !== 'ready' || this.#reader.status !== 'ready') return;
+    if (!usable(this.#cmd) || !usable(this.#reader)) return;
     void this.#resync();
   }
 
