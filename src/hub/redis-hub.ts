@@ -63,7 +63,7 @@ function usable(conn: Redis): boolean {
   return conn.status === 'ready' && conn.stream?.writable === true;
 }
 
-/** The calls our scripts become (ioredis defineCommand). */
+/** Our scripts, as calls (scriptCalls). */
 interface Scripts {
   chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
   chatRelease(...args: string[]): Promise<number>;
@@ -76,6 +76,20 @@ interface Scripts {
   chatReenter(...args: string[]): Promise<number>;
   chatRoomNames(...args: string[]): Promise<string[]>;
   chatRoomList(...args: string[]): Promise<(string | number)[]>;
+}
+
+/**
+ * SCRIPTS (name: Lua) as calls that send the whole script every time (EVAL), not by its
+ * SHA1 as ioredis's defineCommand does. Redis keeps a script compiled by its SHA1 either way;
+ * but one it has lost (SCRIPT FLUSH, a failover) ioredis sends again only once the first
+ * answer comes, and every command written meanwhile goes in before it: a RELEASE sent
+ * again after the CLAIM of the same name made after it freed the new holder's name. Sent
+ * whole, our commands reach Redis in the order they are made, always.
+ */
+function scriptCalls(redis: Redis, scripts: Record<keyof Scripts, string>): Scripts {
+  const calls: Record<string, (...args: (string | Buffer)[]) => Promise<unknown>> = {};
+  for (const [name, lua] of Object.entries(scripts)) calls[name] = (...args) => redis.eval(lua, 0, ...args);
+  return calls as unknown as Scripts;
 }
 
 /** SERVERID, NAME pairs (TICK's answer) grouped by server. */
@@ -139,7 +153,9 @@ export class RedisHub implements Hub {
    * (then counted as dead) finds what it missed, with room for its reconnecting.
    */
   readonly #keepMs: number;
-  readonly #cmd: Redis & Scripts;
+  readonly #cmd: Redis;
+  /** Our scripts, on #cmd. */
+  readonly #lua: Scripts;
   /** Reads the stream, blocking: a connection of its own, so that commands never wait behind a read. */
   readonly #reader: Redis;
   /** This server's members by name key. */
@@ -196,12 +212,6 @@ export class RedisHub implements Hub {
   #batchBytes = 0;
   /** Batches sent and not answered yet: while one is, the next grows (see #add). */
   #sending = 0;
-  /**
-   * Scripts that add to the stream (BATCH, CLAIM) sent and not answered yet. A plain XADD
-   * waits for them: ioredis sends a script Redis has lost (SCRIPT FLUSH, a failover) again
-   * once its first answer comes, and an XADD sent meanwhile would go in before it.
-   */
-  #scripts = 0;
   /** The reader's last read took all it could: it is behind the stream (see Holders.lagging). */
   #behind = false;
   #syncing: Promise<void> | undefined;
@@ -227,8 +237,8 @@ export class RedisHub implements Hub {
     // command itself, and auto-pipelining put each command in a Pipeline of its own, written
     // a loop iteration later (setImmediate). Written at once, the cluster row carried 13 %
     // more messages a second in alternating rounds, 16 to 34 % with every message crossing.
-    // Commands go out in the order they are made, as they did.
-    this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs }) as Redis & Scripts;
+    // Commands reach Redis in the order they are made (our scripts go whole: scriptCalls).
+    this.#cmd = new Redis(this.url, { ...common, commandTimeout: this.#timeoutMs });
     // A read blocks up to a renewal interval, then comes back empty: one that takes longer
     // than that and the timeout is a silent connection (a NAT that forgot it), made again.
     this.#reader = new Redis(this.url, { ...common, commandTimeout: this.#renewMs + this.#timeoutMs });
@@ -245,7 +255,7 @@ export class RedisHub implements Hub {
       chatRoomNames: ROOM_NAMES,
       chatRoomList: ROOM_LIST,
     };
-    for (const [name, lua] of Object.entries(scripts)) this.#cmd.defineCommand(name, { numberOfKeys: 0, lua });
+    this.#lua = scriptCalls(this.#cmd, scripts);
     for (const conn of [this.#cmd, this.#reader]) {
       // ioredis reports every failed reconnect as an error: remembered for the outage log line.
       conn.on('error', (err: Error) => this.#failed(err.message));
@@ -324,17 +334,13 @@ export class RedisHub implements Hub {
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
     // The eviction CLAIM may add goes behind the room messages sent before it.
     this.#flush();
-    // A script, like BATCH: a plain XADD must not overtake it (see #scripts).
-    this.#scripts++;
-    const claimed = this.#cmd
-      .chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', this.#minId())
-      .finally(() => this.#scripts--);
+    const claimed = this.#lua.chatClaim(this.#prefix, this.id, key, name, oldKey, takeOver ? '1' : '0', this.#minId());
     // The room entry is sent right behind the claim, in the same round trip: it takes effect
     // only if the claim did (MOVE checks that we hold the name). A rename keeps the room.
     // After a takeover MOVE finds the old holder's entry under the same name, and answers
     // the room it leaves: the one to tell that the old holder left.
     const room = oldName === undefined ? LOBBY : (this.#rooms.roomOf(member) ?? LOBBY);
-    const moved = this.#cmd.chatMove(this.#prefix, this.id, key, name, nameKey(room), room, '0', oldKey).then(
+    const moved = this.#lua.chatMove(this.#prefix, this.id, key, name, nameKey(room), room, '0', oldKey).then(
       (answer) => {
         if (!Array.isArray(answer)) return undefined;
         this.#roomSizes.set(nameKey(answer[0]), answer[2]);
@@ -410,12 +416,12 @@ export class RedisHub implements Hub {
     this.#size = Math.max(0, this.#size - 1);
     // Down: the sync after the outage drops the names nobody has any more.
     if (!this.#up) return;
-    this.#cmd.chatRelease(this.#prefix, this.id, key, this.#minId()).then(
+    this.#lua.chatRelease(this.#prefix, this.id, key, this.#minId()).then(
       (size) => (this.#size = size),
       () => (this.#needsSync = true),
     );
     // Behind the release on the same connection, so it finds the name free.
-    this.#cmd.chatVacate(this.#prefix, key).catch(() => (this.#needsSync = true));
+    this.#lua.chatVacate(this.#prefix, key).catch(() => (this.#needsSync = true));
   }
 
   /** KEY is no longer this server's: out of the registry here and out of its room. */
@@ -485,7 +491,7 @@ export class RedisHub implements Hub {
     if (nameKey(current) === nameKey(room)) return { room: current, from: undefined };
     if (!this.#up) return 'unavailable';
     const key = nameKey(name);
-    return this.#cmd.chatMove(this.#prefix, this.id, key, name, nameKey(room), room, String(maxRooms), '').then(
+    return this.#lua.chatMove(this.#prefix, this.id, key, name, nameKey(room), room, String(maxRooms), '').then(
       (answer): Join => {
         if (answer === -1) return 'full';
         if (!Array.isArray(answer)) return 'unavailable'; // -2: our name is not ours in Redis; the sync repairs it
@@ -516,7 +522,7 @@ export class RedisHub implements Hub {
 
   roomNames(room: string): Promise<RoomListing | undefined> | undefined {
     return this.#cached(`room:${nameKey(room)}`, () =>
-      this.#cmd.chatRoomNames(this.#prefix, nameKey(room)).then(([shown, ...names]): RoomListing => {
+      this.#lua.chatRoomNames(this.#prefix, nameKey(room)).then(([shown, ...names]): RoomListing => {
         if (shown === undefined) return 'no such room';
         this.#roomSizes.set(nameKey(shown), names.length);
         return { room: shown, names: sortNames(names) };
@@ -526,7 +532,7 @@ export class RedisHub implements Hub {
 
   rooms(): Promise<readonly RoomCount[] | undefined> | undefined {
     return this.#cached('rooms', () =>
-      this.#cmd.chatRoomList(this.#prefix).then((flat) => {
+      this.#lua.chatRoomList(this.#prefix).then((flat) => {
         const list: RoomCount[] = [];
         for (let i = 0; i + 1 < flat.length; i += 2) list.push({ name: String(flat[i]), count: Number(flat[i + 1]) });
         for (const r of list) this.#roomSizes.set(nameKey(r.name), r.count);
@@ -552,7 +558,7 @@ export class RedisHub implements Hub {
   async #vacate(names: string[]): Promise<Map<string, string[]>> {
     let flat: string[] = [];
     try {
-      if (names.length > 0) flat = await this.#cmd.chatVacate(this.#prefix, ...names.map(nameKey));
+      if (names.length > 0) flat = await this.#lua.chatVacate(this.#prefix, ...names.map(nameKey));
     } catch {
       this.#needsSync = true;
     }
@@ -624,18 +630,18 @@ export class RedisHub implements Hub {
     if (!this.#up) return this.#lost(batch);
     // A room message makes the entry one for every server, whoever else it names.
     const forAll = batch.some(({ key }) => key < 0);
-    const servers = forAll || this.#scripts > 0 ? undefined : this.#holders.serversOf(keys.keys());
+    const servers = forAll ? undefined : this.#holders.serversOf(keys.keys());
     if (servers !== undefined) {
       // Every user's server is known: the entry goes in as it is, with no lookup.
       const entry = entryOf(this.id, keys.keys(), servers, frames);
       const added = this.#cmd.xadd(this.#stream, 'MINID', '~', this.#minId(), '*', FIELD, entry);
-      return this.#send(batch, added, false, (id) => {
+      return this.#send(batch, added, (id) => {
         this.#added(id ?? '-');
         for (const { done } of batch) done?.('delivered');
       });
     }
     const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
-    this.#send(batch, this.#cmd.chatBatch(...args), true, (answer) => {
+    this.#send(batch, this.#lua.chatBatch(...args), (answer) => {
       // The entry's id, then each user's server or '-' (BATCH).
       const [entryId = '-', ...held] = answer.split(' ');
       this.#added(entryId);
@@ -650,19 +656,15 @@ export class RedisHub implements Hub {
   }
 
   /**
-   * Counts the batch's command SENT (among #scripts if SCRIPT) until it is answered, then gives
-   * its answers (ANSWERED) or, if it failed, #lost; then what waited goes (#sent). A bug in
-   * ANSWERED is logged, never a crash of the process.
+   * Counts the batch's command SENT until it is answered, then gives its answers (ANSWERED)
+   * or, if it failed, #lost; then what waited goes (#sent). A bug in ANSWERED is logged,
+   * never a crash of the process.
    */
-  #send<T>(batch: Queued[], sent: Promise<T>, script: boolean, answered: (answer: T) => void): void {
+  #send<T>(batch: Queued[], sent: Promise<T>, answered: (answer: T) => void): void {
     this.#sending++;
-    if (script) this.#scripts++;
     sent
       .then(answered, () => this.#lost(batch))
-      .finally(() => {
-        if (script) this.#scripts--;
-        this.#sent();
-      })
+      .finally(() => this.#sent())
       .catch((err: Error) => this.#events?.log(`could not finish sending messages to the stream: ${err.message}`, 'error'));
   }
 
@@ -739,7 +741,7 @@ export class RedisHub implements Hub {
     if (this.#up) {
       // Our users leave now, not when the lease runs out.
       try {
-        await this.#cmd.chatLeave(this.#prefix, this.id, this.#minId());
+        await this.#lua.chatLeave(this.#prefix, this.id, this.#minId());
       } catch {
         // Redis went away as we left: the lease frees the names.
       }
@@ -844,7 +846,7 @@ export class RedisHub implements Hub {
     // Connected again but not back in the chat (a sync that failed): try again.
     if (!this.#up) return this.#maybeUp();
     try {
-      const [member, size, freed] = await this.#cmd.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs), this.#minId());
+      const [member, size, freed] = await this.#lua.chatTick(this.#prefix, this.id, String(this.leaseMs), String(this.#renewMs), this.#minId());
       this.#size = size;
       for (const [server, names] of byServer(freed)) {
         this.#events?.log(`server ${server} stopped answering: freed ${names.length === 1 ? 'its name' : `its ${names.length} names`}`, 'notice');
@@ -977,7 +979,7 @@ export class RedisHub implements Hub {
       const shown = this.#shown.get(key);
       return room === undefined || shown === undefined ? [] : [key, shown, nameKey(room), room];
     });
-    if (groups.length > 0) await this.#cmd.chatReenter(this.#prefix, this.id, ...groups);
+    if (groups.length > 0) await this.#lua.chatReenter(this.#prefix, this.id, ...groups);
   }
 
   /** Names of our users, grouped by their rooms, sorted. */
@@ -1003,7 +1005,7 @@ export class RedisHub implements Hub {
     // attempts) and reclaim its users' names.
     const settleMs = this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs), String(this.#renewMs)];
-    const [lost, back, stale, size, epoch] = await this.#cmd.chatSync(...args, randomBytes(8).toString('hex'), this.#minId(), ...pairs);
+    const [lost, back, stale, size, epoch] = await this.#lua.chatSync(...args, randomBytes(8).toString('hex'), this.#minId(), ...pairs);
     this.#size = size;
     // Redis lost its data (a restart without persistence): the stream began again, its ids
     // from Redis's clock, which need not be past the last id we read. All of it is new to us.

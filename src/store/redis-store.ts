@@ -86,7 +86,8 @@ export class RedisStore implements Store {
     if (typeof options.redis === 'string') {
       this.#url = options.redis;
       this.#own = true;
-      // Auto-pipelined: a turn's room messages each append to history, and go in one write.
+      // Auto-pipelined, as every connection was before the hub's stopped: the commands of
+      // one turn share a write (a turn's history appends are one pipeline already, #flush).
       this.#redis = new Redis(options.redis, { ...connectionOptions('chat-server:store'), enableAutoPipelining: true, commandTimeout: COMMAND_TIMEOUT_MS }) as Redis & Scripts;
       // ioredis reports every failed reconnect as an error: the failed writes say it once.
       this.#redis.on('error', (err: Error) => (this.#lastError = err.message));

@@ -571,12 +571,40 @@ export function redisHubTests(): void {
     await bob.receive('*alice* first');
     await raw.script('FLUSH');
     // A room message makes the first entry a script. Every 1000 messages an entry goes at once,
-    // without waiting for the one before: the second would be a plain XADD, sent while Redis
-    // answers the first with NOSCRIPT and before ioredis sends it again.
+    // without waiting for the one before: the second is a plain XADD. A script sent by its
+    // SHA1 would be answered NOSCRIPT and sent again after it; ours go whole.
     assert.equal(one.toRoom(LOBBY, '<alice> room\n', alice) instanceof Promise, true);
     for (let i = 1; i <= 2500; i++) assert.equal(one.direct('bob', `*alice* ${i}\n`, alice), 'delivered');
     await bob.receive('*alice* 2500');
     assert.deepEqual(bob.lines, ['*alice* first', '<alice> room', ...Array.from({ length: 2500 }, (_, i) => `*alice* ${i + 1}`)]);
+  });
+
+  test('Redis forgot our scripts on a new connection: a name released, then claimed again at once, stays held', async (t) => {
+    const redis = await TestRedis.start(t);
+    const { hub: one, events } = await hubOn(t, redis.url, 5000);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    assert.equal(await one.claim('alice', alice), 'claimed');
+    assert.equal(await one.claim('bob', bob), 'claimed');
+    // A new command connection, on which no script has been used yet.
+    const commands = String(await raw.client('LIST')).split('\n').find((l: string) => l.includes(`name=chat-server:${one.id}`) && !l.includes('cmd=xread'));
+    assert.ok(commands, 'the command connection of the hub');
+    await raw.client('KILL', 'ID', /id=(\d+)/.exec(commands)![1]!);
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    one.release('alice', alice);
+    await eventually(async () => (await raw.hget('chat:names', 'alice')) === null);
+    await raw.script('FLUSH');
+    // Sent by SHA1, this RELEASE would be answered NOSCRIPT and sent again behind the CLAIM
+    // made after it, and free the name of the new bob.
+    one.release('bob', bob);
+    const bob2 = new TestMember('bob');
+    assert.equal(await one.claim('bob', bob2), 'claimed');
+    // One more round trip on the connection: a RELEASE sent again would have run by now.
+    assert.equal(await one.claim('erin', new TestMember('erin')), 'claimed');
+    assert.equal(one.lookup('bob'), bob2);
+    assert.match((await raw.hget('chat:names', 'bob')) ?? '', new RegExp(one.id));
   });
 
   test('after losing Redis, users of other servers are looked up again once it is back', async (t) => {
