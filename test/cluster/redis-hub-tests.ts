@@ -607,6 +607,35 @@ export function redisHubTests(): void {
     assert.match((await raw.hget('chat:names', 'bob')) ?? '', new RegExp(one.id));
   });
 
+  test('the command connection killed in the middle of a flood answered at once: what arrives is in order, once, only to the addressee, and the sender hears of any loss', async (t) => {
+    const { raw, one, oneEvents, alice, bob, carol } = await oneKnowsBob(t);
+    await bob.receive('*alice* first');
+    const commands = String(await raw.client('LIST')).split('\n').find((l: string) => l.includes(`name=chat-server:${one.id}`) && !l.includes('cmd=xread'));
+    assert.ok(commands, 'the command connection of the hub');
+    const sent: string[] = [];
+    const say = (n: number): void => {
+      sent.push(`*alice* flood ${n}`);
+      assert.equal(one.direct('bob', `*alice* flood ${n}\n`, alice), one.connected ? 'delivered' : 'unavailable');
+    };
+    for (let n = 0; n < 300; n++) say(n);
+    // The first 300 are on their way as one entry; the next 300 wait for its answer, and the
+    // connection is killed behind it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const killed = raw.client('KILL', 'ID', /id=(\d+)/.exec(commands)![1]!);
+    for (let n = 300; n < 600; n++) say(n);
+    await killed;
+    await oneEvents.until(() => oneEvents.logs.some((l) => l.startsWith('Redis is back')));
+    // Once back, a last message: whatever got into the stream before it has arrived by then.
+    await eventually(async () => (await one.direct('bob', '*alice* after\n', alice)) === 'delivered');
+    await bob.receive('*alice* after');
+    const flood = bob.lines.filter((l) => l.startsWith('*alice* flood '));
+    const order = flood.map((l) => sent.indexOf(l));
+    assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), `in order, each once: ${JSON.stringify(order.slice(0, 20))}`);
+    assert.deepEqual(carol.lines, [], 'nothing reaches another user');
+    assert.ok(!alice.lines.some((l) => l.includes('flood')), 'the sender gets none of its own text');
+    if (flood.length < sent.length) assert.ok(alice.lines.some((l) => l.includes('may not have been delivered')), 'a loss is told to the sender');
+  });
+
   test('after losing Redis, users of other servers are looked up again once it is back', async (t) => {
     const { redis, one, oneEvents, alice, bob } = await oneKnowsBob(t);
     await bob.receive('*alice* first');
