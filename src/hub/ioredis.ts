@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
  * to an object that inherits from it (the store looks along the chain for setters): for
  * objects only, never for strings, which is why the server's own string calls never did it.
  */
-export function makePrototypeFast(proto: object): void {
+function makePrototypeFast(proto: object): void {
   const probe: { added?: number } = Object.create(proto);
   probe.added = 1;
 }

@@ -598,7 +598,7 @@ export class RedisHub implements Hub {
     return at;
   }
 
-  #add(queued: Queued, header: string, body: Buffer | string, size = byteLength(body)): void {
+  #add(queued: Queued, header: string, body: Buffer | string, size: number): void {
     // Bytes, not characters: 1360 CJK characters are 4 KB on the wire.
     this.#batchBytes += header.length + size;
     this.#batch.push(queued);
