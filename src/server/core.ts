@@ -16,6 +16,11 @@ export const NOTICE_DELAY_MS = 10;
 export interface Peer {
   host: string;
   port: number;
+  /**
+   * Closing the stream sends what is written and then the end, as ending it would (plain
+   * TCP: the kernel sends both). Not TLS, whose end is a message of its own.
+   */
+  closeEnds?: boolean;
 }
 
 /**

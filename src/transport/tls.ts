@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { throttleKey } from '../server/auth-throttle.js';
 import type { ChatCore } from '../server/core.js';
 import { formatHostPort } from '../protocol/wording.js';
-import { acceptInto, displayHost, LISTEN_OPTIONS } from './tcp.js';
+import { acceptInto, displayHost, LISTEN_OPTIONS, tuneAccepted } from './tcp.js';
 
 /** Certificate and key files, PEM. */
 export interface TlsFiles {
@@ -54,6 +54,7 @@ export class TlsListener {
     this.#context = loadContext(files);
     const accept = acceptInto(core, 'tls');
     this.server = net.createServer(LISTEN_OPTIONS, (raw) => {
+      tuneAccepted(this.server, raw);
       const host = displayHost(raw.remoteAddress);
       const peer = formatHostPort(host, raw.remotePort ?? 0);
       // Without this, a flood of handshakes that never finish would hold sockets past every limit.

@@ -187,3 +187,54 @@ test('a member that closes while a notice waits for it is written nothing more, 
   assert.doesNotMatch(alice.written, /bob joined[\s\S]*bob joined/, 'the notice once');
   await core.close();
 });
+
+/**
+ * A connection's stream as the core sees it: the peer's lines, then its end; what the server
+ * writes is taken at once, or never (a peer that stopped reading).
+ */
+function finishedPeer(input: string, takesWrites: boolean): { stream: Duplex; written: string[] } {
+  const written: string[] = [];
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString());
+      if (takesWrites) done();
+    },
+  });
+  stream.push(input);
+  stream.push(null);
+  return { stream, written };
+}
+
+test('a plain TCP peer that has finished, with all written: closed at once, after its answer', async () => {
+  const core = new ChatCore();
+  const { stream, written } = finishedPeer('#alice\n/ping bye\n', true);
+  core.accept(stream, { host: 'memory', port: 1, closeEnds: true });
+  await waitFor(() => stream.destroyed || stream.writableEnded, 'the session to close');
+  assert.equal(stream.destroyed, true);
+  assert.equal(stream.writableEnded, false, 'no end() first: closing the socket sends the FIN');
+  assert.match(written.join(''), /\* pong bye\n$/);
+  await core.close();
+});
+
+test('a plain TCP peer that has finished with answers still unwritten: ended, not cut off', async () => {
+  const core = new ChatCore();
+  const { stream, written } = finishedPeer('#alice\n/ping bye\n', false);
+  core.accept(stream, { host: 'memory', port: 1, closeEnds: true });
+  await waitFor(() => stream.destroyed || stream.writableEnded, 'the session to close');
+  assert.equal(stream.destroyed, false, 'what waits to be written is not dropped');
+  assert.equal(stream.writableEnded, true);
+  assert.ok(stream.writableLength > 0);
+  assert.equal(written.length, 1, 'the peer took nothing: one write waits');
+  stream.destroy();
+  await core.close();
+});
+
+test('a peer whose end is a message of its own (TLS): ended, never just closed', async () => {
+  const core = new ChatCore();
+  const { stream } = finishedPeer('#alice\n/ping bye\n', true);
+  core.accept(stream, { host: 'memory', port: 1 });
+  await waitFor(() => stream.destroyed || stream.writableEnded, 'the session to close');
+  assert.equal(stream.writableEnded, true);
+  await core.close();
+});

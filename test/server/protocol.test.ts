@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import { startServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 /** Every row of PROTOCOL.md's tables, over real sockets, as nc would see it. */
@@ -207,6 +209,48 @@ describe('protocol over TCP', () => {
     bob.socket.end('last words');
     assert.equal(await alice.next(), '<bob> last words');
     assert.equal(await alice.next(), '* bob left');
+  });
+
+  test('a client that sends, closes its side and reads only then gets every answer, in order, then the end', async (t) => {
+    const { server, port } = await startServer(t, { rate: 0 });
+    const socket = net.connect(port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause();
+    const big = 'x'.repeat(4000);
+    // 8 MB: more than the kernel holds for a connection that is not read.
+    const count = 2000;
+    socket.end(`#reader\n${Array.from({ length: count }, (_, i) => `/ping ${i} ${big}\n`).join('')}`);
+    // Not read: the answers pile up in the kernel, then in the server, until we read.
+    await waitFor(() => server.core.stats.bytesOut > 256 * 1024, 'answers waiting to be read');
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    const ended = new Promise((resolve) => {
+      socket.once('end', () => resolve('end'));
+      socket.once('error', (err) => resolve(err.message));
+    });
+    socket.resume();
+    assert.equal(await ended, 'end');
+    const pongs = text.split('\n').filter((line) => line.startsWith('* pong '));
+    assert.equal(pongs.length, count);
+    pongs.forEach((line, i) => assert.equal(line, `* pong ${i} ${big}`));
+    await waitFor(() => server.core.connections === 0, 'the server to let the connection go');
+  });
+
+  test('a client that closes its side after a line gets its answer, then the end, at once', async (t) => {
+    const { server, port } = await startServer(t);
+    const socket = net.connect(port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    socket.end('#quick\n/ping bye\n');
+    const ended = await new Promise((resolve) => {
+      socket.once('end', () => resolve('end'));
+      socket.once('error', (err) => resolve(err.message));
+    });
+    assert.equal(ended, 'end');
+    assert.match(text, /\* registered as quick\n\* pong bye\n$/);
+    await waitFor(() => server.core.connections === 0, 'the server to let the connection go');
   });
 
   test('a line over the limit: the fixed error, and the connection goes on', async (t) => {
