@@ -195,12 +195,19 @@ export class Session implements Member, LineSink {
     (this as Owned)[SESSION]?.close(err.code ?? err.message, { abort: true });
   }
 
+  /** The peer has taken what was waiting for it: its requests are read again (#write). */
+  static #onDrain(this: Duplex): void {
+    const self = (this as Owned)[SESSION];
+    if (self === undefined) return;
+    self.#draining = false;
+    self.#resume();
+  }
+
   /**
    * The stream is closed: the session ends and lets go of it. A closed socket can outlive its
    * connection in the heap (once promoted, until a full collection), and V8's quick
    * collections take what it points to as alive and copy it: without this link, the session
-   * and all it holds go at the next quick one (a quarter less copied per connection, by V8's
-   * own figures, docs/benchmark.md).
+   * and all it holds go at the next quick one (docs/benchmark.md, "Connects").
    */
   static #onClose(this: Duplex): void {
     const self = (this as Owned)[SESSION];
@@ -308,10 +315,7 @@ export class Session implements Member, LineSink {
       // it catches up, so it cannot make us queue replies it does not take.
       this.#draining = true;
       this.#flow();
-      this.stream.once('drain', () => {
-        this.#draining = false;
-        this.#resume();
-      });
+      this.stream.once('drain', Session.#onDrain);
     }
     if (this.stream.writableLength > this.core.options.maxSendq) {
       // Not now: we may be inside another member's broadcast loop.

@@ -49,13 +49,15 @@ interface ListenHandle {
 
 /**
  * Sets no-delay and keepalive on the listening socket of SERVER, then calls DONE. Linux copies
- * a listener's TCP options to each connection it accepts: set there once, they cost no system
- * call per connection, where setting them on each socket took five (about 3 µs of a
- * connection's cost, docs/benchmark.md). Node has no documented call for a listening socket's
+ * a listener's TCP options to each connection it accepts: set there once, they cost no
+ * system call per connection, where setting them on each socket took five
+ * (docs/benchmark.md, "Connects"). Node has no documented call for a listening socket's
  * options; its handle has the same ones as a connection's. Elsewhere, or without them, each
  * socket gets its own (tuneAccepted).
  */
 function tuneListener(server: net.Server, done: () => void): void {
+  // Listening again: until this is through, its sockets get their own.
+  passingOn.delete(server);
   const handle = (server as unknown as { _handle?: ListenHandle })._handle;
   if (
     process.platform !== 'linux' ||

@@ -237,7 +237,7 @@ describe('protocol over TCP', () => {
     await waitFor(() => server.core.connections === 0, 'the server to let the connection go');
   });
 
-  test('a client that closes its side after a line gets its answer, then the end, at once', async (t) => {
+  test('a client that closes its side after a line gets its answer, then the end, and is let go', async (t) => {
     const { server, port } = await startServer(t);
     const socket = net.connect(port, '127.0.0.1');
     t.after(() => socket.destroy());
