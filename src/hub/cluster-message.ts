@@ -67,13 +67,13 @@ export function byteLength(body: Buffer | string): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
-/** The header of a frame of BODY for room ROOM (a room key), not for server SKIP if given. */
-export function roomHeader(room: string, body: Buffer | string, skip = ''): string {
-  return `*${skip} ${room} ${byteLength(body)}\n`;
+/** The header of a frame of SIZE bytes (byteLength) for room ROOM (a room key), not for server SKIP if given. */
+export function roomHeader(room: string, size: number, skip = ''): string {
+  return `*${skip} ${room} ${size}\n`;
 }
 
-/** The header of a frame of BODY (SIZE bytes) for the user whose name key is KEY. */
-export function userHeader(kind: UserKind, key: string, body: Buffer | string, size = byteLength(body)): string {
+/** The header of a frame of SIZE bytes (byteLength) for the user whose name key is KEY. */
+export function userHeader(kind: UserKind, key: string, size: number): string {
   return `${kind} ${key} ${size}\n`;
 }
 

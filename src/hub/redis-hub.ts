@@ -450,7 +450,8 @@ export class RedisHub implements Hub {
     if (!isValidName(name)) return 'no such user';
     if (!this.#up) return 'unavailable';
     const body = removalBody(removal);
-    return this.#queue(userHeader('~', key, body), body, key);
+    const size = byteLength(body);
+    return this.#queue(userHeader('~', key, size), body, size, key);
   }
 
   direct(to: string, bytes: Buffer | string, from?: Member): Delivery | Promise<Delivery> {
@@ -463,16 +464,15 @@ export class RedisHub implements Hub {
     }
     if (!isValidName(to)) return 'no such user';
     if (!this.#up) return 'unavailable';
-    // Counted once: for a string, the count is a call into C++ (and a flattening) each time.
     const size = byteLength(bytes);
-    const header = userHeader('@', key, bytes, size);
+    const header = userHeader('@', key, size);
     // A user whose server we know: answered now, as on one server (holders.ts).
     if (this.#holders.get(key) !== undefined) {
       this.#add({ key: this.#keyAt(key), done: undefined, from, to }, header, bytes, size);
       return 'delivered';
     }
     // Into the stream even while the recipient's server is cut off: it reads it once back.
-    return this.#queue(header, bytes, key, size);
+    return this.#queue(header, bytes, size, key);
   }
 
   toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
@@ -573,14 +573,16 @@ export class RedisHub implements Hub {
    */
   #publish(room: string, bytes: Buffer | string, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#up) return 'unavailable';
-    return this.#queue(roomHeader(nameKey(room), bytes, skip), bytes) as Promise<'delivered' | 'unavailable'>;
+    const size = byteLength(bytes);
+    return this.#queue(roomHeader(nameKey(room), size, skip), bytes, size) as Promise<'delivered' | 'unavailable'>;
   }
 
   /**
    * Adds a frame to this turn's batch (see #batch), for a user KEY or (without KEY) a room;
-   * its answer comes once the batch is in.
+   * its answer comes once the batch is in. SIZE is BODY's byteLength, counted once by the
+   * caller for the header too: for a string, each count is a call into C++ (and a flattening).
    */
-  #queue(header: string, body: Buffer | string, key?: string, size = byteLength(body)): Promise<Delivery> {
+  #queue(header: string, body: Buffer | string, size: number, key?: string): Promise<Delivery> {
     return new Promise((done) => {
       this.#add({ key: key === undefined ? -1 : this.#keyAt(key), done, from: undefined, to: '' }, header, body, size);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { decodeEntry, encodeEntry, FIELD, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
+import { byteLength, decodeEntry, encodeEntry, FIELD, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
 import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis-hub.js';
 import { TestRedis } from '../helpers/redis.js';
@@ -78,10 +78,10 @@ async function aliceAndBob(t: TestContext) {
 
 /** Entries as another server would add them (cluster-message.ts). */
 const OTHER = 'elsewhere-1-aa';
-const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('@', key, text), text]);
-const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('!', key, ''), '']);
+const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('@', key, byteLength(text)), text]);
+const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('!', key, 0), '']);
 const roomEntry = (origin: string, room: string, texts: string[], skip = ''): Buffer =>
-  encodeEntry(origin, [], texts.flatMap((text) => [roomHeader(room, text, skip), text]));
+  encodeEntry(origin, [], texts.flatMap((text) => [roomHeader(room, byteLength(text), skip), text]));
 
 /** The Redis hub on its own: the contract, and what only a cluster has. Run by cluster.test.ts. */
 export function redisHubTests(): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEntry, encodeEntry, joinFrames, removalBody, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
+import { byteLength, decodeEntry, encodeEntry, joinFrames, removalBody, roomHeader, userHeader, type UserKind } from '../../src/hub/cluster-message.js';
 
 const A = 'host-1-ab';
 const B = 'host-2-cd';
@@ -11,15 +11,17 @@ function turn(): Buffer {
   const room = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
   const text = '*alice* héllo ✓ 😀\n';
   const removal = removalBody({ line: '! kicked by op: é', shown: 'kicked by op' });
+  const forRoom = (room: string, body: Buffer | string, skip?: string) => [roomHeader(room, byteLength(body), skip), body];
+  const forUser = (kind: UserKind, key: string, body: string) => [userHeader(kind, key, byteLength(body)), body];
   const frames = [
-    roomHeader('lobby', room), room,
-    userHeader('@', 'bob', text), text,
-    roomHeader('dev', '<alice> not about C\n', C), '<alice> not about C\n',
-    userHeader('@', 'carol', '*alice* for C\n'), '*alice* for C\n',
-    userHeader('@', 'nobody', '*alice* lost\n'), '*alice* lost\n',
-    userHeader('~', 'bob', removal), removal,
-    userHeader('!', 'dave', ''), '',
-    userHeader('@', 'bob', '*alice* again\n'), '*alice* again\n',
+    ...forRoom('lobby', room),
+    ...forUser('@', 'bob', text),
+    ...forRoom('dev', '<alice> not about C\n', C),
+    ...forUser('@', 'carol', '*alice* for C\n'),
+    ...forUser('@', 'nobody', '*alice* lost\n'),
+    ...forUser('~', 'bob', removal),
+    ...forUser('!', 'dave', ''),
+    ...forUser('@', 'bob', '*alice* again\n'),
   ];
   // Each user once, nobody holding "nobody".
   return encodeEntry(A, [['bob', B], ['carol', C], ['dave', C]], frames);
@@ -46,10 +48,10 @@ test('an entry gives each server what is for it, in the order sent, bytes and te
 test('frames go as one string when they all are strings, else as one Buffer of the same bytes', () => {
   const strings = ['@ bob 3\n', 'hé\n'];
   assert.equal(joinFrames(strings), '@ bob 3\nhé\n');
-  const mixed = joinFrames([roomHeader('lobby', Buffer.from('x\n')), Buffer.from('x\n'), ...strings]);
+  const mixed = joinFrames([roomHeader('lobby', byteLength(Buffer.from('x\n'))), Buffer.from('x\n'), ...strings]);
   assert.ok(Buffer.isBuffer(mixed));
   assert.equal(mixed.toString(), '* lobby 2\nx\n@ bob 3\nhé\n');
-  assert.equal(userHeader('@', 'bob', 'hé\n'), '@ bob 4\n', 'a length counts bytes, not characters');
+  assert.equal(userHeader('@', 'bob', byteLength('hé\n')), '@ bob 4\n', 'a length counts bytes, not characters');
 });
 
 test('an entry cut short anywhere is not read at all', () => {

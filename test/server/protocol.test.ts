@@ -5,6 +5,14 @@ import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
+/** How SOCKET's reading ends: 'end' for the server's FIN, else the error (a reset). */
+function endOf(socket: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('end', () => resolve('end'));
+    socket.once('error', (err) => resolve(err.message));
+  });
+}
+
 /** Every row of PROTOCOL.md's tables, over real sockets, as nc would see it. */
 describe('protocol over TCP', () => {
   test('connected notice names the peer, then a greeting', async (t) => {
@@ -225,10 +233,7 @@ describe('protocol over TCP', () => {
     await waitFor(() => server.core.stats.bytesOut > 256 * 1024, 'answers waiting to be read');
     let text = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-    const ended = new Promise((resolve) => {
-      socket.once('end', () => resolve('end'));
-      socket.once('error', (err) => resolve(err.message));
-    });
+    const ended = endOf(socket);
     socket.resume();
     assert.equal(await ended, 'end');
     const pongs = text.split('\n').filter((line) => line.startsWith('* pong '));
@@ -244,13 +249,39 @@ describe('protocol over TCP', () => {
     let text = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
     socket.end('#quick\n/ping bye\n');
-    const ended = await new Promise((resolve) => {
-      socket.once('end', () => resolve('end'));
-      socket.once('error', (err) => resolve(err.message));
-    });
-    assert.equal(ended, 'end');
+    assert.equal(await endOf(socket), 'end');
     assert.match(text, /\* registered as quick\n\* pong bye\n$/);
     await waitFor(() => server.core.connections === 0, 'the server to let the connection go');
+  });
+
+  test('200 clients that each register, whisper and close their side at once: each gets its answers and the end, the secrets reach only their addressee', async (t) => {
+    const { server, port } = await startServer(t, { maxPerIp: 0 });
+    const watcher = await WireClient.registered(t, port, 'watcher');
+    const count = 200;
+    const clients = Array.from({ length: count }, (_, i) => {
+      const socket = net.connect(port, '127.0.0.1');
+      t.after(() => socket.destroy());
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      // One write: the name, a secret, a ping, and the FIN right behind them.
+      socket.end(`#c${i}\n@watcher:secret ${i}\n/ping ${i}\n`);
+      return { socket, text: () => text, ended: endOf(socket) };
+    });
+    for (const [i, c] of clients.entries()) {
+      assert.equal(await c.ended, 'end', `client ${i} is closed with a FIN, not reset`);
+      assert.match(c.text(), new RegExp(`\\* registered as c${i}\\n\\* pong ${i}\\n$`));
+      assert.doesNotMatch(c.text(), /secret/, `client ${i} sees no secret, its own or another's`);
+    }
+    const secrets = new Set<string>();
+    for (let seen = 0; seen < count; ) {
+      const line = await watcher.next();
+      if (line?.startsWith('*c')) {
+        secrets.add(line);
+        seen++;
+      }
+    }
+    assert.deepEqual([...secrets].sort(), Array.from({ length: count }, (_, i) => `*c${i}* secret ${i}`).sort());
+    await waitFor(() => server.core.connections === 1, 'the server to let the 200 go');
   });
 
   test('a line over the limit: the fixed error, and the connection goes on', async (t) => {

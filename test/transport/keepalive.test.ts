@@ -58,10 +58,10 @@ describe('TCP keepalive on accepted connections', { skip: !existsSync('/proc/net
   });
 });
 
-/** The file descriptor, in this process, of the server's side of CLIENT's connection to PORT. */
-async function serverFd(port: number, client: net.Socket): Promise<number> {
+/** The file descriptor, in this process, of the server's side of the connection from CLIENTPORT to PORT. */
+async function serverFd(port: number, clientPort: number): Promise<number> {
   let inode: string | undefined;
-  await waitFor(() => (inode = serverSide(port, client.localPort!)?.inode) !== undefined, 'the connection in /proc/net/tcp');
+  await waitFor(() => (inode = serverSide(port, clientPort)?.inode) !== undefined, 'the connection in /proc/net/tcp');
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       if (readlinkSync(`/proc/self/fd/${fd}`) === `socket:[${inode}]`) return Number(fd);
@@ -94,7 +94,7 @@ async function acceptedOptions(t: TestContext, port: number, connect: () => net.
     socket.once('data', () => resolve());
     socket.once('error', reject);
   });
-  return optionsOf(await serverFd(port, socket));
+  return optionsOf(await serverFd(port, socket.localPort!));
 }
 
 const expected = { noDelay: 1, keepAlive: 1, idleSeconds: 60 };
@@ -152,17 +152,7 @@ describe('no-delay and keepalive as the kernel reports them', { skip: (!existsSy
       client!.stdout!.setEncoding('utf8').once('data', (text: string) => resolve(Number(text.trim())));
       client!.once('exit', (code) => reject(new Error(`python3 exited (${code}) before saying its port`)));
     });
-    let inode: string | undefined;
-    await waitFor(() => (inode = serverSide(port, clientPort)?.inode) !== undefined, 'the connection in /proc/net/tcp');
-    const fd = readdirSync('/proc/self/fd').find((each) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${each}`) === `socket:[${inode}]`;
-      } catch {
-        return false;
-      }
-    });
-    assert.ok(fd, 'the server has accepted the connection');
-    assert.deepEqual(await optionsOf(Number(fd)), expected);
+    assert.deepEqual(await optionsOf(await serverFd(port, clientPort)), expected);
   });
 
   test('on a socket whose listener passed nothing on, set one by one', async (t) => {
