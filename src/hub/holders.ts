@@ -36,6 +36,11 @@ export class Holders {
   readonly #ids = new Map<string, string>();
   /** The id of the last "names changed" entry read: answers older than it are not trusted. */
   #changedAt = '0-0';
+  /**
+   * Counts the clears. An answer to a lookup asked before a clear is not learned: a clear
+   * means changes may have been missed since (an outage), and the answer can land after it.
+   */
+  #generation = 0;
 
   constructor(
     /** This server's id: its own users are never looked up here. */
@@ -63,9 +68,14 @@ export class Holders {
     return servers;
   }
 
-  /** Redis answered, with the entry ENTRYID, that SERVER holds KEY. */
-  learn(key: string, server: string, entryId: string): void {
-    if (server === this.self || compareIds(entryId, this.#changedAt) <= 0) return;
+  /** What to give learn() with an answer: the generation when the question was asked. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Redis answered, with the entry ENTRYID, that SERVER holds KEY, to a lookup asked in GENERATION. */
+  learn(key: string, server: string, entryId: string, generation = this.#generation): void {
+    if (server === this.self || generation !== this.#generation || compareIds(entryId, this.#changedAt) <= 0) return;
     if (this.#servers.size >= this.max && !this.#servers.has(key)) this.clear();
     let id = this.#ids.get(server);
     if (id === undefined) {
@@ -98,6 +108,7 @@ export class Holders {
 
   /** Forgets every name: changes may be missed while cut off from Redis. */
   clear(): void {
+    this.#generation++;
     this.#servers.clear();
     this.#ids.clear();
   }

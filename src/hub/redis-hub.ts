@@ -643,6 +643,7 @@ export class RedisHub implements Hub {
       });
     }
     const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
+    const generation = this.#holders.generation;
     this.#send(batch, this.#lua.chatBatch(...args), (answer) => {
       // The entry's id, then each user's server or '-' (BATCH).
       const [entryId = '-', ...held] = answer.split(' ');
@@ -651,7 +652,7 @@ export class RedisHub implements Hub {
       for (const key of keys.keys()) {
         const server = held[i++];
         if (server === '-') this.#holders.forget(key);
-        else if (server !== undefined) this.#holders.learn(key, server, entryId);
+        else if (server !== undefined) this.#holders.learn(key, server, entryId, generation);
       }
       for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
     });

@@ -80,3 +80,13 @@ test('a reader far behind the entries we add forgets everything: the changes it 
   holders.lagging('120000-0', '0-0', 19_000);
   assert.equal(holders.get('bob'), 'two', 'nothing read yet, from an empty stream: nothing missed');
 });
+
+test('an answer to a lookup asked before a clear is not learned: changes may have been missed since', () => {
+  const holders = new Holders('one');
+  const asked = holders.generation;
+  holders.clear(); // Redis lost, as the answer was on its way
+  holders.learn('bob', 'two', '100-0', asked);
+  assert.equal(holders.get('bob'), undefined);
+  holders.learn('bob', 'two', '100-0', holders.generation);
+  assert.equal(holders.get('bob'), 'two', 'a lookup asked after it is');
+});
