@@ -325,6 +325,7 @@ async function serve(): Promise<void> {
   const storeEvents = {
     onError: (err: Error) => stderr.event({ type: 'error', message: err.message }),
     onWrite: (ms: number) => metrics.metrics?.observeStoreWrite(ms),
+    onWarning: (message: string) => stderr.event({ type: 'notice', message: `warning: ${message}` }),
   };
   let server: ChatServer;
   try {

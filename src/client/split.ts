@@ -1,3 +1,5 @@
+import { parseCommand } from '../protocol/command.js';
+import { withoutLeadingInvisible } from '../protocol/invisible.js';
 import type { ServerLine } from '../protocol/server-line.js';
 
 /** The line limit a server that announces none has (docs/protocol.md: 4096 bytes). */
@@ -22,18 +24,25 @@ export function lineLimitIn(line: ServerLine): number | undefined {
 /**
  * Splits a chat line the server would refuse as too long into lines of at most MAXBYTES
  * UTF-8 bytes each, cut between characters (never inside a UTF-8 sequence or a surrogate
- * pair). A direct message's parts each keep `@NAME:`, so every part goes to NAME. A cut is
- * never put before a blank (the server trims it away) nor, for a room message, before `#`,
- * `@` or `/` (the part would be read as a rename, a direct message or a command). Returns
- * undefined when no such cut exists. Commands and lines within the limit come back whole.
+ * pair). The line is classified by the server's own parser (parseCommand), so a direct
+ * message the server would see (`  @bob:...` after blanks or invisible characters too) is
+ * one here: its parts each keep `@NAME:`, so every part goes to NAME. A cut is never put
+ * before a blank (the server trims it away) nor, for a room message, where the part would
+ * be read as anything but room text (a rename, a direct message, a command, invisible
+ * characters the server drops). Returns undefined when no such cut exists. Commands and
+ * lines within the limit come back whole.
  */
 export function splitLine(line: string, maxBytes: number): string[] | undefined {
   if (Buffer.byteLength(line) <= maxBytes) return [line];
-  const dm = /^(@[^:\s]+:)\s*/.exec(line);
-  if (!dm && /^(\/(?!\/)|#)/.test(line)) return [line]; // a command: the server's to judge
-  const prefix = dm?.[1] ?? '';
-  let rest = dm ? line.slice(dm[0].length) : line;
-  const unsafe = dm ? /^\s/ : /^[\s#@/]/;
+  const cmd = parseCommand(line);
+  if (cmd.kind !== 'direct' && cmd.kind !== 'room') return [line]; // a command: the server's to judge
+  const dm = cmd.kind === 'direct';
+  const prefix = dm ? `@${cmd.to}:` : '';
+  // A room line as the server reads it: without what it starts with that nobody sees.
+  let rest = dm ? cmd.text : withoutLeadingInvisible(line);
+  // What a part may not start with: for a room part, anything the server drops or reads as
+  // more than room text; for a direct message's, a blank (trimmed away with the `@NAME:`).
+  const unsafe = dm ? (c: string) => /^\s/.test(c) : (c: string) => c !== '' && ('#@/'.includes(c) || withoutLeadingInvisible(c) === '');
   const room = Buffer.byteLength(prefix);
   const parts: string[] = [];
   while (rest !== '') {
@@ -53,7 +62,7 @@ export function splitLine(line: string, maxBytes: number): string[] | undefined 
       fit += 1;
     }
     let cut = fit;
-    while (cut > 0 && unsafe.test(chars[cut] ?? '')) cut -= 1;
+    while (cut > 0 && unsafe(chars[cut] ?? '')) cut -= 1;
     if (cut === 0) return undefined;
     parts.push(prefix + chars.slice(0, cut).join(''));
     rest = chars.slice(cut).join('');

@@ -438,6 +438,11 @@ export class RedisHub implements Hub {
     return this.#local.get(nameKey(name));
   }
 
+  /** Another server may hold NAME, and asking Redis would take a round trip: yes, to fail closed. */
+  mayHold(_name: string): boolean {
+    return true;
+  }
+
   /** Like a direct message: through the stream to the server holding NAME, which disconnects its user. */
   remove(name: string, removal: Removal): Delivery | Promise<Delivery> {
     const key = nameKey(name);

@@ -1,3 +1,7 @@
+import { withoutLeadingInvisible } from './invisible.js';
+import { NAME_PATTERN } from './names.js';
+import { ownString } from './own-string.js';
+
 /** Lines to commands (docs/protocol.md "What you send"). Pure: validation of names is the handlers'. */
 export type Command =
   | { kind: 'empty' }
@@ -22,28 +26,20 @@ export type Command =
 
 export type CommandKind = Command['kind'];
 
-/**
- * Blanks and invisible characters a line may start with: a BOM (a UTF-8 file piped in), zero
- * width spaces and joiners, the word joiner. Left in place they turn what looks like
- * `@bob:...` into a room message that everyone reads.
- */
-const LEADING_INVISIBLE = /^[ \t\uFEFF\u200B-\u200D\u2060]+/;
-
 const EMPTY: Command = Object.freeze({ kind: 'empty' });
 
 /** Parses one line, already decoded and stripped of control characters. */
 export function parseCommand(raw: string): Command {
-  // Most lines start with a visible ASCII character: they skip the regular expressions.
-  const first = raw.charCodeAt(0);
-  const plain = first > 0x20 && first < 0x7f;
-  const line = plain || !LEADING_INVISIBLE.test(raw) ? raw : raw.replace(LEADING_INVISIBLE, '');
+  // A BOM (a UTF-8 file piped in), blanks, zero-width and direction characters go first.
+  const line = withoutLeadingInvisible(raw);
   // A line of blanks is what a person sends by pressing Enter on an empty prompt.
-  if (!plain && line.trim() === '') return EMPTY;
+  if (line === '') return EMPTY;
   switch (line[0]) {
     case '#': {
+      // The name is kept for the connection's life: a copy, not a view of the line (own-string.ts).
       const space = line.indexOf(' ');
-      if (space === -1) return { kind: 'register', name: line.slice(1), password: undefined };
-      return { kind: 'register', name: line.slice(1, space), password: line.slice(space + 1) };
+      if (space === -1) return { kind: 'register', name: ownString(line.slice(1)), password: undefined };
+      return { kind: 'register', name: ownString(line.slice(1, space)), password: line.slice(space + 1) };
     }
     case '@': {
       const colon = line.indexOf(':');
@@ -73,7 +69,7 @@ function parseSlash(line: string): Command {
     case 'who':
       return { kind: 'who', room: rest === '' ? undefined : roomArg(rest) };
     case 'join':
-      return { kind: 'join', room: roomArg(rest) };
+      return { kind: 'join', room: ownString(roomArg(rest)) };
     case 'rooms':
       return { kind: 'rooms' };
     case 'ping':
@@ -110,4 +106,21 @@ function parseSlash(line: string): Command {
 function firstWord(text: string): [string, string] {
   const match = /^(\S*)\s*(.*)$/s.exec(text.trim());
   return [match?.[1] ?? '', match?.[2]?.trim() ?? ''];
+}
+
+/** `@NAME:` as parseCommand reads a direct message: blanks around NAME are trimmed. */
+const ADDRESS = new RegExp(`@\\s*(${NAME_PATTERN})\\s*:`, 'g');
+
+/**
+ * The names that TEXT addresses after its start as a direct message would (`...@NAME:...`),
+ * in order. On a connection that has never sent an LF, two send()s the kernel joined into
+ * one read look like one line: `hello everyone` and `@bob:my pin` become the room line
+ * `hello everyone@bob:my pin`. The server refuses such a line when one of these names is a
+ * user or an account (docs/protocol.md, "Bytes and lines").
+ */
+export function addressesInside(text: string): string[] {
+  const names: string[] = [];
+  ADDRESS.lastIndex = 1;
+  for (let m = ADDRESS.exec(text); m !== null; m = ADDRESS.exec(text)) names.push(m[1]!);
+  return names;
 }

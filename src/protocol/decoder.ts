@@ -40,6 +40,7 @@ export class LineDecoder {
   #size = 0;
   #skipping = false;
   #sawLF = false;
+  #discarded = 0;
   /**
    * The lines of the read being taken, decoded at once: one decode and one scan for control
    * characters a read instead of a line, which is most of what a short line costs. Only for
@@ -77,6 +78,11 @@ export class LineDecoder {
     return this.#sawLF;
   }
 
+  /** Bytes of overlong lines thrown away, all told: they cost flood control like lines. */
+  get discardedBytes(): number {
+    return this.#discarded;
+  }
+
   /** True while an overlong line is being thrown away. */
   get discarding(): boolean {
     return this.#skipping;
@@ -106,14 +112,17 @@ export class LineDecoder {
       const lf = chunk.indexOf(LF, start);
       if (lf !== -1) this.#sawLF = true;
       if (this.#skipping) {
-        if (lf === -1) return chunk.length;
+        const end = lf === -1 ? chunk.length : lf + 1;
+        this.#discarded += end - start;
+        if (lf === -1) return end;
         this.#skipping = false;
-        start = lf + 1;
+        start = end;
         continue;
       }
       const end = lf === -1 ? chunk.length : lf;
       // maxLine + 1 leaves room for the CR of a CRLF that has not fully arrived yet.
       if (this.#size + (end - start) > this.maxLine + 1) {
+        this.#discarded += this.#size + (end - start);
         this.#clear();
         if (lf === -1) this.#skipping = true;
         this.sink.overflow();

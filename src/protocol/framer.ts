@@ -55,13 +55,18 @@ export class LineFramer implements LineSink {
     return this.#decoder.pendingBytes;
   }
 
+  /** Bytes of overlong lines thrown away, all told. */
+  get discardedBytes(): number {
+    return this.#decoder.discardedBytes;
+  }
+
   /** Memory held for the unfinished line. */
   get bufferBytes(): number {
     return this.#decoder.bufferBytes;
   }
 
   /** True while the flush delay may still end a line: the peer has never sent an LF. */
-  get #unframed(): boolean {
+  get unframed(): boolean {
     return this.flushMs > 0 && !this.#decoder.sawLF;
   }
 
@@ -76,7 +81,7 @@ export class LineFramer implements LineSink {
    * caller kept it a while: its arrival is what tells one send() from the next).
    */
   pushLine(chunk: Buffer, start: number, at = this.timers.now()): number {
-    if (start === 0 && this.#unframed && this.#decoder.hasPending) {
+    if (start === 0 && this.unframed && this.#decoder.hasPending) {
       const gap = at - this.#lastArrival;
       this.#lastArrival = at;
       // A new send() after a gap: what waited is a message of its own. Not when the new
@@ -93,7 +98,7 @@ export class LineFramer implements LineSink {
     }
     const wasDiscarding = this.#decoder.discarding;
     const next = this.#decoder.pushLine(chunk, start);
-    if (!this.#unframed) this.#stopTimer();
+    if (!this.unframed) this.#stopTimer();
     else if (wasDiscarding && this.#decoder.discarding) this.#stopTimer(); // still coming: wait on
     this.#startTimer();
     return next;
@@ -123,7 +128,7 @@ export class LineFramer implements LineSink {
   }
 
   #startTimer(): void {
-    if (this.#paused || this.#timer !== undefined || !this.#unframed || !this.#decoder.hasPending) return;
+    if (this.#paused || this.#timer !== undefined || !this.unframed || !this.#decoder.hasPending) return;
     this.#timer = this.timers.setTimeout(() => {
       this.#timer = undefined;
       this.#decoder.flush();

@@ -42,6 +42,9 @@ export const lineTooLong = (max: number): string => error(`line too long (max ${
 export const serverFull = (): string => error('server full');
 export const clusterUnavailable = (): string => error('not delivered: cluster unavailable');
 /** A message answered at once (the addressee's server was known) that then did not reach Redis. */
+/** A room line of a connection without LF that may hold a direct message (docs/protocol.md, "Bytes and lines"). */
+export const endWithNewline = (): string =>
+  error('not sent: end each message with a newline, so a direct message is never taken for room text');
 export const mayNotBeDelivered = (name: string): string =>
   error(`your last messages to ${name} may not have been delivered: cluster unavailable, send them again in a moment`);
 
@@ -95,6 +98,10 @@ export const waitingForYou = (n: number): string => notice(`waiting for you: ${n
 export const keptMessage = (at: number, from: string, text: string): string =>
   notice(`[${historyTime(at)}] ${directMessage(from, text)}`);
 export const keptFull = (name: string): string => error(`not delivered: ${name} has too many waiting messages`);
+export const keptFullFromYou = (name: string): string => error(`not delivered: ${name} has too many waiting messages from you`);
+/** The store could not keep it (a disk or Redis failure): on one server as in a cluster. */
+export const notKept = (name: string): string =>
+  error(`not delivered: ${name} is offline and the message could not be kept; send it again in a moment`);
 
 // Moderation (docs/protocol.md, "Moderation").
 const because = (reason: string): string => (reason ? `: ${reason}` : '');

@@ -1,7 +1,7 @@
 import { after, isPromise, LOBBY, type Awaitable, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import type { Authenticator } from './accounts.js';
 import { TooManyWaitingError } from './auth-throttle.js';
-import type { Command, CommandKind } from '../protocol/command.js';
+import { addressesInside, type Command, type CommandKind } from '../protocol/command.js';
 import { isValidName, nameKey } from '../protocol/names.js';
 import * as w from '../protocol/wording.js';
 import { reject, reply, type Action } from './actions.js';
@@ -25,6 +25,8 @@ export interface CommandContext {
   readonly store: Store;
   /** The server's clock, in ms since the epoch. */
   readonly now: () => number;
+  /** True while the connection has never sent an LF: its send()s may have been joined. */
+  readonly unframed: () => boolean;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -44,10 +46,7 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   register: { needsName: false, run: register },
   direct: { needsName: true, run: direct },
   directMalformed: { needsName: true, run: () => [reply(w.directNeedsColon())] },
-  room: {
-    needsName: true,
-    run: (ctx, cmd) => [{ kind: 'room', line: w.roomMessage(nameOf(ctx), cmd.text), from: nameOf(ctx), text: cmd.text }],
-  },
+  room: { needsName: true, run: room },
   history: { needsName: true, run: history },
   kick: { needsName: true, run: kick },
   ban: { needsName: true, run: ban },
@@ -96,6 +95,20 @@ function nameOf(ctx: CommandContext): string {
 }
 
 /** On a server with accounts, only users who logged in may see who is online, or where. */
+/**
+ * A room message, unless it may hold a direct message that the kernel joined to it: on a
+ * connection that has never sent an LF, `hello` and `@bob:my pin` sent apart can arrive as
+ * one read (docs/protocol.md, "Bytes and lines"). Refused, never delivered: fail closed.
+ */
+function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
+  const { text } = cmd;
+  if (ctx.unframed() && addressesInside(text).some((name) => ctx.hub.mayHold(name) || ctx.auth?.has(name) === true)) {
+    return [reply(w.endWithNewline()), reject('direct message inside a room line')];
+  }
+  const from = nameOf(ctx);
+  return [{ kind: 'room', line: w.roomMessage(from, text), from, text }];
+}
+
 function mustLogIn(ctx: CommandContext): Action[] | undefined {
   return ctx.auth && ctx.self.name === undefined ? [reply(w.registerFirst()), reject('not registered')] : undefined;
 }

@@ -9,7 +9,7 @@ import { deliveryError, dispatch, type CommandContext, type Outcome } from './co
 import type { ChatCore, Peer } from './core.js';
 import { looksLikeTlsHello } from '../protocol/sniff.js';
 import { TokenBucket } from './token-bucket.js';
-import type { KeptMessage } from '../store/store.js';
+import type { Keep, KeptMessage } from '../store/store.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
@@ -19,6 +19,16 @@ const INPUT_HELD = 64 * 1024;
 const INPUT_READS = 64;
 /** Reads this soon after a pause may have waited in the kernel (see the 'data' handler). */
 const RESUMED_MS = 50;
+/**
+ * Output of one turn past which it is written at once rather than at the turn's end: write()
+ * must get the chance to say the peer is behind before more of its lines are decoded. Within
+ * one turn libuv may hand over dozens of reads, and every line of them would be answered
+ * into #out before the first byte was written (2 MB of answers to a pipelining client that
+ * does not read, and its cut-off at --max-sendq, with docs/protocol.md promising it waits).
+ */
+const OUTPUT_TURN = 64 * 1024;
+/** Bytes of an overlong line, thrown away, that one flood-control token pays for (see #pump). */
+const DISCARDED_BYTES_PER_TOKEN = 4096;
 /** Reply bytes that one flood-control token pays for (see #apply, 'reply'). */
 const REPLY_BYTES_PER_TOKEN = 4096;
 /** Kept messages are written this many characters at a time, each part once the last is written. */
@@ -53,6 +63,14 @@ export interface CloseOptions {
 
 const encode = (line: string): Buffer => Buffer.from(`${line}\n`, 'utf8');
 
+/** The answer to a direct message for an account that is offline, by what the store did with it. */
+const KEPT_WORDING: Record<Keep, (to: string) => string> = {
+  kept: w.keptForLater,
+  full: w.keptFull,
+  'full from you': w.keptFullFromYou,
+  unavailable: w.notKept,
+};
+
 /** The session a stream belongs to, until the stream closes (Session's listeners). */
 const SESSION = Symbol('session');
 type Owned = Duplex & { [SESSION]?: Session | undefined };
@@ -69,11 +87,15 @@ export class Session implements Member, LineSink {
   /** Output of this turn, written at its end (see deliver); #outBuffers: not all strings. */
   #out: (Buffer | string)[] = [];
   #outBuffers = false;
+  /** Characters or bytes in #out (a bound, not a byte count: see OUTPUT_TURN). */
+  #outSize = 0;
   /** #out holds a line of send()'s, not only chat for this user (see CloseOptions.answersOnly). */
   #answerQueued = false;
   /** ChatCore.flushSoon will write #out: it holds a presence notice (see notify). */
   #noticeDue = false;
   #authFailures = 0;
+  /** Tokens paid for discarded bytes so far (LineFramer.discardedBytes). */
+  #discardPaid = 0;
   /**
    * Reads not decoded yet, each with when it came: they wait while an earlier line is being
    * answered (a password check, the cluster) or for the rate. They stay raw, and past
@@ -274,6 +296,7 @@ export class Session implements Member, LineSink {
   /** Queues BYTES in #out, for whichever flush comes first. */
   #hold(bytes: Buffer | string): void {
     this.#out.push(bytes);
+    this.#outSize += bytes.length;
     if (typeof bytes !== 'string') this.#outBuffers = true;
   }
 
@@ -298,6 +321,7 @@ export class Session implements Member, LineSink {
     const out = this.#out;
     if (out.length === 0) return;
     this.#out = [];
+    this.#outSize = 0;
     this.#answerQueued = false;
     if (out.length === 1) return this.#write(out[0]!);
     if (!this.#outBuffers) return this.#write(out.join(''));
@@ -436,6 +460,16 @@ export class Session implements Member, LineSink {
       } else {
         this.#offset = next;
       }
+      // Its answers so far go now: if the peer is behind, write() says so and the loop stops.
+      if (this.#outSize >= OUTPUT_TURN) this.#flushOut();
+      // An endless line is thrown away, but not for free: a token per 4 KiB, as a line.
+      if (this.#bucket !== undefined) {
+        const owed = Math.floor(this.#framer.discardedBytes / DISCARDED_BYTES_PER_TOKEN) - this.#discardPaid;
+        if (owed > 0) {
+          this.#bucket.spend(owed);
+          this.#discardPaid += owed;
+        }
+      }
     }
     if (this.#ending && !this.#closed && !this.#busy && this.#answers.length === 0 && this.#queue.length === 0) {
       // Everything the peer sent is answered but an unterminated last line.
@@ -513,6 +547,7 @@ export class Session implements Member, LineSink {
       maxRooms: options.maxRooms,
       store: options.store,
       now: () => options.timers.now(),
+      unframed: () => this.#framer.unframed,
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome)
@@ -690,7 +725,7 @@ export class Session implements Member, LineSink {
     const { store, timers } = this.core.options;
     return after(store.keep(to, { at: timers.now(), from: action.from, text: action.text }), (kept) => {
       if (kept === 'kept') this.core.stats.keptMessages++;
-      this.send(kept === 'kept' ? w.keptForLater(to) : kept === 'full' ? w.keptFull(to) : w.clusterUnavailable());
+      this.send(KEPT_WORDING[kept](to));
     });
   }
 

@@ -2,7 +2,7 @@ import { Redis } from '../hub/ioredis.js';
 import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../hub/redis-connection.js';
 import { nameKey } from '../protocol/names.js';
 import { inForce, sortBans } from './memory-store.js';
-import { DEFAULT_STORE_LIMITS, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
+import { DEFAULT_STORE_LIMITS, senderMax, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
 
 /**
  * Keys (P is the prefix, "chat:" by default, as the hub's; each database its own):
@@ -14,17 +14,23 @@ import { DEFAULT_STORE_LIMITS, type Ban, type HistoryEntry, type Keep, type Kept
 
 /**
  * KEYS: the account's stream. ARGV: oldest `at` still fresh, offlineMax, at, from, text,
- * offlineMs. Drops what has run out, then keeps the message unless offlineMax are waiting:
- * one script, so two servers keeping for one account at once cannot both pass the limit.
- * Returns 1 when kept, 0 when full.
+ * offlineMs, the sender's limit (senderMax). Drops what has run out, then keeps the message
+ * unless offlineMax are waiting, or the sender's limit from this sender (names compared
+ * without regard to case, names.ts): one script, so two servers keeping for one account at
+ * once cannot both pass a limit. Returns 1 when kept, 0 when full, 2 when full from FROM.
  */
 const KEEP = `
 local key, oldest, max = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
-local fresh = 0
+local sender, senderMax = string.lower(ARGV[4]), tonumber(ARGV[7])
+local fresh, mine = 0, 0
 for _, e in ipairs(redis.call('XRANGE', key, '-', '+')) do
-  if tonumber(e[2][2]) <= oldest then redis.call('XDEL', key, e[1]) else fresh = fresh + 1 end
+  if tonumber(e[2][2]) <= oldest then redis.call('XDEL', key, e[1]) else
+    fresh = fresh + 1
+    if string.lower(e[2][4]) == sender then mine = mine + 1 end
+  end
 end
 if fresh >= max then return 0 end
+if mine >= senderMax then return 2 end
 redis.call('XADD', key, '*', 'at', ARGV[3], 'f', ARGV[4], 't', ARGV[5])
 redis.call('PEXPIRE', key, ARGV[6])
 return 1`;
@@ -177,8 +183,9 @@ export class RedisStore implements Store {
   async keep(to: string, entry: HistoryEntry): Promise<Keep> {
     const { offlineMax, offlineMs } = this.limits;
     try {
-      const args = [String(this.#now() - offlineMs), String(offlineMax), String(entry.at), entry.from, entry.text, String(offlineMs)];
-      return (await this.#redis.chatKeep(this.#key('kept', to), ...args)) === 1 ? 'kept' : 'full';
+      const args = [String(this.#now() - offlineMs), String(offlineMax), String(entry.at), entry.from, entry.text, String(offlineMs), String(senderMax(this.limits))];
+      const kept = await this.#redis.chatKeep(this.#key('kept', to), ...args);
+      return kept === 1 ? 'kept' : kept === 2 ? 'full from you' : 'full';
     } catch {
       return 'unavailable';
     }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
 
 /**
  * The SQLite store's tables (docs/storage.md). `PRAGMA user_version` holds the number of the
@@ -36,12 +37,19 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** Whether ERR is SQLite's "another connection holds the lock" (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+export function isLocked(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
 /**
- * How long a write waits for another program's lock before it fails. Writes run on the event
- * loop, so this is time the whole chat stands still: short enough not to be felt for long,
- * long enough to ride out another writer's brief transaction.
+ * How long a statement waits for another program's lock: not at all. Statements run on the
+ * event loop, and SQLite waits by sleeping: 200 ms a write once froze the whole chat for as
+ * long as `sqlite3` held BEGIN IMMEDIATE. A write that finds the file locked is tried again
+ * later from a timer (sqlite-store.ts).
  */
-const BUSY_TIMEOUT_MS = 200;
+const BUSY_TIMEOUT_MS = 0;
 
 /** A database that is sound but not ours to open: its message is for the operator as it is. */
 class UnusableDatabase extends Error {}
@@ -50,9 +58,10 @@ class UnusableDatabase extends Error {}
  * Opens FILE (creating it), in WAL mode, with the tables of SCHEMA_VERSION. Throws an Error
  * that names the file and says what to do when it cannot.
  */
-export function openDatabase(file: string): Database.Database {
+export function openDatabase(file: string, warn: (message: string) => void = () => {}): Database.Database {
   let db: Database.Database | undefined;
   try {
+    ownerOnly(file, warn);
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     // WAL: readers (a backup) do not block the writer, and a commit is one append to the log.
     db.pragma('journal_mode = WAL');
@@ -68,6 +77,37 @@ export function openDatabase(file: string): Database.Database {
       // The error that matters is the one below.
     }
     throw err instanceof UnusableDatabase ? err : openError(file, err);
+  }
+}
+
+/**
+ * Kept direct messages are private: the database is readable by its owner alone. A new file
+ * is made 0600 before SQLite opens it, and SQLite gives its -wal and -shm files the mode of
+ * the database. An existing file (and its -wal and -shm) that others may read is made 0600,
+ * with a warning: it may have been read already.
+ */
+function ownerOnly(file: string, warn: (message: string) => void): void {
+  if (file === ':memory:' || file === '') return;
+  try {
+    closeSync(openSync(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return; // SQLite says why it cannot open it
+  }
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(path).mode & 0o777;
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) === 0) continue;
+    try {
+      chmodSync(path, mode & 0o700);
+      warn(`the database file ${path} was readable by others (mode ${mode.toString(8).padStart(4, '0')}): it is now ${(mode & 0o700).toString(8).padStart(4, '0')}, readable by its owner alone`);
+    } catch (err) {
+      warn(`the database file ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}) and could not be changed: ${(err as Error).message}; run chmod 600 ${path}`);
+    }
   }
 }
 

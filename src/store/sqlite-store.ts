@@ -1,13 +1,21 @@
 import type Database from 'better-sqlite3';
 import { nameKey } from '../protocol/names.js';
 import { sortBans } from './memory-store.js';
-import { openDatabase } from './sqlite-schema.js';
-import { DEFAULT_STORE_LIMITS, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
+import { isLocked, openDatabase } from './sqlite-schema.js';
+import { DEFAULT_STORE_LIMITS, senderMax, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
 
 interface QueuedRow {
   roomKey: string;
   entry: HistoryEntry;
 }
+
+/** While another program holds the file locked, writes are tried again this often. */
+export const LOCKED_RETRY_MS = 250;
+/**
+ * Room messages held in memory while the file is locked, at most: past it the oldest are
+ * dropped from history (they were delivered already), as a full disk would.
+ */
+export const LOCKED_HELD_MAX = 10_000;
 
 interface BanRow {
   name: string;
@@ -30,6 +38,8 @@ function prepare(db: Database.Database) {
     dropExpired: db.prepare<[string, number]>('DELETE FROM kept WHERE to_key = ? AND at <= ?'),
     dropAllExpired: db.prepare<[number]>('DELETE FROM kept WHERE at <= ?'),
     countKept: db.prepare<[string], number>('SELECT count(*) FROM kept WHERE to_key = ?').pluck(),
+    // Names are ASCII (names.ts): SQLite's lower() is nameKey().
+    countKeptFrom: db.prepare<[string, string], number>('SELECT count(*) FROM kept WHERE to_key = ? AND lower(sender) = ?').pluck(),
     insertKept: db.prepare<[string, number, string, string]>('INSERT INTO kept (to_key, at, sender, text) VALUES (?, ?, ?, ?)'),
     kept: db.prepare<[string], { id: number; at: number; from: string; text: string }>('SELECT id, at, sender AS "from", text FROM kept WHERE to_key = ? ORDER BY id'),
     removeKept: db.prepare<[number, string]>('DELETE FROM kept WHERE id = ? AND to_key = ?'),
@@ -66,6 +76,14 @@ export class SqliteStore implements Store {
   readonly #remove: (key: string, ids: readonly string[]) => void;
   #queue: QueuedRow[] = [];
   #flushSoon: NodeJS.Immediate | undefined;
+  /** Set while another program holds the file locked: the queue is written again then. */
+  #retry: NodeJS.Timeout | undefined;
+  /** Kept messages delivered whose removal waits for the lock, by account key. */
+  #removals: { key: string; ids: readonly string[] }[] = [];
+  /** Another program held the file locked at the last write; told once when it starts and ends. */
+  #lockedOut = false;
+  /** Room messages dropped from the queue while locked, told once the lock is gone. */
+  #droppedWhileLocked = 0;
   #closed = false;
 
   constructor(
@@ -76,11 +94,11 @@ export class SqliteStore implements Store {
   ) {
     const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
     this.limits = { ...DEFAULT_STORE_LIMITS, ...defined };
-    this.#db = openDatabase(file);
+    this.#db = openDatabase(file, (message) => events.onWarning?.(message));
     try {
       this.#sql = prepare(this.#db);
       // Accounts that never come back would keep their expired messages on disk for ever.
-      this.#sql.dropAllExpired.run(this.#expiredAt());
+      unlessLocked(() => this.#sql.dropAllExpired.run(this.#expiredAt()));
     } catch (err) {
       this.#db.close();
       throw new Error(`cannot use the database ${file}: ${describe(err)}; check the file, or name a new one`, { cause: err });
@@ -99,14 +117,21 @@ export class SqliteStore implements Store {
     this.#keep = this.#db.transaction((key: string, entry: HistoryEntry): Keep => {
       sql.dropExpired.run(key, this.#expiredAt());
       if ((sql.countKept.get(key) ?? 0) >= this.limits.offlineMax) return 'full';
+      if ((sql.countKeptFrom.get(key, nameKey(entry.from)) ?? 0) >= senderMax(this.limits)) return 'full from you';
       sql.insertKept.run(key, entry.at, entry.from, entry.text);
       return 'kept';
     });
 
-    this.#kept = this.#db.transaction((key: string): KeptMessage[] => {
-      sql.dropExpired.run(key, this.#expiredAt());
-      return sql.kept.all(key).map((row) => ({ id: String(row.id), at: row.at, from: row.from, text: row.text }));
-    });
+    // Expired messages are deleted when met, unless another program holds the file locked:
+    // then they are only left out, and a login still finds its messages.
+    this.#kept = (key: string): KeptMessage[] => {
+      const expired = this.#expiredAt();
+      unlessLocked(() => sql.dropExpired.run(key, expired));
+      return sql.kept
+        .all(key)
+        .filter((row) => row.at > expired)
+        .map((row) => ({ id: String(row.id), at: row.at, from: row.from, text: row.text }));
+    };
 
     this.#remove = this.#db.transaction((key: string, ids: readonly string[]) => {
       for (const id of ids) if (/^[0-9]{1,15}$/.test(id)) sql.removeKept.run(Number(id), key);
@@ -121,14 +146,24 @@ export class SqliteStore implements Store {
   append(room: string, entry: HistoryEntry): void {
     if (this.#closed || this.limits.history <= 0) return;
     this.#queue.push({ roomKey: nameKey(room), entry: { at: entry.at, from: entry.from, text: entry.text } });
+    if (this.#retry !== undefined && this.#queue.length > LOCKED_HELD_MAX) {
+      this.#queue.shift();
+      this.#droppedWhileLocked++;
+    }
     this.#flushSoon ??= setImmediate(() => {
       this.#flushSoon = undefined;
       this.#flush();
     });
   }
 
-  /** Writes the queued room messages in one transaction; never throws. */
+  /**
+   * Writes the queued room messages in one transaction; never throws. While another program
+   * holds the file locked they stay queued, bounded by LOCKED_HELD_MAX, and a timer tries
+   * again: the event loop never waits for the lock.
+   */
   #flush(): void {
+    if (this.#retry !== undefined) return;
+    this.#removeWaiting();
     if (this.#queue.length === 0) return;
     const rows = this.#queue;
     this.#queue = [];
@@ -136,6 +171,7 @@ export class SqliteStore implements Store {
     try {
       this.#writeRows(rows);
     } catch (err) {
+      if (isLocked(err)) return this.#locked(rows);
       // The messages were delivered already; only their history is lost, and retrying a disk
       // that fails would only grow the queue.
       this.#report(new Error(`${rows.length} room message(s) could not be written to the history in ${this.file}: ${describe(err)}`, { cause: err }));
@@ -143,6 +179,54 @@ export class SqliteStore implements Store {
     }
     const ms = performance.now() - started;
     this.#tell(() => this.events.onWrite?.(ms));
+  }
+
+  /** ROWS found the file locked: they go back ahead of what came since, and a timer tries again. */
+  #locked(rows: QueuedRow[]): void {
+    this.#queue = rows.concat(this.#queue);
+    const first = !this.#lockedOut;
+    this.#lockedOut = true;
+    const over = this.#queue.length - LOCKED_HELD_MAX;
+    if (over > 0) {
+      this.#queue.splice(0, over);
+      this.#droppedWhileLocked += over;
+    }
+    if (first) this.#warn(`the database ${this.file} is locked by another program: room history is held in memory (up to ${LOCKED_HELD_MAX} messages) until it is free`);
+    this.#retry ??= setTimeout(() => {
+      this.#retry = undefined;
+      this.#flush();
+      if (this.#retry === undefined && this.#lockedOut && !this.#closed) this.#unlocked();
+    }, LOCKED_RETRY_MS).unref();
+  }
+
+  /** The lock is gone and what was held is written. */
+  #unlocked(): void {
+    const dropped = this.#droppedWhileLocked;
+    this.#droppedWhileLocked = 0;
+    this.#lockedOut = false;
+    this.#warn(
+      dropped > 0
+        ? `the database ${this.file} is free again; ${dropped} room message(s) were not written to the history while it was locked`
+        : `the database ${this.file} is free again: the history held meanwhile is written`,
+    );
+  }
+
+  /** Removes delivered kept messages whose removal found the file locked; they stay queued while it is. */
+  #removeWaiting(): void {
+    while (this.#removals.length > 0) {
+      const { key, ids } = this.#removals[0]!;
+      try {
+        this.#remove(key, ids);
+      } catch (err) {
+        if (isLocked(err)) return this.#locked([]);
+        this.#report(new Error(`could not remove kept messages in the database ${this.file}: ${describe(err)}`, { cause: err }));
+      }
+      this.#removals.shift();
+    }
+  }
+
+  #warn(message: string): void {
+    if (this.events.onWarning) this.#tell(() => this.events.onWarning?.(message));
   }
 
   /** Runs a read or a write on the caller's turn, after what is queued; a failure answers FALLBACK. */
@@ -171,7 +255,17 @@ export class SqliteStore implements Store {
     const count = Math.min(Math.floor(n), this.limits.history);
     // NaN too: SQLite would refuse it as a LIMIT.
     if (!(count > 0)) return [];
-    return this.#run('read the history', () => this.#sql.history.all(nameKey(room), count).reverse(), undefined);
+    const key = nameKey(room);
+    return this.#run(
+      'read the history',
+      () => {
+        const rows = this.#sql.history.all(key, count).reverse();
+        // What waits for a lock is history too: a reader sees it, last.
+        const held = this.#queue.filter((row) => row.roomKey === key).map((row) => row.entry);
+        return held.length === 0 ? rows : rows.concat(held).slice(-count);
+      },
+      undefined,
+    );
   }
 
   keep(to: string, entry: HistoryEntry): Keep {
@@ -183,7 +277,21 @@ export class SqliteStore implements Store {
   }
 
   remove(to: string, ids: readonly string[]): void {
-    this.#run('remove kept messages', () => this.#remove(nameKey(to), ids), undefined);
+    const key = nameKey(to);
+    if (this.#closed) return;
+    this.#flush();
+    if (this.#retry !== undefined) {
+      // Locked: removed once it is free, or the owner would get them again at the next login.
+      this.#removals.push({ key, ids });
+      return;
+    }
+    try {
+      this.#remove(key, ids);
+    } catch (err) {
+      if (!isLocked(err)) return this.#report(new Error(`could not remove kept messages in the database ${this.file}: ${describe(err)}`, { cause: err }));
+      this.#removals.push({ key, ids });
+      this.#locked([]);
+    }
   }
 
   ban(ban: Ban): void {
@@ -210,7 +318,11 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     if (this.#flushSoon !== undefined) clearImmediate(this.#flushSoon);
     this.#flushSoon = undefined;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
     this.#flush();
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    if (this.#queue.length > 0) this.#report(new Error(`${this.#queue.length} room message(s) could not be written to the history in ${this.file}: it is locked by another program`));
     this.#closed = true;
     try {
       this.#db.close();
@@ -231,6 +343,15 @@ export class SqliteStore implements Store {
     } catch {
       // Nothing to tell it with: the listener itself is what failed.
     }
+  }
+}
+
+/** Runs a write that may wait for another time: skipped while another program holds the lock. */
+function unlessLocked(write: () => unknown): void {
+  try {
+    write();
+  } catch (err) {
+    if (!isLocked(err)) throw err;
   }
 }
 

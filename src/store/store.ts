@@ -55,8 +55,17 @@ export const DEFAULT_STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({
 /** Bytes all histories together may hold in memory (the memory store): --history-memory. */
 export const DEFAULT_HISTORY_MEMORY = 64 * 1024 * 1024;
 
-/** Whether a direct message was kept: `full` when its addressee already has offlineMax waiting. */
-export type Keep = 'kept' | 'full' | 'unavailable';
+/**
+ * Whether a direct message was kept: `full` when its addressee already has offlineMax
+ * waiting, `full from you` when the sender has a quarter of them (senderMax): one sender
+ * must not fill another's mailbox and shut out everyone else.
+ */
+export type Keep = 'kept' | 'full' | 'full from you' | 'unavailable';
+
+/** Kept messages one sender may have waiting for one account: a quarter of offlineMax, at least one. */
+export function senderMax(limits: StoreLimits): number {
+  return Math.max(1, Math.floor(limits.offlineMax / 4));
+}
 
 export interface Store {
   /**
@@ -100,4 +109,6 @@ export interface StoreEvents {
   onError?(err: Error): void;
   /** How long a group of writes took, in ms: the store write latency metric. */
   onWrite?(ms: number): void;
+  /** Something the operator should know and the store has mended (a file others could read). */
+  onWarning?(message: string): void;
 }

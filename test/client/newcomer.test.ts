@@ -4,6 +4,7 @@ import { Completions } from '../../src/client/complete.js';
 import { ATTEMPT_MS, connectFirst, parseHosts } from '../../src/client/hosts.js';
 import { timestamp } from '../../src/client/render.js';
 import { lineLimitIn, splitLine } from '../../src/client/split.js';
+import { parseCommand } from '../../src/protocol/command.js';
 import { translateTyped } from '../../src/client/typed.js';
 import { parseServerLine } from '../../src/protocol/server-line.js';
 
@@ -37,6 +38,27 @@ describe('splitLine', () => {
     assert.equal(parts.join(''), 'aaaaaaaa #name /quit @bob:x bbbbbbbb');
     for (const p of parts.slice(1)) assert.match(p, /^[^\s#@/]/, p);
     assert.equal(splitLine('a####################', 10), undefined, 'no safe cut');
+  });
+
+  test('a line is classified as the server classifies it: a direct message behind blanks or invisible characters stays direct in every part', () => {
+    const words = Array.from({ length: 600 }, (_, i) => `word${i}`).join(' ');
+    for (const lead of ['', ' ', '  ', '\t', '\uFEFF', '\u200E', '\u00A0 ', '\u3164']) {
+      const parts = splitLine(`${lead}@bob:${words}`, 4096)!;
+      assert.ok(parts.length > 1, JSON.stringify(lead));
+      for (const p of parts) {
+        const cmd = parseCommand(p);
+        assert.equal(cmd.kind, 'direct', `${JSON.stringify(lead)}: a part went to the room: ${p.slice(0, 40)}`);
+        assert.equal(cmd.kind === 'direct' && cmd.to, 'bob');
+      }
+      assert.equal(parts.map((p) => p.slice('@bob:'.length)).join(''), words, 'nothing lost');
+    }
+  });
+
+  test('a room part never starts with what the server drops or reads as more than room text', () => {
+    const text = `${'a'.repeat(9)}\u200B@bob:x ${'b'.repeat(9)}\u00A0#c ${'d'.repeat(9)}\uFEFF/quit`;
+    const parts = splitLine(text, 10)!;
+    assert.equal(parts.join(''), text);
+    for (const p of parts) assert.deepEqual(parseCommand(p), { kind: 'room', text: p }, p);
   });
 
   test('the limit is read from the greeting or the too-long answer, and nowhere else', () => {

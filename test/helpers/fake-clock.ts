@@ -48,3 +48,14 @@ export async function nextAdvancing(c: WireClient, clock: FakeClock, step = 100)
   }
   return c.next();
 }
+
+/**
+ * A whole second of today, for a fake clock's start: kept messages and bans expire against
+ * real clocks too (a store's, Redis's), so a test's dates must never be fixed on a calendar.
+ */
+export const T0 = Math.floor(Date.now() / 1000) * 1000;
+
+/** MS as the server shows times: UTC to the second (`2026-11-27T05:15:05Z`). */
+export function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

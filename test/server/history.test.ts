@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { FakeClock, nextAdvancing } from '../helpers/fake-clock.js';
+import { FakeClock, nextAdvancing, stamp, T0 } from '../helpers/fake-clock.js';
 import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { ChatCore } from '../../src/server/core.js';
 
-/** 2026-11-27T05:15:05Z on the fake clock: history shows UTC to the second. */
-const T0 = Date.UTC(2026, 10, 27, 5, 15, 5);
 
 function clockAt(ms: number): FakeClock {
   const clock = new FakeClock();
@@ -31,14 +29,14 @@ describe('room history', () => {
     await alice.sync();
     bob.send('/history 3');
     await bob.lines.until(/^<alice> message 25$/);
-    assert.equal(await bob.next(), '* [2026-11-27T05:15:27Z] <alice> message 23');
-    assert.equal(await bob.next(), '* [2026-11-27T05:15:28Z] <alice> message 24');
-    assert.equal(await bob.next(), '* [2026-11-27T05:15:29Z] <alice> message 25');
+    assert.equal(await bob.next(), `* [${stamp(T0 + 22_000)}] <alice> message 23`);
+    assert.equal(await bob.next(), `* [${stamp(T0 + 23_000)}] <alice> message 24`);
+    assert.equal(await bob.next(), `* [${stamp(T0 + 24_000)}] <alice> message 25`);
     assert.equal(await bob.next(), '* end of history (3 messages)');
     bob.send('/HISTORY');
     const lines: string[] = [];
     for (let i = 0; i < 21; i++) lines.push((await bob.next()) ?? '');
-    assert.equal(lines[0], '* [2026-11-27T05:15:10Z] <alice> message 6', 'the default is 20');
+    assert.equal(lines[0], `* [${stamp(T0 + 5_000)}] <alice> message 6`, 'the default is 20');
     assert.equal(lines[20], '* end of history (20 messages)');
     alice.send('/history 100');
     for (let i = 1; i <= 25; i++) assert.match((await alice.next()) ?? '', new RegExp(`<alice> message ${i}$`));
@@ -148,8 +146,8 @@ describe('messages kept for accounts that are offline', () => {
     assert.equal(await alice.next(), '! no such user: nobody');
     const bob = await WireClient.loggedIn(t, port, 'bob', 'pw-b');
     assert.equal(await bob.next(), '* waiting for you: 2 messages');
-    assert.equal(await bob.next(), '* [2026-11-27T05:15:05Z] *alice* the pin is 4711');
-    assert.equal(await bob.next(), '* [2026-11-27T05:16:06Z] *alice* second');
+    assert.equal(await bob.next(), `* [${stamp(T0)}] *alice* the pin is 4711`);
+    assert.equal(await bob.next(), `* [${stamp(T0 + 61_000)}] *alice* second`);
     await bob.expectNothing();
     bob.socket.destroy();
     await carol.lines.until(/^\* bob left$/);
@@ -162,23 +160,40 @@ describe('messages kept for accounts that are offline', () => {
   test('at most --offline-max kept per account; the next is refused and the sender told', async (t) => {
     const { port } = await accounts(t, { storeLimits: { offlineMax: 2 } });
     const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+    const carol = await WireClient.loggedIn(t, port, 'carol', 'pw-c');
+    await alice.lines.until(/^\* carol joined$/);
     alice.send('@bob:1');
-    alice.send('@bob:2');
+    assert.match((await alice.next()) ?? '', /is offline/);
+    carol.send('@bob:2');
+    assert.match((await carol.next()) ?? '', /is offline/);
     alice.send('@bob:3');
-    assert.match((await alice.next()) ?? '', /is offline/);
-    assert.match((await alice.next()) ?? '', /is offline/);
     assert.equal(await alice.next(), '! not delivered: bob has too many waiting messages');
+  });
+
+  test('one sender may fill a quarter of an account\'s kept messages; past it that sender alone is refused', async (t) => {
+    const { port } = await accounts(t, { storeLimits: { offlineMax: 8 } });
+    const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+    const carol = await WireClient.loggedIn(t, port, 'carol', 'pw-c');
+    await alice.lines.until(/^\* carol joined$/);
+    for (const n of [1, 2]) {
+      alice.send(`@bob:${n}`);
+      assert.match((await alice.next()) ?? '', /is offline/);
+    }
+    alice.send('@bob:3');
+    assert.equal(await alice.next(), '! not delivered: bob has too many waiting messages from you');
+    carol.send('@bob:from carol');
+    assert.equal(await carol.next(), '* bob is offline: the message will be delivered at their next login');
   });
 
   test('256 kept messages of 4 KB (more than --max-sendq) reach their owner whole: no lock-out', async (t) => {
     const users = await usersFile(t, { dave: 'pw-d' });
     const store = new MemoryStore();
     const long = 'x'.repeat(4089);
-    for (let i = 0; i < 256; i++) assert.equal(store.keep('dave', { at: T0, from: 'mallory', text: `${i} ${long}`.slice(0, 4089) }), 'kept');
+    for (let i = 0; i < 256; i++) assert.equal(store.keep('dave', { at: T0, from: `mallory${i % 4}`, text: `${i} ${long}`.slice(0, 4089) }), 'kept');
     const { port } = await startServer(t, { users, store, authFailureDelayMs: 10, maxSendq: 1024 * 1024 });
     const dave = await WireClient.loggedIn(t, port, 'dave', 'pw-d');
     assert.equal(await dave.next(), '* waiting for you: 256 messages');
-    for (let i = 0; i < 256; i++) assert.match((await dave.next()) ?? '', new RegExp(`^\\* \\[[^\\]]+\\] \\*mallory\\* ${i} x+$`));
+    for (let i = 0; i < 256; i++) assert.match((await dave.next()) ?? '', new RegExp(`^\\* \\[[^\\]]+\\] \\*mallory${i % 4}\\* ${i} x+$`));
     await dave.expectNothing();
     assert.deepEqual(store.kept('dave'), []);
   });
@@ -217,7 +232,7 @@ describe('messages kept for accounts that are offline', () => {
     core.accept(ok, { host: '127.0.0.1', port: 2 });
     ok.push('#bob pw\n');
     await new Promise<void>((resolve) => setTimeout(resolve, 50));
-    assert.match(Buffer.concat(written).toString(), /\* waiting for you: 1 messages\n\* \[2026-11-27T05:15:05Z\] \*alice\* still here\n/);
+    assert.ok(Buffer.concat(written).toString().includes(`* waiting for you: 1 messages\n* [${stamp(T0)}] *alice* still here\n`));
     assert.deepEqual(store.kept('bob'), []);
     ok.destroy();
     await core.close();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { waitFor } from '../helpers/wait.js';
 import { startServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire-client.js';
 
@@ -30,6 +31,44 @@ describe('limits', () => {
     clock.advance(1500);
     for (let i = 15; i < 30; i++) assert.equal(await watcher.next(), `<flooder> flood ${i}`, 'nothing lost, in order');
     await watcher.expectNothing();
+  });
+
+  test('an endless line pays a token per 4 KiB it has thrown away: past its allowance it is not read, and others are not slowed', async (t) => {
+    const clock = new FakeClock();
+    const { server, port } = await startServer(t, { timers: clock, rate: 10, burst: 40, flushMs: 0 });
+    const watcher = await WireClient.registered(t, port, 'watcher');
+    const flooder = await WireClient.registered(t, port, 'flooder');
+    const other = await WireClient.registered(t, port, 'other');
+    await watcher.lines.until(/other joined/);
+    clock.advance(10_000);
+    const session = [...server.core.sessions].find((s) => s.name === 'flooder')!;
+    // 8 MB without LF, written as fast as the kernel takes it.
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let written = 0;
+    const pour = (): void => {
+      while (written < 128 && flooder.socket.write(chunk)) written++;
+      if (written < 128) flooder.socket.once('drain', () => {
+        written++;
+        pour();
+      });
+    };
+    pour();
+    await flooder.lines.until(/^! line too long \(max 4096 bytes\)$/);
+    // 40 tokens buy 160 KiB; the server then stops reading (64 KiB may wait raw, and what
+    // the kernel holds): the rest stays in the flooder's socket.
+    await waitFor(() => session.pendingBytes >= 64 * 1024, 'the flood to wait for tokens, unread');
+    other.send('@watcher:not delayed');
+    assert.equal(await watcher.next(), '*other* not delayed');
+    const read = session.bytesIn;
+    assert.ok(read < 4 * 1024 * 1024, `the server read ${read} bytes of an endless line`);
+    await other.sync();
+    assert.equal(session.bytesIn, read, 'nothing more is read while no token is there');
+    assert.ok(server.core.pendingBytes <= 192 * 1024, `server holds ${server.core.pendingBytes} bytes`);
+    // Ten tokens a second buy 40 KiB a second, not more.
+    clock.advance(1000);
+    await waitFor(() => session.bytesIn > read, 'the server to read on with new tokens');
+    await other.sync();
+    assert.ok(session.bytesIn - read < 40 * 1024 + 192 * 1024, `${session.bytesIn - read} bytes read for ten tokens`);
   });
 
   test('a client that finishes sending while its lines wait for the rate still gets every answer', async (t) => {

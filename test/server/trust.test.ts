@@ -10,6 +10,7 @@ import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
 import { waitFor } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { INVISIBLE_LEADS } from '../helpers/invisible.js';
 
 /**
  * PROTOCOL.md "Transport and framing": a line is never cut, and no input (pauses, floods of
@@ -206,6 +207,54 @@ describe('trust: no line is ever cut', () => {
     for (const line of room) assert.equal(await nextAdvancing(carol, clock, 100), line);
     assert.equal(await nextAdvancing(bob, clock, 100), '*tut* secret pin 4711');
     await carol.expectNothing();
+  });
+
+  test('without any LF, a room message and a direct message joined into one read are refused, not sent to the room', async (t) => {
+    const clock = new FakeClock();
+    const users = await usersFile(t, { tut: 'x', bob: 'x', carol: 'x', dora: 'x' }); // dora stays offline
+    const { server, port } = await startServer(t, { timers: clock, users });
+    const bob = await WireClient.loggedIn(t, port, 'bob', 'x');
+    const carol = await WireClient.loggedIn(t, port, 'carol', 'x');
+    await bob.lines.until(/carol joined/);
+    const tut = await WireClient.connect(t, port, 'tut');
+    await tut.lines.until(/^\* welcome/);
+    tut.write('#tut x');
+    await waitFor(() => server.core.pendingBytes === 6, 'the name read');
+    clock.advance(250);
+    assert.equal(await tut.next(), '* registered as tut');
+    await carol.lines.until(/tut joined/);
+    // The kernel joined two send()s: the server cannot tell them apart, and refuses.
+    const refused = '! not sent: end each message with a newline, so a direct message is never taken for room text';
+    for (const joined of ['hello everyone@bob:my pin is 4711', 'hi @ dora :the code is 4711', 'hey\u200B@BOB:4711']) {
+      tut.write(joined);
+      await waitFor(() => server.core.pendingBytes === Buffer.byteLength(joined), 'the send read');
+      clock.advance(250);
+      assert.equal(await tut.next(), refused, joined);
+    }
+    // An address of nobody, or not an address at all, is room text.
+    for (const text of ['mail me@home:later', 'me@example.org: see you', 'a@b']) {
+      tut.write(text);
+      await waitFor(() => server.core.pendingBytes === text.length, 'the send read');
+      clock.advance(250);
+      assert.equal(await carol.next(), `<tut> ${text}`);
+    }
+    await bob.sync();
+    assert.ok(!bob.lines.seen.some((l) => l.includes('4711')), 'bob saw the pin in the room');
+    assert.ok(!carol.lines.seen.some((l) => l.includes('4711')), 'carol saw the pin');
+    // Once the connection ends its lines with LF, a line is what it says.
+    tut.send('framed now @bob:not an address');
+    assert.equal(await carol.next(), '<tut> framed now @bob:not an address');
+  });
+
+  test('a direct message behind any character nobody sees is still direct', async (t) => {
+    const { port } = await startServer(t, { rate: 0 });
+    const { alice, bob, carol } = await trio(t, port);
+    for (const lead of INVISIBLE_LEADS) {
+      alice.send(`${lead}@bob:the door code is 4711`);
+      assert.equal(await bob.next(), '*alice* the door code is 4711', JSON.stringify(lead));
+    }
+    await carol.sync();
+    assert.ok(!carol.lines.seen.some((l) => l.includes('4711')), 'carol saw the door code');
   });
 
   test('a direct message behind a BOM, a zero-width space or blanks is still direct', async (t) => {

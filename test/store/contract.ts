@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Store, StoreLimits } from '../../src/store/store.js';
+import { T0 } from '../helpers/fake-clock.js';
 
 /** A clock a test moves by hand: kept messages and bans run out by it. */
 export class StoreClock {
-  constructor(public ms = Date.UTC(2026, 10, 27, 5, 15, 5)) {}
+  constructor(public ms = T0) {}
   readonly now = (): number => this.ms;
 }
 
@@ -34,7 +35,7 @@ export function storeContract(maker: StoreMaker): void {
     store.append('lobby', entry(clock, 'bob', 'elsewhere'));
     const last3 = await store.history('dev', 3);
     assert.deepEqual(last3?.map((e) => e.text), ['m3', 'm4', 'm5']);
-    assert.deepEqual(last3?.[0], { at: Date.UTC(2026, 10, 27, 5, 15, 7), from: 'alice', text: 'm3' });
+    assert.deepEqual(last3?.[0], { at: T0 + 2000, from: 'alice', text: 'm3' });
     assert.deepEqual((await store.history('DEV', 100))?.map((e) => e.text), ['m1', 'm2', 'm3', 'm4', 'm5']);
     assert.deepEqual(await store.history('nowhere', 10), []);
     assert.deepEqual(await store.history('dev', 0), []);
@@ -67,7 +68,7 @@ export function storeContract(maker: StoreMaker): void {
     assert.equal(await store.keep('bob', entry(clock, 'alice', 'not for alice')), 'kept');
     const kept = (await store.kept('ALICE')) ?? [];
     assert.deepEqual(kept.map((m) => [m.from, m.text]), [['bob', 'first'], ['carol', 'second']]);
-    assert.equal(kept[0]?.at, Date.UTC(2026, 10, 27, 5, 15, 5));
+    assert.equal(kept[0]?.at, T0);
     assert.notEqual(kept[0]?.id, kept[1]?.id);
     await store.remove('alice', [kept[0]!.id]);
     assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['second']);
@@ -80,13 +81,28 @@ export function storeContract(maker: StoreMaker): void {
   test('kept messages: at most offlineMax per account, then `full` until some are removed', async (t) => {
     const clock = new StoreClock();
     const store = await maker.make(t, { offlineMax: 3 }, clock);
-    for (let i = 1; i <= 3; i++) assert.equal(await store.keep('alice', entry(clock, 'bob', `m${i}`)), 'kept');
-    assert.equal(await store.keep('alice', entry(clock, 'bob', 'm4')), 'full');
+    // From three senders: one sender alone may fill only a quarter (the next test).
+    for (const [i, from] of ['bob', 'carol', 'dave'].entries()) assert.equal(await store.keep('alice', entry(clock, from, `m${i + 1}`)), 'kept');
+    assert.equal(await store.keep('alice', entry(clock, 'eve', 'm4')), 'full');
     assert.equal(await store.keep('carol', entry(clock, 'bob', 'other account')), 'kept');
     const [first] = (await store.kept('alice')) ?? [];
     await store.remove('alice', [first!.id]);
-    assert.equal(await store.keep('alice', entry(clock, 'bob', 'm5')), 'kept');
+    assert.equal(await store.keep('alice', entry(clock, 'frank', 'm5')), 'kept');
     assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['m2', 'm3', 'm5']);
+  });
+
+  test('kept messages: one sender may have a quarter of an account\'s offlineMax waiting, then `full from you`', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, { offlineMax: 8 }, clock);
+    assert.equal(await store.keep('alice', entry(clock, 'mallory', 'm1')), 'kept');
+    assert.equal(await store.keep('alice', entry(clock, 'Mallory', 'm2')), 'kept');
+    assert.equal(await store.keep('alice', entry(clock, 'MALLORY', 'm3')), 'full from you', 'names without regard to case');
+    assert.equal(await store.keep('alice', entry(clock, 'bob', 'b1')), 'kept', 'others still reach alice');
+    assert.equal(await store.keep('carol', entry(clock, 'mallory', 'c1')), 'kept', 'a quarter per account');
+    const [first] = (await store.kept('alice')) ?? [];
+    await store.remove('alice', [first!.id]);
+    assert.equal(await store.keep('alice', entry(clock, 'mallory', 'm4')), 'kept');
+    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['m2', 'b1', 'm4']);
   });
 
   test('kept messages older than offlineMs are dropped, and make room', async (t) => {
@@ -95,10 +111,10 @@ export function storeContract(maker: StoreMaker): void {
     const store = await maker.make(t, { offlineMax: 2, offlineMs: 7 * day }, clock);
     await store.keep('alice', entry(clock, 'bob', 'old'));
     clock.ms += 3 * day;
-    await store.keep('alice', entry(clock, 'bob', 'newer'));
+    await store.keep('alice', entry(clock, 'carol', 'newer'));
     clock.ms += 4 * day + 1;
     assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['newer']);
-    assert.equal(await store.keep('alice', entry(clock, 'bob', 'newest')), 'kept');
+    assert.equal(await store.keep('alice', entry(clock, 'bob', 'newest')), 'kept', 'bob\'s old one ran out: his share is free again');
     assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['newer', 'newest']);
   });
 

@@ -130,8 +130,9 @@ describe('the Redis store', { skip: redisSkip }, () => {
     const clock = new StoreClock();
     const one = await open(t, redis, { offlineMax: 10 }, clock);
     const two = await open(t, redis, { offlineMax: 10 }, clock);
+    // Twenty senders, two messages each: within a sender's share, so offlineMax alone refuses.
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).keep('alice', { at: clock.now(), from: 'bob', text: `m${i}` })),
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).keep('alice', { at: clock.now(), from: `sender${i % 20}`, text: `m${i}` })),
     );
     assert.equal(answers.filter((a) => a === 'kept').length, 10);
     assert.equal(answers.filter((a) => a === 'full').length, 30);

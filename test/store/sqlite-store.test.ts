@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -8,6 +8,7 @@ import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { StoreEvents, StoreLimits } from '../../src/store/store.js';
 import { StoreClock, storeContract } from './contract.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The file of each store a test made, so that reopen() opens the same one. */
 const files = new WeakMap<object, string>();
@@ -191,25 +192,49 @@ test('a flush that fails reports to onError, loses only its own rows, and the ne
   assert.equal(errors.length, 1);
 });
 
-test('another program holding the write lock: the flush gives up after a short wait and reports it', async (t) => {
+test('another program holding the write lock: nothing waits on the event loop, history is held in memory and written once the lock is gone', async (t) => {
   const file = newFile(t);
   const errors: Error[] = [];
-  const store = open(t, file, {}, new StoreClock(), { onError: (err) => errors.push(err) });
+  const warnings: string[] = [];
+  const store = open(t, file, {}, new StoreClock(), { onError: (err) => errors.push(err), onWarning: (m) => warnings.push(m) });
+  assert.ok(store.keep('bob', line('kept before')) === 'kept');
+  const [before] = store.kept('bob') ?? [];
+  const db = peek(t, file);
+  // SQLite waits for a lock by sleeping the thread, which here is the whole chat's.
+  assert.equal(db.pragma('busy_timeout', { simple: true }), 0, 'the peek connection');
+  assert.equal((store as unknown as { file: string }).file, file);
+  db.exec('BEGIN IMMEDIATE');
+  for (let i = 0; i < 3; i++) store.append('dev', line(`while locked ${i}`));
+  await turn();
+  assert.deepEqual(errors, [], 'a lock is not a failure');
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /is locked by another program: room history is held in memory/);
+  // Reads still work while another program writes (WAL), and see what is held.
+  assert.deepEqual(store.history('dev', 2)?.map((e) => e.text), ['while locked 1', 'while locked 2']);
+  assert.deepEqual(store.kept('bob')?.map((m) => m.text), ['kept before'], 'a login finds its messages');
+  store.remove('bob', [before!.id]);
+  assert.equal(store.keep('bob', line('for later')), 'unavailable', 'a keep that cannot be written says so');
+  assert.equal(errors.length, 1);
+  assert.equal(rows(db, 'history'), 0);
+  db.exec('COMMIT');
+  await waitFor(() => rows(db, 'history') === 3, 'the held history to be written');
+  await waitFor(() => rows(db, 'kept') === 0, 'the delivered message to be removed');
+  await waitFor(() => warnings.length === 2, 'the all-clear');
+  assert.match(warnings[1]!, /is free again: the history held meanwhile is written/);
+  store.append('dev', line('unlocked'));
+  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['while locked 0', 'while locked 1', 'while locked 2', 'unlocked']);
+});
+
+test('the store itself never waits for a lock: its busy timeout is 0', (t) => {
+  const file = newFile(t);
+  open(t, file);
   const db = peek(t, file);
   db.exec('BEGIN IMMEDIATE');
-  store.append('dev', line('while locked'));
-  const started = Date.now();
-  await turn();
-  assert.ok(Date.now() - started < 2000, 'the event loop was not held long');
-  assert.equal(errors.length, 1);
-  assert.match(errors[0]!.message, /SQLITE_BUSY/);
-  // Reads still work while another program writes (WAL).
-  assert.deepEqual(store.history('dev', 10), []);
-  assert.equal(store.keep('bob', line('for later')), 'unavailable', 'a keep that cannot be written says so');
-  assert.equal(errors.length, 2);
-  db.exec('COMMIT');
-  store.append('dev', line('unlocked'));
-  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['unlocked']);
+  const second = new SqliteStore(file);
+  // Opening reads only; a write from a second store fails at once instead of sleeping.
+  assert.equal(second.keep('bob', line('x')), 'unavailable');
+  db.exec('ROLLBACK');
+  void second.close();
 });
 
 test('a listener that throws does not take the flush or the process down', async (t) => {
@@ -309,3 +334,30 @@ test('a kept id is never given twice, even after the newest was removed and the 
   assert.deepEqual(again.kept('bob')?.map((m) => m.text), ['two'], 'an id removes only its own addressee’s message');
 });
 
+
+test('the database, its -wal and its -shm are readable by their owner alone, whatever the umask', async (t) => {
+  const file = newFile(t);
+  const umask = process.umask(0o022);
+  try {
+    const store = open(t, file);
+    store.append('lobby', line('a private room'));
+    assert.equal(store.keep('bob', line('a kept direct message')), 'kept');
+    await turn();
+  } finally {
+    process.umask(umask);
+  }
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) assert.equal(statSync(path).mode & 0o777, 0o600, path);
+});
+
+test('an existing database that others may read is made 0600, with a warning that says so', async (t) => {
+  const file = newFile(t);
+  const first = open(t, file);
+  first.append('lobby', line('hello'));
+  await turn();
+  await first.close();
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o644);
+  const warnings: string[] = [];
+  open(t, file, {}, new StoreClock(), { onWarning: (m) => warnings.push(m) });
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.match(warnings[0] ?? '', /chat\.db was readable by others \(mode 0644\): it is now 0600/);
+});
