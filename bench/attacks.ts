@@ -22,6 +22,8 @@ interface Row {
   flood: string;
   rssGrowthMiB: number;
   worstPingMs: number;
+  /** The 99th percentile of the bystander's round trips, where they were timed. */
+  p99PingMs?: number;
   pings: number;
   note: string;
 }
@@ -98,18 +100,21 @@ class Conn {
   }
 }
 
-/** Pings every 20 ms while FLOOD runs; the slowest round trip and how many there were. */
-async function pingDuring(pinger: Conn, flood: () => Promise<void>): Promise<{ worst: number; pings: number }> {
+/** Pings every 20 ms while FLOOD runs; the slowest round trip, the 99th percentile and how many there were. */
+async function pingDuring(pinger: Conn, flood: () => Promise<void>): Promise<{ worst: number; p99: number; pings: number }> {
   let running = true;
   let worst = 0;
   let pings = 0;
+  const times: number[] = [];
   const loop = (async () => {
     for (let i = 0; running; i++) {
       const t0 = performance.now();
       const pong = pinger.until((l) => l === `* pong p${i}`);
       pinger.socket.write(`/ping p${i}\n`);
       await pong;
-      worst = Math.max(worst, performance.now() - t0);
+      const ms = performance.now() - t0;
+      times.push(ms);
+      worst = Math.max(worst, ms);
       pings += 1;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -117,7 +122,8 @@ async function pingDuring(pinger: Conn, flood: () => Promise<void>): Promise<{ w
   await flood();
   running = false;
   await loop;
-  return { worst, pings };
+  times.sort((a, b) => a - b);
+  return { worst, p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))] ?? 0, pings };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -241,15 +247,135 @@ async function abandonedLogins(): Promise<Row> {
   }
 }
 
+/**
+ * 200 connections from two addresses, each sending a short room message with two blank
+ * lines of 4,080 bytes in the same write, at the allowed rate (3 lines every 300 ms), 25 s.
+ */
+const PADDED_HISTORY = `
+import net from 'node:net';
+const port = Number(process.argv[1]);
+const blank = ' '.repeat(4080);
+for (let i = 0; i < 200; i++) {
+  const s = net.connect({ host: '127.0.0.1', port, localAddress: i % 2 ? '127.0.0.1' : '127.0.0.2' });
+  s.on('error', () => {});
+  s.on('data', () => {});
+  s.on('connect', () => {
+    s.write('#pad' + i + '\\n');
+    let n = 0;
+    setInterval(() => s.write('short message ' + i + ' ' + (n++) + '\\n' + blank + '\\n' + blank + '\\n'), 300);
+  });
+}
+setTimeout(() => process.exit(0), 25000);
+`;
+
+async function paddedHistory(): Promise<Row> {
+  const { proc, port } = await startServer(['--history-memory', '8388608']);
+  const pinger = await Conn.open(port);
+  await pinger.register('pinger');
+  const before = rssMiB(proc);
+  let peak = before;
+  const { worst, p99, pings } = await pingDuring(pinger, async () => {
+    const flood = floodProcess(port, PADDED_HISTORY);
+    const done = new Promise((resolve) => flood.once('exit', resolve));
+    for (let t = 0; t < 130; t++) {
+      await sleep(200);
+      peak = Math.max(peak, rssMiB(proc));
+    }
+    await done;
+  });
+  await stop(proc);
+  return { flood: '200 connections x short room messages padded with 8 KiB of blanks, 25 s', rssGrowthMiB: peak - before, worstPingMs: worst, p99PingMs: p99, pings, note: '--history-memory 8388608 (target: at most 80 MiB)' };
+}
+
+/** 99 connections of one address, each streaming a line without end (no LF) for 10 s. */
+const ENDLESS_LINE = `
+import net from 'node:net';
+const port = Number(process.argv[1]);
+const chunk = Buffer.alloc(64 * 1024, 97);
+for (let i = 0; i < 99; i++) {
+  const s = net.connect({ host: '127.0.0.1', port });
+  s.on('error', () => {});
+  s.on('data', () => {});
+  const pour = () => { while (s.write(chunk)); };
+  s.on('drain', pour);
+  s.on('connect', pour);
+}
+setTimeout(() => process.exit(0), 10000);
+`;
+
+async function endlessLine(): Promise<Row> {
+  const { proc, port } = await startServer([]);
+  const pinger = await Conn.open(port);
+  await pinger.register('pinger');
+  const before = rssMiB(proc);
+  let peak = before;
+  const { worst, p99, pings } = await pingDuring(pinger, async () => {
+    const flood = floodProcess(port, ENDLESS_LINE);
+    const done = new Promise((resolve) => flood.once('exit', resolve));
+    for (let t = 0; t < 50; t++) {
+      await sleep(200);
+      peak = Math.max(peak, rssMiB(proc));
+    }
+    await done;
+  });
+  await stop(proc);
+  return { flood: '99 connections x an endless line without LF, 10 s', rssGrowthMiB: peak - before, worstPingMs: worst, p99PingMs: p99, pings, note: 'default options (target: p99 at most 100 ms)' };
+}
+
+/**
+ * The tutorial client of "Trust, round three": \`hello everyone\`, then 100 ms later
+ * \`@bob:my pin is 4711\`, no LF, 30 times, while 20 connections stream an endless line.
+ * Counts the pins the room got (the target is none).
+ */
+async function noLfLeak(): Promise<Row> {
+  const { proc, port } = await startServer([]);
+  const bob = await Conn.open(port);
+  await bob.register('bob');
+  await new Promise<void>((resolve) => bob.socket.write('/join elsewhere\n', () => resolve()));
+  const carol = await Conn.open(port);
+  await carol.register('carol');
+  let leaked = 0;
+  let refused = 0;
+  let delivered = 0;
+  carol.socket.on('data', (d: string) => (leaked += (d.match(/4711/g) ?? []).length));
+  bob.socket.on('data', (d: string) => (delivered += (d.match(/\*tut\d+\* my pin is 4711/g) ?? []).length));
+  const flood = floodProcess(port, ENDLESS_LINE.replace('i < 99', 'i < 20'));
+  const before = rssMiB(proc);
+  for (let i = 0; i < 30; i++) {
+    const tut = await Conn.open(port);
+    tut.socket.on('data', (d: string) => (refused += (d.match(/! not sent: end each message with a newline/g) ?? []).length));
+    tut.socket.write(`#tut${i}`);
+    await tut.until((l) => l.startsWith('* registered as') || l.startsWith('!'), 10_000).catch(() => '');
+    tut.socket.write('hello everyone');
+    await sleep(100);
+    tut.socket.write('@bob:my pin is 4711');
+    await sleep(600);
+    tut.socket.destroy();
+  }
+  const growth = rssMiB(proc) - before;
+  flood.kill('SIGKILL');
+  await stop(proc);
+  return {
+    flood: '30 pairs "hello everyone", then "@bob:my pin is 4711" 100 ms later, no LF, 20 endless lines beside',
+    rssGrowthMiB: growth,
+    worstPingMs: 0,
+    pings: 30,
+    note: `pins in the room: ${leaked} (target 0); delivered to bob: ${delivered}; refused as joined: ${refused}`,
+  };
+}
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const scenarios = { blankLines, whoFlood, abandonedLogins, paddedHistory, endlessLine, noLfLeak };
 const rows: Row[] = [];
-for (const scenario of [blankLines, whoFlood, abandonedLogins]) rows.push(await scenario());
+for (const [name, scenario] of Object.entries(scenarios)) if (only.length === 0 || only.includes(name)) rows.push(await scenario());
 if (json) {
   console.log(JSON.stringify(rows));
 } else {
-  console.log('flood | server RSS growth | slowest answer to a bystander | answers | options');
-  console.log('---|---|---|---|---');
+  console.log('flood | server RSS growth | slowest answer to a bystander | p99 | answers | options');
+  console.log('---|---|---|---|---|---');
   for (const r of rows) {
-    console.log(`${r.flood} | ${r.rssGrowthMiB.toFixed(1)} MiB | ${r.worstPingMs.toFixed(0)} ms | ${r.pings} | ${r.note}`);
+    const p99 = r.p99PingMs === undefined ? '' : `${r.p99PingMs.toFixed(0)} ms`;
+    console.log(`${r.flood} | ${r.rssGrowthMiB.toFixed(1)} MiB | ${r.worstPingMs.toFixed(0)} ms | ${p99} | ${r.pings} | ${r.note}`);
   }
 }
 process.exit(0);

@@ -3,7 +3,7 @@ import { Chalk } from 'chalk';
 import { Command, Option } from 'commander';
 import { formatHostPort } from '../protocol/wording.js';
 import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js';
-import { DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
+import { ClusterMismatchError, DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../server/users-file.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../transport/udp.js';
@@ -131,6 +131,12 @@ const program = new Command('chat-server')
       .env('CHAT_HISTORY_MEMORY')
       .default(DEFAULT_HISTORY_MEMORY)
       .argParser(wholeNumber('--history-memory', 0)),
+  )
+  .addOption(
+    new Option('--history-disk <bytes>', 'with --db or --redis: bytes all rooms\' history may take in the file or in Redis; the oldest messages go first')
+      .env('CHAT_HISTORY_DISK')
+      .default(DEFAULT_STORE_LIMITS.historyDisk)
+      .argParser(wholeNumber('--history-disk', 0)),
   )
   .addOption(
     new Option('--offline-max <n>', 'with --users: direct messages kept for an account while it is offline; more are refused')
@@ -265,6 +271,7 @@ interface ServeOptions {
   idleTimeout: number;
   history: number;
   historyMemory: number;
+  historyDisk: number;
   offlineMax: number;
   offlineDays: number;
   db?: string;
@@ -298,6 +305,7 @@ async function serve(): Promise<void> {
     udpIdle,
     history,
     historyMemory,
+    historyDisk,
     offlineMax,
     offlineDays,
     db,
@@ -321,7 +329,7 @@ async function serve(): Promise<void> {
   const log = (line: string): void => stderr.line(line);
   const metrics = new MetricsOption(metricsOn);
 
-  const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS };
+  const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS, historyDisk };
   const storeEvents = {
     onError: (err: Error) => stderr.event({ type: 'error', message: err.message }),
     onWrite: (ms: number) => metrics.metrics?.observeStoreWrite(ms),
@@ -378,7 +386,7 @@ async function serve(): Promise<void> {
     if (metricsAt) process.stdout.write(`metrics on ${formatHostPort(metricsAt.host, metricsAt.port)}\n`);
   } catch (err) {
     const message =
-      err instanceof RedisUnavailableError
+      err instanceof RedisUnavailableError || err instanceof ClusterMismatchError
         ? `${err.message}.`
         : err instanceof UdpBindError
           ? listenError(err.error, err.host, err.port, '--udp-port', 'UDP ')

@@ -20,7 +20,15 @@ export interface RedisHubOptions {
   leaseMs?: number;
   /** Prefix of every key and channel. Default "chat:". */
   prefix?: string;
+  /**
+   * Whether this server checks passwords (--users). The servers of one chat must agree: on a
+   * server without accounts a stranger could take an account's name and get its messages.
+   */
+  accounts?: boolean;
 }
+
+/** A server that does not agree with the chat it would join (RedisHubOptions.accounts): said as it is. */
+export class ClusterMismatchError extends Error {}
 
 export const DEFAULT_LEASE_MS = 5000;
 /** Entries a read of the stream takes at most. */
@@ -140,6 +148,7 @@ export class RedisHub implements Hub {
   readonly id = `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly url: string;
   readonly leaseMs: number;
+  readonly #accounts: boolean;
   readonly #prefix: string;
   /** The stream of messages between servers (cluster-message.ts). */
   readonly #stream: string;
@@ -225,6 +234,7 @@ export class RedisHub implements Hub {
     this.url = options.url;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#prefix = options.prefix ?? 'chat:';
+    this.#accounts = options.accounts ?? false;
     this.#stream = `${this.#prefix}stream`;
     this.#db = databaseOf(this.url);
     const common = connectionOptions(`chat-server:${this.id}`);
@@ -291,10 +301,12 @@ export class RedisHub implements Hub {
       // Nothing before our start is for us: reading starts at the stream's end.
       const [last] = await this.#cmd.xrevrange(this.#stream, '+', '-', 'COUNT', 1);
       this.#lastId = last?.[0] ?? '0-0';
+      await this.#agree();
       await this.#sync();
     } catch (err) {
       this.#cmd.disconnect();
       this.#reader.disconnect();
+      if (err instanceof ClusterMismatchError) throw err;
       const why = (this.#lastError || (err as Error).message).replace(/\.$/, '');
       throw new RedisUnavailableError(`cannot use Redis at ${redactUrl(this.url)}: ${why}; ${whatToDo(why, this.url)}`);
     }
@@ -308,6 +320,29 @@ export class RedisHub implements Hub {
 
   get size(): number {
     return Math.max(this.#size, this.#local.size);
+  }
+
+  /**
+   * Refuses to join a chat whose servers check passwords when this one does not, or the
+   * other way round, naming the difference; then says how this one runs. (Two servers that
+   * start in the same moment both pass: the check is for a server started wrongly later.)
+   */
+  async #agree(): Promise<void> {
+    const mine = this.#accounts ? 'accounts' : 'open';
+    const key = `${this.#prefix}accounts`;
+    const servers = await this.#cmd.smembers(`${this.#prefix}servers`);
+    const others = servers.filter((id) => id !== this.id);
+    const theirs = others.length === 0 ? [] : await this.#cmd.hmget(key, ...others);
+    const differs = theirs.find((mode) => mode !== null && mode !== mine);
+    if (differs !== undefined) {
+      const them = differs === 'accounts' ? 'with accounts (--users)' : 'without accounts';
+      const me = mine === 'accounts' ? 'with --users' : 'without --users';
+      const fix = mine === 'accounts' ? 'start it without --users, as they run' : 'start it with --users and the same users file';
+      throw new ClusterMismatchError(
+        `cannot join the chat at ${redactUrl(this.url)}: its servers run ${them} and this one ${me}; ${fix}, or use another Redis database`,
+      );
+    }
+    await this.#cmd.hset(key, this.id, mine);
   }
 
   attach(events: HubEvents): void {
@@ -650,6 +685,12 @@ export class RedisHub implements Hub {
     const args = [this.#prefix, this.id, this.#minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
     const generation = this.#holders.generation;
     this.#send(batch, this.#lua.chatBatch(...args), (answer) => {
+      // Not in the chat (Redis emptied, our lease gone): "no such user" would be a guess.
+      // The senders are told, and the next tick rejoins.
+      if (answer === '!') {
+        this.#needsSync = true;
+        return this.#lost(batch);
+      }
       // The entry's id, then each user's server or '-' (BATCH).
       const [entryId = '-', ...held] = answer.split(' ');
       this.#added(entryId);
@@ -913,7 +954,7 @@ export class RedisHub implements Hub {
     // Claims under way announce their own "joined" if they succeed.
     const claiming = new Set(this.#claiming.keys());
     this.#syncing = this.#sync()
-      .then(async ({ lost, back, stale }) => {
+      .then(async ({ lost, back, stale, emptied }) => {
         if (this.#closed) return;
         const wasDown = !this.#up;
         const readTo = this.#lastId;
@@ -939,10 +980,12 @@ export class RedisHub implements Hub {
         const returned = back.filter((name) => this.#local.has(nameKey(name)) && !claiming.has(nameKey(name)));
         for (const [room, names] of this.#byRoom(returned)) this.elsewhere(room, this.#events?.presence(room, names, 'joined'));
         if (wasDown) await this.#missedSince(readTo);
-        if (wasDown) {
+        if (wasDown || emptied) {
           const kept = this.#local.size;
           const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
-          this.#events?.log(`Redis is back: ${kept} ${kept === 1 ? 'name' : 'names'} reclaimed${lostNote}`, 'notice');
+          // Emptied without an outage: a FLUSHALL, or a restart quicker than a reconnect.
+          const what = wasDown ? 'Redis is back' : 'Redis had lost its data (emptied, or restarted without it)';
+          this.#events?.log(`${what}: ${kept} ${kept === 1 ? 'name' : 'names'} reclaimed${lostNote}`, 'notice');
         }
       })
       .catch(() => {
@@ -1001,7 +1044,7 @@ export class RedisHub implements Hub {
     );
   }
 
-  async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[] }> {
+  async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[]; emptied: boolean }> {
     // Names being claimed too: a claim Redis has done must not be dropped as stale.
     const pairs = [
       ...[...this.#shown].flatMap(([key, name]) => [key, name]),
@@ -1017,7 +1060,8 @@ export class RedisHub implements Hub {
     this.#size = size;
     // Redis lost its data (a restart without persistence): the stream began again, its ids
     // from Redis's clock, which need not be past the last id we read. All of it is new to us.
-    if (this.#epoch !== undefined && epoch !== this.#epoch) {
+    const emptied = this.#epoch !== undefined && epoch !== this.#epoch;
+    if (emptied) {
       this.#lastId = '0-0';
       this.#holders.restart();
     } else {
@@ -1025,7 +1069,7 @@ export class RedisHub implements Hub {
       this.#holders.clear();
     }
     this.#epoch = epoch;
-    return { lost, back, stale };
+    return { lost, back, stale, emptied };
   }
 
   /** For the operator (/healthz, metrics): in the chat through Redis, not cut off from it. */

@@ -13,6 +13,8 @@ import { FIELD, NAMES_FIELD } from './cluster-message.js';
  *   P clock          hash: the chat time ("now") and Redis's time when it last moved ("real")
  *   P gone:ID        set when ID was counted as dead, so its users are announced if it returns
  *   P epoch          exists while Redis holds our data: missing after a restart without it
+ *   P accounts       hash: server id -> "accounts" or "open", whether it checks passwords:
+ *                    the servers of one chat must agree (RedisHub's start)
  *   P settling       for a moment after such a restart, while servers reclaim their names
  *   P stream         stream: every message between servers (cluster-message.ts), read by
  *                    every server from the last entry it has seen; trimmed by age (MINID, given
@@ -141,6 +143,7 @@ for _, other in ipairs(redis.call('SMEMBERS', servers)) do
     redis.call('DEL', P .. 'server:' .. other)
     redis.call('SREM', servers, other)
     redis.call('HDEL', leases, other)
+    redis.call('HDEL', P .. 'accounts', other)
     redis.call('SET', P .. 'gone:' .. other, '1', 'EX', 86400)
   end
 end
@@ -214,6 +217,7 @@ end
 changed(P, moved, ARGV[3])
 redis.call('DEL', mine)
 redis.call('HDEL', P .. 'leases', id)
+redis.call('HDEL', P .. 'accounts', id)
 redis.call('SREM', P .. 'servers', id)
 return 1`;
 
@@ -230,10 +234,13 @@ return 1`;
  * string: the id of the entry added, then for each key, in order, the server that holds it
  * or `-` for no such name, space-separated (one value to read, however many users); the
  * sender remembers those servers (holders.ts). Nothing is added when nothing in the turn
- * reaches anyone, and the id is `-`.
+ * reaches anyone, and the id is `-`. `!` alone when the sender is not in the chat: Redis
+ * lost its data (a FLUSHALL, a restart without it) or the sender's lease ran out, and
+ * whoever is missing from P names may only be waiting to be claimed again.
  */
 export const BATCH = `
 local P, origin, minid, frames, count = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if redis.call('SISMEMBER', P .. 'servers', origin) == 0 then return '!' end
 local keys = #ARGV - 6
 local header, answers = { origin, count }, {}
 local any = ARGV[6] == '1'

@@ -91,12 +91,14 @@ export const endOfHistory = (n: number): string => notice(`end of history (${n} 
 export const historyUsage = (max: number): string =>
   error(`/history takes a number of messages from 1 to ${max}, like /history 20`);
 export const historyUnavailable = (): string =>
-  error('cannot read the history now: cluster unavailable, try again in a moment');
+  error('cannot read the history now: the history store is unavailable, try again in a moment');
 export const keptForLater = (name: string): string =>
   notice(`${name} is offline: the message will be delivered at their next login`);
 export const waitingForYou = (n: number): string => notice(`waiting for you: ${n} messages`);
 export const keptMessage = (at: number, from: string, text: string): string =>
   notice(`[${historyTime(at)}] ${directMessage(from, text)}`);
+export const tooManyNewRooms = (): string =>
+  error('too many new rooms from your address: join one that has people in it (/rooms lists them), or try again in a minute');
 export const keptFull = (name: string): string => error(`not delivered: ${name} has too many waiting messages`);
 export const keptFullFromYou = (name: string): string => error(`not delivered: ${name} has too many waiting messages from you`);
 /** The store could not keep it (a disk or Redis failure): on one server as in a cluster. */

@@ -82,7 +82,7 @@ export class ChatServer {
             throttle: { ...DEFAULT_THROTTLE, ...throttle },
           });
     if (hub !== undefined && redis !== undefined) throw new Error('give ChatServer either hub or redis, not both');
-    const routes = hub ?? (redis ? new RedisHub(redis) : undefined);
+    const routes = hub ?? (redis ? new RedisHub({ ...redis, accounts: users !== undefined }) : undefined);
     const now = (): number => timers.now();
     // A cluster keeps what it remembers in its Redis, on the hub's connection: one chat, one store.
     const chosen =

@@ -27,6 +27,8 @@ export interface CommandContext {
   readonly now: () => number;
   /** True while the connection has never sent an LF: its send()s may have been joined. */
   readonly unframed: () => boolean;
+  /** Whether this connection's address may open one more room nobody is in (flood control). */
+  readonly mayOpenRoom: () => boolean;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -136,6 +138,7 @@ function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Out
   if (room === '') return [reply(w.joinNeedsRoom())];
   if (!isValidName(room)) return [reply(w.invalidRoom()), reject('invalid room')];
   const name = nameOf(ctx);
+  if (ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(w.tooManyNewRooms()), reject(`too many new rooms: could not open ${room}`)];
   return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (moved): Action[] => {
     if (moved === 'full') return [reply(w.tooManyRooms(ctx.maxRooms)), reject(`too many rooms: could not create ${room}`)];
     if (moved === 'unavailable') return [reply(w.joinUnavailable()), reject(`cluster unavailable: could not join ${room}`)];

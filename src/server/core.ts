@@ -4,6 +4,7 @@ import { MemoryHub } from '../hub/memory-hub.js';
 import { namesByRoom } from '../hub/rooms.js';
 import * as w from '../protocol/wording.js';
 import { throttleKey } from './auth-throttle.js';
+import { TokenBucket } from './token-bucket.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import { Later } from './later.js';
 import { Session } from './session.js';
@@ -23,6 +24,12 @@ export interface Peer {
   closeEnds?: boolean;
 }
 
+/** Rooms nobody is in that one address may open at once, and then a minute (ChatCore.mayOpenRoom). */
+export const NEW_ROOMS_BURST = 20;
+export const NEW_ROOMS_PER_MINUTE = 10;
+/** Addresses whose allowance is remembered: past it, the longest known is forgotten. */
+const NEW_ROOM_ADDRESSES = 10_000;
+
 /**
  * The chat itself: sessions, users and routing. It is handed duplex streams and opens no
  * sockets (STYLE.md, point 1), so the same core serves TCP, TLS or an in-memory pair.
@@ -35,6 +42,8 @@ export class ChatCore {
   readonly #sessions = new Set<Session>();
   /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();
+  /** Rooms each address may still open (see mayOpenRoom); the oldest go past NEW_ROOM_ADDRESSES. */
+  readonly #newRooms = new Map<string, TokenBucket>();
   readonly #uncorks = new Later<Session>(
     (run) => setImmediate(run),
     (s) => s.uncork(),
@@ -89,6 +98,25 @@ export class ChatCore {
   presenceText(lines: string[], inRoom: number): string | undefined {
     if (lines.length === 0 || inRoom > this.options.announceMax) return undefined;
     return lines.map((l) => `${l}\n`).join('');
+  }
+
+  /**
+   * Whether a connection from HOST may open one more room nobody is in: each room is history
+   * to keep (a user walking through thousands of rooms, a thousand lines each, once grew
+   * Redis by 261 MB in 40 s). Part of flood control: NEW_ROOMS_BURST at once per address
+   * (an IPv6 /64 counts as one), then NEW_ROOMS_PER_MINUTE; always yes with --rate 0.
+   */
+  mayOpenRoom(host: string): boolean {
+    if (this.options.rate <= 0) return true;
+    const key = throttleKey(host);
+    let bucket = this.#newRooms.get(key);
+    if (bucket === undefined) {
+      if (this.#newRooms.size >= NEW_ROOM_ADDRESSES) this.#newRooms.delete(this.#newRooms.keys().next().value!);
+      const { timers } = this.options;
+      bucket = new TokenBucket(NEW_ROOMS_PER_MINUTE / 60, NEW_ROOMS_BURST, () => timers.now());
+      this.#newRooms.set(key, bucket);
+    }
+    return bucket.take();
   }
 
   /** Takes a new connection. Beyond maxClients it is told and closed at once. */

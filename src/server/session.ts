@@ -548,6 +548,7 @@ export class Session implements Member, LineSink {
       store: options.store,
       now: () => options.timers.now(),
       unframed: () => this.#framer.unframed,
+      mayOpenRoom: () => this.core.mayOpenRoom(this.address.host),
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome)

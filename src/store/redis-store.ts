@@ -35,6 +35,72 @@ redis.call('XADD', key, '*', 'at', ARGV[3], 'f', ARGV[4], 't', ARGV[5])
 redis.call('PEXPIRE', key, ARGV[6])
 return 1`;
 
+/**
+ * One turn's room messages (docs/cluster.md, "History"). KEYS: the hash of bytes per room,
+ * the total, the sorted set of rooms by their oldest message, then the rooms' streams.
+ * ARGV: --history, --history-disk, the idle time after which a room's history goes, the
+ * bytes an entry costs beyond its fields, then for each message the index of its stream in
+ * KEYS, at, from, text. Each room keeps its last --history messages exactly, and past
+ * --history-disk the chat's oldest messages go first, whatever their room, 16 at a time.
+ * A room's history that expired while idle is forgotten when the trimming meets it.
+ */
+const APPEND = `
+local sizes, total, order = KEYS[1], KEYS[2], KEYS[3]
+local perRoom, bound, idle, extra = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local function drop(key, count)
+  local gone, n = 0, 0
+  for _, e in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', count)) do
+    gone = gone + extra
+    for i = 2, #e[2], 2 do gone = gone + #e[2][i] end
+    redis.call('XDEL', key, e[1])
+    n = n + 1
+  end
+  return gone, n
+end
+local function oldestMs(key)
+  local first = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)[1]
+  return tonumber(string.match(first[1], '^(%d+)'))
+end
+local added, touched = {}, {}
+for i = 5, #ARGV, 4 do
+  local key = KEYS[tonumber(ARGV[i])]
+  redis.call('XADD', key, '*', 'at', ARGV[i + 1], 'f', ARGV[i + 2], 't', ARGV[i + 3])
+  if added[key] == nil then touched[#touched + 1] = key end
+  added[key] = (added[key] or 0) + extra + #ARGV[i + 1] + #ARGV[i + 2] + #ARGV[i + 3]
+end
+for _, key in ipairs(touched) do
+  local bytes = added[key]
+  local n = redis.call('XLEN', key)
+  if n > perRoom then bytes = bytes - drop(key, n - perRoom) end
+  redis.call('HINCRBY', sizes, key, bytes)
+  redis.call('INCRBY', total, bytes)
+  redis.call('ZADD', order, oldestMs(key), key)
+  redis.call('PEXPIRE', key, idle)
+end
+for _ = 1, 1000 do
+  if tonumber(redis.call('GET', total) or '0') <= bound then break end
+  local oldest = redis.call('ZRANGE', order, 0, 0)[1]
+  if oldest == nil then
+    redis.call('SET', total, 0)
+    break
+  end
+  local gone, n = drop(oldest, 16)
+  if redis.call('XLEN', oldest) == 0 then
+    gone = tonumber(redis.call('HGET', sizes, oldest) or '0')
+    redis.call('HDEL', sizes, oldest)
+    redis.call('ZREM', order, oldest)
+    redis.call('DEL', oldest)
+  else
+    redis.call('HINCRBY', sizes, oldest, -gone)
+    redis.call('ZADD', order, oldestMs(oldest), oldest)
+  end
+  redis.call('DECRBY', total, gone)
+end
+return 1`;
+
+/** What a history entry costs in Redis beyond its fields' bytes, about (a stream entry, its id). */
+const ENTRY_BYTES = 40;
+
 /** A room's history in Redis is dropped when nobody has spoken there for this long. */
 export const HISTORY_IDLE_MS = 30 * 24 * 3600 * 1000;
 
@@ -45,6 +111,7 @@ type Fields = [string, string][];
 
 interface Scripts {
   chatKeep(key: string, ...args: string[]): Promise<number>;
+  chatAppend(keys: number, ...keysAndArgs: string[]): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -103,6 +170,7 @@ export class RedisStore implements Store {
       this.#redis = options.redis as Redis & Scripts;
     }
     if (typeof this.#redis.chatKeep !== 'function') this.#redis.defineCommand('chatKeep', { numberOfKeys: 1, lua: KEEP });
+    if (typeof this.#redis.chatAppend !== 'function') this.#redis.defineCommand('chatAppend', { lua: APPEND });
   }
 
   /** Connects a connection of the store's own; rejects, saying what to check, when Redis cannot be used. Nothing for a shared one. */
@@ -137,28 +205,27 @@ export class RedisStore implements Store {
     if (batch.length === 0) return this.#flushing ?? Promise.resolve();
     this.#pending = [];
     const started = performance.now();
-    const pipeline = this.#redis.pipeline();
-    const touched = new Set<string>();
+    const p = this.#prefix;
+    const keys = [`${p}history-bytes`, `${p}history-total`, `${p}history-rooms`];
+    // A room nobody has spoken in for HISTORY_IDLE_MS loses its history, and past
+    // --history-disk the chat's oldest messages go: rooms made once and left (a user walking
+    // through thousands) do not hold Redis's memory for ever.
+    const args = [String(this.limits.history), String(this.limits.historyDisk), String(HISTORY_IDLE_MS), String(ENTRY_BYTES)];
+    const index = new Map<string, number>();
     for (const [room, { at, from, text }] of batch) {
-      // ~: Redis trims whole nodes, which is cheap; history() reads no more than the limit.
       const key = this.#key('history', room);
-      pipeline.xadd(key, 'MAXLEN', '~', String(this.limits.history), '*', 'at', String(at), 'f', from, 't', text);
-      touched.add(key);
+      let slot = index.get(key);
+      if (slot === undefined) {
+        keys.push(key);
+        slot = keys.length;
+        index.set(key, slot);
+      }
+      args.push(String(slot), String(at), from, text);
     }
-    // A room nobody has spoken in for HISTORY_IDLE_MS loses its history: rooms made once and
-    // left (a user walking through thousands) do not hold Redis's memory for ever.
-    for (const key of touched) pipeline.pexpire(key, HISTORY_IDLE_MS);
-    const done = pipeline.exec().then(
-      (results) => {
-        const failed = results?.find(([err]) => err !== null)?.[0];
-        if (failed) throw failed;
-        this.#failing = false;
-        this.#events.onWrite?.(performance.now() - started);
-      },
-      (err: Error) => {
-        throw err;
-      },
-    );
+    const done = this.#redis.chatAppend(keys.length, ...keys, ...args).then(() => {
+      this.#failing = false;
+      this.#events.onWrite?.(performance.now() - started);
+    });
     this.#flushing = done.catch((err: Error) => {
       if (this.#failing) return;
       this.#failing = true;

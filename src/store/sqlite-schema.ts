@@ -68,6 +68,7 @@ export function openDatabase(file: string, warn: (message: string) => void = () 
     // NORMAL in WAL mode: a crash of the process loses nothing committed; a power cut may lose
     // the last commits, not the database.
     db.pragma('synchronous = NORMAL');
+    check(db, file);
     migrate(db, file);
     return db;
   } catch (err) {
@@ -108,6 +109,24 @@ function ownerOnly(file: string, warn: (message: string) => void): void {
     } catch (err) {
       warn(`the database file ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}) and could not be changed: ${(err as Error).message}; run chmod 600 ${path}`);
     }
+  }
+}
+
+/**
+ * A file with damaged pages opens, and then every write fails: refused at start instead
+ * (PRAGMA quick_check reads every page, about a second per GB).
+ */
+function check(db: Database.Database, file: string): void {
+  const problems = db.pragma('quick_check(3)', { simple: false }) as { quick_check: string }[];
+  const found = problems.map((row) => row.quick_check);
+  if (found.length > 0 && found[0] !== 'ok') {
+    const what = found
+      .join('\n')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('***'))
+      .slice(0, 3)
+      .join('; ');
+    throw new UnusableDatabase(`cannot use the database ${file}: it is damaged (${what}); restore it from a backup, or name a new file`);
   }
 }
 

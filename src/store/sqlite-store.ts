@@ -9,6 +9,8 @@ interface QueuedRow {
   entry: HistoryEntry;
 }
 
+/** What a row costs in the file beyond its text: its id, time, room key and index entry, about. */
+const ROW_BYTES = 64;
 /** While another program holds the file locked, writes are tried again this often. */
 export const LOCKED_RETRY_MS = 250;
 /**
@@ -49,6 +51,11 @@ function prepare(db: Database.Database) {
     unban: db.prepare<[string]>('DELETE FROM bans WHERE name_key = ?'),
     banOf: db.prepare<[string, number], BanRow>('SELECT name, banned_by, reason, at, until FROM bans WHERE name_key = ? AND (until IS NULL OR until > ?)'),
     bans: db.prepare<[number], BanRow>('SELECT name, banned_by, reason, at, until FROM bans WHERE until IS NULL OR until > ?'),
+    // Pages the file uses (the free ones are reused before it grows): what --history-disk bounds.
+    usedPages: db.prepare<[], number>('SELECT page_count - freelist_count FROM pragma_page_count(), pragma_freelist_count()').pluck(),
+    pageSize: db.prepare<[], number>('SELECT page_size FROM pragma_page_size()').pluck(),
+    historyRows: db.prepare<[], number>('SELECT count(*) FROM history').pluck(),
+    dropOldestHistory: db.prepare<[number]>('DELETE FROM history WHERE id IN (SELECT id FROM history ORDER BY id LIMIT ?)'),
   };
 }
 
@@ -76,6 +83,8 @@ export class SqliteStore implements Store {
   readonly #remove: (key: string, ids: readonly string[]) => void;
   #queue: QueuedRow[] = [];
   #flushSoon: NodeJS.Immediate | undefined;
+  /** Bytes of room messages written since the file's size was last checked against historyDisk. */
+  #sinceCheck = 0;
   /** Set while another program holds the file locked: the queue is written again then. */
   #retry: NodeJS.Timeout | undefined;
   /** Kept messages delivered whose removal waits for the lock, by account key. */
@@ -99,6 +108,8 @@ export class SqliteStore implements Store {
       this.#sql = prepare(this.#db);
       // Accounts that never come back would keep their expired messages on disk for ever.
       unlessLocked(() => this.#sql.dropAllExpired.run(this.#expiredAt()));
+      // Started again with a smaller --history-disk: the file is brought under it now.
+      this.#bound();
     } catch (err) {
       this.#db.close();
       throw new Error(`cannot use the database ${file}: ${describe(err)}; check the file, or name a new one`, { cause: err });
@@ -177,8 +188,36 @@ export class SqliteStore implements Store {
       this.#report(new Error(`${rows.length} room message(s) could not be written to the history in ${this.file}: ${describe(err)}`, { cause: err }));
       return;
     }
+    for (const { entry } of rows) this.#sinceCheck += entry.from.length + entry.text.length + ROW_BYTES;
+    // Checked now and then, not at every turn: two pragmas are cheap, but not free.
+    if (this.#sinceCheck >= Math.min(this.limits.historyDisk / 16, 1024 * 1024)) this.#bound();
     const ms = performance.now() - started;
     this.#tell(() => this.events.onWrite?.(ms));
+  }
+
+  /**
+   * --history-disk: while the file uses more than historyDisk bytes, the chat's oldest room
+   * messages go, a tenth of the history at a time, down to nine tenths of the bound, so that
+   * the next check does not come at once. Kept messages and bans are never dropped for it:
+   * --offline-max bounds those.
+   */
+  #bound(): void {
+    this.#sinceCheck = 0;
+    const sql = this.#sql;
+    try {
+      const pageSize = sql.pageSize.get() ?? 4096;
+      const target = this.limits.historyDisk * 0.9;
+      for (let round = 0; round < 20 && (sql.usedPages.get() ?? 0) * pageSize > this.limits.historyDisk; round++) {
+        const rows = sql.historyRows.get() ?? 0;
+        if (rows === 0) return;
+        const used = (sql.usedPages.get() ?? 0) * pageSize;
+        // The share of rows to drop, as the share of bytes over the target, at least a tenth.
+        const share = Math.max(0.1, (used - target) / used);
+        sql.dropOldestHistory.run(Math.max(1, Math.ceil(rows * share)));
+      }
+    } catch (err) {
+      if (!isLocked(err)) this.#report(new Error(`could not drop old history in ${this.file} to keep it under --history-disk: ${describe(err)}`, { cause: err }));
+    }
   }
 
   /** ROWS found the file locked: they go back ahead of what came since, and a timer tries again. */

@@ -44,12 +44,18 @@ export interface StoreLimits {
   offlineMax: number;
   /** Kept messages older than this are dropped, in ms. */
   offlineMs: number;
+  /**
+   * Bytes all rooms' history may take on disk or in Redis (--db, --redis): past it the chat's
+   * oldest messages go first, whatever their room. The memory store has historyMemory.
+   */
+  historyDisk: number;
 }
 
 export const DEFAULT_STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({
   history: 1000,
   offlineMax: 256,
   offlineMs: 7 * 24 * 3600 * 1000,
+  historyDisk: 1024 * 1024 * 1024,
 });
 
 /** Bytes all histories together may hold in memory (the memory store): --history-memory. */

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { describe, test, type TestContext } from 'node:test';
 import { makeCerts } from '../helpers/certs.js';
 import { run } from '../helpers/cli.js';
+import { usersFile } from '../helpers/users.js';
 import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { docBlock } from '../helpers/docs.js';
 import { eventually } from '../hub/contract.js';
@@ -179,6 +181,42 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
       assert.equal(answer, '! cannot take a name now: cluster unavailable, try again in a moment');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  });
+
+  test('Redis emptied by FLUSHALL mid-chat: nobody is told "no such user", every sender of a lost message is told, and all resumes', async (t) => {
+    const { redis, one, two, alice, bob } = await threeUsers(t, 3000);
+    const cli = new Redis(redis.url);
+    t.after(() => cli.disconnect());
+    await cli.flushall();
+    // alice's server has not looked bob up yet: the lookup finds an empty registry.
+    alice.send('@bob:after the flush');
+    const answer = await alice.next();
+    if (answer !== undefined && answer.startsWith('!')) assert.equal(answer, '! not delivered: cluster unavailable');
+    else assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* after the flush');
+    for (const s of [one, two]) await s.stderr.until(/ notice Redis had lost its data \(emptied, or restarted without it\): \d+ names? reclaimed$/);
+    alice.send('@bob:back?');
+    assert.equal(await bob.lines.until(/^\*alice\* back/), '*alice* back?');
+    assert.ok(!alice.lines.seen.some((l) => l.startsWith('! no such user')), 'bob was online all along');
+  });
+
+  test('the servers of one chat agree on accounts: one started without --users beside one with it refuses to join, saying why', async (t) => {
+    const users = await usersFile(t, { bob: 'pw-b' });
+    const { redis, servers } = await cluster(t, 1, 1000, ['--users', users]);
+    const open = run(t, 'server', ['--port', '0', '--redis', redis.url, '--rate', '0']);
+    assert.equal(await open.exit, 1);
+    assert.match(
+      open.stderr.seen.join('\n'),
+      /chat-server: cannot join the chat at redis:\/\/127\.0\.0\.1:\d+: its servers run with accounts \(--users\) and this one without --users; start it with --users and the same users file, or use another Redis database\./,
+    );
+    // The one with accounts is untouched: bob logs in there, and nobody else can be bob.
+    const bob = await WireClient.loggedIn(t, servers[0]!.port, 'bob', 'pw-b');
+    bob.send('/ping still');
+    assert.equal(await bob.next(), '* pong still');
+    // And the other way round.
+    const second = await cluster(t, 1, 1000);
+    const strict = run(t, 'server', ['--port', '0', '--redis', second.redis.url, '--users', users]);
+    assert.equal(await strict.exit, 1);
+    assert.match(strict.stderr.seen.join('\n'), /its servers run without accounts and this one with --users; start it without --users, as they run/);
   });
 
   test('a server cut off past its lease: names taken meanwhile are lost and said so, the rest come back', async (t) => {

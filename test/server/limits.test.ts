@@ -71,6 +71,29 @@ describe('limits', () => {
     assert.ok(session.bytesIn - read < 40 * 1024 + 192 * 1024, `${session.bytesIn - read} bytes read for ten tokens`);
   });
 
+  test('rooms nobody is in: one address opens 20 at once, then 10 a minute, whatever its connections', async (t) => {
+    const clock = new FakeClock();
+    const { port } = await startServer(t, { timers: clock, rate: 1000, burst: 1000 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    const refused = '! too many new rooms from your address: join one that has people in it (/rooms lists them), or try again in a minute';
+    for (let i = 0; i < 20; i++) {
+      alice.send(`/join walk${i}`);
+      assert.equal(await alice.lines.until(/^(\* you are in|!)/), `* you are in walk${i}`);
+    }
+    alice.send('/join walk20');
+    assert.equal(await alice.next(), refused);
+    bob.send('/join other');
+    assert.equal(await bob.lines.until(/^(\* you are in|!)/), refused, 'the allowance is the address\'s');
+    bob.send('/join walk19');
+    assert.equal(await bob.lines.until(/^(\* you are in|!)/), '* you are in walk19', 'a room with people in it is no new room');
+    clock.advance(6000);
+    alice.send('/join walk20');
+    assert.equal(await alice.lines.until(/^(\* you are in|!)/), '* you are in walk20');
+    alice.send('/join walk21');
+    assert.equal(await alice.lines.until(/^(\* you are in|!)/), refused);
+  });
+
   test('a client that finishes sending while its lines wait for the rate still gets every answer', async (t) => {
     const clock = new FakeClock();
     const { port } = await startServer(t, { timers: clock, rate: 5, burst: 2 });

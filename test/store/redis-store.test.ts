@@ -65,12 +65,41 @@ describe('the Redis store', { skip: redisSkip }, () => {
     await store.start();
     store.append('dev', { at: clock.now(), from: 'alice', text: 'shared' });
     assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['shared']);
-    assert.deepEqual(await shared.keys('*'), ['chat7:history:dev']);
+    assert.deepEqual((await shared.keys('*')).sort(), ['chat7:history-bytes', 'chat7:history-rooms', 'chat7:history-total', 'chat7:history:dev']);
     // A room left idle loses its history in the end: it does not hold Redis's memory for ever.
     const ttl = await shared.pttl('chat7:history:dev');
     assert.ok(ttl > HISTORY_IDLE_MS - 60_000 && ttl <= HISTORY_IDLE_MS, `expires in ${ttl} ms`);
     await store.close();
     assert.equal(await shared.ping(), 'PONG', 'still open');
+  });
+
+  test('--history-disk bounds all rooms\' history together, the oldest going first; --history each room, exactly', async (t) => {
+    const redis = await TestRedis.start(t);
+    const peek = new Redis(redis.url);
+    t.after(() => peek.disconnect());
+    const clock = new StoreClock();
+    const historyDisk = 256 * 1024;
+    const store = await open(t, redis, { history: 20, historyDisk }, clock);
+    const text = 'x'.repeat(1000);
+    for (let i = 0; i < 1200; i++) {
+      store.append(`room${i % 40}`, { at: clock.now(), from: 'walker', text: `${i} ${text}` });
+      // Rooms made once and filled: one turn every 10 messages, as a busy chat would.
+      if (i % 10 === 9) await store.history('room0', 1);
+    }
+    assert.deepEqual((await store.history('room39', 1))?.map((e) => e.text.split(' ')[0]), ['1199'], 'the newest stay');
+    const total = Number(await peek.get('chat:history-total'));
+    assert.ok(total <= historyDisk && total > historyDisk / 2, `${total} bytes counted`);
+    // What is counted is what the streams hold.
+    let held = 0;
+    for (const key of await peek.keys('chat:history:*')) {
+      for (const [, fields] of await peek.xrange(key, '-', '+')) held += 40 + fields.filter((_, i) => i % 2 === 1).reduce((n, f) => n + f.length, 0);
+    }
+    assert.equal(held, total);
+    // About the last 250 messages fit: none of the first half is left, in any room.
+    for (const room of ['room0', 'room1', 'room39']) {
+      for (const e of (await store.history(room, 100)) ?? []) assert.ok(Number(e.text.split(' ')[0]) >= 600, `${room}: ${e.text.slice(0, 8)}`);
+    }
+    assert.ok((await peek.xlen('chat:history:room39')) <= 20, 'a room keeps --history at most');
   });
 
   test('a store on the hub\'s command connection: one connection for both, the hub\'s database', async (t) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -360,4 +360,44 @@ test('an existing database that others may read is made 0600, with a warning tha
   open(t, file, {}, new StoreClock(), { onWarning: (m) => warnings.push(m) });
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.match(warnings[0] ?? '', /chat\.db was readable by others \(mode 0644\): it is now 0600/);
+});
+
+test('a database with damaged pages is refused at start, saying so, instead of failing at every message', async (t) => {
+  const file = newFile(t);
+  const store = open(t, file);
+  for (let i = 0; i < 400; i++) store.append(`room${i % 7}`, line(`message ${i} ${'x'.repeat(200)}`));
+  await turn();
+  await store.close();
+  const bytes = readFileSync(file);
+  assert.ok(bytes.length > 8 * 4096, `${bytes.length} bytes`);
+  // Pages 3 to 5 (of 4 KiB): history rows and their index, now noise.
+  for (let i = 2 * 4096 + 100; i < 5 * 4096; i++) bytes[i] = (i * 31) & 0xff;
+  writeFileSync(file, bytes);
+  assert.throws(() => new SqliteStore(file), /cannot (use|open) the database .*damaged.*restore it from a backup, or name a new file/);
+});
+
+test('--history-disk: 12 MB of history keeps the file near 4 MiB, the oldest going first; kept messages stay', async (t) => {
+  const file = newFile(t);
+  const historyDisk = 4 * 1024 * 1024;
+  const store = open(t, file, { historyDisk });
+  assert.equal(store.keep('bob', line('kept, whatever the history')), 'kept');
+  const text = 'x'.repeat(4000);
+  for (let i = 0; i < 3000; i++) {
+    store.append(`room${i % 50}`, line(`${i} ${text}`));
+    if (i % 20 === 19) await turn();
+  }
+  await turn();
+  assert.deepEqual(store.history('room49', 1)?.map((e) => e.text.split(' ')[0]), ['2999'], 'the newest is there');
+  assert.ok((store.history('room0', 1000)?.length ?? 0) < 60, 'not all 60 of a room are kept');
+  assert.equal(store.history('room0', 1000)?.some((e) => e.text.startsWith('0 ')), false, 'the oldest went first');
+  assert.deepEqual(store.kept('bob')?.map((m) => m.text), ['kept, whatever the history']);
+  await store.close();
+  const size = statSync(file).size;
+  assert.ok(size <= historyDisk * 1.25, `the file is ${size} bytes`);
+  // Opened again with a smaller bound, it is brought under it at once.
+  const again = open(t, file, { historyDisk: 1024 * 1024 });
+  const db = peek(t, file);
+  const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+  assert.ok(used * 4096 <= 1024 * 1024, `${used} pages used`);
+  assert.ok((again.history('room49', 10)?.length ?? 0) > 0, 'the newest stay');
 });
