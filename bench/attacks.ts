@@ -152,23 +152,32 @@ for (let i = 0; i < 99; i++) {
 setTimeout(() => process.exit(0), 5000);
 `;
 
-async function blankLines(): Promise<Row> {
-  const { proc, port } = await startServer([]);
+/**
+ * Starts a server with ARGS and a bystander, runs SCRIPT as a flood process until it exits
+ * (sampling the server's RSS every 200 ms), and gives its row.
+ */
+async function floodRow(args: string[], script: string, flood: string, note: string): Promise<Row> {
+  const { proc, port } = await startServer(args);
   const pinger = await Conn.open(port);
   await pinger.register('pinger');
   const before = rssMiB(proc);
   let peak = before;
-  const { worst, pings } = await pingDuring(pinger, async () => {
-    const flood = floodProcess(port, BLANK_FLOOD);
-    const done = new Promise((resolve) => flood.once('exit', resolve));
-    for (let t = 0; t < 25; t++) {
+  const { worst, p99, pings } = await pingDuring(pinger, async () => {
+    const child = floodProcess(port, script);
+    let done = false;
+    const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => (done = true));
+    while (!done) {
       await sleep(200);
       peak = Math.max(peak, rssMiB(proc));
     }
-    await done;
+    await exited;
   });
   await stop(proc);
-  return { flood: '99 connections x 8 MiB of empty lines, 5 s', rssGrowthMiB: peak - before, worstPingMs: worst, pings, note: 'default options' };
+  return { flood, rssGrowthMiB: peak - before, worstPingMs: worst, p99PingMs: p99, pings, note };
+}
+
+function blankLines(): Promise<Row> {
+  return floodRow([], BLANK_FLOOD, '99 connections x 8 MiB of empty lines, 5 s', 'default options');
 }
 
 async function whoFlood(): Promise<Row> {
@@ -268,23 +277,13 @@ for (let i = 0; i < 200; i++) {
 setTimeout(() => process.exit(0), 25000);
 `;
 
-async function paddedHistory(): Promise<Row> {
-  const { proc, port } = await startServer(['--history-memory', '8388608']);
-  const pinger = await Conn.open(port);
-  await pinger.register('pinger');
-  const before = rssMiB(proc);
-  let peak = before;
-  const { worst, p99, pings } = await pingDuring(pinger, async () => {
-    const flood = floodProcess(port, PADDED_HISTORY);
-    const done = new Promise((resolve) => flood.once('exit', resolve));
-    for (let t = 0; t < 130; t++) {
-      await sleep(200);
-      peak = Math.max(peak, rssMiB(proc));
-    }
-    await done;
-  });
-  await stop(proc);
-  return { flood: '200 connections x short room messages padded with 8 KiB of blanks, 25 s', rssGrowthMiB: peak - before, worstPingMs: worst, p99PingMs: p99, pings, note: '--history-memory 8388608 (target: at most 80 MiB)' };
+function paddedHistory(): Promise<Row> {
+  return floodRow(
+    ['--history-memory', '8388608'],
+    PADDED_HISTORY,
+    '200 connections x short room messages padded with 8 KiB of blanks, 25 s',
+    '--history-memory 8388608 (target: at most 80 MiB)',
+  );
 }
 
 /** 99 connections of one address, each streaming a line without end (no LF) for 10 s. */
@@ -303,23 +302,8 @@ for (let i = 0; i < 99; i++) {
 setTimeout(() => process.exit(0), 10000);
 `;
 
-async function endlessLine(): Promise<Row> {
-  const { proc, port } = await startServer([]);
-  const pinger = await Conn.open(port);
-  await pinger.register('pinger');
-  const before = rssMiB(proc);
-  let peak = before;
-  const { worst, p99, pings } = await pingDuring(pinger, async () => {
-    const flood = floodProcess(port, ENDLESS_LINE);
-    const done = new Promise((resolve) => flood.once('exit', resolve));
-    for (let t = 0; t < 50; t++) {
-      await sleep(200);
-      peak = Math.max(peak, rssMiB(proc));
-    }
-    await done;
-  });
-  await stop(proc);
-  return { flood: '99 connections x an endless line without LF, 10 s', rssGrowthMiB: peak - before, worstPingMs: worst, p99PingMs: p99, pings, note: 'default options (target: p99 at most 100 ms)' };
+function endlessLine(): Promise<Row> {
+  return floodRow([], ENDLESS_LINE, '99 connections x an endless line without LF, 10 s', 'default options (target: p99 at most 100 ms)');
 }
 
 /**

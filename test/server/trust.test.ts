@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import { makeCerts } from '../helpers/certs.js';
 import { FakeClock, nextAdvancing } from '../helpers/fake-clock.js';
 import { LineQueue } from '../helpers/lines.js';
+import type { ChatServer } from '../../src/index.js';
 import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
 import { waitFor } from '../helpers/wait.js';
@@ -27,6 +28,17 @@ async function trio(t: TestContext, port: number): Promise<{ alice: WireClient; 
   await alice.lines.until(/carol joined/);
   await bob.lines.until(/carol joined/);
   return { alice, bob, carol };
+}
+
+/** A client that never sends an LF, registered with REGISTRATION (the flush delay ends it). */
+async function withoutLF(t: TestContext, server: ChatServer, port: number, clock: FakeClock, registration: string, name: string): Promise<WireClient> {
+  const client = await WireClient.connect(t, port, name);
+  await client.lines.until(/^\* welcome/);
+  client.write(registration);
+  await waitFor(() => server.core.pendingBytes === registration.length, 'the server to read the name');
+  clock.advance(250);
+  assert.equal(await client.next(), `* registered as ${name}`);
+  return client;
 }
 
 const SECRET = '@bob:my pin is 4711 secret';
@@ -128,12 +140,7 @@ describe('trust: no line is ever cut', () => {
     const { server, port } = await startServer(t, { timers: clock });
     const alice = await WireClient.registered(t, port, 'alice');
     const carol = await WireClient.registered(t, port, 'carol');
-    const seed = await WireClient.connect(t, port, 'seed');
-    await seed.lines.until(/^\* welcome/);
-    seed.write('#seed');
-    await waitFor(() => server.core.pendingBytes === 5, 'the server to read the name');
-    clock.advance(250);
-    assert.equal(await seed.next(), '* registered as seed');
+    const seed = await withoutLF(t, server, port, clock, '#seed', 'seed');
     await alice.lines.until(/seed joined/);
     await carol.lines.until(/seed joined/);
     seed.write('hello room');
@@ -187,12 +194,7 @@ describe('trust: no line is ever cut', () => {
     await bob.lines.until(/carol joined/);
     bob.send('/join elsewhere'); // bob hears direct messages only
     await bob.lines.until(/you are in elsewhere/);
-    const tut = await WireClient.connect(t, port, 'tut');
-    await tut.lines.until(/^\* welcome/);
-    tut.write('#tut');
-    await waitFor(() => server.core.pendingBytes === 4, 'the name read');
-    clock.advance(250);
-    assert.equal(await tut.next(), '* registered as tut');
+    const tut = await withoutLF(t, server, port, clock, '#tut', 'tut');
     await carol.lines.until(/tut joined/);
     const session = [...server.core.sessions].find((s) => s.name === 'tut')!;
     const messages = Array.from({ length: 12 }, (_, i) => (i === 8 ? '@bob:secret pin 4711' : `m${i}`));
@@ -216,12 +218,7 @@ describe('trust: no line is ever cut', () => {
     const bob = await WireClient.loggedIn(t, port, 'bob', 'x');
     const carol = await WireClient.loggedIn(t, port, 'carol', 'x');
     await bob.lines.until(/carol joined/);
-    const tut = await WireClient.connect(t, port, 'tut');
-    await tut.lines.until(/^\* welcome/);
-    tut.write('#tut x');
-    await waitFor(() => server.core.pendingBytes === 6, 'the name read');
-    clock.advance(250);
-    assert.equal(await tut.next(), '* registered as tut');
+    const tut = await withoutLF(t, server, port, clock, '#tut x', 'tut');
     await carol.lines.until(/tut joined/);
     // The kernel joined two send()s: the server cannot tell them apart, and refuses.
     const refused = '! not sent: end each message with a newline, so a direct message is never taken for room text';
