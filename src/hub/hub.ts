@@ -108,11 +108,6 @@ export interface Hub {
   release(name: string, member: Member): void;
   /** The member called NAME on this server, if any. */
   lookup(name: string): Member | undefined;
-  /**
-   * Whether NAME may be a user of the chat, answered at once: false only when it surely is
-   * not (the in-memory hub knows every user; a cluster's other servers are not asked).
-   */
-  mayHold(name: string): boolean;
   /** Disconnects the user called NAME, on whichever server it is, as an operator asked. */
   remove(name: string, removal: Removal): Awaitable<Delivery>;
   /**

@@ -75,10 +75,6 @@ export class MemoryHub implements Hub {
     return this.#members.get(name) ?? this.#members.get(nameKey(name));
   }
 
-  mayHold(name: string): boolean {
-    return this.lookup(name) !== undefined;
-  }
-
   direct(to: string, bytes: Buffer | string): Delivery {
     const member = this.lookup(to);
     if (member === undefined) return 'no such user';

@@ -322,13 +322,19 @@ export class RedisHub implements Hub {
     return Math.max(this.#size, this.#local.size);
   }
 
+  /** What this server says of itself in P accounts (#agree): every sync writes it, after a FLUSHALL too. */
+  get #mode(): 'accounts' | 'open' {
+    return this.#accounts ? 'accounts' : 'open';
+  }
+
   /**
    * Refuses to join a chat whose servers check passwords when this one does not, or the
-   * other way round, naming the difference; then says how this one runs. (Two servers that
-   * start in the same moment both pass: the check is for a server started wrongly later.)
+   * other way round, naming the difference; #sync then says how this one runs. (Two
+   * servers that start in the same moment both pass: the check is for a server started
+   * wrongly later. A server of an older release says nothing, and is not checked.)
    */
   async #agree(): Promise<void> {
-    const mine = this.#accounts ? 'accounts' : 'open';
+    const mine = this.#mode;
     const key = `${this.#prefix}accounts`;
     const servers = await this.#cmd.smembers(`${this.#prefix}servers`);
     const others = servers.filter((id) => id !== this.id);
@@ -342,7 +348,6 @@ export class RedisHub implements Hub {
         `cannot join the chat at ${redactUrl(this.url)}: its servers run ${them} and this one ${me}; ${fix}, or use another Redis database`,
       );
     }
-    await this.#cmd.hset(key, this.id, mine);
   }
 
   attach(events: HubEvents): void {
@@ -471,11 +476,6 @@ export class RedisHub implements Hub {
 
   lookup(name: string): Member | undefined {
     return this.#local.get(nameKey(name));
-  }
-
-  /** Another server may hold NAME, and asking Redis would take a round trip: yes, to fail closed. */
-  mayHold(_name: string): boolean {
-    return true;
   }
 
   /** Like a direct message: through the stream to the server holding NAME, which disconnects its user. */
@@ -1058,6 +1058,8 @@ export class RedisHub implements Hub {
     const args = [this.#prefix, this.id, String(this.leaseMs), this.#started ? '1' : '0', String(settleMs), String(this.#renewMs)];
     const [lost, back, stale, size, epoch] = await this.#lua.chatSync(...args, randomBytes(8).toString('hex'), this.#minId(), ...pairs);
     this.#size = size;
+    // Lost with the rest when Redis is emptied, or removed with our lease: said again.
+    await this.#cmd.hset(`${this.#prefix}accounts`, this.id, this.#mode);
     // Redis lost its data (a restart without persistence): the stream began again, its ids
     // from Redis's clock, which need not be past the last id we read. All of it is new to us.
     const emptied = this.#epoch !== undefined && epoch !== this.#epoch;

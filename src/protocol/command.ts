@@ -112,15 +112,15 @@ function firstWord(text: string): [string, string] {
 const ADDRESS = new RegExp(`@\\s*(${NAME_PATTERN})\\s*:`, 'g');
 
 /**
- * The names that TEXT addresses after its start as a direct message would (`...@NAME:...`),
- * in order. On a connection that has never sent an LF, two send()s the kernel joined into
- * one read look like one line: `hello everyone` and `@bob:my pin` become the room line
- * `hello everyone@bob:my pin`. The server refuses such a line when one of these names is a
- * user or an account (docs/protocol.md, "Bytes and lines").
+ * The names that TEXT addresses from FROM on as a direct message would (`...@NAME:...`), in
+ * order. On a connection that has never sent an LF, two send()s the kernel joined into one
+ * read look like one line: `hello everyone` and `@bob:my pin` become the room line
+ * `hello everyone@bob:my pin`. The server refuses such a line (docs/protocol.md, "Bytes
+ * and lines").
  */
-export function addressesInside(text: string): string[] {
+export function addressesInside(text: string, from = 1): string[] {
   const names: string[] = [];
-  ADDRESS.lastIndex = 1;
+  ADDRESS.lastIndex = from;
   for (let m = ADDRESS.exec(text); m !== null; m = ADDRESS.exec(text)) names.push(m[1]!);
   return names;
 }

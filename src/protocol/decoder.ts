@@ -110,12 +110,15 @@ export class LineDecoder {
   #take(chunk: Buffer, start: number): number {
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
-      if (lf !== -1) this.#sawLF = true;
+      // #sawLF is set once the line this LF ends has been handed on: for the sink, the line
+      // that brings a connection's first LF still comes from a connection without one (the
+      // kernel may have joined it to a send() before it: `hello` and `@bob:pin\n`).
       if (this.#skipping) {
         const end = lf === -1 ? chunk.length : lf + 1;
         this.#discarded += end - start;
         if (lf === -1) return end;
         this.#skipping = false;
+        this.#sawLF = true;
         start = end;
         continue;
       }
@@ -126,7 +129,9 @@ export class LineDecoder {
         this.#clear();
         if (lf === -1) this.#skipping = true;
         this.sink.overflow();
-        return lf === -1 ? chunk.length : lf + 1;
+        if (lf === -1) return chunk.length;
+        this.#sawLF = true;
+        return lf + 1;
       }
       if (lf === -1) {
         this.#append(chunk.subarray(start));
@@ -144,6 +149,7 @@ export class LineDecoder {
         this.#clear();
         this.#emit(line);
       }
+      this.#sawLF = true;
       return lf + 1;
     }
     return start;

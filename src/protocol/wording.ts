@@ -41,10 +41,10 @@ export const authenticationFailed = (): string => error('authentication failed')
 export const lineTooLong = (max: number): string => error(`line too long (max ${max} bytes)`);
 export const serverFull = (): string => error('server full');
 export const clusterUnavailable = (): string => error('not delivered: cluster unavailable');
-/** A message answered at once (the addressee's server was known) that then did not reach Redis. */
-/** A room line of a connection without LF that may hold a direct message (docs/protocol.md, "Bytes and lines"). */
+/** A line of a connection without LF that may hold a direct message (docs/protocol.md, "Bytes and lines"). */
 export const endWithNewline = (): string =>
   error('not sent: end each message with a newline, so a direct message is never taken for room text');
+/** A message answered at once (the addressee's server was known) that then did not reach Redis. */
 export const mayNotBeDelivered = (name: string): string =>
   error(`your last messages to ${name} may not have been delivered: cluster unavailable, send them again in a moment`);
 

@@ -96,21 +96,26 @@ function nameOf(ctx: CommandContext): string {
   return ctx.self.name ?? '';
 }
 
-/** On a server with accounts, only users who logged in may see who is online, or where. */
 /**
- * A room message, unless it may hold a direct message that the kernel joined to it: on a
- * connection that has never sent an LF, `hello` and `@bob:my pin` sent apart can arrive as
- * one read (docs/protocol.md, "Bytes and lines"). Refused, never delivered: fail closed.
+ * On a connection that has never sent an LF, `hello` and `@bob:my pin` sent apart can
+ * arrive as one read, and so can `@alice:hi` and `@bob:my pin` (docs/protocol.md, "Bytes
+ * and lines"): a line there that holds `@NAME:` past its own address may be two messages,
+ * one of them private. It is refused, never delivered: fail closed, whoever NAME is.
  */
+function mayHoldAnother(ctx: CommandContext, text: string, from: number): Action[] | undefined {
+  if (!ctx.unframed() || addressesInside(text, from).length === 0) return undefined;
+  return [reply(w.endWithNewline()), reject('a direct message inside a line without LF')];
+}
+
 function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
   const { text } = cmd;
-  if (ctx.unframed() && addressesInside(text).some((name) => ctx.hub.mayHold(name) || ctx.auth?.has(name) === true)) {
-    return [reply(w.endWithNewline()), reject('direct message inside a room line')];
-  }
+  const refused = mayHoldAnother(ctx, text, 1);
+  if (refused) return refused;
   const from = nameOf(ctx);
   return [{ kind: 'room', line: w.roomMessage(from, text), from, text }];
 }
 
+/** On a server with accounts, only users who logged in may see who is online, or where. */
 function mustLogIn(ctx: CommandContext): Action[] | undefined {
   return ctx.auth && ctx.self.name === undefined ? [reply(w.registerFirst()), reject('not registered')] : undefined;
 }
@@ -328,6 +333,8 @@ function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
   if (!isValidName(cmd.to)) return [reply(w.noSuchUser(cmd.to))];
   if (cmd.text === '') return [reply(w.directNeedsText())];
+  const refused = mayHoldAnother(ctx, cmd.text, 0);
+  if (refused) return refused;
   const from = nameOf(ctx);
   return [{ kind: 'direct', to: cmd.to, line: w.directMessage(from, cmd.text), from, text: cmd.text }];
 }

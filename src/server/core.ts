@@ -111,12 +111,24 @@ export class ChatCore {
     const key = throttleKey(host);
     let bucket = this.#newRooms.get(key);
     if (bucket === undefined) {
-      if (this.#newRooms.size >= NEW_ROOM_ADDRESSES) this.#newRooms.delete(this.#newRooms.keys().next().value!);
+      // Only an address that has its whole allowance back is forgotten: one with many
+      // addresses (an IPv6 /48) must not push its own spent allowance out. None: refused.
+      if (this.#newRooms.size >= NEW_ROOM_ADDRESSES && !this.#forgetFullRoomBucket()) return false;
       const { timers } = this.options;
       bucket = new TokenBucket(NEW_ROOMS_PER_MINUTE / 60, NEW_ROOMS_BURST, () => timers.now());
       this.#newRooms.set(key, bucket);
     }
     return bucket.take();
+  }
+
+  /** Forgets the longest-known address whose room allowance is whole, among the first 64; false when none is. */
+  #forgetFullRoomBucket(): boolean {
+    let looked = 0;
+    for (const [key, bucket] of this.#newRooms) {
+      if (bucket.full) return this.#newRooms.delete(key);
+      if (++looked >= 64) break;
+    }
+    return false;
   }
 
   /** Takes a new connection. Beyond maxClients it is told and closed at once. */

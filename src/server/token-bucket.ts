@@ -33,6 +33,12 @@ export class TokenBucket {
     this.#tokens -= n;
   }
 
+  /** True when no token is missing: forgetting the bucket then loses nothing. */
+  get full(): boolean {
+    this.#refill();
+    return this.#tokens >= this.burst;
+  }
+
   /** Milliseconds until a token is there. */
   wait(): number {
     this.#refill();

@@ -42,20 +42,38 @@ return 1`;
  * bytes an entry costs beyond its fields, then for each message the index of its stream in
  * KEYS, at, from, text. Each room keeps its last --history messages exactly, and past
  * --history-disk the chat's oldest messages go first, whatever their room, 16 at a time.
- * A room's history that expired while idle is forgotten when the trimming meets it.
+ * Before a room is written to, its count is set right: a history that expired while idle
+ * is no longer counted, and one written before counting began is counted whole. One that
+ * expired and is never spoken in again is forgotten when the trimming meets it.
  */
 const APPEND = `
 local sizes, total, order = KEYS[1], KEYS[2], KEYS[3]
 local perRoom, bound, idle, extra = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local function bytesOf(e)
+  local n = extra
+  for i = 2, #e[2], 2 do n = n + #e[2][i] end
+  return n
+end
 local function drop(key, count)
   local gone, n = 0, 0
   for _, e in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', count)) do
-    gone = gone + extra
-    for i = 2, #e[2], 2 do gone = gone + #e[2][i] end
+    gone = gone + bytesOf(e)
     redis.call('XDEL', key, e[1])
     n = n + 1
   end
   return gone, n
+end
+local function recount(key)
+  if redis.call('EXISTS', key) == 0 then
+    local stale = tonumber(redis.call('HGET', sizes, key) or '0')
+    if stale ~= 0 then redis.call('DECRBY', total, stale) end
+    redis.call('HDEL', sizes, key)
+  elseif redis.call('HEXISTS', sizes, key) == 0 then
+    local held = 0
+    for _, e in ipairs(redis.call('XRANGE', key, '-', '+')) do held = held + bytesOf(e) end
+    redis.call('HSET', sizes, key, held)
+    redis.call('INCRBY', total, held)
+  end
 end
 local function oldestMs(key)
   local first = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)[1]
@@ -64,8 +82,11 @@ end
 local added, touched = {}, {}
 for i = 5, #ARGV, 4 do
   local key = KEYS[tonumber(ARGV[i])]
+  if added[key] == nil then
+    recount(key)
+    touched[#touched + 1] = key
+  end
   redis.call('XADD', key, '*', 'at', ARGV[i + 1], 'f', ARGV[i + 2], 't', ARGV[i + 3])
-  if added[key] == nil then touched[#touched + 1] = key end
   added[key] = (added[key] or 0) + extra + #ARGV[i + 1] + #ARGV[i + 2] + #ARGV[i + 3]
 end
 for _, key in ipairs(touched) do

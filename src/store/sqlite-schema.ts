@@ -50,6 +50,11 @@ export function isLocked(err: unknown): boolean {
  * later from a timer (sqlite-store.ts).
  */
 const BUSY_TIMEOUT_MS = 0;
+/**
+ * Opening may wait for a lock, at start only: a `sqlite3 .backup` or a checkpoint of another
+ * program holding it a moment must not stop the server from starting.
+ */
+const OPEN_TIMEOUT_MS = 2000;
 
 /** A database that is sound but not ours to open: its message is for the operator as it is. */
 class UnusableDatabase extends Error {}
@@ -62,7 +67,7 @@ export function openDatabase(file: string, warn: (message: string) => void = () 
   let db: Database.Database | undefined;
   try {
     ownerOnly(file, warn);
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(file, { timeout: OPEN_TIMEOUT_MS });
     // WAL: readers (a backup) do not block the writer, and a commit is one append to the log.
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a crash of the process loses nothing committed; a power cut may lose
@@ -70,6 +75,7 @@ export function openDatabase(file: string, warn: (message: string) => void = () 
     db.pragma('synchronous = NORMAL');
     check(db, file);
     migrate(db, file);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     return db;
   } catch (err) {
     try {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { nameKey } from '../protocol/names.js';
+import { ownString } from '../protocol/own-string.js';
 import { sortBans } from './memory-store.js';
 import { isLocked, openDatabase } from './sqlite-schema.js';
 import { DEFAULT_STORE_LIMITS, senderMax, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
@@ -9,6 +10,14 @@ interface QueuedRow {
   entry: HistoryEntry;
 }
 
+/** ROW with strings of its own: a view into the read it came in would keep all of it (own-string.ts). */
+function owned(row: QueuedRow): QueuedRow {
+  const { at, from, text } = row.entry;
+  return { roomKey: ownString(row.roomKey), entry: { at, from: ownString(from), text: ownString(text) } };
+}
+
+/** Rows #bound deletes at most in one turn: a few milliseconds of the event loop. */
+const BOUND_BATCH = 2000;
 /** What a row costs in the file beyond its text: its id, time, room key and index entry, about. */
 const ROW_BYTES = 64;
 /** While another program holds the file locked, writes are tried again this often. */
@@ -109,7 +118,7 @@ export class SqliteStore implements Store {
       // Accounts that never come back would keep their expired messages on disk for ever.
       unlessLocked(() => this.#sql.dropAllExpired.run(this.#expiredAt()));
       // Started again with a smaller --history-disk: the file is brought under it now.
-      this.#bound();
+      this.#bound(true);
     } catch (err) {
       this.#db.close();
       throw new Error(`cannot use the database ${file}: ${describe(err)}; check the file, or name a new one`, { cause: err });
@@ -138,9 +147,11 @@ export class SqliteStore implements Store {
     this.#kept = (key: string): KeptMessage[] => {
       const expired = this.#expiredAt();
       unlessLocked(() => sql.dropExpired.run(key, expired));
+      // Delivered already, their removal waiting for a lock: not handed out twice.
+      const delivered = new Set(this.#removals.filter((r) => r.key === key).flatMap((r) => r.ids));
       return sql.kept
         .all(key)
-        .filter((row) => row.at > expired)
+        .filter((row) => row.at > expired && !delivered.has(String(row.id)))
         .map((row) => ({ id: String(row.id), at: row.at, from: row.from, text: row.text }));
     };
 
@@ -156,10 +167,15 @@ export class SqliteStore implements Store {
 
   append(room: string, entry: HistoryEntry): void {
     if (this.#closed || this.limits.history <= 0) return;
-    this.#queue.push({ roomKey: nameKey(room), entry: { at: entry.at, from: entry.from, text: entry.text } });
-    if (this.#retry !== undefined && this.#queue.length > LOCKED_HELD_MAX) {
-      this.#queue.shift();
-      this.#droppedWhileLocked++;
+    const row = { roomKey: nameKey(room), entry: { at: entry.at, from: entry.from, text: entry.text } };
+    if (this.#retry === undefined) this.#queue.push(row);
+    else {
+      // Held while another program has the file locked: rows of their own (own-string.ts).
+      this.#queue.push(owned(row));
+      if (this.#queue.length > LOCKED_HELD_MAX) {
+        this.#queue.shift();
+        this.#droppedWhileLocked++;
+      }
     }
     this.#flushSoon ??= setImmediate(() => {
       this.#flushSoon = undefined;
@@ -197,24 +213,28 @@ export class SqliteStore implements Store {
 
   /**
    * --history-disk: while the file uses more than historyDisk bytes, the chat's oldest room
-   * messages go, a tenth of the history at a time, down to nine tenths of the bound, so that
-   * the next check does not come at once. Kept messages and bans are never dropped for it:
-   * --offline-max bounds those.
+   * messages go, down to nine tenths of the bound, so that the next check does not come at
+   * once. At most BOUND_BATCH rows a flush: a delete runs on the event loop, and a large
+   * file is brought under its bound over several turns (at start, at once). Kept messages
+   * and bans are never dropped for it: --offline-max bounds those.
    */
-  #bound(): void {
+  #bound(atStart = false): void {
     this.#sinceCheck = 0;
     const sql = this.#sql;
     try {
       const pageSize = sql.pageSize.get() ?? 4096;
       const target = this.limits.historyDisk * 0.9;
-      for (let round = 0; round < 20 && (sql.usedPages.get() ?? 0) * pageSize > this.limits.historyDisk; round++) {
+      for (let round = 0; round < (atStart ? 100_000 : 1); round++) {
+        const used = (sql.usedPages.get() ?? 0) * pageSize;
+        if (used <= this.limits.historyDisk && (round === 0 || used <= target)) return;
         const rows = sql.historyRows.get() ?? 0;
         if (rows === 0) return;
-        const used = (sql.usedPages.get() ?? 0) * pageSize;
         // The share of rows to drop, as the share of bytes over the target, at least a tenth.
         const share = Math.max(0.1, (used - target) / used);
-        sql.dropOldestHistory.run(Math.max(1, Math.ceil(rows * share)));
+        sql.dropOldestHistory.run(Math.min(BOUND_BATCH, Math.max(1, Math.ceil(rows * share))));
       }
+      // Still over: the next flush looks again.
+      this.#sinceCheck = Infinity;
     } catch (err) {
       if (!isLocked(err)) this.#report(new Error(`could not drop old history in ${this.file} to keep it under --history-disk: ${describe(err)}`, { cause: err }));
     }
@@ -222,9 +242,10 @@ export class SqliteStore implements Store {
 
   /** ROWS found the file locked: they go back ahead of what came since, and a timer tries again. */
   #locked(rows: QueuedRow[]): void {
-    this.#queue = rows.concat(this.#queue);
     const first = !this.#lockedOut;
     this.#lockedOut = true;
+    // Rows held from before the lock are copied once; those that came during it are copies.
+    this.#queue = (first ? rows.map(owned) : rows).concat(this.#queue);
     const over = this.#queue.length - LOCKED_HELD_MAX;
     if (over > 0) {
       this.#queue.splice(0, over);
@@ -362,6 +383,8 @@ export class SqliteStore implements Store {
     this.#flush();
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     if (this.#queue.length > 0) this.#report(new Error(`${this.#queue.length} room message(s) could not be written to the history in ${this.file}: it is locked by another program`));
+    const undone = this.#removals.reduce((n, r) => n + r.ids.length, 0);
+    if (undone > 0) this.#report(new Error(`${undone} delivered kept message(s) could not be removed from ${this.file}: it is locked by another program, and they will be delivered again`));
     this.#closed = true;
     try {
       this.#db.close();

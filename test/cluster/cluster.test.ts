@@ -197,6 +197,10 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     alice.send('@bob:back?');
     assert.equal(await bob.lines.until(/^\*alice\* back/), '*alice* back?');
     assert.ok(!alice.lines.seen.some((l) => l.startsWith('! no such user')), 'bob was online all along');
+    // What the servers said of themselves was said again: one with accounts is still refused.
+    const strict = run(t, 'server', ['--port', '0', '--redis', redis.url, '--users', await usersFile(t, { bob: 'pw' })]);
+    assert.equal(await strict.exit, 1);
+    assert.match(strict.stderr.seen.join('\n'), /its servers run without accounts and this one with --users/);
   });
 
   test('the servers of one chat agree on accounts: one started without --users beside one with it refuses to join, saying why', async (t) => {

@@ -1,6 +1,6 @@
 /**
  * Run with `node --expose-gc` (test/server/retained.test.ts): COUNT registered connections
- * over in-memory streams each send a short room message with two blank lines of 4,080 bytes
+ * over in-memory streams, in 40 rooms, each send a short room message with two blank lines of 4,080 bytes
  * in the same read, as the attacker of "--history-memory does not bound memory" did. Prints
  * one JSON line: the heap the chat holds after a full collection, and what the store counts.
  */
@@ -20,13 +20,24 @@ const sink = (): Duplex =>
       done();
     },
   });
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * Lets every turn of work the pushes started run out (data, the pump, the uncork, the
+ * write): immediates first, since a timer may come before them on a busy machine.
+ */
+async function settle(): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+/** Forty rooms: a message reaches 99 others, not thousands (the broadcast is not what is measured). */
+const ROOMS = 40;
 const streams: Duplex[] = [];
 for (let i = 0; i < count; i++) {
   const stream = sink();
   streams.push(stream);
   core.accept(stream, { host: '127.0.0.1', port: 10_000 + i });
-  stream.push(`#user_with_a_long_name_${i}\n`);
+  stream.push(`#user_with_a_long_name_${i}\n/join r${i % ROOMS}\n`);
 }
 await settle();
 gc();
@@ -37,7 +48,8 @@ await settle();
 gc();
 gc();
 const held = process.memoryUsage().heapUsed - before;
-const messages = store.history('lobby', count).length;
+let messages = 0;
+for (let r = 0; r < ROOMS; r++) messages += store.history(`r${r}`, count).length;
 process.stdout.write(`${JSON.stringify({ held, counted: store.historyBytes, messages })}\n`);
 for (const stream of streams) stream.destroy();
 await core.close();

@@ -16,7 +16,7 @@ test('every character nobody sees is dropped from the start of a line: what look
 });
 
 test('what is visible stays: letters, emoji, marks after a base, invisible characters inside the text', () => {
-  for (const text of ['hello', 'é', '😀 hi', '\u00E9\u0301', 'a\u200Bb', '中文', '#room?', '@bob:x', '\u2764\uFE0F love']) {
+  for (const text of ['\u0600123', '\u06DD1', 'hello', 'é', '😀 hi', '\u00E9\u0301', 'a\u200Bb', '中文', '#room?', '@bob:x', '\u2764\uFE0F love']) {
     assert.equal(withoutLeadingInvisible(text), text, JSON.stringify(text));
   }
   assert.deepEqual(parseCommand('a\u200B@bob:hi'), { kind: 'room', text: 'a\u200B@bob:hi' });

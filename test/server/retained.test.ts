@@ -29,8 +29,9 @@ test('short room messages kept in history hold their own bytes, not the reads th
   // (over 32 MiB here). Owned, a message is its entry and some 25 characters.
   const kept = on.held - off.held;
   assert.ok(kept < count * 2048, `${kept} bytes held for ${count} short messages`);
-  // --history-memory bounds what the store counts: that must be what history really holds.
-  assert.ok(on.counted >= kept * 0.7, `the store counts ${on.counted} bytes and holds ${kept}`);
+  // --history-memory bounds what the store counts: that must be what history really holds,
+  // within the noise of two heaps (some 300 KB here either way; with views, 30 times off).
+  assert.ok(on.counted >= kept * 0.5, `the store counts ${on.counted} bytes and holds ${kept}`);
 });
 
 test('ownString: the same text, in a string of its own', () => {

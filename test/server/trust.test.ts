@@ -222,14 +222,26 @@ describe('trust: no line is ever cut', () => {
     await carol.lines.until(/tut joined/);
     // The kernel joined two send()s: the server cannot tell them apart, and refuses.
     const refused = '! not sent: end each message with a newline, so a direct message is never taken for room text';
-    for (const joined of ['hello everyone@bob:my pin is 4711', 'hi @ dora :the code is 4711', 'hey\u200B@BOB:4711']) {
+    const joinedLines = [
+      'hello everyone@bob:my pin is 4711',
+      'hi @ dora :the code is 4711', // an account, offline
+      'hey\u200B@BOB:4711',
+      'ok@nobody:4711 for whoever', // nobody of that name: still meant as private
+      '@carol:hi there@bob:my pin is 4711', // two direct messages: bob's must not reach carol
+      '@carol:@bob:4711',
+    ];
+    for (const joined of joinedLines) {
       tut.write(joined);
       await waitFor(() => server.core.pendingBytes === Buffer.byteLength(joined), 'the send read');
       clock.advance(250);
       assert.equal(await tut.next(), refused, joined);
     }
-    // An address of nobody, or not an address at all, is room text.
-    for (const text of ['mail me@home:later', 'me@example.org: see you', 'a@b']) {
+    // Not an address at all: room text, and a direct message, as they say.
+    tut.write('@carol:see you at 10');
+    await waitFor(() => server.core.pendingBytes === 20, 'the send read');
+    clock.advance(250);
+    assert.equal(await carol.next(), '*tut* see you at 10');
+    for (const text of ['me@example.org: see you', 'a@b', 'mail me @ home, later']) {
       tut.write(text);
       await waitFor(() => server.core.pendingBytes === text.length, 'the send read');
       clock.advance(250);
@@ -238,9 +250,22 @@ describe('trust: no line is ever cut', () => {
     await bob.sync();
     assert.ok(!bob.lines.seen.some((l) => l.includes('4711')), 'bob saw the pin in the room');
     assert.ok(!carol.lines.seen.some((l) => l.includes('4711')), 'carol saw the pin');
-    // Once the connection ends its lines with LF, a line is what it says.
+    // Once the connection has ended a line with LF, a line is what it says.
+    tut.send('with an LF now');
+    assert.equal(await carol.next(), '<tut> with an LF now');
     tut.send('framed now @bob:not an address');
     assert.equal(await carol.next(), '<tut> framed now @bob:not an address');
+    // The line that brings a connection's first LF may still be two send()s: `hello`, and
+    // `@bob:...` with an LF 100 ms later, are one line (an LF ends what waits before it).
+    const late = await withoutLF(t, server, port, clock, '#dora x', 'dora');
+    late.write('hello');
+    await waitFor(() => server.core.pendingBytes === 5, 'the send read');
+    clock.advance(100);
+    late.write('@bob:my pin is 4711\n');
+    assert.equal(await late.next(), refused);
+    await bob.sync();
+    await carol.sync();
+    assert.ok(![...bob.lines.seen, ...carol.lines.seen].some((l) => l.includes('4711')), 'a pin reached someone');
   });
 
   test('a direct message behind any character nobody sees is still direct', async (t) => {
