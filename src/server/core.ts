@@ -27,7 +27,7 @@ export interface Peer {
 /** Rooms nobody is in that one address may open at once, and then a minute (ChatCore.mayOpenRoom). */
 export const NEW_ROOMS_BURST = 20;
 export const NEW_ROOMS_PER_MINUTE = 10;
-/** Addresses whose allowance is remembered: past it, the longest known is forgotten. */
+/** Addresses whose allowance is remembered: past it, one whose allowance is whole is forgotten. */
 const NEW_ROOM_ADDRESSES = 10_000;
 
 /**
@@ -42,7 +42,7 @@ export class ChatCore {
   readonly #sessions = new Set<Session>();
   /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();
-  /** Rooms each address may still open (see mayOpenRoom); the oldest go past NEW_ROOM_ADDRESSES. */
+  /** Rooms each address may still open (see mayOpenRoom), at most NEW_ROOM_ADDRESSES addresses. */
   readonly #newRooms = new Map<string, TokenBucket>();
   readonly #uncorks = new Later<Session>(
     (run) => setImmediate(run),
