@@ -209,8 +209,8 @@ describe('past lines as shown', () => {
       assert.equal(renderPast({ kind: 'kept', ...h('bob', 'psst') }, { chalk: new Chalk({ level: 0 }), timestamps: true, now }), '10:45 *bob* psst');
       assert.equal(renderPast({ kind: 'room', ...h('bob', 'hi') }, { chalk: new Chalk({ level: 0 }), timestamps: false, now }), '<bob> hi');
       assert.equal(pastTimestamp(new Date(T0 - 86_400_000), now), '2026-11-26 10:45');
-      // 20:00 UTC is the next day in Kolkata.
-      assert.equal(pastTimestamp(new Date('2026-11-26T20:00:00Z'), now), '01:30');
+      // 20:00 UTC the evening before T0 is already T0's day in Kolkata (01:30).
+      assert.equal(pastTimestamp(new Date(T0 - (9 * 3600 + 15 * 60 + 5) * 1000), now), '01:30');
     } finally {
       if (tz === undefined) delete process.env['TZ'];
       else process.env['TZ'] = tz;
