@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { hashPassword } from '../src/server/password-hash.js';
+import { hashPassword } from '../src/accounts/password-hash.js';
 
 const SERVER = fileURLToPath(new URL('../src/cli/chat-server.js', import.meta.url));
 const json = process.argv.includes('--json');

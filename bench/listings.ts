@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Hub, Member } from '../src/hub/hub.js';
 import { MemoryHub } from '../src/hub/memory-hub.js';
 import { RedisHub } from '../src/hub/redis-hub.js';
-import * as w from '../src/protocol/wording.js';
+import * as w from '../src/dialects/line/wording.js';
 import { TestRedis } from '../test/helpers/redis.js';
 
 const USERS = 10_000;

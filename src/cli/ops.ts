@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { ChatMetrics } from '../ops/metrics.js';
 import { MetricsServer } from '../ops/metrics-server.js';
 import { JsonLog } from '../ops/json-log.js';
-import type { ChatServer } from '../server/chat-server.js';
+import type { ChatServer } from '../app/server.js';
 import type { ServerEvent } from '../server/events.js';
 import type { BoundAddress } from '../transport/tcp.js';
 import { formatEvent } from './log.js';

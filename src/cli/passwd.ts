@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import readlineSync from 'readline-sync';
 import { isValidName, nameKey } from '../protocol/names.js';
-import { hashPassword } from '../server/password-hash.js';
-import { passwordProblem } from '../server/password-rules.js';
-import { formatUsers, readUsers, writeFileAtomic, type Accounts } from '../server/users-file.js';
+import { hashPassword } from '../accounts/password-hash.js';
+import { passwordProblem } from '../accounts/password-rules.js';
+import { formatUsers, readUsers, writeFileAtomic, type Accounts } from '../accounts/users-file.js';
 import { readFirstLine } from './first-line.js';
 import { LockBusyError, takeLock, type HeldLock } from './lock-file.js';
 import { USAGE_ERROR } from './program.js';

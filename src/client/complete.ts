@@ -1,5 +1,5 @@
 import { nameKey } from '../protocol/names.js';
-import type { ServerLine } from '../protocol/server-line.js';
+import type { ServerLine } from '../dialects/line/server-line.js';
 
 /** The commands Tab completes after `/`: the server's (docs/protocol.md) and the client's own. */
 export const COMMANDS = [

@@ -2,10 +2,10 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { LineDecoder } from '../protocol/decoder.js';
-import { parseServerLine, type ServerLine } from '../protocol/server-line.js';
+import { LineDecoder } from '../dialects/line/decoder.js';
+import { parseServerLine, type ServerLine } from '../dialects/line/server-line.js';
 import { isValidName } from '../protocol/names.js';
-import { formatHostPort, invalidName } from '../protocol/wording.js';
+import { formatHostPort, invalidName } from '../dialects/line/wording.js';
 import { UdpNoAnswer, UdpSocket, type UdpClientOptions } from './udp-socket.js';
 
 const INVALID_NAME = invalidName().slice(2);

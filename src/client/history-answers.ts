@@ -1,5 +1,5 @@
 import { stripControls } from '../protocol/sanitize.js';
-import type { ServerLine } from '../protocol/server-line.js';
+import type { ServerLine } from '../dialects/line/server-line.js';
 import { parseHistoryLine, unseen, type HistoryItem, type Shown, type ShownLog } from './history.js';
 
 /** Asked by the client itself: the room's past after a /join, or what a reconnect missed. */

@@ -1,4 +1,4 @@
-import type { ServerLine } from '../protocol/server-line.js';
+import type { ServerLine } from '../dialects/line/server-line.js';
 import { NAME_PATTERN, nameKey } from '../protocol/names.js';
 
 /** A room message from a `/history` answer, or a message kept for us while we were away. */

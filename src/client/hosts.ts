@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { formatHostPort } from '../protocol/wording.js';
+import { formatHostPort } from '../dialects/line/wording.js';
 
 export interface HostPort {
   host: string;

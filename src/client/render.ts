@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { ServerLine } from '../protocol/server-line.js';
+import type { ServerLine } from '../dialects/line/server-line.js';
 
 export interface RenderOptions {
   chalk: ChalkInstance;

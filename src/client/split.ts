@@ -1,6 +1,6 @@
-import { parseCommand } from '../protocol/command.js';
+import { parseCommand } from '../dialects/line/parse.js';
 import { withoutLeadingInvisible } from '../protocol/invisible.js';
-import type { ServerLine } from '../protocol/server-line.js';
+import type { ServerLine } from '../dialects/line/server-line.js';
 
 /** The line limit a server that announces none has (docs/protocol.md: 4096 bytes). */
 export const DEFAULT_MAX_LINE = 4096;

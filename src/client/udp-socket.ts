@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import { datagramLines, packLines } from '../protocol/datagrams.js';
+import { datagramLines, packLines } from '../dialects/line/datagrams.js';
 
 export interface UdpClientOptions {
   /** Send a /ping after this long without sending anything, so the server keeps us. */

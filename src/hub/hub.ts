@@ -1,3 +1,4 @@
+import type { Awaitable } from '../protocol/awaitable.js';
 /**
  * Routing between the users of a chat, behind a small interface (STYLE.md, point 8): the
  * in-memory hub serves one process; the Redis hub joins several servers into one chat.
@@ -28,7 +29,6 @@ export interface Member {
   notify?(text: Buffer | string): void;
 }
 
-export type Awaitable<T> = T | Promise<T>;
 
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
 export type Claim = 'claimed' | 'taken' | 'unavailable';
@@ -146,16 +146,4 @@ export interface Hub {
   start?(): Promise<void>;
   /** Leaves the chat: this server's names are freed at once. */
   close(): Promise<void>;
-}
-
-/**
- * Runs `then` on a value now, or on a promised value (any thenable) once it comes. `then` may
- * itself answer later: a promise of a promise is one promise.
- */
-export function after<T, U>(value: Awaitable<T>, then: (value: T) => Awaitable<U>): Awaitable<U> {
-  return isPromise(value) ? Promise.resolve(value).then(then) : then(value);
-}
-
-export function isPromise<T>(value: Awaitable<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

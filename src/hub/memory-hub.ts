@@ -1,7 +1,8 @@
 import { nameKey } from '../protocol/names.js';
-import { LEFT_ELSEWHERE } from '../protocol/wording.js';
+import { LEFT_ELSEWHERE } from '../dialects/line/wording.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
-import { RoomTable, SortedNames } from './rooms.js';
+import { RoomTable } from './rooms.js';
+import { SortedNames } from '../protocol/name-order.js';
 
 /**
  * One process's users: a direct message is one map lookup, a room message one loop over the

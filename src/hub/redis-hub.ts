@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from './ioredis.js';
+import { Redis } from '../redis/ioredis.js';
 import { isValidName, nameKey } from '../protocol/names.js';
-import * as w from '../protocol/wording.js';
+import * as w from '../dialects/line/wording.js';
 import { byteLength, decodeEntry, entryOf, FIELD, joinFrames, NAMES_FIELD, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';
 import { compareIds, Holders } from './holders.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
-import { compareNames, namesByRoom, RoomTable, sortNames } from './rooms.js';
+import { RoomTable } from './rooms.js';
+import { compareNames, namesByRoom, sortNames } from '../protocol/name-order.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
 import { BATCH, CLAIM, LEAVE, RELEASE, SYNC, TICK } from './redis-scripts.js';
-import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, RECONNECT_MAX_MS, redactUrl } from './redis-connection.js';
+import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, RECONNECT_MAX_MS, redactUrl } from '../redis/connection.js';
 
-export { redactUrl } from './redis-connection.js';
+export { redactUrl } from '../redis/connection.js';
 
 export interface RedisHubOptions {
   /** redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or rediss:// for TLS. */

@@ -1,4 +1,5 @@
 import { nameKey } from '../protocol/names.js';
+import { SortedNames } from '../protocol/name-order.js';
 import type { Member, RoomCount, RoomListing } from './hub.js';
 
 /** A room with people in it: its name as created, its members, their names in /who order. */
@@ -101,68 +102,5 @@ export class RoomTable {
 
   counts(): RoomCount[] {
     return this.#names.names.map((name) => ({ name, count: this.size(name) }));
-  }
-}
-
-/** docs/protocol.md's /who order: without regard to case. Names are ASCII, so no locale is needed. */
-export function compareNames(a: string, b: string): number {
-  const ka = nameKey(a);
-  const kb = nameKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-/**
- * (room, name) pairs as names by room, each list in /who order: presence for many users at
- * once (a dead server, a shutdown, an outage) is told room by room.
- */
-export function namesByRoom(pairs: Iterable<readonly [string, string]>): Map<string, string[]> {
-  const byRoom = new Map<string, string[]>();
-  for (const [room, name] of pairs) {
-    const list = byRoom.get(room);
-    if (list) list.push(name);
-    else byRoom.set(room, [name]);
-  }
-  for (const list of byRoom.values()) sortNames(list);
-  return byRoom;
-}
-
-/** Sorts NAMES in place in /who order; each name is lower-cased once, not at each comparison. */
-export function sortNames(names: string[]): string[] {
-  const keyed = names.map((name) => [nameKey(name), name] as const);
-  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  keyed.forEach(([, name], i) => (names[i] = name));
-  return names;
-}
-
-/** Names kept in /who order under insertions and removals: a binary search and a splice each. */
-export class SortedNames {
-  readonly names: string[] = [];
-
-  add(name: string): void {
-    this.names.splice(this.#find(name), 0, name);
-  }
-
-  /** The same name in another case (a rename to a new case): same place. */
-  replace(name: string): void {
-    const at = this.#find(name);
-    if (at < this.names.length && compareNames(this.names[at]!, name) === 0) this.names[at] = name;
-    else this.names.splice(at, 0, name);
-  }
-
-  remove(name: string): void {
-    const at = this.#find(name);
-    if (at < this.names.length && compareNames(this.names[at]!, name) === 0) this.names.splice(at, 1);
-  }
-
-  /** The first place whose name does not sort before NAME. */
-  #find(name: string): number {
-    let lo = 0;
-    let hi = this.names.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareNames(this.names[mid]!, name) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }

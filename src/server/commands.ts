@@ -1,9 +1,10 @@
-import { after, isPromise, LOBBY, type Awaitable, type Delivery, type Hub, type Member } from '../hub/hub.js';
-import type { Authenticator } from './accounts.js';
-import { TooManyWaitingError } from './auth-throttle.js';
-import { addressesInside, type Command, type CommandKind } from '../protocol/command.js';
+import { LOBBY, type Delivery, type Hub, type Member } from '../hub/hub.js';
+import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
+import type { Authenticator } from '../accounts/accounts.js';
+import { TooManyWaitingError } from '../accounts/login-throttle.js';
+import { addressesInside, type Command, type CommandKind } from '../dialects/line/parse.js';
 import { isValidName, nameKey } from '../protocol/names.js';
-import * as w from '../protocol/wording.js';
+import * as w from '../dialects/line/wording.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Store } from '../store/store.js';
 

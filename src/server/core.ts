@@ -1,10 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { Hub, HubEvents, Member } from '../hub/hub.js';
-import { MemoryHub } from '../hub/memory-hub.js';
-import { namesByRoom } from '../hub/rooms.js';
-import * as w from '../protocol/wording.js';
-import { throttleKey } from './auth-throttle.js';
-import { TokenBucket } from './token-bucket.js';
+import { namesByRoom } from '../protocol/name-order.js';
+import * as w from '../dialects/line/wording.js';
+import { addressKey } from '../protocol/address-key.js';
+import { TokenBucket } from '../protocol/token-bucket.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import { Later } from './later.js';
 import { Session } from './session.js';
@@ -55,7 +54,7 @@ export class ChatCore {
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
-  constructor(options: Partial<CoreOptions> = {}, hub: Hub = new MemoryHub()) {
+  constructor(options: Partial<CoreOptions> & Pick<CoreOptions, 'store'>, hub: Hub) {
     this.options = coreOptions(options);
     this.hub = hub;
     hub.attach(this.#hubEvents());
@@ -108,7 +107,7 @@ export class ChatCore {
    */
   mayOpenRoom(host: string): boolean {
     if (this.options.rate <= 0) return true;
-    const key = throttleKey(host);
+    const key = addressKey(host);
     let bucket = this.#newRooms.get(key);
     if (bucket === undefined) {
       // Only an address that has its whole allowance back is forgotten: one with many
@@ -134,7 +133,7 @@ export class ChatCore {
   /** Takes a new connection. Beyond maxClients it is told and closed at once. */
   accept(stream: Duplex, peer: Peer): Session | undefined {
     const { maxClients, maxPerIp } = this.options;
-    const hostKey = throttleKey(peer.host);
+    const hostKey = addressKey(peer.host);
     const fromHost = this.#perHost.get(hostKey) ?? 0;
     const refusal = this.#closing !== undefined
       ? { line: w.shuttingDown(), reason: 'shutting down' }
@@ -166,7 +165,7 @@ export class ChatCore {
   /** Called by a session whose stream has closed. */
   forget(session: Session): void {
     if (!this.#sessions.delete(session)) return;
-    const hostKey = throttleKey(session.address.host);
+    const hostKey = addressKey(session.address.host);
     const left = (this.#perHost.get(hostKey) ?? 1) - 1;
     if (left > 0) this.#perHost.set(hostKey, left);
     else this.#perHost.delete(hostKey);
@@ -189,7 +188,7 @@ export class ChatCore {
 
   /** Open connections from HOST, or from anywhere in its IPv6 /64. */
   connectionsFrom(host: string): number {
-    return this.#perHost.get(throttleKey(host)) ?? 0;
+    return this.#perHost.get(addressKey(host)) ?? 0;
   }
 
   /** Memory held for input over all connections (see Session.heldBytes). */

@@ -1,7 +1,6 @@
 import { realTimers, type Timers } from '../protocol/timers.js';
-import type { Authenticator } from './accounts.js';
+import type { Authenticator } from '../accounts/accounts.js';
 import type { ServerEvent } from './events.js';
-import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 
 /** Every limit of the server, with its default, in one place (docs/running.md, "Limits and defaults", lists them). */
@@ -54,8 +53,9 @@ export interface CoreOptions extends ServerLimits {
   store: Store;
 }
 
-export function coreOptions(given: Partial<CoreOptions> = {}): CoreOptions {
+/** The options as given, with every limit left out at its default. The store has no default here: the composition (src/app/) picks one. */
+export function coreOptions(given: Partial<CoreOptions> & Pick<CoreOptions, 'store'>): CoreOptions {
   const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<CoreOptions>;
   const timers = defined.timers ?? realTimers;
-  return { ...DEFAULT_LIMITS, onEvent: () => {}, auth: undefined, ...defined, timers, store: defined.store ?? new MemoryStore({}, () => timers.now()) };
+  return { ...DEFAULT_LIMITS, onEvent: () => {}, auth: undefined, ...defined, timers, store: given.store };
 }

@@ -1,14 +1,15 @@
 import type { Duplex } from 'node:stream';
-import { after, isPromise, LOBBY, type Awaitable, type Delivery, type Member } from '../hub/hub.js';
-import { parseCommand, type Command } from '../protocol/command.js';
-import type { LineSink } from '../protocol/decoder.js';
-import { LineFramer } from '../protocol/framer.js';
-import * as w from '../protocol/wording.js';
+import { LOBBY, type Delivery, type Member } from '../hub/hub.js';
+import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
+import { parseCommand, type Command } from '../dialects/line/parse.js';
+import type { LineSink } from '../dialects/line/decoder.js';
+import { LineFramer } from '../dialects/line/framer.js';
+import * as w from '../dialects/line/wording.js';
 import type { Action } from './actions.js';
 import { deliveryError, dispatch, type CommandContext, type Outcome } from './commands.js';
 import type { ChatCore, Peer } from './core.js';
 import { looksLikeTlsHello } from '../protocol/sniff.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../protocol/token-bucket.js';
 import type { Keep, KeptMessage } from '../store/store.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */

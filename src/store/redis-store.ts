@@ -1,5 +1,5 @@
-import { Redis } from '../hub/ioredis.js';
-import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../hub/redis-connection.js';
+import { Redis } from '../redis/ioredis.js';
+import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../redis/connection.js';
 import { nameKey } from '../protocol/names.js';
 import { inForce, sortBans } from './memory-store.js';
 import { DEFAULT_STORE_LIMITS, senderMax, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';

@@ -7,7 +7,7 @@
  * As with the hub, what an implementation answers at once comes back as a plain value and
  * what needs the disk or the network as a promise (see `after` in hub/hub.ts).
  */
-import type { Awaitable } from '../hub/hub.js';
+import type { Awaitable } from '../protocol/awaitable.js';
 
 /** A room message as history keeps it: docs/protocol.md, "History and messages kept for later". */
 export interface HistoryEntry {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { throttleKey } from '../server/auth-throttle.js';
+import { addressKey } from '../protocol/address-key.js';
 import type { ChatCore } from '../server/core.js';
-import { formatHostPort } from '../protocol/wording.js';
+import { formatHostPort } from '../dialects/line/wording.js';
 import { acceptInto, displayHost, LISTEN_OPTIONS, tuneAccepted } from './tcp.js';
 
 /** Certificate and key files, PEM. */
@@ -59,7 +59,7 @@ export class TlsListener {
       const peer = formatHostPort(host, raw.remotePort ?? 0);
       // Without this, a flood of handshakes that never finish would hold sockets past every limit.
       const { maxClients, maxPerIp } = core.options;
-      const hostKey = throttleKey(host);
+      const hostKey = addressKey(host);
       const from = this.#pendingFrom.get(hostKey) ?? 0;
       if (core.connections + this.#pending >= maxClients || (maxPerIp > 0 && core.connectionsFrom(host) + from >= maxPerIp)) {
         core.options.onEvent({ type: 'reject', peer, name: undefined, reason: 'too many connections (before the TLS handshake)' });

@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { datagramLines, packLines } from '../protocol/datagrams.js';
+import { datagramLines, packLines } from '../dialects/line/datagrams.js';
 
 /**
  * Bytes of datagrams held for a session that is not reading (flood control, a password

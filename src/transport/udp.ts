@@ -1,10 +1,10 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { firstLine } from '../protocol/datagrams.js';
-import * as w from '../protocol/wording.js';
+import { firstLine } from '../dialects/line/datagrams.js';
+import * as w from '../dialects/line/wording.js';
 import type { ChatCore } from '../server/core.js';
 import type { Session } from '../server/session.js';
-import { TokenBucket } from '../server/token-bucket.js';
+import { TokenBucket } from '../protocol/token-bucket.js';
 import { HelloTokens } from './hello-token.js';
 import { displayHost, type BoundAddress, type TransportPeer } from './tcp.js';
 import { UdpStream } from './udp-stream.js';

@@ -4,7 +4,7 @@ import { Chalk } from 'chalk';
 import { HistoryAnswers, type Outcome } from '../../src/client/history-answers.js';
 import { parseHistoryLine, ShownLog, unseen, type HistoryItem, type Shown } from '../../src/client/history.js';
 import { pastTimestamp, renderPast } from '../../src/client/render.js';
-import { parseServerLine } from '../../src/protocol/server-line.js';
+import { parseServerLine } from '../../src/dialects/line/server-line.js';
 
 const T0 = Date.parse('2026-11-27T05:15:05Z');
 /** A history entry at T0 + S seconds. */

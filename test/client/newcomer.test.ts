@@ -4,9 +4,9 @@ import { Completions } from '../../src/client/complete.js';
 import { ATTEMPT_MS, connectFirst, parseHosts } from '../../src/client/hosts.js';
 import { timestamp } from '../../src/client/render.js';
 import { lineLimitIn, splitLine } from '../../src/client/split.js';
-import { parseCommand } from '../../src/protocol/command.js';
+import { parseCommand } from '../../src/dialects/line/parse.js';
 import { translateTyped } from '../../src/client/typed.js';
-import { parseServerLine } from '../../src/protocol/server-line.js';
+import { parseServerLine } from '../../src/dialects/line/server-line.js';
 
 describe('splitLine', () => {
   test('a line within the limit, and a command, come back whole', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
 import { renderLine } from '../../src/client/render.js';
-import { parseServerLine } from '../../src/protocol/server-line.js';
+import { parseServerLine } from '../../src/dialects/line/server-line.js';
 
 const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });

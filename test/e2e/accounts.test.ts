@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { verifyPassword } from '../../src/server/password-hash.js';
+import { verifyPassword } from '../../src/accounts/password-hash.js';
 import { CLI, run, runServer } from '../helpers/cli.js';
 import { startServer } from '../helpers/server.js';
 import { hasTmux, Terminal } from '../helpers/tmux.js';

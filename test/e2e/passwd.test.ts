@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { nameKey } from '../../src/protocol/names.js';
-import { readUsers } from '../../src/server/users-file.js';
+import { readUsers } from '../../src/accounts/users-file.js';
 import { run, runServer } from '../helpers/cli.js';
 import { tempDir, usersText } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';

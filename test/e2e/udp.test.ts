@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { describe, test } from 'node:test';
 import { ChatConnection } from '../../src/client/connection.js';
-import type { ServerLine } from '../../src/protocol/server-line.js';
+import type { ServerLine } from '../../src/dialects/line/server-line.js';
 import { CLI, run, runServer } from '../helpers/cli.js';
 import { startServer } from '../helpers/server.js';
 import { hasTmux, Terminal } from '../helpers/tmux.js';

@@ -1,3 +1,4 @@
+import { createCore } from '../../src/app/core.js';
 /**
  * Run with `node --expose-gc` (test/server/retained.test.ts): COUNT registered connections
  * over in-memory streams, in 40 rooms, each send a short room message with two blank lines of 4,080 bytes
@@ -5,14 +6,13 @@
  * one JSON line: the heap the chat holds after a full collection, and what the store counts.
  */
 import { Duplex } from 'node:stream';
-import { ChatCore } from '../../src/server/core.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 
 declare const gc: () => void;
 
 const count = Number(process.argv[2] ?? 1000);
 const store = new MemoryStore({ history: process.argv[3] === 'off' ? 0 : 1_000_000 });
-const core = new ChatCore({ store, rate: 0, flushMs: 0, maxPerIp: 0 });
+const core = createCore({ store, rate: 0, flushMs: 0, maxPerIp: 0 });
 const sink = (): Duplex =>
   new Duplex({
     read() {},

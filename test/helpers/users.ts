@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { hashPassword } from '../../src/server/password-hash.js';
+import { hashPassword } from '../../src/accounts/password-hash.js';
 
 /** Cheap hashes: these tests are about the server, not about scrypt's cost. */
 const CHEAP = { N: 1024, r: 8, p: 1 };

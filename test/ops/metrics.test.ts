@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { describe, test, type TestContext } from 'node:test';
 import { ChatMetrics } from '../../src/ops/metrics.js';
 import { REFUSAL_LABELS } from '../../src/ops/refusals.js';
-import type { ChatServerOptions } from '../../src/server/chat-server.js';
+import type { ChatServerOptions } from '../../src/app/server.js';
 import { makeCerts } from '../helpers/certs.js';
 import { LineQueue } from '../helpers/lines.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';

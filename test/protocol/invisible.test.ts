@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addressesInside, parseCommand } from '../../src/protocol/command.js';
+import { addressesInside, parseCommand } from '../../src/dialects/line/parse.js';
 import { withoutLeadingInvisible } from '../../src/protocol/invisible.js';
 import { INVISIBLE_LEADS } from '../helpers/invisible.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isValidName, NAME_PATTERN, nameKey } from '../../src/protocol/names.js';
 import { decodeText, stripControls } from '../../src/protocol/sanitize.js';
-import { parseServerLine } from '../../src/protocol/server-line.js';
+import { parseServerLine } from '../../src/dialects/line/server-line.js';
 
 test('names: 1 to 32 of A-Z a-z 0-9 _ -, compared without case', () => {
   for (const ok of ['a', 'Alice', 'bob_2', 'x-y', 'Z'.repeat(32), '0', '-_-']) assert.ok(isValidName(ok), ok);

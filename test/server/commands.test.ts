@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Member } from '../../src/hub/hub.js';
-import { parseCommand } from '../../src/protocol/command.js';
+import { parseCommand } from '../../src/dialects/line/parse.js';
 import type { Action } from '../../src/server/actions.js';
 import { dispatch } from '../../src/server/commands.js';
 

@@ -1,3 +1,4 @@
+import { createCore } from '../../src/app/core.js';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { Duplex, PassThrough } from 'node:stream';
@@ -14,7 +15,7 @@ function duplexPair(): [Duplex, Duplex] {
 }
 
 test('the core serves any duplex stream: no socket needed', async () => {
-  const core = new ChatCore();
+  const core = createCore();
   const [serverSide, clientSide] = duplexPair();
   core.accept(serverSide, { host: 'memory', port: 1 });
   const lines = new LineQueue(clientSide, 'memory client');
@@ -42,7 +43,7 @@ test('a connection that closes while its name is being claimed leaves the name f
       return new Promise<boolean>((resolve) => (answer = resolve));
     },
   };
-  const core = new ChatCore({ auth });
+  const core = createCore({ auth });
   const [serverSide, clientSide] = duplexPair();
   core.accept(serverSide, { host: 'memory', port: 1 });
   const lines = new LineQueue(clientSide, 'memory client');
@@ -109,7 +110,7 @@ async function user(core: ChatCore, port: number, name: string): Promise<Scripte
 }
 
 async function twoUsers(): Promise<{ core: ChatCore; alice: ScriptedStream; bob: ScriptedStream }> {
-  const core = new ChatCore({ flushMs: 0 });
+  const core = createCore({ flushMs: 0 });
   const alice = connect(core, 1);
   const bob = connect(core, 2);
   alice.say('#alice\n');
@@ -143,7 +144,7 @@ test('a peer that has finished sending, its lines all answered, is sent no more 
 });
 
 test('a peer that sends an empty line and closes at once still gets the greeting', async () => {
-  const core = new ChatCore({ flushMs: 0 });
+  const core = createCore({ flushMs: 0 });
   const peer = connect(core, 3);
   peer.say('\n');
   peer.emit('end');
@@ -153,7 +154,7 @@ test('a peer that sends an empty line and closes at once still gets the greeting
 });
 
 test('presence notices wait a moment for each other: joins in separate turns reach a member in one write, in order', async () => {
-  const core = new ChatCore({ flushMs: 0 });
+  const core = createCore({ flushMs: 0 });
   const alice = await user(core, 1, 'alice');
   const before = alice.writes;
   for (const [i, name] of ['bob', 'carol', 'dave'].entries()) await user(core, i + 2, name);
@@ -165,7 +166,7 @@ test('presence notices wait a moment for each other: joins in separate turns rea
 });
 
 test('a notice goes out with whatever comes after it, before it', async () => {
-  const core = new ChatCore({ flushMs: 0 });
+  const core = createCore({ flushMs: 0 });
   const alice = await user(core, 1, 'alice');
   const bob = await user(core, 2, 'bob');
   bob.say('@alice:hello\n');
@@ -175,7 +176,7 @@ test('a notice goes out with whatever comes after it, before it', async () => {
 });
 
 test('a member that closes while a notice waits for it is written nothing more, and the notice goes nowhere else', async () => {
-  const core = new ChatCore({ flushMs: 0 });
+  const core = createCore({ flushMs: 0 });
   const alice = await user(core, 1, 'alice');
   const carol = await user(core, 2, 'carol');
   await waitFor(() => alice.written.includes('carol joined'), 'carol announced');
@@ -207,7 +208,7 @@ function finishedPeer(input: string, takesWrites: boolean): { stream: Duplex; wr
 }
 
 test('a plain TCP peer that has finished, with all written: closed at once, after its answer', async () => {
-  const core = new ChatCore();
+  const core = createCore();
   const { stream, written } = finishedPeer('#alice\n/ping bye\n', true);
   core.accept(stream, { host: 'memory', port: 1, closeEnds: true });
   await waitFor(() => stream.destroyed || stream.writableEnded, 'the session to close');
@@ -218,7 +219,7 @@ test('a plain TCP peer that has finished, with all written: closed at once, afte
 });
 
 test('a plain TCP peer that has finished with answers still unwritten: ended, not cut off', async () => {
-  const core = new ChatCore();
+  const core = createCore();
   const { stream, written } = finishedPeer('#alice\n/ping bye\n', false);
   core.accept(stream, { host: 'memory', port: 1, closeEnds: true });
   await waitFor(() => stream.destroyed || stream.writableEnded, 'the session to close');
@@ -231,7 +232,7 @@ test('a plain TCP peer that has finished with answers still unwritten: ended, no
 });
 
 test('a peer whose end is a message of its own (TLS): ended, never just closed', async () => {
-  const core = new ChatCore();
+  const core = createCore();
   const { stream } = finishedPeer('#alice\n/ping bye\n', true);
   core.accept(stream, { host: 'memory', port: 1 });
   await waitFor(() => stream.destroyed || stream.writableEnded, 'the session to close');

@@ -1,3 +1,4 @@
+import { createCore } from '../../src/app/core.js';
 import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
@@ -6,7 +7,6 @@ import { FakeClock, nextAdvancing, stamp, T0 } from '../helpers/fake-clock.js';
 import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
-import { ChatCore } from '../../src/server/core.js';
 
 
 function clockAt(ms: number): FakeClock {
@@ -209,7 +209,7 @@ describe('messages kept for accounts that are offline', () => {
     const store = new MemoryStore();
     store.keep('bob', { at: T0, from: 'alice', text: 'still here' });
     const auth = { has: () => true, isOperator: () => false, authenticate: async () => true };
-    const core = new ChatCore({ store, auth, rate: 0 });
+    const core = createCore({ store, auth, rate: 0 });
     // A peer whose writes never complete: the socket's buffer is full and it dies.
     const stuck = new Duplex({ read() {}, write(_chunk, _enc, _done) {} });
     const session = core.accept(stuck, { host: '127.0.0.1', port: 1 });

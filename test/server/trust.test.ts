@@ -311,10 +311,10 @@ describe('trust: no input can exhaust or stall the server', () => {
   });
 
   test('one-byte reads while lines wait for the rate: at most 64 reads are kept, then the server stops reading', async (t) => {
-    const { ChatCore } = await import('../../src/server/core.js');
+    const { createCore } = await import('../../src/app/core.js');
     const { Duplex } = await import('node:stream');
     const clock = new FakeClock();
-    const core = new ChatCore({ timers: clock, rate: 1, burst: 1 });
+    const core = createCore({ timers: clock, rate: 1, burst: 1 });
     const written: string[] = [];
     const stream = new Duplex({ read() {}, write: (c, _e, cb) => (written.push(String(c)), cb()) });
     t.after(() => {
@@ -415,9 +415,9 @@ describe('trust: abandoned logins', () => {
 
 describe('trust: --max-per-ip', () => {
   test('counts an IPv6 /64 as one address, as the login throttle does', async (t) => {
-    const { ChatCore } = await import('../../src/server/core.js');
+    const { createCore } = await import('../../src/app/core.js');
     const { Duplex } = await import('node:stream');
-    const core = new ChatCore({ maxPerIp: 2 });
+    const core = createCore({ maxPerIp: 2 });
     const streams: Duplex[] = [];
     t.after(() => {
       for (const d of streams) d.destroy();

@@ -1,10 +1,10 @@
+import { createCore } from '../../src/app/core.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, test, type TestContext } from 'node:test';
-import { ChatCore } from '../../src/server/core.js';
 import { bind, tcpServer, tuneAccepted } from '../../src/transport/tcp.js';
 import { makeCerts } from '../helpers/certs.js';
 import { runServer } from '../helpers/cli.js';
@@ -115,7 +115,7 @@ describe('no-delay and keepalive as the kernel reports them', { skip: (!existsSy
   });
 
   test('on a connection the kernel completed before the listener had them', async (t) => {
-    const core = new ChatCore();
+    const core = createCore();
     const server = tcpServer(core);
     const connect = 'import socket, sys\ns = socket.create_connection(("127.0.0.1", int(sys.argv[1])))\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()';
     let client: ReturnType<typeof spawn> | undefined;

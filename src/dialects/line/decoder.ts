@@ -1,4 +1,4 @@
-import { decodeText } from './sanitize.js';
+import { decodeText } from '../../protocol/sanitize.js';
 
 /**
  * Bytes to lines of text: one incremental decoder per connection, with no sockets in it.

@@ -1,5 +1,5 @@
 import { stripControls } from '../protocol/sanitize.js';
-import { DEFAULT_LIMITS } from './options.js';
+import { DEFAULT_LIMITS } from '../server/options.js';
 
 /**
  * Why PASSWORD could never log in as NAME, or undefined if it can. A password only ever

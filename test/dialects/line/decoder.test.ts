@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LineDecoder } from '../../src/protocol/decoder.js';
-import { decodeText } from '../../src/protocol/sanitize.js';
+import { LineDecoder } from '../../../src/dialects/line/decoder.js';
+import { decodeText } from '../../../src/protocol/sanitize.js';
 
 type Event = string | 'OVERFLOW';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCommand } from '../../src/protocol/command.js';
+import { parseCommand } from '../../../src/dialects/line/parse.js';
 
 test('parseCommand: every row of PROTOCOL.md "Client to server"', () => {
   const cases: [string, ReturnType<typeof parseCommand>][] = [

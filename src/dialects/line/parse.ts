@@ -1,6 +1,6 @@
-import { withoutLeadingInvisible } from './invisible.js';
-import { NAME_PATTERN } from './names.js';
-import { ownString } from './own-string.js';
+import { withoutLeadingInvisible } from '../../protocol/invisible.js';
+import { NAME_PATTERN } from '../../protocol/names.js';
+import { ownString } from '../../protocol/own-string.js';
 
 /** Lines to commands (docs/protocol.md "What you send"). Pure: validation of names is the handlers'. */
 export type Command =

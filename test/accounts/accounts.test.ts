@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { AuthThrottle, throttleKey } from '../../src/server/auth-throttle.js';
-import { hashPassword, hashProblem, verifyPassword } from '../../src/server/password-hash.js';
-import { formatUsers, parseUsers, readWhole, UsersFileError, writeFileAtomic } from '../../src/server/users-file.js';
+import { AuthThrottle } from '../../src/accounts/login-throttle.js';
+import { addressKey } from '../../src/protocol/address-key.js';
+import { hashPassword, hashProblem, verifyPassword } from '../../src/accounts/password-hash.js';
+import { formatUsers, parseUsers, readWhole, UsersFileError, writeFileAtomic } from '../../src/accounts/users-file.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/users.js';
 
@@ -112,11 +113,11 @@ describe('users file', () => {
 
 describe('login throttle per address', () => {
   test('IPv6 addresses count by their /64; IPv4 by the address', () => {
-    assert.equal(throttleKey('192.0.2.7'), '192.0.2.7');
-    assert.equal(throttleKey('2001:db8:0:1::5'), '2001:db8:0:1::/64');
-    assert.equal(throttleKey('2001:DB8:0000:0001:aaaa:bbbb:cccc:dddd'), '2001:db8:0:1::/64');
-    assert.equal(throttleKey('::1'), '0:0:0:0::/64');
-    assert.equal(throttleKey('fe80::1'), 'fe80:0:0:0::/64');
+    assert.equal(addressKey('192.0.2.7'), '192.0.2.7');
+    assert.equal(addressKey('2001:db8:0:1::5'), '2001:db8:0:1::/64');
+    assert.equal(addressKey('2001:DB8:0000:0001:aaaa:bbbb:cccc:dddd'), '2001:db8:0:1::/64');
+    assert.equal(addressKey('::1'), '0:0:0:0::/64');
+    assert.equal(addressKey('fe80::1'), 'fe80:0:0:0::/64');
   });
 
   test('5 free failures, then 2, 4, 8 s ... up to the maximum; they expire', () => {

@@ -23,11 +23,11 @@ function stringsFastAfter(module: string): boolean {
 }
 
 test('loading ioredis as the server does leaves string methods fast', (t) => {
-  // Why src/hub/ioredis.ts exists (ioredis 6 on Node 20). Another ioredis or Node may not
+  // Why src/redis/ioredis.ts exists (ioredis 6 on Node 20). Another ioredis or Node may not
   // slow String.prototype at all: that is said, not failed.
-  if (stringsFastAfter('ioredis')) t.diagnostic('ioredis alone leaves String.prototype fast here: src/hub/ioredis.ts has nothing to undo');
-  assert.equal(stringsFastAfter(new URL('../../src/hub/ioredis.js', import.meta.url).href), true);
+  if (stringsFastAfter('ioredis')) t.diagnostic('ioredis alone leaves String.prototype fast here: src/redis/ioredis.ts has nothing to undo');
+  assert.equal(stringsFastAfter(new URL('../../src/redis/ioredis.js', import.meta.url).href), true);
   // The whole server, as chat-server loads it, and the library's entry point.
-  assert.equal(stringsFastAfter(new URL('../../src/server/chat-server.js', import.meta.url).href), true);
+  assert.equal(stringsFastAfter(new URL('../../src/app/server.js', import.meta.url).href), true);
   assert.equal(stringsFastAfter(new URL('../../src/index.js', import.meta.url).href), true);
 });

@@ -5,10 +5,12 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { bind, tcpServer, type BoundAddress } from '../transport/tcp.js';
 import { TlsListener, type TlsFiles } from '../transport/tls.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpListener } from '../transport/udp.js';
-import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from './accounts.js';
-import { DEFAULT_THROTTLE, type ThrottleLimits } from './auth-throttle.js';
-import { ChatCore } from './core.js';
-import { coreOptions, type CoreOptions } from './options.js';
+import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from '../accounts/accounts.js';
+import { DEFAULT_THROTTLE, type ThrottleLimits } from '../accounts/login-throttle.js';
+import { ChatCore } from '../server/core.js';
+import type { CoreOptions } from '../server/options.js';
+import { realTimers } from '../protocol/timers.js';
+import { MemoryHub } from '../hub/memory-hub.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
 import type { Store, StoreEvents, StoreLimits } from '../store/store.js';
@@ -72,7 +74,7 @@ export class ChatServer {
     this.#options = options;
     const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, udpPort, udpHelloRate, udpIdleMs, store, storeLimits, historyMemory, storeEvents, ...core } =
       options;
-    const timers = coreOptions(core).timers;
+    const timers = core.timers ?? realTimers;
     this.accounts =
       users === undefined
         ? undefined
@@ -90,7 +92,7 @@ export class ChatServer {
       (routes instanceof RedisHub
         ? new RedisStore({ redis: routes.connection, prefix: redis?.prefix, limits: storeLimits, now, events: storeEvents })
         : new MemoryStore({ ...storeLimits, historyMemory }, now));
-    this.core = new ChatCore({ ...core, auth: this.accounts, store: chosen }, routes);
+    this.core = new ChatCore({ ...core, auth: this.accounts, store: chosen }, routes ?? new MemoryHub());
   }
 
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */

@@ -2,7 +2,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { nameKey } from '../protocol/names.js';
 import type { Timers } from '../protocol/timers.js';
-import { AuthThrottle, DEFAULT_THROTTLE, sleep, type ThrottleLimits } from './auth-throttle.js';
+import { AuthThrottle, DEFAULT_THROTTLE, sleep, type ThrottleLimits } from './login-throttle.js';
 import { costWork, DEFAULT_COST, hashCost, hashPassword, verifyPassword, type ScryptCost } from './password-hash.js';
 import { fileVersion, readUsers, type Accounts } from './users-file.js';
 

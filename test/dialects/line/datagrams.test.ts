@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DATAGRAM_BYTES, datagramLines, firstLine, packLines } from '../../src/protocol/datagrams.js';
+import { DATAGRAM_BYTES, datagramLines, firstLine, packLines } from '../../../src/dialects/line/datagrams.js';
 
 const lines = (...ls: string[]): Buffer => Buffer.from(ls.map((l) => `${l}\n`).join(''));
 

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { realTimers } from '../../src/protocol/timers.js';
-import { FileAccounts } from '../../src/server/accounts.js';
-import { hashPassword } from '../../src/server/password-hash.js';
+import { FileAccounts } from '../../src/accounts/accounts.js';
+import { hashPassword } from '../../src/accounts/password-hash.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/users.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LineFramer } from '../../src/protocol/framer.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { LineFramer } from '../../../src/dialects/line/framer.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 function framerFor(flushMs: number, maxLine = 64): { framer: LineFramer; events: string[]; clock: FakeClock } {
   const events: string[] = [];

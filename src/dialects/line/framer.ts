@@ -1,5 +1,5 @@
 import { LineDecoder, type LineSink } from './decoder.js';
-import type { Timers } from './timers.js';
+import type { Timers } from '../../protocol/timers.js';
 
 const LF = 0x0a;
 

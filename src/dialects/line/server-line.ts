@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from './names.js';
+import { NAME_PATTERN } from '../../protocol/names.js';
 
 /** Server lines to typed events (docs/protocol.md "What the server sends"): the client's side of the wire. */
 export type ServerLine =

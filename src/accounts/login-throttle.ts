@@ -1,3 +1,4 @@
+import { addressKey } from '../protocol/address-key.js';
 import type { Timers } from '../protocol/timers.js';
 
 /** The numbers docs/running.md documents under "Accounts". */
@@ -20,19 +21,6 @@ export class TooManyWaitingError extends Error {
     super('too many logins waiting from one address');
     this.name = 'TooManyWaitingError';
   }
-}
-
-/**
- * What the throttle (and --max-per-ip) counts by: an IPv4 address, or an IPv6 address's
- * /64, since one host is commonly given a whole /64 and could otherwise use each address.
- */
-export function throttleKey(address: string): string {
-  if (!address.includes(':')) return address;
-  const [head = '', tail] = address.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /** Addresses remembered at most: an attacker with many addresses cannot grow this map. */
@@ -60,13 +48,13 @@ export class AuthThrottle {
 
   /** How long the next attempt from ADDRESS waits before it is checked. */
   delayFor(address: string): number {
-    const recent = this.#recent(throttleKey(address));
+    const recent = this.#recent(addressKey(address));
     if (recent < this.#limits.freeFailures) return 0;
     return Math.min(this.#limits.maxDelayMs, 1000 * 2 ** (recent - this.#limits.freeFailures + 1));
   }
 
   failed(from: string): void {
-    const address = throttleKey(from);
+    const address = addressKey(from);
     const list = this.#failures.get(address) ?? [];
     list.push(this.timers.now());
     this.#failures.delete(address); // re-insert: the map's order is then least recent first
@@ -80,7 +68,7 @@ export class AuthThrottle {
    * attempts run one at a time and every failure takes 1 s.
    */
   succeeded(from: string): void {
-    this.#failures.delete(throttleKey(from));
+    this.#failures.delete(addressKey(from));
   }
 
   /**
@@ -90,7 +78,7 @@ export class AuthThrottle {
    * maxWaiting attempts already in line, it rejects at once with TooManyWaitingError.
    */
   run<T>(from: string, attempt: () => Promise<T>, signal?: AbortSignal, skipped?: T): Promise<T> {
-    const address = throttleKey(from);
+    const address = addressKey(from);
     const inLine = this.#inLine.get(address) ?? 0;
     if (inLine >= this.#limits.maxWaiting) return Promise.reject(new TooManyWaitingError());
     this.#inLine.set(address, inLine + 1);

@@ -1,0 +1,14 @@
+/** A value now, or later: what an interface answers when one implementation is in memory and another is not. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * Runs `then` on a value now, or on a promised value (any thenable) once it comes. `then` may
+ * itself answer later: a promise of a promise is one promise.
+ */
+export function after<T, U>(value: Awaitable<T>, then: (value: T) => Awaitable<U>): Awaitable<U> {
+  return isPromise(value) ? Promise.resolve(value).then(then) : then(value);
+}
+
+export function isPromise<T>(value: Awaitable<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
