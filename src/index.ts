@@ -1,6 +1,11 @@
 /** The public API: what the CLIs are built from, for tests and other programs. */
 export { ChatServer, DEFAULT_HOST, DEFAULT_PORT, type ChatServerOptions } from './app/server.js';
-export { ChatCore, type Peer } from './server/core.js';
+export { ChatCore } from './server/core.js';
+export type { Peer } from './server/host.js';
+export type { Dialect, Framer, LineSink, Words } from './server/dialect.js';
+export { lineDialect } from './dialects/line/dialect.js';
+export { createCore } from './app/core.js';
+export { REFUSALS, CLOSES, type RefusalCode, type CloseCode } from './protocol/codes.js';
 export { UdpBindError } from './transport/udp.js';
 export { DEFAULT_LIMITS, type ServerLimits, type CoreOptions } from './server/options.js';
 export type { ServerEvent } from './server/events.js';
@@ -16,9 +21,10 @@ export { ChatMetrics } from './ops/metrics.js';
 export { MetricsServer } from './ops/metrics-server.js';
 export { ChatConnection, ConnectError, type ConnectOptions, type RegisterResult } from './client/connection.js';
 export { ExitCode } from './client/exit-codes.js';
-export { LineDecoder, type LineSink } from './dialects/line/decoder.js';
+export { LineDecoder } from './dialects/line/decoder.js';
 export { LineFramer } from './dialects/line/framer.js';
-export { parseCommand, type Command } from './dialects/line/parse.js';
+export { parseCommand } from './dialects/line/parse.js';
+export type { Command } from './server/command.js';
 export { parseServerLine, type ServerLine } from './dialects/line/server-line.js';
 export { stripControls, decodeText } from './protocol/sanitize.js';
 export { isValidName, nameKey } from './protocol/names.js';

@@ -2,7 +2,8 @@ import type net from 'node:net';
 import type { Hub } from '../hub/hub.js';
 import { RedisHub, redactUrl, type RedisHubOptions } from '../hub/redis-hub.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
-import { bind, tcpServer, type BoundAddress } from '../transport/tcp.js';
+import { bind, tcpServer } from '../transport/tcp.js';
+import type { BoundAddress } from '../protocol/host-port.js';
 import { TlsListener, type TlsFiles } from '../transport/tls.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpListener } from '../transport/udp.js';
 import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from '../accounts/accounts.js';
@@ -11,6 +12,7 @@ import { ChatCore } from '../server/core.js';
 import type { CoreOptions } from '../server/options.js';
 import { realTimers } from '../protocol/timers.js';
 import { MemoryHub } from '../hub/memory-hub.js';
+import { lineDialect } from '../dialects/line/dialect.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
 import type { Store, StoreEvents, StoreLimits } from '../store/store.js';
@@ -92,7 +94,7 @@ export class ChatServer {
       (routes instanceof RedisHub
         ? new RedisStore({ redis: routes.connection, prefix: redis?.prefix, limits: storeLimits, now, events: storeEvents })
         : new MemoryStore({ ...storeLimits, historyMemory }, now));
-    this.core = new ChatCore({ ...core, auth: this.accounts, store: chosen }, routes ?? new MemoryHub());
+    this.core = new ChatCore({ dialect: lineDialect, ...core, auth: this.accounts, store: chosen }, routes ?? new MemoryHub());
   }
 
   /** Binds the port; resolves with the address actually bound (the real port for port 0). */

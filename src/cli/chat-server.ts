@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import { Chalk } from 'chalk';
 import { Command, Option } from 'commander';
-import { formatHostPort } from '../dialects/line/wording.js';
+import { formatHostPort, type BoundAddress } from '../protocol/host-port.js';
 import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../app/server.js';
 import { ClusterMismatchError, DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../accounts/users-file.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../transport/udp.js';
-import type { BoundAddress } from '../transport/tcp.js';
 import { metricsAddress } from './metrics-option.js';
 import { MetricsBindError, MetricsOption, StderrLog } from './ops.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { BoundAddress } from '../transport/tcp.js';
+import type { BoundAddress } from '../protocol/host-port.js';
 
 const USAGE = '--metrics must be HOST:PORT, such as 127.0.0.1:9464 ([::1]:9464 for IPv6; port 0 picks a free one).';
 

@@ -4,7 +4,7 @@ import { MetricsServer } from '../ops/metrics-server.js';
 import { JsonLog } from '../ops/json-log.js';
 import type { ChatServer } from '../app/server.js';
 import type { ServerEvent } from '../server/events.js';
-import type { BoundAddress } from '../transport/tcp.js';
+import type { BoundAddress } from '../protocol/host-port.js';
 import { formatEvent } from './log.js';
 import { isoTime } from '../ops/iso-time.js';
 import { BatchedStderr } from './stderr-batch.js';

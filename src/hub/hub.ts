@@ -1,3 +1,4 @@
+import type { PresenceEnd } from '../protocol/codes.js';
 import type { Awaitable } from '../protocol/awaitable.js';
 /**
  * Routing between the users of a chat, behind a small interface (STYLE.md, point 8): the
@@ -81,7 +82,7 @@ export interface HubEvents {
    * saw: the users of a dead server, users who left while this server was cut off, users
    * back after it had been counted as dead. The hub sends them to whom they are news.
    */
-  presence(room: string, names: string[], change: 'left' | 'joined', reason?: string): Buffer | string | undefined;
+  presence(room: string, names: string[], change: 'left' | 'joined', why?: PresenceEnd): Buffer | string | undefined;
   /**
    * A member of this server that no longer holds its name (see Eviction): the server tells
    * it why and disconnects it. The hub has told whom it had to; the server announces nothing.
@@ -89,11 +90,28 @@ export interface HubEvents {
   evicted(member: Member, why: Eviction): void;
   /** A member of this server that an operator removed (kick, ban): told, then disconnected, its room told. */
   removed(member: Member, removal: Removal): void;
+  /**
+   * Direct messages FROM sent to TO were answered at once (TO's server was known) and then
+   * did not reach the cluster: FROM is told to send them again.
+   */
+  undelivered?(from: Member, to: string): void;
   /** Something the operator should know: an outage (an error), a recovery (a notice). */
   log(message: string, level: 'notice' | 'error'): void;
 }
 
+/** A hub's link to the rest of the chat (Redis), for the operator's health check and metrics. */
+export interface HubLink {
+  /** In the chat (true) or cut off from it. */
+  readonly connected: boolean;
+  /** Where it links to, as given (may hold a password: redact before showing it). */
+  readonly url: string;
+  /** The round trip of one PING, in ms. */
+  roundTrip(): Promise<number>;
+}
+
 export interface Hub {
+  /** The link to the other servers; none for a hub that is the whole chat (MemoryHub). */
+  readonly link?: HubLink;
   /**
    * Takes NAME for member, in the lobby: `taken` when another member holds it (in any
    * case). With takeOver (the caller has checked the password of NAME's account), a member

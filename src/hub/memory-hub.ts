@@ -1,5 +1,4 @@
 import { nameKey } from '../protocol/names.js';
-import { LEFT_ELSEWHERE } from '../dialects/line/wording.js';
 import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { RoomTable } from './rooms.js';
 import { SortedNames } from '../protocol/name-order.js';
@@ -148,7 +147,7 @@ export class MemoryHub implements Hub {
     this.#rooms.leave(holder, shown);
     this.#events?.evicted(holder, 'logged in elsewhere');
     if (room === undefined) return;
-    const left = this.#events?.presence(room, [shown], 'left', LEFT_ELSEWHERE);
+    const left = this.#events?.presence(room, [shown], 'left', 'elsewhere');
     if (left) this.#rooms.deliver(room, left, newcomer);
   }
 }

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from '../redis/ioredis.js';
 import { isValidName, nameKey } from '../protocol/names.js';
-import * as w from '../dialects/line/wording.js';
 import { byteLength, decodeEntry, entryOf, FIELD, joinFrames, NAMES_FIELD, removalBody, roomHeader, userHeader, type Received } from './cluster-message.js';
 import { compareIds, Holders } from './holders.js';
-import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
+import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type HubLink, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
 import { RoomTable } from './rooms.js';
 import { compareNames, namesByRoom, sortNames } from '../protocol/name-order.js';
 import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './redis-room-scripts.js';
@@ -425,7 +424,7 @@ export class RedisHub implements Hub {
         }
         // Before the newcomer is a member, and before its "joined": everywhere, in this order.
         if (tookOver !== undefined && tookRoom !== undefined) {
-          const left = this.#events?.presence(tookRoom, [tookOver], 'left', w.LEFT_ELSEWHERE);
+          const left = this.#events?.presence(tookRoom, [tookOver], 'left', 'elsewhere');
           if (left) void this.toRoom(tookRoom, left, member);
         }
         if (oldName === undefined) this.#rooms.enter(member, name, LOBBY);
@@ -588,7 +587,7 @@ export class RedisHub implements Hub {
    */
   async #announceGone(server: string, names: string[]): Promise<void> {
     for (const [room, inRoom] of await this.#vacate(names)) {
-      const bytes = this.#events?.presence(room, inRoom, 'left', w.LEFT_SERVER_LOST);
+      const bytes = this.#events?.presence(room, inRoom, 'left', 'server-lost');
       if (!bytes) continue;
       this.#rooms.deliver(room, bytes, undefined);
       void this.#publish(room, bytes, server);
@@ -736,7 +735,7 @@ export class RedisHub implements Hub {
       const names = told.get(from) ?? new Set<string>();
       if (names.has(to)) continue;
       told.set(from, names.add(to));
-      from.deliver(`${w.mayNotBeDelivered(to)}\n`);
+      this.#events?.undelivered?.(from, to);
     }
   }
 
@@ -969,7 +968,7 @@ export class RedisHub implements Hub {
           this.#forget(key);
           if (member === undefined || room === undefined) continue;
           // Told here only: elsewhere the name is in use, by its new holder.
-          const left = this.#events?.presence(room, [shown], 'left', w.LEFT_NAME_TAKEN);
+          const left = this.#events?.presence(room, [shown], 'left', 'name-taken');
           if (left) this.#rooms.deliver(room, left, undefined);
           this.#events?.evicted(member, 'taken during an outage');
         }
@@ -1073,6 +1072,11 @@ export class RedisHub implements Hub {
     }
     this.#epoch = epoch;
     return { lost, back, stale, emptied };
+  }
+
+  /** For the operator's health check and metrics: this hub is its own link. */
+  get link(): HubLink {
+    return this;
   }
 
   /** For the operator (/healthz, metrics): in the chat through Redis, not cut off from it. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BoundAddress } from '../transport/tcp.js';
+import type { BoundAddress } from '../protocol/host-port.js';
 import type { ChatMetrics } from './metrics.js';
 
 /**

@@ -1,14 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RedisHub, redactUrl } from '../hub/redis-hub.js';
+import type { HubLink } from '../hub/hub.js';
+import { REFUSAL_LABELS, REFUSALS } from '../protocol/codes.js';
+import { redactUrl } from '../redis/connection.js';
 import type { ChatCore } from '../server/core.js';
 import type { ServerEvent } from '../server/events.js';
-import { transportOf, type Transport } from '../transport/tcp.js';
-import { REFUSAL_LABELS, refusalLabel } from './refusals.js';
 
 /** How often the Redis round trip is measured. */
 export const DEFAULT_PING_MS = 5000;
 
-const TRANSPORTS: readonly Transport[] = ['tcp', 'tls', 'udp'];
+const TRANSPORTS: readonly string[] = ['tcp', 'tls', 'udp'];
 const MODERATION = ['kick', 'ban', 'unban'] as const;
 /** Seconds: a PING or a store write past a second is an outage, not a latency. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -57,7 +57,7 @@ export class ChatMetrics {
       collect() {
         const open = new Map<string, number>(TRANSPORTS.map((t) => [t, 0]));
         for (const s of self.#core?.sessions ?? []) {
-          const transport = transportOf(s.address) ?? 'tcp';
+          const transport = s.address.transport ?? 'tcp';
           open.set(transport, (open.get(transport) ?? 0) + 1);
         }
         for (const [transport, n] of open) this.set({ transport }, n);
@@ -156,8 +156,8 @@ export class ChatMetrics {
   /** Reads SERVER's figures from now on; starts timing Redis when it is clustered. */
   watch(server: Watched): void {
     this.#core = server.core;
-    const { hub } = server.core;
-    if (hub instanceof RedisHub && this.#ping === undefined) {
+    const { link } = server.core.hub;
+    if (link !== undefined && this.#ping === undefined) {
       const registers = [this.registry];
       // Only for a clustered server: a 0 would read as "cut off" on one that has no Redis.
       new Gauge({
@@ -165,7 +165,7 @@ export class ChatMetrics {
         help: 'Whether this server is in the chat through Redis (1) or cut off from it (0).',
         registers,
         collect() {
-          this.set(hub.connected ? 1 : 0);
+          this.set(link.connected ? 1 : 0);
         },
       });
       this.#redisRoundTrip = new Histogram({
@@ -174,13 +174,13 @@ export class ChatMetrics {
         buckets: LATENCY_BUCKETS,
         registers,
       });
-      void this.#timeRedis(hub);
-      this.#ping = setInterval(() => void this.#timeRedis(hub), this.#pingMs);
+      void this.#timeRedis(link);
+      this.#ping = setInterval(() => void this.#timeRedis(link), this.#pingMs);
       this.#ping.unref();
     }
   }
 
-  async #timeRedis(hub: RedisHub): Promise<void> {
+  async #timeRedis(hub: HubLink): Promise<void> {
     // A PING that hangs (a stalled Redis) must not pile up others behind it.
     if (this.#pinging || !hub.connected) return;
     this.#pinging = true;
@@ -207,13 +207,12 @@ export class ChatMetrics {
         this.#accepted.inc();
         break;
       case 'reject': {
-        const reason = refusalLabel(event.reason);
-        this.#refused.inc({ reason });
-        if (reason === 'authentication failed') this.#failedLogins.inc();
+        this.#refused.inc({ reason: REFUSALS[event.code].label });
+        if (event.code === 'auth-failed') this.#failedLogins.inc();
         break;
       }
       case 'leave':
-        if (event.reason === 'send queue exceeded') this.#sendqCutoffs.inc();
+        if (event.code === 'send-queue-exceeded') this.#sendqCutoffs.inc();
         break;
       case 'moderation':
         this.#moderation.inc({ action: event.action });
@@ -228,8 +227,8 @@ export class ChatMetrics {
 
   /** Why the server is not healthy, in one line; undefined when it is. */
   problem(): string | undefined {
-    const hub = this.#core?.hub;
-    if (hub instanceof RedisHub && !hub.connected) return `cut off from Redis at ${redactUrl(hub.url)}: serving this server's users only`;
+    const link = this.#core?.hub.link;
+    if (link !== undefined && !link.connected) return `cut off from Redis at ${redactUrl(link.url)}: serving this server's users only`;
     return undefined;
   }
 

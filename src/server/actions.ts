@@ -1,3 +1,5 @@
+import type { RefusalCode } from '../protocol/codes.js';
+
 /**
  * What a handler wants done. Handlers return these and the session carries them out
  * (STYLE.md, point 5), so handlers are tested without any I/O.
@@ -21,7 +23,7 @@ export type Action =
   /** An operator's action, for the server's log (who, whom, why). */
   | { kind: 'moderation'; action: 'kick' | 'ban' | 'unban'; name: string; reason: string; until?: number }
   /** Input that was refused, for the server's log. */
-  | { kind: 'reject'; reason: string }
+  | { kind: 'reject'; code: RefusalCode; detail?: string }
   | { kind: 'registered'; name: string }
   | { kind: 'renamed'; from: string; to: string }
   /** A wrong name or password: the session counts them and closes after too many. */
@@ -30,4 +32,4 @@ export type Action =
   | { kind: 'quit'; reason: string };
 
 export const reply = (line: string): Action => ({ kind: 'reply', line });
-export const reject = (reason: string): Action => ({ kind: 'reject', reason });
+export const reject = (code: RefusalCode, detail?: string): Action => (detail === undefined ? { kind: 'reject', code } : { kind: 'reject', code, detail });

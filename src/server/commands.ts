@@ -2,9 +2,10 @@ import { LOBBY, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
 import type { Authenticator } from '../accounts/accounts.js';
 import { TooManyWaitingError } from '../accounts/login-throttle.js';
-import { addressesInside, type Command, type CommandKind } from '../dialects/line/parse.js';
+import type { RefusalCode } from '../protocol/codes.js';
+import type { Command, CommandKind } from './command.js';
+import type { Words } from './dialect.js';
 import { isValidName, nameKey } from '../protocol/names.js';
-import * as w from '../dialects/line/wording.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Store } from '../store/store.js';
 
@@ -26,8 +27,8 @@ export interface CommandContext {
   readonly store: Store;
   /** The server's clock, in ms since the epoch. */
   readonly now: () => number;
-  /** True while the connection has never sent an LF: its send()s may have been joined. */
-  readonly unframed: () => boolean;
+  /** The dialect's words for the answers. */
+  readonly w: Words;
   /** Whether this connection's address may open one more room nobody is in (flood control). */
   readonly mayOpenRoom: () => boolean;
 }
@@ -48,7 +49,10 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   empty: { needsName: false, run: () => [] },
   register: { needsName: false, run: register },
   direct: { needsName: true, run: direct },
-  directMalformed: { needsName: true, run: () => [reply(w.directNeedsColon())] },
+  directMalformed: { needsName: true, run: (ctx) => [reply(ctx.w.directNeedsColon())] },
+  // docs/protocol.md, "Bytes and lines": on a connection that has never sent an LF, `hello`
+  // and `@bob:my pin` sent apart can arrive as one read. Refused, never delivered.
+  unframedAddress: { needsName: true, run: (ctx) => [reply(ctx.w.endWithNewline()), reject('unframed-address')] },
   room: { needsName: true, run: room },
   history: { needsName: true, run: history },
   kick: { needsName: true, run: kick },
@@ -58,22 +62,22 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   who: { needsName: false, run: who },
   join: { needsName: true, run: join },
   rooms: { needsName: false, run: rooms },
-  ping: { needsName: false, run: (_ctx, cmd) => [reply(w.pong(cmd.token))] },
+  ping: { needsName: false, run: (ctx, cmd) => [reply(ctx.w.pong(cmd.token))] },
   help: {
     needsName: false,
-    run: (ctx) => [...w.help(), ...(ctx.self.name !== undefined && ctx.auth?.isOperator(ctx.self.name) ? w.helpOperators() : [])].map(reply),
+    run: (ctx) => [...ctx.w.help(), ...(ctx.self.name !== undefined && ctx.auth?.isOperator(ctx.self.name) ? ctx.w.helpOperators() : [])].map(reply),
   },
   quit: { needsName: false, run: (_ctx, cmd) => [{ kind: 'quit', reason: cmd.reason }] },
   unknown: {
     needsName: false,
-    run: (_ctx, cmd) => [reply(w.unknownCommand(cmd.word)), reject(`unknown command /${cmd.word}`)],
+    run: (ctx, cmd) => [reply(ctx.w.unknownCommand(cmd.word)), reject('unknown-command', cmd.word)],
   },
 };
 
 export function dispatch(ctx: CommandContext, cmd: Command): Outcome {
   const spec = COMMANDS[cmd.kind] as CommandSpec<CommandKind>;
   if (spec.needsName && ctx.self.name === undefined) {
-    return [reply(w.registerFirst()), reject('not registered')];
+    return [reply(ctx.w.registerFirst()), reject('not-registered')];
   }
   return spec.run(ctx, cmd as never);
 }
@@ -97,62 +101,49 @@ function nameOf(ctx: CommandContext): string {
   return ctx.self.name ?? '';
 }
 
-/**
- * On a connection that has never sent an LF, `hello` and `@bob:my pin` sent apart can
- * arrive as one read, and so can `@alice:hi` and `@bob:my pin` (docs/protocol.md, "Bytes
- * and lines"): a line there that holds `@NAME:` past its own address may be two messages,
- * one of them private. It is refused, never delivered: fail closed, whoever NAME is.
- */
-function mayHoldAnother(ctx: CommandContext, text: string, from: number): Action[] | undefined {
-  if (!ctx.unframed() || addressesInside(text, from).length === 0) return undefined;
-  return [reply(w.endWithNewline()), reject('a direct message inside a line without LF')];
-}
-
 function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
   const { text } = cmd;
-  const refused = mayHoldAnother(ctx, text, 1);
-  if (refused) return refused;
   const from = nameOf(ctx);
-  return [{ kind: 'room', line: w.roomMessage(from, text), from, text }];
+  return [{ kind: 'room', line: ctx.w.roomMessage(from, text), from, text }];
 }
 
 /** On a server with accounts, only users who logged in may see who is online, or where. */
 function mustLogIn(ctx: CommandContext): Action[] | undefined {
-  return ctx.auth && ctx.self.name === undefined ? [reply(w.registerFirst()), reject('not registered')] : undefined;
+  return ctx.auth && ctx.self.name === undefined ? [reply(ctx.w.registerFirst()), reject('not-registered')] : undefined;
 }
 
 function who(ctx: CommandContext, cmd: Extract<Command, { kind: 'who' }>): Outcome {
   const refused = mustLogIn(ctx);
   if (refused) return refused;
   const { room } = cmd;
-  if (room === undefined) return after(ctx.hub.names(), (names) => [reply(names ? w.online(names) : w.whoUnavailable())]);
-  if (!isValidName(room)) return [reply(w.invalidRoom()), reject('invalid room')];
+  if (room === undefined) return after(ctx.hub.names(), (names) => [reply(names ? ctx.w.online(names) : ctx.w.whoUnavailable())]);
+  if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
   return after(ctx.hub.roomNames(room), (listing) => [
-    reply(listing === undefined ? w.whoUnavailable() : listing === 'no such room' ? w.noSuchRoom(room) : w.inRoom(listing.room, listing.names)),
+    reply(listing === undefined ? ctx.w.whoUnavailable() : listing === 'no such room' ? ctx.w.noSuchRoom(room) : ctx.w.inRoom(listing.room, listing.names)),
   ]);
 }
 
 function rooms(ctx: CommandContext): Outcome {
   const refused = mustLogIn(ctx);
   if (refused) return refused;
-  return after(ctx.hub.rooms(), (list) => [reply(list ? w.roomList(list) : w.roomsUnavailable())]);
+  return after(ctx.hub.rooms(), (list) => [reply(list ? ctx.w.roomList(list) : ctx.w.roomsUnavailable())]);
 }
 
 /** docs/protocol.md "Rooms": the room left hears where its user went, the new one that they came. */
 function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Outcome {
   const { room } = cmd;
-  if (room === '') return [reply(w.joinNeedsRoom())];
-  if (!isValidName(room)) return [reply(w.invalidRoom()), reject('invalid room')];
+  if (room === '') return [reply(ctx.w.joinNeedsRoom())];
+  if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
   const name = nameOf(ctx);
-  if (ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(w.tooManyNewRooms()), reject(`too many new rooms: could not open ${room}`)];
+  if (ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms()), reject('too-many-new-rooms', room)];
   return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (moved): Action[] => {
-    if (moved === 'full') return [reply(w.tooManyRooms(ctx.maxRooms)), reject(`too many rooms: could not create ${room}`)];
-    if (moved === 'unavailable') return [reply(w.joinUnavailable()), reject(`cluster unavailable: could not join ${room}`)];
-    if (moved.from === undefined) return [reply(w.youAreIn(moved.room))];
+    if (moved === 'full') return [reply(ctx.w.tooManyRooms(ctx.maxRooms)), reject('too-many-rooms', room)];
+    if (moved === 'unavailable') return [reply(ctx.w.joinUnavailable()), reject('cluster-unavailable', `could not join ${room}`)];
+    if (moved.from === undefined) return [reply(ctx.w.youAreIn(moved.room))];
     return [
-      { kind: 'presence', line: w.left(name, w.wentTo(moved.room)), room: moved.from, leaving: true },
-      reply(w.youAreIn(moved.room)),
-      { kind: 'presence', line: w.joined(name) },
+      { kind: 'presence', line: ctx.w.left(name, ctx.w.wentTo(moved.room)), room: moved.from, leaving: true },
+      reply(ctx.w.youAreIn(moved.room)),
+      { kind: 'presence', line: ctx.w.joined(name) },
     ];
   });
 }
@@ -163,37 +154,37 @@ function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Out
  */
 function history(ctx: CommandContext, cmd: Extract<Command, { kind: 'history' }>): Outcome {
   const n = cmd.count === '' ? HISTORY_DEFAULT : /^[0-9]{1,4}$/.test(cmd.count) ? Number(cmd.count) : 0;
-  if (n < 1 || n > HISTORY_MAX) return [reply(w.historyUsage(HISTORY_MAX)), reject('bad /history count')];
+  if (n < 1 || n > HISTORY_MAX) return [reply(ctx.w.historyUsage(HISTORY_MAX)), reject('bad-history-count')];
   const room = ctx.hub.roomOf(ctx.self) ?? LOBBY;
   return after(ctx.store.history(room, n), (entries): Action[] => {
-    if (entries === undefined) return [reply(w.historyUnavailable())];
-    const lines = entries.map((e) => w.historyEntry(e.at, e.from, e.text));
-    lines.push(w.endOfHistory(entries.length));
+    if (entries === undefined) return [reply(ctx.w.historyUnavailable())];
+    const lines = entries.map((e) => ctx.w.historyEntry(e.at, e.from, e.text));
+    lines.push(ctx.w.endOfHistory(entries.length));
     return [reply(lines.join('\n'))];
   });
 }
 
 /** docs/protocol.md, "Moderation": the refusal for anyone but an operator, or undefined. */
 function notOperator(ctx: CommandContext, word: string): Action[] | undefined {
-  return ctx.auth?.isOperator(nameOf(ctx)) ? undefined : [reply(w.notOperator(word)), reject(`/${word} by a user who is not an operator`)];
+  return ctx.auth?.isOperator(nameOf(ctx)) ? undefined : [reply(ctx.w.notOperator(word)), reject('not-operator', word)];
 }
 
 /** Checks NAME for /kick and /ban: the refusal, or undefined when the command may go on. */
 function target(ctx: CommandContext, word: string, name: string): Action[] | undefined {
-  if (name === '') return [reply(w.moderationNeedsName(word))];
-  if (!isValidName(name)) return [reply(w.noSuchUser(name))];
-  if (nameKey(name) === nameKey(nameOf(ctx))) return [reply(w.notYourself(word))];
+  if (name === '') return [reply(ctx.w.moderationNeedsName(word))];
+  if (!isValidName(name)) return [reply(ctx.w.noSuchUser(name))];
+  if (nameKey(name) === nameKey(nameOf(ctx))) return [reply(ctx.w.notYourself(word))];
   return undefined;
 }
 
 function kick(ctx: CommandContext, cmd: Extract<Command, { kind: 'kick' }>): Outcome {
   const refused = notOperator(ctx, 'kick') ?? target(ctx, 'kick', cmd.name);
   if (refused) return refused;
-  const how = w.kickedBy(nameOf(ctx), cmd.reason);
-  return after(ctx.hub.remove(cmd.name, { line: w.removed(how), shown: how }), (delivery): Action[] => {
-    const error = deliveryError(delivery, cmd.name);
+  const how = ctx.w.kickedBy(nameOf(ctx), cmd.reason);
+  return after(ctx.hub.remove(cmd.name, { line: ctx.w.removed(how), shown: how }), (delivery): Action[] => {
+    const error = deliveryError(ctx.w, delivery, cmd.name);
     if (error !== undefined) return [reply(error)];
-    return [reply(w.youKicked(cmd.name)), { kind: 'moderation', action: 'kick', name: cmd.name, reason: cmd.reason }];
+    return [reply(ctx.w.youKicked(cmd.name)), { kind: 'moderation', action: 'kick', name: cmd.name, reason: cmd.reason }];
   });
 }
 
@@ -210,21 +201,21 @@ function ban(ctx: CommandContext, cmd: Extract<Command, { kind: 'ban' }>): Outco
   const { name, reason } = cmd;
   const minutes = cmd.minutes === undefined ? undefined : Number(cmd.minutes);
   if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= BAN_MAX_MINUTES)) {
-    return [reply(w.banMinutes(BAN_MAX_MINUTES))];
+    return [reply(ctx.w.banMinutes(BAN_MAX_MINUTES))];
   }
-  if (!ctx.auth?.has(name)) return [reply(w.noSuchAccount(name))];
+  if (!ctx.auth?.has(name)) return [reply(ctx.w.noSuchAccount(name))];
   const now = ctx.now();
   const until = minutes === undefined ? undefined : now + minutes * 60_000;
   const op = nameOf(ctx);
-  const how = w.bannedBy(op, reason);
+  const how = ctx.w.bannedBy(op, reason);
   return guarded(
     () => ctx.store.ban({ name, by: op, reason, at: now, until }),
     () =>
-      after(ctx.hub.remove(name, { line: w.removed(how), shown: how }), (): Action[] => [
-        reply(w.youBanned(name, until)),
+      after(ctx.hub.remove(name, { line: ctx.w.removed(how), shown: how }), (): Action[] => [
+        reply(ctx.w.youBanned(name, until)),
         { kind: 'moderation', action: 'ban', name, reason, ...(until === undefined ? {} : { until }) },
       ]),
-    () => [reply(w.moderationUnavailable()), reject(`/ban ${name}: the ban could not be written`)],
+    () => [reply(ctx.w.moderationUnavailable()), reject('bans-unavailable', `/ban ${name}: the ban could not be written`)],
   );
 }
 
@@ -232,29 +223,29 @@ function unban(ctx: CommandContext, cmd: Extract<Command, { kind: 'unban' }>): O
   const refused = notOperator(ctx, 'unban');
   if (refused) return refused;
   const { name } = cmd;
-  if (name === '') return [reply(w.moderationNeedsName('unban'))];
-  if (!isValidName(name)) return [reply(w.notBanned(name))];
+  if (name === '') return [reply(ctx.w.moderationNeedsName('unban'))];
+  if (!isValidName(name)) return [reply(ctx.w.notBanned(name))];
   return guarded(
     () => ctx.store.unban(name),
     (lifted): Action[] =>
-      lifted ? [reply(w.mayLogInAgain(name)), { kind: 'moderation', action: 'unban', name, reason: '' }] : [reply(w.notBanned(name))],
-    () => [reply(w.moderationUnavailable()), reject(`/unban ${name}: the ban could not be lifted`)],
+      lifted ? [reply(ctx.w.mayLogInAgain(name)), { kind: 'moderation', action: 'unban', name, reason: '' }] : [reply(ctx.w.notBanned(name))],
+    () => [reply(ctx.w.moderationUnavailable()), reject('bans-unavailable', `/unban ${name}: the ban could not be lifted`)],
   );
 }
 
 function bans(ctx: CommandContext): Outcome {
   const refused = notOperator(ctx, 'bans');
   if (refused) return refused;
-  return after(ctx.store.bans(ctx.now()), (list) => [reply(list === undefined ? w.moderationUnavailable() : w.bansList(list))]);
+  return after(ctx.store.bans(ctx.now()), (list) => [reply(list === undefined ? ctx.w.moderationUnavailable() : ctx.w.bansList(list))]);
 }
 
 function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {
   const { name, password } = cmd;
-  if (!isValidName(name)) return [reply(w.invalidName()), reject('invalid name')];
+  if (!isValidName(name)) return [reply(ctx.w.invalidName()), reject('invalid-name')];
   const { auth } = ctx;
   if (auth === undefined) return claim(ctx, name);
   // Asking for the password gives nothing away: every name needs one on this server.
-  if (password === undefined || password === '') return [reply(w.passwordRequired()), reject('no password')];
+  if (password === undefined || password === '') return [reply(ctx.w.passwordRequired()), reject('no-password')];
   // has() again: the account may have been removed (a reload) while the password was checked.
   // The right password makes the name its own: an older login holding it (a dead laptop, a
   // lingering session), here or on another server, is disconnected (docs/running.md, "Accounts").
@@ -267,10 +258,10 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
         ? []
         : ok && auth.has(name)
           ? unlessBanned(ctx, name)
-          : [reply(w.authenticationFailed()), { kind: 'authFailed' }, reject(`authentication failed for ${name}`)],
+          : [reply(ctx.w.authenticationFailed()), { kind: 'authFailed' }, reject('auth-failed', name)],
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
-      return [reply(w.loginsWaiting()), reject(`too many logins waiting from ${ctx.address}`)];
+      return [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)];
     },
   );
 }
@@ -284,9 +275,9 @@ function unlessBanned(ctx: CommandContext, name: string): Outcome {
     () => ctx.store.banOf(name, ctx.now()),
     (banned) =>
       banned
-        ? [reply(w.bannedAtLogin(banned.until, banned.reason)), reject(`${name} is banned`)]
+        ? [reply(ctx.w.bannedAtLogin(banned.until, banned.reason)), reject('banned', name)]
         : after(claim(ctx, name, true), (actions) => stillNotBanned(ctx, name, actions)),
-    () => [reply(w.loginUnavailable()), reject(`${name} not logged in: the bans could not be read`)],
+    () => [reply(ctx.w.loginUnavailable()), reject('bans-unavailable', `${name} not logged in: the bans could not be read`)],
   );
 }
 
@@ -298,15 +289,15 @@ function unlessBanned(ctx: CommandContext, name: string): Outcome {
 function stillNotBanned(ctx: CommandContext, name: string, claimed: Action[]): Outcome {
   const won = claimed.find((a) => a.kind === 'registered' || a.kind === 'renamed');
   if (won === undefined) return claimed;
-  const refuse = (line: string, reason: string): Action[] => {
+  const refuse = (line: string, code: RefusalCode, detail: string): Action[] => {
     // The name was won but is not to be used: given back as if this login had never come.
     ctx.hub.release(name, ctx.self);
-    return [reply(line), reject(reason)];
+    return [reply(line), reject(code, detail)];
   };
   return guarded(
     () => ctx.store.banOf(name, ctx.now()),
-    (banned) => (banned ? refuse(w.bannedAtLogin(banned.until, banned.reason), `${name} is banned`) : claimed),
-    () => refuse(w.loginUnavailable(), `${name} not logged in: the bans could not be read`),
+    (banned) => (banned ? refuse(ctx.w.bannedAtLogin(banned.until, banned.reason), 'banned', name) : claimed),
+    () => refuse(ctx.w.loginUnavailable(), 'bans-unavailable', `${name} not logged in: the bans could not be read`),
   );
 }
 
@@ -317,31 +308,29 @@ function stillNotBanned(ctx: CommandContext, name: string, claimed: Action[]): O
 function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
   const { hub, self } = ctx;
   const old = self.name;
-  if (old === name) return [reply(w.youAreNow(name))];
+  if (old === name) return [reply(ctx.w.youAreNow(name))];
   const claim = old === undefined ? hub.claim(name, self, takeOver) : hub.rename(self, old, name, takeOver);
   return after(claim, (answer): Action[] => {
-    if (answer === 'taken') return [reply(w.nameTaken(name)), reject(`name taken: ${name}`)];
-    if (answer === 'unavailable') return [reply(w.claimUnavailable()), reject(`cluster unavailable: could not claim ${name}`)];
+    if (answer === 'taken') return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
+    if (answer === 'unavailable') return [reply(ctx.w.claimUnavailable()), reject('cluster-unavailable', `could not claim ${name}`)];
     // Taken back from an older login: the hub has announced it as gone, so this comes after.
     // A login to an account gets what was kept for it right after its answer (docs/protocol.md).
     const kept: Action[] = takeOver ? [{ kind: 'kept', name }] : [];
     return old === undefined
-      ? [{ kind: 'registered', name }, reply(w.registered(name)), ...kept, { kind: 'presence', line: w.joined(name) }]
-      : [{ kind: 'renamed', from: old, to: name }, reply(w.youAreNow(name)), ...kept, { kind: 'presence', line: w.renamed(old, name) }];
+      ? [{ kind: 'registered', name }, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', line: ctx.w.joined(name) }]
+      : [{ kind: 'renamed', from: old, to: name }, reply(ctx.w.youAreNow(name)), ...kept, { kind: 'presence', line: ctx.w.renamed(old, name) }];
   });
 }
 
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
-  if (!isValidName(cmd.to)) return [reply(w.noSuchUser(cmd.to))];
-  if (cmd.text === '') return [reply(w.directNeedsText())];
-  const refused = mayHoldAnother(ctx, cmd.text, 0);
-  if (refused) return refused;
+  if (!isValidName(cmd.to)) return [reply(ctx.w.noSuchUser(cmd.to))];
+  if (cmd.text === '') return [reply(ctx.w.directNeedsText())];
   const from = nameOf(ctx);
-  return [{ kind: 'direct', to: cmd.to, line: w.directMessage(from, cmd.text), from, text: cmd.text }];
+  return [{ kind: 'direct', to: cmd.to, line: ctx.w.directMessage(from, cmd.text), from, text: cmd.text }];
 }
 
 /** The error for a direct message that did not arrive; undefined when it did. */
-export function deliveryError(delivery: Delivery, to: string): string | undefined {
+export function deliveryError(w: Words, delivery: Delivery, to: string): string | undefined {
   switch (delivery) {
     case 'delivered':
       return undefined;

@@ -1,27 +1,20 @@
 import type { Duplex } from 'node:stream';
 import type { Hub, HubEvents, Member } from '../hub/hub.js';
-import { namesByRoom } from '../protocol/name-order.js';
-import * as w from '../dialects/line/wording.js';
 import { addressKey } from '../protocol/address-key.js';
+import type { RefusalCode } from '../protocol/codes.js';
+import { formatHostPort } from '../protocol/host-port.js';
+import { namesByRoom } from '../protocol/name-order.js';
 import { TokenBucket } from '../protocol/token-bucket.js';
-import { coreOptions, type CoreOptions } from './options.js';
+import type { Words } from './dialect.js';
+import type { Peer, SessionHost } from './host.js';
 import { Later } from './later.js';
+import { coreOptions, type CoreOptions } from './options.js';
+import type { Outbox } from './outbox.js';
 import { Session } from './session.js';
 import { ServerStats } from './stats.js';
 
-const GREETING = w.greeting();
 /** How long a presence notice may wait to go out with a connection's other output (Session.notify). */
 export const NOTICE_DELAY_MS = 10;
-
-export interface Peer {
-  host: string;
-  port: number;
-  /**
-   * Closing the stream sends what is written and then the end, as ending it would (plain
-   * TCP: the kernel sends both). Not TLS, whose end is a message of its own.
-   */
-  closeEnds?: boolean;
-}
 
 /** Rooms nobody is in that one address may open at once, and then a minute (ChatCore.mayOpenRoom). */
 export const NEW_ROOMS_BURST = 20;
@@ -33,9 +26,12 @@ const NEW_ROOM_ADDRESSES = 10_000;
  * The chat itself: sessions, users and routing. It is handed duplex streams and opens no
  * sockets (STYLE.md, point 1), so the same core serves TCP, TLS or an in-memory pair.
  */
-export class ChatCore {
+export class ChatCore implements SessionHost<Session> {
   readonly options: CoreOptions;
   readonly hub: Hub;
+  /** The dialect's words for what the core says (options.dialect). */
+  readonly words: Words;
+  readonly #greeting: string;
   /** Counters for the operator's metrics. */
   readonly stats = new ServerStats();
   readonly #sessions = new Set<Session>();
@@ -43,46 +39,52 @@ export class ChatCore {
   readonly #perHost = new Map<string, number>();
   /** Rooms each address may still open (see mayOpenRoom), at most NEW_ROOM_ADDRESSES addresses. */
   readonly #newRooms = new Map<string, TokenBucket>();
-  readonly #uncorks = new Later<Session>(
+  readonly #uncorks = new Later<Outbox>(
     (run) => setImmediate(run),
-    (s) => s.uncork(),
+    (o) => o.uncork(),
   );
-  readonly #notices = new Later<Session>(
+  readonly #notices = new Later<Outbox>(
     (run) => setTimeout(run, NOTICE_DELAY_MS),
-    (s) => s.flushNotices(),
+    (o) => o.flushNotices(),
   );
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
-  constructor(options: Partial<CoreOptions> & Pick<CoreOptions, 'store'>, hub: Hub) {
+  constructor(options: Partial<CoreOptions> & Pick<CoreOptions, 'store' | 'dialect'>, hub: Hub) {
     this.options = coreOptions(options);
     this.hub = hub;
+    this.words = this.options.dialect.words;
+    this.#greeting = this.words.greeting();
     hub.attach(this.#hubEvents());
   }
 
   /** What the cluster asks and tells: presence no session saw, evictions, outages. */
   #hubEvents(): HubEvents {
     const { onEvent } = this.options;
+    const w = this.words;
     return {
-      presence: (room, names, change, reason) =>
+      presence: (room, names, change, why) =>
         change === 'left'
-          ? this.presenceText(names.map((name) => w.left(name, reason)), this.hub.roomSize(room) + names.length)
-          : this.presenceText(names.map(w.joined), this.hub.roomSize(room)),
+          ? this.presenceText(names.map((name) => w.left(name, why && w.leftBecause(why))), this.hub.roomSize(room) + names.length)
+          : this.presenceText(names.map((name) => w.joined(name)), this.hub.roomSize(room)),
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         // The hub has told whom it had to; elsewhere the name is someone else's now.
         if (why === 'logged in elsewhere') {
           member.send(w.loggedInElsewhere());
-          member.close(`${member.name} logged in elsewhere`, { announce: false });
+          member.close('logged-in-elsewhere', { announce: false });
           return;
         }
         member.send(w.evicted(member.name));
-        member.close(`name ${member.name} taken on another server during an outage`, { announce: false });
+        member.close('name-taken-in-outage', { announce: false });
       },
       removed: (member: Member, removal) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         member.send(removal.line);
-        member.close(removal.shown, { shown: removal.shown });
+        member.close('removed', { detail: removal.shown, shown: removal.shown });
+      },
+      undelivered: (member: Member, to) => {
+        if (member instanceof Session) member.send(w.mayNotBeDelivered(to));
       },
       log: (message, level) => onEvent({ type: level, message }),
     };
@@ -135,15 +137,17 @@ export class ChatCore {
     const { maxClients, maxPerIp } = this.options;
     const hostKey = addressKey(peer.host);
     const fromHost = this.#perHost.get(hostKey) ?? 0;
-    const refusal = this.#closing !== undefined
-      ? { line: w.shuttingDown(), reason: 'shutting down' }
+    const w = this.words;
+    const refusal: { line: string; code: RefusalCode; detail?: string } | undefined = this.#closing !== undefined
+      ? { line: w.shuttingDown(), code: 'shutting-down' }
       : this.#sessions.size >= maxClients
-        ? { line: w.serverFull(), reason: 'server full' }
+        ? { line: w.serverFull(), code: 'server-full' }
         : maxPerIp > 0 && fromHost >= maxPerIp
-          ? { line: w.tooManyFromAddress(maxPerIp), reason: `more than ${maxPerIp} connections from ${peer.host}` }
+          ? { line: w.tooManyFromAddress(maxPerIp), code: 'too-many-from-address', detail: peer.host }
           : undefined;
     if (refusal) {
-      this.options.onEvent({ type: 'reject', peer: w.formatHostPort(peer.host, peer.port), name: undefined, reason: refusal.reason });
+      const { code, detail } = refusal;
+      this.options.onEvent({ type: 'reject', peer: formatHostPort(peer.host, peer.port), name: undefined, code, ...(detail === undefined ? {} : { detail }) });
       stream.on('error', () => {});
       // Read and drop what it sends, so its FIN is seen and the socket closes at once.
       stream.resume();
@@ -158,7 +162,7 @@ export class ChatCore {
     this.options.onEvent({ type: 'connect', peer: where });
     // One write for both lines: every connection gets them, at thousands a second. Sent as
     // an answer: a peer that closes in this same turn still gets them (CloseOptions.answersOnly).
-    session.send(`${w.connected(peer.host, peer.port)}\n${GREETING}`);
+    session.send(`${w.connected(peer.host, peer.port)}\n${this.#greeting}`);
     return session;
   }
 
@@ -177,13 +181,13 @@ export class ChatCore {
    * timer for all of them. Real time, not the injected clock: a delay in writing, which a
    * test's clock must not hold back.
    */
-  flushSoon(session: Session): void {
-    this.#notices.add(session);
+  flushSoon(outbox: Outbox): void {
+    this.#notices.add(outbox);
   }
 
   /** Batches uncorks: one setImmediate per event-loop turn, however many sessions wrote. */
-  uncorkLater(session: Session): void {
-    this.#uncorks.add(session);
+  uncorkLater(outbox: Outbox): void {
+    this.#uncorks.add(outbox);
   }
 
   /** Open connections from HOST, or from anywhere in its IPv6 /64. */
@@ -218,11 +222,11 @@ export class ChatCore {
   dropRemovedAccounts(): void {
     const auth = this.options.auth;
     if (auth === undefined) return;
-    const notice = Buffer.from(`${w.accountRemoved()}\n`);
+    const notice = Buffer.from(`${this.words.accountRemoved()}\n`);
     for (const s of this.#sessions) {
       if (s.name !== undefined && !auth.has(s.name)) {
         s.deliver(notice);
-        s.close('account removed', { shown: 'account removed' });
+        s.close('account-removed', { shown: 'account removed' });
       }
     }
   }
@@ -256,13 +260,13 @@ export class ChatCore {
       }),
     );
     for (const [room, names] of byRoom) {
-      const farewell = this.presenceText(names.map((name) => w.left(name, w.LEFT_SERVER_SHUTDOWN)), this.hub.roomSize(room));
+      const farewell = this.presenceText(names.map((name) => this.words.left(name, this.words.leftBecause('server-shutdown'))), this.hub.roomSize(room));
       if (farewell) this.hub.elsewhere(room, farewell);
     }
-    const bye = Buffer.from(`${w.shuttingDown()}\n`);
+    const bye = Buffer.from(`${this.words.shuttingDown()}\n`);
     for (const s of this.#sessions) {
       s.deliver(bye);
-      s.close('server shutting down', { announce: false });
+      s.close('shutting-down', { announce: false });
     }
     const closed = this.#sessions.size === 0 ? Promise.resolve() : drained;
     // The store first: its last writes may go over the hub's connection (Redis).

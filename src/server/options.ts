@@ -2,6 +2,7 @@ import { realTimers, type Timers } from '../protocol/timers.js';
 import type { Authenticator } from '../accounts/accounts.js';
 import type { ServerEvent } from './events.js';
 import type { Store } from '../store/store.js';
+import type { Dialect } from './dialect.js';
 
 /** Every limit of the server, with its default, in one place (docs/running.md, "Limits and defaults", lists them). */
 export interface ServerLimits {
@@ -51,11 +52,13 @@ export interface CoreOptions extends ServerLimits {
   auth: Authenticator | undefined;
   /** History, messages kept for accounts, bans: in memory unless given (--db, --redis). */
   store: Store;
+  /** How connections speak: their framing, their commands and the words they are answered in. */
+  dialect: Dialect;
 }
 
-/** The options as given, with every limit left out at its default. The store has no default here: the composition (src/app/) picks one. */
-export function coreOptions(given: Partial<CoreOptions> & Pick<CoreOptions, 'store'>): CoreOptions {
+/** The options as given, with every limit left out at its default. The store and the dialect have no default here: the composition (src/app/) picks them. */
+export function coreOptions(given: Partial<CoreOptions> & Pick<CoreOptions, 'store' | 'dialect'>): CoreOptions {
   const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<CoreOptions>;
   const timers = defined.timers ?? realTimers;
-  return { ...DEFAULT_LIMITS, onEvent: () => {}, auth: undefined, ...defined, timers, store: given.store };
+  return { ...DEFAULT_LIMITS, onEvent: () => {}, auth: undefined, ...defined, timers, store: given.store, dialect: given.dialect };
 }

@@ -1,11 +1,7 @@
+import type { BoundAddress } from '../protocol/host-port.js';
 import net from 'node:net';
-import type { ChatCore, Peer } from '../server/core.js';
-
-/** What a listener reports once bound. */
-export interface BoundAddress {
-  host: string;
-  port: number;
-}
+import type { ChatCore } from '../server/core.js';
+import type { Peer } from '../server/host.js';
 
 /** An IPv4 peer on a dual-stack socket shows as ::ffff:1.2.3.4; people know it as 1.2.3.4. */
 export function displayHost(address: string | undefined): string {
@@ -13,17 +9,12 @@ export function displayHost(address: string | undefined): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** Which listener a connection came through: the metrics count connections by it. */
+/** Which listener a connection came through: the metrics count connections by it (Peer.transport). */
 export type Transport = 'tcp' | 'tls' | 'udp';
 
 /** The peer a transport hands to the core, which keeps it as the session's address. */
 export interface TransportPeer extends Peer {
   transport: Transport;
-}
-
-/** The transport of a session's address; undefined for a stream handed to the core directly (tests). */
-export function transportOf(peer: Peer): Transport | undefined {
-  return 'transport' in peer ? (peer as TransportPeer).transport : undefined;
 }
 
 /** How the TCP and TLS listeners accept: half-open (no-delay and keepalive: tuneAccepted). */

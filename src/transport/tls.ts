@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { addressKey } from '../protocol/address-key.js';
 import type { ChatCore } from '../server/core.js';
-import { formatHostPort } from '../dialects/line/wording.js';
+import { formatHostPort } from '../protocol/host-port.js';
 import { acceptInto, displayHost, LISTEN_OPTIONS, tuneAccepted } from './tcp.js';
 
 /** Certificate and key files, PEM. */
@@ -62,7 +62,7 @@ export class TlsListener {
       const hostKey = addressKey(host);
       const from = this.#pendingFrom.get(hostKey) ?? 0;
       if (core.connections + this.#pending >= maxClients || (maxPerIp > 0 && core.connectionsFrom(host) + from >= maxPerIp)) {
-        core.options.onEvent({ type: 'reject', peer, name: undefined, reason: 'too many connections (before the TLS handshake)' });
+        core.options.onEvent({ type: 'reject', peer, name: undefined, code: 'too-many-connections' });
         raw.destroy();
         return;
       }
@@ -84,7 +84,7 @@ export class TlsListener {
       const fail = (reason: string): void => {
         if (settled) return;
         settle();
-        core.options.onEvent({ type: 'reject', peer, name: undefined, reason });
+        core.options.onEvent({ type: 'reject', peer, name: undefined, code: 'tls-handshake', detail: reason });
         socket.destroy();
       };
       const timer = setTimeout(() => fail('TLS handshake timed out (a plaintext client waiting for the server?)'), HANDSHAKE_TIMEOUT_MS);

@@ -6,7 +6,8 @@ import type { ChatCore } from '../server/core.js';
 import type { Session } from '../server/session.js';
 import { TokenBucket } from '../protocol/token-bucket.js';
 import { HelloTokens } from './hello-token.js';
-import { displayHost, type BoundAddress, type TransportPeer } from './tcp.js';
+import { displayHost, type TransportPeer } from './tcp.js';
+import type { BoundAddress } from '../protocol/host-port.js';
 import { UdpStream } from './udp-stream.js';
 
 export interface UdpOptions {
@@ -125,7 +126,7 @@ export class UdpListener {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const { session } of this.#verified.values()) session.close('server shutting down', { announce: false });
+      for (const { session } of this.#verified.values()) session.close('shutting-down', { announce: false });
       if (this.#sending > 0) {
         await new Promise<void>((resolve) => {
           this.#sent = resolve;
@@ -206,7 +207,7 @@ export class UdpListener {
       }
       entry.idleTimer = undefined;
       entry.session.send(w.idleTimeout(idleMs));
-      entry.session.close('UDP idle timeout', { shown: 'idle timeout' });
+      entry.session.close('idle-timeout', { detail: 'UDP', shown: 'idle timeout' });
     };
     entry.idleTimer = timers.setTimeout(check, idleMs);
   }

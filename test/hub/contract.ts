@@ -1,3 +1,4 @@
+import { leftBecause } from '../../src/dialects/line/wording.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LOBBY, type Hub, type Member } from '../../src/hub/hub.js';
@@ -159,7 +160,9 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const announced: string[] = [];
     for (const hub of new Set([one, two])) {
       hub.attach({
-        presence: (room, names, change, reason) => {
+        presence: (room, names, change, why) => {
+          // The hub names why (a code); the dialect words it.
+          const reason = why === undefined ? undefined : leftBecause(why);
           announced.push(`${change} ${room}: ${names.join(', ')} (${reason})`);
           return bytes(`* ${names.join(', ')} ${change} (${reason})`);
         },

@@ -5,7 +5,7 @@ import { Chalk } from 'chalk';
 import { formatEvent } from '../../src/cli/log.js';
 import { JsonLog } from '../../src/ops/json-log.js';
 import { forLog } from '../../src/ops/redact.js';
-import { refusalLabel, REFUSAL_LABELS } from '../../src/ops/refusals.js';
+import { REFUSAL_LABELS, REFUSALS, CLOSES, type RefusalCode } from '../../src/protocol/codes.js';
 import type { ServerEvent } from '../../src/server/events.js';
 import { isoTime } from '../../src/ops/iso-time.js';
 
@@ -26,13 +26,13 @@ describe('logs', () => {
     const until = Date.parse('2026-11-27T11:00:00.000Z');
     const [connect, reject, moderation, error] = jsonLines([
       { type: 'connect', peer: '127.0.0.1:5000' },
-      { type: 'reject', peer: '127.0.0.1:5000', name: undefined, reason: 'name taken: alice' },
+      { type: 'reject', peer: '127.0.0.1:5000', name: undefined, code: 'name-taken', detail: 'alice' },
       { type: 'moderation', action: 'ban', by: 'op', name: 'troll', reason: 'spam', until },
       { type: 'error', message: 'lost Redis' },
     ]);
     assert.match(String(connect!['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.deepEqual({ ...connect, time: 'T' }, { level: 'info', time: 'T', event: 'connect', peer: '127.0.0.1:5000' });
-    assert.deepEqual({ ...reject, time: 'T' }, { level: 'warn', time: 'T', event: 'reject', peer: '127.0.0.1:5000', reason: 'name taken: alice' });
+    assert.deepEqual({ ...reject, time: 'T' }, { level: 'warn', time: 'T', event: 'reject', peer: '127.0.0.1:5000', code: 'name-taken', reason: 'name taken: alice' });
     assert.deepEqual(
       { ...moderation, time: 'T' },
       { level: 'info', time: 'T', event: 'moderation', action: 'ban', by: 'op', name: 'troll', reason: 'spam', until: '2026-11-27T11:00:00.000Z' },
@@ -41,12 +41,16 @@ describe('logs', () => {
   });
 
   test('what users typed stays out of both formats: a /quit message, a message typed as an unknown command', () => {
-    const quit: ServerEvent = { type: 'leave', peer: 'p', name: 'alice', reason: 'quit: my secret plans' };
-    const typed: ServerEvent = { type: 'reject', peer: 'p', name: 'alice', reason: 'unknown command /secret-plans-for-the-weekend' };
-    const mistyped: ServerEvent = { type: 'reject', peer: 'p', name: 'alice', reason: 'unknown command /nick' };
-    assert.deepEqual(forLog(quit), { ...quit, reason: 'quit (with a message)' });
-    assert.deepEqual(forLog(typed), { ...typed, reason: 'unknown command' });
-    assert.deepEqual(forLog(mistyped), mistyped, 'a short command word helps the operator and holds no sentence');
+    const quit: ServerEvent = { type: 'leave', peer: 'p', name: 'alice', code: 'quit', detail: 'my secret plans' };
+    const typed: ServerEvent = { type: 'reject', peer: 'p', name: 'alice', code: 'unknown-command', detail: 'secret-plans-for-the-weekend' };
+    const mistyped: ServerEvent = { type: 'reject', peer: 'p', name: 'alice', code: 'unknown-command', detail: 'nick' };
+    assert.deepEqual(forLog(quit), { type: 'leave', peer: 'p', name: 'alice', code: 'quit', reason: 'quit (with a message)' });
+    assert.deepEqual(forLog(typed), { type: 'reject', peer: 'p', name: 'alice', code: 'unknown-command', reason: 'unknown command' });
+    assert.deepEqual(
+      forLog(mistyped),
+      { type: 'reject', peer: 'p', name: 'alice', code: 'unknown-command', reason: 'unknown command /nick' },
+      'a short command word helps the operator and holds no sentence',
+    );
     for (const e of [quit, typed]) {
       assert.doesNotMatch(formatEvent(e, plain, at), /secret/);
       assert.doesNotMatch(JSON.stringify(jsonLines([e])), /secret/);
@@ -63,32 +67,31 @@ describe('logs', () => {
     assert.equal(formatEvent({ type: 'moderation', action: 'kick', by: 'op', name: 'troll', reason: '' }, plain, at), '2026-11-27T10:00:00.000Z kick troll by op');
   });
 
-  test('refusal reasons map to their labels; anything else is "other"', () => {
-    const cases: [string, string][] = [
-      ['line too long', 'line too long'],
-      ['not registered', 'not registered'],
-      ['invalid name', 'invalid name'],
-      ['invalid room', 'invalid room'],
-      ['name taken: alice', 'name taken'],
-      ['no password', 'no password'],
-      ['authentication failed for alice', 'authentication failed'],
-      ['too many logins waiting from 10.0.0.1', 'logins waiting'],
-      ['unknown command /x', 'unknown command'],
-      ['too many rooms: could not create attic', 'too many rooms'],
-      ['bad /history count', 'bad history count'],
-      ['alice is banned', 'banned'],
-      ['/kick by a user who is not an operator', 'not an operator'],
-      ['cluster unavailable: could not claim alice', 'cluster unavailable'],
-      ['server full', 'server full'],
-      ['more than 8 connections from 10.0.0.1', 'too many from address'],
-      ['too many connections (before the TLS handshake)', 'too many connections'],
-      ['shutting down', 'shutting down'],
-      ['TLS handshake timed out (a plaintext client waiting for the server?)', 'tls handshake'],
-      ['something new', 'other'],
-      ['', 'other'],
+  test('every refusal code has a label and a log reason; the labels are a small fixed set; closes log as before', () => {
+    const cases: [RefusalCode, string, string, string][] = [
+      ['line-too-long', '', 'line too long', 'line too long'],
+      ['name-taken', 'alice', 'name taken', 'name taken: alice'],
+      ['auth-failed', 'alice', 'authentication failed', 'authentication failed for alice'],
+      ['logins-waiting', '10.0.0.1', 'logins waiting', 'too many logins waiting from 10.0.0.1'],
+      ['unknown-command', 'x', 'unknown command', 'unknown command /x'],
+      ['too-many-rooms', 'attic', 'too many rooms', 'too many rooms: could not create attic'],
+      ['bad-history-count', '', 'bad history count', 'bad /history count'],
+      ['banned', 'alice', 'banned', 'alice is banned'],
+      ['not-operator', 'kick', 'not an operator', '/kick by a user who is not an operator'],
+      ['cluster-unavailable', 'could not claim alice', 'cluster unavailable', 'cluster unavailable: could not claim alice'],
+      ['too-many-connections', '', 'too many connections', 'too many connections (before the TLS handshake)'],
+      ['tls-handshake', 'TLS handshake timed out', 'tls handshake', 'TLS handshake timed out'],
     ];
-    for (const [reason, label] of cases) assert.equal(refusalLabel(reason), label, reason);
-    for (const [, label] of cases) assert.ok(REFUSAL_LABELS.includes(label), label);
+    for (const [code, detail, label, reason] of cases) {
+      assert.equal(REFUSALS[code].label, label, code);
+      assert.equal(forLog({ type: 'reject', peer: 'p', name: undefined, code, detail }).type === 'reject' && (forLog({ type: 'reject', peer: 'p', name: undefined, code, detail }) as { reason: string }).reason, reason, code);
+    }
+    for (const entry of Object.values(REFUSALS)) assert.ok(REFUSAL_LABELS.includes(entry.label));
+    assert.ok(REFUSAL_LABELS.length <= Object.keys(REFUSALS).length);
+    assert.equal(CLOSES['send-queue-exceeded'].log(''), 'send queue exceeded');
+    assert.equal(CLOSES['socket-error'].log('ECONNRESET'), 'ECONNRESET');
+    assert.equal(CLOSES.quit.log('bye'), 'quit: bye');
+    assert.equal(CLOSES.quit.log(''), 'quit');
   });
 });
 

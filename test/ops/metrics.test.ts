@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { describe, test, type TestContext } from 'node:test';
 import { ChatMetrics } from '../../src/ops/metrics.js';
-import { REFUSAL_LABELS } from '../../src/ops/refusals.js';
+import { REFUSAL_LABELS } from '../../src/protocol/codes.js';
 import type { ChatServerOptions } from '../../src/app/server.js';
 import { makeCerts } from '../helpers/certs.js';
 import { LineQueue } from '../helpers/lines.js';

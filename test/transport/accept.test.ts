@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { test } from 'node:test';
-import type { ChatCore, Peer } from '../../src/server/core.js';
+import type { ChatCore } from '../../src/server/core.js';
+import type { Peer } from '../../src/server/host.js';
 import { acceptInto } from '../../src/transport/tcp.js';
 
 test('a plain TCP connection may be closed at once when done; a TLS one is ended (its end is a message)', () => {

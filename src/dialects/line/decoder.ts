@@ -1,3 +1,4 @@
+import type { LineSink } from '../../server/dialect.js';
 import { decodeText } from '../../protocol/sanitize.js';
 
 /**
@@ -10,12 +11,7 @@ import { decodeText } from '../../protocol/sanitize.js';
  * A line is decoded as UTF-8 (invalid bytes become U+FFFD) and its control characters are
  * removed (sanitize.ts).
  */
-export interface LineSink {
-  /** A complete line, terminator removed, decoded and without control characters. */
-  line(text: string): void;
-  /** A line went over the limit; its bytes are being thrown away. */
-  overflow(): void;
-}
+export type { LineSink };
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -2,34 +2,26 @@ import { withoutLeadingInvisible } from '../../protocol/invisible.js';
 import { NAME_PATTERN } from '../../protocol/names.js';
 import { ownString } from '../../protocol/own-string.js';
 
-/** Lines to commands (docs/protocol.md "What you send"). Pure: validation of names is the handlers'. */
-export type Command =
-  | { kind: 'empty' }
-  | { kind: 'register'; name: string; password: string | undefined }
-  | { kind: 'direct'; to: string; text: string }
-  | { kind: 'directMalformed' }
-  | { kind: 'room'; text: string }
-  | { kind: 'who'; room: string | undefined }
-  | { kind: 'join'; room: string }
-  | { kind: 'rooms' }
-  | { kind: 'ping'; token: string }
-  | { kind: 'help' }
-  | { kind: 'quit'; reason: string }
-  /** `/history [N]`: COUNT as typed ('' for the default); the handler checks it. */
-  | { kind: 'history'; count: string }
-  | { kind: 'kick'; name: string; reason: string }
-  /** `/ban NAME [MINUTES] [REASON]`: MINUTES is the second word when it starts like a number. */
-  | { kind: 'ban'; name: string; minutes: string | undefined; reason: string }
-  | { kind: 'unban'; name: string }
-  | { kind: 'bans' }
-  | { kind: 'unknown'; word: string };
-
-export type CommandKind = Command['kind'];
+import type { Command } from '../../server/command.js';
 
 const EMPTY: Command = Object.freeze({ kind: 'empty' });
 
-/** Parses one line, already decoded and stripped of control characters. */
-export function parseCommand(raw: string): Command {
+/**
+ * Parses one line, already decoded and stripped of control characters. UNFRAMED: the
+ * connection has never sent an LF (see addressesInside): a line that may be two messages,
+ * one of them private, is refused rather than delivered, whoever it names (fail closed).
+ */
+export function parseCommand(raw: string, unframed = false): Command {
+  const cmd = commandOf(raw);
+  if (!unframed) return cmd;
+  if (cmd.kind === 'room' && addressesInside(cmd.text, 1).length > 0) return UNFRAMED_ADDRESS;
+  if (cmd.kind === 'direct' && addressesInside(cmd.text, 0).length > 0) return UNFRAMED_ADDRESS;
+  return cmd;
+}
+
+const UNFRAMED_ADDRESS: Command = Object.freeze({ kind: 'unframedAddress' });
+
+function commandOf(raw: string): Command {
   // A BOM (a UTF-8 file piped in), blanks, zero-width and direction characters go first.
   const line = withoutLeadingInvisible(raw);
   // A line of blanks is what a person sends by pressing Enter on an empty prompt.

@@ -1,3 +1,7 @@
+import type { PresenceEnd } from '../../protocol/codes.js';
+import { formatHostPort } from '../../protocol/host-port.js';
+
+export { formatHostPort };
 /**
  * Every line the server sends, in one place. The texts marked "fixed" are docs/protocol.md's
  * "Fixed wordings" table: scripts match them, so changing one is a breaking change.
@@ -137,10 +141,13 @@ export const moderationUnavailable = (): string =>
   error('cannot do that now: the list of bans cannot be changed, try again in a moment');
 
 /** Reasons shown in "* NAME left (REASON)". */
-export const LEFT_SERVER_LOST = 'server stopped answering';
-export const LEFT_SERVER_SHUTDOWN = 'server shutting down';
-export const LEFT_NAME_TAKEN = 'name taken on another server';
-export const LEFT_ELSEWHERE = 'logged in elsewhere';
+const PRESENCE_ENDS: Record<PresenceEnd, string> = {
+  'server-lost': 'server stopped answering',
+  'server-shutdown': 'server shutting down',
+  'name-taken': 'name taken on another server',
+  elsewhere: 'logged in elsewhere',
+};
+export const leftBecause = (why: PresenceEnd): string => PRESENCE_ENDS[why];
 
 export const help = (): string[] =>
   [
@@ -168,10 +175,6 @@ export const helpOperators = (): string[] =>
     '  /bans                         list the bans',
   ].map(notice);
 
-/** HOST:PORT, with IPv6 hosts in brackets so the port stays the part after the last colon. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 // UDP (docs/protocol.md, "UDP"): the only answer an unverified address gets (fixed).
 export const udpHello = (token: string): string => notice(`send /hello ${token} to start`);

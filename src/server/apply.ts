@@ -1,0 +1,85 @@
+import type { CloseCode } from '../protocol/codes.js';
+import type { Action } from './actions.js';
+import * as effects from './effects.js';
+
+/** Reply bytes that one flood-control token pays for (see 'reply'). */
+const REPLY_BYTES_PER_TOKEN = 4096;
+
+/** What carrying out a handler's actions needs of its connection (Session). */
+export interface Carrier extends effects.Speaker {
+  name: string | undefined;
+  readonly peer: string;
+  /** Flood control: TOKENS more spent. */
+  spend(tokens: number): void;
+  /** A wrong name or password (counted; too many close the connection). */
+  authFailed(): void;
+  close(code: CloseCode, how?: { detail?: string; shown?: string }): void;
+}
+
+/**
+ * Handlers return actions and the session carries them out (STYLE.md, point 5): what a
+ * message does is in effects.ts; the rest (replies in order, names taken, the log's events,
+ * a /quit) is here.
+ */
+/** Carries out ACTIONS in order for S; a promise when one of them waits for the cluster. */
+export function applyAll(s: Carrier, actions: Action[], from = 0): Promise<void> | undefined {
+  for (let i = from; i < actions.length; i++) {
+    if (s.closed) return giveBack(s, actions.slice(i));
+    const pending = apply(s, actions[i]!);
+    if (pending) return pending.then(() => applyAll(s, actions, i + 1));
+  }
+  return undefined;
+}
+
+/**
+ * The connection closed while a name was being claimed for it (a password check, the
+ * cluster): the name it won must not stay taken by nobody.
+ */
+function giveBack(s: Carrier, actions: Action[]): undefined {
+  for (const action of actions) {
+    if (action.kind === 'registered') s.host.hub.release(action.name, s);
+    if (action.kind === 'renamed') s.host.hub.release(action.to, s);
+  }
+  return undefined;
+}
+
+function apply(s: Carrier, action: Action): Promise<void> | void {
+  switch (action.kind) {
+    case 'reply': {
+      // A long answer (a listing) costs a token per 4 KiB beyond the first: thousands of
+      // /who must not buy thousands of big answers at the price of a short line.
+      s.spend(Math.floor(action.line.length / REPLY_BYTES_PER_TOKEN));
+      const { line } = action;
+      return s.inOrder(undefined, () => s.send(line));
+    }
+    case 'direct':
+      return effects.direct(s, action);
+    case 'room':
+      return effects.room(s, action);
+    case 'kept':
+      return effects.kept(s, action.name);
+    case 'presence': {
+      const room = action.room ?? s.host.hub.roomOf(s);
+      return room === undefined ? undefined : effects.presence(s, action.line, room, action.leaving);
+    }
+    case 'moderation': {
+      const { kind: _kind, ...what } = action;
+      return s.event({ type: 'moderation', by: s.name ?? '', ...what });
+    }
+    case 'reject': {
+      const { code, detail } = action;
+      return s.event({ type: 'reject', peer: s.peer, name: s.name, code, ...(detail === undefined ? {} : { detail }) });
+    }
+    case 'registered':
+      s.name = action.name;
+      return s.event({ type: 'register', peer: s.peer, name: action.name });
+    case 'renamed':
+      s.name = action.to;
+      return s.event({ type: 'rename', peer: s.peer, from: action.from, to: action.to });
+    case 'authFailed':
+      return s.authFailed();
+    case 'quit':
+      return s.close('quit', { detail: action.reason, shown: action.reason });
+  }
+}
+

@@ -1,0 +1,133 @@
+import { LOBBY, type Delivery, type Member } from '../hub/hub.js';
+import { after, type Awaitable } from '../protocol/awaitable.js';
+import type { Keep, KeptMessage } from '../store/store.js';
+import type { Action } from './actions.js';
+import { deliveryError } from './commands.js';
+import type { Words } from './dialect.js';
+import type { ServerEvent } from './events.js';
+import type { SessionHost } from './host.js';
+
+/** Kept messages are written this many characters at a time, each part once the last is written. */
+const KEPT_CHUNK = 32 * 1024;
+
+/**
+ * What a message does lives here (STYLE.md, point 21): a direct message delivered or kept, a
+ * room message written to history and sent, kept messages written at login, presence told.
+ * The session carries out every other action; these are the ones with effects beyond it.
+ */
+export interface Speaker extends Member {
+  readonly host: SessionHost<never>;
+  readonly closed: boolean;
+  /** A line for this connection alone. */
+  send(line: string): void;
+  deliver(bytes: Buffer | string, written?: (err?: Error | null) => void): void;
+  /** Runs THEN with VALUE in the order of this connection's answers (Answers.inOrder). */
+  inOrder<T>(value: Awaitable<T>, then: (value: T) => Promise<void> | void): void;
+  /** Answers of this connection not given yet. */
+  readonly answersPending: number;
+  event(event: ServerEvent): void;
+}
+
+type Direct = Extract<Action, { kind: 'direct' }>;
+type Room = Extract<Action, { kind: 'room' }>;
+
+/** The answer to a direct message for an account that is offline, by what the store did with it. */
+const KEPT_WORDING: Record<Keep, (w: Words, to: string) => string> = {
+  kept: (w, to) => w.keptForLater(to),
+  full: (w, to) => w.keptFull(to),
+  'full from you': (w, to) => w.keptFullFromYou(to),
+  unavailable: (w, to) => w.notKept(to),
+};
+
+export function direct(s: Speaker, action: Direct): Promise<void> | void {
+  const { hub, stats } = s.host;
+  const delivery = hub.direct(action.to, `${action.line}\n`, s);
+  // Delivered at once with nothing to wait for, as on one server: nothing to answer.
+  if (delivery === 'delivered' && s.answersPending === 0) {
+    stats.directMessages++;
+    return;
+  }
+  return s.inOrder(delivery, (d) => delivered(s, action, d));
+}
+
+/** The answer to a direct message: none once delivered, else an error, or it is kept. */
+function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void> | void {
+  const { to } = action;
+  const { options, stats, words } = s.host;
+  if (delivery === 'no such user' && options.auth?.has(to)) return keep(s, action);
+  const error = deliveryError(words, delivery, to);
+  if (error !== undefined) s.send(error);
+  else stats.directMessages++;
+}
+
+/**
+ * docs/protocol.md, "History": a direct message to an account that is offline is kept for
+ * its next login, unless it has too many waiting already.
+ */
+function keep(s: Speaker, action: Direct): Promise<void> | void {
+  const { to } = action;
+  const { options, stats, words } = s.host;
+  return after(options.store.keep(to, { at: options.timers.now(), from: action.from, text: action.text }), (kept) => {
+    if (kept === 'kept') stats.keptMessages++;
+    s.send(KEPT_WORDING[kept](words, to));
+  });
+}
+
+/** A room message: to the room's history, then to everyone else in the room. */
+export function room(s: Speaker, action: Room): void {
+  const { hub, stats, options, words } = s.host;
+  const where = hub.roomOf(s) ?? LOBBY;
+  stats.roomMessages++;
+  options.store.append(where, { at: options.timers.now(), from: action.from, text: action.text });
+  s.inOrder(hub.toRoom(where, Buffer.from(`${action.line}\n`, 'utf8'), s), (result) => {
+    if (result === 'unavailable') s.send(words.clusterUnavailable());
+  });
+}
+
+/**
+ * At login: the messages kept for NAME, oldest first. They go out KEPT_CHUNK bytes at a
+ * time, each chunk once the one before has been written, so that 256 long messages never
+ * pile up past --max-sendq (which would cut the owner off at every login, the messages
+ * still kept: a lock-out anyone could cause). Each chunk leaves the store once written to
+ * this connection: one that dies first leaves the rest for the next login.
+ */
+export function kept(s: Speaker, name: string): Promise<void> | void {
+  const { options, words } = s.host;
+  return after(options.store.kept(name), (messages): Promise<void> | undefined => {
+    if (messages === undefined || messages.length === 0 || s.closed) return undefined;
+    s.send(words.waitingForYou(messages.length));
+    return keptFrom(s, name, messages, 0);
+  });
+}
+
+function keptFrom(s: Speaker, name: string, messages: readonly KeptMessage[], from: number): Promise<void> {
+  const { options, stats, words } = s.host;
+  let text = '';
+  let end = from;
+  while (end < messages.length && (end === from || text.length < KEPT_CHUNK)) {
+    const m = messages[end++]!;
+    text += `${words.keptMessage(m.at, m.from, m.text)}\n`;
+  }
+  const ids = messages.slice(from, end).map((m) => m.id);
+  return new Promise<void>((resolve) => {
+    s.deliver(text, (err) => {
+      if (err) return resolve();
+      stats.keptDelivered += ids.length;
+      void Promise.resolve()
+        .then(() => options.store.remove(name, ids))
+        .catch((e: Error) => s.event({ type: 'error', message: `could not remove the messages delivered to ${name}: ${e.message}` }));
+      resolve(end < messages.length ? keptFrom(s, name, messages, end) : undefined);
+    });
+  });
+}
+
+/**
+ * docs/protocol.md: presence notices go to the room, while it has at most announceMax users. A
+ * leave is counted with the leaver, as its join was: both are announced or neither is.
+ */
+export function presence(s: Speaker, line: string, where: string, leaving = false): undefined {
+  const { hub } = s.host;
+  const text = s.host.presenceText([line], hub.roomSize(where) + (leaving ? 1 : 0));
+  // Not waited for: a notice the cluster could not carry is not worth an error line.
+  if (text) void hub.toRoom(where, text, s, true);
+}

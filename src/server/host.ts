@@ -1,0 +1,39 @@
+import type { Hub } from '../hub/hub.js';
+import type { Words } from './dialect.js';
+import type { CoreOptions } from './options.js';
+import type { Outbox } from './outbox.js';
+import type { ServerStats } from './stats.js';
+
+/** Where a connection comes from, as its transport hands it over. */
+export interface Peer {
+  host: string;
+  port: number;
+  /** The transport's name ('tcp', 'tls', 'udp'), for the metrics by transport; tcp when absent. */
+  transport?: string;
+  /**
+   * Closing the stream sends what is written and then the end, as ending it would (plain
+   * TCP: the kernel sends both). Not TLS, whose end is a message of its own.
+   */
+  closeEnds?: boolean;
+}
+
+/**
+ * What a session needs of the chat it belongs to (ChatCore): the core makes sessions and the
+ * sessions reach back only through this, so the two form no circle.
+ */
+export interface SessionHost<S = unknown> {
+  readonly options: CoreOptions;
+  readonly hub: Hub;
+  readonly stats: ServerStats;
+  readonly words: Words;
+  /** Presence lines as they go on the wire, or undefined above announceMax (ChatCore.presenceText). */
+  presenceText(lines: string[], inRoom: number): string | undefined;
+  /** Whether a connection from HOST may open one more room nobody is in (flood control). */
+  mayOpenRoom(host: string): boolean;
+  /** Writes OUTBOX's held output at the end of this turn, with every other connection's. */
+  uncorkLater(outbox: Outbox): void;
+  /** Writes OUTBOX's held presence notice within NOTICE_DELAY_MS. */
+  flushSoon(outbox: Outbox): void;
+  /** SESSION's stream has closed. */
+  forget(session: S): void;
+}
