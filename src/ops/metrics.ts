@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RedisHub, redactUrl } from '../hub/redis-hub.js';
+import { RedisHub, redactUrl } from '../hub/redis/hub.js';
 import type { ChatCore } from '../server/core.js';
 import type { ServerEvent } from '../server/events.js';
 import { transportOf, type Transport } from '../transport/tcp.js';
