@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { Hub, Member } from '../src/hub/hub.js';
 import { MemoryHub } from '../src/hub/memory-hub.js';
-import { RedisHub } from '../src/hub/redis-hub.js';
+import { RedisHub } from '../src/hub/redis/hub.js';
 import * as w from '../src/dialects/line/wording.js';
 import { TestRedis } from '../test/helpers/redis.js';
 

@@ -12,7 +12,7 @@ export type { ServerEvent } from './server/events.js';
 export type { Claim, Delivery, Hub, HubEvents, Member } from './hub/hub.js';
 export type { Awaitable } from './protocol/awaitable.js';
 export { MemoryHub } from './hub/memory-hub.js';
-export { RedisHub, RedisUnavailableError, DEFAULT_LEASE_MS, type RedisHubOptions } from './hub/redis-hub.js';
+export { RedisHub, RedisUnavailableError, DEFAULT_LEASE_MS, type RedisHubOptions } from './hub/redis/hub.js';
 export type { Ban, HistoryEntry, Keep, KeptMessage, Store, StoreEvents, StoreLimits } from './store/store.js';
 export { DEFAULT_STORE_LIMITS, DEFAULT_HISTORY_MEMORY } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';

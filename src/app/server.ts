@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { Hub } from '../hub/hub.js';
-import { RedisHub, redactUrl, type RedisHubOptions } from '../hub/redis-hub.js';
+import { RedisHub, redactUrl, type RedisHubOptions } from '../hub/redis/hub.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { bind, tcpServer } from '../transport/tcp.js';
 import type { BoundAddress } from '../protocol/host-port.js';

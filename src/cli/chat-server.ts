@@ -3,7 +3,7 @@ import { Chalk } from 'chalk';
 import { Command, Option } from 'commander';
 import { formatHostPort, type BoundAddress } from '../protocol/host-port.js';
 import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../app/server.js';
-import { ClusterMismatchError, DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis-hub.js';
+import { ClusterMismatchError, DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis/hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../accounts/users-file.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../transport/udp.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { byteLength, decodeEntry, encodeEntry, FIELD, roomHeader, userHeader } from '../../src/hub/cluster-message.js';
+import { byteLength, decodeEntry, encodeEntry, FIELD, roomHeader, userHeader } from '../../src/hub/redis/cluster-message.js';
 import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
-import { RedisHub } from '../../src/hub/redis-hub.js';
+import { RedisHub } from '../../src/hub/redis/hub.js';
 import { TestRedis } from '../helpers/redis.js';
 import { WAIT_MS } from '../helpers/lines.js';
 import { eventually, hubContract, TestMember } from '../hub/contract.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisHub } from '../../src/hub/redis-hub.js';
+import { RedisHub } from '../../src/hub/redis/hub.js';
 import { HISTORY_IDLE_MS, RedisStore } from '../../src/store/redis-store.js';
 import type { StoreLimits } from '../../src/store/store.js';
 import { execFileSync } from 'node:child_process';

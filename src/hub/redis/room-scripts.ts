@@ -1,5 +1,5 @@
 /**
- * Rooms across the cluster, as Lua scripts (atomic, like those of redis-scripts.ts, with the
+ * Rooms across the cluster, as Lua scripts (atomic, like those of scripts.ts, with the
  * key prefix as ARGV[1]). Room messages need none of this: each server delivers them to its
  * own members of the room. These keys serve the listings (/rooms, /who ROOM), the room
  * limit and the room's name as created, whatever server created it.

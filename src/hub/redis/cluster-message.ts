@@ -1,4 +1,4 @@
-import type { Removal } from './hub.js';
+import type { Removal } from '../hub.js';
 
 /**
  * What servers send each other through the chat's Redis stream, as pure functions. One entry
@@ -19,7 +19,7 @@ import type { Removal } from './hub.js';
  *
  * A user frame (@, ~, !) is for the user KEY on the server the header line names for KEY,
  * and for nobody when it names none (there was no such user). The sender writes the frames;
- * the scripts that find each user's server (BATCH, CLAIM in redis-scripts.ts) write the
+ * the scripts that find each user's server (BATCH, CLAIM in scripts.ts) write the
  * header line in front of them, so that Redis copies the messages without parsing them, and
  * looks each user up once however many messages the turn has for it. LEN is a byte count: a
  * message may hold any bytes, line feeds too. N tells an entry cut short at a frame's end

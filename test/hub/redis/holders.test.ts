@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareIds, Holders } from '../../src/hub/holders.js';
+import { compareIds, Holders } from '../../../src/hub/redis/holders.js';
 
 test('stream ids are ordered by time, then by sequence, as numbers', () => {
   assert.ok(compareIds('1700000000000-5', '1700000000001-0') < 0);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byteLength, decodeEntry, encodeEntry, joinFrames, removalBody, roomHeader, userHeader, type UserKind } from '../../src/hub/cluster-message.js';
+import { byteLength, decodeEntry, encodeEntry, joinFrames, removalBody, roomHeader, userHeader, type UserKind } from '../../../src/hub/redis/cluster-message.js';
 
 const A = 'host-1-ab';
 const B = 'host-2-cd';

@@ -1,0 +1,182 @@
+import type { Redis } from '../../redis/ioredis.js';
+import { nameKey } from '../../protocol/names.js';
+import type { Claim, Delivery, Hub, HubEvents, HubLink, Join, Member, Removal, RoomCount, RoomListing } from '../hub.js';
+import { connections, Link } from './link.js';
+import { Outbox } from './outbox.js';
+import { Reader } from './reader.js';
+import { Recovery } from './recovery.js';
+import { Registry } from './registry.js';
+import { Routing } from './routing.js';
+import { HubState, type RedisHubOptions } from './state.js';
+
+export { redactUrl } from '../../redis/connection.js';
+export { ClusterMismatchError, RedisUnavailableError } from './link.js';
+export { DEFAULT_LEASE_MS, type RedisHubOptions } from './state.js';
+
+/**
+ * Several servers, one chat, through Redis: names live in a Redis hash with the id of the
+ * server that holds them; every message between servers goes into one Redis stream, which
+ * each server reads from the last entry it has seen, so that one cut off for a moment
+ * delivers what it missed once it is back. A server renews a lease on all its names at once;
+ * when it dies, another frees its names once the lease is out. While Redis is unreachable,
+ * users of the same server go on talking; what needs the cluster is answered at once with
+ * an error, and the names are reclaimed when Redis is back (docs/cluster.md).
+ *
+ * The work is done by its parts, around the state they share (state.ts): the connections
+ * (link.ts), the names and rooms (registry.ts), where messages go (routing.ts), the turn's
+ * batch for the stream (outbox.ts), the stream's reader (reader.ts), the lease and the way
+ * back after an outage (recovery.ts), the cached listings (listings.ts).
+ */
+export class RedisHub implements Hub {
+  /** Unique to this process's run: a restarted server never takes an old run's names for its own. */
+  readonly id: string;
+  readonly url: string;
+  readonly leaseMs: number;
+  readonly #s: HubState;
+  readonly #link: Link;
+  readonly #outbox: Outbox;
+  readonly #routing: Routing;
+  readonly #reader: Reader;
+  readonly #recovery: Recovery;
+  readonly #registry: Registry;
+  #starting: Promise<void> | undefined;
+
+  constructor(options: RedisHubOptions) {
+    const s = new HubState(options, connections);
+    this.#s = s;
+    this.id = s.id;
+    this.url = s.url;
+    this.leaseMs = s.leaseMs;
+    this.#link = new Link(s, () => {
+      this.#recovery.maybeUp();
+      this.#link.wakeReader();
+    });
+    this.#outbox = new Outbox(s);
+    this.#routing = new Routing(s, this.#outbox);
+    this.#reader = new Reader(s, this.#link);
+    this.#recovery = new Recovery(s, this.#link, this.#outbox, this.#routing);
+    this.#registry = new Registry(s, this.#outbox, this.#routing, this.#recovery);
+  }
+
+  /** The command connection, for a store to share (RedisStore): it never blocks. */
+  get connection(): Redis {
+    return this.#s.cmd;
+  }
+
+  /**
+   * Connects, joins the chat and starts renewing the lease. Rejects when Redis cannot be
+   * reached. Calling it again returns the same promise.
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await this.#link.open();
+      await this.#reader.fromEnd();
+      await this.#recovery.join();
+    } catch (err) {
+      throw this.#link.refused(err);
+    }
+    this.#s.started = true;
+    this.#s.up = true;
+    this.#link.lastError = '';
+    this.#recovery.renewEvery();
+    this.#reader.start();
+  }
+
+  get size(): number {
+    return Math.max(this.#s.size, this.#s.local.size);
+  }
+
+  attach(events: HubEvents): void {
+    this.#s.events = events;
+  }
+
+  claim(name: string, member: Member, takeOver = false): Claim | Promise<Claim> {
+    return this.#registry.claim(member, name, undefined, takeOver);
+  }
+
+  rename(member: Member, oldName: string, newName: string, takeOver = false): Claim | Promise<Claim> {
+    return this.#registry.claim(member, newName, oldName, takeOver);
+  }
+
+  release(name: string, member: Member): void {
+    this.#registry.release(name, member);
+  }
+
+  lookup(name: string): Member | undefined {
+    return this.#s.local.get(nameKey(name));
+  }
+
+  remove(name: string, removal: Removal): Delivery | Promise<Delivery> {
+    return this.#routing.remove(name, removal);
+  }
+
+  direct(to: string, bytes: Buffer | string, from?: Member): Delivery | Promise<Delivery> {
+    return this.#routing.direct(to, bytes, from);
+  }
+
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    return this.#routing.toRoom(room, bytes, except, notice);
+  }
+
+  elsewhere(room: string, bytes: Buffer | string | undefined): void {
+    this.#routing.elsewhere(room, bytes);
+  }
+
+  join(member: Member, room: string, maxRooms: number): Join | Promise<Join> {
+    return this.#registry.join(member, room, maxRooms);
+  }
+
+  roomOf(member: Member): string | undefined {
+    return this.#s.rooms.roomOf(member);
+  }
+
+  roomSize(room: string): number {
+    return Math.max(this.#s.roomSizes.get(nameKey(room)) ?? 0, this.#s.rooms.size(room));
+  }
+
+  roomNames(room: string): Promise<RoomListing | undefined> | undefined {
+    return this.#s.listings.roomNames(room);
+  }
+
+  rooms(): Promise<readonly RoomCount[] | undefined> | undefined {
+    return this.#s.listings.rooms();
+  }
+
+  names(): Promise<readonly string[] | undefined> | undefined {
+    return this.#s.listings.names();
+  }
+
+  async close(): Promise<void> {
+    const s = this.#s;
+    if (s.closed) return;
+    s.closed = true;
+    this.#recovery.stopRenewing();
+    this.#outbox.flush();
+    this.#link.wakeReader();
+    await this.#recovery.syncing;
+    if (s.up) await this.#recovery.leave();
+    s.up = false;
+    await this.#link.shut();
+    await this.#reader.reading;
+  }
+
+  /** For the operator's health check and metrics: this hub is its own link. */
+  get link(): HubLink {
+    return this;
+  }
+
+  /** For the operator (/healthz, metrics): in the chat through Redis, not cut off from it. */
+  get connected(): boolean {
+    return this.#s.up;
+  }
+
+  /** Times one PING on the command connection, in ms (metrics); rejects while Redis does not answer. */
+  roundTrip(): Promise<number> {
+    return this.#link.roundTrip();
+  }
+}

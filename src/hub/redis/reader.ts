@@ -1,0 +1,122 @@
+import { decodeEntry, FIELD, NAMES_FIELD, type Received } from './cluster-message.js';
+import { usable, type Link } from './link.js';
+import type { HubState } from './state.js';
+
+/** Entries a read of the stream takes at most. */
+const READ_COUNT = 1000;
+/** After a read that found entries, the next one waits this long (see #read). */
+const READ_PAUSE_MS = 1;
+const FIELD_BYTE = FIELD.charCodeAt(0);
+const NAMES_BYTE = NAMES_FIELD.charCodeAt(0);
+
+/** What other servers send this one: the stream, read on its own connection (HubState.reader). */
+export class Reader {
+  readonly #s: HubState;
+  readonly #link: Link;
+  #reading: Promise<void> | undefined;
+
+  constructor(s: HubState, link: Link) {
+    this.#s = s;
+    this.#link = link;
+  }
+
+  /** Nothing before our start is for us: reading starts at the stream's end. */
+  async fromEnd(): Promise<void> {
+    const [last] = await this.#s.cmd.xrevrange(this.#s.stream, '+', '-', 'COUNT', 1);
+    this.#s.lastId = last?.[0] ?? '0-0';
+  }
+
+  start(): void {
+    this.#reading = this.#read();
+  }
+
+  /** Settles once reading has stopped (the hub closed). */
+  get reading(): Promise<void> | undefined {
+    return this.#reading;
+  }
+
+  /**
+   * Reads the stream, from the entry after the last one read, for as long as we are in the
+   * chat. While we are not (an outage, a sync under way) it waits: after the sync, reading
+   * goes on where it stopped, so what was sent meanwhile is delivered, once.
+   */
+  async #read(): Promise<void> {
+    const s = this.#s;
+    while (!s.closed) {
+      if (!s.up || !usable(s.reader)) {
+        await this.#link.untilUp();
+        continue;
+      }
+      let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
+      try {
+        reply = (await s.reader.xreadBuffer('COUNT', READ_COUNT, 'BLOCK', s.renewMs, 'STREAMS', s.stream, s.lastId)) as typeof reply;
+      } catch (err) {
+        if (s.closed) return;
+        const why = (err as Error).message;
+        // No answer: a stall, or a silent network: we count Redis as lost ourselves and make
+        // the connection again. Closed: its close event has said so. Refused (an ACL): lost too.
+        if (/timed out/i.test(why)) {
+          this.#link.down('no answer on the stream connection');
+          s.reader.disconnect(true);
+        } else if (usable(s.reader)) {
+          this.#link.down(why);
+        }
+        continue;
+      }
+      const entries = reply?.[0]?.[1] ?? [];
+      s.behind = entries.length >= READ_COUNT;
+      for (const [id, fields] of entries) {
+        s.lastId = id.toString('latin1');
+        // Another program's entry (not our one field) is skipped, as is one we cannot read whole.
+        if (fields.length !== 2 || fields[0]!.length !== 1) continue;
+        if (fields[0]![0] === NAMES_BYTE) {
+          s.holders.changed(s.lastId, fields[1]!.toString('latin1').split(' '));
+          continue;
+        }
+        if (fields[0]![0] !== FIELD_BYTE) continue;
+        for (const message of decodeEntry(fields[1]!, s.id) ?? []) {
+          try {
+            this.#receive(message);
+          } catch (err) {
+            // A bug in delivering one message must not stop the reading of all the others.
+            s.events?.log(`could not deliver a message from the stream: ${(err as Error).message}`, 'error');
+          }
+        }
+      }
+      // Busy (the last read found entries): the next waits a millisecond, and so takes many
+      // at once rather than one read per entry. Idle, a read waits in Redis, and an entry
+      // added is delivered at once.
+      if (entries.length > 0) await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
+    }
+  }
+
+  /** A message from another server for this one (decodeEntry has left out the rest). */
+  #receive(m: Received): void {
+    const s = this.#s;
+    switch (m.kind) {
+      case 'room':
+        return s.rooms.deliver(m.room, m.body, undefined);
+      // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
+      case 'direct':
+        return s.local.get(m.to)?.deliver(m.text);
+      case 'evict':
+        return this.#evict(m.key);
+      case 'remove': {
+        const member = s.local.get(m.key);
+        if (member !== undefined) s.events?.removed(member, m.removal);
+        return;
+      }
+    }
+  }
+
+  /** A newer login of the account, on another server, took KEY from our member. */
+  #evict(key: string): void {
+    const s = this.#s;
+    if (s.evictionsDue.delete(key)) return;
+    const member = s.local.get(key);
+    if (member === undefined) return;
+    // Redis holds the name for the newcomer's server already: nothing to release there.
+    s.forget(key);
+    s.events?.evicted(member, 'logged in elsewhere');
+  }
+}

@@ -1,0 +1,291 @@
+import { randomBytes } from 'node:crypto';
+import { nameKey } from '../../protocol/names.js';
+import { namesByRoom } from '../../protocol/name-order.js';
+import { CONNECT_TIMEOUT_MS, RECONNECT_MAX_MS, redactUrl } from '../../redis/connection.js';
+import type { HubEvents } from '../hub.js';
+import { compareIds } from './holders.js';
+import { ClusterMismatchError, usable, type Link } from './link.js';
+import type { Outbox } from './outbox.js';
+import type { Routing } from './routing.js';
+import type { HubState } from './state.js';
+
+/** SERVERID, NAME pairs (TICK's answer) grouped by server. */
+function byServer(pairs: string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const server = pairs[i]!;
+    const names = groups.get(server) ?? [];
+    names.push(pairs[i + 1]!);
+    groups.set(server, names);
+  }
+  return groups;
+}
+
+/**
+ * This server's place in the chat: joining it (agree, sync), the lease renewed every
+ * lease/3 and the names of dead servers freed, and the way back after an outage (resync).
+ */
+export class Recovery {
+  readonly #s: HubState;
+  readonly #link: Link;
+  readonly #outbox: Outbox;
+  readonly #routing: Routing;
+  #syncing: Promise<void> | undefined;
+  #tick: NodeJS.Timeout | undefined;
+  /** Redis's data as we know it (SYNC): another one means Redis lost it, stream and all. */
+  #epoch: string | undefined;
+
+  constructor(s: HubState, link: Link, outbox: Outbox, routing: Routing) {
+    this.#s = s;
+    this.#link = link;
+    this.#outbox = outbox;
+    this.#routing = routing;
+  }
+
+  /** Whom the hub tells (HubState.events). */
+  get #events(): HubEvents | undefined {
+    return this.#s.events;
+  }
+
+  /** The sync under way, if any (close waits for it). */
+  get syncing(): Promise<void> | undefined {
+    return this.#syncing;
+  }
+
+  /** At start: joins the chat, once it agrees with this server (#agree). */
+  async join(): Promise<void> {
+    await this.#agree();
+    await this.#sync();
+  }
+
+  /** What this server says of itself in P accounts (#agree): every sync writes it, after a FLUSHALL too. */
+  get #mode(): 'accounts' | 'open' {
+    return this.#s.accounts ? 'accounts' : 'open';
+  }
+
+  /**
+   * Refuses to join a chat whose servers check passwords when this one does not, or the
+   * other way round, naming the difference; #sync then says how this one runs. (Two
+   * servers that start in the same moment both pass: the check is for a server started
+   * wrongly later. A server of an older release says nothing, and is not checked.)
+   */
+  async #agree(): Promise<void> {
+    const s = this.#s;
+    const mine = this.#mode;
+    const key = `${s.prefix}accounts`;
+    const servers = await s.cmd.smembers(`${s.prefix}servers`);
+    const others = servers.filter((id) => id !== s.id);
+    const theirs = others.length === 0 ? [] : await s.cmd.hmget(key, ...others);
+    const differs = theirs.find((mode) => mode !== null && mode !== mine);
+    if (differs !== undefined) {
+      const them = differs === 'accounts' ? 'with accounts (--users)' : 'without accounts';
+      const me = mine === 'accounts' ? 'with --users' : 'without --users';
+      const fix = mine === 'accounts' ? 'start it without --users, as they run' : 'start it with --users and the same users file';
+      throw new ClusterMismatchError(
+        `cannot join the chat at ${redactUrl(s.url)}: its servers run ${them} and this one ${me}; ${fix}, or use another Redis database`,
+      );
+    }
+  }
+
+  /** Starts renewing the lease (#renew), every renewMs. */
+  renewEvery(): void {
+    this.#tick = setInterval(() => void this.#renew(), this.#s.renewMs);
+    this.#tick.unref();
+  }
+
+  stopRenewing(): void {
+    clearInterval(this.#tick);
+  }
+
+  /** Our users leave now, not when the lease runs out. */
+  async leave(): Promise<void> {
+    try {
+      await this.#s.lua.chatLeave(this.#s.prefix, this.#s.id, this.#s.minId());
+    } catch {
+      // Redis went away as we left: the lease frees the names.
+    }
+  }
+
+  /** Renews the lease and frees the names of dead servers, every lease/3. */
+  async #renew(): Promise<void> {
+    const s = this.#s;
+    if (this.#syncing || s.closed) return;
+    // Connected again but not back in the chat (a sync that failed): try again.
+    if (!s.up) return this.maybeUp();
+    try {
+      const [member, size, freed] = await s.lua.chatTick(s.prefix, s.id, String(s.leaseMs), String(s.renewMs), s.minId());
+      s.size = size;
+      for (const [server, names] of byServer(freed)) {
+        this.#events?.log(`server ${server} stopped answering: freed ${names.length === 1 ? 'its name' : `its ${names.length} names`}`, 'notice');
+        void this.#announceGone(server, names);
+      }
+      // Not in the chat (Redis lost its data, or we stalled past our lease): rejoin.
+      if (member === 0 || s.needsSync) await this.resync();
+    } catch (err) {
+      // A closed connection has reported it already; a Redis that stopped answering (a
+      // stall, a silent network) has not: from now on we answer at once, not after a timeout.
+      this.#link.down((err as Error).message);
+    }
+  }
+
+  /**
+   * The users of a dead server, told to everyone in their rooms but that server: were it
+   * only stalled, its users are still connected to it, and it must not tell them they left.
+   */
+  async #announceGone(server: string, names: string[]): Promise<void> {
+    for (const [room, inRoom] of await this.#vacate(names)) {
+      const bytes = this.#events?.presence(room, inRoom, 'left', 'server-lost');
+      if (!bytes) continue;
+      this.#s.rooms.deliver(room, bytes, undefined);
+      void this.#outbox.publish(room, bytes, server);
+    }
+  }
+
+  /** Takes NAMES, which nobody holds any more, out of their rooms: their names by room. */
+  async #vacate(names: string[]): Promise<Map<string, string[]>> {
+    let flat: string[] = [];
+    try {
+      if (names.length > 0) flat = await this.#s.lua.chatVacate(this.#s.prefix, ...names.map(nameKey));
+    } catch {
+      this.#s.needsSync = true;
+    }
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i + 1]!, flat[i]!]);
+    return namesByRoom(pairs);
+  }
+
+  /** Both connections are up again: rejoin the chat (also retried every tick until it works). */
+  maybeUp(): void {
+    const s = this.#s;
+    if (!s.started || s.up || s.closed) return;
+    if (!usable(s.cmd) || !usable(s.reader)) return;
+    void this.resync();
+  }
+
+  /** Rejoins after an outage: reclaims our users' names and tells who could not keep theirs. */
+  resync(): Promise<void> {
+    const s = this.#s;
+    if (this.#syncing) return this.#syncing;
+    if (s.closed) return Promise.resolve();
+    const doubtful = new Set(s.doubtful);
+    s.doubtful.clear();
+    // Claims under way announce their own "joined" if they succeed.
+    const claiming = new Set(s.claiming.keys());
+    this.#syncing = this.#sync()
+      .then(async ({ lost, back, stale, emptied }) => {
+        if (s.closed) return;
+        const wasDown = !s.up;
+        const readTo = s.lastId;
+        s.up = true;
+        this.#link.wakeReader();
+        this.#link.lastError = '';
+        for (const key of lost) {
+          const member = s.local.get(key);
+          const shown = s.shown.get(key) ?? key;
+          const room = member === undefined ? undefined : s.rooms.roomOf(member);
+          s.forget(key);
+          if (member === undefined || room === undefined) continue;
+          // Told here only: elsewhere the name is in use, by its new holder.
+          const left = this.#events?.presence(room, [shown], 'left', 'name-taken');
+          if (left) s.rooms.deliver(room, left, undefined);
+          this.#events?.evicted(member, 'taken during an outage');
+        }
+        // Where our users are, written again: Redis may have lost it, or freed them as ours.
+        await this.#reenter();
+        // Our users saw these leave, and never saw those go: only the other servers' users are told.
+        const left = stale.filter((name) => !doubtful.has(nameKey(name)));
+        for (const [room, names] of await this.#vacate(left)) this.#routing.elsewhere(room, this.#events?.presence(room, names, 'left'));
+        const returned = back.filter((name) => s.local.has(nameKey(name)) && !claiming.has(nameKey(name)));
+        for (const [room, names] of this.#byRoom(returned)) this.#routing.elsewhere(room, this.#events?.presence(room, names, 'joined'));
+        if (wasDown) await this.#missedSince(readTo);
+        if (wasDown || emptied) {
+          const kept = s.local.size;
+          const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
+          // Emptied without an outage: a FLUSHALL, or a restart quicker than a reconnect.
+          const what = wasDown ? 'Redis is back' : 'Redis had lost its data (emptied, or restarted without it)';
+          this.#events?.log(`${what}: ${kept} ${kept === 1 ? 'name' : 'names'} reclaimed${lostNote}`, 'notice');
+        }
+      })
+      .catch(() => {
+        // Down again, or timed out: the next ready event or tick tries again. (A SYNC that
+        // timed out may still run; what it would have announced is lost, as docs/cluster.md says of
+        // presence across outages.)
+        s.needsSync = true;
+        for (const key of doubtful) s.doubtful.add(key);
+      })
+      .finally(() => (this.#syncing = undefined));
+    return this.#syncing;
+  }
+
+  /**
+   * Whether entries after LASTID may have been trimmed before we could read them: we were
+   * cut off for longer than the stream keeps them (keepMs). The stream is trimmed from its
+   * oldest end, so while the entry at LASTID is there, nothing after it is gone. Logged,
+   * since our users may have missed messages.
+   */
+  async #missedSince(lastId: string): Promise<void> {
+    const s = this.#s;
+    if (lastId === '0-0') return;
+    try {
+      const [still, [first]] = await Promise.all([s.cmd.xrange(s.stream, lastId, lastId), s.cmd.xrange(s.stream, '-', '+', 'COUNT', 1)]);
+      if (still.length > 0 || first === undefined || compareIds(first[0], lastId) <= 0) return;
+    } catch {
+      return; // down again: the next return looks again
+    }
+    const seconds = Math.round(s.keepMs / 1000);
+    this.#events?.log(
+      `this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`,
+      'error',
+    );
+  }
+
+  /** Writes again which room each of our users is in. */
+  async #reenter(): Promise<void> {
+    const s = this.#s;
+    const groups = [...s.local].flatMap(([key, member]) => {
+      const room = s.rooms.roomOf(member);
+      const shown = s.shown.get(key);
+      return room === undefined || shown === undefined ? [] : [key, shown, nameKey(room), room];
+    });
+    if (groups.length > 0) await s.lua.chatReenter(s.prefix, s.id, ...groups);
+  }
+
+  /** Names of our users, grouped by their rooms, sorted. */
+  #byRoom(names: string[]): Map<string, string[]> {
+    return namesByRoom(
+      names.flatMap((name) => {
+        const member = this.#s.local.get(nameKey(name));
+        const room = member === undefined ? undefined : this.#s.rooms.roomOf(member);
+        return room === undefined ? [] : [[room, name] as const];
+      }),
+    );
+  }
+
+  async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[]; emptied: boolean }> {
+    const s = this.#s;
+    // Names being claimed too: a claim Redis has done must not be dropped as stale.
+    const pairs = [...[...s.shown].flatMap(([key, name]) => [key, name]), ...[...s.claiming].flatMap(([key, { name }]) => [key, name])];
+    s.needsSync = false;
+    // Not our first sync, and Redis has lost its data (a restart): new names wait until
+    // every server has had time to reconnect (a connect timeout and a wait between
+    // attempts) and reclaim its users' names.
+    const settleMs = s.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
+    const args = [s.prefix, s.id, String(s.leaseMs), s.started ? '1' : '0', String(settleMs), String(s.renewMs)];
+    const [lost, back, stale, size, epoch] = await s.lua.chatSync(...args, randomBytes(8).toString('hex'), s.minId(), ...pairs);
+    s.size = size;
+    // Lost with the rest when Redis is emptied, or removed with our lease: said again.
+    await s.cmd.hset(`${s.prefix}accounts`, s.id, this.#mode);
+    // Redis lost its data (a restart without persistence): the stream began again, its ids
+    // from Redis's clock, which need not be past the last id we read. All of it is new to us.
+    const emptied = this.#epoch !== undefined && epoch !== this.#epoch;
+    if (emptied) {
+      s.lastId = '0-0';
+      s.holders.restart();
+    } else {
+      // Names taken while we were away (SYNC's lost) moved without a word to us.
+      s.holders.clear();
+    }
+    this.#epoch = epoch;
+    return { lost, back, stale, emptied };
+  }
+}

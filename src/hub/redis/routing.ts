@@ -1,0 +1,62 @@
+import { isValidName, nameKey } from '../../protocol/names.js';
+import type { Delivery, Member, Removal } from '../hub.js';
+import { byteLength, removalBody, userHeader } from './cluster-message.js';
+import type { Outbox } from './outbox.js';
+import type { HubState } from './state.js';
+
+/** Where a message goes: to a member of this server at once, else into the stream (outbox.ts). */
+export class Routing {
+  readonly #s: HubState;
+  readonly #outbox: Outbox;
+
+  constructor(s: HubState, outbox: Outbox) {
+    this.#s = s;
+    this.#outbox = outbox;
+  }
+
+  /** Like a direct message: through the stream to the server holding NAME, which disconnects its user. */
+  remove(name: string, removal: Removal): Delivery | Promise<Delivery> {
+    const key = nameKey(name);
+    const member = this.#s.local.get(key);
+    if (member !== undefined) {
+      this.#s.events?.removed(member, removal);
+      return 'delivered';
+    }
+    // No such name can be held; and a key of ours never holds the space that parts an entry's header line.
+    if (!isValidName(name)) return 'no such user';
+    if (!this.#s.up) return 'unavailable';
+    const body = removalBody(removal);
+    const size = byteLength(body);
+    return this.#outbox.queue(userHeader('~', key, size), body, size, key);
+  }
+
+  direct(to: string, bytes: Buffer | string, from?: Member): Delivery | Promise<Delivery> {
+    const key = nameKey(to);
+    const member = this.#s.local.get(key);
+    // A user of this server is reached without Redis, even while it is down.
+    if (member !== undefined) {
+      member.deliver(bytes);
+      return 'delivered';
+    }
+    if (!isValidName(to)) return 'no such user';
+    if (!this.#s.up) return 'unavailable';
+    const size = byteLength(bytes);
+    const header = userHeader('@', key, size);
+    // A user whose server we know: answered now, as on one server (holders.ts).
+    if (this.#s.holders.get(key) !== undefined) {
+      this.#outbox.known(key, header, bytes, size, from, to);
+      return 'delivered';
+    }
+    // Into the stream even while the recipient's server is cut off: it reads it once back.
+    return this.#outbox.queue(header, bytes, size, key);
+  }
+
+  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    this.#s.rooms.deliver(room, bytes, except, notice);
+    return this.#outbox.publish(room, bytes);
+  }
+
+  elsewhere(room: string, bytes: Buffer | string | undefined): void {
+    if (bytes) void this.#outbox.publish(room, bytes);
+  }
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from '../../redis/ioredis.js';
+import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, databaseOf, RECONNECT_MAX_MS } from '../../redis/connection.js';
+import type { HubEvents, Member } from '../hub.js';
+import { RoomTable } from '../rooms.js';
+import type { Scripts } from './calls.js';
+import { Holders } from './holders.js';
+import { Listings } from './listings.js';
+
+/**
+ * What the parts of the Redis hub share (hub.ts makes one and hands it to each part): its
+ * settings, its connections, this server's members, and what it knows of Redis. Each part
+ * keeps to itself what only it uses.
+ */
+
+export interface RedisHubOptions {
+  /** redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or rediss:// for TLS. */
+  url: string;
+  /** A dead server's names are freed this long after its last renewal. Default 5000 ms. */
+  leaseMs?: number;
+  /** Prefix of every key and channel. Default "chat:". */
+  prefix?: string;
+  /**
+   * Whether this server checks passwords (--users). The servers of one chat must agree: on a
+   * server without accounts a stranger could take an account's name and get its messages.
+   */
+  accounts?: boolean;
+}
+
+export const DEFAULT_LEASE_MS = 5000;
+
+/** What link.ts's connections() makes for a hub. */
+export interface Connections {
+  cmd: Redis;
+  /** Our scripts, on cmd. */
+  lua: Scripts;
+  /** Reads the stream, blocking: a connection of its own, so that commands never wait behind a read. */
+  reader: Redis;
+}
+
+export class HubState {
+  /** Unique to this process's run: a restarted server never takes an old run's names for its own. */
+  readonly id = `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly url: string;
+  readonly leaseMs: number;
+  readonly accounts: boolean;
+  readonly prefix: string;
+  /** The stream of messages between servers (cluster-message.ts). */
+  readonly stream: string;
+  readonly db: number | undefined;
+  /** How long a command may go unanswered before Redis counts as stalled. */
+  readonly timeoutMs: number;
+  /** The lease is renewed this often: a third of it, so that two renewals may be late. */
+  readonly renewMs: number;
+  /**
+   * How long the stream keeps an entry, by Redis's clock: a server cut off for up to a lease
+   * (then counted as dead) finds what it missed, with room for its reconnecting.
+   */
+  readonly keepMs: number;
+  readonly cmd: Redis;
+  readonly lua: Scripts;
+  readonly reader: Redis;
+  /** This server's members by name key. */
+  readonly local = new Map<string, Member>();
+  /** Their names as registered: a member's own name changes only once a rename is answered. */
+  readonly shown = new Map<string, string>();
+  /** This server's members by room: room messages are delivered from here, by every server. */
+  readonly rooms = new RoomTable();
+  /** Users per room key over the whole chat, as last heard from Redis (for announceMax). */
+  readonly roomSizes = new Map<string, number>();
+  /** The cached /who and /rooms answers (listings.ts). */
+  readonly listings: Listings;
+  /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
+  readonly claiming = new Map<string, { member: Member; name: string }>();
+  events: HubEvents | undefined;
+  /** Names in the whole chat, as of the last answer from Redis. */
+  size = 0;
+  /** Both connections are up and Redis holds our names: cluster operations may go ahead. */
+  up = false;
+  started = false;
+  closed = false;
+  /** A release failed while we were up: Redis may hold a name nobody has. */
+  needsSync = false;
+  /**
+   * Claims whose answer never came: Redis may have done them. The next sync removes them,
+   * without announcing as gone a user nobody saw join.
+   */
+  readonly doubtful = new Set<string>();
+  /**
+   * Names a newer login here took back from a member of ours that had already lost them to
+   * a login on another server: that server's eviction, still on its way, is for the member
+   * gone, not for the one holding the name now.
+   */
+  readonly evictionsDue = new Set<string>();
+  /** The id of the last entry of the stream read here: reading goes on after it. */
+  lastId = '0-0';
+  /** Where other servers' users are, as last heard from Redis. */
+  readonly holders: Holders;
+  /** The reader's last read took all it could: it is behind the stream (see Holders.lagging). */
+  behind = false;
+
+  /** CONNECT makes the connections, from the settings (link.ts's connections). */
+  constructor(options: RedisHubOptions, connect: (settings: HubState) => Connections) {
+    this.url = options.url;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.prefix = options.prefix ?? 'chat:';
+    this.accounts = options.accounts ?? false;
+    this.stream = `${this.prefix}stream`;
+    this.db = databaseOf(this.url);
+    // A Redis that accepts and never answers must not hold a user's line forever.
+    this.timeoutMs = Math.min(COMMAND_TIMEOUT_MS, this.leaseMs);
+    this.renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
+    this.keepMs = 2 * this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
+    this.holders = new Holders(this.id);
+    const { cmd, lua, reader } = connect(this);
+    this.cmd = cmd;
+    this.lua = lua;
+    this.reader = reader;
+    this.listings = new Listings({ cmd, lua, prefix: this.prefix, roomSizes: this.roomSizes, available: () => this.up });
+  }
+
+  /**
+   * Entries older than this may be trimmed from the stream: keepMs before the last entry
+   * read here, so by Redis's clock (stream ids are its time). Behind, it trims less.
+   */
+  minId(): string {
+    const ms = Number(this.lastId.slice(0, this.lastId.indexOf('-')));
+    return String(Math.max(0, ms - this.keepMs));
+  }
+
+  /** KEY is no longer this server's: out of the registry here and out of its room. */
+  forget(key: string): void {
+    this.changed();
+    const member = this.local.get(key);
+    const shown = this.shown.get(key);
+    if (member !== undefined && shown !== undefined) this.rooms.leave(member, shown);
+    this.local.delete(key);
+    this.shown.delete(key);
+  }
+
+  /** Something of ours changed: listings are asked for again. */
+  changed(): void {
+    this.listings.changed();
+  }
+}
