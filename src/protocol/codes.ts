@@ -63,8 +63,8 @@ export const CLOSES = {
   'account-removed': { log: fixed('account removed') },
   /** /kick or /ban: the detail is what the room is shown ("kicked by OP: REASON"). */
   removed: { log: (shown) => shown || 'removed' },
-  'logged-in-elsewhere': { log: fixed('logged in elsewhere') },
-  'name-taken-in-outage': { log: fixed('name taken on another server during an outage') },
+  'logged-in-elsewhere': { log: (name) => `${name} logged in elsewhere`.trimStart() },
+  'name-taken-in-outage': { log: (name) => `name ${name} taken on another server during an outage`.replace('name  ', 'name ') },
   'shutting-down': { log: fixed('server shutting down') },
   'internal-error': { log: fixed('internal error') },
 } as const satisfies Record<string, Pick<Entry, 'log'>>;

@@ -72,11 +72,11 @@ export class ChatCore implements SessionHost<Session> {
         // The hub has told whom it had to; elsewhere the name is someone else's now.
         if (why === 'logged in elsewhere') {
           member.send(w.loggedInElsewhere());
-          member.close('logged-in-elsewhere', { announce: false });
+          member.close('logged-in-elsewhere', { detail: member.name, announce: false });
           return;
         }
         member.send(w.evicted(member.name));
-        member.close('name-taken-in-outage', { announce: false });
+        member.close('name-taken-in-outage', { detail: member.name, announce: false });
       },
       removed: (member: Member, removal) => {
         if (!(member instanceof Session) || member.name === undefined) return;

@@ -5,6 +5,7 @@ import { byteLength, decodeEntry, encodeEntry, FIELD, roomHeader, userHeader } f
 import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
 import { RedisHub } from '../../src/hub/redis/hub.js';
 import { TestRedis } from '../helpers/redis.js';
+import { mayNotBeDelivered } from '../../src/dialects/line/wording.js';
 import { WAIT_MS } from '../helpers/lines.js';
 import { eventually, hubContract, TestMember } from '../hub/contract.js';
 
@@ -34,6 +35,11 @@ class Recorder implements HubEvents {
   log(message: string): void {
     this.logs.push(message);
     this.#wake();
+  }
+
+  /** As the core does (ChatCore's hub events): the sender is told, in the dialect's words. */
+  undelivered(from: Member, to: string): void {
+    from.deliver(`${mayNotBeDelivered(to)}\n`);
   }
 
   /** Resolves once CHECK holds; each event looks again. */
