@@ -13,6 +13,7 @@ import { parseHistoryLine } from '../client/history.js';
 import { renderLine, renderPast, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
 import { lineLimitIn } from '../client/split.js';
+import { recogniseGreeting, recogniseLoginError } from '../dialects/line/recognise.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { firstLine } from './first-line.js';
 import { parseOrExit, usageError, wholeNumber } from './program.js';
@@ -219,7 +220,8 @@ async function interactive(): Promise<number> {
     maxLine = lineLimitIn(line) ?? maxLine;
     // The client handles these itself: it asks for the password, hidden; it connects again
     // when the server gave up waiting while a prompt was open.
-    if (line.kind === 'error' && /^(password required|not registered within)/.test(line.text)) return;
+    const error = recogniseLoginError(line);
+    if (error === 'password-required' || error === 'register-timeout') return;
     // Messages kept for us come right after `* registered as NAME`.
     const past = parseHistoryLine(line);
     if (past && past.kind !== 'end') return prompter.print(renderPast(past, { chalk, timestamps: opts.timestamps, now: new Date() }));
@@ -231,7 +233,7 @@ async function interactive(): Promise<number> {
     const c = await connect();
     c.on('line', early);
     // Show the server's greeting before any prompt (no more than a moment's wait for it).
-    await Promise.race([c.waitFor((l) => l.kind === 'notice' && l.text.startsWith('welcome')).catch(() => {}), sleep(2000)]);
+    await Promise.race([c.waitFor((l) => recogniseGreeting(l) !== undefined).catch(() => {}), sleep(2000)]);
     return c;
   };
   // At a prompt and while a password is checked the terminal is raw and Ctrl-C is a key

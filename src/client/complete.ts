@@ -1,13 +1,22 @@
-import { nameKey } from '../protocol/names.js';
+import { isValidName, nameKey } from '../protocol/names.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
+import {
+  recogniseHistoryEntry,
+  recogniseInRoom,
+  recogniseJoined,
+  recogniseKeptMessage,
+  recogniseLeft,
+  recogniseOnline,
+  recogniseRenamed,
+  recogniseRoomList,
+  recogniseYouAreIn,
+} from '../dialects/line/recognise.js';
 
 /** The commands Tab completes after `/`: the server's (docs/protocol.md) and the client's own. */
 export const COMMANDS = [
   '/ban', '/bans', '/help', '/history', '/join', '/kick', '/m', '/msg', '/nick', '/ping', '/quit', '/rooms',
   '/unban', '/who',
 ] as const;
-
-const LIST = /^(?:online|in (\S+)) \(\d+\): (.*)$/;
 
 /**
  * What Tab can complete: the names seen in any server line and in /who answers, the rooms
@@ -21,25 +30,24 @@ export class Completions {
   /** Learns from one server line. */
   learn(line: ServerLine): void {
     if (line.kind === 'room' || line.kind === 'direct') return this.#name(line.from);
-    if (line.kind !== 'notice') return;
-    const t = line.text;
-    let m: RegExpExecArray | null;
-    if ((m = LIST.exec(t))) {
-      if (m[1]) this.#room(m[1]);
-      for (const name of (m[2] ?? '').split(', ')) this.#name(name);
-    } else if ((m = /^rooms \(\d+\): (.*)$/.exec(t))) {
-      for (const entry of (m[1] ?? '').split(', ')) this.#room(/^(\S+)/.exec(entry)?.[1] ?? '');
-    } else if ((m = /^you are in (\S+)$/.exec(t))) {
-      this.#room(m[1]!);
-    } else if ((m = /^(\S+) is now (\S+)$/.exec(t))) {
-      this.#names.delete(nameKey(m[1]!));
-      this.#name(m[2]!);
-    } else if ((m = /^(\S+) (?:joined|left)(?: \(went to (\S+)\))?/.exec(t))) {
-      this.#name(m[1]!);
-      if (m[2]) this.#room(m[2].replace(/\)$/, ''));
-    } else if ((m = /^\[[^\]]+\] (?:<(\S+)>|\*(\S+)\*) /.exec(t))) {
-      this.#name(m[1] ?? m[2]!);
+    const inRoom = recogniseInRoom(line);
+    if (inRoom) this.#room(inRoom.room);
+    for (const name of recogniseOnline(line) ?? inRoom?.names ?? []) this.#name(name);
+    for (const room of recogniseRoomList(line) ?? []) this.#room(room.name);
+    const moved = recogniseYouAreIn(line);
+    if (moved) this.#room(moved);
+    const renamed = recogniseRenamed(line);
+    if (renamed) {
+      this.#names.delete(nameKey(renamed.from));
+      this.#name(renamed.to);
     }
+    const joined = recogniseJoined(line);
+    if (joined) this.#name(joined);
+    const left = recogniseLeft(line);
+    if (left) this.#name(left.name);
+    if (left?.wentTo) this.#room(left.wentTo);
+    const past = recogniseHistoryEntry(line) ?? recogniseKeptMessage(line);
+    if (past) this.#name(past.from);
   }
 
   get names(): string[] {
@@ -79,10 +87,11 @@ export class Completions {
   }
 
   #name(name: string): void {
-    if (/^[A-Za-z0-9_-]{1,32}$/.test(name)) this.#names.set(nameKey(name), name);
+    if (isValidName(name)) this.#names.set(nameKey(name), name);
   }
 
   #room(room: string): void {
-    if (/^[A-Za-z0-9_-]{1,32}$/.test(room)) this.#rooms.set(nameKey(room), room);
+    // Rooms are named with a name's characters.
+    if (isValidName(room)) this.#rooms.set(nameKey(room), room);
   }
 }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { LineDecoder } from '../dialects/line/decoder.js';
 import { parseServerLine, type ServerLine } from '../dialects/line/server-line.js';
+import { recogniseLoginError, recognisePong, recogniseRegistered, recogniseYouAreNow, type LoginError } from '../dialects/line/recognise.js';
 import { isValidName } from '../protocol/names.js';
 import { formatHostPort, invalidName } from '../dialects/line/wording.js';
 import { UdpNoAnswer, UdpSocket, type UdpClientOptions } from './udp-socket.js';
@@ -35,11 +36,12 @@ export class ConnectError extends Error {
 
 /**
  * A refused registration (a name taken or invalid, a password wrong or missing) is the
- * user's to fix; any other answer (`! server full`) or a closed connection is not.
+ * user's to fix; any other answer (`! server full`) or a closed connection is not. ERROR is
+ * the kind of a login error (docs/protocol.md), a refusal or the register timeout.
  */
-export type RegisterResult = { ok: true; name: string } | { ok: false; refused: boolean; reason: string };
-
-const REFUSALS = /^(name taken|invalid name|authentication failed|password required|too many failed logins)/;
+export type RegisterResult =
+  | { ok: true; name: string }
+  | { ok: false; refused: boolean; reason: string; error?: LoginError | undefined };
 
 interface ConnectionEvents {
   /** Every line the server sends, decoded, with control characters removed. */
@@ -159,17 +161,21 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
    */
   async register(name: string, password?: string, { hold = false } = {}): Promise<RegisterResult> {
     // Checked here too: "#two words" would register "two" with the password "words".
-    if (!isValidName(name)) return { ok: false, refused: true, reason: INVALID_NAME };
+    if (!isValidName(name)) return { ok: false, refused: true, reason: INVALID_NAME, error: 'invalid-name' };
+    const registered = (l: ServerLine): string | undefined => recogniseRegistered(l) ?? recogniseYouAreNow(l);
     const answer = this.waitFor((l) => {
-      const ok = l.kind === 'notice' && /^(registered as|you are now) /.test(l.text);
+      const ok = registered(l) !== undefined;
       if (ok && hold) this.#held = [];
       return ok || l.kind === 'error';
     });
     this.send(password === undefined ? `#${name}` : `#${name} ${password}`);
     const line = await answer.catch(() => undefined);
     if (line === undefined) return { ok: false, refused: false, reason: this.lostReason() };
-    if (line.kind === 'error') return { ok: false, refused: REFUSALS.test(line.text), reason: line.text };
-    return { ok: true, name: line.text.replace(/^(registered as|you are now) /, '') };
+    if (line.kind === 'error') {
+      const error = recogniseLoginError(line);
+      return { ok: false, refused: error !== undefined && error !== 'register-timeout', reason: line.text, error };
+    }
+    return { ok: true, name: registered(line)! };
   }
 
   /** Emits the lines kept back by register({ hold }), and every line from now on. */
@@ -181,7 +187,7 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
 
   /** Resolves once the server has handled everything sent before (docs/protocol.md /ping). */
   async ping(token: string): Promise<void> {
-    const pong = this.waitFor((l) => l.kind === 'notice' && l.text === `pong ${token}`);
+    const pong = this.waitFor((l) => recognisePong(l) === token);
     this.send(`/ping ${token}`);
     await pong;
   }

@@ -1,5 +1,6 @@
 import { stripControls } from '../protocol/sanitize.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
+import { recogniseHistoryRefused, recogniseUnknownCommand } from '../dialects/line/recognise.js';
 import { parseHistoryLine, unseen, type HistoryItem, type Shown, type ShownLog } from './history.js';
 
 /** Asked by the client itself: the room's past after a /join, or what a reconnect missed. */
@@ -32,9 +33,6 @@ export type Outcome =
 const SINCE_MAX = 1000;
 
 const USER_ASKS = /^\/history(\s|$)/i;
-const UNKNOWN = /^unknown command: \/history$/i;
-/** docs/protocol.md: a bad N, or a cluster that cannot read its history now. */
-const REFUSED = /^(\/history takes |cannot read the history)/;
 
 /**
  * The /history requests of one connection and their answers, which come back in the order
@@ -73,12 +71,13 @@ export class HistoryAnswers {
       this.#remember({ from: line.from, text: line.text, at: this.now(), own: false });
       return { kind: 'pass' };
     }
-    if (line.kind === 'error' && head && UNKNOWN.test(line.text)) {
+    if (head && recogniseUnknownCommand(line)?.toLowerCase() === 'history') {
       this.#queue.shift();
       return head.kind === 'user' ? { kind: 'pass' } : { kind: 'unsupported' };
     }
-    // Its answer, an error instead of the lines: shown (it says what to do), and done with.
-    if (line.kind === 'error' && head && REFUSED.test(line.text)) {
+    // Its answer, an error instead of the lines (docs/protocol.md: a bad N, or a cluster that
+    // cannot read its history now): shown (it says what to do), and done with.
+    if (head && recogniseHistoryRefused(line)) {
       this.#queue.shift();
       return { kind: 'pass' };
     }

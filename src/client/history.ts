@@ -1,5 +1,6 @@
 import type { ServerLine } from '../dialects/line/server-line.js';
-import { NAME_PATTERN, nameKey } from '../protocol/names.js';
+import { recogniseEndOfHistory, recogniseHistoryEntry, recogniseKeptMessage } from '../dialects/line/recognise.js';
+import { nameKey } from '../protocol/names.js';
 
 /** A room message from a `/history` answer, or a message kept for us while we were away. */
 export interface HistoryItem {
@@ -19,26 +20,17 @@ export type HistoryLine =
   | ({ kind: 'kept' } & HistoryItem)
   | { kind: 'end'; count: number };
 
-const TIME = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z`;
-const ROOM = new RegExp(`^\\[(${TIME})\\] <(${NAME_PATTERN})> (.*)$`, 's');
-const KEPT = new RegExp(`^\\[(${TIME})\\] \\*(${NAME_PATTERN})\\* (.*)$`, 's');
-const END = /^end of history \((\d+) messages?\)$/;
-
 /**
  * Only notices can be these: the server writes `* ` itself, and a user's text never starts
  * a notice (it comes after `<NAME> ` or inside one), so nobody can fake history. Pure.
  */
 export function parseHistoryLine(line: ServerLine): HistoryLine | undefined {
-  if (line.kind !== 'notice') return undefined;
-  let m = ROOM.exec(line.text);
-  const kind = m ? 'room' : (m = KEPT.exec(line.text)) ? 'kept' : undefined;
-  if (kind && m) {
-    const at = Date.parse(m[1]!);
-    if (Number.isNaN(at)) return undefined;
-    return { kind, at, from: m[2]!, text: m[3]! };
-  }
-  const end = END.exec(line.text);
-  return end ? { kind: 'end', count: Number(end[1]) } : undefined;
+  const room = recogniseHistoryEntry(line);
+  if (room) return { kind: 'room', ...room };
+  const kept = recogniseKeptMessage(line);
+  if (kept) return { kind: 'kept', ...kept };
+  const count = recogniseEndOfHistory(line);
+  return count === undefined ? undefined : { kind: 'end', count };
 }
 
 /** A room message this client has shown (or sent), kept to know what not to show again. */

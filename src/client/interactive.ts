@@ -12,6 +12,8 @@ import { END_OF_PAST, renderLine, renderPast, timestamp } from './render.js';
 import { nameKey } from '../protocol/names.js';
 import { DEFAULT_MAX_LINE, lineLimitIn, splitLine } from './split.js';
 import { translateTyped } from './typed.js';
+import type { ServerLine } from '../dialects/line/server-line.js';
+import { recogniseClosing, recognisePong, recogniseYouAreIn, recogniseYouAreNow } from '../dialects/line/recognise.js';
 
 /** Said by a reconnect that must not be tried again: the server refused the name. */
 export class Refused extends Error {}
@@ -113,7 +115,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     /** The last line the server sent: says whether a close was on purpose. */
-    let last = '';
+    let last: ServerLine | undefined;
     let lastFailure = '';
     let maxLine = opts.maxLine ?? DEFAULT_MAX_LINE;
     /** Lines sent in bulk that the server has not handled yet (their /ping is unanswered). */
@@ -263,12 +265,13 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         if (historyOn) c.send(reconnected ? mine.ask('missed', MISSED_MAX) : mine.ask('join', opts.history));
       }
       c.on('line', (line) => {
-        if (line.kind === 'notice' && pings.has(line.text.slice(5)) && line.text.startsWith('pong ')) {
-          waiting -= pings.get(line.text.slice(5))!;
-          pings.delete(line.text.slice(5));
+        const pong = recognisePong(line);
+        if (pong !== undefined && pings.has(pong)) {
+          waiting -= pings.get(pong)!;
+          pings.delete(pong);
           return redraw();
         }
-        last = line.text;
+        last = line;
         completions.learn(line);
         const outcome = mine.take(line);
         if (outcome.kind === 'held') return;
@@ -284,21 +287,21 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
           return;
         }
         maxLine = lineLimitIn(line) ?? maxLine;
-        const renamed = line.kind === 'notice' ? /^you are now (\S+)$/.exec(line.text) : null;
-        if (renamed?.[1]) self = renamed[1];
-        const moved = line.kind === 'notice' ? /^you are in (\S+)$/.exec(line.text) : null;
+        const renamed = recogniseYouAreNow(line);
+        if (renamed) self = renamed;
+        const moved = recogniseYouAreIn(line);
         const before = room ?? FIRST_ROOM;
-        if (moved?.[1]) room = moved[1];
+        if (moved) room = moved;
         if (renamed || moved) rl.setPrompt(prompt());
         const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
         say(stamp + renderLine(line, { chalk, self }));
-        if (moved?.[1]) {
+        if (moved) {
           // Who is in the room just joined, as IRC clients show NAMES on join.
-          c.send(`/who ${moved[1]}`);
-          const again = rejoin !== undefined && nameKey(rejoin) === nameKey(moved[1]);
+          c.send(`/who ${moved}`);
+          const again = rejoin !== undefined && nameKey(rejoin) === nameKey(moved);
           rejoin = undefined;
           // Joining the room we are in changes nothing: its past is on the screen already.
-          if (historyOn && (again || nameKey(before) !== nameKey(moved[1]))) {
+          if (historyOn && (again || nameKey(before) !== nameKey(moved))) {
             c.send(again ? mine.ask('missed', MISSED_MAX) : mine.ask('join', opts.history));
           }
         }
@@ -317,8 +320,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         if (leaving) return finish(0);
         // The server closed us on purpose (idle, account removed, ...): coming back would
         // only be closed again, so say why and stop.
-        if (!reconnect || /closing the connection$/.test(last)) {
-          say(chalk.red(reconnect ? `disconnected: ${last}` : 'connection lost: the server closed the connection.'));
+        if (!reconnect || (last && recogniseClosing(last) !== undefined)) {
+          say(chalk.red(reconnect ? `disconnected: ${last?.text ?? ''}` : 'connection lost: the server closed the connection.'));
           return finish(1);
         }
         say(chalk.red('connection lost: reconnecting (Ctrl-C twice to leave).'));

@@ -2,6 +2,7 @@ import type { ChatConnection } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { LeftPrompt, type Prompter } from './prompt.js';
 import { isValidName } from '../protocol/names.js';
+import { recogniseClosing, recogniseLoginError } from '../dialects/line/recognise.js';
 
 export interface LoginOptions {
   /** Connects (again); the caller shows the server's lines. */
@@ -57,8 +58,8 @@ export async function login(options: LoginOptions): Promise<LoginOutcome> {
     const w: Watch = { ending: false, tooMany: false, abort: new AbortController() };
     c.on('line', (line) => {
       if (line.kind !== 'error') return;
-      if (/closing the connection$/.test(line.text)) w.ending = true;
-      if (/^too many failed logins/.test(line.text)) {
+      if (recogniseClosing(line) !== undefined) w.ending = true;
+      if (recogniseLoginError(line) === 'too-many-failures') {
         w.tooMany = true;
         w.abort.abort(new TooMany());
       }
@@ -94,22 +95,22 @@ export async function login(options: LoginOptions): Promise<LoginOutcome> {
       const register = (): ReturnType<ChatConnection['register']> => c.register(name, attempt);
       const result = await (attempt === undefined ? register() : prompter.hold(register));
       // The server sends it right after the last `! authentication failed`.
-      if (watch.tooMany || (!result.ok && /^too many failed logins/.test(result.reason))) throw new TooMany();
+      if (watch.tooMany || (!result.ok && result.error === 'too-many-failures')) throw new TooMany();
       if (result.ok) {
         // Pressed with the Enter that gave the name, on a server that checks no password.
         const left = prompter.pending();
         if (left) throw left;
         return { ok: true, conn: c, name: result.name, password };
       }
-      if (/^not registered within/.test(result.reason)) continue;
+      if (result.error === 'register-timeout') continue;
       if (!result.refused) {
         say(`the server did not take us: ${result.reason}`);
         await c.close();
         return { ok: false, code: ExitCode.ConnectionLost };
       }
-      if (/^password required/.test(result.reason)) {
+      if (result.error === 'password-required') {
         password = await ask(`Password for ${name}`, true);
-      } else if (/^authentication failed/.test(result.reason)) {
+      } else if (result.error === 'authentication-failed') {
         // Either could be wrong: the server does not say which, or names could be tested.
         name = await askName(name);
         typed = true;

@@ -2,6 +2,7 @@ import readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { ChatConnection } from './connection.js';
 import { ExitCode } from './exit-codes.js';
+import { recognisePong } from '../dialects/line/recognise.js';
 
 export interface ScriptOptions {
   conn: ChatConnection;
@@ -67,7 +68,7 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
           }, opts.timeoutMs);
 
     conn.on('line', (line) => {
-      if (settled || (line.kind === 'notice' && line.text === `pong ${token}`)) return;
+      if (settled || recognisePong(line) === token) return;
       output.write(`${line.raw}\n`);
       if (expect?.test(line.raw)) return finish(ExitCode.Ok);
       // Errors answer this connection's own requests (docs/protocol.md), so each one is ours.
@@ -92,7 +93,7 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
             return finish(ExitCode.ConnectionLost);
           }
           if (!result.ok) {
-            const hint = opts.password === undefined && /^password required/.test(result.reason)
+            const hint = opts.password === undefined && result.error === 'password-required'
               ? ' Give the password with --password-file FILE or CHAT_PASSWORD.'
               : '';
             say(`registration refused: ${result.reason}.${hint}`);

@@ -1,6 +1,7 @@
 import { parseCommand } from '../dialects/line/parse.js';
 import { withoutLeadingInvisible } from '../protocol/invisible.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
+import { recogniseGreeting, recogniseLineTooLong } from '../dialects/line/recognise.js';
 
 /** The line limit a server that announces none has (docs/protocol.md: 4096 bytes). */
 export const DEFAULT_MAX_LINE = 4096;
@@ -11,14 +12,8 @@ export const DEFAULT_MAX_LINE = 4096;
  * users wrote (`* [TIME] <eve> max 64 bytes` in a history). Undefined when there is none.
  */
 export function lineLimitIn(line: ServerLine): number | undefined {
-  const m =
-    line.kind === 'error'
-      ? /^line too long \(max (\d+) bytes\)$/.exec(line.text)
-      : line.kind === 'notice' && /^welcome\b/i.test(line.text)
-        ? /\bmax(?:imum)?\b[^0-9]{0,24}?(\d+) bytes\b/i.exec(line.text)
-        : null;
-  const n = Number(m?.[1]);
-  return m && n >= 64 ? n : undefined;
+  const n = recogniseLineTooLong(line) ?? recogniseGreeting(line)?.maxLine;
+  return n !== undefined && n >= 64 ? n : undefined;
 }
 
 /**

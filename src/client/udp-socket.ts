@@ -4,6 +4,17 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { datagramLines, packLines } from '../dialects/line/datagrams.js';
+import { parseServerLine, type ServerLine } from '../dialects/line/server-line.js';
+import {
+  recogniseClosing,
+  recogniseConnected,
+  recogniseKicked,
+  recognisePong,
+  recogniseServerFull,
+  recogniseShuttingDown,
+  recogniseTooManyFromAddress,
+  recogniseUdpHello,
+} from '../dialects/line/recognise.js';
 
 export interface UdpClientOptions {
   /** Send a /ping after this long without sending anything, so the server keeps us. */
@@ -22,13 +33,18 @@ export const DEFAULT_KEEPALIVE_MS = 20_000;
 const DEFAULT_RETRY_MS = 1000;
 const DEFAULT_TRIES = 5;
 
-const HELLO = /^\* send \/hello (\S+) to start$/;
 /**
  * Lines after which the server has ended our session (docs/protocol.md, fixed wording): over
  * UDP no FIN says so, and the next datagram would only get a hello line.
  */
-const ENDS_SESSION = /^(\* server shutting down|! server full|! too many connections from your address.*|! kicked by .*|! .*: closing the connection)$/;
-const CONNECTED = /^\* connected from \S+$/;
+const SESSION_ENDS: readonly ((line: ServerLine) => unknown)[] = [
+  recogniseShuttingDown,
+  recogniseServerFull,
+  recogniseTooManyFromAddress,
+  recogniseKicked,
+  recogniseClosing,
+];
+const endsSession = (line: ServerLine): boolean => SESSION_ENDS.some((recognise) => recognise(line) !== undefined);
 
 /** No answer from the server: nothing listens there, or the datagrams are dropped. */
 export class UdpNoAnswer extends Error {
@@ -95,7 +111,7 @@ export class UdpSocket extends Duplex {
       };
       const onMessage = (payload: Buffer): void => {
         const first = payload.toString('utf8').split('\n', 1)[0]!.replace(/\r$/, '');
-        const token = HELLO.exec(first)?.[1];
+        const token = recogniseUdpHello(parseServerLine(first));
         if (token !== undefined) {
           // The token may come again (our first datagram was resent): the newest is good.
           const next = `/hello ${token}`;
@@ -163,18 +179,18 @@ export class UdpSocket extends Duplex {
   #receive(payload: Buffer): void {
     if (this.#ended || this.destroyed) return;
     const text = datagramLines(payload).toString('utf8');
-    const lines = text.split('\n').slice(0, -1).map((l) => l.replace(/\r$/, ''));
-    if (lines.length === 1 && HELLO.test(lines[0]!)) return this.#helloAgain();
+    const lines = text.split('\n').slice(0, -1).map((l) => parseServerLine(l.replace(/\r$/, '')));
+    if (lines.length === 1 && recogniseUdpHello(lines[0]!) !== undefined) return this.#helloAgain();
     // The answer to a hello we sent twice (the first answer was slow): we know already.
-    if (lines.length === 1 && CONNECTED.test(lines[0]!)) return;
+    if (lines.length === 1 && recogniseConnected(lines[0]!)) return;
     const kept = lines.filter((l) => {
-      if (l !== `* pong ${this.#keepaliveToken}`) return true;
+      if (recognisePong(l) !== this.#keepaliveToken) return true;
       clearTimeout(this.#probe);
       this.#probe = undefined;
       return false;
     });
-    if (kept.length > 0) this.push(`${kept.join('\n')}\n`);
-    if (kept.some((l) => ENDS_SESSION.test(l))) this.#end();
+    if (kept.length > 0) this.push(`${kept.map((l) => l.raw).join('\n')}\n`);
+    if (kept.some(endsSession)) this.#end();
   }
 
   /**

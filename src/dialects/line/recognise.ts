@@ -1,0 +1,272 @@
+import { NAME_PATTERN } from '../../protocol/names.js';
+import { parseServerLine, type ServerLine } from './server-line.js';
+import { serverFull, shuttingDown } from './wording.js';
+
+/**
+ * The client's side of wording.ts: the server lines the client acts on, each told apart by
+ * one function that returns what the line says, or undefined when it is not that line. The
+ * only place outside wording.ts that knows the words (docs/protocol.md, "Fixed wordings");
+ * test/dialects/line/recognise.test.ts builds each line with wording.ts and reads it back.
+ *
+ * Each looks at the line's mark first: `* ` notices and `! ` errors are written by the server
+ * itself, and a user's text never starts one (it comes after `<NAME> ` or `*NAME* `), so
+ * `<bob> * pong x` is a room message, never a pong. Pure.
+ */
+
+/** A name, or a room: rooms are named with a name's characters (wording.ts: invalidRoom). */
+const NAME = `(${NAME_PATTERN})`;
+
+/** PATTERN's groups over the text of a notice (of an error, with KIND), or undefined. */
+function groups(line: ServerLine, pattern: RegExp, kind: 'notice' | 'error' = 'notice'): (string | undefined)[] | undefined {
+  if (line.kind !== kind) return undefined;
+  return pattern.exec(line.text)?.slice(1);
+}
+
+/** `a, b, c` as wording.ts joins names; nothing for none. */
+const list = (joined: string): string[] => (joined === '' ? [] : joined.split(', '));
+
+// Notices.
+
+const WELCOME = /^welcome\b/i;
+const ANNOUNCED_MAX = /\bmax(?:imum)?\b[^0-9]{0,24}?(\d+) bytes\b/i;
+
+/**
+ * `* welcome...`: this server's greeting (wording.ts: greeting), or another's. MAX_LINE is
+ * the line limit it announces, if any (`max 8192 bytes`); ours announces none. Not a user
+ * named welcome joining, renamed or leaving: `* welcome left (max 64 bytes)` is their /quit.
+ */
+export function recogniseGreeting(line: ServerLine): { maxLine: number | undefined } | undefined {
+  if (!groups(line, WELCOME) || recogniseJoined(line) || recogniseLeft(line) || recogniseRenamed(line)) return undefined;
+  const max = ANNOUNCED_MAX.exec(line.text)?.[1];
+  return { maxLine: max === undefined ? undefined : Number(max) };
+}
+
+const CONNECTED = /^connected from (?:\[([^\]\s]+)\]|([^\s:[\]]+)):(\d+)$/;
+
+/** `* connected from HOST:PORT` (wording.ts: connected), an IPv6 HOST in brackets. */
+export function recogniseConnected(line: ServerLine): { host: string; port: number } | undefined {
+  const g = groups(line, CONNECTED);
+  return g && { host: (g[0] ?? g[1])!, port: Number(g[2]) };
+}
+
+const UDP_HELLO = /^send \/hello (\S+) to start$/;
+
+/** `* send /hello TOKEN to start` (wording.ts: udpHello): the TOKEN. */
+export function recogniseUdpHello(line: ServerLine): string | undefined {
+  return groups(line, UDP_HELLO)?.[0];
+}
+
+const REGISTERED = new RegExp(`^registered as ${NAME}$`);
+
+/** `* registered as NAME` (wording.ts: registered): the NAME. */
+export function recogniseRegistered(line: ServerLine): string | undefined {
+  return groups(line, REGISTERED)?.[0];
+}
+
+const YOU_ARE_NOW = new RegExp(`^you are now ${NAME}$`);
+
+/** `* you are now NAME` (wording.ts: youAreNow), our own new name: the NAME. */
+export function recogniseYouAreNow(line: ServerLine): string | undefined {
+  return groups(line, YOU_ARE_NOW)?.[0];
+}
+
+const YOU_ARE_IN = new RegExp(`^you are in ${NAME}$`);
+
+/** `* you are in ROOM` (wording.ts: youAreIn): the ROOM. */
+export function recogniseYouAreIn(line: ServerLine): string | undefined {
+  return groups(line, YOU_ARE_IN)?.[0];
+}
+
+const JOINED = new RegExp(`^${NAME} joined$`);
+
+/** `* NAME joined` (wording.ts: joined): the NAME. */
+export function recogniseJoined(line: ServerLine): string | undefined {
+  return groups(line, JOINED)?.[0];
+}
+
+const LEFT = new RegExp(`^${NAME} left(?: \\((.*)\\))?$`, 's');
+const WENT_TO = new RegExp(`^went to ${NAME}$`);
+
+/**
+ * `* NAME left` or `* NAME left (REASON)` (wording.ts: left). WENT_TO is the ROOM of the
+ * REASON `went to ROOM` (wording.ts: wentTo): NAME went to another room rather than away.
+ */
+export function recogniseLeft(line: ServerLine): { name: string; reason: string | undefined; wentTo: string | undefined } | undefined {
+  const g = groups(line, LEFT);
+  if (!g) return undefined;
+  const reason = g[1];
+  return { name: g[0]!, reason, wentTo: reason === undefined ? undefined : WENT_TO.exec(reason)?.[1] };
+}
+
+const RENAMED = new RegExp(`^${NAME} is now ${NAME}$`);
+
+/** `* OLD is now NEW` (wording.ts: renamed), another user's rename. */
+export function recogniseRenamed(line: ServerLine): { from: string; to: string } | undefined {
+  const g = groups(line, RENAMED);
+  return g && { from: g[0]!, to: g[1]! };
+}
+
+const ONLINE = /^online \(\d+\): (.*)$/s;
+
+/** `* online (N): NAME, NAME, ...` (wording.ts: online), the answer to /who: the NAMEs. */
+export function recogniseOnline(line: ServerLine): string[] | undefined {
+  const g = groups(line, ONLINE);
+  return g && list(g[0]!);
+}
+
+const IN_ROOM = new RegExp(`^in ${NAME} \\(\\d+\\): (.*)$`, 's');
+
+/** `* in ROOM (N): NAME, NAME, ...` (wording.ts: inRoom), the answer to /who ROOM. */
+export function recogniseInRoom(line: ServerLine): { room: string; names: string[] } | undefined {
+  const g = groups(line, IN_ROOM);
+  return g && { room: g[0]!, names: list(g[1]!) };
+}
+
+const ROOMS = /^rooms \(\d+\): (.*)$/s;
+const ROOM_ENTRY = new RegExp(`^${NAME} \\((\\d+)\\)$`);
+
+/**
+ * `* rooms (N): ROOM (COUNT), ...` (wording.ts: roomList), the answer to /rooms. An entry
+ * that is not `ROOM (COUNT)` is left out.
+ */
+export function recogniseRoomList(line: ServerLine): { name: string; count: number }[] | undefined {
+  const g = groups(line, ROOMS);
+  return g && list(g[0]!).flatMap((entry) => {
+    const m = ROOM_ENTRY.exec(entry);
+    return m ? [{ name: m[1]!, count: Number(m[2]) }] : [];
+  });
+}
+
+const PONG = /^pong(?: (.*))?$/s;
+
+/** `* pong TOKEN`, or `* pong` for an empty one (wording.ts: pong): the TOKEN. */
+export function recognisePong(line: ServerLine): string | undefined {
+  const g = groups(line, PONG);
+  return g && (g[0] ?? '');
+}
+
+/** `* server shutting down` (wording.ts: shuttingDown). */
+export function recogniseShuttingDown(line: ServerLine): true | undefined {
+  return line.raw === shuttingDown() || undefined;
+}
+
+// History and messages kept for later (docs/protocol.md, "History").
+
+/** `[TIME] ` before a room or direct message, TIME as wording.ts's historyTime writes it. */
+const PAST = /^\[(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)\] (.*)$/s;
+
+/** A message of the past: `* [TIME] ` and the line as it was sent then, read by parseServerLine. */
+function past(line: ServerLine, kind: 'room' | 'direct'): { at: number; from: string; text: string } | undefined {
+  const g = groups(line, PAST);
+  if (!g) return undefined;
+  const at = Date.parse(g[0]!);
+  const message = parseServerLine(g[1]!);
+  return message.kind === kind && !Number.isNaN(at) ? { at, from: message.from, text: message.text } : undefined;
+}
+
+/** `* [TIME] <NAME> TEXT` (wording.ts: historyEntry), a room message of the past; AT in ms. */
+export function recogniseHistoryEntry(line: ServerLine): { at: number; from: string; text: string } | undefined {
+  return past(line, 'room');
+}
+
+/** `* [TIME] *FROM* TEXT` (wording.ts: keptMessage), a direct message kept for us; AT in ms. */
+export function recogniseKeptMessage(line: ServerLine): { at: number; from: string; text: string } | undefined {
+  return past(line, 'direct');
+}
+
+const END_OF_HISTORY = /^end of history \((\d+) messages?\)$/;
+
+/** `* end of history (N messages)` (wording.ts: endOfHistory), `(1 message)` too: the N. */
+export function recogniseEndOfHistory(line: ServerLine): number | undefined {
+  const g = groups(line, END_OF_HISTORY);
+  return g && Number(g[0]);
+}
+
+// Errors.
+
+const LINE_TOO_LONG = /^line too long \(max (\d+) bytes\)$/;
+
+/** `! line too long (max N bytes)` (wording.ts: lineTooLong): the N. */
+export function recogniseLineTooLong(line: ServerLine): number | undefined {
+  const g = groups(line, LINE_TOO_LONG, 'error');
+  return g && Number(g[0]);
+}
+
+const UNKNOWN_COMMAND = /^unknown command: \/(.*)$/is;
+
+/** `! unknown command: /WORD` (wording.ts: unknownCommand): the WORD. */
+export function recogniseUnknownCommand(line: ServerLine): string | undefined {
+  return groups(line, UNKNOWN_COMMAND, 'error')?.[0];
+}
+
+/**
+ * A refused /history, known by how it starts: `usage` for a bad N (wording.ts:
+ * historyUsage), `unavailable` for a history store that cannot be read now (historyUnavailable).
+ */
+export function recogniseHistoryRefused(line: ServerLine): 'usage' | 'unavailable' | undefined {
+  if (line.kind !== 'error') return undefined;
+  if (line.text.startsWith('/history takes ')) return 'usage';
+  return line.text.startsWith('cannot read the history') ? 'unavailable' : undefined;
+}
+
+/** The errors that answer a login, by kind. */
+export type LoginError =
+  | 'name-taken'
+  | 'invalid-name'
+  | 'authentication-failed'
+  | 'password-required'
+  | 'too-many-failures'
+  | 'register-timeout';
+
+/** How each starts (wording.ts: nameTaken, invalidName, ..., registerTimeout). */
+const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [
+  ['name taken', 'name-taken'],
+  ['invalid name', 'invalid-name'],
+  ['authentication failed', 'authentication-failed'],
+  ['password required', 'password-required'],
+  ['too many failed logins', 'too-many-failures'],
+  ['not registered within', 'register-timeout'],
+];
+
+/** An error that answers a login (`! name taken: NAME`, `! password required: ...`): its kind. */
+export function recogniseLoginError(line: ServerLine): LoginError | undefined {
+  if (line.kind !== 'error') return undefined;
+  return LOGIN_ERRORS.find(([head]) => line.text.startsWith(head))?.[1];
+}
+
+const CLOSING = new RegExp(
+  '^(too many failed logins|logged in elsewhere|not registered within \\S+ s|idle for \\S+ s' +
+    `|the name ${NAME_PATTERN} was taken on another server while this one was cut off|your account was removed)` +
+    ': closing the connection$',
+);
+
+/**
+ * `! REASON: closing the connection` (wording.ts: tooManyFailures, loggedInElsewhere,
+ * registerTimeout, idleTimeout, evicted) or `* your account was removed: closing the
+ * connection` (accountRemoved): the server closes us on purpose. The REASON. Only these:
+ * `! no such user: closing the connection` answers `@closing the connection:hi`.
+ */
+export function recogniseClosing(line: ServerLine): string | undefined {
+  return (groups(line, CLOSING, 'error') ?? groups(line, CLOSING))?.[0];
+}
+
+const KICKED = new RegExp(`^kicked by ${NAME}(?:: (.*))?$`, 's');
+
+/** `! kicked by OP` or `! kicked by OP: REASON` (wording.ts: removed(kickedBy(...))). */
+export function recogniseKicked(line: ServerLine): { by: string; reason: string } | undefined {
+  const g = groups(line, KICKED, 'error');
+  return g && { by: g[0]!, reason: g[1] ?? '' };
+}
+
+const TOO_MANY_FROM_ADDRESS = /^too many connections from your address \(max (\d+)\)$/;
+
+/** `! too many connections from your address (max N)` (wording.ts: tooManyFromAddress): the N. */
+export function recogniseTooManyFromAddress(line: ServerLine): number | undefined {
+  const g = groups(line, TOO_MANY_FROM_ADDRESS, 'error');
+  return g && Number(g[0]);
+}
+
+/** `! server full` (wording.ts: serverFull). */
+export function recogniseServerFull(line: ServerLine): true | undefined {
+  return line.raw === serverFull() || undefined;
+}

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import * as recognise from '../../../src/dialects/line/recognise.js';
+import { parseServerLine } from '../../../src/dialects/line/server-line.js';
+import * as w from '../../../src/dialects/line/wording.js';
+
+type Recogniser = keyof typeof recognise;
+/** A server line, built by wording.ts, and what each recogniser makes of it: the others, nothing. */
+type Case = [raw: string, expected: Partial<Record<Recogniser, unknown>>];
+
+const RECOGNISERS = Object.keys(recognise).filter((k) => k.startsWith('recognise')) as Recogniser[];
+
+/** What every recogniser makes of RAW, the ones that make nothing of it left out. */
+function readBack(raw: string): Partial<Record<Recogniser, unknown>> {
+  const line = parseServerLine(raw);
+  const out: Partial<Record<Recogniser, unknown>> = {};
+  for (const name of RECOGNISERS) {
+    const value: unknown = recognise[name](line);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** 2026-11-27T05:15:05.999Z: history times are to the second, so it reads back as ...05Z. */
+const AT = Date.UTC(2026, 10, 27, 5, 15, 5, 999);
+const AT_SECOND = AT - 999;
+const NAME = 'a-b_C';
+const LONGEST = `${'_'.repeat(16)}${'-'.repeat(16)}`;
+const TRICKY = 'x: @bob:hi *carol* ! no such user: y <z> [t] * pong';
+
+const CASES: Case[] = [
+  [w.greeting(), { recogniseGreeting: { maxLine: undefined } }],
+  [w.connected('127.0.0.1', 5000), { recogniseConnected: { host: '127.0.0.1', port: 5000 } }],
+  [w.connected('::ffff:10.0.0.1', 65535), { recogniseConnected: { host: '::ffff:10.0.0.1', port: 65535 } }],
+  [w.connected('chat-1.example', 1), { recogniseConnected: { host: 'chat-1.example', port: 1 } }],
+  [w.udpHello('Ab-_09xyzQ'), { recogniseUdpHello: 'Ab-_09xyzQ' }],
+  [w.registered(NAME), { recogniseRegistered: NAME }],
+  [w.registered(LONGEST), { recogniseRegistered: LONGEST }],
+  [w.youAreNow('-'), { recogniseYouAreNow: '-' }],
+  [w.youAreIn('Dev_2-x'), { recogniseYouAreIn: 'Dev_2-x' }],
+  [w.joined('_'), { recogniseJoined: '_' }],
+  [w.left(NAME), { recogniseLeft: { name: NAME, reason: undefined, wentTo: undefined } }],
+  [w.left(NAME, ''), { recogniseLeft: { name: NAME, reason: undefined, wentTo: undefined } }],
+  [w.left(NAME, w.wentTo('qa-1_')), { recogniseLeft: { name: NAME, reason: 'went to qa-1_', wentTo: 'qa-1_' } }],
+  [w.left('bob', w.LEFT_SERVER_SHUTDOWN), { recogniseLeft: { name: 'bob', reason: 'server shutting down', wentTo: undefined } }],
+  [
+    w.left('bob', w.kickedBy('op', 'spam (again) :)')),
+    { recogniseLeft: { name: 'bob', reason: 'kicked by op: spam (again) :)', wentTo: undefined } },
+  ],
+  [w.renamed('a-b', 'c_d'), { recogniseRenamed: { from: 'a-b', to: 'c_d' } }],
+  [w.online(['alice', 'B-c', '_', LONGEST]), { recogniseOnline: ['alice', 'B-c', '_', LONGEST] }],
+  [w.online([]), { recogniseOnline: [] }],
+  [w.inRoom('dev-1', ['x_y', '-']), { recogniseInRoom: { room: 'dev-1', names: ['x_y', '-'] } }],
+  [w.inRoom('dev', []), { recogniseInRoom: { room: 'dev', names: [] } }],
+  [
+    w.roomList([{ name: 'lobby', count: 4 }, { name: 'a-b_c', count: 123_456_789 }]),
+    { recogniseRoomList: [{ name: 'lobby', count: 4 }, { name: 'a-b_c', count: 123_456_789 }] },
+  ],
+  [w.roomList([]), { recogniseRoomList: [] }],
+  [w.pong(TRICKY), { recognisePong: TRICKY }],
+  [w.pong('a'), { recognisePong: 'a' }],
+  [w.pong(''), { recognisePong: '' }],
+  [w.shuttingDown(), { recogniseShuttingDown: true }],
+  [w.historyEntry(AT, NAME, TRICKY), { recogniseHistoryEntry: { at: AT_SECOND, from: NAME, text: TRICKY } }],
+  [w.historyEntry(AT, '-', ''), { recogniseHistoryEntry: { at: AT_SECOND, from: '-', text: '' } }],
+  [w.historyEntry(AT, 'eve', w.pong('x')), { recogniseHistoryEntry: { at: AT_SECOND, from: 'eve', text: '* pong x' } }],
+  [w.keptMessage(AT, '_', TRICKY), { recogniseKeptMessage: { at: AT_SECOND, from: '_', text: TRICKY } }],
+  [w.keptMessage(0, 'eve', w.serverFull()), { recogniseKeptMessage: { at: 0, from: 'eve', text: '! server full' } }],
+  [w.endOfHistory(0), { recogniseEndOfHistory: 0 }],
+  [w.endOfHistory(Number.MAX_SAFE_INTEGER), { recogniseEndOfHistory: Number.MAX_SAFE_INTEGER }],
+  [w.lineTooLong(4096), { recogniseLineTooLong: 4096 }],
+  [w.lineTooLong(2 ** 40), { recogniseLineTooLong: 2 ** 40 }],
+  [w.unknownCommand('history'), { recogniseUnknownCommand: 'history' }],
+  [w.unknownCommand('x-y:z@*!'), { recogniseUnknownCommand: 'x-y:z@*!' }],
+  [w.historyUsage(100), { recogniseHistoryRefused: 'usage' }],
+  [w.historyUnavailable(), { recogniseHistoryRefused: 'unavailable' }],
+  [w.nameTaken(NAME), { recogniseLoginError: 'name-taken' }],
+  [w.invalidName(), { recogniseLoginError: 'invalid-name' }],
+  [w.authenticationFailed(), { recogniseLoginError: 'authentication-failed' }],
+  [w.passwordRequired(), { recogniseLoginError: 'password-required' }],
+  [w.tooManyFailures(), { recogniseLoginError: 'too-many-failures', recogniseClosing: 'too many failed logins' }],
+  [w.registerTimeout(10_000), { recogniseLoginError: 'register-timeout', recogniseClosing: 'not registered within 10 s' }],
+  [w.idleTimeout(3_600_000), { recogniseClosing: 'idle for 3600 s' }],
+  [w.loggedInElsewhere(), { recogniseClosing: 'logged in elsewhere' }],
+  [w.evicted(NAME), { recogniseClosing: `the name ${NAME} was taken on another server while this one was cut off` }],
+  [w.accountRemoved(), { recogniseClosing: 'your account was removed' }],
+  [w.removed(w.kickedBy('op-1', '')), { recogniseKicked: { by: 'op-1', reason: '' } }],
+  [w.removed(w.kickedBy('op_2', TRICKY)), { recogniseKicked: { by: 'op_2', reason: TRICKY } }],
+  [w.tooManyFromAddress(1_000_000), { recogniseTooManyFromAddress: 1_000_000 }],
+  [w.serverFull(), { recogniseServerFull: true }],
+];
+
+/** Server lines the client does not act on: nothing takes them for one it does. */
+const UNRECOGNISED = [
+  w.noSuchUser('x'),
+  // `@closing the connection:hi`: the server did not close us.
+  w.noSuchUser('closing the connection'),
+  w.keptForLater(NAME),
+  w.waitingForYou(3),
+  w.removed(w.bannedBy('op', 'x')),
+  w.bannedAtLogin(undefined, ''),
+  w.youKicked('bob'),
+  w.youBanned('bob', undefined),
+  w.mayLogInAgain('bob'),
+  w.notBanned('bob'),
+  w.noSuchRoom('dev'),
+  w.clusterUnavailable(),
+  w.keptFull('bob'),
+  w.notKept('bob'),
+  w.mayNotBeDelivered('bob'),
+  w.directNeedsColon(),
+  w.registerFirst(),
+  w.notice(''),
+  w.error(''),
+  ...w.help(),
+  ...w.helpOperators(),
+];
+
+describe('recognisers: each reads back what wording.ts wrote, and nothing else', () => {
+  test('every recogniser is exercised', () => {
+    const used = new Set(CASES.flatMap(([, expected]) => Object.keys(expected)));
+    assert.deepEqual(RECOGNISERS.filter((name) => !used.has(name)), []);
+  });
+
+  for (const [raw, expected] of CASES) {
+    test(raw, () => assert.deepEqual(readBack(raw), expected));
+  }
+
+  test('server lines the client does not act on are none of them', () => {
+    for (const raw of UNRECOGNISED) assert.deepEqual(readBack(raw), {}, raw);
+  });
+});
+
+describe('near misses: what a user writes is never a server line', () => {
+  test('a room or direct message whose text is a server line', () => {
+    for (const [raw] of CASES) {
+      assert.deepEqual(readBack(w.roomMessage('bob', raw)), {}, `<bob> ${raw}`);
+      assert.deepEqual(readBack(w.directMessage('bob', raw)), {}, `*bob* ${raw}`);
+    }
+    assert.deepEqual(readBack('<bob> * pong x'), {});
+    assert.deepEqual(readBack('<bob> ! no such user: x'), {});
+  });
+
+  test('a history entry or kept message whose text is a server line is that, and only that', () => {
+    for (const [raw] of CASES) {
+      assert.deepEqual(readBack(w.historyEntry(AT, 'bob', raw)), { recogniseHistoryEntry: { at: AT_SECOND, from: 'bob', text: raw } });
+      assert.deepEqual(readBack(w.keptMessage(AT, 'bob', raw)), { recogniseKeptMessage: { at: AT_SECOND, from: 'bob', text: raw } });
+    }
+  });
+
+  test("a user's words inside a server line: a /quit reason, a name", () => {
+    const left = (name: string, reason: string): unknown => ({ recogniseLeft: { name, reason, wentTo: undefined } });
+    // Not a greeting that lowers the line limit, not a close on purpose.
+    assert.deepEqual(readBack(w.left('welcome', 'max 64 bytes')), left('welcome', 'max 64 bytes'));
+    assert.deepEqual(readBack(w.left('bob', w.idleTimeout(1000))), left('bob', '! idle for 1 s: closing the connection'));
+    assert.deepEqual(readBack(w.left('bob', '* pong x')), left('bob', '* pong x'));
+    assert.deepEqual(readBack(w.joined('welcome')), { recogniseJoined: 'welcome' });
+    assert.deepEqual(readBack(w.renamed('welcome', 'max')), { recogniseRenamed: { from: 'welcome', to: 'max' } });
+  });
+
+  test('the wrong mark: a notice is not an error, nor an error a notice', () => {
+    const swap = (raw: string): string => (raw.startsWith('* ') ? `! ${raw.slice(2)}` : `* ${raw.slice(2)}`);
+    for (const [raw, expected] of CASES) {
+      // Either mark closes: `* your account was removed: closing the connection` is a notice.
+      const both = expected.recogniseClosing === undefined ? {} : { recogniseClosing: expected.recogniseClosing };
+      assert.deepEqual(readBack(swap(raw)), both, swap(raw));
+    }
+  });
+
+  test('malformed or foreign lines', () => {
+    for (const raw of [
+      '* registered as two words',
+      '* registered as ',
+      '* you are in ',
+      '* bob joined the party',
+      '* online (2) alice, bob',
+      '* pongx',
+      '* [2026-11-27 05:15:05] <bob> no T',
+      '* [2026-13-45T05:15:05Z] <bob> no such day',
+      '* [2026-11-27T05:15:05Z] <bad name> x',
+      '* [2026-11-27T05:15:05Z] plain text',
+      '* end of history',
+      '* connected from 1.2.3.4',
+      '* send /hello  to start',
+      '! line too long (max many bytes)',
+      '! kicked by two words: x',
+      '* server shutting down now',
+      '! server full!',
+      'welcome',
+    ]) {
+      assert.deepEqual(readBack(raw), {}, raw);
+    }
+  });
+});
+
+describe('what other servers may send', () => {
+  test('a greeting that announces a line limit', () => {
+    assert.deepEqual(readBack('* Welcome! Lines up to max 8192 bytes.'), { recogniseGreeting: { maxLine: 8192 } });
+    assert.deepEqual(readBack('* welcome: maximum line length is 512 bytes'), { recogniseGreeting: { maxLine: 512 } });
+    assert.deepEqual(readBack('* welcomed: max 100 bytes'), {});
+  });
+
+  test('the end of a history of one message, in the singular', () => {
+    assert.deepEqual(readBack('* end of history (1 message)'), { recogniseEndOfHistory: 1 });
+  });
+
+  test('login errors and /history refusals are known by how they start', () => {
+    assert.deepEqual(readBack('! name taken'), { recogniseLoginError: 'name-taken' });
+    assert.deepEqual(readBack('! password required'), { recogniseLoginError: 'password-required' });
+    assert.deepEqual(readBack('! /history takes a number'), { recogniseHistoryRefused: 'usage' });
+    assert.deepEqual(readBack('! Unknown command: /HISTORY'), { recogniseUnknownCommand: 'HISTORY' });
+  });
+});
