@@ -42,7 +42,7 @@ const CASES: Case[] = [
   [w.left(NAME), { recogniseLeft: { name: NAME, reason: undefined, wentTo: undefined } }],
   [w.left(NAME, ''), { recogniseLeft: { name: NAME, reason: undefined, wentTo: undefined } }],
   [w.left(NAME, w.wentTo('qa-1_')), { recogniseLeft: { name: NAME, reason: 'went to qa-1_', wentTo: 'qa-1_' } }],
-  [w.left('bob', w.LEFT_SERVER_SHUTDOWN), { recogniseLeft: { name: 'bob', reason: 'server shutting down', wentTo: undefined } }],
+  [w.left('bob', w.leftBecause('server-shutdown')), { recogniseLeft: { name: 'bob', reason: 'server shutting down', wentTo: undefined } }],
   [
     w.left('bob', w.kickedBy('op', 'spam (again) :)')),
     { recogniseLeft: { name: 'bob', reason: 'kicked by op: spam (again) :)', wentTo: undefined } },
