@@ -2,25 +2,11 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { nameKey } from '../protocol/names.js';
 import type { Timers } from '../protocol/timers.js';
+import type { Authenticator } from './authenticator.js';
 import { AuthThrottle, DEFAULT_THROTTLE, sleep, type ThrottleLimits } from './login-throttle.js';
 import { costWork, DEFAULT_COST, hashCost, hashPassword, verifyPassword, type ScryptCost } from './password-hash.js';
 import { fileVersion, readUsers, type Accounts } from './users-file.js';
 
-/** What the core asks of an account store: the session never sees a hash. */
-export interface Authenticator {
-  /**
-   * Whether NAME may log in with PASSWORD from ADDRESS. A failure, for a wrong name or a
-   * wrong password alike, resolves only after `failureDelayMs`, or later if the slowest
-   * check of the store takes longer. An attempt whose connection closed (SIGNAL aborted)
-   * is not checked, or not padded, and resolves false at once. Rejects with
-   * TooManyWaitingError when ADDRESS has too many attempts waiting already.
-   */
-  authenticate(name: string, password: string, address: string, signal?: AbortSignal): Promise<boolean>;
-  /** Whether NAME still has an account (after a reload). */
-  has(name: string): boolean;
-  /** Whether NAME's account carries the operator mark (docs/protocol.md "Not yet in this server"). */
-  isOperator(name: string): boolean;
-}
 
 export interface AccountsOptions {
   timers: Timers;

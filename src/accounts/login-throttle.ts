@@ -1,4 +1,5 @@
 import { addressKey } from '../protocol/address-key.js';
+import { TooManyWaitingError } from './authenticator.js';
 import type { Timers } from '../protocol/timers.js';
 
 /** The numbers docs/running.md documents under "Accounts". */
@@ -15,13 +16,6 @@ export interface ThrottleLimits {
 
 export const DEFAULT_THROTTLE: ThrottleLimits = { freeFailures: 5, windowMs: 15 * 60_000, maxDelayMs: 60_000, maxWaiting: 10 };
 
-/** An address already has maxWaiting attempts in line: answered at once, nothing is checked. */
-export class TooManyWaitingError extends Error {
-  constructor() {
-    super('too many logins waiting from one address');
-    this.name = 'TooManyWaitingError';
-  }
-}
 
 /** Addresses remembered at most: an attacker with many addresses cannot grow this map. */
 const MAX_ADDRESSES = 10_000;

@@ -1,5 +1,5 @@
 import { stripControls } from '../protocol/sanitize.js';
-import { DEFAULT_LIMITS } from '../server/options.js';
+import { DEFAULT_MAX_LINE } from '../protocol/defaults.js';
 
 /**
  * Why PASSWORD could never log in as NAME, or undefined if it can. A password only ever
@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS } from '../server/options.js';
  * does to a line: control characters are removed before the line is read (docs/protocol.md),
  * and a line longer than --max-line (4096 bytes by default) is refused.
  */
-export function passwordProblem(name: string, password: string, maxLine = DEFAULT_LIMITS.maxLine): string | undefined {
+export function passwordProblem(name: string, password: string, maxLine = DEFAULT_MAX_LINE): string | undefined {
   if (password === '') return 'the password is empty';
   const control = [...password].find((ch) => stripControls(ch) === '');
   if (control !== undefined) {

@@ -325,7 +325,6 @@ async function serve(): Promise<void> {
   const tls = tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined;
   const chalk = new Chalk({ level: process.stderr.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
   const stderr = new StderrLog(logFormat, chalk);
-  const log = (line: string): void => stderr.line(line);
   const metrics = new MetricsOption(metricsOn);
 
   const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS, historyDisk };
@@ -359,7 +358,7 @@ async function serve(): Promise<void> {
     });
   } catch (err) {
     const hint = err instanceof UsersFileError && err.line === undefined ? ' Create it with: chat-server passwd FILE NAME' : '';
-    log(`chat-server: ${(err as Error).message}.${hint}`);
+    stderr.error(`${(err as Error).message}.${hint}`);
     process.exit(1);
   }
 
@@ -392,18 +391,18 @@ async function serve(): Promise<void> {
           : err instanceof MetricsBindError
             ? listenError(err.error, err.host, err.port, '--metrics', 'metrics ')
             : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
-    log(`chat-server: ${message}`);
+    stderr.error(message);
     process.exit(1);
   }
   // Said once at start, whatever --quiet says.
   if (!tls && !isLoopback(limits.host)) {
-    log(`chat-server: warning: listening on ${limits.host} without TLS: everything sent crosses the network in clear. Add --tls-cert and --tls-key.`);
+    stderr.warning(`listening on ${limits.host} without TLS: everything sent crosses the network in clear. Add --tls-cert and --tls-key.`);
   }
   if (udpPort !== undefined && !isLoopback(limits.host)) {
-    log('chat-server: warning: UDP has no TLS: what UDP users send, passwords too, crosses the network in clear.');
+    stderr.warning('UDP has no TLS: what UDP users send, passwords too, crosses the network in clear.');
   }
   if (!tls && users) {
-    log('chat-server: warning: checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
+    stderr.warning('checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
   }
 }
 

@@ -41,12 +41,16 @@ export class StderrLog {
     else this.#out.write(`${formatEvent(e, this.chalk)}\n`);
   }
 
-  /** "chat-server: ..." as is; in JSON without the prefix, a warning or an error. */
-  line(text: string): void {
-    if (!this.#json) return void this.#out.write(`${text}\n`);
-    const message = text.replace(/^chat-server: /, '');
-    const warning = /^warning: /.exec(message);
-    this.#json.line(warning ? 'warn' : 'error', warning ? message.slice(warning[0].length) : message);
+  /** Why the server cannot start: "chat-server: MESSAGE" in text, an error in JSON. */
+  error(message: string): void {
+    if (this.#json) this.#json.line('error', message);
+    else this.#out.write(`chat-server: ${message}\n`);
+  }
+
+  /** Something the operator should change: "chat-server: warning: MESSAGE" in text, a warning in JSON. */
+  warning(message: string): void {
+    if (this.#json) this.#json.line('warn', message);
+    else this.#out.write(`chat-server: warning: ${message}\n`);
   }
 
   /** A signal that stops the server. */

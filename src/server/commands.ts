@@ -1,7 +1,6 @@
 import { LOBBY, type Delivery, type Hub, type Member } from '../hub/hub.js';
 import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
-import type { Authenticator } from '../accounts/accounts.js';
-import { TooManyWaitingError } from '../accounts/login-throttle.js';
+import { TooManyWaitingError, type Authenticator } from '../accounts/authenticator.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import type { Command, CommandKind } from './command.js';
 import type { Words } from './dialect.js';

@@ -1,5 +1,6 @@
 import { realTimers, type Timers } from '../protocol/timers.js';
-import type { Authenticator } from '../accounts/accounts.js';
+import type { Authenticator } from '../accounts/authenticator.js';
+import { DEFAULT_MAX_LINE } from '../protocol/defaults.js';
 import type { ServerEvent } from './events.js';
 import type { Store } from '../store/store.js';
 import type { Dialect } from './dialect.js';
@@ -31,7 +32,7 @@ export interface ServerLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  maxLine: 4096,
+  maxLine: DEFAULT_MAX_LINE,
   flushMs: 250,
   maxClients: 10_000,
   announceMax: 1000,
