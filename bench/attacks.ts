@@ -29,7 +29,9 @@ interface Row {
 }
 
 const children = new Set<ChildProcess>();
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+process.on('exit', () => children.forEach((c) => {
+c.kill('SIGKILL');
+}));
 
 async function startServer(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(process.execPath, [SERVER, '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -69,7 +71,7 @@ class Conn {
     socket.on('error', () => {});
     socket.on('data', (d: string) => {
       this.#buffer += d;
-      let nl;
+      let nl: number;
       while ((nl = this.#buffer.indexOf('\n')) !== -1) {
         const line = this.#buffer.slice(0, nl);
         this.#buffer = this.#buffer.slice(nl + 1);
@@ -88,7 +90,10 @@ class Conn {
   until(test: (l: string) => boolean, ms = 120_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no answer in time')), ms);
-      this.#waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      this.#waiters.push({ test, resolve: (l) => {
+        clearTimeout(timer);
+        resolve(l);
+      } });
     });
   }
 

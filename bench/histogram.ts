@@ -10,6 +10,7 @@ export class Histogram {
   max = 0;
 
   add(us: number): void {
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; a negative or NaN time counts as 0
     const v = us > 0 ? us : 0;
     const i = Math.min(this.#buckets.length - 1, Math.round(Math.log1p(v) * STEPS_PER_E));
     this.#buckets[i]! += 1;

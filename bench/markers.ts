@@ -35,7 +35,7 @@ export class MarkerScanner {
       let c = -1;
       let start = q;
       let sender = 0;
-      while (q < len && (c = b[q]!) >= 48 && c <= 57) sender = sender * 10 + c - 48, q++;
+      for (; q < len && (c = b[q]!) >= 48 && c <= 57; q++) sender = sender * 10 + c - 48;
       if (q >= len) return this.#keep(b, p, len);
       if (q === start || c !== DOT) {
         p = b.indexOf(TILDE, p + 1);
@@ -43,7 +43,7 @@ export class MarkerScanner {
       }
       start = ++q;
       let seq = 0;
-      while (q < len && (c = b[q]!) >= 48 && c <= 57) seq = seq * 10 + c - 48, q++;
+      for (; q < len && (c = b[q]!) >= 48 && c <= 57; q++) seq = seq * 10 + c - 48;
       if (q >= len) return this.#keep(b, p, len);
       if (q === start || c !== DOT) {
         p = b.indexOf(TILDE, p + 1);
@@ -51,7 +51,7 @@ export class MarkerScanner {
       }
       start = ++q;
       let sentUs = 0;
-      while (q < len && (c = b[q]!) >= 48 && c <= 57) sentUs = sentUs * 10 + c - 48, q++;
+      for (; q < len && (c = b[q]!) >= 48 && c <= 57; q++) sentUs = sentUs * 10 + c - 48;
       if (q >= len) return this.#keep(b, p, len);
       if (q === start || c !== TILDE) {
         p = b.indexOf(TILDE, p + 1);

@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { type Command, type CommanderError, InvalidArgumentError } from 'commander';
 
 /** Usage errors exit 2 in both commands (docs/client.md, "Exit codes"). */
 export const USAGE_ERROR = 2;

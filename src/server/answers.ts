@@ -1,10 +1,10 @@
 import { isPromise, type Awaitable } from '../protocol/awaitable.js';
 
-/** An answer to give in order: THEN with VALUE, once READY. */
+/** An answer to give in order: GIVE with VALUE, once READY. (Not `then`: that would make it a thenable.) */
 interface Answer {
   ready: boolean;
   value: unknown;
-  then: (value: unknown) => Promise<void> | void;
+  give: (value: unknown) => Promise<void> | void;
 }
 
 /** What the answers of a connection report to it. */
@@ -46,7 +46,7 @@ export class Answers {
       if (more) this.hold(more);
       return;
     }
-    const answer: Answer = { ready: !isPromise(value), value, then: then as Answer['then'] };
+    const answer: Answer = { ready: !isPromise(value), value, give: then as Answer['give'] };
     this.#answers.push(answer);
     if (isPromise(value)) this.#await(value, answer);
   }
@@ -56,7 +56,7 @@ export class Answers {
    * part by part, or a line's actions that wait for the cluster.
    */
   hold(work: Promise<unknown>): void {
-    const held: Answer = { ready: false, value: undefined, then: () => {} };
+    const held: Answer = { ready: false, value: undefined, give: () => {} };
     this.#answers.unshift(held);
     this.#await(work, held);
   }
@@ -71,7 +71,7 @@ export class Answers {
       },
       (err: Error) => {
         this.owner.failed(err);
-        answer.then = () => {};
+        answer.give = () => {};
         answer.ready = true;
         this.#give();
       },
@@ -85,7 +85,7 @@ export class Answers {
       const answer = answers.shift()!;
       let more: Promise<void> | void = undefined;
       try {
-        more = answer.then(answer.value);
+        more = answer.give(answer.value);
       } catch (err) {
         // A bug in one answer closes this connection; it must not stop the process.
         this.owner.failed(err as Error);

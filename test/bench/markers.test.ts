@@ -17,13 +17,13 @@ function scanAll(chunks: Buffer[]): Found[] {
 }
 
 const stream = Buffer.from(
-  [
+  `${[
     '* connected from 127.0.0.1:5000',
     `*c1* ${marker(1, 0, 123456)} xxxxxxxx`,
     `<c2> ${marker(2, 17, 9)} padding ~ with ~1.2 stray ~3.4.x~ tildes`,
     `*c3* ${marker(30, 4000, 1234567890123)} ${marker(31, 1, 2)}`,
     '! something ~ else',
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 );
 const expected: Found[] = [
   [1, 0, 123456],

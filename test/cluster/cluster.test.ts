@@ -191,7 +191,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     // alice's server has not looked bob up yet: the lookup finds an empty registry.
     alice.send('@bob:after the flush');
     const answer = await alice.next();
-    if (answer !== undefined && answer.startsWith('!')) assert.equal(answer, '! not delivered: cluster unavailable');
+    if (answer?.startsWith('!')) assert.equal(answer, '! not delivered: cluster unavailable');
     else assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* after the flush');
     for (const s of [one, two]) await s.stderr.until(/ notice Redis had lost its data \(emptied, or restarted without it\): \d+ names? reclaimed$/);
     alice.send('@bob:back?');

@@ -224,7 +224,9 @@ export function redisHubTests(): void {
     }
     assert.deepEqual(await Promise.all(answers), expected);
     await users[29]!.receive('*alice* second 29');
-    users.forEach((u, i) => assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`, `*alice* second ${i}`], u.name));
+    users.forEach((u, i) => {
+assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`, `*alice* second ${i}`], u.name);
+});
     const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before) as [Buffer, Buffer[]][];
     assert.equal(entries.length, 1);
     // Thirty users named once each, with their server; no ghost.

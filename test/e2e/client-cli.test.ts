@@ -124,7 +124,9 @@ describe('chat-client scripting mode, as a process', () => {
     t.after(() => stuck.kill('SIGKILL'));
     const port = Number(await new LineQueue(stuck.stdout, 'stuck').next());
     const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
-    t.after(() => fillers.forEach((f) => f.destroy()));
+    t.after(() => fillers.forEach((f) => {
+f.destroy();
+}));
     const c = run(t, 'client', ['--port', String(port), '--expect', 'x', '--timeout', '1']);
     assert.equal(await c.exit, 4);
     assert.match(c.stderr.seen.join('\n'), /could not connect to the server within 1 s\./);

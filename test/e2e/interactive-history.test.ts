@@ -82,9 +82,15 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     const standIn = await StandIn.start(t, (line, c) => {
       if (!line.startsWith('/history')) return false;
       asked += 1;
-      if (asked === 1) ['<bob> a', '<bob> b'].forEach((m) => c.send(`${at} ${m}`));
-      if (asked === 2) ['<bob> b', '<bob> c'].forEach((m) => c.send(`${at} ${m}`));
-      if (asked === 3) ['<bob> b', '<bob> c', '<bob> d'].forEach((m) => c.send(`${at} ${m}`));
+      if (asked === 1) ['<bob> a', '<bob> b'].forEach((m) => {
+c.send(`${at} ${m}`);
+});
+      if (asked === 2) ['<bob> b', '<bob> c'].forEach((m) => {
+c.send(`${at} ${m}`);
+});
+      if (asked === 3) ['<bob> b', '<bob> c', '<bob> d'].forEach((m) => {
+c.send(`${at} ${m}`);
+});
       if (asked === 2) c.cut(); // the worst moment: the lines are there, their end is not
       else c.send(`* end of history (${asked === 1 ? 2 : 3} messages)`);
       return true;

@@ -69,7 +69,9 @@ describe('TLS', () => {
     const certs = makeCerts(t);
     const server = await runServer(t, ['--tls-cert', certs.cert, '--tls-key', certs.key, '--max-per-ip', '2']);
     const silent = [net.connect(server.port, '127.0.0.1'), net.connect(server.port, '127.0.0.1')];
-    t.after(() => silent.forEach((s) => s.destroy()));
+    t.after(() => silent.forEach((s) => {
+s.destroy();
+}));
     await server.stderr.until(/connect|reject/).catch(() => undefined);
     const third = net.connect(server.port, '127.0.0.1');
     third.on('error', () => {});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { Duplex, PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { ChatCore } from '../../src/server/core.js';
+import type { ChatCore } from '../../src/server/core.js';
 import { LineQueue } from '../helpers/lines.js';
 import { waitFor } from '../helpers/wait.js';
 

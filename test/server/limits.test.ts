@@ -207,7 +207,9 @@ describe('limits', () => {
         });
       });
     const sockets: net.Socket[] = [];
-    t.after(() => sockets.forEach((s) => s.destroy()));
+    t.after(() => sockets.forEach((s) => {
+s.destroy();
+}));
     // In waves of 250: the listen backlog holds 511, and SYNs beyond it wait a second to retry.
     while (sockets.length < 2000) sockets.push(...(await Promise.all(Array.from({ length: 250 }, open))));
     assert.equal(server.core.connections, 2000);

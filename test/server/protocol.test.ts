@@ -238,7 +238,9 @@ describe('protocol over TCP', () => {
     assert.equal(await ended, 'end');
     const pongs = text.split('\n').filter((line) => line.startsWith('* pong '));
     assert.equal(pongs.length, count);
-    pongs.forEach((line, i) => assert.equal(line, `* pong ${i} ${big}`));
+    pongs.forEach((line, i) => {
+assert.equal(line, `* pong ${i} ${big}`);
+});
     await waitFor(() => server.core.connections === 0, 'the server to let the connection go');
   });
 

@@ -264,7 +264,7 @@ export class Recovery {
   async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[]; emptied: boolean }> {
     const s = this.#s;
     // Names being claimed too: a claim Redis has done must not be dropped as stale.
-    const pairs = [...[...s.shown].flatMap(([key, name]) => [key, name]), ...[...s.claiming].flatMap(([key, { name }]) => [key, name])];
+    const pairs = [...[...s.shown].flat(), ...[...s.claiming].flatMap(([key, { name }]) => [key, name])];
     s.needsSync = false;
     // Not our first sync, and Redis has lost its data (a restart): new names wait until
     // every server has had time to reconnect (a connect timeout and a wait between

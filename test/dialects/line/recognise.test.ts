@@ -15,6 +15,7 @@ function readBack(raw: string): Partial<Record<Recogniser, unknown>> {
   const line = parseServerLine(raw);
   const out: Partial<Record<Recogniser, unknown>> = {};
   for (const name of RECOGNISERS) {
+    // biome-ignore lint/performance/noDynamicNamespaceImportAccess: every recogniser by name is what this test checks
     const value: unknown = recognise[name](line);
     if (value !== undefined) out[name] = value;
   }
