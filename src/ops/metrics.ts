@@ -127,7 +127,7 @@ export class ChatMetrics {
     this.#accepted = new Counter({ name: 'chat_connections_accepted_total', help: 'Connections taken by the core.', registers });
     this.#refused = new Counter({
       name: 'chat_lines_refused_total',
-      help: 'Lines and connections refused, by reason (a fixed set of labels; "other" for the rest).',
+      help: 'Lines and connections refused, by reason (a fixed set of labels, one for each refusal code).',
       labelNames: ['reason'],
       registers,
     });

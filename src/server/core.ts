@@ -83,9 +83,9 @@ export class ChatCore implements SessionHost<Session> {
         member.send(removal.line);
         member.close('removed', { detail: removal.shown, shown: removal.shown });
       },
-      undelivered: (member: Member, to) => {
-        if (member instanceof Session) member.send(w.mayNotBeDelivered(to));
-      },
+      // Not an answer of the member's own (Outbox.answer): chat-like, it is not written to a
+      // peer that has finished sending and gone.
+      undelivered: (member: Member, to) => member.deliver(`${w.mayNotBeDelivered(to)}\n`),
       log: (message, level) => onEvent({ type: level, message }),
     };
   }
@@ -93,7 +93,7 @@ export class ChatCore implements SessionHost<Session> {
   /**
    * Presence lines as they go on the wire while the room has at most announceMax users
    * (docs/protocol.md); undefined above it. The one place that rule lives. A string, not a
-   * Buffer: each member's turn of strings goes out as one write (Session.#flushOut), and a
+   * Buffer: each member's turn of strings goes out as one write (Outbox.flush), and a
    * notice is short enough that encoding it per member costs less than a write of its own.
    */
   presenceText(lines: string[], inRoom: number): string | undefined {

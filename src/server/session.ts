@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Member } from '../hub/hub.js';
-import type { Awaitable } from '../protocol/awaitable.js';
+import { isPromise, type Awaitable } from '../protocol/awaitable.js';
 import type { CloseCode } from '../protocol/codes.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import { looksLikeTlsHello } from '../protocol/sniff.js';
@@ -43,7 +43,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   #ctx: CommandContext | undefined = undefined;
   readonly #outbox: Outbox;
   readonly #inbox: Inbox;
-  readonly #answers: Answers;
+  #answers: Answers | undefined = undefined;
   #authFailures = 0;
   /** Tokens paid for discarded bytes so far (Framer.discardedBytes). */
   #discardPaid = 0;
@@ -75,7 +75,6 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     this.lastHeard = timers.now();
     this.#inbox = new Inbox(this.lastHeard);
     this.#outbox = new Outbox(this);
-    this.#answers = new Answers(this);
     this.#timeouts = watchTimeouts(this, options);
     // The session is its framer's sink: methods, not closures, to keep idle connections small.
     this.#framer = options.dialect.framer(this, options, timers);
@@ -174,7 +173,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   }
 
   get answersPending(): number {
-    return this.#answers.pending;
+    return this.#answers?.pending ?? 0;
   }
 
   /** A line for this connection alone: an answer, an error, a notice about it. */
@@ -194,7 +193,12 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   }
 
   inOrder<T>(value: Awaitable<T>, then: (value: T) => Promise<void> | void): void {
-    this.#answers.inOrder(value, then);
+    if (this.#answers === undefined && !isPromise(value)) {
+      const more = then(value);
+      if (more) (this.#answers = new Answers(this)).hold(more);
+      return;
+    }
+    (this.#answers ??= new Answers(this)).inOrder(value, then);
   }
 
   /**
@@ -210,7 +214,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     this.#inbox.clear();
     const { timers } = this.host.options;
     if (this.#rateTimer !== undefined) timers.clearTimeout(this.#rateTimer);
-    this.#timeouts.clear();
+    this.#timeouts();
     const { name } = this;
     if (name !== undefined) {
       const room = this.host.hub.roomOf(this);
@@ -294,10 +298,10 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
         }
       }
     }
-    if (this.#ending && !this.#closed && !this.#busy && this.#answers.pending === 0 && inbox.reads === 0) {
+    if (this.#ending && !this.#closed && !this.#busy && (this.#answers?.pending ?? 0) === 0 && inbox.reads === 0) {
       // Everything the peer sent is answered but an unterminated last line.
       this.#framer.end();
-      if (!this.#busy && this.#answers.pending === 0) return this.close('connection-closed', { answersOnly: true });
+      if (!this.#busy && (this.#answers?.pending ?? 0) === 0) return this.close('connection-closed', { answersOnly: true });
     }
     this.#flow();
   }
@@ -312,12 +316,13 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     // Messages go out at once, whatever is pending before them (a cluster round trip); any
     // other line waits for the answers ahead of it, as it may depend on them (/join, then a
     // message) and its own answer must come after theirs.
-    const pending = this.#answers.pending;
-    const message = (cmd.kind === 'direct' || cmd.kind === 'room') && this.name !== undefined && pending < MAX_IN_FLIGHT;
+    const pending = this.#answers?.pending ?? 0;
+    // A refused message (unframedAddress) is answered like one: it holds nothing up.
+    const message = (cmd.kind === 'direct' || cmd.kind === 'room' || cmd.kind === 'unframedAddress') && this.name !== undefined && pending < MAX_IN_FLIGHT;
     if (pending === 0 || message) return this.#run(cmd);
     this.#busy = true;
     this.#flow();
-    this.#answers.whenAnswered(() => {
+    this.#answers!.whenAnswered(() => {
       this.#busy = false;
       if (this.#closed) return;
       this.#run(cmd);

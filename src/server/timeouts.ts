@@ -16,12 +16,10 @@ export interface Watched {
   close(code: CloseCode, how?: { shown?: string }): void;
 }
 
-/** A connection's running timeouts, cleared when it closes. */
-export interface Timeouts {
-  clear(): void;
-}
+/** Clears a connection's running timeouts, when it closes. A function, not an object: one less per connection. */
+export type Timeouts = () => void;
 
-const NONE: Timeouts = { clear: () => {} };
+const NONE: Timeouts = () => {};
 
 /**
  * The register timeout (a connection that has not registered in time is closed) and the idle
@@ -62,10 +60,8 @@ export function watchTimeouts(s: Watched, options: CoreOptions): Timeouts {
     };
     idleTimer = timers.setTimeout(check, idleTimeoutMs);
   }
-  return {
-    clear: () => {
-      if (registerTimer !== undefined) timers.clearTimeout(registerTimer);
-      if (idleTimer !== undefined) timers.clearTimeout(idleTimer);
-    },
+  return () => {
+    if (registerTimer !== undefined) timers.clearTimeout(registerTimer);
+    if (idleTimer !== undefined) timers.clearTimeout(idleTimer);
   };
 }

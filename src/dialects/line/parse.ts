@@ -1,5 +1,5 @@
 import { withoutLeadingInvisible } from '../../protocol/invisible.js';
-import { NAME_PATTERN } from '../../protocol/names.js';
+import { isValidName, NAME_PATTERN } from '../../protocol/names.js';
 import { ownString } from '../../protocol/own-string.js';
 
 import type { Command } from '../../server/command.js';
@@ -15,7 +15,8 @@ export function parseCommand(raw: string, unframed = false): Command {
   const cmd = commandOf(raw);
   if (!unframed) return cmd;
   if (cmd.kind === 'room' && addressesInside(cmd.text, 1).length > 0) return UNFRAMED_ADDRESS;
-  if (cmd.kind === 'direct' && addressesInside(cmd.text, 0).length > 0) return UNFRAMED_ADDRESS;
+  // An address that is no name is answered as before (no such user): nothing is sent anyway.
+  if (cmd.kind === 'direct' && isValidName(cmd.to) && addressesInside(cmd.text, 0).length > 0) return UNFRAMED_ADDRESS;
   return cmd;
 }
 

@@ -47,3 +47,18 @@ test('parseCommand: every row of PROTOCOL.md "Client to server"', () => {
   ];
   for (const [line, expected] of cases) assert.deepEqual(parseCommand(line), expected, JSON.stringify(line));
 });
+
+test('parseCommand on a connection that never sent an LF: a line that may hold a second, private message is refused', () => {
+  const refused = { kind: 'unframedAddress' };
+  // Two send()s joined into one read: a room message, then a direct one.
+  assert.deepEqual(parseCommand('hello everyone@bob:my pin', true), refused);
+  assert.deepEqual(parseCommand('@alice:hi@bob:my pin', true), refused);
+  assert.deepEqual(parseCommand('//x @ bob : y', true), refused);
+  // The same lines once the connection has sent an LF are what they say.
+  assert.deepEqual(parseCommand('hello everyone@bob:my pin'), { kind: 'room', text: 'hello everyone@bob:my pin' });
+  assert.deepEqual(parseCommand('@alice:hi@bob:my pin'), { kind: 'direct', to: 'alice', text: 'hi@bob:my pin' });
+  // Nothing to refuse: no second address, or a first address that is no name (no such user).
+  assert.deepEqual(parseCommand('mail me at bob@example.com', true), { kind: 'room', text: 'mail me at bob@example.com' });
+  assert.deepEqual(parseCommand('@bad name:hi @bob:pin', true), { kind: 'direct', to: 'bad name', text: 'hi @bob:pin' });
+  assert.deepEqual(parseCommand('@bob:', true), { kind: 'direct', to: 'bob', text: '' });
+});
