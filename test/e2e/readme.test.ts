@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import { CLI } from '../helpers/cli.js';
 import { docBlock, docPages, ROOT } from '../helpers/docs.js';
+import { projectCopy, type ProjectCopy } from '../helpers/project-copy.js';
 import { tempDir } from '../helpers/users.js';
 
 for (const [name, file] of [['chat-server', CLI.server], ['chat-client', CLI.client]] as const) {
@@ -37,18 +38,31 @@ async function noneLeft(mark: string): Promise<void> {
   }
 }
 
-/** Runs a block of the docs with bash from the project folder; resolves with its exit code and output. */
+/**
+ * The project as a reader's clone has it, made once for this file's scripts and removed when
+ * it ends. The scripts' first `npx` links the folder it runs in and builds it (its `prepare`):
+ * in the repository, that would rewrite dist/ while the test files beside this one load it.
+ */
+let clone: ProjectCopy | undefined;
+const privateClone = (): ProjectCopy => (clone ??= projectCopy('chat-readme-clone-'));
+after(() => clone?.remove());
+
+/** Runs a block of the docs with bash in a private copy of the project; resolves with its exit code and output. */
 async function runBlock(t: TestContext, marker: string): Promise<{ code: number | null; output: string; tmp: string }> {
   const { block: script } = docBlock(marker);
+  const project = privateClone();
+  // The repository's build, which the test files beside this one load, is left alone.
+  const built = (): number => statSync(join(ROOT, 'dist', 'src', 'cli', 'chat-server.js')).mtimeMs;
+  const before = built();
   // Every process the script starts inherits this mark: afterwards, none may be left.
   const tmp = tempDir(t, 'chat-readme-');
   const mark = `readme-${marker}-${process.pid}-${Date.now()}`;
   const proc = spawn('bash', ['-c', script], {
-    cwd: ROOT,
+    cwd: project.dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
     // Its mktemp folders go into one of ours, removed when the test ends, whatever the script does.
-    env: { ...process.env, CHAT_TEST_MARK: mark, TMPDIR: tmp },
+    env: { ...project.env, CHAT_TEST_MARK: mark, TMPDIR: tmp },
   });
   // The script's own trap stops its server; this is for a script killed half-way.
   t.after(() => {
@@ -63,6 +77,8 @@ async function runBlock(t: TestContext, marker: string): Promise<{ code: number 
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   await noneLeft(mark);
+  assert.equal(built(), before, "the script rebuilt the repository's dist/");
+  assert.ok(existsSync(join(project.dir, 'dist', 'src', 'cli', 'chat-server.js')), 'npx built the copy it ran in');
   return { code, output, tmp };
 }
 

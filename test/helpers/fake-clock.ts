@@ -1,5 +1,5 @@
 import type { Timers } from '../../src/protocol/timers.js';
-import type { WireClient } from './wire-client.js';
+import type { LineQueue } from './lines.js';
 
 /** Timers driven by the test: advance(ms) runs what has come due, in order. */
 export class FakeClock implements Timers {
@@ -13,6 +13,13 @@ export class FakeClock implements Timers {
 
   get pending(): number {
     return this.#due.size;
+  }
+
+  /** Milliseconds until the earliest pending timer is due; undefined when none is pending. */
+  get nextDue(): number | undefined {
+    let first: number | undefined;
+    for (const { at } of this.#due.values()) if (first === undefined || at < first) first = at;
+    return first === undefined ? undefined : first - this.#now;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
@@ -40,7 +47,7 @@ export class FakeClock implements Timers {
 }
 
 /** The client's next line, moving the clock STEP ms at a time until one comes (lines waiting for the rate). */
-export async function nextAdvancing(c: WireClient, clock: FakeClock, step = 100): Promise<string | undefined> {
+export async function nextAdvancing(c: { lines: LineQueue; next(): Promise<string | undefined> }, clock: FakeClock, step = 100): Promise<string | undefined> {
   for (let i = 0; c.lines.queued === 0 && !c.lines.ended; i++) {
     if (i > 100_000) throw new Error('no line came however far the clock moved');
     clock.advance(step);

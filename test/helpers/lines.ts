@@ -35,15 +35,15 @@ export class LineQueue {
     return this.#queue.length;
   }
 
-  /** Resolves with the next line, or undefined if the stream ended first. */
-  next(): Promise<string | undefined> {
+  /** Resolves with the next line, or undefined if the stream ended first; rejects after TIMEOUT ms without one. */
+  next(timeoutMs = WAIT_MS): Promise<string | undefined> {
     const line = this.#queue.shift();
     if (line !== undefined || this.#ended) return Promise.resolve(line);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiter = undefined;
-        reject(new Error(`${this.label}: no line within ${WAIT_MS} ms; last lines:\n${this.#tail()}`));
-      }, WAIT_MS);
+        reject(new Error(`${this.label}: no line within ${timeoutMs} ms; last lines:\n${this.#tail()}`));
+      }, timeoutMs);
       this.#waiter = (l) => {
         clearTimeout(timer);
         resolve(l);

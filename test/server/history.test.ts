@@ -6,6 +6,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { FakeClock, nextAdvancing, stamp, T0 } from '../helpers/fake-clock.js';
 import { startServer } from '../helpers/server.js';
 import { usersFile } from '../helpers/users.js';
+import { waitFor } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 
@@ -210,12 +211,20 @@ describe('messages kept for accounts that are offline', () => {
     store.keep('bob', { at: T0, from: 'alice', text: 'still here' });
     const auth = { has: () => true, isOperator: () => false, authenticate: async () => true };
     const core = createCore({ store, auth, rate: 0 });
-    // A peer whose writes never complete: the socket's buffer is full and it dies.
-    const stuck = new Duplex({ read() {}, write(_chunk, _enc, _done) {} });
+    // A peer whose writes stop completing once the kept message is written to it: the
+    // socket's buffer is full, and it dies.
+    let handed = false;
+    const stuck = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, done) {
+        if (chunk.toString().includes('still here')) handed = true;
+        else if (!handed) done();
+      },
+    });
     const session = core.accept(stuck, { host: '127.0.0.1', port: 1 });
     assert.ok(session);
     stuck.push('#bob pw\n');
-    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => handed, 'the kept message to be written to the connection');
     assert.equal(session.name, 'bob');
     stuck.destroy();
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -231,7 +240,7 @@ describe('messages kept for accounts that are offline', () => {
     });
     core.accept(ok, { host: '127.0.0.1', port: 2 });
     ok.push('#bob pw\n');
-    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => store.kept('bob').length === 0, 'the kept message to be written and removed');
     assert.ok(Buffer.concat(written).toString().includes(`* waiting for you: 1 messages\n* [${stamp(T0)}] *alice* still here\n`));
     assert.deepEqual(store.kept('bob'), []);
     ok.destroy();

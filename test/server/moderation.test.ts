@@ -6,30 +6,31 @@ import type { ServerEvent } from '../../src/server/events.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeClock, nextAdvancing, stamp, T0 } from '../helpers/fake-clock.js';
-import { startServer } from '../helpers/server.js';
+import { MemoryClient, startCore } from '../helpers/memory-client.js';
 import { usersFile } from '../helpers/users.js';
-import { WireClient } from '../helpers/wire-client.js';
 
-
-/** A server with accounts: op is an operator; alice, bob and carol are not. */
+/**
+ * A chat with accounts: op is an operator; alice, bob and carol are not. Over in-memory
+ * connections: moderation is the core's, whatever carries the lines.
+ */
 async function moderated(t: TestContext) {
   const users = await usersFile(t, { op: 'pw-op', alice: 'pw-a', bob: 'pw-b', carol: 'pw-c' }, ['op']);
   const clock = new FakeClock();
   clock.advance(T0);
   const events: ServerEvent[] = [];
-  const { port, server } = await startServer(t, { users, timers: clock, authFailureDelayMs: 10, rate: 0, onEvent: (e) => events.push(e) });
-  const op = await WireClient.loggedIn(t, port, 'op', 'pw-op');
-  const bob = await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+  const { core } = startCore(t, { users, timers: clock, authFailureDelayMs: 10, rate: 0, onEvent: (e) => events.push(e) });
+  const op = await MemoryClient.loggedIn(core, 'op', 'pw-op');
+  const bob = await MemoryClient.loggedIn(core, 'bob', 'pw-b');
   await op.lines.until(/^\* bob joined$/);
-  return { port, server, clock, events, op, bob };
+  return { core, clock, events, op, bob };
 }
 
 const moderation = (events: ServerEvent[]) => events.filter((e) => e.type === 'moderation');
 
 describe('moderation', () => {
   test('everyone but an operator is refused /kick, /ban, /unban and /bans; nobody is removed', async (t) => {
-    const { port, bob, op } = await moderated(t);
-    const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+    const { core, bob, op } = await moderated(t);
+    const alice = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
     for (const word of ['kick', 'ban', 'unban', 'bans']) {
       alice.send(`/${word} bob`);
       assert.equal(await alice.next(), `! only operators may use /${word}`);
@@ -37,15 +38,15 @@ describe('moderation', () => {
     await bob.lines.until(/^\* alice joined$/);
     await bob.expectNothing();
     await op.sync();
-    const stranger = await WireClient.connect(t, port);
+    const stranger = MemoryClient.connect(core);
     await stranger.lines.until(/^\* welcome/);
     stranger.send('/kick bob');
     assert.equal(await stranger.next(), '! register first with #yourname');
   });
 
   test('/kick: the user is told why and disconnected, the room sees it, the operator is answered, the log says who', async (t) => {
-    const { port, op, bob, events } = await moderated(t);
-    const carol = await WireClient.loggedIn(t, port, 'carol', 'pw-c');
+    const { core, op, bob, events } = await moderated(t);
+    const carol = await MemoryClient.loggedIn(core, 'carol', 'pw-c');
     await op.lines.until(/^\* carol joined$/);
     await bob.lines.until(/^\* carol joined$/);
     op.send('/kick BOB spamming the room');
@@ -56,7 +57,7 @@ describe('moderation', () => {
     assert.equal(await carol.lines.until(/^\* bob left/), '* bob left (kicked by op: spamming the room)');
     assert.deepEqual(moderation(events), [{ type: 'moderation', action: 'kick', by: 'op', name: 'BOB', reason: 'spamming the room' }]);
     // A kick is not a ban.
-    await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+    await MemoryClient.loggedIn(core, 'bob', 'pw-b');
     op.send('/kick bob');
     await op.lines.until(/^\* bob was kicked$/);
   });
@@ -75,23 +76,23 @@ describe('moderation', () => {
   });
 
   test('/ban MINUTES: disconnected, refused at login until it runs out, listed by /bans', async (t) => {
-    const { port, op, bob, clock, events } = await moderated(t);
+    const { core, op, bob, clock, events } = await moderated(t);
     op.send('/ban bob 30 flooding');
     assert.equal(await bob.next(), '! banned by op: flooding');
     await bob.closed;
     assert.equal(await op.next(), '* bob left (banned by op: flooding)');
     assert.equal(await op.next(), `* bob is banned until ${stamp(T0 + 30 * 60_000)}`);
-    const refused = await WireClient.login(t, port, '#bob pw-b');
+    const refused = await MemoryClient.login(core, '#bob pw-b');
     assert.equal(refused.reply, `! banned until ${stamp(T0 + 30 * 60_000)}: flooding`);
     // The password is checked first: nobody learns of a ban without it.
-    const guess = await WireClient.connect(t, port);
+    const guess = MemoryClient.connect(core);
     await guess.lines.until(/^\* welcome/);
     guess.send('#bob wrong');
     assert.equal(await nextAdvancing(guess, clock, 10), '! authentication failed');
     op.send('/bans');
     assert.equal(await op.next(), `* bans (1): bob until ${stamp(T0 + 30 * 60_000)} (flooding)`);
     clock.advance(30 * 60_000);
-    await WireClient.loggedIn(t, port, 'bob', 'pw-b');
+    await MemoryClient.loggedIn(core, 'bob', 'pw-b');
     op.send('/bans');
     assert.equal(await op.lines.until(/^\* bans/), '* bans (0): ');
     assert.deepEqual(moderation(events), [
@@ -100,13 +101,13 @@ describe('moderation', () => {
   });
 
   test('/ban without MINUTES lasts until /unban; an account offline can be banned', async (t) => {
-    const { port, op, bob, events } = await moderated(t);
+    const { core, op, bob, events } = await moderated(t);
     op.send('/ban carol');
     assert.equal(await op.next(), '* carol is banned until /unban carol');
     op.send('/ban bob flooded 12 rooms');
     assert.equal(await bob.next(), '! banned by op: flooded 12 rooms');
-    assert.equal((await WireClient.login(t, port, '#carol pw-c')).reply, '! banned');
-    assert.equal((await WireClient.login(t, port, '#bob pw-b')).reply, '! banned: flooded 12 rooms');
+    assert.equal((await MemoryClient.login(core, '#carol pw-c')).reply, '! banned');
+    assert.equal((await MemoryClient.login(core, '#bob pw-b')).reply, '! banned: flooded 12 rooms');
     await op.lines.until(/^\* bob is banned/);
     op.send('/bans');
     assert.equal(await op.next(), '* bans (2): bob until lifted (flooded 12 rooms), carol until lifted');
@@ -114,7 +115,7 @@ describe('moderation', () => {
     assert.equal(await op.next(), '* Carol may log in again');
     op.send('/unban carol');
     assert.equal(await op.next(), '! carol is not banned: /bans lists the bans');
-    await WireClient.loggedIn(t, port, 'carol', 'pw-c');
+    await MemoryClient.loggedIn(core, 'carol', 'pw-c');
     assert.deepEqual(
       moderation(events).map((e) => e.type === 'moderation' && `${e.action} ${e.name}`),
       ['ban carol', 'ban bob', 'unban Carol'],
@@ -157,9 +158,9 @@ describe('moderation when things go wrong', () => {
     // Claims wait for the test (as a slow cluster would) once the operator is in.
     hub.claim = (name, member, takeOver) =>
       name !== 'bob' ? claim(name, member, takeOver) : new Promise((resolve) => (release = () => resolve(claim(name, member, takeOver))));
-    const { port } = await startServer(t, { users, hub, authFailureDelayMs: 10, rate: 0 });
-    const op = await WireClient.loggedIn(t, port, 'op', 'pw-op');
-    const bob = await WireClient.connect(t, port);
+    const { core } = startCore(t, { users, hub, authFailureDelayMs: 10, rate: 0 });
+    const op = await MemoryClient.loggedIn(core, 'op', 'pw-op');
+    const bob = MemoryClient.connect(core);
     await bob.lines.until(/^\* welcome/);
     bob.send('#bob pw-b');
     await waitFor(() => release !== undefined, "bob's claim under way");
@@ -180,15 +181,15 @@ describe('moderation when things go wrong', () => {
     };
     store.ban = broken;
     store.unban = broken;
-    const { port } = await startServer(t, { users, store, authFailureDelayMs: 10, rate: 0 });
-    const op = await WireClient.loggedIn(t, port, 'op', 'pw-op');
+    const { core } = startCore(t, { users, store, authFailureDelayMs: 10, rate: 0 });
+    const op = await MemoryClient.loggedIn(core, 'op', 'pw-op');
     op.send('/ban bob');
     assert.equal(await op.next(), '! cannot do that now: the list of bans cannot be changed, try again in a moment');
     op.send('/unban bob');
     assert.equal(await op.next(), '! cannot do that now: the list of bans cannot be changed, try again in a moment');
     await op.expectNothing();
     store.banOf = broken;
-    const refused = await WireClient.login(t, port, '#bob pw-b');
+    const refused = await MemoryClient.login(core, '#bob pw-b');
     assert.equal(refused.reply, '! cannot log in now: the list of bans cannot be read, try again in a moment');
   });
 });

@@ -4,10 +4,11 @@ import type { Delivery, Hub } from '../../src/hub/hub.js';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { HistoryEntry, Keep, Store } from '../../src/store/store.js';
-import { startServer } from '../helpers/server.js';
+import { MemoryClient, startCore } from '../helpers/memory-client.js';
 import { usersFile } from '../helpers/users.js';
 import { waitFor } from '../helpers/wait.js';
-import { WireClient } from '../helpers/wire-client.js';
+
+// Over in-memory connections: the order of answers is the core's, whatever carries the lines.
 
 /** A hub whose direct messages wait for the test to answer them, as the cluster's would. */
 function slowHub(): { hub: Hub; asked: { to: string; answer: (d: Delivery) => void }[] } {
@@ -19,8 +20,8 @@ function slowHub(): { hub: Hub; asked: { to: string; answer: (d: Delivery) => vo
 
 test('messages do not wait for each other’s round trips; the answers still come in the order of the lines', async (t) => {
   const { hub, asked } = slowHub();
-  const { port } = await startServer(t, { hub, rate: 0 });
-  const alice = await WireClient.registered(t, port, 'alice');
+  const { core } = startCore(t, { hub, rate: 0 });
+  const alice = await MemoryClient.registered(core, 'alice');
   alice.send('@one:first');
   alice.send('@two:second');
   alice.send('@three:third');
@@ -43,9 +44,9 @@ test('messages do not wait for each other’s round trips; the answers still com
 
 test('a line that is not a message waits for the answers before it: /join then a room message', async (t) => {
   const { hub, asked } = slowHub();
-  const { port } = await startServer(t, { hub, rate: 0 });
-  const alice = await WireClient.registered(t, port, 'alice');
-  const bob = await WireClient.registered(t, port, 'bob');
+  const { core } = startCore(t, { hub, rate: 0 });
+  const alice = await MemoryClient.registered(core, 'alice');
+  const bob = await MemoryClient.registered(core, 'bob');
   await alice.lines.until(/^\* bob joined$/);
   alice.send('@carol:pending');
   alice.send('/join dev');
@@ -59,10 +60,10 @@ test('a line that is not a message waits for the answers before it: /join then a
 
 test('a flood of messages over a slow cluster: at most 64 wait for answers, the rest wait their turn, nothing lost or reordered', async (t) => {
   const { hub, asked } = slowHub();
-  const { server, port } = await startServer(t, { hub, rate: 0 });
-  const alice = await WireClient.registered(t, port, 'alice');
+  const { core } = startCore(t, { hub, rate: 0 });
+  const alice = await MemoryClient.registered(core, 'alice');
   alice.write(Array.from({ length: 130 }, (_, i) => `@nobody${i}:x\n`).join(''));
-  const session = [...server.core.sessions].find((s) => s.name === 'alice')!;
+  const session = [...core.sessions].find((s) => s.name === 'alice')!;
   for (const upTo of [64, 128, 130]) {
     await waitFor(() => asked.length === upTo, `${upTo} deliveries asked for`);
     // The next line waits for the answers ahead of it: no more are under way.
@@ -82,8 +83,8 @@ test('an answer that itself waits (a message kept for an account offline) keeps 
   const keep = store.keep.bind(store);
   store.keep = (to: string, entry: HistoryEntry) => new Promise<Keep>((resolve) => keeps.push(() => resolve(keep(to, entry))));
   const users = await usersFile(t, { alice: 'pw-a', carol: 'pw-c' });
-  const { port } = await startServer(t, { hub, store, users, rate: 0, authFailureDelayMs: 10 });
-  const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
+  const { core } = startCore(t, { hub, store, users, rate: 0, authFailureDelayMs: 10 });
+  const alice = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
   alice.send('@carol:for later');
   alice.send('@nobody:hi');
   await waitFor(() => asked.length === 2, 'both deliveries asked for');

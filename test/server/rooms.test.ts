@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { startServer } from '../helpers/server.js';
-import { WireClient } from '../helpers/wire-client.js';
+import { MemoryClient, startCore } from '../helpers/memory-client.js';
 
-/** PROTOCOL.md "Rooms", every row over real TCP, with who must and who must not see each line. */
+/**
+ * PROTOCOL.md "Rooms", every row, with who must and who must not see each line. Over
+ * in-memory connections: nothing here depends on the socket (protocol.test.ts has framing).
+ */
 describe('rooms', () => {
   test('/join moves you: the room left hears where you went, the new one that you came, and nobody else hears a thing', async (t) => {
-    const { port } = await startServer(t);
-    const alice = await WireClient.registered(t, port, 'alice');
-    const bob = await WireClient.registered(t, port, 'bob');
-    const carol = await WireClient.registered(t, port, 'carol');
+    const { core } = startCore(t);
+    const alice = await MemoryClient.registered(core, 'alice');
+    const bob = await MemoryClient.registered(core, 'bob');
+    const carol = await MemoryClient.registered(core, 'carol');
     await alice.lines.until(/carol joined/);
     await bob.lines.until(/carol joined/);
 
@@ -36,10 +38,10 @@ describe('rooms', () => {
   });
 
   test('/who ROOM, /who, /rooms; errors for a room nobody is in, a bad room name, a missing one', async (t) => {
-    const { port } = await startServer(t);
-    const alice = await WireClient.registered(t, port, 'alice');
-    const bob = await WireClient.registered(t, port, 'Bob');
-    const carol = await WireClient.registered(t, port, 'carol');
+    const { core } = startCore(t);
+    const alice = await MemoryClient.registered(core, 'alice');
+    const bob = await MemoryClient.registered(core, 'Bob');
+    const carol = await MemoryClient.registered(core, 'carol');
     alice.send('/join Dev');
     await alice.lines.until(/you are in Dev/);
     bob.send('/join dev');
@@ -63,7 +65,7 @@ describe('rooms', () => {
     assert.equal(await carol.next(), '! which room? write /join ROOM');
     await carol.expectNothing();
 
-    const stranger = await WireClient.connect(t, port, 'stranger');
+    const stranger = MemoryClient.connect(core, 'stranger');
     await stranger.lines.until(/^\* welcome/);
     stranger.send('/join dev');
     assert.equal(await stranger.next(), '! register first with #yourname');
@@ -72,10 +74,10 @@ describe('rooms', () => {
   });
 
   test('rename and leave inside a room are told to that room only; an empty room is gone', async (t) => {
-    const { port } = await startServer(t);
-    const alice = await WireClient.registered(t, port, 'alice');
-    const bob = await WireClient.registered(t, port, 'bob');
-    const carol = await WireClient.registered(t, port, 'carol');
+    const { core } = startCore(t);
+    const alice = await MemoryClient.registered(core, 'alice');
+    const bob = await MemoryClient.registered(core, 'bob');
+    const carol = await MemoryClient.registered(core, 'carol');
     for (const c of [alice, bob]) {
       c.send('/join dev');
       await c.lines.until(/you are in dev/);
@@ -86,7 +88,7 @@ describe('rooms', () => {
     assert.equal(await bob.next(), '* alice is now alicia');
     bob.send('/quit gone home');
     assert.equal(await alice.next(), '* bob left (gone home)');
-    alice.socket.destroy();
+    await alice.close();
     await carol.sync();
     carol.send('/rooms');
     assert.equal(await carol.next(), '* rooms (1): lobby (1)');
@@ -103,10 +105,10 @@ describe('rooms', () => {
   });
 
   test('--max-rooms: one more room is refused with its own error; leaving a room of one frees its place', async (t) => {
-    const { port } = await startServer(t, { maxRooms: 2 });
-    const alice = await WireClient.registered(t, port, 'alice');
-    const bob = await WireClient.registered(t, port, 'bob');
-    await WireClient.registered(t, port, 'carol'); // keeps the lobby
+    const { core } = startCore(t, { maxRooms: 2 });
+    const alice = await MemoryClient.registered(core, 'alice');
+    const bob = await MemoryClient.registered(core, 'bob');
+    await MemoryClient.registered(core, 'carol'); // keeps the lobby
     alice.send('/join a');
     await alice.lines.until(/you are in a/);
     bob.send('/join b');
@@ -118,24 +120,24 @@ describe('rooms', () => {
   });
 
   test('--announce-max counts the users of the room, not of the server', async (t) => {
-    const { port } = await startServer(t, { announceMax: 2 });
-    const a = await WireClient.registered(t, port, 'a');
-    const b = await WireClient.registered(t, port, 'b');
+    const { core } = startCore(t, { announceMax: 2 });
+    const a = await MemoryClient.registered(core, 'a');
+    const b = await MemoryClient.registered(core, 'b');
     await a.lines.until(/b joined/);
     for (const c of [a, b]) {
       c.send('/join big');
       await c.lines.until(/you are in big/);
     }
     assert.equal(await a.next(), '* b joined', 'big has two: announced');
-    const watcher = await WireClient.registered(t, port, 'watcher');
-    const c = await WireClient.registered(t, port, 'c');
+    const watcher = await MemoryClient.registered(core, 'watcher');
+    const c = await MemoryClient.registered(core, 'c');
     assert.equal(await watcher.next(), '* c joined', 'the lobby has two: announced');
     c.send('/join big');
     assert.equal(await c.next(), '* you are in big');
     assert.equal(await watcher.next(), '* c left (went to big)');
     // big now has three: its users hear nothing of c; the lobby still hears its own.
     await a.expectNothing();
-    const d = await WireClient.registered(t, port, 'd');
+    const d = await MemoryClient.registered(core, 'd');
     assert.equal(await watcher.next(), '* d joined');
     await d.expectNothing();
     await b.expectNothing();
