@@ -29,9 +29,11 @@ interface Row {
 }
 
 const children = new Set<ChildProcess>();
-process.on('exit', () => children.forEach((c) => {
-c.kill('SIGKILL');
-}));
+process.on('exit', () =>
+  children.forEach((c) => {
+    c.kill('SIGKILL');
+  }),
+);
 
 async function startServer(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(process.execPath, [SERVER, '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -90,10 +92,13 @@ class Conn {
   until(test: (l: string) => boolean, ms = 120_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no answer in time')), ms);
-      this.#waiters.push({ test, resolve: (l) => {
-        clearTimeout(timer);
-        resolve(l);
-      } });
+      this.#waiters.push({
+        test,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   }
 
@@ -254,7 +259,7 @@ async function abandonedLogins(): Promise<Row> {
       rssGrowthMiB: growth,
       worstPingMs: answered,
       pings: tries,
-      note: 'the answer is the owner\'s login, retried while too many logins wait',
+      note: "the answer is the owner's login, retried while too many logins wait",
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,9 +23,7 @@ async function fill(hub: Hub): Promise<void> {
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < USERS; i++) {
     const m = member(`user${i}`);
-    pending.push(
-      Promise.resolve(hub.claim(m.name!, m)).then(() => hub.join(m, `room${i % ROOMS}`, ROOMS + 1)),
-    );
+    pending.push(Promise.resolve(hub.claim(m.name!, m)).then(() => hub.join(m, `room${i % ROOMS}`, ROOMS + 1)));
     if (pending.length >= 500) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);

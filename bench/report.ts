@@ -151,8 +151,24 @@ export function buildRows(
     });
   }
 
-  compare('room message, history 1000 in memory vs off: server µs', 'chatRoomHistoryOff', 'chatRoomHistoryMemory', usPerRoomMessage, micro, { atMost: 1.2 }, true);
-  compare('room message, history 1000 in SQLite (--db) vs off: server µs', 'chatRoomHistoryOff', 'chatRoomHistoryDb', usPerRoomMessage, micro, { atMost: 1.2 }, true);
+  compare(
+    'room message, history 1000 in memory vs off: server µs',
+    'chatRoomHistoryOff',
+    'chatRoomHistoryMemory',
+    usPerRoomMessage,
+    micro,
+    { atMost: 1.2 },
+    true,
+  );
+  compare(
+    'room message, history 1000 in SQLite (--db) vs off: server µs',
+    'chatRoomHistoryOff',
+    'chatRoomHistoryDb',
+    usPerRoomMessage,
+    micro,
+    { atMost: 1.2 },
+    true,
+  );
   compare('direct message, metrics on vs off: server µs', 'chatDm16', 'chatDm16Metrics', usPerDm, micro, undefined, true);
   compare('2 chat-servers + Redis on one core vs 1 chat-server: direct msgs/s', 'chatDm16', 'clusterDm16', perSecond, count, { atLeast: 0.5 }, true);
   compare('  per CPU-second of all three processes', 'chatDm16', 'clusterDm16', perCpu, count);
@@ -163,8 +179,7 @@ export function buildRows(
 /** A Markdown table, its columns padded so that it also reads as plain text. */
 export function formatTable(rows: Row[]): string {
   const widths = COLUMNS.map(([key, title]) => Math.max(title.length, ...rows.map((r) => r[key].length)));
-  const line = (cells: string[]): string =>
-    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: string[]): string => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
   return [
     line(COLUMNS.map(([, title]) => title)),
     `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,

@@ -69,7 +69,10 @@ const historyMissing = noOption('--history');
 const dbMissing = historyMissing ?? noOption('--db');
 const metricsMissing = noOption('--metrics');
 const clusterMissing = hasRedis ? noOption('--redis') : 'no redis-server on this machine';
-const chat = (...extra: string[]) => () => startChatServer(extra);
+const chat =
+  (...extra: string[]) =>
+  () =>
+    startChatServer(extra);
 const opt = (reason: string | undefined): { unavailable?: string } => (reason ? { unavailable: reason } : {});
 
 /** Cases that are compared run one after the other, so that drift touches them alike. */
@@ -158,6 +161,8 @@ if (json) {
   process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, pinned, rows, cases, problems }, null, 2)}\n`);
 } else {
   process.stdout.write(`${machine}\n\n${formatTable(rows)}\n`);
-  process.stdout.write(problems.length ? `\nFAILED:\n${problems.map((p) => `- ${p}`).join('\n')}\n` : '\nNo message lost or misrouted, no connection dropped, in any run.\n');
+  process.stdout.write(
+    problems.length ? `\nFAILED:\n${problems.map((p) => `- ${p}`).join('\n')}\n` : '\nNo message lost or misrouted, no connection dropped, in any run.\n',
+  );
 }
 process.exitCode = problems.length ? 1 : 0;

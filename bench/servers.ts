@@ -26,9 +26,11 @@ export const chatServerHas = (option: string): boolean => new RegExp(`^\\s*(-\\w
 
 /** Every child started, so that none outlives the run, whatever fails. */
 const children = new Set<ChildProcess>();
-process.on('exit', () => children.forEach((child) => {
-child.kill('SIGKILL');
-}));
+process.on('exit', () =>
+  children.forEach((child) => {
+    child.kill('SIGKILL');
+  }),
+);
 
 /**
  * Runs ARGV on CORE (when pinned), with as many open files as the hard limit allows: the
@@ -128,8 +130,8 @@ export async function startCluster(): Promise<Running> {
     for (const s of servers) await s.stop();
     await redis.stop();
     cleanups.forEach((fn) => {
-fn();
-});
+      fn();
+    });
   };
   try {
     for (let i = 0; i < 2; i++) servers.push(await startChatServer(['--redis', redis.url]));

@@ -7,7 +7,6 @@ import { AuthThrottle, DEFAULT_THROTTLE, sleep, type ThrottleLimits } from './lo
 import { costWork, DEFAULT_COST, hashCost, hashPassword, verifyPassword, type ScryptCost } from './password-hash.js';
 import { fileVersion, readUsers, type Accounts } from './users-file.js';
 
-
 export interface AccountsOptions {
   timers: Timers;
   /** Every failed login is answered after this long at least (docs/running.md, "Accounts": 1 s). */
@@ -86,27 +85,32 @@ export class FileAccounts implements Authenticator {
 
   authenticate(name: string, password: string, address: string, signal?: AbortSignal): Promise<boolean> {
     const { timers } = this.options;
-    return this.#throttle.run(address, async () => {
-      const started = timers.now();
-      const account = this.#accounts.get(nameKey(name));
-      const decoy = await this.#decoy!.ready;
-      const checking = timers.now();
-      const hash = account?.hash ?? decoy.hash;
-      const ok = (await verifyPassword(password, hash)) && account !== undefined;
-      this.#checked(timers.now() - checking);
-      if (ok) {
-        this.#throttle.succeeded(address);
-        return true;
-      }
-      this.#throttle.failed(address);
-      // Padded to one total from the start of the check, above the slowest check the file
-      // holds (a raised scrypt cost takes longer than the delay): how long a failure takes
-      // says nothing about whether the name exists, nor about the cost of its hash. Nobody
-      // is left to time a connection that closed: the line moves on at once.
-      const total = this.#failureTotal(decoy.ms);
-      await sleep(timers, Math.max(0, total - (timers.now() - started)), signal);
-      return false;
-    }, signal, false);
+    return this.#throttle.run(
+      address,
+      async () => {
+        const started = timers.now();
+        const account = this.#accounts.get(nameKey(name));
+        const decoy = await this.#decoy!.ready;
+        const checking = timers.now();
+        const hash = account?.hash ?? decoy.hash;
+        const ok = (await verifyPassword(password, hash)) && account !== undefined;
+        this.#checked(timers.now() - checking);
+        if (ok) {
+          this.#throttle.succeeded(address);
+          return true;
+        }
+        this.#throttle.failed(address);
+        // Padded to one total from the start of the check, above the slowest check the file
+        // holds (a raised scrypt cost takes longer than the delay): how long a failure takes
+        // says nothing about whether the name exists, nor about the cost of its hash. Nobody
+        // is left to time a connection that closed: the line moves on at once.
+        const total = this.#failureTotal(decoy.ms);
+        await sleep(timers, Math.max(0, total - (timers.now() - started)), signal);
+        return false;
+      },
+      signal,
+      false,
+    );
   }
 
   /**

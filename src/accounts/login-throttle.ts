@@ -16,7 +16,6 @@ export interface ThrottleLimits {
 
 export const DEFAULT_THROTTLE: ThrottleLimits = { freeFailures: 5, windowMs: 15 * 60_000, maxDelayMs: 60_000, maxWaiting: 10 };
 
-
 /** Addresses remembered at most: an attacker with many addresses cannot grow this map. */
 const MAX_ADDRESSES = 10_000;
 
@@ -107,7 +106,6 @@ export class AuthThrottle {
     if (list.length === 0) this.#failures.delete(address);
     return list.length;
   }
-
 }
 
 /** Resolves after MS on TIMERS, or at once when SIGNAL aborts: waiting for nobody helps nobody. */

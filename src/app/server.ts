@@ -74,8 +74,24 @@ export class ChatServer {
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
-    const { host, port, hub, redis, users, tls: _tls, authFailureDelayMs, throttle, udpPort, udpHelloRate, udpIdleMs, store, storeLimits, historyMemory, storeEvents, ...core } =
-      options;
+    const {
+      host,
+      port,
+      hub,
+      redis,
+      users,
+      tls: _tls,
+      authFailureDelayMs,
+      throttle,
+      udpPort,
+      udpHelloRate,
+      udpIdleMs,
+      store,
+      storeLimits,
+      historyMemory,
+      storeEvents,
+      ...core
+    } = options;
     const timers = core.timers ?? realTimers;
     this.accounts =
       users === undefined

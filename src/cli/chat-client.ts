@@ -32,11 +32,12 @@ const program = new Command('chat-client')
       .argParser(parseHosts),
   )
   .addOption(
-    new Option('--port <port>', 'server port').env('CHAT_PORT').default(DEFAULT_PORT).argParser(wholeNumber('the port', 1, 65535)),
+    new Option('--port <port>', 'server port')
+      .env('CHAT_PORT')
+      .default(DEFAULT_PORT)
+      .argParser(wholeNumber('the port', 1, 65535)),
   )
-  .addOption(
-    new Option('--name <name>', 'register under NAME; on a terminal you are asked when it is missing').env('CHAT_NAME'),
-  )
+  .addOption(new Option('--name <name>', 'register under NAME; on a terminal you are asked when it is missing').env('CHAT_NAME'))
   .option('--send <text>', 'send TEXT after registering; repeat for several lines (scripting mode)', collect)
   .option('--expect <regex>', 'exit 0 at the first server line that REGEX finds a match in (scripting mode)')
   .option('--timeout <seconds>', 'give up after this long, exit 4 (default 10 when --expect is given)', seconds)
@@ -128,7 +129,8 @@ if ((opts.ca !== undefined || opts.insecure) && !opts.tls) usageError('chat-clie
 if (opts.udp && opts.tls) usageError('chat-client', '--udp and --tls do not go together: UDP is not encrypted.');
 const ca = opts.ca === undefined ? undefined : readOrExit(opts.ca, 'the CA file');
 if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) usageError('chat-client', `--ca ${opts.ca} holds no PEM certificate.`);
-let password = opts.passwordFile === undefined ? process.env['CHAT_PASSWORD'] || undefined : firstLine(readOrExit(opts.passwordFile, 'the password file').toString('utf8'));
+let password =
+  opts.passwordFile === undefined ? process.env['CHAT_PASSWORD'] || undefined : firstLine(readOrExit(opts.passwordFile, 'the password file').toString('utf8'));
 // A line end would split it: what follows would go to the room, in clear, after the login.
 if (password !== undefined && /[\r\n]/.test(password)) usageError('chat-client', 'CHAT_PASSWORD must be one line: it holds a line end.');
 
@@ -144,7 +146,7 @@ if (opts.expect !== undefined) {
 const sends = opts.send ?? [];
 const scripting = !process.stdin.isTTY || sends.length > 0 || expect !== undefined;
 const colour = opts.color && !process.env['NO_COLOR'] && process.stdout.isTTY && !scripting;
-const chalk = new Chalk({ level: colour ? Math.max(chalkDefault.level, 1) as 1 : 0 });
+const chalk = new Chalk({ level: colour ? (Math.max(chalkDefault.level, 1) as 1) : 0 });
 const say = (text: string): void => void process.stderr.write(`chat-client: ${text}\n`);
 let warnedUdp = false;
 
@@ -153,7 +155,7 @@ process.exit(scripting ? await script() : await interactive());
 async function connect(): Promise<ChatConnection> {
   try {
     if (opts.insecure) {
-      say('WARNING: --insecure: the server\'s certificate is not checked. Anyone between you and the server can read and change everything, passwords too.');
+      say("WARNING: --insecure: the server's certificate is not checked. Anyone between you and the server can read and change everything, passwords too.");
     }
     if (opts.udp && !warnedUdp) {
       warnedUdp = true;

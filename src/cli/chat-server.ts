@@ -24,12 +24,7 @@ const program = new Command('chat-server')
     'A TCP chat server. Clients register with #NAME, send direct messages with @NAME:TEXT, and ' +
       'every other line goes to everyone in the room. chat-client, nc and telnet can all connect.',
   )
-  .addOption(
-    new Option('--host <host>', 'address to listen on; 0.0.0.0 for every interface')
-      .env('CHAT_HOST')
-      .default(DEFAULT_HOST)
-      .argParser(hostName),
-  )
+  .addOption(new Option('--host <host>', 'address to listen on; 0.0.0.0 for every interface').env('CHAT_HOST').default(DEFAULT_HOST).argParser(hostName))
   .addOption(
     new Option('--port <port>', 'TCP port to listen on; 0 picks a free one')
       .env('CHAT_PORT')
@@ -126,13 +121,13 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--history', 0, 1_000_000)),
   )
   .addOption(
-    new Option('--history-memory <bytes>', 'without --db or --redis: bytes all rooms\' history may take in memory; the oldest messages go first')
+    new Option('--history-memory <bytes>', "without --db or --redis: bytes all rooms' history may take in memory; the oldest messages go first")
       .env('CHAT_HISTORY_MEMORY')
       .default(DEFAULT_HISTORY_MEMORY)
       .argParser(wholeNumber('--history-memory', 0)),
   )
   .addOption(
-    new Option('--history-disk <bytes>', 'with --db or --redis: bytes all rooms\' history may take in the file or in Redis; the oldest messages go first')
+    new Option('--history-disk <bytes>', "with --db or --redis: bytes all rooms' history may take in the file or in Redis; the oldest messages go first")
       .env('CHAT_HISTORY_DISK')
       .default(DEFAULT_STORE_LIMITS.historyDisk)
       .argParser(wholeNumber('--history-disk', 0)),
@@ -149,16 +144,8 @@ const program = new Command('chat-server')
       .default(DEFAULT_STORE_LIMITS.offlineMs / DAY_MS)
       .argParser(wholeNumber('--offline-days', 1, 3650)),
   )
-  .addOption(
-    new Option('--db <file>', 'keep history, kept messages and bans in this SQLite file, across restarts (see docs/storage.md)').env(
-      'CHAT_DB',
-    ),
-  )
-  .addOption(
-    new Option('--users <file>', 'only the users in FILE may register, with their passwords (see "passwd" below)').env(
-      'CHAT_USERS',
-    ),
-  )
+  .addOption(new Option('--db <file>', 'keep history, kept messages and bans in this SQLite file, across restarts (see docs/storage.md)').env('CHAT_DB'))
+  .addOption(new Option('--users <file>', 'only the users in FILE may register, with their passwords (see "passwd" below)').env('CHAT_USERS'))
   .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM); needs --tls-key').env('CHAT_TLS_CERT'))
   .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert').env('CHAT_TLS_KEY'))
   .addOption(
@@ -174,7 +161,10 @@ const program = new Command('chat-server')
   )
   // Operations (docs/operations.md): metrics and the log format.
   .addOption(
-    new Option('--metrics <host:port>', 'serve Prometheus metrics at /metrics and a health check at /healthz on HOST:PORT (HTTP, no TLS: keep it on a private address); off by default')
+    new Option(
+      '--metrics <host:port>',
+      'serve Prometheus metrics at /metrics and a health check at /healthz on HOST:PORT (HTTP, no TLS: keep it on a private address); off by default',
+    )
       .env('CHAT_METRICS')
       .argParser(metricsAddress),
   )

@@ -73,7 +73,9 @@ export async function runPasswd(file: string, name: string | undefined, options:
   } catch (err) {
     if (err instanceof LockBusyError) {
       const holder = err.pid === undefined ? 'another passwd' : `another passwd (pid ${err.pid})`;
-      return fail(`${err.lock} is held by ${holder} that is still changing ${file}; nothing was changed. Try again, or remove the lock if no passwd is running.`);
+      return fail(
+        `${err.lock} is held by ${holder} that is still changing ${file}; nothing was changed. Try again, or remove the lock if no passwd is running.`,
+      );
     }
     const code = (err as NodeJS.ErrnoException).code;
     return fail(`cannot write next to ${file} (${code ?? (err as Error).message}); nothing was changed.`);
@@ -129,7 +131,8 @@ function apply(file: string, name: string, change: Change, fail: (message: strin
       return 0;
     case 'operator': {
       const flag = change.operator ? '--op' : '--no-op';
-      if (!existing) return fail(`${name} is not in ${file}: add the account first with chat-server passwd ${file} ${name}, then ${flag}; nothing was changed.`);
+      if (!existing)
+        return fail(`${name} is not in ${file}: add the account first with chat-server passwd ${file} ${name}, then ${flag}; nothing was changed.`);
       if (existing.operator === change.operator) {
         process.stdout.write(`${existing.name} ${change.operator ? 'is already' : 'is not'} an operator in ${file}; nothing was changed\n`);
         return 0;

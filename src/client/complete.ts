@@ -13,10 +13,7 @@ import {
 } from '../dialects/line/recognise.js';
 
 /** The commands Tab completes after `/`: the server's (docs/protocol.md) and the client's own. */
-export const COMMANDS = [
-  '/ban', '/bans', '/help', '/history', '/join', '/kick', '/m', '/msg', '/nick', '/ping', '/quit', '/rooms',
-  '/unban', '/who',
-] as const;
+export const COMMANDS = ['/ban', '/bans', '/help', '/history', '/join', '/kick', '/m', '/msg', '/nick', '/ping', '/quit', '/rooms', '/unban', '/who'] as const;
 
 /**
  * What Tab can complete: the names seen in any server line and in /who answers, the rooms
@@ -67,8 +64,7 @@ export class Completions {
   complete(before: string): [string[], string] {
     const word = /\S*$/.exec(before)?.[0] ?? '';
     const head = before.slice(0, before.length - word.length);
-    const starts = (list: readonly string[], typed: string): string[] =>
-      list.filter((c) => c.toLowerCase().startsWith(typed.toLowerCase()));
+    const starts = (list: readonly string[], typed: string): string[] => list.filter((c) => c.toLowerCase().startsWith(typed.toLowerCase()));
     if (head === '' && word.startsWith('/')) return [starts(COMMANDS, word).map((c) => `${c} `), word];
     if (/^\/join\s+$/i.test(head)) {
       const hash = word.startsWith('#') ? '#' : '';

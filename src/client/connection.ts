@@ -39,9 +39,7 @@ export class ConnectError extends Error {
  * user's to fix; any other answer (`! server full`) or a closed connection is not. ERROR is
  * the kind of a login error (docs/protocol.md), a refusal or the register timeout.
  */
-export type RegisterResult =
-  | { ok: true; name: string }
-  | { ok: false; refused: boolean; reason: string; error?: LoginError | undefined };
+export type RegisterResult = { ok: true; name: string } | { ok: false; refused: boolean; reason: string; error?: LoginError | undefined };
 
 interface ConnectionEvents {
   /** Every line the server sends, decoded, with control characters removed. */
@@ -68,8 +66,7 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
         if (this.#held) this.#held.push(line);
         else this.emit('line', line);
       },
-      overflow: () =>
-        this.emit('line', parseServerLine(`! (a line from the server was over ${MAX_SERVER_LINE} bytes and was skipped)`)),
+      overflow: () => this.emit('line', parseServerLine(`! (a line from the server was over ${MAX_SERVER_LINE} bytes and was skipped)`)),
     });
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
     socket.on('end', () => decoder.flush());
@@ -117,9 +114,7 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
 
   /** Why the connection ended, for a person: a silent close usually means a TLS port. */
   lostReason(): string {
-    return this.#heard
-      ? 'the server closed the connection.'
-      : 'the server closed the connection without a word. If it serves TLS, add --tls.';
+    return this.#heard ? 'the server closed the connection.' : 'the server closed the connection without a word. If it serves TLS, add --tls.';
   }
 
   get closed(): boolean {
@@ -223,9 +218,10 @@ function connectError(err: NodeJS.ErrnoException, host: string, port: number, se
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const names = certNames((err as { cert?: tls.PeerCertificate }).cert);
-    const hint = names.length > 0
-      ? `it names ${names.join(', ')}. Use one of them with --host (--host ${names[0]}).`
-      : 'it names no host. Ask whoever runs the server for a certificate with your host name in it.';
+    const hint =
+      names.length > 0
+        ? `it names ${names.join(', ')}. Use one of them with --host (--host ${names[0]}).`
+        : 'it names no host. Ask whoever runs the server for a certificate with your host name in it.';
     return new ConnectError(`refused ${where}: its certificate is not for "${host}": ${hint}`, code);
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
@@ -239,10 +235,7 @@ function connectError(err: NodeJS.ErrnoException, host: string, port: number, se
   }
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new ConnectError(
-        `could not connect to ${where}: nothing is listening there. Is chat-server running? Check --host and --port.`,
-        err.code,
-      );
+      return new ConnectError(`could not connect to ${where}: nothing is listening there. Is chat-server running? Check --host and --port.`, err.code);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ConnectError(`could not connect: the host name "${host}" could not be resolved. Check --host.`, err.code);

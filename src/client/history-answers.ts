@@ -99,7 +99,10 @@ export class HistoryAnswers {
     if (head.kind === 'user') return { kind: 'pass' };
     const { show, lost } = unseen(head.items, head.before, head.since);
     // Older than what was shown while it came: it goes in the log before those.
-    this.log.insert(show.map((h) => ({ ...h, own: false })), head.since.length);
+    this.log.insert(
+      show.map((h) => ({ ...h, own: false })),
+      head.since.length,
+    );
     return {
       kind: 'past',
       items: show.map((h) => ({ kind: 'room', ...h })),

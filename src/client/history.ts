@@ -15,10 +15,7 @@ export interface HistoryItem {
  * them apart: `* [TIME] <NAME> TEXT` (history), `* [TIME] *FROM* TEXT` (kept for us) and
  * `* end of history (N messages)`.
  */
-export type HistoryLine =
-  | ({ kind: 'room' } & HistoryItem)
-  | ({ kind: 'kept' } & HistoryItem)
-  | { kind: 'end'; count: number };
+export type HistoryLine = ({ kind: 'room' } & HistoryItem) | ({ kind: 'kept' } & HistoryItem) | { kind: 'end'; count: number };
 
 /**
  * Only notices can be these: the server writes `* ` itself, and a user's text never starts

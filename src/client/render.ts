@@ -27,9 +27,7 @@ export function renderLine(line: ServerLine, { chalk, self }: RenderOptions): st
 function highlight(text: string, self: string | undefined, chalk: ChalkInstance): string {
   if (!self || chalk.level === 0) return text;
   const escaped = self.replace(/[-]/g, '\\-');
-  return text.replace(new RegExp(`(?<![A-Za-z0-9_-])${escaped}(?![A-Za-z0-9_-])`, 'gi'), (m) =>
-    chalk.yellow.bold(m),
-  );
+  return text.replace(new RegExp(`(?<![A-Za-z0-9_-])${escaped}(?![A-Za-z0-9_-])`, 'gi'), (m) => chalk.yellow.bold(m));
 }
 
 /** Local time as `HH:MM`, shown before each received line. Pure. */

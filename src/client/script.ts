@@ -59,11 +59,7 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
       opts.timeoutMs === undefined
         ? undefined
         : setTimeout(() => {
-            say(
-              expect
-                ? `no server line matched ${expect} within ${opts.timeoutSeconds} s.`
-                : `the run did not finish within ${opts.timeoutSeconds} s.`,
-            );
+            say(expect ? `no server line matched ${expect} within ${opts.timeoutSeconds} s.` : `the run did not finish within ${opts.timeoutSeconds} s.`);
             finish(ExitCode.Timeout);
           }, opts.timeoutMs);
 
@@ -93,9 +89,8 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
             return finish(ExitCode.ConnectionLost);
           }
           if (!result.ok) {
-            const hint = opts.password === undefined && result.error === 'password-required'
-              ? ' Give the password with --password-file FILE or CHAT_PASSWORD.'
-              : '';
+            const hint =
+              opts.password === undefined && result.error === 'password-required' ? ' Give the password with --password-file FILE or CHAT_PASSWORD.' : '';
             say(`registration refused: ${result.reason}.${hint}`);
             return finish(ExitCode.RegistrationRefused);
           }

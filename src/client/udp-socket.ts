@@ -179,7 +179,10 @@ export class UdpSocket extends Duplex {
   #receive(payload: Buffer): void {
     if (this.#ended || this.destroyed) return;
     const text = datagramLines(payload).toString('utf8');
-    const lines = text.split('\n').slice(0, -1).map((l) => parseServerLine(l.replace(/\r$/, '')));
+    const lines = text
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => parseServerLine(l.replace(/\r$/, '')));
     if (lines.length === 1 && recogniseUdpHello(lines[0]!) !== undefined) return this.#helloAgain();
     // The answer to a hello we sent twice (the first answer was slow): we know already.
     if (lines.length === 1 && recogniseConnected(lines[0]!)) return;

@@ -30,7 +30,6 @@ export interface Member {
   notify?(text: Buffer | string): void;
 }
 
-
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
 export type Claim = 'claimed' | 'taken' | 'unavailable';
 

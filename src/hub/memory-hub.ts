@@ -151,4 +151,3 @@ export class MemoryHub implements Hub {
     if (left) this.#rooms.deliver(room, left, newcomer);
   }
 }
-

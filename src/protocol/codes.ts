@@ -14,8 +14,14 @@ interface Entry {
   readonly log: (detail: string) => string;
 }
 
-const fixed = (text: string) => (_detail?: string): string => text;
-const withDetail = (text: string, joiner = ': ') => (detail: string): string => (detail ? `${text}${joiner}${detail}` : text);
+const fixed =
+  (text: string) =>
+  (_detail?: string): string =>
+    text;
+const withDetail =
+  (text: string, joiner = ': ') =>
+  (detail: string): string =>
+    detail ? `${text}${joiner}${detail}` : text;
 
 /** Input or a connection that was refused: the `reject` event. */
 export const REFUSALS = {

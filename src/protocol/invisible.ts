@@ -10,7 +10,8 @@
  * `@bob:...` on the screen into a room message that everyone reads (docs/protocol.md,
  * "What you send").
  */
-const LEADING_INVISIBLE = /^(?:(?![\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}])[\t\p{Zs}\p{Zl}\p{Zp}\p{Cf}\p{Mn}\u115F\u1160\u3164\uFFA0\u2800])+/u;
+const LEADING_INVISIBLE =
+  /^(?:(?![\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}])[\t\p{Zs}\p{Zl}\p{Zp}\p{Cf}\p{Mn}\u115F\u1160\u3164\uFFA0\u2800])+/u;
 
 /** LINE without what it starts with that is not visible; LINE itself when it starts visibly. */
 export function withoutLeadingInvisible(line: string): string {

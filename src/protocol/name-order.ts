@@ -27,8 +27,8 @@ export function sortNames(names: string[]): string[] {
   const keyed = names.map((name) => [nameKey(name), name] as const);
   keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   keyed.forEach(([, name], i) => {
-names[i] = name;
-});
+    names[i] = name;
+  });
   return names;
 }
 

@@ -82,4 +82,3 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return s.close('quit', { detail: action.reason, shown: action.reason });
   }
 }
-

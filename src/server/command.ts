@@ -27,4 +27,3 @@ export type Command =
   | { kind: 'unframedAddress' };
 
 export type CommandKind = Command['kind'];
-

@@ -65,8 +65,14 @@ export class ChatCore implements SessionHost<Session> {
     return {
       presence: (room, names, change, why) =>
         change === 'left'
-          ? this.presenceText(names.map((name) => w.left(name, why && w.leftBecause(why))), this.hub.roomSize(room) + names.length)
-          : this.presenceText(names.map((name) => w.joined(name)), this.hub.roomSize(room)),
+          ? this.presenceText(
+              names.map((name) => w.left(name, why && w.leftBecause(why))),
+              this.hub.roomSize(room) + names.length,
+            )
+          : this.presenceText(
+              names.map((name) => w.joined(name)),
+              this.hub.roomSize(room),
+            ),
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         // The hub has told whom it had to; elsewhere the name is someone else's now.
@@ -138,13 +144,14 @@ export class ChatCore implements SessionHost<Session> {
     const hostKey = addressKey(peer.host);
     const fromHost = this.#perHost.get(hostKey) ?? 0;
     const w = this.words;
-    const refusal: { line: string; code: RefusalCode; detail?: string } | undefined = this.#closing !== undefined
-      ? { line: w.shuttingDown(), code: 'shutting-down' }
-      : this.#sessions.size >= maxClients
-        ? { line: w.serverFull(), code: 'server-full' }
-        : maxPerIp > 0 && fromHost >= maxPerIp
-          ? { line: w.tooManyFromAddress(maxPerIp), code: 'too-many-from-address', detail: peer.host }
-          : undefined;
+    const refusal: { line: string; code: RefusalCode; detail?: string } | undefined =
+      this.#closing !== undefined
+        ? { line: w.shuttingDown(), code: 'shutting-down' }
+        : this.#sessions.size >= maxClients
+          ? { line: w.serverFull(), code: 'server-full' }
+          : maxPerIp > 0 && fromHost >= maxPerIp
+            ? { line: w.tooManyFromAddress(maxPerIp), code: 'too-many-from-address', detail: peer.host }
+            : undefined;
     if (refusal) {
       const { code, detail } = refusal;
       this.options.onEvent({ type: 'reject', peer: formatHostPort(peer.host, peer.port), name: undefined, code, ...(detail === undefined ? {} : { detail }) });
@@ -260,7 +267,10 @@ export class ChatCore implements SessionHost<Session> {
       }),
     );
     for (const [room, names] of byRoom) {
-      const farewell = this.presenceText(names.map((name) => this.words.left(name, this.words.leftBecause('server-shutdown'))), this.hub.roomSize(room));
+      const farewell = this.presenceText(
+        names.map((name) => this.words.left(name, this.words.leftBecause('server-shutdown'))),
+        this.hub.roomSize(room),
+      );
       if (farewell) this.hub.elsewhere(room, farewell);
     }
     const bye = Buffer.from(`${this.words.shuttingDown()}\n`);

@@ -68,7 +68,7 @@ export interface Words {
   youAreIn(room: string): string;
   wentTo(room: string): string;
   inRoom(room: string, names: readonly string[]): string;
-  roomList(rooms: readonly { name: string; count: number; }[]): string;
+  roomList(rooms: readonly { name: string; count: number }[]): string;
   shuttingDown(): string;
   nameTaken(name: string): string;
   invalidName(): string;
@@ -115,7 +115,7 @@ export interface Words {
   bannedBy(op: string, reason: string): string;
   removed(how: string): string;
   bannedAtLogin(until: number | undefined, reason: string): string;
-  bansList(bans: readonly { name: string; until: number | undefined; reason: string; }[]): string;
+  bansList(bans: readonly { name: string; until: number | undefined; reason: string }[]): string;
   mayLogInAgain(name: string): string;
   notBanned(name: string): string;
   notOperator(word: string): string;

@@ -28,7 +28,6 @@ const MAX_IN_FLIGHT = 64;
 /** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
 export const MAX_AUTH_FAILURES = 5;
 
-
 /**
  * One connection: bytes in through the inbox and the dialect's framer, commands through the
  * table, answers in order, everything out through the outbox. What a message does is in

@@ -1,6 +1,16 @@
 import { nameKey } from '../protocol/names.js';
 import { ownString } from '../protocol/own-string.js';
-import { DEFAULT_HISTORY_MEMORY, DEFAULT_STORE_LIMITS, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreLimits, senderMax } from './store.js';
+import {
+  DEFAULT_HISTORY_MEMORY,
+  DEFAULT_STORE_LIMITS,
+  type Ban,
+  type HistoryEntry,
+  type Keep,
+  type KeptMessage,
+  type Store,
+  type StoreLimits,
+  senderMax,
+} from './store.js';
 
 /**
  * What an entry costs beyond its characters: its object, the headers of its own strings (a
@@ -79,7 +89,10 @@ export class MemoryStore implements Store {
   #nextId = 1;
   readonly #bans = new Map<string, Ban>();
 
-  constructor(options: MemoryStoreOptions = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    options: MemoryStoreOptions = {},
+    private readonly now: () => number = Date.now,
+  ) {
     const { historyMemory, ...limits } = options;
     const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
     this.limits = { ...DEFAULT_STORE_LIMITS, ...defined };

@@ -2,7 +2,17 @@ import { Redis } from '../redis/ioredis.js';
 import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../redis/connection.js';
 import { nameKey } from '../protocol/names.js';
 import { inForce, sortBans } from './memory-store.js';
-import { DEFAULT_STORE_LIMITS, senderMax, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
+import {
+  DEFAULT_STORE_LIMITS,
+  senderMax,
+  type Ban,
+  type HistoryEntry,
+  type Keep,
+  type KeptMessage,
+  type Store,
+  type StoreEvents,
+  type StoreLimits,
+} from './store.js';
 
 /**
  * Keys (P is the prefix, "chat:" by default, as the hub's; each database its own):
@@ -182,7 +192,11 @@ export class RedisStore implements Store {
       this.#own = true;
       // Auto-pipelined, as every connection was before the hub's stopped: the commands of
       // one turn share a write (a turn's history appends are one pipeline already, #flush).
-      this.#redis = new Redis(options.redis, { ...connectionOptions('chat-server:store'), enableAutoPipelining: true, commandTimeout: COMMAND_TIMEOUT_MS }) as Redis & Scripts;
+      this.#redis = new Redis(options.redis, {
+        ...connectionOptions('chat-server:store'),
+        enableAutoPipelining: true,
+        commandTimeout: COMMAND_TIMEOUT_MS,
+      }) as Redis & Scripts;
       // ioredis reports every failed reconnect as an error: the failed writes say it once.
       this.#redis.on('error', (err: Error) => (this.#lastError = err.message));
     } else {
@@ -250,7 +264,9 @@ export class RedisStore implements Store {
     this.#flushing = done.catch((err: Error) => {
       if (this.#failing) return;
       this.#failing = true;
-      this.#events.onError?.(new Error(`could not write ${batch.length === 1 ? 'a room message' : `${batch.length} room messages`} to the history in Redis: ${err.message}`));
+      this.#events.onError?.(
+        new Error(`could not write ${batch.length === 1 ? 'a room message' : `${batch.length} room messages`} to the history in Redis: ${err.message}`),
+      );
     });
     return this.#flushing;
   }
@@ -271,7 +287,15 @@ export class RedisStore implements Store {
   async keep(to: string, entry: HistoryEntry): Promise<Keep> {
     const { offlineMax, offlineMs } = this.limits;
     try {
-      const args = [String(this.#now() - offlineMs), String(offlineMax), String(entry.at), entry.from, entry.text, String(offlineMs), String(senderMax(this.limits))];
+      const args = [
+        String(this.#now() - offlineMs),
+        String(offlineMax),
+        String(entry.at),
+        entry.from,
+        entry.text,
+        String(offlineMs),
+        String(senderMax(this.limits)),
+      ];
       const kept = await this.#redis.chatKeep(this.#key('kept', to), ...args);
       return kept === 1 ? 'kept' : kept === 2 ? 'full from you' : 'full';
     } catch {

@@ -111,9 +111,13 @@ function ownerOnly(file: string, warn: (message: string) => void): void {
     if ((mode & 0o077) === 0) continue;
     try {
       chmodSync(path, mode & 0o700);
-      warn(`the database file ${path} was readable by others (mode ${mode.toString(8).padStart(4, '0')}): it is now ${(mode & 0o700).toString(8).padStart(4, '0')}, readable by its owner alone`);
+      warn(
+        `the database file ${path} was readable by others (mode ${mode.toString(8).padStart(4, '0')}): it is now ${(mode & 0o700).toString(8).padStart(4, '0')}, readable by its owner alone`,
+      );
     } catch (err) {
-      warn(`the database file ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}) and could not be changed: ${(err as Error).message}; run chmod 600 ${path}`);
+      warn(
+        `the database file ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}) and could not be changed: ${(err as Error).message}; run chmod 600 ${path}`,
+      );
     }
   }
 }
@@ -175,7 +179,9 @@ function openError(file: string, err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   // better-sqlite3 checks the folder itself, before SQLite, and throws a TypeError without a code.
   if (typeof code !== 'string') {
-    const advice = /directory does not exist/.test(message) ? 'its folder does not exist: create it, or name a file in a folder that exists' : 'check the file and its folder';
+    const advice = /directory does not exist/.test(message)
+      ? 'its folder does not exist: create it, or name a file in a folder that exists'
+      : 'check the file and its folder';
     return new Error(`cannot open the database ${file}: ${advice}`, { cause: err });
   }
   const base = code.replace(/^(SQLITE_[A-Z]+).*$/, '$1');

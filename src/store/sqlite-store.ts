@@ -3,7 +3,17 @@ import { nameKey } from '../protocol/names.js';
 import { ownString } from '../protocol/own-string.js';
 import { sortBans } from './memory-store.js';
 import { isLocked, openDatabase } from './sqlite-schema.js';
-import { DEFAULT_STORE_LIMITS, senderMax, type Ban, type HistoryEntry, type Keep, type KeptMessage, type Store, type StoreEvents, type StoreLimits } from './store.js';
+import {
+  DEFAULT_STORE_LIMITS,
+  senderMax,
+  type Ban,
+  type HistoryEntry,
+  type Keep,
+  type KeptMessage,
+  type Store,
+  type StoreEvents,
+  type StoreLimits,
+} from './store.js';
 
 interface QueuedRow {
   roomKey: string;
@@ -52,7 +62,9 @@ function prepare(db: Database.Database) {
     // Names are ASCII (names.ts): SQLite's lower() is nameKey().
     countKeptFrom: db.prepare<[string, string], number>('SELECT count(*) FROM kept WHERE to_key = ? AND lower(sender) = ?').pluck(),
     insertKept: db.prepare<[string, number, string, string]>('INSERT INTO kept (to_key, at, sender, text) VALUES (?, ?, ?, ?)'),
-    kept: db.prepare<[string], { id: number; at: number; from: string; text: string }>('SELECT id, at, sender AS "from", text FROM kept WHERE to_key = ? ORDER BY id'),
+    kept: db.prepare<[string], { id: number; at: number; from: string; text: string }>(
+      'SELECT id, at, sender AS "from", text FROM kept WHERE to_key = ? ORDER BY id',
+    ),
     removeKept: db.prepare<[number, string]>('DELETE FROM kept WHERE id = ? AND to_key = ?'),
     ban: db.prepare<[string, string, string, string, number, number | null]>(
       'INSERT OR REPLACE INTO bans (name_key, name, banned_by, reason, at, until) VALUES (?, ?, ?, ?, ?, ?)',
@@ -236,7 +248,8 @@ export class SqliteStore implements Store {
       // Still over: the next flush looks again.
       this.#sinceCheck = Infinity;
     } catch (err) {
-      if (!isLocked(err)) this.#report(new Error(`could not drop old history in ${this.file} to keep it under --history-disk: ${describe(err)}`, { cause: err }));
+      if (!isLocked(err))
+        this.#report(new Error(`could not drop old history in ${this.file} to keep it under --history-disk: ${describe(err)}`, { cause: err }));
     }
   }
 
@@ -251,7 +264,8 @@ export class SqliteStore implements Store {
       this.#queue.splice(0, over);
       this.#droppedWhileLocked += over;
     }
-    if (first) this.#warn(`the database ${this.file} is locked by another program: room history is held in memory (up to ${LOCKED_HELD_MAX} messages) until it is free`);
+    if (first)
+      this.#warn(`the database ${this.file} is locked by another program: room history is held in memory (up to ${LOCKED_HELD_MAX} messages) until it is free`);
     this.#retry ??= setTimeout(() => {
       this.#retry = undefined;
       this.#flush();
@@ -382,9 +396,15 @@ export class SqliteStore implements Store {
     this.#retry = undefined;
     this.#flush();
     if (this.#retry !== undefined) clearTimeout(this.#retry);
-    if (this.#queue.length > 0) this.#report(new Error(`${this.#queue.length} room message(s) could not be written to the history in ${this.file}: it is locked by another program`));
+    if (this.#queue.length > 0)
+      this.#report(new Error(`${this.#queue.length} room message(s) could not be written to the history in ${this.file}: it is locked by another program`));
     const undone = this.#removals.reduce((n, r) => n + r.ids.length, 0);
-    if (undone > 0) this.#report(new Error(`${undone} delivered kept message(s) could not be removed from ${this.file}: it is locked by another program, and they will be delivered again`));
+    if (undone > 0)
+      this.#report(
+        new Error(
+          `${undone} delivered kept message(s) could not be removed from ${this.file}: it is locked by another program, and they will be delivered again`,
+        ),
+      );
     this.#closed = true;
     try {
       this.#db.close();

@@ -52,7 +52,11 @@ describe('users file', () => {
     const users = parseUsers(text, 'u');
     assert.deepEqual(
       [...users.values()].map((a) => [a.name, a.operator]),
-      [['alice', true], ['bob', false], ['carol', false]],
+      [
+        ['alice', true],
+        ['bob', false],
+        ['carol', false],
+      ],
     );
     assert.equal(formatUsers(users), `alice:${h}:op\nbob:${h}\ncarol:${h}\n`);
   });
@@ -68,7 +72,10 @@ describe('users file', () => {
       [`alice:secret\n`, /^u line 1: the hash is not of the form/],
     ];
     for (const [text, message] of cases) {
-      assert.throws(() => parseUsers(text, 'u'), (err: Error) => err instanceof UsersFileError && message.test(err.message));
+      assert.throws(
+        () => parseUsers(text, 'u'),
+        (err: Error) => err instanceof UsersFileError && message.test(err.message),
+      );
     }
   });
 
@@ -139,7 +146,7 @@ describe('login throttle per address', () => {
     assert.equal(t.delayFor('1.2.3.4'), 0, 'failures expire');
   });
 
-  test('a success forgets the address\'s failures', () => {
+  test("a success forgets the address's failures", () => {
     const t = new AuthThrottle(new FakeClock(), { freeFailures: 1, windowMs: 60_000, maxDelayMs: 60_000 });
     t.failed('9.9.9.9');
     t.failed('9.9.9.9');

@@ -24,7 +24,10 @@ test('a free lock is taken whole (pid and nonce) and released; nothing else is l
 test('a lock held by a running process is not taken', (t) => {
   const lock = join(tempDir(t), 'users.lock');
   writeFileSync(lock, `${process.ppid}\nnonce\n`);
-  assert.throws(() => takeLock(lock), (err: Error) => err instanceof LockBusyError && err.pid === process.ppid);
+  assert.throws(
+    () => takeLock(lock),
+    (err: Error) => err instanceof LockBusyError && err.pid === process.ppid,
+  );
   writeFileSync(lock, ''); // being written by an older passwd: not ours to judge
   assert.throws(() => takeLock(lock), LockBusyError);
 });
@@ -36,7 +39,10 @@ test('a stale lock is taken over; a takeover under way is waited for; a stale ta
   writeFileSync(lock, stale);
   // Another passwd, still running, holds the claim on this stale lock: it is taking it over.
   writeFileSync(claimPath(lock, stale), `${process.ppid}\nclaim\n`);
-  assert.throws(() => takeLock(lock), (err: Error) => err instanceof LockBusyError && err.lock === lock && err.pid === process.ppid);
+  assert.throws(
+    () => takeLock(lock),
+    (err: Error) => err instanceof LockBusyError && err.lock === lock && err.pid === process.ppid,
+  );
   assert.equal(readFileSync(lock, 'utf8'), stale, 'the stale lock is left to the claim holder');
   // That passwd was killed mid-takeover: its claim is stale, and taken over in turn.
   writeFileSync(claimPath(lock, stale), `${deadPid()}\nclaim\n`);
@@ -46,7 +52,7 @@ test('a stale lock is taken over; a takeover under way is waited for; a stale ta
   held.release();
 });
 
-test('a lock left by an earlier run with our own pid (a container\'s pid 1) is stale', (t) => {
+test("a lock left by an earlier run with our own pid (a container's pid 1) is stale", (t) => {
   const lock = join(tempDir(t), 'users.lock');
   writeFileSync(lock, `${process.pid}\n`);
   takeLock(lock).release();

@@ -102,7 +102,10 @@ test('ShownLog is bounded in count and in bytes; insert puts older entries befor
   log.clear();
   log.add(shown('bob', 'live'));
   log.insert([shown('bob', 'older 1'), shown('bob', 'older 2')], 1);
-  assert.deepEqual(log.entries.map((e) => e.text), ['older 1', 'older 2', 'live']);
+  assert.deepEqual(
+    log.entries.map((e) => e.text),
+    ['older 1', 'older 2', 'live'],
+  );
 });
 
 describe('HistoryAnswers', () => {
@@ -135,7 +138,10 @@ describe('HistoryAnswers', () => {
   });
 
   test('what a reconnect may have lost is said only when the answer is as long as asked for', () => {
-    for (const [asked, lost] of [[2, true], [100, false]] as const) {
+    for (const [asked, lost] of [
+      [2, true],
+      [100, false],
+    ] as const) {
       const log = new ShownLog();
       log.add(shown('bob', 'long ago'));
       const a = new HistoryAnswers(log, () => T0);
@@ -157,13 +163,13 @@ describe('HistoryAnswers', () => {
     assert.equal(out.items.at(-1)?.text, 'm4999');
   });
 
-  test('a refusal answers the request at the head, which is done with: what follows is the next one\'s', () => {
+  test("a refusal answers the request at the head, which is done with: what follows is the next one's", () => {
     const a = new HistoryAnswers(new ShownLog(), () => T0);
     a.ask('missed', 100);
     a.sent('/history 2', 'alice');
     assert.deepEqual(take(a, '! no such user: x'), { kind: 'pass' }, 'an answer to something else');
     assert.deepEqual(take(a, '! cannot read the history now: cluster unavailable, try again in a moment'), { kind: 'pass' });
-    assert.equal(take(a, line(0, 'bob', 'one')).kind, 'past', 'the user\'s answer, shown as it comes');
+    assert.equal(take(a, line(0, 'bob', 'one')).kind, 'past', "the user's answer, shown as it comes");
     a.sent('/history 0', 'alice');
     assert.deepEqual(take(a, '! /history takes a number of messages from 1 to 100, like /history 20'), { kind: 'pass' });
     assert.equal(take(a, line(0, 'bob', 'two')).kind, 'past');
@@ -183,13 +189,22 @@ describe('HistoryAnswers', () => {
     a.sent('//slash', 'alice');
     a.sent('@bob:direct', 'alice');
     a.sent('/who', 'alice');
-    assert.deepEqual(log.entries.map((e) => `${e.own ? 'own ' : ''}${e.from}: ${e.text}`), ['bob: hi', 'own alice: hello bob', 'own alice: /slash']);
+    assert.deepEqual(
+      log.entries.map((e) => `${e.own ? 'own ' : ''}${e.from}: ${e.text}`),
+      ['bob: hi', 'own alice: hello bob', 'own alice: /slash'],
+    );
 
     // Reconnected: the answer holds what we saw, what we said, and what we missed.
     const b = new HistoryAnswers(log, () => T0);
     b.ask('missed', 100);
     take(b, '<dave> live while asking');
-    for (const raw of [line(0, 'bob', 'hi'), line(0, 'alice', 'hello bob'), line(0, 'alice', '/slash'), line(1, 'carol', 'missed'), line(2, 'dave', 'live while asking')]) {
+    for (const raw of [
+      line(0, 'bob', 'hi'),
+      line(0, 'alice', 'hello bob'),
+      line(0, 'alice', '/slash'),
+      line(1, 'carol', 'missed'),
+      line(2, 'dave', 'live while asking'),
+    ]) {
       assert.deepEqual(take(b, raw), { kind: 'held' });
     }
     const out = take(b, '* end of history (5 messages)');

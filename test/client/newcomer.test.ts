@@ -142,13 +142,19 @@ describe('--host', () => {
   });
 
   test('the first that answers, from START on; every failure when none does', async () => {
-    const hosts = [{ host: 'a', port: 1 }, { host: 'b', port: 2 }, { host: 'c', port: 3 }];
+    const hosts = [
+      { host: 'a', port: 1 },
+      { host: 'b', port: 2 },
+      { host: 'c', port: 3 },
+    ];
     const tried: string[] = [];
-    const only = (up: string) => async (host: string): Promise<string> => {
-      tried.push(host);
-      if (host !== up) throw new Error(`${host} is down.`);
-      return host;
-    };
+    const only =
+      (up: string) =>
+      async (host: string): Promise<string> => {
+        tried.push(host);
+        if (host !== up) throw new Error(`${host} is down.`);
+        return host;
+      };
     assert.deepEqual(await connectFirst(hosts, 0, only('b')), { conn: 'b', index: 1 });
     assert.deepEqual(tried, ['a', 'b']);
     tried.length = 0;
@@ -159,11 +165,13 @@ describe('--host', () => {
 
   test('a server that does not answer is given up after ATTEMPT_MS; its late connection is discarded', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
-    const hosts = [{ host: 'a', port: 1 }, { host: 'b', port: 2 }];
+    const hosts = [
+      { host: 'a', port: 1 },
+      { host: 'b', port: 2 },
+    ];
     let lateA: (c: string) => void = () => {};
     const discarded: string[] = [];
-    const connect = (host: string): Promise<string> =>
-      host === 'a' ? new Promise((resolve) => (lateA = resolve)) : Promise.resolve('b');
+    const connect = (host: string): Promise<string> => (host === 'a' ? new Promise((resolve) => (lateA = resolve)) : Promise.resolve('b'));
     const result = connectFirst(hosts, 0, connect, (c) => discarded.push(c));
     await Promise.resolve();
     t.mock.timers.tick(ATTEMPT_MS);

@@ -6,8 +6,7 @@ import { parseServerLine } from '../../src/dialects/line/server-line.js';
 
 const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });
-const render = (raw: string, chalk = colour, self: string | undefined = 'alice'): string =>
-  renderLine(parseServerLine(raw), { chalk, self });
+const render = (raw: string, chalk = colour, self: string | undefined = 'alice'): string => renderLine(parseServerLine(raw), { chalk, self });
 
 test('without colour (--no-color, NO_COLOR, a pipe) lines are shown as they came', () => {
   for (const raw of ['* bob joined', '! no such user: x', '<bob> hi alice', '*bob* psst', 'HTTP/1.1 400']) {

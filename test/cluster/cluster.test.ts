@@ -97,7 +97,11 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     dave.send('@bob:after');
     assert.equal(await bob.lines.until(/^\*dave\*/), '*dave* after');
     assert.ok(bob.lines.seen.filter((l) => l.includes('secret')).length <= 1);
-    for (const c of [carol, dave]) assert.deepEqual((await linesUntilSynced(c)).filter((l) => l.includes('secret')), []);
+    for (const c of [carol, dave])
+      assert.deepEqual(
+        (await linesUntilSynced(c)).filter((l) => l.includes('secret')),
+        [],
+      );
   });
 
   test('three servers: /who lists everyone, and a direct message reaches each', async (t) => {
@@ -234,10 +238,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     const newAlice = await WireClient.registered(t, two.port, 'alice');
 
     one.proc.kill('SIGCONT');
-    assert.equal(
-      await alice.lines.until(/^!/),
-      '! the name alice was taken on another server while this one was cut off: closing the connection',
-    );
+    assert.equal(await alice.lines.until(/^!/), '! the name alice was taken on another server while this one was cut off: closing the connection');
     assert.equal(await alice.next(), undefined);
     assert.equal(await carol.lines.until(/^\* alice left/), '* alice left (name taken on another server)');
     // carol kept her name: the users of the other server see her come back.
@@ -247,7 +248,10 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     // On the other server alice is the new one, online: nobody there is told she left.
     for (const c of [bob, newAlice]) {
       await linesUntilSynced(c);
-      assert.deepEqual(c.lines.seen.filter((l) => /^\* alice left \(name taken/.test(l)), []);
+      assert.deepEqual(
+        c.lines.seen.filter((l) => /^\* alice left \(name taken/.test(l)),
+        [],
+      );
     }
   });
 
@@ -283,7 +287,8 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     assert.equal(await alice.lines.until(/^\* in dev/), '* in dev (1): bob');
     // Two renewals of the lease (every lease/3) ran under the ACL, their scripts and all:
     // the servers are still in the chat, and a message still crosses.
-    const leases = () => execFileSync('redis-cli', ['-p', String(redis.port), '--no-auth-warning', '-a', 'admin-only', 'HGETALL', 'chat:leases'], { encoding: 'utf8' });
+    const leases = () =>
+      execFileSync('redis-cli', ['-p', String(redis.port), '--no-auth-warning', '-a', 'admin-only', 'HGETALL', 'chat:leases'], { encoding: 'utf8' });
     for (let i = 0; i < 2; i++) {
       const before = leases();
       await eventually(async () => leases() !== before);

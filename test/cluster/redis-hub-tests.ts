@@ -87,7 +87,11 @@ const OTHER = 'elsewhere-1-aa';
 const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('@', key, byteLength(text)), text]);
 const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('!', key, 0), '']);
 const roomEntry = (origin: string, room: string, texts: string[], skip = ''): Buffer =>
-  encodeEntry(origin, [], texts.flatMap((text) => [roomHeader(room, byteLength(text), skip), text]));
+  encodeEntry(
+    origin,
+    [],
+    texts.flatMap((text) => [roomHeader(room, byteLength(text), skip), text]),
+  );
 
 /** The Redis hub on its own: the contract, and what only a cluster has. Run by cluster.test.ts. */
 export function redisHubTests(): void {
@@ -97,7 +101,7 @@ export function redisHubTests(): void {
     return Promise.all(Array.from({ length: n }, async () => (await hubOn(t, redis.url)).hub));
   });
 
-  test('the stream: a direct message for another server\'s holder of the name, junk, and our own messages are not delivered here', async (t) => {
+  test("the stream: a direct message for another server's holder of the name, junk, and our own messages are not delivered here", async (t) => {
     const redis = await TestRedis.start(t);
     const { hub } = await hubOn(t, redis.url);
     const bob = new TestMember('bob');
@@ -140,7 +144,10 @@ export function redisHubTests(): void {
     assert.equal(await one.toRoom(LOBBY, Buffer.from('<alice> last\n'), alice), 'delivered');
     await bob.receive('<alice> last');
     const entries = await raw.xrange('chat:stream', '-', '+');
-    assert.ok(entries.every(([, fields]) => fields[1] !== 'old'), `${entries.filter(([, f]) => f[1] === 'old').length} old entries left`);
+    assert.ok(
+      entries.every(([, fields]) => fields[1] !== 'old'),
+      `${entries.filter(([, f]) => f[1] === 'old').length} old entries left`,
+    );
     assert.equal(entries.length, 201, 'the new ones stay');
     assert.equal(bob.count('<alice> 0'), 1);
   });
@@ -200,7 +207,16 @@ export function redisHubTests(): void {
       one.direct('ghost2', '*x* 4\n'),
       one.direct('carol', '*x* 5\n'),
     ];
-    assert.deepEqual(await Promise.all(answers), ['no such user', 'delivered', 'no such user', 'no such user', 'no such user', 'no such user', 'no such user', 'delivered']);
+    assert.deepEqual(await Promise.all(answers), [
+      'no such user',
+      'delivered',
+      'no such user',
+      'no such user',
+      'no such user',
+      'no such user',
+      'no such user',
+      'delivered',
+    ]);
     await carol.receive('*x* 5');
     assert.deepEqual([bob.lines, carol.lines], [['*x* 2'], ['*x* 5']]);
     // A turn that reaches nobody adds nothing to the stream.
@@ -219,20 +235,30 @@ export function redisHubTests(): void {
     const expected: string[] = [];
     for (let i = 0; i < 30; i++) {
       answers.push(Promise.resolve(one.direct(`u${i}`, `*alice* first ${i}\n`)), Promise.resolve(one.direct(`ghost${i}`, `*alice* lost ${i}\n`)));
-      answers.push(Promise.resolve(one.direct(`U${i}`, `*alice* second ${i}\n`)), Promise.resolve(one.toRoom(LOBBY, Buffer.from(`<alice> r${i}\n`), undefined)));
+      answers.push(
+        Promise.resolve(one.direct(`U${i}`, `*alice* second ${i}\n`)),
+        Promise.resolve(one.toRoom(LOBBY, Buffer.from(`<alice> r${i}\n`), undefined)),
+      );
       expected.push('delivered', 'no such user', 'delivered', 'delivered');
     }
     assert.deepEqual(await Promise.all(answers), expected);
     await users[29]!.receive('*alice* second 29');
     users.forEach((u, i) => {
-assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`, `*alice* second ${i}`], u.name);
-});
+      assert.deepEqual(
+        u.lines.filter((l) => l.startsWith('*')),
+        [`*alice* first ${i}`, `*alice* second ${i}`],
+        u.name,
+      );
+    });
     const entries = (await raw.xrangeBuffer('chat:stream', '-', '+')).slice(before) as [Buffer, Buffer[]][];
     assert.equal(entries.length, 1);
     // Thirty users named once each, with their server; no ghost.
     const header = entries[0]![1][1]!.subarray(0, entries[0]![1][1]!.indexOf('\n')).toString().split(' ');
     assert.equal(header.length, 2 + 60);
-    assert.ok(header.slice(2).every((part, i) => (i % 2 === 0 ? /^u\d+$/.test(part) : part === two.id)), header.join(' '));
+    assert.ok(
+      header.slice(2).every((part, i) => (i % 2 === 0 ? /^u\d+$/.test(part) : part === two.id)),
+      header.join(' '),
+    );
 
     // A flood of the cheapest turn: a thousand names nobody holds adds nothing to the stream.
     const length = await raw.xlen('chat:stream');
@@ -256,8 +282,14 @@ assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`
     const sizes = entries.map(([, fields]) => fields[1]!.length);
     const counts = entries.map(([, fields]) => decodeEntry(fields[1]!, two.id)!.length);
     assert.deepEqual(counts.slice(0, 2), [1000, 1000], 'at most 1000 messages an entry');
-    assert.ok(counts.every((c) => c <= 1000), `${counts}`);
-    assert.equal(counts.reduce((a, b) => a + b), 2800);
+    assert.ok(
+      counts.every((c) => c <= 1000),
+      `${counts}`,
+    );
+    assert.equal(
+      counts.reduce((a, b) => a + b),
+      2800,
+    );
     // 1.2 MB of room messages: in entries of 256 KiB, give or take the message that passed it.
     assert.ok(entries.length >= 7, `${entries.length} entries`);
     assert.ok(Math.max(...sizes) <= 256 * 1024 + 4100, `an entry of ${Math.max(...sizes)} bytes`);
@@ -351,7 +383,8 @@ assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`
     await redis.stop();
     await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
     await redis.restart(['--requirepass', 'changed']);
-    const refused = /^still cut off from Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS .*; check the user, password and permissions in the Redis URL$/;
+    const refused =
+      /^still cut off from Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS .*; check the user, password and permissions in the Redis URL$/;
     await events.until(() => events.logs.some((l) => refused.test(l)));
     await redis.stop();
     await redis.restart(['--requirepass', 'right']);
@@ -407,7 +440,10 @@ assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`
     redis.resume();
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
     assert.deepEqual(events.logs.filter((l) => l.startsWith('lost Redis')).length, 1, JSON.stringify(events.logs));
-    assert.match(events.logs[0]!, /^lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? \((Command timed out|no answer on the stream connection)\): serving this server's users only until it is back$/);
+    assert.match(
+      events.logs[0]!,
+      /^lost Redis at redis:\/\/127\.0\.0\.1:\d+\/? \((Command timed out|no answer on the stream connection)\): serving this server's users only until it is back$/,
+    );
     // The other servers' users are told carol left; her name is free again.
     assert.deepEqual(events.presences, ['left lobby: carol']);
     // The other server may have counted Redis as lost too: it comes back by itself.
@@ -462,26 +498,38 @@ assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`
   // Each way a name leaves its server: the stream says so, and server one forgets where it was.
   // Each returns a hub still in the chat to speak after it, and who holds the name now.
   const ways: [string, (c: Known, t: TestContext) => Promise<{ speaker: RedisHub; holder?: TestMember }>][] = [
-    ['leaves', async ({ two, bob }) => {
-      two.release('bob', bob);
-      return { speaker: two };
-    }],
-    ['takes another name', async ({ two, bob }) => {
-      assert.equal(await two.rename(bob, 'bob', 'bobby'), 'claimed');
-      return { speaker: two };
-    }],
-    ['loses the name to a login of the account on a third server', async ({ redis, twoEvents }, t) => {
-      const { hub: three } = await hubOn(t, redis.url);
-      const holder = new TestMember('bob');
-      assert.equal(await three.claim('bob', holder, true), 'claimed');
-      await twoEvents.until(() => twoEvents.evictions.length === 1);
-      return { speaker: three, holder };
-    }],
-    ['is on a server that shuts down', async ({ redis, two }, t) => {
-      const { hub: three } = await hubOn(t, redis.url);
-      await two.close();
-      return { speaker: three };
-    }],
+    [
+      'leaves',
+      async ({ two, bob }) => {
+        two.release('bob', bob);
+        return { speaker: two };
+      },
+    ],
+    [
+      'takes another name',
+      async ({ two, bob }) => {
+        assert.equal(await two.rename(bob, 'bob', 'bobby'), 'claimed');
+        return { speaker: two };
+      },
+    ],
+    [
+      'loses the name to a login of the account on a third server',
+      async ({ redis, twoEvents }, t) => {
+        const { hub: three } = await hubOn(t, redis.url);
+        const holder = new TestMember('bob');
+        assert.equal(await three.claim('bob', holder, true), 'claimed');
+        await twoEvents.until(() => twoEvents.evictions.length === 1);
+        return { speaker: three, holder };
+      },
+    ],
+    [
+      'is on a server that shuts down',
+      async ({ redis, two }, t) => {
+        const { hub: three } = await hubOn(t, redis.url);
+        await two.close();
+        return { speaker: three };
+      },
+    ],
   ];
   for (const [way, go] of ways) {
     test(`a user of another server who ${way}: the next message to that name is looked up again`, async (t) => {
@@ -597,7 +645,9 @@ assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`
     assert.equal(await one.claim('alice', alice), 'claimed');
     assert.equal(await one.claim('bob', bob), 'claimed');
     // A new command connection, on which no script has been used yet.
-    const commands = String(await raw.client('LIST')).split('\n').find((l: string) => l.includes(`name=chat-server:${one.id}`) && !l.includes('cmd=xread'));
+    const commands = String(await raw.client('LIST'))
+      .split('\n')
+      .find((l: string) => l.includes(`name=chat-server:${one.id}`) && !l.includes('cmd=xread'));
     assert.ok(commands, 'the command connection of the hub');
     await raw.client('KILL', 'ID', /id=(\d+)/.exec(commands)![1]!);
     await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
@@ -618,7 +668,9 @@ assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`
   test('the command connection killed in the middle of a flood answered at once: what arrives is in order, once, only to the addressee, and the sender hears of any loss', async (t) => {
     const { raw, one, oneEvents, alice, bob, carol } = await oneKnowsBob(t);
     await bob.receive('*alice* first');
-    const commands = String(await raw.client('LIST')).split('\n').find((l: string) => l.includes(`name=chat-server:${one.id}`) && !l.includes('cmd=xread'));
+    const commands = String(await raw.client('LIST'))
+      .split('\n')
+      .find((l: string) => l.includes(`name=chat-server:${one.id}`) && !l.includes('cmd=xread'));
     assert.ok(commands, 'the command connection of the hub');
     const sent: string[] = [];
     const say = (n: number): void => {
@@ -638,10 +690,17 @@ assert.deepEqual(u.lines.filter((l) => l.startsWith('*')), [`*alice* first ${i}`
     await bob.receive('*alice* after');
     const flood = bob.lines.filter((l) => l.startsWith('*alice* flood '));
     const order = flood.map((l) => sent.indexOf(l));
-    assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), `in order, each once: ${JSON.stringify(order.slice(0, 20))}`);
+    assert.ok(
+      order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)),
+      `in order, each once: ${JSON.stringify(order.slice(0, 20))}`,
+    );
     assert.deepEqual(carol.lines, [], 'nothing reaches another user');
     assert.ok(!alice.lines.some((l) => l.includes('flood')), 'the sender gets none of its own text');
-    if (flood.length < sent.length) assert.ok(alice.lines.some((l) => l.includes('may not have been delivered')), 'a loss is told to the sender');
+    if (flood.length < sent.length)
+      assert.ok(
+        alice.lines.some((l) => l.includes('may not have been delivered')),
+        'a loss is told to the sender',
+      );
   });
 
   test('after losing Redis, users of other servers are looked up again once it is back', async (t) => {

@@ -6,7 +6,6 @@ import { WireClient } from '../helpers/wire-client.js';
 
 const ELSEWHERE = '! logged in elsewhere: closing the connection';
 
-
 /** Taking your own name back when the older login is on another server. Run by cluster.test.ts. */
 export function regainTests(): void {
   test('accounts on two servers: the right password on one takes the name from a login on the other, and back', async (t) => {

@@ -41,8 +41,14 @@ export function clusterRoomTests(): void {
     assert.equal(await dave.next(), '* online (4): alice, bob, carol, dave');
     // Nothing of dev reached the lobby, on either server.
     for (const c of [carol, dave]) {
-      assert.deepEqual((await linesUntilSynced(c)).filter((l) => /^<alice>|^<bob>/.test(l)), []);
-      assert.equal(c.lines.seen.some((l) => /^<(alice|bob)>/.test(l)), false);
+      assert.deepEqual(
+        (await linesUntilSynced(c)).filter((l) => /^<alice>|^<bob>/.test(l)),
+        [],
+      );
+      assert.equal(
+        c.lines.seen.some((l) => /^<(alice|bob)>/.test(l)),
+        false,
+      );
     }
 
     // A rename in dev is told in dev only; the room is gone once both leave it.
@@ -60,7 +66,10 @@ export function clusterRoomTests(): void {
       assert.ok(i < 60, rooms);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.equal(carol.lines.seen.some((l) => /is now bobby/.test(l)), false);
+    assert.equal(
+      carol.lines.seen.some((l) => /is now bobby/.test(l)),
+      false,
+    );
   });
 
   test('three servers: a server killed while its user is in a room: that room hears why, the rest nothing', async (t) => {
@@ -81,6 +90,10 @@ export function clusterRoomTests(): void {
     assert.equal(await alice.lines.until(/^\* in ops/), '* in ops (1): alice');
     carol.send('/rooms');
     assert.equal(await carol.lines.until(/^\* rooms/), '* rooms (2): lobby (1), ops (1)');
-    assert.equal(carol.lines.seen.some((l) => /bob left \(server/.test(l)), false, 'the lobby never saw bob in ops');
+    assert.equal(
+      carol.lines.seen.some((l) => /bob left \(server/.test(l)),
+      false,
+      'the lobby never saw bob in ops',
+    );
   });
 }

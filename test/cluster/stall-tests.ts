@@ -43,7 +43,10 @@ export function stallTests(): void {
       for (;;) {
         bob.send(`@carol:round ${round}`);
         const answers = await linesUntilSynced(bob);
-        assert.ok(answers.every((l) => forNow.includes(l)), `round ${round}: ${JSON.stringify(answers)}`);
+        assert.ok(
+          answers.every((l) => forNow.includes(l)),
+          `round ${round}: ${JSON.stringify(answers)}`,
+        );
         if (answers.length === 0) break;
         await sleep(100);
       }
@@ -54,9 +57,16 @@ export function stallTests(): void {
     assert.equal(await bob.lines.until(/^\* online/), '* online (3): alice, bob, carol');
     for (const [i, c] of clients.entries()) {
       await linesUntilSynced(c);
-      assert.deepEqual(c.lines.seen.slice(before[i]).filter((l) => /^\* \S+ (left|joined)/.test(l)), []);
+      assert.deepEqual(
+        c.lines.seen.slice(before[i]).filter((l) => /^\* \S+ (left|joined)/.test(l)),
+        [],
+      );
     }
-    for (const s of [one, two]) assert.deepEqual(s.stderr.seen.filter((l) => /stopped answering/.test(l)), []);
+    for (const s of [one, two])
+      assert.deepEqual(
+        s.stderr.seen.filter((l) => /stopped answering/.test(l)),
+        [],
+      );
 
     // A server that dies during a stall is still found dead once Redis is back.
     redis.pause();

@@ -81,7 +81,7 @@ describe('accounts', () => {
     assert.equal((await login(t, port, '#ALICE builder')).reply, '! authentication failed');
     const bob = (await login(t, port, '#bob builder')).c;
     bob.send('#alice builder');
-    assert.equal(await bob.lines.until(/^!/), '! authentication failed', 'renaming needs that name\'s password');
+    assert.equal(await bob.lines.until(/^!/), '! authentication failed', "renaming needs that name's password");
     assert.equal(await alice.next(), '* bob joined');
     await alice.expectNothing();
   });
@@ -120,7 +120,10 @@ describe('accounts', () => {
     writeFileSync(`${file}.lock`, `${process.pid}\n`); // a live holder: this test process
     const locked = run(t, 'server', ['passwd', file, 'erin'], { input: 'x\n' });
     assert.equal(await locked.exit, 1);
-    assert.match(locked.stderr.seen.join(''), /\.lock is held by another passwd \(pid \d+\) that is still changing .*; nothing was changed\. Try again, or remove the lock if no passwd is running\./);
+    assert.match(
+      locked.stderr.seen.join(''),
+      /\.lock is held by another passwd \(pid \d+\) that is still changing .*; nothing was changed\. Try again, or remove the lock if no passwd is running\./,
+    );
     // A lock left by a passwd that was killed: its pid is gone, so the lock is taken over.
     const gone = run(t, 'server', ['--version']);
     await gone.exit;
@@ -175,7 +178,10 @@ describe('accounts', () => {
 
     writeFileSync(users, `alice:${'broken'}\n`);
     server.proc.kill('SIGHUP');
-    assert.match(await server.stderr.until(/ error /), new RegExp(`error ${users} line 1: the hash is not of the form .*; keeping the accounts loaded before$`));
+    assert.match(
+      await server.stderr.until(/ error /),
+      new RegExp(`error ${users} line 1: the hash is not of the form .*; keeping the accounts loaded before$`),
+    );
     // Logged in (taking the name back from her first connection): she still has her account.
     assert.equal((await login(t, server.port, '#alice wonderland')).reply, '* registered as alice', 'alice still has her account');
     assert.ok(!server.stderr.seen.join('\n').match(/wonderland|builder|singer/), 'no password in the log');

@@ -16,9 +16,15 @@ async function sentUntilPing(standIn: StandIn): Promise<string[]> {
 describe('chat-client scripting mode and --history', () => {
   test('/history N goes out after registering only when --history N is given (and N is not 0)', async (t) => {
     const cases: [string[], string[]][] = [
-      [['--history', '5'], ['#alice', '/history 5', 'hi']],
+      [
+        ['--history', '5'],
+        ['#alice', '/history 5', 'hi'],
+      ],
       [[], ['#alice', 'hi']],
-      [['--history', '0'], ['#alice', 'hi']],
+      [
+        ['--history', '0'],
+        ['#alice', 'hi'],
+      ],
     ];
     for (const [args, wire] of cases) {
       const standIn = await StandIn.start(t);

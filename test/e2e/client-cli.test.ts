@@ -20,7 +20,7 @@ describe('chat-client scripting mode, as a process', () => {
     assert.match(out[0] ?? '', /^\* connected from 127\.0\.0\.1:\d+$/);
     assert.ok(out.includes('* registered as alice'));
     assert.ok(out.includes('* online (2): alice, bob'));
-    assert.ok(!out.some((l) => l.includes('pong')), 'the closing ping is the client\'s own');
+    assert.ok(!out.some((l) => l.includes('pong')), "the closing ping is the client's own");
   });
 
   test('--send lines go first, then stdin; CHAT_NAME and CHAT_PORT work', async (t) => {
@@ -124,9 +124,11 @@ describe('chat-client scripting mode, as a process', () => {
     t.after(() => stuck.kill('SIGKILL'));
     const port = Number(await new LineQueue(stuck.stdout, 'stuck').next());
     const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
-    t.after(() => fillers.forEach((f) => {
-f.destroy();
-}));
+    t.after(() =>
+      fillers.forEach((f) => {
+        f.destroy();
+      }),
+    );
     const c = run(t, 'client', ['--port', String(port), '--expect', 'x', '--timeout', '1']);
     assert.equal(await c.exit, 4);
     assert.match(c.stderr.seen.join('\n'), /could not connect to the server within 1 s\./);

@@ -11,7 +11,7 @@ import { WireClient } from '../helpers/wire-client.js';
 const skip = !hasTmux && !process.env['CI'] ? 'tmux is not installed (apt-get install tmux to run this)' : false;
 
 describe('chat-client on a terminal, history on the wire', { skip }, () => {
-  test('a server that does not know /history: its refusal of ours is not shown and nothing more is asked; the user\'s own is answered', async (t) => {
+  test("a server that does not know /history: its refusal of ours is not shown and nothing more is asked; the user's own is answered", async (t) => {
     const standIn = await StandIn.start(t);
     const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(standIn.port), '--name', 'alice']);
     const c = await standIn.connection();
@@ -26,11 +26,11 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     term.type('/history 3');
     term.press('Enter');
     assert.equal(await c.received.next(), '/history 3');
-    const after = await term.waitFor((s) => s.includes('! unknown command: /history'), 'the answer to the user\'s /history');
+    const after = await term.waitFor((s) => s.includes('! unknown command: /history'), "the answer to the user's /history");
     assert.equal(after.filter((l) => l.includes('unknown command')).length, 1);
   });
 
-  test('answers come in the order asked: ours (without what crossed it live), then the user\'s own /history, shown as it is', async (t) => {
+  test("answers come in the order asked: ours (without what crossed it live), then the user's own /history, shown as it is", async (t) => {
     const at = '* [2026-11-27T05:15:05Z]';
     const standIn = await StandIn.start(t, (line, c) => {
       if (line === '/history 20') return true; // answered with the user's, below
@@ -46,7 +46,7 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
     term.type('/history 2');
     term.press('Enter');
-    const screen = await term.waitFor((s) => s.includes('* end of history (1 messages)'), 'the user\'s answer');
+    const screen = await term.waitFor((s) => s.includes('* end of history (1 messages)'), "the user's answer");
     const from = screen.indexOf('<bob> crossing');
     assert.deepEqual(
       screen.slice(from, from + 5),
@@ -82,16 +82,20 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     const standIn = await StandIn.start(t, (line, c) => {
       if (!line.startsWith('/history')) return false;
       asked += 1;
-      if (asked === 1) ['<bob> a', '<bob> b'].forEach((m) => {
-c.send(`${at} ${m}`);
-});
-      if (asked === 2) ['<bob> b', '<bob> c'].forEach((m) => {
-c.send(`${at} ${m}`);
-});
-      if (asked === 3) ['<bob> b', '<bob> c', '<bob> d'].forEach((m) => {
-c.send(`${at} ${m}`);
-});
-      if (asked === 2) c.cut(); // the worst moment: the lines are there, their end is not
+      if (asked === 1)
+        ['<bob> a', '<bob> b'].forEach((m) => {
+          c.send(`${at} ${m}`);
+        });
+      if (asked === 2)
+        ['<bob> b', '<bob> c'].forEach((m) => {
+          c.send(`${at} ${m}`);
+        });
+      if (asked === 3)
+        ['<bob> b', '<bob> c', '<bob> d'].forEach((m) => {
+          c.send(`${at} ${m}`);
+        });
+      if (asked === 2)
+        c.cut(); // the worst moment: the lines are there, their end is not
       else c.send(`* end of history (${asked === 1 ? 2 : 3} messages)`);
       return true;
     });
@@ -125,7 +129,7 @@ const hhmm = (ms: number, tz: string): string =>
   new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
 
 describe('chat-client on a terminal, with a chat-server that keeps history', { skip }, () => {
-  test('after registering and after /join: the room\'s past, dimmed, at local time, as <NAME> TEXT; /history typed is shown the same way', async (t) => {
+  test("after registering and after /join: the room's past, dimmed, at local time, as <NAME> TEXT; /history typed is shown the same way", async (t) => {
     const { port } = await startServer(t, { rate: 0 });
     const bob = await WireClient.registered(t, port, 'bob');
     const carol = await WireClient.registered(t, port, 'carol');
@@ -141,7 +145,10 @@ describe('chat-client on a terminal, with a chat-server that keeps history', { s
     const screen = await term.waitFor((s) => s.some((l) => l.endsWith('-- end of history --')) && Terminal.lastLine(s) === 'alice>', 'the past of lobby');
     const local = [hhmm(from, 'Asia/Kolkata'), hhmm(Date.now(), 'Asia/Kolkata')];
     const at = screen.findIndex((l) => l.endsWith(' <bob> one'));
-    assert.ok(local.some((hm) => screen[at] === `${hm} <bob> one`), `local time: ${screen[at]} (${local.join(' or ')})`);
+    assert.ok(
+      local.some((hm) => screen[at] === `${hm} <bob> one`),
+      `local time: ${screen[at]} (${local.join(' or ')})`,
+    );
     assert.ok(/^\d\d:\d\d <bob> two$/.test(screen[at + 1] ?? ''), screen.join('\n'));
     assert.equal(screen[at + 2], '-- end of history --');
     assert.ok(!screen.some((l) => l.includes('* [') || l.includes('end of history (')), `no raw answer:\n${screen.join('\n')}`);
@@ -151,7 +158,10 @@ describe('chat-client on a terminal, with a chat-server that keeps history', { s
     term.type('/join dev');
     term.press('Enter');
     const dev = await term.waitFor((s) => s.filter((l) => l.endsWith('-- end of history --')).length === 2, 'the past of dev');
-    assert.ok(dev.some((l) => /^\d\d:\d\d <carol> in dev$/.test(l)), dev.join('\n'));
+    assert.ok(
+      dev.some((l) => /^\d\d:\d\d <carol> in dev$/.test(l)),
+      dev.join('\n'),
+    );
 
     term.type('/history 1');
     term.press('Enter');
@@ -204,7 +214,12 @@ describe('chat-client on a terminal, with a chat-server that keeps history', { s
       ['<bob> missed 1', '<bob> seen 2', '<bob> missed 3'],
       `only what was missed, in order:\n${screen.join('\n')}`,
     );
-    for (const [line, n] of [['<bob> old', 1], ['<bob> seen 1', 1], ['<bob> seen 2', 2], ['<alice> mine', 0]] as const) {
+    for (const [line, n] of [
+      ['<bob> old', 1],
+      ['<bob> seen 1', 1],
+      ['<bob> seen 2', 2],
+      ['<alice> mine', 0],
+    ] as const) {
       assert.equal(times(term, line), n, `${line}:\n${term.history().join('\n')}`);
     }
     bob.send('live again');
@@ -219,7 +234,9 @@ describe('chat-client on a terminal, with a chat-server that keeps history', { s
     const bob = await WireClient.loggedIn(t, port, 'bob', 'pw-bob');
     bob.send('@alice:while you were out');
     assert.match((await bob.next()) ?? '', /^\* alice is offline/);
-    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(proxy.port), '--name', 'alice'], { CHAT_PASSWORD: 'pw-alice' });
+    const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(proxy.port), '--name', 'alice'], {
+      CHAT_PASSWORD: 'pw-alice',
+    });
     const screen = await term.waitFor((s) => s.includes('*bob* while you were out') && Terminal.lastLine(s) === 'alice>', 'the kept message');
     assert.ok(screen.includes('* waiting for you: 1 messages'), screen.join('\n'));
     const styled = term.styledScreen().find((l) => l.includes('*bob* while you were out')) ?? '';

@@ -48,7 +48,10 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     const d = new Date();
     const nowMinutes = d.getHours() * 60 + d.getMinutes();
     assert.ok((nowMinutes - minutes + 1440) % 1440 <= 1, `local time: ${line}`);
-    assert.ok(screen.some((l) => /^\d\d:\d\d \* registered as alice$/.test(l)), 'the lines of the login too');
+    assert.ok(
+      screen.some((l) => /^\d\d:\d\d \* registered as alice$/.test(l)),
+      'the lines of the login too',
+    );
 
     const plain = await chat(t, ['--no-timestamps']);
     plain.bob.send('hello');
@@ -162,7 +165,10 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     term.press('Enter');
     const parts = [await bob.lines.until(/^\*alice\*/), await bob.lines.until(/^\*alice\*/)].map((p) => p.slice('*alice* '.length));
     assert.equal(parts.join(''), text);
-    assert.ok(parts.every((p) => Buffer.byteLength(`@bob:${p}`) <= 200), 'each part within the limit');
+    assert.ok(
+      parts.every((p) => Buffer.byteLength(`@bob:${p}`) <= 200),
+      'each part within the limit',
+    );
     term.type('y'.repeat(300));
     term.press('Enter');
     assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${'y'.repeat(200)}`);
@@ -205,7 +211,14 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     term.type(draft);
     await term.waitFor((s) => Terminal.lastLine(s) === `alice> ${draft}`, 'the draft');
     term.resize(40);
-    await term.waitFor((s) => s.filter((l) => l !== '').slice(-2).join('') === `alice> ${draft}`, 'the draft wrapped');
+    await term.waitFor(
+      (s) =>
+        s
+          .filter((l) => l !== '')
+          .slice(-2)
+          .join('') === `alice> ${draft}`,
+      'the draft wrapped',
+    );
     bob.send('arrived while narrow');
     await term.waitFor((s) => s.includes('<bob> arrived while narrow'), 'the message');
     term.resize(100);

@@ -54,7 +54,14 @@ describe('chat-client on a terminal', { skip }, () => {
     bob.send('ping from bob');
     const screen = await term.waitFor((s) => s.includes('<bob> ping from bob'), 'the message');
     const at = screen.indexOf('<bob> ping from bob');
-    assert.equal(screen.slice(at + 1).filter((l) => l !== '').join(''), `alice> ${long}`, 'below it: the prompt, the line');
+    assert.equal(
+      screen
+        .slice(at + 1)
+        .filter((l) => l !== '')
+        .join(''),
+      `alice> ${long}`,
+      'below it: the prompt, the line',
+    );
     assert.equal(screen[at + 1], `alice> ${long.slice(0, 93)}`, 'right below it, with no gap');
     term.press('Enter');
     assert.equal(await bob.lines.until(/^<alice>/), `<alice> ${long}`);
@@ -139,7 +146,10 @@ describe('chat-client on a terminal', { skip }, () => {
 });
 
 /** A line of the screen that starts with TEXT. */
-const showing = (text: string) => (s: string[]): boolean => s.some((l) => l.startsWith(text));
+const showing =
+  (text: string) =>
+  (s: string[]): boolean =>
+    s.some((l) => l.startsWith(text));
 /** How many lines of the screen start with TEXT. */
 const count = (s: string[], text: string): number => s.filter((l) => l.startsWith(text)).length;
 
@@ -223,7 +233,9 @@ describe('chat-client logging in on a terminal, against a chat-server with accou
     // an exit during the check.
     for (const { what, key, at } of cases) {
       if (at === 'given') {
-        const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'alice'], { CHAT_PASSWORD: 'wrong' });
+        const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'alice'], {
+          CHAT_PASSWORD: 'wrong',
+        });
         // The password goes out as soon as the greeting is shown.
         await term.waitFor(showing('* welcome'), 'the greeting');
         term.press(key);

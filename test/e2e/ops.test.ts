@@ -76,7 +76,11 @@ describe('chat-server --metrics', () => {
     for (const value of ['9464', 'localhost', '127.0.0.1:', '127.0.0.1:99999', '127.0.0.1:http', '::1:9464', ':9464', '']) {
       const server = run(t, 'server', ['--port', '0', '--metrics', value]);
       assert.equal(await server.exit, 2, value);
-      assert.match(server.stderr.seen.join('\n'), /--metrics must be HOST:PORT, such as 127\.0\.0\.1:9464 \(\[::1\]:9464 for IPv6; port 0 picks a free one\)\./, value);
+      assert.match(
+        server.stderr.seen.join('\n'),
+        /--metrics must be HOST:PORT, such as 127\.0\.0\.1:9464 \(\[::1\]:9464 for IPv6; port 0 picks a free one\)\./,
+        value,
+      );
       assert.deepEqual(server.stdout.seen, []);
     }
     const fromEnv = run(t, 'server', ['--port', '0'], { env: { CHAT_METRICS: 'nope' } });
@@ -158,7 +162,10 @@ describe('chat-server --log-format', () => {
     const of = (event: string): Record<string, unknown>[] => events.filter((e) => e['event'] === event);
     assert.equal(of('connect').length, 3);
     for (const e of of('connect')) assert.match(String(e['peer']), /^127\.0\.0\.1:\d+$/);
-    assert.deepEqual(of('register').map((e) => e['name']), ['alice', 'bob']);
+    assert.deepEqual(
+      of('register').map((e) => e['name']),
+      ['alice', 'bob'],
+    );
     const reasons = of('reject').map((e) => e['reason']);
     assert.deepEqual(reasons, ['authentication failed for bob', 'unknown command']);
     assert.equal(of('reject')[0]!['level'], 'warn');
@@ -173,7 +180,10 @@ describe('chat-server --log-format', () => {
 
   test('text, the default: no password and no message text either', async (t) => {
     const lines = await traffic(t, 'text');
-    assert.ok(lines.some((l) => / register alice \(127\.0\.0\.1:\d+\)$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => / register alice \(127\.0\.0\.1:\d+\)$/.test(l)),
+      lines.join('\n'),
+    );
     assert.ok(lines.some((l) => / reject 127\.0\.0\.1:\d+: authentication failed for bob$/.test(l)));
     assert.ok(lines.some((l) => / leave alice \(127\.0\.0\.1:\d+\): quit \(with a message\)$/.test(l)));
     assert.doesNotMatch(lines.join('\n'), secrets);

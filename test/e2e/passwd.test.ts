@@ -41,7 +41,11 @@ describe('chat-server passwd', () => {
       }
       assert.equal(names.length, 2 - refused.length, `round ${round}: exit codes ${codes.join(', ')}, file has ${names.join(', ')}`);
       assert.ok(refused.length <= 1, `round ${round}: at most one run is refused`);
-      assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(`users${round}.`)), [], `round ${round}: no lock or temporary file left`);
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.startsWith(`users${round}.`)),
+        [],
+        `round ${round}: no lock or temporary file left`,
+      );
     }
   });
 
@@ -72,24 +76,38 @@ describe('chat-server passwd', () => {
       assert.equal(await r.exit, 1, `${JSON.stringify(input.slice(0, 20))} is refused`);
       assert.match(r.stderr.seen.join('\n'), why);
     };
-    await refused('alice', 'a\x1b[2Jb\n', /^chat-server passwd: the password has a control character \(U\+001B\), which the server removes from every line: it could never log in; nothing was changed\. Choose another password\.$/);
+    await refused(
+      'alice',
+      'a\x1b[2Jb\n',
+      /^chat-server passwd: the password has a control character \(U\+001B\), which the server removes from every line: it could never log in; nothing was changed\. Choose another password\.$/,
+    );
     await refused('alice', 'del\x7f\n', /control character \(U\+007F\)/);
     await refused('alice', 'c1\u0085x\n', /control character \(U\+0085\)/);
     await refused('alice', 'nul\0x\n', /control character \(U\+0000\)/);
     // "#alice " takes 7 of the 4096 bytes of a line.
-    await refused('alice', `${'é'.repeat(2045)}\n`, /the password is 4090 bytes long, but a login line "#alice PASSWORD" carries at most 4096 bytes, so the password of alice can be at most 4089 bytes; nothing was changed/);
+    await refused(
+      'alice',
+      `${'é'.repeat(2045)}\n`,
+      /the password is 4090 bytes long, but a login line "#alice PASSWORD" carries at most 4096 bytes, so the password of alice can be at most 4089 bytes; nothing was changed/,
+    );
     await refused('alice', '\n', /the password is empty; nothing was changed/);
     assert.throws(() => readFileSync(file), /ENOENT/, 'nothing was written');
 
     const longest = `${'x'.repeat(4087)}é`;
     assert.equal(Buffer.byteLength(longest), 4089);
     const tab = 'tab\tinside';
-    for (const [name, password] of [['alice', longest], ['bob', tab]] as const) {
+    for (const [name, password] of [
+      ['alice', longest],
+      ['bob', tab],
+    ] as const) {
       const r = run(t, 'server', ['passwd', file, name], { input: `${password}\n` });
       assert.equal(await r.exit, 0, r.stderr.seen.join('\n'));
     }
     const server = await runServer(t, ['--users', file]);
-    for (const [name, password] of [['alice', longest], ['bob', tab]] as const) {
+    for (const [name, password] of [
+      ['alice', longest],
+      ['bob', tab],
+    ] as const) {
       const c = await WireClient.connect(t, server.port);
       await c.lines.until(/^\* welcome/);
       c.send(`#${name} ${password}`);
@@ -118,7 +136,10 @@ describe('chat-server passwd', () => {
     assert.equal(readUsers(file).get(nameKey('alice'))?.operator, true);
     await step(['--no-op', file, 'alice'], [`alice is no longer an operator in ${file}`]);
     await step(['--list', file], ['alice', 'bob']);
-    assert.match(await step(['--op', file, 'carol'], [], 1), /carol is not in .*: add the account first with chat-server passwd .* carol, then --op; nothing was changed\./);
+    assert.match(
+      await step(['--op', file, 'carol'], [], 1),
+      /carol is not in .*: add the account first with chat-server passwd .* carol, then --op; nothing was changed\./,
+    );
 
     const listed = run(t, 'server', ['passwd', '--list', file]);
     await listed.exit;
@@ -138,4 +159,3 @@ describe('chat-server passwd', () => {
     }
   });
 });
-

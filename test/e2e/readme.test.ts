@@ -8,7 +8,10 @@ import { docBlock, docPages, ROOT } from '../helpers/docs.js';
 import { projectCopy, type ProjectCopy } from '../helpers/project-copy.js';
 import { tempDir } from '../helpers/users.js';
 
-for (const [name, file] of [['chat-server', CLI.server], ['chat-client', CLI.client]] as const) {
+for (const [name, file] of [
+  ['chat-server', CLI.server],
+  ['chat-client', CLI.client],
+] as const) {
   test(`the docs show ${name} --help exactly as it is`, () => {
     const help = execFileSync(process.execPath, [file, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
     const { page, block } = docBlock(`${name} --help`);

@@ -6,7 +6,6 @@ import { WireClient } from '../helpers/wire-client.js';
 
 const ELSEWHERE = '! logged in elsewhere: closing the connection';
 
-
 const PASSWORDS = { alice: 'wonderland', bob: 'builder', carol: 'singer' };
 
 describe('taking your own name back (accounts)', () => {

@@ -62,13 +62,10 @@ describe('chat-server as a process', () => {
     const server = run(t, 'server', ['--port', String(port)]);
     assert.equal(await server.exit, 1);
     const err = server.stderr.seen.join('\n');
-    assert.equal(
-      err,
-      `chat-server: 127.0.0.1:${port} is already in use. Stop the program using it, or choose another port with --port (0 picks a free one).`,
-    );
+    assert.equal(err, `chat-server: 127.0.0.1:${port} is already in use. Stop the program using it, or choose another port with --port (0 picks a free one).`);
   });
 
-  test('an address that is not this machine\'s: one sentence, exit 1', async (t) => {
+  test("an address that is not this machine's: one sentence, exit 1", async (t) => {
     const server = run(t, 'server', ['--host', '192.0.2.1', '--port', '0']);
     assert.equal(await server.exit, 1);
     assert.match(server.stderr.seen.join('\n'), /^chat-server: cannot listen on 192\.0\.2\.1: that address is not one of this machine's\./);
@@ -111,7 +108,10 @@ describe('chat-server as a process', () => {
     const said = server.stderr.seen.join('\n');
     assert.match(
       said,
-      new RegExp(`^chat-server: cannot use Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/?: .*ECONNREFUSED.*; start redis-server or check --redis\\.$`, 'm'),
+      new RegExp(
+        `^chat-server: cannot use Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/?: .*ECONNREFUSED.*; start redis-server or check --redis\\.$`,
+        'm',
+      ),
     );
     assert.doesNotMatch(said, /secret/, 'the password is not logged');
     assert.doesNotMatch(said, /\n\s+at /, 'no stack trace');

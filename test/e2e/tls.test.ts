@@ -22,7 +22,10 @@ describe('TLS', () => {
 
     const wrong = run(t, 'client', ['--tls', '--ca', certs.otherCa, '--port', port, '--name', 'eve'], { input: '' });
     assert.equal(await wrong.exit, 1);
-    assert.match(wrong.stderr.seen.join('\n'), /^chat-client: refused 127\.0\.0\.1:\d+: its certificate is not signed by a CA this client trusts \(\w+\)\. Pass the CA that signed it with --ca FILE\.$/);
+    assert.match(
+      wrong.stderr.seen.join('\n'),
+      /^chat-client: refused 127\.0\.0\.1:\d+: its certificate is not signed by a CA this client trusts \(\w+\)\. Pass the CA that signed it with --ca FILE\.$/,
+    );
     const system = run(t, 'client', ['--tls', '--port', port, '--name', 'eve'], { input: '' });
     assert.equal(await system.exit, 1, 'the system roots do not know our test CA');
   });
@@ -61,7 +64,10 @@ describe('TLS', () => {
     const server = await runServer(t);
     const c = run(t, 'client', ['--tls', '--port', String(server.port), '--name', 'alice'], { input: '' });
     assert.equal(await c.exit, 1);
-    assert.match(c.stderr.seen.join('\n'), /the TLS handshake with 127\.0\.0\.1:\d+ failed: the server closed the connection\. It may not serve TLS on this port \(drop --tls, or check --port\)/);
+    assert.match(
+      c.stderr.seen.join('\n'),
+      /the TLS handshake with 127\.0\.0\.1:\d+ failed: the server closed the connection\. It may not serve TLS on this port \(drop --tls, or check --port\)/,
+    );
     assert.match(await server.stderr.until(/leave|reject/), /: TLS handshake on a plain port$/);
   });
 
@@ -110,7 +116,10 @@ describe('TLS', () => {
 
   test('warnings: no TLS on a public address, or passwords without TLS', async (t) => {
     const open = await runServer(t, ['--host', '0.0.0.0']);
-    assert.match(await open.stderr.until(/warning/), /warning: listening on 0\.0\.0\.0 without TLS: everything sent crosses the network in clear\. Add --tls-cert and --tls-key\.$/);
+    assert.match(
+      await open.stderr.until(/warning/),
+      /warning: listening on 0\.0\.0\.0 without TLS: everything sent crosses the network in clear\. Add --tls-cert and --tls-key\.$/,
+    );
     const users = join(tempDir(t), 'users');
     const passwd = run(t, 'server', ['passwd', users, 'alice'], { input: 'pw\n' });
     assert.equal(await passwd.exit, 0);

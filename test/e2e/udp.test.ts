@@ -42,7 +42,13 @@ describe('chat-server --udp-port, as a process', () => {
   });
 
   test('usage errors exit 2; a UDP port in use exits 1 with a sentence naming --udp-port', async (t) => {
-    for (const args of [['--udp-idle', '300'], ['--udp-hello-rate', '5'], ['--udp-port', '0', '--udp-idle', '59'], ['--udp-port', 'x'], ['--udp-port', '0', '--udp-hello-rate', '0']]) {
+    for (const args of [
+      ['--udp-idle', '300'],
+      ['--udp-hello-rate', '5'],
+      ['--udp-port', '0', '--udp-idle', '59'],
+      ['--udp-port', 'x'],
+      ['--udp-port', '0', '--udp-hello-rate', '0'],
+    ]) {
       const s = run(t, 'server', ['--port', '0', ...args]);
       assert.equal(await s.exit, 2, args.join(' '));
       assert.ok(s.stderr.seen.length >= 1);

@@ -32,9 +32,43 @@ export function makeCerts(t: TestContext, names = 'DNS:localhost,IP:127.0.0.1'):
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.crt', '-days', '2', ...subj('other CA'));
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', ...subj('localhost'));
   writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${names}\n`);
-  openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server2.key', '-out', 'server2.csr', ...subj('localhost'));
-  openssl(dir, 'x509', '-req', '-in', 'server2.csr', '-CA', 'other.crt', '-CAkey', 'other.key', '-CAcreateserial', '-out', 'server2.crt', '-days', '2', '-extfile', 'ext.cnf');
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server2.csr',
+    '-CA',
+    'other.crt',
+    '-CAkey',
+    'other.key',
+    '-CAcreateserial',
+    '-out',
+    'server2.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
   return {
     dir,
     ca: join(dir, 'ca.crt'),

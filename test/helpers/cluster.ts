@@ -6,12 +6,7 @@ import type { WireClient } from './wire-client.js';
 export type Server = Running & { port: number };
 
 /** N chat-server processes on one Redis of the test's own, as docs/cluster.md runs them. */
-export async function cluster(
-  t: TestContext,
-  n: number,
-  leaseMs = 1000,
-  extraArgs: string[] = [],
-): Promise<{ redis: TestRedis; servers: Server[] }> {
+export async function cluster(t: TestContext, n: number, leaseMs = 1000, extraArgs: string[] = []): Promise<{ redis: TestRedis; servers: Server[] }> {
   const redis = await TestRedis.start(t);
   const servers: Server[] = [];
   for (let i = 0; i < n; i++) {

@@ -14,7 +14,10 @@ export class LineQueue {
   #ended = false;
   #partial = '';
 
-  constructor(stream: Readable, private readonly label: string) {
+  constructor(
+    stream: Readable,
+    private readonly label: string,
+  ) {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       const parts = (this.#partial + chunk).split('\n');

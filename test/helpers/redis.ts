@@ -16,9 +16,11 @@ export const redisSkip: string | false =
 
 /** A test run that dies outright must not leave a redis-server behind. */
 const running = new Set<ChildProcess>();
-process.once('exit', () => running.forEach((proc) => {
-proc.kill('SIGKILL');
-}));
+process.once('exit', () =>
+  running.forEach((proc) => {
+    proc.kill('SIGKILL');
+  }),
+);
 
 /** A free TCP port on loopback: Redis has no "port 0", and a restart must come back on the same port. */
 async function freePort(): Promise<number> {

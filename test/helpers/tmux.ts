@@ -24,7 +24,9 @@ export class Terminal {
   static start(t: TestContext, argv: string[], env: Record<string, string> = {}): Terminal {
     const term = new Terminal(mkdtempSync(join(tmpdir(), 'chat-tty-')));
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const exports = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const exports = Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join(' ');
     // Written then renamed: a reader never sees the file before the code is in it.
     const exit = join(term.#dir, 'exit');
     const command = `env ${exports} ${quoted}; echo $? > '${exit}.tmp'; mv '${exit}.tmp' '${exit}'; sleep 60`;
@@ -60,7 +62,9 @@ export class Terminal {
 
   /** The screen and the scrollback above it. */
   history(): string[] {
-    return this.#tmux('capture-pane', '-p', '-S', '-').split('\n').map((l) => l.trimEnd());
+    return this.#tmux('capture-pane', '-p', '-S', '-')
+      .split('\n')
+      .map((l) => l.trimEnd());
   }
 
   /** The screen with its colours and attributes, as escape sequences (capture-pane -e). */
@@ -69,7 +73,9 @@ export class Terminal {
   }
 
   screen(): string[] {
-    return this.#tmux('capture-pane', '-p').split('\n').map((l) => l.trimEnd());
+    return this.#tmux('capture-pane', '-p')
+      .split('\n')
+      .map((l) => l.trimEnd());
   }
 
   /** Waits until the screen satisfies CHECK; fails with the screen if it never does. */

@@ -57,9 +57,7 @@ export class UdpWire {
 
   /** Sends one datagram; resolves once the kernel has taken it (on loopback: delivered or dropped). */
   send(payload: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.socket.send(payload, this.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
-    );
+    return new Promise((resolve, reject) => this.socket.send(payload, this.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
   }
 
   /** Sends a datagram and returns the token of the hello line it is answered with. */

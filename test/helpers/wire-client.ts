@@ -10,7 +10,10 @@ export class WireClient {
   readonly lines: LineQueue;
   readonly closed: Promise<void>;
 
-  private constructor(readonly socket: net.Socket, label: string) {
+  private constructor(
+    readonly socket: net.Socket,
+    label: string,
+  ) {
     this.lines = new LineQueue(socket, label);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => {});

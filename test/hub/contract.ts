@@ -78,7 +78,11 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const carol = await join(one, 'carol');
     const bob = await join(two, 'bob');
     const dave = await join(two, 'dave');
-    for (const [hub, m] of [[one, alice], [two, bob]] as const) assert.equal(hub.roomOf(m), LOBBY, 'registering puts you in the lobby');
+    for (const [hub, m] of [
+      [one, alice],
+      [two, bob],
+    ] as const)
+      assert.equal(hub.roomOf(m), LOBBY, 'registering puts you in the lobby');
     assert.equal(await one.toRoom(LOBBY, bytes('<alice> one'), alice), 'delivered');
     assert.equal(await one.toRoom(LOBBY, bytes('<alice> two'), alice), 'delivered');
     // A server's messages arrive in order: once "two" is everywhere, "one" would have been too.
@@ -96,7 +100,14 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.deepEqual(await two.join(bob, 'DEV', 10), { room: 'Dev', from: LOBBY }, 'the case it was created in');
     assert.deepEqual(await two.join(bob, 'dev', 10), { room: 'Dev', from: undefined }, 'already there');
     assert.equal(one.roomOf(alice), 'Dev');
-    await eventually(async () => JSON.stringify(await one.rooms()) === JSON.stringify([{ name: 'Dev', count: 2 }, { name: LOBBY, count: 1 }]));
+    await eventually(
+      async () =>
+        JSON.stringify(await one.rooms()) ===
+        JSON.stringify([
+          { name: 'Dev', count: 2 },
+          { name: LOBBY, count: 1 },
+        ]),
+    );
     assert.deepEqual(await two.roomNames('dev'), { room: 'Dev', names: ['alice', 'bob'] });
     assert.deepEqual(await one.roomNames(LOBBY), { room: LOBBY, names: ['carol'] });
     assert.equal(await one.roomNames('nowhere'), 'no such room');
@@ -111,7 +122,14 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.deepEqual(await two.join(bob, LOBBY, 10), { room: LOBBY, from: 'Dev' });
     await eventually(async () => (await one.roomNames('dev')) === 'no such room');
     assert.deepEqual(await two.join(carol, 'dEV', 10), { room: 'dEV', from: LOBBY });
-    await eventually(async () => JSON.stringify(await one.rooms()) === JSON.stringify([{ name: 'dEV', count: 1 }, { name: LOBBY, count: 1 }]));
+    await eventually(
+      async () =>
+        JSON.stringify(await one.rooms()) ===
+        JSON.stringify([
+          { name: 'dEV', count: 1 },
+          { name: LOBBY, count: 1 },
+        ]),
+    );
   });
 
   test('rooms: no more than the limit; a rename keeps the room', async (t) => {
@@ -131,7 +149,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     await eventually(async () => JSON.stringify(await two.roomNames('c')) === JSON.stringify({ room: 'c', names: ['Alicia'] }));
   });
 
-  test('/who lists every server\'s users in one list, sorted without regard to case', async (t) => {
+  test("/who lists every server's users in one list, sorted without regard to case", async (t) => {
     const [one, two, three] = (await chat(t, 3)) as [Hub, Hub, Hub];
     await join(one, 'carol');
     await join(two, 'Bob');
@@ -149,7 +167,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     alice.name = 'alicia';
     assert.equal(await two.claim('alicia', new TestMember('alicia')), 'taken');
     assert.equal(await two.claim('alice', new TestMember('alice')), 'claimed');
-    assert.equal(await one.rename(alice, 'alicia', 'Alicia'), 'claimed', 'another case of one\'s own name');
+    assert.equal(await one.rename(alice, 'alicia', 'Alicia'), 'claimed', "another case of one's own name");
     assert.equal(await two.direct('alicia', bytes('*bob* hi')), 'delivered');
     await alice.receive('*bob* hi');
   });

@@ -39,9 +39,7 @@ describe('docs/operations.md', () => {
     t.after(() => metrics.close());
     const { server } = await startServer(t, { redis: { url: redis.url, leaseMs: 1000 }, onEvent: metrics.onEvent() });
     metrics.watch(server);
-    const served = new Set(
-      [...(await metrics.registry.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!),
-    );
+    const served = new Set([...(await metrics.registry.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
     const page = docPage('docs/operations.md');
     const named = new Set([...page.matchAll(/\b((?:chat|nodejs|process)_[a-z0-9_]*[a-z0-9])\b/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, '')));
     assert.ok(named.size > 15, [...named].join(', '));

@@ -15,7 +15,10 @@ function jsonLines(events: ServerEvent[]): Record<string, unknown>[] {
   out.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   const log = new JsonLog(out);
   for (const e of events) log.event(e);
-  return text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 const plain = new Chalk({ level: 0 });
@@ -32,7 +35,10 @@ describe('logs', () => {
     ]);
     assert.match(String(connect!['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.deepEqual({ ...connect, time: 'T' }, { level: 'info', time: 'T', event: 'connect', peer: '127.0.0.1:5000' });
-    assert.deepEqual({ ...reject, time: 'T' }, { level: 'warn', time: 'T', event: 'reject', peer: '127.0.0.1:5000', code: 'name-taken', reason: 'name taken: alice' });
+    assert.deepEqual(
+      { ...reject, time: 'T' },
+      { level: 'warn', time: 'T', event: 'reject', peer: '127.0.0.1:5000', code: 'name-taken', reason: 'name taken: alice' },
+    );
     assert.deepEqual(
       { ...moderation, time: 'T' },
       { level: 'info', time: 'T', event: 'moderation', action: 'ban', by: 'op', name: 'troll', reason: 'spam', until: '2026-11-27T11:00:00.000Z' },
@@ -64,7 +70,10 @@ describe('logs', () => {
       formatEvent({ type: 'moderation', action: 'ban', by: 'op', name: 'troll', reason: 'spam', until }, plain, at),
       '2026-11-27T10:00:00.000Z ban troll by op: spam',
     );
-    assert.equal(formatEvent({ type: 'moderation', action: 'kick', by: 'op', name: 'troll', reason: '' }, plain, at), '2026-11-27T10:00:00.000Z kick troll by op');
+    assert.equal(
+      formatEvent({ type: 'moderation', action: 'kick', by: 'op', name: 'troll', reason: '' }, plain, at),
+      '2026-11-27T10:00:00.000Z kick troll by op',
+    );
   });
 
   test('every refusal code has a label and a log reason; the labels are a small fixed set; closes log as before', () => {
@@ -84,7 +93,12 @@ describe('logs', () => {
     ];
     for (const [code, detail, label, reason] of cases) {
       assert.equal(REFUSALS[code].label, label, code);
-      assert.equal(forLog({ type: 'reject', peer: 'p', name: undefined, code, detail }).type === 'reject' && (forLog({ type: 'reject', peer: 'p', name: undefined, code, detail }) as { reason: string }).reason, reason, code);
+      assert.equal(
+        forLog({ type: 'reject', peer: 'p', name: undefined, code, detail }).type === 'reject' &&
+          (forLog({ type: 'reject', peer: 'p', name: undefined, code, detail }) as { reason: string }).reason,
+        reason,
+        code,
+      );
     }
     for (const entry of Object.values(REFUSALS)) assert.ok(REFUSAL_LABELS.includes(entry.label));
     assert.ok(REFUSAL_LABELS.length <= Object.keys(REFUSALS).length);

@@ -52,13 +52,23 @@ test('connections beyond MAX_SCRAPERS are closed at once; the endpoint still ans
     }),
   );
   const closed = await Promise.all(
-    idle.map((s) => new Promise<boolean>((resolve) => { s.once('close', () => resolve(true)); setTimeout(() => resolve(false), 1000).unref(); })),
+    idle.map(
+      (s) =>
+        new Promise<boolean>((resolve) => {
+          s.once('close', () => resolve(true));
+          setTimeout(() => resolve(false), 1000).unref();
+        }),
+    ),
   );
   assert.equal(closed.filter(Boolean).length, 20, 'the ones over the limit');
   for (const s of idle) s.destroy();
   // Once the server has seen them go (a moment later), a scrape is served again.
   let status = 0;
-  for (let i = 0; i < 100 && status !== 200; i++) status = await get(port, '/healthz').then((r) => r.status, () => 0);
+  for (let i = 0; i < 100 && status !== 200; i++)
+    status = await get(port, '/healthz').then(
+      (r) => r.status,
+      () => 0,
+    );
   assert.equal(status, 200);
 });
 

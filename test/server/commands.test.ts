@@ -23,7 +23,26 @@ function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m:
   const bob = new FakeMember('bob');
   hub.claim('Alice', alice);
   hub.claim('bob', bob);
-  return { hub, alice, bob, run: (self, line) => dispatch({ self, hub, auth: undefined, address: '127.0.0.1', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true }, parseCommand(line)) as Action[] };
+  return {
+    hub,
+    alice,
+    bob,
+    run: (self, line) =>
+      dispatch(
+        {
+          self,
+          hub,
+          auth: undefined,
+          address: '127.0.0.1',
+          maxRooms: 100,
+          store: new MemoryStore(),
+          now: Date.now,
+          w: lineDialect.words,
+          mayOpenRoom: () => true,
+        },
+        parseCommand(line),
+      ) as Action[],
+  };
 }
 
 test('handlers return actions and write nothing', () => {
@@ -58,7 +77,10 @@ test('an account removed while its password is checked does not get in', async (
     isOperator: () => false,
     authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
   };
-  const pending = dispatch({ self: member, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true }, parseCommand('#alice right'));
+  const pending = dispatch(
+    { self: member, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true },
+    parseCommand('#alice right'),
+  );
   exists = false; // a reload removes alice meanwhile
   answer(true);
   const actions = await pending;
@@ -78,7 +100,10 @@ test('a login whose connection closed while its password was checked takes nothi
     isOperator: () => false,
     authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
   };
-  const pending = dispatch({ self: ghost, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true }, parseCommand('#alice right'));
+  const pending = dispatch(
+    { self: ghost, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true },
+    parseCommand('#alice right'),
+  );
   closing.abort(); // the connection is reset while the check runs
   answer(true);
   assert.deepEqual(await pending, []);
@@ -118,7 +143,22 @@ test('what needs an unavailable cluster is answered with an error, not left wait
   const alice = new FakeMember('alice');
   const stranger = new FakeMember(undefined);
   const run = (self: FakeMember, line: string): Promise<Action[]> =>
-    Promise.resolve(dispatch({ self, hub: down, auth: undefined, address: '127.0.0.1', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true }, parseCommand(line)));
+    Promise.resolve(
+      dispatch(
+        {
+          self,
+          hub: down,
+          auth: undefined,
+          address: '127.0.0.1',
+          maxRooms: 100,
+          store: new MemoryStore(),
+          now: Date.now,
+          w: lineDialect.words,
+          mayOpenRoom: () => true,
+        },
+        parseCommand(line),
+      ),
+    );
   assert.deepEqual((await run(stranger, '#carol'))[0], {
     kind: 'reply',
     line: '! cannot take a name now: cluster unavailable, try again in a moment',
@@ -127,7 +167,5 @@ test('what needs an unavailable cluster is answered with an error, not left wait
     kind: 'reply',
     line: '! cannot take a name now: cluster unavailable, try again in a moment',
   });
-  assert.deepEqual(await run(alice, '/who'), [
-    { kind: 'reply', line: '! cannot list the users now: cluster unavailable, try again in a moment' },
-  ]);
+  assert.deepEqual(await run(alice, '/who'), [{ kind: 'reply', line: '! cannot list the users now: cluster unavailable, try again in a moment' }]);
 });

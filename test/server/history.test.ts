@@ -9,7 +9,6 @@ import { usersFile } from '../helpers/users.js';
 import { waitFor } from '../helpers/wait.js';
 import { WireClient } from '../helpers/wire-client.js';
 
-
 function clockAt(ms: number): FakeClock {
   const clock = new FakeClock();
   clock.advance(ms);
@@ -171,7 +170,7 @@ describe('messages kept for accounts that are offline', () => {
     assert.equal(await alice.next(), '! not delivered: bob has too many waiting messages');
   });
 
-  test('one sender may fill a quarter of an account\'s kept messages; past it that sender alone is refused', async (t) => {
+  test("one sender may fill a quarter of an account's kept messages; past it that sender alone is refused", async (t) => {
     const { port } = await accounts(t, { storeLimits: { offlineMax: 8 } });
     const alice = await WireClient.loggedIn(t, port, 'alice', 'pw-a');
     const carol = await WireClient.loggedIn(t, port, 'carol', 'pw-c');
@@ -228,7 +227,10 @@ describe('messages kept for accounts that are offline', () => {
     assert.equal(session.name, 'bob');
     stuck.destroy();
     await new Promise<void>((resolve) => setImmediate(resolve));
-    assert.deepEqual(store.kept('bob').map((m) => m.text), ['still here']);
+    assert.deepEqual(
+      store.kept('bob').map((m) => m.text),
+      ['still here'],
+    );
     // The same login over a connection that takes its bytes removes them.
     const written: Buffer[] = [];
     const ok = new Duplex({
@@ -241,7 +243,11 @@ describe('messages kept for accounts that are offline', () => {
     core.accept(ok, { host: '127.0.0.1', port: 2 });
     ok.push('#bob pw\n');
     await waitFor(() => store.kept('bob').length === 0, 'the kept message to be written and removed');
-    assert.ok(Buffer.concat(written).toString().includes(`* waiting for you: 1 messages\n* [${stamp(T0)}] *alice* still here\n`));
+    assert.ok(
+      Buffer.concat(written)
+        .toString()
+        .includes(`* waiting for you: 1 messages\n* [${stamp(T0)}] *alice* still here\n`),
+    );
     assert.deepEqual(store.kept('bob'), []);
     ok.destroy();
     await core.close();

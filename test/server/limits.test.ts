@@ -47,10 +47,11 @@ describe('limits', () => {
     let written = 0;
     const pour = (): void => {
       while (written < 128 && flooder.socket.write(chunk)) written++;
-      if (written < 128) flooder.socket.once('drain', () => {
-        written++;
-        pour();
-      });
+      if (written < 128)
+        flooder.socket.once('drain', () => {
+          written++;
+          pour();
+        });
     };
     pour();
     await flooder.lines.until(/^! line too long \(max 4096 bytes\)$/);
@@ -90,7 +91,7 @@ describe('limits', () => {
     alice.send('/join walk20');
     assert.equal(await alice.next(), refused);
     bob.send('/join other');
-    assert.equal(await bob.lines.until(/^(\* you are in|!)/), refused, 'the allowance is the address\'s');
+    assert.equal(await bob.lines.until(/^(\* you are in|!)/), refused, "the allowance is the address's");
     bob.send('/join walk19');
     assert.equal(await bob.lines.until(/^(\* you are in|!)/), '* you are in walk19', 'a room with people in it is no new room');
     clock.advance(6000);
@@ -126,7 +127,7 @@ describe('limits', () => {
     await c.expectNothing();
   });
 
-  test('a client that never reads is cut off; the server\'s memory for it stays bounded', async (t) => {
+  test("a client that never reads is cut off; the server's memory for it stays bounded", async (t) => {
     const maxSendq = 256 * 1024;
     const { server, port } = await startServer(t, { maxSendq, rate: 0 });
     const sleeper = await WireClient.registered(t, port, 'sleeper');
@@ -213,9 +214,11 @@ describe('limits', () => {
         });
       });
     const sockets: net.Socket[] = [];
-    t.after(() => sockets.forEach((s) => {
-s.destroy();
-}));
+    t.after(() =>
+      sockets.forEach((s) => {
+        s.destroy();
+      }),
+    );
     // In waves of 250: the listen backlog holds 511, and SYNs beyond it wait a second to retry.
     while (sockets.length < 2000) sockets.push(...(await Promise.all(Array.from({ length: 250 }, open))));
     assert.equal(server.core.connections, 2000);

@@ -95,9 +95,7 @@ describe('moderation', () => {
     await MemoryClient.loggedIn(core, 'bob', 'pw-b');
     op.send('/bans');
     assert.equal(await op.lines.until(/^\* bans/), '* bans (0): ');
-    assert.deepEqual(moderation(events), [
-      { type: 'moderation', action: 'ban', by: 'op', name: 'bob', reason: 'flooding', until: T0 + 30 * 60_000 },
-    ]);
+    assert.deepEqual(moderation(events), [{ type: 'moderation', action: 'ban', by: 'op', name: 'bob', reason: 'flooding', until: T0 + 30 * 60_000 }]);
   });
 
   test('/ban without MINUTES lasts until /unban; an account offline can be banned', async (t) => {

@@ -29,7 +29,10 @@ test('messages do not wait for each other’s round trips; the answers still com
   alice.send('/ping after');
   // All three are under way before any is answered: no round trip per line.
   await waitFor(() => asked.length === 3, 'three deliveries asked for at once');
-  assert.deepEqual(asked.map((a) => a.to), ['one', 'two', 'three']);
+  assert.deepEqual(
+    asked.map((a) => a.to),
+    ['one', 'two', 'three'],
+  );
   // Answered last to first: the replies still come first to last, then the rest.
   asked[2]!.answer('no such user');
   asked[1]!.answer('unavailable');

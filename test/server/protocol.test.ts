@@ -153,7 +153,10 @@ describe('protocol over TCP', () => {
     const help: string[] = [];
     for (let i = 0; i < 11; i++) help.push((await c.next()) ?? '');
     for (const cmd of ['#NAME', '@NAME:TEXT', '//TEXT', '/join ROOM', '/rooms', '/who', '/history', '/ping', '/help', '/quit']) {
-      assert.ok(help.some((l) => l.startsWith(`*   ${cmd}`)), `help mentions ${cmd}`);
+      assert.ok(
+        help.some((l) => l.startsWith(`*   ${cmd}`)),
+        `help mentions ${cmd}`,
+      );
     }
     await c.expectNothing();
   });
@@ -239,8 +242,8 @@ describe('protocol over TCP', () => {
     const pongs = text.split('\n').filter((line) => line.startsWith('* pong '));
     assert.equal(pongs.length, count);
     pongs.forEach((line, i) => {
-assert.equal(line, `* pong ${i} ${big}`);
-});
+      assert.equal(line, `* pong ${i} ${big}`);
+    });
     await waitFor(() => server.core.connections === 0, 'the server to let the connection go');
   });
 

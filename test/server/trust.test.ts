@@ -320,10 +320,13 @@ describe('trust: no input can exhaust or stall the server', () => {
     const clock = new FakeClock();
     const core = createCore({ timers: clock, rate: 1, burst: 1 });
     const written: string[] = [];
-    const stream = new Duplex({ read() {}, write: (c, _e, cb) => {
+    const stream = new Duplex({
+      read() {},
+      write: (c, _e, cb) => {
         written.push(String(c));
         cb();
-      } });
+      },
+    });
     t.after(() => {
       stream.destroy();
       return core.close();

@@ -34,9 +34,15 @@ export function storeContract(maker: StoreMaker): void {
     }
     store.append('lobby', entry(clock, 'bob', 'elsewhere'));
     const last3 = await store.history('dev', 3);
-    assert.deepEqual(last3?.map((e) => e.text), ['m3', 'm4', 'm5']);
+    assert.deepEqual(
+      last3?.map((e) => e.text),
+      ['m3', 'm4', 'm5'],
+    );
     assert.deepEqual(last3?.[0], { at: T0 + 2000, from: 'alice', text: 'm3' });
-    assert.deepEqual((await store.history('DEV', 100))?.map((e) => e.text), ['m1', 'm2', 'm3', 'm4', 'm5']);
+    assert.deepEqual(
+      (await store.history('DEV', 100))?.map((e) => e.text),
+      ['m1', 'm2', 'm3', 'm4', 'm5'],
+    );
     assert.deepEqual(await store.history('nowhere', 10), []);
     assert.deepEqual(await store.history('dev', 0), []);
   });
@@ -45,7 +51,10 @@ export function storeContract(maker: StoreMaker): void {
     const clock = new StoreClock();
     const store = await maker.make(t, { history: 3 }, clock);
     for (let i = 1; i <= 7; i++) store.append('dev', entry(clock, 'alice', `m${i}`));
-    assert.deepEqual((await store.history('dev', 10))?.map((e) => e.text), ['m5', 'm6', 'm7']);
+    assert.deepEqual(
+      (await store.history('dev', 10))?.map((e) => e.text),
+      ['m5', 'm6', 'm7'],
+    );
     const off = await maker.make(t, { history: 0 }, clock);
     off.append('dev', entry(clock, 'alice', 'gone'));
     assert.deepEqual(await off.history('dev', 10), []);
@@ -56,7 +65,10 @@ export function storeContract(maker: StoreMaker): void {
     const store = await maker.make(t, {}, clock);
     const texts = ['héllo wörld ✓ 日本', `it's "quoted" \\ back\tslash`, 'x'.repeat(4096)];
     for (const text of texts) store.append('dev', entry(clock, 'Zoë-1', text));
-    assert.deepEqual((await store.history('dev', 10))?.map((e) => [e.from, e.text]), texts.map((text) => ['Zoë-1', text]));
+    assert.deepEqual(
+      (await store.history('dev', 10))?.map((e) => [e.from, e.text]),
+      texts.map((text) => ['Zoë-1', text]),
+    );
   });
 
   test('kept messages: per account without regard to case, oldest first, removed by id', async (t) => {
@@ -67,14 +79,26 @@ export function storeContract(maker: StoreMaker): void {
     assert.equal(await store.keep('alice', entry(clock, 'carol', 'second')), 'kept');
     assert.equal(await store.keep('bob', entry(clock, 'alice', 'not for alice')), 'kept');
     const kept = (await store.kept('ALICE')) ?? [];
-    assert.deepEqual(kept.map((m) => [m.from, m.text]), [['bob', 'first'], ['carol', 'second']]);
+    assert.deepEqual(
+      kept.map((m) => [m.from, m.text]),
+      [
+        ['bob', 'first'],
+        ['carol', 'second'],
+      ],
+    );
     assert.equal(kept[0]?.at, T0);
     assert.notEqual(kept[0]?.id, kept[1]?.id);
     await store.remove('alice', [kept[0]!.id]);
-    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['second']);
+    assert.deepEqual(
+      (await store.kept('alice'))?.map((m) => m.text),
+      ['second'],
+    );
     await store.remove('alice', [kept[1]!.id, 'no-such-id']);
     assert.deepEqual(await store.kept('alice'), []);
-    assert.deepEqual((await store.kept('bob'))?.map((m) => m.text), ['not for alice']);
+    assert.deepEqual(
+      (await store.kept('bob'))?.map((m) => m.text),
+      ['not for alice'],
+    );
     assert.deepEqual(await store.kept('nobody'), []);
   });
 
@@ -88,10 +112,13 @@ export function storeContract(maker: StoreMaker): void {
     const [first] = (await store.kept('alice')) ?? [];
     await store.remove('alice', [first!.id]);
     assert.equal(await store.keep('alice', entry(clock, 'frank', 'm5')), 'kept');
-    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['m2', 'm3', 'm5']);
+    assert.deepEqual(
+      (await store.kept('alice'))?.map((m) => m.text),
+      ['m2', 'm3', 'm5'],
+    );
   });
 
-  test('kept messages: one sender may have a quarter of an account\'s offlineMax waiting, then `full from you`', async (t) => {
+  test("kept messages: one sender may have a quarter of an account's offlineMax waiting, then `full from you`", async (t) => {
     const clock = new StoreClock();
     const store = await maker.make(t, { offlineMax: 8 }, clock);
     assert.equal(await store.keep('alice', entry(clock, 'mallory', 'm1')), 'kept');
@@ -102,7 +129,10 @@ export function storeContract(maker: StoreMaker): void {
     const [first] = (await store.kept('alice')) ?? [];
     await store.remove('alice', [first!.id]);
     assert.equal(await store.keep('alice', entry(clock, 'mallory', 'm4')), 'kept');
-    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['m2', 'b1', 'm4']);
+    assert.deepEqual(
+      (await store.kept('alice'))?.map((m) => m.text),
+      ['m2', 'b1', 'm4'],
+    );
   });
 
   test('kept messages older than offlineMs are dropped, and make room', async (t) => {
@@ -113,9 +143,15 @@ export function storeContract(maker: StoreMaker): void {
     clock.ms += 3 * day;
     await store.keep('alice', entry(clock, 'carol', 'newer'));
     clock.ms += 4 * day + 1;
-    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['newer']);
-    assert.equal(await store.keep('alice', entry(clock, 'bob', 'newest')), 'kept', 'bob\'s old one ran out: his share is free again');
-    assert.deepEqual((await store.kept('alice'))?.map((m) => m.text), ['newer', 'newest']);
+    assert.deepEqual(
+      (await store.kept('alice'))?.map((m) => m.text),
+      ['newer'],
+    );
+    assert.equal(await store.keep('alice', entry(clock, 'bob', 'newest')), 'kept', "bob's old one ran out: his share is free again");
+    assert.deepEqual(
+      (await store.kept('alice'))?.map((m) => m.text),
+      ['newer', 'newest'],
+    );
   });
 
   test('bans: in force until they run out or are lifted, without regard to case, listed by name', async (t) => {
@@ -126,9 +162,15 @@ export function storeContract(maker: StoreMaker): void {
     await store.ban({ name: 'eve', by: 'op', reason: '', at: now, until: undefined });
     await store.ban({ name: 'Bob', by: 'op', reason: 'short', at: now, until: now + 1000 });
     assert.deepEqual(await store.banOf('mallory', now), { name: 'Mallory', by: 'op', reason: 'spam', at: now, until: now + 60_000 });
-    assert.deepEqual((await store.bans(now))?.map((b) => b.name), ['Bob', 'eve', 'Mallory']);
+    assert.deepEqual(
+      (await store.bans(now))?.map((b) => b.name),
+      ['Bob', 'eve', 'Mallory'],
+    );
     assert.equal(await store.banOf('bob', now + 1000), undefined, 'a ban has run out at its end');
-    assert.deepEqual((await store.bans(now + 1000))?.map((b) => b.name), ['eve', 'Mallory']);
+    assert.deepEqual(
+      (await store.bans(now + 1000))?.map((b) => b.name),
+      ['eve', 'Mallory'],
+    );
     assert.deepEqual(await store.banOf('EVE', now + 1e12), { name: 'eve', by: 'op', reason: '', at: now, until: undefined });
     assert.equal(await store.unban('MALLORY'), true);
     assert.equal(await store.unban('mallory'), false);
@@ -148,15 +190,24 @@ export function storeContract(maker: StoreMaker): void {
       await store.keep('bob', entry(clock, 'alice', 'for later'));
       await store.ban({ name: 'eve', by: 'op', reason: 'spam', at: clock.now(), until: undefined });
       const again = await reopen(t, store, limits, clock);
-      assert.deepEqual((await again.history('dev', 10))?.map((e) => e.text), ['b', 'c']);
+      assert.deepEqual(
+        (await again.history('dev', 10))?.map((e) => e.text),
+        ['b', 'c'],
+      );
       const kept = (await again.kept('bob')) ?? [];
-      assert.deepEqual(kept.map((m) => m.text), ['for later']);
+      assert.deepEqual(
+        kept.map((m) => m.text),
+        ['for later'],
+      );
       assert.equal((await again.banOf('eve', clock.now()))?.reason, 'spam');
       await again.remove('bob', [kept[0]!.id]);
       again.append('dev', entry(clock, 'alice', 'd'));
       const third = await reopen(t, again, limits, clock);
       assert.deepEqual(await third.kept('bob'), []);
-      assert.deepEqual((await third.history('dev', 10))?.map((e) => e.text), ['c', 'd']);
+      assert.deepEqual(
+        (await third.history('dev', 10))?.map((e) => e.text),
+        ['c', 'd'],
+      );
     });
   }
 
@@ -169,9 +220,15 @@ export function storeContract(maker: StoreMaker): void {
       one.append('dev', entry(clock, 'alice', 'from one'));
       await one.keep('bob', entry(clock, 'alice', 'kept on one'));
       await one.ban({ name: 'eve', by: 'op', reason: 'spam', at: clock.now(), until: undefined });
-      assert.deepEqual((await two.history('dev', 10))?.map((e) => e.text), ['from one']);
+      assert.deepEqual(
+        (await two.history('dev', 10))?.map((e) => e.text),
+        ['from one'],
+      );
       const kept = (await two.kept('bob')) ?? [];
-      assert.deepEqual(kept.map((m) => m.text), ['kept on one']);
+      assert.deepEqual(
+        kept.map((m) => m.text),
+        ['kept on one'],
+      );
       await two.remove('bob', [kept[0]!.id]);
       assert.deepEqual(await one.kept('bob'), []);
       assert.equal((await two.banOf('eve', clock.now()))?.by, 'op');

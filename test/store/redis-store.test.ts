@@ -46,17 +46,26 @@ describe('the Redis store', { skip: redisSkip }, () => {
     assert.equal(await store.keep('Bob', { at: clock.now(), from: 'alice', text: 'for later' }), 'kept');
     await store.ban({ name: 'eve', by: 'op', reason: 'spam', at: clock.now(), until: undefined });
     // Answered after the room messages (one connection, in order): all of it is in the file.
-    assert.deepEqual((await store.history('dev', 10))?.map((e) => e.text), ['b', 'c', 'd']);
+    assert.deepEqual(
+      (await store.history('dev', 10))?.map((e) => e.text),
+      ['b', 'c', 'd'],
+    );
     await store.close();
     await redis.stop(); // SIGKILL: nothing is saved on the way out
     await redis.restart(args);
     const again = await open(t, redis, { history: 3 }, clock);
-    assert.deepEqual((await again.history('DEV', 10))?.map((e) => e.text), ['b', 'c', 'd']);
-    assert.deepEqual((await again.kept('bob'))?.map((m) => [m.from, m.text]), [['alice', 'for later']]);
+    assert.deepEqual(
+      (await again.history('DEV', 10))?.map((e) => e.text),
+      ['b', 'c', 'd'],
+    );
+    assert.deepEqual(
+      (await again.kept('bob'))?.map((m) => [m.from, m.text]),
+      [['alice', 'for later']],
+    );
     assert.equal((await again.banOf('EVE', clock.now()))?.reason, 'spam');
   });
 
-  test('a store sharing a connection of its caller (the hub\'s) uses its keys, and leaves it open', async (t) => {
+  test("a store sharing a connection of its caller (the hub's) uses its keys, and leaves it open", async (t) => {
     const redis = await TestRedis.start(t);
     const shared = new Redis(redis.url);
     t.after(() => shared.disconnect());
@@ -64,7 +73,10 @@ describe('the Redis store', { skip: redisSkip }, () => {
     const store = new RedisStore({ redis: shared, prefix: 'chat7:', now: clock.now });
     await store.start();
     store.append('dev', { at: clock.now(), from: 'alice', text: 'shared' });
-    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['shared']);
+    assert.deepEqual(
+      (await store.history('dev', 5))?.map((e) => e.text),
+      ['shared'],
+    );
     assert.deepEqual((await shared.keys('*')).sort(), ['chat7:history-bytes', 'chat7:history-rooms', 'chat7:history-total', 'chat7:history:dev']);
     // A room left idle loses its history in the end: it does not hold Redis's memory for ever.
     const ttl = await shared.pttl('chat7:history:dev');
@@ -73,7 +85,7 @@ describe('the Redis store', { skip: redisSkip }, () => {
     assert.equal(await shared.ping(), 'PONG', 'still open');
   });
 
-  test('--history-disk bounds all rooms\' history together, the oldest going first; --history each room, exactly', async (t) => {
+  test("--history-disk bounds all rooms' history together, the oldest going first; --history each room, exactly", async (t) => {
     const redis = await TestRedis.start(t);
     const peek = new Redis(redis.url);
     t.after(() => peek.disconnect());
@@ -86,7 +98,8 @@ describe('the Redis store', { skip: redisSkip }, () => {
     const held = async (): Promise<number> => {
       let bytes = 0;
       for (const key of await peek.keys('chat:history:*')) {
-        for (const [, fields] of await peek.xrange(key, '-', '+')) bytes += 40 + fields.filter((_, i) => i % 2 === 1).reduce((n, f) => n + Buffer.byteLength(f), 0);
+        for (const [, fields] of await peek.xrange(key, '-', '+'))
+          bytes += 40 + fields.filter((_, i) => i % 2 === 1).reduce((n, f) => n + Buffer.byteLength(f), 0);
       }
       return bytes;
     };
@@ -100,7 +113,11 @@ describe('the Redis store', { skip: redisSkip }, () => {
       if (i === 600) await peek.del('chat:history:room5');
       if (i === 109 || i === 649) assert.equal(await held(), Number(await peek.get('chat:history-total')), `counted as held, at ${i}`);
     }
-    assert.deepEqual((await store.history('room39', 1))?.map((e) => e.text.split(' ')[0]), ['1199'], 'the newest stay');
+    assert.deepEqual(
+      (await store.history('room39', 1))?.map((e) => e.text.split(' ')[0]),
+      ['1199'],
+      'the newest stay',
+    );
     const total = Number(await peek.get('chat:history-total'));
     assert.ok(total <= historyDisk && total > historyDisk / 2, `${total} bytes counted`);
     assert.equal(await held(), total, 'what is counted is what the streams hold');
@@ -111,7 +128,7 @@ describe('the Redis store', { skip: redisSkip }, () => {
     assert.ok((await peek.xlen('chat:history:room39')) <= 20, 'a room keeps --history at most');
   });
 
-  test('a store on the hub\'s command connection: one connection for both, the hub\'s database', async (t) => {
+  test("a store on the hub's command connection: one connection for both, the hub's database", async (t) => {
     const redis = await TestRedis.start(t);
     const hub = new RedisHub({ url: `${redis.url}/3`, leaseMs: 1000 });
     hub.attach({ presence: () => undefined, evicted: () => {}, removed: () => {}, log: () => {} });
@@ -122,7 +139,10 @@ describe('the Redis store', { skip: redisSkip }, () => {
     await store.start();
     store.append('dev', { at: clock.now(), from: 'alice', text: 'through the hub' });
     assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'kept' }), 'kept');
-    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['through the hub']);
+    assert.deepEqual(
+      (await store.history('dev', 5))?.map((e) => e.text),
+      ['through the hub'],
+    );
     await store.close();
     const raw = new Redis(`${redis.url}/3`);
     t.after(() => raw.disconnect());
@@ -132,20 +152,28 @@ describe('the Redis store', { skip: redisSkip }, () => {
 
   test('the Redis user of docs/cluster.md may do all the store does', async (t) => {
     const redis = await TestRedis.start(t);
-    const command = docBlock('redis-acl').block.replace(/^ +/gm, '').replace(/^redis-cli /, `redis-cli -p ${redis.port} `);
+    const command = docBlock('redis-acl')
+      .block.replace(/^ +/gm, '')
+      .replace(/^redis-cli /, `redis-cli -p ${redis.port} `);
     assert.equal(execFileSync('bash', ['-c', command], { encoding: 'utf8' }).trim(), 'OK');
     const clock = new StoreClock();
     const chat = new Redis(`redis://chat:CHANGE-ME@127.0.0.1:${redis.port}`);
     t.after(() => chat.disconnect());
     const store = await open(t, chat, { offlineMax: 1 }, clock);
     store.append('dev', { at: clock.now(), from: 'alice', text: 'allowed' });
-    assert.deepEqual((await store.history('dev', 5))?.map((e) => e.text), ['allowed']);
+    assert.deepEqual(
+      (await store.history('dev', 5))?.map((e) => e.text),
+      ['allowed'],
+    );
     assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'kept' }), 'kept');
     assert.equal(await store.keep('bob', { at: clock.now(), from: 'alice', text: 'full' }), 'full');
     const [kept] = (await store.kept('bob')) ?? [];
     await store.remove('bob', [kept!.id]);
     await store.ban({ name: 'eve', by: 'op', reason: '', at: clock.now(), until: undefined });
-    assert.deepEqual((await store.bans(clock.now()))?.map((b) => b.name), ['eve']);
+    assert.deepEqual(
+      (await store.bans(clock.now()))?.map((b) => b.name),
+      ['eve'],
+    );
     assert.equal(await store.unban('eve'), true);
   });
 
@@ -208,7 +236,10 @@ describe('the Redis store', { skip: redisSkip }, () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     store.append('dev', { at: clock.now(), from: 'alice', text: 'back' });
-    assert.deepEqual((await store.history('dev', 10))?.map((e) => e.text), ['back']);
+    assert.deepEqual(
+      (await store.history('dev', 10))?.map((e) => e.text),
+      ['back'],
+    );
   });
 
   test('a Redis that stops answering: a read gives up after the timeout instead of hanging', async (t) => {

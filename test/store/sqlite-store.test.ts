@@ -97,12 +97,18 @@ test('a file that is not a database: an error naming the file and what to do', (
 
 test('a folder that does not exist: an error naming the file and what to do', (t) => {
   const file = join(newDir(t), 'no-such-folder', 'chat.db');
-  assert.throws(() => new SqliteStore(file), { message: `cannot open the database ${file}: its folder does not exist: create it, or name a file in a folder that exists` });
+  assert.throws(() => new SqliteStore(file), {
+    message: `cannot open the database ${file}: its folder does not exist: create it, or name a file in a folder that exists`,
+  });
 });
 
 test('a folder given as the file: an error naming it and what to do', (t) => {
   const dir = newDir(t);
-  assert.throws(() => new SqliteStore(dir), (err: Error) => err.message.startsWith(`cannot open the database ${dir}: SQLITE_CANTOPEN`) && /check that its folder exists and is writable/.test(err.message));
+  assert.throws(
+    () => new SqliteStore(dir),
+    (err: Error) =>
+      err.message.startsWith(`cannot open the database ${dir}: SQLITE_CANTOPEN`) && /check that its folder exists and is writable/.test(err.message),
+  );
 });
 
 test('another program’s SQLite database is left alone: an error, and no table of ours in it', (t) => {
@@ -110,7 +116,9 @@ test('another program’s SQLite database is left alone: an error, and no table 
   const theirs = new Database(file);
   theirs.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY)');
   theirs.close();
-  assert.throws(() => new SqliteStore(file), { message: `cannot use the database ${file}: it is a SQLite database of another program; name a new file or one chat-server made` });
+  assert.throws(() => new SqliteStore(file), {
+    message: `cannot use the database ${file}: it is a SQLite database of another program; name a new file or one chat-server made`,
+  });
   const db = peek(t, file);
   assert.deepEqual(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all(), ['invoices']);
 });
@@ -121,7 +129,10 @@ test('a database from a newer chat-server is not opened (its schema number is hi
   const db = new Database(file);
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   db.close();
-  assert.throws(() => new SqliteStore(file), (err: Error) => err.message.startsWith(`cannot use the database ${file}: a newer chat-server made it`));
+  assert.throws(
+    () => new SqliteStore(file),
+    (err: Error) => err.message.startsWith(`cannot use the database ${file}: a newer chat-server made it`),
+  );
 });
 
 test('append() does not touch the disk on the caller’s turn; the next turn writes it', async (t) => {
@@ -154,7 +165,10 @@ test('10,000 appends in one turn are one flush, and each room is trimmed to the 
     { room_key: 'busy', n: 100, oldest: 9_867 },
     { room_key: 'quiet', n: 100, oldest: 9_600 },
   ]);
-  assert.deepEqual(store.history('QUIET', 2)?.map((e) => e.text), ['m9992', 'm9996']);
+  assert.deepEqual(
+    store.history('QUIET', 2)?.map((e) => e.text),
+    ['m9992', 'm9996'],
+  );
   assert.equal(writes.length, 1, 'nothing was left to flush for the read');
 });
 
@@ -163,9 +177,16 @@ test('a read flushes first: the store reads its own writes on the same turn', (t
   const store = open(t, newFile(t), {}, new StoreClock(), { onWrite: (ms) => writes.push(ms) });
   store.append('dev', line('one'));
   store.append('dev', line('two'));
-  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['one', 'two']);
+  assert.deepEqual(
+    store.history('dev', 10)?.map((e) => e.text),
+    ['one', 'two'],
+  );
   assert.equal(writes.length, 1);
-  assert.deepEqual(store.history('dev', 1.5)?.map((e) => e.text), ['two'], 'a count that is not whole is rounded down');
+  assert.deepEqual(
+    store.history('dev', 1.5)?.map((e) => e.text),
+    ['two'],
+    'a count that is not whole is rounded down',
+  );
   assert.deepEqual(store.history('dev', Number.NaN), []);
 });
 
@@ -188,7 +209,11 @@ test('a flush that fails reports to onError, loses only its own rows, and the ne
   db.exec('DROP TRIGGER refuse');
   store.append('dev', line('after'));
   await turn();
-  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['before', 'after'], 'the failed transaction left nothing half written');
+  assert.deepEqual(
+    store.history('dev', 10)?.map((e) => e.text),
+    ['before', 'after'],
+    'the failed transaction left nothing half written',
+  );
   assert.equal(errors.length, 1);
 });
 
@@ -207,8 +232,15 @@ test('another program holding the write lock: nothing waits on the event loop, h
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /is locked by another program: room history is held in memory/);
   // Reads still work while another program writes (WAL), and see what is held.
-  assert.deepEqual(store.history('dev', 2)?.map((e) => e.text), ['while locked 1', 'while locked 2']);
-  assert.deepEqual(store.kept('bob')?.map((m) => m.text), ['kept before'], 'a login finds its messages');
+  assert.deepEqual(
+    store.history('dev', 2)?.map((e) => e.text),
+    ['while locked 1', 'while locked 2'],
+  );
+  assert.deepEqual(
+    store.kept('bob')?.map((m) => m.text),
+    ['kept before'],
+    'a login finds its messages',
+  );
   store.remove('bob', [before!.id]);
   assert.deepEqual(store.kept('bob'), [], 'delivered once: a second login meanwhile does not get it again');
   assert.equal(store.keep('bob', line('for later')), 'unavailable', 'a keep that cannot be written says so');
@@ -220,7 +252,10 @@ test('another program holding the write lock: nothing waits on the event loop, h
   await waitFor(() => warnings.length === 2, 'the all-clear');
   assert.match(warnings[1]!, /is free again: the history held meanwhile is written/);
   store.append('dev', line('unlocked'));
-  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['while locked 0', 'while locked 1', 'while locked 2', 'unlocked']);
+  assert.deepEqual(
+    store.history('dev', 10)?.map((e) => e.text),
+    ['while locked 0', 'while locked 1', 'while locked 2', 'unlocked'],
+  );
 });
 
 test('the store never waits for a lock once open: SQLite would sleep the whole chat; opening does wait a little', (t) => {
@@ -248,7 +283,10 @@ test('a listener that throws does not take the flush or the process down', async
   await turn();
   store.append('dev', line('two'));
   await turn();
-  assert.deepEqual(store.history('dev', 10)?.map((e) => e.text), ['one', 'two']);
+  assert.deepEqual(
+    store.history('dev', 10)?.map((e) => e.text),
+    ['one', 'two'],
+  );
 });
 
 test('what was appended just before close() is there after reopening; close() twice is harmless', async (t) => {
@@ -259,8 +297,14 @@ test('what was appended just before close() is there after reopening; close() tw
   await Promise.all([store.close(), store.close()]);
   await store.close();
   const again = open(t, file);
-  assert.deepEqual(again.history('dev', 10)?.map((e) => e.text), ['last words']);
-  assert.deepEqual(again.kept('bob')?.map((m) => m.text), ['for later']);
+  assert.deepEqual(
+    again.history('dev', 10)?.map((e) => e.text),
+    ['last words'],
+  );
+  assert.deepEqual(
+    again.kept('bob')?.map((m) => m.text),
+    ['for later'],
+  );
 });
 
 test('a closed store answers as unavailable, reports it, and ignores appends', async (t) => {
@@ -296,7 +340,10 @@ test('reopened with a smaller history limit, a room shows no more than the new l
   for (let i = 1; i <= 10; i++) store.append('dev', line(`m${i}`));
   await store.close();
   const smaller = open(t, file, { history: 3 });
-  assert.deepEqual(smaller.history('dev', 100)?.map((e) => e.text), ['m8', 'm9', 'm10']);
+  assert.deepEqual(
+    smaller.history('dev', 100)?.map((e) => e.text),
+    ['m8', 'm9', 'm10'],
+  );
   smaller.append('dev', line('m11'));
   await turn();
   assert.equal(rows(peek(t, file), 'history'), 3, 'the next write to the room trims it to the new limit');
@@ -330,11 +377,18 @@ test('a kept id is never given twice, even after the newest was removed and the 
   const [second] = again.kept('bob') ?? [];
   assert.notEqual(second!.id, first!.id);
   again.remove('bob', [first!.id, '1e3', '-1', '', '99999999999999999999']);
-  assert.deepEqual(again.kept('bob')?.map((m) => m.text), ['two'], 'a late remove of an old id takes nothing');
+  assert.deepEqual(
+    again.kept('bob')?.map((m) => m.text),
+    ['two'],
+    'a late remove of an old id takes nothing',
+  );
   again.remove('alice', [second!.id]);
-  assert.deepEqual(again.kept('bob')?.map((m) => m.text), ['two'], 'an id removes only its own addressee’s message');
+  assert.deepEqual(
+    again.kept('bob')?.map((m) => m.text),
+    ['two'],
+    'an id removes only its own addressee’s message',
+  );
 });
-
 
 test('the database, its -wal and its -shm are readable by their owner alone, whatever the umask', async (t) => {
   const file = newFile(t);
@@ -388,10 +442,21 @@ test('--history-disk: 12 MB of history keeps the file near 4 MiB, the oldest goi
     if (i % 20 === 19) await turn();
   }
   await turn();
-  assert.deepEqual(store.history('room49', 1)?.map((e) => e.text.split(' ')[0]), ['2999'], 'the newest is there');
+  assert.deepEqual(
+    store.history('room49', 1)?.map((e) => e.text.split(' ')[0]),
+    ['2999'],
+    'the newest is there',
+  );
   assert.ok((store.history('room0', 1000)?.length ?? 0) < 60, 'not all 60 of a room are kept');
-  assert.equal(store.history('room0', 1000)?.some((e) => e.text.startsWith('0 ')), false, 'the oldest went first');
-  assert.deepEqual(store.kept('bob')?.map((m) => m.text), ['kept, whatever the history']);
+  assert.equal(
+    store.history('room0', 1000)?.some((e) => e.text.startsWith('0 ')),
+    false,
+    'the oldest went first',
+  );
+  assert.deepEqual(
+    store.kept('bob')?.map((m) => m.text),
+    ['kept, whatever the history'],
+  );
   await store.close();
   const size = statSync(file).size;
   assert.ok(size <= historyDisk * 1.25, `the file is ${size} bytes`);

@@ -102,7 +102,9 @@ const noPython = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status
 
 // Linux passes a listener's options on to the sockets it accepts; src/transport/tcp.ts sets
 // them there, or on each socket where it cannot. Either way the kernel must report them.
-describe('no-delay and keepalive as the kernel reports them', { skip: (!existsSync('/proc/self/fd') && 'no /proc here') || (noPython && 'no python3 here') }, () => {
+describe('no-delay and keepalive as the kernel reports them', {
+  skip: (!existsSync('/proc/self/fd') && 'no /proc here') || (noPython && 'no python3 here'),
+}, () => {
   test('on a plain connection', async (t) => {
     const { port } = await startServer(t);
     assert.deepEqual(await acceptedOptions(t, port, () => net.connect(port, '127.0.0.1')), expected);
@@ -117,7 +119,8 @@ describe('no-delay and keepalive as the kernel reports them', { skip: (!existsSy
   test('on a connection the kernel completed before the listener had them', async (t) => {
     const core = createCore();
     const server = tcpServer(core);
-    const connect = 'import socket, sys\ns = socket.create_connection(("127.0.0.1", int(sys.argv[1])))\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()';
+    const connect =
+      'import socket, sys\ns = socket.create_connection(("127.0.0.1", int(sys.argv[1])))\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()';
     let client: ReturnType<typeof spawn> | undefined;
     let port = 0;
     let early = false;

@@ -126,9 +126,7 @@ describe('UDP: address validation', () => {
   test('an unverified address: one hello line per datagram at most, and nothing stored', async (t) => {
     const { server, udpPort } = await udpServer(t);
     const eve = await UdpWire.open(t, udpPort, 'eve');
-    const payloads = Array.from({ length: 50 }, (_, i) =>
-      i % 3 === 0 ? `#eve${i}\n@bob:hi\nhello all` : i % 3 === 1 ? `/hello ${'A'.repeat(12)}` : 'x',
-    );
+    const payloads = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? `#eve${i}\n@bob:hi\nhello all` : i % 3 === 1 ? `/hello ${'A'.repeat(12)}` : 'x'));
     for (const p of payloads) await eve.send(p);
     for (let i = 0; i < 50; i++) assert.match((await eve.datagram()).toString(), HELLO);
     assert.equal(server.udp!.verified, 0);

@@ -82,9 +82,7 @@ function parseSlash(line: string): Command {
       const [second, after] = firstWord(more);
       // Anything that starts like a number is meant as MINUTES: `-5` or `1.5` must not become
       // a reason and so a ban without end; the handler refuses what is not a whole number.
-      return /^[-+]?[0-9.]/.test(second)
-        ? { kind: 'ban', name, minutes: second, reason: after }
-        : { kind: 'ban', name, minutes: undefined, reason: more };
+      return /^[-+]?[0-9.]/.test(second) ? { kind: 'ban', name, minutes: second, reason: after } : { kind: 'ban', name, minutes: undefined, reason: more };
     }
     case 'unban':
       return { kind: 'unban', name: firstWord(rest)[0] };

@@ -131,10 +131,13 @@ const ROOM_ENTRY = new RegExp(`^${NAME} \\((\\d+)\\)$`);
  */
 export function recogniseRoomList(line: ServerLine): { name: string; count: number }[] | undefined {
   const g = groups(line, ROOMS);
-  return g && list(g[0]!).flatMap((entry) => {
-    const m = ROOM_ENTRY.exec(entry);
-    return m ? [{ name: m[1]!, count: Number(m[2]) }] : [];
-  });
+  return (
+    g &&
+    list(g[0]!).flatMap((entry) => {
+      const m = ROOM_ENTRY.exec(entry);
+      return m ? [{ name: m[1]!, count: Number(m[2]) }] : [];
+    })
+  );
 }
 
 const PONG = /^pong(?: (.*))?$/s;
@@ -210,13 +213,7 @@ export function recogniseHistoryRefused(line: ServerLine): 'usage' | 'unavailabl
 }
 
 /** The errors that answer a login, by kind. */
-export type LoginError =
-  | 'name-taken'
-  | 'invalid-name'
-  | 'authentication-failed'
-  | 'password-required'
-  | 'too-many-failures'
-  | 'register-timeout';
+export type LoginError = 'name-taken' | 'invalid-name' | 'authentication-failed' | 'password-required' | 'too-many-failures' | 'register-timeout';
 
 /** How each starts (wording.ts: nameTaken, invalidName, ..., registerTimeout). */
 const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [

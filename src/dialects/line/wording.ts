@@ -14,22 +14,17 @@ export const roomMessage = (from: string, text: string): string => `<${from}> ${
 export const directMessage = (from: string, text: string): string => `*${from}* ${text}`;
 
 // Fixed notices.
-export const connected = (host: string, port: number): string =>
-  notice(`connected from ${formatHostPort(host, port)}`);
+export const connected = (host: string, port: number): string => notice(`connected from ${formatHostPort(host, port)}`);
 export const registered = (name: string): string => notice(`registered as ${name}`);
 export const youAreNow = (name: string): string => notice(`you are now ${name}`);
 export const joined = (name: string): string => notice(`${name} joined`);
-export const renamed = (oldName: string, newName: string): string =>
-  notice(`${oldName} is now ${newName}`);
-export const left = (name: string, reason?: string): string =>
-  notice(reason ? `${name} left (${reason})` : `${name} left`);
-export const online = (names: readonly string[]): string =>
-  notice(`online (${names.length}): ${names.join(', ')}`);
+export const renamed = (oldName: string, newName: string): string => notice(`${oldName} is now ${newName}`);
+export const left = (name: string, reason?: string): string => notice(reason ? `${name} left (${reason})` : `${name} left`);
+export const online = (names: readonly string[]): string => notice(`online (${names.length}): ${names.join(', ')}`);
 export const pong = (token: string): string => notice(token ? `pong ${token}` : 'pong');
 export const youAreIn = (room: string): string => notice(`you are in ${room}`);
 export const wentTo = (room: string): string => `went to ${room}`;
-export const inRoom = (room: string, names: readonly string[]): string =>
-  notice(`in ${room} (${names.length}): ${names.join(', ')}`);
+export const inRoom = (room: string, names: readonly string[]): string => notice(`in ${room} (${names.length}): ${names.join(', ')}`);
 export const roomList = (rooms: readonly { name: string; count: number }[]): string =>
   notice(`rooms (${rooms.length}): ${rooms.map((r) => `${r.name} (${r.count})`).join(', ')}`);
 export const shuttingDown = (): string => notice('server shutting down');
@@ -46,68 +41,50 @@ export const lineTooLong = (max: number): string => error(`line too long (max ${
 export const serverFull = (): string => error('server full');
 export const clusterUnavailable = (): string => error('not delivered: cluster unavailable');
 /** A line of a connection without LF that may hold a direct message (docs/protocol.md, "Bytes and lines"). */
-export const endWithNewline = (): string =>
-  error('not sent: end each message with a newline, so a direct message is never taken for room text');
+export const endWithNewline = (): string => error('not sent: end each message with a newline, so a direct message is never taken for room text');
 /** A message answered at once (the addressee's server was known) that then did not reach Redis. */
 export const mayNotBeDelivered = (name: string): string =>
   error(`your last messages to ${name} may not have been delivered: cluster unavailable, send them again in a moment`);
 
 // Our own wordings where the protocol leaves the words to us (docs/protocol.md, "This server's own wordings").
-export const greeting = (): string =>
-  notice('welcome: register with #yourname, then type to chat; /help lists the commands');
+export const greeting = (): string => notice('welcome: register with #yourname, then type to chat; /help lists the commands');
 export const directNeedsColon = (): string => error('a direct message looks like @NAME:TEXT');
-export const passwordRequired = (): string =>
-  error('password required: this server checks passwords, send #NAME PASSWORD');
+export const passwordRequired = (): string => error('password required: this server checks passwords, send #NAME PASSWORD');
 export const tooManyFailures = (): string => error('too many failed logins: closing the connection');
 export const accountRemoved = (): string => notice('your account was removed: closing the connection');
 /** To an older login whose name the right password took back (docs/running.md, "Accounts"). */
 export const loggedInElsewhere = (): string => error('logged in elsewhere: closing the connection');
-export const registerTimeout = (ms: number): string =>
-  error(`not registered within ${ms / 1000} s: closing the connection`);
+export const registerTimeout = (ms: number): string => error(`not registered within ${ms / 1000} s: closing the connection`);
 export const idleTimeout = (ms: number): string => error(`idle for ${ms / 1000} s: closing the connection`);
-export const tooManyFromAddress = (max: number): string =>
-  error(`too many connections from your address (max ${max})`);
+export const tooManyFromAddress = (max: number): string => error(`too many connections from your address (max ${max})`);
 export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
 export const noSuchRoom = (room: string): string => error(`no such room: ${room} (nobody is in it; /rooms lists the rooms)`);
-export const tooManyRooms = (max: number): string =>
-  error(`too many rooms (max ${max}): join one that exists, /rooms lists them`);
+export const tooManyRooms = (max: number): string => error(`too many rooms (max ${max}): join one that exists, /rooms lists them`);
 export const joinNeedsRoom = (): string => error('which room? write /join ROOM');
-export const loginsWaiting = (): string =>
-  error('too many logins are waiting from your address: try again in a minute');
+export const loginsWaiting = (): string => error('too many logins are waiting from your address: try again in a minute');
 
 // Several servers through Redis (docs/cluster.md).
-export const claimUnavailable = (): string =>
-  error('cannot take a name now: cluster unavailable, try again in a moment');
-export const whoUnavailable = (): string =>
-  error('cannot list the users now: cluster unavailable, try again in a moment');
-export const roomsUnavailable = (): string =>
-  error('cannot list the rooms now: cluster unavailable, try again in a moment');
-export const joinUnavailable = (): string =>
-  error('cannot change rooms now: cluster unavailable, try again in a moment');
-export const evicted = (name: string): string =>
-  error(`the name ${name} was taken on another server while this one was cut off: closing the connection`);
+export const claimUnavailable = (): string => error('cannot take a name now: cluster unavailable, try again in a moment');
+export const whoUnavailable = (): string => error('cannot list the users now: cluster unavailable, try again in a moment');
+export const roomsUnavailable = (): string => error('cannot list the rooms now: cluster unavailable, try again in a moment');
+export const joinUnavailable = (): string => error('cannot change rooms now: cluster unavailable, try again in a moment');
+export const evicted = (name: string): string => error(`the name ${name} was taken on another server while this one was cut off: closing the connection`);
 // History and messages kept for later (docs/protocol.md, "History").
 /** UTC to the second, as history shows it: 2026-11-27T05:15:05Z. */
 export const historyTime = (ms: number): string => new Date(ms - (ms % 1000)).toISOString().replace('.000Z', 'Z');
-export const historyEntry = (at: number, from: string, text: string): string =>
-  notice(`[${historyTime(at)}] ${roomMessage(from, text)}`);
+export const historyEntry = (at: number, from: string, text: string): string => notice(`[${historyTime(at)}] ${roomMessage(from, text)}`);
 export const endOfHistory = (n: number): string => notice(`end of history (${n} messages)`);
-export const historyUsage = (max: number): string =>
-  error(`/history takes a number of messages from 1 to ${max}, like /history 20`);
-export const historyUnavailable = (): string =>
-  error('cannot read the history now: the history store is unavailable, try again in a moment');
-export const keptForLater = (name: string): string =>
-  notice(`${name} is offline: the message will be delivered at their next login`);
+export const historyUsage = (max: number): string => error(`/history takes a number of messages from 1 to ${max}, like /history 20`);
+export const historyUnavailable = (): string => error('cannot read the history now: the history store is unavailable, try again in a moment');
+export const keptForLater = (name: string): string => notice(`${name} is offline: the message will be delivered at their next login`);
 export const waitingForYou = (n: number): string => notice(`waiting for you: ${n} messages`);
-export const keptMessage = (at: number, from: string, text: string): string =>
-  notice(`[${historyTime(at)}] ${directMessage(from, text)}`);
+export const keptMessage = (at: number, from: string, text: string): string => notice(`[${historyTime(at)}] ${directMessage(from, text)}`);
 export const tooManyNewRooms = (): string =>
   error('too many new rooms from your address: join one that has people in it (/rooms lists them), or try again in a minute');
 export const keptFull = (name: string): string => error(`not delivered: ${name} has too many waiting messages`);
 export const keptFullFromYou = (name: string): string => error(`not delivered: ${name} has too many waiting messages from you`);
 /** The store could not keep it (a disk or Redis failure): on one server as in a cluster. */
-export const notKept = (name: string): string =>
-  error(`not delivered: ${name} is offline and the message could not be kept; send it again in a moment`);
+export const notKept = (name: string): string => error(`not delivered: ${name} is offline and the message could not be kept; send it again in a moment`);
 
 // Moderation (docs/protocol.md, "Moderation").
 const because = (reason: string): string => (reason ? `: ${reason}` : '');
@@ -133,12 +110,9 @@ export const moderationNeedsName = (word: string): string =>
   error(word === 'ban' ? 'whom? write /ban NAME [MINUTES] [REASON]' : `whom? write /${word} NAME${word === 'kick' ? ' [REASON]' : ''}`);
 export const notYourself = (word: string): string => error(`you cannot /${word} yourself`);
 export const noSuchAccount = (name: string): string => error(`no such account: ${name}`);
-export const banMinutes = (max: number): string =>
-  error(`MINUTES must be a whole number from 1 to ${max}: /ban NAME [MINUTES] [REASON]`);
-export const loginUnavailable = (): string =>
-  error('cannot log in now: the list of bans cannot be read, try again in a moment');
-export const moderationUnavailable = (): string =>
-  error('cannot do that now: the list of bans cannot be changed, try again in a moment');
+export const banMinutes = (max: number): string => error(`MINUTES must be a whole number from 1 to ${max}: /ban NAME [MINUTES] [REASON]`);
+export const loginUnavailable = (): string => error('cannot log in now: the list of bans cannot be read, try again in a moment');
+export const moderationUnavailable = (): string => error('cannot do that now: the list of bans cannot be changed, try again in a moment');
 
 /** Reasons shown in "* NAME left (REASON)". */
 const PRESENCE_ENDS: Record<PresenceEnd, string> = {
@@ -174,7 +148,6 @@ export const helpOperators = (): string[] =>
     '  /unban NAME                   let NAME log in again',
     '  /bans                         list the bans',
   ].map(notice);
-
 
 // UDP (docs/protocol.md, "UDP"): the only answer an unverified address gets (fixed).
 export const udpHello = (token: string): string => notice(`send /hello ${token} to start`);

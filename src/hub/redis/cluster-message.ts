@@ -105,7 +105,12 @@ export function entryOf(origin: string, keys: Iterable<string>, servers: readonl
 
 /** entryOf as bytes, from key and server pairs (the tests write entries with it). */
 export function encodeEntry(origin: string, servers: readonly (readonly [key: string, server: string])[], frames: readonly (Buffer | string)[]): Buffer {
-  const entry = entryOf(origin, servers.map(([key]) => key), servers.map(([, server]) => server), frames);
+  const entry = entryOf(
+    origin,
+    servers.map(([key]) => key),
+    servers.map(([, server]) => server),
+    frames,
+  );
   return typeof entry === 'string' ? Buffer.from(entry) : entry;
 }
 

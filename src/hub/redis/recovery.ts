@@ -233,10 +233,7 @@ export class Recovery {
       return; // down again: the next return looks again
     }
     const seconds = Math.round(s.keepMs / 1000);
-    this.#events?.log(
-      `this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`,
-      'error',
-    );
+    this.#events?.log(`this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`, 'error');
   }
 
   /** Writes again which room each of our users is in. */

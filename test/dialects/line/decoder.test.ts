@@ -151,7 +151,7 @@ describe('LineDecoder', () => {
     assert.equal(decoder.bufferBytes, 0);
   });
 
-  test('a Buffer used again for the next read gives that read\'s lines', () => {
+  test("a Buffer used again for the next read gives that read's lines", () => {
     const { decoder, events } = decoderFor(16);
     const read = Buffer.from('ok\nxx\n');
     assert.equal(decoder.pushLine(read, 0), 3, 'one line taken, the rest left');
@@ -160,7 +160,7 @@ describe('LineDecoder', () => {
     assert.deepEqual(events, ['ok', 'hi', 'yo']);
   });
 
-  test('pending bytes do not keep the caller\'s buffer', () => {
+  test("pending bytes do not keep the caller's buffer", () => {
     const { decoder, events } = decoderFor(16);
     const chunk = Buffer.from('abc');
     decoder.push(chunk);

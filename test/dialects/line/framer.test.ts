@@ -6,12 +6,7 @@ import { FakeClock } from '../../helpers/fake-clock.js';
 function framerFor(flushMs: number, maxLine = 64): { framer: LineFramer; events: string[]; clock: FakeClock } {
   const events: string[] = [];
   const clock = new FakeClock();
-  const framer = new LineFramer(
-    maxLine,
-    flushMs,
-    { line: (b) => events.push(b.toString()), overflow: () => events.push('OVERFLOW') },
-    clock,
-  );
+  const framer = new LineFramer(maxLine, flushMs, { line: (b) => events.push(b.toString()), overflow: () => events.push('OVERFLOW') }, clock);
   return { framer, events, clock };
 }
 
@@ -82,7 +77,7 @@ describe('LineFramer: the flush delay', () => {
     }
   });
 
-  test('pause() stops the delay: time the server is not reading is not the client\'s', () => {
+  test("pause() stops the delay: time the server is not reading is not the client's", () => {
     const { framer, events, clock } = framerFor(250);
     framer.push(Buffer.from('hel'));
     clock.advance(200);

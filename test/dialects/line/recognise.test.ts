@@ -44,18 +44,23 @@ const CASES: Case[] = [
   [w.left(NAME, ''), { recogniseLeft: { name: NAME, reason: undefined, wentTo: undefined } }],
   [w.left(NAME, w.wentTo('qa-1_')), { recogniseLeft: { name: NAME, reason: 'went to qa-1_', wentTo: 'qa-1_' } }],
   [w.left('bob', w.leftBecause('server-shutdown')), { recogniseLeft: { name: 'bob', reason: 'server shutting down', wentTo: undefined } }],
-  [
-    w.left('bob', w.kickedBy('op', 'spam (again) :)')),
-    { recogniseLeft: { name: 'bob', reason: 'kicked by op: spam (again) :)', wentTo: undefined } },
-  ],
+  [w.left('bob', w.kickedBy('op', 'spam (again) :)')), { recogniseLeft: { name: 'bob', reason: 'kicked by op: spam (again) :)', wentTo: undefined } }],
   [w.renamed('a-b', 'c_d'), { recogniseRenamed: { from: 'a-b', to: 'c_d' } }],
   [w.online(['alice', 'B-c', '_', LONGEST]), { recogniseOnline: ['alice', 'B-c', '_', LONGEST] }],
   [w.online([]), { recogniseOnline: [] }],
   [w.inRoom('dev-1', ['x_y', '-']), { recogniseInRoom: { room: 'dev-1', names: ['x_y', '-'] } }],
   [w.inRoom('dev', []), { recogniseInRoom: { room: 'dev', names: [] } }],
   [
-    w.roomList([{ name: 'lobby', count: 4 }, { name: 'a-b_c', count: 123_456_789 }]),
-    { recogniseRoomList: [{ name: 'lobby', count: 4 }, { name: 'a-b_c', count: 123_456_789 }] },
+    w.roomList([
+      { name: 'lobby', count: 4 },
+      { name: 'a-b_c', count: 123_456_789 },
+    ]),
+    {
+      recogniseRoomList: [
+        { name: 'lobby', count: 4 },
+        { name: 'a-b_c', count: 123_456_789 },
+      ],
+    },
   ],
   [w.roomList([]), { recogniseRoomList: [] }],
   [w.pong(TRICKY), { recognisePong: TRICKY }],
@@ -120,7 +125,10 @@ const UNRECOGNISED = [
 describe('recognisers: each reads back what wording.ts wrote, and nothing else', () => {
   test('every recogniser is exercised', () => {
     const used = new Set(CASES.flatMap(([, expected]) => Object.keys(expected)));
-    assert.deepEqual(RECOGNISERS.filter((name) => !used.has(name)), []);
+    assert.deepEqual(
+      RECOGNISERS.filter((name) => !used.has(name)),
+      [],
+    );
   });
 
   for (const [raw, expected] of CASES) {

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byteLength, decodeEntry, encodeEntry, joinFrames, removalBody, roomHeader, userHeader, type UserKind } from '../../../src/hub/redis/cluster-message.js';
+import {
+  byteLength,
+  decodeEntry,
+  encodeEntry,
+  joinFrames,
+  removalBody,
+  roomHeader,
+  userHeader,
+  type UserKind,
+} from '../../../src/hub/redis/cluster-message.js';
 
 const A = 'host-1-ab';
 const B = 'host-2-cd';
@@ -24,7 +33,15 @@ function turn(): Buffer {
     ...forUser('@', 'bob', '*alice* again\n'),
   ];
   // Each user once, nobody holding "nobody".
-  return encodeEntry(A, [['bob', B], ['carol', C], ['dave', C]], frames);
+  return encodeEntry(
+    A,
+    [
+      ['bob', B],
+      ['carol', C],
+      ['dave', C],
+    ],
+    frames,
+  );
 }
 
 test('an entry gives each server what is for it, in the order sent, bytes and text untouched', () => {
@@ -63,17 +80,34 @@ test('an entry cut short anywhere is not read at all', () => {
 
 test('anything else in the stream is ignored, never delivered, and never throws', () => {
   const junk = [
-    '', 'hello', '\n', 'a\n', 'a b\n', 'a -1\n', 'a 01\n* r 1\nx', 'a 1\n', // no count, a bad count, a missing frame
+    '',
+    'hello',
+    '\n',
+    'a\n',
+    'a b\n',
+    'a -1\n',
+    'a 01\n* r 1\nx',
+    'a 1\n', // no count, a bad count, a missing frame
     `a 1\n* r 2\nx`, // shorter than its length
-    `a 1\n* r x\nx`, `a 1\n* r 1e0\nx`, `a 1\n* r 0x1\nx`, `a 1\n* r -1\nx`, `a 1\n* r\nx`, `a 1\n* r 1 extra\nx`, `a 1\n*  1\nx`,
+    `a 1\n* r x\nx`,
+    `a 1\n* r 1e0\nx`,
+    `a 1\n* r 0x1\nx`,
+    `a 1\n* r -1\nx`,
+    `a 1\n* r\nx`,
+    `a 1\n* r 1 extra\nx`,
+    `a 1\n*  1\nx`,
     `a 1 bob ${B}\n@ bob 2\nx\n* r 0\n`, // more frames than counted
     `a 2 bob ${B}\n@ bob 2\nx\n`, // fewer
     `a 1 bob\n@ bob 2\nx\n`, // a user with no server
     `a 1 bob ${B} carol\n@ bob 2\nx\n`, // a user with no server after one with
-    `a 1 bob  ${B}\n@ bob 2\nx\n`, `a 1  bob ${B}\n@ bob 2\nx\n`, // an empty user or server
-    `a 1 bob ${B}\n@@ bob 2\nx\n`, `a 1 bob ${B}\n? bob 2\nx\n`, // no such kind
+    `a 1 bob  ${B}\n@ bob 2\nx\n`,
+    `a 1  bob ${B}\n@ bob 2\nx\n`, // an empty user or server
+    `a 1 bob ${B}\n@@ bob 2\nx\n`,
+    `a 1 bob ${B}\n? bob 2\nx\n`, // no such kind
     `a 1 bob ${B}\n! bob 2\nx\n`, // an eviction carries nothing
-    `a 1 bob ${B}\n~ bob 2\n{}`, `a 1 bob ${B}\n~ bob 4\nnull`, `a 1 bob ${B}\n~ bob 1\n{`, // a removal that is not one
+    `a 1 bob ${B}\n~ bob 2\n{}`,
+    `a 1 bob ${B}\n~ bob 4\nnull`,
+    `a 1 bob ${B}\n~ bob 1\n{`, // a removal that is not one
     ' 1\n* r 1\nx', // no origin
   ];
   for (const bad of junk) {
