@@ -103,7 +103,13 @@ export function cutoffTests(): void {
         bob.send(`n${++n}`);
         bob.send(`@alice:d${n}`);
         if (n % 10 === 0) {
-          assert.deepEqual(await linesUntilSynced(bob), []);
+          // No error and no message of bob's comes back to bob. alice's presence may: on a busy
+          // machine a cut can outlast the lease, and two then tells that alice left and came back.
+          const synced = await linesUntilSynced(bob);
+          assert.deepEqual(
+            synced.filter((l) => !/^\* alice (joined|left( \(server stopped answering\))?)$/.test(l)),
+            [],
+          );
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
       }
