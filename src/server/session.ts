@@ -307,7 +307,10 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
 
   /** The one place that pauses and resumes reading (Inbox.flow). */
   #flow(): void {
-    const open = !this.#closed && !this.#outbox.draining;
+    // Once closed, the stream is read and dropped (close): a late drain or answer must not
+    // pause it again, or the peer's FIN waits for the grace timer.
+    if (this.#closed) return;
+    const open = !this.#outbox.draining;
     this.#inbox.flow(this.stream, this.#framer, open, this.#busy, this.host.options.timers);
   }
 

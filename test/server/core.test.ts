@@ -239,3 +239,19 @@ test('a peer whose end is a message of its own (TLS): ended, never just closed',
   assert.equal(stream.writableEnded, true);
   await core.close();
 });
+
+test("after /quit the server keeps reading (and dropping) what still comes, so the peer's end is seen at once", async () => {
+  const core = createCore({ flushMs: 0 });
+  const [serverSide, clientSide] = duplexPair();
+  core.accept(serverSide, { host: 'memory', port: 1 });
+  const lines = new LineQueue(clientSide, 'memory client');
+  await lines.until(/^\* welcome/);
+  clientSide.write('#alice\n/quit bye\n');
+  assert.equal(await lines.next(), '* registered as alice');
+  await waitFor(() => core.connections === 0 || serverSide.writableEnded, 'the server to end its side');
+  // Not paused again after the close (a pause would leave the peer's FIN unread until the grace timer).
+  assert.equal(serverSide.isPaused(), false);
+  clientSide.end();
+  await waitFor(() => core.connections === 0, 'the connection to close once the peer ends');
+  await core.close();
+});
