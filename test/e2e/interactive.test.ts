@@ -107,9 +107,11 @@ describe('chat-client on a terminal', { skip }, () => {
   });
 
   test('closed on purpose (idle): no reconnecting, the reason, exit 1', async (t) => {
-    const { port } = await startServer(t, { idleTimeoutMs: 300 });
+    // Long enough for the client to register on a busy machine first (its process starting
+    // beside a second suite once took longer than 0.3 s): the close must come after it.
+    const { port } = await startServer(t, { idleTimeoutMs: 2000 });
     const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(port), '--name', 'eve']);
-    await term.waitFor((s) => s.some((l) => l.startsWith('disconnected: idle for 0.3 s: closing the connection')), 'the reason');
+    await term.waitFor((s) => s.some((l) => l.startsWith('disconnected: idle for 2 s: closing the connection')), 'the reason');
     assert.equal(await term.exitCode(), 1);
   });
 
