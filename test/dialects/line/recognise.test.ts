@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { T0 } from '../../helpers/fake-clock.js';
 import { describe, test } from 'node:test';
 import * as recognise from '../../../src/dialects/line/recognise.js';
 import { parseServerLine } from '../../../src/dialects/line/server-line.js';
@@ -22,8 +23,8 @@ function readBack(raw: string): Partial<Record<Recogniser, unknown>> {
   return out;
 }
 
-/** 2026-11-27T05:15:05.999Z: history times are to the second, so it reads back as ...05Z. */
-const AT = Date.UTC(2026, 10, 27, 5, 15, 5, 999);
+/** A second of today and 999 ms: history times are to the second, so it reads back as that second. */
+const AT = T0 + 999;
 const AT_SECOND = AT - 999;
 const NAME = 'a-b_C';
 const LONGEST = `${'_'.repeat(16)}${'-'.repeat(16)}`;
