@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from '../../src/accounts/accounts.js';
@@ -9,7 +8,8 @@ import { realTimers } from '../../src/protocol/timers.js';
 import type { ChatCore } from '../../src/server/core.js';
 import type { CoreOptions } from '../../src/server/options.js';
 import type { Session } from '../../src/server/session.js';
-import { LineQueue, WAIT_MS } from './lines.js';
+import { LineClient, loggedInAs, register, sendFirst } from './line-client.js';
+import { WAIT_MS } from './lines.js';
 
 /**
  * One end of an in-memory connection (memoryPair): what is written to it is read from the
@@ -96,7 +96,6 @@ const matcher = (match: LineMatch): ((line: string) => boolean) =>
 const open = new WeakMap<ChatCore, Set<Duplex>>();
 /** Peer ports for clients that give none, as the kernel picks ephemeral ones. */
 let nextPort = 40_000;
-let tokens = 0;
 
 export interface MemoryConnectOptions {
   /** Names the client in failures; default "client". */
@@ -114,23 +113,17 @@ export interface MemoryConnectOptions {
  * of t and the port, so a test switches with few edits; startCore() closes every client and
  * the core when the test ends.
  */
-export class MemoryClient {
-  /** The lines received, in order: `lines.seen` has all of them, `lines.next()` and `lines.until()` take them. */
-  readonly lines: LineQueue;
-  /** Resolves once the client's end has closed (the server closed the connection, or close()). */
-  readonly closed: Promise<void>;
+export class MemoryClient extends LineClient {
   /** The session the core made for this connection; undefined when the core refused it. */
   readonly session: Session | undefined;
 
   private constructor(
     /** The client's end of the pair. */
     readonly stream: Duplex,
-    readonly label: string,
+    label: string,
     session: Session | undefined,
   ) {
-    this.lines = new LineQueue(stream, label);
-    this.closed = new Promise((resolve) => stream.once('close', () => resolve()));
-    stream.on('error', () => {});
+    super(stream, label);
     this.session = session;
   }
 
@@ -155,38 +148,17 @@ export class MemoryClient {
 
   /** Connects, reads the connected notice and greeting, registers as NAME. */
   static async registered(core: ChatCore, name: string): Promise<MemoryClient> {
-    const client = MemoryClient.connect(core, name);
-    await client.lines.until(/^\* welcome/);
-    client.send(`#${name}`);
-    assert.equal(await client.next(), `* registered as ${name}`);
-    return client;
+    return register(MemoryClient.connect(core, name), name);
   }
 
   /** Connects and sends LINE (a registration, say); resolves with the client and the first reply. */
   static async login(core: ChatCore, line: string): Promise<{ c: MemoryClient; reply: string | undefined }> {
-    const c = MemoryClient.connect(core);
-    await c.lines.until(/^\* welcome/);
-    c.send(line);
-    return { c, reply: await c.next() };
+    return sendFirst(MemoryClient.connect(core), line);
   }
 
   /** Connects and logs in as NAME with PASSWORD, on a core with accounts. */
   static async loggedIn(core: ChatCore, name: string, password: string): Promise<MemoryClient> {
-    const { c, reply } = await MemoryClient.login(core, `#${name} ${password}`);
-    assert.equal(reply, `* registered as ${name}`);
-    return c;
-  }
-
-  send(line: string): void {
-    this.stream.write(`${line}\n`);
-  }
-
-  write(bytes: Buffer | string): void {
-    this.stream.write(bytes);
-  }
-
-  async next(): Promise<string | undefined> {
-    return this.lines.next();
+    return loggedInAs(name, await MemoryClient.login(core, `#${name} ${password}`));
   }
 
   /**
@@ -208,20 +180,6 @@ export class MemoryClient {
       if (line === undefined) throw new Error(`${this.label}: ended before a line matched ${shown(match)}; last lines:\n${this.#tail()}`);
       if (matches(line)) return line;
     }
-  }
-
-  /** Asserts that nothing else is waiting for this client (see WireClient.expectNothing). */
-  async expectNothing(): Promise<void> {
-    const token = `sync${++tokens}`;
-    this.send(`/ping ${token}`);
-    assert.equal(await this.next(), `* pong ${token}`);
-  }
-
-  /** Waits until the server has handled everything sent so far, skipping what arrives meanwhile. */
-  async sync(): Promise<void> {
-    const token = `sync${++tokens}`;
-    this.send(`/ping ${token}`);
-    await this.lines.until(new RegExp(`^\\* pong ${token}$`));
   }
 
   /** Finishes sending (a half-close, as socket.end()): what was sent is still answered. */

@@ -1,22 +1,14 @@
-import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
-import { LineQueue } from './lines.js';
-
-let tokens = 0;
+import { LineClient, loggedInAs, register, sendFirst } from './line-client.js';
 
 /** A raw TCP client, as nc would be: writes bytes, reads lines. No protocol knowledge beyond that. */
-export class WireClient {
-  readonly lines: LineQueue;
-  readonly closed: Promise<void>;
-
+export class WireClient extends LineClient {
   private constructor(
     readonly socket: net.Socket,
     label: string,
   ) {
-    this.lines = new LineQueue(socket, label);
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.on('error', () => {});
+    super(socket, label);
   }
 
   /** Connects and takes the connected notice and the greeting. */
@@ -35,54 +27,16 @@ export class WireClient {
 
   /** Connects, reads the connected notice and greeting, registers as NAME. */
   static async registered(t: TestContext, port: number, name: string): Promise<WireClient> {
-    const client = await WireClient.connect(t, port, name);
-    await client.lines.until(/^\* welcome/);
-    client.send(`#${name}`);
-    assert.equal(await client.next(), `* registered as ${name}`);
-    return client;
+    return register(await WireClient.connect(t, port, name), name);
   }
 
   /** Connects and sends LINE (a registration, say); resolves with the client and the first reply. */
   static async login(t: TestContext, port: number, line: string): Promise<{ c: WireClient; reply: string | undefined }> {
-    const c = await WireClient.connect(t, port);
-    await c.lines.until(/^\* welcome/);
-    c.send(line);
-    return { c, reply: await c.next() };
+    return sendFirst(await WireClient.connect(t, port), line);
   }
 
   /** Connects and logs in as NAME with PASSWORD, on a server with accounts. */
   static async loggedIn(t: TestContext, port: number, name: string, password: string): Promise<WireClient> {
-    const { c, reply } = await WireClient.login(t, port, `#${name} ${password}`);
-    assert.equal(reply, `* registered as ${name}`);
-    return c;
-  }
-
-  send(line: string): void {
-    this.socket.write(`${line}\n`);
-  }
-
-  write(bytes: Buffer | string): void {
-    this.socket.write(bytes);
-  }
-
-  async next(): Promise<string | undefined> {
-    return this.lines.next();
-  }
-
-  /**
-   * Asserts that nothing else is waiting for this client: replies come in request order, so
-   * if the next line after a /ping is its pong, nothing was routed here before it.
-   */
-  async expectNothing(): Promise<void> {
-    const token = `sync${++tokens}`;
-    this.send(`/ping ${token}`);
-    assert.equal(await this.next(), `* pong ${token}`);
-  }
-
-  /** Waits until the server has handled everything sent so far, skipping what arrives meanwhile. */
-  async sync(): Promise<void> {
-    const token = `sync${++tokens}`;
-    this.send(`/ping ${token}`);
-    await this.lines.until(new RegExp(`^\\* pong ${token}$`));
+    return loggedInAs(name, await WireClient.login(t, port, `#${name} ${password}`));
   }
 }

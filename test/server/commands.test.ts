@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Member } from '../../src/hub/hub.js';
+import type { Hub, Member } from '../../src/hub/hub.js';
+import type { Authenticator } from '../../src/accounts/authenticator.js';
 import { parseCommand } from '../../src/dialects/line/parse.js';
 import type { Action } from '../../src/server/actions.js';
-import { dispatch } from '../../src/server/commands.js';
+import { dispatch, type CommandContext } from '../../src/server/commands.js';
 
 /** Handlers are pure over the hub: they say what to send, and nothing is sent. */
 class FakeMember implements Member {
@@ -15,6 +16,11 @@ class FakeMember implements Member {
   deliver(bytes: Buffer): void {
     this.delivered.push(bytes);
   }
+}
+
+/** What a handler is given, with the in-memory defaults: no accounts unless AUTH. */
+function context(self: Member, hub: Hub, auth?: Authenticator, address = '127.0.0.1'): CommandContext {
+  return { self, hub, auth, address, maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true };
 }
 
 function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m: FakeMember, line: string) => Action[] } {
@@ -27,21 +33,7 @@ function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m:
     hub,
     alice,
     bob,
-    run: (self, line) =>
-      dispatch(
-        {
-          self,
-          hub,
-          auth: undefined,
-          address: '127.0.0.1',
-          maxRooms: 100,
-          store: new MemoryStore(),
-          now: Date.now,
-          w: lineDialect.words,
-          mayOpenRoom: () => true,
-        },
-        parseCommand(line),
-      ) as Action[],
+    run: (self, line) => dispatch(context(self, hub), parseCommand(line)) as Action[],
   };
 }
 
@@ -77,10 +69,7 @@ test('an account removed while its password is checked does not get in', async (
     isOperator: () => false,
     authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
   };
-  const pending = dispatch(
-    { self: member, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true },
-    parseCommand('#alice right'),
-  );
+  const pending = dispatch(context(member, hub, auth, '1.2.3.4'), parseCommand('#alice right'));
   exists = false; // a reload removes alice meanwhile
   answer(true);
   const actions = await pending;
@@ -100,10 +89,7 @@ test('a login whose connection closed while its password was checked takes nothi
     isOperator: () => false,
     authenticate: () => new Promise<boolean>((resolve) => (answer = resolve)),
   };
-  const pending = dispatch(
-    { self: ghost, hub, auth, address: '1.2.3.4', maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true },
-    parseCommand('#alice right'),
-  );
+  const pending = dispatch(context(ghost, hub, auth, '1.2.3.4'), parseCommand('#alice right'));
   closing.abort(); // the connection is reset while the check runs
   answer(true);
   assert.deepEqual(await pending, []);
@@ -142,23 +128,7 @@ test('what needs an unavailable cluster is answered with an error, not left wait
   });
   const alice = new FakeMember('alice');
   const stranger = new FakeMember(undefined);
-  const run = (self: FakeMember, line: string): Promise<Action[]> =>
-    Promise.resolve(
-      dispatch(
-        {
-          self,
-          hub: down,
-          auth: undefined,
-          address: '127.0.0.1',
-          maxRooms: 100,
-          store: new MemoryStore(),
-          now: Date.now,
-          w: lineDialect.words,
-          mayOpenRoom: () => true,
-        },
-        parseCommand(line),
-      ),
-    );
+  const run = (self: FakeMember, line: string): Promise<Action[]> => Promise.resolve(dispatch(context(self, down), parseCommand(line)));
   assert.deepEqual((await run(stranger, '#carol'))[0], {
     kind: 'reply',
     line: '! cannot take a name now: cluster unavailable, try again in a moment',
