@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { eventually } from '../hub/contract.js';
+import { threeInTwoRooms } from '../e2e/rooms-scenario.js';
 
 /** Polls /rooms on C until it answers ROOMS: another server's change shows within a second (the listing cache). */
 async function roomsBecome(c: WireClient, rooms: string): Promise<void> {
@@ -18,6 +19,14 @@ async function roomsBecome(c: WireClient, rooms: string): Promise<void> {
 
 /** Rooms span the cluster: run by cluster.test.ts, inside its one suite that needs redis-server. */
 export function clusterRoomTests(): void {
+  test('two servers: three users in lobby and dev at once, lines tagged by room, part and rejoin, as on one server', async (t) => {
+    const { servers } = await cluster(t, 2);
+    await threeInTwoRooms(
+      t,
+      servers.map((s) => s.port),
+    );
+  });
+
   test('two servers: several rooms at once, lines tagged by room, /part, presence once per person, listings count both', async (t) => {
     const { servers } = await cluster(t, 2);
     const [one, two] = servers as [Server, Server];

@@ -253,6 +253,40 @@ describe('rooms', () => {
     await b.expectNothing();
   });
 
+  test('a v2 script that only ever uses the lobby sees exactly the lines it saw before', async (t) => {
+    const { core } = startCore(t);
+    const v2 = await MemoryClient.registered(core, 'script');
+    const other = await MemoryClient.registered(core, 'other');
+    other.send('hello script');
+    other.send('@script:psst');
+    v2.send('hi other');
+    v2.send('/who');
+    v2.send('/rooms');
+    v2.send('/who lobby');
+    v2.send('/history 5');
+    await v2.sync();
+    other.send('/quit done');
+    await other.closed;
+    await v2.sync();
+    const seen = v2.lines.seen.filter((l) => !/^\* pong /.test(l));
+    assert.deepEqual(
+      seen.slice(2).map((l) => l.replace(/^\* \[[^\]]+\]/, '* [TIME]')),
+      [
+        '* registered as script',
+        '* other joined',
+        '<other> hello script',
+        '*other* psst',
+        '* online (2): other, script',
+        '* rooms (1): lobby (2)',
+        '* in lobby (2): other, script',
+        '* [TIME] <other> hello script',
+        '* [TIME] <script> hi other',
+        '* end of history (2 messages)',
+        '* other left (done)',
+      ],
+    );
+  });
+
   test('privacy under racing joins and parts: a room message reaches members only, never one who has left', async (t) => {
     const { core } = startCore(t, { rate: 0 });
     const speaker = await MemoryClient.registered(core, 'speaker');
