@@ -748,4 +748,26 @@ export function redisHubTests(): void {
     assert.deepEqual(alice.lines, [told('bob'), told('carol')]);
     redis.resume();
   });
+  test('Redis restarted empty while our users are in many rooms: every room entry is written again', async (t) => {
+    // 600 users in 50 rooms each is some 60,000 arguments for the rooms written again: more
+    // than one call's arguments may be spread (a RangeError), and seconds of Lua in one script.
+    const redis = await TestRedis.start(t);
+    const { hub, events } = await hubOn(t, redis.url);
+    const USERS = 600;
+    const ROOMS = 49;
+    const members = Array.from({ length: USERS }, (_, i) => new TestMember(`m${i}`));
+    for (let i = 0; i < USERS; i += 200) await Promise.all(members.slice(i, i + 200).map((m) => hub.claim(m.name!, m)));
+    for (let k = 0; k < ROOMS; k++) {
+      for (let i = 0; i < USERS; i += 200) await Promise.all(members.slice(i, i + 200).map((m) => hub.join(m, `r${k}`, 10_000)));
+    }
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    assert.equal(await raw.scard('chat:in:m0'), ROOMS + 1);
+    await redis.stop();
+    await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
+    await redis.restart();
+    await events.until(() => events.logs.some((l) => l.startsWith('Redis is back')));
+    assert.equal(await raw.scard(`chat:in:m${USERS - 1}`), ROOMS + 1);
+    assert.equal(await raw.hlen('chat:room:r0'), USERS);
+  });
 }

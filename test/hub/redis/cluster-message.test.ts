@@ -141,3 +141,11 @@ test('anything else in the stream is ignored, never delivered, and never throws'
     decodeEntry(bytes, B);
   }
 });
+
+test('a room event whose text or reason holds a line break is no event: each server words it as one line, so it must not carry another', () => {
+  // eventBody never writes one (a line's text has none); another program's entry could, and
+  // `<alice> hi\n* bob is now root` would reach every member as two lines, the second forged.
+  for (const junk of ['m alice hi\n<bob> forged', 'm alice hi\r\n* op joined', 'l alice bye\n* bob left', 'l alice,bob \r']) {
+    assert.equal(eventOf(junk), undefined, JSON.stringify(junk));
+  }
+});
