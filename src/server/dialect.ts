@@ -72,7 +72,6 @@ export interface Words {
   inNoRoom(): string;
   notInRoom(room: string): string;
   historyNotMember(room: string): string;
-  partNeedsRoom(): string;
   serverRoomsFull(max: number): string;
   inRoom(room: string, names: readonly string[]): string;
   roomList(rooms: readonly { name: string; count: number }[]): string;

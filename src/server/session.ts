@@ -206,9 +206,10 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   #hold(bytes: Buffer | string, notice: boolean): boolean {
     if (this.#held === undefined) return false;
     this.#held.push({ bytes, notice });
-    this.#heldSize += typeof bytes === 'string' ? bytes.length : bytes.length;
-    // Never more than a send queue: past it, out it goes, and the send queue's limit applies.
-    if (this.#heldSize > this.host.options.maxSendq) this.#release();
+    this.#heldSize += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+    // Held and queued together never more than a send queue: past it, out it goes, and the
+    // send queue's limit applies (a peer that does not read is cut off).
+    if (this.#heldSize + this.stream.writableLength > this.host.options.maxSendq) this.#release();
     return true;
   }
 

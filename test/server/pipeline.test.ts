@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Delivery, Hub } from '../../src/hub/hub.js';
+import type { Delivery, Hub, Join } from '../../src/hub/hub.js';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { HistoryEntry, Keep, Store } from '../../src/store/store.js';
@@ -103,4 +103,29 @@ test('an answer that itself waits (a message kept for an account offline) keeps 
   keeps[0]!();
   assert.equal(await alice.next(), '* carol is offline: the message will be delivered at their next login');
   assert.equal(await alice.next(), '! no such user: nobody');
+});
+
+test('a /join the cluster answers late: the room it enters as Redis answers is not heard before the answer that says so', async (t) => {
+  // As the Redis hub does: the member is in the room once Redis answers, and the core's answer
+  // comes some promise hops later, when a message of the room can slip in between (the
+  // stream's reader delivers it).
+  const hub = new MemoryHub();
+  const answers: (() => void)[] = [];
+  const join = hub.join.bind(hub);
+  (hub as Hub).join = (member, room, max) =>
+    new Promise<Join>((resolve) => {
+      answers.push(() => {
+        const joined = join(member, room, max);
+        hub.toRooms([room], { kind: 'message', from: 'bob', text: `in ${room} already` }, undefined);
+        resolve(joined);
+      });
+    });
+  const { core } = startCore(t, { hub, rate: 0 });
+  const alice = await MemoryClient.registered(core, 'alice');
+  alice.send('/join dev');
+  await waitFor(() => answers.length === 1, 'the join asked for');
+  answers.shift()!();
+  assert.equal(await alice.next(), '* you are in dev');
+  assert.equal(await alice.next(), '<bob> in dev already');
+  await alice.expectNothing();
 });

@@ -83,6 +83,8 @@ describe('rooms', () => {
     assert.equal(await alice.next(), '! you are not in nowhere: /mine lists your rooms');
     alice.send('/part not/a/room');
     assert.equal(await alice.next(), '! invalid room: use 1-32 letters, digits, _ or -');
+    alice.send('/part # bye');
+    assert.equal(await alice.next(), '! invalid room: use 1-32 letters, digits, _ or -', 'a lone # is no room, not the current one');
     // Direct messages reach a user in no room.
     bob.send('@alice:still there?');
     assert.equal(await alice.next(), '*bob* still there?');

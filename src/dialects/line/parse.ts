@@ -67,7 +67,8 @@ function parseSlash(line: string): Command {
       // The first word is always the room: `/part bye` leaves a room called bye, never the
       // current room with a reason (docs/protocol.md, "Rooms").
       const [room, reason] = firstWord(rest);
-      return { kind: 'part', room: ownString(roomArg(room)), reason };
+      // A lone `#` names no room: refused as one, not taken for the current room.
+      return { kind: 'part', room: room === '#' ? room : ownString(roomArg(room)), reason };
     }
     case 'mine':
       return { kind: 'mine' };

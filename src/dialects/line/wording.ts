@@ -71,7 +71,6 @@ export const noSuchRoom = (room: string): string => error(`no such room: ${room}
 export const serverRoomsFull = (max: number): string => error(`too many rooms on this server (max ${max}): join one that exists, /rooms lists them`);
 export const notInRoom = (room: string): string => error(`you are not in ${room}: /mine lists your rooms`);
 export const historyNotMember = (room: string): string => error(`you are not in ${room}: /join ${room} to read its history`);
-export const partNeedsRoom = (): string => error('which room? write /part ROOM [REASON]');
 export const joinNeedsRoom = (): string => error('which room? write /join ROOM');
 export const loginsWaiting = (): string => error('too many logins are waiting from your address: try again in a minute');
 

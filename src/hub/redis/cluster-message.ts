@@ -95,8 +95,16 @@ export function eventBody(event: RoomEvent): string {
   }
 }
 
+/**
+ * A control character (C0 but TAB, DEL, C1): our servers strip them from every text
+ * (docs/protocol.md), so an event holding one is another program's, and a line break in it
+ * would reach every member as a second, forged line.
+ */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
 /** BODY (eventBody's) as an event; undefined for anything else. */
 export function eventOf(body: string): RoomEvent | undefined {
+  if (CONTROL.test(body)) return undefined;
   const first = body.indexOf(' ', 2);
   const head = first < 0 ? body.slice(2) : body.slice(2, first);
   const rest = first < 0 ? '' : body.slice(first + 1);

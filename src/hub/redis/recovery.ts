@@ -8,6 +8,17 @@ import { ClusterMismatchError, usable, type Link } from './link.js';
 import type { Routing } from './routing.js';
 import type { HubState } from './state.js';
 
+/**
+ * Arguments of one call of a room script (REENTER, VACATE) at most: a whole server's users in
+ * one call (10,000 users in 50 rooms each) was 1.5 million arguments, which cannot be spread
+ * into a call, and 2.4 s of Lua, past the command timeout: it failed, and was retried at
+ * every tick. In calls of this size each runs for milliseconds, others' commands between.
+ */
+export const ROOM_CALL_ARGS = 4096;
+
+/** Users per VACATE call: each may be in --max-rooms-per-user rooms, which the script leaves one by one. */
+const VACATE_USERS = 256;
+
 /** SERVERID, NAME pairs (TICK's answer) grouped by server. */
 function byServer(pairs: string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
@@ -99,7 +110,8 @@ export class Recovery {
     const s = this.#s;
     try {
       await s.lua.chatLeave(s.prefix, s.id, s.minId());
-      if (s.local.size > 0) await s.lua.chatVacate(s.prefix, ...s.local.keys());
+      const keys = [...s.local.keys()];
+      for (let i = 0; i < keys.length; i += VACATE_USERS) await s.lua.chatVacate(s.prefix, ...keys.slice(i, i + VACATE_USERS));
     } catch {
       // Redis went away as we left: the lease frees the names, and VACATE or a listing the rooms.
     }
@@ -142,9 +154,11 @@ export class Recovery {
 
   /** Takes NAMES, which nobody holds any more, out of their rooms: each with the rooms it left. */
   async #vacate(names: string[]): Promise<{ name: string; rooms: string[] }[]> {
-    let flat: (string | string[])[] = [];
+    const flat: (string | string[])[] = [];
     try {
-      if (names.length > 0) flat = await this.#s.lua.chatVacate(this.#s.prefix, ...names.map(nameKey));
+      for (let i = 0; i < names.length; i += VACATE_USERS) {
+        flat.push(...(await this.#s.lua.chatVacate(this.#s.prefix, ...names.slice(i, i + VACATE_USERS).map(nameKey))));
+      }
     } catch {
       this.#s.needsSync = true;
     }
@@ -242,15 +256,19 @@ export class Recovery {
     this.#events?.log(`this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`, 'error');
   }
 
-  /** Writes again which rooms each of our users is in. */
+  /** Writes again which rooms each of our users is in, in calls of ROOM_CALL_ARGS arguments at most. */
   async #reenter(): Promise<void> {
     const s = this.#s;
-    const args: string[] = [];
+    let args: string[] = [];
     // A user in no room too: rooms it left while Redis was away are taken out.
     for (const [key, member] of s.local) {
       const name = s.shown.get(key);
       if (name === undefined) continue;
       const rooms = s.rooms.roomsOf(member);
+      if (args.length > 0 && args.length + 3 + 2 * rooms.length > ROOM_CALL_ARGS) {
+        await s.lua.chatReenter(s.prefix, s.id, ...args);
+        args = [];
+      }
       args.push(key, name, String(rooms.length));
       for (const room of rooms) args.push(nameKey(room), room);
     }

@@ -25,6 +25,7 @@ test('parseCommand: every row of PROTOCOL.md "Client to server"', () => {
     ['/PART #Dev', { kind: 'part', room: 'Dev', reason: '' }],
     ['/part dev see you  later ', { kind: 'part', room: 'dev', reason: 'see you  later' }],
     ['/part\tdev', { kind: 'part', room: 'dev', reason: '' }],
+    ['/part # bye', { kind: 'part', room: '#', reason: 'bye' }],
     ['/mine', { kind: 'mine' }],
     ['/history', { kind: 'history', room: undefined, count: '' }],
     ['/history 50', { kind: 'history', room: undefined, count: '50' }],
