@@ -155,16 +155,18 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     const unfixResize = fixResize(rl, output);
     output.write(PASTE_ON);
     const redraw = (): void => {
-      rl.setPrompt(prompt());
-      // Plain typing does not update prevRows: start the redraw where the prompt starts.
+      // Plain typing does not update prevRows: start the redraw where the prompt starts,
+      // the one on the screen (a new one may wrap the line differently).
       internals(rl).prevRows = rl.getCursorPos().rows;
+      rl.setPrompt(prompt());
       rl.prompt(true);
     };
     const setStatus = (text: string): void => {
       status = text;
       redraw();
     };
-    const say = (text: string): void => printAbove(rl, output, text);
+    /** Prints TEXT above the prompt, which is drawn as things are now (its room, its counts). */
+    const say = (text: string): void => printAbove(rl, output, text, prompt());
 
     const finish = (code: number): void => {
       if (done) return;
@@ -314,8 +316,6 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = recogniseYouAreNow(line);
         if (renamed) self = renamed;
-        // The room, the counts or the name may have changed: drawn with the line.
-        rl.setPrompt(prompt());
         const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
         const room = inRoom && !rooms.isCurrent(inRoom.name) ? inRoom.name : undefined;
         say(stamp + renderLine(plain, { chalk, self, room }));
