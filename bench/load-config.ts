@@ -14,6 +14,11 @@ export interface LoadConfig {
   window: number;
   /** room: how many of the clients send (the others only receive). */
   senders: number;
+  /**
+   * dm, room: rooms each client sits in (default 1, the lobby): the others are r1, r2, ...,
+   * shared by every client, joined at set-up; the lobby, where the load goes, is made current.
+   */
+  rooms?: number;
   /** connect: parallel connect, register, close loops. */
   connectors: number;
   /** idle: registered connections opened and held. */

@@ -50,7 +50,10 @@ interface ClientEvents {
 /** Connects, registers NAME (`#NAME`), reports `* registered as NAME` or a failure. */
 function connect(index: number, name: string, port: number, events: ClientEvents): Client {
   const scanner = new MarkerScanner();
-  const registered = `* registered as ${name}\n`;
+  // Ready once registered, or, sitting in several rooms, once back in the lobby.
+  const extraRooms = Math.max(0, (config.rooms ?? 1) - 1);
+  const registered = extraRooms > 0 ? '* you are in lobby\n' : `* registered as ${name}\n`;
+  const joins = extraRooms > 0 ? `${Array.from({ length: extraRooms }, (_, i) => `/join r${i + 1}\n`).join('')}/join lobby\n` : '';
   let setup = '';
   let settled = false;
   const onMarker = (sender: number, seq: number, sentUs: number): void => events.marker(index, sender, seq, sentUs);
@@ -88,7 +91,7 @@ function connect(index: number, name: string, port: number, events: ClientEvents
     socket.destroy();
     events.failed(client);
   };
-  socket.on('connect', () => socket.write(`#${name}\n`));
+  socket.on('connect', () => socket.write(`#${name}\n${joins}`));
   socket.on('error', () => {});
   socket.on('close', () => {
     if (!client.ready) return fail();

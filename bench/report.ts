@@ -10,6 +10,7 @@ export type CaseName =
   | 'chatDm1'
   | 'floorRoom'
   | 'chatRoom'
+  | 'chatRoomTen'
   | 'chatRoomHistoryOff'
   | 'chatRoomHistoryMemory'
   | 'chatRoomHistoryDb'
@@ -128,6 +129,7 @@ export function buildRows(
   latencies('  p50 / p99 latency, ms', 'floorDm16', 'chatDm16');
   compare(`room deliveries/s (${sizes.roomClients} clients, ${sizes.roomSenders} senders)`, 'floorRoom', 'chatRoom', perSecond, count, undefined, true);
   compare('  per server CPU-second', 'floorRoom', 'chatRoom', perCpu, count, { atLeast: 0.9 });
+  compare('room deliveries, users in 10 rooms vs 1: per server CPU-second', 'chatRoom', 'chatRoomTen', perCpu, count, { atLeast: 0.9 });
   compare(`connects + registrations/s (${sizes.connectors} at a time)`, 'floorConnect', 'chatConnect', perSecond, count, undefined, true);
   compare('  per server CPU-second', 'floorConnect', 'chatConnect', perCpu, count, { atLeast: 0.8 });
   compare('p99 latency at window 1, ms', 'floorDm1', 'chatDm1', (s) => s.p99Us, ms, { atMost: 1.2 }, true);

@@ -53,6 +53,8 @@ const base: Load = {
 const dm16: Load = { ...base };
 const dm1: Load = { ...base, window: 1 };
 const room: Load = { ...base, scenario: 'room', clients: sizes.roomClients, window: 1 };
+/** The same, every client in 10 rooms (the lobby current): what sitting in many rooms costs a delivery. */
+const roomTen: Load = { ...room, rooms: 10 };
 const connect: Load = { ...base, scenario: 'connect' };
 const idle: Load = { ...base, scenario: 'idle', concurrency: 200 };
 
@@ -90,6 +92,7 @@ const groups: Case[][] = [
   [
     { name: 'floorRoom', start: startFloor, load: room },
     { name: 'chatRoom', start: chat(), load: room },
+    { name: 'chatRoomTen', start: chat(), load: roomTen },
     { name: 'chatRoomHistoryOff', start: chat('--history', '0'), load: room, ...opt(historyMissing) },
     { name: 'chatRoomHistoryMemory', start: chat('--history', '1000'), load: room, ...opt(historyMissing) },
     { name: 'chatRoomHistoryDb', start: chat('--history', '1000', '--db', '{dir}/bench.db'), load: room, ...opt(dbMissing) },

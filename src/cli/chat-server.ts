@@ -79,6 +79,12 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--max-rooms', 1)),
   )
   .addOption(
+    new Option('--max-rooms-per-user <n>', 'rooms one user may be in at once; /join refuses one more')
+      .env('CHAT_MAX_ROOMS_PER_USER')
+      .default(DEFAULT_LIMITS.maxRoomsPerUser)
+      .argParser(wholeNumber('--max-rooms-per-user', 1)),
+  )
+  .addOption(
     new Option('--max-sendq <bytes>', 'bytes queued for a client that does not read before it is cut off')
       .env('CHAT_MAX_SENDQ')
       .default(DEFAULT_LIMITS.maxSendq)
@@ -252,6 +258,7 @@ interface ServeOptions {
   maxClients: number;
   announceMax: number;
   maxRooms: number;
+  maxRoomsPerUser: number;
   maxSendq: number;
   maxPerIp: number;
   rate: number;

@@ -37,11 +37,28 @@ export type Claim = 'claimed' | 'taken' | 'unavailable';
 export const LOBBY = 'lobby';
 
 /**
- * A move to another room: the room as shown (the case it was created in) and the room left,
- * or `from` undefined when the member was there already. `full`: a new room would be one
- * more than the limit.
+ * A /join: the room as shown (the case it was created in), and whether the member was in it
+ * already (then it only became current). `full`: a new room would be one more than the limit.
  */
-export type Join = { room: string; from: string | undefined } | 'full' | 'unavailable';
+export type Join = { room: string; already: boolean } | 'full' | 'unavailable';
+
+/**
+ * A /part: the room left, as shown, and the member's current room now (undefined: in no room)
+ * when the room left was current; `not in room` when the member was not in it.
+ */
+export type Part = { room: string; wasCurrent: boolean; current: string | undefined } | 'not in room';
+
+/**
+ * What the members of rooms are told, as the core means it; each receiver's dialect words it
+ * (HubEvents.render), so that the same event reads `<bob> hi` in one's current room and
+ * `<bob#dev> hi` in another of one's rooms, and crosses the cluster as meaning, not wording.
+ * A `left` REASON is shown as given ('' for none).
+ */
+export type RoomEvent =
+  | { readonly kind: 'message'; readonly from: string; readonly text: string }
+  | { readonly kind: 'joined'; readonly names: readonly string[] }
+  | { readonly kind: 'left'; readonly names: readonly string[]; readonly reason: string }
+  | { readonly kind: 'renamed'; readonly from: string; readonly to: string };
 
 /** A room with people in it, for /rooms. */
 export interface RoomCount {
@@ -66,7 +83,7 @@ export type Delivery = 'delivered' | 'no such user' | 'unavailable';
 
 /**
  * An operator's /kick or /ban (docs/protocol.md, "Moderation"): LINE is what the user is told
- * before being disconnected, SHOWN the reason its room sees (`* NAME left (SHOWN)`).
+ * before being disconnected, SHOWN the reason its rooms see (`* NAME left (SHOWN)`).
  */
 export interface Removal {
   line: string;
@@ -76,18 +93,25 @@ export interface Removal {
 /** What a hub asks of, and tells, the server it serves. */
 export interface HubEvents {
   /**
-   * The lines that announce that NAMES left ROOM (with REASON) or joined it, or undefined
-   * while presence is not announced there (docs/protocol.md, announceMax). For what no session
+   * That NAMES left ROOMS (their rooms, because of WHY) or joined them, for what no session
    * saw: the users of a dead server, users who left while this server was cut off, users
-   * back after it had been counted as dead. The hub sends them to whom they are news.
+   * back after it had been counted as dead. The event and the rooms among ROOMS where
+   * presence is announced (docs/protocol.md, announceMax), or undefined for none. The hub
+   * sends it to whom it is news, once to each.
    */
-  presence(room: string, names: string[], change: 'left' | 'joined', why?: PresenceEnd): Buffer | string | undefined;
+  presence(rooms: readonly string[], names: readonly string[], change: 'left' | 'joined', why?: PresenceEnd): { rooms: string[]; event: RoomEvent } | undefined;
+  /**
+   * EVENT as a member gets it: TAG is the room it happened in when that is not the member's
+   * current room, undefined when it is (docs/protocol.md, "Rooms"). A Buffer for what many
+   * get (a room message, encoded once per form), else a string.
+   */
+  render(event: RoomEvent, tag: string | undefined): Buffer | string;
   /**
    * A member of this server that no longer holds its name (see Eviction): the server tells
    * it why and disconnects it. The hub has told whom it had to; the server announces nothing.
    */
   evicted(member: Member, why: Eviction): void;
-  /** A member of this server that an operator removed (kick, ban): told, then disconnected, its room told. */
+  /** A member of this server that an operator removed (kick, ban): told, then disconnected, its rooms told. */
   removed(member: Member, removal: Removal): void;
   /**
    * Direct messages FROM sent to TO were answered at once (TO's server was known) and then
@@ -121,7 +145,7 @@ export interface Hub {
   claim(name: string, member: Member, takeOver?: boolean): Awaitable<Claim>;
   /** Moves member from oldName to newName: `taken` when another member holds newName; takeOver as for claim. */
   rename(member: Member, oldName: string, newName: string, takeOver?: boolean): Awaitable<Claim>;
-  /** Gives NAME back, if member holds it, and takes it out of its room. Never waits. */
+  /** Gives NAME back, if member holds it, and takes it out of its rooms. Never waits. */
   release(name: string, member: Member): void;
   /** The member called NAME on this server, if any. */
   lookup(name: string): Member | undefined;
@@ -134,25 +158,31 @@ export interface Hub {
    */
   direct(to: string, bytes: Buffer | string, from?: Member): Awaitable<Delivery>;
   /**
-   * Sends the same bytes to every member of ROOM but `except`, on every server.
-   * `unavailable`: only the members of this server got them.
+   * Tells EVENT to every member of ROOMS but `except`, on every server, once each however
+   * many of ROOMS they share (docs/protocol.md, "Rooms"); NOTICE: a presence notice
+   * (Member.notify). `unavailable`: only the members of this server were told.
    */
-  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice?: boolean): Awaitable<'delivered' | 'unavailable'>;
+  toRooms(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice?: boolean): Awaitable<'delivered' | 'unavailable'>;
   /**
-   * Moves member to ROOM, which is created when nobody is in it, unless that would make more
-   * than MAXROOMS rooms.
+   * Puts member in ROOM, which is created when nobody is in it unless that would make more
+   * than MAXROOMS rooms, and makes it member's current room; member stays in its other rooms.
    */
   join(member: Member, room: string, maxRooms: number): Awaitable<Join>;
-  /** The room member is in, as shown; undefined for a member that holds no name. */
-  roomOf(member: Member): string | undefined;
+  /** Takes member out of ROOM. Never waits: the cluster is told behind it. */
+  part(member: Member, room: string): Part;
+  /**
+   * The rooms member is in, as shown: its current room first, then the others, most
+   * recently made current first. Empty for a member in no room, or that holds no name.
+   */
+  roomsOf(member: Member): readonly string[];
   /** Users in ROOM over the whole chat, as last known: it decides whether presence is announced. */
   roomSize(room: string): number;
   /** The users in ROOM, sorted without regard to case; undefined when unavailable. */
   roomNames(room: string): Awaitable<RoomListing | undefined>;
   /** The rooms with people in them, sorted by name without regard to case; undefined when unavailable. */
   rooms(): Awaitable<readonly RoomCount[] | undefined>;
-  /** Sends bytes to the members of ROOM on other servers only; nothing when this hub is the whole chat. */
-  elsewhere(room: string, bytes: Buffer | string): void;
+  /** Tells EVENT to the members of ROOMS on other servers only; nothing when this hub is the whole chat. */
+  elsewhere(rooms: readonly string[], event: RoomEvent): void;
   /** Registered names over the whole chat, sorted without regard to case; undefined when unavailable. */
   names(): Awaitable<readonly string[] | undefined>;
   /** Users online over the whole chat, as last known: it decides whether presence is announced. */

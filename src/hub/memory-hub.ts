@@ -1,5 +1,18 @@
 import { nameKey } from '../protocol/names.js';
-import { LOBBY, type Claim, type Delivery, type Hub, type HubEvents, type Join, type Member, type Removal, type RoomCount, type RoomListing } from './hub.js';
+import {
+  LOBBY,
+  type Claim,
+  type Delivery,
+  type Hub,
+  type HubEvents,
+  type Join,
+  type Member,
+  type Part,
+  type Removal,
+  type RoomCount,
+  type RoomEvent,
+  type RoomListing,
+} from './hub.js';
 import { RoomTable } from './rooms.js';
 import { SortedNames } from '../protocol/name-order.js';
 
@@ -36,7 +49,7 @@ export class MemoryHub implements Hub {
       this.#rooms.enter(member, name, LOBBY);
     } else {
       this.#sorted.replace(name);
-      this.#rooms.rename(member, name, name);
+      this.#rooms.rename(member, name);
     }
     return 'claimed';
   }
@@ -58,7 +71,7 @@ export class MemoryHub implements Hub {
     } else {
       this.#sorted.replace(newName); // the same name in another case: shown as now written
     }
-    this.#rooms.rename(member, oldName, newName);
+    this.#rooms.rename(member, newName);
     return 'claimed';
   }
 
@@ -67,7 +80,7 @@ export class MemoryHub implements Hub {
     if (this.#members.get(key) !== member) return;
     this.#members.delete(key);
     this.#sorted.remove(name);
-    this.#rooms.leave(member, name);
+    this.#rooms.leaveAll(member);
   }
 
   lookup(name: string): Member | undefined {
@@ -89,23 +102,26 @@ export class MemoryHub implements Hub {
     return 'delivered';
   }
 
-  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'delivered' {
-    this.#rooms.deliver(room, bytes, except, notice);
+  toRooms(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice = false): 'delivered' {
+    if (this.#events) this.#rooms.deliver(rooms, event, except, this.#events.render, notice);
     return 'delivered';
   }
 
   join(member: Member, room: string, maxRooms: number): Join {
     const name = member.name;
-    const current = this.#rooms.roomOf(member);
-    if (current === undefined || name === undefined) return 'unavailable'; // holds no name: never asked
-    if (nameKey(current) === nameKey(room)) return { room: current, from: undefined };
-    if (this.#rooms.wouldExceed(member, room, maxRooms)) return 'full';
-    this.#rooms.leave(member, name);
-    return { room: this.#rooms.enter(member, name, room), from: current };
+    if (name === undefined || this.#members.get(nameKey(name)) !== member) return 'unavailable'; // holds no name: never asked
+    if (this.#rooms.wouldExceed(room, maxRooms)) return 'full';
+    return this.#rooms.enter(member, name, room);
   }
 
-  roomOf(member: Member): string | undefined {
-    return this.#rooms.roomOf(member);
+  part(member: Member, room: string): Part {
+    const left = this.#rooms.leave(member, room);
+    if (left === undefined) return 'not in room';
+    return { ...left, current: left.wasCurrent ? this.#rooms.roomsOf(member)[0] : undefined };
+  }
+
+  roomsOf(member: Member): readonly string[] {
+    return this.#rooms.roomsOf(member);
   }
 
   roomSize(room: string): number {
@@ -136,18 +152,16 @@ export class MemoryHub implements Hub {
   }
 
   /**
-   * A newer login of HOLDER's account takes KEY: HOLDER is disconnected, and its room told
-   * it left, before NEWCOMER's "joined" (and never NEWCOMER itself, renaming in that room).
+   * A newer login of HOLDER's account takes KEY: HOLDER is disconnected, and its rooms told
+   * it left, before NEWCOMER's "joined" (and never NEWCOMER itself, renaming in those rooms).
    */
   #evict(holder: Member, key: string, newcomer: Member): void {
     const shown = holder.name ?? key;
-    const room = this.#rooms.roomOf(holder);
     this.#members.delete(key);
     this.#sorted.remove(shown);
-    this.#rooms.leave(holder, shown);
+    const rooms = this.#rooms.leaveAll(holder);
     this.#events?.evicted(holder, 'logged in elsewhere');
-    if (room === undefined) return;
-    const left = this.#events?.presence(room, [shown], 'left', 'elsewhere');
-    if (left) this.#rooms.deliver(room, left, newcomer);
+    const told = this.#events?.presence(rooms, [shown], 'left', 'elsewhere');
+    if (told) this.toRooms(told.rooms, told.event, newcomer, true);
   }
 }

@@ -1,96 +1,199 @@
 import { nameKey } from '../protocol/names.js';
 import { SortedNames } from '../protocol/name-order.js';
-import type { Member, RoomCount, RoomListing } from './hub.js';
+import type { Member, RoomCount, RoomEvent, RoomListing } from './hub.js';
 
-/** A room with people in it: its name as created, its members, their names in /who order. */
+/** A room with people in it: its name as created, its members' seats, their names in /who order. */
 interface Room {
   readonly name: string;
-  readonly members: Set<Member>;
+  readonly seats: Set<Seat>;
   readonly sorted: SortedNames;
+  /** The last delivery to several rooms that this room was one of (RoomTable.deliver). */
+  stamp: number;
 }
 
 /**
- * Who is in which room, for the members one hub serves (all of them in one process, a
- * server's own in a cluster). A room exists while somebody is in it and keeps the case it
- * was created in (docs/protocol.md "Rooms"). Listings are kept ready: /who ROOM and /rooms cost
- * a copy, never a sort.
+ * A member's place in the rooms: one object shared by all its rooms, so that delivering to a
+ * room tells a member's current room without a lookup per member.
+ */
+interface Seat {
+  readonly member: Member;
+  name: string;
+  /** Its rooms, the current one last, the others in the order they were last made current. */
+  readonly rooms: Room[];
+  /** The last delivery to several rooms that reached this member (RoomTable.deliver). */
+  stamp: number;
+}
+
+/** EVENT as a member gets it (HubEvents.render): TAG undefined in its current room. */
+export type Render = (event: RoomEvent, tag: string | undefined) => Buffer | string;
+
+/**
+ * Who is in which rooms, for the members one hub serves (all of them in one process, a
+ * server's own in a cluster). A member is in any number of rooms, one of them current (the
+ * one it last made current: docs/protocol.md "Rooms"). A room exists while somebody is in it
+ * and keeps the case it was created in. Listings are kept ready: /who ROOM and /rooms cost a
+ * copy, never a sort.
  */
 export class RoomTable {
-  /** Rooms by name key, and each member's room. */
   readonly #rooms = new Map<string, Room>();
-  readonly #roomOf = new Map<Member, Room>();
+  readonly #seats = new Map<Member, Seat>();
   /** Room names in /rooms order. */
   readonly #names = new SortedNames();
+  /** Deliveries to several rooms so far: each marks its rooms and the members it reached. */
+  #stamp = 0;
 
   /** How many rooms have people in them. */
   get count(): number {
     return this.#rooms.size;
   }
 
-  /** Puts member, called NAME, into ROOM, creating it; returns the room's name as shown. */
-  enter(member: Member, name: string, roomName: string): string {
+  /**
+   * Puts member, called NAME, into ROOM (creating it) and makes it current. Returns the
+   * room's name as shown, and whether member was in it already.
+   */
+  enter(member: Member, name: string, roomName: string): { room: string; already: boolean } {
     const key = nameKey(roomName);
     let room = this.#rooms.get(key);
     if (room === undefined) {
-      room = { name: roomName, members: new Set(), sorted: new SortedNames() };
+      room = { name: roomName, seats: new Set(), sorted: new SortedNames(), stamp: 0 };
       this.#rooms.set(key, room);
       this.#names.add(roomName);
     }
-    room.members.add(member);
-    room.sorted.add(name);
-    this.#roomOf.set(member, room);
-    return room.name;
+    let seat = this.#seats.get(member);
+    if (seat === undefined) {
+      seat = { member, name, rooms: [], stamp: 0 };
+      this.#seats.set(member, seat);
+    }
+    const at = seat.rooms.indexOf(room);
+    if (at >= 0) {
+      seat.rooms.splice(at, 1);
+      seat.rooms.push(room);
+      return { room: room.name, already: true };
+    }
+    seat.rooms.push(room);
+    room.seats.add(seat);
+    room.sorted.add(seat.name);
+    return { room: room.name, already: false };
   }
 
-  /** Takes member, called NAME, out of its room; an empty room is gone. Returns the room left. */
-  leave(member: Member, name: string): string | undefined {
-    const room = this.#roomOf.get(member);
-    if (room === undefined) return undefined;
-    this.#roomOf.delete(member);
-    room.members.delete(member);
-    room.sorted.remove(name);
-    if (room.members.size === 0) {
+  /**
+   * Takes member out of ROOM; an empty room is gone. Returns the room left as shown and
+   * whether it was member's current room, or undefined when member was not in it.
+   */
+  leave(member: Member, roomName: string): { room: string; wasCurrent: boolean } | undefined {
+    const seat = this.#seats.get(member);
+    const room = this.#rooms.get(nameKey(roomName));
+    if (seat === undefined || room === undefined) return undefined;
+    const at = seat.rooms.indexOf(room);
+    if (at < 0) return undefined;
+    const wasCurrent = at === seat.rooms.length - 1;
+    seat.rooms.splice(at, 1);
+    this.#out(seat, room);
+    if (seat.rooms.length === 0) this.#seats.delete(member);
+    return { room: room.name, wasCurrent };
+  }
+
+  /** Takes member out of all its rooms; returns them as shown, current first (roomsOf). */
+  leaveAll(member: Member): string[] {
+    const seat = this.#seats.get(member);
+    if (seat === undefined) return [];
+    const left = this.roomsOf(member);
+    this.#seats.delete(member);
+    for (const room of seat.rooms) this.#out(seat, room);
+    seat.rooms.length = 0;
+    return left;
+  }
+
+  #out(seat: Seat, room: Room): void {
+    room.seats.delete(seat);
+    room.sorted.remove(seat.name);
+    if (room.seats.size === 0) {
       this.#rooms.delete(nameKey(room.name));
       this.#names.remove(room.name);
     }
-    return room.name;
   }
 
-  /** Member, called OLDNAME, is now NEWNAME (perhaps only in another case). */
-  rename(member: Member, oldName: string, newName: string): void {
-    const room = this.#roomOf.get(member);
-    if (room === undefined) return;
-    room.sorted.remove(oldName);
-    room.sorted.add(newName);
+  /** Member is now called NEWNAME (perhaps only in another case), in each of its rooms. */
+  rename(member: Member, newName: string): void {
+    const seat = this.#seats.get(member);
+    if (seat === undefined) return;
+    for (const room of seat.rooms) {
+      room.sorted.remove(seat.name);
+      room.sorted.add(newName);
+    }
+    seat.name = newName;
   }
 
-  /** Whether moving member to ROOM would make more than MAX rooms (leaving a room of one frees one). */
-  wouldExceed(member: Member, room: string, max: number): boolean {
-    if (this.#rooms.has(nameKey(room))) return false;
-    const current = this.#roomOf.get(member);
-    return this.#rooms.size - (current?.members.size === 1 ? 1 : 0) >= max;
+  /** Whether a new ROOM would make more than MAX rooms (joining one that exists never does). */
+  wouldExceed(room: string, max: number): boolean {
+    return !this.#rooms.has(nameKey(room)) && this.#rooms.size >= max;
   }
 
-  roomOf(member: Member): string | undefined {
-    return this.#roomOf.get(member)?.name;
+  /** Member's rooms as shown, its current room first, then by when each was last current. */
+  roomsOf(member: Member): string[] {
+    const rooms = this.#seats.get(member)?.rooms;
+    if (rooms === undefined) return [];
+    const out: string[] = [];
+    for (let i = rooms.length - 1; i >= 0; i--) out.push(rooms[i]!.name);
+    return out;
+  }
+
+  /** Whether member is in ROOM. */
+  isIn(member: Member, room: string): boolean {
+    const found = this.#rooms.get(nameKey(room));
+    return found !== undefined && (this.#seats.get(member)?.rooms.includes(found) ?? false);
   }
 
   size(room: string): number {
-    return this.#rooms.get(nameKey(room))?.members.size ?? 0;
+    return this.#rooms.get(nameKey(room))?.seats.size ?? 0;
   }
 
-  members(room: string): ReadonlySet<Member> | undefined {
-    return this.#rooms.get(nameKey(room))?.members;
+  /** The members of ROOM (for tests and the operator's tools). */
+  members(room: string): Member[] {
+    return [...(this.#rooms.get(nameKey(room))?.seats ?? [])].map((s) => s.member);
   }
 
-  /** BYTES to every member of ROOM but EXCEPT; NOTICE: a presence notice (Member.notify). */
-  deliver(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): void {
-    const members = this.#rooms.get(nameKey(room))?.members;
-    if (!members) return;
-    for (const member of members) {
-      if (member === except) continue;
-      if (notice && member.notify) member.notify(bytes);
-      else member.deliver(bytes);
+  /**
+   * EVENT to every member of ROOMS but EXCEPT, once each however many of ROOMS it is in.
+   * Each gets it untagged when its current room is one of ROOMS, else tagged with the first
+   * of ROOMS it is in. Each form is rendered once. NOTICE: a presence notice (Member.notify).
+   */
+  deliver(rooms: readonly string[], event: RoomEvent, except: Member | undefined, render: Render, notice = false): void {
+    const targets: Room[] = [];
+    for (const name of rooms) {
+      const room = this.#rooms.get(nameKey(name));
+      if (room !== undefined && !targets.includes(room)) targets.push(room);
+    }
+    if (targets.length === 0) return;
+    // Several rooms (a quit): each room and each member reached is marked with this
+    // delivery's stamp, so that a member is told once, and whether its current room is one
+    // of them is one comparison, with nothing allocated per member (a quit from 50 rooms of
+    // 1,000 people each is 50,000 members to look at). No delivery starts inside another:
+    // a member's deliver never calls back into the table (a send queue past its limit is
+    // cut off on the next tick, outbox.ts), so the marks are this delivery's alone.
+    const several = targets.length > 1;
+    const stamp = several ? ++this.#stamp : 0;
+    if (several) for (const room of targets) room.stamp = stamp;
+    let here: Buffer | string | undefined;
+    const there = new Map<Room, Buffer | string>();
+    for (const room of targets) {
+      for (const seat of room.seats) {
+        if (seat.member === except) continue;
+        if (several) {
+          if (seat.stamp === stamp) continue;
+          seat.stamp = stamp;
+        }
+        const current = seat.rooms[seat.rooms.length - 1];
+        let bytes: Buffer | string | undefined;
+        if (current === room || (several && current !== undefined && current.stamp === stamp)) {
+          bytes = here ??= render(event, undefined);
+        } else {
+          bytes = there.get(room);
+          if (bytes === undefined) there.set(room, (bytes = render(event, room.name)));
+        }
+        if (notice && seat.member.notify) seat.member.notify(bytes);
+        else seat.member.deliver(bytes);
+      }
     }
   }
 

@@ -89,8 +89,8 @@ export class ChatMetrics {
         const core = self.#core;
         const rooms = new Set<string>();
         for (const s of core?.sessions ?? []) {
-          const room = s.name === undefined ? undefined : core?.hub.roomOf(s);
-          if (room !== undefined) rooms.add(room.toLowerCase());
+          if (s.name === undefined) continue;
+          for (const room of core?.hub.roomsOf(s) ?? []) rooms.add(room.toLowerCase());
         }
         this.set(rooms.size);
       },

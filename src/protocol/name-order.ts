@@ -8,18 +8,21 @@ export function compareNames(a: string, b: string): number {
 }
 
 /**
- * (room, name) pairs as names by room, each list in /who order: presence for many users at
- * once (a dead server, a shutdown, an outage) is told room by room.
+ * Users and their rooms as groups of users in the same rooms, each group's names in /who
+ * order: presence for many users at once (a dead server, a shutdown, an outage) goes as one
+ * notice per group, and each person hears of each user once (docs/protocol.md, "Rooms").
  */
-export function namesByRoom(pairs: Iterable<readonly [string, string]>): Map<string, string[]> {
-  const byRoom = new Map<string, string[]>();
-  for (const [room, name] of pairs) {
-    const list = byRoom.get(room);
-    if (list) list.push(name);
-    else byRoom.set(room, [name]);
+export function namesByRooms(users: Iterable<{ readonly name: string; readonly rooms: readonly string[] }>): { rooms: string[]; names: string[] }[] {
+  const groups = new Map<string, { rooms: string[]; names: string[] }>();
+  for (const { name, rooms } of users) {
+    if (rooms.length === 0) continue;
+    const key = rooms.map(nameKey).sort().join(' ');
+    const group = groups.get(key);
+    if (group) group.names.push(name);
+    else groups.set(key, { rooms: [...rooms], names: [name] });
   }
-  for (const list of byRoom.values()) sortNames(list);
-  return byRoom;
+  for (const group of groups.values()) sortNames(group.names);
+  return [...groups.values()];
 }
 
 /** Sorts NAMES in place in /who order; each name is lower-cased once, not at each comparison. */

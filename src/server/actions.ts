@@ -1,3 +1,4 @@
+import type { RoomEvent } from '../hub/hub.js';
 import type { RefusalCode } from '../protocol/codes.js';
 
 /**
@@ -10,16 +11,17 @@ export type Action =
   /** A line to the user called `to`, on whichever server it is. */
   /** A direct message: LINE to the user called `to`; FROM and TEXT are kept if TO is an account offline. */
   | { kind: 'direct'; to: string; line: string; from: string; text: string }
-  /** A line to every other user in this connection's room; FROM and TEXT go to its history. */
-  | { kind: 'room'; line: string; from: string; text: string }
+  /** FROM's TEXT to every other user in ROOM, and to its history. */
+  | { kind: 'room'; room: string; from: string; text: string }
   /** At login: the messages kept for NAME while it was away, removed once written. */
   | { kind: 'kept'; name: string }
   /**
-   * Like room, but only while the room has at most announceMax users (docs/protocol.md); to ROOM
-   * when given (the room just left). `leaving`: the notice says this user left, so it is
-   * counted with them, as their join was: both are announced or neither is.
+   * EVENT to the others in ROOMS (default: all of this connection's rooms), once each, in
+   * those of them that have at most announceMax users (docs/protocol.md). `leaving`: the event
+   * says this user left, so it is counted with them, as their join was: both are announced
+   * or neither is.
    */
-  | { kind: 'presence'; line: string; room?: string; leaving?: boolean }
+  | { kind: 'presence'; event: RoomEvent; rooms?: readonly string[]; leaving?: boolean }
   /** An operator's action, for the server's log (who, whom, why). */
   | { kind: 'moderation'; action: 'kick' | 'ban' | 'unban'; name: string; reason: string; until?: number }
   /** Input that was refused, for the server's log. */

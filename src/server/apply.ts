@@ -58,10 +58,8 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return effects.room(s, action);
     case 'kept':
       return effects.kept(s, action.name);
-    case 'presence': {
-      const room = action.room ?? s.host.hub.roomOf(s);
-      return room === undefined ? undefined : effects.presence(s, action.line, room, action.leaving);
-    }
+    case 'presence':
+      return effects.presence(s, action.event, action.rooms ?? s.host.hub.roomsOf(s), action.leaving);
     case 'moderation': {
       const { kind: _kind, ...what } = action;
       return s.event({ type: 'moderation', by: s.name ?? '', ...what });

@@ -11,12 +11,18 @@ export type Command =
   | { kind: 'room'; text: string }
   | { kind: 'who'; room: string | undefined }
   | { kind: 'join'; room: string }
+  /** `/part [ROOM] [REASON]`: ROOM '' for the current room. */
+  | { kind: 'part'; room: string; reason: string }
+  | { kind: 'mine' }
   | { kind: 'rooms' }
   | { kind: 'ping'; token: string }
   | { kind: 'help' }
   | { kind: 'quit'; reason: string }
-  /** `/history [N]`: COUNT as typed ('' for the default); the handler checks it. */
-  | { kind: 'history'; count: string }
+  /**
+   * `/history [ROOM] [N]`: ROOM undefined for the current room, COUNT as typed ('' for the
+   * default; the handler checks it).
+   */
+  | { kind: 'history'; room: string | undefined; count: string }
   | { kind: 'kick'; name: string; reason: string }
   /** `/ban NAME [MINUTES] [REASON]`: MINUTES is the second word when it starts like a number. */
   | { kind: 'ban'; name: string; minutes: string | undefined; reason: string }

@@ -1,4 +1,4 @@
-import { LOBBY, type Delivery, type Hub, type Member } from '../hub/hub.js';
+import type { Delivery, Hub, Member } from '../hub/hub.js';
 import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
 import { TooManyWaitingError, type Authenticator } from '../accounts/authenticator.js';
 import type { RefusalCode } from '../protocol/codes.js';
@@ -22,6 +22,8 @@ export interface CommandContext {
   readonly address: string;
   /** Rooms at most: /join refuses to create one more. */
   readonly maxRooms: number;
+  /** Rooms one user may be in at once. */
+  readonly maxRoomsPerUser: number;
   /** History, kept messages and bans. */
   readonly store: Store;
   /** The server's clock, in ms since the epoch. */
@@ -60,6 +62,8 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   bans: { needsName: true, run: bans },
   who: { needsName: false, run: who },
   join: { needsName: true, run: join },
+  part: { needsName: true, run: part },
+  mine: { needsName: true, run: (ctx) => [reply(ctx.w.yourRooms(ctx.hub.roomsOf(ctx.self)))] },
   rooms: { needsName: false, run: rooms },
   ping: { needsName: false, run: (ctx, cmd) => [reply(ctx.w.pong(cmd.token))] },
   help: {
@@ -100,10 +104,17 @@ function nameOf(ctx: CommandContext): string {
   return ctx.self.name ?? '';
 }
 
+/** A plain line: to the current room, taken when the line is read (docs/protocol.md, "Rooms"). */
 function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
-  const { text } = cmd;
-  const from = nameOf(ctx);
-  return [{ kind: 'room', line: ctx.w.roomMessage(from, text), from, text }];
+  const where = ctx.hub.roomsOf(ctx.self)[0];
+  if (where === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
+  return [{ kind: 'room', room: where, from: nameOf(ctx), text: cmd.text }];
+}
+
+/** Whether member is in ROOM (any case), and ROOM as shown if so. */
+function joinedAs(ctx: CommandContext, room: string): string | undefined {
+  const key = nameKey(room);
+  return ctx.hub.roomsOf(ctx.self).find((r) => nameKey(r) === key);
 }
 
 /** On a server with accounts, only users who logged in may see who is online, or where. */
@@ -128,33 +139,63 @@ function rooms(ctx: CommandContext): Outcome {
   return after(ctx.hub.rooms(), (list) => [reply(list ? ctx.w.roomList(list) : ctx.w.roomsUnavailable())]);
 }
 
-/** docs/protocol.md "Rooms": the room left hears where its user went, the new one that they came. */
+/**
+ * docs/protocol.md "Rooms": ROOM is joined and made current; the others in it see the
+ * newcomer. Rooms already joined stay joined.
+ */
 function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Outcome {
   const { room } = cmd;
   if (room === '') return [reply(ctx.w.joinNeedsRoom())];
   if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
   const name = nameOf(ctx);
-  if (ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms()), reject('too-many-new-rooms', room)];
-  return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (moved): Action[] => {
-    if (moved === 'full') return [reply(ctx.w.tooManyRooms(ctx.maxRooms)), reject('too-many-rooms', room)];
-    if (moved === 'unavailable') return [reply(ctx.w.joinUnavailable()), reject('cluster-unavailable', `could not join ${room}`)];
-    if (moved.from === undefined) return [reply(ctx.w.youAreIn(moved.room))];
-    return [
-      { kind: 'presence', line: ctx.w.left(name, ctx.w.wentTo(moved.room)), room: moved.from, leaving: true },
-      reply(ctx.w.youAreIn(moved.room)),
-      { kind: 'presence', line: ctx.w.joined(name) },
-    ];
+  const already = joinedAs(ctx, room) !== undefined;
+  if (!already && ctx.hub.roomsOf(ctx.self).length >= ctx.maxRoomsPerUser) {
+    return [reply(ctx.w.tooManyRooms(ctx.maxRoomsPerUser)), reject('too-many-rooms-per-user', room)];
+  }
+  if (!already && ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms()), reject('too-many-new-rooms', room)];
+  return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (joined): Action[] => {
+    if (joined === 'full') return [reply(ctx.w.serverRoomsFull(ctx.maxRooms)), reject('too-many-rooms', room)];
+    if (joined === 'unavailable') return [reply(ctx.w.joinUnavailable()), reject('cluster-unavailable', `could not join ${room}`)];
+    if (joined.already) return [reply(ctx.w.youAreIn(joined.room))];
+    return [reply(ctx.w.youAreIn(joined.room)), { kind: 'presence', event: { kind: 'joined', names: [name] }, rooms: [joined.room] }];
   });
 }
 
 /**
- * docs/protocol.md, "History": the last N room messages, oldest first, as one reply, so that
- * flood control charges it by its size like any listing.
+ * docs/protocol.md "Rooms": ROOM (default: the current room) is left, its others see it;
+ * when it was current, the room made current most recently before it becomes current.
+ */
+function part(ctx: CommandContext, cmd: Extract<Command, { kind: 'part' }>): Action[] {
+  const room = cmd.room === '' ? ctx.hub.roomsOf(ctx.self)[0] : cmd.room;
+  if (room === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
+  if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
+  const left = ctx.hub.part(ctx.self, room);
+  if (left === 'not in room') return [reply(ctx.w.notInRoom(room)), reject('not-in-room', room)];
+  const actions: Action[] = [
+    reply(ctx.w.youLeft(left.room)),
+    { kind: 'presence', event: { kind: 'left', names: [nameOf(ctx)], reason: cmd.reason }, rooms: [left.room], leaving: true },
+  ];
+  if (left.current !== undefined) actions.push(reply(ctx.w.youAreIn(left.current)));
+  return actions;
+}
+
+/**
+ * docs/protocol.md, "History": the last N messages of a room one is in, oldest first, as one
+ * reply, so that flood control charges it by its size like any listing.
  */
 function history(ctx: CommandContext, cmd: Extract<Command, { kind: 'history' }>): Outcome {
   const n = cmd.count === '' ? HISTORY_DEFAULT : /^[0-9]{1,4}$/.test(cmd.count) ? Number(cmd.count) : 0;
   if (n < 1 || n > HISTORY_MAX) return [reply(ctx.w.historyUsage(HISTORY_MAX)), reject('bad-history-count')];
-  const room = ctx.hub.roomOf(ctx.self) ?? LOBBY;
+  let room: string | undefined;
+  if (cmd.room === undefined) {
+    room = ctx.hub.roomsOf(ctx.self)[0];
+    if (room === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
+  } else {
+    if (!isValidName(cmd.room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
+    // Members only: a room's history is its members' conversation.
+    room = joinedAs(ctx, cmd.room);
+    if (room === undefined) return [reply(ctx.w.historyNotMember(cmd.room)), reject('not-in-room', cmd.room)];
+  }
   return after(ctx.store.history(room, n), (entries): Action[] => {
     if (entries === undefined) return [reply(ctx.w.historyUnavailable())];
     const lines = entries.map((e) => ctx.w.historyEntry(e.at, e.from, e.text));
@@ -316,8 +357,13 @@ function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
     // A login to an account gets what was kept for it right after its answer (docs/protocol.md).
     const kept: Action[] = takeOver ? [{ kind: 'kept', name }] : [];
     return old === undefined
-      ? [{ kind: 'registered', name }, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', line: ctx.w.joined(name) }]
-      : [{ kind: 'renamed', from: old, to: name }, reply(ctx.w.youAreNow(name)), ...kept, { kind: 'presence', line: ctx.w.renamed(old, name) }];
+      ? [{ kind: 'registered', name }, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', event: { kind: 'joined', names: [name] } }]
+      : [
+          { kind: 'renamed', from: old, to: name },
+          reply(ctx.w.youAreNow(name)),
+          ...kept,
+          { kind: 'presence', event: { kind: 'renamed', from: old, to: name } },
+        ];
   });
 }
 

@@ -1,15 +1,16 @@
 import type { Duplex } from 'node:stream';
-import type { Hub, HubEvents, Member } from '../hub/hub.js';
+import type { Hub, HubEvents, Member, RoomEvent } from '../hub/hub.js';
 import { addressKey } from '../protocol/address-key.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import { formatHostPort } from '../protocol/host-port.js';
-import { namesByRoom } from '../protocol/name-order.js';
+import { namesByRooms } from '../protocol/name-order.js';
 import { TokenBucket } from '../protocol/token-bucket.js';
 import type { Words } from './dialect.js';
 import type { Peer, SessionHost } from './host.js';
 import { Later } from './later.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import type { Outbox } from './outbox.js';
+import { renderEvent } from './render.js';
 import { Session } from './session.js';
 import { ServerStats } from './stats.js';
 
@@ -63,16 +64,13 @@ export class ChatCore implements SessionHost<Session> {
     const { onEvent } = this.options;
     const w = this.words;
     return {
-      presence: (room, names, change, why) =>
-        change === 'left'
-          ? this.presenceText(
-              names.map((name) => w.left(name, why && w.leftBecause(why))),
-              this.hub.roomSize(room) + names.length,
-            )
-          : this.presenceText(
-              names.map((name) => w.joined(name)),
-              this.hub.roomSize(room),
-            ),
+      presence: (rooms, names, change, why) => {
+        const told = this.announced(rooms, change === 'left' ? names.length : 0);
+        if (told.length === 0 || names.length === 0) return undefined;
+        const event: RoomEvent = change === 'left' ? { kind: 'left', names, reason: why ? w.leftBecause(why) : '' } : { kind: 'joined', names };
+        return { rooms: told, event };
+      },
+      render: (event, tag) => renderEvent(w, event, tag),
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         // The hub has told whom it had to; elsewhere the name is someone else's now.
@@ -97,14 +95,12 @@ export class ChatCore implements SessionHost<Session> {
   }
 
   /**
-   * Presence lines as they go on the wire while the room has at most announceMax users
-   * (docs/protocol.md); undefined above it. The one place that rule lives. A string, not a
-   * Buffer: each member's turn of strings goes out as one write (Outbox.flush), and a
-   * notice is short enough that encoding it per member costs less than a write of its own.
+   * Those of ROOMS where presence is announced: rooms of at most announceMax users
+   * (docs/protocol.md), counting LEAVING users more in each. The one place that rule lives.
    */
-  presenceText(lines: string[], inRoom: number): string | undefined {
-    if (lines.length === 0 || inRoom > this.options.announceMax) return undefined;
-    return lines.map((l) => `${l}\n`).join('');
+  announced(rooms: readonly string[], leaving: number): string[] {
+    const max = this.options.announceMax;
+    return rooms.filter((room) => this.hub.roomSize(room) + leaving <= max);
   }
 
   /**
@@ -259,20 +255,10 @@ export class ChatCore implements SessionHost<Session> {
       this.#drained = resolve;
     });
     // Our users get the shutdown notice, not n "left" lines each; other servers' users are
-    // told, room by room, who left.
-    const byRoom = namesByRoom(
-      [...this.#sessions].flatMap((s) => {
-        const room = this.hub.roomOf(s);
-        return s.name === undefined || room === undefined ? [] : [[room, s.name] as const];
-      }),
-    );
-    for (const [room, names] of byRoom) {
-      const farewell = this.presenceText(
-        names.map((name) => this.words.left(name, this.words.leftBecause('server-shutdown'))),
-        this.hub.roomSize(room),
-      );
-      if (farewell) this.hub.elsewhere(room, farewell);
-    }
+    // told who left, once each, users of the same rooms together.
+    const reason = this.words.leftBecause('server-shutdown');
+    const users = [...this.#sessions].flatMap((s) => (s.name === undefined ? [] : [{ name: s.name, rooms: this.announced(this.hub.roomsOf(s), 1) }]));
+    for (const { rooms, names } of namesByRooms(users)) this.hub.elsewhere(rooms, { kind: 'left', names, reason });
     const bye = Buffer.from(`${this.words.shuttingDown()}\n`);
     for (const s of this.#sessions) {
       s.deliver(bye);

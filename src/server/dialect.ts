@@ -51,14 +51,15 @@ export interface Framer {
  * returns the line (or lines) as the dialect sends them.
  */
 export interface Words {
-  roomMessage(from: string, text: string): string;
+  /** ROOM: the room it was said in, when that is not the receiver's current room (docs/protocol.md, "Rooms"). */
+  roomMessage(from: string, text: string, room?: string): string;
   directMessage(from: string, text: string): string;
   connected(host: string, port: number): string;
   registered(name: string): string;
   youAreNow(name: string): string;
-  joined(name: string): string;
+  joined(name: string, room?: string): string;
   renamed(oldName: string, newName: string): string;
-  left(name: string, reason?: string): string;
+  left(name: string, reason?: string, room?: string): string;
   /** The reason shown when the cluster, not the user, ends a presence ("* NAME left (REASON)"). */
   leftBecause(why: PresenceEnd): string;
   /** A message answered at once that then did not reach the cluster (docs/cluster.md). */
@@ -66,7 +67,13 @@ export interface Words {
   online(names: readonly string[]): string;
   pong(token: string): string;
   youAreIn(room: string): string;
-  wentTo(room: string): string;
+  youLeft(room: string): string;
+  yourRooms(rooms: readonly string[]): string;
+  inNoRoom(): string;
+  notInRoom(room: string): string;
+  historyNotMember(room: string): string;
+  partNeedsRoom(): string;
+  serverRoomsFull(max: number): string;
   inRoom(room: string, names: readonly string[]): string;
   roomList(rooms: readonly { name: string; count: number }[]): string;
   shuttingDown(): string;

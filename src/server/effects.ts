@@ -1,4 +1,4 @@
-import { LOBBY, type Delivery, type Member } from '../hub/hub.js';
+import type { Delivery, Member, RoomEvent } from '../hub/hub.js';
 import { after, type Awaitable } from '../protocol/awaitable.js';
 import type { Keep, KeptMessage } from '../store/store.js';
 import type { Action } from './actions.js';
@@ -76,10 +76,10 @@ function keep(s: Speaker, action: Direct): Promise<void> | void {
 /** A room message: to the room's history, then to everyone else in the room. */
 export function room(s: Speaker, action: Room): void {
   const { hub, stats, options, words } = s.host;
-  const where = hub.roomOf(s) ?? LOBBY;
+  const { room: where, from, text } = action;
   stats.roomMessages++;
-  options.store.append(where, { at: options.timers.now(), from: action.from, text: action.text });
-  s.inOrder(hub.toRoom(where, Buffer.from(`${action.line}\n`, 'utf8'), s), (result) => {
+  options.store.append(where, { at: options.timers.now(), from, text });
+  s.inOrder(hub.toRooms([where], { kind: 'message', from, text }, s), (result) => {
     if (result === 'unavailable') s.send(words.clusterUnavailable());
   });
 }
@@ -122,12 +122,12 @@ function keptFrom(s: Speaker, name: string, messages: readonly KeptMessage[], fr
 }
 
 /**
- * docs/protocol.md: presence notices go to the room, while it has at most announceMax users. A
- * leave is counted with the leaver, as its join was: both are announced or neither is.
+ * docs/protocol.md: presence notices go to ROOMS, once to each person in them, in those that
+ * have at most announceMax users. A leave is counted with the leaver, as its join was: both
+ * are announced or neither is.
  */
-export function presence(s: Speaker, line: string, where: string, leaving = false): undefined {
-  const { hub } = s.host;
-  const text = s.host.presenceText([line], hub.roomSize(where) + (leaving ? 1 : 0));
+export function presence(s: Speaker, event: RoomEvent, rooms: readonly string[], leaving = false): undefined {
+  const told = s.host.announced(rooms, leaving ? 1 : 0);
   // Not waited for: a notice the cluster could not carry is not worth an error line.
-  if (text) void hub.toRoom(where, text, s, true);
+  if (told.length > 0) void s.host.hub.toRooms(told, event, s, true);
 }

@@ -26,8 +26,8 @@ export interface SessionHost<S = unknown> {
   readonly hub: Hub;
   readonly stats: ServerStats;
   readonly words: Words;
-  /** Presence lines as they go on the wire, or undefined above announceMax (ChatCore.presenceText). */
-  presenceText(lines: string[], inRoom: number): string | undefined;
+  /** Those of ROOMS where presence is announced, counting LEAVING users more in each (ChatCore.announced). */
+  announced(rooms: readonly string[], leaving: number): string[];
   /** Whether a connection from HOST may open one more room nobody is in (flood control). */
   mayOpenRoom(host: string): boolean;
   /** Writes OUTBOX's held output at the end of this turn, with every other connection's. */

@@ -17,6 +17,8 @@ export interface ServerLimits {
   announceMax: number;
   /** Rooms at once; /join refuses to create one more. */
   maxRooms: number;
+  /** Rooms one user may be in at once; /join refuses one more (docs/protocol.md, "Rooms"). */
+  maxRoomsPerUser: number;
   /** Bytes queued for one connection that does not read; over it the connection is cut. */
   maxSendq: number;
   /** Connections at once from one address; 0 for no limit. */
@@ -37,6 +39,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxClients: 10_000,
   announceMax: 1000,
   maxRooms: 10_000,
+  maxRoomsPerUser: 50,
   maxSendq: 1024 * 1024,
   maxPerIp: 100,
   rate: 10,

@@ -52,6 +52,15 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   lastHeard: number;
   /** A line is being answered asynchronously: later lines wait, to keep replies in order. */
   #busy = false;
+  /**
+   * What others sent this connection while one of its lines waits for the cluster (a /join,
+   * a registration): it goes out after that line's answers. The hub puts a member in a room
+   * as Redis answers, and the room's messages may reach it before the answer that says it is
+   * there: `<bob> hi` ahead of `* you are in dev` reads as said in the room one was in.
+   * NOTICE: a presence notice (notify). Undefined while no line waits.
+   */
+  #held: { bytes: Buffer | string; notice: boolean }[] | undefined = undefined;
+  #heldSize = 0;
   /** A timer will take the next waiting line when the rate allows it. */
   #rateTimer: unknown = undefined;
   /** The peer has finished sending: close once every line it sent is answered. */
@@ -183,12 +192,35 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   /** Queues BYTES for the end of this turn (Outbox.deliver). */
   deliver(bytes: Buffer | string, written?: (err?: Error | null) => void): void {
     if (this.#closed) return written?.(new Error('connection closed'));
+    if (written === undefined && this.#hold(bytes, false)) return;
     this.#outbox.deliver(bytes, written);
   }
 
   /** A presence notice: it goes out with this connection's next output, or within NOTICE_DELAY_MS. */
   notify(text: Buffer | string): void {
-    if (!this.#closed) this.#outbox.notify(text);
+    if (this.#closed || this.#hold(text, true)) return;
+    this.#outbox.notify(text);
+  }
+
+  /** Keeps BYTES for after the answers of the line that waits (#held); false when none waits. */
+  #hold(bytes: Buffer | string, notice: boolean): boolean {
+    if (this.#held === undefined) return false;
+    this.#held.push({ bytes, notice });
+    this.#heldSize += typeof bytes === 'string' ? bytes.length : bytes.length;
+    // Never more than a send queue: past it, out it goes, and the send queue's limit applies.
+    if (this.#heldSize > this.host.options.maxSendq) this.#release();
+    return true;
+  }
+
+  /** What was held (#held) goes out, in the order it came. */
+  #release(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    this.#heldSize = 0;
+    for (const { bytes, notice } of held ?? []) {
+      if (notice) this.notify(bytes);
+      else this.deliver(bytes);
+    }
   }
 
   inOrder<T>(value: Awaitable<T>, then: (value: T) => Promise<void> | void): void {
@@ -216,9 +248,10 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     this.#timeouts();
     const { name } = this;
     if (name !== undefined) {
-      const room = this.host.hub.roomOf(this);
+      // Told once to each person sharing any of its rooms, not once per room (docs/protocol.md).
+      const rooms = this.host.hub.roomsOf(this);
       this.host.hub.release(name, this);
-      if (announce && room !== undefined) effects.presence(this, this.host.words.left(name, shown), room, true);
+      if (announce && rooms.length > 0) effects.presence(this, { kind: 'left', names: [name], reason: shown }, rooms, true);
     }
     this.event({ type: 'leave', peer: this.peer, name, code, ...(detail === undefined ? {} : { detail }) });
     // What was said before the close (the reason, a last answer) goes out before the end.
@@ -341,6 +374,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       auth: options.auth,
       address: this.address.host,
       maxRooms: options.maxRooms,
+      maxRoomsPerUser: options.maxRoomsPerUser,
       store: options.store,
       w: this.host.words,
       now: () => options.timers.now(),
@@ -349,13 +383,16 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome) ? applyAll(this, outcome) : outcome.then((actions) => applyAll(this, actions));
     if (pending === undefined) return;
-    // A password check or the cluster is answering: later lines wait, to keep replies in order.
+    // A password check or the cluster is answering: later lines wait, to keep replies in order,
+    // and what others send meanwhile waits for this line's answers (#held).
     this.#busy = true;
+    this.#held ??= [];
     this.#flow();
     pending
       .catch((err: Error) => this.failed(err))
       .finally(() => {
         this.#busy = false;
+        this.#release();
         this.#resume();
       });
   }

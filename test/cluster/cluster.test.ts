@@ -282,7 +282,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     bob.send('/join dev');
     assert.equal(await bob.lines.until(/^\* you are in/), '* you are in dev');
     alice.send('/rooms');
-    assert.equal(await alice.lines.until(/^\* rooms/), '* rooms (2): dev (1), lobby (1)');
+    assert.equal(await alice.lines.until(/^\* rooms/), '* rooms (2): dev (1), lobby (2)');
     alice.send('/who dev');
     assert.equal(await alice.lines.until(/^\* in dev/), '* in dev (1): bob');
     // Two renewals of the lease (every lease/3) ran under the ACL, their scripts and all:

@@ -46,7 +46,8 @@ export function cutoffTests(): void {
     const erin = await WireClient.registered(t, two.port, 'erin');
     for (const c of [carol, dave]) {
       c.send('/join dev');
-      await c.lines.until(/^\* you are in dev$/);
+      c.send('/part lobby');
+      await c.lines.until(/^\* you left lobby$/);
     }
     await carol.lines.until(/^\* dave joined$/);
     const clients = { alice, carol, bob, dave, erin };

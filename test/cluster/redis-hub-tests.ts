@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { byteLength, decodeEntry, encodeEntry, FIELD, roomHeader, userHeader } from '../../src/hub/redis/cluster-message.js';
-import { LOBBY, type HubEvents, type Member, type Removal } from '../../src/hub/hub.js';
+import { byteLength, decodeEntry, encodeEntry, eventBody, FIELD, roomHeader, userHeader } from '../../src/hub/redis/cluster-message.js';
+import { LOBBY, type HubEvents, type Member, type Removal, type RoomEvent } from '../../src/hub/hub.js';
+import { lineDialect } from '../../src/dialects/line/dialect.js';
+import { renderEvent } from '../../src/server/render.js';
 import { RedisHub } from '../../src/hub/redis/hub.js';
 import { TestRedis } from '../helpers/redis.js';
 import { mayNotBeDelivered } from '../../src/dialects/line/wording.js';
@@ -16,10 +18,14 @@ class Recorder implements HubEvents {
   readonly evictions: string[] = [];
   #waiters: (() => void)[] = [];
 
-  presence(room: string, names: string[], change: 'left' | 'joined'): Buffer | undefined {
-    this.presences.push(`${change} ${room}: ${names.join(', ')}`);
+  presence(rooms: readonly string[], names: readonly string[], change: 'left' | 'joined'): undefined {
+    this.presences.push(`${change} ${rooms.join(' ')}: ${names.join(', ')}`);
     this.#wake();
     return undefined;
+  }
+
+  render(event: RoomEvent, tag: string | undefined): Buffer | string {
+    return renderEvent(lineDialect.words, event, tag);
   }
 
   evicted(member: Member, why: string): void {
@@ -86,11 +92,19 @@ async function aliceAndBob(t: TestContext) {
 const OTHER = 'elsewhere-1-aa';
 const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('@', key, byteLength(text)), text]);
 const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('!', key, 0), '']);
-const roomEntry = (origin: string, room: string, texts: string[], skip = ''): Buffer =>
+/** `<NAME> TEXT` as the room event it is. */
+function said(line: string): RoomEvent {
+  const [, from, text] = /^<([^>]+)> (.*)$/.exec(line.replace(/\n$/, ''))!;
+  return { kind: 'message', from: from!, text: text! };
+}
+const roomEntry = (origin: string, room: string, lines: string[], skip = ''): Buffer =>
   encodeEntry(
     origin,
     [],
-    texts.flatMap((text) => [roomHeader(room, byteLength(text), skip), text]),
+    lines.flatMap((line) => {
+      const body = eventBody(said(line));
+      return [roomHeader([room], byteLength(body), skip), body];
+    }),
   );
 
 /** The Redis hub on its own: the contract, and what only a cluster has. Run by cluster.test.ts. */
@@ -118,7 +132,7 @@ export function redisHubTests(): void {
     await raw.xadd('chat:stream', '*', FIELD, directEntry(hub.id, 'bob', '*alice* one of two fields\n'), 'x', 'y');
     await raw.xadd('chat:stream', '*', 'm', `${OTHER} @${hub.id} bob\n*alice* old form\n`);
     const lastForm = `${OTHER} 3 ${hub.id} ${hub.id}\n* lobby 24\n<carol> the last form 1\n@ bob 24\n*alice* the last form 2\n@ bob 24\n*alice* the last form 3\n`;
-    await raw.xadd('chat:stream', '*', 't', lastForm);
+    await raw.xadd('chat:stream', '*', 'u', lastForm);
     // Cut short: nothing of it is delivered, not even its first, whole, frame.
     const whole = roomEntry(OTHER, 'lobby', ['<alice> cut\n', '<alice> short\n']);
     await add(whole.subarray(0, whole.length - 2));
@@ -138,10 +152,10 @@ export function redisHubTests(): void {
     for (let i = 0; i < 500; i++) await raw.xadd('chat:stream', `${now - keepMs - 60_000 + i}-0`, 'm', 'old');
     // Every entry is before the last one each server read: newer ones are added after it.
     for (let i = 0; i < 200; i++) {
-      assert.equal(await one.toRoom(LOBBY, Buffer.from(`<alice> ${i}\n`), alice), 'delivered');
+      assert.equal(await one.toRooms([LOBBY], said(`<alice> ${i}`), alice), 'delivered');
     }
     await bob.receive('<alice> 199');
-    assert.equal(await one.toRoom(LOBBY, Buffer.from('<alice> last\n'), alice), 'delivered');
+    assert.equal(await one.toRooms([LOBBY], said('<alice> last'), alice), 'delivered');
     await bob.receive('<alice> last');
     const entries = await raw.xrange('chat:stream', '-', '+');
     assert.ok(
@@ -155,11 +169,11 @@ export function redisHubTests(): void {
   test('the messages of one turn, room and direct, go into one entry in the order they were sent; an unknown name is said so', async (t) => {
     const { one, two, alice, bob, raw, before } = await aliceAndBob(t);
     const answers = [
-      one.toRoom(LOBBY, Buffer.from('<alice> a\n'), alice),
-      one.toRoom(LOBBY, Buffer.from('<alice> b\n'), alice),
+      one.toRooms([LOBBY], said('<alice> a'), alice),
+      one.toRooms([LOBBY], said('<alice> b'), alice),
       one.direct('bob', Buffer.from('*alice* c\n')),
       one.direct('nobody', '*alice* lost\n'),
-      one.toRoom(LOBBY, Buffer.from('<alice> d\n'), alice),
+      one.toRooms([LOBBY], said('<alice> d'), alice),
       one.direct('BOB', '*alice* e\n'),
     ];
     assert.deepEqual(await Promise.all(answers), ['delivered', 'delivered', 'delivered', 'no such user', 'delivered', 'delivered']);
@@ -173,7 +187,9 @@ export function redisHubTests(): void {
     const header = fields[1]!.subarray(0, fields[1]!.indexOf('\n')).toString();
     assert.equal(header, `${one.id} 6 bob ${two.id}`);
     assert.deepEqual(
-      decodeEntry(fields[1]!, two.id)?.map((m) => (m.kind === 'room' ? m.body.toString() : m.kind === 'direct' ? m.text : m.kind)),
+      decodeEntry(fields[1]!, two.id)?.map((m) =>
+        m.kind === 'room' ? renderEvent(lineDialect.words, m.event, undefined).toString() : m.kind === 'direct' ? m.text : m.kind,
+      ),
       ['<alice> a\n', '<alice> b\n', '*alice* c\n', '<alice> d\n', '*alice* e\n'],
     );
   });
@@ -182,7 +198,7 @@ export function redisHubTests(): void {
     const { one, alice, bob } = await aliceAndBob(t);
     const text = '*alice* héllo ✓ 😀 \u{10FFFF} ñ\n';
     assert.equal(await one.direct('bob', text), 'delivered');
-    assert.equal(await one.toRoom(LOBBY, Buffer.from('<alice> ça va ✓\n'), alice), 'delivered');
+    assert.equal(await one.toRooms([LOBBY], said('<alice> ça va ✓'), alice), 'delivered');
     await bob.receive('<alice> ça va ✓');
     assert.deepEqual(bob.deliveries, [text, Buffer.from('<alice> ça va ✓\n')], 'the direct message a string, the room message bytes');
   });
@@ -235,10 +251,7 @@ export function redisHubTests(): void {
     const expected: string[] = [];
     for (let i = 0; i < 30; i++) {
       answers.push(Promise.resolve(one.direct(`u${i}`, `*alice* first ${i}\n`)), Promise.resolve(one.direct(`ghost${i}`, `*alice* lost ${i}\n`)));
-      answers.push(
-        Promise.resolve(one.direct(`U${i}`, `*alice* second ${i}\n`)),
-        Promise.resolve(one.toRoom(LOBBY, Buffer.from(`<alice> r${i}\n`), undefined)),
-      );
+      answers.push(Promise.resolve(one.direct(`U${i}`, `*alice* second ${i}\n`)), Promise.resolve(one.toRooms([LOBBY], said(`<alice> r${i}`), undefined)));
       expected.push('delivered', 'no such user', 'delivered', 'delivered');
     }
     assert.deepEqual(await Promise.all(answers), expected);
@@ -273,7 +286,7 @@ export function redisHubTests(): void {
     const answers: Promise<string>[] = [];
     for (let i = 0; i < 2500; i++) answers.push(Promise.resolve(one.direct('bob', `*alice* d${i}\n`)));
     const long = 'x'.repeat(4000);
-    for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.toRoom(LOBBY, Buffer.from(`<alice> r${i} ${long}\n`), alice)));
+    for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.toRooms([LOBBY], said(`<alice> r${i} ${long}`), alice)));
     assert.ok((await Promise.all(answers)).every((a) => a === 'delivered'));
     await bob.receive(`<alice> r299 ${long}`);
     const expected = [...Array.from({ length: 2500 }, (_, i) => `*alice* d${i}`), ...Array.from({ length: 300 }, (_, i) => `<alice> r${i} ${long}`)];
@@ -371,8 +384,8 @@ export function redisHubTests(): void {
     assert.equal(await two.claim('alice', new TestMember('alice')), 'claimed', 'another chat, another registry');
     await two.claim('bob', bob);
     await twoToo.claim('carol', carol);
-    await one.toRoom(LOBBY, Buffer.from('<alice> for chat 1 only\n'), alice);
-    await two.toRoom(LOBBY, Buffer.from('<bob> for chat 2\n'), bob);
+    await one.toRooms([LOBBY], said('<alice> for chat 1 only'), alice);
+    await two.toRooms([LOBBY], said('<bob> for chat 2'), bob);
     await carol.receive('<bob> for chat 2');
     assert.deepEqual(carol.lines, ['<bob> for chat 2'], 'nothing from the chat in database 1');
   });
@@ -458,8 +471,8 @@ export function redisHubTests(): void {
    * in the lobby now: alice, on one, hears it.
    */
   async function heard(speaker: RedisHub, alice: TestMember, what: string): Promise<void> {
-    assert.equal(await speaker.toRoom(LOBBY, `${what}\n`, undefined), 'delivered');
-    await alice.receive(what);
+    assert.equal(await speaker.toRooms([LOBBY], { kind: 'message', from: 'fence', text: what }, undefined), 'delivered');
+    await alice.receive(`<fence> ${what}`);
   }
 
   /** Alice on server one, bob and carol on two, and one knowing where bob is (a message to him went through the lookup). */
@@ -629,7 +642,7 @@ export function redisHubTests(): void {
     // A room message makes the first entry a script. Every 1000 messages an entry goes at once,
     // without waiting for the one before: the second is a plain XADD. A script sent by its
     // SHA1 would be answered NOSCRIPT and sent again after it; ours go whole.
-    assert.equal(one.toRoom(LOBBY, '<alice> room\n', alice) instanceof Promise, true);
+    assert.equal(one.toRooms([LOBBY], said('<alice> room'), alice) instanceof Promise, true);
     for (let i = 1; i <= 2500; i++) assert.equal(one.direct('bob', `*alice* ${i}\n`, alice), 'delivered');
     await bob.receive('*alice* 2500');
     assert.deepEqual(bob.lines, ['*alice* first', '<alice> room', ...Array.from({ length: 2500 }, (_, i) => `*alice* ${i + 1}`)]);

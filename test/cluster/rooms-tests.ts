@@ -1,78 +1,95 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
 import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { eventually } from '../hub/contract.js';
+import { threeInTwoRooms } from '../e2e/rooms-scenario.js';
+
+/** Polls /rooms on C until it answers ROOMS: another server's change shows within a second (the listing cache). */
+async function roomsBecome(c: WireClient, rooms: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    c.send('/rooms');
+    const answer = await c.lines.until(/^\* rooms/);
+    if (answer === rooms) return;
+    assert.ok(i < 60, answer);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** Rooms span the cluster: run by cluster.test.ts, inside its one suite that needs redis-server. */
 export function clusterRoomTests(): void {
-  test('two servers: a room message reaches the room on both once, presence is per room, listings count both', async (t) => {
+  test('two servers: three users in lobby and dev at once, lines tagged by room, part and rejoin, as on one server', async (t) => {
+    const { servers } = await cluster(t, 2);
+    await threeInTwoRooms(
+      t,
+      servers.map((s) => s.port),
+    );
+  });
+
+  test('two servers: several rooms at once, lines tagged by room, /part, presence once per person, listings count both', async (t) => {
     const { servers } = await cluster(t, 2);
     const [one, two] = servers as [Server, Server];
     const alice = await WireClient.registered(t, one.port, 'alice');
     const carol = await WireClient.registered(t, one.port, 'carol');
     const bob = await WireClient.registered(t, two.port, 'bob');
     const dave = await WireClient.registered(t, two.port, 'dave');
-    await alice.lines.until(/^\* dave joined$/);
-    await carol.lines.until(/^\* dave joined$/);
-    await bob.lines.until(/^\* dave joined$/);
+    for (const c of [alice, carol, bob]) await c.lines.until(/^\* dave joined$/);
 
     alice.send('/join dev');
     assert.equal(await alice.next(), '* you are in dev');
-    for (const c of [carol, bob, dave]) assert.equal(await c.lines.until(/alice left/), '* alice left (went to dev)');
     bob.send('/join DEV');
     assert.equal(await bob.next(), '* you are in dev', 'created on the other server, shown as created');
     assert.equal(await alice.next(), '* bob joined');
-    for (const c of [carol, dave]) assert.equal(await c.lines.until(/bob left/), '* bob left (went to dev)');
 
     alice.send('one');
     alice.send('two');
     bob.send('from bob');
-    assert.equal(await bob.lines.until(/^<alice> two$/), '<alice> two');
-    assert.equal(await alice.lines.until(/^<bob>/), '<bob> from bob');
-    assert.equal(bob.lines.seen.filter((l) => l === '<alice> one').length, 1, 'once');
+    assert.equal(await bob.next(), '<alice> one');
+    assert.equal(await bob.next(), '<alice> two');
+    assert.equal(await alice.next(), '<bob> from bob');
+    carol.send('in the lobby');
+    assert.equal(await alice.next(), '<carol#lobby> in the lobby');
+    assert.equal(await bob.next(), '<carol#lobby> in the lobby');
+    assert.equal(await dave.lines.until(/^<carol>/), '<carol> in the lobby');
     dave.send('@alice:a direct message crosses rooms and servers');
-    assert.equal(await alice.lines.until(/^\*dave\*/), '*dave* a direct message crosses rooms and servers');
+    assert.equal(await alice.next(), '*dave* a direct message crosses rooms and servers');
 
-    for (const c of [carol, dave]) c.send('/rooms');
-    for (const c of [carol, dave]) assert.equal(await c.lines.until(/^\* rooms/), '* rooms (2): dev (2), lobby (2)');
+    for (const c of [carol, dave]) await roomsBecome(c, '* rooms (2): dev (2), lobby (4)');
     carol.send('/who dev');
     assert.equal(await carol.next(), '* in dev (2): alice, bob');
-    dave.send('/who');
-    assert.equal(await dave.next(), '* online (4): alice, bob, carol, dave');
-    // Nothing of dev reached the lobby, on either server.
+    // Nothing of dev reached those only in the lobby, on either server.
     for (const c of [carol, dave]) {
+      await linesUntilSynced(c);
       assert.deepEqual(
-        (await linesUntilSynced(c)).filter((l) => /^<alice>|^<bob>/.test(l)),
+        c.lines.seen.filter((l) => /^<(alice|bob)[#>]/.test(l) || /#dev/.test(l)),
         [],
       );
-      assert.equal(
-        c.lines.seen.some((l) => /^<(alice|bob)>/.test(l)),
-        false,
-      );
     }
 
-    // A rename in dev is told in dev only; the room is gone once both leave it.
+    bob.send('/part dev see you');
+    assert.equal(await bob.next(), '* you left dev');
+    assert.equal(await bob.next(), '* you are in lobby');
+    assert.equal(await alice.next(), '* bob left (see you)');
+    bob.send('/join dev');
+    assert.equal(await bob.next(), '* you are in dev');
+    assert.equal(await alice.next(), '* bob joined');
+    // bob shares two rooms with alice, one with carol and dave: each hears once.
     bob.send('#bobby');
-    assert.equal(await alice.lines.until(/is now/), '* bob is now bobby');
-    alice.send('/join lobby');
-    assert.equal(await bob.lines.until(/alice left/), '* alice left (went to lobby)');
-    bob.socket.destroy();
-    await carol.lines.until(/^\* alice joined$/);
-    // Another server's change shows in a listing within a second (the listing cache).
-    for (let i = 0; ; i++) {
-      carol.send('/rooms');
-      const rooms = await carol.lines.until(/^\* rooms/);
-      if (rooms === '* rooms (1): lobby (3)') break;
-      assert.ok(i < 60, rooms);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await bob.next(), '* you are now bobby');
+    bob.send('/quit bye');
+    for (const c of [alice, carol, dave]) {
+      assert.equal(await c.lines.until(/is now bobby/), '* bob is now bobby');
+      assert.equal(await c.lines.until(/bobby left/), '* bobby left (bye)');
     }
-    assert.equal(
-      carol.lines.seen.some((l) => /is now bobby/.test(l)),
-      false,
-    );
+    for (const c of [alice, carol, dave]) {
+      const seen = [...c.lines.seen, ...(await linesUntilSynced(c))];
+      assert.equal(seen.filter((l) => /bobby/.test(l)).length, 2, `${seen}`);
+    }
+    await roomsBecome(carol, '* rooms (2): dev (1), lobby (3)');
   });
 
-  test('three servers: a server killed while its user is in a room: that room hears why, the rest nothing', async (t) => {
+  test('three servers: a server killed while its user is in rooms: those who shared one hear why once, the rest nothing', async (t) => {
     const { servers } = await cluster(t, 3);
     const [one, two, three] = servers as [Server, Server, Server];
     const alice = await WireClient.registered(t, one.port, 'alice');
@@ -80,20 +97,92 @@ export function clusterRoomTests(): void {
     const carol = await WireClient.registered(t, three.port, 'carol');
     await alice.lines.until(/^\* carol joined$/);
     for (const c of [alice, bob]) {
-      c.send('/join ops');
-      await c.lines.until(/^\* you are in ops$/);
+      for (const room of ['ops', 'dev']) {
+        c.send(`/join ${room}`);
+        await c.lines.until(new RegExp(`^\\* you are in ${room}$`));
+      }
     }
+    bob.send('/part lobby');
+    await bob.lines.until(/^\* you left lobby$/);
     await alice.lines.until(/^\* bob joined$/);
+    await linesUntilSynced(alice);
     two.proc.kill('SIGKILL');
     assert.equal(await alice.lines.until(/^\* bob left/), '* bob left (server stopped answering)');
     alice.send('/who ops');
     assert.equal(await alice.lines.until(/^\* in ops/), '* in ops (1): alice');
-    carol.send('/rooms');
-    assert.equal(await carol.lines.until(/^\* rooms/), '* rooms (2): lobby (1), ops (1)');
+    await roomsBecome(carol, '* rooms (3): dev (1), lobby (2), ops (1)');
+    const seen = [...alice.lines.seen, ...(await linesUntilSynced(alice))];
     assert.equal(
-      carol.lines.seen.some((l) => /bob left \(server/.test(l)),
-      false,
-      'the lobby never saw bob in ops',
+      seen.filter((l) => l.startsWith('* bob left') && l.includes('server stopped answering')).length,
+      1,
+      `once, though they shared two rooms: ${seen.join(' | ')}`,
     );
+    assert.equal(
+      carol.lines.seen.some((l) => /bob left.*server stopped answering/.test(l)),
+      false,
+      'carol shared no room with bob any more',
+    );
+  });
+
+  test('three servers, racing joins and parts: a room message reaches its members only, never one who has left', async (t) => {
+    const { servers } = await cluster(t, 3);
+    const [one, two, three] = servers as [Server, Server, Server];
+    const speaker = await WireClient.registered(t, one.port, 'speaker');
+    const stayer = await WireClient.registered(t, two.port, 'stayer');
+    const outsider = await WireClient.registered(t, three.port, 'outsider');
+    for (const c of [speaker, stayer]) {
+      c.send('/join dev');
+      await c.lines.until(/^\* you are in dev$/);
+    }
+    // At once: what others say while one's registration waits for Redis comes after its answer.
+    const racers = await Promise.all([one, two, three, two, three].map((s, i) => WireClient.registered(t, s.port, `racer${i}`)));
+    const N = 200;
+    racers.forEach((r, i) => {
+      r.write(Array.from({ length: 30 + i }, (_, k) => (k % 2 === 0 ? '/join dev\n' : '/part dev\n')).join(''));
+    });
+    for (let i = 0; i < N; i += 20) speaker.write(Array.from({ length: 20 }, (_, k) => `secret ${i + k}\n`).join(''));
+    await linesUntilSynced(speaker);
+    // What the speaker said has reached every server once this line from it has.
+    speaker.send('@stayer:fence');
+    await stayer.lines.until(/^\*speaker\* fence$/);
+    for (const c of [stayer, outsider, ...racers]) await linesUntilSynced(c);
+    const said = (l: string): boolean => /secret \d+$/.test(l);
+    assert.equal(stayer.lines.seen.filter(said).length, N, 'a member throughout gets every one, once');
+    assert.deepEqual(outsider.lines.seen.filter(said), [], 'never a member: nothing');
+    for (const r of racers) {
+      let inDev = false;
+      r.lines.seen.forEach((line, i) => {
+        if (line === '* you are in dev') inDev = true;
+        if (line === '* you left dev') inDev = false;
+        if (said(line)) assert.ok(inDev, `${line} reached a racer outside dev: ${r.lines.seen.slice(Math.max(0, i - 6), i + 3).join(' | ')}`);
+      });
+    }
+  });
+
+  test('Redis holds at most --max-rooms-per-user rooms for a user, and nothing of them once the user is gone', async (t) => {
+    const { redis, servers } = await cluster(t, 2, 1000, ['--max-rooms-per-user', '5']);
+    const [one, two] = servers as [Server, Server];
+    const greedy = await WireClient.registered(t, one.port, 'greedy');
+    const watcher = await WireClient.registered(t, two.port, 'watcher');
+    greedy.write(Array.from({ length: 200 }, (_, i) => `/join r${i}\n`).join(''));
+    greedy.send('/mine');
+    assert.equal(await greedy.lines.until(/^\* your rooms/), '* your rooms (5): r3, r2, r1, r0, lobby');
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    assert.equal(await raw.scard('chat:in:greedy'), 5);
+    await roomsBecome(watcher, '* rooms (5): lobby (2), r0 (1), r1 (1), r2 (1), r3 (1)');
+    greedy.send('/quit');
+    await greedy.closed;
+    await roomsBecome(watcher, '* rooms (1): lobby (1)');
+    await eventually(async () => (await raw.exists('chat:in:greedy')) === 0);
+    assert.deepEqual((await raw.keys('chat:room:*')).sort(), ['chat:room:lobby']);
+    // A server that stops: its users' rooms go with them.
+    const late = await WireClient.registered(t, one.port, 'late');
+    late.send('/join gone-soon');
+    await late.lines.until(/you are in gone-soon/);
+    await roomsBecome(watcher, '* rooms (2): gone-soon (1), lobby (2)');
+    one.proc.kill('SIGTERM');
+    await roomsBecome(watcher, '* rooms (1): lobby (1)');
+    await eventually(async () => (await raw.exists('chat:in:late')) === 0);
   });
 }

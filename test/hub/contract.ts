@@ -1,8 +1,24 @@
 import { leftBecause } from '../../src/dialects/line/wording.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LOBBY, type Hub, type Member } from '../../src/hub/hub.js';
+import { lineDialect } from '../../src/dialects/line/dialect.js';
+import { LOBBY, type Hub, type HubEvents, type Member, type RoomEvent } from '../../src/hub/hub.js';
+import { renderEvent } from '../../src/server/render.js';
 import { WAIT_MS } from '../helpers/lines.js';
+
+/** A hub's events as a core would give them, in the line protocol's words; OVERRIDES replace some. */
+export function testEvents(overrides: Partial<HubEvents> = {}): HubEvents {
+  return {
+    presence: () => undefined,
+    render: (event, tag) => renderEvent(lineDialect.words, event, tag),
+    evicted: () => {},
+    removed: () => {},
+    log: () => {},
+    ...overrides,
+  };
+}
+
+const message = (from: string, text: string): RoomEvent => ({ kind: 'message', from, text });
 
 /** A member that records what it is sent, and lets a test wait for a line. */
 export class TestMember implements Member {
@@ -82,71 +98,106 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
       [one, alice],
       [two, bob],
     ] as const)
-      assert.equal(hub.roomOf(m), LOBBY, 'registering puts you in the lobby');
-    assert.equal(await one.toRoom(LOBBY, bytes('<alice> one'), alice), 'delivered');
-    assert.equal(await one.toRoom(LOBBY, bytes('<alice> two'), alice), 'delivered');
+      assert.deepEqual(hub.roomsOf(m), [LOBBY], 'registering puts you in the lobby');
+    assert.equal(await one.toRooms([LOBBY], message('alice', 'one'), alice), 'delivered');
+    assert.equal(await one.toRooms([LOBBY], message('alice', 'two'), alice), 'delivered');
     // A server's messages arrive in order: once "two" is everywhere, "one" would have been too.
     for (const m of [carol, bob, dave]) await m.receive('<alice> two');
     for (const m of [carol, bob, dave]) assert.equal(m.count('<alice> one'), 1, `${m.name} got it once`);
     assert.deepEqual(alice.lines, []);
   });
 
-  test('rooms: a move scopes room messages; listings count every server; an empty room is gone', async (t) => {
+  test('rooms: a join keeps the others, a line from a room that is not current names it; listings count every server; an empty room is gone', async (t) => {
     const [one, two] = (await chat(t, 2)) as [Hub, Hub];
     const alice = await join(one, 'alice');
     const bob = await join(two, 'bob');
     const carol = await join(two, 'carol');
-    assert.deepEqual(await one.join(alice, 'Dev', 10), { room: 'Dev', from: LOBBY });
-    assert.deepEqual(await two.join(bob, 'DEV', 10), { room: 'Dev', from: LOBBY }, 'the case it was created in');
-    assert.deepEqual(await two.join(bob, 'dev', 10), { room: 'Dev', from: undefined }, 'already there');
-    assert.equal(one.roomOf(alice), 'Dev');
+    assert.deepEqual(await one.join(alice, 'Dev', 10), { room: 'Dev', already: false });
+    assert.deepEqual(await two.join(bob, 'DEV', 10), { room: 'Dev', already: false }, 'the case it was created in');
+    assert.deepEqual(one.roomsOf(alice), ['Dev', LOBBY], 'the current room first; still in the lobby');
+    assert.deepEqual(await one.join(alice, 'lobby', 10), { room: LOBBY, already: true }, 'already there: it only becomes current');
+    assert.deepEqual(one.roomsOf(alice), [LOBBY, 'Dev']);
     await eventually(
       async () =>
         JSON.stringify(await one.rooms()) ===
         JSON.stringify([
           { name: 'Dev', count: 2 },
-          { name: LOBBY, count: 1 },
+          { name: LOBBY, count: 3 },
         ]),
     );
     assert.deepEqual(await two.roomNames('dev'), { room: 'Dev', names: ['alice', 'bob'] });
-    assert.deepEqual(await one.roomNames(LOBBY), { room: LOBBY, names: ['carol'] });
+    assert.deepEqual(await one.roomNames(LOBBY), { room: LOBBY, names: ['alice', 'bob', 'carol'] });
     assert.equal(await one.roomNames('nowhere'), 'no such room');
-    await two.toRoom('Dev', bytes('<bob> in dev'), bob);
-    await two.toRoom(LOBBY, bytes('<carol> in the lobby'), carol);
-    await alice.receive('<bob> in dev');
+    await two.toRooms(['Dev'], message('bob', 'in dev'), bob);
+    await two.toRooms([LOBBY], message('carol', 'in the lobby'), carol);
+    await alice.receive('<bob#Dev> in dev');
+    await alice.receive('<carol> in the lobby');
+    await bob.receive('<carol#lobby> in the lobby');
     assert.equal(bob.count('<bob> in dev'), 0, 'not to its sender');
-    assert.equal(carol.count('<bob> in dev'), 0, 'not to the lobby, on the same server');
-    assert.equal(alice.count('<carol> in the lobby'), 0, 'nothing from the lobby reaches dev');
+    assert.equal(carol.lines.filter((l) => l.includes('in dev')).length, 0, 'not to the lobby only, on the same server');
     // Everyone leaves dev: it is gone, and a new one keeps the new case.
-    one.release('alice', alice);
-    assert.deepEqual(await two.join(bob, LOBBY, 10), { room: LOBBY, from: 'Dev' });
+    assert.deepEqual(one.part(alice, 'dev'), { room: 'Dev', wasCurrent: false, current: undefined });
+    assert.equal(one.part(alice, 'dev'), 'not in room');
+    assert.deepEqual(two.part(bob, 'Dev'), { room: 'Dev', wasCurrent: true, current: LOBBY }, 'the lobby is current again');
     await eventually(async () => (await one.roomNames('dev')) === 'no such room');
-    assert.deepEqual(await two.join(carol, 'dEV', 10), { room: 'dEV', from: LOBBY });
+    assert.deepEqual(two.part(bob, LOBBY), { room: LOBBY, wasCurrent: true, current: undefined }, 'in no room');
+    assert.deepEqual(two.roomsOf(bob), []);
+    assert.deepEqual(await two.join(carol, 'dEV', 10), { room: 'dEV', already: false });
     await eventually(
       async () =>
         JSON.stringify(await one.rooms()) ===
         JSON.stringify([
           { name: 'dEV', count: 1 },
-          { name: LOBBY, count: 1 },
+          { name: LOBBY, count: 2 },
         ]),
     );
+    await two.toRooms([LOBBY], message('carol', 'bob is gone'), carol);
+    await alice.receive('<carol> bob is gone');
+    assert.equal(bob.count('<carol#lobby> bob is gone'), 0, 'not to one who left the room');
   });
 
-  test('rooms: no more than the limit; a rename keeps the room', async (t) => {
+  test('an event for several rooms reaches each member once, untagged when one of them is current', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const bob = await join(two, 'bob');
+    const carol = await join(one, 'carol');
+    for (const room of ['a', 'b', 'c', 'd']) {
+      await one.join(alice, room, 10);
+      await two.join(bob, room, 10);
+    }
+    await one.join(carol, 'b', 10);
+    await one.join(carol, 'zed', 10);
+    await two.join(bob, 'b', 10); // bob's current room is one of alice's: untagged
+    const left: RoomEvent = { kind: 'left', names: ['alice'], reason: 'bye' };
+    await one.toRooms(one.roomsOf(alice), left, alice, true);
+    await bob.receive('* alice left (bye)');
+    await carol.receive('* alice left #b (bye)');
+    await one.toRooms([LOBBY], message('alice', 'after'), alice);
+    await bob.receive('<alice#lobby> after');
+    await carol.receive('<alice#lobby> after');
+    assert.equal(bob.lines.filter((l) => l.startsWith('* alice left')).length, 1, 'once, not once per shared room');
+    assert.equal(carol.lines.filter((l) => l.startsWith('* alice left')).length, 1);
+    assert.equal(alice.lines.filter((l) => l.startsWith('* alice left')).length, 0);
+  });
+
+  test('rooms: no more than the limit; a rename keeps the rooms', async (t) => {
     const [one, two] = (await chat(t, 2)) as [Hub, Hub];
     const alice = await join(one, 'alice');
     const bob = await join(two, 'bob');
     await join(two, 'carol');
-    assert.deepEqual(await one.join(alice, 'a', 2), { room: 'a', from: LOBBY });
+    assert.deepEqual(await one.join(alice, 'a', 2), { room: 'a', already: false });
     assert.equal(await two.join(bob, 'b', 2), 'full', 'lobby and a are two rooms');
-    assert.deepEqual(await one.join(alice, 'c', 2), { room: 'c', from: 'a' }, 'leaving a room of one frees its place');
+    assert.deepEqual(await two.join(bob, 'A', 2), { room: 'a', already: false }, 'one that exists is joined');
     assert.equal(await one.rename(alice, 'alice', 'alicia'), 'claimed');
     alice.name = 'alicia';
-    assert.equal(one.roomOf(alice), 'c');
-    await eventually(async () => JSON.stringify(await two.roomNames('c')) === JSON.stringify({ room: 'c', names: ['alicia'] }));
+    assert.deepEqual(one.roomsOf(alice), ['a', LOBBY]);
+    await eventually(async () => JSON.stringify(await two.roomNames('a')) === JSON.stringify({ room: 'a', names: ['alicia', 'bob'] }));
+    await eventually(async () => JSON.stringify(await two.roomNames(LOBBY)) === JSON.stringify({ room: LOBBY, names: ['alicia', 'bob', 'carol'] }));
     assert.equal(await one.rename(alice, 'alicia', 'Alicia'), 'claimed');
     alice.name = 'Alicia';
-    await eventually(async () => JSON.stringify(await two.roomNames('c')) === JSON.stringify({ room: 'c', names: ['Alicia'] }));
+    await eventually(async () => JSON.stringify(await two.roomNames('a')) === JSON.stringify({ room: 'a', names: ['Alicia', 'bob'] }));
+    one.release('Alicia', alice);
+    await eventually(async () => JSON.stringify(await two.roomNames('a')) === JSON.stringify({ room: 'a', names: ['bob'] }));
   });
 
   test("/who lists every server's users in one list, sorted without regard to case", async (t) => {
@@ -177,27 +228,30 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const evicted: string[] = [];
     const announced: string[] = [];
     for (const hub of new Set([one, two])) {
-      hub.attach({
-        presence: (room, names, change, why) => {
-          // The hub names why (a code); the dialect words it.
-          const reason = why === undefined ? undefined : leftBecause(why);
-          announced.push(`${change} ${room}: ${names.join(', ')} (${reason})`);
-          return bytes(`* ${names.join(', ')} ${change} (${reason})`);
-        },
-        evicted: (m, why) => evicted.push(`${m.name}: ${why}`),
-        removed: () => {},
-        log: () => {},
-      });
+      hub.attach(
+        testEvents({
+          presence: (rooms, names, change, why) => {
+            // The hub names why (a code); the dialect words it.
+            const reason = why === undefined ? '' : leftBecause(why);
+            announced.push(`${change} ${rooms.join(' ')}: ${names.join(', ')} (${reason})`);
+            return { rooms: [...rooms], event: change === 'left' ? { kind: 'left', names, reason } : { kind: 'joined', names } };
+          },
+          evicted: (m, why) => evicted.push(`${m.name}: ${why}`),
+        }),
+      );
     }
     const first = await join(one, 'Alice');
     const bob = await join(one, 'bob');
     const dave = await join(two, 'dave');
+    await one.join(first, 'dev', 10);
+    await two.join(dave, 'dev', 10);
     assert.equal(await two.claim('alice', new TestMember('alice')), 'taken', 'not without takeOver');
     const second = new TestMember('alice');
     assert.equal(await two.claim('alice', second, true), 'claimed', 'from another server');
     await eventually(async () => evicted.length > 0);
     assert.deepEqual(evicted, ['Alice: logged in elsewhere']);
-    assert.deepEqual(announced, ['left lobby: Alice (logged in elsewhere)'], 'announced once, to its room, as the holder had the name');
+    assert.equal(announced.length, 1, 'announced once, to its rooms, as the holder had the name');
+    assert.match(announced[0]!, /^left (dev lobby|lobby dev): Alice \(logged in elsewhere\)$/);
     // Everyone but the newcomer hears it, before the claim is answered on the newcomer's server.
     assert.deepEqual(dave.lines, ['* Alice left (logged in elsewhere)']);
     await bob.receive('* Alice left (logged in elsewhere)');
@@ -225,12 +279,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const [one, two] = (await chat(t, 2)) as [Hub, Hub];
     const removed: string[] = [];
     for (const hub of new Set([one, two])) {
-      hub.attach({
-        presence: () => undefined,
-        evicted: () => {},
-        removed: (m, removal) => removed.push(`${m.name}: ${removal.line} / ${removal.shown}`),
-        log: () => {},
-      });
+      hub.attach(testEvents({ removed: (m, removal) => removed.push(`${m.name}: ${removal.line} / ${removal.shown}`) }));
     }
     await join(one, 'op');
     const bob = await join(two, 'Bob');

@@ -89,6 +89,8 @@ describe('metrics', () => {
     assert.equal(sample(now, 'chat_connections{transport="tls"}'), 0);
     assert.equal(sample(now, 'chat_users_online'), 1);
     assert.equal(sample(now, 'chat_rooms'), 1);
+    // alice was in the lobby too, with bob.
+    assert.equal(await udp.next(), '* alice left');
     await udp.expectNothing();
     await tcp.expectNothing();
   });

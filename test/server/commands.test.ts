@@ -20,7 +20,18 @@ class FakeMember implements Member {
 
 /** What a handler is given, with the in-memory defaults: no accounts unless AUTH. */
 function context(self: Member, hub: Hub, auth?: Authenticator, address = '127.0.0.1'): CommandContext {
-  return { self, hub, auth, address, maxRooms: 100, store: new MemoryStore(), now: Date.now, w: lineDialect.words, mayOpenRoom: () => true };
+  return {
+    self,
+    hub,
+    auth,
+    address,
+    maxRooms: 100,
+    maxRoomsPerUser: 50,
+    store: new MemoryStore(),
+    now: Date.now,
+    w: lineDialect.words,
+    mayOpenRoom: () => true,
+  };
 }
 
 function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m: FakeMember, line: string) => Action[] } {
@@ -41,7 +52,7 @@ test('handlers return actions and write nothing', () => {
   const { alice, bob, run } = setup();
   // The hub routes by name: bob may be on another server.
   assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: 'BOB', line: '*Alice* hi', from: 'Alice', text: 'hi' }]);
-  assert.deepEqual(run(alice, 'hello'), [{ kind: 'room', line: '<Alice> hello', from: 'Alice', text: 'hello' }]);
+  assert.deepEqual(run(alice, 'hello'), [{ kind: 'room', room: 'lobby', from: 'Alice', text: 'hello' }]);
   assert.deepEqual(run(alice, '/who'), [{ kind: 'reply', line: '* online (2): Alice, bob' }]);
   assert.deepEqual(alice.delivered, []);
   assert.deepEqual(bob.delivered, []);
@@ -103,13 +114,13 @@ test('register and rename claim names without regard to case', () => {
   assert.deepEqual(run(carol, '#carol'), [
     { kind: 'registered', name: 'carol' },
     { kind: 'reply', line: '* registered as carol' },
-    { kind: 'presence', line: '* carol joined' },
+    { kind: 'presence', event: { kind: 'joined', names: ['carol'] } },
   ]);
   // Alice may change the case of her own name.
   assert.deepEqual(run(alice, '#alice'), [
     { kind: 'renamed', from: 'Alice', to: 'alice' },
     { kind: 'reply', line: '* you are now alice' },
-    { kind: 'presence', line: '* Alice is now alice' },
+    { kind: 'presence', event: { kind: 'renamed', from: 'Alice', to: 'alice' } },
   ]);
   assert.equal(hub.lookup('ALICE'), alice);
   alice.name = 'alice'; // as the session does on 'renamed'

@@ -51,12 +51,48 @@ describe('room history', () => {
     stranger.send('/history');
     assert.equal(await stranger.next(), '! register first with #yourname');
     const alice = await WireClient.registered(t, port, 'alice');
-    for (const bad of ['0', '101', '-1', 'ten', '1e2', '99999999999']) {
+    const usage = '! /history takes a room and a number of messages from 1 to 100, like /history 20 or /history dev 20';
+    for (const bad of ['0', '101', '99999999999', 'lobby 0', 'lobby ten', 'lobby 1e2', 'lobby -1', 'lobby 5 more', '#lobby 101']) {
       alice.send(`/history ${bad}`);
-      assert.equal(await alice.next(), '! /history takes a number of messages from 1 to 100, like /history 20');
+      assert.equal(await alice.next(), usage, bad);
     }
+    // A word is a room: one alice is not in is refused, whether or not anybody is in it.
+    for (const room of ['ten', '-1', '50']) {
+      alice.send(`/history #${room}`);
+      assert.equal(await alice.next(), `! you are not in ${room}: /join ${room} to read its history`);
+    }
+    alice.send('/history ten');
+    assert.equal(await alice.next(), '! you are not in ten: /join ten to read its history');
+    alice.send('/history bad!room');
+    assert.equal(await alice.next(), '! invalid room: use 1-32 letters, digits, _ or -');
     alice.send('/history 100');
     assert.equal(await alice.next(), '* end of history (0 messages)');
+    alice.send('/history LOBBY 100');
+    assert.equal(await alice.next(), '* end of history (0 messages)');
+    // In no room, /history has no room to mean.
+    alice.send('/part');
+    assert.equal(await alice.next(), '* you left lobby');
+    alice.send('/history');
+    assert.equal(await alice.next(), '! you are in no room: /join ROOM');
+  });
+
+  test("/history ROOM: members only; a room's own history, wherever one's current room is", async (t) => {
+    const { port } = await startServer(t, { rate: 0 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const bob = await WireClient.registered(t, port, 'bob');
+    alice.send('/join dev');
+    alice.send('secret plans');
+    await alice.sync();
+    bob.send('/history dev');
+    assert.equal(await bob.next(), '! you are not in dev: /join dev to read its history');
+    bob.send('/who dev');
+    assert.equal(await bob.next(), '* in dev (1): alice');
+    alice.send('/join lobby');
+    alice.send('/history dev 5');
+    assert.equal(await alice.next(), '* you are in lobby');
+    assert.match((await alice.next()) ?? '', /^\* \[[^\]]+\] <alice> secret plans$/);
+    assert.equal(await alice.next(), '* end of history (1 messages)');
+    await bob.expectNothing();
   });
 
   test('only room messages are kept, each in its own room: never direct messages, presence or commands', async (t) => {
@@ -70,7 +106,7 @@ describe('room history', () => {
     alice.send('in dev');
     await alice.sync();
     bob.send('/history 100');
-    await bob.lines.until(/^\* alice left \(went to dev\)$/);
+    await bob.lines.until(/^<alice> \/slash text$/);
     assert.match((await bob.next()) ?? '', /^\* \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] <alice> in the lobby$/);
     assert.match((await bob.next()) ?? '', /^\* \[[^\]]+\] <alice> \/slash text$/);
     assert.equal(await bob.next(), '* end of history (2 messages)');
@@ -85,7 +121,7 @@ describe('room history', () => {
     const alice = await WireClient.registered(t, port, 'alice');
     alice.send('/join dev');
     for (const text of ['one', 'two', 'three']) alice.send(text);
-    alice.send('/join lobby');
+    alice.send('/part dev');
     await alice.sync();
     const carol = await WireClient.registered(t, port, 'carol');
     carol.send('/join dev');

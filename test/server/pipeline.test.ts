@@ -51,13 +51,17 @@ test('a line that is not a message waits for the answers before it: /join then a
   const alice = await MemoryClient.registered(core, 'alice');
   const bob = await MemoryClient.registered(core, 'bob');
   await alice.lines.until(/^\* bob joined$/);
+  bob.send('/join dev');
+  assert.equal(await bob.next(), '* you are in dev');
   alice.send('@carol:pending');
   alice.send('/join dev');
   alice.send('said in dev');
   await waitFor(() => asked.length === 1, 'the direct message asked for');
   asked[0]!.answer('delivered');
   assert.equal(await alice.next(), '* you are in dev');
-  await bob.lines.until(/^\* alice left \(went to dev\)$/);
+  // Said once alice was in dev: had it run before the /join, it would have gone to the lobby.
+  assert.equal(await bob.next(), '* alice joined');
+  assert.equal(await bob.next(), '<alice> said in dev');
   await bob.expectNothing();
 });
 

@@ -151,8 +151,21 @@ describe('protocol over TCP', () => {
     assert.equal(await c.next(), '! unknown command: /nick');
     assert.equal(await c.next(), '* commands:');
     const help: string[] = [];
-    for (let i = 0; i < 11; i++) help.push((await c.next()) ?? '');
-    for (const cmd of ['#NAME', '@NAME:TEXT', '//TEXT', '/join ROOM', '/rooms', '/who', '/history', '/ping', '/help', '/quit']) {
+    for (let i = 0; i < 15; i++) help.push((await c.next()) ?? '');
+    for (const cmd of [
+      '#NAME',
+      '@NAME:TEXT',
+      '//TEXT',
+      '/join ROOM',
+      '/part [ROOM]',
+      '/mine',
+      '/rooms',
+      '/who',
+      '/history [ROOM]',
+      '/ping',
+      '/help',
+      '/quit',
+    ]) {
       assert.ok(
         help.some((l) => l.startsWith(`*   ${cmd}`)),
         `help mentions ${cmd}`,

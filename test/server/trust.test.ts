@@ -160,8 +160,8 @@ describe('trust: no line is ever cut', () => {
     const bob = await WireClient.loggedIn(t, port, 'bob', 'pw');
     const carol = await WireClient.loggedIn(t, port, 'carol', 'pw');
     await bob.lines.until(/carol joined/);
-    bob.send('/join elsewhere'); // bob hears direct messages only
-    await bob.lines.until(/you are in elsewhere/);
+    bob.send('/part'); // bob hears direct messages only
+    await bob.lines.until(/you left lobby/);
     const tut = await WireClient.connect(t, port, 'tut');
     await tut.lines.until(/^\* welcome/);
     const sent = (n: number): Promise<void> => waitFor(() => server.core.pendingBytes === n, `${n} bytes read`);
@@ -196,8 +196,8 @@ describe('trust: no line is ever cut', () => {
     const bob = await WireClient.registered(t, port, 'bob');
     const carol = await WireClient.registered(t, port, 'carol');
     await bob.lines.until(/carol joined/);
-    bob.send('/join elsewhere'); // bob hears direct messages only
-    await bob.lines.until(/you are in elsewhere/);
+    bob.send('/part'); // bob hears direct messages only
+    await bob.lines.until(/you left lobby/);
     const tut = await withoutLF(t, server, port, clock, '#tut', 'tut');
     await carol.lines.until(/tut joined/);
     const session = [...server.core.sessions].find((s) => s.name === 'tut')!;

@@ -63,6 +63,14 @@ function parseSlash(line: string): Command {
       return { kind: 'who', room: rest === '' ? undefined : roomArg(rest) };
     case 'join':
       return { kind: 'join', room: ownString(roomArg(rest)) };
+    case 'part': {
+      // The first word is always the room: `/part bye` leaves a room called bye, never the
+      // current room with a reason (docs/protocol.md, "Rooms").
+      const [room, reason] = firstWord(rest);
+      return { kind: 'part', room: ownString(roomArg(room)), reason };
+    }
+    case 'mine':
+      return { kind: 'mine' };
     case 'rooms':
       return { kind: 'rooms' };
     case 'ping':
@@ -72,7 +80,7 @@ function parseSlash(line: string): Command {
     case 'quit':
       return { kind: 'quit', reason: rest };
     case 'history':
-      return { kind: 'history', count: rest };
+      return historyOf(rest);
     case 'kick': {
       const [name, reason] = firstWord(rest);
       return { kind: 'kick', name, reason };
@@ -91,6 +99,17 @@ function parseSlash(line: string): Command {
     default:
       return { kind: 'unknown', word };
   }
+}
+
+/**
+ * `/history [ROOM] [N]` (docs/protocol.md): a lone number is N, so a room named with digits only
+ * is written `#50`. More words than two go to the handler as a COUNT it refuses.
+ */
+function historyOf(rest: string): Command {
+  const [first, more] = firstWord(rest);
+  if (first === '') return { kind: 'history', room: undefined, count: '' };
+  if (more === '' && !first.startsWith('#') && /^[0-9]+$/.test(first)) return { kind: 'history', room: undefined, count: first };
+  return { kind: 'history', room: roomArg(first), count: more };
 }
 
 /** The first blank-separated word of TEXT and the rest, trimmed. */

@@ -9,21 +9,28 @@ export { formatHostPort };
 export const notice = (text: string): string => `* ${text}`;
 export const error = (text: string): string => `! ${text}`;
 
+/**
+ * A room named on a line from a room that is not the receiver's current one (docs/protocol.md,
+ * "Rooms"): `<bob#dev> hi`, `* bob joined #dev`. Nothing from the current room.
+ */
+const roomTag = (room: string | undefined): string => (room === undefined ? '' : ` #${room}`);
+
 // Messages. The sender's name always comes from the server's registry (docs/protocol.md).
-export const roomMessage = (from: string, text: string): string => `<${from}> ${text}`;
+export const roomMessage = (from: string, text: string, room?: string): string => (room === undefined ? `<${from}> ${text}` : `<${from}#${room}> ${text}`);
 export const directMessage = (from: string, text: string): string => `*${from}* ${text}`;
 
 // Fixed notices.
 export const connected = (host: string, port: number): string => notice(`connected from ${formatHostPort(host, port)}`);
 export const registered = (name: string): string => notice(`registered as ${name}`);
 export const youAreNow = (name: string): string => notice(`you are now ${name}`);
-export const joined = (name: string): string => notice(`${name} joined`);
+export const joined = (name: string, room?: string): string => notice(`${name} joined${roomTag(room)}`);
 export const renamed = (oldName: string, newName: string): string => notice(`${oldName} is now ${newName}`);
-export const left = (name: string, reason?: string): string => notice(reason ? `${name} left (${reason})` : `${name} left`);
+export const left = (name: string, reason?: string, room?: string): string => notice(`${name} left${roomTag(room)}${reason ? ` (${reason})` : ''}`);
 export const online = (names: readonly string[]): string => notice(`online (${names.length}): ${names.join(', ')}`);
 export const pong = (token: string): string => notice(token ? `pong ${token}` : 'pong');
 export const youAreIn = (room: string): string => notice(`you are in ${room}`);
-export const wentTo = (room: string): string => `went to ${room}`;
+export const youLeft = (room: string): string => notice(`you left ${room}`);
+export const yourRooms = (rooms: readonly string[]): string => notice(`your rooms (${rooms.length}): ${rooms.join(', ')}`);
 export const inRoom = (room: string, names: readonly string[]): string => notice(`in ${room} (${names.length}): ${names.join(', ')}`);
 export const roomList = (rooms: readonly { name: string; count: number }[]): string =>
   notice(`rooms (${rooms.length}): ${rooms.map((r) => `${r.name} (${r.count})`).join(', ')}`);
@@ -40,6 +47,8 @@ export const authenticationFailed = (): string => error('authentication failed')
 export const lineTooLong = (max: number): string => error(`line too long (max ${max} bytes)`);
 export const serverFull = (): string => error('server full');
 export const clusterUnavailable = (): string => error('not delivered: cluster unavailable');
+export const inNoRoom = (): string => error('you are in no room: /join ROOM');
+export const tooManyRooms = (max: number): string => error(`too many rooms (max ${max}): /part one first`);
 /** A line of a connection without LF that may hold a direct message (docs/protocol.md, "Bytes and lines"). */
 export const endWithNewline = (): string => error('not sent: end each message with a newline, so a direct message is never taken for room text');
 /** A message answered at once (the addressee's server was known) that then did not reach Redis. */
@@ -59,7 +68,10 @@ export const idleTimeout = (ms: number): string => error(`idle for ${ms / 1000} 
 export const tooManyFromAddress = (max: number): string => error(`too many connections from your address (max ${max})`);
 export const directNeedsText = (): string => error('nothing to send: write @NAME:TEXT');
 export const noSuchRoom = (room: string): string => error(`no such room: ${room} (nobody is in it; /rooms lists the rooms)`);
-export const tooManyRooms = (max: number): string => error(`too many rooms (max ${max}): join one that exists, /rooms lists them`);
+export const serverRoomsFull = (max: number): string => error(`too many rooms on this server (max ${max}): join one that exists, /rooms lists them`);
+export const notInRoom = (room: string): string => error(`you are not in ${room}: /mine lists your rooms`);
+export const historyNotMember = (room: string): string => error(`you are not in ${room}: /join ${room} to read its history`);
+export const partNeedsRoom = (): string => error('which room? write /part ROOM [REASON]');
 export const joinNeedsRoom = (): string => error('which room? write /join ROOM');
 export const loginsWaiting = (): string => error('too many logins are waiting from your address: try again in a minute');
 
@@ -74,7 +86,8 @@ export const evicted = (name: string): string => error(`the name ${name} was tak
 export const historyTime = (ms: number): string => new Date(ms - (ms % 1000)).toISOString().replace('.000Z', 'Z');
 export const historyEntry = (at: number, from: string, text: string): string => notice(`[${historyTime(at)}] ${roomMessage(from, text)}`);
 export const endOfHistory = (n: number): string => notice(`end of history (${n} messages)`);
-export const historyUsage = (max: number): string => error(`/history takes a number of messages from 1 to ${max}, like /history 20`);
+export const historyUsage = (max: number): string =>
+  error(`/history takes a room and a number of messages from 1 to ${max}, like /history 20 or /history dev 20`);
 export const historyUnavailable = (): string => error('cannot read the history now: the history store is unavailable, try again in a moment');
 export const keptForLater = (name: string): string => notice(`${name} is offline: the message will be delivered at their next login`);
 export const waitingForYou = (n: number): string => notice(`waiting for you: ${n} messages`);
@@ -127,13 +140,17 @@ export const help = (): string[] =>
   [
     'commands:',
     '  #NAME           register as NAME, or rename yourself',
-    '  TEXT            send TEXT to everyone in your room',
+    '  TEXT            send TEXT to everyone in your current room',
     '  @NAME:TEXT      send TEXT to NAME only, in whatever room',
     '  //TEXT          send a room message that starts with /',
-    '  /join ROOM      go to ROOM, creating it if nobody is in it (you start in lobby)',
+    '  /join ROOM      join ROOM (creating it if nobody is in it) and make it current;',
+    '                  you stay in your other rooms (you start in lobby)',
+    '  /part [ROOM] [REASON]  leave ROOM (default: your current room)',
+    '  /mine           list your rooms, the current one first',
     '  /rooms          list the rooms and how many are in each',
     '  /who [ROOM]     list the users online, or those in ROOM',
-    '  /history [N]    the last N messages of your room (default 20, at most 100)',
+    '  /history [ROOM] [N]  the last N messages of ROOM (default: your current room;',
+    '                  20 messages, at most 100)',
     '  /ping [TOKEN]   check the connection: answered "* pong TOKEN"',
     '  /help           show this list',
     '  /quit [REASON]  leave the chat',

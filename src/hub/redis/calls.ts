@@ -1,5 +1,5 @@
 import type { Redis } from '../../redis/ioredis.js';
-import { MOVE, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './room-scripts.js';
+import { ENTER, JOIN, PART, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './room-scripts.js';
 import { BATCH, CLAIM, LEAVE, RELEASE, SYNC, TICK } from './scripts.js';
 
 /** Our scripts, as calls (scriptCalls). */
@@ -10,8 +10,10 @@ export interface Scripts {
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
   chatLeave(...args: string[]): Promise<number>;
-  chatMove(...args: string[]): Promise<[string, string, number] | number>;
-  chatVacate(...args: string[]): Promise<string[]>;
+  chatEnter(...args: string[]): Promise<[string, number, ...string[]] | number>;
+  chatJoin(...args: string[]): Promise<[string, number] | number>;
+  chatPart(...args: string[]): Promise<number>;
+  chatVacate(...args: string[]): Promise<(string | string[])[]>;
   chatReenter(...args: string[]): Promise<number>;
   chatRoomNames(...args: string[]): Promise<string[]>;
   chatRoomList(...args: string[]): Promise<(string | number)[]>;
@@ -25,7 +27,9 @@ const SCRIPTS: Record<keyof Scripts, string> = {
   chatTick: TICK,
   chatSync: SYNC,
   chatLeave: LEAVE,
-  chatMove: MOVE,
+  chatEnter: ENTER,
+  chatJoin: JOIN,
+  chatPart: PART,
   chatVacate: VACATE,
   chatReenter: REENTER,
   chatRoomNames: ROOM_NAMES,

@@ -1,4 +1,5 @@
-import type { Removal } from '../hub.js';
+import { isValidName } from '../../protocol/names.js';
+import type { Removal, RoomEvent } from '../hub.js';
 
 /**
  * What servers send each other through the chat's Redis stream, as pure functions. One entry
@@ -9,8 +10,11 @@ import type { Removal } from '../hub.js';
  *   ORIGIN N KEY1 SERVER1 ...\n     the sending server's id, the number of frames, then for each
  *                                   user the frames name, once, its name key and the server
  *                                   that holds it (a user nobody holds is left out)
- *   * ROOM LEN\n<bytes>             room ROOM (a room key): its users on every server but ORIGIN
- *   *ID ROOM LEN\n<bytes>           the same, but not for server ID (it is about ID's users)
+ *   * ROOMS LEN\n<event>            rooms ROOMS (room keys, comma-separated): their users on every
+ *                                   server but ORIGIN, once each however many ROOMS they are
+ *                                   in; EVENT is what they are told (eventBody), which each
+ *                                   server words for each user (docs/protocol.md, "Rooms")
+ *   *ID ROOMS LEN\n<event>          the same, but not for server ID (it is about ID's users)
  *   @ KEY LEN\n<bytes>              direct: the user whose name key is KEY
  *   ~ KEY LEN\n<json>               remove: an operator of ORIGIN kicked or banned user KEY;
  *                                   JSON is the Removal (what it is told, what its room is shown)
@@ -39,9 +43,10 @@ import type { Removal } from '../hub.js';
 /**
  * The one field of an entry of ours. It changes with the entry's form: a server of another
  * release skips our entries, and we skip its, instead of misreading them (a release before
- * wrote `t`, one server per user frame; an older one `m`).
+ * wrote `u`, with room frames of wire bytes for one room; before it `t`, one server per user
+ * frame; an older one `m`).
  */
-export const FIELD = 'u';
+export const FIELD = 'v';
 /** The one field of a "names changed" entry: the keys, space-separated. */
 export const NAMES_FIELD = 'n';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
@@ -49,7 +54,7 @@ export type UserKind = '@' | '~' | '!';
 
 /** What an entry holds for one server, in the order it was sent. */
 export type Received =
-  | { kind: 'room'; room: string; body: Buffer }
+  | { kind: 'room'; rooms: string[]; event: RoomEvent }
   /** Decoded once here: the member's session joins strings into one write per turn. */
   | { kind: 'direct'; to: string; text: string }
   | { kind: 'remove'; key: string; removal: Removal }
@@ -67,9 +72,55 @@ export function byteLength(body: Buffer | string): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
-/** The header of a frame of SIZE bytes (byteLength) for room ROOM (a room key), not for server SKIP if given. */
-export function roomHeader(room: string, size: number, skip = ''): string {
-  return `*${skip} ${room} ${size}\n`;
+/** The header of a frame of SIZE bytes (byteLength) for ROOMS (room keys), not for server SKIP if given. */
+export function roomHeader(rooms: readonly string[], size: number, skip = ''): string {
+  return `*${skip} ${rooms.join(',')} ${size}\n`;
+}
+
+/**
+ * A room event as a frame's body: its kind's letter, then its parts, space-separated; names
+ * hold neither spaces nor commas, and the free text (a message, a reason) comes last.
+ *   m FROM TEXT · j NAME,NAME · l NAME,NAME REASON · r OLD NEW
+ */
+export function eventBody(event: RoomEvent): string {
+  switch (event.kind) {
+    case 'message':
+      return `m ${event.from} ${event.text}`;
+    case 'joined':
+      return `j ${event.names.join(',')}`;
+    case 'left':
+      return `l ${event.names.join(',')} ${event.reason}`;
+    case 'renamed':
+      return `r ${event.from} ${event.to}`;
+  }
+}
+
+/** BODY (eventBody's) as an event; undefined for anything else. */
+export function eventOf(body: string): RoomEvent | undefined {
+  const first = body.indexOf(' ', 2);
+  const head = first < 0 ? body.slice(2) : body.slice(2, first);
+  const rest = first < 0 ? '' : body.slice(first + 1);
+  if (body[1] !== ' ' || head === '') return undefined;
+  const names = (): string[] | undefined => {
+    const list = head.split(',');
+    return list.every(isValidName) ? list : undefined;
+  };
+  switch (body[0]) {
+    case 'm':
+      return isValidName(head) && first > 0 ? { kind: 'message', from: head, text: rest } : undefined;
+    case 'j': {
+      const list = names();
+      return list && first < 0 ? { kind: 'joined', names: list } : undefined;
+    }
+    case 'l': {
+      const list = names();
+      return list && first > 0 ? { kind: 'left', names: list, reason: rest } : undefined;
+    }
+    case 'r':
+      return isValidName(head) && isValidName(rest) ? { kind: 'renamed', from: head, to: rest } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** The header of a frame of SIZE bytes (byteLength) for the user whose name key is KEY. */
@@ -179,7 +230,10 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
     if (kind === STAR) {
       // `*ID`: not for server ID.
       const skipped = space - target - 1 === self.length && text.startsWith(self, target + 1);
-      if (!skipped) out.push({ kind: 'room', room: text.slice(space + 1, space2), body: entry.subarray(start, end) });
+      if (skipped) continue;
+      const event = eventOf(entry.toString('utf8', start, end));
+      if (event === undefined) return undefined;
+      out.push({ kind: 'room', rooms: text.slice(space + 1, space2).split(','), event });
       continue;
     }
     if (space - target !== 1) return undefined;

@@ -1,6 +1,6 @@
 import type { Redis } from '../../redis/ioredis.js';
 import { nameKey } from '../../protocol/names.js';
-import type { Claim, Delivery, Hub, HubEvents, HubLink, Join, Member, Removal, RoomCount, RoomListing } from '../hub.js';
+import type { Claim, Delivery, Hub, HubEvents, HubLink, Join, Member, Part, Removal, RoomCount, RoomEvent, RoomListing } from '../hub.js';
 import { connections, Link } from './link.js';
 import { Outbox } from './outbox.js';
 import { Reader } from './reader.js';
@@ -54,7 +54,7 @@ export class RedisHub implements Hub {
     this.#outbox = new Outbox(s);
     this.#routing = new Routing(s, this.#outbox);
     this.#reader = new Reader(s, this.#link);
-    this.#recovery = new Recovery(s, this.#link, this.#outbox, this.#routing);
+    this.#recovery = new Recovery(s, this.#link, this.#routing);
     this.#registry = new Registry(s, this.#outbox, this.#routing, this.#recovery);
   }
 
@@ -119,20 +119,24 @@ export class RedisHub implements Hub {
     return this.#routing.direct(to, bytes, from);
   }
 
-  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
-    return this.#routing.toRoom(room, bytes, except, notice);
+  toRooms(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    return this.#routing.toRooms(rooms, event, except, notice);
   }
 
-  elsewhere(room: string, bytes: Buffer | string | undefined): void {
-    this.#routing.elsewhere(room, bytes);
+  elsewhere(rooms: readonly string[], event: RoomEvent): void {
+    this.#routing.elsewhere({ rooms: [...rooms], event });
   }
 
   join(member: Member, room: string, maxRooms: number): Join | Promise<Join> {
     return this.#registry.join(member, room, maxRooms);
   }
 
-  roomOf(member: Member): string | undefined {
-    return this.#s.rooms.roomOf(member);
+  part(member: Member, room: string): Part {
+    return this.#registry.part(member, room);
+  }
+
+  roomsOf(member: Member): readonly string[] {
+    return this.#s.rooms.roomsOf(member);
   }
 
   roomSize(room: string): number {

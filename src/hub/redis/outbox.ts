@@ -1,6 +1,6 @@
 import { nameKey } from '../../protocol/names.js';
-import type { Delivery, Member } from '../hub.js';
-import { byteLength, entryOf, FIELD, joinFrames, roomHeader } from './cluster-message.js';
+import type { Delivery, Member, RoomEvent } from '../hub.js';
+import { byteLength, entryOf, eventBody, FIELD, joinFrames, roomHeader } from './cluster-message.js';
 import type { HubState } from './state.js';
 
 /** The messages of one turn go in one entry up to this many bytes (see queue). */
@@ -41,13 +41,14 @@ export class Outbox {
   }
 
   /**
-   * Adds a room message to the stream, with the others of this event-loop turn: one entry,
-   * one command, however many messages the turn had (flush).
+   * Adds EVENT for ROOMS to the stream, with the other messages of this event-loop turn: one
+   * entry, one command, however many messages the turn had (flush). Not for server SKIP.
    */
-  publish(room: string, bytes: Buffer | string, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+  publish(rooms: readonly string[], event: RoomEvent, skip = ''): 'unavailable' | Promise<'delivered' | 'unavailable'> {
     if (!this.#s.up) return 'unavailable';
-    const size = byteLength(bytes);
-    return this.queue(roomHeader(nameKey(room), size, skip), bytes, size) as Promise<'delivered' | 'unavailable'>;
+    const body = eventBody(event);
+    const size = byteLength(body);
+    return this.queue(roomHeader(rooms.map(nameKey), size, skip), body, size) as Promise<'delivered' | 'unavailable'>;
   }
 
   /**

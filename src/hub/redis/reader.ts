@@ -95,7 +95,9 @@ export class Reader {
     const s = this.#s;
     switch (m.kind) {
       case 'room':
-        return s.rooms.deliver(m.room, m.body, undefined);
+        // A presence event is a notice (Member.notify), as it is on the server it came from.
+        if (s.events !== undefined) s.rooms.deliver(m.rooms, m.event, undefined, s.events.render, m.event.kind !== 'message');
+        return;
       // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
       case 'direct':
         return s.local.get(m.to)?.deliver(m.text);

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { nameKey } from '../../protocol/names.js';
-import { namesByRoom } from '../../protocol/name-order.js';
+import { namesByRooms } from '../../protocol/name-order.js';
 import { CONNECT_TIMEOUT_MS, RECONNECT_MAX_MS, redactUrl } from '../../redis/connection.js';
 import type { HubEvents } from '../hub.js';
 import { compareIds } from './holders.js';
 import { ClusterMismatchError, usable, type Link } from './link.js';
-import type { Outbox } from './outbox.js';
 import type { Routing } from './routing.js';
 import type { HubState } from './state.js';
 
@@ -28,17 +27,15 @@ function byServer(pairs: string[]): Map<string, string[]> {
 export class Recovery {
   readonly #s: HubState;
   readonly #link: Link;
-  readonly #outbox: Outbox;
   readonly #routing: Routing;
   #syncing: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   /** Redis's data as we know it (SYNC): another one means Redis lost it, stream and all. */
   #epoch: string | undefined;
 
-  constructor(s: HubState, link: Link, outbox: Outbox, routing: Routing) {
+  constructor(s: HubState, link: Link, routing: Routing) {
     this.#s = s;
     this.#link = link;
-    this.#outbox = outbox;
     this.#routing = routing;
   }
 
@@ -97,12 +94,14 @@ export class Recovery {
     clearInterval(this.#tick);
   }
 
-  /** Our users leave now, not when the lease runs out. */
+  /** Our users leave now, not when the lease runs out, and their room entries with them. */
   async leave(): Promise<void> {
+    const s = this.#s;
     try {
-      await this.#s.lua.chatLeave(this.#s.prefix, this.#s.id, this.#s.minId());
+      await s.lua.chatLeave(s.prefix, s.id, s.minId());
+      if (s.local.size > 0) await s.lua.chatVacate(s.prefix, ...s.local.keys());
     } catch {
-      // Redis went away as we left: the lease frees the names.
+      // Redis went away as we left: the lease frees the names, and VACATE or a listing the rooms.
     }
   }
 
@@ -129,29 +128,33 @@ export class Recovery {
   }
 
   /**
-   * The users of a dead server, told to everyone in their rooms but that server: were it
+   * The users of a dead server, told once to everyone in their rooms but that server: were it
    * only stalled, its users are still connected to it, and it must not tell them they left.
    */
   async #announceGone(server: string, names: string[]): Promise<void> {
-    for (const [room, inRoom] of await this.#vacate(names)) {
-      const bytes = this.#events?.presence(room, inRoom, 'left', 'server-lost');
-      if (!bytes) continue;
-      this.#s.rooms.deliver(room, bytes, undefined);
-      void this.#outbox.publish(room, bytes, server);
+    for (const { rooms, names: gone } of namesByRooms(await this.#vacate(names))) {
+      const told = this.#events?.presence(rooms, gone, 'left', 'server-lost');
+      if (told === undefined) continue;
+      this.#routing.here(told.rooms, told.event, undefined, true);
+      this.#routing.elsewhere(told, server);
     }
   }
 
-  /** Takes NAMES, which nobody holds any more, out of their rooms: their names by room. */
-  async #vacate(names: string[]): Promise<Map<string, string[]>> {
-    let flat: string[] = [];
+  /** Takes NAMES, which nobody holds any more, out of their rooms: each with the rooms it left. */
+  async #vacate(names: string[]): Promise<{ name: string; rooms: string[] }[]> {
+    let flat: (string | string[])[] = [];
     try {
       if (names.length > 0) flat = await this.#s.lua.chatVacate(this.#s.prefix, ...names.map(nameKey));
     } catch {
       this.#s.needsSync = true;
     }
-    const pairs: [string, string][] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i + 1]!, flat[i]!]);
-    return namesByRoom(pairs);
+    const out: { name: string; rooms: string[] }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const name = flat[i];
+      const rooms = flat[i + 1];
+      if (typeof name === 'string' && Array.isArray(rooms)) out.push({ name, rooms });
+    }
+    return out;
   }
 
   /** Both connections are up again: rejoin the chat (also retried every tick until it works). */
@@ -182,21 +185,24 @@ export class Recovery {
         for (const key of lost) {
           const member = s.local.get(key);
           const shown = s.shown.get(key) ?? key;
-          const room = member === undefined ? undefined : s.rooms.roomOf(member);
+          const rooms = member === undefined ? [] : s.rooms.roomsOf(member);
           s.forget(key);
-          if (member === undefined || room === undefined) continue;
+          if (member === undefined) continue;
           // Told here only: elsewhere the name is in use, by its new holder.
-          const left = this.#events?.presence(room, [shown], 'left', 'name-taken');
-          if (left) s.rooms.deliver(room, left, undefined);
+          const told = this.#events?.presence(rooms, [shown], 'left', 'name-taken');
+          if (told) this.#routing.here(told.rooms, told.event, undefined, true);
           this.#events?.evicted(member, 'taken during an outage');
         }
         // Where our users are, written again: Redis may have lost it, or freed them as ours.
         await this.#reenter();
         // Our users saw these leave, and never saw those go: only the other servers' users are told.
         const left = stale.filter((name) => !doubtful.has(nameKey(name)));
-        for (const [room, names] of await this.#vacate(left)) this.#routing.elsewhere(room, this.#events?.presence(room, names, 'left'));
-        const returned = back.filter((name) => s.local.has(nameKey(name)) && !claiming.has(nameKey(name)));
-        for (const [room, names] of this.#byRoom(returned)) this.#routing.elsewhere(room, this.#events?.presence(room, names, 'joined'));
+        for (const { rooms, names } of namesByRooms(await this.#vacate(left))) this.#routing.elsewhere(this.#events?.presence(rooms, names, 'left'));
+        const returned = back.flatMap((name) => {
+          const member = s.local.get(nameKey(name));
+          return member === undefined || claiming.has(nameKey(name)) ? [] : [{ name, rooms: s.rooms.roomsOf(member) }];
+        });
+        for (const { rooms, names } of namesByRooms(returned)) this.#routing.elsewhere(this.#events?.presence(rooms, names, 'joined'));
         if (wasDown) await this.#missedSince(readTo);
         if (wasDown || emptied) {
           const kept = s.local.size;
@@ -236,26 +242,19 @@ export class Recovery {
     this.#events?.log(`this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`, 'error');
   }
 
-  /** Writes again which room each of our users is in. */
+  /** Writes again which rooms each of our users is in. */
   async #reenter(): Promise<void> {
     const s = this.#s;
-    const groups = [...s.local].flatMap(([key, member]) => {
-      const room = s.rooms.roomOf(member);
-      const shown = s.shown.get(key);
-      return room === undefined || shown === undefined ? [] : [key, shown, nameKey(room), room];
-    });
-    if (groups.length > 0) await s.lua.chatReenter(s.prefix, s.id, ...groups);
-  }
-
-  /** Names of our users, grouped by their rooms, sorted. */
-  #byRoom(names: string[]): Map<string, string[]> {
-    return namesByRoom(
-      names.flatMap((name) => {
-        const member = this.#s.local.get(nameKey(name));
-        const room = member === undefined ? undefined : this.#s.rooms.roomOf(member);
-        return room === undefined ? [] : [[room, name] as const];
-      }),
-    );
+    const args: string[] = [];
+    // A user in no room too: rooms it left while Redis was away are taken out.
+    for (const [key, member] of s.local) {
+      const name = s.shown.get(key);
+      if (name === undefined) continue;
+      const rooms = s.rooms.roomsOf(member);
+      args.push(key, name, String(rooms.length));
+      for (const room of rooms) args.push(nameKey(room), room);
+    }
+    if (args.length > 0) await s.lua.chatReenter(s.prefix, s.id, ...args);
   }
 
   async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[]; emptied: boolean }> {

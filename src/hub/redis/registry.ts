@@ -1,5 +1,5 @@
 import { nameKey } from '../../protocol/names.js';
-import { LOBBY, type Claim, type HubEvents, type Join, type Member } from '../hub.js';
+import { LOBBY, type Claim, type HubEvents, type Join, type Member, type Part } from '../hub.js';
 import type { Outbox } from './outbox.js';
 import type { Recovery } from './recovery.js';
 import type { Routing } from './routing.js';
@@ -39,25 +39,25 @@ export class Registry {
     // The eviction CLAIM may add goes behind the room messages sent before it.
     this.#outbox.flush();
     const claimed = s.lua.chatClaim(s.prefix, s.id, key, name, oldKey, takeOver ? '1' : '0', s.minId());
-    // The room entry is sent right behind the claim, in the same round trip: it takes effect
-    // only if the claim did (MOVE checks that we hold the name). A rename keeps the room.
-    // After a takeover MOVE finds the old holder's entry under the same name, and answers
-    // the room it leaves: the one to tell that the old holder left.
-    const room = oldName === undefined ? LOBBY : (s.rooms.roomOf(member) ?? LOBBY);
-    const moved = s.lua.chatMove(s.prefix, s.id, key, name, nameKey(room), room, '0', oldKey).then(
-      (answer) => {
-        if (!Array.isArray(answer)) return undefined;
-        s.roomSizes.set(nameKey(answer[0]), answer[2]);
-        return answer[1] === '' ? undefined : answer[1];
+    // The room entries are sent right behind the claim, in the same round trip: they take
+    // effect only if the claim did (ENTER checks that we hold the name). A new name enters the
+    // lobby, a rename keeps its rooms. After a takeover ENTER finds the old holder's entries
+    // under the same name, and answers the rooms they leave: those to tell the old holder left.
+    const entered = s.lua.chatEnter(s.prefix, s.id, key, name, nameKey(LOBBY), LOBBY, oldKey).then(
+      (answer): string[] => {
+        if (!Array.isArray(answer)) return [];
+        const [lobby, size, ...left] = answer;
+        if (lobby !== '') s.roomSizes.set(nameKey(lobby), size);
+        return left;
       },
-      () => {
+      (): string[] => {
         s.needsSync = true; // the sync after an outage writes every room entry again
-        return undefined;
+        return [];
       },
     );
     return claimed
       .then(async ([answer, took = '']): Promise<Claim> => {
-        const leftRoom = await moved;
+        const leftRooms = await entered;
         if (answer === -1) return 'taken';
         if (answer === -2 || answer === -3) {
           // -3: Redis restarted empty a moment ago, and names wait until every server has
@@ -71,25 +71,25 @@ export class Registry {
         if (oldName !== undefined && s.local.get(oldKey) === member) {
           s.local.delete(oldKey);
           s.shown.delete(oldKey);
-          s.rooms.rename(member, oldName, name);
+          s.rooms.rename(member, name);
         }
         // TOOK: a user of another server held it; that server is told (CLAIM adds the eviction to the stream).
         let tookOver = took === '' ? undefined : took;
-        // Its room: the one MOVE left, or none left because it is the room we enter.
-        let tookRoom = tookOver === undefined ? undefined : (leftRoom ?? room);
+        // Its rooms: those ENTER took it out of.
+        let tookRooms: readonly string[] = tookOver === undefined ? [] : leftRooms;
         const local = s.local.get(key);
         if (local !== undefined && local !== member) {
           tookOver ??= s.shown.get(key) ?? name;
-          tookRoom ??= s.rooms.roomOf(local);
+          tookRooms = s.rooms.roomsOf(local);
           // Both: ours had lost it to that user already, and its eviction is on its way.
           if (took !== '') s.evictionsDue.add(key);
           s.forget(key);
           this.#events?.evicted(local, 'logged in elsewhere');
         }
         // Before the newcomer is a member, and before its "joined": everywhere, in this order.
-        if (tookOver !== undefined && tookRoom !== undefined) {
-          const left = this.#events?.presence(tookRoom, [tookOver], 'left', 'elsewhere');
-          if (left) void this.#routing.toRoom(tookRoom, left, member);
+        if (tookOver !== undefined && tookRooms.length > 0) {
+          const told = this.#events?.presence(tookRooms, [tookOver], 'left', 'elsewhere');
+          if (told) void this.#routing.toRooms(told.rooms, told.event, member, true);
         }
         if (oldName === undefined) s.rooms.enter(member, name, LOBBY);
         s.local.set(key, member);
@@ -131,30 +131,48 @@ export class Registry {
 
   join(member: Member, room: string, maxRooms: number): Join | Promise<Join> {
     const s = this.#s;
-    const current = s.rooms.roomOf(member);
     const name = member.name;
-    if (current === undefined || name === undefined) return 'unavailable';
-    if (nameKey(current) === nameKey(room)) return { room: current, from: undefined };
-    if (!s.up) return 'unavailable';
+    if (name === undefined) return 'unavailable';
     const key = nameKey(name);
-    return s.lua.chatMove(s.prefix, s.id, key, name, nameKey(room), room, String(maxRooms), '').then(
+    if (s.local.get(key) !== member) return 'unavailable';
+    // Already in it: it only becomes current, which is ours alone to know.
+    if (s.rooms.isIn(member, room)) return s.rooms.enter(member, name, room);
+    if (!s.up) return 'unavailable';
+    return s.lua.chatJoin(s.prefix, s.id, key, name, nameKey(room), room, String(maxRooms)).then(
       (answer): Join => {
         if (answer === -1) return 'full';
         if (!Array.isArray(answer)) return 'unavailable'; // -2: our name is not ours in Redis; the sync repairs it
-        const [shown, , count] = answer;
+        const [shown, count] = answer;
         s.roomSizes.set(nameKey(shown), count);
         // Left meanwhile (the connection closed while Redis answered): VACATE will follow.
         if (s.local.get(key) !== member) return 'unavailable';
-        s.rooms.leave(member, name);
-        s.rooms.enter(member, name, shown);
         s.changed();
-        return { room: shown, from: current };
+        return s.rooms.enter(member, name, shown);
       },
       (): Join => {
-        // Timed out: Redis may have moved us. The sync writes every room entry again.
+        // Timed out: Redis may have put us in. The sync writes every room entry again.
         s.needsSync = true;
         return 'unavailable';
       },
     );
+  }
+
+  /**
+   * Leaves at once, here; Redis is told behind it. Down, or failing, the sync after the
+   * outage writes our users' rooms again, and this one is no longer among them.
+   */
+  part(member: Member, room: string): Part {
+    const s = this.#s;
+    const left = s.rooms.leave(member, room);
+    if (left === undefined) return 'not in room';
+    s.changed();
+    const name = member.name;
+    const size = s.roomSizes.get(nameKey(left.room));
+    if (size !== undefined) s.roomSizes.set(nameKey(left.room), Math.max(0, size - 1));
+    if (name !== undefined) {
+      if (s.up) s.lua.chatPart(s.prefix, s.id, nameKey(name), nameKey(left.room)).catch(() => (s.needsSync = true));
+      else s.needsSync = true;
+    }
+    return { ...left, current: left.wasCurrent ? s.rooms.roomsOf(member)[0] : undefined };
   }
 }

@@ -7,10 +7,11 @@
  * Keys (P is the prefix):
  *   P rooms          hash: room key -> the room's name as created
  *   P room:KEY       hash: name key -> name as shown, for the users in room KEY
- *   P in             hash: name key -> room key, where each user is
+ *   P in:KEY         set: the room keys user KEY is in (at most --max-rooms-per-user: what
+ *                    one user holds in Redis is bounded by that limit)
  *
  * A user's entries are written only while P names holds the name for the writing server, so
- * a move sent right behind a claim (pipelined, one round trip) does nothing when the claim
+ * an entry sent right behind a claim (pipelined, one round trip) does nothing when the claim
  * failed, and a late clean-up never removes a user who took a freed name meanwhile.
  */
 
@@ -19,94 +20,135 @@ const OWNED = `local function owned(P, key, id)
   return v and string.sub(v, 1, #id + 1) == id .. ' '
 end`;
 
-/** Takes KEY out of its room; an empty room is gone. Returns the room's name as shown, or false. */
-const LEAVE_ROOM = `local function leave_room(P, key)
-  local room = redis.call('HGET', P .. 'in', key)
-  if not room then return false end
+/** Takes KEY out of room ROOM (a key); an empty room is gone. Returns the room's name as shown, or false. */
+const LEAVE_ROOM = `local function leave_room(P, key, room)
+  local was = redis.call('SREM', P .. 'in:' .. key, room) + redis.call('HDEL', P .. 'room:' .. room, key)
+  if was == 0 then return false end
   local shown = redis.call('HGET', P .. 'rooms', room) or room
-  redis.call('HDEL', P .. 'in', key)
-  redis.call('HDEL', P .. 'room:' .. room, key)
   if redis.call('HLEN', P .. 'room:' .. room) == 0 then redis.call('HDEL', P .. 'rooms', room) end
   return shown
+end`;
+
+/** Takes KEY out of all its rooms. Returns them as shown. */
+const LEAVE_ALL = `local function leave_all(P, key)
+  local out = {}
+  for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do
+    local shown = leave_room(P, key, room)
+    if shown then out[#out + 1] = shown end
+  end
+  redis.call('DEL', P .. 'in:' .. key)
+  return out
 end`;
 
 /** Puts KEY (shown as NAME) into room ROOM (shown as ROOMSHOWN, if it is created now). Returns the room's name as shown. */
 const ENTER_ROOM = `local function enter_room(P, key, name, room, roomShown)
   if redis.call('HSETNX', P .. 'rooms', room, roomShown) == 0 then roomShown = redis.call('HGET', P .. 'rooms', room) end
   redis.call('HSET', P .. 'room:' .. room, key, name)
-  redis.call('HSET', P .. 'in', key, room)
+  redis.call('SADD', P .. 'in:' .. key, room)
   return roomShown
 end`;
 
 /**
- * ARGV: P, id, key, name as shown, room key, room as typed, most rooms (0: no limit), old key
- * ('' unless a rename: the user keeps the room of OLDKEY).
- * Returns {room as shown, room left as shown or '', users in the room}; -1 when the room
- * would be one too many; -2 when this server does not hold KEY.
+ * Sent right behind a claim (Registry.claim). ARGV: P, id, key, name as shown, the first
+ * room's key and name (the lobby), old key ('' unless a rename). A new name enters the
+ * lobby; a rename takes OLDKEY's rooms along (under the same key: its name as now shown).
+ * Entries under KEY from before (the user a takeover evicted) are taken out first.
+ * Returns {the lobby as shown or '', users in it, rooms left as shown...}; -2 when this
+ * server does not hold KEY.
  */
-export const MOVE = `${OWNED}
+export const ENTER = `${OWNED}
 ${LEAVE_ROOM}
+${LEAVE_ALL}
 ${ENTER_ROOM}
-local P, id, key, name, room, roomShown, most, old = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local P, id, key, name, lobby, lobbyShown, old = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 if not owned(P, key, id) then return -2 end
-if old ~= '' and old ~= key then
-  local kept = redis.call('HGET', P .. 'in', old)
-  if kept then
-    room = kept
-    leave_room(P, old)
+if old == key then
+  for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do redis.call('HSET', P .. 'room:' .. room, key, name) end
+  return {'', 0}
+end
+local left = leave_all(P, key)
+local out
+if old ~= '' then
+  for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. old)) do
+    redis.call('HDEL', P .. 'room:' .. room, old)
+    redis.call('HSET', P .. 'room:' .. room, key, name)
+    redis.call('SADD', P .. 'in:' .. key, room)
   end
+  redis.call('DEL', P .. 'in:' .. old)
+  out = {'', 0}
+else
+  local shown = enter_room(P, key, name, lobby, lobbyShown)
+  out = {shown, redis.call('HLEN', P .. 'room:' .. lobby)}
 end
-local current = redis.call('HGET', P .. 'in', key)
-if current == room then
-  redis.call('HSET', P .. 'room:' .. room, key, name)
-  return {redis.call('HGET', P .. 'rooms', room) or roomShown, '', redis.call('HLEN', P .. 'room:' .. room)}
+for _, room in ipairs(left) do out[#out + 1] = room end
+return out`;
+
+/**
+ * ARGV: P, id, key, name as shown, room key, room as typed, most rooms (0: no limit).
+ * Returns {room as shown, users in it}; -1 when the room would be one too many; -2 when
+ * this server does not hold KEY.
+ */
+export const JOIN = `${OWNED}
+${ENTER_ROOM}
+local P, id, key, name, room, roomShown, most = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+if not owned(P, key, id) then return -2 end
+if most > 0 and redis.call('SISMEMBER', P .. 'in:' .. key, room) == 0 and redis.call('HEXISTS', P .. 'rooms', room) == 0 then
+  if redis.call('HLEN', P .. 'rooms') >= most then return -1 end
 end
-if most > 0 and redis.call('HEXISTS', P .. 'rooms', room) == 0 then
-  local count = redis.call('HLEN', P .. 'rooms')
-  if current and redis.call('HLEN', P .. 'room:' .. current) == 1 then count = count - 1 end
-  if count >= most then return -1 end
-end
-local left = ''
-if current then left = leave_room(P, key) end
 local shown = enter_room(P, key, name, room, roomShown)
-return {shown, left, redis.call('HLEN', P .. 'room:' .. room)}`;
+return {shown, redis.call('HLEN', P .. 'room:' .. room)}`;
+
+/** ARGV: P, id, key, room key. Takes KEY out of the room, if this server holds KEY. */
+export const PART = `${OWNED}
+${LEAVE_ROOM}
+local P, id, key, room = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if owned(P, key, id) then leave_room(P, key, room) end
+return 1`;
 
 /**
  * ARGV: P, then name keys. Takes out of their rooms the users whose names nobody holds any
- * more (released, or freed with a dead server). Returns {name as shown, room as shown, ...}.
+ * more (released, freed with a dead server, or left with theirs). Returns, for each user
+ * that was in a room, {name as shown, {rooms as shown...}}, flattened by one level.
  */
 export const VACATE = `${LEAVE_ROOM}
+${LEAVE_ALL}
 local P = ARGV[1]
 local out = {}
 for i = 2, #ARGV do
   local key = ARGV[i]
   if redis.call('HEXISTS', P .. 'names', key) == 0 then
-    local room = redis.call('HGET', P .. 'in', key)
-    local name = room and redis.call('HGET', P .. 'room:' .. room, key)
-    local shown = leave_room(P, key)
-    if shown then
+    local first = redis.call('SMEMBERS', P .. 'in:' .. key)[1]
+    local name = first and redis.call('HGET', P .. 'room:' .. first, key)
+    local rooms = leave_all(P, key)
+    if #rooms > 0 then
       out[#out + 1] = name or key
-      out[#out + 1] = shown
+      out[#out + 1] = rooms
     end
   end
 end
 return out`;
 
 /**
- * ARGV: P, id, then groups of name key, name as shown, room key, room as shown: where this
- * server's users are, written again after Redis was away (it may have lost them).
+ * ARGV: P, id, then for each user: name key, name as shown, the number of its rooms N, and
+ * N pairs of room key and room as shown. Where this server's users are, written again after
+ * Redis was away (it may have lost them, or kept rooms they left meanwhile).
  */
 export const REENTER = `${OWNED}
 ${LEAVE_ROOM}
 ${ENTER_ROOM}
 local P, id = ARGV[1], ARGV[2]
-for i = 3, #ARGV, 4 do
-  local key, name, room, roomShown = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+local i = 3
+while i <= #ARGV do
+  local key, name, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   if owned(P, key, id) then
-    local current = redis.call('HGET', P .. 'in', key)
-    if current and current ~= room then leave_room(P, key) end
-    enter_room(P, key, name, room, roomShown)
+    local keep = {}
+    for j = 0, n - 1 do keep[ARGV[i + 3 + 2 * j]] = true end
+    for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do
+      if not keep[room] then leave_room(P, key, room) end
+    end
+    for j = 0, n - 1 do enter_room(P, key, name, ARGV[i + 3 + 2 * j], ARGV[i + 4 + 2 * j]) end
   end
+  i = i + 3 + 2 * n
 end
 return 1`;
 
@@ -124,7 +166,7 @@ for i = 1, #entries, 2 do
   if redis.call('HEXISTS', P .. 'names', entries[i]) == 1 then
     out[#out + 1] = entries[i + 1]
   else
-    leave_room(P, entries[i])
+    leave_room(P, entries[i], room)
   end
 end
 if #out == 1 then return {} end

@@ -1,5 +1,5 @@
 import { isValidName, nameKey } from '../../protocol/names.js';
-import type { Delivery, Member, Removal } from '../hub.js';
+import type { Delivery, Member, Removal, RoomEvent } from '../hub.js';
 import { byteLength, removalBody, userHeader } from './cluster-message.js';
 import type { Outbox } from './outbox.js';
 import type { HubState } from './state.js';
@@ -51,12 +51,20 @@ export class Routing {
     return this.#outbox.queue(header, bytes, size, key);
   }
 
-  toRoom(room: string, bytes: Buffer | string, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
-    this.#s.rooms.deliver(room, bytes, except, notice);
-    return this.#outbox.publish(room, bytes);
+  /** EVENT to ROOMS: our members at once, once each, and the other servers' through the stream. */
+  toRooms(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {
+    this.here(rooms, event, except, notice);
+    return this.#outbox.publish(rooms, event);
   }
 
-  elsewhere(room: string, bytes: Buffer | string | undefined): void {
-    if (bytes) void this.#outbox.publish(room, bytes);
+  /** EVENT to our members of ROOMS only. */
+  here(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice = false): void {
+    const render = this.#s.events?.render;
+    if (render !== undefined) this.#s.rooms.deliver(rooms, event, except, render, notice);
+  }
+
+  /** EVENT to the other servers' members of ROOMS only (the hub's `told`, or nothing). */
+  elsewhere(told: { rooms: string[]; event: RoomEvent } | undefined, skip = ''): void {
+    if (told !== undefined) void this.#outbox.publish(told.rooms, told.event, skip);
   }
 }

@@ -129,12 +129,11 @@ export class HubState {
     return String(Math.max(0, ms - this.keepMs));
   }
 
-  /** KEY is no longer this server's: out of the registry here and out of its room. */
+  /** KEY is no longer this server's: out of the registry here and out of its rooms. */
   forget(key: string): void {
     this.changed();
     const member = this.local.get(key);
-    const shown = this.shown.get(key);
-    if (member !== undefined && shown !== undefined) this.rooms.leave(member, shown);
+    if (member !== undefined) this.rooms.leaveAll(member);
     this.local.delete(key);
     this.shown.delete(key);
   }

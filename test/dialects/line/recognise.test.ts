@@ -30,26 +30,22 @@ const NAME = 'a-b_C';
 const LONGEST = `${'_'.repeat(16)}${'-'.repeat(16)}`;
 const TRICKY = 'x: @bob:hi *carol* ! no such user: y <z> [t] * pong';
 
-/**
- * The lines of protocol version 3 ("Rooms"), as docs/protocol.md words them.
- * TODO(after merging the server's rooms): build them with wording.ts's functions for the
- * tagged room message, the tagged joined and left, `* you left ROOM`, `* your rooms`, `!
- * you are in no room` and `! too many rooms (max N): /part one first`, as the cases below do.
- */
+/** The lines of protocol version 3 ("Rooms"): our rooms, and the lines of the other ones. */
 const ROOMS_CASES: Case[] = [
-  ['<a-b_C#Dev_2-x> hi', { recogniseTaggedMessage: { from: NAME, room: 'Dev_2-x', text: 'hi' } }],
-  [`<${LONGEST}#${LONGEST}> ${TRICKY}`, { recogniseTaggedMessage: { from: LONGEST, room: LONGEST, text: TRICKY } }],
-  ['<bob#dev> ', { recogniseTaggedMessage: { from: 'bob', room: 'dev', text: '' } }],
-  ['<bob#dev> <carol#qa> x', { recogniseTaggedMessage: { from: 'bob', room: 'dev', text: '<carol#qa> x' } }],
-  ['* _ joined #qa-1', { recogniseJoined: { name: '_', room: 'qa-1' } }],
-  [`* ${NAME} left #dev`, { recogniseLeft: { name: NAME, room: 'dev', reason: undefined } }],
-  ['* bob left #dev (bye (for now) #qa)', { recogniseLeft: { name: 'bob', room: 'dev', reason: 'bye (for now) #qa' } }],
-  ['* bob left (#dev)', { recogniseLeft: { name: 'bob', room: undefined, reason: '#dev' } }],
-  ['* you left Dev_2-x', { recogniseYouLeft: 'Dev_2-x' }],
-  ['* your rooms (3): dev, lobby, Q-a_1', { recogniseYourRooms: ['dev', 'lobby', 'Q-a_1'] }],
-  ['* your rooms (0): ', { recogniseYourRooms: [] }],
-  ['! you are in no room: /join ROOM', { recogniseNoRoom: true }],
-  ['! too many rooms (max 10): /part one first', { recogniseTooManyRooms: 10 }],
+  [w.roomMessage(NAME, 'hi', 'Dev_2-x'), { recogniseTaggedMessage: { from: NAME, room: 'Dev_2-x', text: 'hi' } }],
+  [w.roomMessage(LONGEST, TRICKY, LONGEST), { recogniseTaggedMessage: { from: LONGEST, room: LONGEST, text: TRICKY } }],
+  [w.roomMessage('bob', '', 'dev'), { recogniseTaggedMessage: { from: 'bob', room: 'dev', text: '' } }],
+  [w.roomMessage('bob', w.roomMessage('carol', 'x', 'qa'), 'dev'), { recogniseTaggedMessage: { from: 'bob', room: 'dev', text: '<carol#qa> x' } }],
+  [w.joined('_', 'qa-1'), { recogniseJoined: { name: '_', room: 'qa-1' } }],
+  [w.left(NAME, undefined, 'dev'), { recogniseLeft: { name: NAME, room: 'dev', reason: undefined } }],
+  [w.left('bob', 'bye (for now) #qa', 'dev'), { recogniseLeft: { name: 'bob', room: 'dev', reason: 'bye (for now) #qa' } }],
+  [w.left('bob', w.kickedBy('op', ''), LONGEST), { recogniseLeft: { name: 'bob', room: LONGEST, reason: 'kicked by op' } }],
+  [w.left('bob', '#dev'), { recogniseLeft: { name: 'bob', room: undefined, reason: '#dev' } }],
+  [w.youLeft('Dev_2-x'), { recogniseYouLeft: 'Dev_2-x' }],
+  [w.yourRooms(['dev', 'lobby', 'Q-a_1']), { recogniseYourRooms: ['dev', 'lobby', 'Q-a_1'] }],
+  [w.yourRooms([]), { recogniseYourRooms: [] }],
+  [w.inNoRoom(), { recogniseNoRoom: true }],
+  [w.tooManyRooms(10), { recogniseTooManyRooms: 10 }],
 ];
 
 const CASES: Case[] = [
@@ -135,8 +131,11 @@ const UNRECOGNISED = [
   w.mayLogInAgain('bob'),
   w.notBanned('bob'),
   w.noSuchRoom('dev'),
-  // The refusal of a new room on a server that has too many: not our own limit.
-  '! too many rooms (max 5): join one that exists, /rooms lists them',
+  // A new room refused on a server that has too many: not our own limit.
+  w.serverRoomsFull(5),
+  w.notInRoom('dev'),
+  w.historyNotMember('dev'),
+  w.partNeedsRoom(),
   w.clusterUnavailable(),
   w.keptFull('bob'),
   w.notKept('bob'),

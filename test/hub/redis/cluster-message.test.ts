@@ -4,6 +4,8 @@ import {
   byteLength,
   decodeEntry,
   encodeEntry,
+  eventBody,
+  eventOf,
   joinFrames,
   removalBody,
   roomHeader,
@@ -17,15 +19,15 @@ const C = 'host-3-ef';
 
 /** A turn of A's, every kind of frame, non-ASCII text and line feeds inside a body among them. */
 function turn(): Buffer {
-  const room = Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1');
+  const room = eventBody({ kind: 'message', from: 'alice', text: 'hi ✓ <b> * x' });
   const text = '*alice* héllo ✓ 😀\n';
   const removal = removalBody({ line: '! kicked by op: é', shown: 'kicked by op' });
-  const forRoom = (room: string, body: Buffer | string, skip?: string) => [roomHeader(room, byteLength(body), skip), body];
+  const forRoom = (rooms: string, body: Buffer | string, skip?: string) => [roomHeader(rooms.split(','), byteLength(body), skip), body];
   const forUser = (kind: UserKind, key: string, body: string) => [userHeader(kind, key, byteLength(body)), body];
   const frames = [
     ...forRoom('lobby', room),
     ...forUser('@', 'bob', text),
-    ...forRoom('dev', '<alice> not about C\n', C),
+    ...forRoom('dev,qa', eventBody({ kind: 'left', names: ['c1', 'c2'], reason: 'not about C' }), C),
     ...forUser('@', 'carol', '*alice* for C\n'),
     ...forUser('@', 'nobody', '*alice* lost\n'),
     ...forUser('~', 'bob', removal),
@@ -45,16 +47,17 @@ function turn(): Buffer {
 }
 
 test('an entry gives each server what is for it, in the order sent, bytes and text untouched', () => {
+  const hi = { kind: 'message', from: 'alice', text: 'hi ✓ <b> * x' } as const;
   assert.deepEqual(decodeEntry(turn(), B), [
-    { kind: 'room', room: 'lobby', body: Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1') },
+    { kind: 'room', rooms: ['lobby'], event: hi },
     { kind: 'direct', to: 'bob', text: '*alice* héllo ✓ 😀\n' },
-    { kind: 'room', room: 'dev', body: Buffer.from('<alice> not about C\n') },
+    { kind: 'room', rooms: ['dev', 'qa'], event: { kind: 'left', names: ['c1', 'c2'], reason: 'not about C' } },
     { kind: 'remove', key: 'bob', removal: { line: '! kicked by op: é', shown: 'kicked by op' } },
     { kind: 'direct', to: 'bob', text: '*alice* again\n' },
   ]);
   // C: the room message about its own users is not for it; the direct message and eviction are.
   assert.deepEqual(decodeEntry(turn(), C), [
-    { kind: 'room', room: 'lobby', body: Buffer.from('<alice> hi\n* bob joined\n\xff', 'latin1') },
+    { kind: 'room', rooms: ['lobby'], event: hi },
     { kind: 'direct', to: 'carol', text: '*alice* for C\n' },
     { kind: 'evict', key: 'dave' },
   ]);
@@ -65,10 +68,27 @@ test('an entry gives each server what is for it, in the order sent, bytes and te
 test('frames go as one string when they all are strings, else as one Buffer of the same bytes', () => {
   const strings = ['@ bob 3\n', 'hé\n'];
   assert.equal(joinFrames(strings), '@ bob 3\nhé\n');
-  const mixed = joinFrames([roomHeader('lobby', byteLength(Buffer.from('x\n'))), Buffer.from('x\n'), ...strings]);
+  const mixed = joinFrames([roomHeader(['lobby'], byteLength(Buffer.from('x\n'))), Buffer.from('x\n'), ...strings]);
   assert.ok(Buffer.isBuffer(mixed));
   assert.equal(mixed.toString(), '* lobby 2\nx\n@ bob 3\nhé\n');
   assert.equal(userHeader('@', 'bob', byteLength('hé\n')), '@ bob 4\n', 'a length counts bytes, not characters');
+});
+
+test('a room event crosses as its meaning: every kind and any text read back as sent; anything else is no event', () => {
+  const events = [
+    { kind: 'message', from: 'a-_1', text: 'x' },
+    { kind: 'message', from: 'a', text: '' },
+    { kind: 'message', from: 'a', text: '  spaced, , commas  and ✓ 😀 <b>' },
+    { kind: 'joined', names: ['a'] },
+    { kind: 'joined', names: ['a', 'B', 'c-d'] },
+    { kind: 'left', names: ['a', 'b'], reason: '' },
+    { kind: 'left', names: ['a'], reason: 'kicked by op: see you (later), ok' },
+    { kind: 'renamed', from: 'old', to: 'New' },
+  ] as const;
+  for (const event of events) assert.deepEqual(eventOf(eventBody(event)), event, eventBody(event));
+  for (const junk of ['', 'm', 'm ', 'm a', 'x a b', 'j ', 'j a b', 'j a,,b', 'l a', 'l a!,b c', 'r a', 'r a b c', 'r a b!', 'm bad!name hi', 'mm a b']) {
+    assert.equal(eventOf(junk), undefined, JSON.stringify(junk));
+  }
 });
 
 test('an entry cut short anywhere is not read at all', () => {
