@@ -41,7 +41,7 @@ export function roomLine(line: ServerLine): RoomLine | undefined {
 
 /** The rooms a new connection goes back to, and the one that was current. */
 export interface Wanted {
-  /** In the order they were joined. */
+  /** In the order they were made current, the longest ago first (the current one last). */
   rooms: readonly string[];
   current: string | undefined;
 }
@@ -50,16 +50,18 @@ export interface Wanted {
  * What a new connection, which the server has put in FIRST_ROOM, sends to be in WANTED's
  * rooms again. Pure.
  *
- * The others first, in the order they were joined (the server makes the most recently
- * joined one current after a /part of the current one: the order should stay what it was),
- * then the current one, last, so that it is current again. FIRST_ROOM is not joined again
- * (we are in it), and is parted, last, when it is not one of WANTED's: a room the user left
- * stays left. Nothing at all when the connection is where it should be already.
+ * A /join for each of the others, in the order they were made current, then for the
+ * current one, last, so that it is current again. The server keeps that order too: after a
+ * /part of the current room it makes current the one made current most recently
+ * (docs/protocol.md, "Rooms"), so a /part after a reconnect goes where it would have gone
+ * before. FIRST_ROOM, current when registering, is not joined again while it comes first
+ * (it is in its place already); it is parted, last, when it is not one of WANTED's: a room
+ * the user left stays left. Nothing at all when the connection is where it should be.
  */
 export function rejoinPlan({ rooms, current }: Wanted): string[] {
   const first = nameKey(FIRST_ROOM);
   const isCurrent = (room: string): boolean => current !== undefined && nameKey(room) === nameKey(current);
-  const lines = rooms.filter((r) => nameKey(r) !== first && !isCurrent(r)).map((r) => `/join ${r}`);
+  const lines = rooms.filter((r, i) => !isCurrent(r) && !(i === 0 && nameKey(r) === first)).map((r) => `/join ${r}`);
   if (current !== undefined && (lines.length > 0 || nameKey(current) !== first)) lines.push(`/join ${current}`);
   if (!rooms.some((r) => nameKey(r) === first)) lines.push(`/part ${FIRST_ROOM}`);
   return lines;
@@ -87,7 +89,7 @@ export interface Seen {
  * current room says where an untagged line comes from.
  */
 export class Rooms {
-  /** Our rooms on this connection, by key, in the order joined. */
+  /** Our rooms on this connection, by key, in the order made current (Wanted). */
   readonly #joined = new Map<string, string>([[nameKey(FIRST_ROOM), FIRST_ROOM]]);
   #current: string | undefined = FIRST_ROOM;
   /** Room messages of our other rooms since we were last in them, by key. */
@@ -99,7 +101,7 @@ export class Rooms {
     return this.#wanted ? this.#wanted.current : this.#current;
   }
 
-  /** Our rooms, as the user sees them, in the order joined. */
+  /** Our rooms, as the user sees them, in the order made current, the current one last. */
   get rooms(): string[] {
     return this.#wanted ? [...this.#wanted.rooms] : [...this.#joined.values()];
   }
@@ -120,7 +122,7 @@ export class Rooms {
     return current !== undefined && nameKey(current) === nameKey(room);
   }
 
-  /** Our other rooms with room messages not seen, in the order joined. */
+  /** Our other rooms with room messages not seen, the one we were in longest ago first. */
   unread(): { room: string; count: number }[] {
     return this.rooms.flatMap((room) => {
       const count = this.#unread.get(nameKey(room)) ?? 0;
@@ -143,7 +145,9 @@ export class Rooms {
     const entered = recogniseYouAreIn(line);
     if (entered) {
       const fresh = !this.#joined.has(nameKey(entered));
-      if (fresh) this.#joined.set(nameKey(entered), entered);
+      // Last: the one made current most recently.
+      this.#joined.delete(nameKey(entered));
+      this.#joined.set(nameKey(entered), entered);
       this.#current = entered;
       // A rejoin's rooms are not news: the user was in them.
       if (fresh && !this.#wanted) seen.joined = entered;
@@ -157,10 +161,10 @@ export class Rooms {
     }
     const mine = recogniseYourRooms(line);
     if (mine) {
-      // The server's list wins: the order joined kept for the rooms we knew.
-      const listed = new Map(mine.map((r) => [nameKey(r), r]));
-      for (const key of this.#joined.keys()) if (!listed.has(key)) this.#joined.delete(key);
-      for (const [key, room] of listed) if (!this.#joined.has(key)) this.#joined.set(key, room);
+      // The server's list wins. It has the current room first, then the others, the one
+      // made current most recently first.
+      this.#joined.clear();
+      for (const room of [...mine.slice(1).reverse(), ...mine.slice(0, 1)]) this.#joined.set(nameKey(room), room);
       this.#current = mine[0];
     }
     if (recogniseNoRoom(line)) {

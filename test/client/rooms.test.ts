@@ -39,10 +39,12 @@ describe('rejoinPlan: what a new connection, in lobby, sends to be back in our r
     assert.deepEqual(rejoinPlan({ rooms: ['Lobby'], current: 'LOBBY' }), []);
   });
 
-  test('the others in the order joined, then the current one last', () => {
+  test('the others in the order they were made current, then the current one last', () => {
     assert.deepEqual(rejoinPlan({ rooms: ['lobby', 'dev'], current: 'dev' }), ['/join dev']);
-    assert.deepEqual(rejoinPlan({ rooms: ['lobby', 'dev', 'qa'], current: 'lobby' }), ['/join dev', '/join qa', '/join lobby']);
-    assert.deepEqual(rejoinPlan({ rooms: ['lobby', 'dev', 'qa', 'ops'], current: 'DEV' }), ['/join qa', '/join ops', '/join DEV']);
+    assert.deepEqual(rejoinPlan({ rooms: ['dev', 'qa', 'lobby'], current: 'lobby' }), ['/join dev', '/join qa', '/join lobby']);
+    assert.deepEqual(rejoinPlan({ rooms: ['lobby', 'qa', 'ops', 'DEV'], current: 'dev' }), ['/join qa', '/join ops', '/join dev']);
+    // lobby made current after dev: joined again, in its place.
+    assert.deepEqual(rejoinPlan({ rooms: ['dev', 'lobby', 'qa'], current: 'qa' }), ['/join dev', '/join lobby', '/join qa']);
   });
 
   test('lobby left is left again, after the others', () => {
@@ -59,7 +61,7 @@ describe('Rooms', () => {
     assert.equal(first.joined, 'dev', 'a room new to us');
     assert.deepEqual(view(rooms), { rooms: ['lobby', 'dev'], current: 'dev', unread: [] });
     assert.equal(rooms.take(parseServerLine('* you are in LOBBY')).joined, undefined, 'ours already');
-    assert.deepEqual(view(rooms), { rooms: ['lobby', 'dev'], current: 'LOBBY', unread: [] });
+    assert.deepEqual(view(rooms), { rooms: ['dev', 'LOBBY'], current: 'LOBBY', unread: [] }, 'the current one last');
   });
 
   test("the room of a line: its tag, else the server's current room", () => {
@@ -100,6 +102,7 @@ describe('Rooms', () => {
 
   test('/mine and "in no room" are the server saying where we are: they win', () => {
     const rooms = after(new Rooms(), '* you are in dev', '<bob#lobby> a', '* you are in qa');
+    // The current one first, then the one made current most recently.
     after(rooms, '* your rooms (3): ops, qa, lobby');
     assert.deepEqual(view(rooms), { rooms: ['lobby', 'qa', 'ops'], current: 'ops', unread: [{ room: 'lobby', count: 1 }] });
     after(rooms, '! you are in no room: /join ROOM');
@@ -110,7 +113,7 @@ describe('Rooms', () => {
     const rooms = after(new Rooms(), '* you are in dev', '* you are in qa', '* you are in dev', '<bob#lobby> a', '<bob#qa> b');
     rooms.lost();
     const before = {
-      rooms: ['lobby', 'dev', 'qa'],
+      rooms: ['lobby', 'qa', 'dev'],
       current: 'dev',
       unread: [
         { room: 'lobby', count: 1 },
@@ -133,15 +136,17 @@ describe('Rooms', () => {
     ]);
     assert.deepEqual(rooms.rejoined(), []);
     assert.ok(!rooms.rejoining);
-    // The current room was joined last this time.
-    assert.deepEqual(view(rooms), {
-      rooms: ['lobby', 'qa', 'dev'],
-      current: 'dev',
-      unread: [
-        { room: 'lobby', count: 1 },
-        { room: 'qa', count: 2 },
-      ],
-    });
+    assert.deepEqual(
+      view(rooms),
+      {
+        ...before,
+        unread: [
+          { room: 'lobby', count: 1 },
+          { room: 'qa', count: 2 },
+        ],
+      },
+      'in the order of before',
+    );
   });
 
   test('lost again in the middle of going back: the rooms wanted are still the first ones; those the server refused are said', () => {
