@@ -1,6 +1,6 @@
 import { stripControls } from '../protocol/sanitize.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
-import { recogniseHistoryRefused, recogniseUnknownCommand } from '../dialects/line/recognise.js';
+import { recogniseHistoryRefused, recogniseNoRoom, recogniseUnknownCommand } from '../dialects/line/recognise.js';
 import { nameKey } from '../protocol/names.js';
 import { parseHistoryLine, unseen, type HistoryItem, type RoomLogs, type Shown } from './history.js';
 
@@ -92,9 +92,10 @@ export class HistoryAnswers {
       this.#queue.shift();
       return head.kind === 'user' ? { kind: 'pass' } : { kind: 'unsupported' };
     }
-    // Its answer, an error instead of the lines (docs/protocol.md: a bad N, or a cluster that
-    // cannot read its history now): shown (it says what to do), and done with.
-    if (head && recogniseHistoryRefused(line)) {
+    // Its answer, an error instead of the lines (docs/protocol.md: a bad N or ROOM, a room we
+    // are not in, or none at all, a history that cannot be read now): shown (it says what to
+    // do), and done with.
+    if (head && (recogniseHistoryRefused(line) || recogniseNoRoom(line))) {
       this.#queue.shift();
       return { kind: 'pass' };
     }

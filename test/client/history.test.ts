@@ -195,6 +195,20 @@ describe('HistoryAnswers', () => {
     assert.equal(take(a, line(0, 'bob', 'two')).kind, 'past');
   });
 
+  test("the refusals that name a room end the user's request too: our own next one is held as ours", () => {
+    for (const refusal of [
+      '! you are not in qa: /join qa to read its history',
+      '! invalid room: use 1-32 letters, digits, _ or -',
+      '! you are in no room: /join ROOM',
+    ]) {
+      const a = inLobby();
+      a.sent('/history qa', 'alice');
+      assert.deepEqual(take(a, refusal), { kind: 'pass' }, refusal);
+      a.ask('join', 'lobby', 20);
+      assert.deepEqual(take(a, line(0, 'bob', 'one')), { kind: 'held' }, refusal);
+    }
+  });
+
   test('kept messages are shown at once; room messages and ours are remembered for a reconnect', () => {
     const logs = new RoomLogs();
     const log = logs.of('LOBBY');

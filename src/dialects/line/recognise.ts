@@ -245,13 +245,20 @@ export function recogniseUnknownCommand(line: ServerLine): string | undefined {
   return groups(line, UNKNOWN_COMMAND, 'error')?.[0];
 }
 
+const NOT_MEMBER = new RegExp(`^you are not in ${NAME}: /join ${NAME} to read its history$`);
+
 /**
  * A refused /history, known by how it starts: `usage` for a bad N (wording.ts:
- * historyUsage), `unavailable` for a history store that cannot be read now (historyUnavailable).
+ * historyUsage), `unavailable` for a history store that cannot be read now
+ * (historyUnavailable), `invalid-room` for a ROOM that is no room name (invalidRoom, which
+ * answers any request naming a room), `not-member` for a room we are not in
+ * (historyNotMember). In no room at all, /history gets `! you are in no room` (recogniseNoRoom).
  */
-export function recogniseHistoryRefused(line: ServerLine): 'usage' | 'unavailable' | undefined {
+export function recogniseHistoryRefused(line: ServerLine): 'usage' | 'unavailable' | 'invalid-room' | 'not-member' | undefined {
   if (line.kind !== 'error') return undefined;
   if (line.text.startsWith('/history takes ')) return 'usage';
+  if (line.text.startsWith('invalid room')) return 'invalid-room';
+  if (NOT_MEMBER.test(line.text)) return 'not-member';
   return line.text.startsWith('cannot read the history') ? 'unavailable' : undefined;
 }
 

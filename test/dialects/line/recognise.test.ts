@@ -45,6 +45,8 @@ const ROOMS_CASES: Case[] = [
   [w.yourRooms(['dev', 'lobby', 'Q-a_1']), { recogniseYourRooms: ['dev', 'lobby', 'Q-a_1'] }],
   [w.yourRooms([]), { recogniseYourRooms: [] }],
   [w.inNoRoom(), { recogniseNoRoom: true }],
+  [w.invalidRoom(), { recogniseHistoryRefused: 'invalid-room' }],
+  [w.historyNotMember('Dev_2-x'), { recogniseHistoryRefused: 'not-member' }],
   [w.tooManyRooms(10), { recogniseTooManyRooms: 10 }],
 ];
 
@@ -134,7 +136,6 @@ const UNRECOGNISED = [
   // A new room refused on a server that has too many: not our own limit.
   w.serverRoomsFull(5),
   w.notInRoom('dev'),
-  w.historyNotMember('dev'),
   w.partNeedsRoom(),
   w.clusterUnavailable(),
   w.keptFull('bob'),
