@@ -66,16 +66,20 @@ Passwords (servers started with --users):
   hidden input on a terminal. Never as an argument: other users could read it in ps.
 
 On a terminal:
-  Type a line and press Enter to send it: TEXT to the room, @NAME:TEXT or /msg NAME TEXT
-  to one user, #NAME or /nick NAME to rename, /join ROOM, /who, /help. Tab completes
-  names, rooms after /join, and commands. A line over the server's limit goes as several
-  messages; a paste of more than 5 lines asks first. Ctrl-C clears the line; on an empty
-  line, Ctrl-C twice, Ctrl-D, exit or /quit leaves. A lost connection is retried after
-  1, 2, 4 ... up to 30 s (shown in the prompt), under the same name, trying the other
-  --host servers first; scripting mode never reconnects.
-  History: after logging in and after /join, the room's last messages (--history, 20)
-  are shown dimmed, at their local time; back after a lost connection, in the same room,
-  the ones missed meanwhile (up to 100). Messages kept for your account are shown at login.
+  Type a line and press Enter to send it: TEXT to the current room, @NAME:TEXT or /msg
+  NAME TEXT to one user, #NAME or /nick NAME to rename, /join ROOM (you stay in the
+  others), /part [ROOM] [REASON], /mine, /who, /help. Lines of your other rooms show
+  their room, [dev], and the prompt counts their messages until you /join it:
+  alice@dev (lobby 3)>. Tab completes names, rooms after /join and /part, and commands.
+  A line over the server's limit goes as several messages; a paste of more than 5 lines
+  asks first. Ctrl-C clears the line; on an empty line, Ctrl-C twice, Ctrl-D, exit or
+  /quit leaves. A lost connection is retried after 1, 2, 4 ... up to 30 s (shown in the
+  prompt), under the same name, back in the same rooms, trying the other --host servers
+  first; scripting mode never reconnects.
+  History: after logging in and after joining a room, the room's last messages
+  (--history, 20) are shown dimmed, at their local time; back after a lost connection,
+  those of the current room missed meanwhile (up to 100). Messages kept for your account
+  are shown at login.
   Logging in: after "authentication failed" the name is asked again (Enter keeps the one
   in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
 

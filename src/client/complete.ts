@@ -9,24 +9,56 @@ import {
   recogniseOnline,
   recogniseRenamed,
   recogniseRoomList,
+  recogniseTaggedMessage,
   recogniseYouAreIn,
+  recogniseYouLeft,
+  recogniseYourRooms,
 } from '../dialects/line/recognise.js';
 
 /** The commands Tab completes after `/`: the server's (docs/protocol.md) and the client's own. */
-export const COMMANDS = ['/ban', '/bans', '/help', '/history', '/join', '/kick', '/m', '/msg', '/nick', '/ping', '/quit', '/rooms', '/unban', '/who'] as const;
+export const COMMANDS = [
+  '/ban',
+  '/bans',
+  '/help',
+  '/history',
+  '/join',
+  '/kick',
+  '/m',
+  '/mine',
+  '/msg',
+  '/nick',
+  '/part',
+  '/ping',
+  '/quit',
+  '/rooms',
+  '/unban',
+  '/who',
+] as const;
 
 /**
  * What Tab can complete: the names seen in any server line and in /who answers, the rooms
- * seen in `* you are in ROOM`, `/who ROOM` and `/rooms` answers, and the commands. Keys are
- * without regard to case, as the server's; the case shown is the last one seen.
+ * seen in any server line (our own, those of tagged lines, of `/who ROOM`, `/rooms` and
+ * `/mine` answers), and the commands. Keys are without regard to case, as the server's;
+ * the case shown is the last one seen. MINE gives the rooms we are in now: /part completes
+ * only those.
  */
 export class Completions {
   readonly #names = new Map<string, string>();
   readonly #rooms = new Map<string, string>();
 
+  constructor(private readonly mine: () => readonly string[] = () => []) {}
+
   /** Learns from one server line. */
   learn(line: ServerLine): void {
     if (line.kind === 'room' || line.kind === 'direct') return this.#name(line.from);
+    const tagged = recogniseTaggedMessage(line);
+    if (tagged) {
+      this.#name(tagged.from);
+      return this.#room(tagged.room);
+    }
+    for (const room of recogniseYourRooms(line) ?? []) this.#room(room);
+    const left = recogniseYouLeft(line);
+    if (left) this.#room(left);
     const inRoom = recogniseInRoom(line);
     if (inRoom) this.#room(inRoom.room);
     for (const name of recogniseOnline(line) ?? inRoom?.names ?? []) this.#name(name);
@@ -38,11 +70,9 @@ export class Completions {
       this.#names.delete(nameKey(renamed.from));
       this.#name(renamed.to);
     }
-    const joined = recogniseJoined(line);
-    if (joined) this.#name(joined);
-    const left = recogniseLeft(line);
-    if (left) this.#name(left.name);
-    if (left?.wentTo) this.#room(left.wentTo);
+    const presence = recogniseJoined(line) ?? recogniseLeft(line);
+    if (presence) this.#name(presence.name);
+    if (presence?.room) this.#room(presence.room);
     const past = recogniseHistoryEntry(line) ?? recogniseKeptMessage(line);
     if (past) this.#name(past.from);
   }
@@ -57,9 +87,10 @@ export class Completions {
 
   /**
    * readline's completer: for the line up to the cursor, the candidates and the part of the
-   * line they replace. Commands after a leading `/`; rooms after `/join `; names after
-   * `/msg `, after `@` (`@bob:` at the start of a line, `@bob` in a text) and as the first
-   * word (`bob: `, as in IRC clients).
+   * line they replace. Commands after a leading `/`; rooms after `/join ` and, our own, after
+   * `/part ` (then a reason may follow: a space after it); names after `/msg `, after `@`
+   * (`@bob:` at the start of a line, `@bob` in a text) and as the first word (`bob: `, as in
+   * IRC clients).
    */
   complete(before: string): [string[], string] {
     const word = /\S*$/.exec(before)?.[0] ?? '';
@@ -69,6 +100,11 @@ export class Completions {
     if (/^\/join\s+$/i.test(head)) {
       const hash = word.startsWith('#') ? '#' : '';
       return [starts(this.rooms, word.slice(hash.length)).map((r) => hash + r), word];
+    }
+    if (/^\/part\s+$/i.test(head)) {
+      const hash = word.startsWith('#') ? '#' : '';
+      const mine = [...this.mine()].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+      return [starts(mine, word.slice(hash.length)).map((r) => `${hash}${r} `), word];
     }
     if (/^\/(msg|m|who|kick|ban|unban)\s+$/i.test(head)) {
       const list = /^\/who/i.test(head) ? this.rooms : this.names;

@@ -1,11 +1,14 @@
 import { stripControls } from '../protocol/sanitize.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
-import { recogniseHistoryRefused, recogniseUnknownCommand } from '../dialects/line/recognise.js';
-import { parseHistoryLine, unseen, type HistoryItem, type Shown, type ShownLog } from './history.js';
+import { recogniseHistoryRefused, recogniseNoRoom, recogniseUnknownCommand } from '../dialects/line/recognise.js';
+import { nameKey } from '../protocol/names.js';
+import { parseHistoryLine, unseen, type HistoryItem, type RoomLogs, type Shown } from './history.js';
 
 /** Asked by the client itself: the room's past after a /join, or what a reconnect missed. */
 interface OwnAsk {
   kind: 'join' | 'missed';
+  /** The room asked about: the current one when the request went. */
+  room: string;
   asked: number;
   /** For 'missed': what the room showed before the request. */
   before: Shown[] | undefined;
@@ -39,19 +42,30 @@ const USER_ASKS = /^\/history(\s|$)/i;
  * they were asked (docs/protocol.md): the client's own ones are held until complete and
  * show only what is new; one the user typed is shown as it comes. The server's lines go
  * through `take`, what the user sends through `sent`.
+ *
+ * The client asks `/history N`, of the current room, rather than `/history ROOM N`, which
+ * servers before rooms were many refuse. The answer is exact all the same: replies come in
+ * order, so a `* you are in ROOM` that changed the current room before the server read the
+ * request comes before its answer, and CURRENT (the server's current room as its lines have
+ * said so far) then names the room the answer is about.
  */
 export class HistoryAnswers {
   readonly #queue: Ask[] = [];
 
   constructor(
-    private readonly log: ShownLog,
+    private readonly logs: RoomLogs,
+    private readonly current: () => string | undefined,
     private readonly now: () => number,
   ) {}
 
-  /** The client sends `/history N` after a /join (the log starts again) or a reconnect. */
-  ask(kind: 'join' | 'missed', asked: number): string {
-    if (kind === 'join') this.log.clear();
-    this.#queue.push({ kind, asked, before: kind === 'missed' ? [...this.log.entries] : undefined, since: [], items: [] });
+  /**
+   * The client sends `/history N` when it has just joined ROOM, now current (its log starts
+   * again), or is back in it after a reconnect.
+   */
+  ask(kind: 'join' | 'missed', room: string, asked: number): string {
+    const log = this.logs.of(room);
+    if (kind === 'join') log.clear();
+    this.#queue.push({ kind, room, asked, before: kind === 'missed' ? [...log.entries] : undefined, since: [], items: [] });
     return `/history ${asked}`;
   }
 
@@ -60,24 +74,28 @@ export class HistoryAnswers {
     if (USER_ASKS.test(line)) return void this.#queue.push({ kind: 'user' });
     if (line.startsWith('/') && !line.startsWith('//')) return;
     if (line.startsWith('#') || line.startsWith('@')) return;
+    const room = this.current();
+    if (room === undefined) return; // the server refuses it: in no room
     // As the server relays it: `//x` is `/x`, control characters and a leading BOM go.
     const text = stripForRoom(line.startsWith('//') ? line.slice(1) : line);
-    this.#remember({ from: self, text, at: this.now(), own: true });
+    this.#remember(room, { from: self, text, at: this.now(), own: true });
   }
 
-  take(line: ServerLine): Outcome {
+  /** LINE from the server; for a room message (untagged: rooms.ts, roomLine), ROOM is its room. */
+  take(line: ServerLine, room?: string): Outcome {
     const head = this.#queue[0];
     if (line.kind === 'room') {
-      this.#remember({ from: line.from, text: line.text, at: this.now(), own: false });
+      if (room !== undefined) this.#remember(room, { from: line.from, text: line.text, at: this.now(), own: false });
       return { kind: 'pass' };
     }
     if (head && recogniseUnknownCommand(line)?.toLowerCase() === 'history') {
       this.#queue.shift();
       return head.kind === 'user' ? { kind: 'pass' } : { kind: 'unsupported' };
     }
-    // Its answer, an error instead of the lines (docs/protocol.md: a bad N, or a cluster that
-    // cannot read its history now): shown (it says what to do), and done with.
-    if (head && recogniseHistoryRefused(line)) {
+    // Its answer, an error instead of the lines (docs/protocol.md: a bad N or ROOM, a room we
+    // are not in, or none at all, a history that cannot be read now): shown (it says what to
+    // do), and done with.
+    if (head && (recogniseHistoryRefused(line) || recogniseNoRoom(line))) {
       this.#queue.shift();
       return { kind: 'pass' };
     }
@@ -97,9 +115,13 @@ export class HistoryAnswers {
     if (!head) return { kind: 'pass' };
     this.#queue.shift();
     if (head.kind === 'user') return { kind: 'pass' };
+    // The user went on to another room before the server read it: the answer is that
+    // room's, which was not asked for (a room just joined gets its own request).
+    const now = this.current();
+    if (now === undefined || nameKey(now) !== nameKey(head.room)) return { kind: 'past', items: [], end: false, lost: false };
     const { show, lost } = unseen(head.items, head.before, head.since);
     // Older than what was shown while it came: it goes in the log before those.
-    this.log.insert(
+    this.logs.of(head.room).insert(
       show.map((h) => ({ ...h, own: false })),
       head.since.length,
     );
@@ -111,10 +133,10 @@ export class HistoryAnswers {
     };
   }
 
-  #remember(entry: Shown): void {
-    this.log.add(entry);
+  #remember(room: string, entry: Shown): void {
+    this.logs.of(room).add(entry);
     for (const ask of this.#queue) {
-      if (ask.kind === 'user') continue;
+      if (ask.kind === 'user' || nameKey(ask.room) !== nameKey(room)) continue;
       ask.since.push(entry);
       if (ask.since.length > SINCE_MAX) ask.since.shift();
     }

@@ -75,6 +75,26 @@ export class ShownLog {
   }
 }
 
+/**
+ * A ShownLog for each of our rooms, by key: messages of every room are shown (those of the
+ * others with their tag), so each room's log holds what the user has seen of it.
+ */
+export class RoomLogs {
+  readonly #logs = new Map<string, ShownLog>();
+
+  of(room: string): ShownLog {
+    const key = nameKey(room);
+    let log = this.#logs.get(key);
+    if (!log) this.#logs.set(key, (log = new ShownLog()));
+    return log;
+  }
+
+  /** A room we left: nothing of it to remember. */
+  drop(room: string): void {
+    this.#logs.delete(nameKey(room));
+  }
+}
+
 const cost = (e: Shown): number => e.from.length + e.text.length * 2 + 32;
 const key = (e: { from: string; text: string }): string => `${nameKey(e.from)}\n${e.text}`;
 

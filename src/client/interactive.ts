@@ -7,13 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { Completions } from './complete.js';
 import { clearInput, fixMidLinePaste, fixResize, internals, setInput } from './readline-fixes.js';
 import { HistoryAnswers } from './history-answers.js';
-import { ShownLog } from './history.js';
+import { RoomLogs } from './history.js';
 import { END_OF_PAST, renderLine, renderPast, timestamp } from './render.js';
-import { nameKey } from '../protocol/names.js';
+import { chatPrompt } from './chat-prompt.js';
+import { Rooms } from './rooms.js';
 import { DEFAULT_MAX_LINE, lineLimitIn, splitLine } from './split.js';
 import { translateTyped } from './typed.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
-import { recogniseClosing, recognisePong, recogniseYouAreIn, recogniseYouAreNow } from '../dialects/line/recognise.js';
+import { recogniseClosing, recognisePong, recogniseYouAreNow } from '../dialects/line/recognise.js';
 
 /** Said by a reconnect that must not be tried again: the server refused the name. */
 export class Refused extends Error {}
@@ -38,8 +39,8 @@ export interface InteractiveOptions {
   /** Now, for the timestamps. */
   now?: () => Date;
   /**
-   * Room messages of the past shown after registering and after each /join (--history N);
-   * 0 asks for none, not even those missed while reconnecting.
+   * Room messages of the past shown after registering and after joining a room (--history
+   * N); 0 asks for none, not even those missed while reconnecting.
    */
   history: number;
 }
@@ -92,24 +93,24 @@ const isLeave = (line: string): boolean => line === 'exit' || /^\/quit(\s|$)/i.t
  * The chat loop on a terminal: lines typed at a readline prompt are sent, and every
  * incoming line is printed above the prompt, with the half-typed input redrawn intact.
  * A lost connection is retried with backoff and a countdown in the prompt, unless
- * `reconnect` is undefined. Resolves with the exit code: 0 when the user leaves, 1 when the
- * connection is lost for good, 3 when the server no longer takes the name.
+ * `reconnect` is undefined; the new connection goes back to every room (rooms.ts). Resolves
+ * with the exit code: 0 when the user leaves, 1 when the connection is lost for good, 3 when
+ * the server no longer takes the name.
  *
  * What the client adds to the protocol (docs/client.md, "In the chat, on a terminal"): `/msg`, `/m` and `/nick`;
  * lines over the server's limit split into several messages; a paste of more than
  * PASTE_ASK_ABOVE lines asked about first, and the lines still waiting on the server's flood
- * control counted in the prompt; Tab completion; Ctrl-C as in a shell; local times.
+ * control counted in the prompt; the lines of our other rooms tagged with their room, and
+ * counted in the prompt until we go there; Tab completion; Ctrl-C as in a shell; local times.
  */
-/** The room every registration starts in. */
-const FIRST_ROOM = 'lobby';
-
 export function runInteractive(opts: InteractiveOptions): Promise<number> {
   const { conn: first, name, reconnect, chalk, input, output } = opts;
   const now = opts.now ?? ((): Date => new Date());
   return new Promise((resolve) => {
     let conn: ChatConnection | undefined = first;
     let self = name;
-    let room: string | undefined;
+    /** Our rooms, the current one, and what is unread in the others: from the server's answers. */
+    const rooms = new Rooms();
     let status = '';
     let leaving = false;
     let done = false;
@@ -129,21 +130,18 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     let asking: { lines: string[]; draft: string } | undefined;
     /** Ctrl-C on an empty line: the next one leaves. */
     let armed = false;
-    const completions = new Completions();
+    const completions = new Completions(() => rooms.rooms);
     /** Off with --history 0, and for good once the server says it does not know /history. */
     let historyOn = opts.history > 0;
-    /** The room messages shown in the current room: a reconnect shows what came after them. */
-    const shown = new ShownLog();
+    /** The room messages shown of each room: a reconnect shows what came after them. */
+    const logs = new RoomLogs();
     /** The /history requests of the current connection. */
     let answers: HistoryAnswers | undefined;
-    /** The room we were in when the connection was lost, and are going back to. */
-    let lastRoom: string | undefined;
-    let rejoin: string | undefined;
 
     const prompt = (): string => {
       if (asking) return `send ${asking.lines.length} lines? [y/N] `;
-      const notes = [status, waiting > 0 ? `${waiting} waiting` : ''].filter((n) => n !== '').join(', ');
-      return `${notes ? chalk.red(`(${notes}) `) : ''}${chalk.yellow.bold(self)}${room ? chalk.yellow(`@${room}`) : ''}> `;
+      const notes = [status, waiting > 0 ? `${waiting} waiting` : ''];
+      return chatPrompt({ self, current: rooms.current, unread: rooms.unread(), notes }, chalk);
     };
     const rl = readline.createInterface({
       input,
@@ -157,16 +155,18 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     const unfixResize = fixResize(rl, output);
     output.write(PASTE_ON);
     const redraw = (): void => {
-      rl.setPrompt(prompt());
-      // Plain typing does not update prevRows: start the redraw where the prompt starts.
+      // Plain typing does not update prevRows: start the redraw where the prompt starts,
+      // the one on the screen (a new one may wrap the line differently).
       internals(rl).prevRows = rl.getCursorPos().rows;
+      rl.setPrompt(prompt());
       rl.prompt(true);
     };
     const setStatus = (text: string): void => {
       status = text;
       redraw();
     };
-    const say = (text: string): void => printAbove(rl, output, text);
+    /** Prints TEXT above the prompt, which is drawn as things are now (its room, its counts). */
+    const say = (text: string): void => printAbove(rl, output, text, prompt());
 
     const finish = (code: number): void => {
       if (done) return;
@@ -251,21 +251,43 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     /** RECONNECTED: a new connection after a lost one, rather than the first. */
     const attach = (c: ChatConnection, reconnected: boolean): void => {
       conn = c;
-      const mine = new HistoryAnswers(shown, () => now().getTime());
+      const mine = new HistoryAnswers(
+        logs,
+        () => rooms.serverCurrent,
+        () => now().getTime(),
+      );
       answers = mine;
-      const back = reconnected ? lastRoom : undefined;
-      if (back !== undefined && nameKey(back) !== nameKey(FIRST_ROOM)) {
-        // A new connection starts in lobby: back to where we were, then what we missed there.
-        rejoin = back;
-        c.send(`/join ${back}`);
-      } else {
-        // Who is in the room we start in (PROTOCOL.md: registering puts you in lobby), as
-        // after /join; the answer is printed like any line.
-        c.send(`/who ${FIRST_ROOM}`);
-        if (historyOn) c.send(reconnected ? mine.ask('missed', MISSED_MAX) : mine.ask('join', opts.history));
+      /**
+       * In ROOM, current, for the first time on this connection: who is in it (as IRC
+       * clients show NAMES on join; the answer is printed like any line), and its past: the
+       * last messages (KIND join) or those missed while we were away (missed).
+       */
+      const arrived = (room: string | undefined, kind: 'join' | 'missed'): void => {
+        if (room === undefined) return;
+        c.send(`/who ${room}`);
+        if (historyOn) c.send(kind === 'join' ? mine.ask('join', room, opts.history) : mine.ask('missed', room, MISSED_MAX));
+      };
+      /** The /ping after the lines that take a new connection back to our rooms. */
+      let rejoin: string | undefined;
+      // Registering puts us in lobby (docs/protocol.md): a new connection after a lost one
+      // goes back to the rooms we were in; once the server has answered it all, the current
+      // one shows what was missed in it.
+      const plan = reconnected ? rooms.reconnected() : [];
+      if (plan.length === 0) arrived(rooms.serverCurrent, reconnected ? 'missed' : 'join');
+      else {
+        for (const line of plan) c.send(line);
+        rejoin = `${pingPrefix}${pingSeq++}`;
+        c.send(`/ping ${rejoin}`);
       }
       c.on('line', (line) => {
         const pong = recognisePong(line);
+        if (pong !== undefined && pong === rejoin) {
+          rejoin = undefined;
+          const missing = rooms.rejoined();
+          if (missing.length > 0) say(chalk.red(`not back in ${missing.join(', ')}: the server's answers above say why.`));
+          arrived(rooms.serverCurrent, 'missed');
+          return redraw();
+        }
         if (pong !== undefined && pings.has(pong)) {
           waiting -= pings.get(pong)!;
           pings.delete(pong);
@@ -273,7 +295,12 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         }
         last = line;
         completions.learn(line);
-        const outcome = mine.take(line);
+        const seen = rooms.take(line);
+        if (seen.left) logs.drop(seen.left);
+        // A line of another room is handled as it reads in that room, and shown with its tag.
+        const inRoom = seen.room;
+        const plain = inRoom?.line.line ?? line;
+        const outcome = mine.take(plain, inRoom?.name);
         if (outcome.kind === 'held') return;
         if (outcome.kind === 'unsupported') {
           // An older server: the client works as before, and asks no more.
@@ -289,34 +316,21 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = recogniseYouAreNow(line);
         if (renamed) self = renamed;
-        const moved = recogniseYouAreIn(line);
-        const before = room ?? FIRST_ROOM;
-        if (moved) room = moved;
-        if (renamed || moved) rl.setPrompt(prompt());
         const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
-        say(stamp + renderLine(line, { chalk, self }));
-        if (moved) {
-          // Who is in the room just joined, as IRC clients show NAMES on join.
-          c.send(`/who ${moved}`);
-          const again = rejoin !== undefined && nameKey(rejoin) === nameKey(moved);
-          rejoin = undefined;
-          // Joining the room we are in changes nothing: its past is on the screen already.
-          if (historyOn && (again || nameKey(before) !== nameKey(moved))) {
-            c.send(again ? mine.ask('missed', MISSED_MAX) : mine.ask('join', opts.history));
-          }
-        }
+        const room = inRoom && !rooms.isCurrent(inRoom.name) ? inRoom.name : undefined;
+        say(stamp + renderLine(plain, { chalk, self, room }));
+        // A room we were already in only becomes current: its lines are on the screen.
+        if (seen.joined) arrived(seen.joined, 'join');
       });
       const onClose = (): void => {
         conn = undefined;
         answers = undefined;
-        lastRoom = rejoin ?? room ?? FIRST_ROOM;
-        rejoin = undefined;
+        // The prompt keeps our rooms: the next connection goes back to them.
+        rooms.lost();
         // Whatever was not handled is gone with the connection.
         if (waiting > 0 && !leaving) say(chalk.red(`${waiting} lines sent in bulk may not have been delivered.`));
         waiting = 0;
         pings.clear();
-        // A new connection starts in the server's first room.
-        room = undefined;
         if (leaving) return finish(0);
         // The server closed us on purpose (idle, account removed, ...): coming back would
         // only be closed again, so say why and stop.

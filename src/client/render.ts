@@ -1,14 +1,30 @@
 import type { ChalkInstance } from 'chalk';
 import type { ServerLine } from '../dialects/line/server-line.js';
+import { roomColour } from './room-colour.js';
 
 export interface RenderOptions {
   chalk: ChalkInstance;
   /** Our own name, highlighted wherever it appears. */
   self: string | undefined;
+  /**
+   * The line comes from this room, one of ours but not the current one: `[dev] ` before it.
+   * The line itself is given untagged (rooms.ts: roomLine), as it reads in its own room.
+   */
+  room?: string | undefined;
 }
 
-/** One server line as the interactive client shows it, coloured by kind. Pure. */
-export function renderLine(line: ServerLine, { chalk, self }: RenderOptions): string {
+/** One server line as the interactive client shows it, coloured by kind, after its room's tag. Pure. */
+export function renderLine(line: ServerLine, { chalk, self, room }: RenderOptions): string {
+  const body = renderBody(line, chalk, self);
+  return room === undefined ? body : `${roomTag(room, chalk)} ${body}`;
+}
+
+/** `[dev]`, in the room's own colour (room-colour.ts). Pure. */
+export function roomTag(room: string, chalk: ChalkInstance): string {
+  return roomColour(room, chalk)(`[${room}]`);
+}
+
+function renderBody(line: ServerLine, chalk: ChalkInstance, self: string | undefined): string {
   const mark = (text: string): string => highlight(text, self, chalk);
   switch (line.kind) {
     case 'direct':

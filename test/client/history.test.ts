@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Chalk } from 'chalk';
 import { HistoryAnswers, type Outcome } from '../../src/client/history-answers.js';
-import { parseHistoryLine, ShownLog, unseen, type HistoryItem, type Shown } from '../../src/client/history.js';
+import { parseHistoryLine, RoomLogs, ShownLog, unseen, type HistoryItem, type Shown } from '../../src/client/history.js';
 import { pastTimestamp, renderPast } from '../../src/client/render.js';
 import { parseServerLine } from '../../src/dialects/line/server-line.js';
 
@@ -108,13 +108,33 @@ test('ShownLog is bounded in count and in bytes; insert puts older entries befor
   );
 });
 
+test('RoomLogs: one log a room, whatever its case; a room left is forgotten', () => {
+  const logs = new RoomLogs();
+  logs.of('Dev').add(shown('bob', 'x'));
+  assert.equal(logs.of('dev').entries.length, 1);
+  assert.equal(logs.of('lobby').entries.length, 0);
+  logs.drop('DEV');
+  assert.equal(logs.of('dev').entries.length, 0);
+});
+
 describe('HistoryAnswers', () => {
-  const take = (a: HistoryAnswers, raw: string): Outcome => a.take(parseServerLine(raw));
+  /** RAW from the server; a room message is one of ROOM's. */
+  const take = (a: HistoryAnswers, raw: string, room = 'lobby'): Outcome => {
+    const line = parseServerLine(raw);
+    return a.take(line, line.kind === 'room' ? room : undefined);
+  };
+  /** The answers of a connection whose current room is lobby. */
+  const inLobby = (logs = new RoomLogs()): HistoryAnswers =>
+    new HistoryAnswers(
+      logs,
+      () => 'lobby',
+      () => T0,
+    );
   const line = (s: number, from: string, text: string): string => `* [${new Date(T0 + s * 1000).toISOString().replace('.000', '')}] <${from}> ${text}`;
 
   test('our own request is held until its end; one the user typed is shown as it comes', () => {
-    const a = new HistoryAnswers(new ShownLog(), () => T0);
-    assert.equal(a.ask('join', 20), '/history 20');
+    const a = inLobby();
+    assert.equal(a.ask('join', 'lobby', 20), '/history 20');
     a.sent('/HISTORY 5', 'alice');
     assert.deepEqual(take(a, line(0, 'bob', 'one')), { kind: 'held' });
     assert.deepEqual(take(a, '* end of history (1 message)'), {
@@ -129,8 +149,8 @@ describe('HistoryAnswers', () => {
   });
 
   test('an older server: "unknown command" is swallowed for ours, shown for the user\'s', () => {
-    const a = new HistoryAnswers(new ShownLog(), () => T0);
-    a.ask('join', 20);
+    const a = inLobby();
+    a.ask('join', 'lobby', 20);
     a.sent('/history', 'alice');
     assert.deepEqual(take(a, '! unknown command: /history'), { kind: 'unsupported' });
     assert.deepEqual(take(a, '! unknown command: /history'), { kind: 'pass' });
@@ -142,10 +162,10 @@ describe('HistoryAnswers', () => {
       [2, true],
       [100, false],
     ] as const) {
-      const log = new ShownLog();
-      log.add(shown('bob', 'long ago'));
-      const a = new HistoryAnswers(log, () => T0);
-      a.ask('missed', asked);
+      const logs = new RoomLogs();
+      logs.of('lobby').add(shown('bob', 'long ago'));
+      const a = inLobby(logs);
+      a.ask('missed', 'lobby', asked);
       take(a, line(0, 'bob', 'x'));
       take(a, line(0, 'bob', 'y'));
       const out = take(a, '* end of history (2 messages)');
@@ -154,8 +174,8 @@ describe('HistoryAnswers', () => {
   });
 
   test('a server that floods an answer costs bounded memory: no more than asked for is kept, the newest', () => {
-    const a = new HistoryAnswers(new ShownLog(), () => T0);
-    a.ask('join', 20);
+    const a = inLobby();
+    a.ask('join', 'lobby', 20);
     for (let i = 0; i < 5000; i++) take(a, line(0, 'bob', `m${i}`));
     const out = take(a, '* end of history (5000 messages)');
     assert.ok(out.kind === 'past');
@@ -164,8 +184,8 @@ describe('HistoryAnswers', () => {
   });
 
   test("a refusal answers the request at the head, which is done with: what follows is the next one's", () => {
-    const a = new HistoryAnswers(new ShownLog(), () => T0);
-    a.ask('missed', 100);
+    const a = inLobby();
+    a.ask('missed', 'lobby', 100);
     a.sent('/history 2', 'alice');
     assert.deepEqual(take(a, '! no such user: x'), { kind: 'pass' }, 'an answer to something else');
     assert.deepEqual(take(a, '! cannot read the history now: cluster unavailable, try again in a moment'), { kind: 'pass' });
@@ -175,9 +195,24 @@ describe('HistoryAnswers', () => {
     assert.equal(take(a, line(0, 'bob', 'two')).kind, 'past');
   });
 
+  test("the refusals that name a room end the user's request too: our own next one is held as ours", () => {
+    for (const refusal of [
+      '! you are not in qa: /join qa to read its history',
+      '! invalid room: use 1-32 letters, digits, _ or -',
+      '! you are in no room: /join ROOM',
+    ]) {
+      const a = inLobby();
+      a.sent('/history qa', 'alice');
+      assert.deepEqual(take(a, refusal), { kind: 'pass' }, refusal);
+      a.ask('join', 'lobby', 20);
+      assert.deepEqual(take(a, line(0, 'bob', 'one')), { kind: 'held' }, refusal);
+    }
+  });
+
   test('kept messages are shown at once; room messages and ours are remembered for a reconnect', () => {
-    const log = new ShownLog();
-    const a = new HistoryAnswers(log, () => T0);
+    const logs = new RoomLogs();
+    const log = logs.of('LOBBY');
+    const a = inLobby(logs);
     assert.deepEqual(take(a, '* [2026-11-27T05:15:05Z] *carol* psst'), {
       kind: 'past',
       items: [{ kind: 'kept', ...h('carol', 'psst') }],
@@ -195,8 +230,8 @@ describe('HistoryAnswers', () => {
     );
 
     // Reconnected: the answer holds what we saw, what we said, and what we missed.
-    const b = new HistoryAnswers(log, () => T0);
-    b.ask('missed', 100);
+    const b = inLobby(logs);
+    b.ask('missed', 'lobby', 100);
     take(b, '<dave> live while asking');
     for (const raw of [
       line(0, 'bob', 'hi'),
@@ -210,6 +245,77 @@ describe('HistoryAnswers', () => {
     const out = take(b, '* end of history (5 messages)');
     assert.deepEqual(out.kind === 'past' ? texts(out.items) : out, ['<carol> missed']);
     assert.deepEqual(log.entries.map((e) => e.text).slice(-2), ['missed', 'live while asking'], 'the log keeps the order of the room');
+  });
+
+  test("each room has its log: a reconnect's answer is held against what was shown of its room, not of the others", () => {
+    const logs = new RoomLogs();
+    let current = 'dev';
+    const a = new HistoryAnswers(
+      logs,
+      () => current,
+      () => T0,
+    );
+    take(a, '<bob> seen in dev', 'dev');
+    take(a, '<carol> seen in lobby', 'lobby');
+    a.sent('mine in dev', 'alice');
+    current = 'lobby';
+    a.sent('mine in lobby', 'alice');
+    assert.deepEqual(
+      logs.of('Dev').entries.map((e) => e.text),
+      ['seen in dev', 'mine in dev'],
+    );
+    assert.deepEqual(
+      logs.of('lobby').entries.map((e) => e.text),
+      ['seen in lobby', 'mine in lobby'],
+    );
+
+    current = 'dev';
+    const b = new HistoryAnswers(
+      logs,
+      () => current,
+      () => T0,
+    );
+    assert.equal(b.ask('missed', 'dev', 100), '/history 100');
+    // Live in lobby while the request is on its way, and the same words as dev's newest.
+    take(b, '<carol> same words', 'lobby');
+    for (const raw of [line(0, 'bob', 'seen in dev'), line(0, 'alice', 'mine in dev'), line(1, 'dave', 'missed'), line(2, 'carol', 'same words')]) {
+      take(b, raw);
+    }
+    const out = take(b, '* end of history (4 messages)');
+    assert.deepEqual(out.kind === 'past' ? texts(out.items) : out, ['<dave> missed', '<carol> same words'], "lobby's line is no part of dev's");
+  });
+
+  test('in no room, a line of ours is no room message to remember', () => {
+    const logs = new RoomLogs();
+    const a = new HistoryAnswers(
+      logs,
+      () => undefined,
+      () => T0,
+    );
+    a.sent('hello?', 'alice');
+    assert.deepEqual(logs.of('lobby').entries, []);
+  });
+
+  test("an answer of ours that came after the user went to another room is that room's: not shown, not remembered", () => {
+    const logs = new RoomLogs();
+    let current = 'dev';
+    const a = new HistoryAnswers(
+      logs,
+      () => current,
+      () => T0,
+    );
+    a.ask('join', 'dev', 20);
+    // `* you are in qa`, for a /join typed before the server read ours.
+    current = 'qa';
+    take(a, line(0, 'bob', 'said in qa'));
+    assert.deepEqual(take(a, '* end of history (1 message)'), { kind: 'past', items: [], end: false, lost: false });
+    assert.deepEqual(logs.of('dev').entries, []);
+    assert.deepEqual(logs.of('qa').entries, []);
+    // The next one, of the room it asks about, is shown.
+    a.ask('join', 'qa', 20);
+    take(a, line(0, 'bob', 'said in qa'));
+    const out = take(a, '* end of history (1 message)');
+    assert.deepEqual(out.kind === 'past' ? texts(out.items) : out, ['<bob> said in qa']);
   });
 });
 

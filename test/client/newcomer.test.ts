@@ -108,11 +108,33 @@ describe('Completions', () => {
       '* in dev (1): gina',
       '* rooms (2): lobby (4), ops (1)',
       '* you are in Design',
-      '* henry left (went to qa)',
+      '* henry left',
       '* [2026-11-27T05:15:05Z] <ivan> old',
     );
     assert.deepEqual(c.names, ['alice', 'Bob', 'caroline', 'dave', 'erin', 'frank', 'gina', 'henry', 'ivan']);
-    assert.deepEqual(c.rooms, ['Design', 'dev', 'lobby', 'ops', 'qa']);
+    assert.deepEqual(c.rooms, ['Design', 'dev', 'lobby', 'ops']);
+  });
+
+  test('names and rooms from the lines of our other rooms, /mine and /part answers', () => {
+    const c = learnt('<bob#dev> hi', '* carol joined #qa', '* dave left #ops (bye)', '* your rooms (2): lobby, Design', '* you left random');
+    assert.deepEqual(c.names, ['bob', 'carol', 'dave']);
+    assert.deepEqual(c.rooms, ['Design', 'dev', 'lobby', 'ops', 'qa', 'random']);
+  });
+
+  test('/join completes every room known, /part only ours, with a space for the reason', () => {
+    const mine = ['lobby', 'Dev'];
+    const c = new Completions(() => mine);
+    for (const raw of ['* rooms (3): lobby (4), dev (1), design (2)', '<bob#ops> hi']) c.learn(parseServerLine(raw));
+    assert.deepEqual(c.complete('/pa'), [['/part '], '/pa']);
+    assert.deepEqual(c.complete('/mi'), [['/mine '], '/mi']);
+    assert.deepEqual(c.complete('/join d'), [['design', 'dev'], 'd']);
+    assert.deepEqual(c.complete('/join o'), [['ops'], 'o']);
+    assert.deepEqual(c.complete('/part d'), [['Dev '], 'd']);
+    assert.deepEqual(c.complete('/PART '), [['Dev ', 'lobby '], '']);
+    assert.deepEqual(c.complete('/part #l'), [['#lobby '], '#l']);
+    assert.deepEqual(c.complete('/part o'), [[], 'o'], 'not a room of ours');
+    mine.push('ops');
+    assert.deepEqual(c.complete('/part o'), [['ops '], 'o'], 'ours as they are now');
   });
 
   test('what Tab offers where', () => {

@@ -113,7 +113,7 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     await bob.lines.until(/you are in development/);
     term.type('/rooms');
     term.press('Enter');
-    await term.waitFor((s) => s.includes('* rooms (2): development (1), lobby (1)'), 'the rooms');
+    await term.waitFor((s) => s.includes('* rooms (2): development (1), lobby (2)'), 'the rooms');
     term.type('/jo');
     term.press('Tab');
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice> /join', 'the command completed');

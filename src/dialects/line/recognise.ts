@@ -15,6 +15,7 @@ import { serverFull, shuttingDown } from './wording.js';
 
 /** A name, or a room: rooms are named with a name's characters (wording.ts: invalidRoom). */
 const NAME = `(${NAME_PATTERN})`;
+const ROOM_NAME = new RegExp(`^${NAME_PATTERN}$`);
 
 /** PATTERN's groups over the text of a notice (of an error, with KIND), or undefined. */
 function groups(line: ServerLine, pattern: RegExp, kind: 'notice' | 'error' = 'notice'): (string | undefined)[] | undefined {
@@ -24,6 +25,21 @@ function groups(line: ServerLine, pattern: RegExp, kind: 'notice' | 'error' = 'n
 
 /** `a, b, c` as wording.ts joins names; nothing for none. */
 const list = (joined: string): string[] => (joined === '' ? [] : joined.split(', '));
+
+// Room messages from another of our rooms (docs/protocol.md, "Rooms").
+
+const TAGGED = new RegExp(`^<${NAME}#${NAME}> (.*)$`, 's');
+
+/**
+ * `<NAME#ROOM> TEXT`: a room message from ROOM, one of our rooms but not the current one
+ * (those read `<NAME> TEXT`, kind 'room'). A NAME holds no `#`, so the tag is unambiguous;
+ * parseServerLine leaves the line as 'other', and a user's text never starts a line.
+ */
+export function recogniseTaggedMessage(line: ServerLine): { from: string; room: string; text: string } | undefined {
+  if (line.kind !== 'other') return undefined;
+  const g = TAGGED.exec(line.raw);
+  return g ? { from: g[1]!, room: g[2]!, text: g[3]! } : undefined;
+}
 
 // Notices.
 
@@ -77,25 +93,52 @@ export function recogniseYouAreIn(line: ServerLine): string | undefined {
   return groups(line, YOU_ARE_IN)?.[0];
 }
 
-const JOINED = new RegExp(`^${NAME} joined$`);
+/** ` #ROOM` after a presence line from another of our rooms (docs/protocol.md, "Rooms"). */
+const TAG = `(?: #${NAME})?`;
 
-/** `* NAME joined` (wording.ts: joined): the NAME. */
-export function recogniseJoined(line: ServerLine): string | undefined {
-  return groups(line, JOINED)?.[0];
-}
-
-const LEFT = new RegExp(`^${NAME} left(?: \\((.*)\\))?$`, 's');
-const WENT_TO = new RegExp(`^went to ${NAME}$`);
+const JOINED = new RegExp(`^${NAME} joined${TAG}$`);
 
 /**
- * `* NAME left` or `* NAME left (REASON)` (wording.ts: left). WENT_TO is the ROOM of the
- * REASON `went to ROOM` (wording.ts: wentTo): NAME went to another room rather than away.
+ * `* NAME joined` (wording.ts: joined), in our current room; `* NAME joined #ROOM`, in
+ * another of our rooms: the NAME, and the ROOM when tagged.
  */
-export function recogniseLeft(line: ServerLine): { name: string; reason: string | undefined; wentTo: string | undefined } | undefined {
+export function recogniseJoined(line: ServerLine): { name: string; room: string | undefined } | undefined {
+  const g = groups(line, JOINED);
+  return g && { name: g[0]!, room: g[1] };
+}
+
+const LEFT = new RegExp(`^${NAME} left${TAG}(?: \\((.*)\\))?$`, 's');
+
+/**
+ * `* NAME left` or `* NAME left (REASON)` (wording.ts: left), in our current room, or with
+ * ` #ROOM` before the REASON, in another of our rooms. A user leaving the chat is told
+ * once, in one room we share with them. The tag has no brackets: `* bob left (#dev)` is a
+ * REASON.
+ */
+export function recogniseLeft(line: ServerLine): { name: string; room: string | undefined; reason: string | undefined } | undefined {
   const g = groups(line, LEFT);
-  if (!g) return undefined;
-  const reason = g[1];
-  return { name: g[0]!, reason, wentTo: reason === undefined ? undefined : WENT_TO.exec(reason)?.[1] };
+  return g && { name: g[0]!, room: g[1], reason: g[2] };
+}
+
+const YOU_LEFT = new RegExp(`^you left ${NAME}$`);
+
+/**
+ * `* you left ROOM`, the answer to /part: the ROOM. Not a user named you: their leaving
+ * has no room, or a room after `#`.
+ */
+export function recogniseYouLeft(line: ServerLine): string | undefined {
+  return groups(line, YOU_LEFT)?.[0];
+}
+
+const YOUR_ROOMS = /^your rooms \(\d+\): (.*)$/s;
+
+/**
+ * `* your rooms (N): ROOM, ROOM, ...`, the answer to /mine: our rooms, the current one
+ * first. An entry that is not a room name is left out.
+ */
+export function recogniseYourRooms(line: ServerLine): string[] | undefined {
+  const g = groups(line, YOUR_ROOMS);
+  return g && list(g[0]!).filter((room) => ROOM_NAME.test(room));
 }
 
 const RENAMED = new RegExp(`^${NAME} is now ${NAME}$`);
@@ -202,14 +245,40 @@ export function recogniseUnknownCommand(line: ServerLine): string | undefined {
   return groups(line, UNKNOWN_COMMAND, 'error')?.[0];
 }
 
+const NOT_MEMBER = new RegExp(`^you are not in ${NAME}: /join ${NAME} to read its history$`);
+
 /**
  * A refused /history, known by how it starts: `usage` for a bad N (wording.ts:
- * historyUsage), `unavailable` for a history store that cannot be read now (historyUnavailable).
+ * historyUsage), `unavailable` for a history store that cannot be read now
+ * (historyUnavailable), `invalid-room` for a ROOM that is no room name (invalidRoom, which
+ * answers any request naming a room), `not-member` for a room we are not in
+ * (historyNotMember). In no room at all, /history gets `! you are in no room` (recogniseNoRoom).
  */
-export function recogniseHistoryRefused(line: ServerLine): 'usage' | 'unavailable' | undefined {
+export function recogniseHistoryRefused(line: ServerLine): 'usage' | 'unavailable' | 'invalid-room' | 'not-member' | undefined {
   if (line.kind !== 'error') return undefined;
   if (line.text.startsWith('/history takes ')) return 'usage';
+  if (line.text.startsWith('invalid room')) return 'invalid-room';
+  if (NOT_MEMBER.test(line.text)) return 'not-member';
   return line.text.startsWith('cannot read the history') ? 'unavailable' : undefined;
+}
+
+const NO_ROOM = /^you are in no room\b/;
+
+/** `! you are in no room: /join ROOM`: a room message sent when we are in no room at all. */
+export function recogniseNoRoom(line: ServerLine): true | undefined {
+  return (line.kind === 'error' && NO_ROOM.test(line.text)) || undefined;
+}
+
+const TOO_MANY_ROOMS = /^too many rooms \(max (\d+)\): \/part one first$/;
+
+/**
+ * `! too many rooms (max N): /part one first`, a /join refused: we are in N rooms already.
+ * The N. Not the older refusal of a new room on a server with too many (`too many rooms
+ * (max N): join one that exists, ...`): that one is no limit of ours.
+ */
+export function recogniseTooManyRooms(line: ServerLine): number | undefined {
+  const g = groups(line, TOO_MANY_ROOMS, 'error');
+  return g && Number(g[0]);
 }
 
 /** The errors that answer a login, by kind. */

@@ -30,6 +30,26 @@ const NAME = 'a-b_C';
 const LONGEST = `${'_'.repeat(16)}${'-'.repeat(16)}`;
 const TRICKY = 'x: @bob:hi *carol* ! no such user: y <z> [t] * pong';
 
+/** The lines of protocol version 3 ("Rooms"): our rooms, and the lines of the other ones. */
+const ROOMS_CASES: Case[] = [
+  [w.roomMessage(NAME, 'hi', 'Dev_2-x'), { recogniseTaggedMessage: { from: NAME, room: 'Dev_2-x', text: 'hi' } }],
+  [w.roomMessage(LONGEST, TRICKY, LONGEST), { recogniseTaggedMessage: { from: LONGEST, room: LONGEST, text: TRICKY } }],
+  [w.roomMessage('bob', '', 'dev'), { recogniseTaggedMessage: { from: 'bob', room: 'dev', text: '' } }],
+  [w.roomMessage('bob', w.roomMessage('carol', 'x', 'qa'), 'dev'), { recogniseTaggedMessage: { from: 'bob', room: 'dev', text: '<carol#qa> x' } }],
+  [w.joined('_', 'qa-1'), { recogniseJoined: { name: '_', room: 'qa-1' } }],
+  [w.left(NAME, undefined, 'dev'), { recogniseLeft: { name: NAME, room: 'dev', reason: undefined } }],
+  [w.left('bob', 'bye (for now) #qa', 'dev'), { recogniseLeft: { name: 'bob', room: 'dev', reason: 'bye (for now) #qa' } }],
+  [w.left('bob', w.kickedBy('op', ''), LONGEST), { recogniseLeft: { name: 'bob', room: LONGEST, reason: 'kicked by op' } }],
+  [w.left('bob', '#dev'), { recogniseLeft: { name: 'bob', room: undefined, reason: '#dev' } }],
+  [w.youLeft('Dev_2-x'), { recogniseYouLeft: 'Dev_2-x' }],
+  [w.yourRooms(['dev', 'lobby', 'Q-a_1']), { recogniseYourRooms: ['dev', 'lobby', 'Q-a_1'] }],
+  [w.yourRooms([]), { recogniseYourRooms: [] }],
+  [w.inNoRoom(), { recogniseNoRoom: true }],
+  [w.invalidRoom(), { recogniseHistoryRefused: 'invalid-room' }],
+  [w.historyNotMember('Dev_2-x'), { recogniseHistoryRefused: 'not-member' }],
+  [w.tooManyRooms(10), { recogniseTooManyRooms: 10 }],
+];
+
 const CASES: Case[] = [
   [w.greeting(), { recogniseGreeting: { maxLine: undefined } }],
   [w.connected('127.0.0.1', 5000), { recogniseConnected: { host: '127.0.0.1', port: 5000 } }],
@@ -40,11 +60,14 @@ const CASES: Case[] = [
   [w.registered(LONGEST), { recogniseRegistered: LONGEST }],
   [w.youAreNow('-'), { recogniseYouAreNow: '-' }],
   [w.youAreIn('Dev_2-x'), { recogniseYouAreIn: 'Dev_2-x' }],
-  [w.joined('_'), { recogniseJoined: '_' }],
-  [w.left(NAME), { recogniseLeft: { name: NAME, reason: undefined, wentTo: undefined } }],
-  [w.left(NAME, ''), { recogniseLeft: { name: NAME, reason: undefined, wentTo: undefined } }],
-  [w.left('bob', w.leftBecause('server-shutdown')), { recogniseLeft: { name: 'bob', reason: 'server shutting down', wentTo: undefined } }],
-  [w.left('bob', w.kickedBy('op', 'spam (again) :)')), { recogniseLeft: { name: 'bob', reason: 'kicked by op: spam (again) :)', wentTo: undefined } }],
+  [w.joined('_'), { recogniseJoined: { name: '_', room: undefined } }],
+  [w.left(NAME), { recogniseLeft: { name: NAME, room: undefined, reason: undefined } }],
+  [w.left(NAME, ''), { recogniseLeft: { name: NAME, room: undefined, reason: undefined } }],
+  [w.left('bob', w.leftBecause('server-shutdown')), { recogniseLeft: { name: 'bob', room: undefined, reason: 'server shutting down' } }],
+  [w.left('bob', w.kickedBy('op', 'spam (again) :)')), { recogniseLeft: { name: 'bob', room: undefined, reason: 'kicked by op: spam (again) :)' } }],
+  // A version 2 server's /join: now a REASON like any other.
+  [w.left(NAME, 'went to qa-1_'), { recogniseLeft: { name: NAME, room: undefined, reason: 'went to qa-1_' } }],
+  ...ROOMS_CASES,
   [w.renamed('a-b', 'c_d'), { recogniseRenamed: { from: 'a-b', to: 'c_d' } }],
   [w.online(['alice', 'B-c', '_', LONGEST]), { recogniseOnline: ['alice', 'B-c', '_', LONGEST] }],
   [w.online([]), { recogniseOnline: [] }],
@@ -110,6 +133,10 @@ const UNRECOGNISED = [
   w.mayLogInAgain('bob'),
   w.notBanned('bob'),
   w.noSuchRoom('dev'),
+  // A new room refused on a server that has too many: not our own limit.
+  w.serverRoomsFull(5),
+  w.notInRoom('dev'),
+  w.partNeedsRoom(),
   w.clusterUnavailable(),
   w.keptFull('bob'),
   w.notKept('bob'),
@@ -158,12 +185,17 @@ describe('near misses: what a user writes is never a server line', () => {
   });
 
   test("a user's words inside a server line: a /quit reason, a name", () => {
-    const left = (name: string, reason: string): unknown => ({ recogniseLeft: { name, reason, wentTo: undefined } });
+    const left = (name: string, reason: string): unknown => ({ recogniseLeft: { name, room: undefined, reason } });
     // Not a greeting that lowers the line limit, not a close on purpose.
     assert.deepEqual(readBack(w.left('welcome', 'max 64 bytes')), left('welcome', 'max 64 bytes'));
     assert.deepEqual(readBack(w.left('bob', w.idleTimeout(1000))), left('bob', '! idle for 1 s: closing the connection'));
     assert.deepEqual(readBack(w.left('bob', '* pong x')), left('bob', '* pong x'));
-    assert.deepEqual(readBack(w.joined('welcome')), { recogniseJoined: 'welcome' });
+    assert.deepEqual(readBack(w.joined('welcome')), { recogniseJoined: { name: 'welcome', room: undefined } });
+    assert.deepEqual(readBack('* welcome joined #max'), { recogniseJoined: { name: 'welcome', room: 'max' } });
+    assert.deepEqual(readBack('* welcome left #dev (max 64 bytes)'), { recogniseLeft: { name: 'welcome', room: 'dev', reason: 'max 64 bytes' } });
+    // A user named you: their leaving is theirs, not our /part.
+    assert.deepEqual(readBack('* you left'), { recogniseLeft: { name: 'you', room: undefined, reason: undefined } });
+    assert.deepEqual(readBack('* you left #dev'), { recogniseLeft: { name: 'you', room: 'dev', reason: undefined } });
     assert.deepEqual(readBack(w.renamed('welcome', 'max')), { recogniseRenamed: { from: 'welcome', to: 'max' } });
   });
 
@@ -182,6 +214,19 @@ describe('near misses: what a user writes is never a server line', () => {
       '* registered as ',
       '* you are in ',
       '* bob joined the party',
+      '* bob joined dev',
+      '* bob joined #',
+      '* bob joined #two words',
+      '* bob left dev',
+      '* you left #',
+      '* you left two rooms',
+      '<bob#> hi',
+      '<#dev> hi',
+      '<bob#dev>hi',
+      '<bob#dev#qa> hi',
+      '<bo b#dev> hi',
+      ' <bob#dev> hi',
+      '* your rooms: dev',
       '* online (2) alice, bob',
       '* pongx',
       '* [2026-11-27 05:15:05] <bob> no T',
