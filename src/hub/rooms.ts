@@ -22,6 +22,12 @@ interface Seat {
   readonly rooms: Room[];
   /** The last delivery to several rooms that reached this member (RoomTable.deliver). */
   stamp: number;
+  /**
+   * For a room joined through the cluster: the last entry of the cluster's stream when it was
+   * joined. What the stream carried up to it was said before the member came, and is not
+   * delivered to it when the reader, behind, reads it after the join (RoomTable.deliver).
+   */
+  since: Map<Room, string> | undefined;
 }
 
 /** EVENT as a member gets it (HubEvents.render): TAG undefined in its current room. */
@@ -49,9 +55,10 @@ export class RoomTable {
 
   /**
    * Puts member, called NAME, into ROOM (creating it) and makes it current. Returns the
-   * room's name as shown, and whether member was in it already.
+   * room's name as shown, and whether member was in it already. SINCE: the stream's last
+   * entry when the cluster put it there (Seat.since).
    */
-  enter(member: Member, name: string, roomName: string): { room: string; already: boolean } {
+  enter(member: Member, name: string, roomName: string, since?: string): { room: string; already: boolean } {
     const key = nameKey(roomName);
     let room = this.#rooms.get(key);
     if (room === undefined) {
@@ -61,7 +68,7 @@ export class RoomTable {
     }
     let seat = this.#seats.get(member);
     if (seat === undefined) {
-      seat = { member, name, rooms: [], stamp: 0 };
+      seat = { member, name, rooms: [], stamp: 0, since: undefined };
       this.#seats.set(member, seat);
     }
     const at = seat.rooms.indexOf(room);
@@ -73,6 +80,7 @@ export class RoomTable {
     seat.rooms.push(room);
     room.seats.add(seat);
     room.sorted.add(seat.name);
+    if (since !== undefined) (seat.since ??= new Map()).set(room, since);
     return { room: room.name, already: false };
   }
 
@@ -105,6 +113,7 @@ export class RoomTable {
   }
 
   #out(seat: Seat, room: Room): void {
+    seat.since?.delete(room);
     room.seats.delete(seat);
     room.sorted.remove(seat.name);
     if (room.seats.size === 0) {
@@ -157,8 +166,10 @@ export class RoomTable {
    * EVENT to every member of ROOMS but EXCEPT, once each however many of ROOMS it is in.
    * Each gets it untagged when its current room is one of ROOMS, else tagged with the first
    * of ROOMS it is in. Each form is rendered once. NOTICE: a presence notice (Member.notify).
+   * AFTER, for an event read from the cluster's stream: whether it was added after the entry
+   * SINCE (Seat.since), else it is older than the member's place in the room.
    */
-  deliver(rooms: readonly string[], event: RoomEvent, except: Member | undefined, render: Render, notice = false): void {
+  deliver(rooms: readonly string[], event: RoomEvent, except: Member | undefined, render: Render, notice = false, after?: (since: string) => boolean): void {
     const targets: Room[] = [];
     for (const name of rooms) {
       const room = this.#rooms.get(nameKey(name));
@@ -179,6 +190,14 @@ export class RoomTable {
     for (const room of targets) {
       for (const seat of room.seats) {
         if (seat.member === except) continue;
+        if (after !== undefined && seat.since !== undefined) {
+          const since = seat.since.get(room);
+          if (since !== undefined) {
+            if (!after(since)) continue;
+            // The reader is past it: nothing older can come any more.
+            seat.since.delete(room);
+          }
+        }
         if (several) {
           if (seat.stamp === stamp) continue;
           seat.stamp = stamp;

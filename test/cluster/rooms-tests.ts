@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
-import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
+import { cluster, fence, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { eventually } from '../hub/contract.js';
 import { threeInTwoRooms } from '../e2e/rooms-scenario.js';
@@ -35,6 +35,8 @@ export function clusterRoomTests(): void {
     const bob = await WireClient.registered(t, two.port, 'bob');
     const dave = await WireClient.registered(t, two.port, 'dave');
     for (const c of [alice, carol, bob]) await c.lines.until(/^\* dave joined$/);
+    await fence(carol, 'carol', bob, 'bob');
+    await fence(carol, 'carol', dave, 'dave');
 
     alice.send('/join dev');
     assert.equal(await alice.next(), '* you are in dev');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { fence } from '../helpers/cluster.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 /**
@@ -15,6 +16,10 @@ export async function threeInTwoRooms(t: TestContext, ports: readonly number[]):
   const carol = await WireClient.registered(t, port(2), 'carol');
   assert.equal(await alice.lines.until(/carol joined/), '* carol joined');
   assert.equal(await bob.lines.until(/carol joined/), '* carol joined');
+  // Each has read what the others' servers said before (on several servers, the stream).
+  await fence(carol, 'carol', bob, 'bob');
+  await fence(bob, 'bob', alice, 'alice');
+  await fence(bob, 'bob', carol, 'carol');
 
   alice.send('/join dev');
   assert.equal(await alice.next(), '* you are in dev');

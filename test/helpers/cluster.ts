@@ -26,3 +26,17 @@ export async function linesUntilSynced(client: WireClient): Promise<string[]> {
   }
   return lines;
 }
+
+let fences = 0;
+
+/**
+ * Waits until what FROM (called FROM_NAME) sent so far has reached TO's server, skipping TO's
+ * lines up to then: one stream, read in order, so a direct message from FROM arrives after
+ * FROM's earlier notices. A user who registers on one server may otherwise still get, from
+ * the stream, the "joined" of someone who registered on another server just before.
+ */
+export async function fence(from: WireClient, fromName: string, to: WireClient, toName: string): Promise<void> {
+  const token = `fence ${++fences}`;
+  from.send(`@${toName}:${token}`);
+  await to.lines.until(new RegExp(`^\\*${fromName}\\* ${token}$`));
+}

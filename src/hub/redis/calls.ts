@@ -10,8 +10,8 @@ export interface Scripts {
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
   chatLeave(...args: string[]): Promise<number>;
-  chatEnter(...args: string[]): Promise<[string, number, ...string[]] | number>;
-  chatJoin(...args: string[]): Promise<[string, number] | number>;
+  chatEnter(...args: string[]): Promise<[string, number, string, ...string[]] | number>;
+  chatJoin(...args: string[]): Promise<[string, number, string] | number>;
   chatPart(...args: string[]): Promise<number>;
   chatVacate(...args: string[]): Promise<(string | string[])[]>;
   chatReenter(...args: string[]): Promise<number>;

@@ -1,3 +1,4 @@
+import { compareIds } from './holders.js';
 import { decodeEntry, FIELD, NAMES_FIELD, type Received } from './cluster-message.js';
 import { usable, type Link } from './link.js';
 import type { HubState } from './state.js';
@@ -76,7 +77,7 @@ export class Reader {
         if (fields[0]![0] !== FIELD_BYTE) continue;
         for (const message of decodeEntry(fields[1]!, s.id) ?? []) {
           try {
-            this.#receive(message);
+            this.#receive(message, s.lastId);
           } catch (err) {
             // A bug in delivering one message must not stop the reading of all the others.
             s.events?.log(`could not deliver a message from the stream: ${(err as Error).message}`, 'error');
@@ -91,12 +92,14 @@ export class Reader {
   }
 
   /** A message from another server for this one (decodeEntry has left out the rest). */
-  #receive(m: Received): void {
+  #receive(m: Received, id: string): void {
     const s = this.#s;
     switch (m.kind) {
       case 'room':
         // A presence event is a notice (Member.notify), as it is on the server it came from.
-        if (s.events !== undefined) s.rooms.deliver(m.rooms, m.event, undefined, s.events.render, m.event.kind !== 'message');
+        // Not to who entered the room after it was said (RoomTable.deliver's AFTER).
+        if (s.events !== undefined)
+          s.rooms.deliver(m.rooms, m.event, undefined, s.events.render, m.event.kind !== 'message', (since) => compareIds(id, since) > 0);
         return;
       // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
       case 'direct':

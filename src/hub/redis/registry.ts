@@ -44,20 +44,20 @@ export class Registry {
     // lobby, a rename keeps its rooms. After a takeover ENTER finds the old holder's entries
     // under the same name, and answers the rooms they leave: those to tell the old holder left.
     const entered = s.lua.chatEnter(s.prefix, s.id, key, name, nameKey(LOBBY), LOBBY, oldKey).then(
-      (answer): string[] => {
-        if (!Array.isArray(answer)) return [];
-        const [lobby, size, ...left] = answer;
+      (answer): { left: string[]; since?: string } => {
+        if (!Array.isArray(answer)) return { left: [] };
+        const [lobby, size, since, ...left] = answer;
         if (lobby !== '') s.roomSizes.set(nameKey(lobby), size);
-        return left;
+        return since === '' ? { left } : { left, since };
       },
-      (): string[] => {
+      (): { left: string[]; since?: string } => {
         s.needsSync = true; // the sync after an outage writes every room entry again
-        return [];
+        return { left: [] };
       },
     );
     return claimed
       .then(async ([answer, took = '']): Promise<Claim> => {
-        const leftRooms = await entered;
+        const { left: leftRooms, since } = await entered;
         if (answer === -1) return 'taken';
         if (answer === -2 || answer === -3) {
           // -3: Redis restarted empty a moment ago, and names wait until every server has
@@ -91,7 +91,7 @@ export class Registry {
           const told = this.#events?.presence(tookRooms, [tookOver], 'left', 'elsewhere');
           if (told) void this.#routing.toRooms(told.rooms, told.event, member, true);
         }
-        if (oldName === undefined) s.rooms.enter(member, name, LOBBY);
+        if (oldName === undefined) s.rooms.enter(member, name, LOBBY, since);
         s.local.set(key, member);
         s.shown.set(key, name);
         s.changed();
@@ -142,12 +142,12 @@ export class Registry {
       (answer): Join => {
         if (answer === -1) return 'full';
         if (!Array.isArray(answer)) return 'unavailable'; // -2: our name is not ours in Redis; the sync repairs it
-        const [shown, count] = answer;
+        const [shown, count, since] = answer;
         s.roomSizes.set(nameKey(shown), count);
         // Left meanwhile (the connection closed while Redis answered): VACATE will follow.
         if (s.local.get(key) !== member) return 'unavailable';
         s.changed();
-        return s.rooms.enter(member, name, shown);
+        return s.rooms.enter(member, name, shown, since);
       },
       (): Join => {
         // Timed out: Redis may have put us in. The sync writes every room entry again.

@@ -40,6 +40,12 @@ const LEAVE_ALL = `local function leave_all(P, key)
   return out
 end`;
 
+/** The id of the stream's last entry ('0-0' for none): what was said before a user entered a room. */
+const LAST_ID = `local function last_id(P)
+  local last = redis.call('XREVRANGE', P .. 'stream', '+', '-', 'COUNT', 1)
+  return last[1] and last[1][1] or '0-0'
+end`;
+
 /** Puts KEY (shown as NAME) into room ROOM (shown as ROOMSHOWN, if it is created now). Returns the room's name as shown. */
 const ENTER_ROOM = `local function enter_room(P, key, name, room, roomShown)
   if redis.call('HSETNX', P .. 'rooms', room, roomShown) == 0 then roomShown = redis.call('HGET', P .. 'rooms', room) end
@@ -53,18 +59,19 @@ end`;
  * room's key and name (the lobby), old key ('' unless a rename). A new name enters the
  * lobby; a rename takes OLDKEY's rooms along (under the same key: its name as now shown).
  * Entries under KEY from before (the user a takeover evicted) are taken out first.
- * Returns {the lobby as shown or '', users in it, rooms left as shown...}; -2 when this
- * server does not hold KEY.
+ * Returns {the lobby as shown or '', users in it, the stream's last id, rooms left as
+ * shown...}; -2 when this server does not hold KEY.
  */
 export const ENTER = `${OWNED}
 ${LEAVE_ROOM}
 ${LEAVE_ALL}
 ${ENTER_ROOM}
+${LAST_ID}
 local P, id, key, name, lobby, lobbyShown, old = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 if not owned(P, key, id) then return -2 end
 if old == key then
   for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do redis.call('HSET', P .. 'room:' .. room, key, name) end
-  return {'', 0}
+  return {'', 0, ''}
 end
 local left = leave_all(P, key)
 local out
@@ -75,28 +82,29 @@ if old ~= '' then
     redis.call('SADD', P .. 'in:' .. key, room)
   end
   redis.call('DEL', P .. 'in:' .. old)
-  out = {'', 0}
+  out = {'', 0, ''}
 else
   local shown = enter_room(P, key, name, lobby, lobbyShown)
-  out = {shown, redis.call('HLEN', P .. 'room:' .. lobby)}
+  out = {shown, redis.call('HLEN', P .. 'room:' .. lobby), last_id(P)}
 end
 for _, room in ipairs(left) do out[#out + 1] = room end
 return out`;
 
 /**
  * ARGV: P, id, key, name as shown, room key, room as typed, most rooms (0: no limit).
- * Returns {room as shown, users in it}; -1 when the room would be one too many; -2 when
- * this server does not hold KEY.
+ * Returns {room as shown, users in it, the stream's last id}; -1 when the room would be one
+ * too many; -2 when this server does not hold KEY.
  */
 export const JOIN = `${OWNED}
 ${ENTER_ROOM}
+${LAST_ID}
 local P, id, key, name, room, roomShown, most = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 if not owned(P, key, id) then return -2 end
 if most > 0 and redis.call('SISMEMBER', P .. 'in:' .. key, room) == 0 and redis.call('HEXISTS', P .. 'rooms', room) == 0 then
   if redis.call('HLEN', P .. 'rooms') >= most then return -1 end
 end
 local shown = enter_room(P, key, name, room, roomShown)
-return {shown, redis.call('HLEN', P .. 'room:' .. room)}`;
+return {shown, redis.call('HLEN', P .. 'room:' .. room), last_id(P)}`;
 
 /** ARGV: P, id, key, room key. Takes KEY out of the room, if this server holds KEY. */
 export const PART = `${OWNED}

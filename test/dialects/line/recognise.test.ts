@@ -136,7 +136,6 @@ const UNRECOGNISED = [
   // A new room refused on a server that has too many: not our own limit.
   w.serverRoomsFull(5),
   w.notInRoom('dev'),
-  w.partNeedsRoom(),
   w.clusterUnavailable(),
   w.keptFull('bob'),
   w.notKept('bob'),

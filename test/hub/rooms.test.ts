@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lineDialect } from '../../src/dialects/line/dialect.js';
+import type { Member, RoomEvent } from '../../src/hub/hub.js';
+import { RoomTable } from '../../src/hub/rooms.js';
+import { renderEvent } from '../../src/server/render.js';
+
+const render = (event: RoomEvent, tag: string | undefined) => renderEvent(lineDialect.words, event, tag);
+const member = (name: string): Member & { got: string[] } => {
+  const got: string[] = [];
+  return { name, got, deliver: (bytes) => void got.push(bytes.toString().trimEnd()) };
+};
+/** Stream ids compared as the reader does: by their time, then their sequence. */
+const newer = (id: string) => (since: string) => {
+  const [a, b] = id.split('-').map(Number);
+  const [c, d] = since.split('-').map(Number);
+  return a! !== c! ? a! > c! : b! > d!;
+};
+
+test('a room joined through the cluster: what the stream carried before the join is not delivered, what came after is, once the reader is past it the check is gone', () => {
+  const rooms = new RoomTable();
+  const bob = member('bob');
+  const carol = member('carol');
+  rooms.enter(carol, 'carol', 'dev');
+  rooms.enter(bob, 'bob', 'dev', '100-3');
+  const said = (text: string): RoomEvent => ({ kind: 'message', from: 'alice', text });
+  rooms.deliver(['dev'], said('before bob came'), undefined, render, false, newer('100-2'));
+  rooms.deliver(['dev'], said('as bob came'), undefined, render, false, newer('100-3'));
+  rooms.deliver(['dev'], said('after'), undefined, render, false, newer('100-4'));
+  rooms.deliver(['dev'], said('said here, on his own server'), undefined, render);
+  // The reader is past bob's join: an older id can no longer come, and is not looked at.
+  rooms.deliver(['dev'], said('late'), undefined, render, false, newer('99-0'));
+  assert.deepEqual(bob.got, ['<alice> after', '<alice> said here, on his own server', '<alice> late']);
+  assert.equal(carol.got.length, 5, 'carol joined before all of it');
+  // Joined again after a part: the new place counts, not the old.
+  rooms.leave(bob, 'dev');
+  rooms.enter(bob, 'bob', 'dev', '200-0');
+  rooms.deliver(['dev'], said('before the second join'), undefined, render, false, newer('150-0'));
+  assert.equal(bob.got.length, 3);
+});
+
+test('a quit told to several rooms reaches each member once, untagged when its current room is one of them, else tagged with the first it is in', () => {
+  const rooms = new RoomTable();
+  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map(member) as [
+    ReturnType<typeof member>,
+    ReturnType<typeof member>,
+    ReturnType<typeof member>,
+    ReturnType<typeof member>,
+  ];
+  for (const r of ['a', 'b', 'c']) rooms.enter(alice, 'alice', r);
+  for (const r of ['c', 'b', 'a']) rooms.enter(bob, 'bob', r);
+  for (const r of ['b', 'x']) rooms.enter(carol, 'carol', r);
+  rooms.enter(dave, 'dave', 'x');
+  rooms.deliver(['a', 'b', 'c'], { kind: 'left', names: ['alice'], reason: '' }, alice, render, true);
+  rooms.deliver(['b', 'a'], { kind: 'left', names: ['alice'], reason: 'again' }, alice, render, true);
+  assert.deepEqual(bob.got, ['* alice left', '* alice left (again)']);
+  assert.deepEqual(carol.got, ['* alice left #b', '* alice left #b (again)']);
+  assert.deepEqual(dave.got, []);
+  assert.deepEqual(alice.got, []);
+});
