@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { heardOnlyWhileIn } from '../helpers/rooms.js';
 import { Redis } from 'ioredis';
 import { cluster, fence, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -151,14 +152,7 @@ export function clusterRoomTests(): void {
     const said = (l: string): boolean => /secret \d+$/.test(l);
     assert.equal(stayer.lines.seen.filter(said).length, N, 'a member throughout gets every one, once');
     assert.deepEqual(outsider.lines.seen.filter(said), [], 'never a member: nothing');
-    for (const r of racers) {
-      let inDev = false;
-      r.lines.seen.forEach((line, i) => {
-        if (line === '* you are in dev') inDev = true;
-        if (line === '* you left dev') inDev = false;
-        if (said(line)) assert.ok(inDev, `${line} reached a racer outside dev: ${r.lines.seen.slice(Math.max(0, i - 6), i + 3).join(' | ')}`);
-      });
-    }
+    heardOnlyWhileIn(racers, 'dev', said);
   });
 
   test('Redis holds at most --max-rooms-per-user rooms for a user, and nothing of them once the user is gone', async (t) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { heardOnlyWhileIn } from '../helpers/rooms.js';
 import { MemoryClient, startCore } from '../helpers/memory-client.js';
 
 /**
@@ -317,13 +318,6 @@ describe('rooms', () => {
     const said = (l: string): boolean => /secret \d+$/.test(l);
     assert.equal(stayer.lines.seen.filter(said).length, N, 'a member throughout gets every one');
     assert.deepEqual(outsider.lines.seen.filter(said), [], 'never a member: nothing');
-    for (const r of racers) {
-      let inDev = false;
-      r.lines.seen.forEach((line, i) => {
-        if (line === '* you are in dev') inDev = true;
-        if (line === '* you left dev') inDev = false;
-        if (said(line)) assert.ok(inDev, `${line} reached a racer outside dev: ${r.lines.seen.slice(Math.max(0, i - 6), i + 3).join(' | ')}`);
-      });
-    }
+    heardOnlyWhileIn(racers, 'dev', said);
   });
 });
