@@ -110,6 +110,23 @@ async function quit(rooms: number, people: number, shared: boolean): Promise<{ m
   const ms = await median(() => hub.toRooms(hub.roomsOf(leaver), event, leaver, true));
   return { ms, told: told / CALLS };
 }
+/** /who ROOM and /rooms with 1,000 users each in the same 50 rooms: listings of 1,000 names and of 50 rooms. */
+async function manyRooms(): Promise<string[]> {
+  const hub = new MemoryHub();
+  for (let i = 0; i < 1000; i++) {
+    const m = member(`user${i}`);
+    hub.claim(m.name!, m);
+    for (let r = 0; r < 50; r++) hub.join(m, `room${r}`, 1e9);
+  }
+  const whoRoom = await median(async () => {
+    const l = await hub.roomNames('room7');
+    return typeof l === 'object' ? w.inRoom(l.room, l.names) : l;
+  });
+  const rooms = await median(async () => w.roomList((await hub.rooms()) ?? []));
+  return [`in memory, 1,000 users each in 50 rooms | /who ROOM (1,000 users) | ${whoRoom.toFixed(3)} ms`, `in memory, 1,000 users each in 50 rooms | /rooms (51 rooms) | ${rooms.toFixed(3)} ms`];
+}
+for (const row of await manyRooms()) console.log(row);
+
 const one = await quit(1, 1000, true);
 const fifty = await quit(50, 1000, true);
 const apart = await quit(50, 1000, false);
