@@ -123,7 +123,10 @@ async function manyRooms(): Promise<string[]> {
     return typeof l === 'object' ? w.inRoom(l.room, l.names) : l;
   });
   const rooms = await median(async () => w.roomList((await hub.rooms()) ?? []));
-  return [`in memory, 1,000 users each in 50 rooms | /who ROOM (1,000 users) | ${whoRoom.toFixed(3)} ms`, `in memory, 1,000 users each in 50 rooms | /rooms (51 rooms) | ${rooms.toFixed(3)} ms`];
+  return [
+    `in memory, 1,000 users each in 50 rooms | /who ROOM (1,000 users) | ${whoRoom.toFixed(3)} ms`,
+    `in memory, 1,000 users each in 50 rooms | /rooms (51 rooms) | ${rooms.toFixed(3)} ms`,
+  ];
 }
 for (const row of await manyRooms()) console.log(row);
 

@@ -125,7 +125,7 @@ export class Link {
     // An eviction due may have been lost with the connection: it must not swallow a later one.
     s.evictionsDue.clear();
     this.#logged.clear();
-    s.events?.log(`lost Redis at ${redactUrl(s.url)}${reason ? ` (${reason})` : ''}: ` + `serving this server's users only until it is back`, 'error');
+    s.events?.log(`lost Redis at ${redactUrl(s.url)}${reason ? ` (${reason})` : ''}: serving this server's users only until it is back`, 'error');
   }
 
   /** Resolves once we are up again, or closed (wakeReader). */
