@@ -45,7 +45,8 @@ export class ChatCore implements SessionHost<Session> {
     (o) => o.uncork(),
   );
   readonly #notices = new Later<Outbox>(
-    (run) => setTimeout(run, NOTICE_DELAY_MS),
+    // Unref'd: a notice waiting to share a write keeps no process alive (its connections do).
+    (run) => void setTimeout(run, this.options.noticeDelayMs ?? NOTICE_DELAY_MS).unref(),
     (o) => o.flushNotices(),
   );
   #closing: Promise<void> | undefined;

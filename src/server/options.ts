@@ -58,6 +58,11 @@ export interface CoreOptions extends ServerLimits {
   store: Store;
   /** How connections speak: their framing, their commands and the words they are answered in. */
   dialect: Dialect;
+  /**
+   * How long a presence notice may wait to go out with a connection's other output, in real
+   * time (ChatCore.flushSoon). Not a limit of the server: tests set it to see the wait alone.
+   */
+  noticeDelayMs?: number;
 }
 
 /** The options as given, with every limit left out at its default. The store and the dialect have no default here: the composition (src/app/) picks them. */

@@ -154,14 +154,25 @@ test('a peer that sends an empty line and closes at once still gets the greeting
 });
 
 test('presence notices wait a moment for each other: joins in separate turns reach a member in one write, in order', async () => {
-  const core = createCore({ flushMs: 0 });
+  // The wait is real time, 10 ms: three registrations on a busy machine may take longer.
+  // A minute here, so that nothing but the wait decides; the first output ends it.
+  const core = createCore({ flushMs: 0, noticeDelayMs: 60_000 });
   const alice = await user(core, 1, 'alice');
   const before = alice.writes;
   for (const [i, name] of ['bob', 'carol', 'dave'].entries()) await user(core, i + 2, name);
   assert.equal(alice.writes, before, 'nothing written yet');
+  core.hub.direct('alice', '*dave* hi\n');
   await waitFor(() => alice.written.includes('dave joined'), 'the notices');
-  assert.equal(alice.writes, before + 1, 'one write for three notices');
-  assert.match(alice.written, /\* bob joined\n\* carol joined\n\* dave joined\n$/);
+  assert.equal(alice.writes, before + 1, 'one write for three notices and what came after them');
+  assert.match(alice.written, /\* bob joined\n\* carol joined\n\* dave joined\n\*dave\* hi\n$/);
+  await core.close();
+});
+
+test('a presence notice goes out by itself once the wait is over', async () => {
+  const core = createCore({ flushMs: 0 });
+  const alice = await user(core, 1, 'alice');
+  await user(core, 2, 'bob');
+  await waitFor(() => alice.written.includes('bob joined'), 'the notice, with nothing after it');
   await core.close();
 });
 
