@@ -41,6 +41,8 @@ export function clusterRoomTests(): void {
 
     alice.send('/join dev');
     assert.equal(await alice.next(), '* you are in dev');
+    // Her "joined" is in the stream before bob joins: else bob, on the other server, hears it.
+    await fence(alice, 'alice', bob, 'bob');
     bob.send('/join DEV');
     assert.equal(await bob.next(), '* you are in dev', 'created on the other server, shown as created');
     assert.equal(await alice.next(), '* bob joined');

@@ -23,9 +23,12 @@ export async function threeInTwoRooms(t: TestContext, ports: readonly number[]):
 
   alice.send('/join dev');
   assert.equal(await alice.next(), '* you are in dev');
+  // Her "joined" is in the stream before bob joins: else, from another server, bob would hear it.
+  await fence(alice, 'alice', bob, 'bob');
   bob.send('/join dev');
   assert.equal(await bob.next(), '* you are in dev');
   assert.equal(await alice.next(), '* bob joined');
+  await fence(bob, 'bob', carol, 'carol');
   carol.send('/join dev');
   assert.equal(await carol.next(), '* you are in dev');
   for (const c of [alice, bob]) assert.equal(await c.next(), '* carol joined');
