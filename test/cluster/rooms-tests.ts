@@ -109,7 +109,8 @@ export function clusterRoomTests(): void {
     }
     bob.send('/part lobby');
     await bob.lines.until(/^\* you left lobby$/);
-    await alice.lines.until(/^\* bob joined$/);
+    // Everything bob's server said (his joins, his part) has reached alice's.
+    await fence(bob, 'bob', alice, 'alice');
     await linesUntilSynced(alice);
     two.proc.kill('SIGKILL');
     assert.equal(await alice.lines.until(/^\* bob left/), '* bob left (server stopped answering)');
