@@ -48,11 +48,6 @@ export class RoomTable {
   /** Deliveries to several rooms so far: each marks its rooms and the members it reached. */
   #stamp = 0;
 
-  /** How many rooms have people in them. */
-  get count(): number {
-    return this.#rooms.size;
-  }
-
   /**
    * Puts member, called NAME, into ROOM (creating it) and makes it current. Returns the
    * room's name as shown, and whether member was in it already. SINCE: the stream's last
@@ -157,11 +152,6 @@ export class RoomTable {
     return this.#rooms.get(nameKey(room))?.seats.size ?? 0;
   }
 
-  /** The members of ROOM (for tests and the operator's tools). */
-  members(room: string): Member[] {
-    return [...(this.#rooms.get(nameKey(room))?.seats ?? [])].map((s) => s.member);
-  }
-
   /**
    * EVENT to every member of ROOMS but EXCEPT, once each however many of ROOMS it is in.
    * Each gets it untagged when its current room is one of ROOMS, else tagged with the first
@@ -186,7 +176,8 @@ export class RoomTable {
     const stamp = several ? ++this.#stamp : 0;
     if (several) for (const room of targets) room.stamp = stamp;
     let here: Buffer | string | undefined;
-    const there = new Map<Room, Buffer | string>();
+    // Made only when some member is elsewhere: most deliveries reach their room's current users.
+    let there: Map<Room, Buffer | string> | undefined;
     for (const room of targets) {
       for (const seat of room.seats) {
         if (seat.member === except) continue;
@@ -207,6 +198,7 @@ export class RoomTable {
         if (current === room || (several && current !== undefined && current.stamp === stamp)) {
           bytes = here ??= render(event, undefined);
         } else {
+          there ??= new Map();
           bytes = there.get(room);
           if (bytes === undefined) there.set(room, (bytes = render(event, room.name)));
         }

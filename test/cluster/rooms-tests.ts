@@ -158,6 +158,34 @@ export function clusterRoomTests(): void {
     heardOnlyWhileIn(racers, 'dev', said);
   });
 
+  test('connections that close while their registration and joins wait for Redis leave nothing in Redis, and nobody else hears of them after', async (t) => {
+    const { redis, servers } = await cluster(t, 2);
+    const [one, two] = servers as [Server, Server];
+    const watcher = await WireClient.registered(t, two.port, 'watcher');
+    // Each closes at once, at a different point of its registration and joins.
+    await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const c = await WireClient.connect(t, one.port, `ghost${i}`);
+        c.write(`#ghost${i}\n${Array.from({ length: i % 10 }, (_, k) => `/join g${k}\n`).join('')}`);
+        if (i % 3 === 0) await c.lines.until(/registered as/);
+        c.socket.destroy();
+      }),
+    );
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    await eventually(async () => (await raw.keys('chat:in:ghost*')).length === 0);
+    await eventually(async () => JSON.stringify((await raw.keys('chat:room:*')).sort()) === JSON.stringify(['chat:room:lobby']));
+    await roomsBecome(watcher, '* rooms (1): lobby (1)');
+    watcher.send('/who');
+    assert.equal(await watcher.lines.until(/^\* online/), '* online (1): watcher');
+    // The watcher heard only the lobby's comings and goings, nothing of the ghosts' own rooms.
+    const seen = [...watcher.lines.seen, ...(await linesUntilSynced(watcher))];
+    assert.deepEqual(
+      seen.filter((l) => /ghost/.test(l) && !/^\* ghost\d+ (joined|left)$/.test(l)),
+      [],
+    );
+  });
+
   test('Redis holds at most --max-rooms-per-user rooms for a user, and nothing of them once the user is gone', async (t) => {
     const { redis, servers } = await cluster(t, 2, 1000, ['--max-rooms-per-user', '5']);
     const [one, two] = servers as [Server, Server];
