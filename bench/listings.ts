@@ -16,7 +16,6 @@ import { RedisHub } from '../src/hub/redis/hub.js';
 import * as w from '../src/dialects/line/wording.js';
 import { lineDialect } from '../src/dialects/line/dialect.js';
 import type { RoomEvent } from '../src/hub/hub.js';
-import { renderEvent } from '../src/server/render.js';
 import { TestRedis } from '../test/helpers/redis.js';
 
 const USERS = 10_000;
@@ -67,7 +66,7 @@ if (spawnSync('redis-server', ['--version']).status === 0) {
   const t = { after: (fn: () => unknown) => cleanups.push(fn) } as unknown as import('node:test').TestContext;
   const redis = await TestRedis.start(t);
   const hub = new RedisHub({ url: redis.url });
-  hub.attach({ presence: () => undefined, render: () => '', evicted: () => {}, removed: () => {}, log: () => {} });
+  hub.attach({ presence: () => undefined, render: () => '', direct: () => {}, evicted: () => {}, removed: () => {}, log: () => {} });
   await hub.start();
   rows.push(...(await measure('Redis', hub)));
   await hub.close();
@@ -88,7 +87,8 @@ async function quit(rooms: number, people: number, shared: boolean): Promise<{ m
   let told = 0;
   hub.attach({
     presence: () => undefined,
-    render: (event, tag) => renderEvent(lineDialect.words, event, tag),
+    render: (event, room, tagged) => lineDialect.render(event, room, tagged, 0),
+    direct: () => {},
     evicted: () => {},
     removed: () => {},
     log: () => {},

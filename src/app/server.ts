@@ -1,4 +1,7 @@
 import type net from 'node:net';
+import { hostname } from 'node:os';
+import { ircDialectOf } from './irc.js';
+import type { Dialect } from '../server/dialect.js';
 import type { Hub } from '../hub/hub.js';
 import { RedisHub, redactUrl, type RedisHubOptions } from '../hub/redis/hub.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
@@ -44,12 +47,31 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth' | 's
   udpHelloRate?: number;
   /** A UDP user silent this long is closed; default 300 s. */
   udpIdleMs?: number;
+  /** Also serve the IRC dialect (docs/irc.md) on this port (same host); 0 picks a free one. Default: no IRC. */
+  ircPort?: number | undefined;
+  /** IRC over TLS on this port, with `tls`'s certificate. */
+  ircTlsPort?: number | undefined;
+  /** The server's name in IRC replies; default: the machine's host name. */
+  serverName?: string | undefined;
   /** Every failed login is answered after this long; default 1 s. */
   authFailureDelayMs?: number;
   throttle?: Partial<ThrottleLimits>;
 }
 
 export { DEFAULT_HOST, DEFAULT_PORT };
+
+/** An IRC port that could not be bound: which one (OPTION), and why. */
+export class IrcBindError extends Error {
+  constructor(
+    readonly error: NodeJS.ErrnoException,
+    readonly host: string,
+    readonly port: number,
+    readonly option: string,
+  ) {
+    super(error.message);
+    this.name = 'IrcBindError';
+  }
+}
 
 /**
  * A chat server in-process: what `chat-server` runs, and what tests start on port 0.
@@ -71,6 +93,11 @@ export class ChatServer {
   #tls: TlsListener | undefined;
   #udp: UdpListener | undefined;
   #udpAddress: BoundAddress | undefined;
+  /** The IRC listeners (plain, TLS) and what they bound. */
+  #irc: net.Server[] = [];
+  #ircTls: TlsListener | undefined;
+  #ircAddress: BoundAddress | undefined;
+  #ircTlsAddress: BoundAddress | undefined;
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
@@ -86,6 +113,9 @@ export class ChatServer {
       udpPort,
       udpHelloRate,
       udpIdleMs,
+      ircPort: _ircPort,
+      ircTlsPort: _ircTlsPort,
+      serverName: _serverName,
       store,
       storeLimits,
       historyMemory,
@@ -132,10 +162,11 @@ export class ChatServer {
       address = await bind(server, this.core, this.#options.host ?? DEFAULT_HOST, this.#options.port ?? DEFAULT_PORT);
       this.#server = server;
       await this.#listenUdp();
+      await this.#listenIrc();
     } catch (err) {
-      const server = this.#server;
-      if (server) await new Promise((resolve) => server.close(resolve));
+      for (const server of [this.#server, ...this.#irc]) if (server?.listening) await new Promise((resolve) => server.close(resolve));
       this.#server = undefined;
+      this.#irc = [];
       await hub.close();
       throw err;
     }
@@ -157,6 +188,43 @@ export class ChatServer {
     this.#udp = udp;
   }
 
+  /** Binds the IRC ports when asked to (docs/irc.md). */
+  async #listenIrc(): Promise<void> {
+    const { ircPort, ircTlsPort, host, tls: files } = this.#options;
+    if (ircPort === undefined && ircTlsPort === undefined) return;
+    const dialect = this.ircDialect();
+    const where = host ?? DEFAULT_HOST;
+    const bound = (server: net.Server, port: number, option: string): Promise<BoundAddress> =>
+      bind(server, this.core, where, port).catch((err: NodeJS.ErrnoException) => {
+        throw new IrcBindError(err, where, port, option);
+      });
+    if (ircPort !== undefined) {
+      const server = tcpServer(this.core, dialect);
+      this.#irc.push(server);
+      this.#ircAddress = await bound(server, ircPort, '--irc-port');
+    }
+    if (ircTlsPort !== undefined) {
+      if (files === undefined) throw new Error('IRC over TLS needs a certificate: give --tls-cert and --tls-key');
+      this.#ircTls = new TlsListener(this.core, files, dialect);
+      this.#irc.push(this.#ircTls.server);
+      this.#ircTlsAddress = await bound(this.#ircTls.server, ircTlsPort, '--irc-tls-port');
+    }
+  }
+
+  /** The IRC dialect of this server (docs/irc.md). */
+  ircDialect(): Dialect {
+    return ircDialectOf(this.core, this.accounts, this.#options.serverName ?? hostname());
+  }
+
+  /** The IRC addresses bound, once listen() has resolved; undefined without them. */
+  get ircAddress(): BoundAddress | undefined {
+    return this.#ircAddress;
+  }
+
+  get ircTlsAddress(): BoundAddress | undefined {
+    return this.#ircTlsAddress;
+  }
+
   /** The UDP address bound, once listen() has resolved; undefined without udpPort. */
   get udpAddress(): BoundAddress | undefined {
     return this.#udpAddress;
@@ -175,9 +243,10 @@ export class ChatServer {
   reload(): void {
     this.accounts?.requestReload();
     const { tls: files } = this.#options;
-    if (files && this.#tls) {
+    if (files && (this.#tls || this.#ircTls)) {
       try {
-        this.#tls.reload();
+        this.#tls?.reload();
+        this.#ircTls?.reload();
         this.core.options.onEvent({ type: 'notice', message: `reloaded the TLS certificate ${files.cert}` });
       } catch (err) {
         this.core.options.onEvent({ type: 'error', message: `${(err as Error).message}; keeping the certificate loaded before` });
@@ -202,8 +271,9 @@ export class ChatServer {
   async close(): Promise<void> {
     this.accounts?.close();
     this.#tls?.dropHandshakes();
-    const server = this.#server;
-    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    this.#ircTls?.dropHandshakes();
+    const servers = [this.#server, ...this.#irc].filter((s): s is net.Server => s !== undefined);
+    const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     await Promise.all([this.core.close(), stopped]);
     // After the core: the sessions' shutdown notices go out before the socket closes.
     await this.#udp?.close();

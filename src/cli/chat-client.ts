@@ -17,7 +17,7 @@ import { recogniseGreeting, recogniseLoginError } from '../dialects/line/recogni
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
 import { firstLine } from './first-line.js';
 import { parseOrExit, usageError, wholeNumber } from './program.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../app/version.js';
 
 const program = new Command('chat-client')
   .description(

@@ -2,7 +2,7 @@
 import { Chalk } from 'chalk';
 import { Command, Option } from 'commander';
 import { formatHostPort, type BoundAddress } from '../protocol/host-port.js';
-import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../app/server.js';
+import { ChatServer, DEFAULT_HOST, DEFAULT_PORT, IrcBindError } from '../app/server.js';
 import { ClusterMismatchError, DEFAULT_LEASE_MS, RedisUnavailableError } from '../hub/redis/hub.js';
 import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../accounts/users-file.js';
@@ -11,7 +11,7 @@ import { metricsAddress } from './metrics-option.js';
 import { MetricsBindError, MetricsOption, StderrLog } from './ops.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';
 import { hostName, parseOrExit, redisUrl, usageError, wholeNumber } from './program.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../app/version.js';
 import { DEFAULT_HISTORY_MEMORY, DEFAULT_STORE_LIMITS } from '../store/store.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -35,6 +35,24 @@ const program = new Command('chat-server')
     new Option('--udp-port <port>', 'also serve UDP on this port (nc -u; see docs/udp.md); 0 picks a free one; off by default')
       .env('CHAT_UDP_PORT')
       .argParser(wholeNumber('the UDP port', 0, 65535)),
+  )
+  .addOption(
+    new Option('--irc-port <port>', 'also serve IRC on this port (irssi, weechat, HexChat; see docs/irc.md); 0 picks a free one; off by default')
+      .env('CHAT_IRC_PORT')
+      .argParser(wholeNumber('the IRC port', 0, 65535)),
+  )
+  .addOption(
+    new Option('--irc-tls-port <port>', 'also serve IRC over TLS on this port, with --tls-cert and --tls-key; off by default')
+      .env('CHAT_IRC_TLS_PORT')
+      .argParser(wholeNumber('the IRC TLS port', 0, 65535)),
+  )
+  .addOption(
+    new Option('--server-name <name>', "the server's name in IRC replies (default: this machine's host name)").env('CHAT_SERVER_NAME').argParser(serverName),
+  )
+  .addOption(
+    new Option('--guests', 'with --users: names that are not accounts may be used without a password (as on an IRC network with registered nicks)').env(
+      'CHAT_GUESTS',
+    ),
   )
   .addOption(
     new Option('--udp-hello-rate <n>', 'answers a second to UDP addresses not verified yet, all of them together')
@@ -188,7 +206,8 @@ const program = new Command('chat-server')
     `
 Output:
   The first line on stdout is "listening on HOST:PORT", printed once the port is bound;
-  with --udp-port, "udp on HOST:PORT" follows, then with --metrics "metrics on HOST:PORT".
+  with --udp-port, "udp on HOST:PORT" follows; with --irc-port, "irc on HOST:PORT"; with
+  --irc-tls-port, "irc+tls on HOST:PORT"; then with --metrics "metrics on HOST:PORT".
   Events (connect, register, rename, leave, rejected input, moderation) go to stderr, one
   line each; with --log-format json, one JSON object each. Passwords and what users write
   are never logged.
@@ -251,6 +270,10 @@ interface ServeOptions {
   host: string;
   port: number;
   udpPort?: number;
+  ircPort?: number;
+  ircTlsPort?: number;
+  serverName?: string;
+  guests?: boolean;
   udpHelloRate: number;
   udpIdle: number;
   maxLine: number;
@@ -297,6 +320,10 @@ async function serve(): Promise<void> {
     redis,
     redisLease,
     udpPort,
+    ircPort,
+    ircTlsPort,
+    serverName: ircName,
+    guests,
     udpHelloRate,
     udpIdle,
     history,
@@ -313,6 +340,8 @@ async function serve(): Promise<void> {
     }
   }
   if ((tlsCert === undefined) !== (tlsKey === undefined)) usageError('chat-server', 'TLS needs both --tls-cert and --tls-key.');
+  if (ircTlsPort !== undefined && tlsCert === undefined) usageError('chat-server', '--irc-tls-port needs a certificate: add --tls-cert FILE --tls-key FILE.');
+  if (guests && users === undefined) usageError('chat-server', '--guests applies to a server with accounts: add --users FILE.');
   if (redis === undefined && program.getOptionValueSource('redisLease') !== 'default') {
     usageError('chat-server', '--redis-lease only applies to several servers: add --redis URL.');
   }
@@ -342,6 +371,10 @@ async function serve(): Promise<void> {
       udpPort,
       udpHelloRate,
       udpIdleMs: udpIdle * 1000,
+      ircPort,
+      ircTlsPort,
+      serverName: ircName,
+      guests: guests === true,
       storeLimits,
       storeEvents,
       historyMemory,
@@ -378,6 +411,10 @@ async function serve(): Promise<void> {
     process.stdout.write(`listening on ${formatHostPort(host, port)}\n`);
     const udp = server.udpAddress;
     if (udp) process.stdout.write(`udp on ${formatHostPort(udp.host, udp.port)}\n`);
+    const irc = server.ircAddress;
+    if (irc) process.stdout.write(`irc on ${formatHostPort(irc.host, irc.port)}\n`);
+    const ircTls = server.ircTlsAddress;
+    if (ircTls) process.stdout.write(`irc+tls on ${formatHostPort(ircTls.host, ircTls.port)}\n`);
     if (metricsAt) process.stdout.write(`metrics on ${formatHostPort(metricsAt.host, metricsAt.port)}\n`);
   } catch (err) {
     const message =
@@ -385,9 +422,11 @@ async function serve(): Promise<void> {
         ? `${err.message}.`
         : err instanceof UdpBindError
           ? listenError(err.error, err.host, err.port, '--udp-port', 'UDP ')
-          : err instanceof MetricsBindError
-            ? listenError(err.error, err.host, err.port, '--metrics', 'metrics ')
-            : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
+          : err instanceof IrcBindError
+            ? listenError(err.error, err.host, err.port, err.option, 'IRC ')
+            : err instanceof MetricsBindError
+              ? listenError(err.error, err.host, err.port, '--metrics', 'metrics ')
+              : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
     stderr.error(message);
     process.exit(1);
   }
@@ -401,6 +440,13 @@ async function serve(): Promise<void> {
   if (!tls && users) {
     stderr.warning('checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
   }
+}
+
+/** --server-name: one word an IRC line can carry as a source (no space, no ':', not empty). */
+function serverName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(value))
+    usageError('chat-server', `--server-name must be a host name (letters, digits, dots, dashes), not "${value}".`);
+  return value;
 }
 
 function isLoopback(host: string): boolean {

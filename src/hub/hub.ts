@@ -28,6 +28,17 @@ export interface Member {
    * delivered meanwhile takes the notice along. Without it, deliver is used.
    */
   notify?(text: Buffer | string): void;
+  /**
+   * The form this member gets room events in (HubEvents.render): members of one form share
+   * one rendering of each event. 0 when absent.
+   */
+  readonly form?: number;
+}
+
+/** A direct message, as the core means it: each receiver's dialect words it (HubEvents.direct). */
+export interface DirectMessage {
+  readonly from: string;
+  readonly text: string;
 }
 
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
@@ -57,7 +68,8 @@ export type Part = { room: string; wasCurrent: boolean; current: string | undefi
 export type RoomEvent =
   | { readonly kind: 'message'; readonly from: string; readonly text: string }
   | { readonly kind: 'joined'; readonly names: readonly string[] }
-  | { readonly kind: 'left'; readonly names: readonly string[]; readonly reason: string }
+  /** QUIT: they left the chat, not only these rooms (IRC tells a QUIT from a PART). */
+  | { readonly kind: 'left'; readonly names: readonly string[]; readonly reason: string; readonly quit?: boolean }
   | { readonly kind: 'renamed'; readonly from: string; readonly to: string };
 
 /** A room with people in it, for /rooms. */
@@ -82,11 +94,11 @@ export type Eviction = 'taken during an outage' | 'logged in elsewhere';
 export type Delivery = 'delivered' | 'no such user' | 'unavailable';
 
 /**
- * An operator's /kick or /ban (docs/protocol.md, "Moderation"): LINE is what the user is told
- * before being disconnected, SHOWN the reason its rooms see (`* NAME left (SHOWN)`).
+ * An operator's /kick or /ban (docs/protocol.md, "Moderation"): SHOWN is what the user is
+ * told before being disconnected (in its dialect's words) and the reason its rooms see
+ * (`* NAME left (SHOWN)`).
  */
 export interface Removal {
-  line: string;
   shown: string;
 }
 
@@ -101,11 +113,15 @@ export interface HubEvents {
    */
   presence(rooms: readonly string[], names: readonly string[], change: 'left' | 'joined', why?: PresenceEnd): { rooms: string[]; event: RoomEvent } | undefined;
   /**
-   * EVENT as a member gets it: TAG is the room it happened in when that is not the member's
-   * current room, undefined when it is (docs/protocol.md, "Rooms"). A Buffer for what many
-   * get (a room message, encoded once per form), else a string.
+   * EVENT in ROOM as members of FORM (Member.form) get it: TAGGED when ROOM is not the
+   * member's current room (docs/protocol.md, "Rooms"). A Buffer for what many get (a room
+   * message, encoded once per form), else a string.
    */
-  render(event: RoomEvent, tag: string | undefined): Buffer | string;
+  render(event: RoomEvent, room: string, tagged: boolean, form: number): Buffer | string;
+  /** Whether FORM's untagged rendering names the room (IRC's), so that it is made per room. */
+  namesRoom?(form: number): boolean;
+  /** MESSAGE for MEMBER, a member of this server: worded for it and delivered. */
+  direct(member: Member, message: DirectMessage): void;
   /**
    * A member of this server that no longer holds its name (see Eviction): the server tells
    * it why and disconnects it. The hub has told whom it had to; the server announces nothing.
@@ -136,13 +152,14 @@ export interface Hub {
   /** The link to the other servers; none for a hub that is the whole chat (MemoryHub). */
   readonly link?: HubLink;
   /**
-   * Takes NAME for member, in the lobby: `taken` when another member holds it (in any
+   * Takes NAME for member, in the lobby (unless LOBBY is false: a dialect whose users pick
+   * their rooms, IRC's, starts them in none): `taken` when another member holds it (in any
    * case). With takeOver (the caller has checked the password of NAME's account), a member
    * holding it, on any server, loses it instead: it is evicted ('logged in elsewhere'), and
    * the hub announces it as gone to its room, before the claim is answered. Announced by the
    * hub, not the newcomer: it is said even if the newcomer closes before it is answered.
    */
-  claim(name: string, member: Member, takeOver?: boolean): Awaitable<Claim>;
+  claim(name: string, member: Member, takeOver?: boolean, lobby?: boolean): Awaitable<Claim>;
   /** Moves member from oldName to newName: `taken` when another member holds newName; takeOver as for claim. */
   rename(member: Member, oldName: string, newName: string, takeOver?: boolean): Awaitable<Claim>;
   /** Gives NAME back, if member holds it, and takes it out of its rooms. Never waits. */
@@ -152,11 +169,11 @@ export interface Hub {
   /** Disconnects the user called NAME, on whichever server it is, as an operator asked. */
   remove(name: string, removal: Removal): Awaitable<Delivery>;
   /**
-   * Delivers BYTES to the user called TO, on whichever server it is. FROM, the sender, is
-   * told later should a message answered `delivered` at once be lost on its way (a cluster
-   * that loses Redis as it sends).
+   * Delivers MESSAGE to the user called TO, on whichever server it is (HubEvents.direct
+   * words it there). FROM, the sender, is told later should a message answered `delivered`
+   * at once be lost on its way (a cluster that loses Redis as it sends).
    */
-  direct(to: string, bytes: Buffer | string, from?: Member): Awaitable<Delivery>;
+  direct(to: string, message: DirectMessage, from?: Member): Awaitable<Delivery>;
   /**
    * Tells EVENT to every member of ROOMS but `except`, on every server, once each however
    * many of ROOMS they share (docs/protocol.md, "Rooms"); NOTICE: a presence notice

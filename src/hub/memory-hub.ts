@@ -3,6 +3,7 @@ import {
   LOBBY,
   type Claim,
   type Delivery,
+  type DirectMessage,
   type Hub,
   type HubEvents,
   type Join,
@@ -35,7 +36,7 @@ export class MemoryHub implements Hub {
     return this.#members.size;
   }
 
-  claim(name: string, member: Member, takeOver = false): Claim {
+  claim(name: string, member: Member, takeOver = false, lobby = true): Claim {
     const key = nameKey(name);
     let holder = this.#members.get(key);
     if (holder !== undefined && holder !== member) {
@@ -46,7 +47,7 @@ export class MemoryHub implements Hub {
     if (holder === undefined) {
       this.#sorted.add(name);
       this.#members.set(key, member);
-      this.#rooms.enter(member, name, LOBBY);
+      if (lobby) this.#rooms.enter(member, name, LOBBY);
     } else {
       this.#sorted.replace(name);
       this.#rooms.rename(member, name);
@@ -88,10 +89,10 @@ export class MemoryHub implements Hub {
     return this.#members.get(name) ?? this.#members.get(nameKey(name));
   }
 
-  direct(to: string, bytes: Buffer | string): Delivery {
+  direct(to: string, message: DirectMessage): Delivery {
     const member = this.lookup(to);
     if (member === undefined) return 'no such user';
-    member.deliver(bytes);
+    this.#events?.direct(member, message);
     return 'delivered';
   }
 
@@ -103,7 +104,7 @@ export class MemoryHub implements Hub {
   }
 
   toRooms(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice = false): 'delivered' {
-    if (this.#events) this.#rooms.deliver(rooms, event, except, this.#events.render, notice);
+    if (this.#events) this.#rooms.deliver(rooms, event, except, this.#events, notice);
     return 'delivered';
   }
 

@@ -30,8 +30,12 @@ interface Seat {
   since: Map<Room, string> | undefined;
 }
 
-/** EVENT as a member gets it (HubEvents.render): TAG undefined in its current room. */
-export type Render = (event: RoomEvent, tag: string | undefined) => Buffer | string;
+/** How members get events (HubEvents): EVENT in ROOM for a member of FORM, TAGGED when ROOM is not its current room. */
+export interface Renderer {
+  render(event: RoomEvent, room: string, tagged: boolean, form: number): Buffer | string;
+  /** Whether FORM's untagged rendering names the room: then it is made per room. */
+  namesRoom?(form: number): boolean;
+}
 
 /**
  * Who is in which rooms, for the members one hub serves (all of them in one process, a
@@ -159,7 +163,14 @@ export class RoomTable {
    * AFTER, for an event read from the cluster's stream: whether it was added after the entry
    * SINCE (Seat.since), else it is older than the member's place in the room.
    */
-  deliver(rooms: readonly string[], event: RoomEvent, except: Member | undefined, render: Render, notice = false, after?: (since: string) => boolean): void {
+  deliver(
+    rooms: readonly string[],
+    event: RoomEvent,
+    except: Member | undefined,
+    renderer: Renderer,
+    notice = false,
+    after?: (since: string) => boolean,
+  ): void {
     const targets: Room[] = [];
     for (const name of rooms) {
       const room = this.#rooms.get(nameKey(name));
@@ -175,9 +186,12 @@ export class RoomTable {
     const several = targets.length > 1;
     const stamp = several ? ++this.#stamp : 0;
     if (several) for (const room of targets) room.stamp = stamp;
+    // Forms: the first is the line protocol's, most members' (others: IRC's, per capability).
     let here: Buffer | string | undefined;
+    let hereOthers: (Buffer | string)[] | undefined;
     // Made only when some member is elsewhere: most deliveries reach their room's current users.
     let there: Map<Room, Buffer | string> | undefined;
+    let thereOthers: Map<Room, (Buffer | string)[]> | undefined;
     for (const room of targets) {
       for (const seat of room.seats) {
         if (seat.member === except) continue;
@@ -194,13 +208,27 @@ export class RoomTable {
           seat.stamp = stamp;
         }
         const current = seat.rooms[seat.rooms.length - 1];
+        const tagged = !(current === room || (several && current !== undefined && current.stamp === stamp));
+        const form = seat.member.form ?? 0;
         let bytes: Buffer | string | undefined;
-        if (current === room || (several && current !== undefined && current.stamp === stamp)) {
-          bytes = here ??= render(event, undefined);
+        if (form === 0) {
+          if (!tagged) {
+            bytes = here ??= renderer.render(event, room.name, false, 0);
+          } else {
+            there ??= new Map();
+            bytes = there.get(room);
+            if (bytes === undefined) there.set(room, (bytes = renderer.render(event, room.name, true, 0)));
+          }
+        } else if (!tagged && renderer.namesRoom?.(form) !== true) {
+          hereOthers ??= [];
+          bytes = hereOthers[form] ??= renderer.render(event, room.name, false, form);
         } else {
-          there ??= new Map();
-          bytes = there.get(room);
-          if (bytes === undefined) there.set(room, (bytes = render(event, room.name)));
+          // Tagged, or a form that always names the room (IRC): one per room. Such a form
+          // renders alike tagged or not, so the key is the room alone.
+          thereOthers ??= new Map();
+          let forms = thereOthers.get(room);
+          if (forms === undefined) thereOthers.set(room, (forms = []));
+          bytes = forms[form] ??= renderer.render(event, room.name, tagged, form);
         }
         if (notice && seat.member.notify) seat.member.notify(bytes);
         else seat.member.deliver(bytes);

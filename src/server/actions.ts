@@ -8,9 +8,8 @@ import type { RefusalCode } from '../protocol/codes.js';
 export type Action =
   /** A line to this connection. */
   | { kind: 'reply'; line: string }
-  /** A line to the user called `to`, on whichever server it is. */
-  /** A direct message: LINE to the user called `to`; FROM and TEXT are kept if TO is an account offline. */
-  | { kind: 'direct'; to: string; line: string; from: string; text: string }
+  /** A direct message from FROM to the user called TO, on whichever server it is; kept if TO is an account offline. */
+  | { kind: 'direct'; to: string; from: string; text: string }
   /** FROM's TEXT to every other user in ROOM, and to its history. */
   | { kind: 'room'; room: string; from: string; text: string }
   /** At login: the messages kept for NAME while it was away, removed once written. */

@@ -5,11 +5,22 @@
  */
 export type Command =
   | { kind: 'empty' }
-  | { kind: 'register'; name: string; password: string | undefined }
+  /** LOBBY false: the new user starts in no room (IRC's users pick theirs). */
+  | { kind: 'register'; name: string; password: string | undefined; lobby?: boolean }
   | { kind: 'direct'; to: string; text: string }
   | { kind: 'directMalformed' }
-  | { kind: 'room'; text: string }
-  | { kind: 'who'; room: string | undefined }
+  /** To ROOM when given (a member's other room, as IRC names one), else to the current room. */
+  | { kind: 'room'; text: string; room?: string }
+  /** AS: the dialect's own mark for what the listing answers, handed back to its words (Words.inRoom). */
+  | { kind: 'who'; room: string | undefined; as?: string }
+  /** Whether NAME is online, and in which rooms where this server knows them. */
+  | { kind: 'whois'; name: string }
+  /** Checks an account's password without taking its name (IRC's SASL, before registration). */
+  | { kind: 'authenticate'; name: string; password: string }
+  /** An answer the dialect made itself (IRC's capability negotiation): sent as it is, charged by its size. */
+  | { kind: 'answer'; text: string }
+  /** Several commands from one line (IRC's `JOIN #a,#b`), handled in order and charged one line each. */
+  | { kind: 'several'; commands: readonly Command[] }
   | { kind: 'join'; room: string }
   /** `/part [ROOM] [REASON]`: ROOM '' for the current room. */
   | { kind: 'part'; room: string; reason: string }

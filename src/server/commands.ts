@@ -32,6 +32,8 @@ export interface CommandContext {
   readonly w: Words;
   /** Whether this connection's address may open one more room nobody is in (flood control). */
   readonly mayOpenRoom: () => boolean;
+  /** --guests: with accounts, a name that is none is anyone's without a password. */
+  readonly guests: boolean;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -65,6 +67,11 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   part: { needsName: true, run: part },
   mine: { needsName: true, run: (ctx) => [reply(ctx.w.yourRooms(ctx.hub.roomsOf(ctx.self)))] },
   rooms: { needsName: false, run: rooms },
+  whois: { needsName: false, run: whois },
+  authenticate: { needsName: false, run: authenticate },
+  answer: { needsName: false, run: (_ctx, cmd) => [reply(cmd.text)] },
+  // The session takes a line's several commands one at a time (Session.line): one here is nested.
+  several: { needsName: false, run: () => [] },
   ping: { needsName: false, run: (ctx, cmd) => [reply(ctx.w.pong(cmd.token))] },
   help: {
     needsName: false,
@@ -106,6 +113,11 @@ function nameOf(ctx: CommandContext): string {
 
 /** A plain line: to the current room, taken when the line is read (docs/protocol.md, "Rooms"). */
 function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
+  if (cmd.room !== undefined) {
+    const named = isValidName(cmd.room) ? joinedAs(ctx, cmd.room) : undefined;
+    if (named === undefined) return [reply(ctx.w.cannotSendTo(cmd.room)), reject('not-in-room', cmd.room)];
+    return [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text }];
+  }
   const where = ctx.hub.roomsOf(ctx.self)[0];
   if (where === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
   return [{ kind: 'room', room: where, from: nameOf(ctx), text: cmd.text }];
@@ -125,12 +137,49 @@ function mustLogIn(ctx: CommandContext): Action[] | undefined {
 function who(ctx: CommandContext, cmd: Extract<Command, { kind: 'who' }>): Outcome {
   const refused = mustLogIn(ctx);
   if (refused) return refused;
-  const { room } = cmd;
-  if (room === undefined) return after(ctx.hub.names(), (names) => [reply(names ? ctx.w.online(names) : ctx.w.whoUnavailable())]);
+  const { room, as } = cmd;
+  if (room === undefined) return after(ctx.hub.names(), (names) => [reply(names ? ctx.w.online(names, as) : ctx.w.whoUnavailable())]);
   if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
   return after(ctx.hub.roomNames(room), (listing) => [
-    reply(listing === undefined ? ctx.w.whoUnavailable() : listing === 'no such room' ? ctx.w.noSuchRoom(room) : ctx.w.inRoom(listing.room, listing.names)),
+    reply(
+      listing === undefined ? ctx.w.whoUnavailable() : listing === 'no such room' ? ctx.w.noSuchRoom(room, as) : ctx.w.inRoom(listing.room, listing.names, as),
+    ),
   ]);
+}
+
+/** Whether NAME is online (over the whole chat), and its rooms when it is a user of this server. */
+function whois(ctx: CommandContext, cmd: Extract<Command, { kind: 'whois' }>): Outcome {
+  const refused = mustLogIn(ctx);
+  if (refused) return refused;
+  const { name } = cmd;
+  if (!isValidName(name)) return [reply(ctx.w.noSuchUser(name))];
+  const key = nameKey(name);
+  return after(ctx.hub.names(), (names): Action[] => {
+    if (names === undefined) return [reply(ctx.w.whoUnavailable())];
+    const shown = names.find((n) => nameKey(n) === key);
+    if (shown === undefined) return [reply(ctx.w.noSuchUser(name))];
+    const member = ctx.hub.lookup(shown);
+    return [reply(ctx.w.whois(shown, member === undefined ? undefined : ctx.hub.roomsOf(member)))];
+  });
+}
+
+/**
+ * An account's password checked without logging in (IRC's SASL comes before the name is
+ * taken): charged and throttled as a login is.
+ */
+function authenticate(ctx: CommandContext, cmd: Extract<Command, { kind: 'authenticate' }>): Outcome {
+  const { auth, self } = ctx;
+  const { name, password } = cmd;
+  // Made only when it is the answer: a dialect's words may note what they said (IRC's do).
+  const failed = (): Action[] => [reply(ctx.w.authenticationFailed()), { kind: 'authFailed' }, reject('auth-failed', name)];
+  if (auth === undefined || !isValidName(name)) return failed();
+  return auth.authenticate(name, password, ctx.address, self.signal).then(
+    (ok): Action[] => (self.signal?.aborted ? [] : ok && auth.has(name) ? [reply(ctx.w.authenticated(name))] : failed()),
+    (err: unknown) => {
+      if (!(err instanceof TooManyWaitingError)) throw err;
+      return [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)];
+    },
+  );
 }
 
 function rooms(ctx: CommandContext): Outcome {
@@ -150,12 +199,12 @@ function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Out
   const name = nameOf(ctx);
   const already = joinedAs(ctx, room) !== undefined;
   if (!already && ctx.hub.roomsOf(ctx.self).length >= ctx.maxRoomsPerUser) {
-    return [reply(ctx.w.tooManyRooms(ctx.maxRoomsPerUser)), reject('too-many-rooms-per-user', room)];
+    return [reply(ctx.w.tooManyRooms(ctx.maxRoomsPerUser, room)), reject('too-many-rooms-per-user', room)];
   }
-  if (!already && ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms()), reject('too-many-new-rooms', room)];
+  if (!already && ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms(room)), reject('too-many-new-rooms', room)];
   return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (joined): Action[] => {
-    if (joined === 'full') return [reply(ctx.w.serverRoomsFull(ctx.maxRooms)), reject('too-many-rooms', room)];
-    if (joined === 'unavailable') return [reply(ctx.w.joinUnavailable()), reject('cluster-unavailable', `could not join ${room}`)];
+    if (joined === 'full') return [reply(ctx.w.serverRoomsFull(ctx.maxRooms, room)), reject('too-many-rooms', room)];
+    if (joined === 'unavailable') return [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
     if (joined.already) return [reply(ctx.w.youAreIn(joined.room))];
     return [reply(ctx.w.youAreIn(joined.room)), { kind: 'presence', event: { kind: 'joined', names: [name] }, rooms: [joined.room] }];
   });
@@ -221,7 +270,7 @@ function kick(ctx: CommandContext, cmd: Extract<Command, { kind: 'kick' }>): Out
   const refused = notOperator(ctx, 'kick') ?? target(ctx, 'kick', cmd.name);
   if (refused) return refused;
   const how = ctx.w.kickedBy(nameOf(ctx), cmd.reason);
-  return after(ctx.hub.remove(cmd.name, { line: ctx.w.removed(how), shown: how }), (delivery): Action[] => {
+  return after(ctx.hub.remove(cmd.name, { shown: how }), (delivery): Action[] => {
     const error = deliveryError(ctx.w, delivery, cmd.name);
     if (error !== undefined) return [reply(error)];
     return [reply(ctx.w.youKicked(cmd.name)), { kind: 'moderation', action: 'kick', name: cmd.name, reason: cmd.reason }];
@@ -251,7 +300,7 @@ function ban(ctx: CommandContext, cmd: Extract<Command, { kind: 'ban' }>): Outco
   return guarded(
     () => ctx.store.ban({ name, by: op, reason, at: now, until }),
     () =>
-      after(ctx.hub.remove(name, { line: ctx.w.removed(how), shown: how }), (): Action[] => [
+      after(ctx.hub.remove(name, { shown: how }), (): Action[] => [
         reply(ctx.w.youBanned(name, until)),
         { kind: 'moderation', action: 'ban', name, reason, ...(until === undefined ? {} : { until }) },
       ]),
@@ -283,7 +332,9 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
   const { name, password } = cmd;
   if (!isValidName(name)) return [reply(ctx.w.invalidName()), reject('invalid-name')];
   const { auth } = ctx;
-  if (auth === undefined) return claim(ctx, name);
+  // docs/running.md, "Guests": a name that is no account is open, an account's needs its password.
+  const lobby = cmd.lobby !== false;
+  if (auth === undefined || (ctx.guests && !auth.has(name))) return claim(ctx, name, false, lobby);
   // Asking for the password gives nothing away: every name needs one on this server.
   if (password === undefined || password === '') return [reply(ctx.w.passwordRequired()), reject('no-password')];
   // has() again: the account may have been removed (a reload) while the password was checked.
@@ -297,7 +348,7 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
       self.signal?.aborted
         ? []
         : ok && auth.has(name)
-          ? unlessBanned(ctx, name)
+          ? unlessBanned(ctx, name, lobby)
           : [reply(ctx.w.authenticationFailed()), { kind: 'authFailed' }, reject('auth-failed', name)],
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
@@ -310,13 +361,13 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
  * docs/protocol.md, "Moderation": a banned account is refused after its password was checked,
  * so that nobody learns of a ban without the password.
  */
-function unlessBanned(ctx: CommandContext, name: string): Outcome {
+function unlessBanned(ctx: CommandContext, name: string, lobby: boolean): Outcome {
   return guarded(
     () => ctx.store.banOf(name, ctx.now()),
     (banned) =>
       banned
         ? [reply(ctx.w.bannedAtLogin(banned.until, banned.reason)), reject('banned', name)]
-        : after(claim(ctx, name, true), (actions) => stillNotBanned(ctx, name, actions)),
+        : after(claim(ctx, name, true, lobby), (actions) => stillNotBanned(ctx, name, actions)),
     () => [reply(ctx.w.loginUnavailable()), reject('bans-unavailable', `${name} not logged in: the bans could not be read`)],
   );
 }
@@ -345,11 +396,11 @@ function stillNotBanned(ctx: CommandContext, name: string, claimed: Action[]): O
  * Takes NAME for this connection: a registration, or a rename when it has a name. With
  * takeOver (the password of NAME's account was checked), from whoever holds it.
  */
-function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
+function claim(ctx: CommandContext, name: string, takeOver = false, lobby = true): Outcome {
   const { hub, self } = ctx;
   const old = self.name;
   if (old === name) return [reply(ctx.w.youAreNow(name))];
-  const claim = old === undefined ? hub.claim(name, self, takeOver) : hub.rename(self, old, name, takeOver);
+  const claim = old === undefined ? hub.claim(name, self, takeOver, lobby) : hub.rename(self, old, name, takeOver);
   return after(claim, (answer): Action[] => {
     if (answer === 'taken') return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
     if (answer === 'unavailable') return [reply(ctx.w.claimUnavailable()), reject('cluster-unavailable', `could not claim ${name}`)];
@@ -370,8 +421,7 @@ function claim(ctx: CommandContext, name: string, takeOver = false): Outcome {
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
   if (!isValidName(cmd.to)) return [reply(ctx.w.noSuchUser(cmd.to))];
   if (cmd.text === '') return [reply(ctx.w.directNeedsText())];
-  const from = nameOf(ctx);
-  return [{ kind: 'direct', to: cmd.to, line: ctx.w.directMessage(from, cmd.text), from, text: cmd.text }];
+  return [{ kind: 'direct', to: cmd.to, from: nameOf(ctx), text: cmd.text }];
 }
 
 /** The error for a direct message that did not arrive; undefined when it did. */

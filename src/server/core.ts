@@ -5,12 +5,11 @@ import type { RefusalCode } from '../protocol/codes.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import { namesByRooms } from '../protocol/name-order.js';
 import { TokenBucket } from '../protocol/token-bucket.js';
-import type { Words } from './dialect.js';
+import type { Dialect, Words } from './dialect.js';
 import type { Peer, SessionHost } from './host.js';
 import { Later } from './later.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import type { Outbox } from './outbox.js';
-import { renderEvent } from './render.js';
 import { Session } from './session.js';
 import { ServerStats } from './stats.js';
 
@@ -51,13 +50,34 @@ export class ChatCore implements SessionHost<Session> {
   );
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
+  /** The dialects connections speak, each with its first form (Member.form): the default's is 0. */
+  readonly #forms = new Map<Dialect, number>();
+  /** By form: its dialect, and its number within the dialect's forms. */
+  readonly #formDialect: { dialect: Dialect; form: number }[] = [];
 
   constructor(options: Partial<CoreOptions> & Pick<CoreOptions, 'store' | 'dialect'>, hub: Hub) {
     this.options = coreOptions(options);
     this.hub = hub;
     this.words = this.options.dialect.words;
     this.#greeting = this.words.greeting();
+    this.formOf(this.options.dialect);
     hub.attach(this.#hubEvents());
+  }
+
+  /** SessionHost.formOf: DIALECT's first form, its forms numbered on first sight. */
+  formOf(dialect: Dialect): number {
+    let first = this.#forms.get(dialect);
+    if (first === undefined) {
+      first = this.#formDialect.length;
+      this.#forms.set(dialect, first);
+      for (let form = 0; form < (dialect.forms ?? 1); form++) this.#formDialect.push({ dialect, form });
+    }
+    return first;
+  }
+
+  /** The words of MEMBER, a session of this core (else the default dialect's). */
+  #wordsOf(member: Member): Words {
+    return member instanceof Session ? member.words : this.words;
   }
 
   /** What the cluster asks and tells: presence no session saw, evictions, outages. */
@@ -68,29 +88,34 @@ export class ChatCore implements SessionHost<Session> {
       presence: (rooms, names, change, why) => {
         const told = this.announced(rooms, change === 'left' ? names.length : 0);
         if (told.length === 0 || names.length === 0) return undefined;
-        const event: RoomEvent = change === 'left' ? { kind: 'left', names, reason: why ? w.leftBecause(why) : '' } : { kind: 'joined', names };
+        const event: RoomEvent = change === 'left' ? { kind: 'left', names, reason: why ? w.leftBecause(why) : '', quit: true } : { kind: 'joined', names };
         return { rooms: told, event };
       },
-      render: (event, tag) => renderEvent(w, event, tag),
+      render: (event, room, tagged, form) => {
+        const f = this.#formDialect[form] ?? this.#formDialect[0]!;
+        return f.dialect.render(event, room, tagged, f.form);
+      },
+      namesRoom: (form) => this.#formDialect[form]?.dialect.namesRoom === true,
+      direct: (member, message) => member.deliver(`${this.#wordsOf(member).directMessage(message.from, message.text)}\n`),
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         // The hub has told whom it had to; elsewhere the name is someone else's now.
         if (why === 'logged in elsewhere') {
-          member.send(w.loggedInElsewhere());
+          member.send(member.words.loggedInElsewhere());
           member.close('logged-in-elsewhere', { detail: member.name, announce: false });
           return;
         }
-        member.send(w.evicted(member.name));
+        member.send(member.words.evicted(member.name));
         member.close('name-taken-in-outage', { detail: member.name, announce: false });
       },
       removed: (member: Member, removal) => {
         if (!(member instanceof Session) || member.name === undefined) return;
-        member.send(removal.line);
+        member.send(member.words.removed(removal.shown));
         member.close('removed', { detail: removal.shown, shown: removal.shown });
       },
       // Not an answer of the member's own (Outbox.answer): chat-like, it is not written to a
       // peer that has finished sending and gone.
-      undelivered: (member: Member, to) => member.deliver(`${w.mayNotBeDelivered(to)}\n`),
+      undelivered: (member: Member, to) => member.deliver(`${this.#wordsOf(member).mayNotBeDelivered(to)}\n`),
       log: (message, level) => onEvent({ type: level, message }),
     };
   }
@@ -140,7 +165,7 @@ export class ChatCore implements SessionHost<Session> {
     const { maxClients, maxPerIp } = this.options;
     const hostKey = addressKey(peer.host);
     const fromHost = this.#perHost.get(hostKey) ?? 0;
-    const w = this.words;
+    const w = peer.dialect?.words ?? this.words;
     const refusal: { line: string; code: RefusalCode; detail?: string } | undefined =
       this.#closing !== undefined
         ? { line: w.shuttingDown(), code: 'shutting-down' }
@@ -166,7 +191,9 @@ export class ChatCore implements SessionHost<Session> {
     this.options.onEvent({ type: 'connect', peer: where });
     // One write for both lines: every connection gets them, at thousands a second. Sent as
     // an answer: a peer that closes in this same turn still gets them (CloseOptions.answersOnly).
-    session.send(`${w.connected(peer.host, peer.port)}\n${this.#greeting}`);
+    // A dialect that greets nobody (IRC: the client speaks first) says '' for both.
+    const hello = `${w.connected(peer.host, peer.port)}\n${peer.dialect === undefined ? this.#greeting : w.greeting()}`;
+    if (hello !== '\n') session.send(hello);
     return session;
   }
 
@@ -226,10 +253,9 @@ export class ChatCore implements SessionHost<Session> {
   dropRemovedAccounts(): void {
     const auth = this.options.auth;
     if (auth === undefined) return;
-    const notice = Buffer.from(`${this.words.accountRemoved()}\n`);
     for (const s of this.#sessions) {
       if (s.name !== undefined && !auth.has(s.name)) {
-        s.deliver(notice);
+        s.deliver(`${s.words.accountRemoved()}\n`);
         s.close('account-removed', { shown: 'account removed' });
       }
     }
@@ -259,10 +285,10 @@ export class ChatCore implements SessionHost<Session> {
     // told who left, once each, users of the same rooms together.
     const reason = this.words.leftBecause('server-shutdown');
     const users = [...this.#sessions].flatMap((s) => (s.name === undefined ? [] : [{ name: s.name, rooms: this.announced(this.hub.roomsOf(s), 1) }]));
-    for (const { rooms, names } of namesByRooms(users)) this.hub.elsewhere(rooms, { kind: 'left', names, reason });
+    for (const { rooms, names } of namesByRooms(users)) this.hub.elsewhere(rooms, { kind: 'left', names, reason, quit: true });
     const bye = Buffer.from(`${this.words.shuttingDown()}\n`);
     for (const s of this.#sessions) {
-      s.deliver(bye);
+      s.deliver(s.words === this.words ? bye : `${s.words.shuttingDown()}\n`);
       s.close('shutting-down', { announce: false });
     }
     const closed = this.#sessions.size === 0 ? Promise.resolve() : drained;

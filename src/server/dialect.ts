@@ -1,13 +1,20 @@
 import type { Timers } from '../protocol/timers.js';
 import type { PresenceEnd } from '../protocol/codes.js';
+import type { RoomEvent } from '../hub/hub.js';
 import type { Command } from './command.js';
 
 /**
  * What the core needs of a dialect (STYLE.md, point 19): bytes to lines, a line to a chat
  * command, and the words for what the core has to say. The core imports this interface,
- * never a dialect; src/app/ hands it the line protocol's (src/dialects/line/).
+ * never a dialect; src/app/ hands it the dialect of each listener (src/dialects/line/,
+ * src/dialects/irc/).
  */
 export interface Dialect {
+  /**
+   * The words of a connection that keeps no state of its own (voice), and of what the core
+   * says before a connection has any (a refusal at accept): the line protocol's are the
+   * module itself.
+   */
   readonly words: Words;
   /** A framer for one connection, handing its lines to SINK. */
   framer(sink: LineSink, limits: { maxLine: number; flushMs: number }, timers: Timers): Framer;
@@ -16,6 +23,41 @@ export interface Dialect {
    * send()s of it may have been joined into this line (docs/protocol.md, "Bytes and lines").
    */
   parse(line: string, unframed: boolean): Command;
+  /**
+   * For a dialect whose words depend on who they are said to (IRC's replies name their
+   * receiver, and follow what it negotiated): its parser and words for one connection.
+   * Without it, every connection shares `parse` and `words`.
+   */
+  voice?(conn: DialectConnection): Voice;
+  /**
+   * Forms a room event may take for this dialect's receivers (RoomEvent rendered once per
+   * form: room messages to thousands cost one encoding each): Voice.form is one of
+   * 0..forms-1. Default 1.
+   */
+  readonly forms?: number;
+  /**
+   * EVENT in ROOM as receivers of FORM get it. TAGGED: ROOM is not the receiver's current
+   * room (docs/protocol.md, "Rooms"). A Buffer for what many get, else a string.
+   */
+  render(event: RoomEvent, room: string, tagged: boolean, form: number): Buffer | string;
+  /** Whether an untagged rendering names its room (IRC): then it is not shared between rooms. */
+  readonly namesRoom?: boolean;
+}
+
+/** What a dialect may know of its connection. */
+export interface DialectConnection {
+  /** The registered name, once registered. */
+  readonly name: string | undefined;
+  /** The peer's address as shown. */
+  readonly address: { readonly host: string };
+}
+
+/** A dialect's state for one connection (Dialect.voice). */
+export interface Voice {
+  readonly words: Words;
+  parse(line: string, unframed: boolean): Command;
+  /** Which of the dialect's forms this connection gets room events in (Dialect.forms); may change. */
+  readonly form: number;
 }
 
 /** Where a framer's lines go. */
@@ -64,7 +106,8 @@ export interface Words {
   leftBecause(why: PresenceEnd): string;
   /** A message answered at once that then did not reach the cluster (docs/cluster.md). */
   mayNotBeDelivered(name: string): string;
-  online(names: readonly string[]): string;
+  /** AS: the mark of the `who` command answered (Command), for a dialect that lists in several ways. */
+  online(names: readonly string[], as?: string): string;
   pong(token: string): string;
   youAreIn(room: string): string;
   youLeft(room: string): string;
@@ -72,8 +115,21 @@ export interface Words {
   inNoRoom(): string;
   notInRoom(room: string): string;
   historyNotMember(room: string): string;
-  serverRoomsFull(max: number): string;
-  inRoom(room: string, names: readonly string[]): string;
+  /** ROOM: the room a /join asked for, for the join refusals (IRC names it). */
+  serverRoomsFull(max: number, room?: string): string;
+  inRoom(room: string, names: readonly string[], as?: string): string;
+  /** WHOIS: NAME is online, in ROOMS where this server knows them (undefined: on another server). */
+  whois(name: string, rooms: readonly string[] | undefined): string;
+  /** A message to a room one is not in. */
+  cannotSendTo(room: string): string;
+  /** An account's password was right (Command `authenticate`). */
+  authenticated(name: string): string;
+  /**
+   * What this connection is shown of its own message once sent (IRC's echo-message), or
+   * undefined for nothing. ROOM for a room message, TO for a direct one.
+   */
+  ownRoomMessage?(room: string, text: string): string | undefined;
+  ownDirectMessage?(to: string, text: string): string | undefined;
   roomList(rooms: readonly { name: string; count: number }[]): string;
   shuttingDown(): string;
   nameTaken(name: string): string;
@@ -97,14 +153,14 @@ export interface Words {
   idleTimeout(ms: number): string;
   tooManyFromAddress(max: number): string;
   directNeedsText(): string;
-  noSuchRoom(room: string): string;
-  tooManyRooms(max: number): string;
+  noSuchRoom(room: string, as?: string): string;
+  tooManyRooms(max: number, room?: string): string;
   joinNeedsRoom(): string;
   loginsWaiting(): string;
   claimUnavailable(): string;
   whoUnavailable(): string;
   roomsUnavailable(): string;
-  joinUnavailable(): string;
+  joinUnavailable(room?: string): string;
   evicted(name: string): string;
   historyEntry(at: number, from: string, text: string): string;
   endOfHistory(n: number): string;
@@ -113,7 +169,7 @@ export interface Words {
   keptForLater(name: string): string;
   waitingForYou(n: number): string;
   keptMessage(at: number, from: string, text: string): string;
-  tooManyNewRooms(): string;
+  tooManyNewRooms(room?: string): string;
   keptFull(name: string): string;
   keptFullFromYou(name: string): string;
   notKept(name: string): string;

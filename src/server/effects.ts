@@ -17,6 +17,8 @@ const KEPT_CHUNK = 32 * 1024;
  */
 export interface Speaker extends Member {
   readonly host: SessionHost<never>;
+  /** This connection's dialect's words (Dialect.voice). */
+  readonly words: Words;
   readonly closed: boolean;
   /** A line for this connection alone. */
   send(line: string): void;
@@ -41,23 +43,31 @@ const KEPT_WORDING: Record<Keep, (w: Words, to: string) => string> = {
 
 export function direct(s: Speaker, action: Direct): Promise<void> | void {
   const { hub, stats } = s.host;
-  const delivery = hub.direct(action.to, `${action.line}\n`, s);
+  const delivery = hub.direct(action.to, action, s);
   // Delivered at once with nothing to wait for, as on one server: nothing to answer.
   if (delivery === 'delivered' && s.answersPending === 0) {
     stats.directMessages++;
+    echo(s, action);
     return;
   }
   return s.inOrder(delivery, (d) => delivered(s, action, d));
 }
 
+/** What the sender is shown of its own direct message, for a dialect that shows it (IRC's echo-message). */
+function echo(s: Speaker, action: Direct): void {
+  const line = s.words.ownDirectMessage?.(action.to, action.text);
+  if (line !== undefined) s.send(line);
+}
+
 /** The answer to a direct message: none once delivered, else an error, or it is kept. */
 function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void> | void {
   const { to } = action;
-  const { options, stats, words } = s.host;
+  const { options, stats } = s.host;
   if (delivery === 'no such user' && options.auth?.has(to)) return keep(s, action);
-  const error = deliveryError(words, delivery, to);
-  if (error !== undefined) s.send(error);
-  else stats.directMessages++;
+  const error = deliveryError(s.words, delivery, to);
+  if (error !== undefined) return s.send(error);
+  stats.directMessages++;
+  echo(s, action);
 }
 
 /**
@@ -66,7 +76,8 @@ function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void
  */
 function keep(s: Speaker, action: Direct): Promise<void> | void {
   const { to } = action;
-  const { options, stats, words } = s.host;
+  const { options, stats } = s.host;
+  const { words } = s;
   return after(options.store.keep(to, { at: options.timers.now(), from: action.from, text: action.text }), (kept) => {
     if (kept === 'kept') stats.keptMessages++;
     s.send(KEPT_WORDING[kept](words, to));
@@ -75,12 +86,15 @@ function keep(s: Speaker, action: Direct): Promise<void> | void {
 
 /** A room message: to the room's history, then to everyone else in the room. */
 export function room(s: Speaker, action: Room): void {
-  const { hub, stats, options, words } = s.host;
+  const { hub, stats, options } = s.host;
+  const { words } = s;
   const { room: where, from, text } = action;
   stats.roomMessages++;
   options.store.append(where, { at: options.timers.now(), from, text });
   s.inOrder(hub.toRooms([where], { kind: 'message', from, text }, s), (result) => {
-    if (result === 'unavailable') s.send(words.clusterUnavailable());
+    if (result === 'unavailable') return s.send(words.clusterUnavailable());
+    const own = words.ownRoomMessage?.(where, text);
+    if (own !== undefined) s.send(own);
   });
 }
 
@@ -92,7 +106,8 @@ export function room(s: Speaker, action: Room): void {
  * this connection: one that dies first leaves the rest for the next login.
  */
 export function kept(s: Speaker, name: string): Promise<void> | void {
-  const { options, words } = s.host;
+  const { options } = s.host;
+  const { words } = s;
   return after(options.store.kept(name), (messages): Promise<void> | undefined => {
     if (messages === undefined || messages.length === 0 || s.closed) return undefined;
     s.send(words.waitingForYou(messages.length));
@@ -101,7 +116,8 @@ export function kept(s: Speaker, name: string): Promise<void> | void {
 }
 
 function keptFrom(s: Speaker, name: string, messages: readonly KeptMessage[], from: number): Promise<void> {
-  const { options, stats, words } = s.host;
+  const { options, stats } = s.host;
+  const { words } = s;
   let text = '';
   let end = from;
   while (end < messages.length && (end === from || text.length < KEPT_CHUNK)) {

@@ -1,5 +1,5 @@
 import type { Hub } from '../hub/hub.js';
-import type { Words } from './dialect.js';
+import type { Dialect, Words } from './dialect.js';
 import type { CoreOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import type { ServerStats } from './stats.js';
@@ -15,6 +15,8 @@ export interface Peer {
    * TCP: the kernel sends both). Not TLS, whose end is a message of its own.
    */
   closeEnds?: boolean;
+  /** How this listener's connections speak (an IRC port's); the core's default dialect when absent. */
+  dialect?: Dialect;
 }
 
 /**
@@ -25,7 +27,10 @@ export interface SessionHost<S = unknown> {
   readonly options: CoreOptions;
   readonly hub: Hub;
   readonly stats: ServerStats;
+  /** The default dialect's words: for what is said to no connection in particular (a reason other servers show). */
   readonly words: Words;
+  /** The form (Member.form) of DIALECT's connections whose voice has form 0. */
+  formOf(dialect: Dialect): number;
   /** Those of ROOMS where presence is announced, counting LEAVING users more in each (ChatCore.announced). */
   announced(rooms: readonly string[], leaving: number): string[];
   /** Whether a connection from HOST may open one more room nobody is in (flood control). */

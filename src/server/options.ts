@@ -56,8 +56,10 @@ export interface CoreOptions extends ServerLimits {
   auth: Authenticator | undefined;
   /** History, messages kept for accounts, bans: in memory unless given (--db, --redis). */
   store: Store;
-  /** How connections speak: their framing, their commands and the words they are answered in. */
+  /** How connections speak: their framing, their commands and the words they are answered in (a listener may give its own: Peer.dialect). */
   dialect: Dialect;
+  /** With auth: names that are no account are open to anyone without a password (docs/running.md, "Guests"). */
+  guests?: boolean;
   /**
    * How long a presence notice may wait to go out with a connection's other output, in real
    * time (ChatCore.flushSoon). Not a limit of the server: tests set it to see the wait alone.

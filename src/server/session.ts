@@ -9,7 +9,7 @@ import { Answers } from './answers.js';
 import { applyAll, type Carrier } from './apply.js';
 import type { Command } from './command.js';
 import { dispatch, type CommandContext, type Outcome } from './commands.js';
-import type { Framer, LineSink } from './dialect.js';
+import type { Dialect, Framer, LineSink, Voice, Words } from './dialect.js';
 import * as effects from './effects.js';
 import type { ServerEvent } from './events.js';
 import type { Peer, SessionHost } from './host.js';
@@ -67,6 +67,13 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   #ending = false;
   #first = true;
   readonly #framer: Framer;
+  readonly #dialect: Dialect;
+  /** The dialect's state for this connection, for a dialect that keeps one (Dialect.voice). */
+  readonly #voice: Voice | undefined;
+  /** The core's first form for this dialect (SessionHost.formOf). */
+  readonly #formBase: number;
+  /** The commands of one line not handled yet (Command `several`): no line is read before they are. */
+  #queue: Command[] = [];
   readonly #bucket: TokenBucket | undefined;
   readonly #timeouts: Timeouts;
 
@@ -84,9 +91,22 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     this.#inbox = new Inbox(this.lastHeard);
     this.#outbox = new Outbox(this);
     this.#timeouts = watchTimeouts(this, options);
+    this.#dialect = address.dialect ?? options.dialect;
+    this.#voice = this.#dialect.voice?.(this);
+    this.#formBase = host.formOf(this.#dialect);
     // The session is its framer's sink: methods, not closures, to keep idle connections small.
-    this.#framer = options.dialect.framer(this, options, timers);
+    this.#framer = this.#dialect.framer(this, options, timers);
     attach(stream, this);
+  }
+
+  /** This connection's words: its dialect's, or its voice's (Dialect.voice). */
+  get words(): Words {
+    return this.#voice?.words ?? this.#dialect.words;
+  }
+
+  /** Member.form: which rendering of a room event this connection gets. */
+  get form(): number {
+    return this.#formBase + (this.#voice?.form ?? 0);
   }
 
   /** A read from the peer (stream-glue.ts). */
@@ -186,7 +206,8 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
 
   /** A line for this connection alone: an answer, an error, a notice about it. */
   send(line: string): void {
-    if (!this.#closed) this.#outbox.answer(`${line}\n`);
+    // '': a dialect with nothing to say (IRC's answer to a /join of a room one is in).
+    if (!this.#closed && line !== '') this.#outbox.answer(`${line}\n`);
   }
 
   /** Queues BYTES for the end of this turn (Outbox.deliver). */
@@ -244,6 +265,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     this.#abort?.abort();
     this.#framer.dispose();
     this.#inbox.clear();
+    this.#queue.length = 0;
     const { timers } = this.host.options;
     if (this.#rateTimer !== undefined) timers.clearTimeout(this.#rateTimer);
     this.#timeouts();
@@ -252,7 +274,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       // Told once to each person sharing any of its rooms, not once per room (docs/protocol.md).
       const rooms = this.host.hub.roomsOf(this);
       this.host.hub.release(name, this);
-      if (announce && rooms.length > 0) effects.presence(this, { kind: 'left', names: [name], reason: shown }, rooms, true);
+      if (announce && rooms.length > 0) effects.presence(this, { kind: 'left', names: [name], reason: shown, quit: true }, rooms, true);
     }
     this.event({ type: 'leave', peer: this.peer, name, code, ...(detail === undefined ? {} : { detail }) });
     // What was said before the close (the reason, a last answer) goes out before the end.
@@ -277,7 +299,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   /** From the framer: a line went over the limit. Its answer costs a token like a line. */
   overflow(): void {
     this.#bucket?.spend(1);
-    this.send(this.host.words.lineTooLong(this.host.options.maxLine));
+    this.send(this.words.lineTooLong(this.host.options.maxLine));
     this.event({ type: 'reject', peer: this.peer, name: this.name, code: 'line-too-long' });
   }
 
@@ -289,7 +311,18 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   line(text: string): void {
     if (this.#closed) return;
     this.#bucket?.spend(1);
-    this.#handle(this.host.options.dialect.parse(text, this.#framer.unframed));
+    const cmd = (this.#voice ?? this.#dialect).parse(text, this.#framer.unframed);
+    if (cmd.kind !== 'several') return this.#handle(cmd);
+    // One line, several commands (IRC's `JOIN #a,#b`): each is charged as a line, and
+    // handled in turn as lines are, each once the answers it may depend on are given.
+    this.#bucket?.spend(Math.max(0, cmd.commands.length - 1));
+    this.#queue.push(...cmd.commands);
+    this.#next();
+  }
+
+  /** Handles the queued commands of a line (line) while nothing waits. */
+  #next(): void {
+    while (this.#queue.length > 0 && !this.#busy && !this.#closed) this.#handle(this.#queue.shift()!);
   }
 
   /**
@@ -308,7 +341,8 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
    */
   #pump(): void {
     const inbox = this.#inbox;
-    while (!this.#closed && !this.#busy && !this.#outbox.draining && inbox.reads > 0) {
+    this.#next();
+    while (!this.#closed && !this.#busy && this.#queue.length === 0 && !this.#outbox.draining && inbox.reads > 0) {
       if (this.#rateTimer !== undefined) break;
       const wait = this.#bucket?.wait() ?? 0;
       if (wait > 0) {
@@ -331,7 +365,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
         }
       }
     }
-    if (this.#ending && !this.#closed && !this.#busy && (this.#answers?.pending ?? 0) === 0 && inbox.reads === 0) {
+    if (this.#ending && !this.#closed && !this.#busy && this.#queue.length === 0 && (this.#answers?.pending ?? 0) === 0 && inbox.reads === 0) {
       // Everything the peer sent is answered but an unterminated last line.
       this.#framer.end();
       if (!this.#busy && (this.#answers?.pending ?? 0) === 0) return this.close('connection-closed', { answersOnly: true });
@@ -377,9 +411,10 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       maxRooms: options.maxRooms,
       maxRoomsPerUser: options.maxRoomsPerUser,
       store: options.store,
-      w: this.host.words,
+      w: this.words,
       now: () => options.timers.now(),
       mayOpenRoom: () => this.host.mayOpenRoom(this.address.host),
+      guests: options.guests === true && options.auth !== undefined,
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome) ? applyAll(this, outcome) : outcome.then((actions) => applyAll(this, actions));
@@ -417,7 +452,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   /** A wrong name or password: closes the connection after MAX_AUTH_FAILURES of them. */
   authFailed(): void {
     if (++this.#authFailures < MAX_AUTH_FAILURES) return;
-    this.send(this.host.words.tooManyFailures());
+    this.send(this.words.tooManyFailures());
     this.close('too-many-failures');
   }
 

@@ -11,7 +11,7 @@ export interface Watched {
   readonly waiting: boolean;
   /** When the peer was last heard from. */
   readonly lastHeard: number;
-  readonly host: { readonly words: Words };
+  readonly words: Words;
   send(line: string): void;
   close(code: CloseCode, how?: { shown?: string }): void;
 }
@@ -41,7 +41,7 @@ export function watchTimeouts(s: Watched, options: CoreOptions): Timeouts {
         registerTimer = timers.setTimeout(expire, 1000);
         return;
       }
-      s.send(s.host.words.registerTimeout(registerTimeoutMs));
+      s.send(s.words.registerTimeout(registerTimeoutMs));
       s.close('register-timeout');
     };
     registerTimer = timers.setTimeout(expire, registerTimeoutMs);
@@ -55,7 +55,7 @@ export function watchTimeouts(s: Watched, options: CoreOptions): Timeouts {
         return;
       }
       idleTimer = undefined;
-      s.send(s.host.words.idleTimeout(idleTimeoutMs));
+      s.send(s.words.idleTimeout(idleTimeoutMs));
       s.close('idle-timeout', { shown: 'idle timeout' });
     };
     idleTimer = timers.setTimeout(check, idleTimeoutMs);

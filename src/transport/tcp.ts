@@ -2,6 +2,7 @@ import type { BoundAddress } from '../protocol/host-port.js';
 import net from 'node:net';
 import type { ChatCore } from '../server/core.js';
 import type { Peer } from '../server/host.js';
+import type { Dialect } from '../server/dialect.js';
 
 /** An IPv4 peer on a dual-stack socket shows as ::ffff:1.2.3.4; people know it as 1.2.3.4. */
 export function displayHost(address: string | undefined): string {
@@ -78,10 +79,11 @@ export function tuneAccepted(server: net.Server, socket: net.Socket): void {
   socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
 }
 
-/** Hands an accepted socket (plain or TLS, tuned by its listener: tuneAccepted) to the core. */
-export function acceptInto(core: ChatCore, transport: 'tcp' | 'tls' = 'tcp'): (socket: net.Socket) => void {
+/** Hands an accepted socket (plain or TLS, tuned by its listener: tuneAccepted) to the core, speaking DIALECT (default: the core's). */
+export function acceptInto(core: ChatCore, transport: 'tcp' | 'tls' = 'tcp', dialect?: Dialect): (socket: net.Socket) => void {
   return (socket) => {
     const peer: TransportPeer = { host: displayHost(socket.remoteAddress), port: socket.remotePort ?? 0, transport, closeEnds: transport === 'tcp' };
+    if (dialect !== undefined) peer.dialect = dialect;
     core.accept(socket, peer);
   };
 }
@@ -102,9 +104,9 @@ export function bind(server: net.Server, core: ChatCore, host: string, port: num
   });
 }
 
-/** A plain TCP listener. */
-export function tcpServer(core: ChatCore): net.Server {
-  const accept = acceptInto(core);
+/** A plain TCP listener, speaking DIALECT (default: the core's). */
+export function tcpServer(core: ChatCore, dialect?: Dialect): net.Server {
+  const accept = acceptInto(core, 'tcp', dialect);
   const server = net.createServer(LISTEN_OPTIONS, (socket) => {
     tuneAccepted(server, socket);
     accept(socket);

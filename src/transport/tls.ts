@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { addressKey } from '../protocol/address-key.js';
 import type { ChatCore } from '../server/core.js';
+import type { Dialect } from '../server/dialect.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import { acceptInto, displayHost, LISTEN_OPTIONS, tuneAccepted } from './tcp.js';
 
@@ -50,9 +51,10 @@ export class TlsListener {
   constructor(
     core: ChatCore,
     private readonly files: TlsFiles,
+    dialect?: Dialect,
   ) {
     this.#context = loadContext(files);
-    const accept = acceptInto(core, 'tls');
+    const accept = acceptInto(core, 'tls', dialect);
     this.server = net.createServer(LISTEN_OPTIONS, (raw) => {
       tuneAccepted(this.server, raw);
       const host = displayHost(raw.remoteAddress);

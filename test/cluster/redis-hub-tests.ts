@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { byteLength, decodeEntry, encodeEntry, eventBody, FIELD, roomHeader, userHeader } from '../../src/hub/redis/cluster-message.js';
-import { LOBBY, type HubEvents, type Member, type Removal, type RoomEvent } from '../../src/hub/hub.js';
-import { lineDialect } from '../../src/dialects/line/dialect.js';
-import { renderEvent } from '../../src/server/render.js';
+import { byteLength, decodeEntry, directBody, encodeEntry, eventBody, FIELD, roomHeader, userHeader } from '../../src/hub/redis/cluster-message.js';
+import { LOBBY, type DirectMessage, type HubEvents, type Member, type Removal, type RoomEvent } from '../../src/hub/hub.js';
+import { dm, lineDirect, lineRender } from '../helpers/line-events.js';
 import { RedisHub } from '../../src/hub/redis/hub.js';
 import { TestRedis } from '../helpers/redis.js';
 import { mayNotBeDelivered } from '../../src/dialects/line/wording.js';
@@ -24,8 +23,12 @@ class Recorder implements HubEvents {
     return undefined;
   }
 
-  render(event: RoomEvent, tag: string | undefined): Buffer | string {
-    return renderEvent(lineDialect.words, event, tag);
+  render(event: RoomEvent, room: string, tagged: boolean): Buffer | string {
+    return lineRender(event, room, tagged);
+  }
+
+  direct(member: Member, message: DirectMessage): void {
+    lineDirect(member, message);
   }
 
   evicted(member: Member, why: string): void {
@@ -90,7 +93,11 @@ async function aliceAndBob(t: TestContext) {
 
 /** Entries as another server would add them (cluster-message.ts). */
 const OTHER = 'elsewhere-1-aa';
-const directEntry = (server: string, key: string, text: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('@', key, byteLength(text)), text]);
+/** An entry with a direct message for KEY on SERVER, given as the line it is shown as (`*FROM* TEXT`). */
+const directEntry = (server: string, key: string, shown: string): Buffer => {
+  const body = directBody(dm(shown));
+  return encodeEntry(OTHER, [[key, server]], [userHeader('@', key, byteLength(body)), body]);
+};
 const evictionEntry = (server: string, key: string): Buffer => encodeEntry(OTHER, [[key, server]], [userHeader('!', key, 0), '']);
 /** `<NAME> TEXT` as the room event it is. */
 function said(line: string): RoomEvent {
@@ -133,6 +140,8 @@ export function redisHubTests(): void {
     await raw.xadd('chat:stream', '*', 'm', `${OTHER} @${hub.id} bob\n*alice* old form\n`);
     const lastForm = `${OTHER} 3 ${hub.id} ${hub.id}\n* lobby 24\n<carol> the last form 1\n@ bob 24\n*alice* the last form 2\n@ bob 24\n*alice* the last form 3\n`;
     await raw.xadd('chat:stream', '*', 'u', lastForm);
+    // The release before: direct messages as wire bytes, under 'v'.
+    await raw.xadd('chat:stream', '*', 'v', `${OTHER} 1 bob ${hub.id}\n@ bob 24\n*alice* the v form xxxxx\n`);
     // Cut short: nothing of it is delivered, not even its first, whole, frame.
     const whole = roomEntry(OTHER, 'lobby', ['<alice> cut\n', '<alice> short\n']);
     await add(whole.subarray(0, whole.length - 2));
@@ -171,10 +180,10 @@ export function redisHubTests(): void {
     const answers = [
       one.toRooms([LOBBY], said('<alice> a'), alice),
       one.toRooms([LOBBY], said('<alice> b'), alice),
-      one.direct('bob', Buffer.from('*alice* c\n')),
-      one.direct('nobody', '*alice* lost\n'),
+      one.direct('bob', dm(Buffer.from('*alice* c\n'))),
+      one.direct('nobody', dm('*alice* lost\n')),
       one.toRooms([LOBBY], said('<alice> d'), alice),
-      one.direct('BOB', '*alice* e\n'),
+      one.direct('BOB', dm('*alice* e\n')),
     ];
     assert.deepEqual(await Promise.all(answers), ['delivered', 'delivered', 'delivered', 'no such user', 'delivered', 'delivered']);
     await bob.receive('*alice* e');
@@ -188,7 +197,7 @@ export function redisHubTests(): void {
     assert.equal(header, `${one.id} 6 bob ${two.id}`);
     assert.deepEqual(
       decodeEntry(fields[1]!, two.id)?.map((m) =>
-        m.kind === 'room' ? renderEvent(lineDialect.words, m.event, undefined).toString() : m.kind === 'direct' ? m.text : m.kind,
+        m.kind === 'room' ? lineRender(m.event, '', false).toString() : m.kind === 'direct' ? `*${m.message.from}* ${m.message.text}\n` : m.kind,
       ),
       ['<alice> a\n', '<alice> b\n', '*alice* c\n', '<alice> d\n', '*alice* e\n'],
     );
@@ -197,7 +206,7 @@ export function redisHubTests(): void {
   test('a direct message crosses as text, decoded once: non-ASCII text arrives whole, as a string', async (t) => {
     const { one, alice, bob } = await aliceAndBob(t);
     const text = '*alice* héllo ✓ 😀 \u{10FFFF} ñ\n';
-    assert.equal(await one.direct('bob', text), 'delivered');
+    assert.equal(await one.direct('bob', dm(text)), 'delivered');
     assert.equal(await one.toRooms([LOBBY], said('<alice> ça va ✓'), alice), 'delivered');
     await bob.receive('<alice> ça va ✓');
     assert.deepEqual(bob.deliveries, [text, Buffer.from('<alice> ça va ✓\n')], 'the direct message a string, the room message bytes');
@@ -214,14 +223,14 @@ export function redisHubTests(): void {
     const before = await raw.xlen('chat:stream');
     // The entry's header line parts users and servers by spaces: a name with one must not become two.
     const answers = [
-      one.direct('carol bob', '*x* 1\n'),
-      one.direct('bob', '*x* 2\n'),
-      one.direct('carol\nbob', '*x* 3\n'),
-      one.remove('bob carol', { line: '! kicked', shown: 'kicked' }),
-      one.direct('', '*x* 4\n'),
-      one.direct('ghost', '*x* 4\n'),
-      one.direct('ghost2', '*x* 4\n'),
-      one.direct('carol', '*x* 5\n'),
+      one.direct('carol bob', dm('*x* 1\n')),
+      one.direct('bob', dm('*x* 2\n')),
+      one.direct('carol\nbob', dm('*x* 3\n')),
+      one.remove('bob carol', { shown: 'kicked' }),
+      one.direct('', dm('*x* 4\n')),
+      one.direct('ghost', dm('*x* 4\n')),
+      one.direct('ghost2', dm('*x* 4\n')),
+      one.direct('carol', dm('*x* 5\n')),
     ];
     assert.deepEqual(await Promise.all(answers), [
       'no such user',
@@ -237,7 +246,7 @@ export function redisHubTests(): void {
     assert.deepEqual([bob.lines, carol.lines], [['*x* 2'], ['*x* 5']]);
     // A turn that reaches nobody adds nothing to the stream.
     const after = await raw.xlen('chat:stream');
-    assert.equal(await one.direct('nobody', '*x* lost\n'), 'no such user');
+    assert.equal(await one.direct('nobody', dm('*x* lost\n')), 'no such user');
     assert.equal(await raw.xlen('chat:stream'), after);
     assert.equal(after, before + 1);
   });
@@ -250,8 +259,8 @@ export function redisHubTests(): void {
     const answers: Promise<string>[] = [];
     const expected: string[] = [];
     for (let i = 0; i < 30; i++) {
-      answers.push(Promise.resolve(one.direct(`u${i}`, `*alice* first ${i}\n`)), Promise.resolve(one.direct(`ghost${i}`, `*alice* lost ${i}\n`)));
-      answers.push(Promise.resolve(one.direct(`U${i}`, `*alice* second ${i}\n`)), Promise.resolve(one.toRooms([LOBBY], said(`<alice> r${i}`), undefined)));
+      answers.push(Promise.resolve(one.direct(`u${i}`, dm(`*alice* first ${i}\n`))), Promise.resolve(one.direct(`ghost${i}`, dm(`*alice* lost ${i}\n`))));
+      answers.push(Promise.resolve(one.direct(`U${i}`, dm(`*alice* second ${i}\n`))), Promise.resolve(one.toRooms([LOBBY], said(`<alice> r${i}`), undefined)));
       expected.push('delivered', 'no such user', 'delivered', 'delivered');
     }
     assert.deepEqual(await Promise.all(answers), expected);
@@ -275,7 +284,7 @@ export function redisHubTests(): void {
 
     // A flood of the cheapest turn: a thousand names nobody holds adds nothing to the stream.
     const length = await raw.xlen('chat:stream');
-    const lost = await Promise.all(Array.from({ length: 1000 }, (_, i) => one.direct(`nobody${i}`, 'x\n')));
+    const lost = await Promise.all(Array.from({ length: 1000 }, (_, i) => one.direct(`nobody${i}`, dm('x\n'))));
     assert.ok(lost.every((a) => a === 'no such user'));
     assert.equal(await raw.xlen('chat:stream'), length);
   });
@@ -284,7 +293,7 @@ export function redisHubTests(): void {
     const { one, two, alice, bob, raw, before } = await aliceAndBob(t);
     // 2500 short direct messages, then 300 room messages of 4 KB, all in one turn.
     const answers: Promise<string>[] = [];
-    for (let i = 0; i < 2500; i++) answers.push(Promise.resolve(one.direct('bob', `*alice* d${i}\n`)));
+    for (let i = 0; i < 2500; i++) answers.push(Promise.resolve(one.direct('bob', dm(`*alice* d${i}\n`))));
     const long = 'x'.repeat(4000);
     for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.toRooms([LOBBY], said(`<alice> r${i} ${long}`), alice)));
     assert.ok((await Promise.all(answers)).every((a) => a === 'delivered'));
@@ -313,7 +322,7 @@ export function redisHubTests(): void {
     // 300 direct messages of 1360 characters, 4 KB each on the wire, in one turn.
     const long = '日'.repeat(1360);
     const answers: Promise<string>[] = [];
-    for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.direct('bob', `*alice* ${i} ${long}\n`)));
+    for (let i = 0; i < 300; i++) answers.push(Promise.resolve(one.direct('bob', dm(`*alice* ${i} ${long}\n`))));
     assert.ok((await Promise.all(answers)).every((a) => a === 'delivered'));
     await bob.receive(`*alice* 299 ${long}`);
     assert.equal(bob.lines.length, 300);
@@ -447,7 +456,7 @@ export function redisHubTests(): void {
     // The next lease renewal times out too: Redis counts as lost, and answers come at once.
     await events.until(() => events.logs.some((l) => l.startsWith('lost Redis')));
     const atOnce = Date.now();
-    assert.equal(await one.direct('bob', Buffer.from('*carol* hi\n')), 'unavailable');
+    assert.equal(await one.direct('bob', dm(Buffer.from('*carol* hi\n'))), 'unavailable');
     assert.ok(Date.now() - atOnce < 100);
     one.release('carol', carol); // carol leaves while Redis is away
     redis.resume();
@@ -486,7 +495,7 @@ export function redisHubTests(): void {
     await one.claim('alice', alice);
     await two.claim('bob', bob);
     await two.claim('carol', carol);
-    const first = one.direct('bob', '*alice* first\n', alice);
+    const first = one.direct('bob', dm('*alice* first\n'), alice);
     assert.ok(first instanceof Promise, 'the first message to bob is looked up in Redis');
     assert.equal(await first, 'delivered');
     const raw = new Redis(redis.url);
@@ -499,7 +508,7 @@ export function redisHubTests(): void {
     const { raw, one, alice, bob, carol } = await oneKnowsBob(t);
     await bob.receive('*alice* first');
     await raw.config('RESETSTAT');
-    for (let i = 2; i <= 50; i++) assert.equal(one.direct('bob', `*alice* ${i}\n`, alice), 'delivered', `message ${i} answered at once`);
+    for (let i = 2; i <= 50; i++) assert.equal(one.direct('bob', dm(`*alice* ${i}\n`), alice), 'delivered', `message ${i} answered at once`);
     await bob.receive('*alice* 50');
     assert.deepEqual(bob.lines, ['*alice* first', ...Array.from({ length: 49 }, (_, i) => `*alice* ${i + 2}`)]);
     assert.deepEqual(carol.lines, []);
@@ -548,11 +557,11 @@ export function redisHubTests(): void {
     test(`a user of another server who ${way}: the next message to that name is looked up again`, async (t) => {
       const known = await oneKnowsBob(t);
       const { one, alice, bob } = known;
-      assert.equal(one.direct('bob', '*alice* known\n', alice), 'delivered');
+      assert.equal(one.direct('bob', dm('*alice* known\n'), alice), 'delivered');
       await bob.receive('*alice* known');
       const { speaker, holder } = await go(known, t);
       await heard(speaker, alice, `after bob ${way}`);
-      const next = one.direct('bob', '*alice* again\n', alice);
+      const next = one.direct('bob', dm('*alice* again\n'), alice);
       assert.ok(next instanceof Promise, 'looked up in Redis');
       assert.equal(await next, holder === undefined ? 'no such user' : 'delivered');
       if (holder) await holder.receive('*alice* again');
@@ -574,14 +583,14 @@ export function redisHubTests(): void {
     await raw.sadd(`chat:server:${ghost}`, 'dave');
     await raw.hset('chat:leases', ghost, String(Date.now() + 3_600_000));
     await raw.sadd('chat:servers', ghost);
-    assert.equal(await one.direct('dave', '*alice* first\n', alice), 'delivered');
-    assert.equal(one.direct('dave', '*alice* known\n', alice), 'delivered');
+    assert.equal(await one.direct('dave', dm('*alice* first\n'), alice), 'delivered');
+    assert.equal(one.direct('dave', dm('*alice* known\n'), alice), 'delivered');
     // Its lease runs out: the next tick of one or two frees dave.
     await raw.hset('chat:leases', ghost, '0');
     const freed = (logs: string[]) => logs.some((l) => l.startsWith(`server ${ghost} stopped answering`));
     await eventually(async () => freed(oneEvents.logs) || freed(twoEvents.logs));
     await heard(two, alice, 'after the lease');
-    const next = one.direct('dave', '*alice* again\n', alice);
+    const next = one.direct('dave', dm('*alice* again\n'), alice);
     assert.ok(next instanceof Promise, 'looked up in Redis');
     assert.equal(await next, 'no such user');
   });
@@ -594,7 +603,7 @@ export function redisHubTests(): void {
     t.after(() => redis.resume());
     // Five turns: the first's entry goes out and waits on the frozen Redis; the four after it wait for its answer.
     for (let i = 1; i <= 5; i++) {
-      assert.equal(one.direct('bob', `*alice* turn ${i}\n`, alice), 'delivered');
+      assert.equal(one.direct('bob', dm(`*alice* turn ${i}\n`), alice), 'delivered');
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -610,11 +619,11 @@ export function redisHubTests(): void {
     for (const junk of ['', ' ', '\u00ff\u0000\n\n', 'x'.repeat(100_000), 'carol  dave']) await raw.xadd('chat:stream', '*', 'n', junk);
     await raw.xadd('chat:stream', '*', 'n', 'a', 'b', 'c');
     await heard(two, alice, 'after the junk');
-    assert.equal(one.direct('bob', '*alice* still known\n', alice), 'delivered');
+    assert.equal(one.direct('bob', dm('*alice* still known\n'), alice), 'delivered');
     await bob.receive('*alice* still known');
     await raw.xadd('chat:stream', '*', 'n', 'bob');
     await heard(two, alice, 'after bob was named');
-    const next = one.direct('bob', '*alice* looked up\n', alice);
+    const next = one.direct('bob', dm('*alice* looked up\n'), alice);
     assert.ok(next instanceof Promise, 'named: looked up again');
     assert.equal(await next, 'delivered');
     await bob.receive('*alice* looked up');
@@ -627,9 +636,9 @@ export function redisHubTests(): void {
     // Bob's name gone from Redis without a change in the stream, as if it had not been read yet.
     await raw.hdel('chat:names', 'bob');
     // A turn to bob (known) and carol (not): it goes through the lookup, which answers that nobody holds bob.
-    assert.equal(one.direct('bob', '*alice* to nobody\n', alice), 'delivered');
-    assert.equal(await one.direct('carol', '*alice* to carol\n', alice), 'delivered');
-    const next = one.direct('bob', '*alice* again\n', alice);
+    assert.equal(one.direct('bob', dm('*alice* to nobody\n'), alice), 'delivered');
+    assert.equal(await one.direct('carol', dm('*alice* to carol\n'), alice), 'delivered');
+    const next = one.direct('bob', dm('*alice* again\n'), alice);
     assert.ok(next instanceof Promise, 'looked up in Redis');
     assert.equal(await next, 'no such user');
     assert.deepEqual(bob.lines, ['*alice* first']);
@@ -643,7 +652,7 @@ export function redisHubTests(): void {
     // without waiting for the one before: the second is a plain XADD. A script sent by its
     // SHA1 would be answered NOSCRIPT and sent again after it; ours go whole.
     assert.equal(one.toRooms([LOBBY], said('<alice> room'), alice) instanceof Promise, true);
-    for (let i = 1; i <= 2500; i++) assert.equal(one.direct('bob', `*alice* ${i}\n`, alice), 'delivered');
+    for (let i = 1; i <= 2500; i++) assert.equal(one.direct('bob', dm(`*alice* ${i}\n`), alice), 'delivered');
     await bob.receive('*alice* 2500');
     assert.deepEqual(bob.lines, ['*alice* first', '<alice> room', ...Array.from({ length: 2500 }, (_, i) => `*alice* ${i + 1}`)]);
   });
@@ -688,7 +697,7 @@ export function redisHubTests(): void {
     const sent: string[] = [];
     const say = (n: number): void => {
       sent.push(`*alice* flood ${n}`);
-      assert.equal(one.direct('bob', `*alice* flood ${n}\n`, alice), one.connected ? 'delivered' : 'unavailable');
+      assert.equal(one.direct('bob', dm(`*alice* flood ${n}\n`), alice), one.connected ? 'delivered' : 'unavailable');
     };
     for (let n = 0; n < 300; n++) say(n);
     // The first 300 are on their way as one entry; the next 300 wait for its answer, and the
@@ -699,7 +708,7 @@ export function redisHubTests(): void {
     await killed;
     await oneEvents.until(() => oneEvents.logs.some((l) => l.startsWith('Redis is back')));
     // Once back, a last message: whatever got into the stream before it has arrived by then.
-    await eventually(async () => (await one.direct('bob', '*alice* after\n', alice)) === 'delivered');
+    await eventually(async () => (await one.direct('bob', dm('*alice* after\n'), alice)) === 'delivered');
     await bob.receive('*alice* after');
     const flood = bob.lines.filter((l) => l.startsWith('*alice* flood '));
     const order = flood.map((l) => sent.indexOf(l));
@@ -729,7 +738,7 @@ export function redisHubTests(): void {
     for (let backs = 1; !one.connected; backs++) {
       await oneEvents.until(() => oneEvents.logs.filter((l) => l.startsWith('Redis is back')).length > backs);
     }
-    const next = one.direct('bob', '*alice* back\n', alice);
+    const next = one.direct('bob', dm('*alice* back\n'), alice);
     assert.ok(next instanceof Promise, 'looked up in Redis');
     assert.equal(await next, 'delivered');
     await bob.receive('*alice* back');
@@ -737,11 +746,11 @@ export function redisHubTests(): void {
 
   test('messages answered at once that then do not reach Redis: the sender is told, once for each addressee', async (t) => {
     const { redis, one, alice, bob } = await oneKnowsBob(t);
-    assert.equal(await one.direct('carol', '*alice* to carol\n', alice), 'delivered');
+    assert.equal(await one.direct('carol', dm('*alice* to carol\n'), alice), 'delivered');
     await bob.receive('*alice* first');
     redis.pause();
     t.after(() => redis.resume());
-    for (const name of ['bob', 'bob', 'carol']) assert.equal(one.direct(name, '*alice* into the stall\n', alice), 'delivered');
+    for (const name of ['bob', 'bob', 'carol']) assert.equal(one.direct(name, dm('*alice* into the stall\n'), alice), 'delivered');
     // Redis does not answer within the command timeout (the lease, 1 s, here).
     const told = (name: string) => `! your last messages to ${name} may not have been delivered: cluster unavailable, send them again in a moment`;
     await alice.receive(told('carol'));

@@ -1,16 +1,16 @@
 import { leftBecause } from '../../src/dialects/line/wording.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineDialect } from '../../src/dialects/line/dialect.js';
 import { LOBBY, type Hub, type HubEvents, type Member, type RoomEvent } from '../../src/hub/hub.js';
-import { renderEvent } from '../../src/server/render.js';
+import { dm, lineDirect, lineRender } from '../helpers/line-events.js';
 import { WAIT_MS } from '../helpers/lines.js';
 
 /** A hub's events as a core would give them, in the line protocol's words; OVERRIDES replace some. */
 export function testEvents(overrides: Partial<HubEvents> = {}): HubEvents {
   return {
     presence: () => undefined,
-    render: (event, tag) => renderEvent(lineDialect.words, event, tag),
+    render: lineRender,
+    direct: lineDirect,
     evicted: () => {},
     removed: () => {},
     log: () => {},
@@ -82,9 +82,9 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const [one, two] = (await chat(t, 2)) as [Hub, Hub];
     await join(one, 'alice');
     const bob = await join(two, 'Bob');
-    assert.equal(await one.direct('BOB', bytes('*alice* hi')), 'delivered');
+    assert.equal(await one.direct('BOB', dm(bytes('*alice* hi'))), 'delivered');
     await bob.receive('*alice* hi');
-    assert.equal(await one.direct('nobody', bytes('*alice* hi')), 'no such user');
+    assert.equal(await one.direct('nobody', dm(bytes('*alice* hi'))), 'no such user');
     assert.equal(bob.count('*alice* hi'), 1);
   });
 
@@ -219,7 +219,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.equal(await two.claim('alicia', new TestMember('alicia')), 'taken');
     assert.equal(await two.claim('alice', new TestMember('alice')), 'claimed');
     assert.equal(await one.rename(alice, 'alicia', 'Alicia'), 'claimed', "another case of one's own name");
-    assert.equal(await two.direct('alicia', bytes('*bob* hi')), 'delivered');
+    assert.equal(await two.direct('alicia', dm(bytes('*bob* hi'))), 'delivered');
     await alice.receive('*bob* hi');
   });
 
@@ -256,7 +256,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.deepEqual(dave.lines, ['* Alice left (logged in elsewhere)']);
     await bob.receive('* Alice left (logged in elsewhere)');
     assert.deepEqual(second.lines, []);
-    assert.equal(await one.direct('ALICE', bytes('*carol* to the newer one')), 'delivered');
+    assert.equal(await one.direct('ALICE', dm(bytes('*carol* to the newer one'))), 'delivered');
     await second.receive('*carol* to the newer one');
     assert.deepEqual(first.lines, [], 'the evicted member gets nothing more from the hub');
 
@@ -279,18 +279,18 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const [one, two] = (await chat(t, 2)) as [Hub, Hub];
     const removed: string[] = [];
     for (const hub of new Set([one, two])) {
-      hub.attach(testEvents({ removed: (m, removal) => removed.push(`${m.name}: ${removal.line} / ${removal.shown}`) }));
+      hub.attach(testEvents({ removed: (m, removal) => removed.push(`${m.name}: ${removal.shown}`) }));
     }
     await join(one, 'op');
     const bob = await join(two, 'Bob');
     const carol = await join(one, 'carol');
-    assert.equal(await one.remove('BOB', { line: '! kicked by op: spam', shown: 'kicked by op: spam' }), 'delivered', 'on another server');
+    assert.equal(await one.remove('BOB', { shown: 'kicked by op: spam' }), 'delivered', 'on another server');
     await eventually(async () => removed.length > 0);
-    assert.deepEqual(removed, ['Bob: ! kicked by op: spam / kicked by op: spam']);
-    assert.equal(await two.remove('carol', { line: '! banned by op', shown: 'banned by op' }), 'delivered', 'from another server');
+    assert.deepEqual(removed, ['Bob: kicked by op: spam']);
+    assert.equal(await two.remove('carol', { shown: 'banned by op' }), 'delivered', 'from another server');
     await eventually(async () => removed.length > 1);
-    assert.equal(removed[1], 'carol: ! banned by op / banned by op');
-    assert.equal(await one.remove('nobody', { line: 'x', shown: 'x' }), 'no such user');
+    assert.equal(removed[1], 'carol: banned by op');
+    assert.equal(await one.remove('nobody', { shown: 'x' }), 'no such user');
     assert.deepEqual([bob.lines, carol.lines], [[], []], 'the hub itself sends nothing: the server tells and disconnects');
     assert.equal(removed.length, 2);
   });

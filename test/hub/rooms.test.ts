@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineDialect } from '../../src/dialects/line/dialect.js';
 import type { Member, RoomEvent } from '../../src/hub/hub.js';
 import { RoomTable } from '../../src/hub/rooms.js';
-import { renderEvent } from '../../src/server/render.js';
+import { lineRender } from '../helpers/line-events.js';
 
-const render = (event: RoomEvent, tag: string | undefined) => renderEvent(lineDialect.words, event, tag);
+const render = { render: lineRender };
 const member = (name: string): Member & { got: string[] } => {
   const got: string[] = [];
   return { name, got, deliver: (bytes) => void got.push(bytes.toString().trimEnd()) };

@@ -31,6 +31,7 @@ function context(self: Member, hub: Hub, auth?: Authenticator, address = '127.0.
     now: Date.now,
     w: lineDialect.words,
     mayOpenRoom: () => true,
+    guests: false,
   };
 }
 
@@ -51,7 +52,7 @@ function setup(): { hub: MemoryHub; alice: FakeMember; bob: FakeMember; run: (m:
 test('handlers return actions and write nothing', () => {
   const { alice, bob, run } = setup();
   // The hub routes by name: bob may be on another server.
-  assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: 'BOB', line: '*Alice* hi', from: 'Alice', text: 'hi' }]);
+  assert.deepEqual(run(alice, '@BOB: hi '), [{ kind: 'direct', to: 'BOB', from: 'Alice', text: 'hi' }]);
   assert.deepEqual(run(alice, 'hello'), [{ kind: 'room', room: 'lobby', from: 'Alice', text: 'hello' }]);
   assert.deepEqual(run(alice, '/who'), [{ kind: 'reply', line: '* online (2): Alice, bob' }]);
   assert.deepEqual(alice.delivered, []);

@@ -5,6 +5,7 @@ import { Duplex, PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import type { ChatCore } from '../../src/server/core.js';
 import { LineQueue } from '../helpers/lines.js';
+import { dm } from '../helpers/line-events.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Two connected in-memory streams: what one writes, the other reads. */
@@ -161,7 +162,7 @@ test('presence notices wait a moment for each other: joins in separate turns rea
   const before = alice.writes;
   for (const [i, name] of ['bob', 'carol', 'dave'].entries()) await user(core, i + 2, name);
   assert.equal(alice.writes, before, 'nothing written yet');
-  core.hub.direct('alice', '*dave* hi\n');
+  core.hub.direct('alice', dm('*dave* hi\n'));
   await waitFor(() => alice.written.includes('dave joined'), 'the notices');
   assert.equal(alice.writes, before + 1, 'one write for three notices and what came after them');
   assert.match(alice.written, /\* bob joined\n\* carol joined\n\* dave joined\n\*dave\* hi\n$/);

@@ -131,7 +131,7 @@ describe('the Redis store', { skip: redisSkip }, () => {
   test("a store on the hub's command connection: one connection for both, the hub's database", async (t) => {
     const redis = await TestRedis.start(t);
     const hub = new RedisHub({ url: `${redis.url}/3`, leaseMs: 1000 });
-    hub.attach({ presence: () => undefined, render: () => '', evicted: () => {}, removed: () => {}, log: () => {} });
+    hub.attach({ presence: () => undefined, render: () => '', direct: () => {}, evicted: () => {}, removed: () => {}, log: () => {} });
     await hub.start();
     t.after(() => hub.close());
     const clock = new StoreClock();

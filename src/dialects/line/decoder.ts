@@ -52,6 +52,8 @@ export class LineDecoder {
   constructor(
     readonly maxLine: number,
     private readonly sink: LineSink,
+    /** Control characters are kept (a dialect that strips them itself: IRC). */
+    private readonly raw = false,
   ) {}
 
   /** Bytes held while waiting for an LF; never more than maxLine + 1. */
@@ -169,7 +171,7 @@ export class LineDecoder {
   #emit(line: Buffer): void {
     const bytes = line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, -1) : line;
     if (bytes.length > this.maxLine) this.sink.overflow();
-    else this.sink.line(decodeText(bytes));
+    else this.sink.line(this.raw ? bytes.toString() : decodeText(bytes));
   }
 
   /**

@@ -32,9 +32,11 @@ export class LineFramer implements LineSink {
     private readonly flushMs: number,
     private readonly sink: LineSink,
     private readonly timers: Timers,
+    /** Lines as sent, control characters kept (IRC's parser wants CTCP's \x01). */
+    raw = false,
   ) {
     // The framer is its decoder's sink (methods, not closures: one framer per connection).
-    this.#decoder = new LineDecoder(maxLine, this);
+    this.#decoder = new LineDecoder(maxLine, this, raw);
     this.#gapMs = flushMs / 5;
     this.#lastArrival = timers.now();
   }

@@ -32,6 +32,9 @@ export const youAreIn = (room: string): string => notice(`you are in ${room}`);
 export const youLeft = (room: string): string => notice(`you left ${room}`);
 export const yourRooms = (rooms: readonly string[]): string => notice(`your rooms (${rooms.length}): ${rooms.join(', ')}`);
 export const inRoom = (room: string, names: readonly string[]): string => notice(`in ${room} (${names.length}): ${names.join(', ')}`);
+export const whois = (name: string, rooms: readonly string[] | undefined): string =>
+  notice(rooms === undefined ? `${name} is online` : `${name} is online, in ${rooms.length === 0 ? 'no room' : rooms.join(', ')}`);
+export const authenticated = (name: string): string => notice(`password of ${name} checked`);
 export const roomList = (rooms: readonly { name: string; count: number }[]): string =>
   notice(`rooms (${rooms.length}): ${rooms.map((r) => `${r.name} (${r.count})`).join(', ')}`);
 export const shuttingDown = (): string => notice('server shutting down');
@@ -70,6 +73,7 @@ export const directNeedsText = (): string => error('nothing to send: write @NAME
 export const noSuchRoom = (room: string): string => error(`no such room: ${room} (nobody is in it; /rooms lists the rooms)`);
 export const serverRoomsFull = (max: number): string => error(`too many rooms on this server (max ${max}): join one that exists, /rooms lists them`);
 export const notInRoom = (room: string): string => error(`you are not in ${room}: /mine lists your rooms`);
+export const cannotSendTo = (room: string): string => error(`you are not in ${room}: /join ${room} to talk there`);
 export const historyNotMember = (room: string): string => error(`you are not in ${room}: /join ${room} to read its history`);
 export const joinNeedsRoom = (): string => error('which room? write /join ROOM');
 export const loginsWaiting = (): string => error('too many logins are waiting from your address: try again in a minute');

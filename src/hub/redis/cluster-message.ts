@@ -1,5 +1,5 @@
 import { isValidName } from '../../protocol/names.js';
-import type { Removal, RoomEvent } from '../hub.js';
+import type { DirectMessage, Removal, RoomEvent } from '../hub.js';
 
 /**
  * What servers send each other through the chat's Redis stream, as pure functions. One entry
@@ -15,9 +15,10 @@ import type { Removal, RoomEvent } from '../hub.js';
  *                                   in; EVENT is what they are told (eventBody), which each
  *                                   server words for each user (docs/protocol.md, "Rooms")
  *   *ID ROOMS LEN\n<event>          the same, but not for server ID (it is about ID's users)
- *   @ KEY LEN\n<bytes>              direct: the user whose name key is KEY
+ *   @ KEY LEN\n<message>            direct: the user whose name key is KEY; MESSAGE is FROM TEXT
+ *                                   (directBody), which its server words for it
  *   ~ KEY LEN\n<json>               remove: an operator of ORIGIN kicked or banned user KEY;
- *                                   JSON is the Removal (what it is told, what its room is shown)
+ *                                   JSON is the Removal (the reason it and its rooms are shown)
  *   ! KEY 0\n                       evict: user KEY has lost the name to a newer login of its
  *                                   account, on server ORIGIN
  *
@@ -43,10 +44,10 @@ import type { Removal, RoomEvent } from '../hub.js';
 /**
  * The one field of an entry of ours. It changes with the entry's form: a server of another
  * release skips our entries, and we skip its, instead of misreading them (a release before
- * wrote `u`, with room frames of wire bytes for one room; before it `t`, one server per user
+ * wrote `v`, with direct messages as wire bytes; before it `u`, with room frames of wire bytes for one room; before it `t`, one server per user
  * frame; an older one `m`).
  */
-export const FIELD = 'v';
+export const FIELD = 'w';
 /** The one field of a "names changed" entry: the keys, space-separated. */
 export const NAMES_FIELD = 'n';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
@@ -55,8 +56,7 @@ export type UserKind = '@' | '~' | '!';
 /** What an entry holds for one server, in the order it was sent. */
 export type Received =
   | { kind: 'room'; rooms: string[]; event: RoomEvent }
-  /** Decoded once here: the member's session joins strings into one write per turn. */
-  | { kind: 'direct'; to: string; text: string }
+  | { kind: 'direct'; to: string; message: DirectMessage }
   | { kind: 'remove'; key: string; removal: Removal }
   | { kind: 'evict'; key: string };
 
@@ -80,7 +80,8 @@ export function roomHeader(rooms: readonly string[], size: number, skip = ''): s
 /**
  * A room event as a frame's body: its kind's letter, then its parts, space-separated; names
  * hold neither spaces nor commas, and the free text (a message, a reason) comes last.
- *   m FROM TEXT · j NAME,NAME · l NAME,NAME REASON · r OLD NEW
+ *   m FROM TEXT · j NAME,NAME · l NAME,NAME REASON · r OLD NEW; `q` for `l` when they left
+ *   the chat (RoomEvent's quit)
  */
 export function eventBody(event: RoomEvent): string {
   switch (event.kind) {
@@ -89,7 +90,7 @@ export function eventBody(event: RoomEvent): string {
     case 'joined':
       return `j ${event.names.join(',')}`;
     case 'left':
-      return `l ${event.names.join(',')} ${event.reason}`;
+      return `${event.quit === true ? 'q' : 'l'} ${event.names.join(',')} ${event.reason}`;
     case 'renamed':
       return `r ${event.from} ${event.to}`;
   }
@@ -120,9 +121,11 @@ export function eventOf(body: string): RoomEvent | undefined {
       const list = names();
       return list && first < 0 ? { kind: 'joined', names: list } : undefined;
     }
-    case 'l': {
+    case 'l':
+    case 'q': {
       const list = names();
-      return list && first > 0 ? { kind: 'left', names: list, reason: rest } : undefined;
+      if (!list || first < 0) return undefined;
+      return body[0] === 'q' ? { kind: 'left', names: list, reason: rest, quit: true } : { kind: 'left', names: list, reason: rest };
     }
     case 'r':
       return isValidName(head) && isValidName(rest) ? { kind: 'renamed', from: head, to: rest } : undefined;
@@ -138,7 +141,20 @@ export function userHeader(kind: UserKind, key: string, size: number): string {
 
 /** The body of a removal frame. */
 export function removalBody(removal: Removal): string {
-  return JSON.stringify({ line: removal.line, shown: removal.shown });
+  return JSON.stringify({ shown: removal.shown });
+}
+
+/** The body of a direct message's frame: FROM TEXT (a name holds no space). */
+export function directBody(message: DirectMessage): string {
+  return `${message.from} ${message.text}`;
+}
+
+/** BODY (directBody's) as a message; undefined for anything else (a control character: see CONTROL). */
+export function directOf(body: string): DirectMessage | undefined {
+  const space = body.indexOf(' ');
+  const from = body.slice(0, space);
+  if (space < 0 || !isValidName(from) || CONTROL.test(body)) return undefined;
+  return { from, text: body.slice(space + 1) };
 }
 
 /**
@@ -176,8 +192,8 @@ export function encodeEntry(origin: string, servers: readonly (readonly [key: st
 function asRemoval(json: string): Removal | undefined {
   try {
     const parsed = JSON.parse(json) as Partial<Removal> | null;
-    if (typeof parsed?.line !== 'string' || typeof parsed.shown !== 'string') return undefined;
-    return { line: parsed.line, shown: parsed.shown };
+    if (typeof parsed?.shown !== 'string' || CONTROL.test(parsed.shown)) return undefined;
+    return { shown: parsed.shown };
   } catch {
     return undefined;
   }
@@ -250,7 +266,10 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
     const key = ours.size === 0 ? '' : text.slice(space + 1, space2);
     const mine = key !== '' && ours.has(key);
     if (kind === AT) {
-      if (mine) out.push({ kind: 'direct', to: key, text: entry.toString('utf8', start, end) });
+      if (!mine) continue;
+      const message = directOf(entry.toString('utf8', start, end));
+      if (message === undefined) return undefined;
+      out.push({ kind: 'direct', to: key, message });
     } else if (kind === TILDE) {
       if (!mine) continue;
       const removal = asRemoval(entry.toString('utf8', start, end));

@@ -1,6 +1,6 @@
 import type { Redis } from '../../redis/ioredis.js';
 import { nameKey } from '../../protocol/names.js';
-import type { Claim, Delivery, Hub, HubEvents, HubLink, Join, Member, Part, Removal, RoomCount, RoomEvent, RoomListing } from '../hub.js';
+import type { Claim, Delivery, DirectMessage, Hub, HubEvents, HubLink, Join, Member, Part, Removal, RoomCount, RoomEvent, RoomListing } from '../hub.js';
 import { connections, Link } from './link.js';
 import { Outbox } from './outbox.js';
 import { Reader } from './reader.js';
@@ -95,8 +95,8 @@ export class RedisHub implements Hub {
     this.#s.events = events;
   }
 
-  claim(name: string, member: Member, takeOver = false): Claim | Promise<Claim> {
-    return this.#registry.claim(member, name, undefined, takeOver);
+  claim(name: string, member: Member, takeOver = false, lobby = true): Claim | Promise<Claim> {
+    return this.#registry.claim(member, name, undefined, takeOver, lobby);
   }
 
   rename(member: Member, oldName: string, newName: string, takeOver = false): Claim | Promise<Claim> {
@@ -115,8 +115,8 @@ export class RedisHub implements Hub {
     return this.#routing.remove(name, removal);
   }
 
-  direct(to: string, bytes: Buffer | string, from?: Member): Delivery | Promise<Delivery> {
-    return this.#routing.direct(to, bytes, from);
+  direct(to: string, message: DirectMessage, from?: Member): Delivery | Promise<Delivery> {
+    return this.#routing.direct(to, message, from);
   }
 
   toRooms(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice = false): 'unavailable' | Promise<'delivered' | 'unavailable'> {

@@ -98,12 +98,14 @@ export class Reader {
       case 'room':
         // A presence event is a notice (Member.notify), as it is on the server it came from.
         // Not to who entered the room after it was said (RoomTable.deliver's AFTER).
-        if (s.events !== undefined)
-          s.rooms.deliver(m.rooms, m.event, undefined, s.events.render, m.event.kind !== 'message', (since) => compareIds(id, since) > 0);
+        if (s.events !== undefined) s.rooms.deliver(m.rooms, m.event, undefined, s.events, m.event.kind !== 'message', (since) => compareIds(id, since) > 0);
         return;
       // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
-      case 'direct':
-        return s.local.get(m.to)?.deliver(m.text);
+      case 'direct': {
+        const member = s.local.get(m.to);
+        if (member !== undefined) s.events?.direct(member, m.message);
+        return;
+      }
       case 'evict':
         return this.#evict(m.key);
       case 'remove': {

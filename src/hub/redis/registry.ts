@@ -25,7 +25,7 @@ export class Registry {
   }
 
   /** Takes NAME for MEMBER, in place of OLDNAME for a rename (Hub.claim, Hub.rename). */
-  claim(member: Member, name: string, oldName: string | undefined, takeOver: boolean): Claim | Promise<Claim> {
+  claim(member: Member, name: string, oldName: string | undefined, takeOver: boolean, lobby = true): Claim | Promise<Claim> {
     const s = this.#s;
     const key = nameKey(name);
     const claimant = s.claiming.get(key)?.member;
@@ -43,7 +43,7 @@ export class Registry {
     // effect only if the claim did (ENTER checks that we hold the name). A new name enters the
     // lobby, a rename keeps its rooms. After a takeover ENTER finds the old holder's entries
     // under the same name, and answers the rooms they leave: those to tell the old holder left.
-    const entered = s.lua.chatEnter(s.prefix, s.id, key, name, nameKey(LOBBY), LOBBY, oldKey).then(
+    const entered = s.lua.chatEnter(s.prefix, s.id, key, name, lobby ? nameKey(LOBBY) : '', LOBBY, oldKey).then(
       (answer): { left: string[]; since?: string } => {
         if (!Array.isArray(answer)) return { left: [] };
         const [lobby, size, since, ...left] = answer;
@@ -91,7 +91,7 @@ export class Registry {
           const told = this.#events?.presence(tookRooms, [tookOver], 'left', 'elsewhere');
           if (told) void this.#routing.toRooms(told.rooms, told.event, member, true);
         }
-        if (oldName === undefined) s.rooms.enter(member, name, LOBBY, since);
+        if (oldName === undefined && lobby) s.rooms.enter(member, name, LOBBY, since);
         s.local.set(key, member);
         s.shown.set(key, name);
         s.changed();

@@ -56,8 +56,8 @@ end`;
 
 /**
  * Sent right behind a claim (Registry.claim). ARGV: P, id, key, name as shown, the first
- * room's key and name (the lobby), old key ('' unless a rename). A new name enters the
- * lobby; a rename takes OLDKEY's rooms along (under the same key: its name as now shown).
+ * room's key and name (the lobby; key '' for none), old key ('' unless a rename). A new name
+ * enters the lobby; a rename takes OLDKEY's rooms along (under the same key: its name as now shown).
  * Entries under KEY from before (the user a takeover evicted) are taken out first.
  * Returns {the lobby as shown or '', users in it, the stream's last id, rooms left as
  * shown...}; -2 when this server does not hold KEY.
@@ -82,6 +82,8 @@ if old ~= '' then
     redis.call('SADD', P .. 'in:' .. key, room)
   end
   redis.call('DEL', P .. 'in:' .. old)
+  out = {'', 0, ''}
+elseif lobby == '' then
   out = {'', 0, ''}
 else
   local shown = enter_room(P, key, name, lobby, lobbyShown)

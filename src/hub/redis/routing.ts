@@ -1,6 +1,6 @@
 import { isValidName, nameKey } from '../../protocol/names.js';
-import type { Delivery, Member, Removal, RoomEvent } from '../hub.js';
-import { byteLength, removalBody, userHeader } from './cluster-message.js';
+import type { Delivery, DirectMessage, Member, Removal, RoomEvent } from '../hub.js';
+import { byteLength, directBody, removalBody, userHeader } from './cluster-message.js';
 import type { Outbox } from './outbox.js';
 import type { HubState } from './state.js';
 
@@ -30,16 +30,17 @@ export class Routing {
     return this.#outbox.queue(userHeader('~', key, size), body, size, key);
   }
 
-  direct(to: string, bytes: Buffer | string, from?: Member): Delivery | Promise<Delivery> {
+  direct(to: string, message: DirectMessage, from?: Member): Delivery | Promise<Delivery> {
     const key = nameKey(to);
     const member = this.#s.local.get(key);
     // A user of this server is reached without Redis, even while it is down.
     if (member !== undefined) {
-      member.deliver(bytes);
+      this.#s.events?.direct(member, message);
       return 'delivered';
     }
     if (!isValidName(to)) return 'no such user';
     if (!this.#s.up) return 'unavailable';
+    const bytes = directBody(message);
     const size = byteLength(bytes);
     const header = userHeader('@', key, size);
     // A user whose server we know: answered now, as on one server (holders.ts).
@@ -59,8 +60,8 @@ export class Routing {
 
   /** EVENT to our members of ROOMS only. */
   here(rooms: readonly string[], event: RoomEvent, except: Member | undefined, notice = false): void {
-    const render = this.#s.events?.render;
-    if (render !== undefined) this.#s.rooms.deliver(rooms, event, except, render, notice);
+    const events = this.#s.events;
+    if (events !== undefined) this.#s.rooms.deliver(rooms, event, except, events, notice);
   }
 
   /** EVENT to the other servers' members of ROOMS only (the hub's `told`, or nothing). */

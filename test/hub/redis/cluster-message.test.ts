@@ -20,19 +20,19 @@ const C = 'host-3-ef';
 /** A turn of A's, every kind of frame, non-ASCII text and line feeds inside a body among them. */
 function turn(): Buffer {
   const room = eventBody({ kind: 'message', from: 'alice', text: 'hi ✓ <b> * x' });
-  const text = '*alice* héllo ✓ 😀\n';
-  const removal = removalBody({ line: '! kicked by op: é', shown: 'kicked by op' });
+  const text = 'alice héllo ✓ 😀';
+  const removal = removalBody({ shown: 'kicked by op: é' });
   const forRoom = (rooms: string, body: Buffer | string, skip?: string) => [roomHeader(rooms.split(','), byteLength(body), skip), body];
   const forUser = (kind: UserKind, key: string, body: string) => [userHeader(kind, key, byteLength(body)), body];
   const frames = [
     ...forRoom('lobby', room),
     ...forUser('@', 'bob', text),
     ...forRoom('dev,qa', eventBody({ kind: 'left', names: ['c1', 'c2'], reason: 'not about C' }), C),
-    ...forUser('@', 'carol', '*alice* for C\n'),
-    ...forUser('@', 'nobody', '*alice* lost\n'),
+    ...forUser('@', 'carol', 'alice for C'),
+    ...forUser('@', 'nobody', 'alice lost'),
     ...forUser('~', 'bob', removal),
     ...forUser('!', 'dave', ''),
-    ...forUser('@', 'bob', '*alice* again\n'),
+    ...forUser('@', 'bob', 'alice again'),
   ];
   // Each user once, nobody holding "nobody".
   return encodeEntry(
@@ -50,15 +50,15 @@ test('an entry gives each server what is for it, in the order sent, bytes and te
   const hi = { kind: 'message', from: 'alice', text: 'hi ✓ <b> * x' } as const;
   assert.deepEqual(decodeEntry(turn(), B), [
     { kind: 'room', rooms: ['lobby'], event: hi },
-    { kind: 'direct', to: 'bob', text: '*alice* héllo ✓ 😀\n' },
+    { kind: 'direct', to: 'bob', message: { from: 'alice', text: 'héllo ✓ 😀' } },
     { kind: 'room', rooms: ['dev', 'qa'], event: { kind: 'left', names: ['c1', 'c2'], reason: 'not about C' } },
-    { kind: 'remove', key: 'bob', removal: { line: '! kicked by op: é', shown: 'kicked by op' } },
-    { kind: 'direct', to: 'bob', text: '*alice* again\n' },
+    { kind: 'remove', key: 'bob', removal: { shown: 'kicked by op: é' } },
+    { kind: 'direct', to: 'bob', message: { from: 'alice', text: 'again' } },
   ]);
   // C: the room message about its own users is not for it; the direct message and eviction are.
   assert.deepEqual(decodeEntry(turn(), C), [
     { kind: 'room', rooms: ['lobby'], event: hi },
-    { kind: 'direct', to: 'carol', text: '*alice* for C\n' },
+    { kind: 'direct', to: 'carol', message: { from: 'alice', text: 'for C' } },
     { kind: 'evict', key: 'dave' },
   ]);
   // The sender's users had its messages when they were sent.

@@ -1,5 +1,5 @@
-import type { RoomEvent } from '../hub/hub.js';
-import type { Words } from './dialect.js';
+import type { RoomEvent } from '../../hub/hub.js';
+import type { Words } from '../../server/dialect.js';
 
 /**
  * EVENT on the wire for one receiver, in words W: TAG names the room when it is not the

@@ -1,0 +1,25 @@
+import type { Authenticator } from '../accounts/authenticator.js';
+import { ircDialect } from '../dialects/irc/dialect.js';
+import { MemoryHub } from '../hub/memory-hub.js';
+import type { ChatCore } from '../server/core.js';
+import type { Dialect } from '../server/dialect.js';
+import { VERSION } from './version.js';
+
+/** The IRC dialect (docs/irc.md) for CORE: its name in replies, clock, accounts and counts. */
+export function ircDialectOf(core: ChatCore, accounts: Pick<Authenticator, 'has' | 'isOperator'> | undefined, serverName: string): Dialect {
+  const { timers } = core.options;
+  return ircDialect(
+    {
+      serverName,
+      version: VERSION,
+      now: () => timers.now(),
+      isAccount: (name) => accounts?.has(name) ?? false,
+      isOperator: (name) => accounts?.isOperator(name) ?? false,
+      users: () => core.hub.size,
+      // What one process knows at once; through Redis it would be a round trip for a count.
+      rooms: () => (core.hub instanceof MemoryHub ? core.hub.rooms().length : 0),
+      accounts: accounts !== undefined,
+    },
+    { maxRoomsPerUser: core.options.maxRoomsPerUser },
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * One IRC connection's state, shared by its parser (voice.ts) and its words (words.ts):
+ * registration as IRC does it (NICK, USER, CAP, PASS, SASL before the name is taken), the
+ * capabilities negotiated, and the channels the client was told it joined.
+ */
+export class IrcState {
+  /** The nick as the client knows it: asked for before registration, registered after. */
+  nick: string | undefined = undefined;
+  /** The nick of the registration or rename in flight (for 432, 433). */
+  asked: string | undefined = undefined;
+  /** USER was given. */
+  user = false;
+  /** PASS, for an account's name without SASL. */
+  password: string | undefined = undefined;
+  /** CAP LS or REQ before registration: it waits for CAP END. */
+  negotiating = false;
+  /** CAP LS 302 (or later) was asked: values are shown, cap-notify is implied. */
+  v302 = false;
+  readonly caps = new Set<string>();
+  /** The register command is in flight: NICK and USER do not send another. */
+  registering = false;
+  registered = false;
+  /** SASL PLAIN: the exchange in progress, its chunks so far, and what it proved. */
+  sasl: 'none' | 'mechanism' | 'data' = 'none';
+  saslChunks = '';
+  saslPending = false;
+  saslAccount: string | undefined = undefined;
+  saslPassword: string | undefined = undefined;
+  /** OPER's password is being checked (the `authenticate` command answers it). */
+  operPending = false;
+  operator = false;
+  /** Channels the client was told it is in (JOIN sent), by lower-case name, as shown. */
+  readonly joined = new Map<string, string>();
+  /** The client's AWAY message, answered to itself only (docs/irc.md). */
+  away: string | undefined = undefined;
+}

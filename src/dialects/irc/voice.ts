@@ -1,0 +1,353 @@
+import type { Command } from '../../server/command.js';
+import type { Voice } from '../../server/dialect.js';
+import { capList, request } from './caps.js';
+import type { IrcContext } from './context.js';
+import { channelRoom, isValidNick, parseMessage } from './message.js';
+import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME } from './render.js';
+import { IrcState } from './state.js';
+import { toChat } from './text.js';
+import { IrcWords, out, type Limits } from './words.js';
+import { saslPlain, SASL_CHUNK, SASL_MAX } from './sasl.js';
+
+/** Targets of one PRIVMSG or NOTICE at most (ISUPPORT's TARGMAX): beyond, 407. */
+export const MAX_TARGETS = 4;
+/** Channels of one JOIN or PART at most: a line of 512 bytes holds about 170. */
+export const MAX_CHANNELS = 64;
+/** Nicks of one ISON at most, and of one USERHOST. */
+const MAX_ISON = 64;
+const MAX_USERHOST = 5;
+
+const EMPTY: Command = Object.freeze({ kind: 'empty' });
+/** Commands an unregistered connection may send (RFC 2812 and IRCv3's CAP). */
+const BEFORE_REGISTRATION = new Set(['CAP', 'NICK', 'USER', 'PASS', 'AUTHENTICATE', 'PING', 'PONG', 'QUIT']);
+
+/**
+ * One IRC connection: each line parsed into the chat's commands (docs/irc.md has the
+ * mapping), or answered here when it is IRC's own (CAP, MODE queries, MOTD). The core never
+ * sees IRC.
+ */
+export class IrcVoice implements Voice {
+  readonly state = new IrcState();
+  readonly words: IrcWords;
+  readonly #ctx: IrcContext;
+
+  constructor(ctx: IrcContext, limits: Limits) {
+    this.#ctx = ctx;
+    this.words = new IrcWords(ctx, this.state, limits);
+  }
+
+  get form(): number {
+    const { caps } = this.state;
+    return (caps.has('server-time') ? FORM_SERVER_TIME : 0) | (caps.has('account-tag') ? FORM_ACCOUNT_TAG : 0);
+  }
+
+  #answer(...lines: string[]): Command {
+    return { kind: 'answer', text: out(...lines) };
+  }
+
+  #num(code: string, ...params: string[]): Command {
+    return this.#answer(this.words.num(code, ...params));
+  }
+
+  parse(text: string): Command {
+    // NUL and a CR inside a line have no meaning in IRC; kept, they could end a line we echo.
+    const parsed = parseMessage(/[\0\r]/.test(text) ? text.replace(/[\0\r]/g, '') : text);
+    if (!parsed.ok) {
+      if (parsed.error === 'too-long' || parsed.error === 'tags-too-long') return this.#num('417', 'Input line was too long');
+      return EMPTY;
+    }
+    const { command, params } = parsed.message;
+    const s = this.state;
+    if (!s.registered && !BEFORE_REGISTRATION.has(command)) {
+      return command === 'AUTHENTICATE' ? EMPTY : this.#num('451', 'You have not registered');
+    }
+    switch (command) {
+      case 'CAP':
+        return this.#cap(params);
+      case 'NICK':
+        return this.#nick(params[0]);
+      case 'USER':
+        if (s.registered) return this.#num('462', 'You may not reregister');
+        if (params.length < 4) return this.#num('461', 'USER', 'Not enough parameters');
+        s.user = true;
+        return this.#register();
+      case 'PASS':
+        if (s.registered) return this.#num('462', 'You may not reregister');
+        if (params[0] === undefined) return this.#num('461', 'PASS', 'Not enough parameters');
+        s.password = params[0];
+        return EMPTY;
+      case 'AUTHENTICATE':
+        return this.#authenticate(params[0]);
+      case 'PING':
+        if (params[0] === undefined || params[0] === '') return this.#num('409', 'No origin specified');
+        return { kind: 'ping', token: params[0] };
+      case 'PONG':
+        return EMPTY;
+      case 'QUIT': {
+        const reason = params[0] ?? '';
+        return { kind: 'several', commands: [this.#answer(this.words.error(reason === '' ? 'Quit' : `Quit: ${reason}`)), { kind: 'quit', reason }] };
+      }
+      case 'JOIN':
+        return this.#join(params[0]);
+      case 'PART':
+        return this.#part(params[0], params[1] ?? '');
+      case 'PRIVMSG':
+      case 'NOTICE':
+        return this.#message(command, params[0], params[1]);
+      case 'NAMES': {
+        const room = params[0]?.split(',')[0];
+        if (room === undefined || room === '') return this.#num('366', '*', 'End of /NAMES list');
+        const name = channelRoom(room);
+        return name === undefined ? this.#num('366', room, 'End of /NAMES list') : { kind: 'who', room: name, as: 'names' };
+      }
+      case 'WHO':
+        return this.#who(params[0]);
+      case 'WHOIS': {
+        const nick = (params.length > 1 ? params[1] : params[0])?.split(',')[0];
+        if (nick === undefined || nick === '') return this.#num('431', 'No nickname given');
+        return { kind: 'whois', name: nick };
+      }
+      case 'WHOWAS':
+        if (params[0] === undefined) return this.#num('431', 'No nickname given');
+        return this.#answer(this.words.num('406', params[0], 'There was no such nickname'), this.words.num('369', params[0], 'End of WHOWAS'));
+      case 'ISON': {
+        const nicks = params.join(' ').split(' ').filter(isValidNick).slice(0, MAX_ISON);
+        if (params.length === 0) return this.#num('461', 'ISON', 'Not enough parameters');
+        return { kind: 'who', room: undefined, as: `ison ${nicks.join(' ')}` };
+      }
+      case 'USERHOST': {
+        const nicks = params.filter(isValidNick).slice(0, MAX_USERHOST);
+        if (params.length === 0) return this.#num('461', 'USERHOST', 'Not enough parameters');
+        return { kind: 'who', room: undefined, as: `userhost ${nicks.join(' ')}` };
+      }
+      case 'LIST':
+        return { kind: 'rooms' };
+      case 'TOPIC':
+        return this.#topic(params);
+      case 'MODE':
+        return this.#mode(params);
+      case 'KICK':
+      case 'INVITE':
+        if (params.length < 2) return this.#num('461', command, 'Not enough parameters');
+        return this.#num('482', command === 'KICK' ? params[0]! : params[1]!, "You're not channel operator");
+      case 'KILL':
+        if (params[0] === undefined) return this.#num('461', 'KILL', 'Not enough parameters');
+        return { kind: 'kick', name: params[0], reason: params[1] ?? '' };
+      case 'OPER':
+        if (params.length < 2) return this.#num('461', 'OPER', 'Not enough parameters');
+        s.operPending = true;
+        return { kind: 'authenticate', name: params[0]!, password: params[1]! };
+      case 'AWAY':
+        if (params[0] === undefined || params[0] === '') {
+          s.away = undefined;
+          return this.#num('305', 'You are no longer marked as being away');
+        }
+        s.away = params[0];
+        return this.#num('306', 'You have been marked as being away');
+      case 'MOTD':
+        return this.#num('422', 'MOTD File is missing');
+      case 'LUSERS':
+        return this.#answer(...this.words.lusers());
+      case 'VERSION':
+        return this.#answer(this.words.num('351', `tcp-chat-${this.#ctx.version}.`, this.#ctx.serverName, ''), ...this.words.isupport());
+      case 'TIME':
+        return this.#num('391', this.#ctx.serverName, new Date(this.#ctx.now()).toUTCString());
+      case 'INFO':
+        return this.#answer(this.words.num('371', 'tcp-chat: a chat for nc, IRC and the terminal'), this.words.num('374', 'End of INFO list'));
+      case 'ADMIN':
+        return this.#num('423', this.#ctx.serverName, 'No administrative info available');
+      case 'HELP':
+        return this.#answer(...this.words.help());
+      case 'USERS':
+        return this.#num('446', 'USERS has been disabled');
+      default:
+        return this.#num('421', command, 'Unknown command');
+    }
+  }
+
+  #cap(params: readonly string[]): Command {
+    const s = this.state;
+    const sub = (params[0] ?? '').toUpperCase();
+    const me = s.nick ?? '*';
+    const server = this.#ctx.serverName;
+    switch (sub) {
+      case 'LS': {
+        if (!s.registered) s.negotiating = true;
+        const version = Number(params[1] ?? '0');
+        if (version >= 302) {
+          s.v302 = true;
+          s.caps.add('cap-notify');
+        }
+        return this.#answer(`:${server} CAP ${me} LS :${capList(this.#ctx.accounts, s.v302)}`);
+      }
+      case 'LIST':
+        return this.#answer(`:${server} CAP ${me} LIST :${[...s.caps].join(' ')}`);
+      case 'REQ': {
+        if (!s.registered) s.negotiating = true;
+        const asked = params[1] ?? '';
+        const next = request(s.caps, asked, this.#ctx.accounts);
+        if (next === undefined) return this.#answer(`:${server} CAP ${me} NAK :${asked}`);
+        s.caps.clear();
+        for (const cap of next) s.caps.add(cap);
+        return this.#answer(`:${server} CAP ${me} ACK :${asked}`);
+      }
+      case 'END':
+        if (s.registered) return EMPTY;
+        s.negotiating = false;
+        return this.#register();
+      default:
+        return this.#num('410', sub === '' ? '*' : sub, 'Invalid CAP command');
+    }
+  }
+
+  #nick(nick: string | undefined): Command {
+    const s = this.state;
+    if (nick === undefined || nick === '') return this.#num('431', 'No nickname given');
+    if (!isValidNick(nick)) return this.#num('432', nick, 'Erroneous nickname');
+    if (!s.registered) {
+      // One registration at a time: a NICK while one is in flight waits for its answer (433 asks again).
+      if (s.registering) return EMPTY;
+      s.nick = nick;
+      return this.#register();
+    }
+    if (s.registering) return EMPTY;
+    s.asked = nick;
+    return { kind: 'register', name: nick, password: undefined };
+  }
+
+  /** Registration once NICK, USER and any CAP negotiation are through (and SASL, if begun). */
+  #register(): Command {
+    const s = this.state;
+    if (s.registered || s.registering || s.nick === undefined || !s.user || s.negotiating || s.saslPending) return EMPTY;
+    s.registering = true;
+    const name = s.saslAccount ?? s.nick;
+    s.asked = name;
+    return { kind: 'register', name, password: s.saslAccount !== undefined ? s.saslPassword : s.password, lobby: false };
+  }
+
+  #authenticate(arg: string | undefined): Command {
+    const s = this.state;
+    if (!this.#ctx.accounts) return this.#num('904', 'SASL authentication failed');
+    if (s.registered || s.saslAccount !== undefined) return this.#num('907', 'You have already authenticated using SASL');
+    if (arg === undefined || arg === '') return this.#num('461', 'AUTHENTICATE', 'Not enough parameters');
+    if (arg === '*') {
+      s.sasl = 'none';
+      s.saslChunks = '';
+      return this.#num('906', 'SASL authentication aborted');
+    }
+    if (s.sasl === 'none') {
+      if (arg.toUpperCase() !== 'PLAIN')
+        return this.#answer(this.words.num('908', 'PLAIN', 'are available SASL mechanisms'), this.words.num('904', 'SASL authentication failed'));
+      s.sasl = 'data';
+      return this.#answer('AUTHENTICATE +');
+    }
+    if (arg !== '+') s.saslChunks += arg;
+    if (s.saslChunks.length > SASL_MAX) {
+      s.sasl = 'none';
+      s.saslChunks = '';
+      return this.#num('905', 'SASL message too long');
+    }
+    // A chunk of 400 says more is coming; '+' or a shorter one ends it.
+    if (arg.length === SASL_CHUNK) return EMPTY;
+    const creds = saslPlain(s.saslChunks);
+    s.sasl = 'none';
+    s.saslChunks = '';
+    if (creds === undefined) return this.#num('904', 'SASL authentication failed');
+    s.saslPending = true;
+    s.saslPassword = creds.password;
+    return { kind: 'authenticate', name: creds.name, password: creds.password };
+  }
+
+  #join(arg: string | undefined): Command {
+    if (arg === undefined || arg === '') return this.#num('461', 'JOIN', 'Not enough parameters');
+    if (arg === '0') {
+      const rooms = [...this.state.joined.values()];
+      return { kind: 'several', commands: rooms.map((room): Command => ({ kind: 'part', room, reason: '' })) };
+    }
+    const commands: Command[] = [];
+    for (const target of arg.split(',').slice(0, MAX_CHANNELS)) {
+      if (target === '') continue;
+      const room = channelRoom(target);
+      if (room === undefined) {
+        commands.push(this.#num(target.startsWith('#') ? '479' : '403', target, target.startsWith('#') ? 'Illegal channel name' : 'No such channel'));
+        continue;
+      }
+      commands.push({ kind: 'join', room }, { kind: 'who', room, as: 'join' });
+    }
+    return { kind: 'several', commands };
+  }
+
+  #part(arg: string | undefined, reason: string): Command {
+    if (arg === undefined || arg === '') return this.#num('461', 'PART', 'Not enough parameters');
+    const commands: Command[] = [];
+    for (const target of arg.split(',').slice(0, MAX_CHANNELS)) {
+      if (target === '') continue;
+      const room = channelRoom(target);
+      commands.push(room === undefined ? this.#num('403', target, 'No such channel') : { kind: 'part', room, reason });
+    }
+    return { kind: 'several', commands };
+  }
+
+  #message(command: string, targets: string | undefined, text: string | undefined): Command {
+    if (targets === undefined || targets === '') return this.#num('411', `No recipient given (${command})`);
+    if (text === undefined || text === '') return this.#num('412', 'No text to send');
+    const chat = toChat(text);
+    // CTCP other than ACTION goes to nobody here (docs/irc.md, "Not supported").
+    if (chat === undefined) return EMPTY;
+    const commands: Command[] = [];
+    const list = targets.split(',').filter((t) => t !== '');
+    for (const [i, target] of list.entries()) {
+      if (i >= MAX_TARGETS) {
+        commands.push(this.#num('407', target, `Too many recipients (max ${MAX_TARGETS})`));
+        continue;
+      }
+      if (target.startsWith('#')) {
+        const room = channelRoom(target);
+        commands.push(room === undefined ? this.#num('403', target, 'No such channel') : { kind: 'room', room, text: chat });
+      } else if (!isValidNick(target)) {
+        commands.push(this.#num('401', target, 'No such nick/channel'));
+      } else {
+        commands.push({ kind: 'direct', to: target, text: chat });
+      }
+    }
+    return commands.length === 1 ? commands[0]! : { kind: 'several', commands };
+  }
+
+  #who(mask: string | undefined): Command {
+    if (mask === undefined || mask === '' || mask === '*' || mask === '0') return this.#num('315', mask || '*', 'End of WHO list');
+    if (mask.startsWith('#')) {
+      const room = channelRoom(mask);
+      return room === undefined ? this.#num('315', mask, 'End of WHO list') : { kind: 'who', room, as: 'who' };
+    }
+    if (!isValidNick(mask)) return this.#num('315', mask, 'End of WHO list');
+    return { kind: 'who', room: undefined, as: `who ${mask}` };
+  }
+
+  #topic(params: readonly string[]): Command {
+    const target = params[0];
+    if (target === undefined) return this.#num('461', 'TOPIC', 'Not enough parameters');
+    const room = channelRoom(target);
+    if (room === undefined) return this.#num('403', target, 'No such channel');
+    if (!this.state.joined.has(room.toLowerCase())) return this.#num('442', target, "You're not on that channel");
+    if (params.length > 1) return this.#num('482', target, "You're not channel operator");
+    return this.#num('331', target, 'No topic is set');
+  }
+
+  #mode(params: readonly string[]): Command {
+    const target = params[0];
+    if (target === undefined) return this.#num('461', 'MODE', 'Not enough parameters');
+    if (target.startsWith('#')) {
+      const room = channelRoom(target);
+      if (room === undefined) return this.#num('403', target, 'No such channel');
+      const change = params[1];
+      if (change === undefined) return this.#num('324', target, '+nt');
+      if (/^[+-]?b$/.test(change) && params.length === 2) return this.#num('368', target, 'End of channel ban list');
+      return this.#num('482', target, "You're not channel operator");
+    }
+    const s = this.state;
+    if (target.toLowerCase() !== (s.nick ?? '').toLowerCase()) return this.#num('502', "Can't change mode for other users");
+    if (params[1] === undefined) return this.#num('221', s.operator ? '+o' : '+');
+    // User modes are not kept (docs/irc.md): the change is answered with the modes there are.
+    return this.#num('221', s.operator ? '+o' : '+');
+  }
+}

@@ -1,0 +1,488 @@
+import type { Words } from '../../server/dialect.js';
+import type { PresenceEnd } from '../../protocol/codes.js';
+import { NAME_MAX } from '../../protocol/names.js';
+import * as line from '../line/wording.js';
+import { isoTime, sourceOf, type IrcContext } from './context.js';
+import type { IrcState } from './state.js';
+import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME, tagsFor } from './render.js';
+import { fromAction } from './text.js';
+
+/**
+ * Lines as the core sends them: it adds an LF to each answer, so each line of ours ends in
+ * CR and several are joined with CRLF; '' says nothing (Session.send).
+ */
+export const out = (...lines: string[]): string => lines.map((l) => `${l}\r`).join('\n');
+
+/** A line-protocol wording's text without its mark (`* `, `! `): for a NOTICE. */
+const plain = (worded: string): string => worded.slice(2);
+
+/** Rooms a user may be in at once, for ISUPPORT's CHANLIMIT. */
+export interface Limits {
+  readonly maxRoomsPerUser: number;
+}
+
+/**
+ * Everything the core says, as IRC replies to one connection (Words): numerics name their
+ * receiver, so these are per connection (Dialect.voice), reading its state.
+ */
+export class IrcWords implements Words {
+  readonly #ctx: IrcContext;
+  readonly #state: IrcState;
+  readonly #limits: Limits;
+
+  constructor(ctx: IrcContext, state: IrcState, limits: Limits) {
+    this.#ctx = ctx;
+    this.#state = state;
+    this.#limits = limits;
+  }
+
+  /** A numeric reply: `:SERVER CODE NICK PARAMS... :TRAILING`. */
+  num(code: string, ...params: string[]): string {
+    const last = params.length > 0 ? params.pop()! : undefined;
+    // A middle parameter never starts with ':' nor is empty (it would read as the last one).
+    const middle = params.length > 0 ? ` ${params.map((p) => (p === '' || p.startsWith(':') ? '*' : p)).join(' ')}` : '';
+    return `:${this.#ctx.serverName} ${code} ${this.#state.nick ?? '*'}${middle}${last === undefined ? '' : ` :${last}`}`;
+  }
+
+  /** A NOTICE from the server to this connection. */
+  notice(text: string): string {
+    return `:${this.#ctx.serverName} NOTICE ${this.#state.nick ?? '*'} :${text}`;
+  }
+
+  /** A line from the server itself that ends the connection. */
+  error(text: string): string {
+    return `ERROR :Closing Link: ${text}`;
+  }
+
+  /** This connection's own source. */
+  get me(): string {
+    return sourceOf(this.#state.nick ?? '*');
+  }
+
+  #tags(from: string | undefined, at?: number): string {
+    let form = 0;
+    if (this.#state.caps.has('server-time')) form |= FORM_SERVER_TIME;
+    if (this.#state.caps.has('account-tag')) form |= FORM_ACCOUNT_TAG;
+    return tagsFor(this.#ctx, form, from, at);
+  }
+
+  // Messages.
+  roomMessage(from: string, text: string, room?: string): string {
+    return out(`${this.#tags(from)}:${sourceOf(from)} PRIVMSG #${room ?? '*'} :${fromAction(text)}`);
+  }
+  directMessage(from: string, text: string): string {
+    return out(`${this.#tags(from)}:${sourceOf(from)} PRIVMSG ${this.#state.nick ?? '*'} :${fromAction(text)}`);
+  }
+  ownRoomMessage(room: string, text: string): string | undefined {
+    if (!this.#state.caps.has('echo-message')) return undefined;
+    return out(`${this.#tags(this.#state.nick)}:${this.me} PRIVMSG #${room} :${fromAction(text)}`);
+  }
+  ownDirectMessage(to: string, text: string): string | undefined {
+    if (!this.#state.caps.has('echo-message')) return undefined;
+    return out(`${this.#tags(this.#state.nick)}:${this.me} PRIVMSG ${to} :${fromAction(text)}`);
+  }
+
+  // The client speaks first: nothing is said at connect.
+  connected(): string {
+    return '';
+  }
+  greeting(): string {
+    return '';
+  }
+
+  /** The welcome burst: 001-005, LUSERS, MOTD (docs/irc.md, "Registration"). */
+  registered(name: string): string {
+    const s = this.#state;
+    const asked = s.nick;
+    s.nick = name;
+    s.registered = true;
+    s.registering = false;
+    const server = this.#ctx.serverName;
+    const lines: string[] = [];
+    // Registered under another name than the nick asked for (SASL's account): told as a change.
+    if (asked !== undefined && asked !== name) lines.push(`:${sourceOf(asked)} NICK :${name}`);
+    lines.push(
+      this.num('001', `Welcome to the chat, ${sourceOf(name)}`),
+      this.num('002', `Your host is ${server}, running version tcp-chat-${this.#ctx.version}`),
+      this.num('003', 'This server was created when it started'),
+      this.num('004', server, `tcp-chat-${this.#ctx.version}`, 'io', 'nt'),
+      ...this.isupport(),
+      ...this.lusers(),
+      this.num('422', 'MOTD File is missing'),
+    );
+    return out(...lines);
+  }
+
+  /** RPL_ISUPPORT (005): what this server is, truthfully (docs/irc.md). */
+  isupport(): string[] {
+    const tokens = [
+      'CASEMAPPING=ascii',
+      'CHANTYPES=#',
+      `NICKLEN=${NAME_MAX}`,
+      `CHANNELLEN=${NAME_MAX + 1}`,
+      `CHANLIMIT=#:${this.#limits.maxRoomsPerUser}`,
+      'PREFIX=(o)@',
+      'CHANMODES=,,,nt',
+      'TOPICLEN=390',
+      'TARGMAX=PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1',
+      'MAXTARGETS=4',
+      'NETWORK=tcp-chat',
+      'STATUSMSG=',
+      'MODES=1',
+      'KICKLEN=390',
+      'AWAYLEN=390',
+    ];
+    return [this.num('005', ...tokens, 'are supported by this server')];
+  }
+
+  lusers(): string[] {
+    const users = this.#ctx.users();
+    return [
+      this.num('251', `There are ${users} users and 0 invisible on 1 servers`),
+      this.num('252', '0', 'operator(s) online'),
+      this.num('253', '0', 'unknown connection(s)'),
+      this.num('254', String(this.#ctx.rooms()), 'channels formed'),
+      this.num('255', `I have ${users} clients and 1 servers`),
+      this.num('265', String(users), String(users), `Current local users ${users}, max ${users}`),
+      this.num('266', String(users), String(users), `Current global users ${users}, max ${users}`),
+    ];
+  }
+
+  youAreNow(name: string): string {
+    const old = this.#state.nick;
+    this.#state.nick = name;
+    return out(`:${sourceOf(old ?? name)} NICK :${name}`);
+  }
+  joined(name: string, room?: string): string {
+    return out(`:${sourceOf(name)} JOIN #${room ?? '*'}`);
+  }
+  renamed(oldName: string, newName: string): string {
+    return out(`:${sourceOf(oldName)} NICK :${newName}`);
+  }
+  left(name: string, reason?: string, room?: string): string {
+    return out(`:${sourceOf(name)} PART #${room ?? '*'}${reason ? ` :${reason}` : ''}`);
+  }
+  leftBecause(why: PresenceEnd): string {
+    return line.leftBecause(why);
+  }
+  mayNotBeDelivered(name: string): string {
+    return out(this.notice(plain(line.mayNotBeDelivered(name))));
+  }
+
+  /** AS: `ison NAMES`, `who NICK` or undefined (docs/irc.md). */
+  online(names: readonly string[], as?: string): string {
+    const [how = '', ...asked] = (as ?? '').split(' ');
+    const here = new Map(names.map((n) => [n.toLowerCase(), n]));
+    if (how === 'ison') {
+      const found = asked.map((n) => here.get(n.toLowerCase())).filter((n): n is string => n !== undefined);
+      return out(this.num('303', found.join(' ')));
+    }
+    if (how === 'who') {
+      const nick = asked[0] ?? '';
+      const found = here.get(nick.toLowerCase());
+      return out(...(found === undefined ? [] : [this.#whoLine('*', found)]), this.num('315', nick, 'End of WHO list'));
+    }
+    if (how === 'userhost') {
+      const found = asked.map((n) => here.get(n.toLowerCase())).filter((n): n is string => n !== undefined);
+      return out(this.num('302', found.map((n) => `${n}=+${n}@chat`).join(' ')));
+    }
+    return out(this.notice(plain(line.online(names))));
+  }
+
+  #whoLine(channel: string, name: string): string {
+    return this.num('352', channel, name, 'chat', this.#ctx.serverName, name, 'H', `0 ${name}`);
+  }
+
+  pong(token: string): string {
+    return out(`:${this.#ctx.serverName} PONG ${this.#ctx.serverName} :${token}`);
+  }
+
+  /** A room joined (or made current: IRC has no current room, so nothing when it is joined already). */
+  youAreIn(room: string): string {
+    const key = room.toLowerCase();
+    if (this.#state.joined.has(key)) return '';
+    this.#state.joined.set(key, room);
+    return out(`${this.#tags(this.#state.nick)}:${this.me} JOIN #${room}`);
+  }
+  youLeft(room: string): string {
+    this.#state.joined.delete(room.toLowerCase());
+    return out(`${this.#tags(this.#state.nick)}:${this.me} PART #${room}`);
+  }
+  yourRooms(rooms: readonly string[]): string {
+    return out(this.notice(plain(line.yourRooms(rooms))));
+  }
+  inNoRoom(): string {
+    return out(this.notice(plain(line.inNoRoom())));
+  }
+  notInRoom(room: string): string {
+    return out(this.num('442', `#${room}`, "You're not on that channel"));
+  }
+  historyNotMember(room: string): string {
+    return out(this.num('442', `#${room}`, "You're not on that channel"));
+  }
+  cannotSendTo(room: string): string {
+    return out(this.num('404', `#${room}`, 'Cannot send to channel'));
+  }
+  serverRoomsFull(max: number, room?: string): string {
+    return out(this.num('405', `#${room ?? '*'}`, `The server has too many channels (max ${max})`));
+  }
+
+  /** AS: `names`, `join` (only for a room just joined: the JOIN's names) or `who` (docs/irc.md). */
+  inRoom(room: string, names: readonly string[], as?: string): string {
+    if (as === 'who') return out(...names.map((n) => this.#whoLine(`#${room}`, n)), this.num('315', `#${room}`, 'End of WHO list'));
+    if (as === 'join' && !this.#state.joined.has(room.toLowerCase())) return '';
+    // 353 lines kept under 512 bytes: a room of a thousand is many lines.
+    const lines: string[] = [];
+    let batch: string[] = [];
+    let size = 0;
+    for (const name of names) {
+      if (size + name.length + 1 > 380 && batch.length > 0) {
+        lines.push(this.num('353', '=', `#${room}`, batch.join(' ')));
+        batch = [];
+        size = 0;
+      }
+      batch.push(name);
+      size += name.length + 1;
+    }
+    if (batch.length > 0) lines.push(this.num('353', '=', `#${room}`, batch.join(' ')));
+    lines.push(this.num('366', `#${room}`, 'End of /NAMES list'));
+    return out(...lines);
+  }
+
+  noSuchRoom(room: string, as?: string): string {
+    if (as === 'who') return out(this.num('315', `#${room}`, 'End of WHO list'));
+    if (as === 'join') return '';
+    if (as === 'names') return out(this.num('366', `#${room}`, 'End of /NAMES list'));
+    return out(this.num('403', `#${room}`, 'No such channel'));
+  }
+
+  whois(name: string, rooms: readonly string[] | undefined): string {
+    const lines = [this.num('311', name, name, 'chat', '*', name)];
+    if (rooms !== undefined && rooms.length > 0) lines.push(this.num('319', name, rooms.map((r) => `#${r}`).join(' ')));
+    lines.push(this.num('312', name, this.#ctx.serverName, 'tcp-chat'));
+    if (this.#ctx.isAccount(name)) lines.push(this.num('330', name, name, 'is logged in as'));
+    if (this.#ctx.isAccount(name) && this.#ctx.isOperator(name)) lines.push(this.num('313', name, 'is an IRC operator'));
+    lines.push(this.num('318', name, 'End of /WHOIS list'));
+    return out(...lines);
+  }
+
+  authenticated(name: string): string {
+    const s = this.#state;
+    if (s.operPending) {
+      s.operPending = false;
+      if (!this.#ctx.isOperator(name) || (s.nick ?? '').toLowerCase() !== name.toLowerCase()) return out(this.num('491', 'No O-lines for your host'));
+      s.operator = true;
+      return out(this.num('381', 'You are now an IRC operator'), `:${this.me} MODE ${s.nick} :+o`);
+    }
+    s.saslPending = false;
+    s.saslAccount = name;
+    const me = sourceOf(s.nick ?? name);
+    return out(this.num('900', me, name, `You are now logged in as ${name}`), this.num('903', 'SASL authentication successful'));
+  }
+
+  roomList(rooms: readonly { name: string; count: number }[]): string {
+    return out(
+      this.num('321', 'Channel', 'Users  Name'),
+      ...rooms.map((r) => this.num('322', `#${r.name}`, String(r.count), '')),
+      this.num('323', 'End of /LIST'),
+    );
+  }
+  shuttingDown(): string {
+    return out(this.error('Server shutting down'));
+  }
+
+  // Refusals.
+  nameTaken(name: string): string {
+    this.#state.registering = false;
+    return out(this.num('433', name, 'Nickname is already in use'));
+  }
+  invalidName(): string {
+    this.#state.registering = false;
+    return out(this.num('432', this.#state.asked ?? '*', 'Erroneous nickname'));
+  }
+  invalidRoom(): string {
+    return out(this.num('479', '*', 'Illegal channel name'));
+  }
+  registerFirst(): string {
+    return out(this.num('451', 'You have not registered'));
+  }
+  noSuchUser(name: string): string {
+    return out(this.num('401', name, 'No such nick/channel'));
+  }
+  unknownCommand(word: string): string {
+    return out(this.num('421', word, 'Unknown command'));
+  }
+  authenticationFailed(): string {
+    const s = this.#state;
+    if (s.operPending) {
+      s.operPending = false;
+      return out(this.num('464', 'Password incorrect'));
+    }
+    if (s.saslPending) {
+      s.saslPending = false;
+      return out(this.num('904', 'SASL authentication failed'));
+    }
+    s.registering = false;
+    return out(this.num('464', 'Password incorrect'));
+  }
+  lineTooLong(): string {
+    return out(this.num('417', 'Input line was too long'));
+  }
+  serverFull(): string {
+    return out(this.error('Server full'));
+  }
+  clusterUnavailable(): string {
+    return out(this.notice(plain(line.clusterUnavailable())));
+  }
+  endWithNewline(): string {
+    return '';
+  }
+  directNeedsColon(): string {
+    return '';
+  }
+  passwordRequired(): string {
+    this.#state.registering = false;
+    return out(this.num('433', this.#state.asked ?? '*', 'Nickname is reserved by an account: log in with SASL or PASS'));
+  }
+  tooManyFailures(): string {
+    return out(this.error('Too many failed logins'));
+  }
+  accountRemoved(): string {
+    return out(this.error('Your account was removed'));
+  }
+  loggedInElsewhere(): string {
+    return out(this.error('Logged in elsewhere'));
+  }
+  registerTimeout(ms: number): string {
+    return out(this.error(`Registration timed out (${ms / 1000} s)`));
+  }
+  idleTimeout(ms: number): string {
+    return out(this.error(`Ping timeout: idle for ${ms / 1000} s`));
+  }
+  tooManyFromAddress(max: number): string {
+    return out(this.error(`Too many connections from your address (max ${max})`));
+  }
+  directNeedsText(): string {
+    return out(this.num('412', 'No text to send'));
+  }
+  tooManyRooms(max: number, room?: string): string {
+    return out(this.num('405', `#${room ?? '*'}`, `You have joined too many channels (max ${max})`));
+  }
+  joinNeedsRoom(): string {
+    return out(this.num('461', 'JOIN', 'Not enough parameters'));
+  }
+  loginsWaiting(): string {
+    this.#state.registering = false;
+    this.#state.saslPending = false;
+    this.#state.operPending = false;
+    return out(this.notice(plain(line.loginsWaiting())));
+  }
+  claimUnavailable(): string {
+    this.#state.registering = false;
+    return out(this.notice(plain(line.claimUnavailable())));
+  }
+  whoUnavailable(): string {
+    return out(this.notice(plain(line.whoUnavailable())));
+  }
+  roomsUnavailable(): string {
+    return out(this.notice(plain(line.roomsUnavailable())));
+  }
+  joinUnavailable(room?: string): string {
+    return out(this.num('437', `#${room ?? '*'}`, 'Channel is temporarily unavailable: cluster unavailable, try again in a moment'));
+  }
+  evicted(name: string): string {
+    return out(this.error(plain(line.evicted(name))));
+  }
+  historyEntry(at: number, from: string, text: string): string {
+    return out(this.notice(plain(line.historyEntry(at, from, text))));
+  }
+  endOfHistory(n: number): string {
+    return out(this.notice(plain(line.endOfHistory(n))));
+  }
+  historyUsage(max: number): string {
+    return out(this.notice(plain(line.historyUsage(max))));
+  }
+  historyUnavailable(): string {
+    return out(this.notice(plain(line.historyUnavailable())));
+  }
+  keptForLater(name: string): string {
+    return out(this.notice(plain(line.keptForLater(name))));
+  }
+  waitingForYou(n: number): string {
+    return out(this.notice(plain(line.waitingForYou(n))));
+  }
+  /** A message kept while away: a PRIVMSG, with the time it was sent (server-time, or in the text). */
+  keptMessage(at: number, from: string, text: string): string {
+    const withTime = this.#state.caps.has('server-time');
+    const shown = withTime ? fromAction(text) : `[${isoTime(at)}] ${text}`;
+    return out(`${this.#tags(from, at)}:${sourceOf(from)} PRIVMSG ${this.#state.nick ?? '*'} :${shown}`);
+  }
+  tooManyNewRooms(room?: string): string {
+    return out(this.num('405', `#${room ?? '*'}`, plain(line.tooManyNewRooms())));
+  }
+  keptFull(name: string): string {
+    return out(this.notice(plain(line.keptFull(name))));
+  }
+  keptFullFromYou(name: string): string {
+    return out(this.notice(plain(line.keptFullFromYou(name))));
+  }
+  notKept(name: string): string {
+    return out(this.notice(plain(line.notKept(name))));
+  }
+  kickedBy(op: string, reason: string): string {
+    return line.kickedBy(op, reason);
+  }
+  bannedBy(op: string, reason: string): string {
+    return line.bannedBy(op, reason);
+  }
+  removed(how: string): string {
+    return out(this.error(how));
+  }
+  bannedAtLogin(until: number | undefined, reason: string): string {
+    this.#state.registering = false;
+    return out(this.num('465', plain(line.bannedAtLogin(until, reason))));
+  }
+  bansList(bans: readonly { name: string; until: number | undefined; reason: string }[]): string {
+    return out(this.notice(plain(line.bansList(bans))));
+  }
+  mayLogInAgain(name: string): string {
+    return out(this.notice(plain(line.mayLogInAgain(name))));
+  }
+  notBanned(name: string): string {
+    return out(this.notice(plain(line.notBanned(name))));
+  }
+  notOperator(): string {
+    return out(this.num('481', "Permission Denied- You're not an IRC operator"));
+  }
+  youKicked(name: string): string {
+    return out(this.notice(plain(line.youKicked(name))));
+  }
+  youBanned(name: string, until: number | undefined): string {
+    return out(this.notice(plain(line.youBanned(name, until))));
+  }
+  moderationNeedsName(word: string): string {
+    return out(this.num('461', word.toUpperCase(), 'Not enough parameters'));
+  }
+  notYourself(word: string): string {
+    return out(this.notice(plain(line.notYourself(word))));
+  }
+  noSuchAccount(name: string): string {
+    return out(this.num('401', name, 'No such account'));
+  }
+  banMinutes(max: number): string {
+    return out(this.notice(plain(line.banMinutes(max))));
+  }
+  loginUnavailable(): string {
+    this.#state.registering = false;
+    return out(this.notice(plain(line.loginUnavailable())));
+  }
+  moderationUnavailable(): string {
+    return out(this.notice(plain(line.moderationUnavailable())));
+  }
+  help(): string[] {
+    return [out(this.notice('This is tcp-chat: /join #ROOM, /msg NICK TEXT, /part, /list, /who, /whois; docs/irc.md has the rest'))];
+  }
+  helpOperators(): string[] {
+    return [out(this.notice('Operators: /kill NICK [REASON] disconnects NICK; /quote KLINE is not supported, use the line protocol for /ban'))];
+  }
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Command } from '../../../src/server/command.js';
+import type { IrcContext } from '../../../src/dialects/irc/context.js';
+import { MAX_CHANNELS, MAX_TARGETS, IrcVoice } from '../../../src/dialects/irc/voice.js';
+import { saslPlain } from '../../../src/dialects/irc/sasl.js';
+import { toChat, fromAction } from '../../../src/dialects/irc/text.js';
+
+const ctx = (accounts = false): IrcContext => ({
+  serverName: 'irc.test',
+  version: '1.0.0',
+  now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+  isAccount: (name) => name === 'acct',
+  isOperator: (name) => name === 'acct',
+  users: () => 3,
+  rooms: () => 2,
+  accounts,
+});
+
+const voice = (accounts = false): IrcVoice => new IrcVoice(ctx(accounts), { maxRoomsPerUser: 50 });
+
+/** The commands of one parse, flattened (`several` opened). */
+const commands = (c: Command): Command[] => (c.kind === 'several' ? c.commands.flatMap(commands) : [c]);
+const answers = (c: Command): string[] => commands(c).flatMap((x) => (x.kind === 'answer' ? x.text.split('\n').map((l) => l.replace(/\r$/, '')) : []));
+
+/** A voice that has registered as NICK (the core's answer given to its words). */
+function registered(nick = 'alice', accounts = false): IrcVoice {
+  const v = voice(accounts);
+  v.parse(`NICK ${nick}`);
+  assert.deepEqual(v.parse(`USER ${nick} 0 * :Real Name`), { kind: 'register', name: nick, password: undefined, lobby: false });
+  v.words.registered(nick);
+  return v;
+}
+
+test('registration waits for NICK, USER and CAP END, and starts the user in no room', () => {
+  const v = voice();
+  assert.deepEqual(answers(v.parse('CAP LS 302')), [':irc.test CAP * LS :account-tag cap-notify echo-message multi-prefix server-time']);
+  assert.deepEqual(v.parse('NICK alice'), { kind: 'empty' });
+  assert.deepEqual(v.parse('USER alice 0 * :Alice'), { kind: 'empty' }, 'still negotiating');
+  assert.deepEqual(answers(v.parse('CAP REQ :server-time echo-message')), [':irc.test CAP alice ACK :server-time echo-message']);
+  assert.equal(v.form, 1, 'server-time changes the form of room events');
+  assert.deepEqual(v.parse('CAP END'), { kind: 'register', name: 'alice', password: undefined, lobby: false });
+  assert.deepEqual(v.parse('NICK other'), { kind: 'empty' }, 'one registration in flight at a time');
+  const burst = v.words.registered('alice').split('\n');
+  assert.match(burst[0]!, /^:irc\.test 001 alice :Welcome/);
+  assert.ok(burst.some((l) => l.startsWith(':irc.test 005 alice CASEMAPPING=ascii CHANTYPES=# NICKLEN=32 ')));
+  assert.match(burst.at(-1)!, /^:irc\.test 422 alice :MOTD File is missing\r$/);
+  assert.ok(
+    burst.every((l) => l.endsWith('\r')),
+    'every line ends in CR: the core adds the LF',
+  );
+});
+
+test('a capability not offered refuses the whole request; SASL is offered only with accounts', () => {
+  const v = voice();
+  assert.deepEqual(answers(v.parse('CAP REQ :server-time sasl')), [':irc.test CAP * NAK :server-time sasl']);
+  assert.deepEqual(answers(v.parse('CAP LIST')), [':irc.test CAP * LIST :']);
+  assert.match(answers(voice(true).parse('CAP LS 302'))[0]!, / sasl=PLAIN /);
+  assert.match(answers(voice(true).parse('CAP LS'))[0]!, / sasl /, 'values only with 302');
+  assert.deepEqual(answers(v.parse('CAP FOO')), [':irc.test 410 * FOO :Invalid CAP command']);
+});
+
+test('nicks and channels with any character our names cannot hold are refused, never passed on', () => {
+  const v = voice();
+  for (const bad of ['a b', 'a,b', '#a', 'a*', 'a!b', 'a@b', 'a:b', 'a\x00b', 'é', 'x'.repeat(33), '[bot]']) {
+    const out = commands(v.parse(`NICK ${bad}`));
+    assert.ok(
+      out.every((c) => c.kind === 'answer' || c.kind === 'empty'),
+      `NICK ${JSON.stringify(bad)}`,
+    );
+  }
+  const r = registered();
+  for (const bad of ['#', '#a\x07', '#é', `#${'x'.repeat(33)}`, 'lobby', '&lobby', '#a:b']) {
+    const out = commands(r.parse(`JOIN ${bad}`));
+    assert.ok(
+      out.every((c) => c.kind === 'answer'),
+      `JOIN ${JSON.stringify(bad)}: ${JSON.stringify(out)}`,
+    );
+  }
+});
+
+test('JOIN of several channels is a join and the names of each; a line of thousands is capped', () => {
+  const v = registered();
+  assert.deepEqual(commands(v.parse('JOIN #a,#b')), [
+    { kind: 'join', room: 'a' },
+    { kind: 'who', room: 'a', as: 'join' },
+    { kind: 'join', room: 'b' },
+    { kind: 'who', room: 'b', as: 'join' },
+  ]);
+  // As many as a line of 512 bytes holds: more than the cap.
+  const many = Array.from({ length: 120 }, (_, i) => `#${i}`).join(',');
+  assert.equal(commands(v.parse(`JOIN ${many}`)).length, 2 * MAX_CHANNELS);
+  const tooLong = Array.from({ length: 10_000 }, (_, i) => `#r${i}`).join(',');
+  assert.match(answers(v.parse(`JOIN ${tooLong}`))[0]!, / 417 /);
+});
+
+test('PRIVMSG to a channel is a room message for that room, to a nick a direct message; targets are capped', () => {
+  const v = registered();
+  assert.deepEqual(v.parse('PRIVMSG #dev :hi there'), { kind: 'room', room: 'dev', text: 'hi there' });
+  assert.deepEqual(v.parse('PRIVMSG bob :psst'), { kind: 'direct', to: 'bob', text: 'psst' });
+  assert.deepEqual(v.parse('NOTICE bob :psst'), { kind: 'direct', to: 'bob', text: 'psst' });
+  const targets = Array.from({ length: 1000 }, (_, i) => `u${i}`).join(',');
+  const out = commands(v.parse(`PRIVMSG ${targets.slice(0, 400)} :x`));
+  assert.equal(out.filter((c) => c.kind === 'direct').length, MAX_TARGETS);
+  assert.ok(out.slice(MAX_TARGETS).every((c) => c.kind === 'answer' && / 407 /.test(c.text)));
+  assert.deepEqual(answers(v.parse('PRIVMSG bob')), [':irc.test 412 alice :No text to send']);
+  assert.deepEqual(answers(v.parse('PRIVMSG')), [':irc.test 411 alice :No recipient given (PRIVMSG)']);
+});
+
+test('an action is `/me` text; other CTCP reaches nobody; controls never enter the chat', () => {
+  assert.equal(toChat('\x01ACTION waves\x01'), '/me waves');
+  assert.equal(toChat('\x01VERSION\x01'), undefined);
+  assert.equal(toChat('\x02bold\x02 \x0304red\x03 \x1b[2J'), 'bold 04red [2J');
+  assert.equal(fromAction('/me waves'), '\x01ACTION waves\x01');
+  assert.equal(fromAction('me waves'), 'me waves');
+  const v = registered();
+  assert.deepEqual(v.parse('PRIVMSG bob :\x01VERSION\x01'), { kind: 'empty' });
+  assert.deepEqual(v.parse('PRIVMSG #a :\x01ACTION waves\x01'), { kind: 'room', room: 'a', text: '/me waves' });
+});
+
+test('NUL and CR inside a line are taken out before parsing: nothing we echo can end a line', () => {
+  const v = registered();
+  const ping = v.parse('PING :a\rQUIT\x00x');
+  assert.deepEqual(ping, { kind: 'ping', token: 'aQUITx' });
+  assert.doesNotMatch(v.words.pong('aQUITx'), /\r./);
+});
+
+test('lines over the limits get 417 and the connection goes on', () => {
+  const v = registered();
+  assert.deepEqual(answers(v.parse(`PRIVMSG #a :${'x'.repeat(510)}`)), [':irc.test 417 alice :Input line was too long']);
+  assert.deepEqual(answers(v.parse(`@a=${'x'.repeat(8200)} PING x`)), [':irc.test 417 alice :Input line was too long']);
+  assert.deepEqual(v.parse(`@a=${'x'.repeat(8000)} PING x`), { kind: 'ping', token: 'x' });
+});
+
+test('before registration only registration commands are taken', () => {
+  const v = voice();
+  assert.deepEqual(answers(v.parse('JOIN #a')), [':irc.test 451 * :You have not registered']);
+  assert.deepEqual(answers(v.parse('PRIVMSG bob :hi')), [':irc.test 451 * :You have not registered']);
+  assert.deepEqual(v.parse('PING x'), { kind: 'ping', token: 'x' });
+});
+
+test('SASL PLAIN: chunks of 400, an abort, a message too long, and the account checked by the core', () => {
+  const v = voice(true);
+  v.parse('CAP REQ :sasl');
+  assert.deepEqual(answers(v.parse('AUTHENTICATE PLAIN')), ['AUTHENTICATE +']);
+  const b64 = Buffer.from('\0acct\0secret').toString('base64');
+  assert.deepEqual(v.parse(`AUTHENTICATE ${b64}`), { kind: 'authenticate', name: 'acct', password: 'secret' });
+  v.words.authenticated('acct');
+  v.parse('NICK someone');
+  v.parse('USER u 0 * :u');
+  assert.deepEqual(v.parse('CAP END'), { kind: 'register', name: 'acct', password: 'secret', lobby: false }, 'the account is the name');
+
+  const w = voice(true);
+  w.parse('AUTHENTICATE PLAIN');
+  assert.deepEqual(answers(w.parse('AUTHENTICATE *')), [':irc.test 906 * :SASL authentication aborted']);
+  w.parse('AUTHENTICATE PLAIN');
+  for (let i = 0; i < 4; i++) assert.deepEqual(w.parse(`AUTHENTICATE ${'A'.repeat(400)}`), { kind: 'empty' });
+  assert.deepEqual(answers(w.parse(`AUTHENTICATE ${'A'.repeat(400)}`)), [':irc.test 905 * :SASL message too long']);
+  assert.deepEqual(answers(w.parse('AUTHENTICATE EXTERNAL')), [
+    ':irc.test 908 * PLAIN :are available SASL mechanisms',
+    ':irc.test 904 * :SASL authentication failed',
+  ]);
+
+  assert.equal(saslPlain(Buffer.from('other\0acct\0pw').toString('base64')), undefined, 'one account does not log in as another');
+  assert.equal(saslPlain(Buffer.from('acct\0pw').toString('base64')), undefined);
+  assert.equal(saslPlain('!!!'), undefined);
+  assert.deepEqual(saslPlain(Buffer.from('acct\0acct\0p w').toString('base64')), { name: 'acct', password: 'p w' });
+});
+
+test('QUIT is answered with ERROR, then the connection closes; NICK after registration is a rename', () => {
+  const v = registered();
+  const quit = commands(v.parse('QUIT :gone fishing'));
+  assert.deepEqual(answers(v.parse('QUIT :gone fishing')), ['ERROR :Closing Link: Quit: gone fishing']);
+  assert.deepEqual(quit.at(-1), { kind: 'quit', reason: 'gone fishing' });
+  assert.deepEqual(v.parse('NICK bob'), { kind: 'register', name: 'bob', password: undefined });
+  assert.equal(v.words.youAreNow('bob'), ':alice!alice@chat NICK :bob\r');
+});
+
+test('the client is told JOIN once per channel: a room joined again says nothing, a part forgets it', () => {
+  const v = registered();
+  assert.equal(v.words.youAreIn('dev'), ':alice!alice@chat JOIN #dev\r');
+  assert.equal(v.words.youAreIn('dev'), '');
+  assert.match(v.words.inRoom('dev', ['alice', 'bob'], 'join'), /353 alice = #dev :alice bob\r\n.* 366 /);
+  assert.equal(v.words.youLeft('dev'), ':alice!alice@chat PART #dev\r');
+  assert.equal(v.words.inRoom('dev', ['bob'], 'join'), '', 'no names for a join that did not happen');
+  const names = Array.from({ length: 1000 }, (_, i) => `user${i}`);
+  const lines = v.words.inRoom('big', names, 'names').split('\n');
+  assert.ok(lines.length > 10);
+  assert.ok(lines.every((l) => Buffer.byteLength(l) <= 510));
+});
