@@ -39,6 +39,8 @@ export interface Member {
 export interface DirectMessage {
   readonly from: string;
   readonly text: string;
+  /** As for a room message (RoomEvent). */
+  readonly notice?: boolean;
 }
 
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
@@ -66,7 +68,8 @@ export type Part = { room: string; wasCurrent: boolean; current: string | undefi
  * A `left` REASON is shown as given ('' for none).
  */
 export type RoomEvent =
-  | { readonly kind: 'message'; readonly from: string; readonly text: string }
+  /** NOTICE: sent as one (IRC's NOTICE); a receiver that has no such thing sees a message. */
+  | { readonly kind: 'message'; readonly from: string; readonly text: string; readonly notice?: boolean }
   | { readonly kind: 'joined'; readonly names: readonly string[] }
   /** QUIT: they left the chat, not only these rooms (IRC tells a QUIT from a PART). */
   | { readonly kind: 'left'; readonly names: readonly string[]; readonly reason: string; readonly quit?: boolean }

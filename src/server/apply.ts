@@ -13,6 +13,8 @@ export interface Carrier extends effects.Speaker {
   spend(tokens: number): void;
   /** A wrong name or password (counted; too many close the connection). */
   authFailed(): void;
+  /** Proved an operator account's password (IRC's OPER). */
+  operator: boolean;
   close(code: CloseCode, how?: { detail?: string; shown?: string }): void;
 }
 
@@ -76,6 +78,9 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return s.event({ type: 'rename', peer: s.peer, from: action.from, to: action.to });
     case 'authFailed':
       return s.authFailed();
+    case 'operator':
+      s.operator = true;
+      return;
     case 'quit':
       return s.close('quit', { detail: action.reason, shown: action.reason });
   }

@@ -7,10 +7,14 @@ export type Command =
   | { kind: 'empty' }
   /** LOBBY false: the new user starts in no room (IRC's users pick theirs). */
   | { kind: 'register'; name: string; password: string | undefined; lobby?: boolean }
-  | { kind: 'direct'; to: string; text: string }
+  /**
+   * NOTICE (IRC's): a message that is never answered, not even with an error (RFC 2812: no
+   * automatic reply to a notice), and that receivers who can tell see as a notice.
+   */
+  | { kind: 'direct'; to: string; text: string; notice?: boolean }
   | { kind: 'directMalformed' }
   /** To ROOM when given (a member's other room, as IRC names one), else to the current room. */
-  | { kind: 'room'; text: string; room?: string }
+  | { kind: 'room'; text: string; room?: string; notice?: boolean }
   /** AS: the dialect's own mark for what the listing answers, handed back to its words (Words.inRoom). */
   | { kind: 'who'; room: string | undefined; as?: string }
   /** Whether NAME is online, and in which rooms where this server knows them. */
@@ -19,6 +23,8 @@ export type Command =
   | { kind: 'authenticate'; name: string; password: string }
   /** An answer the dialect made itself (IRC's capability negotiation): sent as it is, charged by its size. */
   | { kind: 'answer'; text: string }
+  /** A password checked as OPERATOR: an operator account's makes this connection an operator (IRC's OPER). */
+  | { kind: 'authenticate'; name: string; password: string; operator: true }
   /** Several commands from one line (IRC's `JOIN #a,#b`), handled in order and charged one line each. */
   | { kind: 'several'; commands: readonly Command[] }
   | { kind: 'join'; room: string }

@@ -34,6 +34,8 @@ export interface CommandContext {
   readonly mayOpenRoom: () => boolean;
   /** --guests: with accounts, a name that is none is anyone's without a password. */
   readonly guests: boolean;
+  /** Whether this connection proved an operator account's password (IRC's OPER) whatever its name. */
+  readonly operator: () => boolean;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -113,14 +115,24 @@ function nameOf(ctx: CommandContext): string {
 
 /** A plain line: to the current room, taken when the line is read (docs/protocol.md, "Rooms"). */
 function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
+  return unlessNotice(cmd, roomActions(ctx, cmd));
+}
+
+function roomActions(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
+  const notice = cmd.notice === true ? { notice: true } : {};
   if (cmd.room !== undefined) {
     const named = isValidName(cmd.room) ? joinedAs(ctx, cmd.room) : undefined;
     if (named === undefined) return [reply(ctx.w.cannotSendTo(cmd.room)), reject('not-in-room', cmd.room)];
-    return [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text }];
+    return [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text, ...notice }];
   }
   const where = ctx.hub.roomsOf(ctx.self)[0];
   if (where === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
-  return [{ kind: 'room', room: where, from: nameOf(ctx), text: cmd.text }];
+  return [{ kind: 'room', room: where, from: nameOf(ctx), text: cmd.text, ...notice }];
+}
+
+/** A notice is never answered (RFC 2812: no automatic reply to a NOTICE), not even with an error. */
+function unlessNotice(cmd: { notice?: boolean }, actions: Action[]): Action[] {
+  return cmd.notice === true ? actions.filter((a) => a.kind !== 'reply') : actions;
 }
 
 /** Whether member is in ROOM (any case), and ROOM as shown if so. */
@@ -173,8 +185,15 @@ function authenticate(ctx: CommandContext, cmd: Extract<Command, { kind: 'authen
   // Made only when it is the answer: a dialect's words may note what they said (IRC's do).
   const failed = (): Action[] => [reply(ctx.w.authenticationFailed()), { kind: 'authFailed' }, reject('auth-failed', name)];
   if (auth === undefined || !isValidName(name)) return failed();
+  const operator = 'operator' in cmd;
   return auth.authenticate(name, password, ctx.address, self.signal).then(
-    (ok): Action[] => (self.signal?.aborted ? [] : ok && auth.has(name) ? [reply(ctx.w.authenticated(name))] : failed()),
+    (ok): Action[] => {
+      if (self.signal?.aborted) return [];
+      if (!ok || !auth.has(name)) return failed();
+      if (!operator) return [reply(ctx.w.authenticated(name))];
+      if (!auth.isOperator(name)) return [reply(ctx.w.notOperator('oper')), reject('not-operator', `oper ${name}`)];
+      return [{ kind: 'operator' }, reply(ctx.w.authenticated(name))];
+    },
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
       return [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)];
@@ -221,7 +240,7 @@ function part(ctx: CommandContext, cmd: Extract<Command, { kind: 'part' }>): Act
   const left = ctx.hub.part(ctx.self, room);
   if (left === 'not in room') return [reply(ctx.w.notInRoom(room)), reject('not-in-room', room)];
   const actions: Action[] = [
-    reply(ctx.w.youLeft(left.room)),
+    reply(ctx.w.youLeft(left.room, cmd.reason)),
     { kind: 'presence', event: { kind: 'left', names: [nameOf(ctx)], reason: cmd.reason }, rooms: [left.room], leaving: true },
   ];
   if (left.current !== undefined) actions.push(reply(ctx.w.youAreIn(left.current)));
@@ -255,7 +274,7 @@ function history(ctx: CommandContext, cmd: Extract<Command, { kind: 'history' }>
 
 /** docs/protocol.md, "Moderation": the refusal for anyone but an operator, or undefined. */
 function notOperator(ctx: CommandContext, word: string): Action[] | undefined {
-  return ctx.auth?.isOperator(nameOf(ctx)) ? undefined : [reply(ctx.w.notOperator(word)), reject('not-operator', word)];
+  return ctx.auth?.isOperator(nameOf(ctx)) || ctx.operator() ? undefined : [reply(ctx.w.notOperator(word)), reject('not-operator', word)];
 }
 
 /** Checks NAME for /kick and /ban: the refusal, or undefined when the command may go on. */
@@ -419,9 +438,9 @@ function claim(ctx: CommandContext, name: string, takeOver = false, lobby = true
 }
 
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
-  if (!isValidName(cmd.to)) return [reply(ctx.w.noSuchUser(cmd.to))];
-  if (cmd.text === '') return [reply(ctx.w.directNeedsText())];
-  return [{ kind: 'direct', to: cmd.to, from: nameOf(ctx), text: cmd.text }];
+  if (!isValidName(cmd.to)) return unlessNotice(cmd, [reply(ctx.w.noSuchUser(cmd.to))]);
+  if (cmd.text === '') return unlessNotice(cmd, [reply(ctx.w.directNeedsText())]);
+  return [{ kind: 'direct', to: cmd.to, from: nameOf(ctx), text: cmd.text, ...(cmd.notice === true ? { notice: true } : {}) }];
 }
 
 /** The error for a direct message that did not arrive; undefined when it did. */

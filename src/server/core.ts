@@ -96,7 +96,7 @@ export class ChatCore implements SessionHost<Session> {
         return f.dialect.render(event, room, tagged, f.form);
       },
       namesRoom: (form) => this.#formDialect[form]?.dialect.namesRoom === true,
-      direct: (member, message) => member.deliver(`${this.#wordsOf(member).directMessage(message.from, message.text)}\n`),
+      direct: (member, message) => member.deliver(`${this.#wordsOf(member).directMessage(message.from, message.text, message.notice === true)}\n`),
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         // The hub has told whom it had to; elsewhere the name is someone else's now.

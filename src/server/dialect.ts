@@ -58,6 +58,8 @@ export interface Voice {
   parse(line: string, unframed: boolean): Command;
   /** Which of the dialect's forms this connection gets room events in (Dialect.forms); may change. */
   readonly form: number;
+  /** The connection has closed: what the dialect keeps of it elsewhere goes. */
+  closed?(): void;
 }
 
 /** Where a framer's lines go. */
@@ -95,7 +97,8 @@ export interface Framer {
 export interface Words {
   /** ROOM: the room it was said in, when that is not the receiver's current room (docs/protocol.md, "Rooms"). */
   roomMessage(from: string, text: string, room?: string): string;
-  directMessage(from: string, text: string): string;
+  /** NOTICE: a notice (IRC's NOTICE), for a dialect that has them. */
+  directMessage(from: string, text: string, notice?: boolean): string;
   connected(host: string, port: number): string;
   registered(name: string): string;
   youAreNow(name: string): string;
@@ -110,7 +113,8 @@ export interface Words {
   online(names: readonly string[], as?: string): string;
   pong(token: string): string;
   youAreIn(room: string): string;
-  youLeft(room: string): string;
+  /** REASON: the one given to /part, for a dialect that shows it to the leaver too (IRC's PART). */
+  youLeft(room: string, reason?: string): string;
   yourRooms(rooms: readonly string[]): string;
   inNoRoom(): string;
   notInRoom(room: string): string;
@@ -128,8 +132,8 @@ export interface Words {
    * What this connection is shown of its own message once sent (IRC's echo-message), or
    * undefined for nothing. ROOM for a room message, TO for a direct one.
    */
-  ownRoomMessage?(room: string, text: string): string | undefined;
-  ownDirectMessage?(to: string, text: string): string | undefined;
+  ownRoomMessage?(room: string, text: string, notice: boolean): string | undefined;
+  ownDirectMessage?(to: string, text: string, notice: boolean): string | undefined;
   roomList(rooms: readonly { name: string; count: number }[]): string;
   shuttingDown(): string;
   nameTaken(name: string): string;

@@ -55,7 +55,7 @@ export function direct(s: Speaker, action: Direct): Promise<void> | void {
 
 /** What the sender is shown of its own direct message, for a dialect that shows it (IRC's echo-message). */
 function echo(s: Speaker, action: Direct): void {
-  const line = s.words.ownDirectMessage?.(action.to, action.text);
+  const line = s.words.ownDirectMessage?.(action.to, action.text, action.notice === true);
   if (line !== undefined) s.send(line);
 }
 
@@ -65,7 +65,8 @@ function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void
   const { options, stats } = s.host;
   if (delivery === 'no such user' && options.auth?.has(to)) return keep(s, action);
   const error = deliveryError(s.words, delivery, to);
-  if (error !== undefined) return s.send(error);
+  // A notice is never answered, an error neither (RFC 2812).
+  if (error !== undefined) return action.notice === true ? undefined : s.send(error);
   stats.directMessages++;
   echo(s, action);
 }
@@ -80,7 +81,7 @@ function keep(s: Speaker, action: Direct): Promise<void> | void {
   const { words } = s;
   return after(options.store.keep(to, { at: options.timers.now(), from: action.from, text: action.text }), (kept) => {
     if (kept === 'kept') stats.keptMessages++;
-    s.send(KEPT_WORDING[kept](words, to));
+    if (action.notice !== true) s.send(KEPT_WORDING[kept](words, to));
   });
 }
 
@@ -88,12 +89,12 @@ function keep(s: Speaker, action: Direct): Promise<void> | void {
 export function room(s: Speaker, action: Room): void {
   const { hub, stats, options } = s.host;
   const { words } = s;
-  const { room: where, from, text } = action;
+  const { room: where, from, text, notice = false } = action;
   stats.roomMessages++;
   options.store.append(where, { at: options.timers.now(), from, text });
-  s.inOrder(hub.toRooms([where], { kind: 'message', from, text }, s), (result) => {
-    if (result === 'unavailable') return s.send(words.clusterUnavailable());
-    const own = words.ownRoomMessage?.(where, text);
+  s.inOrder(hub.toRooms([where], notice ? { kind: 'message', from, text, notice } : { kind: 'message', from, text }, s), (result) => {
+    if (result === 'unavailable') return notice ? undefined : s.send(words.clusterUnavailable());
+    const own = words.ownRoomMessage?.(where, text, notice);
     if (own !== undefined) s.send(own);
   });
 }

@@ -35,6 +35,8 @@ export const MAX_AUTH_FAILURES = 5;
  */
 export class Session implements Member, LineSink, Carrier, StreamOwner {
   name: string | undefined = undefined;
+  /** Proved an operator account's password (IRC's OPER): an operator whatever its name. */
+  operator = false;
   /** HOST:PORT of the peer, for logs. */
   readonly peer: string;
   #closed = false;
@@ -266,6 +268,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     this.#framer.dispose();
     this.#inbox.clear();
     this.#queue.length = 0;
+    this.#voice?.closed?.();
     const { timers } = this.host.options;
     if (this.#rateTimer !== undefined) timers.clearTimeout(this.#rateTimer);
     this.#timeouts();
@@ -415,6 +418,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       now: () => options.timers.now(),
       mayOpenRoom: () => this.host.mayOpenRoom(this.address.host),
       guests: options.guests === true && options.auth !== undefined,
+      operator: () => this.operator,
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome) ? applyAll(this, outcome) : outcome.then((actions) => applyAll(this, actions));

@@ -60,7 +60,7 @@ test('an IRC user and an nc user share rooms, presence and direct messages, each
   assert.equal(await bob.next(), '* alice is now alicia');
 
   alice.send('PART #dev :enough');
-  assert.equal(await alice.next(), ':alicia!alicia@chat PART #dev');
+  assert.equal(await alice.next(), ':alicia!alicia@chat PART #dev :enough');
   assert.equal(await bob.next(), '* alicia left (enough)');
   bob.send('/part dev');
   await bob.lines.until(/^\* you are in lobby$/);

@@ -9,6 +9,7 @@ export const CAPABILITIES: readonly (readonly [name: string, value: string])[] =
   ['multi-prefix', ''],
   ['sasl', 'PLAIN'],
   ['server-time', ''],
+  ['userhost-in-names', ''],
 ];
 
 /** The capabilities offered, as CAP LS lists them (values with 302). */

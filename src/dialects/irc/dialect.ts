@@ -4,6 +4,7 @@ import { LineFramer } from '../line/framer.js';
 import type { IrcContext } from './context.js';
 import { MESSAGE_MAX, TAGS_MAX } from './message.js';
 import { FORMS, renderIrc } from './render.js';
+import { IrcRegistry } from './registry.js';
 import { IrcVoice } from './voice.js';
 import type { Limits } from './words.js';
 
@@ -17,11 +18,12 @@ export const IRC_MAX_LINE = TAGS_MAX + MESSAGE_MAX;
  * (CTCP's \x01); texts lose them on their way into the chat (text.ts).
  */
 export function ircDialect(ctx: IrcContext, limits: Limits): Dialect {
+  const users = new IrcRegistry();
   const dialect: Dialect = {
-    words: new IrcVoice(ctx, limits).words,
+    words: new IrcVoice(ctx, limits, users).words,
     framer: (sink: LineSink, _limits, timers: Timers): Framer => new LineFramer(IRC_MAX_LINE, 0, sink, timers, true),
-    parse: (line) => new IrcVoice(ctx, limits).parse(line),
-    voice: () => new IrcVoice(ctx, limits),
+    parse: (line) => new IrcVoice(ctx, limits, users).parse(line),
+    voice: () => new IrcVoice(ctx, limits, users),
     forms: FORMS,
     render: (event, room, _tagged, form) => renderIrc(ctx, event, room, form),
     namesRoom: true,

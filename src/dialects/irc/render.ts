@@ -27,7 +27,10 @@ export function tagsFor(ctx: IrcContext, form: number, from: string | undefined,
 export function renderIrc(ctx: IrcContext, event: RoomEvent, room: string, form: number): Buffer | string {
   switch (event.kind) {
     case 'message':
-      return Buffer.from(`${tagsFor(ctx, form, event.from)}:${sourceOf(event.from)} PRIVMSG #${room} :${fromAction(event.text)}\r\n`, 'utf8');
+      return Buffer.from(
+        `${tagsFor(ctx, form, event.from)}:${sourceOf(event.from)} ${event.notice === true ? 'NOTICE' : 'PRIVMSG'} #${room} :${fromAction(event.text)}\r\n`,
+        'utf8',
+      );
     case 'joined':
       return event.names.map((name) => `${tagsFor(ctx, form, name)}:${sourceOf(name)} JOIN #${room}\r\n`).join('');
     case 'left':

@@ -8,8 +8,10 @@ export class IrcState {
   nick: string | undefined = undefined;
   /** The nick of the registration or rename in flight (for 432, 433). */
   asked: string | undefined = undefined;
-  /** USER was given. */
+  /** USER was given, with these (shown by WHO and WHOIS; the nick stands in until then). */
   user = false;
+  username = '';
+  realname = '';
   /** PASS, for an account's name without SASL. */
   password: string | undefined = undefined;
   /** CAP LS or REQ before registration: it waits for CAP END. */

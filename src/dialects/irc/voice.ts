@@ -6,8 +6,9 @@ import { channelRoom, isValidNick, parseMessage } from './message.js';
 import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME } from './render.js';
 import { IrcState } from './state.js';
 import { toChat } from './text.js';
-import { IrcWords, out, type Limits } from './words.js';
+import { HELP, IrcWords, out, type Limits } from './words.js';
 import { saslPlain, SASL_CHUNK, SASL_MAX } from './sasl.js';
+import { IrcRegistry } from './registry.js';
 
 /** Targets of one PRIVMSG or NOTICE at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
@@ -31,9 +32,16 @@ export class IrcVoice implements Voice {
   readonly words: IrcWords;
   readonly #ctx: IrcContext;
 
-  constructor(ctx: IrcContext, limits: Limits) {
+  readonly #users: IrcRegistry;
+
+  constructor(ctx: IrcContext, limits: Limits, users: IrcRegistry = new IrcRegistry()) {
     this.#ctx = ctx;
-    this.words = new IrcWords(ctx, this.state, limits);
+    this.#users = users;
+    this.words = new IrcWords(ctx, this.state, limits, users);
+  }
+
+  closed(): void {
+    this.#users.closed(this.state);
   }
 
   get form(): number {
@@ -68,8 +76,11 @@ export class IrcVoice implements Voice {
         return this.#nick(params[0]);
       case 'USER':
         if (s.registered) return this.#num('462', 'You may not reregister');
-        if (params.length < 4) return this.#num('461', 'USER', 'Not enough parameters');
+        if (params.length < 4 || params[0] === '' || params[3] === '') return this.#num('461', 'USER', 'Not enough parameters');
         s.user = true;
+        // Shown by WHO and WHOIS: one word of ours, then free text without controls.
+        s.username = params[0]!.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 16) || 'user';
+        s.realname = toChat(params[3]!)?.slice(0, 100) ?? '';
         return this.#register();
       case 'PASS':
         if (s.registered) return this.#num('462', 'You may not reregister');
@@ -108,8 +119,7 @@ export class IrcVoice implements Voice {
         return { kind: 'whois', name: nick };
       }
       case 'WHOWAS':
-        if (params[0] === undefined) return this.#num('431', 'No nickname given');
-        return this.#answer(this.words.num('406', params[0], 'There was no such nickname'), this.words.num('369', params[0], 'End of WHOWAS'));
+        return this.#whowas(params[0], params[1]);
       case 'ISON': {
         const nicks = params.join(' ').split(' ').filter(isValidNick).slice(0, MAX_ISON);
         if (params.length === 0) return this.#num('461', 'ISON', 'Not enough parameters');
@@ -127,16 +137,20 @@ export class IrcVoice implements Voice {
       case 'MODE':
         return this.#mode(params);
       case 'KICK':
-      case 'INVITE':
+      case 'INVITE': {
         if (params.length < 2) return this.#num('461', command, 'Not enough parameters');
-        return this.#num('482', command === 'KICK' ? params[0]! : params[1]!, "You're not channel operator");
+        // Room operators come with rooms people own: until then nobody is one (docs/irc.md).
+        const channel = command === 'KICK' ? params[0]! : params[1]!;
+        const room = channelRoom(channel);
+        return room === undefined ? this.#num('403', channel, 'No such channel') : { kind: 'who', room, as: command === 'KICK' ? 'kick' : 'chanop' };
+      }
       case 'KILL':
         if (params[0] === undefined) return this.#num('461', 'KILL', 'Not enough parameters');
         return { kind: 'kick', name: params[0], reason: params[1] ?? '' };
       case 'OPER':
         if (params.length < 2) return this.#num('461', 'OPER', 'Not enough parameters');
         s.operPending = true;
-        return { kind: 'authenticate', name: params[0]!, password: params[1]! };
+        return { kind: 'authenticate', name: params[0]!, password: params[1]!, operator: true };
       case 'AWAY':
         if (params[0] === undefined || params[0] === '') {
           s.away = undefined;
@@ -156,8 +170,11 @@ export class IrcVoice implements Voice {
         return this.#answer(this.words.num('371', 'tcp-chat: a chat for nc, IRC and the terminal'), this.words.num('374', 'End of INFO list'));
       case 'ADMIN':
         return this.#num('423', this.#ctx.serverName, 'No administrative info available');
-      case 'HELP':
-        return this.#answer(...this.words.help());
+      case 'HELP': {
+        const subject = params[0] === undefined || params[0] === '' ? 'index' : params[0];
+        if (HELP[subject.toUpperCase()] === undefined) return this.#num('524', subject, 'No help available on this topic');
+        return { kind: 'answer', text: this.words.help(subject).join('\n') };
+      }
       case 'USERS':
         return this.#num('446', 'USERS has been disabled');
       default:
@@ -303,23 +320,42 @@ export class IrcVoice implements Voice {
       }
       if (target.startsWith('#')) {
         const room = channelRoom(target);
-        commands.push(room === undefined ? this.#num('403', target, 'No such channel') : { kind: 'room', room, text: chat });
+        const notice = command === 'NOTICE';
+        if (room !== undefined) commands.push(notice ? { kind: 'room', room, text: chat, notice } : { kind: 'room', room, text: chat });
+        else if (!notice) commands.push(this.#num('403', target, 'No such channel'));
       } else if (!isValidNick(target)) {
-        commands.push(this.#num('401', target, 'No such nick/channel'));
+        if (command === 'PRIVMSG') commands.push(this.#num('401', target, 'No such nick/channel'));
       } else {
-        commands.push({ kind: 'direct', to: target, text: chat });
+        commands.push(command === 'NOTICE' ? { kind: 'direct', to: target, text: chat, notice: true } : { kind: 'direct', to: target, text: chat });
+        // RPL_AWAY to whoever writes to an IRC user who is away (never for a NOTICE).
+        const away = command === 'PRIVMSG' ? this.#users.get(target)?.away : undefined;
+        if (away !== undefined) commands.push(this.#num('301', this.#users.get(target)?.nick ?? target, away));
       }
     }
-    return commands.length === 1 ? commands[0]! : { kind: 'several', commands };
+    return commands.length === 1 ? commands[0]! : commands.length === 0 ? EMPTY : { kind: 'several', commands };
+  }
+
+  #whowas(nick: string | undefined, count: string | undefined): Command {
+    if (nick === undefined || nick === '') return this.#num('431', 'No nickname given');
+    const n = Number(count ?? '0');
+    const was = this.#users.was(nick, Number.isInteger(n) ? n : 0);
+    if (was.length === 0) return this.#answer(this.words.num('406', nick, 'There was no such nickname'), this.words.num('369', nick, 'End of WHOWAS'));
+    return this.#answer(
+      ...was.flatMap((w) => [
+        this.words.num('314', w.nick, w.user || w.nick, 'chat', '*', w.realname || w.nick),
+        this.words.num('312', w.nick, this.#ctx.serverName, 'tcp-chat'),
+      ]),
+      this.words.num('369', nick, 'End of WHOWAS'),
+    );
   }
 
   #who(mask: string | undefined): Command {
-    if (mask === undefined || mask === '' || mask === '*' || mask === '0') return this.#num('315', mask || '*', 'End of WHO list');
+    if (mask === undefined || mask === '' || mask === '0') return this.#num('315', mask || '*', 'End of WHO list');
     if (mask.startsWith('#')) {
       const room = channelRoom(mask);
       return room === undefined ? this.#num('315', mask, 'End of WHO list') : { kind: 'who', room, as: 'who' };
     }
-    if (!isValidNick(mask)) return this.#num('315', mask, 'End of WHO list');
+    if (!/^[A-Za-z0-9_*?-]{1,32}$/.test(mask)) return this.#num('315', mask, 'End of WHO list');
     return { kind: 'who', room: undefined, as: `who ${mask}` };
   }
 
@@ -328,9 +364,7 @@ export class IrcVoice implements Voice {
     if (target === undefined) return this.#num('461', 'TOPIC', 'Not enough parameters');
     const room = channelRoom(target);
     if (room === undefined) return this.#num('403', target, 'No such channel');
-    if (!this.state.joined.has(room.toLowerCase())) return this.#num('442', target, "You're not on that channel");
-    if (params.length > 1) return this.#num('482', target, "You're not channel operator");
-    return this.#num('331', target, 'No topic is set');
+    return { kind: 'who', room, as: params.length > 1 ? 'topic-set' : 'topic' };
   }
 
   #mode(params: readonly string[]): Command {
@@ -340,9 +374,9 @@ export class IrcVoice implements Voice {
       const room = channelRoom(target);
       if (room === undefined) return this.#num('403', target, 'No such channel');
       const change = params[1];
-      if (change === undefined) return this.#num('324', target, '+nt');
+      if (change === undefined) return { kind: 'who', room, as: 'modes' };
       if (/^[+-]?b$/.test(change) && params.length === 2) return this.#num('368', target, 'End of channel ban list');
-      return this.#num('482', target, "You're not channel operator");
+      return { kind: 'who', room, as: 'chanop' };
     }
     const s = this.state;
     if (target.toLowerCase() !== (s.nick ?? '').toLowerCase()) return this.#num('502', "Can't change mode for other users");

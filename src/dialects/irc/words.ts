@@ -3,6 +3,7 @@ import type { PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
 import * as line from '../line/wording.js';
 import { isoTime, sourceOf, type IrcContext } from './context.js';
+import type { IrcRegistry } from './registry.js';
 import type { IrcState } from './state.js';
 import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME, tagsFor } from './render.js';
 import { fromAction } from './text.js';
@@ -12,6 +13,43 @@ import { fromAction } from './text.js';
  * CR and several are joined with CRLF; '' says nothing (Session.send).
  */
 export const out = (...lines: string[]): string => lines.map((l) => `${l}\r`).join('\n');
+
+/** HELP's subjects (docs/irc.md has the whole mapping). */
+export const HELP: Readonly<Record<string, readonly string[]>> = {
+  INDEX: [
+    'tcp-chat: a chat that nc, chat-client and IRC users share.',
+    'JOIN #ROOM, PART #ROOM, PRIVMSG #ROOM|NICK :TEXT, NOTICE, NAMES, LIST, WHO, WHOIS, NICK, AWAY, QUIT;',
+    'operators: OPER NAME PASSWORD, KILL NICK [:REASON]. HELP COMMAND for one of them.',
+  ],
+  JOIN: ['JOIN #ROOM[,#ROOM...]: join rooms, creating those nobody is in.'],
+  PART: ['PART #ROOM[,#ROOM...] [:REASON]: leave rooms.'],
+  PRIVMSG: ['PRIVMSG #ROOM :TEXT to a room you are in; PRIVMSG NICK :TEXT to one user, of IRC or not.'],
+  NOTICE: ['NOTICE TARGET :TEXT: as PRIVMSG, never answered.'],
+  NAMES: ['NAMES #ROOM: who is in ROOM.'],
+  LIST: ['LIST: the rooms and how many are in each.'],
+  WHO: ['WHO #ROOM, WHO NICK or WHO MASK (* and ?): who they are.'],
+  WHOIS: ['WHOIS NICK: whether NICK is online, and where.'],
+  NICK: ['NICK NEW: change your name; an account name needs its password.'],
+  AWAY: ['AWAY :TEXT marks you away; AWAY alone, back.'],
+  QUIT: ['QUIT [:REASON]: leave the chat.'],
+  OPER: ["OPER NAME PASSWORD: an operator account's name and password make you an operator."],
+  KILL: ['KILL NICK [:REASON]: (operators) disconnect NICK, whatever it speaks.'],
+};
+
+/** WHO MASK's replies at most: `WHO *` on a chat of thousands is one screen, not thousands. */
+const WHO_MAX = 200;
+
+/** A WHO mask (`*` any run, `?` one character) as a test of a name, without regard to case. */
+export function globMatcher(mask: string): (name: string) => boolean {
+  const pattern = new RegExp(
+    `^${mask
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
+  return (name) => pattern.test(name);
+}
 
 /** A line-protocol wording's text without its mark (`* `, `! `): for a NOTICE. */
 const plain = (worded: string): string => worded.slice(2);
@@ -29,11 +67,13 @@ export class IrcWords implements Words {
   readonly #ctx: IrcContext;
   readonly #state: IrcState;
   readonly #limits: Limits;
+  readonly #users: IrcRegistry;
 
-  constructor(ctx: IrcContext, state: IrcState, limits: Limits) {
+  constructor(ctx: IrcContext, state: IrcState, limits: Limits, users: IrcRegistry) {
     this.#ctx = ctx;
     this.#state = state;
     this.#limits = limits;
+    this.#users = users;
   }
 
   /** A numeric reply: `:SERVER CODE NICK PARAMS... :TRAILING`. */
@@ -70,16 +110,16 @@ export class IrcWords implements Words {
   roomMessage(from: string, text: string, room?: string): string {
     return out(`${this.#tags(from)}:${sourceOf(from)} PRIVMSG #${room ?? '*'} :${fromAction(text)}`);
   }
-  directMessage(from: string, text: string): string {
-    return out(`${this.#tags(from)}:${sourceOf(from)} PRIVMSG ${this.#state.nick ?? '*'} :${fromAction(text)}`);
+  directMessage(from: string, text: string, notice = false): string {
+    return out(`${this.#tags(from)}:${sourceOf(from)} ${notice ? 'NOTICE' : 'PRIVMSG'} ${this.#state.nick ?? '*'} :${fromAction(text)}`);
   }
-  ownRoomMessage(room: string, text: string): string | undefined {
+  ownRoomMessage(room: string, text: string, notice: boolean): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
-    return out(`${this.#tags(this.#state.nick)}:${this.me} PRIVMSG #${room} :${fromAction(text)}`);
+    return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} #${room} :${fromAction(text)}`);
   }
-  ownDirectMessage(to: string, text: string): string | undefined {
+  ownDirectMessage(to: string, text: string, notice: boolean): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
-    return out(`${this.#tags(this.#state.nick)}:${this.me} PRIVMSG ${to} :${fromAction(text)}`);
+    return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${fromAction(text)}`);
   }
 
   // The client speaks first: nothing is said at connect.
@@ -97,6 +137,7 @@ export class IrcWords implements Words {
     s.nick = name;
     s.registered = true;
     s.registering = false;
+    this.#users.named(s, name);
     const server = this.#ctx.serverName;
     const lines: string[] = [];
     // Registered under another name than the nick asked for (SASL's account): told as a change.
@@ -132,25 +173,31 @@ export class IrcWords implements Words {
       'KICKLEN=390',
       'AWAYLEN=390',
     ];
-    return [this.num('005', ...tokens, 'are supported by this server')];
+    // At most 13 tokens a line: with the nick and the trailing text, 15 parameters.
+    const lines: string[] = [];
+    for (let i = 0; i < tokens.length; i += 13) lines.push(this.num('005', ...tokens.slice(i, i + 13), 'are supported by this server'));
+    return lines;
   }
 
   lusers(): string[] {
     const users = this.#ctx.users();
+    const max = this.#ctx.maxUsers();
     return [
       this.num('251', `There are ${users} users and 0 invisible on 1 servers`),
       this.num('252', '0', 'operator(s) online'),
-      this.num('253', '0', 'unknown connection(s)'),
       this.num('254', String(this.#ctx.rooms()), 'channels formed'),
       this.num('255', `I have ${users} clients and 1 servers`),
-      this.num('265', String(users), String(users), `Current local users ${users}, max ${users}`),
-      this.num('266', String(users), String(users), `Current global users ${users}, max ${users}`),
+      this.num('265', String(users), String(max), `Current local users ${users}, max ${max}`),
+      this.num('266', String(users), String(max), `Current global users ${users}, max ${max}`),
     ];
   }
 
   youAreNow(name: string): string {
     const old = this.#state.nick;
+    // The same nick again: nothing happened (a change of case is a change).
+    if (old === name) return '';
     this.#state.nick = name;
+    this.#users.named(this.#state, name, old);
     return out(`:${sourceOf(old ?? name)} NICK :${name}`);
   }
   joined(name: string, room?: string): string {
@@ -178,19 +225,34 @@ export class IrcWords implements Words {
       return out(this.num('303', found.join(' ')));
     }
     if (how === 'who') {
-      const nick = asked[0] ?? '';
-      const found = here.get(nick.toLowerCase());
-      return out(...(found === undefined ? [] : [this.#whoLine('*', found)]), this.num('315', nick, 'End of WHO list'));
+      const mask = asked[0] ?? '*';
+      const matches = globMatcher(mask);
+      const found = names.filter(matches).slice(0, WHO_MAX);
+      return out(...found.map((n) => this.#whoLine('*', n)), this.num('315', mask, 'End of WHO list'));
     }
     if (how === 'userhost') {
       const found = asked.map((n) => here.get(n.toLowerCase())).filter((n): n is string => n !== undefined);
-      return out(this.num('302', found.map((n) => `${n}=+${n}@chat`).join(' ')));
+      return out(this.num('302', found.map((n) => this.#userhost(n)).join(' ')));
     }
     return out(this.notice(plain(line.online(names))));
   }
 
+  /** RPL_WHOREPLY: flags H (here) or G (gone: away), then * for an operator. */
   #whoLine(channel: string, name: string): string {
-    return this.num('352', channel, name, 'chat', this.#ctx.serverName, name, 'H', `0 ${name}`);
+    const irc = this.#users.get(name);
+    const flags = `${irc?.away === undefined ? 'H' : 'G'}${this.#isOperator(name) ? '*' : ''}`;
+    return this.num('352', channel, irc?.username || name, 'chat', this.#ctx.serverName, name, flags, `0 ${irc?.realname || name}`);
+  }
+
+  /** USERHOST's reply for NAME: `*` after an operator, `-` for one away. */
+  #userhost(name: string): string {
+    const irc = this.#users.get(name);
+    return `${name}${this.#isOperator(name) ? '*' : ''}=${irc?.away === undefined ? '+' : '-'}${irc?.username || name}@chat`;
+  }
+
+  /** An operator: an IRC user after OPER, or the account of an operator logged in. */
+  #isOperator(name: string): boolean {
+    return this.#users.get(name)?.operator === true;
   }
 
   pong(token: string): string {
@@ -204,9 +266,9 @@ export class IrcWords implements Words {
     this.#state.joined.set(key, room);
     return out(`${this.#tags(this.#state.nick)}:${this.me} JOIN #${room}`);
   }
-  youLeft(room: string): string {
+  youLeft(room: string, reason = ''): string {
     this.#state.joined.delete(room.toLowerCase());
-    return out(`${this.#tags(this.#state.nick)}:${this.me} PART #${room}`);
+    return out(`${this.#tags(this.#state.nick)}:${this.me} PART #${room}${reason === '' ? '' : ` :${reason}`}`);
   }
   yourRooms(rooms: readonly string[]): string {
     return out(this.notice(plain(line.yourRooms(rooms))));
@@ -227,15 +289,26 @@ export class IrcWords implements Words {
     return out(this.num('405', `#${room ?? '*'}`, `The server has too many channels (max ${max})`));
   }
 
-  /** AS: `names`, `join` (only for a room just joined: the JOIN's names) or `who` (docs/irc.md). */
+  /**
+   * AS: `names`, `join` (only for a room just joined: the JOIN's names), `who`, or `topic`,
+   * `topic-set`, `kick`, `chanop` (what IRC asks of an existing channel: docs/irc.md).
+   */
   inRoom(room: string, names: readonly string[], as?: string): string {
     if (as === 'who') return out(...names.map((n) => this.#whoLine(`#${room}`, n)), this.num('315', `#${room}`, 'End of WHO list'));
+    const joined = this.#state.joined.has(room.toLowerCase());
+    if (as === 'modes') return out(this.num('324', `#${room}`, '+nt'));
+    if (as === 'topic') return out(joined ? this.num('331', `#${room}`, 'No topic is set') : this.num('442', `#${room}`, "You're not on that channel"));
+    if (as === 'topic-set' || as === 'kick' || as === 'chanop') {
+      return out(joined ? this.num('482', `#${room}`, "You're not channel operator") : this.num('442', `#${room}`, "You're not on that channel"));
+    }
     if (as === 'join' && !this.#state.joined.has(room.toLowerCase())) return '';
     // 353 lines kept under 512 bytes: a room of a thousand is many lines.
     const lines: string[] = [];
     let batch: string[] = [];
     let size = 0;
-    for (const name of names) {
+    const full = this.#state.caps.has('userhost-in-names');
+    for (const listed of names) {
+      const name = full ? `${listed}!${this.#users.get(listed)?.username || listed}@chat` : listed;
       if (size + name.length + 1 > 380 && batch.length > 0) {
         lines.push(this.num('353', '=', `#${room}`, batch.join(' ')));
         batch = [];
@@ -251,17 +324,20 @@ export class IrcWords implements Words {
 
   noSuchRoom(room: string, as?: string): string {
     if (as === 'who') return out(this.num('315', `#${room}`, 'End of WHO list'));
+    // A room exists while somebody is in it: a channel nobody is in is no channel.
     if (as === 'join') return '';
     if (as === 'names') return out(this.num('366', `#${room}`, 'End of /NAMES list'));
     return out(this.num('403', `#${room}`, 'No such channel'));
   }
 
   whois(name: string, rooms: readonly string[] | undefined): string {
-    const lines = [this.num('311', name, name, 'chat', '*', name)];
+    const irc = this.#users.get(name);
+    const lines = [this.num('311', name, irc?.username || name, 'chat', '*', irc?.realname || name)];
     if (rooms !== undefined && rooms.length > 0) lines.push(this.num('319', name, rooms.map((r) => `#${r}`).join(' ')));
     lines.push(this.num('312', name, this.#ctx.serverName, 'tcp-chat'));
+    if (irc?.away !== undefined) lines.push(this.num('301', name, irc.away));
+    if (this.#isOperator(name)) lines.push(this.num('313', name, 'is an IRC operator'));
     if (this.#ctx.isAccount(name)) lines.push(this.num('330', name, name, 'is logged in as'));
-    if (this.#ctx.isAccount(name) && this.#ctx.isOperator(name)) lines.push(this.num('313', name, 'is an IRC operator'));
     lines.push(this.num('318', name, 'End of /WHOIS list'));
     return out(...lines);
   }
@@ -269,8 +345,8 @@ export class IrcWords implements Words {
   authenticated(name: string): string {
     const s = this.#state;
     if (s.operPending) {
+      // The core made this connection an operator (an operator account's password).
       s.operPending = false;
-      if (!this.#ctx.isOperator(name) || (s.nick ?? '').toLowerCase() !== name.toLowerCase()) return out(this.num('491', 'No O-lines for your host'));
       s.operator = true;
       return out(this.num('381', 'You are now an IRC operator'), `:${this.me} MODE ${s.nick} :+o`);
     }
@@ -451,7 +527,11 @@ export class IrcWords implements Words {
   notBanned(name: string): string {
     return out(this.notice(plain(line.notBanned(name))));
   }
-  notOperator(): string {
+  notOperator(word: string): string {
+    if (word === 'oper') {
+      this.#state.operPending = false;
+      return out(this.num('491', 'No O-lines for your host'));
+    }
     return out(this.num('481', "Permission Denied- You're not an IRC operator"));
   }
   youKicked(name: string): string {
@@ -479,8 +559,9 @@ export class IrcWords implements Words {
   moderationUnavailable(): string {
     return out(this.notice(plain(line.moderationUnavailable())));
   }
-  help(): string[] {
-    return [out(this.notice('This is tcp-chat: /join #ROOM, /msg NICK TEXT, /part, /list, /who, /whois; docs/irc.md has the rest'))];
+  help(subject = 'index'): string[] {
+    const text = HELP[subject.toUpperCase()] ?? HELP['INDEX']!;
+    return [out(this.num('704', subject, text[0]!), ...text.slice(1).map((l) => this.num('705', subject, l)), this.num('706', subject, 'End of /HELP'))];
   }
   helpOperators(): string[] {
     return [out(this.notice('Operators: /kill NICK [REASON] disconnects NICK; /quote KLINE is not supported, use the line protocol for /ban'))];

@@ -15,8 +15,8 @@ import type { DirectMessage, Removal, RoomEvent } from '../hub.js';
  *                                   in; EVENT is what they are told (eventBody), which each
  *                                   server words for each user (docs/protocol.md, "Rooms")
  *   *ID ROOMS LEN\n<event>          the same, but not for server ID (it is about ID's users)
- *   @ KEY LEN\n<message>            direct: the user whose name key is KEY; MESSAGE is FROM TEXT
- *                                   (directBody), which its server words for it
+ *   @ KEY LEN\n<message>            direct: the user whose name key is KEY; MESSAGE is `m FROM
+ *                                   TEXT` (directBody), which its server words for it
  *   ~ KEY LEN\n<json>               remove: an operator of ORIGIN kicked or banned user KEY;
  *                                   JSON is the Removal (the reason it and its rooms are shown)
  *   ! KEY 0\n                       evict: user KEY has lost the name to a newer login of its
@@ -80,13 +80,13 @@ export function roomHeader(rooms: readonly string[], size: number, skip = ''): s
 /**
  * A room event as a frame's body: its kind's letter, then its parts, space-separated; names
  * hold neither spaces nor commas, and the free text (a message, a reason) comes last.
- *   m FROM TEXT · j NAME,NAME · l NAME,NAME REASON · r OLD NEW; `q` for `l` when they left
+ *   m FROM TEXT (n for a notice) · j NAME,NAME · l NAME,NAME REASON · r OLD NEW; `q` for `l` when they left
  *   the chat (RoomEvent's quit)
  */
 export function eventBody(event: RoomEvent): string {
   switch (event.kind) {
     case 'message':
-      return `m ${event.from} ${event.text}`;
+      return `${event.notice === true ? 'n' : 'm'} ${event.from} ${event.text}`;
     case 'joined':
       return `j ${event.names.join(',')}`;
     case 'left':
@@ -116,7 +116,9 @@ export function eventOf(body: string): RoomEvent | undefined {
   };
   switch (body[0]) {
     case 'm':
-      return isValidName(head) && first > 0 ? { kind: 'message', from: head, text: rest } : undefined;
+    case 'n':
+      if (!isValidName(head) || first < 0) return undefined;
+      return body[0] === 'n' ? { kind: 'message', from: head, text: rest, notice: true } : { kind: 'message', from: head, text: rest };
     case 'j': {
       const list = names();
       return list && first < 0 ? { kind: 'joined', names: list } : undefined;
@@ -144,17 +146,16 @@ export function removalBody(removal: Removal): string {
   return JSON.stringify({ shown: removal.shown });
 }
 
-/** The body of a direct message's frame: FROM TEXT (a name holds no space). */
+/** The body of a direct message's frame: `m FROM TEXT`, `n` for a notice (a name holds no space). */
 export function directBody(message: DirectMessage): string {
-  return `${message.from} ${message.text}`;
+  return `${message.notice === true ? 'n' : 'm'} ${message.from} ${message.text}`;
 }
 
 /** BODY (directBody's) as a message; undefined for anything else (a control character: see CONTROL). */
 export function directOf(body: string): DirectMessage | undefined {
-  const space = body.indexOf(' ');
-  const from = body.slice(0, space);
-  if (space < 0 || !isValidName(from) || CONTROL.test(body)) return undefined;
-  return { from, text: body.slice(space + 1) };
+  const event = eventOf(body);
+  if (event?.kind !== 'message') return undefined;
+  return event.notice === true ? { from: event.from, text: event.text, notice: true } : { from: event.from, text: event.text };
 }
 
 /**

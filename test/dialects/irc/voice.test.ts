@@ -13,6 +13,8 @@ const ctx = (accounts = false): IrcContext => ({
   isAccount: (name) => name === 'acct',
   isOperator: (name) => name === 'acct',
   users: () => 3,
+  maxUsers: () => 3,
+  unregistered: () => 0,
   rooms: () => 2,
   accounts,
 });
@@ -34,7 +36,7 @@ function registered(nick = 'alice', accounts = false): IrcVoice {
 
 test('registration waits for NICK, USER and CAP END, and starts the user in no room', () => {
   const v = voice();
-  assert.deepEqual(answers(v.parse('CAP LS 302')), [':irc.test CAP * LS :account-tag cap-notify echo-message multi-prefix server-time']);
+  assert.deepEqual(answers(v.parse('CAP LS 302')), [':irc.test CAP * LS :account-tag cap-notify echo-message multi-prefix server-time userhost-in-names']);
   assert.deepEqual(v.parse('NICK alice'), { kind: 'empty' });
   assert.deepEqual(v.parse('USER alice 0 * :Alice'), { kind: 'empty' }, 'still negotiating');
   assert.deepEqual(answers(v.parse('CAP REQ :server-time echo-message')), [':irc.test CAP alice ACK :server-time echo-message']);
@@ -98,7 +100,8 @@ test('PRIVMSG to a channel is a room message for that room, to a nick a direct m
   const v = registered();
   assert.deepEqual(v.parse('PRIVMSG #dev :hi there'), { kind: 'room', room: 'dev', text: 'hi there' });
   assert.deepEqual(v.parse('PRIVMSG bob :psst'), { kind: 'direct', to: 'bob', text: 'psst' });
-  assert.deepEqual(v.parse('NOTICE bob :psst'), { kind: 'direct', to: 'bob', text: 'psst' });
+  assert.deepEqual(v.parse('NOTICE bob :psst'), { kind: 'direct', to: 'bob', text: 'psst', notice: true });
+  assert.deepEqual(v.parse('NOTICE #a,nobody!x :psst'), { kind: 'room', room: 'a', text: 'psst', notice: true }, 'a NOTICE is never answered');
   const targets = Array.from({ length: 1000 }, (_, i) => `u${i}`).join(',');
   const out = commands(v.parse(`PRIVMSG ${targets.slice(0, 400)} :x`));
   assert.equal(out.filter((c) => c.kind === 'direct').length, MAX_TARGETS);
