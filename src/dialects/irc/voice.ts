@@ -66,6 +66,8 @@ export class IrcVoice implements Voice {
     }
     const { command, params } = parsed.message;
     const s = this.state;
+    // UTF8ONLY (ISUPPORT): bytes that are not UTF-8 were decoded as U+FFFD; refused, not relayed.
+    if (text.includes('\uFFFD')) return this.#answer(`:${this.#ctx.serverName} FAIL ${command} INVALID_UTF8 :Message rejected: it is not valid UTF-8`);
     if (!s.registered && !BEFORE_REGISTRATION.has(command)) {
       return command === 'AUTHENTICATE' ? EMPTY : this.#num('451', 'You have not registered');
     }
@@ -185,7 +187,7 @@ export class IrcVoice implements Voice {
   #cap(params: readonly string[]): Command {
     const s = this.state;
     const sub = (params[0] ?? '').toUpperCase();
-    const me = s.nick ?? '*';
+    const me = this.words.target;
     const server = this.#ctx.serverName;
     switch (sub) {
       case 'LS': {

@@ -81,12 +81,17 @@ export class IrcWords implements Words {
     const last = params.length > 0 ? params.pop()! : undefined;
     // A middle parameter never starts with ':' nor is empty (it would read as the last one).
     const middle = params.length > 0 ? ` ${params.map((p) => (p === '' || p.startsWith(':') ? '*' : p)).join(' ')}` : '';
-    return `:${this.#ctx.serverName} ${code} ${this.#state.nick ?? '*'}${middle}${last === undefined ? '' : ` :${last}`}`;
+    return `:${this.#ctx.serverName} ${code} ${this.target}${middle}${last === undefined ? '' : ` :${last}`}`;
+  }
+
+  /** Whom replies are to: the nick once registered, `*` before (RFC 2812). */
+  get target(): string {
+    return this.#state.registered ? (this.#state.nick ?? '*') : '*';
   }
 
   /** A NOTICE from the server to this connection. */
   notice(text: string): string {
-    return `:${this.#ctx.serverName} NOTICE ${this.#state.nick ?? '*'} :${text}`;
+    return `:${this.#ctx.serverName} NOTICE ${this.target} :${text}`;
   }
 
   /** A line from the server itself that ends the connection. */
@@ -172,6 +177,7 @@ export class IrcWords implements Words {
       'MODES=1',
       'KICKLEN=390',
       'AWAYLEN=390',
+      'UTF8ONLY',
     ];
     // At most 13 tokens a line: with the nick and the trailing text, 15 parameters.
     const lines: string[] = [];
@@ -198,7 +204,7 @@ export class IrcWords implements Words {
     if (old === name) return '';
     this.#state.nick = name;
     this.#users.named(this.#state, name, old);
-    return out(`:${sourceOf(old ?? name)} NICK :${name}`);
+    return out(`${this.#tags(old)}:${sourceOf(old ?? name)} NICK :${name}`);
   }
   joined(name: string, room?: string): string {
     return out(`:${sourceOf(name)} JOIN #${room ?? '*'}`);
