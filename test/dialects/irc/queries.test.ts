@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { ircDialectOf } from '../../../src/app/irc.js';
+import { globMatcher } from '../../../src/dialects/irc/words.js';
+import { IrcRegistry } from '../../../src/dialects/irc/registry.js';
+import { IrcState } from '../../../src/dialects/irc/state.js';
+import { IrcClient } from '../../helpers/irc-client.js';
+import { MemoryClient, startCore } from '../../helpers/memory-client.js';
+import { usersFile } from '../../helpers/users.js';
+
+/** A core in memory with an IRC dialect beside its line protocol. */
+async function chat(t: TestContext, withAccounts = false) {
+  const users = withAccounts ? await usersFile(t, { op: 'oppass', plain: 'pw' }, ['op']) : undefined;
+  const { core, accounts } = startCore(t, { rate: 0, authFailureDelayMs: 5, guests: true, ...(users === undefined ? {} : { users }) });
+  const dialect = ircDialectOf(core, accounts, 'irc.test');
+  const irc = async (nick: string, realname = `${nick} Real`): Promise<IrcClient> => {
+    const c = IrcClient.memory(t, core, dialect, nick);
+    c.send(`NICK ${nick}`);
+    c.send(`USER u${nick} 0 * :${realname}`);
+    await c.expect(/ 422 /);
+    return c;
+  };
+  return { core, irc };
+}
+
+test('WHO and WHOIS show what IRC users said of themselves, away and operators; line users by their name', async (t) => {
+  const { core, irc } = await chat(t, true);
+  const alice = await irc('alice', 'Alice Liddell');
+  const bob = await irc('bob');
+  const carol = await MemoryClient.registered(core, 'carol');
+  alice.send('AWAY :gone fishing');
+  assert.equal(await alice.next(), ':irc.test 306 alice :You have been marked as being away');
+
+  bob.send('WHOIS alice');
+  assert.equal(await bob.next(), ':irc.test 311 bob alice ualice chat * :Alice Liddell');
+  assert.equal(await bob.next(), ':irc.test 312 bob alice irc.test :tcp-chat');
+  assert.equal(await bob.next(), ':irc.test 301 bob alice :gone fishing');
+  assert.equal(await bob.next(), ':irc.test 318 bob alice :End of /WHOIS list');
+  bob.send('WHOIS carol');
+  assert.equal(await bob.next(), ':irc.test 311 bob carol carol chat * :carol');
+  assert.equal(await bob.next(), ':irc.test 319 bob carol :#lobby');
+  await bob.expect(/ 318 bob carol /);
+  bob.send('WHOIS nobody');
+  assert.equal(await bob.next(), ':irc.test 401 bob nobody :No such nick/channel');
+
+  bob.send('PRIVMSG alice :are you there?');
+  assert.equal(await bob.next(), ':irc.test 301 bob alice :gone fishing');
+  bob.send('NOTICE alice :no answer to a notice');
+  await bob.expectNothing();
+
+  bob.send('OPER op wrong');
+  assert.equal(await bob.next(), ':irc.test 464 bob :Password incorrect');
+  bob.send('OPER plain pw');
+  assert.equal(await bob.next(), ':irc.test 491 bob :No O-lines for your host');
+  bob.send('OPER op oppass');
+  assert.equal(await bob.next(), ':irc.test 381 bob :You are now an IRC operator');
+  assert.equal(await bob.next(), ':bob!bob@chat MODE bob :+o');
+
+  bob.send('WHO a*');
+  assert.equal(await bob.next(), ':irc.test 352 bob * ualice chat irc.test alice G :0 Alice Liddell');
+  assert.equal(await bob.next(), ':irc.test 315 bob a* :End of WHO list');
+  bob.send('WHO bob');
+  assert.equal(await bob.next(), ':irc.test 352 bob * ubob chat irc.test bob H* :0 bob Real');
+  bob.send('USERHOST alice bob carol');
+  assert.equal(await bob.expect(/ 302 /), ':irc.test 302 bob :alice=-ualice@chat bob*=+ubob@chat carol=+carol@chat');
+
+  // The operator's KILL reaches a line user, who is told as with /kick.
+  bob.send('KILL carol :enough');
+  assert.equal(await carol.next(), '! kicked by bob: enough');
+  await carol.closed;
+});
+
+test('channels that exist: TOPIC, MODE, KICK and INVITE answer as IRC does, with no room operators yet', async (t) => {
+  const { irc } = await chat(t);
+  const alice = await irc('alice');
+  const bob = await irc('bob');
+  alice.send('JOIN #dev');
+  await alice.expect(/ 366 /);
+  alice.send('TOPIC #dev');
+  assert.equal(await alice.next(), ':irc.test 331 alice #dev :No topic is set');
+  bob.send('TOPIC #dev');
+  assert.equal(await bob.next(), ":irc.test 442 bob #dev :You're not on that channel");
+  bob.send('TOPIC #nowhere');
+  assert.equal(await bob.next(), ':irc.test 403 bob #nowhere :No such channel');
+  alice.send('MODE #dev');
+  assert.equal(await alice.next(), ':irc.test 324 alice #dev :+nt');
+  alice.send('MODE #dev +k secret');
+  assert.equal(await alice.next(), ":irc.test 482 alice #dev :You're not channel operator");
+  alice.send('KICK #dev bob');
+  assert.equal(await alice.next(), ":irc.test 482 alice #dev :You're not channel operator");
+  bob.send('KICK #nowhere alice');
+  assert.equal(await bob.next(), ':irc.test 403 bob #nowhere :No such channel');
+  alice.send('LUSERS');
+  assert.match((await alice.next()) ?? '', / 251 alice :There are 2 users/);
+});
+
+test('a line that is not UTF-8 is refused with FAIL and goes nowhere', async (t) => {
+  const { core, irc } = await chat(t);
+  const alice = await irc('alice');
+  const bob = await MemoryClient.registered(core, 'bob');
+  alice.write(Buffer.concat([Buffer.from('PRIVMSG bob :hi'), Buffer.from([0xaa]), Buffer.from('\r\n')]));
+  assert.equal(await alice.next(), ':irc.test FAIL PRIVMSG INVALID_UTF8 :Message rejected: it is not valid UTF-8');
+  await bob.expectNothing();
+});
+
+test('WHOWAS remembers the IRC users that left, a bounded number', () => {
+  const users = new IrcRegistry();
+  const state = new IrcState();
+  Object.assign(state, { nick: 'alice', registered: true, username: 'ua', realname: 'Alice' });
+  users.named(state, 'alice');
+  assert.equal(users.get('ALICE'), state);
+  users.named(state, 'alicia', 'alice');
+  state.nick = 'alicia';
+  users.closed(state);
+  assert.equal(users.get('alicia'), undefined);
+  assert.deepEqual(
+    users.was('Alicia', 0).map((w) => w.nick),
+    ['alicia'],
+  );
+  assert.deepEqual(
+    users.was('alice', 1).map((w) => w.realname),
+    ['Alice'],
+  );
+  for (let i = 0; i < 1000; i++) {
+    const s = new IrcState();
+    Object.assign(s, { nick: `u${i}`, registered: true });
+    users.named(s, `u${i}`);
+    users.closed(s);
+  }
+  assert.deepEqual(users.was('alice', 0), [], 'the oldest went');
+  assert.equal(users.was('u999', 0).length, 1);
+});
+
+test('a WHO mask matches * and ? and nothing else', () => {
+  const m = globMatcher('co?l*');
+  assert.ok(m('coolNick'));
+  assert.ok(m('COOL'));
+  assert.ok(!m('cooNick'));
+  assert.ok(globMatcher('a.b')('a.b'));
+  assert.ok(!globMatcher('a.b')('axb'), 'a dot is a dot');
+});
