@@ -4,6 +4,8 @@ import {
   byteLength,
   decodeEntry,
   encodeEntry,
+  directBody,
+  directOf,
   eventBody,
   eventOf,
   joinFrames,
@@ -20,7 +22,7 @@ const C = 'host-3-ef';
 /** A turn of A's, every kind of frame, non-ASCII text and line feeds inside a body among them. */
 function turn(): Buffer {
   const room = eventBody({ kind: 'message', from: 'alice', text: 'hi ✓ <b> * x' });
-  const text = 'alice héllo ✓ 😀';
+  const text = directBody({ from: 'alice', text: 'héllo ✓ 😀' });
   const removal = removalBody({ shown: 'kicked by op: é' });
   const forRoom = (rooms: string, body: Buffer | string, skip?: string) => [roomHeader(rooms.split(','), byteLength(body), skip), body];
   const forUser = (kind: UserKind, key: string, body: string) => [userHeader(kind, key, byteLength(body)), body];
@@ -28,11 +30,11 @@ function turn(): Buffer {
     ...forRoom('lobby', room),
     ...forUser('@', 'bob', text),
     ...forRoom('dev,qa', eventBody({ kind: 'left', names: ['c1', 'c2'], reason: 'not about C' }), C),
-    ...forUser('@', 'carol', 'alice for C'),
-    ...forUser('@', 'nobody', 'alice lost'),
+    ...forUser('@', 'carol', directBody({ from: 'alice', text: 'for C' })),
+    ...forUser('@', 'nobody', directBody({ from: 'alice', text: 'lost' })),
     ...forUser('~', 'bob', removal),
     ...forUser('!', 'dave', ''),
-    ...forUser('@', 'bob', 'alice again'),
+    ...forUser('@', 'bob', directBody({ from: 'alice', text: 'again' })),
   ];
   // Each user once, nobody holding "nobody".
   return encodeEntry(
@@ -83,12 +85,44 @@ test('a room event crosses as its meaning: every kind and any text read back as 
     { kind: 'joined', names: ['a', 'B', 'c-d'] },
     { kind: 'left', names: ['a', 'b'], reason: '' },
     { kind: 'left', names: ['a'], reason: 'kicked by op: see you (later), ok' },
+    { kind: 'left', names: ['a', 'b'], reason: 'bye', quit: true },
+    { kind: 'message', from: 'a', text: 'a notice', notice: true },
     { kind: 'renamed', from: 'old', to: 'New' },
   ] as const;
   for (const event of events) assert.deepEqual(eventOf(eventBody(event)), event, eventBody(event));
-  for (const junk of ['', 'm', 'm ', 'm a', 'x a b', 'j ', 'j a b', 'j a,,b', 'l a', 'l a!,b c', 'r a', 'r a b c', 'r a b!', 'm bad!name hi', 'mm a b']) {
+  for (const junk of [
+    '',
+    'm',
+    'm ',
+    'm a',
+    'x a b',
+    'j ',
+    'j a b',
+    'j a,,b',
+    'l a',
+    'l a!,b c',
+    'r a',
+    'r a b c',
+    'r a b!',
+    'm bad!name hi',
+    'mm a b',
+    'q a',
+    'n a',
+  ]) {
     assert.equal(eventOf(junk), undefined, JSON.stringify(junk));
   }
+});
+
+test('a direct message crosses as its sender and text, a notice marked; a body that is not one is refused', () => {
+  for (const message of [
+    { from: 'alice', text: 'hi ✓' },
+    { from: 'alice', text: '' },
+    { from: 'a', text: 'a notice', notice: true },
+  ]) {
+    assert.deepEqual(directOf(directBody(message)), message);
+  }
+  for (const junk of ['', 'alice hi', 'm alice', 'm bad!name hi', 'j alice', `m alice a\nb`, 'm alice \x1b[2J'])
+    assert.equal(directOf(junk), undefined, JSON.stringify(junk));
 });
 
 test('an entry cut short anywhere is not read at all', () => {
