@@ -41,6 +41,11 @@ export interface DirectMessage {
   readonly text: string;
   /** As for a room message (RoomEvent). */
   readonly notice?: boolean;
+  /**
+   * A CTCP request or reply (IRC's `\x01VERSION\x01`), TEXT without its \x01s: only a dialect
+   * that has CTCP shows it; to anyone else it is nothing (docs/irc.md).
+   */
+  readonly ctcp?: boolean;
 }
 
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */

@@ -9,7 +9,7 @@ export type Action =
   /** A line to this connection. */
   | { kind: 'reply'; line: string }
   /** A direct message from FROM to the user called TO, on whichever server it is; kept if TO is an account offline. */
-  | { kind: 'direct'; to: string; from: string; text: string; notice?: boolean }
+  | { kind: 'direct'; to: string; from: string; text: string; notice?: boolean; ctcp?: boolean }
   /** FROM's TEXT to every other user in ROOM, and to its history. */
   | { kind: 'room'; room: string; from: string; text: string; notice?: boolean }
   /** This connection proved an operator account's password (IRC's OPER): it acts as an operator. */

@@ -11,7 +11,7 @@ export type Command =
    * NOTICE (IRC's): a message that is never answered, not even with an error (RFC 2812: no
    * automatic reply to a notice), and that receivers who can tell see as a notice.
    */
-  | { kind: 'direct'; to: string; text: string; notice?: boolean }
+  | { kind: 'direct'; to: string; text: string; notice?: boolean; ctcp?: boolean }
   | { kind: 'directMalformed' }
   /** To ROOM when given (a member's other room, as IRC names one), else to the current room. */
   | { kind: 'room'; text: string; room?: string; notice?: boolean }

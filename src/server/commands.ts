@@ -440,7 +440,16 @@ function claim(ctx: CommandContext, name: string, takeOver = false, lobby = true
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {
   if (!isValidName(cmd.to)) return unlessNotice(cmd, [reply(ctx.w.noSuchUser(cmd.to))]);
   if (cmd.text === '') return unlessNotice(cmd, [reply(ctx.w.directNeedsText())]);
-  return [{ kind: 'direct', to: cmd.to, from: nameOf(ctx), text: cmd.text, ...(cmd.notice === true ? { notice: true } : {}) }];
+  return [
+    {
+      kind: 'direct',
+      to: cmd.to,
+      from: nameOf(ctx),
+      text: cmd.text,
+      ...(cmd.notice === true ? { notice: true } : {}),
+      ...(cmd.ctcp === true ? { ctcp: true } : {}),
+    },
+  ];
 }
 
 /** The error for a direct message that did not arrive; undefined when it did. */

@@ -96,7 +96,11 @@ export class ChatCore implements SessionHost<Session> {
         return f.dialect.render(event, room, tagged, f.form);
       },
       namesRoom: (form) => this.#formDialect[form]?.dialect.namesRoom === true,
-      direct: (member, message) => member.deliver(`${this.#wordsOf(member).directMessage(message.from, message.text, message.notice === true)}\n`),
+      direct: (member, message) => {
+        const line = this.#wordsOf(member).directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
+        // '': the receiver's dialect has no such thing (CTCP for a line-protocol user).
+        if (line !== '') member.deliver(`${line}\n`);
+      },
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;
         // The hub has told whom it had to; elsewhere the name is someone else's now.

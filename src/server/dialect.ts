@@ -97,8 +97,8 @@ export interface Framer {
 export interface Words {
   /** ROOM: the room it was said in, when that is not the receiver's current room (docs/protocol.md, "Rooms"). */
   roomMessage(from: string, text: string, room?: string): string;
-  /** NOTICE: a notice (IRC's NOTICE), for a dialect that has them. */
-  directMessage(from: string, text: string, notice?: boolean): string;
+  /** NOTICE: a notice (IRC's NOTICE), for a dialect that has them; CTCP: a CTCP message (DirectMessage.ctcp), '' for a dialect without. */
+  directMessage(from: string, text: string, notice?: boolean, ctcp?: boolean): string;
   connected(host: string, port: number): string;
   registered(name: string): string;
   youAreNow(name: string): string;
@@ -133,7 +133,7 @@ export interface Words {
    * undefined for nothing. ROOM for a room message, TO for a direct one.
    */
   ownRoomMessage?(room: string, text: string, notice: boolean): string | undefined;
-  ownDirectMessage?(to: string, text: string, notice: boolean): string | undefined;
+  ownDirectMessage?(to: string, text: string, notice: boolean, ctcp: boolean): string | undefined;
   roomList(rooms: readonly { name: string; count: number }[]): string;
   shuttingDown(): string;
   nameTaken(name: string): string;

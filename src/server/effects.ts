@@ -55,7 +55,7 @@ export function direct(s: Speaker, action: Direct): Promise<void> | void {
 
 /** What the sender is shown of its own direct message, for a dialect that shows it (IRC's echo-message). */
 function echo(s: Speaker, action: Direct): void {
-  const line = s.words.ownDirectMessage?.(action.to, action.text, action.notice === true);
+  const line = s.words.ownDirectMessage?.(action.to, action.text, action.notice === true, action.ctcp === true);
   if (line !== undefined) s.send(line);
 }
 
@@ -63,7 +63,8 @@ function echo(s: Speaker, action: Direct): void {
 function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void> | void {
   const { to } = action;
   const { options, stats } = s.host;
-  if (delivery === 'no such user' && options.auth?.has(to)) return keep(s, action);
+  // CTCP is between connections, never kept for later.
+  if (delivery === 'no such user' && options.auth?.has(to) && action.ctcp !== true) return keep(s, action);
   const error = deliveryError(s.words, delivery, to);
   // A notice is never answered, an error neither (RFC 2812).
   if (error !== undefined) return action.notice === true ? undefined : s.send(error);

@@ -95,6 +95,15 @@ test('a direct message reaches its addressee only, across dialects', async (t) =
   assert.equal(await alice.next(), ':carol!carol@chat PRIVMSG alice :secret three');
   assert.equal(await dave.next(), '*carol* secret three');
   await Promise.all([bob.expectNothing(), dave.expectNothing(), alice.expectNothing(), carol.expectNothing()]);
+
+  // CTCP passes between IRC users only: a line user never gets it, not even as text.
+  alice.send('PRIVMSG carol :\x01VERSION\x01');
+  assert.equal(await carol.next(), ':alice!alice@chat PRIVMSG carol :\x01VERSION\x01');
+  carol.send('NOTICE alice :\x01VERSION tcp-chat test\x01');
+  assert.equal(await alice.next(), ':carol!carol@chat NOTICE alice :\x01VERSION tcp-chat test\x01');
+  alice.send('PRIVMSG bob :\x01VERSION\x01');
+  alice.send('PRIVMSG #lobby :\x01VERSION\x01');
+  await Promise.all([bob.expectNothing(), dave.expectNothing(), alice.expectNothing(), carol.expectNothing()]);
 });
 
 test('accounts: SASL, PASS, a guest kept off an account name, kept messages with their time, an operator KILL', async (t) => {

@@ -9,12 +9,23 @@ import { stripControls } from '../../protocol/sanitize.js';
  */
 const ACTION = /^\x01ACTION(?: (.*?))?\x01?$/s;
 
-/** An IRC PRIVMSG's text as the chat's: undefined for a CTCP request other than ACTION. */
+/** CTCP other than ACTION: `\x01WORD ARGS\x01` (the closing \x01 may be missing). */
+const CTCP = /^\x01([^\x01]*)\x01?$/s;
+
+/** An IRC PRIVMSG's text as the chat's: undefined for a CTCP message other than ACTION (ctcpOf). */
 export function toChat(text: string): string | undefined {
   const action = ACTION.exec(text);
   if (action !== null) return `/me ${stripControls(action[1] ?? '')}`;
   if (text.startsWith('\x01')) return undefined;
   return stripControls(text);
+}
+
+/** A CTCP message's payload (`VERSION`, `PING 123`), without controls; undefined for none or an ACTION. */
+export function ctcpOf(text: string): string | undefined {
+  if (ACTION.test(text)) return undefined;
+  const ctcp = CTCP.exec(text);
+  const payload = ctcp === null ? '' : stripControls(ctcp[1] ?? '');
+  return payload === '' ? undefined : payload;
 }
 
 /** The chat's text as IRC's: `/me waves` is an action again. */

@@ -5,7 +5,7 @@ import type { IrcContext } from './context.js';
 import { channelRoom, isValidNick, parseMessage } from './message.js';
 import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME } from './render.js';
 import { IrcState } from './state.js';
-import { toChat } from './text.js';
+import { ctcpOf, toChat } from './text.js';
 import { HELP, IrcWords, out, type Limits } from './words.js';
 import { saslPlain, SASL_CHUNK, SASL_MAX } from './sasl.js';
 import { IrcRegistry } from './registry.js';
@@ -311,8 +311,9 @@ export class IrcVoice implements Voice {
     if (targets === undefined || targets === '') return this.#num('411', `No recipient given (${command})`);
     if (text === undefined || text === '') return this.#num('412', 'No text to send');
     const chat = toChat(text);
-    // CTCP other than ACTION goes to nobody here (docs/irc.md, "Not supported").
-    if (chat === undefined) return EMPTY;
+    // CTCP other than ACTION: to IRC users only, never to a room (docs/irc.md).
+    const ctcp = chat === undefined ? ctcpOf(text) : undefined;
+    if (chat === undefined && ctcp === undefined) return EMPTY;
     const commands: Command[] = [];
     const list = targets.split(',').filter((t) => t !== '');
     for (const [i, target] of list.entries()) {
@@ -323,12 +324,16 @@ export class IrcVoice implements Voice {
       if (target.startsWith('#')) {
         const room = channelRoom(target);
         const notice = command === 'NOTICE';
+        if (chat === undefined) continue;
         if (room !== undefined) commands.push(notice ? { kind: 'room', room, text: chat, notice } : { kind: 'room', room, text: chat });
         else if (!notice) commands.push(this.#num('403', target, 'No such channel'));
       } else if (!isValidNick(target)) {
         if (command === 'PRIVMSG') commands.push(this.#num('401', target, 'No such nick/channel'));
       } else {
-        commands.push(command === 'NOTICE' ? { kind: 'direct', to: target, text: chat, notice: true } : { kind: 'direct', to: target, text: chat });
+        const notice = command === 'NOTICE' ? { notice: true } : {};
+        commands.push(
+          chat === undefined ? { kind: 'direct', to: target, text: ctcp ?? '', ctcp: true, ...notice } : { kind: 'direct', to: target, text: chat, ...notice },
+        );
         // RPL_AWAY to whoever writes to an IRC user who is away (never for a NOTICE).
         const away = command === 'PRIVMSG' ? this.#users.get(target)?.away : undefined;
         if (away !== undefined) commands.push(this.#num('301', this.#users.get(target)?.nick ?? target, away));

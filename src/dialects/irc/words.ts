@@ -115,16 +115,18 @@ export class IrcWords implements Words {
   roomMessage(from: string, text: string, room?: string): string {
     return out(`${this.#tags(from)}:${sourceOf(from)} PRIVMSG #${room ?? '*'} :${fromAction(text)}`);
   }
-  directMessage(from: string, text: string, notice = false): string {
-    return out(`${this.#tags(from)}:${sourceOf(from)} ${notice ? 'NOTICE' : 'PRIVMSG'} ${this.#state.nick ?? '*'} :${fromAction(text)}`);
+  directMessage(from: string, text: string, notice = false, ctcp = false): string {
+    return out(
+      `${this.#tags(from)}:${sourceOf(from)} ${notice ? 'NOTICE' : 'PRIVMSG'} ${this.#state.nick ?? '*'} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`,
+    );
   }
   ownRoomMessage(room: string, text: string, notice: boolean): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
     return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} #${room} :${fromAction(text)}`);
   }
-  ownDirectMessage(to: string, text: string, notice: boolean): string | undefined {
+  ownDirectMessage(to: string, text: string, notice: boolean, ctcp: boolean): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
-    return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${fromAction(text)}`);
+    return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`);
   }
 
   // The client speaks first: nothing is said at connect.

@@ -17,7 +17,8 @@ const roomTag = (room: string | undefined): string => (room === undefined ? '' :
 
 // Messages. The sender's name always comes from the server's registry (docs/protocol.md).
 export const roomMessage = (from: string, text: string, room?: string): string => (room === undefined ? `<${from}> ${text}` : `<${from}#${room}> ${text}`);
-export const directMessage = (from: string, text: string): string => `*${from}* ${text}`;
+/** CTCP (an IRC user's `\x01VERSION\x01`) is nothing to a line-protocol user: '' (docs/irc.md). */
+export const directMessage = (from: string, text: string, _notice?: boolean, ctcp?: boolean): string => (ctcp === true ? '' : `*${from}* ${text}`);
 
 // Fixed notices.
 export const connected = (host: string, port: number): string => notice(`connected from ${formatHostPort(host, port)}`);

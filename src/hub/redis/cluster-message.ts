@@ -146,16 +146,22 @@ export function removalBody(removal: Removal): string {
   return JSON.stringify({ shown: removal.shown });
 }
 
-/** The body of a direct message's frame: `m FROM TEXT`, `n` for a notice (a name holds no space). */
+/** A direct message's kind letter: message, notice, CTCP request, CTCP reply (a notice). */
+const DIRECT_KINDS = ['m', 'n', 'c', 'd'] as const;
+
+/** The body of a direct message's frame: `m FROM TEXT` (n notice, c CTCP, d CTCP notice; a name holds no space). */
 export function directBody(message: DirectMessage): string {
-  return `${message.notice === true ? 'n' : 'm'} ${message.from} ${message.text}`;
+  const kind = DIRECT_KINDS[(message.notice === true ? 1 : 0) + (message.ctcp === true ? 2 : 0)];
+  return `${kind} ${message.from} ${message.text}`;
 }
 
 /** BODY (directBody's) as a message; undefined for anything else (a control character: see CONTROL). */
 export function directOf(body: string): DirectMessage | undefined {
-  const event = eventOf(body);
+  const kind = DIRECT_KINDS.indexOf(body[0] as (typeof DIRECT_KINDS)[number]);
+  const event = kind < 0 ? undefined : eventOf(`m${body.slice(1)}`);
   if (event?.kind !== 'message') return undefined;
-  return event.notice === true ? { from: event.from, text: event.text, notice: true } : { from: event.from, text: event.text };
+  const { from, text } = event;
+  return { from, text, ...((kind & 1) !== 0 ? { notice: true } : {}), ...((kind & 2) !== 0 ? { ctcp: true } : {}) };
 }
 
 /**

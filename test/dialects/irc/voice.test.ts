@@ -110,14 +110,16 @@ test('PRIVMSG to a channel is a room message for that room, to a nick a direct m
   assert.deepEqual(answers(v.parse('PRIVMSG')), [':irc.test 411 alice :No recipient given (PRIVMSG)']);
 });
 
-test('an action is `/me` text; other CTCP reaches nobody; controls never enter the chat', () => {
+test('an action is `/me` text; other CTCP is a direct message for IRC users only; controls never enter the chat', () => {
   assert.equal(toChat('\x01ACTION waves\x01'), '/me waves');
   assert.equal(toChat('\x01VERSION\x01'), undefined);
   assert.equal(toChat('\x02bold\x02 \x0304red\x03 \x1b[2J'), 'bold 04red [2J');
   assert.equal(fromAction('/me waves'), '\x01ACTION waves\x01');
   assert.equal(fromAction('me waves'), 'me waves');
   const v = registered();
-  assert.deepEqual(v.parse('PRIVMSG bob :\x01VERSION\x01'), { kind: 'empty' });
+  assert.deepEqual(v.parse('PRIVMSG bob :\x01VERSION\x01'), { kind: 'direct', to: 'bob', text: 'VERSION', ctcp: true });
+  assert.deepEqual(v.parse('NOTICE bob :\x01PING 1\x01'), { kind: 'direct', to: 'bob', text: 'PING 1', ctcp: true, notice: true });
+  assert.deepEqual(v.parse('PRIVMSG #a :\x01VERSION\x01'), { kind: 'empty' }, 'never to a room');
   assert.deepEqual(v.parse('PRIVMSG #a :\x01ACTION waves\x01'), { kind: 'room', room: 'a', text: '/me waves' });
 });
 

@@ -118,6 +118,8 @@ test('a direct message crosses as its sender and text, a notice marked; a body t
     { from: 'alice', text: 'hi ✓' },
     { from: 'alice', text: '' },
     { from: 'a', text: 'a notice', notice: true },
+    { from: 'a', text: 'VERSION', ctcp: true },
+    { from: 'a', text: 'VERSION irssi 1.4', notice: true, ctcp: true },
   ]) {
     assert.deepEqual(directOf(directBody(message)), message);
   }
