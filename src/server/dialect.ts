@@ -60,6 +60,12 @@ export interface Voice {
   readonly form: number;
   /** The connection has closed: what the dialect keeps of it elsewhere goes. */
   closed?(): void;
+  /**
+   * An answer (Session.send) on its way out, LF-separated lines without the last LF: what
+   * to send instead, '' for nothing yet. For a dialect that frames a command's answers
+   * together (IRC's labeled-response); not called for deliveries from others.
+   */
+  answer?(lines: string): string;
 }
 
 /** Where a framer's lines go. */

@@ -208,8 +208,10 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
 
   /** A line for this connection alone: an answer, an error, a notice about it. */
   send(line: string): void {
+    if (this.#closed) return;
+    const said = this.#voice?.answer === undefined ? line : this.#voice.answer(line);
     // '': a dialect with nothing to say (IRC's answer to a /join of a room one is in).
-    if (!this.#closed && line !== '') this.#outbox.answer(`${line}\n`);
+    if (said !== '') this.#outbox.answer(`${said}\n`);
   }
 
   /** Queues BYTES for the end of this turn (Outbox.deliver). */

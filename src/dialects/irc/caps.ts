@@ -4,8 +4,10 @@
  */
 export const CAPABILITIES: readonly (readonly [name: string, value: string])[] = [
   ['account-tag', ''],
+  ['batch', ''],
   ['cap-notify', ''],
   ['echo-message', ''],
+  ['labeled-response', ''],
   ['multi-prefix', ''],
   ['sasl', 'PLAIN'],
   ['server-time', ''],

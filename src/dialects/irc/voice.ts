@@ -9,6 +9,7 @@ import { ctcpOf, toChat } from './text.js';
 import { HELP, IrcWords, out, type Limits } from './words.js';
 import { saslPlain, SASL_CHUNK, SASL_MAX } from './sasl.js';
 import { IrcRegistry } from './registry.js';
+import { labelEnd, labelStart, Labels } from './labels.js';
 
 /** Targets of one PRIVMSG or NOTICE at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
@@ -44,6 +45,13 @@ export class IrcVoice implements Voice {
     this.#users.closed(this.state);
   }
 
+  /** Answers of a labeled command, gathered (labels.ts); made on first use. */
+  #labels: Labels | undefined = undefined;
+
+  answer(lines: string): string {
+    return this.#labels === undefined ? lines : this.#labels.answer(lines);
+  }
+
   get form(): number {
     const { caps } = this.state;
     return (caps.has('server-time') ? FORM_SERVER_TIME : 0) | (caps.has('account-tag') ? FORM_ACCOUNT_TAG : 0);
@@ -60,6 +68,15 @@ export class IrcVoice implements Voice {
   parse(text: string): Command {
     // NUL and a CR inside a line have no meaning in IRC; kept, they could end a line we echo.
     const parsed = parseMessage(/[\0\r]/.test(text) ? text.replace(/[\0\r]/g, '') : text);
+    const label = parsed.ok && this.state.caps.has('labeled-response') ? parsed.message.tags.get('label') : undefined;
+    const command = this.#command(text, parsed);
+    if (label === undefined || label === '' || label.length > 64 || /[\s;]/.test(label)) return command;
+    this.#labels ??= new Labels(this.#ctx.serverName);
+    const inner = command.kind === 'several' ? command.commands : command.kind === 'empty' ? [] : [command];
+    return { kind: 'several', commands: [{ kind: 'answer', text: labelStart(label) }, ...inner, { kind: 'answer', text: labelEnd() }] };
+  }
+
+  #command(text: string, parsed: ReturnType<typeof parseMessage>): Command {
     if (!parsed.ok) {
       if (parsed.error === 'too-long' || parsed.error === 'tags-too-long') return this.#num('417', 'Input line was too long');
       return EMPTY;

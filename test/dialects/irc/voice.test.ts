@@ -5,6 +5,7 @@ import type { IrcContext } from '../../../src/dialects/irc/context.js';
 import { MAX_CHANNELS, MAX_TARGETS, IrcVoice } from '../../../src/dialects/irc/voice.js';
 import { saslPlain } from '../../../src/dialects/irc/sasl.js';
 import { toChat, fromAction } from '../../../src/dialects/irc/text.js';
+import { labelEnd, labelStart, Labels } from '../../../src/dialects/irc/labels.js';
 
 const ctx = (accounts = false): IrcContext => ({
   serverName: 'irc.test',
@@ -36,7 +37,9 @@ function registered(nick = 'alice', accounts = false): IrcVoice {
 
 test('registration waits for NICK, USER and CAP END, and starts the user in no room', () => {
   const v = voice();
-  assert.deepEqual(answers(v.parse('CAP LS 302')), [':irc.test CAP * LS :account-tag cap-notify echo-message multi-prefix server-time userhost-in-names']);
+  assert.deepEqual(answers(v.parse('CAP LS 302')), [
+    ':irc.test CAP * LS :account-tag batch cap-notify echo-message labeled-response multi-prefix server-time userhost-in-names',
+  ]);
   assert.deepEqual(v.parse('NICK alice'), { kind: 'empty' });
   assert.deepEqual(v.parse('USER alice 0 * :Alice'), { kind: 'empty' }, 'still negotiating');
   assert.deepEqual(answers(v.parse('CAP REQ :server-time echo-message')), [':irc.test CAP * ACK :server-time echo-message']);
@@ -192,4 +195,23 @@ test('the client is told JOIN once per channel: a room joined again says nothing
   const lines = v.words.inRoom('big', names, 'names').split('\n');
   assert.ok(lines.length > 10);
   assert.ok(lines.every((l) => Buffer.byteLength(l) <= 510));
+});
+
+test('labeled-response: one answer is tagged, several come in a batch, none is an ACK, tags are merged', () => {
+  const labels = new Labels('irc.test');
+  const say = (...answers: string[]): string[] => answers.map((a) => labels.answer(a)).filter((a) => a !== '');
+  assert.deepEqual(say(labelStart('a1'), ':irc.test PONG irc.test :x\r', labelEnd()), ['@label=a1 :irc.test PONG irc.test :x\r']);
+  assert.deepEqual(say(labelStart('a2'), labelEnd()), ['@label=a2 :irc.test ACK\r']);
+  assert.deepEqual(say(labelStart('a3'), '@time=T :me JOIN #a\r\n:irc.test 366 me #a :End\r', labelEnd()), [
+    '@label=a3 :irc.test BATCH +L1 labeled-response\r\n@batch=L1;time=T :me JOIN #a\r\n@batch=L1 :irc.test 366 me #a :End\r\n:irc.test BATCH -L1\r',
+  ]);
+  assert.deepEqual(say(':not labeled\r'), [':not labeled\r'], 'outside a label, answers pass as they are');
+  const v = registered();
+  v.parse('CAP REQ :labeled-response batch');
+  assert.deepEqual(commands(v.parse('@label=x PING t')), [
+    { kind: 'answer', text: labelStart('x') },
+    { kind: 'ping', token: 't' },
+    { kind: 'answer', text: labelEnd() },
+  ]);
+  assert.deepEqual(v.parse('@label=x\\sy PING t'), { kind: 'ping', token: 't' }, 'a label that could break the tags is ignored');
 });
