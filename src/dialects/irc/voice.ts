@@ -68,7 +68,8 @@ export class IrcVoice implements Voice {
   parse(text: string): Command {
     // NUL and a CR inside a line have no meaning in IRC; kept, they could end a line we echo.
     const parsed = parseMessage(/[\0\r]/.test(text) ? text.replace(/[\0\r]/g, '') : text);
-    const label = parsed.ok && this.state.caps.has('labeled-response') ? parsed.message.tags.get('label') : undefined;
+    // Not QUIT: the connection closes before the end of its answers, which would be lost.
+    const label = parsed.ok && parsed.message.command !== 'QUIT' && this.state.caps.has('labeled-response') ? parsed.message.tags.get('label') : undefined;
     const command = this.#command(text, parsed);
     if (label === undefined || label === '' || label.length > 64 || /[\s;]/.test(label)) return command;
     this.#labels ??= new Labels(this.#ctx.serverName);
