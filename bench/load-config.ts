@@ -2,8 +2,16 @@
 
 export type Scenario = 'dm' | 'room' | 'connect' | 'idle';
 
+/**
+ * How the clients talk: chat-server's line protocol (`#name`, `@to:text`, the floor's too),
+ * or IRC (`NICK`/`USER`, `PRIVMSG to :text`, CRLF), for chat-server's --irc-port.
+ */
+export type Dialect = 'line' | 'irc';
+
 export interface LoadConfig {
   scenario: Scenario;
+  /** The protocol the clients speak (default line); irc: dm, connect and idle only. */
+  dialect?: Dialect;
   /** Servers of one chat on 127.0.0.1; client i connects to ports[i % ports.length]. */
   ports: number[];
   /** The processes that serve the chat (servers, Redis): their CPU time is the cost measured. */

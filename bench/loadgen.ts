@@ -47,13 +47,50 @@ interface ClientEvents {
   marker(receiver: number, sender: number, seq: number, sentUs: number): void;
 }
 
-/** Connects, registers NAME (`#NAME`), reports `* registered as NAME` or a failure. */
+// ---------- dialects: what a client says, and what it waits for ----------
+
+/** What the clients of one dialect (load-config.ts) say to register and to send. */
+interface Speech {
+  /** What registers NAME and, sitting in EXTRA rooms more than the lobby, joins them (the lobby last). */
+  register(name: string, extra: number): string;
+  /** Whether SETUP (all read so far) shows the registration, and the joins, done. */
+  ready(setup: string, name: string, extra: number): boolean;
+  /** Whether SETUP shows the server refusing this connection (full, name taken). */
+  refused(setup: string): boolean;
+  /** A direct message of TEXT to TO, line end included. */
+  direct(to: string, text: string): string;
+  /** A message of TEXT to the current room. */
+  room(text: string): string;
+}
+
+const LINE: Speech = {
+  register: (name, extra) => `#${name}\n${extra > 0 ? `${Array.from({ length: extra }, (_, i) => `/join r${i + 1}\n`).join('')}/join lobby\n` : ''}`,
+  // Registered, or, sitting in several rooms, back in the lobby.
+  ready: (setup, name, extra) => setup.includes(extra > 0 ? '* you are in lobby\n' : `* registered as ${name}\n`),
+  // "! server full", "! name taken": this connection will not be registered.
+  refused: (setup) => setup.startsWith('! ') || setup.includes('\n! '),
+  direct: (to, text) => `@${to}:${text}\n`,
+  room: (text) => `${text}\n`,
+};
+
+/** IRC as clients speak it: the welcome burst ends with the MOTD, or 422 (no MOTD). */
+const IRC: Speech = {
+  register: (name) => `NICK ${name}\r\nUSER ${name} 0 * :${name}\r\n`,
+  ready: (setup, name) => setup.includes(` 422 ${name} `) || setup.includes(` 376 ${name} `),
+  // ERROR (closing: server full), 432/433/436 (the nick refused or taken).
+  refused: (setup) => /(^|\n)(ERROR |:\S+ 43[236] )/.test(setup),
+  direct: (to, text) => `PRIVMSG ${to} :${text}\r\n`,
+  room: () => {
+    throw new Error('the irc dialect has no room scenario here');
+  },
+};
+
+const speech = config.dialect === 'irc' ? IRC : LINE;
+
+/** Connects, registers NAME, reports the registration done (speech.ready) or a failure. */
 function connect(index: number, name: string, port: number, events: ClientEvents): Client {
   const scanner = new MarkerScanner();
-  // Ready once registered, or, sitting in several rooms, once back in the lobby.
   const extraRooms = Math.max(0, (config.rooms ?? 1) - 1);
-  const registered = extraRooms > 0 ? '* you are in lobby\n' : `* registered as ${name}\n`;
-  const joins = extraRooms > 0 ? `${Array.from({ length: extraRooms }, (_, i) => `/join r${i + 1}\n`).join('')}/join lobby\n` : '';
   let setup = '';
   let settled = false;
   const onMarker = (sender: number, seq: number, sentUs: number): void => events.marker(index, sender, seq, sentUs);
@@ -70,15 +107,12 @@ function connect(index: number, name: string, port: number, events: ClientEvents
           return true;
         }
         setup += (buf as Buffer).toString('latin1', 0, n);
-        if (setup.includes(registered)) {
+        if (speech.ready(setup, name, extraRooms)) {
           client.ready = true;
           settled = true;
           setup = '';
           events.ready(client);
-        } else if (setup.startsWith('! ') || setup.includes('\n! ')) {
-          // "! server full", "! name taken": this connection will not be registered.
-          fail();
-        }
+        } else if (speech.refused(setup)) fail();
         return true;
       },
     },
@@ -91,7 +125,7 @@ function connect(index: number, name: string, port: number, events: ClientEvents
     socket.destroy();
     events.failed(client);
   };
-  socket.on('connect', () => socket.write(`#${name}\n${joins}`));
+  socket.on('connect', () => socket.write(speech.register(name, extraRooms)));
   socket.on('error', () => {});
   socket.on('close', () => {
     if (!client.ready) return fail();
@@ -257,8 +291,8 @@ async function traffic(): Promise<LoadResult> {
         let to = Math.floor(Math.random() * (config.clients - 1));
         if (to >= s) to++;
         dest[k] = to;
-        out += `@c${to}:${text}\n`;
-      } else out += `${text}\n`;
+        out += speech.direct(`c${to}`, text);
+      } else out += speech.room(text);
       sent++;
     }
     if (out) send(client, out);
@@ -437,7 +471,10 @@ function report(result: LoadResult): void {
 const hardDeadline = config.setupMs + config.warmupMs + config.windowMs + config.drainMs + 20_000;
 setTimeout(() => report(failure(`no result within ${Math.round(hardDeadline / 1000)} s`)), hardDeadline);
 
-const run = { dm: traffic, room: traffic, connect: connects, idle }[config.scenario];
+const run =
+  config.dialect === 'irc' && (config.scenario === 'room' || (config.rooms ?? 1) > 1)
+    ? () => Promise.resolve(failure('the irc dialect has no room scenario here'))
+    : { dm: traffic, room: traffic, connect: connects, idle }[config.scenario];
 run()
   .then(report)
   .catch((err: unknown) => report(failure(String((err as Error)?.stack ?? err))));

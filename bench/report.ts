@@ -4,6 +4,7 @@ import type { Summary } from './median.js';
 export type CaseName =
   | 'floorDm16'
   | 'chatDm16'
+  | 'ircDm16'
   | 'chatDm16Metrics'
   | 'clusterDm16'
   | 'floorDm1'
@@ -17,7 +18,8 @@ export type CaseName =
   | 'floorConnect'
   | 'chatConnect'
   | 'floorIdle'
-  | 'chatIdle';
+  | 'chatIdle'
+  | 'ircIdle';
 export type Cases = Partial<Record<CaseName, Summary>>;
 
 export interface Row {
@@ -135,23 +137,45 @@ export function buildRows(
   compare('p99 latency at window 1, ms', 'floorDm1', 'chatDm1', (s) => s.p99Us, ms, { atMost: 1.2 }, true);
   latencies('  p50 / p99 latency, ms', 'floorDm1', 'chatDm1');
 
-  // Memory: the target is a difference (at most 1 KiB more than the floor), not a ratio.
-  const fi = cases.floorIdle;
-  const ci = cases.chatIdle;
-  if (fi && ci) {
-    const diff = ci.kibPerConnection - fi.kibPerConnection;
+  // Memory: the target is a difference (at most 1 KiB more than the reference), not a ratio.
+  const memory = (measure: string, refName: CaseName, chatName: CaseName): void => {
+    const ref = cases[refName];
+    const chat = cases[chatName];
+    if (!ref || !chat) {
+      const missing = skipped.get(refName) ?? skipped.get(chatName);
+      if (missing)
+        rows.push({
+          measure,
+          reference: '',
+          chatServer: `not available: ${missing}`,
+          ratio: '',
+          ...judge(NaN, { atMost: 1 }),
+          serverCpu: '',
+          lost: '',
+          misrouted: '',
+        });
+      return;
+    }
+    const diff = chat.kibPerConnection - ref.kibPerConnection;
     rows.push({
-      measure: `KiB per idle connection at ${sizes.idle.toLocaleString('en-US')}`,
-      reference: fi.kibPerConnection.toFixed(2),
-      chatServer: ci.kibPerConnection.toFixed(2),
+      measure,
+      reference: ref.kibPerConnection.toFixed(2),
+      chatServer: chat.kibPerConnection.toFixed(2),
       ratio: fin(diff) ? `${diff >= 0 ? '+' : ''}${diff.toFixed(2)} KiB` : '-',
       target: '<= +1 KiB',
       met: !fin(diff) ? '-' : diff <= 1 ? 'yes' : 'NO',
       serverCpu: '',
-      lost: String(fi.lost + ci.lost),
+      lost: String(ref.lost + chat.lost),
       misrouted: '0',
     });
-  }
+  };
+  memory(`KiB per idle connection at ${sizes.idle.toLocaleString('en-US')}`, 'floorIdle', 'chatIdle');
+
+  // The IRC dialect against the line protocol, both chat-server: the reference column is the line protocol.
+  compare(`IRC vs line protocol: direct messages/s (${sizes.dmClients} clients, window 16)`, 'chatDm16', 'ircDm16', perSecond, count, undefined, true);
+  compare('  per server CPU-second', 'chatDm16', 'ircDm16', perCpu, count, { atLeast: 0.9 });
+  latencies('  p50 / p99 latency, ms', 'chatDm16', 'ircDm16');
+  memory(`IRC vs line protocol: KiB per idle connection at ${sizes.idle.toLocaleString('en-US')}`, 'chatIdle', 'ircIdle');
 
   compare(
     'room message, history 1000 in memory vs off: server µs',

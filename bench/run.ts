@@ -2,7 +2,7 @@
 /**
  * `npm run bench`: chat-server against the floor (floor-server.ts) at saturation, on this
  * machine, in one run: every figure is also a ratio, set against the targets of the
- * performance issue. Servers run on core 0, the load generator (loadgen.ts) on core 1 where
+ * performance issue. Its IRC dialect (--irc-port) is set against its line protocol. Servers run on core 0, the load generator (loadgen.ts) on core 1 where
  * taskset exists. Each scenario runs each server once per round, the servers alternating;
  * figures are medians over the rounds (5 unless --rounds N): on a shared VM one round's
  * figures can move by a third, and a median of 3 still follows one bad round too often.
@@ -57,6 +57,9 @@ const room: Load = { ...base, scenario: 'room', clients: sizes.roomClients, wind
 const roomTen: Load = { ...room, rooms: 10 };
 const connect: Load = { ...base, scenario: 'connect' };
 const idle: Load = { ...base, scenario: 'idle', concurrency: 200 };
+/** The same loads through chat-server's IRC port: NICK/USER, PRIVMSG to a nick. */
+const ircDm16: Load = { ...dm16, dialect: 'irc' };
+const ircIdle: Load = { ...idle, dialect: 'irc' };
 
 interface Case {
   name: keyof Cases;
@@ -71,10 +74,13 @@ const historyMissing = noOption('--history');
 const dbMissing = historyMissing ?? noOption('--db');
 const metricsMissing = noOption('--metrics');
 const clusterMissing = hasRedis ? noOption('--redis') : 'no redis-server on this machine';
+const ircMissing = noOption('--irc-port');
 const chat =
   (...extra: string[]) =>
   () =>
     startChatServer(extra);
+/** chat-server as chat() starts it, plus --irc-port: the load goes to the IRC port. */
+const irc = (): Promise<Running> => startChatServer([], 'irc');
 const opt = (reason: string | undefined): { unavailable?: string } => (reason ? { unavailable: reason } : {});
 
 /** Cases that are compared run one after the other, so that drift touches them alike. */
@@ -82,6 +88,7 @@ const groups: Case[][] = [
   [
     { name: 'floorDm16', start: startFloor, load: dm16 },
     { name: 'chatDm16', start: chat(), load: dm16 },
+    { name: 'ircDm16', start: irc, load: ircDm16, ...opt(ircMissing) },
     { name: 'chatDm16Metrics', start: chat('--metrics', '127.0.0.1:0'), load: dm16, ...opt(metricsMissing) },
     { name: 'clusterDm16', start: startCluster, load: dm16, ...opt(clusterMissing) },
   ],
@@ -104,6 +111,7 @@ const groups: Case[][] = [
   [
     { name: 'floorIdle', start: startFloor, load: idle },
     { name: 'chatIdle', start: chat(), load: idle },
+    { name: 'ircIdle', start: irc, load: ircIdle, ...opt(ircMissing) },
   ],
 ];
 

@@ -1,6 +1,6 @@
 /**
- * Starting and stopping what the benchmark measures: the floor, chat-server (alone or two
- * on one Redis), each pinned to core 0 where taskset exists, and the load generator on core 1.
+ * Starting and stopping what the benchmark measures: the floor, chat-server (alone, through
+ * its IRC port, or two on one Redis), each pinned to core 0 where taskset exists, and the load generator on core 1.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestRedis } from '../test/helpers/redis.js';
-import type { LoadConfig, LoadResult } from './load-config.js';
+import type { Dialect, LoadConfig, LoadResult } from './load-config.js';
 
 const FLOOR = fileURLToPath(new URL('./floor-server.js', import.meta.url));
 const CHAT_SERVER = fileURLToPath(new URL('../src/cli/chat-server.js', import.meta.url));
@@ -52,8 +52,13 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts a server that prints "listening on HOST:PORT" first; its stderr goes to a file. */
-async function startOne(argv: string[], dir: string): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * Starts a server that prints "listening on HOST:PORT" first (chat-server then "irc on
+ * HOST:PORT" with --irc-port); resolves with the port of the line ADDRESS names. Its stderr
+ * goes to a file.
+ */
+async function startOne(argv: string[], dir: string, address = 'listening'): Promise<{ child: ChildProcess; port: number }> {
+  const announced = new RegExp(`^${address} on .*:(\\d+)\\s*$`, 'm');
   const log = join(dir, `server-${children.size}.log`);
   const fd = openSync(log, 'w');
   const child = launch(argv, 0, ['ignore', 'pipe', fd]);
@@ -63,7 +68,7 @@ async function startOne(argv: string[], dir: string): Promise<{ child: ChildProc
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
       text += chunk;
-      const m = /^listening on .*:(\d+)\s*$/m.exec(text);
+      const m = announced.exec(text);
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', () => {
@@ -94,19 +99,26 @@ export async function startFloor(): Promise<Running> {
   return startInScratch(() => [process.execPath, FLOOR, '0', '127.0.0.1']);
 }
 
-/** chat-server with the benchmark's limits plus EXTRA; `{dir}` in EXTRA is its scratch folder. */
-export async function startChatServer(extra: string[] = []): Promise<Running> {
-  return startInScratch((dir) => {
-    const args = [...CHAT_SERVER_ARGS, ...extra].map((a) => a.replaceAll('{dir}', dir));
-    return [process.execPath, CHAT_SERVER, '--host', '127.0.0.1', '--port', '0', ...args];
-  });
+/**
+ * chat-server with the benchmark's limits plus EXTRA; `{dir}` in EXTRA is its scratch folder.
+ * With DIALECT irc it also serves IRC (--irc-port), and its clients connect there.
+ */
+export async function startChatServer(extra: string[] = [], dialect: Dialect = 'line'): Promise<Running> {
+  const irc = dialect === 'irc' ? ['--irc-port', '0'] : [];
+  return startInScratch(
+    (dir) => {
+      const args = [...CHAT_SERVER_ARGS, ...irc, ...extra].map((a) => a.replaceAll('{dir}', dir));
+      return [process.execPath, CHAT_SERVER, '--host', '127.0.0.1', '--port', '0', ...args];
+    },
+    dialect === 'irc' ? 'irc' : 'listening',
+  );
 }
 
 /** One server process run from a scratch folder of its own, which goes when it stops (or fails to start). */
-async function startInScratch(argv: (dir: string) => string[]): Promise<Running> {
+async function startInScratch(argv: (dir: string) => string[], address?: string): Promise<Running> {
   const dir = scratch();
   try {
-    const { child, port } = await startOne(argv(dir), dir);
+    const { child, port } = await startOne(argv(dir), dir, address);
     return {
       pids: [child.pid!],
       ports: [port],

@@ -62,7 +62,7 @@ async function faultyServer(t: TestContext, fault: Fault): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-async function load(port: number, scenario: 'dm' | 'room'): Promise<LoadResult> {
+async function load(port: number, scenario: LoadConfig['scenario'], over: Partial<LoadConfig> = {}): Promise<LoadResult> {
   const config: LoadConfig = {
     scenario,
     ports: [port],
@@ -79,6 +79,7 @@ async function load(port: number, scenario: 'dm' | 'room'): Promise<LoadResult> 
     drainMs: 1500,
     timeoutMs: 600,
     setupMs: 5000,
+    ...over,
   };
   const { stdout } = await promisify(execFile)(process.execPath, [LOADGEN, JSON.stringify(config)], { timeout: 30_000 });
   return JSON.parse(stdout) as LoadResult;
@@ -121,4 +122,75 @@ test('loadgen: a connection the server closes is counted dropped', async (t) => 
   const r = await load(port, 'room');
   assert.equal(r.dropped, 1);
   assert.ok(r.lost > 0, 'what was on its way to the closed connection never arrived');
+});
+
+/**
+ * An IRC router as far as the load generator needs one: NICK/USER answered with 001 to 422,
+ * PRIVMSG to a nick delivered with the sender as prefix through FAULT, a taken nick refused
+ * with 433.
+ */
+async function ircServer(t: TestContext, fault: Fault): Promise<number> {
+  const users = new Map<string, net.Socket>();
+  let count = 0;
+  const server = net.createServer((socket) => {
+    let me = '';
+    let rest = '';
+    socket.setEncoding('utf8');
+    socket.on('error', () => {});
+    socket.on('close', () => users.get(me) === socket && users.delete(me));
+    socket.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\r\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const [command, target] = line.split(' ');
+        if (command === 'NICK' && target) {
+          if (users.has(target)) socket.write(`:irc 433 * ${target} :Nickname is already in use\r\n`);
+          else me = target;
+        } else if (command === 'USER' && me) {
+          users.set(me, socket);
+          socket.write(`:irc 001 ${me} :Welcome\r\n:irc 005 ${me} CHANTYPES=# :are supported\r\n:irc 422 ${me} :MOTD File is missing\r\n`);
+        } else if (command === 'PRIVMSG' && target) {
+          const to = users.get(target);
+          const text = `:${me}!${me}@irc ${line}\r\n`;
+          const what = fault('dm', ++count);
+          if (!to || what === 'drop') continue;
+          if (what === 'misroute') [...users.values()].find((s) => s !== to && s !== socket)?.write(text);
+          else to.write(text);
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of users.values()) s.destroy();
+    server.close();
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+test('loadgen, irc dialect: NICK/USER and PRIVMSG; everything delivered, a misrouting caught', async (t) => {
+  const good = await ircServer(t, () => 'deliver');
+  const r = await load(good, 'dm', { dialect: 'irc' });
+  assert.equal(r.error, undefined);
+  assert.ok(r.delivered > 0 && r.perSecond > 0, 'delivered');
+  assert.deepEqual([r.lost, r.misrouted, r.dropped], [0, 0, 0]);
+  const idle = await load(good, 'idle', { dialect: 'irc' });
+  assert.deepEqual([idle.delivered, idle.lost], [10, 0], 'every idle connection registered');
+
+  const bad = await ircServer(t, (_, n) => (n % 50 === 0 ? 'misroute' : 'deliver'));
+  const m = await load(bad, 'dm', { dialect: 'irc' });
+  assert.ok(m.misrouted > 0 && m.lost > 0, `misrouted ${m.misrouted}, lost ${m.lost}`);
+});
+
+test('loadgen, irc dialect: a refused nick fails the set-up, and rooms are not offered', async (t) => {
+  const port = await ircServer(t, () => 'deliver');
+  // Another client holds c0 already: the load generator's c0 gets 433.
+  const squatter = net.connect({ host: '127.0.0.1', port });
+  t.after(() => squatter.destroy());
+  squatter.write('NICK c0\r\nUSER c0 0 * :c0\r\n');
+  await new Promise<void>((resolve) => squatter.once('data', () => resolve()));
+  const r = await load(port, 'dm', { dialect: 'irc' });
+  assert.match(r.error ?? '', /set-up: 5 of 6 clients registered/);
+  const room = await load(port, 'room', { dialect: 'irc' });
+  assert.match(room.error ?? '', /no room scenario/);
 });

@@ -83,6 +83,43 @@ test('rows: ratios judged against the targets, in both directions', () => {
   assert.equal(new Set(table.map((l) => l.length)).size, 1, 'columns line up');
 });
 
+test('rows: the IRC dialect against the line protocol, per CPU-second and per idle connection', () => {
+  const rows = buildRows(
+    {
+      chatDm16: summary({ perCpuSecond: 300_000 }),
+      ircDm16: summary({ perCpuSecond: 240_000, lost: 1 }),
+      chatIdle: summary({ kibPerConnection: 5.3 }),
+      ircIdle: summary({ kibPerConnection: 6.5 }),
+    },
+    new Map(),
+    sizes,
+  );
+  const at = rows.findIndex((r) => r.measure.startsWith('IRC vs line protocol: direct messages/s'));
+  assert.ok(at >= 0);
+  assert.deepEqual([rows[at]!.reference, rows[at]!.chatServer, rows[at]!.lost], ['100.0k', '100.0k', '1']);
+  const perCpu = rows[at + 1]!;
+  assert.deepEqual([perCpu.measure.trim(), perCpu.ratio, perCpu.target, perCpu.met], ['per server CPU-second', '0.80', '>= 0.9', 'NO']);
+  const idle = rows.find((r) => r.measure.startsWith('IRC vs line protocol: KiB per idle'))!;
+  assert.deepEqual([idle.reference, idle.chatServer, idle.ratio, idle.target, idle.met], ['5.30', '6.50', '+1.20 KiB', '<= +1 KiB', 'NO']);
+  assert.equal(
+    rows.find((r) => r.measure.startsWith('KiB per idle')),
+    undefined,
+    'no floor measured: no floor row',
+  );
+
+  const without = buildRows(
+    { chatDm16: summary({}), chatIdle: summary({}) },
+    new Map<CaseName, string>([
+      ['ircDm16', 'chat-server --help lists no --irc-port'],
+      ['ircIdle', 'chat-server --help lists no --irc-port'],
+    ]),
+    sizes,
+  );
+  const missing = without.filter((r) => r.measure.startsWith('IRC vs line protocol'));
+  assert.equal(missing.length, 2);
+  for (const r of missing) assert.equal(r.chatServer, 'not available: chat-server --help lists no --irc-port');
+});
+
 test('problems: any loss, misrouting, dropped connection or error fails the run', () => {
   assert.deepEqual(problemsOf({ chatDm16: summary({}) }), []);
   assert.deepEqual(problemsOf({ chatDm16: summary({ lost: 2, misrouted: 1, dropped: 3, errors: ['server process 7 died'] }) }), [
