@@ -37,7 +37,7 @@ export function parseMessage(line: string): Parsed {
   let i = skipSpaces(line, 0);
   if (i === line.length) return EMPTY;
 
-  let tags = new Map<string, string>();
+  let tags = NO_TAGS;
   let tagBytes = 0;
   if (line[i] === '@') {
     const space = line.indexOf(' ', i);
@@ -48,8 +48,9 @@ export function parseMessage(line: string): Parsed {
     tags = parseTags(line.slice(i + 1, end));
     i = end;
   }
-  // CRLF is not in LINE, so the rest may have 2 bytes less than the limit that counts it.
-  if (Buffer.byteLength(line) - tagBytes > MESSAGE_MAX - 2) return TOO_LONG;
+  // CRLF is not in LINE, so the rest may have 2 bytes less than the limit that counts it. A
+  // character is at most 3 bytes: a short line is not counted byte by byte.
+  if ((line.length - i) * 3 > MESSAGE_MAX - 2 && Buffer.byteLength(line) - tagBytes > MESSAGE_MAX - 2) return TOO_LONG;
 
   i = skipSpaces(line, i);
   let source: string | undefined;
@@ -97,8 +98,12 @@ function wordEnd(line: string, i: number): number {
 
 /** ASCII only: toUpperCase would turn 'joın' (dotless i) into 'JOIN' and 'ß' into 'SS'. */
 function asciiUpper(word: string): string {
-  return word.replace(/[a-z]+/g, (s) => s.toUpperCase());
+  return HAS_LOWER.test(word) ? word.replace(/[a-z]+/g, (s) => s.toUpperCase()) : word;
 }
+
+const HAS_LOWER = /[a-z]/;
+/** The tags of a message without any: one empty map for all, never written to. */
+const NO_TAGS: Map<string, string> = new Map();
 
 function parseTags(text: string): Map<string, string> {
   const tags = new Map<string, string>();

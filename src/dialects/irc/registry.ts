@@ -18,6 +18,18 @@ export interface Was {
 export class IrcRegistry {
   readonly #users = new Map<string, IrcState>();
   readonly #was: Was[] = [];
+  /** Users marked away: while none is, a message need not look its addressee up. */
+  #away = 0;
+
+  get away(): number {
+    return this.#away;
+  }
+
+  /** STATE is away with TEXT, or back (undefined). */
+  setAway(state: IrcState, text: string | undefined): void {
+    this.#away += (text === undefined ? 0 : 1) - (state.away === undefined ? 0 : 1);
+    state.away = text;
+  }
 
   get(nick: string): IrcState | undefined {
     return this.#users.get(nick.toLowerCase());
@@ -34,6 +46,7 @@ export class IrcRegistry {
 
   /** STATE's connection closed. */
   closed(state: IrcState): void {
+    this.setAway(state, undefined);
     const nick = state.nick;
     if (!state.registered || nick === undefined || this.#users.get(nick.toLowerCase()) !== state) return;
     this.#users.delete(nick.toLowerCase());

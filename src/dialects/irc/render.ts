@@ -11,10 +11,11 @@ export const FORM_SERVER_TIME = 1;
 export const FORM_ACCOUNT_TAG = 2;
 export const FORMS = 4;
 
-/** The tags a receiver of FORM gets on a line from FROM (undefined: no user, or no tags). */
-export function tagsFor(ctx: IrcContext, form: number, from: string | undefined, at = ctx.now()): string {
+/** The tags a receiver of FORM gets on a line from FROM (undefined: no user), '' for none; AT: when (default now). */
+export function tagsFor(ctx: IrcContext, form: number, from: string | undefined, at?: number): string {
+  if (form === 0) return '';
   let tags = '';
-  if ((form & FORM_SERVER_TIME) !== 0) tags = `time=${isoTime(at)}`;
+  if ((form & FORM_SERVER_TIME) !== 0) tags = `time=${isoTime(at ?? ctx.now())}`;
   if ((form & FORM_ACCOUNT_TAG) !== 0 && from !== undefined && ctx.isAccount(from)) tags += `${tags === '' ? '' : ';'}account=${from}`;
   return tags === '' ? '' : `@${tags} `;
 }

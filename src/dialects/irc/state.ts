@@ -19,6 +19,8 @@ export class IrcState {
   /** CAP LS 302 (or later) was asked: values are shown, cap-notify is implied. */
   v302 = false;
   readonly caps = new Set<string>();
+  /** The form of room events for these capabilities (render.ts), kept with them. */
+  form = 0;
   /** The register command is in flight: NICK and USER do not send another. */
   registering = false;
   registered = false;

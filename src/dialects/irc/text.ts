@@ -14,6 +14,7 @@ const CTCP = /^\x01([^\x01]*)\x01?$/s;
 
 /** An IRC PRIVMSG's text as the chat's: undefined for a CTCP message other than ACTION (ctcpOf). */
 export function toChat(text: string): string | undefined {
+  if (text.charCodeAt(0) !== 1) return stripControls(text);
   const action = ACTION.exec(text);
   if (action !== null) return `/me ${stripControls(action[1] ?? '')}`;
   if (text.startsWith('\x01')) return undefined;
@@ -30,5 +31,5 @@ export function ctcpOf(text: string): string | undefined {
 
 /** The chat's text as IRC's: `/me waves` is an action again. */
 export function fromAction(text: string): string {
-  return text.startsWith('/me ') ? `\x01ACTION ${text.slice(4)}\x01` : text;
+  return text.charCodeAt(0) === 0x2f && text.startsWith('/me ') ? `\x01ACTION ${text.slice(4)}\x01` : text;
 }

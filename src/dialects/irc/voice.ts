@@ -53,8 +53,7 @@ export class IrcVoice implements Voice {
   }
 
   get form(): number {
-    const { caps } = this.state;
-    return (caps.has('server-time') ? FORM_SERVER_TIME : 0) | (caps.has('account-tag') ? FORM_ACCOUNT_TAG : 0);
+    return this.state.form;
   }
 
   #answer(...lines: string[]): Command {
@@ -67,7 +66,7 @@ export class IrcVoice implements Voice {
 
   parse(text: string): Command {
     // NUL and a CR inside a line have no meaning in IRC; kept, they could end a line we echo.
-    const parsed = parseMessage(/[\0\r]/.test(text) ? text.replace(/[\0\r]/g, '') : text);
+    const parsed = parseMessage(text.indexOf('\0') === -1 && text.indexOf('\r') === -1 ? text : text.replace(/[\0\r]/g, ''));
     // Not QUIT: the connection closes before the end of its answers, which would be lost.
     const label = parsed.ok && parsed.message.command !== 'QUIT' && this.state.caps.has('labeled-response') ? parsed.message.tags.get('label') : undefined;
     const command = this.#command(text, parsed);
@@ -173,10 +172,10 @@ export class IrcVoice implements Voice {
         return { kind: 'authenticate', name: params[0]!, password: params[1]!, operator: true };
       case 'AWAY':
         if (params[0] === undefined || params[0] === '') {
-          s.away = undefined;
+          this.#users.setAway(s, undefined);
           return this.#num('305', 'You are no longer marked as being away');
         }
-        s.away = params[0];
+        this.#users.setAway(s, toChat(params[0])?.slice(0, 390) ?? '');
         return this.#num('306', 'You have been marked as being away');
       case 'MOTD':
         return this.#num('422', 'MOTD File is missing');
@@ -226,6 +225,7 @@ export class IrcVoice implements Voice {
         if (next === undefined) return this.#answer(`:${server} CAP ${me} NAK :${asked}`);
         s.caps.clear();
         for (const cap of next) s.caps.add(cap);
+        s.form = (s.caps.has('server-time') ? FORM_SERVER_TIME : 0) | (s.caps.has('account-tag') ? FORM_ACCOUNT_TAG : 0);
         return this.#answer(`:${server} CAP ${me} ACK :${asked}`);
       }
       case 'END':
@@ -332,6 +332,16 @@ export class IrcVoice implements Voice {
     // CTCP other than ACTION: to IRC users only, never to a room (docs/irc.md).
     const ctcp = chat === undefined ? ctcpOf(text) : undefined;
     if (chat === undefined && ctcp === undefined) return EMPTY;
+    // The usual case, one target: no list to make.
+    if (
+      !targets.includes(',') &&
+      !targets.startsWith('#') &&
+      chat !== undefined &&
+      isValidNick(targets) &&
+      (this.#users.away === 0 || this.#users.get(targets)?.away === undefined)
+    ) {
+      return command === 'NOTICE' ? { kind: 'direct', to: targets, text: chat, notice: true } : { kind: 'direct', to: targets, text: chat };
+    }
     const commands: Command[] = [];
     const list = targets.split(',').filter((t) => t !== '');
     for (const [i, target] of list.entries()) {

@@ -5,7 +5,7 @@ import * as line from '../line/wording.js';
 import { isoTime, sourceOf, type IrcContext } from './context.js';
 import type { IrcRegistry } from './registry.js';
 import type { IrcState } from './state.js';
-import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME, tagsFor } from './render.js';
+import { tagsFor } from './render.js';
 import { fromAction } from './text.js';
 
 /**
@@ -105,20 +105,16 @@ export class IrcWords implements Words {
   }
 
   #tags(from: string | undefined, at?: number): string {
-    let form = 0;
-    if (this.#state.caps.has('server-time')) form |= FORM_SERVER_TIME;
-    if (this.#state.caps.has('account-tag')) form |= FORM_ACCOUNT_TAG;
-    return tagsFor(this.#ctx, form, from, at);
+    return tagsFor(this.#ctx, this.#state.form, from, at);
   }
 
   // Messages.
   roomMessage(from: string, text: string, room?: string): string {
     return out(`${this.#tags(from)}:${sourceOf(from)} PRIVMSG #${room ?? '*'} :${fromAction(text)}`);
   }
+  // One line, built at once: every direct message to an IRC user comes through here.
   directMessage(from: string, text: string, notice = false, ctcp = false): string {
-    return out(
-      `${this.#tags(from)}:${sourceOf(from)} ${notice ? 'NOTICE' : 'PRIVMSG'} ${this.#state.nick ?? '*'} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`,
-    );
+    return `${this.#tags(from)}:${from}!${from}@chat ${notice ? 'NOTICE' : 'PRIVMSG'} ${this.#state.nick ?? '*'} :${ctcp ? `\x01${text}\x01` : fromAction(text)}\r`;
   }
   ownRoomMessage(room: string, text: string, notice: boolean): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;

@@ -23,6 +23,11 @@ const TEXT_MAX = 8 * 1024;
  * for what may not.
  */
 const PLAIN_LINES = /^[\t\n -~]*$/;
+/**
+ * The same for a decoder that keeps control characters (raw): printable ASCII and CR too, as
+ * IRC ends its lines with CRLF; the CR before an LF is dropped as #emit drops it.
+ */
+const RAW_PLAIN_LINES = /^[\t\n\r -~]*$/;
 /** First size of the buffer for an unfinished line; it doubles up to maxLine + 1. */
 const INITIAL_BUFFER = 256;
 
@@ -138,9 +143,11 @@ export class LineDecoder {
       if (this.#size === 0) {
         const text = this.#textAt(chunk, start);
         const from = this.#textFrom;
+        // Only a raw decoder's plain text holds a CR (RAW_PLAIN_LINES).
+        const end = text !== undefined && lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
         if (text === undefined) this.#emit(chunk.subarray(start, lf));
-        else if (lf - start > this.maxLine) this.sink.overflow();
-        else this.sink.line(text.slice(start - from, lf - from));
+        else if (end - start > this.maxLine) this.sink.overflow();
+        else this.sink.line(text.slice(start - from, end - from));
       } else {
         this.#append(chunk.subarray(start, lf));
         const line = this.#buffer!.subarray(0, this.#size);
@@ -186,7 +193,7 @@ export class LineDecoder {
       this.#textFrom = start;
       this.#textEnd = Math.max(end, start + 1);
       const text = end > start ? chunk.toString('utf8', start, end) : undefined;
-      this.#text = text !== undefined && PLAIN_LINES.test(text) ? text : undefined;
+      this.#text = text !== undefined && (this.raw ? RAW_PLAIN_LINES : PLAIN_LINES).test(text) ? text : undefined;
     }
     return this.#text;
   }
