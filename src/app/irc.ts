@@ -6,7 +6,7 @@ import type { Dialect } from '../server/dialect.js';
 import { VERSION } from './version.js';
 
 /** The IRC dialect (docs/irc.md) for CORE: its name in replies, clock, accounts and counts. */
-export function ircDialectOf(core: ChatCore, accounts: Pick<Authenticator, 'has' | 'isOperator'> | undefined, serverName: string): Dialect {
+export function ircDialectOf(core: ChatCore, accounts: Pick<Authenticator, 'has'> | undefined, serverName: string): Dialect {
   const { timers } = core.options;
   let max = 0;
   return ircDialect(
@@ -15,14 +15,8 @@ export function ircDialectOf(core: ChatCore, accounts: Pick<Authenticator, 'has'
       version: VERSION,
       now: () => timers.now(),
       isAccount: (name) => accounts?.has(name) ?? false,
-      isOperator: (name) => accounts?.isOperator(name) ?? false,
       users: () => core.hub.size,
       maxUsers: () => (max = Math.max(max, core.hub.size)),
-      unregistered: () => {
-        let n = 0;
-        for (const s of core.sessions) if (s.name === undefined) n++;
-        return n;
-      },
       // What one process knows at once; through Redis it would be a round trip for a count.
       rooms: () => (core.hub instanceof MemoryHub ? core.hub.rooms().length : 0),
       accounts: accounts !== undefined,

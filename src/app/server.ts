@@ -211,9 +211,12 @@ export class ChatServer {
     }
   }
 
-  /** The IRC dialect of this server (docs/irc.md). */
+  /** The IRC dialect of this server (docs/irc.md): one, whose users WHO and WHOIS know. */
+  #ircDialect: Dialect | undefined;
+
   ircDialect(): Dialect {
-    return ircDialectOf(this.core, this.accounts, this.#options.serverName ?? hostname());
+    this.#ircDialect ??= ircDialectOf(this.core, this.accounts, this.#options.serverName ?? hostname());
+    return this.#ircDialect;
   }
 
   /** The IRC addresses bound, once listen() has resolved; undefined without them. */
@@ -261,7 +264,7 @@ export class ChatServer {
       const { count, removed } = accounts.reload();
       const gone = removed.length ? `; removed: ${removed.join(', ')}` : '';
       this.core.options.onEvent({ type: 'notice', message: `reloaded ${accounts.file}: ${count} users${gone}` });
-      this.core.dropRemovedAccounts();
+      this.core.dropRemovedAccounts(removed);
     } catch (err) {
       this.core.options.onEvent({ type: 'error', message: `${(err as Error).message}; keeping the accounts loaded before` });
     }

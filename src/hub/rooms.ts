@@ -204,7 +204,9 @@ export class RoomTable {
           }
         }
         if (several) {
-          if (seat.stamp === stamp) continue;
+          // Once per person, but a join is news in each room for a receiver whose lines name
+          // their room (IRC): one JOIN would leave it thinking the others were not joined.
+          if (seat.stamp === stamp && !(event.kind === 'joined' && renderer.namesRoom?.(seat.member.form ?? 0) === true)) continue;
           seat.stamp = stamp;
         }
         const current = seat.rooms[seat.rooms.length - 1];

@@ -18,3 +18,14 @@ export function isValidName(name: string): boolean {
 export function nameKey(name: string): string {
   return name.toLowerCase();
 }
+
+/**
+ * Names of IRC services, which IRC clients write to by themselves (`PRIVMSG NickServ :IDENTIFY
+ * NAME PASSWORD`): a user holding one would collect passwords. Nobody may register them, in
+ * any dialect, unless an account of that name exists.
+ */
+const RESERVED = new Set(['nickserv', 'chanserv', 'operserv', 'memoserv', 'saslserv', 'hostserv', 'botserv', 'global']);
+
+export function isReservedName(name: string): boolean {
+  return RESERVED.has(name.toLowerCase());
+}

@@ -13,7 +13,7 @@ export type Action =
   /** FROM's TEXT to every other user in ROOM, and to its history. */
   | { kind: 'room'; room: string; from: string; text: string; notice?: boolean }
   /** This connection proved an operator account's password (IRC's OPER): it acts as an operator. */
-  | { kind: 'operator' }
+  | { kind: 'operator'; account: string }
   /** At login: the messages kept for NAME while it was away, removed once written. */
   | { kind: 'kept'; name: string }
   /**

@@ -13,8 +13,8 @@ export interface Carrier extends effects.Speaker {
   spend(tokens: number): void;
   /** A wrong name or password (counted; too many close the connection). */
   authFailed(): void;
-  /** Proved an operator account's password (IRC's OPER). */
-  operator: boolean;
+  /** The operator account whose password this connection proved (IRC's OPER). */
+  operator: string | undefined;
   close(code: CloseCode, how?: { detail?: string; shown?: string }): void;
 }
 
@@ -79,7 +79,7 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
     case 'authFailed':
       return s.authFailed();
     case 'operator':
-      s.operator = true;
+      s.operator = action.account;
       return;
     case 'quit':
       return s.close('quit', { detail: action.reason, shown: action.reason });

@@ -4,7 +4,8 @@ import { TooManyWaitingError, type Authenticator } from '../accounts/authenticat
 import type { RefusalCode } from '../protocol/codes.js';
 import type { Command, CommandKind } from './command.js';
 import type { Words } from './dialect.js';
-import { isValidName, nameKey } from '../protocol/names.js';
+import { isReservedName, isValidName, nameKey } from '../protocol/names.js';
+import { stripControls } from '../protocol/sanitize.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Store } from '../store/store.js';
 
@@ -34,8 +35,8 @@ export interface CommandContext {
   readonly mayOpenRoom: () => boolean;
   /** --guests: with accounts, a name that is none is anyone's without a password. */
   readonly guests: boolean;
-  /** Whether this connection proved an operator account's password (IRC's OPER) whatever its name. */
-  readonly operator: () => boolean;
+  /** The operator account whose password this connection proved (IRC's OPER), whatever its name. */
+  readonly operator: () => string | undefined;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -91,7 +92,23 @@ export function dispatch(ctx: CommandContext, cmd: Command): Outcome {
   if (spec.needsName && ctx.self.name === undefined) {
     return [reply(ctx.w.registerFirst()), reject('not-registered')];
   }
-  return spec.run(ctx, cmd as never);
+  return spec.run(ctx, withoutControls(cmd) as never);
+}
+
+/**
+ * What others are shown of a user's words (a message, a reason) holds no control character
+ * (docs/protocol.md), whichever dialect it came in: one that passes lines raw (IRC) must not
+ * let an escape sequence reach an nc user's terminal, nor a frame the cluster refuses.
+ */
+function withoutControls(cmd: Command): Command {
+  if ('reason' in cmd) {
+    const reason = stripControls(cmd.reason);
+    if (reason !== cmd.reason) return { ...cmd, reason };
+  } else if ('text' in cmd && (cmd.kind === 'room' || cmd.kind === 'direct')) {
+    const text = stripControls(cmd.text);
+    if (text !== cmd.text) return { ...cmd, text };
+  }
+  return cmd;
 }
 
 /**
@@ -183,7 +200,12 @@ function authenticate(ctx: CommandContext, cmd: Extract<Command, { kind: 'authen
   const { auth, self } = ctx;
   const { name, password } = cmd;
   // Made only when it is the answer: a dialect's words may note what they said (IRC's do).
-  const failed = (): Action[] => [reply(ctx.w.authenticationFailed()), { kind: 'authFailed' }, reject('auth-failed', name)];
+  // The name is logged only when it is an account's: anything else may be a password typed in the wrong place.
+  const failed = (): Action[] => [
+    reply(ctx.w.authenticationFailed()),
+    { kind: 'authFailed' },
+    reject('auth-failed', isValidName(name) && auth?.has(name) ? name : undefined),
+  ];
   if (auth === undefined || !isValidName(name)) return failed();
   const operator = 'operator' in cmd;
   return auth.authenticate(name, password, ctx.address, self.signal).then(
@@ -192,7 +214,7 @@ function authenticate(ctx: CommandContext, cmd: Extract<Command, { kind: 'authen
       if (!ok || !auth.has(name)) return failed();
       if (!operator) return [reply(ctx.w.authenticated(name))];
       if (!auth.isOperator(name)) return [reply(ctx.w.notOperator('oper')), reject('not-operator', `oper ${name}`)];
-      return [{ kind: 'operator' }, reply(ctx.w.authenticated(name))];
+      return [{ kind: 'operator', account: name }, reply(ctx.w.authenticated(name))];
     },
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
@@ -274,7 +296,10 @@ function history(ctx: CommandContext, cmd: Extract<Command, { kind: 'history' }>
 
 /** docs/protocol.md, "Moderation": the refusal for anyone but an operator, or undefined. */
 function notOperator(ctx: CommandContext, word: string): Action[] | undefined {
-  return ctx.auth?.isOperator(nameOf(ctx)) || ctx.operator() ? undefined : [reply(ctx.w.notOperator(word)), reject('not-operator', word)];
+  // The account OPER proved is asked again each time: an operator mark removed is removed now.
+  const oper = ctx.operator();
+  const ok = ctx.auth?.isOperator(nameOf(ctx)) || (oper !== undefined && ctx.auth?.isOperator(oper) === true);
+  return ok ? undefined : [reply(ctx.w.notOperator(word)), reject('not-operator', word)];
 }
 
 /** Checks NAME for /kick and /ban: the refusal, or undefined when the command may go on. */
@@ -350,6 +375,8 @@ function bans(ctx: CommandContext): Outcome {
 function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {
   const { name, password } = cmd;
   if (!isValidName(name)) return [reply(ctx.w.invalidName()), reject('invalid-name')];
+  // IRC clients talk to NickServ and the like by themselves, passwords included: nobody is one here.
+  if (isReservedName(name) && !ctx.auth?.has(name)) return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
   const { auth } = ctx;
   // docs/running.md, "Guests": a name that is no account is open, an account's needs its password.
   const lobby = cmd.lobby !== false;

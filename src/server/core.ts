@@ -4,6 +4,7 @@ import { addressKey } from '../protocol/address-key.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import { namesByRooms } from '../protocol/name-order.js';
+import { nameKey } from '../protocol/names.js';
 import { TokenBucket } from '../protocol/token-bucket.js';
 import type { Dialect, Words } from './dialect.js';
 import type { Peer, SessionHost } from './host.js';
@@ -253,12 +254,15 @@ export class ChatCore implements SessionHost<Session> {
     return total;
   }
 
-  /** Disconnects, with a notice, the users whose accounts are gone (after a users-file reload). */
-  dropRemovedAccounts(): void {
-    const auth = this.options.auth;
-    if (auth === undefined) return;
+  /**
+   * Disconnects, with a notice, the users of REMOVED accounts (after a users-file reload). By
+   * name, not by "no account now": a guest's name never was one (--guests).
+   */
+  dropRemovedAccounts(removed: readonly string[]): void {
+    if (removed.length === 0) return;
+    const gone = new Set(removed.map(nameKey));
     for (const s of this.#sessions) {
-      if (s.name !== undefined && !auth.has(s.name)) {
+      if (s.name !== undefined && gone.has(nameKey(s.name))) {
         s.deliver(`${s.words.accountRemoved()}\n`);
         s.close('account-removed', { shown: 'account removed' });
       }

@@ -35,8 +35,8 @@ export const MAX_AUTH_FAILURES = 5;
  */
 export class Session implements Member, LineSink, Carrier, StreamOwner {
   name: string | undefined = undefined;
-  /** Proved an operator account's password (IRC's OPER): an operator whatever its name. */
-  operator = false;
+  /** The operator account whose password this connection proved (IRC's OPER): an operator whatever its name, while that account is one. */
+  operator: string | undefined = undefined;
   /** HOST:PORT of the peer, for logs. */
   readonly peer: string;
   #closed = false;

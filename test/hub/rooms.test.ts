@@ -57,3 +57,27 @@ test('a quit told to several rooms reaches each member once, untagged when its c
   assert.deepEqual(dave.got, []);
   assert.deepEqual(alice.got, []);
 });
+
+test('forms: members of another form get their own rendering, once per form; a join in several rooms reaches a form that names its room once per room', () => {
+  const rooms = new RoomTable();
+  const made: string[] = [];
+  const renderer = {
+    render: (event: RoomEvent, room: string, tagged: boolean, form: number) => {
+      made.push(`${form}:${room}:${tagged}`);
+      return form === 0 ? lineRender(event, room, tagged) : `${event.kind} #${room}\n`;
+    },
+    namesRoom: (form: number) => form === 1,
+  };
+  const line = member('line');
+  const irc1 = { ...member('irc1'), form: 1 };
+  const irc2 = { ...member('irc2'), form: 1 };
+  for (const m of [line, irc1, irc2]) for (const r of ['a', 'b']) rooms.enter(m, m.name!, r);
+  rooms.deliver(['a'], { kind: 'message', from: 'x', text: 'hi' }, undefined, renderer);
+  assert.deepEqual(made, ['0:a:true', '1:a:true'], 'one rendering per form, shared by the members of each');
+  assert.deepEqual(irc1.got, ['message #a']);
+  rooms.deliver(['a', 'b'], { kind: 'joined', names: ['x'] }, undefined, renderer, true);
+  assert.deepEqual(line.got.slice(1), ['* x joined'], 'a line-protocol member is told once');
+  assert.deepEqual(irc2.got.slice(1), ['joined #a', 'joined #b'], 'an IRC member learns each room');
+  rooms.deliver(['a', 'b'], { kind: 'left', names: ['x'], reason: '', quit: true }, undefined, renderer, true);
+  assert.deepEqual(irc2.got.slice(3), ['left #a'], 'a quit is one line, whatever the rooms');
+});

@@ -32,7 +32,7 @@ function context(self: Member, hub: Hub, auth?: Authenticator, address = '127.0.
     w: lineDialect.words,
     mayOpenRoom: () => true,
     guests: false,
-    operator: () => false,
+    operator: () => undefined,
   };
 }
 

@@ -12,14 +12,10 @@ export interface IrcContext {
   now(): number;
   /** Whether NAME is an account's (and so logged in with its password, when online). */
   isAccount(name: string): boolean;
-  /** Whether NAME is an operator account's. */
-  isOperator(name: string): boolean;
   /** Users online over the whole chat, as last known. */
   users(): number;
   /** The most users online at once since this server started, as far as it saw. */
   maxUsers(): number;
-  /** Connections of this server that have not registered yet. */
-  unregistered(): number;
   /** Rooms with people in them, as far as this server knows. */
   rooms(): number;
   /** Whether the server has accounts at all (then SASL is offered). */

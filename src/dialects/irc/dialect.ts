@@ -19,10 +19,13 @@ export const IRC_MAX_LINE = TAGS_MAX + MESSAGE_MAX;
  */
 export function ircDialect(ctx: IrcContext, limits: Limits): Dialect {
   const users = new IrcRegistry();
+  // For what is said before a connection has its own (a refusal at accept); every connection
+  // gets a voice of its own (voice), so this one parses nothing.
+  const nobody = new IrcVoice(ctx, limits, users);
   const dialect: Dialect = {
-    words: new IrcVoice(ctx, limits, users).words,
+    words: nobody.words,
     framer: (sink: LineSink, _limits, timers: Timers): Framer => new LineFramer(IRC_MAX_LINE, 0, sink, timers, true),
-    parse: (line) => new IrcVoice(ctx, limits, users).parse(line),
+    parse: (line) => nobody.parse(line),
     voice: () => new IrcVoice(ctx, limits, users),
     forms: FORMS,
     render: (event, room, _tagged, form) => renderIrc(ctx, event, room, form),

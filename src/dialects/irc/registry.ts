@@ -37,6 +37,7 @@ export class IrcRegistry {
 
   /** STATE is now called NICK (registered, or renamed from OLD). */
   named(state: IrcState, nick: string, old?: string): void {
+    if (state.closed) return;
     if (old !== undefined && this.#users.get(old.toLowerCase()) === state) {
       this.#users.delete(old.toLowerCase());
       this.#left(state, old);
@@ -44,8 +45,15 @@ export class IrcRegistry {
     this.#users.set(nick.toLowerCase(), state);
   }
 
+  /** STATE's name was claimed and then refused (a ban written meanwhile): it holds none. */
+  unnamed(state: IrcState): void {
+    const nick = state.nick;
+    if (nick !== undefined && this.#users.get(nick.toLowerCase()) === state) this.#users.delete(nick.toLowerCase());
+  }
+
   /** STATE's connection closed. */
   closed(state: IrcState): void {
+    state.closed = true;
     this.setAway(state, undefined);
     const nick = state.nick;
     if (!state.registered || nick === undefined || this.#users.get(nick.toLowerCase()) !== state) return;

@@ -24,8 +24,8 @@ export class IrcState {
   /** The register command is in flight: NICK and USER do not send another. */
   registering = false;
   registered = false;
-  /** SASL PLAIN: the exchange in progress, its chunks so far, and what it proved. */
-  sasl: 'none' | 'mechanism' | 'data' = 'none';
+  /** SASL PLAIN: an exchange in progress, its chunks so far, and what it proved. */
+  sasl = false;
   saslChunks = '';
   saslPending = false;
   saslAccount: string | undefined = undefined;
@@ -33,6 +33,8 @@ export class IrcState {
   /** OPER's password is being checked (the `authenticate` command answers it). */
   operPending = false;
   operator = false;
+  /** The connection has closed: the registry takes it no more (a claim answered after the close). */
+  closed = false;
   /** Channels the client was told it is in (JOIN sent), by lower-case name, as shown. */
   readonly joined = new Map<string, string>();
   /** The client's AWAY message, answered to itself only (docs/irc.md). */

@@ -86,7 +86,7 @@ export class IrcVoice implements Voice {
     // UTF8ONLY (ISUPPORT): bytes that are not UTF-8 were decoded as U+FFFD; refused, not relayed.
     if (text.includes('\uFFFD')) return this.#answer(`:${this.#ctx.serverName} FAIL ${command} INVALID_UTF8 :Message rejected: it is not valid UTF-8`);
     if (!s.registered && !BEFORE_REGISTRATION.has(command)) {
-      return command === 'AUTHENTICATE' ? EMPTY : this.#num('451', 'You have not registered');
+      return this.#num('451', 'You have not registered');
     }
     switch (command) {
       case 'CAP':
@@ -268,26 +268,26 @@ export class IrcVoice implements Voice {
     if (s.registered || s.saslAccount !== undefined) return this.#num('907', 'You have already authenticated using SASL');
     if (arg === undefined || arg === '') return this.#num('461', 'AUTHENTICATE', 'Not enough parameters');
     if (arg === '*') {
-      s.sasl = 'none';
+      s.sasl = false;
       s.saslChunks = '';
       return this.#num('906', 'SASL authentication aborted');
     }
-    if (s.sasl === 'none') {
+    if (!s.sasl) {
       if (arg.toUpperCase() !== 'PLAIN')
         return this.#answer(this.words.num('908', 'PLAIN', 'are available SASL mechanisms'), this.words.num('904', 'SASL authentication failed'));
-      s.sasl = 'data';
+      s.sasl = true;
       return this.#answer('AUTHENTICATE +');
     }
     if (arg !== '+') s.saslChunks += arg;
     if (s.saslChunks.length > SASL_MAX) {
-      s.sasl = 'none';
+      s.sasl = false;
       s.saslChunks = '';
       return this.#num('905', 'SASL message too long');
     }
     // A chunk of 400 says more is coming; '+' or a shorter one ends it.
     if (arg.length === SASL_CHUNK) return EMPTY;
     const creds = saslPlain(s.saslChunks);
-    s.sasl = 'none';
+    s.sasl = false;
     s.saslChunks = '';
     if (creds === undefined) return this.#num('904', 'SASL authentication failed');
     s.saslPending = true;
@@ -302,8 +302,11 @@ export class IrcVoice implements Voice {
       return { kind: 'several', commands: rooms.map((room): Command => ({ kind: 'part', room, reason: '' })) };
     }
     const commands: Command[] = [];
+    const asked = new Set<string>();
     for (const target of arg.split(',').slice(0, MAX_CHANNELS)) {
-      if (target === '') continue;
+      // A channel one is in, or named twice: IRC servers ignore the JOIN, and so no NAMES again.
+      if (target === '' || asked.has(target.toLowerCase()) || this.state.joined.has(target.slice(1).toLowerCase())) continue;
+      asked.add(target.toLowerCase());
       const room = channelRoom(target);
       if (room === undefined) {
         commands.push(this.#num(target.startsWith('#') ? '479' : '403', target, target.startsWith('#') ? 'Illegal channel name' : 'No such channel'));

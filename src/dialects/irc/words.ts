@@ -39,16 +39,36 @@ export const HELP: Readonly<Record<string, readonly string[]>> = {
 /** WHO MASK's replies at most: `WHO *` on a chat of thousands is one screen, not thousands. */
 const WHO_MAX = 200;
 
-/** A WHO mask (`*` any run, `?` one character) as a test of a name, without regard to case. */
+/**
+ * A WHO mask (`*` any run, `?` one character) as a test of a name, without regard to case.
+ * Matched by walking both strings once, remembering the last `*`: a regular expression of
+ * `.*` runs backtracks, and `*a*a*a...*b` against long names held the server for seconds.
+ */
 export function globMatcher(mask: string): (name: string) => boolean {
-  const pattern = new RegExp(
-    `^${mask
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
-  return (name) => pattern.test(name);
+  const m = mask.toLowerCase();
+  return (given) => {
+    const name = given.toLowerCase();
+    let i = 0;
+    let j = 0;
+    let star = -1;
+    let from = 0;
+    while (i < name.length) {
+      if (j < m.length && (m[j] === '?' || m[j] === name[i])) {
+        i++;
+        j++;
+      } else if (j < m.length && m[j] === '*') {
+        star = j++;
+        from = i;
+      } else if (star >= 0) {
+        j = star + 1;
+        i = ++from;
+      } else {
+        return false;
+      }
+    }
+    while (j < m.length && m[j] === '*') j++;
+    return j === m.length;
+  };
 }
 
 /** A line-protocol wording's text without its mark (`* `, `! `): for a NOTICE. */
@@ -80,7 +100,7 @@ export class IrcWords implements Words {
   num(code: string, ...params: string[]): string {
     const last = params.length > 0 ? params.pop()! : undefined;
     // A middle parameter never starts with ':' nor is empty (it would read as the last one).
-    const middle = params.length > 0 ? ` ${params.map((p) => (p === '' || p.startsWith(':') ? '*' : p)).join(' ')}` : '';
+    const middle = params.length > 0 ? ` ${params.map((p) => (p === '' || p.startsWith(':') || p.includes(' ') ? '*' : p)).join(' ')}` : '';
     return `:${this.#ctx.serverName} ${code} ${this.target}${middle}${last === undefined ? '' : ` :${last}`}`;
   }
 
@@ -123,6 +143,18 @@ export class IrcWords implements Words {
   ownDirectMessage(to: string, text: string, notice: boolean, ctcp: boolean): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
     return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`);
+  }
+
+  /**
+   * A login refused, maybe after its name was won and its welcome made (commands.ts,
+   * stillNotBanned): this connection is not registered.
+   */
+  #refused(): void {
+    const s = this.#state;
+    s.registering = false;
+    if (!s.registered) return;
+    this.#users.unnamed(s);
+    s.registered = false;
   }
 
   // The client speaks first: nothing is said at connect.
@@ -225,8 +257,11 @@ export class IrcWords implements Words {
     const [how = '', ...asked] = (as ?? '').split(' ');
     const here = new Map(names.map((n) => [n.toLowerCase(), n]));
     if (how === 'ison') {
+      // As many as one line of 512 bytes holds.
       const found = asked.map((n) => here.get(n.toLowerCase())).filter((n): n is string => n !== undefined);
-      return out(this.num('303', found.join(' ')));
+      let shown = '';
+      for (const n of found) if (shown.length + n.length < 380) shown += shown === '' ? n : ` ${n}`;
+      return out(this.num('303', shown));
     }
     if (how === 'who') {
       const mask = asked[0] ?? '*';
@@ -254,7 +289,7 @@ export class IrcWords implements Words {
     return `${name}${this.#isOperator(name) ? '*' : ''}=${irc?.away === undefined ? '+' : '-'}${irc?.username || name}@chat`;
   }
 
-  /** An operator: an IRC user after OPER, or the account of an operator logged in. */
+  /** An operator: an IRC user of this server after OPER (what other dialects' users are, IRC does not see). */
   #isOperator(name: string): boolean {
     return this.#users.get(name)?.operator === true;
   }
@@ -313,7 +348,8 @@ export class IrcWords implements Words {
     const full = this.#state.caps.has('userhost-in-names');
     for (const listed of names) {
       const name = full ? `${listed}!${this.#users.get(listed)?.username || listed}@chat` : listed;
-      if (size + name.length + 1 > 380 && batch.length > 0) {
+      // 300: with the server's name (up to 63), the nick and the channel, under 512 bytes.
+      if (size + name.length + 1 > 300 && batch.length > 0) {
         lines.push(this.num('353', '=', `#${room}`, batch.join(' ')));
         batch = [];
         size = 0;
@@ -337,7 +373,18 @@ export class IrcWords implements Words {
   whois(name: string, rooms: readonly string[] | undefined): string {
     const irc = this.#users.get(name);
     const lines = [this.num('311', name, irc?.username || name, 'chat', '*', irc?.realname || name)];
-    if (rooms !== undefined && rooms.length > 0) lines.push(this.num('319', name, rooms.map((r) => `#${r}`).join(' ')));
+    // At most 8 rooms a line: 50 rooms of 33 characters would pass 512 bytes.
+    for (let i = 0; rooms !== undefined && i < rooms.length; i += 8)
+      lines.push(
+        this.num(
+          '319',
+          name,
+          rooms
+            .slice(i, i + 8)
+            .map((r) => `#${r}`)
+            .join(' '),
+        ),
+      );
     lines.push(this.num('312', name, this.#ctx.serverName, 'tcp-chat'));
     if (irc?.away !== undefined) lines.push(this.num('301', name, irc.away));
     if (this.#isOperator(name)) lines.push(this.num('313', name, 'is an IRC operator'));
@@ -519,7 +566,7 @@ export class IrcWords implements Words {
     return out(this.error(how));
   }
   bannedAtLogin(until: number | undefined, reason: string): string {
-    this.#state.registering = false;
+    this.#refused();
     return out(this.num('465', plain(line.bannedAtLogin(until, reason))));
   }
   bansList(bans: readonly { name: string; until: number | undefined; reason: string }[]): string {
@@ -557,7 +604,7 @@ export class IrcWords implements Words {
     return out(this.notice(plain(line.banMinutes(max))));
   }
   loginUnavailable(): string {
-    this.#state.registering = false;
+    this.#refused();
     return out(this.notice(plain(line.loginUnavailable())));
   }
   moderationUnavailable(): string {

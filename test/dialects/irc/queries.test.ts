@@ -6,7 +6,7 @@ import { IrcRegistry } from '../../../src/dialects/irc/registry.js';
 import { IrcState } from '../../../src/dialects/irc/state.js';
 import { IrcClient } from '../../helpers/irc-client.js';
 import { MemoryClient, startCore } from '../../helpers/memory-client.js';
-import { usersFile } from '../../helpers/users.js';
+import { usersFile, usersText } from '../../helpers/users.js';
 
 /** A core in memory with an IRC dialect beside its line protocol. */
 async function chat(t: TestContext, withAccounts = false) {
@@ -138,4 +138,66 @@ test('a WHO mask matches * and ? and nothing else', () => {
   assert.ok(!m('cooNick'));
   assert.ok(globMatcher('a.b')('a.b'));
   assert.ok(!globMatcher('a.b')('axb'), 'a dot is a dot');
+});
+
+test('attacks from review: a WHO mask that backtracks, escape sequences in reasons, NickServ, OPER revoked, guests kept at a reload', async (t) => {
+  // The mask that held the server 40 s as a regular expression: linear now.
+  const long = 'a'.repeat(32);
+  assert.equal(globMatcher(`${'*a'.repeat(15)}*b`)(long), false);
+  assert.equal(globMatcher(`${'*a'.repeat(15)}*`)(long), true);
+
+  const users = await usersFile(t, { op: 'oppass', other: 'pw' }, ['op']);
+  const { core, accounts } = startCore(t, { rate: 0, authFailureDelayMs: 5, guests: true, users });
+  const dialect = ircDialectOf(core, accounts, 'irc.test');
+  const irc = async (nick: string): Promise<IrcClient> => {
+    const c = IrcClient.memory(t, core, dialect, nick);
+    c.send(`NICK ${nick}`);
+    c.send(`USER ${nick} 0 * :${nick}`);
+    await c.expect(/ 422 /);
+    return c;
+  };
+  const guest = await irc('guest');
+  const bob = await MemoryClient.registered(core, 'bob');
+  guest.send('JOIN #lobby');
+  await guest.expect(/ 366 /);
+  await bob.lines.until(/^\* guest joined$/);
+
+  // Reasons reach nc users without control characters, whatever the dialect passed on.
+  guest.send('PART #lobby :\x1b[2K\x1b[1G! kicked by admin\x07');
+  assert.equal(await bob.next(), '* guest left ([2K[1G! kicked by admin)');
+  guest.send('JOIN #lobby');
+  assert.equal(await bob.next(), '* guest joined');
+
+  // Nobody takes a service's name: IRC clients send it passwords by themselves.
+  const fake = IrcClient.memory(t, core, dialect, 'fake');
+  fake.send('NICK NickServ');
+  fake.send('USER n 0 * :n');
+  assert.equal(await fake.next(), ':irc.test 433 * NickServ :Nickname is already in use');
+  const lineFake = await MemoryClient.login(core, '#chanserv');
+  assert.equal(lineFake.reply, '! name taken: chanserv');
+
+  // OPER lasts while the account is an operator's: the mark removed, KILL is refused.
+  const opper = await irc('opper');
+  opper.send('OPER op oppass');
+  await opper.expect(/ 381 /);
+  await opper.expect(/ MODE opper :\+o$/);
+  const other = await MemoryClient.loggedIn(core, 'other', 'pw');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(users, await usersText({ op: 'oppass' }, []), { mode: 0o600 });
+  const { removed } = accounts!.reload();
+  core.dropRemovedAccounts(removed);
+  assert.deepEqual(removed, ['other']);
+  await other.closed;
+  opper.send('KILL bob');
+  assert.equal(await opper.next(), ":irc.test 481 opper :Permission Denied- You're not an IRC operator");
+  // Guests are no accounts, and were never dropped: they saw the account's user go.
+  assert.deepEqual(await guest.sync(), [
+    ':guest!guest@chat PART #lobby :[2K[1G! kicked by admin',
+    ':guest!guest@chat JOIN #lobby',
+    ':irc.test 353 guest = #lobby :bob guest',
+    ':irc.test 366 guest #lobby :End of /NAMES list',
+    ':other!other@chat JOIN #lobby',
+    ':other!other@chat QUIT :account removed',
+  ]);
+  assert.deepEqual(await bob.lines.until(/left/), '* other left (account removed)');
 });

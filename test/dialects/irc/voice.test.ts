@@ -12,10 +12,8 @@ const ctx = (accounts = false): IrcContext => ({
   version: '1.0.0',
   now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 6),
   isAccount: (name) => name === 'acct',
-  isOperator: (name) => name === 'acct',
   users: () => 3,
   maxUsers: () => 3,
-  unregistered: () => 0,
   rooms: () => 2,
   accounts,
 });
