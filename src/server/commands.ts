@@ -181,12 +181,12 @@ function whois(ctx: CommandContext, cmd: Extract<Command, { kind: 'whois' }>): O
   const refused = mustLogIn(ctx);
   if (refused) return refused;
   const { name } = cmd;
-  if (!isValidName(name)) return [reply(ctx.w.noSuchUser(name))];
+  if (!isValidName(name)) return [reply(ctx.w.whoisNobody(name))];
   const key = nameKey(name);
   return after(ctx.hub.names(), (names): Action[] => {
     if (names === undefined) return [reply(ctx.w.whoUnavailable())];
     const shown = names.find((n) => nameKey(n) === key);
-    if (shown === undefined) return [reply(ctx.w.noSuchUser(name))];
+    if (shown === undefined) return [reply(ctx.w.whoisNobody(name))];
     const member = ctx.hub.lookup(shown);
     return [reply(ctx.w.whois(shown, member === undefined ? undefined : ctx.hub.roomsOf(member)))];
   });

@@ -130,6 +130,8 @@ export interface Words {
   inRoom(room: string, names: readonly string[], as?: string): string;
   /** WHOIS: NAME is online, in ROOMS where this server knows them (undefined: on another server). */
   whois(name: string, rooms: readonly string[] | undefined): string;
+  /** WHOIS of NAME, whom nobody holds (IRC ends it with 318; the line protocol says no such user). */
+  whoisNobody(name: string): string;
   /** A message to a room one is not in. */
   cannotSendTo(room: string): string;
   /** An account's password was right (Command `authenticate`). */

@@ -33,6 +33,8 @@ export class IrcState {
   /** OPER's password is being checked (the `authenticate` command answers it). */
   operPending = false;
   operator = false;
+  /** User mode +i: WHO masks do not show this user to strangers. */
+  invisible = false;
   /** The connection has closed: the registry takes it no more (a claim answered after the close). */
   closed = false;
   /** Channels the client was told it is in (JOIN sent), by lower-case name, as shown. */

@@ -418,8 +418,19 @@ export class IrcVoice implements Voice {
     }
     const s = this.state;
     if (target.toLowerCase() !== (s.nick ?? '').toLowerCase()) return this.#num('502', "Can't change mode for other users");
-    if (params[1] === undefined) return this.#num('221', s.operator ? '+o' : '+');
-    // User modes are not kept (docs/irc.md): the change is answered with the modes there are.
-    return this.#num('221', s.operator ? '+o' : '+');
+    const modes = (): string => `+${s.invisible ? 'i' : ''}${s.operator ? 'o' : ''}`;
+    if (params[1] === undefined) return this.#num('221', modes());
+    // +i and -i are kept (WHO); other user modes are not (docs/irc.md).
+    const change = params[1];
+    let sign = '+';
+    let done = '';
+    for (const c of change) {
+      if (c === '+' || c === '-') sign = c;
+      else if (c === 'i' && s.invisible !== (sign === '+')) {
+        s.invisible = sign === '+';
+        done += `${sign}i`;
+      }
+    }
+    return done === '' ? this.#num('221', modes()) : this.#answer(`:${this.words.me} MODE ${s.nick} :${done}`);
   }
 }

@@ -266,7 +266,9 @@ export class IrcWords implements Words {
     if (how === 'who') {
       const mask = asked[0] ?? '*';
       const matches = globMatcher(mask);
-      const found = names.filter(matches).slice(0, WHO_MAX);
+      // An invisible user (+i) answers to its nick, or to a mask asked by someone in one of its channels.
+      const exact = !mask.includes('*') && !mask.includes('?');
+      const found = names.filter((n) => matches(n) && (exact || this.#visible(n))).slice(0, WHO_MAX);
       return out(...found.map((n) => this.#whoLine('*', n)), this.num('315', mask, 'End of WHO list'));
     }
     if (how === 'userhost') {
@@ -274,6 +276,14 @@ export class IrcWords implements Words {
       return out(this.num('302', found.map((n) => this.#userhost(n)).join(' ')));
     }
     return out(this.notice(plain(line.online(names))));
+  }
+
+  /** Whether NAME shows in a WHO mask: not invisible (+i), or sharing a channel with this connection. */
+  #visible(name: string): boolean {
+    const irc = this.#users.get(name);
+    if (irc?.invisible !== true) return true;
+    for (const room of irc.joined.keys()) if (this.#state.joined.has(room)) return true;
+    return false;
   }
 
   /** RPL_WHOREPLY: flags H (here) or G (gone: away), then * for an operator. */
@@ -391,6 +401,10 @@ export class IrcWords implements Words {
     if (this.#ctx.isAccount(name)) lines.push(this.num('330', name, name, 'is logged in as'));
     lines.push(this.num('318', name, 'End of /WHOIS list'));
     return out(...lines);
+  }
+
+  whoisNobody(name: string): string {
+    return out(this.num('401', name, 'No such nick/channel'), this.num('318', name, 'End of /WHOIS list'));
   }
 
   authenticated(name: string): string {

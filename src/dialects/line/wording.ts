@@ -35,6 +35,7 @@ export const yourRooms = (rooms: readonly string[]): string => notice(`your room
 export const inRoom = (room: string, names: readonly string[]): string => notice(`in ${room} (${names.length}): ${names.join(', ')}`);
 export const whois = (name: string, rooms: readonly string[] | undefined): string =>
   notice(rooms === undefined ? `${name} is online` : `${name} is online, in ${rooms.length === 0 ? 'no room' : rooms.join(', ')}`);
+export const whoisNobody = (name: string): string => noSuchUser(name);
 export const authenticated = (name: string): string => notice(`password of ${name} checked`);
 export const roomList = (rooms: readonly { name: string; count: number }[]): string =>
   notice(`rooms (${rooms.length}): ${rooms.map((r) => `${r.name} (${r.count})`).join(', ')}`);

@@ -42,6 +42,7 @@ test('WHO and WHOIS show what IRC users said of themselves, away and operators; 
   await bob.expect(/ 318 bob carol /);
   bob.send('WHOIS nobody');
   assert.equal(await bob.next(), ':irc.test 401 bob nobody :No such nick/channel');
+  assert.equal(await bob.next(), ':irc.test 318 bob nobody :End of /WHOIS list');
 
   bob.send('PRIVMSG alice :are you there?');
   assert.equal(await bob.next(), ':irc.test 301 bob alice :gone fishing');
@@ -61,6 +62,15 @@ test('WHO and WHOIS show what IRC users said of themselves, away and operators; 
   assert.equal(await bob.next(), ':irc.test 315 bob a* :End of WHO list');
   bob.send('WHO bob');
   assert.equal(await bob.next(), ':irc.test 352 bob * ubob chat irc.test bob H* :0 bob Real');
+  // Invisible (+i): not in a stranger's WHO mask, yet found by its nick.
+  alice.send('MODE alice +i');
+  await alice.expect(/^:alice!alice@chat MODE alice :\+i$/);
+  await bob.expect(/ 315 bob bob /);
+  bob.send('WHO a*');
+  assert.equal(await bob.next(), ':irc.test 315 bob a* :End of WHO list');
+  bob.send('WHO alice');
+  assert.match((await bob.next()) ?? '', / 352 bob \* ualice chat irc.test alice G /);
+  await bob.expect(/ 315 /);
   bob.send('USERHOST alice bob carol');
   assert.equal(await bob.expect(/ 302 /), ':irc.test 302 bob :alice=-ualice@chat bob*=+ubob@chat carol=+carol@chat');
 
