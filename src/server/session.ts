@@ -74,8 +74,11 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   readonly #voice: Voice | undefined;
   /** The core's first form for this dialect (SessionHost.formOf). */
   readonly #formBase: number;
-  /** The commands of one line not handled yet (Command `several`): no line is read before they are. */
-  #queue: Command[] = [];
+  /**
+   * The commands of one line not handled yet (Command `several`): no line is read before they
+   * are. Made on first use: most connections never send one.
+   */
+  #queue: Command[] | undefined = undefined;
   readonly #bucket: TokenBucket | undefined;
   readonly #timeouts: Timeouts;
 
@@ -269,7 +272,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     this.#abort?.abort();
     this.#framer.dispose();
     this.#inbox.clear();
-    this.#queue.length = 0;
+    this.#queue = undefined;
     this.#voice?.closed?.();
     const { timers } = this.host.options;
     if (this.#rateTimer !== undefined) timers.clearTimeout(this.#rateTimer);
@@ -321,13 +324,19 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     // One line, several commands (IRC's `JOIN #a,#b`): each is charged as a line, and
     // handled in turn as lines are, each once the answers it may depend on are given.
     this.#bucket?.spend(Math.max(0, cmd.commands.length - 1));
-    this.#queue.push(...cmd.commands);
+    (this.#queue ??= []).push(...cmd.commands);
     this.#next();
+  }
+
+  /** Whether commands of a line wait (#queue). */
+  get #queued(): boolean {
+    return this.#queue !== undefined && this.#queue.length > 0;
   }
 
   /** Handles the queued commands of a line (line) while nothing waits. */
   #next(): void {
-    while (this.#queue.length > 0 && !this.#busy && !this.#closed) this.#handle(this.#queue.shift()!);
+    const queue = this.#queue;
+    while (queue !== undefined && queue.length > 0 && !this.#busy && !this.#closed) this.#handle(queue.shift()!);
   }
 
   /**
@@ -347,7 +356,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   #pump(): void {
     const inbox = this.#inbox;
     this.#next();
-    while (!this.#closed && !this.#busy && this.#queue.length === 0 && !this.#outbox.draining && inbox.reads > 0) {
+    while (!this.#closed && !this.#busy && !this.#queued && !this.#outbox.draining && inbox.reads > 0) {
       if (this.#rateTimer !== undefined) break;
       const wait = this.#bucket?.wait() ?? 0;
       if (wait > 0) {
@@ -370,7 +379,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
         }
       }
     }
-    if (this.#ending && !this.#closed && !this.#busy && this.#queue.length === 0 && (this.#answers?.pending ?? 0) === 0 && inbox.reads === 0) {
+    if (this.#ending && !this.#closed && !this.#busy && !this.#queued && (this.#answers?.pending ?? 0) === 0 && inbox.reads === 0) {
       // Everything the peer sent is answered but an unterminated last line.
       this.#framer.end();
       if (!this.#busy && (this.#answers?.pending ?? 0) === 0) return this.close('connection-closed', { answersOnly: true });
