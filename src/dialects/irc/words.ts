@@ -5,7 +5,8 @@ import * as line from '../line/wording.js';
 import { isoTime, sourceOf, type IrcContext } from './context.js';
 import type { IrcRegistry } from './registry.js';
 import type { IrcState } from './state.js';
-import { tagsFor } from './render.js';
+import type { RoomEvent } from '../../hub/hub.js';
+import { renderIrc, tagsFor } from './render.js';
 import { fromAction } from './text.js';
 
 /**
@@ -128,9 +129,14 @@ export class IrcWords implements Words {
     return tagsFor(this.#ctx, this.#state.form, from, at);
   }
 
-  // Messages.
+  // Room events as the core words them for the line protocol: IRC's come from render.ts, so
+  // these say the same (the core calls them for no IRC connection).
+  #rendered(event: RoomEvent, room = '*'): string {
+    const rendered = renderIrc(this.#ctx, event, room, this.#state.form);
+    return (typeof rendered === 'string' ? rendered : rendered.toString()).slice(0, -1);
+  }
   roomMessage(from: string, text: string, room?: string): string {
-    return out(`${this.#tags(from)}:${sourceOf(from)} PRIVMSG #${room ?? '*'} :${fromAction(text)}`);
+    return this.#rendered({ kind: 'message', from, text }, room);
   }
   // One line, built at once: every direct message to an IRC user comes through here.
   directMessage(from: string, text: string, notice = false, ctcp = false): string {
@@ -237,13 +243,13 @@ export class IrcWords implements Words {
     return out(`${this.#tags(old)}:${sourceOf(old ?? name)} NICK :${name}`);
   }
   joined(name: string, room?: string): string {
-    return out(`:${sourceOf(name)} JOIN #${room ?? '*'}`);
+    return this.#rendered({ kind: 'joined', names: [name] }, room);
   }
   renamed(oldName: string, newName: string): string {
-    return out(`:${sourceOf(oldName)} NICK :${newName}`);
+    return this.#rendered({ kind: 'renamed', from: oldName, to: newName });
   }
   left(name: string, reason?: string, room?: string): string {
-    return out(`:${sourceOf(name)} PART #${room ?? '*'}${reason ? ` :${reason}` : ''}`);
+    return this.#rendered({ kind: 'left', names: [name], reason: reason ?? '' }, room);
   }
   leftBecause(why: PresenceEnd): string {
     return line.leftBecause(why);

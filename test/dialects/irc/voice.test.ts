@@ -6,11 +6,12 @@ import { MAX_CHANNELS, MAX_TARGETS, IrcVoice } from '../../../src/dialects/irc/v
 import { saslPlain } from '../../../src/dialects/irc/sasl.js';
 import { toChat, fromAction } from '../../../src/dialects/irc/text.js';
 import { labelEnd, labelStart, Labels } from '../../../src/dialects/irc/labels.js';
+import { T0 } from '../../helpers/fake-clock.js';
 
 const ctx = (accounts = false): IrcContext => ({
   serverName: 'irc.test',
   version: '1.0.0',
-  now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+  now: () => T0,
   isAccount: (name) => name === 'acct',
   users: () => 3,
   maxUsers: () => 3,
