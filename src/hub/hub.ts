@@ -1,5 +1,6 @@
 import type { PresenceEnd } from '../protocol/codes.js';
 import type { Awaitable } from '../protocol/awaitable.js';
+import type { RoomState } from '../protocol/room-state.js';
 /**
  * Routing between the users of a chat, behind a small interface (STYLE.md, point 8): the
  * in-memory hub serves one process; the Redis hub joins several servers into one chat.
@@ -46,6 +47,8 @@ export interface DirectMessage {
    * that has CTCP shows it; to anyone else it is nothing (docs/irc.md).
    */
   readonly ctcp?: boolean;
+  /** An invitation to the room TEXT (docs/protocol.md, "Rooms people own"), never kept for later. */
+  readonly invite?: boolean;
 }
 
 /** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
@@ -58,7 +61,36 @@ export const LOBBY = 'lobby';
  * A /join: the room as shown (the case it was created in), and whether the member was in it
  * already (then it only became current). `full`: a new room would be one more than the limit.
  */
-export type Join = { room: string; already: boolean } | 'full' | 'unavailable';
+export type Join = { room: string; already: boolean; created?: boolean; state?: RoomState } | 'full' | 'unavailable';
+
+/**
+ * How a member enters a room (Hub.join): FRESH is the room's state should this join create
+ * it (the creator its operator, or an owned room's kept state); ACCOUNT whether the member's
+ * name is an account's. Joining a room that exists uses up the member's invitation, and takes
+ * a name that is no account's out of the operators: the one made operator under it has left
+ * (RoomState.ops).
+ */
+export interface JoinEntry {
+  readonly fresh: RoomState;
+  readonly account: boolean;
+}
+
+/** A room's name as shown, its state and its size; `no such room` when nobody is in it. */
+export type RoomInfo = { room: string; state: RoomState; size: number } | 'no such room';
+
+/** A state written over the version it was made from (Hub.setRoomState): `changed` when another came first. */
+export type StateWrite = 'set' | 'changed' | 'no such room' | 'unavailable';
+
+/**
+ * What changed in a room (RoomEvent 'changed'), as its members are told. A key is never
+ * told, only that there is one (docs/protocol.md: keys are never in a reply to anyone else).
+ */
+export type RoomChange =
+  | { readonly what: 'topic'; readonly text: string }
+  | { readonly what: 'op' | 'voice'; readonly on: boolean; readonly name: string }
+  | { readonly what: 'private' | 'secret' | 'moderated' | 'key'; readonly on: boolean }
+  | { readonly what: 'limit'; readonly limit: number | undefined }
+  | { readonly what: 'ban'; readonly on: boolean; readonly mask: string };
 
 /**
  * A /part: the room left, as shown, and the member's current room now (undefined: in no room)
@@ -77,17 +109,22 @@ export type RoomEvent =
   | { readonly kind: 'message'; readonly from: string; readonly text: string; readonly notice?: boolean }
   | { readonly kind: 'joined'; readonly names: readonly string[] }
   /** QUIT: they left the chat, not only these rooms (IRC tells a QUIT from a PART). */
-  | { readonly kind: 'left'; readonly names: readonly string[]; readonly reason: string; readonly quit?: boolean }
-  | { readonly kind: 'renamed'; readonly from: string; readonly to: string };
+  /** REMOVEDBY: a room operator took them out of the room (`/remove`, IRC's KICK). */
+  | { readonly kind: 'left'; readonly names: readonly string[]; readonly reason: string; readonly quit?: boolean; readonly removedBy?: string }
+  | { readonly kind: 'renamed'; readonly from: string; readonly to: string }
+  /** BY changed the room: STATE is the room's state after it, for the servers that keep a copy. */
+  | { readonly kind: 'changed'; readonly by: string; readonly changes: readonly RoomChange[]; readonly state: RoomState };
 
 /** A room with people in it, for /rooms. */
 export interface RoomCount {
   name: string;
   count: number;
+  /** Shown to its members only (RoomState: private or secret). */
+  hidden?: boolean;
 }
 
-/** The users of one room, for /who ROOM; `no such room` when nobody is in it. */
-export type RoomListing = { room: string; names: readonly string[] } | 'no such room';
+/** The users of one room and its state, for /who ROOM; `no such room` when nobody is in it. */
+export type RoomListing = { room: string; names: readonly string[]; state: RoomState } | 'no such room';
 
 /**
  * Why a member lost its name without asking: another server took it while this one was
@@ -106,9 +143,13 @@ export type Delivery = 'delivered' | 'no such user' | 'unavailable';
  * told before being disconnected (in its dialect's words) and the reason its rooms see
  * (`* NAME left (SHOWN)`).
  */
-export interface Removal {
-  shown: string;
-}
+export type Removal =
+  | { readonly shown: string }
+  /**
+   * A room operator's /remove (IRC's KICK): the user leaves ROOM only, and is told so; the
+   * room sees `left` with removedBy.
+   */
+  | { readonly room: string; readonly by: string; readonly reason: string };
 
 /** What a hub asks of, and tells, the server it serves. */
 export interface HubEvents {
@@ -192,7 +233,16 @@ export interface Hub {
    * Puts member in ROOM, which is created when nobody is in it unless that would make more
    * than MAXROOMS rooms, and makes it member's current room; member stays in its other rooms.
    */
-  join(member: Member, room: string, maxRooms: number): Awaitable<Join>;
+  join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Awaitable<Join>;
+  /**
+   * ROOM's state, as this server knows it (a copy, kept up to date by the room's events,
+   * where it has members in it), or FRESH from the cluster; undefined when unavailable.
+   * Every change is written over the version it read (setRoomState), so a stale copy is
+   * caught there.
+   */
+  roomState(room: string, fresh?: boolean): Awaitable<RoomInfo | undefined>;
+  /** Writes STATE as ROOM's if its state is still at version FROM; the members are told by the caller. */
+  setRoomState(room: string, from: number, state: RoomState): Awaitable<StateWrite>;
   /** Takes member out of ROOM. Never waits: the cluster is told behind it. */
   part(member: Member, room: string): Part;
   /**

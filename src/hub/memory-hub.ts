@@ -7,13 +7,17 @@ import {
   type Hub,
   type HubEvents,
   type Join,
+  type JoinEntry,
   type Member,
   type Part,
   type Removal,
   type RoomCount,
   type RoomEvent,
+  type RoomInfo,
   type RoomListing,
+  type StateWrite,
 } from './hub.js';
+import { enteredBy, type RoomState } from '../protocol/room-state.js';
 import { RoomTable } from './rooms.js';
 import { SortedNames } from '../protocol/name-order.js';
 
@@ -108,11 +112,22 @@ export class MemoryHub implements Hub {
     return 'delivered';
   }
 
-  join(member: Member, room: string, maxRooms: number): Join {
+  join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Join {
     const name = member.name;
     if (name === undefined || this.#members.get(nameKey(name)) !== member) return 'unavailable'; // holds no name: never asked
     if (this.#rooms.wouldExceed(room, maxRooms)) return 'full';
-    return this.#rooms.enter(member, name, room);
+    const now = this.#rooms.stateOf(room);
+    let state: RoomState | undefined = entry?.fresh;
+    if (now !== 'no such room') state = entry === undefined || this.#rooms.isIn(member, room) ? undefined : enteredBy(now.state, nameKey(name), entry.account);
+    return this.#rooms.enter(member, name, room, undefined, state);
+  }
+
+  roomState(room: string): RoomInfo {
+    return this.#rooms.stateOf(room);
+  }
+
+  setRoomState(room: string, from: number, state: RoomState): StateWrite {
+    return this.#rooms.setState(room, from, state);
   }
 
   part(member: Member, room: string): Part {

@@ -1,6 +1,7 @@
 import { nameKey } from '../protocol/names.js';
 import { SortedNames } from '../protocol/name-order.js';
-import type { Member, RoomCount, RoomEvent, RoomListing } from './hub.js';
+import { isHidden, NO_STATE, type RoomState } from '../protocol/room-state.js';
+import type { Member, RoomCount, RoomEvent, RoomInfo, RoomListing, StateWrite } from './hub.js';
 
 /** A room with people in it: its name as created, its members' seats, their names in /who order. */
 interface Room {
@@ -9,6 +10,8 @@ interface Room {
   readonly sorted: SortedNames;
   /** The last delivery to several rooms that this room was one of (RoomTable.deliver). */
   stamp: number;
+  /** Its operators, topic, privacy... (in a cluster, this server's copy: Hub.roomState). */
+  state: RoomState;
 }
 
 /**
@@ -53,17 +56,28 @@ export class RoomTable {
   #stamp = 0;
 
   /**
-   * Puts member, called NAME, into ROOM (creating it) and makes it current. Returns the
-   * room's name as shown, and whether member was in it already. SINCE: the stream's last
-   * entry when the cluster put it there (Seat.since).
+   * Puts member, called NAME, into ROOM (creating it, with STATE) and makes it current.
+   * Returns the room's name as shown, whether member was in it already, whether this made
+   * the room, and its state. SINCE: the stream's last entry when the cluster put it there
+   * (Seat.since). STATE, for a room that exists: its state now, if newer than the one held.
    */
-  enter(member: Member, name: string, roomName: string, since?: string): { room: string; already: boolean } {
+  enter(
+    member: Member,
+    name: string,
+    roomName: string,
+    since?: string,
+    state?: RoomState,
+  ): { room: string; already: boolean; created: boolean; state: RoomState } {
     const key = nameKey(roomName);
     let room = this.#rooms.get(key);
+    let created = false;
     if (room === undefined) {
-      room = { name: roomName, seats: new Set(), sorted: new SortedNames(), stamp: 0 };
+      room = { name: roomName, seats: new Set(), sorted: new SortedNames(), stamp: 0, state: state ?? NO_STATE };
       this.#rooms.set(key, room);
       this.#names.add(roomName);
+      created = true;
+    } else if (state !== undefined && state.v > room.state.v) {
+      room.state = state;
     }
     let seat = this.#seats.get(member);
     if (seat === undefined) {
@@ -74,13 +88,34 @@ export class RoomTable {
     if (at >= 0) {
       seat.rooms.splice(at, 1);
       seat.rooms.push(room);
-      return { room: room.name, already: true };
+      return { room: room.name, already: true, created, state: room.state };
     }
     seat.rooms.push(room);
     room.seats.add(seat);
     room.sorted.add(seat.name);
     if (since !== undefined) (seat.since ??= new Map()).set(room, since);
-    return { room: room.name, already: false };
+    return { room: room.name, already: false, created, state: room.state };
+  }
+
+  /** ROOM's name as shown, state and size. */
+  stateOf(roomName: string): RoomInfo {
+    const room = this.#rooms.get(nameKey(roomName));
+    return room === undefined ? 'no such room' : { room: room.name, state: room.state, size: room.seats.size };
+  }
+
+  /** Sets STATE as ROOM's if its state is at version FROM (the process's own rooms: MemoryHub). */
+  setState(roomName: string, from: number, state: RoomState): StateWrite {
+    const room = this.#rooms.get(nameKey(roomName));
+    if (room === undefined) return 'no such room';
+    if (room.state.v !== from) return 'changed';
+    room.state = state;
+    return 'set';
+  }
+
+  /** Keeps STATE as this server's copy of ROOM's, if it is newer (a cluster's: Hub.roomState). */
+  keep(roomName: string, state: RoomState): void {
+    const room = this.#rooms.get(nameKey(roomName));
+    if (room !== undefined && state.v > room.state.v) room.state = state;
   }
 
   /**
@@ -177,6 +212,8 @@ export class RoomTable {
       if (room !== undefined && !targets.includes(room)) targets.push(room);
     }
     if (targets.length === 0) return;
+    // The copy of a room's state follows its changes, from whichever server they come.
+    if (event.kind === 'changed') for (const room of targets) if (event.state.v > room.state.v) room.state = event.state;
     // Several rooms (a quit): each room and each member reached is marked with this
     // delivery's stamp, so that a member is told once, and whether its current room is one
     // of them is one comparison, with nothing allocated per member (a quit from 50 rooms of
@@ -241,10 +278,13 @@ export class RoomTable {
   /** The room's name as shown and its users' names, kept sorted: read them, never change them. */
   listing(room: string): RoomListing {
     const found = this.#rooms.get(nameKey(room));
-    return found ? { room: found.name, names: found.sorted.names } : 'no such room';
+    return found ? { room: found.name, names: found.sorted.names, state: found.state } : 'no such room';
   }
 
   counts(): RoomCount[] {
-    return this.#names.names.map((name) => ({ name, count: this.size(name) }));
+    return this.#names.names.map((name) => {
+      const room = this.#rooms.get(nameKey(name));
+      return room !== undefined && isHidden(room.state) ? { name, count: room.seats.size, hidden: true } : { name, count: room?.seats.size ?? 0 };
+    });
   }
 }

@@ -43,6 +43,9 @@ export const REFUSALS = {
   'cluster-unavailable': { label: 'cluster unavailable', log: withDetail('cluster unavailable') },
   banned: { label: 'banned', log: (name) => `${name} is banned` },
   'not-operator': { label: 'not an operator', log: (word) => `/${word} by a user who is not an operator` },
+  'not-room-operator': { label: 'not a room operator', log: (what) => `${what} by a user who is not its room operator` },
+  /** A /join refused by the room: private, keyed (the key itself is never given), full, banned. */
+  'room-refused': { label: 'room refused', log: withDetail('could not join', ' ') },
   'bans-unavailable': { label: 'bans unavailable', log: withDetail('the list of bans is unavailable') },
   'unframed-address': { label: 'unframed direct message', log: fixed('a direct message inside a line without LF') },
   'server-full': { label: 'server full', log: fixed('server full') },

@@ -46,14 +46,75 @@ export interface RoomState {
   readonly bans?: readonly string[];
   /** Names invited (name keys): valid until they join or the room empties. */
   readonly invited?: readonly string[];
+  /** When the room was first made, in ms since the epoch (IRC's 329); an owned room keeps its first. */
+  readonly created?: number;
 }
 
+/** The state of a room nobody has set anything of: the lobby, or a room the cluster lost track of. */
+export const NO_STATE: RoomState = Object.freeze({ v: 0, ops: Object.freeze([]) as readonly string[] });
+
 /** A room's state when it is made by its first member, FIRST (a name key). */
-export function freshState(first: string, owner?: string): RoomState {
-  return owner === undefined ? { v: 1, ops: [first] } : { v: 1, owner, ops: [first] };
+export function freshState(first: string, at: number, owner?: string): RoomState {
+  return owner === undefined ? { v: 1, ops: [first], created: at } : { v: 1, owner, ops: [first], created: at };
+}
+
+/**
+ * STATE once KEY (a name key; ACCOUNT: an account's name) has joined the room: its
+ * invitation used up, and, for a name that is no account's, not an operator (whoever was made
+ * one under that name has left). STATE itself when nothing changes.
+ */
+export function enteredBy(state: RoomState, key: string, account: boolean): RoomState {
+  const invited = state.invited?.includes(key) === true;
+  const op = !account && state.ops.includes(key);
+  const voiced = !account && state.voiced?.includes(key) === true;
+  if (!invited && !op && !voiced) return state;
+  const next: Mutable<RoomState> = { ...state, v: state.v + 1 };
+  if (invited) setList(next, 'invited', without(state.invited, key));
+  if (op) next.ops = state.ops.filter((k) => k !== key);
+  if (voiced) setList(next, 'voiced', without(state.voiced, key));
+  return next;
+}
+
+/** Sets STATE's list FIELD, or leaves it out when LIST is undefined (an empty list is not written). */
+export function setList(state: Mutable<RoomState>, field: 'voiced' | 'bans' | 'invited', list: readonly string[] | undefined): void {
+  if (list === undefined) delete state[field];
+  else state[field] = list;
 }
 
 /** Whether non-members see nothing of the room: not listed, no /who, no history. */
 export function isHidden(state: RoomState | undefined): boolean {
   return state?.private === true || state?.secret === true;
+}
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** LIST without ITEM; undefined for an empty list, so that the state's JSON stays small. */
+export function without(list: readonly string[] | undefined, item: string): readonly string[] | undefined {
+  const out = list?.filter((k) => k !== item);
+  return out === undefined || out.length === 0 ? undefined : out;
+}
+
+/**
+ * JSON (a room's state as Redis or a database keeps it) as a RoomState; undefined when it is
+ * none. Lists are made lists again: Redis's Lua writes an empty one as `{}`.
+ */
+export function parseState(json: string): RoomState | undefined {
+  if (json === '') return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || typeof (raw as { v?: unknown }).v !== 'number') return undefined;
+  const state = raw as Mutable<RoomState>;
+  state.ops = strings(state.ops) ?? [];
+  for (const field of ['voiced', 'bans', 'invited'] as const) setList(state, field, strings(state[field]));
+  return state;
+}
+
+function strings(list: unknown): string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const out = list.filter((x): x is string => typeof x === 'string');
+  return out.length === 0 ? undefined : out;
 }

@@ -32,7 +32,11 @@ export type Action =
   /** A wrong name or password: the session counts them and closes after too many. */
   | { kind: 'authFailed' }
   /** Leave: the connection is closed after the replies before it are sent. */
-  | { kind: 'quit'; reason: string };
+  | { kind: 'quit'; reason: string }
+  /** EVENT told to everyone in ROOM, the asker too, whatever the room's size (a change of the room). */
+  | { kind: 'roomEvent'; room: string; event: RoomEvent }
+  /** TO, wherever its server, is invited to ROOM; the asker is told it was, or that TO is gone. */
+  | { kind: 'invitation'; to: string; room: string };
 
 export const reply = (line: string): Action => ({ kind: 'reply', line });
 export const reject = (code: RefusalCode, detail?: string): Action => (detail === undefined ? { kind: 'reject', code } : { kind: 'reject', code, detail });

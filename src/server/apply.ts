@@ -83,5 +83,9 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return;
     case 'quit':
       return s.close('quit', { detail: action.reason, shown: action.reason });
+    case 'roomEvent':
+      return effects.roomEvent(s, action.room, action.event);
+    case 'invitation':
+      return effects.invitation(s, action.to, action.room);
   }
 }

@@ -27,7 +27,15 @@ export type Command =
   | { kind: 'authenticate'; name: string; password: string; operator: true }
   /** Several commands from one line (IRC's `JOIN #a,#b`), handled in order and charged one line each. */
   | { kind: 'several'; commands: readonly Command[] }
-  | { kind: 'join'; room: string }
+  /** KEY: the room's key, when it has one (docs/protocol.md, "Rooms people own"). */
+  | { kind: 'join'; room: string; key?: string }
+  /** ROOM undefined: the current room. TEXT undefined asks for the topic; '' clears it. */
+  | { kind: 'topic'; room: string | undefined; text: string | undefined }
+  /** /op, /deop, /private, /public, /key and IRC's MODE: WORD names the command for refusals. */
+  | { kind: 'roomMode'; room: string | undefined; word: string; changes: readonly ModeRequest[] }
+  /** /remove and IRC's KICK: NAME leaves ROOM (undefined: the current room). */
+  | { kind: 'removeFromRoom'; room: string | undefined; name: string; reason: string }
+  | { kind: 'invite'; room: string | undefined; name: string }
   /** `/part [ROOM] [REASON]`: ROOM '' for the current room. */
   | { kind: 'part'; room: string; reason: string }
   | { kind: 'mine' }
@@ -50,3 +58,11 @@ export type Command =
   | { kind: 'unframedAddress' };
 
 export type CommandKind = Command['kind'];
+
+/** A change a room operator asks for (Command `roomMode`); KEY '' with ON false removes the key. */
+export type ModeRequest =
+  | { readonly what: 'op' | 'voice'; readonly on: boolean; readonly name: string }
+  | { readonly what: 'private' | 'secret' | 'moderated'; readonly on: boolean }
+  | { readonly what: 'key'; readonly on: boolean; readonly key: string }
+  | { readonly what: 'limit'; readonly limit: number | undefined }
+  | { readonly what: 'ban'; readonly on: boolean; readonly mask: string };

@@ -1,5 +1,5 @@
 import type { Delivery, Hub, Member } from '../hub/hub.js';
-import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
+import { after } from '../protocol/awaitable.js';
 import { TooManyWaitingError, type Authenticator } from '../accounts/authenticator.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import type { Command, CommandKind } from './command.js';
@@ -8,6 +8,7 @@ import { isReservedName, isValidName, nameKey } from '../protocol/names.js';
 import { stripControls } from '../protocol/sanitize.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Store } from '../store/store.js';
+import { guarded, invite, isServerOperator, join, joinedAs, mayView, removeFromRoom, roomMode, roomView, topic } from './room-commands.js';
 
 /** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */
 export const HISTORY_DEFAULT = 20;
@@ -37,6 +38,14 @@ export interface CommandContext {
   readonly guests: boolean;
   /** The operator account whose password this connection proved (IRC's OPER), whatever its name. */
   readonly operator: () => string | undefined;
+  /** Rooms one account may own. */
+  readonly maxOwnedRooms: number;
+  /** Room keys tried from this connection's address: one at a time, slower after failures (AuthThrottle). */
+  readonly keys: {
+    run<T>(attempt: () => Promise<T>): Promise<T>;
+    failed(): void;
+    succeeded(): void;
+  };
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -67,6 +76,10 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   bans: { needsName: true, run: bans },
   who: { needsName: false, run: who },
   join: { needsName: true, run: join },
+  topic: { needsName: true, run: topic },
+  roomMode: { needsName: true, run: roomMode },
+  removeFromRoom: { needsName: true, run: removeFromRoom },
+  invite: { needsName: true, run: invite },
   part: { needsName: true, run: part },
   mine: { needsName: true, run: (ctx) => [reply(ctx.w.yourRooms(ctx.hub.roomsOf(ctx.self)))] },
   rooms: { needsName: false, run: rooms },
@@ -111,20 +124,6 @@ function withoutControls(cmd: Command): Command {
   return cmd;
 }
 
-/**
- * Runs a store's step that may fail (throw, or reject): THEN with its value, or FAILED. Bans
- * must not fail quietly (src/store/store.ts), so their callers say so instead.
- */
-function guarded<T>(step: () => Awaitable<T>, then: (value: T) => Outcome, failed: () => Action[]): Outcome {
-  let value: Awaitable<T>;
-  try {
-    value = step();
-  } catch {
-    return failed();
-  }
-  return isPromise(value) ? value.then(then, failed) : then(value);
-}
-
 function nameOf(ctx: CommandContext): string {
   // Only reached through needsName, which guarantees a name.
   return ctx.self.name ?? '';
@@ -152,12 +151,6 @@ function unlessNotice(cmd: { notice?: boolean }, actions: Action[]): Action[] {
   return cmd.notice === true ? actions.filter((a) => a.kind !== 'reply') : actions;
 }
 
-/** Whether member is in ROOM (any case), and ROOM as shown if so. */
-function joinedAs(ctx: CommandContext, room: string): string | undefined {
-  const key = nameKey(room);
-  return ctx.hub.roomsOf(ctx.self).find((r) => nameKey(r) === key);
-}
-
 /** On a server with accounts, only users who logged in may see who is online, or where. */
 function mustLogIn(ctx: CommandContext): Action[] | undefined {
   return ctx.auth && ctx.self.name === undefined ? [reply(ctx.w.registerFirst()), reject('not-registered')] : undefined;
@@ -171,7 +164,11 @@ function who(ctx: CommandContext, cmd: Extract<Command, { kind: 'who' }>): Outco
   if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
   return after(ctx.hub.roomNames(room), (listing) => [
     reply(
-      listing === undefined ? ctx.w.whoUnavailable() : listing === 'no such room' ? ctx.w.noSuchRoom(room, as) : ctx.w.inRoom(listing.room, listing.names, as),
+      listing === undefined
+        ? ctx.w.whoUnavailable()
+        : listing === 'no such room' || !mayView(ctx, listing.room, listing.state)
+          ? ctx.w.noSuchRoom(room, as)
+          : ctx.w.inRoom(listing.room, listing.names, as, roomView(ctx, listing.state)),
     ),
   ]);
 }
@@ -226,28 +223,11 @@ function authenticate(ctx: CommandContext, cmd: Extract<Command, { kind: 'authen
 function rooms(ctx: CommandContext): Outcome {
   const refused = mustLogIn(ctx);
   if (refused) return refused;
-  return after(ctx.hub.rooms(), (list) => [reply(list ? ctx.w.roomList(list) : ctx.w.roomsUnavailable())]);
-}
-
-/**
- * docs/protocol.md "Rooms": ROOM is joined and made current; the others in it see the
- * newcomer. Rooms already joined stay joined.
- */
-function join(ctx: CommandContext, cmd: Extract<Command, { kind: 'join' }>): Outcome {
-  const { room } = cmd;
-  if (room === '') return [reply(ctx.w.joinNeedsRoom())];
-  if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
-  const name = nameOf(ctx);
-  const already = joinedAs(ctx, room) !== undefined;
-  if (!already && ctx.hub.roomsOf(ctx.self).length >= ctx.maxRoomsPerUser) {
-    return [reply(ctx.w.tooManyRooms(ctx.maxRoomsPerUser, room)), reject('too-many-rooms-per-user', room)];
-  }
-  if (!already && ctx.hub.roomSize(room) === 0 && !ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms(room)), reject('too-many-new-rooms', room)];
-  return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (joined): Action[] => {
-    if (joined === 'full') return [reply(ctx.w.serverRoomsFull(ctx.maxRooms, room)), reject('too-many-rooms', room)];
-    if (joined === 'unavailable') return [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
-    if (joined.already) return [reply(ctx.w.youAreIn(joined.room))];
-    return [reply(ctx.w.youAreIn(joined.room)), { kind: 'presence', event: { kind: 'joined', names: [name] }, rooms: [joined.room] }];
+  return after(ctx.hub.rooms(), (list) => {
+    if (list === undefined) return [reply(ctx.w.roomsUnavailable())];
+    // docs/protocol.md, "Rooms people own": a private room is listed to its members only.
+    const seen = list.some((r) => r.hidden === true) && !isServerOperator(ctx) ? list.filter((r) => r.hidden !== true || joinedAs(ctx, r.name) !== undefined) : list;
+    return [reply(ctx.w.roomList(seen))];
   });
 }
 
@@ -282,9 +262,16 @@ function history(ctx: CommandContext, cmd: Extract<Command, { kind: 'history' }>
     if (room === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
   } else {
     if (!isValidName(cmd.room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
-    // Members only: a room's history is its members' conversation.
+    // Members only: a room's history is its members' conversation. Of a private room, and
+    // of one nobody is in, a non-member learns nothing: it is no room to them.
     room = joinedAs(ctx, cmd.room);
-    if (room === undefined) return [reply(ctx.w.historyNotMember(cmd.room)), reject('not-in-room', cmd.room)];
+    if (room === undefined) {
+      const asked = cmd.room;
+      return after(ctx.hub.roomState(asked), (info): Action[] => [
+        reply(info === undefined || info === 'no such room' || !mayView(ctx, info.room, info.state) ? ctx.w.noSuchRoom(asked) : ctx.w.historyNotMember(asked)),
+        reject('not-in-room', asked),
+      ]);
+    }
   }
   return after(ctx.store.history(room, n), (entries): Action[] => {
     if (entries === undefined) return [reply(ctx.w.historyUnavailable())];

@@ -12,6 +12,8 @@ import { Later } from './later.js';
 import { coreOptions, type CoreOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { Session } from './session.js';
+import { presence } from './effects.js';
+import { AuthThrottle } from '../accounts/login-throttle.js';
 import { ServerStats } from './stats.js';
 
 /** How long a presence notice may wait to go out with a connection's other output (Session.notify). */
@@ -35,6 +37,8 @@ export class ChatCore implements SessionHost<Session> {
   readonly #greeting: string;
   /** Counters for the operator's metrics. */
   readonly stats = new ServerStats();
+  /** Room keys tried, per address: guessed no faster than passwords (docs/protocol.md, "Rooms people own"). */
+  readonly keys: AuthThrottle;
   readonly #sessions = new Set<Session>();
   /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();
@@ -58,6 +62,7 @@ export class ChatCore implements SessionHost<Session> {
 
   constructor(options: Partial<CoreOptions> & Pick<CoreOptions, 'store' | 'dialect'>, hub: Hub) {
     this.options = coreOptions(options);
+    this.keys = new AuthThrottle(this.options.timers);
     this.hub = hub;
     this.words = this.options.dialect.words;
     this.#greeting = this.words.greeting();
@@ -98,7 +103,8 @@ export class ChatCore implements SessionHost<Session> {
       },
       namesRoom: (form) => this.#formDialect[form]?.dialect.namesRoom === true,
       direct: (member, message) => {
-        const line = this.#wordsOf(member).directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
+        const words = this.#wordsOf(member);
+        const line = message.invite === true ? words.invitation(message.from, message.text) : words.directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
         // '': the receiver's dialect has no such thing (CTCP for a line-protocol user).
         if (line !== '') member.deliver(`${line}\n`);
       },
@@ -115,6 +121,7 @@ export class ChatCore implements SessionHost<Session> {
       },
       removed: (member: Member, removal) => {
         if (!(member instanceof Session) || member.name === undefined) return;
+        if ('room' in removal) return this.#removedFromRoom(member, removal);
         member.send(member.words.removed(removal.shown));
         member.close('removed', { detail: removal.shown, shown: removal.shown });
       },
@@ -156,6 +163,18 @@ export class ChatCore implements SessionHost<Session> {
   }
 
   /** Forgets the longest-known address whose room allowance is whole, among the first 64; false when none is. */
+  /**
+   * A room operator took MEMBER out of a room (docs/protocol.md, "Rooms people own"): it is
+   * told, and its room sees it leave; the current room moves on as after a /part.
+   */
+  #removedFromRoom(member: Session, removal: { room: string; by: string; reason: string }): void {
+    const left = this.hub.part(member, removal.room);
+    if (left === 'not in room' || member.name === undefined) return;
+    member.send(member.words.removedFromRoom(left.room, removal.by, removal.reason));
+    if (left.current !== undefined) member.send(member.words.youAreIn(left.current));
+    presence(member, { kind: 'left', names: [member.name], reason: removal.reason, removedBy: removal.by }, [left.room], true);
+  }
+
   #forgetFullRoomBucket(): boolean {
     let looked = 0;
     for (const [key, bucket] of this.#newRooms) {

@@ -1,6 +1,7 @@
 import type { Timers } from '../protocol/timers.js';
 import type { PresenceEnd } from '../protocol/codes.js';
 import type { RoomEvent } from '../hub/hub.js';
+import type { RoomState, Topic } from '../protocol/room-state.js';
 import type { Command } from './command.js';
 
 /**
@@ -127,7 +128,8 @@ export interface Words {
   historyNotMember(room: string): string;
   /** ROOM: the room a /join asked for, for the join refusals (IRC names it). */
   serverRoomsFull(max: number, room?: string): string;
-  inRoom(room: string, names: readonly string[], as?: string): string;
+  /** VIEW: the room's state, for the marks of its operators (`@alice`) and what IRC asks of it. */
+  inRoom(room: string, names: readonly string[], as?: string, view?: RoomView): string;
   /** WHOIS: NAME is online, in ROOMS where this server knows them (undefined: on another server). */
   whois(name: string, rooms: readonly string[] | undefined): string;
   /** WHOIS of NAME, whom nobody holds (IRC ends it with 318; the line protocol says no such user). */
@@ -203,4 +205,39 @@ export interface Words {
   moderationUnavailable(): string;
   help(): string[];
   helpOperators(): string[];
+
+  // docs/protocol.md, "Rooms people own".
+  /** /topic, or, AS 'join', the topic shown right after joining (nothing when there is none). */
+  topic(room: string, topic: Topic | undefined, as?: string): string;
+  notRoomOperator(word: string, room: string): string;
+  roomPrivate(room: string): string;
+  roomNeedsKey(room: string): string;
+  roomFull(room: string, limit: number): string;
+  bannedFromRoom(room: string): string;
+  /** To NAME, whom BY invites to ROOM. */
+  invitation(by: string, room: string): string;
+  youInvited(name: string, room: string): string;
+  alreadyInRoom(name: string, room: string): string;
+  /** To the user a room operator removed from ROOM. */
+  removedFromRoom(room: string, by: string, reason: string): string;
+  /** NAME is not in ROOM (a /remove, /op or /deop of someone elsewhere). */
+  notInThatRoom(name: string, room: string): string;
+  /** The lobby is everyone's: it is made neither private nor keyed nor limited. */
+  lobbyIsOpen(): string;
+  /** A key that cannot be one (empty, a space, too long); LIMIT for a member limit that cannot be one. */
+  badModeParameter(what: 'key' | 'limit' | 'ban', value: string): string;
+  /** ROOM was made but is not kept for its creator, who owns MAX rooms already. */
+  notOwned(room: string, max: number): string;
+  /** The room's state could not be read or written (the cluster or the store is away). */
+  roomUnavailable(room: string): string;
+}
+
+/** A room as a listing shows it (Words.inRoom). */
+export interface RoomView {
+  readonly state: RoomState;
+  /** Whether NAME (as listed) is a room operator. */
+  isOp(name: string): boolean;
+  isVoiced(name: string): boolean;
+  /** Whether the asker may see the key: a room operator. */
+  readonly seesKey: boolean;
 }

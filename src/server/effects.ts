@@ -149,3 +149,15 @@ export function presence(s: Speaker, event: RoomEvent, rooms: readonly string[],
   // Not waited for: a notice the cluster could not carry is not worth an error line.
   if (told.length > 0) void s.host.hub.toRooms(told, event, s, true);
 }
+
+/** A change of ROOM: everyone in it is told, the one who made it too, however large the room. */
+export function roomEvent(s: Speaker, room: string, event: RoomEvent): void {
+  // Not waited for: the change is written; a member another server could not tell reads it with /topic or /who.
+  void s.host.hub.toRooms([room], event, undefined);
+}
+
+/** TO is told it may join ROOM (docs/protocol.md, "Rooms people own"); the asker, that it was. */
+export function invitation(s: Speaker, to: string, room: string): Promise<void> | void {
+  const delivery = s.host.hub.direct(to, { from: s.name ?? '', text: room, invite: true }, s);
+  return s.inOrder(delivery, (d) => s.send(deliveryError(s.words, d, to) ?? s.words.youInvited(to, room)));
+}

@@ -19,6 +19,8 @@ export interface ServerLimits {
   maxRooms: number;
   /** Rooms one user may be in at once; /join refuses one more (docs/protocol.md, "Rooms"). */
   maxRoomsPerUser: number;
+  /** Rooms one account may own (docs/protocol.md, "Rooms people own"); past it, the rooms it makes are not kept. */
+  maxOwnedRoomsPerAccount: number;
   /** Bytes queued for one connection that does not read; over it the connection is cut. */
   maxSendq: number;
   /** Connections at once from one address; 0 for no limit. */
@@ -40,6 +42,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   announceMax: 1000,
   maxRooms: 10_000,
   maxRoomsPerUser: 50,
+  maxOwnedRoomsPerAccount: 20,
   maxSendq: 1024 * 1024,
   maxPerIp: 100,
   rate: 10,

@@ -430,6 +430,12 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       mayOpenRoom: () => this.host.mayOpenRoom(this.address.host),
       guests: options.guests === true && options.auth !== undefined,
       operator: () => this.operator,
+      maxOwnedRooms: options.maxOwnedRoomsPerAccount,
+      keys: {
+        run: (attempt) => this.host.keys.run(this.address.host, attempt, this.signal),
+        failed: () => this.host.keys.failed(this.address.host),
+        succeeded: () => this.host.keys.succeeded(this.address.host),
+      },
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome) ? applyAll(this, outcome) : outcome.then((actions) => applyAll(this, actions));

@@ -23,7 +23,7 @@ export interface IrcContext {
 }
 
 /** A user's source in IRC lines: nick!user@host. Our names are the nick and the user; the host is the same for all. */
-export const sourceOf = (name: string): string => `${name}!${name}@chat`;
+export { userMask as sourceOf } from '../../protocol/glob.js';
 
 /** ISO 8601 in UTC with milliseconds, as IRCv3's server-time says. */
 export const isoTime = (ms: number): string => new Date(ms).toISOString();

@@ -1,3 +1,4 @@
+import { globMatcher } from '../../protocol/glob.js';
 import type { Words } from '../../server/dialect.js';
 import type { PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
@@ -37,40 +38,10 @@ export const HELP: Readonly<Record<string, readonly string[]>> = {
   KILL: ['KILL NICK [:REASON]: (operators) disconnect NICK, whatever it speaks.'],
 };
 
+export { globMatcher };
+
 /** WHO MASK's replies at most: `WHO *` on a chat of thousands is one screen, not thousands. */
 const WHO_MAX = 200;
-
-/**
- * A WHO mask (`*` any run, `?` one character) as a test of a name, without regard to case.
- * Matched by walking both strings once, remembering the last `*`: a regular expression of
- * `.*` runs backtracks, and `*a*a*a...*b` against long names held the server for seconds.
- */
-export function globMatcher(mask: string): (name: string) => boolean {
-  const m = mask.toLowerCase();
-  return (given) => {
-    const name = given.toLowerCase();
-    let i = 0;
-    let j = 0;
-    let star = -1;
-    let from = 0;
-    while (i < name.length) {
-      if (j < m.length && (m[j] === '?' || m[j] === name[i])) {
-        i++;
-        j++;
-      } else if (j < m.length && m[j] === '*') {
-        star = j++;
-        from = i;
-      } else if (star >= 0) {
-        j = star + 1;
-        i = ++from;
-      } else {
-        return false;
-      }
-    }
-    while (j < m.length && m[j] === '*') j++;
-    return j === m.length;
-  };
-}
 
 /** A line-protocol wording's text without its mark (`* `, `! `): for a NOTICE. */
 const plain = (worded: string): string => worded.slice(2);

@@ -61,8 +61,27 @@ function parseSlash(line: string): Command {
   switch (word.toLowerCase()) {
     case 'who':
       return { kind: 'who', room: rest === '' ? undefined : roomArg(rest) };
-    case 'join':
-      return { kind: 'join', room: ownString(roomArg(rest)) };
+    case 'join': {
+      const [room, key] = firstWord(rest);
+      return key === '' ? { kind: 'join', room: ownString(roomArg(room)) } : { kind: 'join', room: ownString(roomArg(room)), key };
+    }
+    // docs/protocol.md, "Rooms people own": each acts on the current room.
+    case 'topic':
+      return { kind: 'topic', room: undefined, text: rest === '' ? undefined : rest };
+    case 'op':
+    case 'deop':
+      return { kind: 'roomMode', room: undefined, word: word.toLowerCase(), changes: rest === '' ? [] : [{ what: 'op', on: word.toLowerCase() === 'op', name: firstWord(rest)[0] }] };
+    case 'private':
+    case 'public':
+      return { kind: 'roomMode', room: undefined, word: word.toLowerCase(), changes: [{ what: 'private', on: word.toLowerCase() === 'private' }] };
+    case 'key':
+      return { kind: 'roomMode', room: undefined, word: 'key', changes: [rest === '' ? { what: 'key', on: false, key: '' } : { what: 'key', on: true, key: rest }] };
+    case 'remove': {
+      const [name, reason] = firstWord(rest);
+      return { kind: 'removeFromRoom', room: undefined, name, reason };
+    }
+    case 'invite':
+      return { kind: 'invite', room: undefined, name: firstWord(rest)[0] };
     case 'part': {
       // The first word is always the room: `/part bye` leaves a room called bye, never the
       // current room with a reason (docs/protocol.md, "Rooms").

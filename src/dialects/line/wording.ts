@@ -1,5 +1,8 @@
 import type { PresenceEnd } from '../../protocol/codes.js';
 import { formatHostPort } from '../../protocol/host-port.js';
+import type { RoomChange } from '../../hub/hub.js';
+import type { Topic } from '../../protocol/room-state.js';
+import type { RoomView } from '../../server/dialect.js';
 
 export { formatHostPort };
 /**
@@ -32,7 +35,9 @@ export const pong = (token: string): string => notice(token ? `pong ${token}` : 
 export const youAreIn = (room: string): string => notice(`you are in ${room}`);
 export const youLeft = (room: string): string => notice(`you left ${room}`);
 export const yourRooms = (rooms: readonly string[]): string => notice(`your rooms (${rooms.length}): ${rooms.join(', ')}`);
-export const inRoom = (room: string, names: readonly string[]): string => notice(`in ${room} (${names.length}): ${names.join(', ')}`);
+/** docs/protocol.md, "Rooms people own": room operators are listed with a leading `@`. */
+export const inRoom = (room: string, names: readonly string[], _as?: string, view?: RoomView): string =>
+  notice(`in ${room} (${names.length}): ${(view === undefined ? names : names.map((n) => (view.isOp(n) ? `@${n}` : n))).join(', ')}`);
 export const whois = (name: string, rooms: readonly string[] | undefined): string =>
   notice(rooms === undefined ? `${name} is online` : `${name} is online, in ${rooms.length === 0 ? 'no room' : rooms.join(', ')}`);
 export const whoisNobody = (name: string): string => noSuchUser(name);
@@ -156,6 +161,14 @@ export const help = (): string[] =>
     '  /who [ROOM]     list the users online, or those in ROOM',
     '  /history [ROOM] [N]  the last N messages of ROOM (default: your current room;',
     '                  20 messages, at most 100)',
+    '  /join ROOM KEY  join a room that has a key',
+    '  /topic [TEXT]   show the current room\'s topic, or set it (room operators)',
+    'room operators, in the current room (whoever made the room is one):',
+    '  /op NAME, /deop NAME    make NAME a room operator, or no longer one',
+    '  /remove NAME [REASON]   take NAME out of the room',
+    '  /private, /public       joined by invitation only and unlisted, or open',
+    '  /key [KEY]              a key to join with, or (no KEY) none',
+    '  /invite NAME            let NAME join once, private or keyed',
     '  /ping [TOKEN]   check the connection: answered "* pong TOKEN"',
     '  /help           show this list',
     '  /quit [REASON]  leave the chat',
@@ -170,6 +183,56 @@ export const helpOperators = (): string[] =>
     '  /unban NAME                   let NAME log in again',
     '  /bans                         list the bans',
   ].map(notice);
+
+// Rooms people own (docs/protocol.md). The fixed ones: topic, invitation, private, keyed, removed, not a room operator.
+export const topic = (room: string, topic: Topic | undefined, as?: string): string =>
+  topic !== undefined ? notice(`topic of ${room}: ${topic.text} (set by ${topic.by})`) : as === 'join' ? '' : notice(`${room} has no topic`);
+export const notRoomOperator = (word: string): string => error(`only room operators may use /${word}`);
+export const roomPrivate = (room: string): string => error(`${room} is private: ask a member for an invitation`);
+export const roomNeedsKey = (room: string): string => error(`${room} needs a key: /join ${room} KEY`);
+export const roomFull = (room: string, limit: number): string => error(`${room} is full (at most ${limit} people): try again later`);
+export const bannedFromRoom = (room: string): string => error(`you are banned from ${room}`);
+export const invitation = (by: string, room: string): string => notice(`${by} invites you to ${room}: /join ${room}`);
+export const youInvited = (name: string, room: string): string => notice(`${name} is invited to ${room}`);
+export const alreadyInRoom = (name: string, room: string): string => error(`${name} is in ${room} already`);
+export const removedFromRoom = (room: string, by: string, reason: string): string => error(`removed from ${room} by ${by}${because(reason)}`);
+export const notInThatRoom = (name: string, room: string): string => error(`${name} is not in ${room}: /who ${room} lists who is`);
+export const lobbyIsOpen = (): string => error('the lobby is open to everyone: it cannot be private, keyed or limited');
+export const badModeParameter = (what: 'key' | 'limit' | 'ban', _value: string): string =>
+  error(
+    what === 'key'
+      ? 'a key is 1 to 23 characters without spaces or commas: /key KEY'
+      : what === 'limit'
+        ? 'a limit is a whole number of people from 1'
+        : 'a ban mask is NICK!USER@HOST with * and ?, at most 100 characters and 100 masks',
+  );
+export const notOwned = (room: string, max: number): string => notice(`${room} is not kept for you: you own ${max} rooms already (max ${max})`);
+export const roomUnavailable = (room: string): string => error(`cannot read or change ${room} now: try again in a moment`);
+
+/** A change of a room, as its members see it: TAG names the room when it is not their current one. */
+export function roomChanged(by: string, change: RoomChange, room?: string): string {
+  const of = room === undefined ? '' : ` of #${room}`;
+  const inRoom = room === undefined ? '' : ` in #${room}`;
+  switch (change.what) {
+    case 'topic':
+      return notice(change.text === '' ? `${by} cleared the topic${of}` : `${by} set the topic${of}: ${change.text}`);
+    case 'op':
+      return notice(change.on ? `${by} made ${change.name} a room operator${inRoom}` : `${by} took room operator from ${change.name}${inRoom}`);
+    case 'voice':
+      return notice(change.on ? `${by} let ${change.name} speak${inRoom}` : `${by} took the voice of ${change.name}${inRoom}`);
+    case 'private':
+    case 'secret':
+      return notice(`${by} made ${room === undefined ? 'the room' : `#${room}`} ${change.on ? change.what : 'public'}`);
+    case 'moderated':
+      return notice(`${by} ${change.on ? 'moderated' : 'stopped moderating'} ${room === undefined ? 'the room' : `#${room}`}`);
+    case 'key':
+      return notice(change.on ? `${by} set a key${of}` : `${by} removed the key${of}`);
+    case 'limit':
+      return notice(change.limit === undefined ? `${by} removed the limit${of}` : `${by} limited${room === undefined ? ' the room' : ` #${room}`} to ${change.limit} people`);
+    case 'ban':
+      return notice(`${by} ${change.on ? 'banned' : 'lifted the ban on'} ${change.mask}${inRoom}`);
+  }
+}
 
 // UDP (docs/protocol.md, "UDP"): the only answer an unverified address gets (fixed).
 export const udpHello = (token: string): string => notice(`send /hello ${token} to start`);

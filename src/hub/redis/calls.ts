@@ -1,5 +1,5 @@
 import type { Redis } from '../../redis/ioredis.js';
-import { ENTER, JOIN, PART, REENTER, ROOM_LIST, ROOM_NAMES, VACATE } from './room-scripts.js';
+import { ENTER, JOIN, PART, REENTER, ROOM_LIST, ROOM_NAMES, ROOM_STATE, SET_STATE, VACATE } from './room-scripts.js';
 import { BATCH, CLAIM, LEAVE, RELEASE, SYNC, TICK } from './scripts.js';
 
 /** Our scripts, as calls (scriptCalls). */
@@ -11,7 +11,9 @@ export interface Scripts {
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
   chatLeave(...args: string[]): Promise<number>;
   chatEnter(...args: string[]): Promise<[string, number, string, ...string[]] | number>;
-  chatJoin(...args: string[]): Promise<[string, number, string] | number>;
+  chatJoin(...args: string[]): Promise<[string, number, string, string, number] | number>;
+  chatSetState(...args: string[]): Promise<number>;
+  chatRoomState(...args: string[]): Promise<[string, string, number] | []>;
   chatPart(...args: string[]): Promise<number>;
   chatVacate(...args: string[]): Promise<(string | string[])[]>;
   chatReenter(...args: string[]): Promise<number>;
@@ -29,6 +31,8 @@ const SCRIPTS: Record<keyof Scripts, string> = {
   chatLeave: LEAVE,
   chatEnter: ENTER,
   chatJoin: JOIN,
+  chatSetState: SET_STATE,
+  chatRoomState: ROOM_STATE,
   chatPart: PART,
   chatVacate: VACATE,
   chatReenter: REENTER,

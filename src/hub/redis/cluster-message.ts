@@ -1,5 +1,6 @@
 import { isValidName } from '../../protocol/names.js';
-import type { DirectMessage, Removal, RoomEvent } from '../hub.js';
+import type { DirectMessage, Removal, RoomChange, RoomEvent } from '../hub.js';
+import { parseState } from '../../protocol/room-state.js';
 
 /**
  * What servers send each other through the chat's Redis stream, as pure functions. One entry
@@ -81,7 +82,8 @@ export function roomHeader(rooms: readonly string[], size: number, skip = ''): s
  * A room event as a frame's body: its kind's letter, then its parts, space-separated; names
  * hold neither spaces nor commas, and the free text (a message, a reason) comes last.
  *   m FROM TEXT (n for a notice) · j NAME,NAME · l NAME,NAME REASON · r OLD NEW; `q` for `l` when they left
- *   the chat (RoomEvent's quit)
+ *   the chat (RoomEvent's quit), `k NAME,NAME OP REASON` when a room operator removed them;
+ *   `s BY JSON` a change of the room (JSON: {changes, state})
  */
 export function eventBody(event: RoomEvent): string {
   switch (event.kind) {
@@ -90,9 +92,12 @@ export function eventBody(event: RoomEvent): string {
     case 'joined':
       return `j ${event.names.join(',')}`;
     case 'left':
+      if (event.removedBy !== undefined) return `k ${event.names.join(',')} ${event.removedBy} ${event.reason}`;
       return `${event.quit === true ? 'q' : 'l'} ${event.names.join(',')} ${event.reason}`;
     case 'renamed':
       return `r ${event.from} ${event.to}`;
+    case 'changed':
+      return `s ${event.by} ${JSON.stringify({ changes: event.changes, state: event.state })}`;
   }
 }
 
@@ -129,11 +134,39 @@ export function eventOf(body: string): RoomEvent | undefined {
       if (!list || first < 0) return undefined;
       return body[0] === 'q' ? { kind: 'left', names: list, reason: rest, quit: true } : { kind: 'left', names: list, reason: rest };
     }
+    case 'k': {
+      const list = names();
+      const space = rest.indexOf(' ');
+      const by = space < 0 ? rest : rest.slice(0, space);
+      if (!list || first < 0 || !isValidName(by)) return undefined;
+      return { kind: 'left', names: list, reason: space < 0 ? '' : rest.slice(space + 1), removedBy: by };
+    }
     case 'r':
       return isValidName(head) && isValidName(rest) ? { kind: 'renamed', from: head, to: rest } : undefined;
+    case 's':
+      return isValidName(head) && first >= 0 ? changedOf(head, rest) : undefined;
     default:
       return undefined;
   }
+}
+
+/** A room's change (eventBody's `s`) from another server: its state is taken only when it is one. */
+function changedOf(by: string, json: string): RoomEvent | undefined {
+  try {
+    const parsed = JSON.parse(json) as { changes?: unknown; state?: unknown } | null;
+    const state = parseState(JSON.stringify(parsed?.state ?? null));
+    if (state === undefined || !Array.isArray(parsed?.changes)) return undefined;
+    const changes = parsed.changes.filter(isRoomChange);
+    return { kind: 'changed', by, changes, state };
+  } catch {
+    return undefined;
+  }
+}
+
+function isRoomChange(c: unknown): c is RoomChange {
+  if (typeof c !== 'object' || c === null) return false;
+  const { what } = c as { what?: unknown };
+  return typeof what === 'string' && ['topic', 'op', 'voice', 'private', 'secret', 'moderated', 'key', 'limit', 'ban'].includes(what);
 }
 
 /** The header of a frame of SIZE bytes (byteLength) for the user whose name key is KEY. */
@@ -143,24 +176,26 @@ export function userHeader(kind: UserKind, key: string, size: number): string {
 
 /** The body of a removal frame. */
 export function removalBody(removal: Removal): string {
-  return JSON.stringify({ shown: removal.shown });
+  return JSON.stringify(removal);
 }
 
-/** A direct message's kind letter: message, notice, CTCP request, CTCP reply (a notice). */
+/** A direct message's kind letter: message, notice, CTCP request, CTCP reply (a notice); `i` an invitation. */
 const DIRECT_KINDS = ['m', 'n', 'c', 'd'] as const;
 
-/** The body of a direct message's frame: `m FROM TEXT` (n notice, c CTCP, d CTCP notice; a name holds no space). */
+/** The body of a direct message's frame: `m FROM TEXT` (n notice, c CTCP, d CTCP notice, i invitation to the room TEXT; a name holds no space). */
 export function directBody(message: DirectMessage): string {
-  const kind = DIRECT_KINDS[(message.notice === true ? 1 : 0) + (message.ctcp === true ? 2 : 0)];
+  const kind = message.invite === true ? 'i' : DIRECT_KINDS[(message.notice === true ? 1 : 0) + (message.ctcp === true ? 2 : 0)];
   return `${kind} ${message.from} ${message.text}`;
 }
 
 /** BODY (directBody's) as a message; undefined for anything else (a control character: see CONTROL). */
 export function directOf(body: string): DirectMessage | undefined {
-  const kind = DIRECT_KINDS.indexOf(body[0] as (typeof DIRECT_KINDS)[number]);
+  const invite = body[0] === 'i';
+  const kind = invite ? 0 : DIRECT_KINDS.indexOf(body[0] as (typeof DIRECT_KINDS)[number]);
   const event = kind < 0 ? undefined : eventOf(`m${body.slice(1)}`);
   if (event?.kind !== 'message') return undefined;
   const { from, text } = event;
+  if (invite) return isValidName(text) ? { from, text, invite: true } : undefined;
   return { from, text, ...((kind & 1) !== 0 ? { notice: true } : {}), ...((kind & 2) !== 0 ? { ctcp: true } : {}) };
 }
 
@@ -198,9 +233,12 @@ export function encodeEntry(origin: string, servers: readonly (readonly [key: st
 
 function asRemoval(json: string): Removal | undefined {
   try {
-    const parsed = JSON.parse(json) as Partial<Removal> | null;
-    if (typeof parsed?.shown !== 'string' || CONTROL.test(parsed.shown)) return undefined;
-    return { shown: parsed.shown };
+    const parsed = JSON.parse(json) as { shown?: unknown; room?: unknown; by?: unknown; reason?: unknown } | null;
+    if (typeof parsed?.shown === 'string') return CONTROL.test(parsed.shown) ? undefined : { shown: parsed.shown };
+    const { room, by, reason } = parsed ?? {};
+    if (typeof room !== 'string' || typeof by !== 'string' || typeof reason !== 'string') return undefined;
+    if (!isValidName(room) || !isValidName(by) || CONTROL.test(reason)) return undefined;
+    return { room, by, reason };
   } catch {
     return undefined;
   }

@@ -1,6 +1,24 @@
 import type { Redis } from '../../redis/ioredis.js';
 import { nameKey } from '../../protocol/names.js';
-import type { Claim, Delivery, DirectMessage, Hub, HubEvents, HubLink, Join, Member, Part, Removal, RoomCount, RoomEvent, RoomListing } from '../hub.js';
+import type {
+  Claim,
+  Delivery,
+  DirectMessage,
+  Hub,
+  HubEvents,
+  HubLink,
+  Join,
+  JoinEntry,
+  Member,
+  Part,
+  Removal,
+  RoomCount,
+  RoomEvent,
+  RoomInfo,
+  RoomListing,
+  StateWrite,
+} from '../hub.js';
+import type { RoomState } from '../../protocol/room-state.js';
 import { connections, Link } from './link.js';
 import { Outbox } from './outbox.js';
 import { Reader } from './reader.js';
@@ -127,8 +145,16 @@ export class RedisHub implements Hub {
     this.#routing.elsewhere({ rooms: [...rooms], event });
   }
 
-  join(member: Member, room: string, maxRooms: number): Join | Promise<Join> {
-    return this.#registry.join(member, room, maxRooms);
+  join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Join | Promise<Join> {
+    return this.#registry.join(member, room, maxRooms, entry);
+  }
+
+  roomState(room: string, fresh = false): RoomInfo | Promise<RoomInfo | undefined> | undefined {
+    return this.#registry.roomState(room, fresh);
+  }
+
+  setRoomState(room: string, from: number, state: RoomState): StateWrite | Promise<StateWrite> {
+    return this.#registry.setRoomState(room, from, state);
   }
 
   part(member: Member, room: string): Part {

@@ -2,6 +2,7 @@ import type { Redis } from '../../redis/ioredis.js';
 import { nameKey } from '../../protocol/names.js';
 import { compareNames, sortNames } from '../../protocol/name-order.js';
 import type { RoomCount, RoomListing } from '../hub.js';
+import { NO_STATE, parseState } from '../../protocol/room-state.js';
 import type { Scripts } from './calls.js';
 
 /** /who, /rooms, or /who ROOM for the room key KEY. */
@@ -50,10 +51,10 @@ export class Listings {
 
   roomNames(room: string): Promise<RoomListing | undefined> | undefined {
     return this.#cached(`room:${nameKey(room)}`, () =>
-      this.#lua.chatRoomNames(this.#prefix, nameKey(room)).then(([shown, ...names]): RoomListing => {
+      this.#lua.chatRoomNames(this.#prefix, nameKey(room)).then(([shown, json, ...names]): RoomListing => {
         if (shown === undefined) return 'no such room';
         this.#roomSizes.set(nameKey(shown), names.length);
-        return { room: shown, names: sortNames(names) };
+        return { room: shown, names: sortNames(names), state: parseState(json ?? '') ?? NO_STATE };
       }),
     );
   }
@@ -62,7 +63,11 @@ export class Listings {
     return this.#cached('rooms', () =>
       this.#lua.chatRoomList(this.#prefix).then((flat) => {
         const list: RoomCount[] = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) list.push({ name: String(flat[i]), count: Number(flat[i + 1]) });
+        for (let i = 0; i + 2 < flat.length; i += 3) {
+          const room: RoomCount = { name: String(flat[i]), count: Number(flat[i + 1]) };
+          if (Number(flat[i + 2]) === 1) room.hidden = true;
+          list.push(room);
+        }
         for (const r of list) this.#roomSizes.set(nameKey(r.name), r.count);
         return list.sort((a, b) => compareNames(a.name, b.name));
       }),

@@ -1,5 +1,6 @@
 import { nameKey } from '../../protocol/names.js';
-import { LOBBY, type Claim, type HubEvents, type Join, type Member, type Part } from '../hub.js';
+import { LOBBY, type Claim, type HubEvents, type Join, type JoinEntry, type Member, type Part, type RoomInfo, type StateWrite } from '../hub.js';
+import { NO_STATE, parseState, type RoomState } from '../../protocol/room-state.js';
 import type { Outbox } from './outbox.js';
 import type { Recovery } from './recovery.js';
 import type { Routing } from './routing.js';
@@ -129,7 +130,7 @@ export class Registry {
     s.lua.chatVacate(s.prefix, key).catch(() => (s.needsSync = true));
   }
 
-  join(member: Member, room: string, maxRooms: number): Join | Promise<Join> {
+  join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Join | Promise<Join> {
     const s = this.#s;
     const name = member.name;
     if (name === undefined) return 'unavailable';
@@ -138,16 +139,19 @@ export class Registry {
     // Already in it: it only becomes current, which is ours alone to know.
     if (s.rooms.isIn(member, room)) return s.rooms.enter(member, name, room);
     if (!s.up) return 'unavailable';
-    return s.lua.chatJoin(s.prefix, s.id, key, name, nameKey(room), room, String(maxRooms)).then(
+    const fresh = entry === undefined ? '' : JSON.stringify(entry.fresh);
+    const account = entry === undefined ? '' : entry.account ? '1' : '0';
+    return s.lua.chatJoin(s.prefix, s.id, key, name, nameKey(room), room, String(maxRooms), fresh, account).then(
       (answer): Join => {
         if (answer === -1) return 'full';
         if (!Array.isArray(answer)) return 'unavailable'; // -2: our name is not ours in Redis; the sync repairs it
-        const [shown, count, since] = answer;
+        const [shown, count, since, json, created] = answer;
         s.roomSizes.set(nameKey(shown), count);
         // Left meanwhile (the connection closed while Redis answered): VACATE will follow.
         if (s.local.get(key) !== member) return 'unavailable';
         s.changed();
-        return s.rooms.enter(member, name, shown, since);
+        const entered = s.rooms.enter(member, name, shown, since, parseState(json));
+        return { ...entered, created: created === 1 };
       },
       (): Join => {
         // Timed out: Redis may have put us in. The sync writes every room entry again.
@@ -174,5 +178,43 @@ export class Registry {
       else s.needsSync = true;
     }
     return { ...left, current: left.wasCurrent ? s.rooms.roomsOf(member)[0] : undefined };
+  }
+
+  /**
+   * ROOM's state: this server's copy while it has members in it (kept up to date by the
+   * room's events), else, or when FRESH, Redis's.
+   */
+  roomState(room: string, fresh = false): RoomInfo | Promise<RoomInfo | undefined> | undefined {
+    const s = this.#s;
+    if (!fresh) {
+      const here = s.rooms.stateOf(room);
+      if (here !== 'no such room') return { ...here, size: Math.max(here.size, s.roomSizes.get(nameKey(room)) ?? 0) };
+    }
+    if (!s.up) return undefined;
+    return s.lua.chatRoomState(s.prefix, nameKey(room)).then(
+      (answer): RoomInfo => {
+        if (answer.length === 0) return 'no such room';
+        const [shown, json, size] = answer;
+        const state = parseState(json) ?? NO_STATE;
+        s.rooms.keep(shown, state);
+        return { room: shown, state, size };
+      },
+      () => undefined,
+    );
+  }
+
+  setRoomState(room: string, from: number, state: RoomState): StateWrite | Promise<StateWrite> {
+    const s = this.#s;
+    if (!s.up) return 'unavailable';
+    return s.lua.chatSetState(s.prefix, nameKey(room), String(from), JSON.stringify(state)).then(
+      (answer): StateWrite => {
+        if (answer === -1) return 'no such room';
+        if (answer === 0) return 'changed';
+        s.rooms.keep(room, state);
+        s.changed();
+        return 'set';
+      },
+      (): StateWrite => 'unavailable',
+    );
   }
 }

@@ -9,6 +9,8 @@
  *   P room:KEY       hash: name key -> name as shown, for the users in room KEY
  *   P in:KEY         set: the room keys user KEY is in (at most --max-rooms-per-user: what
  *                    one user holds in Redis is bounded by that limit)
+ *   P rstate         hash: room key -> the room's state (RoomState, JSON), while it has people
+ *   P hidden         set: the keys of rooms whose state hides them from non-members
  *
  * A user's entries are written only while P names holds the name for the writing server, so
  * an entry sent right behind a claim (pipelined, one round trip) does nothing when the claim
@@ -25,8 +27,53 @@ const LEAVE_ROOM = `local function leave_room(P, key, room)
   local was = redis.call('SREM', P .. 'in:' .. key, room) + redis.call('HDEL', P .. 'room:' .. room, key)
   if was == 0 then return false end
   local shown = redis.call('HGET', P .. 'rooms', room) or room
-  if redis.call('HLEN', P .. 'room:' .. room) == 0 then redis.call('HDEL', P .. 'rooms', room) end
+  if redis.call('HLEN', P .. 'room:' .. room) == 0 then
+    redis.call('HDEL', P .. 'rooms', room)
+    redis.call('HDEL', P .. 'rstate', room)
+    redis.call('SREM', P .. 'hidden', room)
+  end
   return shown
+end`;
+
+/** Writes JSON as room ROOM's state, and whether it hides the room. */
+const PUT_STATE = `local function put_state(P, room, json)
+  redis.call('HSET', P .. 'rstate', room, json)
+  local st = cjson.decode(json)
+  if st.private or st.secret then redis.call('SADD', P .. 'hidden', room) else redis.call('SREM', P .. 'hidden', room) end
+end`;
+
+/**
+ * KEY has joined room ROOM, which exists: its invitation is used up, and a name that is no
+ * account's (ACCOUNT '0') is no operator nor voiced (RoomState.ops; enteredBy in
+ * protocol/room-state.ts, which this mirrors). Returns the state's JSON, or '' for none.
+ */
+const ENTERED_BY = `local function entered_by(P, room, key, account)
+  local cur = redis.call('HGET', P .. 'rstate', room)
+  if not cur then return '' end
+  local st = cjson.decode(cur)
+  local changed = false
+  local function drop(field)
+    local list = st[field]
+    if type(list) ~= 'table' then return end
+    local out, found = {}, false
+    for _, k in ipairs(list) do
+      if k == key then found = true else out[#out + 1] = k end
+    end
+    if found then
+      changed = true
+      if #out == 0 and field ~= 'ops' then st[field] = nil else st[field] = out end
+    end
+  end
+  drop('invited')
+  if account == '0' then
+    drop('ops')
+    drop('voiced')
+  end
+  if not changed then return cur end
+  st.v = st.v + 1
+  local json = cjson.encode(st)
+  put_state(P, room, json)
+  return json
 end`;
 
 /** Takes KEY out of all its rooms. Returns them as shown. */
@@ -93,20 +140,55 @@ for _, room in ipairs(left) do out[#out + 1] = room end
 return out`;
 
 /**
- * ARGV: P, id, key, name as shown, room key, room as typed, most rooms (0: no limit).
- * Returns {room as shown, users in it, the stream's last id}; -1 when the room would be one
+ * ARGV: P, id, key, name as shown, room key, room as typed, most rooms (0: no limit), the
+ * state of the room should this join make it (JSON, '' for none), whether the name is an
+ * account's ('1') or not ('0'; JoinEntry). Returns {room as shown, users in it, the stream's
+ * last id, its state's JSON or '', 1 when this join made it}; -1 when the room would be one
  * too many; -2 when this server does not hold KEY.
  */
 export const JOIN = `${OWNED}
 ${ENTER_ROOM}
 ${LAST_ID}
-local P, id, key, name, room, roomShown, most = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+${PUT_STATE}
+${ENTERED_BY}
+local P, id, key, name, room, roomShown, most, fresh, account = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9]
 if not owned(P, key, id) then return -2 end
-if most > 0 and redis.call('SISMEMBER', P .. 'in:' .. key, room) == 0 and redis.call('HEXISTS', P .. 'rooms', room) == 0 then
+local exists = redis.call('HEXISTS', P .. 'rooms', room) == 1
+local was = redis.call('SISMEMBER', P .. 'in:' .. key, room) == 1
+if most > 0 and not was and not exists then
   if redis.call('HLEN', P .. 'rooms') >= most then return -1 end
 end
 local shown = enter_room(P, key, name, room, roomShown)
-return {shown, redis.call('HLEN', P .. 'room:' .. room), last_id(P)}`;
+local state
+if not exists then
+  state = fresh
+  if fresh ~= '' then put_state(P, room, fresh) end
+elseif was or account == '' then
+  state = redis.call('HGET', P .. 'rstate', room) or ''
+else
+  state = entered_by(P, room, key, account)
+end
+return {shown, redis.call('HLEN', P .. 'room:' .. room), last_id(P), state, exists and 0 or 1}`;
+
+/**
+ * ARGV: P, room key, the version the change was made from, the new state's JSON. Returns
+ * 1 when written, 0 when the state is at another version now, -1 when nobody is in the room.
+ */
+export const SET_STATE = `${PUT_STATE}
+local P, room, from, json = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if redis.call('HEXISTS', P .. 'rooms', room) == 0 then return -1 end
+local cur = redis.call('HGET', P .. 'rstate', room)
+local v = cur and cjson.decode(cur).v or 0
+if v ~= from then return 0 end
+put_state(P, room, json)
+return 1`;
+
+/** ARGV: P, room key. Returns {room as shown, its state's JSON or '', users in it}, or {} when nobody is in it. */
+export const ROOM_STATE = `
+local P, room = ARGV[1], ARGV[2]
+local shown = redis.call('HGET', P .. 'rooms', room)
+if not shown then return {} end
+return {shown, redis.call('HGET', P .. 'rstate', room) or '', redis.call('HLEN', P .. 'room:' .. room)}`;
 
 /** ARGV: P, id, key, room key. Takes KEY out of the room, if this server holds KEY. */
 export const PART = `${OWNED}
@@ -163,15 +245,16 @@ end
 return 1`;
 
 /**
- * ARGV: P, room key. Returns {room as shown, names...}, or {} when nobody is in it. Entries
- * whose name nobody holds (a clean-up that never ran) are dropped on the way.
+ * ARGV: P, room key. Returns {room as shown, its state's JSON or '', names...}, or {} when
+ * nobody is in it. Entries whose name nobody holds (a clean-up that never ran) are dropped on
+ * the way.
  */
 export const ROOM_NAMES = `${LEAVE_ROOM}
 local P, room = ARGV[1], ARGV[2]
 local shown = redis.call('HGET', P .. 'rooms', room)
 if not shown then return {} end
 local entries = redis.call('HGETALL', P .. 'room:' .. room)
-local out = {shown}
+local out = {shown, redis.call('HGET', P .. 'rstate', room) or ''}
 for i = 1, #entries, 2 do
   if redis.call('HEXISTS', P .. 'names', entries[i]) == 1 then
     out[#out + 1] = entries[i + 1]
@@ -179,10 +262,10 @@ for i = 1, #entries, 2 do
     leave_room(P, entries[i], room)
   end
 end
-if #out == 1 then return {} end
+if #out == 2 then return {} end
 return out`;
 
-/** ARGV: P. Returns {room as shown, users in it, ...}. */
+/** ARGV: P. Returns {room as shown, users in it, 1 if hidden from non-members else 0, ...}. */
 export const ROOM_LIST = `
 local P = ARGV[1]
 local rooms = redis.call('HGETALL', P .. 'rooms')
@@ -190,5 +273,6 @@ local out = {}
 for i = 1, #rooms, 2 do
   out[#out + 1] = rooms[i + 1]
   out[#out + 1] = redis.call('HLEN', P .. 'room:' .. rooms[i])
+  out[#out + 1] = redis.call('SISMEMBER', P .. 'hidden', rooms[i])
 end
 return out`;

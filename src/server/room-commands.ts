@@ -1,0 +1,431 @@
+import type { Join, RoomChange, StateWrite } from '../hub/hub.js';
+import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
+import { maskMatches } from '../protocol/glob.js';
+import { isValidName, nameKey } from '../protocol/names.js';
+import { freshState, setList, without, type Mutable, type RoomState } from '../protocol/room-state.js';
+import { reject, reply, type Action } from './actions.js';
+import type { Command, ModeRequest } from './command.js';
+import type { CommandContext, Outcome } from './commands.js';
+import type { RoomView } from './dialect.js';
+import { LOBBY } from '../hub/hub.js';
+
+/**
+ * docs/protocol.md, "Rooms people own": joining a room past its privacy, key, limit and
+ * bans; its operators' commands. Every change is read, checked and written over the version
+ * it read (Hub.setRoomState): two operators acting at once on two servers are taken one after
+ * the other, the second checked against the first's result.
+ */
+
+type Cmd<K extends Command['kind']> = Extract<Command, { kind: K }>;
+
+/** A key is what IRC allows (RFC 2812): 1 to 23 characters, no space, no control, no comma. */
+const KEY = /^[\x21-\x2b\x2d-\x7e]{1,23}$/;
+/** Ban masks a room keeps at most (ISUPPORT MAXLIST), and invitations: the state stays small. */
+export const ROOM_LIST_MAX = 100;
+/** Tries of a change that finds the state changed under it (Hub.setRoomState) before it gives up. */
+const TRIES = 4;
+
+function nameOf(ctx: CommandContext): string {
+  return ctx.self.name ?? '';
+}
+
+/** Whether NAME is an account's (then it is its account's, logged in with its password). */
+function isAccount(ctx: CommandContext, name: string): boolean {
+  return ctx.auth?.has(name) === true;
+}
+
+/** docs/protocol.md "Moderation": server operators may do everything in every room. */
+export function isServerOperator(ctx: CommandContext): boolean {
+  const oper = ctx.operator();
+  return ctx.auth?.isOperator(nameOf(ctx)) === true || (oper !== undefined && ctx.auth?.isOperator(oper) === true);
+}
+
+/**
+ * Whether NAME is one of the room's operators: listed (RoomState.ops), or its owner (while
+ * the owner is an account: a removed account's name may be anyone's now).
+ */
+export function isRoomOperator(ctx: CommandContext, state: RoomState, name: string): boolean {
+  const key = nameKey(name);
+  return state.ops.includes(key) || (state.owner !== undefined && nameKey(state.owner) === key && isAccount(ctx, name));
+}
+
+/** What a listing shows of the room (Words.inRoom). */
+export function roomView(ctx: CommandContext, state: RoomState): RoomView {
+  const name = ctx.self.name;
+  return {
+    state,
+    isOp: (n) => isRoomOperator(ctx, state, n),
+    isVoiced: (n) => state.voiced?.includes(nameKey(n)) === true,
+    seesKey: name !== undefined && (isRoomOperator(ctx, state, name) || isServerOperator(ctx)),
+  };
+}
+
+/** Whether ROOM is the asker's, or seen by everyone: a hidden room is to everyone else as one that does not exist. */
+export function mayView(ctx: CommandContext, room: string, state: RoomState): boolean {
+  if (state.private !== true && state.secret !== true) return true;
+  const key = nameKey(room);
+  return ctx.hub.roomsOf(ctx.self).some((r) => nameKey(r) === key) || isServerOperator(ctx);
+}
+
+/** Whether member is in ROOM (any case), and ROOM as shown if so. */
+export function joinedAs(ctx: CommandContext, room: string): string | undefined {
+  const key = nameKey(room);
+  return ctx.hub.roomsOf(ctx.self).find((r) => nameKey(r) === key);
+}
+
+/**
+ * Runs a step that may fail (throw, or reject): THEN with its value, or FAILED. The store's
+ * room steps must not fail quietly: a private room must not open because the store is away.
+ */
+export function guarded<T>(step: () => Awaitable<T>, then: (value: T) => Outcome, failed: () => Outcome): Outcome {
+  let value: Awaitable<T>;
+  try {
+    value = step();
+  } catch {
+    return failed();
+  }
+  return isPromise(value) ? value.then(then, failed) : then(value);
+}
+
+/**
+ * docs/protocol.md "Rooms": ROOM is joined and made current; the others in it see the
+ * newcomer. Rooms already joined stay joined. A room that exists is entered past its
+ * privacy, bans, limit and key; one nobody is in is made, from its kept state when an
+ * account owns it.
+ */
+export function join(ctx: CommandContext, cmd: Cmd<'join'>): Outcome {
+  const { room } = cmd;
+  if (room === '') return [reply(ctx.w.joinNeedsRoom())];
+  if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
+  if (joinedAs(ctx, room) !== undefined) return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (joined) => answerJoin(ctx, room, joined));
+  if (ctx.hub.roomsOf(ctx.self).length >= ctx.maxRoomsPerUser) {
+    return [reply(ctx.w.tooManyRooms(ctx.maxRoomsPerUser, room)), reject('too-many-rooms-per-user', room)];
+  }
+  const unavailable = (): Action[] => [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
+  return after(ctx.hub.roomState(room, true), (info): Outcome => {
+    if (info === undefined) return unavailable();
+    if (info !== 'no such room') return admit(ctx, cmd, info.state, info.size, () => enter(ctx, room, info.state));
+    if (!ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms(room)), reject('too-many-new-rooms', room)];
+    return guarded(
+      () => ctx.store.ownedRoom(room),
+      (kept) => (kept === undefined ? create(ctx, room) : admit(ctx, cmd, kept, 0, () => enter(ctx, room, kept))),
+      unavailable,
+    );
+  });
+}
+
+/** The first member of a room nobody is in: its operator, and its owner when it is an account with rooms to spare. */
+function create(ctx: CommandContext, room: string): Outcome {
+  const name = nameOf(ctx);
+  const now = ctx.now();
+  const plain = freshState(nameKey(name), now);
+  // Guests own nothing (docs/protocol.md, "Your account"); nor does anyone on a server without accounts.
+  if (!isAccount(ctx, name) || ctx.maxOwnedRooms === 0) return enter(ctx, room, plain);
+  return guarded(
+    () => ctx.store.ownedRooms(name),
+    (owned) =>
+      owned < ctx.maxOwnedRooms
+        ? enter(ctx, room, freshState(nameKey(name), now, name), true)
+        : after(enter(ctx, room, plain), (actions) => [...actions, reply(ctx.w.notOwned(room, ctx.maxOwnedRooms))]),
+    () => enter(ctx, room, plain),
+  );
+}
+
+/**
+ * Whether the asker may enter a room in STATE with SIZE members: then THEN. Its operators
+ * (accounts), the server's operators and those invited pass; a key is checked one attempt at
+ * a time per address, slower after failures, as passwords are (no key guessing at wire speed).
+ */
+function admit(ctx: CommandContext, cmd: Cmd<'join'>, state: RoomState, size: number, then: () => Outcome): Outcome {
+  const name = nameOf(ctx);
+  const key = nameKey(name);
+  const room = cmd.room;
+  if (isServerOperator(ctx) || (isAccount(ctx, name) && isRoomOperator(ctx, state, name))) return then();
+  if (state.invited?.includes(key) === true) return then();
+  if (state.bans?.some((mask) => maskMatches(mask, name)) === true) return [reply(ctx.w.bannedFromRoom(room)), reject('room-refused', `${room}: banned`)];
+  if (state.private === true) return [reply(ctx.w.roomPrivate(room)), reject('room-refused', `${room}: private`)];
+  if (state.limit !== undefined && size >= state.limit) return [reply(ctx.w.roomFull(room, state.limit)), reject('room-refused', `${room}: full`)];
+  const wanted = state.key;
+  if (wanted === undefined) return then();
+  const given = cmd.key ?? '';
+  return ctx.keys.run(async () => given === wanted).then(
+    (right): Outcome => {
+      if (right) {
+        ctx.keys.succeeded();
+        return then();
+      }
+      ctx.keys.failed();
+      // The key itself is never logged: only that it was wrong.
+      return [reply(ctx.w.roomNeedsKey(room)), { kind: 'authFailed' }, reject('room-refused', `${room}: wrong key`)];
+    },
+    () => [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)],
+  );
+}
+
+/** Puts the asker in ROOM: FRESH is its state should this join make it; OWNED: keep it, it is new and owned. */
+function enter(ctx: CommandContext, room: string, fresh: RoomState, owned = false): Outcome {
+  const account = isAccount(ctx, nameOf(ctx));
+  return after(ctx.hub.join(ctx.self, room, ctx.maxRooms, { fresh, account }), (joined): Outcome => {
+    if (owned && typeof joined === 'object' && joined.created === true) {
+      return guarded(
+        () => ctx.store.saveRoom(joined.room, fresh),
+        () => answerJoin(ctx, room, joined),
+        // Made, but not kept: its owner is told, the room goes on as any other.
+        () => [...answerJoin(ctx, room, joined), reply(ctx.w.roomUnavailable(joined.room))],
+      );
+    }
+    return answerJoin(ctx, room, joined);
+  });
+}
+
+function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
+  if (joined === 'full') return [reply(ctx.w.serverRoomsFull(ctx.maxRooms, room)), reject('too-many-rooms', room)];
+  if (joined === 'unavailable') return [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
+  const actions: Action[] = [reply(ctx.w.youAreIn(joined.room))];
+  const topic = joined.state?.topic;
+  if (topic !== undefined) actions.push(reply(ctx.w.topic(joined.room, topic, 'join')));
+  if (!joined.already) actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
+  return actions;
+}
+
+/**
+ * The room a room operator's command acts on: ROOM when given (the asker must be in it),
+ * else the current room. A refusal when there is none.
+ */
+function managed(ctx: CommandContext, room: string | undefined): string | Action[] {
+  if (room === undefined) {
+    const current = ctx.hub.roomsOf(ctx.self)[0];
+    return current ?? [reply(ctx.w.inNoRoom()), reject('in-no-room')];
+  }
+  if (!isValidName(room)) return [reply(ctx.w.noSuchRoom(room)), reject('invalid-room')];
+  return joinedAs(ctx, room) ?? [reply(ctx.w.notInRoom(room)), reject('not-in-room', room)];
+}
+
+/**
+ * A change of a room's state: the state after it, what its members are told, the answers,
+ * and what is done once it is written (AFTER); or a refusal.
+ */
+type Plan = { state: RoomState; changes: RoomChange[]; answers?: string[]; after?: Action[] } | Action[];
+
+/**
+ * Reads ROOM's state, lets PLAN make the change (operators only, unless OPEN), writes it over
+ * the version read and tells the room; read again and tried again when another change came
+ * first. An owned room's new state is kept by the store.
+ */
+function change(
+  ctx: CommandContext,
+  room: string,
+  word: string,
+  plan: (state: RoomState, room: string) => Plan,
+  open: (state: RoomState) => boolean = () => false,
+  tries = TRIES,
+  fresh = false,
+): Outcome {
+  const unavailable = (): Action[] => [reply(ctx.w.roomUnavailable(room)), reject('cluster-unavailable', `could not change ${room}`)];
+  return after(ctx.hub.roomState(room, fresh), (info): Outcome => {
+    if (info === undefined) return unavailable();
+    if (info === 'no such room') return [reply(ctx.w.noSuchRoom(room)), reject('not-in-room', room)];
+    const { state } = info;
+    if (!open(state) && !isRoomOperator(ctx, state, nameOf(ctx)) && !isServerOperator(ctx)) {
+      return [reply(ctx.w.notRoomOperator(word, info.room)), reject('not-room-operator', `/${word} in ${info.room}`)];
+    }
+    const planned = plan(state, info.room);
+    if (Array.isArray(planned)) return planned;
+    if (planned.changes.length === 0 && planned.after === undefined) return (planned.answers ?? []).map(reply);
+    const next = { ...planned.state, v: state.v + 1 };
+    return after(ctx.hub.setRoomState(info.room, state.v, next), (written: StateWrite): Outcome => {
+      if (written === 'changed') return tries > 1 ? change(ctx, room, word, plan, open, tries - 1, true) : unavailable();
+      if (written !== 'set') return written === 'no such room' ? [reply(ctx.w.noSuchRoom(room))] : unavailable();
+      const actions: Action[] = (planned.answers ?? []).map(reply);
+      if (planned.changes.length > 0) {
+        actions.push({ kind: 'roomEvent', room: info.room, event: { kind: 'changed', by: nameOf(ctx), changes: planned.changes, state: next } });
+      }
+      actions.push(...(planned.after ?? []));
+      if (next.owner === undefined) return actions;
+      return guarded(
+        () => ctx.store.saveRoom(info.room, keptOf(next, (n) => isAccount(ctx, n))),
+        () => actions,
+        () => [...actions, reply(ctx.w.roomUnavailable(info.room))],
+      );
+    });
+  });
+}
+
+/**
+ * What the store keeps of an owned room: not its invitations (valid while it has people),
+ * nor operators and voices that are no account's (valid while their user is in the room).
+ */
+function keptOf(state: RoomState, account: (key: string) => boolean): RoomState {
+  const kept: Mutable<RoomState> = { ...state, ops: state.ops.filter(account) };
+  delete kept.invited;
+  setList(kept, 'voiced', state.voiced?.filter(account));
+  return kept;
+}
+
+/** `/topic [TEXT]` and IRC's TOPIC: asked by any member, set by operators only (IRC's +t, always on). */
+export function topic(ctx: CommandContext, cmd: Cmd<'topic'>): Outcome {
+  const room = managed(ctx, cmd.room);
+  if (typeof room !== 'string') return room;
+  const text = cmd.text;
+  if (text === undefined) {
+    return after(ctx.hub.roomState(room), (info): Action[] => {
+      if (info === undefined) return [reply(ctx.w.roomUnavailable(room))];
+      if (info === 'no such room') return [reply(ctx.w.noSuchRoom(room))];
+      return [reply(ctx.w.topic(info.room, info.state.topic))];
+    });
+  }
+  return change(ctx, room, 'topic', (state) => {
+    const next: Mutable<RoomState> = { ...state };
+    if (text === '') delete next.topic;
+    else next.topic = { text, by: nameOf(ctx), at: ctx.now() };
+    return { state: next, changes: [{ what: 'topic', text }] };
+  });
+}
+
+/**
+ * `/invite NAME` and IRC's INVITE: NAME, who must be online, may join the room once (past its
+ * privacy, key, limit and bans). In a private room only its operators invite; in an open one
+ * any member may (IRC's), which only tells NAME.
+ */
+export function invite(ctx: CommandContext, cmd: Cmd<'invite'>): Outcome {
+  const { name } = cmd;
+  if (name === '') return [reply(ctx.w.moderationNeedsName('invite'))];
+  if (!isValidName(name)) return [reply(ctx.w.noSuchUser(name))];
+  const room = managed(ctx, cmd.room);
+  if (typeof room !== 'string') return room;
+  const key = nameKey(name);
+  return after(ctx.hub.names(), (names): Outcome => {
+    if (names === undefined) return [reply(ctx.w.roomUnavailable(room))];
+    const shown = names.find((n) => nameKey(n) === key);
+    if (shown === undefined) return [reply(ctx.w.noSuchUser(name))];
+    return after(ctx.hub.roomNames(room), (listing): Outcome => {
+      if (listing !== undefined && listing !== 'no such room' && listing.names.some((n) => nameKey(n) === key)) {
+        return [reply(ctx.w.alreadyInRoom(shown, room))];
+      }
+      return change(
+        ctx,
+        room,
+        'invite',
+        (state, shownRoom) => ({
+          state: { ...state, invited: [...(without(state.invited, key) ?? []), key].slice(-ROOM_LIST_MAX) },
+          changes: [],
+          after: [{ kind: 'invitation', to: shown, room: shownRoom }],
+        }),
+        (state) => state.private !== true,
+      );
+    });
+  });
+}
+
+/** `/remove NAME [REASON]` and IRC's KICK: NAME leaves the room, wherever its server. */
+export function removeFromRoom(ctx: CommandContext, cmd: Cmd<'removeFromRoom'>): Outcome {
+  const { name, reason } = cmd;
+  if (name === '') return [reply(ctx.w.moderationNeedsName('remove'))];
+  const room = managed(ctx, cmd.room);
+  if (typeof room !== 'string') return room;
+  if (!isValidName(name)) return [reply(ctx.w.notInThatRoom(name, room))];
+  return after(ctx.hub.roomState(room, true), (info): Outcome => {
+    if (info === undefined) return [reply(ctx.w.roomUnavailable(room))];
+    if (info === 'no such room') return [reply(ctx.w.noSuchRoom(room))];
+    if (!isRoomOperator(ctx, info.state, nameOf(ctx)) && !isServerOperator(ctx)) {
+      return [reply(ctx.w.notRoomOperator('remove', info.room)), reject('not-room-operator', `/remove in ${info.room}`)];
+    }
+    return after(ctx.hub.roomNames(info.room), (listing): Outcome => {
+      const key = nameKey(name);
+      const target = listing === undefined || listing === 'no such room' ? undefined : listing.names.find((n) => nameKey(n) === key);
+      if (target === undefined) return [reply(ctx.w.notInThatRoom(name, info.room))];
+      return after(ctx.hub.remove(target, { room: info.room, by: nameOf(ctx), reason }), (delivery): Action[] =>
+        delivery === 'delivered' ? [] : [reply(delivery === 'no such user' ? ctx.w.notInThatRoom(name, info.room) : ctx.w.clusterUnavailable())],
+      );
+    });
+  });
+}
+
+/** `/op`, `/deop`, `/private`, `/public`, `/key` and IRC's MODE: operators only, each change checked. */
+export function roomMode(ctx: CommandContext, cmd: Cmd<'roomMode'>): Outcome {
+  const room = managed(ctx, cmd.room);
+  if (typeof room !== 'string') return room;
+  const lobby = nameKey(room) === LOBBY;
+  // Whom an op or voice change names must be in the room: asked before the change is planned.
+  const named = cmd.changes.some((c) => c.what === 'op' || c.what === 'voice');
+  return after(named ? ctx.hub.roomNames(room) : undefined, (listing): Outcome =>
+    change(ctx, room, cmd.word, (state, shown) => {
+      const next: Mutable<RoomState> = { ...state };
+      const changes: RoomChange[] = [];
+      const answers: string[] = [];
+      for (const c of cmd.changes) {
+        const refused = apply(ctx, next, c, shown, lobby, listing === undefined || listing === 'no such room' ? [] : listing.names);
+        if (typeof refused === 'string') answers.push(refused);
+        else if (refused !== undefined) changes.push(refused);
+      }
+      return { state: next, changes, answers };
+    }),
+  );
+}
+
+/** One change to NEXT: what the room is told, a refusal's words, or undefined for no change. */
+function apply(
+  ctx: CommandContext,
+  next: Mutable<RoomState>,
+  c: ModeRequest,
+  room: string,
+  lobby: boolean,
+  members: readonly string[],
+): RoomChange | string | undefined {
+  switch (c.what) {
+    case 'op':
+    case 'voice': {
+      const key = nameKey(c.name);
+      const shown = members.find((n) => nameKey(n) === key);
+      if (shown === undefined) return ctx.w.notInThatRoom(c.name, room);
+      const list = c.what === 'op' ? next.ops : (next.voiced ?? []);
+      if (list.includes(key) === c.on) return undefined;
+      const changed = c.on ? [...list, key] : list.filter((k) => k !== key);
+      if (c.what === 'op') next.ops = changed;
+      else setList(next, 'voiced', changed.length === 0 ? undefined : changed);
+      return { what: c.what, on: c.on, name: shown };
+    }
+    case 'private':
+    case 'secret':
+    case 'moderated': {
+      if (lobby && c.on && c.what !== 'moderated') return ctx.w.lobbyIsOpen();
+      if ((next[c.what] === true) === c.on) return undefined;
+      if (c.on) next[c.what] = true;
+      else delete next[c.what];
+      return { what: c.what, on: c.on };
+    }
+    case 'key': {
+      if (!c.on) {
+        if (next.key === undefined) return undefined;
+        delete next.key;
+        return { what: 'key', on: false };
+      }
+      if (lobby) return ctx.w.lobbyIsOpen();
+      if (!KEY.test(c.key)) return ctx.w.badModeParameter('key', c.key);
+      next.key = c.key;
+      return { what: 'key', on: true };
+    }
+    case 'limit': {
+      if (c.limit === undefined) {
+        if (next.limit === undefined) return undefined;
+        delete next.limit;
+        return { what: 'limit', limit: undefined };
+      }
+      if (lobby) return ctx.w.lobbyIsOpen();
+      if (!Number.isInteger(c.limit) || c.limit < 1 || c.limit > 1_000_000) return ctx.w.badModeParameter('limit', String(c.limit));
+      if (next.limit === c.limit) return undefined;
+      next.limit = c.limit;
+      return { what: 'limit', limit: c.limit };
+    }
+    case 'ban': {
+      const mask = c.mask;
+      if (mask === '' || mask.length > 100 || /[\s\x00-\x1f]/.test(mask)) return ctx.w.badModeParameter('ban', mask);
+      const bans = next.bans ?? [];
+      const has = bans.some((b) => b.toLowerCase() === mask.toLowerCase());
+      if (has === c.on) return undefined;
+      if (c.on && bans.length >= ROOM_LIST_MAX) return ctx.w.badModeParameter('ban', mask);
+      setList(next, 'bans', c.on ? [...bans, mask] : bans.filter((b) => b.toLowerCase() !== mask.toLowerCase()));
+      return { what: 'ban', on: c.on, mask };
+    }
+  }
+}
