@@ -1,5 +1,7 @@
 import { nameKey } from '../protocol/names.js';
 import { ownString } from '../protocol/own-string.js';
+import type { RoomState } from '../protocol/room-state.js';
+import { type KeptRoom, keptRoom, roomToKeep } from './owned-rooms.js';
 import {
   DEFAULT_HISTORY_MEMORY,
   DEFAULT_STORE_LIMITS,
@@ -88,6 +90,9 @@ export class MemoryStore implements Store {
   readonly #kept = new Map<string, KeptMessage[]>();
   #nextId = 1;
   readonly #bans = new Map<string, Ban>();
+  /** Owned rooms by name key, as JSON (a copy no caller can change), and how many each owner has. */
+  readonly #owned = new Map<string, KeptRoom>();
+  readonly #ownedBy = new Map<string, number>();
 
   constructor(
     options: MemoryStoreOptions = {},
@@ -208,6 +213,31 @@ export class MemoryStore implements Store {
 
   bans(now: number): Ban[] {
     return sortBans([...this.#bans.values()].filter((b) => inForce(b, now)).map((b) => ({ ...b })));
+  }
+
+  ownedRoom(room: string): RoomState | undefined {
+    const kept = this.#owned.get(nameKey(room));
+    return kept && keptRoom(kept.room, kept.json);
+  }
+
+  saveRoom(room: string, state: RoomState): void {
+    const next = roomToKeep(room, state);
+    const was = this.#owned.get(next.room);
+    if (was !== undefined && was.v >= next.v) return;
+    if (was !== undefined) this.#count(was.owner, -1);
+    this.#count(next.owner, 1);
+    const key = ownString(next.room);
+    this.#owned.set(key, { ...next, room: key, owner: ownString(next.owner) });
+  }
+
+  ownedRooms(owner: string): number {
+    return this.#ownedBy.get(nameKey(owner)) ?? 0;
+  }
+
+  #count(owner: string, by: number): void {
+    const n = (this.#ownedBy.get(owner) ?? 0) + by;
+    if (n > 0) this.#ownedBy.set(ownString(owner), n);
+    else this.#ownedBy.delete(owner);
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,9 @@
 import { Redis } from '../redis/ioredis.js';
 import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../redis/connection.js';
 import { nameKey } from '../protocol/names.js';
+import type { RoomState } from '../protocol/room-state.js';
 import { inForce, sortBans } from './memory-store.js';
+import { keptRoom, roomToKeep } from './owned-rooms.js';
 import {
   DEFAULT_STORE_LIMITS,
   senderMax,
@@ -20,7 +22,44 @@ import {
  *   P kept:NAME      stream: messages kept for the account NAME (fields at, f, t); its ids are
  *                    the KeptMessage ids. Expires offlineMs after the last one kept.
  *   P bans           hash: account key -> the ban as JSON
+ *   P owned-rooms    hash: room key -> the owned room's state as JSON (RoomState)
+ *   P owned-count    hash: account key -> how many rooms it owns (none: the field is gone)
  */
+
+/**
+ * KEYS: P owned-rooms, P owned-count. ARGV: the room key, the state's version, its owner's
+ * key, the state as JSON. Keeps the state unless the one kept has a version as new or newer,
+ * and moves the room's count from its old owner to its new one: one script, so two servers
+ * saving one room at once keep the newest, and the counts stay those of the states kept.
+ * Returns 1 when kept, 0 when not newer; fails before changing anything when what is kept
+ * cannot be read, the state or a count (owned-rooms.ts says why it is not overwritten).
+ */
+const SAVE_ROOM = `
+local rooms, counts = KEYS[1], KEYS[2]
+local room, v, owner, json = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local function damaged(name)
+  local n = redis.call('HGET', counts, name)
+  return n and not string.match(n, '^%d+$')
+end
+local old = redis.call('HGET', rooms, room)
+if damaged(owner) then return redis.error_reply('the count of the rooms ' .. owner .. ' owns is damaged') end
+if old then
+  local ok, kept = pcall(cjson.decode, old)
+  if not ok or type(kept) ~= 'table' or type(kept.v) ~= 'number' or type(kept.owner) ~= 'string' then
+    return redis.error_reply('the kept state of the room ' .. room .. ' is damaged')
+  end
+  if kept.v >= v then return 0 end
+  local was = string.lower(kept.owner)
+  if was ~= owner then
+    if damaged(was) then return redis.error_reply('the count of the rooms ' .. was .. ' owns is damaged') end
+    if redis.call('HINCRBY', counts, was, -1) <= 0 then redis.call('HDEL', counts, was) end
+    redis.call('HINCRBY', counts, owner, 1)
+  end
+else
+  redis.call('HINCRBY', counts, owner, 1)
+end
+redis.call('HSET', rooms, room, json)
+return 1`;
 
 /**
  * KEYS: the account's stream. ARGV: oldest `at` still fresh, offlineMax, at, from, text,
@@ -143,6 +182,7 @@ type Fields = [string, string][];
 interface Scripts {
   chatKeep(key: string, ...args: string[]): Promise<number>;
   chatAppend(keys: number, ...keysAndArgs: string[]): Promise<number>;
+  chatSaveRoom(rooms: string, counts: string, ...args: string[]): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -159,11 +199,12 @@ export interface RedisStoreOptions {
 }
 
 /**
- * The store of a cluster (--redis): history, kept messages and bans in Redis, shared by every
- * server. It answers from Redis each time (nothing cached), so a message kept or a ban made on
- * one server is seen on all at once. While Redis is unreachable, reads answer undefined and
- * keep answers 'unavailable' at once (no command waits for Redis to come back; one that gets
- * no answer fails after 2 s, as the hub's); ban and unban reject.
+ * The store of a cluster (--redis): history, kept messages, bans and owned rooms in Redis,
+ * shared by every server. It answers from Redis each time (nothing cached), so a message kept
+ * or a ban made on one server is seen on all at once. While Redis is unreachable, reads answer
+ * undefined and keep answers 'unavailable' at once (no command waits for Redis to come back;
+ * one that gets no answer fails after 2 s, as the hub's); ban, unban, banOf and the owned
+ * rooms' calls reject.
  */
 export class RedisStore implements Store {
   readonly limits: StoreLimits;
@@ -206,6 +247,7 @@ export class RedisStore implements Store {
     }
     if (typeof this.#redis.chatKeep !== 'function') this.#redis.defineCommand('chatKeep', { numberOfKeys: 1, lua: KEEP });
     if (typeof this.#redis.chatAppend !== 'function') this.#redis.defineCommand('chatAppend', { lua: APPEND });
+    if (typeof this.#redis.chatSaveRoom !== 'function') this.#redis.defineCommand('chatSaveRoom', { numberOfKeys: 2, lua: SAVE_ROOM });
   }
 
   /** Connects a connection of the store's own; rejects, saying what to check, when Redis cannot be used. Nothing for a shared one. */
@@ -321,15 +363,15 @@ export class RedisStore implements Store {
 
   async ban(ban: Ban): Promise<void> {
     const value = JSON.stringify({ ...ban, until: ban.until ?? null });
-    await this.#bans((bans) => this.#redis.hset(bans, nameKey(ban.name), value));
+    await this.#must('the bans in Redis could not be changed', () => this.#redis.hset(this.#bansKey, nameKey(ban.name), value));
   }
 
   async unban(name: string): Promise<boolean> {
-    return (await this.#bans((bans) => this.#redis.hdel(bans, nameKey(name)))) === 1;
+    return (await this.#must('the bans in Redis could not be changed', () => this.#redis.hdel(this.#bansKey, nameKey(name)))) === 1;
   }
 
   async banOf(name: string, now: number): Promise<Ban | undefined> {
-    const value = await this.#bans((bans) => this.#redis.hget(bans, nameKey(name)), 'read');
+    const value = await this.#must('the bans in Redis could not be read', () => this.#redis.hget(this.#bansKey, nameKey(name)));
     const ban = value === null ? undefined : parseBan(value);
     return ban && inForce(ban, now) ? ban : undefined;
   }
@@ -343,12 +385,40 @@ export class RedisStore implements Store {
     }
   }
 
-  /** A change to the bans: an error that says what failed, for the operator who asked. */
-  async #bans<T>(change: (key: string) => Promise<T>, what: 'changed' | 'read' = 'changed'): Promise<T> {
+  async ownedRoom(room: string): Promise<RoomState | undefined> {
+    const key = nameKey(room);
+    return this.#must("a room's state in Redis could not be read", async () => {
+      const json = await this.#redis.hget(`${this.#prefix}owned-rooms`, key);
+      return json === null ? undefined : keptRoom(key, json);
+    });
+  }
+
+  async saveRoom(room: string, state: RoomState): Promise<void> {
+    const { room: key, owner, v, json } = roomToKeep(room, state);
+    const p = this.#prefix;
+    await this.#must("a room's state could not be kept in Redis", () =>
+      this.#redis.chatSaveRoom(`${p}owned-rooms`, `${p}owned-count`, key, String(v), owner, json),
+    );
+  }
+
+  async ownedRooms(owner: string): Promise<number> {
+    const what = 'the rooms an account owns could not be counted in Redis';
+    const count = await this.#must(what, () => this.#redis.hget(`${this.#prefix}owned-count`, nameKey(owner)));
+    const n = Number(count ?? 0);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${what}: the count is damaged (${JSON.stringify(count)})`);
+    return n;
+  }
+
+  get #bansKey(): string {
+    return `${this.#prefix}bans`;
+  }
+
+  /** What must not fail quietly (bans, owned rooms): an error that says what failed, for the operator who asked. */
+  async #must<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await change(`${this.#prefix}bans`);
+      return await run();
     } catch (err) {
-      throw new Error(`the bans in Redis could not be ${what}: ${(err as Error).message}`);
+      throw new Error(`${what}: ${(err as Error).message}`);
     }
   }
 

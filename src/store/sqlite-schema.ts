@@ -6,7 +6,7 @@ import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
  * last migration applied, so that a later version adds a migration to MIGRATIONS and an older
  * file is brought up to date when it is opened.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: history, kept messages, bans.
   `CREATE TABLE history (
      id INTEGER PRIMARY KEY,
@@ -33,6 +33,15 @@ const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL,
      until INTEGER
    );`,
+  // 2: owned rooms (docs/storage.md, "Owned rooms"): each one's state as JSON, with its
+  // version and its owner's name key beside it, for saveRoom's compare and ownedRooms' count.
+  `CREATE TABLE owned_rooms (
+     room_key TEXT PRIMARY KEY,
+     owner_key TEXT NOT NULL,
+     v INTEGER NOT NULL,
+     state TEXT NOT NULL
+   );
+   CREATE INDEX owned_rooms_by_owner ON owned_rooms (owner_key);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

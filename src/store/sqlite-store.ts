@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import { nameKey } from '../protocol/names.js';
 import { ownString } from '../protocol/own-string.js';
+import type { RoomState } from '../protocol/room-state.js';
 import { sortBans } from './memory-store.js';
+import { keptRoom, roomToKeep } from './owned-rooms.js';
 import { isLocked, openDatabase } from './sqlite-schema.js';
 import {
   DEFAULT_STORE_LIMITS,
@@ -72,6 +74,13 @@ function prepare(db: Database.Database) {
     unban: db.prepare<[string]>('DELETE FROM bans WHERE name_key = ?'),
     banOf: db.prepare<[string, number], BanRow>('SELECT name, banned_by, reason, at, until FROM bans WHERE name_key = ? AND (until IS NULL OR until > ?)'),
     bans: db.prepare<[number], BanRow>('SELECT name, banned_by, reason, at, until FROM bans WHERE until IS NULL OR until > ?'),
+    ownedRoom: db.prepare<[string], string>('SELECT state FROM owned_rooms WHERE room_key = ?').pluck(),
+    // Kept unless the row there has a version as new or newer: the compare is SQLite's, in the write.
+    saveRoom: db.prepare<[string, string, number, string]>(
+      `INSERT INTO owned_rooms (room_key, owner_key, v, state) VALUES (?, ?, ?, ?)
+       ON CONFLICT (room_key) DO UPDATE SET owner_key = excluded.owner_key, v = excluded.v, state = excluded.state WHERE excluded.v > owned_rooms.v`,
+    ),
+    ownedRooms: db.prepare<[string], number>('SELECT count(*) FROM owned_rooms WHERE owner_key = ?').pluck(),
     // Pages the file uses (the free ones are reused before it grows): what --history-disk bounds.
     usedPages: db.prepare<[], number>('SELECT page_count - freelist_count FROM pragma_page_count(), pragma_freelist_count()').pluck(),
     pageSize: db.prepare<[], number>('SELECT page_size FROM pragma_page_size()').pluck(),
@@ -83,16 +92,17 @@ function prepare(db: Database.Database) {
 const toBan = (row: BanRow): Ban => ({ name: row.name, by: row.banned_by, reason: row.reason, at: row.at, until: row.until ?? undefined });
 
 /**
- * The store behind --db: history, kept messages and bans in one SQLite file that outlives the
- * process (docs/storage.md). better-sqlite3 is synchronous, so every answer is a plain value.
+ * The store behind --db: history, kept messages, bans and owned rooms in one SQLite file that
+ * outlives the process (docs/storage.md). better-sqlite3 is synchronous, so every answer is a plain value.
  *
  * Room messages are the hot path: append() only queues, and one flush per event-loop turn
  * writes all of that turn's rows in one transaction, so the message path never waits on the
  * disk one row at a time. Every other call first flushes the queue, so the store reads its own
  * writes in order.
  *
- * After construction nothing throws: a failed write or read goes to events.onError and the
- * call answers as an unavailable store does (undefined, 'unavailable', false).
+ * After construction a failed write or read goes to events.onError, and the call answers as
+ * an unavailable store does (undefined, 'unavailable'); what must not fail quietly (bans,
+ * owned rooms) throws as well.
  */
 export class SqliteStore implements Store {
   readonly limits: StoreLimits;
@@ -386,6 +396,22 @@ export class SqliteStore implements Store {
   bans(now: number): Ban[] | undefined {
     // Sorted here, not by SQL: the order must be nameKey's, as the memory store's is.
     return this.#run('read the bans', () => sortBans(this.#sql.bans.all(now).map(toBan)), undefined);
+  }
+
+  ownedRoom(room: string): RoomState | undefined {
+    const key = nameKey(room);
+    const json = this.#must("read a room's state", () => this.#sql.ownedRoom.get(key));
+    // Damaged: thrown as the store's own failure (owned-rooms.ts says why), and reported.
+    return json === undefined ? undefined : this.#must("read a room's state", () => keptRoom(key, json));
+  }
+
+  saveRoom(room: string, state: RoomState): void {
+    const { room: key, owner, v, json } = roomToKeep(room, state);
+    this.#must("keep a room's state", () => this.#sql.saveRoom.run(key, owner, v, json));
+  }
+
+  ownedRooms(owner: string): number {
+    return this.#must('count the rooms an account owns', () => this.#sql.ownedRooms.get(nameKey(owner)) ?? 0);
   }
 
   async close(): Promise<void> {

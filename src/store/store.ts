@@ -8,6 +8,7 @@
  * what needs the disk or the network as a promise (see `after` in hub/hub.ts).
  */
 import type { Awaitable } from '../protocol/awaitable.js';
+import type { RoomState } from '../protocol/room-state.js';
 
 /** A room message as history keeps it: docs/protocol.md, "History and messages kept for later". */
 export interface HistoryEntry {
@@ -104,6 +105,21 @@ export interface Store {
   banOf(name: string, now: number): Awaitable<Ban | undefined>;
   /** Every ban still in force at `now`, sorted by name without regard to case; undefined when unavailable. */
   bans(now: number): Awaitable<Ban[] | undefined>;
+
+  /**
+   * An owned room's state (docs/protocol.md, "Rooms people own"), kept while the room is
+   * empty and across restarts; undefined when ROOM (any case) is owned by nobody. Throws (or
+   * rejects) when it cannot be read: a private room must not open because the store is down.
+   */
+  ownedRoom(room: string): Awaitable<RoomState | undefined>;
+  /**
+   * Keeps STATE (which has an owner) as ROOM's, unless what is kept already has a version
+   * (RoomState.v) as new or newer: two servers writing one room's changes in either order
+   * keep the newest. Throws (or rejects) when it could not be written.
+   */
+  saveRoom(room: string, state: RoomState): Awaitable<void>;
+  /** How many rooms the account OWNER (any case) owns. Throws (or rejects) when unavailable. */
+  ownedRooms(owner: string): Awaitable<number>;
 
   /** Writes what is pending and lets go of files and connections. */
   close(): Promise<void>;

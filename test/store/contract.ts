@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import type { RoomState } from '../../src/protocol/room-state.js';
+import { ROOM_STATE_MAX } from '../../src/store/owned-rooms.js';
 import type { Store, StoreLimits } from '../../src/store/store.js';
 import { T0 } from '../helpers/fake-clock.js';
 
@@ -22,6 +24,22 @@ export interface StoreMaker {
 }
 
 const entry = (clock: StoreClock, from: string, text: string) => ({ at: clock.now(), from, text });
+
+/** An owned room's state at version V, with every field a kept room has. */
+const owned = (v: number, owner: string, more: Partial<RoomState> = {}): RoomState => ({
+  v,
+  owner,
+  ops: ['alice', 'bob'],
+  voiced: ['carol'],
+  topic: { text: `topic ${v}: héllo ✓`, by: 'Alice', at: T0 },
+  private: true,
+  secret: true,
+  moderated: true,
+  key: 'Sesame "open"',
+  limit: 12,
+  bans: ['mallory!*@*'],
+  ...more,
+});
 
 /** What every store must do (STYLE.md, "store/"): test/store/*.test.ts run it for each one. */
 export function storeContract(maker: StoreMaker): void {
@@ -180,8 +198,94 @@ export function storeContract(maker: StoreMaker): void {
     assert.equal(await store.banOf('nobody', now), undefined);
   });
 
+  test('owned rooms: a state as it was saved, found without regard to the case of the name; a room nobody owns is undefined', async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    assert.equal(await store.ownedRoom('Dev'), undefined);
+    await store.saveRoom('Dev', owned(1, 'Alice'));
+    assert.deepEqual(await store.ownedRoom('dev'), owned(1, 'Alice'));
+    assert.deepEqual(await store.ownedRoom('DEV'), owned(1, 'Alice'));
+    assert.equal(await store.ownedRoom('devs'), undefined);
+    await store.saveRoom('lean', { v: 7, owner: 'bob', ops: [] });
+    assert.deepEqual(await store.ownedRoom('LEAN'), { v: 7, owner: 'bob', ops: [] }, 'no field is added');
+    // Invitations last until the room empties, and a kept room is an empty one.
+    await store.saveRoom('dev', owned(2, 'Alice', { invited: ['dave'] }));
+    assert.deepEqual(await store.ownedRoom('dev'), owned(2, 'Alice'), 'invitations are not kept');
+  });
+
+  test('owned rooms: the newest version is kept, whatever order the writes come in; an equal one is not written', async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    await store.saveRoom('dev', owned(3, 'alice'));
+    await store.saveRoom('DEV', owned(2, 'alice', { topic: { text: 'older', by: 'bob', at: T0 } }));
+    assert.deepEqual(await store.ownedRoom('dev'), owned(3, 'alice'));
+    await store.saveRoom('dev', owned(3, 'alice', { key: 'another change from version 2' }));
+    assert.deepEqual(await store.ownedRoom('dev'), owned(3, 'alice'), 'the first write of a version wins');
+    await store.saveRoom('Dev', owned(4, 'alice', { key: 'newer' }));
+    assert.deepEqual(await store.ownedRoom('dev'), owned(4, 'alice', { key: 'newer' }));
+  });
+
+  test('owned rooms: counted per owner without regard to case; a count moves with its room', async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    assert.equal(await store.ownedRooms('alice'), 0);
+    await store.saveRoom('dev', owned(1, 'Alice'));
+    await store.saveRoom('ops', owned(1, 'alice'));
+    await store.saveRoom('misc', owned(1, 'bob'));
+    assert.equal(await store.ownedRooms('ALICE'), 2);
+    assert.equal(await store.ownedRooms('Bob'), 1);
+    await store.saveRoom('dev', owned(2, 'ALICE', { topic: { text: 'same owner', by: 'alice', at: T0 } }));
+    assert.equal(await store.ownedRooms('alice'), 2, 'a room saved again is counted once');
+    await store.saveRoom('DEV', owned(3, 'Bob'));
+    assert.equal(await store.ownedRooms('alice'), 1);
+    assert.equal(await store.ownedRooms('bob'), 2);
+    await store.saveRoom('dev', owned(2, 'carol'));
+    assert.equal(await store.ownedRooms('carol'), 0, 'an older version moves nothing');
+    assert.equal(await store.ownedRooms('bob'), 2);
+    await store.saveRoom('ops', owned(2, 'bob'));
+    assert.equal(await store.ownedRooms('alice'), 0);
+    assert.equal(await store.ownedRooms('bob'), 3);
+    assert.equal(await store.ownedRooms('nobody'), 0);
+  });
+
+  test('owned rooms: refused, and nothing kept: a state over 64 KiB of JSON, one without an owner, a name that is no room name', async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    // A topic fills the JSON to exactly ROOM_STATE_MAX bytes (UTF-8: é is two): kept.
+    const topic = (text: string) => ({ topic: { text, by: 'Alice', at: T0 } });
+    const room = Buffer.byteLength(JSON.stringify(owned(1, 'alice', topic(''))));
+    const text = 'é'.repeat(Math.floor((ROOM_STATE_MAX - room) / 2)) + ((ROOM_STATE_MAX - room) % 2 ? 'x' : '');
+    assert.equal(Buffer.byteLength(JSON.stringify(owned(1, 'alice', topic(text)))), ROOM_STATE_MAX);
+    await store.saveRoom('full', owned(1, 'alice', topic(text)));
+    assert.equal((await store.ownedRoom('full'))?.topic?.text, text);
+    await assert.rejects(
+      async () => store.saveRoom('full', owned(2, 'alice', topic(`${text}x`))),
+      /cannot keep the state of the room full: 65537 bytes as JSON, over 65536/,
+    );
+    assert.equal((await store.ownedRoom('full'))?.v, 1);
+    await assert.rejects(async () => store.saveRoom('dev', { v: 1, ops: ['alice'] }), /cannot keep the state of the room dev: it has no owner/);
+    await assert.rejects(async () => store.saveRoom('dev', { v: 0, owner: 'alice', ops: [] }), /its version \(v\) is not a whole number/);
+    await assert.rejects(async () => store.saveRoom('#dev', owned(1, 'alice')), /cannot keep the state of the room "#dev": it is not a room name/);
+    await assert.rejects(async () => store.saveRoom('x'.repeat(33), owned(1, 'alice')), /it is not a room name/);
+    assert.equal(await store.ownedRoom('dev'), undefined);
+    assert.equal(await store.ownedRooms('alice'), 1);
+  });
+
   if (maker.reopen) {
     const reopen = maker.reopen;
+    test('owned rooms survive a restart: states, versions and counts', async (t) => {
+      const clock = new StoreClock();
+      const store = await maker.make(t, {}, clock);
+      await store.saveRoom('Dev', owned(5, 'Alice'));
+      await store.saveRoom('ops', owned(1, 'alice'));
+      const again = await reopen(t, store, {}, clock);
+      assert.deepEqual(await again.ownedRoom('dev'), owned(5, 'Alice'));
+      assert.equal(await again.ownedRooms('alice'), 2);
+      await again.saveRoom('dev', owned(4, 'bob'));
+      assert.deepEqual(await again.ownedRoom('dev'), owned(5, 'Alice'), 'the version was kept with the state');
+      await again.saveRoom('dev', owned(6, 'bob'));
+      const third = await reopen(t, again, {}, clock);
+      assert.deepEqual(await third.ownedRoom('DEV'), owned(6, 'bob'));
+      assert.equal(await third.ownedRooms('alice'), 1);
+      assert.equal(await third.ownedRooms('bob'), 1);
+    });
+
     test('history, kept messages and bans survive a restart', async (t) => {
       const clock = new StoreClock();
       const limits = { history: 2 };
@@ -234,6 +338,27 @@ export function storeContract(maker: StoreMaker): void {
       assert.equal((await two.banOf('eve', clock.now()))?.by, 'op');
       assert.equal(await two.unban('eve'), true);
       assert.equal(await one.banOf('eve', clock.now()), undefined);
+    });
+
+    test("every server of a cluster sees the same owned rooms; one server's older write never overwrites another's newer", async (t) => {
+      const clock = new StoreClock();
+      const one = await maker.make(t, {}, clock);
+      const two = await another(t, {}, clock);
+      await one.saveRoom('Dev', owned(3, 'alice'));
+      assert.deepEqual(await two.ownedRoom('dev'), owned(3, 'alice'));
+      assert.equal(await two.ownedRooms('ALICE'), 1);
+      await two.saveRoom('dev', owned(2, 'bob'));
+      assert.deepEqual(await one.ownedRoom('DEV'), owned(3, 'alice'));
+      await two.saveRoom('dev', owned(4, 'bob'));
+      assert.deepEqual(await one.ownedRoom('dev'), owned(4, 'bob'));
+      assert.equal(await one.ownedRooms('alice'), 0);
+      assert.equal(await one.ownedRooms('bob'), 1);
+      // Both at once, in no order: the newest stays, and the counts are those of what stays.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).saveRoom('dev', owned(5 + ((i * 7) % 20), i % 3 ? 'carol' : 'dave'))));
+      const last = (await one.ownedRoom('dev'))!;
+      assert.equal(last.v, 24);
+      assert.equal((await one.ownedRooms(last.owner!)) + (await one.ownedRooms('bob')), 1);
+      assert.equal((await two.ownedRooms('carol')) + (await two.ownedRooms('dave')), 1);
     });
   }
 }

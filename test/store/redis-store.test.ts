@@ -37,7 +37,7 @@ describe('the Redis store', { skip: redisSkip }, () => {
     },
   });
 
-  test('Redis restarted from its append-only file keeps history, kept messages and bans', async (t) => {
+  test('Redis restarted from its append-only file keeps history, kept messages, bans and owned rooms', async (t) => {
     const args = ['--appendonly', 'yes', '--appendfsync', 'always'];
     const redis = await TestRedis.start(t, { args });
     const clock = new StoreClock();
@@ -45,6 +45,7 @@ describe('the Redis store', { skip: redisSkip }, () => {
     for (const text of ['a', 'b', 'c', 'd']) store.append('Dev', { at: clock.now(), from: 'alice', text });
     assert.equal(await store.keep('Bob', { at: clock.now(), from: 'alice', text: 'for later' }), 'kept');
     await store.ban({ name: 'eve', by: 'op', reason: 'spam', at: clock.now(), until: undefined });
+    await store.saveRoom('Ops', { v: 4, owner: 'Alice', ops: ['alice'], key: 'sesame' });
     // Answered after the room messages (one connection, in order): all of it is in the file.
     assert.deepEqual(
       (await store.history('dev', 10))?.map((e) => e.text),
@@ -63,6 +64,8 @@ describe('the Redis store', { skip: redisSkip }, () => {
       [['alice', 'for later']],
     );
     assert.equal((await again.banOf('EVE', clock.now()))?.reason, 'spam');
+    assert.deepEqual(await again.ownedRoom('ops'), { v: 4, owner: 'Alice', ops: ['alice'], key: 'sesame' });
+    assert.equal(await again.ownedRooms('alice'), 1);
   });
 
   test("a store sharing a connection of its caller (the hub's) uses its keys, and leaves it open", async (t) => {
@@ -175,6 +178,43 @@ describe('the Redis store', { skip: redisSkip }, () => {
       ['eve'],
     );
     assert.equal(await store.unban('eve'), true);
+    await store.saveRoom('dev', { v: 1, owner: 'alice', ops: ['alice'] });
+    await store.saveRoom('dev', { v: 2, owner: 'bob', ops: ['bob'] });
+    assert.equal((await store.ownedRoom('dev'))?.owner, 'bob');
+    assert.equal(await store.ownedRooms('bob'), 1);
+  });
+
+  test('owned rooms: one hash of states and one of counts under the prefix; a damaged state or count is an error that changes nothing', async (t) => {
+    const redis = await TestRedis.start(t);
+    const shared = new Redis(redis.url);
+    t.after(() => shared.disconnect());
+    const store = new RedisStore({ redis: shared, prefix: 'chat7:' });
+    await store.start();
+    await store.saveRoom('Dev', { v: 2, owner: 'Alice', ops: ['alice'], key: 'sesame' });
+    await store.saveRoom('ops', { v: 1, owner: 'alice', ops: [] });
+    assert.deepEqual((await shared.keys('*')).sort(), ['chat7:owned-count', 'chat7:owned-rooms']);
+    assert.deepEqual(await shared.hgetall('chat7:owned-rooms'), {
+      dev: '{"v":2,"owner":"Alice","ops":["alice"],"key":"sesame"}',
+      ops: '{"v":1,"owner":"alice","ops":[]}',
+    });
+    assert.deepEqual(await shared.hgetall('chat7:owned-count'), { alice: '2' });
+    await store.saveRoom('ops', { v: 2, owner: 'bob', ops: [] });
+    await store.saveRoom('dev', { v: 3, owner: 'bob', ops: [] });
+    assert.deepEqual(await shared.hgetall('chat7:owned-count'), { bob: '2' }, 'an owner with none left has no field');
+
+    await shared.hset('chat7:owned-rooms', 'dev', '{"v":3,"owner":"bob","ops":["bo');
+    await assert.rejects(Promise.resolve(store.ownedRoom('DEV')), /a room's state in Redis could not be read: the kept state of the room dev is damaged/);
+    await assert.rejects(Promise.resolve(store.saveRoom('dev', { v: 9, owner: 'carol', ops: [] })), /the kept state of the room dev is damaged/);
+    assert.deepEqual(await shared.hgetall('chat7:owned-count'), { bob: '2' });
+    await shared.hset('chat7:owned-rooms', 'dev', '{"v":3,"ops":[]}');
+    await assert.rejects(Promise.resolve(store.ownedRoom('dev')), /is damaged: it has no owner/);
+
+    await shared.hset('chat7:owned-count', 'bob', 'lots');
+    await assert.rejects(Promise.resolve(store.ownedRooms('Bob')), /the rooms an account owns could not be counted in Redis: the count is damaged \("lots"\)/);
+    await assert.rejects(Promise.resolve(store.saveRoom('ops', { v: 3, owner: 'carol', ops: [] })), /the count of the rooms bob owns is damaged/);
+    assert.equal((await store.ownedRoom('ops'))?.owner, 'bob', 'nothing changed');
+    assert.equal(await store.ownedRooms('carol'), 0);
+    await store.close();
   });
 
   test('history never answers more than the limit, whatever Redis kept (it trims about the limit)', async (t) => {
@@ -221,6 +261,10 @@ describe('the Redis store', { skip: redisSkip }, () => {
     await assert.rejects(Promise.resolve(store.ban({ name: 'eve', by: 'op', reason: '', at: 0, until: undefined })), /the bans in Redis could not be changed/);
     await assert.rejects(Promise.resolve(store.unban('eve')), /the bans in Redis could not be changed/);
     await assert.rejects(Promise.resolve(store.remove('alice', ['1-1'])));
+    // Nor is an owned room taken for "owned by nobody": a private room must not open.
+    await assert.rejects(Promise.resolve(store.ownedRoom('dev')), /a room's state in Redis could not be read/);
+    await assert.rejects(Promise.resolve(store.saveRoom('dev', { v: 1, owner: 'alice', ops: [] })), /a room's state could not be kept in Redis/);
+    await assert.rejects(Promise.resolve(store.ownedRooms('alice')), /the rooms an account owns could not be counted in Redis/);
     assert.ok(Date.now() - started < 1000, `answered after ${Date.now() - started} ms`);
     for (let i = 0; i < 50; i++) {
       store.append('dev', { at: clock.now(), from: 'alice', text: `lost ${i}` });

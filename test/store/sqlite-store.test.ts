@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { StoreEvents, StoreLimits } from '../../src/store/store.js';
+import { T0 } from '../helpers/fake-clock.js';
 import { StoreClock, storeContract } from './contract.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -133,6 +134,46 @@ test('a database from a newer chat-server is not opened (its schema number is hi
     () => new SqliteStore(file),
     (err: Error) => err.message.startsWith(`cannot use the database ${file}: a newer chat-server made it`),
   );
+});
+
+test('a file of schema 1 (before owned rooms) opens, keeps what it had, and gains the owned rooms table', (t) => {
+  const file = newFile(t);
+  const old = new Database(file);
+  old.exec(MIGRATIONS[0]!);
+  old.pragma('user_version = 1');
+  old.prepare('INSERT INTO bans (name_key, name, banned_by, reason, at, until) VALUES (?, ?, ?, ?, ?, NULL)').run('eve', 'Eve', 'op', 'spam', T0);
+  old.prepare('INSERT INTO history (room_key, at, sender, text) VALUES (?, ?, ?, ?)').run('dev', T0, 'alice', 'from before');
+  old.close();
+  const store = open(t, file);
+  assert.equal(peek(t, file).pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.equal(store.banOf('eve', T0)?.reason, 'spam');
+  assert.deepEqual(
+    store.history('dev', 10)?.map((e) => e.text),
+    ['from before'],
+  );
+  assert.equal(store.ownedRoom('dev'), undefined);
+  store.saveRoom('dev', { v: 1, owner: 'alice', ops: ['alice'] });
+  assert.deepEqual(store.ownedRoom('DEV'), { v: 1, owner: 'alice', ops: ['alice'] });
+  assert.equal(store.ownedRooms('Alice'), 1);
+});
+
+test('a damaged owned room is an error, reported, never "owned by nobody"; a newer state saved over it mends it', (t) => {
+  const file = newFile(t);
+  const errors: Error[] = [];
+  const store = open(t, file, {}, new StoreClock(), { onError: (err) => errors.push(err) });
+  store.saveRoom('dev', { v: 2, owner: 'alice', ops: ['alice'], private: true, key: 'sesame' });
+  store.saveRoom('ops', { v: 1, owner: 'alice', ops: [] });
+  const db = peek(t, file);
+  db.prepare('UPDATE owned_rooms SET state = ? WHERE room_key = ?').run('{"v":2,"owner":"alice","ops":["al', 'dev');
+  db.prepare('UPDATE owned_rooms SET state = ? WHERE room_key = ?').run('{"v":1,"ops":[]}', 'ops');
+  assert.throws(() => store.ownedRoom('Dev'), /could not read a room's state in the database .*: the kept state of the room dev is damaged: not a JSON object/);
+  assert.throws(() => store.ownedRoom('ops'), /the kept state of the room ops is damaged: it has no owner/);
+  assert.equal(errors.length, 2);
+  assert.equal(store.ownedRooms('alice'), 2, 'counted by the owner kept beside the JSON');
+  store.saveRoom('dev', { v: 1, owner: 'mallory', ops: ['mallory'] });
+  assert.equal(store.ownedRooms('mallory'), 0, 'the version beside it still holds off an older state');
+  store.saveRoom('dev', { v: 3, owner: 'alice', ops: ['alice'], private: true, key: 'sesame' });
+  assert.deepEqual(store.ownedRoom('dev'), { v: 3, owner: 'alice', ops: ['alice'], private: true, key: 'sesame' });
 });
 
 test('append() does not touch the disk on the caller’s turn; the next turn writes it', async (t) => {
@@ -320,7 +361,11 @@ test('a closed store answers as unavailable, reports it, and ignores appends', a
   assert.throws(() => store.unban('eve'), /could not lift a ban in the database/);
   assert.throws(() => store.banOf('eve', 0), /could not read a ban in the database/);
   assert.throws(() => store.ban({ name: 'eve', by: 'op', reason: '', at: 0, until: undefined }), /could not write a ban/);
-  assert.equal(errors.length, 5);
+  // Nor are owned rooms: a private room must not open because its state cannot be read.
+  assert.throws(() => store.ownedRoom('dev'), /could not read a room's state in the database/);
+  assert.throws(() => store.saveRoom('dev', { v: 1, owner: 'alice', ops: [] }), /could not keep a room's state in the database/);
+  assert.throws(() => store.ownedRooms('alice'), /could not count the rooms an account owns in the database/);
+  assert.equal(errors.length, 8);
   assert.match(errors[0]!.message, /could not read the history in the database .*: The database connection is not open/);
 });
 
