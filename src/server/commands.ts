@@ -1,5 +1,5 @@
 import type { Delivery, Hub, Member } from '../hub/hub.js';
-import { after } from '../protocol/awaitable.js';
+import { after, isPromise } from '../protocol/awaitable.js';
 import { TooManyWaitingError, type Authenticator } from '../accounts/authenticator.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import type { Command, CommandKind } from './command.js';
@@ -8,7 +8,7 @@ import { isReservedName, isValidName, nameKey } from '../protocol/names.js';
 import { stripControls } from '../protocol/sanitize.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Store } from '../store/store.js';
-import { guarded, invite, isServerOperator, join, joinedAs, mayView, removeFromRoom, roomMode, roomView, topic } from './room-commands.js';
+import { guarded, invite, isServerOperator, join, joinedAs, mayView, removeFromRoom, renamedInRooms, roomMode, roomView, topic } from './room-commands.js';
 
 /** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */
 export const HISTORY_DEFAULT = 20;
@@ -185,8 +185,15 @@ function whois(ctx: CommandContext, cmd: Extract<Command, { kind: 'whois' }>): O
     const shown = names.find((n) => nameKey(n) === key);
     if (shown === undefined) return [reply(ctx.w.whoisNobody(name))];
     const member = ctx.hub.lookup(shown);
-    return [reply(ctx.w.whois(shown, member === undefined ? undefined : ctx.hub.roomsOf(member)))];
+    return [reply(ctx.w.whois(shown, member === undefined ? undefined : ctx.hub.roomsOf(member).filter((room) => seen(ctx, room))))];
   });
+}
+
+/** Whether ROOM, a room of this server's member, is seen by the asker: a hidden one only by its members. */
+function seen(ctx: CommandContext, room: string): boolean {
+  const info = ctx.hub.roomState(room);
+  // The member's own server knows its rooms' state at once; should it not, the room is not shown.
+  return info !== undefined && !isPromise(info) && info !== 'no such room' && mayView(ctx, info.room, info.state);
 }
 
 /**
@@ -226,7 +233,8 @@ function rooms(ctx: CommandContext): Outcome {
   return after(ctx.hub.rooms(), (list) => {
     if (list === undefined) return [reply(ctx.w.roomsUnavailable())];
     // docs/protocol.md, "Rooms people own": a private room is listed to its members only.
-    const seen = list.some((r) => r.hidden === true) && !isServerOperator(ctx) ? list.filter((r) => r.hidden !== true || joinedAs(ctx, r.name) !== undefined) : list;
+    const seen =
+      list.some((r) => r.hidden === true) && !isServerOperator(ctx) ? list.filter((r) => r.hidden !== true || joinedAs(ctx, r.name) !== undefined) : list;
     return [reply(ctx.w.roomList(seen))];
   });
 }
@@ -434,20 +442,22 @@ function claim(ctx: CommandContext, name: string, takeOver = false, lobby = true
   const old = self.name;
   if (old === name) return [reply(ctx.w.youAreNow(name))];
   const claim = old === undefined ? hub.claim(name, self, takeOver, lobby) : hub.rename(self, old, name, takeOver);
-  return after(claim, (answer): Action[] => {
+  return after(claim, (answer): Outcome => {
     if (answer === 'taken') return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
     if (answer === 'unavailable') return [reply(ctx.w.claimUnavailable()), reject('cluster-unavailable', `could not claim ${name}`)];
     // Taken back from an older login: the hub has announced it as gone, so this comes after.
     // A login to an account gets what was kept for it right after its answer (docs/protocol.md).
     const kept: Action[] = takeOver ? [{ kind: 'kept', name }] : [];
-    return old === undefined
-      ? [{ kind: 'registered', name }, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', event: { kind: 'joined', names: [name] } }]
-      : [
-          { kind: 'renamed', from: old, to: name },
-          reply(ctx.w.youAreNow(name)),
-          ...kept,
-          { kind: 'presence', event: { kind: 'renamed', from: old, to: name } },
-        ];
+    if (old === undefined)
+      return [{ kind: 'registered', name }, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', event: { kind: 'joined', names: [name] } }];
+    const renamed: Action[] = [
+      { kind: 'renamed', from: old, to: name },
+      reply(ctx.w.youAreNow(name)),
+      ...kept,
+      { kind: 'presence', event: { kind: 'renamed', from: old, to: name } },
+    ];
+    // Its rooms' operators follow the name before the next line of this connection is read.
+    return after(renamedInRooms(ctx, old, name), () => renamed);
   });
 }
 

@@ -104,7 +104,10 @@ export class ChatCore implements SessionHost<Session> {
       namesRoom: (form) => this.#formDialect[form]?.dialect.namesRoom === true,
       direct: (member, message) => {
         const words = this.#wordsOf(member);
-        const line = message.invite === true ? words.invitation(message.from, message.text) : words.directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
+        const line =
+          message.invite === true
+            ? words.invitation(message.from, message.text)
+            : words.directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
         // '': the receiver's dialect has no such thing (CTCP for a line-protocol user).
         if (line !== '') member.deliver(`${line}\n`);
       },

@@ -148,18 +148,20 @@ function admit(ctx: CommandContext, cmd: Cmd<'join'>, state: RoomState, size: nu
   const wanted = state.key;
   if (wanted === undefined) return then();
   const given = cmd.key ?? '';
-  return ctx.keys.run(async () => given === wanted).then(
-    (right): Outcome => {
-      if (right) {
-        ctx.keys.succeeded();
-        return then();
-      }
-      ctx.keys.failed();
-      // The key itself is never logged: only that it was wrong.
-      return [reply(ctx.w.roomNeedsKey(room)), { kind: 'authFailed' }, reject('room-refused', `${room}: wrong key`)];
-    },
-    () => [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)],
-  );
+  return ctx.keys
+    .run(async () => given === wanted)
+    .then(
+      (right): Outcome => {
+        if (right) {
+          ctx.keys.succeeded();
+          return then();
+        }
+        ctx.keys.failed();
+        // The key itself is never logged: only that it was wrong.
+        return [reply(ctx.w.roomNeedsKey(room)), { kind: 'authFailed' }, reject('room-refused', `${room}: wrong key`)];
+      },
+      () => [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)],
+    );
 }
 
 /** Puts the asker in ROOM: FRESH is its state should this join make it; OWNED: keep it, it is new and owned. */
@@ -190,15 +192,22 @@ function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
 
 /**
  * The room a room operator's command acts on: ROOM when given (the asker must be in it),
- * else the current room. A refusal when there is none.
+ * else the current room; then THEN. A refusal when there is none: a room the asker is not in
+ * is no such room when it is hidden or nobody is in it, as for IRC's 403 and 442.
  */
-function managed(ctx: CommandContext, room: string | undefined): string | Action[] {
+function managed(ctx: CommandContext, room: string | undefined, then: (room: string) => Outcome): Outcome {
   if (room === undefined) {
     const current = ctx.hub.roomsOf(ctx.self)[0];
-    return current ?? [reply(ctx.w.inNoRoom()), reject('in-no-room')];
+    return current === undefined ? [reply(ctx.w.inNoRoom()), reject('in-no-room')] : then(current);
   }
   if (!isValidName(room)) return [reply(ctx.w.noSuchRoom(room)), reject('invalid-room')];
-  return joinedAs(ctx, room) ?? [reply(ctx.w.notInRoom(room)), reject('not-in-room', room)];
+  const joined = joinedAs(ctx, room);
+  if (joined !== undefined) return then(joined);
+  return after(ctx.hub.roomState(room), (info): Action[] =>
+    info === undefined || info === 'no such room' || !mayView(ctx, info.room, info.state)
+      ? [reply(ctx.w.noSuchRoom(room)), reject('not-in-room', room)]
+      : [reply(ctx.w.notInRoom(info.room)), reject('not-in-room', room)],
+  );
 }
 
 /**
@@ -243,7 +252,11 @@ function change(
       actions.push(...(planned.after ?? []));
       if (next.owner === undefined) return actions;
       return guarded(
-        () => ctx.store.saveRoom(info.room, keptOf(next, (n) => isAccount(ctx, n))),
+        () =>
+          ctx.store.saveRoom(
+            info.room,
+            keptOf(next, (n) => isAccount(ctx, n)),
+          ),
         () => actions,
         () => [...actions, reply(ctx.w.roomUnavailable(info.room))],
       );
@@ -264,9 +277,22 @@ function keptOf(state: RoomState, account: (key: string) => boolean): RoomState 
 
 /** `/topic [TEXT]` and IRC's TOPIC: asked by any member, set by operators only (IRC's +t, always on). */
 export function topic(ctx: CommandContext, cmd: Cmd<'topic'>): Outcome {
-  const room = managed(ctx, cmd.room);
-  if (typeof room !== 'string') return room;
   const text = cmd.text;
+  // An open room's topic is anyone's to read (IRC's TOPIC from outside); a hidden one's, its members'.
+  if (text === undefined && cmd.room !== undefined && isValidName(cmd.room) && joinedAs(ctx, cmd.room) === undefined) {
+    const asked = cmd.room;
+    return after(ctx.hub.roomState(asked), (info): Action[] =>
+      info === undefined
+        ? [reply(ctx.w.roomUnavailable(asked))]
+        : info === 'no such room' || !mayView(ctx, info.room, info.state)
+          ? [reply(ctx.w.noSuchRoom(asked))]
+          : [reply(ctx.w.topic(info.room, info.state.topic))],
+    );
+  }
+  return managed(ctx, cmd.room, (room) => topicOf(ctx, room, text));
+}
+
+function topicOf(ctx: CommandContext, room: string, text: string | undefined): Outcome {
   if (text === undefined) {
     return after(ctx.hub.roomState(room), (info): Action[] => {
       if (info === undefined) return [reply(ctx.w.roomUnavailable(room))];
@@ -291,8 +317,10 @@ export function invite(ctx: CommandContext, cmd: Cmd<'invite'>): Outcome {
   const { name } = cmd;
   if (name === '') return [reply(ctx.w.moderationNeedsName('invite'))];
   if (!isValidName(name)) return [reply(ctx.w.noSuchUser(name))];
-  const room = managed(ctx, cmd.room);
-  if (typeof room !== 'string') return room;
+  return managed(ctx, cmd.room, (room) => inviteTo(ctx, room, name));
+}
+
+function inviteTo(ctx: CommandContext, room: string, name: string): Outcome {
   const key = nameKey(name);
   return after(ctx.hub.names(), (names): Outcome => {
     if (names === undefined) return [reply(ctx.w.roomUnavailable(room))];
@@ -321,9 +349,11 @@ export function invite(ctx: CommandContext, cmd: Cmd<'invite'>): Outcome {
 export function removeFromRoom(ctx: CommandContext, cmd: Cmd<'removeFromRoom'>): Outcome {
   const { name, reason } = cmd;
   if (name === '') return [reply(ctx.w.moderationNeedsName('remove'))];
-  const room = managed(ctx, cmd.room);
-  if (typeof room !== 'string') return room;
-  if (!isValidName(name)) return [reply(ctx.w.notInThatRoom(name, room))];
+  return managed(ctx, cmd.room, (room) => removeFrom(ctx, room, name, reason));
+}
+
+function removeFrom(ctx: CommandContext, room: string, name: string, reason: string): Outcome {
+  if (!isValidName(name)) return [reply(ctx.w.noSuchUser(name))];
   return after(ctx.hub.roomState(room, true), (info): Outcome => {
     if (info === undefined) return [reply(ctx.w.roomUnavailable(room))];
     if (info === 'no such room') return [reply(ctx.w.noSuchRoom(room))];
@@ -333,7 +363,7 @@ export function removeFromRoom(ctx: CommandContext, cmd: Cmd<'removeFromRoom'>):
     return after(ctx.hub.roomNames(info.room), (listing): Outcome => {
       const key = nameKey(name);
       const target = listing === undefined || listing === 'no such room' ? undefined : listing.names.find((n) => nameKey(n) === key);
-      if (target === undefined) return [reply(ctx.w.notInThatRoom(name, info.room))];
+      if (target === undefined) return after(ctx.hub.names(), (names) => [reply(missing(ctx, name, info.room, names))]);
       return after(ctx.hub.remove(target, { room: info.room, by: nameOf(ctx), reason }), (delivery): Action[] =>
         delivery === 'delivered' ? [] : [reply(delivery === 'no such user' ? ctx.w.notInThatRoom(name, info.room) : ctx.w.clusterUnavailable())],
       );
@@ -343,24 +373,38 @@ export function removeFromRoom(ctx: CommandContext, cmd: Cmd<'removeFromRoom'>):
 
 /** `/op`, `/deop`, `/private`, `/public`, `/key` and IRC's MODE: operators only, each change checked. */
 export function roomMode(ctx: CommandContext, cmd: Cmd<'roomMode'>): Outcome {
-  const room = managed(ctx, cmd.room);
-  if (typeof room !== 'string') return room;
-  const lobby = nameKey(room) === LOBBY;
-  // Whom an op or voice change names must be in the room: asked before the change is planned.
-  const named = cmd.changes.some((c) => c.what === 'op' || c.what === 'voice');
-  return after(named ? ctx.hub.roomNames(room) : undefined, (listing): Outcome =>
-    change(ctx, room, cmd.word, (state, shown) => {
-      const next: Mutable<RoomState> = { ...state };
-      const changes: RoomChange[] = [];
-      const answers: string[] = [];
-      for (const c of cmd.changes) {
-        const refused = apply(ctx, next, c, shown, lobby, listing === undefined || listing === 'no such room' ? [] : listing.names);
-        if (typeof refused === 'string') answers.push(refused);
-        else if (refused !== undefined) changes.push(refused);
-      }
-      return { state: next, changes, answers };
-    }),
-  );
+  if (cmd.changes.length === 0) return [reply(ctx.w.moderationNeedsName(cmd.word))];
+  return managed(ctx, cmd.room, (room) => {
+    const lobby = nameKey(room) === LOBBY;
+    // Whom an op or voice change names must be in the room: asked before the change is planned.
+    const named = cmd.changes.some((c) => c.what === 'op' || c.what === 'voice');
+    return after(
+      named ? ctx.hub.roomNames(room) : undefined,
+      (listing): Outcome =>
+        after(
+          named ? ctx.hub.names() : undefined,
+          (online): Outcome =>
+            change(ctx, room, cmd.word, (state, shown) => {
+              const next: Mutable<RoomState> = { ...state };
+              const changes: RoomChange[] = [];
+              const answers: string[] = [];
+              const members = listing === undefined || listing === 'no such room' ? [] : listing.names;
+              for (const c of cmd.changes) {
+                const done = apply(ctx, next, c, shown, lobby, members, online);
+                if (typeof done === 'string') answers.push(done);
+                else if (done !== undefined) changes.push(done);
+              }
+              return { state: next, changes, answers };
+            }),
+        ),
+    );
+  });
+}
+
+/** Why NAME, who is not in ROOM, cannot be acted on there: not online at all (IRC's 401), or elsewhere (441). */
+function missing(ctx: CommandContext, name: string, room: string, online: readonly string[] | undefined): string {
+  const key = nameKey(name);
+  return online !== undefined && !online.some((n) => nameKey(n) === key) ? ctx.w.noSuchUser(name) : ctx.w.notInThatRoom(name, room);
 }
 
 /** One change to NEXT: what the room is told, a refusal's words, or undefined for no change. */
@@ -371,13 +415,14 @@ function apply(
   room: string,
   lobby: boolean,
   members: readonly string[],
+  online: readonly string[] | undefined,
 ): RoomChange | string | undefined {
   switch (c.what) {
     case 'op':
     case 'voice': {
       const key = nameKey(c.name);
       const shown = members.find((n) => nameKey(n) === key);
-      if (shown === undefined) return ctx.w.notInThatRoom(c.name, room);
+      if (shown === undefined) return missing(ctx, c.name, room, online);
       const list = c.what === 'op' ? next.ops : (next.voiced ?? []);
       if (list.includes(key) === c.on) return undefined;
       const changed = c.on ? [...list, key] : list.filter((k) => k !== key);
@@ -428,4 +473,37 @@ function apply(
       return { what: 'ban', on: c.on, mask };
     }
   }
+}
+
+/**
+ * OLD is now NAME, in each of its rooms: an operator or voice held under a name that is no
+ * account's goes with its user, and one left under NAME by someone gone is no longer anyone's
+ * (RoomState.ops). Written over the version read, tried again when another change came first.
+ */
+export function renamedInRooms(ctx: CommandContext, old: string, name: string): Awaitable<void> {
+  const from = nameKey(old);
+  const to = nameKey(name);
+  const moves = !isAccount(ctx, old);
+  const stale = !isAccount(ctx, name);
+  const renamed = (list: readonly string[] | undefined): readonly string[] | undefined => {
+    if (list === undefined) return undefined;
+    const had = moves && list.includes(from);
+    const out = list.filter((k) => k !== from && !(stale && k === to));
+    if (had || (!stale && list.includes(to))) out.push(to);
+    return out.length === 0 ? undefined : out;
+  };
+  const one = (room: string, tries: number, fresh: boolean): Awaitable<void> =>
+    after(ctx.hub.roomState(room, fresh), (info): Awaitable<void> => {
+      if (info === undefined || info === 'no such room') return;
+      const { state } = info;
+      const ops = renamed(state.ops) ?? [];
+      const voiced = renamed(state.voiced);
+      if (ops.join() === state.ops.join() && (voiced ?? []).join() === (state.voiced ?? []).join()) return;
+      const next: Mutable<RoomState> = { ...state, v: state.v + 1, ops };
+      setList(next, 'voiced', voiced);
+      return after(ctx.hub.setRoomState(info.room, state.v, next), (written) => (written === 'changed' && tries > 1 ? one(room, tries - 1, true) : undefined));
+    });
+  let chain: Awaitable<void> = undefined;
+  for (const room of ctx.hub.roomsOf(ctx.self)) chain = after(chain, () => one(room, TRIES, false));
+  return chain;
 }

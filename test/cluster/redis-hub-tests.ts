@@ -37,7 +37,7 @@ class Recorder implements HubEvents {
   }
 
   removed(member: Member, removal: Removal): void {
-    this.evictions.push(`${member.name}: ${removal.shown}`);
+    this.evictions.push(`${member.name}: ${'shown' in removal ? removal.shown : `removed from ${removal.room} by ${removal.by}`}`);
     this.#wake();
   }
 

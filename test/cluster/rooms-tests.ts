@@ -62,7 +62,7 @@ export function clusterRoomTests(): void {
 
     for (const c of [carol, dave]) await roomsBecome(c, '* rooms (2): dev (2), lobby (4)');
     carol.send('/who dev');
-    assert.equal(await carol.next(), '* in dev (2): alice, bob');
+    assert.equal(await carol.next(), '* in dev (2): @alice, bob');
     // Nothing of dev reached those only in the lobby, on either server.
     for (const c of [carol, dave]) {
       await linesUntilSynced(c);
@@ -115,7 +115,7 @@ export function clusterRoomTests(): void {
     two.proc.kill('SIGKILL');
     assert.equal(await alice.lines.until(/^\* bob left/), '* bob left (server stopped answering)');
     alice.send('/who ops');
-    assert.equal(await alice.lines.until(/^\* in ops/), '* in ops (1): alice');
+    assert.equal(await alice.lines.until(/^\* in ops/), '* in ops (1): @alice');
     await roomsBecome(carol, '* rooms (3): dev (1), lobby (2), ops (1)');
     const seen = [...alice.lines.seen, ...(await linesUntilSynced(alice))];
     assert.equal(

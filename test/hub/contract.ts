@@ -1,9 +1,11 @@
 import { leftBecause } from '../../src/dialects/line/wording.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LOBBY, type Hub, type HubEvents, type Member, type RoomEvent } from '../../src/hub/hub.js';
+import { LOBBY, type Hub, type HubEvents, type Join, type Member, type RoomEvent, type RoomListing } from '../../src/hub/hub.js';
 import { dm, lineDirect, lineRender } from '../helpers/line-events.js';
 import { WAIT_MS } from '../helpers/lines.js';
+import { T0 } from '../helpers/fake-clock.js';
+import { freshState, type RoomState } from '../../src/protocol/room-state.js';
 
 /** A hub's events as a core would give them, in the line protocol's words; OVERRIDES replace some. */
 export function testEvents(overrides: Partial<HubEvents> = {}): HubEvents {
@@ -53,6 +55,16 @@ export class TestMember implements Member {
 }
 
 const bytes = (line: string): Buffer => Buffer.from(`${line}\n`);
+
+/** A listing without the room's state (the state has tests of its own). */
+function listed(listing: RoomListing | undefined): unknown {
+  return typeof listing === 'object' ? { room: listing.room, names: listing.names } : listing;
+}
+
+/** A join's room and whether the member was in it already. */
+function picked(joined: Join): unknown {
+  return typeof joined === 'object' ? { room: joined.room, already: joined.already } : joined;
+}
 
 /**
  * What every hub must do (STYLE.md, point 8). `chat(n)` gives n hubs that form one chat, as
@@ -112,10 +124,10 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const alice = await join(one, 'alice');
     const bob = await join(two, 'bob');
     const carol = await join(two, 'carol');
-    assert.deepEqual(await one.join(alice, 'Dev', 10), { room: 'Dev', already: false });
-    assert.deepEqual(await two.join(bob, 'DEV', 10), { room: 'Dev', already: false }, 'the case it was created in');
+    assert.deepEqual(picked(await one.join(alice, 'Dev', 10)), { room: 'Dev', already: false });
+    assert.deepEqual(picked(await two.join(bob, 'DEV', 10)), { room: 'Dev', already: false }, 'the case it was created in');
     assert.deepEqual(one.roomsOf(alice), ['Dev', LOBBY], 'the current room first; still in the lobby');
-    assert.deepEqual(await one.join(alice, 'lobby', 10), { room: LOBBY, already: true }, 'already there: it only becomes current');
+    assert.deepEqual(picked(await one.join(alice, 'lobby', 10)), { room: LOBBY, already: true }, 'already there: it only becomes current');
     assert.deepEqual(one.roomsOf(alice), [LOBBY, 'Dev']);
     await eventually(
       async () =>
@@ -125,8 +137,8 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
           { name: LOBBY, count: 3 },
         ]),
     );
-    assert.deepEqual(await two.roomNames('dev'), { room: 'Dev', names: ['alice', 'bob'] });
-    assert.deepEqual(await one.roomNames(LOBBY), { room: LOBBY, names: ['alice', 'bob', 'carol'] });
+    assert.deepEqual(listed(await two.roomNames('dev')), { room: 'Dev', names: ['alice', 'bob'] });
+    assert.deepEqual(listed(await one.roomNames(LOBBY)), { room: LOBBY, names: ['alice', 'bob', 'carol'] });
     assert.equal(await one.roomNames('nowhere'), 'no such room');
     await two.toRooms(['Dev'], message('bob', 'in dev'), bob);
     await two.toRooms([LOBBY], message('carol', 'in the lobby'), carol);
@@ -139,10 +151,10 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.deepEqual(one.part(alice, 'dev'), { room: 'Dev', wasCurrent: false, current: undefined });
     assert.equal(one.part(alice, 'dev'), 'not in room');
     assert.deepEqual(two.part(bob, 'Dev'), { room: 'Dev', wasCurrent: true, current: LOBBY }, 'the lobby is current again');
-    await eventually(async () => (await one.roomNames('dev')) === 'no such room');
+    await eventually(async () => listed(await one.roomNames('dev')) === 'no such room');
     assert.deepEqual(two.part(bob, LOBBY), { room: LOBBY, wasCurrent: true, current: undefined }, 'in no room');
     assert.deepEqual(two.roomsOf(bob), []);
-    assert.deepEqual(await two.join(carol, 'dEV', 10), { room: 'dEV', already: false });
+    assert.deepEqual(picked(await two.join(carol, 'dEV', 10)), { room: 'dEV', already: false });
     await eventually(
       async () =>
         JSON.stringify(await one.rooms()) ===
@@ -185,19 +197,19 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const alice = await join(one, 'alice');
     const bob = await join(two, 'bob');
     await join(two, 'carol');
-    assert.deepEqual(await one.join(alice, 'a', 2), { room: 'a', already: false });
+    assert.deepEqual(picked(await one.join(alice, 'a', 2)), { room: 'a', already: false });
     assert.equal(await two.join(bob, 'b', 2), 'full', 'lobby and a are two rooms');
-    assert.deepEqual(await two.join(bob, 'A', 2), { room: 'a', already: false }, 'one that exists is joined');
+    assert.deepEqual(picked(await two.join(bob, 'A', 2)), { room: 'a', already: false }, 'one that exists is joined');
     assert.equal(await one.rename(alice, 'alice', 'alicia'), 'claimed');
     alice.name = 'alicia';
     assert.deepEqual(one.roomsOf(alice), ['a', LOBBY]);
-    await eventually(async () => JSON.stringify(await two.roomNames('a')) === JSON.stringify({ room: 'a', names: ['alicia', 'bob'] }));
-    await eventually(async () => JSON.stringify(await two.roomNames(LOBBY)) === JSON.stringify({ room: LOBBY, names: ['alicia', 'bob', 'carol'] }));
+    await eventually(async () => JSON.stringify(listed(await two.roomNames('a'))) === JSON.stringify({ room: 'a', names: ['alicia', 'bob'] }));
+    await eventually(async () => JSON.stringify(listed(await two.roomNames(LOBBY))) === JSON.stringify({ room: LOBBY, names: ['alicia', 'bob', 'carol'] }));
     assert.equal(await one.rename(alice, 'alicia', 'Alicia'), 'claimed');
     alice.name = 'Alicia';
-    await eventually(async () => JSON.stringify(await two.roomNames('a')) === JSON.stringify({ room: 'a', names: ['Alicia', 'bob'] }));
+    await eventually(async () => JSON.stringify(listed(await two.roomNames('a'))) === JSON.stringify({ room: 'a', names: ['Alicia', 'bob'] }));
     one.release('Alicia', alice);
-    await eventually(async () => JSON.stringify(await two.roomNames('a')) === JSON.stringify({ room: 'a', names: ['bob'] }));
+    await eventually(async () => JSON.stringify(listed(await two.roomNames('a'))) === JSON.stringify({ room: 'a', names: ['bob'] }));
   });
 
   test("/who lists every server's users in one list, sorted without regard to case", async (t) => {
@@ -279,7 +291,7 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     const [one, two] = (await chat(t, 2)) as [Hub, Hub];
     const removed: string[] = [];
     for (const hub of new Set([one, two])) {
-      hub.attach(testEvents({ removed: (m, removal) => removed.push(`${m.name}: ${removal.shown}`) }));
+      hub.attach(testEvents({ removed: (m, removal) => removed.push(`${m.name}: ${'shown' in removal ? removal.shown : `${removal.by} ${removal.room}`}`) }));
     }
     await join(one, 'op');
     const bob = await join(two, 'Bob');
@@ -293,6 +305,79 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.equal(await one.remove('nobody', { shown: 'x' }), 'no such user');
     assert.deepEqual([bob.lines, carol.lines], [[], []], 'the hub itself sends nothing: the server tells and disconnects');
     assert.equal(removed.length, 2);
+  });
+  test("a room's state: made with the room by its first member, written over the version read, gone when the room empties", async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const bob = await join(two, 'bob');
+    const fresh = freshState('alice', T0);
+    const made = await one.join(alice, 'Dev', 10, { fresh, account: false });
+    assert.ok(typeof made === 'object' && made.created === true, 'this join made the room');
+    assert.deepEqual(typeof made === 'object' && made.state, fresh);
+    const second = await two.join(bob, 'dev', 10, { fresh: freshState('bob', T0), account: false });
+    assert.ok(typeof second === 'object' && second.created === false, 'the room was there: bob is no operator of it');
+    assert.deepEqual(typeof second === 'object' && second.state?.ops, ['alice']);
+    const info = await two.roomState('DEV', true);
+    assert.ok(typeof info === 'object');
+    assert.deepEqual([info.room, info.state.ops, info.size], ['Dev', ['alice'], 2]);
+
+    const topic: RoomState = { ...fresh, v: 2, topic: { text: 'release', by: 'alice', at: T0 }, private: true };
+    assert.equal(await one.setRoomState('dev', 1, topic), 'set');
+    assert.equal(await two.setRoomState('dev', 1, { ...fresh, v: 2, key: 'late' }), 'changed', 'written over a version that is gone');
+    assert.equal(await two.setRoomState('nowhere', 0, fresh), 'no such room');
+    await eventually(async () => {
+      const seen = await two.roomState('dev', true);
+      return typeof seen === 'object' && seen.state.v === 2 && seen.state.topic?.text === 'release';
+    });
+    const listing = await two.roomNames('dev');
+    assert.ok(typeof listing === 'object' && listing.state.private === true, "the listing carries the room's state");
+    await eventually(async () => (await one.rooms())?.find((r) => r.name === 'Dev')?.hidden === true);
+
+    one.part(alice, 'dev');
+    two.part(bob, 'dev');
+    await eventually(async () => (await one.roomState('dev', true)) === 'no such room');
+    const again = await two.join(bob, 'dev', 10, { fresh: freshState('bob', T0), account: false });
+    assert.deepEqual(
+      typeof again === 'object' && [again.created, again.state?.ops, again.state?.private],
+      [true, ['bob'], undefined],
+      'a new room, a new state',
+    );
+  });
+
+  test("a join uses up the newcomer's invitation, and takes a name that is no account's out of the operators", async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const bob = await join(two, 'bob');
+    const guest = await join(two, 'guest');
+    await one.join(alice, 'dev', 10, { fresh: freshState('alice', T0), account: true });
+    const state: RoomState = { v: 2, ops: ['alice', 'guest', 'bob'], invited: ['bob', 'carol'], voiced: ['guest'] };
+    assert.equal(await one.setRoomState('dev', 1, state), 'set');
+    const b = await two.join(bob, 'dev', 10, { fresh: freshState('bob', T0), account: true });
+    assert.deepEqual(
+      typeof b === 'object' && [b.state?.invited, b.state?.ops],
+      [['carol'], ['alice', 'guest', 'bob']],
+      "bob's invitation is used; an account stays an operator",
+    );
+    const g = await two.join(guest, 'dev', 10, { fresh: freshState('guest', T0), account: false });
+    assert.ok(typeof g === 'object');
+    assert.deepEqual([g.state?.ops, g.state?.voiced], [['alice', 'bob'], undefined], 'whoever was operator under that name has left');
+    const info = await one.roomState('dev', true);
+    assert.ok(typeof info === 'object' && info.state.v === 4, 'each change a version');
+  });
+
+  test("a room's change reaches every server's copy of its state with its event", async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const bob = await join(two, 'bob');
+    const fresh = freshState('alice', T0);
+    await one.join(alice, 'dev', 10, { fresh, account: false });
+    await two.join(bob, 'dev', 10, { fresh: freshState('bob', T0), account: false });
+    const next: RoomState = { ...fresh, v: 2, moderated: true };
+    assert.equal(await one.setRoomState('dev', 1, next), 'set');
+    await one.toRooms(['dev'], { kind: 'changed', by: 'alice', changes: [{ what: 'moderated', on: true }], state: next }, undefined);
+    await bob.receive('* alice moderated the room');
+    const copy = await two.roomState('dev');
+    assert.ok(typeof copy === 'object' && copy.state.moderated === true, "the other server's copy follows");
   });
 }
 

@@ -33,6 +33,8 @@ function context(self: Member, hub: Hub, auth?: Authenticator, address = '127.0.
     mayOpenRoom: () => true,
     guests: false,
     operator: () => undefined,
+    maxOwnedRooms: 20,
+    keys: { run: (attempt) => attempt(), failed: () => {}, succeeded: () => {} },
   };
 }
 

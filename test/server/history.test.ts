@@ -56,13 +56,13 @@ describe('room history', () => {
       alice.send(`/history ${bad}`);
       assert.equal(await alice.next(), usage, bad);
     }
-    // A word is a room: one alice is not in is refused, whether or not anybody is in it.
+    // A word is a room: one nobody is in is no room (as a private one is to a non-member).
     for (const room of ['ten', '-1', '50']) {
       alice.send(`/history #${room}`);
-      assert.equal(await alice.next(), `! you are not in ${room}: /join ${room} to read its history`);
+      assert.equal(await alice.next(), `! no such room: ${room} (nobody is in it; /rooms lists the rooms)`);
     }
     alice.send('/history ten');
-    assert.equal(await alice.next(), '! you are not in ten: /join ten to read its history');
+    assert.equal(await alice.next(), '! no such room: ten (nobody is in it; /rooms lists the rooms)');
     alice.send('/history bad!room');
     assert.equal(await alice.next(), '! invalid room: use 1-32 letters, digits, _ or -');
     alice.send('/history 100');
@@ -86,7 +86,7 @@ describe('room history', () => {
     bob.send('/history dev');
     assert.equal(await bob.next(), '! you are not in dev: /join dev to read its history');
     bob.send('/who dev');
-    assert.equal(await bob.next(), '* in dev (1): alice');
+    assert.equal(await bob.next(), '* in dev (1): @alice');
     alice.send('/join lobby');
     alice.send('/history dev 5');
     assert.equal(await alice.next(), '* you are in lobby');

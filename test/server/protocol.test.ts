@@ -151,7 +151,7 @@ describe('protocol over TCP', () => {
     assert.equal(await c.next(), '! unknown command: /nick');
     assert.equal(await c.next(), '* commands:');
     const help: string[] = [];
-    for (let i = 0; i < 15; i++) help.push((await c.next()) ?? '');
+    while (!help.at(-1)?.startsWith('*   /quit')) help.push((await c.next()) ?? '');
     for (const cmd of [
       '#NAME',
       '@NAME:TEXT',
@@ -162,6 +162,13 @@ describe('protocol over TCP', () => {
       '/rooms',
       '/who',
       '/history [ROOM]',
+      '/join ROOM KEY',
+      '/topic [TEXT]',
+      '/op NAME, /deop NAME',
+      '/remove NAME [REASON]',
+      '/private, /public',
+      '/key [KEY]',
+      '/invite NAME',
       '/ping',
       '/help',
       '/quit',

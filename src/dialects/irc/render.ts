@@ -1,4 +1,4 @@
-import type { RoomEvent } from '../../hub/hub.js';
+import type { RoomChange, RoomEvent } from '../../hub/hub.js';
 import { isoTime, sourceOf, type IrcContext } from './context.js';
 import { fromAction } from './text.js';
 
@@ -34,7 +34,13 @@ export function renderIrc(ctx: IrcContext, event: RoomEvent, room: string, form:
       );
     case 'joined':
       return event.names.map((name) => `${tagsFor(ctx, form, name)}:${sourceOf(name)} JOIN #${room}\r\n`).join('');
-    case 'left':
+    case 'left': {
+      const by = event.removedBy;
+      if (by !== undefined) {
+        return event.names
+          .map((name) => `${tagsFor(ctx, form, by)}:${sourceOf(by)} KICK #${room} ${name} :${event.reason === '' ? by : event.reason}\r\n`)
+          .join('');
+      }
       return event.names
         .map((name) =>
           event.quit === true
@@ -42,7 +48,56 @@ export function renderIrc(ctx: IrcContext, event: RoomEvent, room: string, form:
             : `${tagsFor(ctx, form, name)}:${sourceOf(name)} PART #${room}${event.reason === '' ? '' : ` :${event.reason}`}\r\n`,
         )
         .join('');
+    }
     case 'renamed':
       return `${tagsFor(ctx, form, event.from)}:${sourceOf(event.from)} NICK :${event.to}\r\n`;
+    case 'changed': {
+      const head = `${tagsFor(ctx, form, event.by)}:${sourceOf(event.by)}`;
+      const topics = event.changes.filter((c) => c.what === 'topic').map((c) => `${head} TOPIC #${room} :${c.what === 'topic' ? c.text : ''}\r\n`);
+      const modes = modeLine(event.changes);
+      return topics.join('') + (modes === undefined ? '' : `${head} MODE #${room} ${modes}\r\n`);
+    }
   }
+}
+
+/** CHANGES (but the topic) as one MODE's mode string and parameters: `+o-v alice bob`. A key is never shown. */
+export function modeLine(changes: readonly RoomChange[]): string | undefined {
+  let modes = '';
+  let sign = '';
+  const params: string[] = [];
+  const add = (on: boolean, letter: string, param?: string): void => {
+    const s = on ? '+' : '-';
+    if (s !== sign) modes += sign = s;
+    modes += letter;
+    if (param !== undefined) params.push(param);
+  };
+  for (const c of changes) {
+    switch (c.what) {
+      case 'topic':
+        break;
+      case 'op':
+      case 'voice':
+        add(c.on, c.what === 'op' ? 'o' : 'v', c.name);
+        break;
+      case 'private':
+        add(c.on, 'i');
+        break;
+      case 'secret':
+        add(c.on, 's');
+        break;
+      case 'moderated':
+        add(c.on, 'm');
+        break;
+      case 'key':
+        add(c.on, 'k', '*');
+        break;
+      case 'limit':
+        add(c.limit !== undefined, 'l', c.limit === undefined ? undefined : String(c.limit));
+        break;
+      case 'ban':
+        add(c.on, 'b', c.mask);
+        break;
+    }
+  }
+  return modes === '' ? undefined : [modes, ...params].join(' ');
 }

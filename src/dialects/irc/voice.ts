@@ -1,4 +1,4 @@
-import type { Command } from '../../server/command.js';
+import type { Command, ModeRequest } from '../../server/command.js';
 import type { Voice } from '../../server/dialect.js';
 import { capList, request } from './caps.js';
 import type { IrcContext } from './context.js';
@@ -11,10 +11,12 @@ import { saslPlain, SASL_CHUNK, SASL_MAX } from './sasl.js';
 import { IrcRegistry } from './registry.js';
 import { labelEnd, labelStart, Labels } from './labels.js';
 
-/** Targets of one PRIVMSG or NOTICE at most (ISUPPORT's TARGMAX): beyond, 407. */
+/** Targets of one PRIVMSG, NOTICE or KICK at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
 /** Channels of one JOIN or PART at most: a line of 512 bytes holds about 170. */
 export const MAX_CHANNELS = 64;
+/** Mode changes one MODE makes at most (ISUPPORT MODES). */
+const MAX_MODES = 4;
 /** Nicks of one ISON at most, and of one USERHOST. */
 const MAX_ISON = 64;
 const MAX_USERHOST = 5;
@@ -118,7 +120,7 @@ export class IrcVoice implements Voice {
         return { kind: 'several', commands: [this.#answer(this.words.error(reason === '' ? 'Quit' : `Quit: ${reason}`)), { kind: 'quit', reason }] };
       }
       case 'JOIN':
-        return this.#join(params[0]);
+        return this.#join(params[0], params[1]);
       case 'PART':
         return this.#part(params[0], params[1] ?? '');
       case 'PRIVMSG':
@@ -156,12 +158,11 @@ export class IrcVoice implements Voice {
       case 'MODE':
         return this.#mode(params);
       case 'KICK':
+        return this.#kick(params);
       case 'INVITE': {
         if (params.length < 2) return this.#num('461', command, 'Not enough parameters');
-        // Room operators come with rooms people own: until then nobody is one (docs/irc.md).
-        const channel = command === 'KICK' ? params[0]! : params[1]!;
-        const room = channelRoom(channel);
-        return room === undefined ? this.#num('403', channel, 'No such channel') : { kind: 'who', room, as: command === 'KICK' ? 'kick' : 'chanop' };
+        const room = channelRoom(params[1]!);
+        return room === undefined ? this.#num('403', params[1]!, 'No such channel') : { kind: 'invite', room, name: params[0]! };
       }
       case 'KILL':
         if (params[0] === undefined) return this.#num('461', 'KILL', 'Not enough parameters');
@@ -295,7 +296,7 @@ export class IrcVoice implements Voice {
     return { kind: 'authenticate', name: creds.name, password: creds.password };
   }
 
-  #join(arg: string | undefined): Command {
+  #join(arg: string | undefined, keyArg: string | undefined): Command {
     if (arg === undefined || arg === '') return this.#num('461', 'JOIN', 'Not enough parameters');
     if (arg === '0') {
       const rooms = [...this.state.joined.values()];
@@ -303,7 +304,11 @@ export class IrcVoice implements Voice {
     }
     const commands: Command[] = [];
     const asked = new Set<string>();
+    // `JOIN #a,#b k1,k2`: the keys go with the channels in order.
+    const keys = keyArg?.split(',') ?? [];
+    let i = -1;
     for (const target of arg.split(',').slice(0, MAX_CHANNELS)) {
+      const key = keys[++i];
       // A channel one is in, or named twice: IRC servers ignore the JOIN, and so no NAMES again.
       if (target === '' || asked.has(target.toLowerCase()) || this.state.joined.has(target.slice(1).toLowerCase())) continue;
       asked.add(target.toLowerCase());
@@ -312,7 +317,7 @@ export class IrcVoice implements Voice {
         commands.push(this.#num(target.startsWith('#') ? '479' : '403', target, target.startsWith('#') ? 'Illegal channel name' : 'No such channel'));
         continue;
       }
-      commands.push({ kind: 'join', room }, { kind: 'who', room, as: 'join' });
+      commands.push(key === undefined || key === '' ? { kind: 'join', room } : { kind: 'join', room, key }, { kind: 'who', room, as: 'join' });
     }
     return { kind: 'several', commands };
   }
@@ -402,7 +407,89 @@ export class IrcVoice implements Voice {
     if (target === undefined) return this.#num('461', 'TOPIC', 'Not enough parameters');
     const room = channelRoom(target);
     if (room === undefined) return this.#num('403', target, 'No such channel');
-    return { kind: 'who', room, as: params.length > 1 ? 'topic-set' : 'topic' };
+    // `TOPIC #r :` (an empty trailing parameter) clears it.
+    return { kind: 'topic', room, text: params[1] };
+  }
+
+  /** `KICK #room nick[,nick...] [:reason]`: each a room operator's /remove. */
+  #kick(params: readonly string[]): Command {
+    if (params.length < 2) return this.#num('461', 'KICK', 'Not enough parameters');
+    const room = channelRoom(params[0]!);
+    if (room === undefined) return this.#num('403', params[0]!, 'No such channel');
+    const reason = params[2] ?? '';
+    const names = params[1]!
+      .split(',')
+      .filter((n) => n !== '')
+      .slice(0, MAX_TARGETS);
+    return { kind: 'several', commands: names.map((name): Command => ({ kind: 'removeFromRoom', room, name, reason })) };
+  }
+
+  /**
+   * `MODE #room [+-]modes [params]`: the channel modes the room model holds (docs/irc.md).
+   * n and t are always on; an unknown letter gets 472, and the rest is done.
+   */
+  #channelMode(room: string, target: string, params: readonly string[]): Command {
+    const modes = params[1]!;
+    const args = params.slice(2);
+    const changes: ModeRequest[] = [];
+    const answers: Command[] = [];
+    let on = true;
+    let listBans = false;
+    for (const letter of modes) {
+      if (letter === '+' || letter === '-') {
+        on = letter === '+';
+        continue;
+      }
+      switch (letter) {
+        case 'o':
+        case 'v': {
+          const name = args.shift();
+          if (name !== undefined) changes.push({ what: letter === 'o' ? 'op' : 'voice', on, name });
+          break;
+        }
+        case 'i':
+        case 's':
+        case 'm':
+          changes.push({ what: letter === 'i' ? 'private' : letter === 's' ? 'secret' : 'moderated', on });
+          break;
+        case 'k': {
+          // `-k` may name the key or not (RFC 2812 asks for it, clients differ): it is taken, and not needed.
+          const key = args.shift();
+          if (!on) changes.push({ what: 'key', on, key: '' });
+          else if (key !== undefined) changes.push({ what: 'key', on, key });
+          break;
+        }
+        case 'l': {
+          if (!on) {
+            changes.push({ what: 'limit', limit: undefined });
+            break;
+          }
+          const value = args.shift();
+          if (value === undefined) break;
+          if (!/^[0-9]{1,7}$/.test(value) || Number(value) < 1) {
+            answers.push(this.#num('696', target, 'l', value === '' ? '*' : value, 'A limit is a whole number from 1'));
+            break;
+          }
+          changes.push({ what: 'limit', limit: Number(value) });
+          break;
+        }
+        case 'b': {
+          const mask = args.shift();
+          if (mask === undefined) listBans = true;
+          else changes.push({ what: 'ban', on, mask });
+          break;
+        }
+        case 'n':
+        case 't':
+          break;
+        default:
+          answers.push(this.#num('472', letter, 'is an unknown mode char to me'));
+      }
+    }
+    const commands: Command[] = [...answers];
+    if (listBans) commands.push({ kind: 'who', room, as: 'bans' });
+    if (changes.length > 0) commands.push({ kind: 'roomMode', room, word: 'mode', changes: changes.slice(0, MAX_MODES) });
+    return commands.length === 1 ? commands[0]! : { kind: 'several', commands };
   }
 
   #mode(params: readonly string[]): Command {
@@ -411,10 +498,8 @@ export class IrcVoice implements Voice {
     if (target.startsWith('#')) {
       const room = channelRoom(target);
       if (room === undefined) return this.#num('403', target, 'No such channel');
-      const change = params[1];
-      if (change === undefined) return { kind: 'who', room, as: 'modes' };
-      if (/^[+-]?b$/.test(change) && params.length === 2) return this.#num('368', target, 'End of channel ban list');
-      return { kind: 'who', room, as: 'chanop' };
+      if (params[1] === undefined) return { kind: 'who', room, as: 'modes' };
+      return this.#channelMode(room, target, params);
     }
     const s = this.state;
     if (target.toLowerCase() !== (s.nick ?? '').toLowerCase()) return this.#num('502', "Can't change mode for other users");

@@ -1,5 +1,7 @@
 import { globMatcher } from '../../protocol/glob.js';
-import type { Words } from '../../server/dialect.js';
+import type { RoomState, Topic } from '../../protocol/room-state.js';
+import { ROOM_LIST_MAX } from '../../server/room-commands.js';
+import type { RoomView, Words } from '../../server/dialect.js';
 import type { PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
 import * as line from '../line/wording.js';
@@ -174,14 +176,15 @@ export class IrcWords implements Words {
       `NICKLEN=${NAME_MAX}`,
       `CHANNELLEN=${NAME_MAX + 1}`,
       `CHANLIMIT=#:${this.#limits.maxRoomsPerUser}`,
-      'PREFIX=(o)@',
-      'CHANMODES=,,,nt',
+      'PREFIX=(ov)@+',
+      'CHANMODES=b,k,l,imnst',
+      `MAXLIST=b:${ROOM_LIST_MAX}`,
       'TOPICLEN=390',
-      'TARGMAX=PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1',
+      'TARGMAX=PRIVMSG:4,NOTICE:4,KICK:4,NAMES:1,WHOIS:1',
       'MAXTARGETS=4',
       'NETWORK=tcp-chat',
       'STATUSMSG=',
-      'MODES=1',
+      'MODES=4',
       'KICKLEN=390',
       'AWAYLEN=390',
       'UTF8ONLY',
@@ -263,10 +266,10 @@ export class IrcWords implements Words {
     return false;
   }
 
-  /** RPL_WHOREPLY: flags H (here) or G (gone: away), then * for an operator. */
-  #whoLine(channel: string, name: string): string {
+  /** RPL_WHOREPLY: flags H (here) or G (gone: away), then * for an operator, then the room's marks (`@`, `+`). */
+  #whoLine(channel: string, name: string, marks = ''): string {
     const irc = this.#users.get(name);
-    const flags = `${irc?.away === undefined ? 'H' : 'G'}${this.#isOperator(name) ? '*' : ''}`;
+    const flags = `${irc?.away === undefined ? 'H' : 'G'}${this.#isOperator(name) ? '*' : ''}${marks}`;
     return this.num('352', channel, irc?.username || name, 'chat', this.#ctx.serverName, name, flags, `0 ${irc?.realname || name}`);
   }
 
@@ -316,16 +319,26 @@ export class IrcWords implements Words {
   }
 
   /**
-   * AS: `names`, `join` (only for a room just joined: the JOIN's names), `who`, or `topic`,
-   * `topic-set`, `kick`, `chanop` (what IRC asks of an existing channel: docs/irc.md).
+   * AS: `names`, `join` (only for a room just joined: the JOIN's names), `who`, `modes` (324
+   * and 329) or `bans` (367, 368): what IRC asks of an existing channel (docs/irc.md).
    */
-  inRoom(room: string, names: readonly string[], as?: string): string {
-    if (as === 'who') return out(...names.map((n) => this.#whoLine(`#${room}`, n)), this.num('315', `#${room}`, 'End of WHO list'));
-    const joined = this.#state.joined.has(room.toLowerCase());
-    if (as === 'modes') return out(this.num('324', `#${room}`, '+nt'));
-    if (as === 'topic') return out(joined ? this.num('331', `#${room}`, 'No topic is set') : this.num('442', `#${room}`, "You're not on that channel"));
-    if (as === 'topic-set' || as === 'kick' || as === 'chanop') {
-      return out(joined ? this.num('482', `#${room}`, "You're not channel operator") : this.num('442', `#${room}`, "You're not on that channel"));
+  inRoom(room: string, names: readonly string[], as?: string, view?: RoomView): string {
+    const prefix = (n: string): string => {
+      if (view === undefined) return '';
+      const op = view.isOp(n) ? '@' : '';
+      const voiced = view.isVoiced(n) ? '+' : '';
+      return this.#state.caps.has('multi-prefix') ? op + voiced : op || voiced;
+    };
+    if (as === 'who') return out(...names.map((n) => this.#whoLine(`#${room}`, n, prefix(n))), this.num('315', `#${room}`, 'End of WHO list'));
+    if (as === 'modes') {
+      const state = view?.state;
+      const lines = [this.num('324', `#${room}`, ...modesOf(state, view?.seesKey === true))];
+      if (state?.created !== undefined) lines.push(this.num('329', `#${room}`, String(Math.floor(state.created / 1000))));
+      return out(...lines);
+    }
+    if (as === 'bans') {
+      const bans = view?.state.bans ?? [];
+      return out(...bans.map((mask) => this.num('367', `#${room}`, mask)), this.num('368', `#${room}`, 'End of channel ban list'));
     }
     if (as === 'join' && !this.#state.joined.has(room.toLowerCase())) return '';
     // 353 lines kept under 512 bytes: a room of a thousand is many lines.
@@ -334,7 +347,7 @@ export class IrcWords implements Words {
     let size = 0;
     const full = this.#state.caps.has('userhost-in-names');
     for (const listed of names) {
-      const name = full ? `${listed}!${this.#users.get(listed)?.username || listed}@chat` : listed;
+      const name = prefix(listed) + (full ? `${listed}!${this.#users.get(listed)?.username || listed}@chat` : listed);
       // 300: with the server's name (up to 63), the nick and the channel, under 512 bytes.
       if (size + name.length + 1 > 300 && batch.length > 0) {
         lines.push(this.num('353', '=', `#${room}`, batch.join(' ')));
@@ -576,6 +589,55 @@ export class IrcWords implements Words {
     }
     return out(this.num('481', "Permission Denied- You're not an IRC operator"));
   }
+  // Rooms people own (docs/irc.md): the numerics IRC clients expect.
+  topic(room: string, topic: Topic | undefined, as?: string): string {
+    if (topic === undefined) return as === 'join' ? '' : out(this.num('331', `#${room}`, 'No topic is set'));
+    return out(this.num('332', `#${room}`, topic.text), this.num('333', `#${room}`, topic.by, String(Math.floor(topic.at / 1000))));
+  }
+  notRoomOperator(_word: string, room: string): string {
+    return out(this.num('482', `#${room}`, "You're not channel operator"));
+  }
+  roomPrivate(room: string): string {
+    return out(this.num('473', `#${room}`, 'Cannot join channel (+i): ask a member for an invitation'));
+  }
+  roomNeedsKey(room: string): string {
+    return out(this.num('475', `#${room}`, 'Cannot join channel (+k): JOIN it with its key'));
+  }
+  roomFull(room: string, _limit: number): string {
+    return out(this.num('471', `#${room}`, 'Cannot join channel (+l): it is full'));
+  }
+  bannedFromRoom(room: string): string {
+    return out(this.num('474', `#${room}`, 'Cannot join channel (+b): you are banned'));
+  }
+  invitation(by: string, room: string): string {
+    return out(`${this.#tags(by)}:${sourceOf(by)} INVITE ${this.#state.nick ?? '*'} #${room}`);
+  }
+  youInvited(name: string, room: string): string {
+    return out(this.num('341', name, `#${room}`));
+  }
+  alreadyInRoom(name: string, room: string): string {
+    return out(this.num('443', name, `#${room}`, 'is already on channel'));
+  }
+  removedFromRoom(room: string, by: string, reason: string): string {
+    this.#state.joined.delete(room.toLowerCase());
+    return out(`${this.#tags(by)}:${sourceOf(by)} KICK #${room} ${this.#state.nick ?? '*'} :${reason === '' ? by : reason}`);
+  }
+  notInThatRoom(name: string, room: string): string {
+    return out(this.num('441', name, `#${room}`, "They aren't on that channel"));
+  }
+  lobbyIsOpen(): string {
+    return out(this.notice(plain(line.lobbyIsOpen())));
+  }
+  badModeParameter(what: 'key' | 'limit' | 'ban', value: string): string {
+    const mode = what === 'key' ? 'k' : what === 'limit' ? 'l' : 'b';
+    return out(this.num('696', '*', mode, value === '' ? '*' : value.replace(/ /g, '_'), plain(line.badModeParameter(what, value))));
+  }
+  notOwned(room: string, max: number): string {
+    return out(this.notice(plain(line.notOwned(room, max))));
+  }
+  roomUnavailable(room: string): string {
+    return out(this.notice(plain(line.roomUnavailable(room))));
+  }
   youKicked(name: string): string {
     return out(this.notice(plain(line.youKicked(name))));
   }
@@ -608,4 +670,25 @@ export class IrcWords implements Words {
   helpOperators(): string[] {
     return [out(this.notice('Operators: /kill NICK [REASON] disconnects NICK; /quote KLINE is not supported, use the line protocol for /ban'))];
   }
+}
+
+/**
+ * RPL_CHANNELMODEIS's mode string and its parameters: n and t are always set (docs/irc.md);
+ * the key only to whom SEESKEY (a room operator), else `*`.
+ */
+export function modesOf(state: RoomState | undefined, seesKey: boolean): string[] {
+  let modes = '+nt';
+  const params: string[] = [];
+  if (state?.private === true) modes += 'i';
+  if (state?.moderated === true) modes += 'm';
+  if (state?.secret === true) modes += 's';
+  if (state?.key !== undefined) {
+    modes += 'k';
+    params.push(seesKey ? state.key : '*');
+  }
+  if (state?.limit !== undefined) {
+    modes += 'l';
+    params.push(String(state.limit));
+  }
+  return [modes, ...params];
 }

@@ -70,12 +70,22 @@ function parseSlash(line: string): Command {
       return { kind: 'topic', room: undefined, text: rest === '' ? undefined : rest };
     case 'op':
     case 'deop':
-      return { kind: 'roomMode', room: undefined, word: word.toLowerCase(), changes: rest === '' ? [] : [{ what: 'op', on: word.toLowerCase() === 'op', name: firstWord(rest)[0] }] };
+      return {
+        kind: 'roomMode',
+        room: undefined,
+        word: word.toLowerCase(),
+        changes: rest === '' ? [] : [{ what: 'op', on: word.toLowerCase() === 'op', name: firstWord(rest)[0] }],
+      };
     case 'private':
     case 'public':
       return { kind: 'roomMode', room: undefined, word: word.toLowerCase(), changes: [{ what: 'private', on: word.toLowerCase() === 'private' }] };
     case 'key':
-      return { kind: 'roomMode', room: undefined, word: 'key', changes: [rest === '' ? { what: 'key', on: false, key: '' } : { what: 'key', on: true, key: rest }] };
+      return {
+        kind: 'roomMode',
+        room: undefined,
+        word: 'key',
+        changes: [rest === '' ? { what: 'key', on: false, key: '' } : { what: 'key', on: true, key: rest }],
+      };
     case 'remove': {
       const [name, reason] = firstWord(rest);
       return { kind: 'removeFromRoom', room: undefined, name, reason };

@@ -160,9 +160,12 @@ export function recogniseOnline(line: ServerLine): string[] | undefined {
 const IN_ROOM = new RegExp(`^in ${NAME} \\(\\d+\\): (.*)$`, 's');
 
 /** `* in ROOM (N): NAME, NAME, ...` (wording.ts: inRoom), the answer to /who ROOM. */
-export function recogniseInRoom(line: ServerLine): { room: string; names: string[] } | undefined {
+export function recogniseInRoom(line: ServerLine): { room: string; names: string[]; ops: string[] } | undefined {
   const g = groups(line, IN_ROOM);
-  return g && { room: g[0]!, names: list(g[1]!) };
+  if (!g) return undefined;
+  // Room operators come with a leading `@` (docs/protocol.md, "Rooms people own"): the name is without it.
+  const listed = list(g[1]!);
+  return { room: g[0]!, names: listed.map((n) => (n.startsWith('@') ? n.slice(1) : n)), ops: listed.filter((n) => n.startsWith('@')).map((n) => n.slice(1)) };
 }
 
 const ROOMS = /^rooms \(\d+\): (.*)$/s;

@@ -162,7 +162,7 @@ export const help = (): string[] =>
     '  /history [ROOM] [N]  the last N messages of ROOM (default: your current room;',
     '                  20 messages, at most 100)',
     '  /join ROOM KEY  join a room that has a key',
-    '  /topic [TEXT]   show the current room\'s topic, or set it (room operators)',
+    "  /topic [TEXT]   show the current room's topic, or set it (room operators)",
     'room operators, in the current room (whoever made the room is one):',
     '  /op NAME, /deop NAME    make NAME a room operator, or no longer one',
     '  /remove NAME [REASON]   take NAME out of the room',
@@ -228,7 +228,11 @@ export function roomChanged(by: string, change: RoomChange, room?: string): stri
     case 'key':
       return notice(change.on ? `${by} set a key${of}` : `${by} removed the key${of}`);
     case 'limit':
-      return notice(change.limit === undefined ? `${by} removed the limit${of}` : `${by} limited${room === undefined ? ' the room' : ` #${room}`} to ${change.limit} people`);
+      return notice(
+        change.limit === undefined
+          ? `${by} removed the limit${of}`
+          : `${by} limited${room === undefined ? ' the room' : ` #${room}`} to ${change.limit} people`,
+      );
     case 'ban':
       return notice(`${by} ${change.on ? 'banned' : 'lifted the ban on'} ${change.mask}${inRoom}`);
   }

@@ -19,8 +19,8 @@ function setup(available = () => true) {
   const listings = new Listings({
     cmd: { hvals: (key) => reply(`hvals ${String(key)}`, ['s1 carol', 's2 Bob', 's1 alice']) },
     lua: {
-      chatRoomNames: (...args) => reply(`room ${args[1]}`, ['Den', 'zed', 'amy']),
-      chatRoomList: () => reply('rooms', ['lobby', 3, 'Den', 2]),
+      chatRoomNames: (...args) => reply(`room ${args[1]}`, ['Den', '{"v":3,"ops":["amy"],"private":true}', 'zed', 'amy']),
+      chatRoomList: () => reply('rooms', ['lobby', 3, 0, 'Den', 2, 1]),
     },
     prefix: 'chat:',
     roomSizes,
@@ -67,7 +67,7 @@ test('the time counts from the asking, not from the answer', async () => {
   assert.equal(listings.rooms(), first, 'an answer on its way is shared');
   release();
   assert.deepEqual(await first, [
-    { name: 'Den', count: 2 },
+    { name: 'Den', count: 2, hidden: true },
     { name: 'lobby', count: 3 },
   ]);
   clock.advance(LISTING_CACHE_MS - 600);
@@ -79,7 +79,7 @@ test('each listing, and each room, is cached on its own', async () => {
   const { clock, asked, listings, roomSizes } = setup();
   await listings.names();
   clock.advance(500);
-  assert.deepEqual(await listings.roomNames('den'), { room: 'Den', names: ['amy', 'zed'] });
+  assert.deepEqual(await listings.roomNames('den'), { room: 'Den', names: ['amy', 'zed'], state: { v: 3, ops: ['amy'], private: true } });
   await listings.roomNames('DEN');
   await listings.roomNames('hall');
   await listings.rooms();
