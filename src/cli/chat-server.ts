@@ -103,6 +103,12 @@ const program = new Command('chat-server')
       .argParser(wholeNumber('--max-rooms-per-user', 1)),
   )
   .addOption(
+    new Option('--max-owned-rooms-per-account <n>', 'rooms one account may own (their settings kept while empty); 0: none are kept')
+      .env('CHAT_MAX_OWNED_ROOMS_PER_ACCOUNT')
+      .default(DEFAULT_LIMITS.maxOwnedRoomsPerAccount)
+      .argParser(wholeNumber('--max-owned-rooms-per-account', 0)),
+  )
+  .addOption(
     new Option('--max-sendq <bytes>', 'bytes queued for a client that does not read before it is cut off')
       .env('CHAT_MAX_SENDQ')
       .default(DEFAULT_LIMITS.maxSendq)
@@ -282,6 +288,7 @@ interface ServeOptions {
   announceMax: number;
   maxRooms: number;
   maxRoomsPerUser: number;
+  maxOwnedRoomsPerAccount: number;
   maxSendq: number;
   maxPerIp: number;
   rate: number;

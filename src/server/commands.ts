@@ -8,7 +8,20 @@ import { isReservedName, isValidName, nameKey } from '../protocol/names.js';
 import { stripControls } from '../protocol/sanitize.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Store } from '../store/store.js';
-import { guarded, invite, isServerOperator, join, joinedAs, mayView, removeFromRoom, renamedInRooms, roomMode, roomView, topic } from './room-commands.js';
+import {
+  guarded,
+  invite,
+  isRoomOperator,
+  isServerOperator,
+  join,
+  joinedAs,
+  mayView,
+  removeFromRoom,
+  renamedInRooms,
+  roomMode,
+  roomView,
+  topic,
+} from './room-commands.js';
 
 /** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */
 export const HISTORY_DEFAULT = 20;
@@ -139,11 +152,23 @@ function roomActions(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }
   if (cmd.room !== undefined) {
     const named = isValidName(cmd.room) ? joinedAs(ctx, cmd.room) : undefined;
     if (named === undefined) return [reply(ctx.w.cannotSendTo(cmd.room)), reject('not-in-room', cmd.room)];
-    return [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text, ...notice }];
+    return mayNotSpeak(ctx, named) ?? [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text, ...notice }];
   }
   const where = ctx.hub.roomsOf(ctx.self)[0];
   if (where === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
-  return [{ kind: 'room', room: where, from: nameOf(ctx), text: cmd.text, ...notice }];
+  return mayNotSpeak(ctx, where) ?? [{ kind: 'room', room: where, from: nameOf(ctx), text: cmd.text, ...notice }];
+}
+
+/**
+ * In a moderated room (IRC's +m) only its operators and voiced members speak: the refusal
+ * for anyone else, or undefined. The member's own server knows its rooms' state at once.
+ */
+function mayNotSpeak(ctx: CommandContext, room: string): Action[] | undefined {
+  const info = ctx.hub.roomState(room);
+  if (info === undefined || isPromise(info) || info === 'no such room' || info.state.moderated !== true) return undefined;
+  const name = nameOf(ctx);
+  if (isRoomOperator(ctx, info.state, name) || info.state.voiced?.includes(nameKey(name)) === true || isServerOperator(ctx)) return undefined;
+  return [reply(ctx.w.cannotSendTo(room, true)), reject('not-in-room', `${room} (moderated)`)];
 }
 
 /** A notice is never answered (RFC 2812: no automatic reply to a NOTICE), not even with an error. */

@@ -134,8 +134,8 @@ export interface Words {
   whois(name: string, rooms: readonly string[] | undefined): string;
   /** WHOIS of NAME, whom nobody holds (IRC ends it with 318; the line protocol says no such user). */
   whoisNobody(name: string): string;
-  /** A message to a room one is not in. */
-  cannotSendTo(room: string): string;
+  /** A message to a room one is not in; MODERATED: one is in it, but it is moderated and one has no voice. */
+  cannotSendTo(room: string, moderated?: boolean): string;
   /** An account's password was right (Command `authenticate`). */
   authenticated(name: string): string;
   /**

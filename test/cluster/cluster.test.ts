@@ -284,7 +284,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
     alice.send('/rooms');
     assert.equal(await alice.lines.until(/^\* rooms/), '* rooms (2): dev (1), lobby (2)');
     alice.send('/who dev');
-    assert.equal(await alice.lines.until(/^\* in dev/), '* in dev (1): bob');
+    assert.equal(await alice.lines.until(/^\* in dev/), '* in dev (1): @bob');
     // Two renewals of the lease (every lease/3) ran under the ACL, their scripts and all:
     // the servers are still in the chat, and a message still crosses.
     const leases = () =>

@@ -20,7 +20,7 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     term.press('Enter');
     assert.deepEqual([await c.received.next(), await c.received.next()], ['/join dev', '/who dev'], 'no /history after /join');
     // The answer to /join comes after the refusal: the client has seen both.
-    const screen = await term.waitFor((s) => s.includes('* in dev (1): @alice') && Terminal.lastLine(s) === 'alice@dev>', 'the join');
+    const screen = await term.waitFor((s) => s.includes('* in dev (1): alice') && Terminal.lastLine(s) === 'alice@dev>', 'the join');
     assert.ok(!screen.some((l) => l.includes('unknown command')), screen.join('\n'));
 
     term.type('/history 3');
@@ -73,7 +73,7 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     // Then a /ping: once it is answered, the server has answered the rejoin.
     assert.match((await second.received.next()) ?? '', /^\/ping chat-client-/);
     // The prompt showed dev all along; the answer to the /who after the rejoin says it is done.
-    await term.waitFor((s) => s.filter((l) => l === '* in dev (1): @alice').length === 2 && Terminal.lastLine(s) === 'alice@dev>', 'back in dev');
+    await term.waitFor((s) => s.filter((l) => l === '* in dev (1): alice').length === 2 && Terminal.lastLine(s) === 'alice@dev>', 'back in dev');
     term.type('after');
     term.press('Enter');
     assert.deepEqual([await second.received.next(), await second.received.next()], ['/who dev', 'after']);

@@ -122,8 +122,8 @@ describe('chat-client on a terminal, as newcomers expect it', { skip }, () => {
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice> /join development', 'the room completed');
     term.press('Enter');
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice@development>', 'the room in the prompt');
-    // As IRC clients show NAMES on join: asked by the client, answered by the server.
-    await term.waitFor((s) => s.includes('* in development (2): alice, bob'), 'who is in the room');
+    // As IRC clients show NAMES on join: asked by the client, answered by the server; bob made the room.
+    await term.waitFor((s) => s.includes('* in development (2): alice, @bob'), 'who is in the room');
     assert.equal(await bob.lines.until(/alice joined/), '* alice joined');
   });
 

@@ -141,7 +141,8 @@ describe('irssi against chat-server', { skip: skipUnless(['irssi']) }, () => {
     enter(term, 'hi dev');
     assert.equal(await bob.next(), '<alice#dev> hi dev');
     await sayInDev(bob, 'in dev too');
-    await term.waitFor(shows(/< ?bob> in dev too$/), "bob's line in #dev");
+    // bob made #dev: its room operator, shown as @bob.
+    await term.waitFor(shows(/< ?@bob> in dev too$/), "bob's line in #dev");
     enter(term, '/me waves');
     assert.equal(await bob.next(), '<alice#dev> /me waves');
 
@@ -200,7 +201,7 @@ describe('weechat against chat-server', { skip: skipUnless(['weechat']) }, () =>
     enter(term, 'hi dev');
     assert.equal(await bob.next(), '<alice#dev> hi dev');
     await sayInDev(bob, 'in dev too');
-    await term.waitFor(shows(/ bob [|│] in dev too$/), "bob's line in #dev");
+    await term.waitFor(shows(/ @bob [|│] in dev too$/), "bob's line in #dev, bob its room operator");
     enter(term, '/me waves');
     assert.equal(await bob.next(), '<alice#dev> /me waves');
 

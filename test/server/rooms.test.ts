@@ -147,7 +147,7 @@ describe('rooms', () => {
     assert.equal(await bob.lines.until(/you are in/), '* you are in Dev', 'shown in the case it was created in');
     await carol.sync();
     carol.send('/who dev');
-    assert.equal(await carol.next(), '* in Dev (2): alice, Bob');
+    assert.equal(await carol.next(), '* in Dev (2): @alice, Bob');
     carol.send('/who #lobby');
     assert.equal(await carol.next(), '* in lobby (3): alice, Bob, carol');
     carol.send('/who');

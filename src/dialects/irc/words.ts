@@ -311,8 +311,8 @@ export class IrcWords implements Words {
   historyNotMember(room: string): string {
     return out(this.num('442', `#${room}`, "You're not on that channel"));
   }
-  cannotSendTo(room: string): string {
-    return out(this.num('404', `#${room}`, 'Cannot send to channel'));
+  cannotSendTo(room: string, moderated?: boolean): string {
+    return out(this.num('404', `#${room}`, moderated === true ? 'Cannot send to channel (+m)' : 'Cannot send to channel'));
   }
   serverRoomsFull(max: number, room?: string): string {
     return out(this.num('405', `#${room ?? '*'}`, `The server has too many channels (max ${max})`));

@@ -80,7 +80,12 @@ export const directNeedsText = (): string => error('nothing to send: write @NAME
 export const noSuchRoom = (room: string): string => error(`no such room: ${room} (nobody is in it; /rooms lists the rooms)`);
 export const serverRoomsFull = (max: number): string => error(`too many rooms on this server (max ${max}): join one that exists, /rooms lists them`);
 export const notInRoom = (room: string): string => error(`you are not in ${room}: /mine lists your rooms`);
-export const cannotSendTo = (room: string): string => error(`you are not in ${room}: /join ${room} to talk there`);
+export const cannotSendTo = (room: string, moderated?: boolean): string =>
+  error(
+    moderated === true
+      ? `${room} is moderated: only its operators and those they let speak may talk there`
+      : `you are not in ${room}: /join ${room} to talk there`,
+  );
 export const historyNotMember = (room: string): string => error(`you are not in ${room}: /join ${room} to read its history`);
 export const joinNeedsRoom = (): string => error('which room? write /join ROOM');
 export const loginsWaiting = (): string => error('too many logins are waiting from your address: try again in a minute');

@@ -71,8 +71,12 @@ const CASES: Case[] = [
   [w.renamed('a-b', 'c_d'), { recogniseRenamed: { from: 'a-b', to: 'c_d' } }],
   [w.online(['alice', 'B-c', '_', LONGEST]), { recogniseOnline: ['alice', 'B-c', '_', LONGEST] }],
   [w.online([]), { recogniseOnline: [] }],
-  [w.inRoom('dev-1', ['x_y', '-']), { recogniseInRoom: { room: 'dev-1', names: ['x_y', '-'] } }],
-  [w.inRoom('dev', []), { recogniseInRoom: { room: 'dev', names: [] } }],
+  [w.inRoom('dev-1', ['x_y', '-']), { recogniseInRoom: { room: 'dev-1', names: ['x_y', '-'], ops: [] } }],
+  [w.inRoom('dev', []), { recogniseInRoom: { room: 'dev', names: [], ops: [] } }],
+  [
+    w.inRoom('dev', ['alice', 'bob'], undefined, { state: { v: 1, ops: ['alice'] }, isOp: (n) => n === 'alice', isVoiced: () => false, seesKey: false }),
+    { recogniseInRoom: { room: 'dev', names: ['alice', 'bob'], ops: ['alice'] } },
+  ],
   [
     w.roomList([
       { name: 'lobby', count: 4 },
