@@ -88,7 +88,7 @@ export type StateWrite = 'set' | 'changed' | 'no such room' | 'unavailable';
 export type RoomChange =
   | { readonly what: 'topic'; readonly text: string }
   | { readonly what: 'op' | 'voice'; readonly on: boolean; readonly name: string }
-  | { readonly what: 'private' | 'secret' | 'moderated' | 'key'; readonly on: boolean }
+  | { readonly what: 'private' | 'secret' | 'moderated' | 'key' | 'noExternal' | 'topicLock'; readonly on: boolean }
   | { readonly what: 'limit'; readonly limit: number | undefined }
   | { readonly what: 'ban'; readonly on: boolean; readonly mask: string };
 

@@ -38,6 +38,10 @@ export interface RoomState {
   readonly secret?: true;
   /** Only operators and voiced members speak (IRC's +m). */
   readonly moderated?: true;
+  /** Non-members may send to it (IRC's -n; +n, the default, is members only). */
+  readonly external?: true;
+  /** Any member sets the topic (IRC's -t; +t, the default, is operators only). */
+  readonly topicOpen?: true;
   /** Needed to join (IRC's +k): compared exactly, case included. */
   readonly key?: string;
   /** Members at most (IRC's +l). */

@@ -62,7 +62,7 @@ export type CommandKind = Command['kind'];
 /** A change a room operator asks for (Command `roomMode`); KEY '' with ON false removes the key. */
 export type ModeRequest =
   | { readonly what: 'op' | 'voice'; readonly on: boolean; readonly name: string }
-  | { readonly what: 'private' | 'secret' | 'moderated'; readonly on: boolean }
+  | { readonly what: 'private' | 'secret' | 'moderated' | 'noExternal' | 'topicLock'; readonly on: boolean }
   | { readonly what: 'key'; readonly on: boolean; readonly key: string }
   | { readonly what: 'limit'; readonly limit: number | undefined }
   | { readonly what: 'ban'; readonly on: boolean; readonly mask: string };

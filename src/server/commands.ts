@@ -143,16 +143,24 @@ function nameOf(ctx: CommandContext): string {
 }
 
 /** A plain line: to the current room, taken when the line is read (docs/protocol.md, "Rooms"). */
-function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
-  return unlessNotice(cmd, roomActions(ctx, cmd));
+function room(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Outcome {
+  return after(roomActions(ctx, cmd), (actions) => unlessNotice(cmd, actions));
 }
 
-function roomActions(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Action[] {
+function roomActions(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }>): Outcome {
   const notice = cmd.notice === true ? { notice: true } : {};
   if (cmd.room !== undefined) {
-    const named = isValidName(cmd.room) ? joinedAs(ctx, cmd.room) : undefined;
-    if (named === undefined) return [reply(ctx.w.cannotSendTo(cmd.room)), reject('not-in-room', cmd.room)];
-    return mayNotSpeak(ctx, named) ?? [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text, ...notice }];
+    const asked = cmd.room;
+    const named = isValidName(asked) ? joinedAs(ctx, asked) : undefined;
+    if (named !== undefined) return mayNotSpeak(ctx, named) ?? [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text, ...notice }];
+    const refused: Action[] = [reply(ctx.w.cannotSendTo(asked)), reject('not-in-room', asked)];
+    if (!isValidName(asked)) return refused;
+    // IRC's -n: a room may take messages from outside. Only a room that says so.
+    return after(ctx.hub.roomState(asked), (info): Action[] =>
+      typeof info === 'object' && info.state.external === true
+        ? (mayNotSpeak(ctx, info.room) ?? [{ kind: 'room', room: info.room, from: nameOf(ctx), text: cmd.text, ...notice }])
+        : refused,
+    );
   }
   const where = ctx.hub.roomsOf(ctx.self)[0];
   if (where === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
@@ -210,7 +218,20 @@ function whois(ctx: CommandContext, cmd: Extract<Command, { kind: 'whois' }>): O
     const shown = names.find((n) => nameKey(n) === key);
     if (shown === undefined) return [reply(ctx.w.whoisNobody(name))];
     const member = ctx.hub.lookup(shown);
-    return [reply(ctx.w.whois(shown, member === undefined ? undefined : ctx.hub.roomsOf(member).filter((room) => seen(ctx, room))))];
+    if (member === undefined) return [reply(ctx.w.whois(shown, undefined))];
+    const opIn = (room: string): boolean => {
+      const info = ctx.hub.roomState(room);
+      return typeof info === 'object' && !isPromise(info) && isRoomOperator(ctx, info.state, shown);
+    };
+    return [
+      reply(
+        ctx.w.whois(
+          shown,
+          ctx.hub.roomsOf(member).filter((room) => seen(ctx, room)),
+          opIn,
+        ),
+      ),
+    ];
   });
 }
 

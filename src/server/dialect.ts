@@ -130,8 +130,8 @@ export interface Words {
   serverRoomsFull(max: number, room?: string): string;
   /** VIEW: the room's state, for the marks of its operators (`@alice`) and what IRC asks of it. */
   inRoom(room: string, names: readonly string[], as?: string, view?: RoomView): string;
-  /** WHOIS: NAME is online, in ROOMS where this server knows them (undefined: on another server). */
-  whois(name: string, rooms: readonly string[] | undefined): string;
+  /** WHOIS: NAME is online, in ROOMS where this server knows them (undefined: on another server); OPIN: whether NAME is a room operator of ROOM. */
+  whois(name: string, rooms: readonly string[] | undefined, opIn?: (room: string) => boolean): string;
   /** WHOIS of NAME, whom nobody holds (IRC ends it with 318; the line protocol says no such user). */
   whoisNobody(name: string): string;
   /** A message to a room one is not in; MODERATED: one is in it, but it is moderated and one has no voice. */
@@ -225,7 +225,7 @@ export interface Words {
   /** The lobby is everyone's: it is made neither private nor keyed nor limited. */
   lobbyIsOpen(): string;
   /** A key that cannot be one (empty, a space, too long); LIMIT for a member limit that cannot be one. */
-  badModeParameter(what: 'key' | 'limit' | 'ban', value: string): string;
+  badModeParameter(what: 'key' | 'limit' | 'ban', value: string, room: string): string;
   /** ROOM was made but is not kept for its creator, who owns MAX rooms already. */
   notOwned(room: string, max: number): string;
   /** The room's state could not be read or written (the cluster or the store is away). */

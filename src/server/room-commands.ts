@@ -300,12 +300,18 @@ function topicOf(ctx: CommandContext, room: string, text: string | undefined): O
       return [reply(ctx.w.topic(info.room, info.state.topic))];
     });
   }
-  return change(ctx, room, 'topic', (state) => {
-    const next: Mutable<RoomState> = { ...state };
-    if (text === '') delete next.topic;
-    else next.topic = { text, by: nameOf(ctx), at: ctx.now() };
-    return { state: next, changes: [{ what: 'topic', text }] };
-  });
+  return change(
+    ctx,
+    room,
+    'topic',
+    (state) => {
+      const next: Mutable<RoomState> = { ...state };
+      if (text === '') delete next.topic;
+      else next.topic = { text, by: nameOf(ctx), at: ctx.now() };
+      return { state: next, changes: [{ what: 'topic', text }] };
+    },
+    (state) => state.topicOpen === true,
+  );
 }
 
 /**
@@ -439,6 +445,15 @@ function apply(
       else delete next[c.what];
       return { what: c.what, on: c.on };
     }
+    case 'noExternal':
+    case 'topicLock': {
+      // Kept as what differs from the default (+n, +t): the flag is the mode taken off.
+      const flag = c.what === 'noExternal' ? 'external' : 'topicOpen';
+      if ((next[flag] !== true) === c.on) return undefined;
+      if (c.on) delete next[flag];
+      else next[flag] = true;
+      return { what: c.what, on: c.on };
+    }
     case 'key': {
       if (!c.on) {
         if (next.key === undefined) return undefined;
@@ -446,7 +461,7 @@ function apply(
         return { what: 'key', on: false };
       }
       if (lobby) return ctx.w.lobbyIsOpen();
-      if (!KEY.test(c.key)) return ctx.w.badModeParameter('key', c.key);
+      if (!KEY.test(c.key)) return ctx.w.badModeParameter('key', c.key, room);
       next.key = c.key;
       return { what: 'key', on: true };
     }
@@ -457,18 +472,18 @@ function apply(
         return { what: 'limit', limit: undefined };
       }
       if (lobby) return ctx.w.lobbyIsOpen();
-      if (!Number.isInteger(c.limit) || c.limit < 1 || c.limit > 1_000_000) return ctx.w.badModeParameter('limit', String(c.limit));
+      if (!Number.isInteger(c.limit) || c.limit < 1 || c.limit > 1_000_000) return ctx.w.badModeParameter('limit', String(c.limit), room);
       if (next.limit === c.limit) return undefined;
       next.limit = c.limit;
       return { what: 'limit', limit: c.limit };
     }
     case 'ban': {
       const mask = c.mask;
-      if (mask === '' || mask.length > 100 || /[\s\x00-\x1f]/.test(mask)) return ctx.w.badModeParameter('ban', mask);
+      if (mask === '' || mask.length > 100 || /[\s\x00-\x1f]/.test(mask)) return ctx.w.badModeParameter('ban', mask, room);
       const bans = next.bans ?? [];
       const has = bans.some((b) => b.toLowerCase() === mask.toLowerCase());
       if (has === c.on) return undefined;
-      if (c.on && bans.length >= ROOM_LIST_MAX) return ctx.w.badModeParameter('ban', mask);
+      if (c.on && bans.length >= ROOM_LIST_MAX) return ctx.w.badModeParameter('ban', mask, room);
       setList(next, 'bans', c.on ? [...bans, mask] : bans.filter((b) => b.toLowerCase() !== mask.toLowerCase()));
       return { what: 'ban', on: c.on, mask };
     }

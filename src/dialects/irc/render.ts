@@ -88,6 +88,12 @@ export function modeLine(changes: readonly RoomChange[]): string | undefined {
       case 'moderated':
         add(c.on, 'm');
         break;
+      case 'noExternal':
+        add(c.on, 'n');
+        break;
+      case 'topicLock':
+        add(c.on, 't');
+        break;
       case 'key':
         add(c.on, 'k', '*');
         break;

@@ -411,17 +411,27 @@ export class IrcVoice implements Voice {
     return { kind: 'topic', room, text: params[1] };
   }
 
-  /** `KICK #room nick[,nick...] [:reason]`: each a room operator's /remove. */
+  /**
+   * `KICK #room nick[,nick...] [:reason]`, or `KICK #a,#b nick1,nick2` (RFC 2812: channels and
+   * nicks in pairs): each a room operator's /remove.
+   */
   #kick(params: readonly string[]): Command {
     if (params.length < 2) return this.#num('461', 'KICK', 'Not enough parameters');
-    const room = channelRoom(params[0]!);
-    if (room === undefined) return this.#num('403', params[0]!, 'No such channel');
-    const reason = params[2] ?? '';
+    const channels = params[0]!.split(',');
     const names = params[1]!
       .split(',')
       .filter((n) => n !== '')
       .slice(0, MAX_TARGETS);
-    return { kind: 'several', commands: names.map((name): Command => ({ kind: 'removeFromRoom', room, name, reason })) };
+    if (channels.length !== 1 && channels.length !== names.length) return this.#num('461', 'KICK', 'Not enough parameters');
+    const reason = params[2] ?? '';
+    return {
+      kind: 'several',
+      commands: names.map((name, i): Command => {
+        const channel = channels[channels.length === 1 ? 0 : i]!;
+        const room = channelRoom(channel);
+        return room === undefined ? this.#num('403', channel, 'No such channel') : { kind: 'removeFromRoom', room, name, reason };
+      }),
+    };
   }
 
   /**
@@ -481,6 +491,7 @@ export class IrcVoice implements Voice {
         }
         case 'n':
         case 't':
+          changes.push({ what: letter === 'n' ? 'noExternal' : 'topicLock', on });
           break;
         default:
           answers.push(this.#num('472', letter, 'is an unknown mode char to me'));

@@ -1,5 +1,5 @@
 import { globMatcher } from '../../protocol/glob.js';
-import type { RoomState, Topic } from '../../protocol/room-state.js';
+import { isHidden, type RoomState, type Topic } from '../../protocol/room-state.js';
 import { ROOM_LIST_MAX } from '../../server/room-commands.js';
 import type { RoomView, Words } from '../../server/dialect.js';
 import type { PresenceEnd } from '../../protocol/codes.js';
@@ -341,6 +341,8 @@ export class IrcWords implements Words {
       return out(...bans.map((mask) => this.num('367', `#${room}`, mask)), this.num('368', `#${room}`, 'End of channel ban list'));
     }
     if (as === 'join' && !this.#state.joined.has(room.toLowerCase())) return '';
+    // RFC 2812: `@` for a secret channel (ours: hidden from non-members), `=` for the others.
+    const symbol = view !== undefined && isHidden(view.state) ? '@' : '=';
     // 353 lines kept under 512 bytes: a room of a thousand is many lines.
     const lines: string[] = [];
     let batch: string[] = [];
@@ -350,14 +352,14 @@ export class IrcWords implements Words {
       const name = prefix(listed) + (full ? `${listed}!${this.#users.get(listed)?.username || listed}@chat` : listed);
       // 300: with the server's name (up to 63), the nick and the channel, under 512 bytes.
       if (size + name.length + 1 > 300 && batch.length > 0) {
-        lines.push(this.num('353', '=', `#${room}`, batch.join(' ')));
+        lines.push(this.num('353', symbol, `#${room}`, batch.join(' ')));
         batch = [];
         size = 0;
       }
       batch.push(name);
       size += name.length + 1;
     }
-    if (batch.length > 0) lines.push(this.num('353', '=', `#${room}`, batch.join(' ')));
+    if (batch.length > 0) lines.push(this.num('353', symbol, `#${room}`, batch.join(' ')));
     lines.push(this.num('366', `#${room}`, 'End of /NAMES list'));
     return out(...lines);
   }
@@ -370,7 +372,7 @@ export class IrcWords implements Words {
     return out(this.num('403', `#${room}`, 'No such channel'));
   }
 
-  whois(name: string, rooms: readonly string[] | undefined): string {
+  whois(name: string, rooms: readonly string[] | undefined, opIn?: (room: string) => boolean): string {
     const irc = this.#users.get(name);
     const lines = [this.num('311', name, irc?.username || name, 'chat', '*', irc?.realname || name)];
     // At most 8 rooms a line: 50 rooms of 33 characters would pass 512 bytes.
@@ -381,7 +383,7 @@ export class IrcWords implements Words {
           name,
           rooms
             .slice(i, i + 8)
-            .map((r) => `#${r}`)
+            .map((r) => `${opIn?.(r) === true ? '@' : ''}#${r}`)
             .join(' '),
         ),
       );
@@ -628,9 +630,11 @@ export class IrcWords implements Words {
   lobbyIsOpen(): string {
     return out(this.notice(plain(line.lobbyIsOpen())));
   }
-  badModeParameter(what: 'key' | 'limit' | 'ban', value: string): string {
+  badModeParameter(what: 'key' | 'limit' | 'ban', value: string, room: string): string {
     const mode = what === 'key' ? 'k' : what === 'limit' ? 'l' : 'b';
-    return out(this.num('696', '*', mode, value === '' ? '*' : value.replace(/ /g, '_'), plain(line.badModeParameter(what, value))));
+    return out(
+      this.num('696', `#${room}`, mode, what === 'key' || value === '' ? '*' : value.replace(/ /g, '_'), plain(line.badModeParameter(what, value, room))),
+    );
   }
   notOwned(room: string, max: number): string {
     return out(this.notice(plain(line.notOwned(room, max))));
@@ -673,11 +677,11 @@ export class IrcWords implements Words {
 }
 
 /**
- * RPL_CHANNELMODEIS's mode string and its parameters: n and t are always set (docs/irc.md);
+ * RPL_CHANNELMODEIS's mode string and its parameters: n and t unless taken off (docs/irc.md);
  * the key only to whom SEESKEY (a room operator), else `*`.
  */
 export function modesOf(state: RoomState | undefined, seesKey: boolean): string[] {
-  let modes = '+nt';
+  let modes = `+${state?.external === true ? '' : 'n'}${state?.topicOpen === true ? '' : 't'}`;
   const params: string[] = [];
   if (state?.private === true) modes += 'i';
   if (state?.moderated === true) modes += 'm';

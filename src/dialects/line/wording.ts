@@ -203,7 +203,7 @@ export const alreadyInRoom = (name: string, room: string): string => error(`${na
 export const removedFromRoom = (room: string, by: string, reason: string): string => error(`removed from ${room} by ${by}${because(reason)}`);
 export const notInThatRoom = (name: string, room: string): string => error(`${name} is not in ${room}: /who ${room} lists who is`);
 export const lobbyIsOpen = (): string => error('the lobby is open to everyone: it cannot be private, keyed or limited');
-export const badModeParameter = (what: 'key' | 'limit' | 'ban', _value: string): string =>
+export const badModeParameter = (what: 'key' | 'limit' | 'ban', _value: string, _room?: string): string =>
   error(
     what === 'key'
       ? 'a key is 1 to 23 characters without spaces or commas: /key KEY'
@@ -230,6 +230,10 @@ export function roomChanged(by: string, change: RoomChange, room?: string): stri
       return notice(`${by} made ${room === undefined ? 'the room' : `#${room}`} ${change.on ? change.what : 'public'}`);
     case 'moderated':
       return notice(`${by} ${change.on ? 'moderated' : 'stopped moderating'} ${room === undefined ? 'the room' : `#${room}`}`);
+    case 'noExternal':
+      return notice(`${by} ${change.on ? 'closed' : 'opened'} ${room === undefined ? 'the room' : `#${room}`} to messages from outside`);
+    case 'topicLock':
+      return notice(`${by} let ${change.on ? 'only room operators' : 'everyone'} set the topic${of}`);
     case 'key':
       return notice(change.on ? `${by} set a key${of}` : `${by} removed the key${of}`);
     case 'limit':

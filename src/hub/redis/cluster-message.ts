@@ -166,7 +166,9 @@ function changedOf(by: string, json: string): RoomEvent | undefined {
 function isRoomChange(c: unknown): c is RoomChange {
   if (typeof c !== 'object' || c === null) return false;
   const { what } = c as { what?: unknown };
-  return typeof what === 'string' && ['topic', 'op', 'voice', 'private', 'secret', 'moderated', 'key', 'limit', 'ban'].includes(what);
+  return (
+    typeof what === 'string' && ['topic', 'op', 'voice', 'private', 'secret', 'moderated', 'key', 'limit', 'ban', 'noExternal', 'topicLock'].includes(what)
+  );
 }
 
 /** The header of a frame of SIZE bytes (byteLength) for the user whose name key is KEY. */
