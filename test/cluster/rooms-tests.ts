@@ -4,6 +4,7 @@ import { heardOnlyWhileIn } from '../helpers/rooms.js';
 import { Redis } from 'ioredis';
 import { cluster, fence, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { usersFile } from '../helpers/users.js';
 import { eventually } from '../hub/contract.js';
 import { threeInTwoRooms } from '../e2e/rooms-scenario.js';
 
@@ -20,6 +21,53 @@ async function roomsBecome(c: WireClient, rooms: string): Promise<void> {
 
 /** Rooms span the cluster: run by cluster.test.ts, inside its one suite that needs redis-server. */
 export function clusterRoomTests(): void {
+  test('two servers: a room operator on one, members on the other; a private room is no room to a non-member on either; /remove and /deop cross', async (t) => {
+    const users = await usersFile(t, { alice: 'pw-a', bob: 'pw-b', carol: 'pw-c' });
+    const { servers } = await cluster(t, 2, 1000, ['--users', users]);
+    const [one, two] = servers as [Server, Server];
+    const alice = await WireClient.loggedIn(t, one.port, 'alice', 'pw-a');
+    const bob = await WireClient.loggedIn(t, two.port, 'bob', 'pw-b');
+    const carol = await WireClient.loggedIn(t, two.port, 'carol', 'pw-c');
+    alice.send('/join hr');
+    assert.equal(await alice.lines.until(/^\* you are in/), '* you are in hr');
+    alice.send('/private');
+    alice.send('/topic Salaries');
+    await alice.lines.until(/^\* alice set the topic: Salaries$/);
+    carol.send('/join hr');
+    assert.equal(await carol.lines.until(/^!/), '! hr is private: ask a member for an invitation', 'on the other server too');
+    for (const line of ['/who hr', '/history hr']) {
+      carol.send(line);
+      assert.equal(await carol.lines.until(/^!/), '! no such room: hr (nobody is in it; /rooms lists the rooms)', line);
+    }
+    alice.send('/invite bob');
+    assert.equal(await alice.lines.until(/invited/), '* bob is invited to hr');
+    assert.equal(await bob.lines.until(/invites/), '* alice invites you to hr: /join hr', 'the invitation crosses');
+    bob.send('/join hr');
+    assert.equal(await bob.next(), '* you are in hr');
+    assert.equal(await bob.next(), '* topic of hr: Salaries (set by alice)', "the topic, from the other server's change");
+    await alice.lines.until(/^\* bob joined$/);
+    carol.send('/rooms');
+    assert.equal(await carol.lines.until(/^\* rooms/), '* rooms (1): lobby (3)');
+    alice.send('/op bob');
+    assert.equal(await bob.lines.until(/room operator/), '* alice made bob a room operator');
+    bob.send('/topic From bob');
+    assert.equal(await alice.lines.until(/From bob/), '* bob set the topic: From bob', 'an operator on the other server, as its copy says');
+    // Racing /deop of each other from two servers: one of them stays an operator.
+    alice.send('/deop bob');
+    bob.send('/deop alice');
+    const [a, b] = await Promise.all([alice.lines.until(/^\* alice took|^!/), bob.lines.until(/^\* bob took|^!/)]);
+    assert.equal([a, b].filter((l) => l.startsWith('!')).length, 1, `one of them wins: ${a} / ${b}`);
+    const winner = a.startsWith('!') ? bob : alice;
+    const loser = winner === alice ? 'bob' : 'alice';
+    winner.send(`/remove ${loser} enough`);
+    const removed = winner === alice ? bob : alice;
+    assert.equal(await removed.lines.until(/removed from/), `! removed from hr by ${winner === alice ? 'alice' : 'bob'}: enough`, 'across servers');
+    assert.equal(await winner.lines.until(/left \(removed/), `* ${loser} left (removed by ${winner === alice ? 'alice' : 'bob'}: enough)`);
+    removed.send('/mine');
+    assert.equal(await removed.lines.until(/^\* your rooms/), '* your rooms (1): lobby');
+    assert.ok(!carol.lines.seen.some((l) => /Salaries|From bob/.test(l)), carol.lines.seen.join('\n'));
+  });
+
   test('two servers: three users in lobby and dev at once, lines tagged by room, part and rejoin, as on one server', async (t) => {
     const { servers } = await cluster(t, 2);
     await threeInTwoRooms(
