@@ -87,6 +87,8 @@ describe('logs', () => {
       ['bad-history-count', '', 'bad history count', 'bad /history count'],
       ['banned', 'alice', 'banned', 'alice is banned'],
       ['not-operator', 'kick', 'not an operator', '/kick by a user who is not an operator'],
+      ['not-room-operator', '/topic in dev', 'not a room operator', '/topic in dev by a user who is not its room operator'],
+      ['room-refused', 'hr: wrong key', 'room refused', 'could not join hr: wrong key'],
       ['cluster-unavailable', 'could not claim alice', 'cluster unavailable', 'cluster unavailable: could not claim alice'],
       ['too-many-connections', '', 'too many connections', 'too many connections (before the TLS handshake)'],
       ['tls-handshake', 'TLS handshake timed out', 'tls handshake', 'TLS handshake timed out'],
