@@ -19,18 +19,26 @@ import {
 export const COMMANDS = [
   '/ban',
   '/bans',
+  '/deop',
   '/help',
   '/history',
+  '/invite',
   '/join',
+  '/key',
   '/kick',
   '/m',
   '/mine',
   '/msg',
   '/nick',
+  '/op',
   '/part',
   '/ping',
+  '/private',
+  '/public',
   '/quit',
+  '/remove',
   '/rooms',
+  '/topic',
   '/unban',
   '/who',
 ] as const;
@@ -106,7 +114,7 @@ export class Completions {
       const mine = [...this.mine()].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
       return [starts(mine, word.slice(hash.length)).map((r) => `${hash}${r} `), word];
     }
-    if (/^\/(msg|m|who|kick|ban|unban)\s+$/i.test(head)) {
+    if (/^\/(msg|m|who|kick|ban|unban|op|deop|remove|invite)\s+$/i.test(head)) {
       const list = /^\/who/i.test(head) ? this.rooms : this.names;
       return [starts(list, word).map((n) => `${n} `), word];
     }

@@ -137,6 +137,17 @@ describe('Completions', () => {
     assert.deepEqual(c.complete('/part o'), [['ops '], 'o'], 'ours as they are now');
   });
 
+  test("room operators' commands complete, and the names they take: `@` marks no name", () => {
+    const c = new Completions();
+    c.learn(parseServerLine('* in dev (2): @alice, bob'));
+    assert.deepEqual(c.names, ['alice', 'bob']);
+    assert.deepEqual(c.complete('/to'), [['/topic '], '/to']);
+    assert.deepEqual(c.complete('/p'), [['/part ', '/ping ', '/private ', '/public '], '/p']);
+    assert.deepEqual(c.complete('/op a'), [['alice '], 'a']);
+    assert.deepEqual(c.complete('/remove b'), [['bob '], 'b']);
+    assert.deepEqual(c.complete('/invite '), [['alice ', 'bob '], '']);
+  });
+
   test('what Tab offers where', () => {
     const c = learnt('* online (3): alice, bob, bert', '* rooms (2): lobby (4), dev (1)');
     assert.deepEqual(c.complete('/jo'), [['/join '], '/jo']);
