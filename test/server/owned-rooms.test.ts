@@ -199,6 +199,31 @@ describe('rooms people own', () => {
     assert.equal((listing.match(/@/g) ?? []).length, 1, listing);
   });
 
+  test('the last operator leaving a room nobody owns leaves it without one until it empties; a server operator still manages it', async (t) => {
+    const users = await usersFile(t, { op: 'pw-op' }, ['op']);
+    const { core } = startCore(t, { users, guests: true, rate: 0, authFailureDelayMs: 10 });
+    const alice = await registered(core, 'alice');
+    const bob = await registered(core, 'bob');
+    alice.send('/join dev');
+    await alice.lines.until(exact('* you are in dev'));
+    bob.send('/join dev');
+    await bob.lines.until(exact('* you are in dev'));
+    alice.send('/part dev');
+    await bob.lines.until(/^\* alice left$/);
+    bob.send('/topic mine now?');
+    assert.equal(await bob.next(), '! only room operators may use /topic', 'nobody inherits it');
+    bob.send('/who dev');
+    assert.equal(await bob.next(), '* in dev (1): bob');
+    const op = await MemoryClient.loggedIn(core, 'op', 'pw-op');
+    op.send('/join dev');
+    await op.lines.until(exact('* you are in dev'));
+    op.send('/op bob');
+    assert.equal(await op.lines.until(/room operator/), '* op made bob a room operator', "the server's operator may");
+    const guest = await registered(core, 'visitor');
+    guest.send('#op');
+    assert.equal(await guest.next(), '! password required: this server checks passwords, send #NAME PASSWORD', "a guest never takes an account's name");
+  });
+
   test("a name that is no account's: whoever takes it after its operator left is no operator, by joining or by renaming", async (t) => {
     const { alice, bob, carol, core } = await devRoom(t);
     alice.send('/op bob');
