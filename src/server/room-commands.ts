@@ -183,10 +183,12 @@ function enter(ctx: CommandContext, room: string, fresh: RoomState, owned = fals
 function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
   if (joined === 'full') return [reply(ctx.w.serverRoomsFull(ctx.maxRooms, room)), reject('too-many-rooms', room)];
   if (joined === 'unavailable') return [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
+  // A room one is in already only becomes current: nothing is news, its topic neither.
+  if (joined.already) return [reply(ctx.w.youAreIn(joined.room))];
   const actions: Action[] = [reply(ctx.w.youAreIn(joined.room))];
   const topic = joined.state?.topic;
   if (topic !== undefined) actions.push(reply(ctx.w.topic(joined.room, topic, 'join')));
-  if (!joined.already) actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
+  actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
   return actions;
 }
 
