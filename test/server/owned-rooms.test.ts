@@ -42,6 +42,10 @@ describe('rooms people own', () => {
     assert.equal(await bob.next(), '* alice set the topic: Release on Friday');
     bob.send('/topic');
     assert.equal(await bob.next(), '* topic of dev: Release on Friday (set by alice)');
+    bob.send('/join lobby');
+    bob.send('/join dev');
+    assert.deepEqual([await bob.next(), await bob.next()], ['* you are in lobby', '* you are in dev'], 'a room one is in only becomes current: no topic again');
+    await bob.expectNothing();
     carol.send('/join dev');
     assert.equal(await carol.next(), '* you are in dev');
     assert.equal(await carol.next(), '* topic of dev: Release on Friday (set by alice)', 'the topic, right after joining');
