@@ -8,6 +8,7 @@ import { isReservedName, isValidName, nameKey } from '../protocol/names.js';
 import { stripControls } from '../protocol/sanitize.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Store } from '../store/store.js';
+import { passwd } from './account-commands.js';
 
 /** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */
 export const HISTORY_DEFAULT = 20;
@@ -37,6 +38,8 @@ export interface CommandContext {
   readonly guests: boolean;
   /** The operator account whose password this connection proved (IRC's OPER), whatever its name. */
   readonly operator: () => string | undefined;
+  /** The longest line (--max-line), which a new password must fit in at login; default DEFAULT_MAX_LINE. */
+  readonly maxLine?: number;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -81,6 +84,7 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
     run: (ctx) => [...ctx.w.help(), ...(ctx.self.name !== undefined && ctx.auth?.isOperator(ctx.self.name) ? ctx.w.helpOperators() : [])].map(reply),
   },
   quit: { needsName: false, run: (_ctx, cmd) => [{ kind: 'quit', reason: cmd.reason }] },
+  passwd: { needsName: true, run: passwd },
   unknown: {
     needsName: false,
     run: (ctx, cmd) => [reply(ctx.w.unknownCommand(cmd.word)), reject('unknown-command', cmd.word)],

@@ -1,5 +1,5 @@
 import type { Timers } from '../protocol/timers.js';
-import type { PresenceEnd } from '../protocol/codes.js';
+import type { PasswordRefusal, PresenceEnd } from '../protocol/codes.js';
 import type { RoomEvent } from '../hub/hub.js';
 import type { Command } from './command.js';
 
@@ -203,4 +203,10 @@ export interface Words {
   moderationUnavailable(): string;
   help(): string[];
   helpOperators(): string[];
+  /** `/passwd`: the new password is the account's now (docs/protocol.md, "Your account"). */
+  passwordChanged(): string;
+  /** `/passwd` without the old password and the new one. */
+  passwdUsage(): string;
+  /** `/passwd` changed nothing, for WHY (a wrong old password is authenticationFailed); MAX: the longest new password, for new-too-long. */
+  passwordNotChanged(why: PasswordRefusal, max?: number): string;
 }

@@ -430,6 +430,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       mayOpenRoom: () => this.host.mayOpenRoom(this.address.host),
       guests: options.guests === true && options.auth !== undefined,
       operator: () => this.operator,
+      maxLine: options.maxLine,
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome) ? applyAll(this, outcome) : outcome.then((actions) => applyAll(this, actions));

@@ -151,7 +151,7 @@ describe('protocol over TCP', () => {
     assert.equal(await c.next(), '! unknown command: /nick');
     assert.equal(await c.next(), '* commands:');
     const help: string[] = [];
-    for (let i = 0; i < 15; i++) help.push((await c.next()) ?? '');
+    for (let i = 0; i < 16; i++) help.push((await c.next()) ?? '');
     for (const cmd of [
       '#NAME',
       '@NAME:TEXT',
@@ -163,6 +163,7 @@ describe('protocol over TCP', () => {
       '/who',
       '/history [ROOM]',
       '/ping',
+      '/passwd OLD NEW',
       '/help',
       '/quit',
     ]) {
