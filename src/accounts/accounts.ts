@@ -6,6 +6,7 @@ import type { Authenticator } from './authenticator.js';
 import { AuthThrottle, DEFAULT_THROTTLE, sleep, type ThrottleLimits } from './login-throttle.js';
 import { costWork, DEFAULT_COST, hashCost, hashPassword, verifyPassword, type ScryptCost } from './password-hash.js';
 import { fileVersion, readUsers, type Accounts } from './users-file.js';
+import { changeHash, type NotChanged, type UsersWriter } from './password-change.js';
 
 export interface AccountsOptions {
   timers: Timers;
@@ -14,6 +15,8 @@ export interface AccountsOptions {
   throttle: Partial<ThrottleLimits>;
   /** A changed users file is read once it has stayed the same this long. */
   settleMs?: number;
+  /** How /passwd writes the users file (default: atomically, keeping its permissions); tests make it fail. */
+  writeUsers?: UsersWriter;
 }
 
 export const DEFAULT_FAILURE_DELAY_MS = 1000;
@@ -153,6 +156,29 @@ export class FileAccounts implements Authenticator {
     const hash = hashPassword('no such user', cost).catch(() => hashPassword('no such user', DEFAULT_COST));
     this.#decoy = { cost, ready: hash.then((h) => ({ hash: h, ms: timers.now() - started })) };
     this.#recent = [];
+  }
+
+  /**
+   * /passwd: gives NAME's account PASSWORD, in the file (under its lock, only this line)
+   * and here at once. Undefined when done; a file that cannot be changed is left whole and
+   * the accounts here as they were.
+   */
+  async setPassword(name: string, password: string): Promise<NotChanged | undefined> {
+    const key = nameKey(name);
+    const account = this.#accounts.get(key);
+    if (account === undefined) return { why: 'account-gone', detail: `${name} is not in ${this.file}` };
+    // The cost chat-server passwd gives, or the account's own if it was raised above that.
+    const own = hashCost(account.hash);
+    const hash = await hashPassword(password, own !== undefined && costWork(own) > costWork(DEFAULT_COST) ? own : DEFAULT_COST);
+    const refused = await changeHash(this.file, name, hash, this.options.timers, this.options.writeUsers);
+    if (refused) return refused;
+    // This account's hash alone: the rest of the file comes with the reload its change
+    // starts (the watcher), which also says who else left it meanwhile. That reload reads
+    // the file as written, so it keeps the new hash.
+    const now = this.#accounts.get(key);
+    if (now !== undefined) this.#accounts.set(key, { ...now, hash });
+    this.#priceUnknownNames();
+    return undefined;
   }
 
   /** Re-reads the file. Throws UsersFileError and keeps the accounts it had when the file is bad. */

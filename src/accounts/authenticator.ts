@@ -1,3 +1,5 @@
+import type { PasswordRefusal } from '../protocol/codes.js';
+
 /** What the core asks of an account store: the session never sees a hash. */
 export interface Authenticator {
   /**
@@ -12,6 +14,13 @@ export interface Authenticator {
   has(name: string): boolean;
   /** Whether NAME's account carries the operator mark (docs/protocol.md "Not yet in this server"). */
   isOperator(name: string): boolean;
+  /**
+   * Gives NAME's account PASSWORD (its owner proved the old one with authenticate first):
+   * the store is changed for good, and the next login checks the new one. Undefined when
+   * done; else why not, for the answer, and a detail for the log that holds no password.
+   * A store without it cannot change passwords.
+   */
+  setPassword?(name: string, password: string): Promise<{ why: PasswordRefusal; detail: string } | undefined>;
 }
 
 /** An address already has maxWaiting attempts in line: answered at once, nothing is checked. */

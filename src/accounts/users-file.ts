@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isValidName, nameKey } from '../protocol/names.js';
 import { hashProblem } from './password-hash.js';
@@ -56,6 +56,27 @@ export function parseUsers(text: string, file: string): Accounts {
   return accounts;
 }
 
+/**
+ * TEXT, a users file, with the hash on NAME's line replaced by HASH and nothing else
+ * changed: other lines, comments, blank lines, the order, the marks, the line ends. TEXT is
+ * parsed whole first (a file the server would refuse to read is not written either).
+ * Undefined when NAME has no line.
+ */
+export function withHash(text: string, file: string, name: string, hash: string): string | undefined {
+  const key = nameKey(name);
+  if (!parseUsers(text, file).has(key)) return undefined;
+  return text
+    .split('\n')
+    .map((raw) => {
+      const cr = raw.endsWith('\r') ? '\r' : '';
+      const line = cr === '' ? raw : raw.slice(0, -1);
+      if (line.trim() === '' || line.startsWith('#')) return raw;
+      const [lineName = '', , ...flags] = line.split(':');
+      return nameKey(lineName) === key ? `${[lineName, hash, ...flags].join(':')}${cr}` : raw;
+    })
+    .join('\n');
+}
+
 export function formatUsers(accounts: Accounts): string {
   return [...accounts.values()].map((a) => `${a.name}:${a.hash}${a.operator ? `:${OPERATOR_FLAG}` : ''}\n`).join('');
 }
@@ -101,16 +122,32 @@ export function readWhole(file: string, afterRead: () => void = () => {}): { tex
   }
 }
 
+/** The permissions and owner a rewritten file keeps (the server's /passwd leaves the file as its operator set it). */
+export interface Ownership {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
 /**
  * Writes FILE so that a crash never leaves it half-written: a temporary file in the same
- * folder, mode 0600, flushed to disk, then renamed over FILE (rename is atomic).
- * `beforeRename` lets tests stop it at the worst moment.
+ * folder, mode 0600 (or KEEP's mode and, where the system lets us, its owner), flushed to
+ * disk, then renamed over FILE (rename is atomic). `beforeRename` lets tests stop it at
+ * the worst moment.
  */
-export function writeFileAtomic(file: string, data: string, beforeRename: () => void = () => {}): void {
+export function writeFileAtomic(file: string, data: string, beforeRename: () => void = () => {}, keep?: Ownership): void {
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   let open = true;
   try {
+    if (keep !== undefined) {
+      fchmodSync(fd, keep.mode & 0o7777);
+      try {
+        fchownSync(fd, keep.uid, keep.gid);
+      } catch {
+        // Only root gives a file away: the server's own user then owns it, as it owns the folder's other files.
+      }
+    }
     writeSync(fd, data);
     fsyncSync(fd);
     closeSync(fd);

@@ -70,7 +70,8 @@ On a terminal:
   NAME TEXT to one user, #NAME or /nick NAME to rename, /join ROOM (you stay in the
   others), /part [ROOM] [REASON], /mine, /who, /help. Lines of your other rooms show
   their room, [dev], and the prompt counts their messages until you /join it:
-  alice@dev (lobby 3)>. Tab completes names, rooms after /join and /part, and commands.
+  alice@dev (lobby 3)>. Tab completes names (after /op, /remove, /invite too), rooms
+  after /join and /part, and commands.
   A line over the server's limit goes as several messages; a paste of more than 5 lines
   asks first. Ctrl-C clears the line; on an empty line, Ctrl-C twice, Ctrl-D, exit or
   /quit leaves. A lost connection is retried after 1, 2, 4 ... up to 30 s (shown in the
@@ -82,6 +83,8 @@ On a terminal:
   are shown at login.
   Logging in: after "authentication failed" the name is asked again (Enter keeps the one
   in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
+  /passwd alone asks for your password and the new one (twice), hidden, and changes it
+  (a server with accounts); no password is kept in the history of typed lines.
 
 Scripting mode (stdin is not a terminal, or --send or --expect is given):
   Every stdin line is sent after the --send lines, exactly as written (no /msg, no
@@ -275,6 +278,12 @@ async function interactive(): Promise<number> {
     timestamps: opts.timestamps,
     maxLine,
     history: opts.history ?? DEFAULT_HISTORY,
+    passwordChanged: (fresh) => {
+      // A reconnect logs in with it. Where the old one came from is not ours to change.
+      password = fresh;
+      const from = opts.passwordFile !== undefined ? `the password file ${opts.passwordFile}` : process.env['CHAT_PASSWORD'] ? 'CHAT_PASSWORD' : undefined;
+      return from === undefined ? undefined : `${from} still holds the old password: change it there too.`;
+    },
   });
 }
 

@@ -230,6 +230,9 @@ Accounts:
   chat-server passwd --delete FILE NAME    remove NAME
   chat-server passwd --op FILE NAME        mark NAME as an operator (--no-op: unmark)
   chat-server passwd --list FILE           list the accounts and who is an operator
+  Users change their own password with /passwd OLD NEW in the chat (chat-client asks
+  for both, hidden): the server rewrites FILE under its lock, so FILE and its folder
+  must be writable by the server.
 
 Several servers:
   Servers started with the same --redis form one chat: names, direct messages, the room

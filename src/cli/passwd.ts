@@ -5,7 +5,7 @@ import { hashPassword } from '../accounts/password-hash.js';
 import { passwordProblem } from '../accounts/password-rules.js';
 import { formatUsers, readUsers, writeFileAtomic, type Accounts } from '../accounts/users-file.js';
 import { readFirstLine } from './first-line.js';
-import { LockBusyError, takeLock, type HeldLock } from './lock-file.js';
+import { LockBusyError, waitForLock, type HeldLock } from '../accounts/lock-file.js';
 import { USAGE_ERROR } from './program.js';
 
 export interface PasswdOptions {
@@ -15,14 +15,6 @@ export interface PasswdOptions {
   op?: boolean;
   list?: boolean;
 }
-
-/**
- * How long a passwd waits for another one that holds the lock. The lock is held only
- * while the file is read, changed and written (the password is asked and hashed before),
- * so two runs at once both get their turn.
- */
-export const LOCK_WAIT_MS = 3000;
-const LOCK_RETRY_MS = 25;
 
 /** One change to the users file, decided before the lock is taken. */
 type Change = { kind: 'delete' } | { kind: 'operator'; operator: boolean } | { kind: 'password'; hash: string };
@@ -88,18 +80,6 @@ export async function runPasswd(file: string, name: string | undefined, options:
     return fail(`cannot write ${file} (${code ?? (err as Error).message}); nothing was changed.`);
   } finally {
     lock.release();
-  }
-}
-
-async function waitForLock(path: string): Promise<HeldLock> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      return takeLock(path);
-    } catch (err) {
-      if (!(err instanceof LockBusyError) || Date.now() >= deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
-    }
   }
 }
 

@@ -15,6 +15,7 @@ import { DEFAULT_MAX_LINE, lineLimitIn, splitLine } from './split.js';
 import { translateTyped } from './typed.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
 import { recogniseClosing, recognisePong, recogniseYouAreNow } from '../dialects/line/recognise.js';
+import { askPasswords, askSecret, asksPasswords, carriesPasswords, newPasswordIn, PasswdAnswers } from './passwd.js';
 
 /** Said by a reconnect that must not be tried again: the server refused the name. */
 export class Refused extends Error {}
@@ -43,6 +44,11 @@ export interface InteractiveOptions {
    * N); 0 asks for none, not even those missed while reconnecting.
    */
   history: number;
+  /**
+   * The server took a new password (/passwd): the next login, a reconnect, uses it. What it
+   * returns is shown (the password file still holds the old one, say).
+   */
+  passwordChanged?: (password: string) => string | undefined;
 }
 
 /** --history when not given, on a terminal. */
@@ -137,8 +143,13 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     const logs = new RoomLogs();
     /** The /history requests of the current connection. */
     let answers: HistoryAnswers | undefined;
+    /** The /passwd lines of the current connection not answered yet. */
+    const passwords = new PasswdAnswers();
+    /** The question of a hidden prompt of /passwd, shown as the prompt while it is open; what ends it. */
+    let secret: { question: string; abort: AbortController } | undefined;
 
     const prompt = (): string => {
+      if (secret) return secret.question;
       if (asking) return `send ${asking.lines.length} lines? [y/N] `;
       const notes = [status, waiting > 0 ? `${waiting} waiting` : ''];
       return chatPrompt({ self, current: rooms.current, unread: rooms.unread(), notes }, chalk);
@@ -152,6 +163,10 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       completer: (before: string) => completions.complete(before),
     });
     fixMidLinePaste(rl);
+    // A line that carries passwords is never brought back by Up (nor kept anywhere else).
+    rl.on('history', (history: string[]) => {
+      if (carriesPasswords(history[0] ?? '')) history.shift();
+    });
     const unfixResize = fixResize(rl, output);
     output.write(PASTE_ON);
     const redraw = (): void => {
@@ -171,6 +186,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     const finish = (code: number): void => {
       if (done) return;
       done = true;
+      // The chat's readline gets its keys back before it lets go of the terminal.
+      secret?.abort.abort();
       clearTimeout(timer);
       unfixResize();
       input.off('keypress', onKey);
@@ -195,6 +212,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       if (!conn) return;
       const send = (line: string): void => {
         answers?.sent(line, self);
+        const fresh = newPasswordIn(line);
+        if (fresh !== undefined) passwords.sent(fresh);
         conn!.send(line);
       };
       if (lines.length === 1) return send(lines[0]!);
@@ -319,12 +338,18 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
         const room = inRoom && !rooms.isCurrent(inRoom.name) ? inRoom.name : undefined;
         say(stamp + renderLine(plain, { chalk, self, room }));
+        const fresh = passwords.take(line);
+        if (fresh !== undefined) {
+          const note = opts.passwordChanged?.(fresh);
+          if (note !== undefined) say(chalk.yellow(note));
+        }
         // A room we were already in only becomes current: its lines are on the screen.
         if (seen.joined) arrived(seen.joined, 'join');
       });
       const onClose = (): void => {
         conn = undefined;
         answers = undefined;
+        passwords.clear();
         // The prompt keeps our rooms: the next connection goes back to them.
         rooms.lost();
         // Whatever was not handled is gone with the connection.
@@ -382,6 +407,29 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       tick();
     };
 
+    /** Asks QUESTION with nothing typed shown (askSecret): the answer, undefined when given up. */
+    const askHidden = async (question: string): Promise<string | undefined> => {
+      secret = { question: `${question}: `, abort: new AbortController() };
+      redraw();
+      const answer = await askSecret(input, secret.abort.signal);
+      // The question stays on its line; the next one, or the chat's prompt, goes below.
+      if (!done) output.write('\n');
+      return answer;
+    };
+
+    /** `/passwd` typed alone: the passwords asked hidden (askPasswords), then sent (docs/client.md). */
+    const changePassword = async (): Promise<void> => {
+      if (!conn) return say(chalk.red('not sent: not connected. Try /passwd again once back.'));
+      const line = await askPasswords(askHidden, maxLine).finally(() => {
+        secret = undefined;
+      });
+      if (done) return;
+      if ('problem' in line) say(chalk.red(`/passwd: ${line.problem}; nothing was sent.`));
+      else if (!conn) say(chalk.red('/passwd: not connected; nothing was sent.'));
+      else sendAll([line.send]);
+      redraw();
+    };
+
     const answer = (reply: string): void => {
       const { lines, draft } = asking!;
       asking = undefined;
@@ -418,6 +466,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       }
       if (asking) return answer(line);
       if (isLeave(line)) return leave(line);
+      if (asksPasswords(line)) return void changePassword();
       submit([line]);
       rl.prompt();
     });

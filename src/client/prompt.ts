@@ -172,6 +172,7 @@ export class Prompter {
   };
 }
 
-function mute(): Writable {
+/** An output that drops what is written: a readline that must draw nothing (a hidden prompt). */
+export function mute(): Writable {
   return new Writable({ write: (_chunk, _encoding, done) => done() });
 }

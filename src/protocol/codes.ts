@@ -53,6 +53,9 @@ export const REFUSALS = {
   'too-many-connections': { label: 'too many connections', log: fixed('too many connections (before the TLS handshake)') },
   'shutting-down': { label: 'shutting down', log: fixed('shutting down') },
   'tls-handshake': { label: 'tls handshake', log: (what) => what || 'TLS handshake failed' },
+  'no-account': { label: 'no account', log: withDetail('/passwd without an account') },
+  'bad-new-password': { label: 'bad new password', log: withDetail('/passwd: the new password could never log in') },
+  'passwords-unchangeable': { label: 'passwords unchangeable', log: withDetail('cannot change a password') },
 } as const satisfies Record<string, Entry>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -93,3 +96,28 @@ export function closeLog(code: CloseCode, detail = ''): string {
 
 /** Why the cluster, not the user, ended a user's presence: shown in "* NAME left (REASON)". */
 export type PresenceEnd = 'server-lost' | 'server-shutdown' | 'name-taken' | 'elsewhere';
+
+/**
+ * Why /passwd changed nothing, other than a wrong old password (docs/protocol.md, "Your
+ * account"): the dialect words it. The users file's problems say what the server's operator
+ * has to do; the log says which file and what the system answered.
+ */
+export type PasswordRefusal =
+  /** A server without --users: nobody has a password. */
+  | 'no-accounts'
+  /** --guests: the name is no account. */
+  | 'guest'
+  /** The account left the users file meanwhile. */
+  | 'account-gone'
+  /** The new password would not fit a login line (`#NAME PASSWORD`). */
+  | 'new-too-long'
+  /** The new password holds a character the server removes from every line. */
+  | 'new-control'
+  | 'file-read-only'
+  | 'folder-read-only'
+  | 'read-only-file-system'
+  | 'disk-full'
+  /** Another writer held the file's lock for longer than its wait. */
+  | 'busy'
+  /** Anything else: the file cannot be read whole, or written. */
+  | 'file-error';

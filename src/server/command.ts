@@ -55,7 +55,9 @@ export type Command =
   | { kind: 'bans' }
   | { kind: 'unknown'; word: string }
   /** A line of a connection without LF that holds `@NAME:` past its start: maybe two messages, one private. */
-  | { kind: 'unframedAddress' };
+  | { kind: 'unframedAddress' }
+  /** `/passwd OLD NEW`: change one's own password (docs/protocol.md, "Your account"); '' for what is missing. */
+  | { kind: 'passwd'; old: string; new: string };
 
 export type CommandKind = Command['kind'];
 

@@ -22,6 +22,7 @@ import {
   roomView,
   topic,
 } from './room-commands.js';
+import { passwd } from './account-commands.js';
 
 /** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */
 export const HISTORY_DEFAULT = 20;
@@ -59,6 +60,8 @@ export interface CommandContext {
     failed(): void;
     succeeded(): void;
   };
+  /** The longest line (--max-line), which a new password must fit in at login; default DEFAULT_MAX_LINE. */
+  readonly maxLine?: number;
 }
 
 /** Most handlers answer at once; a password check answers later. */
@@ -107,6 +110,7 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
     run: (ctx) => [...ctx.w.help(), ...(ctx.self.name !== undefined && ctx.auth?.isOperator(ctx.self.name) ? ctx.w.helpOperators() : [])].map(reply),
   },
   quit: { needsName: false, run: (_ctx, cmd) => [{ kind: 'quit', reason: cmd.reason }] },
+  passwd: { needsName: true, run: passwd },
   unknown: {
     needsName: false,
     run: (ctx, cmd) => [reply(ctx.w.unknownCommand(cmd.word)), reject('unknown-command', cmd.word)],

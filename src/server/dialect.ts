@@ -1,5 +1,5 @@
 import type { Timers } from '../protocol/timers.js';
-import type { PresenceEnd } from '../protocol/codes.js';
+import type { PasswordRefusal, PresenceEnd } from '../protocol/codes.js';
 import type { RoomEvent } from '../hub/hub.js';
 import type { RoomState, Topic } from '../protocol/room-state.js';
 import type { Command } from './command.js';
@@ -230,6 +230,13 @@ export interface Words {
   notOwned(room: string, max: number): string;
   /** The room's state could not be read or written (the cluster or the store is away). */
   roomUnavailable(room: string): string;
+
+  /** `/passwd`: the new password is the account's now (docs/protocol.md, "Your account"). */
+  passwordChanged(): string;
+  /** `/passwd` without the old password and the new one. */
+  passwdUsage(): string;
+  /** `/passwd` changed nothing, for WHY (a wrong old password is authenticationFailed); MAX: the longest new password, for new-too-long. */
+  passwordNotChanged(why: PasswordRefusal, max?: number): string;
 }
 
 /** A room as a listing shows it (Words.inRoom). */

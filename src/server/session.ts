@@ -436,6 +436,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
         failed: () => this.host.keys.failed(this.address.host),
         succeeded: () => this.host.keys.succeeded(this.address.host),
       },
+      maxLine: options.maxLine,
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);
     const pending = Array.isArray(outcome) ? applyAll(this, outcome) : outcome.then((actions) => applyAll(this, actions));

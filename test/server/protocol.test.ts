@@ -170,6 +170,7 @@ describe('protocol over TCP', () => {
       '/key [KEY]',
       '/invite NAME',
       '/ping',
+      '/passwd OLD NEW',
       '/help',
       '/quit',
     ]) {

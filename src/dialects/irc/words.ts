@@ -2,7 +2,7 @@ import { globMatcher } from '../../protocol/glob.js';
 import { isHidden, type RoomState, type Topic } from '../../protocol/room-state.js';
 import { ROOM_LIST_MAX } from '../../server/room-commands.js';
 import type { RoomView, Words } from '../../server/dialect.js';
-import type { PresenceEnd } from '../../protocol/codes.js';
+import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
 import * as line from '../line/wording.js';
 import { isoTime, sourceOf, type IrcContext } from './context.js';
@@ -673,6 +673,17 @@ export class IrcWords implements Words {
   }
   helpOperators(): string[] {
     return [out(this.notice('Operators: /kill NICK [REASON] disconnects NICK; /quote KLINE is not supported, use the line protocol for /ban'))];
+  }
+  // IRC has no command that changes a password (docs/irc.md, "Not supported"): said as the
+  // line protocol says it, should the core ever answer an IRC user with these.
+  passwordChanged(): string {
+    return out(this.notice(plain(line.passwordChanged())));
+  }
+  passwdUsage(): string {
+    return out(this.notice(plain(line.passwdUsage())));
+  }
+  passwordNotChanged(why: PasswordRefusal, max?: number): string {
+    return out(this.notice(plain(line.passwordNotChanged(why, max))));
   }
 }
 

@@ -126,6 +126,8 @@ function parseSlash(line: string): Command {
       return { kind: 'unban', name: firstWord(rest)[0] };
     case 'bans':
       return { kind: 'bans' };
+    case 'passwd':
+      return passwdOf(space === -1 ? '' : line.slice(space + 1));
     default:
       return { kind: 'unknown', word };
   }
@@ -140,6 +142,16 @@ function historyOf(rest: string): Command {
   if (first === '') return { kind: 'history', room: undefined, count: '' };
   if (more === '' && !first.startsWith('#') && /^[0-9]+$/.test(first)) return { kind: 'history', room: undefined, count: first };
   return { kind: 'history', room: roomArg(first), count: more };
+}
+
+/**
+ * `/passwd OLD NEW` (docs/protocol.md, "Your account"): OLD is the first word, NEW all after
+ * the blanks that follow it, to the end of the line as typed, as a login's password is
+ * (`#NAME PASSWORD`). What is missing is '' (the handler answers with the usage).
+ */
+function passwdOf(rest: string): Command {
+  const m = /^[ \t]*([^ \t]*)(?:[ \t]+(.*))?$/s.exec(rest);
+  return { kind: 'passwd', old: m?.[1] ?? '', new: m?.[2] ?? '' };
 }
 
 /** The first blank-separated word of TEXT and the rest, trimmed. */

@@ -1,6 +1,6 @@
 import { NAME_PATTERN } from '../../protocol/names.js';
 import { parseServerLine, type ServerLine } from './server-line.js';
-import { serverFull, shuttingDown } from './wording.js';
+import { passwordChanged, serverFull, shuttingDown } from './wording.js';
 
 /**
  * The client's side of wording.ts: the server lines the client acts on, each told apart by
@@ -338,4 +338,28 @@ export function recogniseTooManyFromAddress(line: ServerLine): number | undefine
 /** `! server full` (wording.ts: serverFull). */
 export function recogniseServerFull(line: ServerLine): true | undefined {
   return line.raw === serverFull() || undefined;
+}
+
+// Your account (docs/protocol.md, "Your account").
+
+/** How the refusals of a /passwd start (wording.ts: authenticationFailed, passwdUsage, passwordNotChanged, loginsWaiting). */
+const PASSWD_REFUSALS = [
+  'authentication failed',
+  '/passwd takes ',
+  'cannot change passwords here: ',
+  'no password to change: ',
+  'new password refused: ',
+  'too many logins are waiting ',
+];
+
+/**
+ * The answer to a /passwd: `* password changed` (wording.ts: passwordChanged), or an error
+ * that refuses it, an older server's `! unknown command: /passwd` too. Undefined for any
+ * other line.
+ */
+export function recognisePasswdAnswer(line: ServerLine): 'changed' | 'refused' | undefined {
+  if (line.raw === passwordChanged()) return 'changed';
+  if (line.kind !== 'error') return undefined;
+  if (PASSWD_REFUSALS.some((head) => line.text.startsWith(head))) return 'refused';
+  return recogniseUnknownCommand(line)?.toLowerCase() === 'passwd' ? 'refused' : undefined;
 }

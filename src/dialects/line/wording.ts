@@ -1,4 +1,4 @@
-import type { PresenceEnd } from '../../protocol/codes.js';
+import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { formatHostPort } from '../../protocol/host-port.js';
 import type { RoomChange } from '../../hub/hub.js';
 import type { Topic } from '../../protocol/room-state.js';
@@ -175,6 +175,7 @@ export const help = (): string[] =>
     '  /key [KEY]              a key to join with, or (no KEY) none',
     '  /invite NAME            let NAME join once, private or keyed',
     '  /ping [TOKEN]   check the connection: answered "* pong TOKEN"',
+    '  /passwd OLD NEW change your password, on a server with accounts',
     '  /help           show this list',
     '  /quit [REASON]  leave the chat',
   ].map(notice);
@@ -249,3 +250,27 @@ export function roomChanged(by: string, change: RoomChange, room?: string): stri
 
 // UDP (docs/protocol.md, "UDP"): the only answer an unverified address gets (fixed).
 export const udpHello = (token: string): string => notice(`send /hello ${token} to start`);
+
+// Your account (docs/protocol.md, "Your account").
+export const passwordChanged = (): string => notice('password changed');
+export const passwdUsage = (): string => error('/passwd takes your password and a new one: /passwd OLD NEW');
+/** Why /passwd changed nothing and what to do; a users file the server cannot write is its operator's to fix. */
+const NOT_CHANGED: Record<Exclude<PasswordRefusal, 'new-too-long'>, string> = {
+  'no-accounts': 'cannot change passwords here: this server has no accounts, so nobody has a password',
+  guest: 'no password to change: you are a guest (your name is not an account)',
+  'account-gone': 'no password to change: your account is no longer in the users file',
+  'new-control': 'new password refused: it has a control character, which the server removes from every line; nothing was changed',
+  'file-read-only': "cannot change passwords here: the users file is read-only; ask the server's operator to make it writable by the server",
+  'folder-read-only':
+    "cannot change passwords here: the folder of the users file is not writable by the server (the file is replaced whole); ask the server's operator to make it writable",
+  'read-only-file-system': "cannot change passwords here: the users file is on a read-only file system; ask the server's operator to move it to a writable one",
+  'disk-full': "cannot change passwords here: the disk of the users file is full; try again later, or tell the server's operator",
+  busy: 'cannot change passwords here: the users file is being changed by someone else; try again in a moment',
+  'file-error': "cannot change passwords here: the users file cannot be rewritten; ask the server's operator to look at the server's log",
+};
+export const passwordNotChanged = (why: PasswordRefusal, max = 0): string =>
+  error(
+    why === 'new-too-long'
+      ? `new password refused: it must fit in a login line, "#NAME PASSWORD", so at most ${max} bytes; nothing was changed`
+      : NOT_CHANGED[why],
+  );

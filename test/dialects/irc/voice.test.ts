@@ -214,3 +214,10 @@ test('labeled-response: one answer is tagged, several come in a batch, none is a
   ]);
   assert.deepEqual(v.parse('@label=x\\sy PING t'), { kind: 'ping', token: 't' }, 'a label that could break the tags is ignored');
 });
+
+test('IRC has no command to change a password; should the core say the words, they are notices', () => {
+  const v = registered();
+  assert.deepEqual(answers(v.parse('PASSWD old new')), [':irc.test 421 alice PASSWD :Unknown command']);
+  assert.equal(v.words.passwordChanged(), ':irc.test NOTICE alice :password changed\r');
+  assert.equal(v.words.passwordNotChanged('guest'), ':irc.test NOTICE alice :no password to change: you are a guest (your name is not an account)\r');
+});

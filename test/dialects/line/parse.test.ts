@@ -69,6 +69,13 @@ test('parseCommand: every row of PROTOCOL.md "Client to server"', () => {
     ['\uFEFF/who', { kind: 'who', room: undefined }],
     ['\uFEFF', { kind: 'empty' }],
     ['a #hash and @at inside', { kind: 'room', text: 'a #hash and @at inside' }],
+    // OLD is one word; NEW is the rest, to the end of the line as typed (as #NAME PASSWORD's).
+    ['/passwd old new', { kind: 'passwd', old: 'old', new: 'new' }],
+    ['/PASSWD\told \t new with  blanks ', { kind: 'passwd', old: 'old', new: 'new with  blanks ' }],
+    ['/passwd', { kind: 'passwd', old: '', new: '' }],
+    ['/passwd old', { kind: 'passwd', old: 'old', new: '' }],
+    ['/passwd old   ', { kind: 'passwd', old: 'old', new: '' }],
+    ['/passwdx a b', { kind: 'unknown', word: 'passwdx' }],
   ];
   for (const [line, expected] of cases) assert.deepEqual(parseCommand(line), expected, JSON.stringify(line));
 });

@@ -109,7 +109,7 @@ const CASES: Case[] = [
   [w.historyUnavailable(), { recogniseHistoryRefused: 'unavailable' }],
   [w.nameTaken(NAME), { recogniseLoginError: 'name-taken' }],
   [w.invalidName(), { recogniseLoginError: 'invalid-name' }],
-  [w.authenticationFailed(), { recogniseLoginError: 'authentication-failed' }],
+  [w.authenticationFailed(), { recogniseLoginError: 'authentication-failed', recognisePasswdAnswer: 'refused' }],
   [w.passwordRequired(), { recogniseLoginError: 'password-required' }],
   [w.tooManyFailures(), { recogniseLoginError: 'too-many-failures', recogniseClosing: 'too many failed logins' }],
   [w.registerTimeout(10_000), { recogniseLoginError: 'register-timeout', recogniseClosing: 'not registered within 10 s' }],
@@ -121,6 +121,13 @@ const CASES: Case[] = [
   [w.removed(w.kickedBy('op_2', TRICKY)), { recogniseKicked: { by: 'op_2', reason: TRICKY } }],
   [w.tooManyFromAddress(1_000_000), { recogniseTooManyFromAddress: 1_000_000 }],
   [w.serverFull(), { recogniseServerFull: true }],
+  [w.passwordChanged(), { recognisePasswdAnswer: 'changed' }],
+  [w.passwdUsage(), { recognisePasswdAnswer: 'refused' }],
+  [w.passwordNotChanged('guest'), { recognisePasswdAnswer: 'refused' }],
+  [w.passwordNotChanged('new-too-long', 4089), { recognisePasswdAnswer: 'refused' }],
+  [w.passwordNotChanged('folder-read-only'), { recognisePasswdAnswer: 'refused' }],
+  [w.loginsWaiting(), { recognisePasswdAnswer: 'refused' }],
+  [w.unknownCommand('passwd'), { recogniseUnknownCommand: 'passwd', recognisePasswdAnswer: 'refused' }],
 ];
 
 /** Server lines the client does not act on: nothing takes them for one it does. */

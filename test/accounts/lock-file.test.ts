@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { claimPath, LockBusyError, takeLock } from '../../src/cli/lock-file.js';
+import { claimPath, LOCK_WAIT_MS, LockBusyError, takeLock, waitForLock, withLock } from '../../src/accounts/lock-file.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/users.js';
 
 /** A pid nobody has any more. */
@@ -64,4 +65,43 @@ test('release never removes a lock that is no longer ours', (t) => {
   writeFileSync(lock, `${process.ppid}\nsomeone else\n`); // taken over by a person or a bug
   held.release();
   assert.equal(readFileSync(lock, 'utf8'), `${process.ppid}\nsomeone else\n`);
+});
+
+test('waitForLock takes a lock once its holder lets go, and gives up after LOCK_WAIT_MS', async (t) => {
+  const lock = join(tempDir(t), 'users.lock');
+  const clock = new FakeClock();
+  /** Moves the clock on, then lets the waiting one try again. */
+  const tick = async (ms: number): Promise<void> => {
+    clock.advance(ms);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  writeFileSync(lock, `${process.ppid}\nanother passwd\n`);
+  const waiting = waitForLock(lock, clock);
+  for (let waited = 0; waited < LOCK_WAIT_MS / 2; waited += 100) await tick(100);
+  rmSync(lock);
+  await tick(100);
+  (await waiting).release();
+
+  writeFileSync(lock, `${process.ppid}\nanother passwd\n`);
+  const refused = waitForLock(lock, clock).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  for (let waited = 0; waited <= LOCK_WAIT_MS; waited += 100) await tick(100);
+  const err = await refused;
+  assert.ok(err instanceof LockBusyError && err.pid === process.ppid, String(err));
+  assert.equal(readFileSync(lock, 'utf8'), `${process.ppid}\nanother passwd\n`, 'the holder keeps it');
+});
+
+test('withLock runs its work holding the lock, in the turn it is taken, then lets go, even when the work throws', async (t) => {
+  const lock = join(tempDir(t), 'users.lock');
+  assert.equal(await withLock(lock, () => readFileSync(lock, 'utf8').startsWith(`${process.pid}\n`)), true);
+  assert.ok(!existsSync(lock));
+  await assert.rejects(
+    withLock(lock, () => {
+      throw new Error('disk on fire');
+    }),
+    /disk on fire/,
+  );
+  assert.ok(!existsSync(lock));
 });

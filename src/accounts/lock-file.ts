@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Timers } from '../protocol/timers.js';
+import { sleep } from './login-throttle.js';
 
 /** The lock is held by a process that is still running (or is being taken over by one). */
 export class LockBusyError extends Error {
@@ -16,6 +18,65 @@ export interface HeldLock {
   readonly path: string;
   /** Removes the lock, if it still holds what we wrote (never another process's lock). */
   release(): void;
+}
+
+/**
+ * How long a writer of the users file waits for another one that holds its lock
+ * (`chat-server passwd`, a server answering /passwd). The lock is held only while the file
+ * is read, changed and written (a password is asked and hashed before), so two at once
+ * both get their turn.
+ */
+export const LOCK_WAIT_MS = 3000;
+const LOCK_RETRY_MS = 25;
+
+/**
+ * Timers that keep the process alive while it waits: a CLI has nothing else to do meanwhile
+ * (the server's own are unref'd, its sockets keep it running).
+ */
+const WAITING: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Takes the lock PATH, trying again while it is busy, for up to WAIT_MS; then throws
+ * LockBusyError, or what takeLock threw for any other reason (a folder nobody may write).
+ * For a process that does nothing else while it holds the lock (`chat-server passwd`).
+ */
+export function waitForLock(path: string, timers: Timers = WAITING, waitMs = LOCK_WAIT_MS): Promise<HeldLock> {
+  return whenLocked(path, timers, waitMs, (lock) => lock);
+}
+
+/**
+ * Runs WORK holding the lock PATH, taken as waitForLock takes it, and releases it. WORK is
+ * synchronous and runs in the very turn the lock is taken: the lock names only the process,
+ * so no other work of this process (another /passwd of the server) may run while it is held;
+ * it would take a lock with our own pid for one left by an earlier run.
+ */
+export function withLock<T>(path: string, work: () => T, timers: Timers = WAITING, waitMs = LOCK_WAIT_MS): Promise<T> {
+  return whenLocked(path, timers, waitMs, (lock) => {
+    try {
+      return work();
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+async function whenLocked<T>(path: string, timers: Timers, waitMs: number, then: (lock: HeldLock) => T): Promise<T> {
+  const deadline = timers.now() + waitMs;
+  for (;;) {
+    let lock: HeldLock;
+    try {
+      lock = takeLock(path);
+    } catch (err) {
+      if (!(err instanceof LockBusyError) || timers.now() >= deadline) throw err;
+      await sleep(timers, LOCK_RETRY_MS);
+      continue;
+    }
+    return then(lock);
+  }
 }
 
 /** A stale lock whose takeover is itself taken over this many times is left to a person. */
