@@ -286,4 +286,21 @@ export function clusterRoomTests(): void {
       'the change reaches the other server, where the private room is no room to a non-member',
     );
   });
+
+  test('attacks from review: a room change in the stream whose state has a null topic is dropped, and does not crash the server at the next /topic', async (t) => {
+    const { redis, servers } = await cluster(t, 1, 1000);
+    const [one] = servers as [Server];
+    const bob = await WireClient.registered(t, one.port, 'bob');
+    bob.send('/join dev');
+    assert.equal(await bob.lines.until(/^\* you are in/), '* you are in dev');
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    // Another program's entry (cluster-message.ts: "anything else in the stream is ignored ... and never throws").
+    const body = `s mallory ${JSON.stringify({ changes: [], state: { v: 99, ops: [], topic: null } })}`;
+    await raw.xadd('chat:stream', '*', 'w', `other-1-aa 1\n* dev ${Buffer.byteLength(body)}\n${body}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    bob.send('/topic');
+    assert.equal(await bob.lines.until(/topic/), '* dev has no topic');
+    assert.equal(one.proc.exitCode, null, one.stderr.seen.join('\n'));
+  });
 }
