@@ -4,6 +4,7 @@ import { heardOnlyWhileIn } from '../helpers/rooms.js';
 import { Redis } from 'ioredis';
 import { cluster, fence, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { ircUser } from '../helpers/irc-client.js';
 import { usersFile } from '../helpers/users.js';
 import { eventually } from '../hub/contract.js';
 import { threeInTwoRooms } from '../e2e/rooms-scenario.js';
@@ -259,5 +260,47 @@ export function clusterRoomTests(): void {
     one.proc.kill('SIGTERM');
     await roomsBecome(watcher, '* rooms (1): lobby (1)');
     await eventually(async () => (await raw.exists('chat:in:late')) === 0);
+  });
+
+  test('attacks from review: an IRC MODE with a C1 character in a ban mask is a change the other servers drop whole: the room made private stays visible there', async (t) => {
+    const { servers } = await cluster(t, 2, 1000, ['--irc-port', '0', '--server-name', 'irc.test']);
+    const [one, two] = servers as [Server, Server];
+    const ircPort = Number(/^irc on .*:(\d+)$/.exec((await one.stdout.next()) ?? '')?.[1]);
+    const bob = await WireClient.registered(t, two.port, 'bob');
+    const carol = await WireClient.registered(t, two.port, 'carol');
+    const alice = await ircUser(t, ircPort, 'alice');
+    alice.send('JOIN #dev');
+    await alice.expect(/ 366 /);
+    bob.send('/join dev');
+    assert.equal(await bob.lines.until(/^\* you are in/), '* you are in dev');
+    await alice.expect(/JOIN #dev/);
+    alice.send('MODE #dev +ib x\u0085!*@*');
+    await alice.expect(/MODE #dev \+ib/);
+    alice.send('PRIVMSG #dev :after the mode');
+    const told = await bob.lines.until(/private|after the mode/);
+    carol.send('/history dev');
+    const history = await carol.lines.until(/^!/);
+    assert.deepEqual(
+      { told, history },
+      { told: '* alice made the room private', history: '! no such room: dev (nobody is in it; /rooms lists the rooms)' },
+      'the change reaches the other server, where the private room is no room to a non-member',
+    );
+  });
+
+  test('attacks from review: a room change in the stream whose state has a null topic is dropped, and does not crash the server at the next /topic', async (t) => {
+    const { redis, servers } = await cluster(t, 1, 1000);
+    const [one] = servers as [Server];
+    const bob = await WireClient.registered(t, one.port, 'bob');
+    bob.send('/join dev');
+    assert.equal(await bob.lines.until(/^\* you are in/), '* you are in dev');
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    // Another program's entry (cluster-message.ts: "anything else in the stream is ignored ... and never throws").
+    const body = `s mallory ${JSON.stringify({ changes: [], state: { v: 99, ops: [], topic: null } })}`;
+    await raw.xadd('chat:stream', '*', 'w', `other-1-aa 1\n* dev ${Buffer.byteLength(body)}\n${body}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    bob.send('/topic');
+    assert.equal(await bob.lines.until(/topic/), '* dev has no topic');
+    assert.equal(one.proc.exitCode, null, one.stderr.seen.join('\n'));
   });
 }

@@ -255,6 +255,128 @@ describe('rooms people own', () => {
   });
 });
 
+describe('rooms people own: attacks from review', () => {
+  test("in an open room a member's /invite only tells NAME: it lets nobody past the key, nor past a privacy set after it", async (t) => {
+    const { alice, bob, carol } = await devRoom(t);
+    alice.send('/key sekrit');
+    await bob.lines.until(exact('* alice set a key'));
+    bob.send('/invite carol');
+    assert.equal(await bob.next(), '* carol is invited to dev');
+    assert.equal(await carol.next(), '* bob invites you to dev: /join dev');
+    carol.send('/join dev');
+    assert.equal(await carol.next(), '! dev needs a key: /join dev KEY', 'bob is no room operator: his invitation is no key');
+    // The same for a privacy the operator sets after a member's invitation.
+    alice.send('/key');
+    await bob.lines.until(exact('* alice removed the key'));
+    bob.send('/invite carol');
+    await bob.lines.until(exact('* carol is invited to dev'));
+    alice.send('/private');
+    await bob.lines.until(exact('* alice made the room private'));
+    carol.send('/join dev');
+    assert.equal(await carol.lines.until(/dev/), '! dev is private: ask a member for an invitation');
+  });
+
+  test('a key attempt that waited its turn is checked against the room as it is then: not past a key changed and a privacy set meanwhile', async (t) => {
+    const clock = new FakeClock();
+    clock.advance(T0);
+    const { alice, bob, core } = await devRoom(t, { timers: clock });
+    alice.send('/key old-key');
+    await bob.lines.until(exact('* alice set a key'));
+    const guesser = await registered(core, 'eve');
+    for (let i = 0; i < 4; i++) {
+      guesser.send(`/join dev guess${i}`);
+      assert.equal(await guesser.next(), '! dev needs a key: /join dev KEY');
+    }
+    guesser.send('/quit');
+    // The fifth failure from this address makes the next attempt wait 2 s.
+    const mallory = await registered(core, 'mallory');
+    mallory.send('/join dev guess4');
+    assert.equal(await mallory.next(), '! dev needs a key: /join dev KEY');
+    // The old key leaked: mallory tries it, and waits her turn...
+    mallory.send('/join dev old-key');
+    await waitFor(() => clock.nextDue === 2000, 'the attempt waits 2 s');
+    // ...while the operator changes the key and makes the room private.
+    alice.send('/key new-key');
+    await bob.lines.until(exact('* alice set a key'));
+    alice.send('/private');
+    await bob.lines.until(exact('* alice made the room private'));
+    clock.advance(2000);
+    assert.notEqual(await mallory.next(), '* you are in dev', 'the old key of a room made private since opens nothing');
+    bob.send('/who dev');
+    assert.equal(await bob.next(), '* in dev (2): @alice, bob');
+  });
+
+  test("a right key to one's own keyed room does not wipe the failures of guessing someone else's", async (t) => {
+    const clock = new FakeClock();
+    clock.advance(T0);
+    const { alice, bob, core } = await devRoom(t, { timers: clock });
+    alice.send('/key Open-Sesame');
+    await bob.lines.until(exact('* alice set a key'));
+    // An accomplice keeps a keyed room of the attacker's open (same address).
+    const friend = await registered(core, 'friend');
+    friend.send('/join mine');
+    await friend.lines.until(exact('* you are in mine'));
+    friend.send('/key x');
+    await friend.lines.until(exact('* friend set a key'));
+    let guesses = 0;
+    for (let round = 0; round < 3; round++) {
+      const m = await registered(core, `mallory${round}`);
+      for (let i = 0; i < 4; i++) {
+        m.send(`/join dev guess${guesses++}`);
+        assert.equal(await m.next(), '! dev needs a key: /join dev KEY');
+      }
+      // A success of her own, between guesses.
+      m.send('/join mine x');
+      assert.equal(await m.next(), '* you are in mine');
+      m.send('/quit');
+      await m.closed;
+    }
+    // Twelve wrong keys from one address within a second: the next attempt must wait
+    // (docs/protocol.md: after five failures in 15 minutes each waits 2, 4, 8 ... seconds).
+    const m = await registered(core, 'mallory9');
+    m.send('/join dev guess-next');
+    // Real time passes, the fake clock does not: an attempt that must wait is not answered.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(m.lines.queued, 0, `guess ${guesses + 1} was answered at once, with no wait`);
+  });
+
+  test("the lobby made again by someone who walked out of it is still nobody's: no operator, no topic, no /remove", async (t) => {
+    const { core } = startCore(t, { rate: 0 });
+    const alice = await registered(core, 'alice');
+    alice.send('/join dev');
+    await alice.lines.until(exact('* you are in dev'));
+    alice.send('/part lobby');
+    await alice.lines.until(exact('* you left lobby'));
+    alice.send('/join lobby');
+    assert.equal(await alice.next(), '* you are in lobby');
+    const bob = await registered(core, 'bob');
+    await alice.lines.until(exact('* bob joined'));
+    alice.send('/topic I rule the lobby');
+    assert.equal(await alice.next(), '! only room operators may use /topic', "nobody but a server operator is the lobby's operator");
+    alice.send('/remove bob go away');
+    assert.equal(await alice.next(), '! only room operators may use /remove');
+    await bob.expectNothing();
+  });
+
+  test("a private room's conversation is not read by whoever makes a room of its name after it emptied", async (t) => {
+    const { core } = startCore(t, { rate: 0 });
+    const alice = await registered(core, 'alice');
+    const carol = await registered(core, 'carol');
+    alice.send('/join hr');
+    await alice.lines.until(exact('* you are in hr'));
+    alice.send('/private');
+    await alice.lines.until(exact('* alice made the room private'));
+    alice.send('the launch code is 1234');
+    alice.send('/part hr');
+    await alice.lines.until(exact('* you left hr'));
+    carol.send('/join hr');
+    assert.equal(await carol.lines.until(/hr/), '* you are in hr', 'open again: nobody owns it');
+    carol.send('/history');
+    const answer = await carol.lines.until(/history|launch/);
+    assert.ok(!answer.includes('launch code'), `a private room's history reached a non-member: ${answer}`);
+  });
+});
+
 describe('owned rooms (accounts)', () => {
   async function accounts(t: TestContext, store = new MemoryStore(), more: Parameters<typeof startCore>[1] = {}) {
     const users = await usersFile(t, { op: 'pw-op', alice: 'pw-a', bob: 'pw-b', carol: 'pw-c' }, ['op']);

@@ -311,3 +311,21 @@ test('attacks from review: a WHO mask that backtracks, escape sequences in reaso
   ]);
   assert.deepEqual(await bob.lines.until(/left/), '* other left (account removed)');
 });
+
+test('attacks from review: a TOPIC and a ban mask from IRC reach line users without control characters', async (t) => {
+  const { core, irc } = await chat(t);
+  const alice = await irc('alice');
+  alice.send('JOIN #dev');
+  await alice.expect(/ 366 /);
+  const bob = await MemoryClient.registered(core, 'bob');
+  bob.send('/join dev');
+  await bob.lines.until(/^\* you are in dev$/);
+  // ESC clears an nc user's screen, BEL rings; NEL (C1) is a line break to some terminals.
+  alice.send('TOPIC #dev :\x1b[2Jclean\x07 \u0085x');
+  assert.equal(await bob.lines.until(/topic/), '* alice set the topic: clean x');
+  bob.send('/topic');
+  assert.equal(await bob.next(), '* topic of dev: clean x (set by alice)');
+  alice.send('MODE #dev +b evil\u0085!*@*');
+  const ban = await bob.lines.until(/banned|696/);
+  assert.ok(!/[\x00-\x08\x0a-\x1f\x7f-\x9f]/.test(ban), JSON.stringify(ban));
+});

@@ -185,3 +185,26 @@ test('a room event whose text or reason holds a line break is no event: each ser
     assert.equal(eventOf(junk), undefined, JSON.stringify(junk));
   }
 });
+
+test('attacks from review: a room change (`s`) whose JSON escapes a line break, or lacks what its kind needs, or whose state is not one, is no event', () => {
+  const s = (changes: unknown[], state: unknown = { v: 2, ops: [] }): string => `s alice ${JSON.stringify({ changes, state })}`;
+  // A sound one crosses as sent.
+  assert.notEqual(eventOf(s([{ what: 'topic', text: 'Release on Friday' }])), undefined);
+  for (const junk of [
+    // JSON's escapes hide a line break and an ESC from the raw-body check: `* alice set the topic: hi` then a forged line.
+    s([{ what: 'topic', text: 'hi\n* bob is now root' }]),
+    s([{ what: 'topic', text: '\u001b[2J' }]),
+    s([{ what: 'ban', on: true, mask: 'x\r\n<bob> forged' }]),
+    // Changes without what their kind needs: worded "took room operator from undefined".
+    s([{ what: 'op' }]),
+    s([{ what: 'topic' }]),
+    s([{ what: 'ban', on: true }]),
+    // States that are none: a null topic throws in every server's /topic and /join (TypeError: reading 'text').
+    s([], { v: 2, ops: [], topic: null }),
+    s([], { v: 2, ops: [], topic: 'text' }),
+    s([], { v: 2, ops: [], key: 5 }),
+    s([], { v: 2, ops: [], limit: 'many' }),
+  ]) {
+    assert.equal(eventOf(junk), undefined, junk);
+  }
+});
