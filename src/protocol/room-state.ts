@@ -1,3 +1,5 @@
+import { isValidName } from './names.js';
+
 /**
  * What a room is besides its members (docs/protocol.md, "Rooms people own"): its operators,
  * topic, privacy, key and the rest of what IRC's channel modes can say. The hub keeps it
@@ -99,8 +101,11 @@ export function without(list: readonly string[] | undefined, item: string): read
 }
 
 /**
- * JSON (a room's state as Redis or a database keeps it) as a RoomState; undefined when it is
- * none. Lists are made lists again: Redis's Lua writes an empty one as `{}`.
+ * JSON (a room's state as Redis or a database keeps it, or another server sent) as a
+ * RoomState; undefined when it is none, or holds what no server of ours writes: a field of
+ * the wrong type, a name that is no name, a text with a control character. What another
+ * program put in Redis must neither crash a server nor reach its users. Lists are made lists
+ * again: Redis's Lua writes an empty one as `{}`.
  */
 export function parseState(json: string): RoomState | undefined {
   if (json === '') return undefined;
@@ -110,15 +115,57 @@ export function parseState(json: string): RoomState | undefined {
   } catch {
     return undefined;
   }
-  if (typeof raw !== 'object' || raw === null || typeof (raw as { v?: unknown }).v !== 'number') return undefined;
-  const state = raw as Mutable<RoomState>;
-  state.ops = strings(state.ops) ?? [];
-  for (const field of ['voiced', 'bans', 'invited'] as const) setList(state, field, strings(state[field]));
+  return stateOf(raw);
+}
+
+/** RAW (parsed JSON) as a RoomState, checked as parseState says; undefined when it is none. */
+export function stateOf(raw: unknown): RoomState | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (!isCount(r.v, 0)) return undefined;
+  const state: Mutable<RoomState> = { ...(r as object), v: r.v as number, ops: [] };
+  const ops = names(r.ops);
+  if (ops === null) return undefined;
+  state.ops = ops ?? [];
+  for (const field of ['voiced', 'invited'] as const) {
+    const list = names(r[field]);
+    if (list === null) return undefined;
+    setList(state, field, list);
+  }
+  const bans = texts(r.bans);
+  if (bans === null) return undefined;
+  setList(state, 'bans', bans);
+  if (r.owner !== undefined && !(typeof r.owner === 'string' && isValidName(r.owner))) return undefined;
+  for (const flag of ['private', 'secret', 'moderated', 'external', 'topicOpen'] as const) {
+    if (r[flag] !== undefined && r[flag] !== true) return undefined;
+  }
+  if (r.key !== undefined && !(typeof r.key === 'string' && /^[\x21-\x7e]{1,23}$/.test(r.key))) return undefined;
+  if (r.limit !== undefined && !isCount(r.limit, 1)) return undefined;
+  if (r.created !== undefined && !isCount(r.created, 0)) return undefined;
+  if (r.topic !== undefined) {
+    const t = r.topic as Record<string, unknown> | null;
+    if (typeof t !== 'object' || t === null || typeof t.text !== 'string' || hasControl(t.text)) return undefined;
+    if (typeof t.by !== 'string' || !isValidName(t.by) || !isCount(t.at, 0)) return undefined;
+    state.topic = { text: t.text, by: t.by, at: t.at as number };
+  }
   return state;
 }
 
-function strings(list: unknown): string[] | undefined {
-  if (!Array.isArray(list)) return undefined;
-  const out = list.filter((x): x is string => typeof x === 'string');
-  return out.length === 0 ? undefined : out;
+const isCount = (n: unknown, least: number): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= least;
+
+/** A control character (C0, DEL, C1): never in what a room shows. */
+export const hasControl = (text: string): boolean => /[\x00-\x1f\x7f-\x9f]/.test(text);
+
+/** A list of names: the list (undefined when empty or absent), or null when it holds anything else. */
+function names(list: unknown): string[] | undefined | null {
+  const out = texts(list);
+  return out === null || out?.every(isValidName) !== false ? out : null;
+}
+
+function texts(list: unknown): string[] | undefined | null {
+  if (list === undefined) return undefined;
+  // Redis's Lua writes an empty list as an empty object.
+  if (typeof list === 'object' && list !== null && !Array.isArray(list) && Object.keys(list).length === 0) return undefined;
+  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x.length <= 100 && !hasControl(x))) return null;
+  return list.length === 0 ? undefined : (list as string[]);
 }

@@ -11,7 +11,8 @@ export type Action =
   /** A direct message from FROM to the user called TO, on whichever server it is; kept if TO is an account offline. */
   | { kind: 'direct'; to: string; from: string; text: string; notice?: boolean; ctcp?: boolean }
   /** FROM's TEXT to every other user in ROOM, and to its history. */
-  | { kind: 'room'; room: string; from: string; text: string; notice?: boolean }
+  /** UNKEPT: not written to the room's history (a private room nobody owns). */
+  | { kind: 'room'; room: string; from: string; text: string; notice?: boolean; unkept?: boolean }
   /** This connection proved an operator account's password (IRC's OPER): it acts as an operator. */
   | { kind: 'operator'; account: string }
   /** At login: the messages kept for NAME while it was away, removed once written. */

@@ -1,5 +1,6 @@
 import type { Delivery, Hub, Member } from '../hub/hub.js';
 import { after, isPromise } from '../protocol/awaitable.js';
+import { maskMatches } from '../protocol/glob.js';
 import { TooManyWaitingError, type Authenticator } from '../accounts/authenticator.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import type { Command, CommandKind } from './command.js';
@@ -58,7 +59,8 @@ export interface CommandContext {
   readonly keys: {
     run<T>(attempt: () => Promise<T>): Promise<T>;
     failed(): void;
-    succeeded(): void;
+    /** Waits as long as a wrong key costs (CoreOptions.keyFailureMs). */
+    pad(): Promise<void>;
   };
   /** The longest line (--max-line), which a new password must fit in at login; default DEFAULT_MAX_LINE. */
   readonly maxLine?: number;
@@ -134,7 +136,7 @@ function withoutControls(cmd: Command): Command {
   if ('reason' in cmd) {
     const reason = stripControls(cmd.reason);
     if (reason !== cmd.reason) return { ...cmd, reason };
-  } else if ('text' in cmd && (cmd.kind === 'room' || cmd.kind === 'direct')) {
+  } else if ('text' in cmd && (cmd.kind === 'room' || cmd.kind === 'direct' || cmd.kind === 'topic') && cmd.text !== undefined) {
     const text = stripControls(cmd.text);
     if (text !== cmd.text) return { ...cmd, text };
   }
@@ -156,31 +158,40 @@ function roomActions(ctx: CommandContext, cmd: Extract<Command, { kind: 'room' }
   if (cmd.room !== undefined) {
     const asked = cmd.room;
     const named = isValidName(asked) ? joinedAs(ctx, asked) : undefined;
-    if (named !== undefined) return mayNotSpeak(ctx, named) ?? [{ kind: 'room', room: named, from: nameOf(ctx), text: cmd.text, ...notice }];
+    if (named !== undefined) return say(ctx, named, cmd.text, notice);
     const refused: Action[] = [reply(ctx.w.cannotSendTo(asked)), reject('not-in-room', asked)];
     if (!isValidName(asked)) return refused;
     // IRC's -n: a room may take messages from outside. Only a room that says so.
     return after(ctx.hub.roomState(asked), (info): Action[] =>
-      typeof info === 'object' && info.state.external === true
-        ? (mayNotSpeak(ctx, info.room) ?? [{ kind: 'room', room: info.room, from: nameOf(ctx), text: cmd.text, ...notice }])
-        : refused,
+      typeof info === 'object' && info.state.external === true ? say(ctx, info.room, cmd.text, notice) : refused,
     );
   }
   const where = ctx.hub.roomsOf(ctx.self)[0];
   if (where === undefined) return [reply(ctx.w.inNoRoom()), reject('in-no-room')];
-  return mayNotSpeak(ctx, where) ?? [{ kind: 'room', room: where, from: nameOf(ctx), text: cmd.text, ...notice }];
+  return say(ctx, where, cmd.text, notice);
 }
 
 /**
- * In a moderated room (IRC's +m) only its operators and voiced members speak: the refusal
- * for anyone else, or undefined. The member's own server knows its rooms' state at once.
+ * TEXT to ROOM, as the room allows: in a moderated room (IRC's +m) only its operators and
+ * voiced members speak, and nobody a ban matches (IRC's +b). A private room nobody owns keeps
+ * no history: once it empties its name is anyone's, and so would its conversation be. The
+ * member's own server knows its rooms' state at once.
  */
-function mayNotSpeak(ctx: CommandContext, room: string): Action[] | undefined {
+function say(ctx: CommandContext, room: string, text: string, notice: { notice?: boolean }): Action[] {
+  const action: Action = { kind: 'room', room, from: nameOf(ctx), text, ...notice };
   const info = ctx.hub.roomState(room);
-  if (info === undefined || isPromise(info) || info === 'no such room' || info.state.moderated !== true) return undefined;
-  const name = nameOf(ctx);
-  if (isRoomOperator(ctx, info.state, name) || info.state.voiced?.includes(nameKey(name)) === true || isServerOperator(ctx)) return undefined;
-  return [reply(ctx.w.cannotSendTo(room, true)), reject('not-in-room', `${room} (moderated)`)];
+  if (info === undefined || isPromise(info) || info === 'no such room') return [action];
+  const { state } = info;
+  if (state.moderated === true || state.bans !== undefined) {
+    const name = nameOf(ctx);
+    const above = isRoomOperator(ctx, state, name) || isServerOperator(ctx);
+    if (!above && state.moderated === true && state.voiced?.includes(nameKey(name)) !== true) {
+      return [reply(ctx.w.cannotSendTo(room, true)), reject('not-in-room', `${room} (moderated)`)];
+    }
+    if (!above && state.bans?.some((mask) => maskMatches(mask, name)) === true)
+      return [reply(ctx.w.cannotSendTo(room)), reject('not-in-room', `${room} (banned)`)];
+  }
+  return state.private === true && state.owner === undefined ? [{ ...action, unkept: true }] : [action];
 }
 
 /** A notice is never answered (RFC 2812: no automatic reply to a NOTICE), not even with an error. */

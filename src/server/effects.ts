@@ -92,7 +92,7 @@ export function room(s: Speaker, action: Room): void {
   const { words } = s;
   const { room: where, from, text, notice = false } = action;
   stats.roomMessages++;
-  options.store.append(where, { at: options.timers.now(), from, text });
+  if (action.unkept !== true) options.store.append(where, { at: options.timers.now(), from, text });
   s.inOrder(hub.toRooms([where], notice ? { kind: 'message', from, text, notice } : { kind: 'message', from, text }, s), (result) => {
     if (result === 'unavailable') return notice ? undefined : s.send(words.clusterUnavailable());
     const own = words.ownRoomMessage?.(where, text, notice);

@@ -63,6 +63,8 @@ export interface CoreOptions extends ServerLimits {
   dialect: Dialect;
   /** With auth: names that are no account are open to anyone without a password (docs/running.md, "Guests"). */
   guests?: boolean;
+  /** How long a wrong room key is answered after (KEY_FAILURE_MS): tests on a fake clock set 0. */
+  keyFailureMs?: number;
   /**
    * How long a presence notice may wait to go out with a connection's other output, in real
    * time (ChatCore.flushSoon). Not a limit of the server: tests set it to see the wait alone.

@@ -22,6 +22,8 @@ type Cmd<K extends Command['kind']> = Extract<Command, { kind: K }>;
 const KEY = /^[\x21-\x2b\x2d-\x7e]{1,23}$/;
 /** Ban masks a room keeps at most (ISUPPORT MAXLIST), and invitations: the state stays small. */
 export const ROOM_LIST_MAX = 100;
+/** A topic's characters at most (IRC's TOPICLEN). */
+export const TOPIC_MAX = 390;
 /** Tries of a change that finds the state changed under it (Hub.setRoomState) before it gives up. */
 const TRIES = 4;
 
@@ -93,7 +95,7 @@ export function guarded<T>(step: () => Awaitable<T>, then: (value: T) => Outcome
  * privacy, bans, limit and key; one nobody is in is made, from its kept state when an
  * account owns it.
  */
-export function join(ctx: CommandContext, cmd: Cmd<'join'>): Outcome {
+export function join(ctx: CommandContext, cmd: Cmd<'join'>, waited = false): Outcome {
   const { room } = cmd;
   if (room === '') return [reply(ctx.w.joinNeedsRoom())];
   if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
@@ -104,11 +106,11 @@ export function join(ctx: CommandContext, cmd: Cmd<'join'>): Outcome {
   const unavailable = (): Action[] => [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
   return after(ctx.hub.roomState(room, true), (info): Outcome => {
     if (info === undefined) return unavailable();
-    if (info !== 'no such room') return admit(ctx, cmd, info.state, info.size, () => enter(ctx, room, info.state));
+    if (info !== 'no such room') return admit(ctx, cmd, info.state, info.size, () => enter(ctx, room, info.state), waited);
     if (!ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms(room)), reject('too-many-new-rooms', room)];
     return guarded(
       () => ctx.store.ownedRoom(room),
-      (kept) => (kept === undefined ? create(ctx, room) : admit(ctx, cmd, kept, 0, () => enter(ctx, room, kept))),
+      (kept) => (kept === undefined ? create(ctx, room) : admit(ctx, cmd, kept, 0, () => enter(ctx, room, kept), waited)),
       unavailable,
     );
   });
@@ -118,6 +120,8 @@ export function join(ctx: CommandContext, cmd: Cmd<'join'>): Outcome {
 function create(ctx: CommandContext, room: string): Outcome {
   const name = nameOf(ctx);
   const now = ctx.now();
+  // The lobby is everyone's: whoever makes it again (it emptied) is no operator of it, and owns nothing.
+  if (nameKey(room) === LOBBY) return enter(ctx, room, { v: 1, ops: [], created: now });
   const plain = freshState(nameKey(name), now);
   // Guests own nothing (docs/protocol.md, "Your account"); nor does anyone on a server without accounts.
   if (!isAccount(ctx, name) || ctx.maxOwnedRooms === 0) return enter(ctx, room, plain);
@@ -134,9 +138,11 @@ function create(ctx: CommandContext, room: string): Outcome {
 /**
  * Whether the asker may enter a room in STATE with SIZE members: then THEN. Its operators
  * (accounts), the server's operators and those invited pass; a key is checked one attempt at
- * a time per address, slower after failures, as passwords are (no key guessing at wire speed).
+ * a time per address, slower after failures, as passwords are (no key guessing at wire
+ * speed). An attempt that waited its turn is checked again, from the start, against the room
+ * as it is then (WAITED): it may have been made private, or its key changed, meanwhile.
  */
-function admit(ctx: CommandContext, cmd: Cmd<'join'>, state: RoomState, size: number, then: () => Outcome): Outcome {
+function admit(ctx: CommandContext, cmd: Cmd<'join'>, state: RoomState, size: number, then: () => Outcome, waited = false): Outcome {
   const name = nameOf(ctx);
   const key = nameKey(name);
   const room = cmd.room;
@@ -148,17 +154,23 @@ function admit(ctx: CommandContext, cmd: Cmd<'join'>, state: RoomState, size: nu
   const wanted = state.key;
   if (wanted === undefined) return then();
   const given = cmd.key ?? '';
+  // The key itself is never logged: only that it was wrong.
+  const wrong = (): Action[] => [reply(ctx.w.roomNeedsKey(room)), { kind: 'authFailed' }, reject('room-refused', `${room}: wrong key`)];
+  if (waited) return given === wanted ? then() : wrong();
+  // A wrong key takes keyFailureMs inside the address's turn, as a wrong password does; a
+  // right one forgets no failure (a room of one's own with a known key must not buy guesses).
   return ctx.keys
-    .run(async () => given === wanted)
+    .run(async () => {
+      if (given === wanted) return true;
+      await ctx.keys.pad();
+      return false;
+    })
     .then(
       (right): Outcome => {
-        if (right) {
-          ctx.keys.succeeded();
-          return then();
-        }
+        if (ctx.self.signal?.aborted === true) return [];
+        if (right) return join(ctx, cmd, true);
         ctx.keys.failed();
-        // The key itself is never logged: only that it was wrong.
-        return [reply(ctx.w.roomNeedsKey(room)), { kind: 'authFailed' }, reject('room-refused', `${room}: wrong key`)];
+        return wrong();
       },
       () => [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)],
     );
@@ -308,9 +320,11 @@ function topicOf(ctx: CommandContext, room: string, text: string | undefined): O
     'topic',
     (state) => {
       const next: Mutable<RoomState> = { ...state };
-      if (text === '') delete next.topic;
-      else next.topic = { text, by: nameOf(ctx), at: ctx.now() };
-      return { state: next, changes: [{ what: 'topic', text }] };
+      // TOPICLEN (ISUPPORT): a longer topic is cut there, as IRC servers do.
+      const cut = [...text].slice(0, TOPIC_MAX).join('');
+      if (cut === '') delete next.topic;
+      else next.topic = { text: cut, by: nameOf(ctx), at: ctx.now() };
+      return { state: next, changes: [{ what: 'topic', text: cut }] };
     },
     (state) => state.topicOpen === true,
   );
@@ -338,17 +352,21 @@ function inviteTo(ctx: CommandContext, room: string, name: string): Outcome {
       if (listing !== undefined && listing !== 'no such room' && listing.names.some((n) => nameKey(n) === key)) {
         return [reply(ctx.w.alreadyInRoom(shown, room))];
       }
-      return change(
-        ctx,
-        room,
-        'invite',
-        (state, shownRoom) => ({
+      return after(ctx.hub.roomState(room), (info): Outcome => {
+        if (info === undefined) return [reply(ctx.w.roomUnavailable(room))];
+        if (info === 'no such room') return [reply(ctx.w.noSuchRoom(room))];
+        // A member of an open room may tell NAME of it (IRC's INVITE); only an operator's
+        // invitation lets NAME past the room's key, limit, bans, or a privacy set later.
+        if (!isRoomOperator(ctx, info.state, nameOf(ctx)) && !isServerOperator(ctx)) {
+          if (info.state.private === true) return [reply(ctx.w.notRoomOperator('invite', info.room)), reject('not-room-operator', `/invite in ${info.room}`)];
+          return [{ kind: 'invitation', to: shown, room: info.room }];
+        }
+        return change(ctx, room, 'invite', (state, shownRoom) => ({
           state: { ...state, invited: [...(without(state.invited, key) ?? []), key].slice(-ROOM_LIST_MAX) },
           changes: [],
           after: [{ kind: 'invitation', to: shown, room: shownRoom }],
-        }),
-        (state) => state.private !== true,
-      );
+        }));
+      });
     });
   });
 }
@@ -481,7 +499,8 @@ function apply(
     }
     case 'ban': {
       const mask = c.mask;
-      if (mask === '' || mask.length > 100 || /[\s\x00-\x1f]/.test(mask)) return ctx.w.badModeParameter('ban', mask, room);
+      // No blank, no control character (C0, DEL, C1): a mask is shown to every member.
+      if (mask === '' || mask.length > 100 || /[\s\x00-\x1f\x7f-\x9f]/.test(mask)) return ctx.w.badModeParameter('ban', mask, room);
       const bans = next.bans ?? [];
       const has = bans.some((b) => b.toLowerCase() === mask.toLowerCase());
       if (has === c.on) return undefined;

@@ -1,3 +1,4 @@
+import { sleep } from '../accounts/login-throttle.js';
 import type { Duplex } from 'node:stream';
 import type { Member } from '../hub/hub.js';
 import { isPromise, type Awaitable } from '../protocol/awaitable.js';
@@ -27,6 +28,9 @@ const DISCARDED_BYTES_PER_TOKEN = 4096;
 const MAX_IN_FLIGHT = 64;
 /** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
 export const MAX_AUTH_FAILURES = 5;
+
+/** How long a wrong room key takes, as a wrong password does (the accounts' failure delay). */
+export const KEY_FAILURE_MS = 1000;
 
 /**
  * One connection: bytes in through the inbox and the dialect's framer, commands through the
@@ -434,7 +438,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       keys: {
         run: (attempt) => this.host.keys.run(this.address.host, attempt, this.signal),
         failed: () => this.host.keys.failed(this.address.host),
-        succeeded: () => this.host.keys.succeeded(this.address.host),
+        pad: () => sleep(options.timers, options.keyFailureMs ?? KEY_FAILURE_MS, this.signal),
       },
       maxLine: options.maxLine,
     };

@@ -1,5 +1,5 @@
 import { isValidName, nameKey } from '../protocol/names.js';
-import type { RoomState } from '../protocol/room-state.js';
+import { stateOf, type RoomState } from '../protocol/room-state.js';
 
 /**
  * What every store does alike for owned rooms (Store.ownedRoom, saveRoom): the checks on a
@@ -56,28 +56,15 @@ export function keptRoom(room: string, json: string): RoomState {
   return state as RoomState;
 }
 
-const isStrings = (list: unknown): boolean => Array.isArray(list) && list.every((name) => typeof name === 'string');
-const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-
 /**
- * What is wrong with STATE as an owned room's, or undefined when nothing is. Fields this
+ * What is wrong with STATE as an owned room's, or undefined when nothing is: a room's state
+ * as every server checks one (stateOf), with an owner and a version from 1. Fields this
  * version does not know are let through: a newer server of a cluster may have written them.
  */
 function stateProblem(state: unknown): string | undefined {
-  if (typeof state !== 'object' || state === null || Array.isArray(state)) return 'not a JSON object';
-  const s = state as Record<string, unknown>;
-  if (!isCount(s['v']) || (s['v'] as number) < 1) return 'its version (v) is not a whole number from 1';
-  if (typeof s['owner'] !== 'string' || !isValidName(s['owner'])) return 'it has no owner, or one that is no name';
-  if (!isStrings(s['ops'])) return 'its operators (ops) are not a list of names';
-  for (const list of ['voiced', 'bans', 'invited']) if (s[list] !== undefined && !isStrings(s[list])) return `its ${list} are not a list of strings`;
-  const topic = s['topic'] as Record<string, unknown> | undefined;
-  if (
-    topic !== undefined &&
-    (typeof topic !== 'object' || topic === null || typeof topic['text'] !== 'string' || typeof topic['by'] !== 'string' || !isCount(topic['at']))
-  )
-    return 'its topic is not a text, a name and a time';
-  for (const flag of ['private', 'secret', 'moderated']) if (s[flag] !== undefined && s[flag] !== true) return `its ${flag} is not true`;
-  if (s['key'] !== undefined && typeof s['key'] !== 'string') return 'its key is not a string';
-  if (s['limit'] !== undefined && !isCount(s['limit'])) return 'its limit is not a whole number';
+  const checked = stateOf(state);
+  if (checked === undefined) return 'a field is missing, of the wrong type, or holds a control character';
+  if (checked.v < 1) return 'its version (v) is not a whole number from 1';
+  if (checked.owner === undefined) return 'it has no owner, or one that is no name';
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { globMatcher } from '../../protocol/glob.js';
 import { isHidden, type RoomState, type Topic } from '../../protocol/room-state.js';
-import { ROOM_LIST_MAX } from '../../server/room-commands.js';
+import { ROOM_LIST_MAX, TOPIC_MAX } from '../../server/room-commands.js';
 import type { RoomView, Words } from '../../server/dialect.js';
 import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
@@ -179,7 +179,7 @@ export class IrcWords implements Words {
       'PREFIX=(ov)@+',
       'CHANMODES=b,k,l,imnst',
       `MAXLIST=b:${ROOM_LIST_MAX}`,
-      'TOPICLEN=390',
+      `TOPICLEN=${TOPIC_MAX}`,
       'TARGMAX=PRIVMSG:4,NOTICE:4,KICK:4,NAMES:1,WHOIS:1',
       'MAXTARGETS=4',
       'NETWORK=tcp-chat',

@@ -1,6 +1,6 @@
 import { isValidName } from '../../protocol/names.js';
 import type { DirectMessage, Removal, RoomChange, RoomEvent } from '../hub.js';
-import { parseState } from '../../protocol/room-state.js';
+import { hasControl, stateOf } from '../../protocol/room-state.js';
 
 /**
  * What servers send each other through the chat's Redis stream, as pure functions. One entry
@@ -97,7 +97,8 @@ export function eventBody(event: RoomEvent): string {
     case 'renamed':
       return `r ${event.from} ${event.to}`;
     case 'changed':
-      return `s ${event.by} ${JSON.stringify({ changes: event.changes, state: event.state })}`;
+      // C1 characters and line separators escaped: the body's check refuses them raw (CONTROL).
+      return `s ${event.by} ${JSON.stringify({ changes: event.changes, state: event.state }).replace(/[\u0080-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`;
   }
 }
 
@@ -154,10 +155,10 @@ export function eventOf(body: string): RoomEvent | undefined {
 function changedOf(by: string, json: string): RoomEvent | undefined {
   try {
     const parsed = JSON.parse(json) as { changes?: unknown; state?: unknown } | null;
-    const state = parseState(JSON.stringify(parsed?.state ?? null));
-    if (state === undefined || !Array.isArray(parsed?.changes)) return undefined;
-    const changes = parsed.changes.filter(isRoomChange);
-    return { kind: 'changed', by, changes, state };
+    const state = stateOf(parsed?.state);
+    // Every change as our servers write it, or the event is none: a forged one must not reach anyone.
+    if (state === undefined || !Array.isArray(parsed?.changes) || !parsed.changes.every(isRoomChange)) return undefined;
+    return { kind: 'changed', by, changes: parsed.changes, state };
   } catch {
     return undefined;
   }
@@ -165,10 +166,27 @@ function changedOf(by: string, json: string): RoomEvent | undefined {
 
 function isRoomChange(c: unknown): c is RoomChange {
   if (typeof c !== 'object' || c === null) return false;
-  const { what } = c as { what?: unknown };
-  return (
-    typeof what === 'string' && ['topic', 'op', 'voice', 'private', 'secret', 'moderated', 'key', 'limit', 'ban', 'noExternal', 'topicLock'].includes(what)
-  );
+  const r = c as Record<string, unknown>;
+  switch (r.what) {
+    case 'topic':
+      return typeof r.text === 'string' && !hasControl(r.text);
+    case 'op':
+    case 'voice':
+      return typeof r.on === 'boolean' && typeof r.name === 'string' && isValidName(r.name);
+    case 'private':
+    case 'secret':
+    case 'moderated':
+    case 'key':
+    case 'noExternal':
+    case 'topicLock':
+      return typeof r.on === 'boolean';
+    case 'limit':
+      return r.limit === undefined || (typeof r.limit === 'number' && Number.isSafeInteger(r.limit) && r.limit >= 1);
+    case 'ban':
+      return typeof r.on === 'boolean' && typeof r.mask === 'string' && r.mask !== '' && r.mask.length <= 100 && !hasControl(r.mask) && !/\s/.test(r.mask);
+    default:
+      return false;
+  }
 }
 
 /** The header of a frame of SIZE bytes (byteLength) for the user whose name key is KEY. */

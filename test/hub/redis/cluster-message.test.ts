@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { RoomState } from '../../../src/protocol/room-state.js';
 import { test } from 'node:test';
 import {
   byteLength,
@@ -207,4 +208,11 @@ test('attacks from review: a room change (`s`) whose JSON escapes a line break, 
   ]) {
     assert.equal(eventOf(junk), undefined, junk);
   }
+});
+
+test("a room's change crosses with its C1 characters escaped (the body refuses them raw), and comes back as it went", () => {
+  const state = { v: 3, ops: ['alice'], note: 'from a newer server\u0085' } as unknown as RoomState;
+  const body = eventBody({ kind: 'changed', by: 'alice', changes: [{ what: 'private', on: true }], state });
+  assert.ok(!/[\u0080-\u009f]/.test(body), body);
+  assert.deepEqual(eventOf(body), { kind: 'changed', by: 'alice', changes: [{ what: 'private', on: true }], state });
 });
