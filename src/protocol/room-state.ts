@@ -56,6 +56,11 @@ export interface RoomState {
   readonly created?: number;
 }
 
+/** Ban masks a room keeps at most (IRC's MAXLIST), and invitations: the state stays small. */
+export const ROOM_LIST_MAX = 100;
+/** A topic's characters at most (IRC's TOPICLEN): a longer one is cut there. */
+export const TOPIC_MAX = 390;
+
 /** The state of a room nobody has set anything of: the lobby, or a room the cluster lost track of. */
 export const NO_STATE: RoomState = Object.freeze({ v: 0, ops: Object.freeze([]) as readonly string[] });
 

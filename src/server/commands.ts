@@ -1,14 +1,14 @@
-import type { Delivery, Hub, Member } from '../hub/hub.js';
+import type { Delivery } from '../hub/hub.js';
 import { after, isPromise } from '../protocol/awaitable.js';
 import { maskMatches } from '../protocol/glob.js';
-import { TooManyWaitingError, type Authenticator } from '../accounts/authenticator.js';
+import { TooManyWaitingError } from '../accounts/authenticator.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import type { Command, CommandKind } from './command.js';
 import type { Words } from './dialect.js';
 import { isReservedName, isValidName, nameKey } from '../protocol/names.js';
 import { stripControls } from '../protocol/sanitize.js';
 import { reject, reply, type Action } from './actions.js';
-import type { Store } from '../store/store.js';
+import type { CommandContext, Outcome } from './command-context.js';
 import {
   guarded,
   invite,
@@ -29,45 +29,7 @@ import { passwd } from './account-commands.js';
 export const HISTORY_DEFAULT = 20;
 export const HISTORY_MAX = 100;
 
-/** What a handler may read: who is asking, and the users it can route to. */
-export interface CommandContext {
-  readonly self: Member;
-  readonly hub: Hub;
-  /** Set on a server that checks passwords (--users). */
-  readonly auth: Authenticator | undefined;
-  /** The peer's address: failed logins are throttled per address. */
-  readonly address: string;
-  /** Rooms at most: /join refuses to create one more. */
-  readonly maxRooms: number;
-  /** Rooms one user may be in at once. */
-  readonly maxRoomsPerUser: number;
-  /** History, kept messages and bans. */
-  readonly store: Store;
-  /** The server's clock, in ms since the epoch. */
-  readonly now: () => number;
-  /** The dialect's words for the answers. */
-  readonly w: Words;
-  /** Whether this connection's address may open one more room nobody is in (flood control). */
-  readonly mayOpenRoom: () => boolean;
-  /** --guests: with accounts, a name that is none is anyone's without a password. */
-  readonly guests: boolean;
-  /** The operator account whose password this connection proved (IRC's OPER), whatever its name. */
-  readonly operator: () => string | undefined;
-  /** Rooms one account may own. */
-  readonly maxOwnedRooms: number;
-  /** Room keys tried from this connection's address: one at a time, slower after failures (AuthThrottle). */
-  readonly keys: {
-    run<T>(attempt: () => Promise<T>): Promise<T>;
-    failed(): void;
-    /** Waits as long as a wrong key costs (CoreOptions.keyFailureMs). */
-    pad(): Promise<void>;
-  };
-  /** The longest line (--max-line), which a new password must fit in at login; default DEFAULT_MAX_LINE. */
-  readonly maxLine?: number;
-}
-
-/** Most handlers answer at once; a password check answers later. */
-export type Outcome = Action[] | Promise<Action[]>;
+export type { CommandContext, Outcome } from './command-context.js';
 
 type Handler<K extends CommandKind> = (ctx: CommandContext, cmd: Extract<Command, { kind: K }>) => Outcome;
 

@@ -2,10 +2,10 @@ import type { Join, RoomChange, StateWrite } from '../hub/hub.js';
 import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
 import { maskMatches } from '../protocol/glob.js';
 import { isValidName, nameKey } from '../protocol/names.js';
-import { freshState, setList, without, type Mutable, type RoomState } from '../protocol/room-state.js';
+import { freshState, ROOM_LIST_MAX, setList, TOPIC_MAX, without, type Mutable, type RoomState } from '../protocol/room-state.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Command, ModeRequest } from './command.js';
-import type { CommandContext, Outcome } from './commands.js';
+import type { CommandContext, Outcome } from './command-context.js';
 import type { RoomView } from './dialect.js';
 import { LOBBY } from '../hub/hub.js';
 
@@ -20,10 +20,6 @@ type Cmd<K extends Command['kind']> = Extract<Command, { kind: K }>;
 
 /** A key is what IRC allows (RFC 2812): 1 to 23 characters, no space, no control, no comma. */
 const KEY = /^[\x21-\x2b\x2d-\x7e]{1,23}$/;
-/** Ban masks a room keeps at most (ISUPPORT MAXLIST), and invitations: the state stays small. */
-export const ROOM_LIST_MAX = 100;
-/** A topic's characters at most (IRC's TOPICLEN). */
-export const TOPIC_MAX = 390;
 /** Tries of a change that finds the state changed under it (Hub.setRoomState) before it gives up. */
 const TRIES = 4;
 

@@ -1,6 +1,5 @@
 import { globMatcher } from '../../protocol/glob.js';
-import { isHidden, type RoomState, type Topic } from '../../protocol/room-state.js';
-import { ROOM_LIST_MAX, TOPIC_MAX } from '../../server/room-commands.js';
+import { isHidden, ROOM_LIST_MAX, TOPIC_MAX, type RoomState, type Topic } from '../../protocol/room-state.js';
 import type { RoomView, Words } from '../../server/dialect.js';
 import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
