@@ -30,16 +30,23 @@ export interface CommandContext {
   readonly operator: () => string | undefined;
   /** Rooms one account may own. */
   readonly maxOwnedRooms: number;
-  /** Room keys tried from this connection's address: one at a time, slower after failures (AuthThrottle). */
-  readonly keys: {
-    run<T>(attempt: () => Promise<T>): Promise<T>;
-    failed(): void;
-    /** Waits as long as a wrong key costs (CoreOptions.keyFailureMs). */
-    pad(): Promise<void>;
-  };
+  /** Room keys tried, per address: one at a time, slower after failures (one for the whole core). */
+  readonly keys: KeyTries;
   /** The longest line (--max-line), which a new password must fit in at login; default DEFAULT_MAX_LINE. */
   readonly maxLine?: number;
 }
 
 /** Most handlers answer at once; a password check answers later. */
 export type Outcome = Action[] | Promise<Action[]>;
+
+/**
+ * Room keys are guessed no faster than passwords (docs/protocol.md, "Rooms people own"):
+ * tries from one ADDRESS run one at a time, slower after failures (AuthThrottle), and a wrong
+ * one takes as long as a wrong password. One object for the core: nothing per connection.
+ */
+export interface KeyTries {
+  run<T>(address: string, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  failed(address: string): void;
+  /** Waits as long as a wrong key costs (CoreOptions.keyFailureMs). */
+  pad(signal?: AbortSignal): Promise<void>;
+}

@@ -9,20 +9,9 @@ import { isReservedName, isValidName, nameKey } from '../protocol/names.js';
 import { stripControls } from '../protocol/sanitize.js';
 import { reject, reply, type Action } from './actions.js';
 import type { CommandContext, Outcome } from './command-context.js';
-import {
-  guarded,
-  invite,
-  isRoomOperator,
-  isServerOperator,
-  join,
-  joinedAs,
-  mayView,
-  removeFromRoom,
-  renamedInRooms,
-  roomMode,
-  roomView,
-  topic,
-} from './room-commands.js';
+import { guarded, isRoomOperator, isServerOperator, joinedAs, mayView, roomView } from './room-access.js';
+import { invite, removeFromRoom, renamedInRooms, roomMode, topic } from './room-commands.js';
+import { join } from './room-entry.js';
 import { passwd } from './account-commands.js';
 
 /** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */

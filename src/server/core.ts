@@ -13,11 +13,15 @@ import { coreOptions, type CoreOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { Session } from './session.js';
 import { presence } from './effects.js';
-import { AuthThrottle } from '../accounts/login-throttle.js';
+import { AuthThrottle, sleep } from '../accounts/login-throttle.js';
+import type { KeyTries } from './command-context.js';
 import { ServerStats } from './stats.js';
 
 /** How long a presence notice may wait to go out with a connection's other output (Session.notify). */
 export const NOTICE_DELAY_MS = 10;
+
+/** How long a wrong room key takes, as a wrong password does (the accounts' failure delay). */
+export const KEY_FAILURE_MS = 1000;
 
 /** Rooms nobody is in that one address may open at once, and then a minute (ChatCore.mayOpenRoom). */
 export const NEW_ROOMS_BURST = 20;
@@ -38,7 +42,7 @@ export class ChatCore implements SessionHost<Session> {
   /** Counters for the operator's metrics. */
   readonly stats = new ServerStats();
   /** Room keys tried, per address: guessed no faster than passwords (docs/protocol.md, "Rooms people own"). */
-  readonly keys: AuthThrottle;
+  readonly keys: KeyTries;
   readonly #sessions = new Set<Session>();
   /** Open sessions per remote address (an IPv6 /64 counts as one), for maxPerIp. */
   readonly #perHost = new Map<string, number>();
@@ -62,7 +66,13 @@ export class ChatCore implements SessionHost<Session> {
 
   constructor(options: Partial<CoreOptions> & Pick<CoreOptions, 'store' | 'dialect'>, hub: Hub) {
     this.options = coreOptions(options);
-    this.keys = new AuthThrottle(this.options.timers);
+    const { timers, keyFailureMs = KEY_FAILURE_MS } = this.options;
+    const tries = new AuthThrottle(timers);
+    this.keys = {
+      run: (address, attempt, signal) => tries.run(address, attempt, signal),
+      failed: (address) => tries.failed(address),
+      pad: (signal) => sleep(timers, keyFailureMs, signal),
+    };
     this.hub = hub;
     this.words = this.options.dialect.words;
     this.#greeting = this.words.greeting();

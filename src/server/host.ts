@@ -1,4 +1,4 @@
-import type { AuthThrottle } from '../accounts/login-throttle.js';
+import type { KeyTries } from './command-context.js';
 import type { Hub } from '../hub/hub.js';
 import type { Dialect, Words } from './dialect.js';
 import type { CoreOptions } from './options.js';
@@ -35,7 +35,7 @@ export interface SessionHost<S = unknown> {
   /** Those of ROOMS where presence is announced, counting LEAVING users more in each (ChatCore.announced). */
   announced(rooms: readonly string[], leaving: number): string[];
   /** Room keys tried, throttled per address as logins are. */
-  readonly keys: AuthThrottle;
+  readonly keys: KeyTries;
   /** Whether a connection from HOST may open one more room nobody is in (flood control). */
   mayOpenRoom(host: string): boolean;
   /** Writes OUTBOX's held output at the end of this turn, with every other connection's. */

@@ -1,19 +1,18 @@
-import type { Join, RoomChange, StateWrite } from '../hub/hub.js';
-import { after, isPromise, type Awaitable } from '../protocol/awaitable.js';
-import { maskMatches } from '../protocol/glob.js';
+import type { RoomChange, StateWrite } from '../hub/hub.js';
+import { LOBBY } from '../hub/hub.js';
+import { after, type Awaitable } from '../protocol/awaitable.js';
 import { isValidName, nameKey } from '../protocol/names.js';
-import { freshState, ROOM_LIST_MAX, setList, TOPIC_MAX, without, type Mutable, type RoomState } from '../protocol/room-state.js';
+import { ROOM_LIST_MAX, setList, TOPIC_MAX, without, type Mutable, type RoomState } from '../protocol/room-state.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Command, ModeRequest } from './command.js';
 import type { CommandContext, Outcome } from './command-context.js';
-import type { RoomView } from './dialect.js';
-import { LOBBY } from '../hub/hub.js';
+import { guarded, isAccount, isRoomOperator, isServerOperator, joinedAs, mayView, nameOf } from './room-access.js';
 
 /**
- * docs/protocol.md, "Rooms people own": joining a room past its privacy, key, limit and
- * bans; its operators' commands. Every change is read, checked and written over the version
- * it read (Hub.setRoomState): two operators acting at once on two servers are taken one after
- * the other, the second checked against the first's result.
+ * docs/protocol.md, "Rooms people own": its operators' commands. Every change is read,
+ * checked and written over the version it read (Hub.setRoomState): two operators acting at
+ * once on two servers are taken one after the other, the second checked against the first's
+ * result. Joining is room-entry.ts; who may do what, room-access.ts.
  */
 
 type Cmd<K extends Command['kind']> = Extract<Command, { kind: K }>;
@@ -22,183 +21,6 @@ type Cmd<K extends Command['kind']> = Extract<Command, { kind: K }>;
 const KEY = /^[\x21-\x2b\x2d-\x7e]{1,23}$/;
 /** Tries of a change that finds the state changed under it (Hub.setRoomState) before it gives up. */
 const TRIES = 4;
-
-function nameOf(ctx: CommandContext): string {
-  return ctx.self.name ?? '';
-}
-
-/** Whether NAME is an account's (then it is its account's, logged in with its password). */
-function isAccount(ctx: CommandContext, name: string): boolean {
-  return ctx.auth?.has(name) === true;
-}
-
-/** docs/protocol.md "Moderation": server operators may do everything in every room. */
-export function isServerOperator(ctx: CommandContext): boolean {
-  const oper = ctx.operator();
-  return ctx.auth?.isOperator(nameOf(ctx)) === true || (oper !== undefined && ctx.auth?.isOperator(oper) === true);
-}
-
-/**
- * Whether NAME is one of the room's operators: listed (RoomState.ops), or its owner (while
- * the owner is an account: a removed account's name may be anyone's now).
- */
-export function isRoomOperator(ctx: CommandContext, state: RoomState, name: string): boolean {
-  const key = nameKey(name);
-  return state.ops.includes(key) || (state.owner !== undefined && nameKey(state.owner) === key && isAccount(ctx, name));
-}
-
-/** What a listing shows of the room (Words.inRoom). */
-export function roomView(ctx: CommandContext, state: RoomState): RoomView {
-  const name = ctx.self.name;
-  return {
-    state,
-    isOp: (n) => isRoomOperator(ctx, state, n),
-    isVoiced: (n) => state.voiced?.includes(nameKey(n)) === true,
-    seesKey: name !== undefined && (isRoomOperator(ctx, state, name) || isServerOperator(ctx)),
-  };
-}
-
-/** Whether ROOM is the asker's, or seen by everyone: a hidden room is to everyone else as one that does not exist. */
-export function mayView(ctx: CommandContext, room: string, state: RoomState): boolean {
-  if (state.private !== true && state.secret !== true) return true;
-  const key = nameKey(room);
-  return ctx.hub.roomsOf(ctx.self).some((r) => nameKey(r) === key) || isServerOperator(ctx);
-}
-
-/** Whether member is in ROOM (any case), and ROOM as shown if so. */
-export function joinedAs(ctx: CommandContext, room: string): string | undefined {
-  const key = nameKey(room);
-  return ctx.hub.roomsOf(ctx.self).find((r) => nameKey(r) === key);
-}
-
-/**
- * Runs a step that may fail (throw, or reject): THEN with its value, or FAILED. The store's
- * room steps must not fail quietly: a private room must not open because the store is away.
- */
-export function guarded<T>(step: () => Awaitable<T>, then: (value: T) => Outcome, failed: () => Outcome): Outcome {
-  let value: Awaitable<T>;
-  try {
-    value = step();
-  } catch {
-    return failed();
-  }
-  return isPromise(value) ? value.then(then, failed) : then(value);
-}
-
-/**
- * docs/protocol.md "Rooms": ROOM is joined and made current; the others in it see the
- * newcomer. Rooms already joined stay joined. A room that exists is entered past its
- * privacy, bans, limit and key; one nobody is in is made, from its kept state when an
- * account owns it.
- */
-export function join(ctx: CommandContext, cmd: Cmd<'join'>, waited = false): Outcome {
-  const { room } = cmd;
-  if (room === '') return [reply(ctx.w.joinNeedsRoom())];
-  if (!isValidName(room)) return [reply(ctx.w.invalidRoom()), reject('invalid-room')];
-  if (joinedAs(ctx, room) !== undefined) return after(ctx.hub.join(ctx.self, room, ctx.maxRooms), (joined) => answerJoin(ctx, room, joined));
-  if (ctx.hub.roomsOf(ctx.self).length >= ctx.maxRoomsPerUser) {
-    return [reply(ctx.w.tooManyRooms(ctx.maxRoomsPerUser, room)), reject('too-many-rooms-per-user', room)];
-  }
-  const unavailable = (): Action[] => [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
-  return after(ctx.hub.roomState(room, true), (info): Outcome => {
-    if (info === undefined) return unavailable();
-    if (info !== 'no such room') return admit(ctx, cmd, info.state, info.size, () => enter(ctx, room, info.state), waited);
-    if (!ctx.mayOpenRoom()) return [reply(ctx.w.tooManyNewRooms(room)), reject('too-many-new-rooms', room)];
-    return guarded(
-      () => ctx.store.ownedRoom(room),
-      (kept) => (kept === undefined ? create(ctx, room) : admit(ctx, cmd, kept, 0, () => enter(ctx, room, kept), waited)),
-      unavailable,
-    );
-  });
-}
-
-/** The first member of a room nobody is in: its operator, and its owner when it is an account with rooms to spare. */
-function create(ctx: CommandContext, room: string): Outcome {
-  const name = nameOf(ctx);
-  const now = ctx.now();
-  // The lobby is everyone's: whoever makes it again (it emptied) is no operator of it, and owns nothing.
-  if (nameKey(room) === LOBBY) return enter(ctx, room, { v: 1, ops: [], created: now });
-  const plain = freshState(nameKey(name), now);
-  // Guests own nothing (docs/protocol.md, "Your account"); nor does anyone on a server without accounts.
-  if (!isAccount(ctx, name) || ctx.maxOwnedRooms === 0) return enter(ctx, room, plain);
-  return guarded(
-    () => ctx.store.ownedRooms(name),
-    (owned) =>
-      owned < ctx.maxOwnedRooms
-        ? enter(ctx, room, freshState(nameKey(name), now, name), true)
-        : after(enter(ctx, room, plain), (actions) => [...actions, reply(ctx.w.notOwned(room, ctx.maxOwnedRooms))]),
-    () => enter(ctx, room, plain),
-  );
-}
-
-/**
- * Whether the asker may enter a room in STATE with SIZE members: then THEN. Its operators
- * (accounts), the server's operators and those invited pass; a key is checked one attempt at
- * a time per address, slower after failures, as passwords are (no key guessing at wire
- * speed). An attempt that waited its turn is checked again, from the start, against the room
- * as it is then (WAITED): it may have been made private, or its key changed, meanwhile.
- */
-function admit(ctx: CommandContext, cmd: Cmd<'join'>, state: RoomState, size: number, then: () => Outcome, waited = false): Outcome {
-  const name = nameOf(ctx);
-  const key = nameKey(name);
-  const room = cmd.room;
-  if (isServerOperator(ctx) || (isAccount(ctx, name) && isRoomOperator(ctx, state, name))) return then();
-  if (state.invited?.includes(key) === true) return then();
-  if (state.bans?.some((mask) => maskMatches(mask, name)) === true) return [reply(ctx.w.bannedFromRoom(room)), reject('room-refused', `${room}: banned`)];
-  if (state.private === true) return [reply(ctx.w.roomPrivate(room)), reject('room-refused', `${room}: private`)];
-  if (state.limit !== undefined && size >= state.limit) return [reply(ctx.w.roomFull(room, state.limit)), reject('room-refused', `${room}: full`)];
-  const wanted = state.key;
-  if (wanted === undefined) return then();
-  const given = cmd.key ?? '';
-  // The key itself is never logged: only that it was wrong.
-  const wrong = (): Action[] => [reply(ctx.w.roomNeedsKey(room)), { kind: 'authFailed' }, reject('room-refused', `${room}: wrong key`)];
-  if (waited) return given === wanted ? then() : wrong();
-  // A wrong key takes keyFailureMs inside the address's turn, as a wrong password does; a
-  // right one forgets no failure (a room of one's own with a known key must not buy guesses).
-  return ctx.keys
-    .run(async () => {
-      if (given === wanted) return true;
-      await ctx.keys.pad();
-      return false;
-    })
-    .then(
-      (right): Outcome => {
-        if (ctx.self.signal?.aborted === true) return [];
-        if (right) return join(ctx, cmd, true);
-        ctx.keys.failed();
-        return wrong();
-      },
-      () => [reply(ctx.w.loginsWaiting()), reject('logins-waiting', ctx.address)],
-    );
-}
-
-/** Puts the asker in ROOM: FRESH is its state should this join make it; OWNED: keep it, it is new and owned. */
-function enter(ctx: CommandContext, room: string, fresh: RoomState, owned = false): Outcome {
-  const account = isAccount(ctx, nameOf(ctx));
-  return after(ctx.hub.join(ctx.self, room, ctx.maxRooms, { fresh, account }), (joined): Outcome => {
-    if (owned && typeof joined === 'object' && joined.created === true) {
-      return guarded(
-        () => ctx.store.saveRoom(joined.room, fresh),
-        () => answerJoin(ctx, room, joined),
-        // Made, but not kept: its owner is told, the room goes on as any other.
-        () => [...answerJoin(ctx, room, joined), reply(ctx.w.roomUnavailable(joined.room))],
-      );
-    }
-    return answerJoin(ctx, room, joined);
-  });
-}
-
-function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
-  if (joined === 'full') return [reply(ctx.w.serverRoomsFull(ctx.maxRooms, room)), reject('too-many-rooms', room)];
-  if (joined === 'unavailable') return [reply(ctx.w.joinUnavailable(room)), reject('cluster-unavailable', `could not join ${room}`)];
-  // A room one is in already only becomes current: nothing is news, its topic neither.
-  if (joined.already) return [reply(ctx.w.youAreIn(joined.room))];
-  const actions: Action[] = [reply(ctx.w.youAreIn(joined.room))];
-  const topic = joined.state?.topic;
-  if (topic !== undefined) actions.push(reply(ctx.w.topic(joined.room, topic, 'join')));
-  actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
-  return actions;
-}
 
 /**
  * The room a room operator's command acts on: ROOM when given (the asker must be in it),

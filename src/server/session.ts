@@ -1,4 +1,3 @@
-import { sleep } from '../accounts/login-throttle.js';
 import type { Duplex } from 'node:stream';
 import type { Member } from '../hub/hub.js';
 import { isPromise, type Awaitable } from '../protocol/awaitable.js';
@@ -28,9 +27,6 @@ const DISCARDED_BYTES_PER_TOKEN = 4096;
 const MAX_IN_FLIGHT = 64;
 /** Failed logins a connection may make before it is closed (docs/running.md, "Accounts"). */
 export const MAX_AUTH_FAILURES = 5;
-
-/** How long a wrong room key takes, as a wrong password does (the accounts' failure delay). */
-export const KEY_FAILURE_MS = 1000;
 
 /**
  * One connection: bytes in through the inbox and the dialect's framer, commands through the
@@ -435,11 +431,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       guests: options.guests === true && options.auth !== undefined,
       operator: () => this.operator,
       maxOwnedRooms: options.maxOwnedRoomsPerAccount,
-      keys: {
-        run: (attempt) => this.host.keys.run(this.address.host, attempt, this.signal),
-        failed: () => this.host.keys.failed(this.address.host),
-        pad: () => sleep(options.timers, options.keyFailureMs ?? KEY_FAILURE_MS, this.signal),
-      },
+      keys: this.host.keys,
       maxLine: options.maxLine,
     };
     const outcome: Outcome = dispatch(this.#ctx, cmd);

@@ -34,7 +34,7 @@ function context(self: Member, hub: Hub, auth?: Authenticator, address = '127.0.
     guests: false,
     operator: () => undefined,
     maxOwnedRooms: 20,
-    keys: { run: (attempt) => attempt(), failed: () => {}, pad: () => Promise.resolve() },
+    keys: { run: (_address, attempt) => attempt(), failed: () => {}, pad: () => Promise.resolve() },
   };
 }
 

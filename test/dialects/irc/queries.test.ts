@@ -190,6 +190,13 @@ test('MODE +b, +l, +m: bans by mask, a member limit, a moderated channel', async
   await bob.expect(/ 366 /);
   carol.send('JOIN #dev');
   assert.equal(await carol.next(), ':irc.test 471 carol #dev :Cannot join channel (+l): it is full');
+  alice.send('HELP MODE');
+  const help: string[] = [];
+  for (let line = await alice.next(); line !== undefined && !/ 706 /.test(line); line = await alice.next()) help.push(line);
+  assert.ok(
+    help.some((l) => l.includes('+k KEY|-k')),
+    help.join('\n'),
+  );
   alice.send('MODE #dev +l abc');
   assert.match((await alice.lines.until(/ 696 /)) ?? '', / 696 alice #dev l abc /);
   alice.send('MODE #dev +m');
