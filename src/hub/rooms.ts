@@ -76,7 +76,7 @@ export class RoomTable {
       this.#rooms.set(key, room);
       this.#names.add(roomName);
       created = true;
-    } else if (state !== undefined && state.v > room.state.v) {
+    } else if (state !== undefined && newer(state, room.state)) {
       room.state = state;
     }
     let seat = this.#seats.get(member);
@@ -115,7 +115,7 @@ export class RoomTable {
   /** Keeps STATE as this server's copy of ROOM's, if it is newer (a cluster's: Hub.roomState). */
   keep(roomName: string, state: RoomState): void {
     const room = this.#rooms.get(nameKey(roomName));
-    if (room !== undefined && state.v > room.state.v) room.state = state;
+    if (room !== undefined && newer(state, room.state)) room.state = state;
   }
 
   /**
@@ -213,7 +213,7 @@ export class RoomTable {
     }
     if (targets.length === 0) return;
     // The copy of a room's state follows its changes, from whichever server they come.
-    if (event.kind === 'changed') for (const room of targets) if (event.state.v > room.state.v) room.state = event.state;
+    if (event.kind === 'changed') for (const room of targets) if (newer(event.state, room.state)) room.state = event.state;
     // Several rooms (a quit): each room and each member reached is marked with this
     // delivery's stamp, so that a member is told once, and whether its current room is one
     // of them is one comparison, with nothing allocated per member (a quit from 50 rooms of
@@ -287,4 +287,14 @@ export class RoomTable {
       return room !== undefined && isHidden(room.state) ? { name, count: room.seats.size, hidden: true } : { name, count: room?.seats.size ?? 0 };
     });
   }
+}
+
+/**
+ * Whether STATE is a later state of the room that HELD is: a higher version of the same
+ * making of the room. A room nobody owns starts again at version 1 when it is made again, so
+ * a change of the room that was before it (read late from the cluster's stream) must not
+ * pass for a newer one.
+ */
+function newer(state: RoomState, held: RoomState): boolean {
+  return state.v > held.v && (held.created === undefined || state.created === held.created);
 }

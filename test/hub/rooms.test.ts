@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Member, RoomEvent } from '../../src/hub/hub.js';
+import type { RoomState } from '../../src/protocol/room-state.js';
+import { T0 } from '../helpers/fake-clock.js';
 import { RoomTable } from '../../src/hub/rooms.js';
 import { lineRender } from '../helpers/line-events.js';
 
@@ -80,4 +82,21 @@ test('forms: members of another form get their own rendering, once per form; a j
   assert.deepEqual(irc2.got.slice(1), ['joined #a', 'joined #b'], 'an IRC member learns each room');
   rooms.deliver(['a', 'b'], { kind: 'left', names: ['x'], reason: '', quit: true }, undefined, renderer, true);
   assert.deepEqual(irc2.got.slice(3), ['left #a'], 'a quit is one line, whatever the rooms');
+});
+
+test("a room's copy of its state follows its changes, but not one of the room that was before it under the same name", () => {
+  const rooms = new RoomTable();
+  const bob = member('bob');
+  const made = { v: 1, ops: ['bob'], created: T0 };
+  rooms.enter(bob, 'bob', 'dev', undefined, made);
+  const changed = (state: RoomState): RoomEvent => ({ kind: 'changed', by: 'alice', changes: [{ what: 'private', on: true }], state });
+  // Read late from the stream: the room of that name before this one, at a higher version.
+  rooms.deliver(['dev'], changed({ v: 5, ops: ['alice'], private: true, created: T0 - 60_000 }), undefined, render);
+  assert.deepEqual(rooms.stateOf('dev'), { room: 'dev', state: made, size: 1 });
+  rooms.deliver(['dev'], changed({ ...made, v: 2, private: true }), undefined, render);
+  const info = rooms.stateOf('dev');
+  assert.ok(typeof info === 'object' && info.state.v === 2 && info.state.private === true);
+  assert.equal(rooms.setState('dev', 1, { ...made, v: 3 }), 'changed', 'written only over the version held');
+  assert.equal(rooms.setState('dev', 2, { ...made, v: 3 }), 'set');
+  assert.equal(rooms.setState('nowhere', 0, made), 'no such room');
 });
