@@ -67,6 +67,14 @@ export function clusterRoomTests(): void {
     removed.send('/mine');
     assert.equal(await removed.lines.until(/^\* your rooms/), '* your rooms (1): lobby');
     assert.ok(!carol.lines.seen.some((l) => /Salaries|From bob/.test(l)), carol.lines.seen.join('\n'));
+    // Everyone leaves: alice's room is owned, its settings kept in Redis for every server.
+    winner.send('/part hr');
+    await winner.lines.until(/^\* you left hr$/);
+    carol.send('/join hr');
+    assert.equal(await carol.lines.until(/^!|^\* you are in hr/), '! hr is private: ask a member for an invitation', 'kept while empty, on the other server');
+    alice.send('/join hr');
+    assert.equal(await alice.lines.until(/^\* you are in hr/), '* you are in hr', 'its owner, as ever');
+    assert.equal(await alice.next(), '* topic of hr: From bob (set by bob)');
   });
 
   test('two servers: three users in lobby and dev at once, lines tagged by room, part and rejoin, as on one server', async (t) => {
