@@ -230,6 +230,8 @@ export interface Words {
   notOwned(room: string, max: number): string;
   /** The room's state could not be read or written (the cluster or the store is away). */
   roomUnavailable(room: string): string;
+  /** A /deop of NAME, who owns ROOM: its owner is always one of its operators. */
+  ownerStaysOperator(name: string, room: string): string;
 
   /** `/passwd`: the new password is the account's now (docs/protocol.md, "Your account"). */
   passwordChanged(): string;

@@ -267,6 +267,9 @@ function apply(
       const key = nameKey(c.name);
       const shown = members.find((n) => nameKey(n) === key);
       if (shown === undefined) return missing(ctx, c.name, room, online);
+      // The owner is an operator whenever they are in the room: a /deop of them would change nothing.
+      if (c.what === 'op' && !c.on && next.owner !== undefined && nameKey(next.owner) === key && isAccount(ctx, shown))
+        return ctx.w.ownerStaysOperator(shown, room);
       const list = c.what === 'op' ? next.ops : (next.voiced ?? []);
       if (list.includes(key) === c.on) return undefined;
       const changed = c.on ? [...list, key] : list.filter((k) => k !== key);

@@ -423,6 +423,10 @@ describe('owned rooms (accounts)', () => {
     bob.send('/join hr');
     assert.equal(await bob.lines.until(/hr/), '* alice invites you to hr: /join hr');
     assert.equal(await bob.next(), '* you are in hr');
+    back.send('/op bob');
+    await bob.lines.until(/^\* alice made bob a room operator$/);
+    bob.send('/deop alice');
+    assert.equal(await bob.next(), '! alice owns hr: its owner is always one of its room operators');
   });
 
   test('a guest owns nothing; an account owns --max-owned-rooms-per-account rooms at most', async (t) => {

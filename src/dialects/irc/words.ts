@@ -647,6 +647,9 @@ export class IrcWords implements Words {
   notOwned(room: string, max: number): string {
     return out(this.notice(plain(line.notOwned(room, max))));
   }
+  ownerStaysOperator(name: string, room: string): string {
+    return out(this.notice(plain(line.ownerStaysOperator(name, room))));
+  }
   roomUnavailable(room: string): string {
     return out(this.notice(plain(line.roomUnavailable(room))));
   }

@@ -214,6 +214,7 @@ export const badModeParameter = (what: 'key' | 'limit' | 'ban', _value: string, 
   );
 export const notOwned = (room: string, max: number): string => notice(`${room} is not kept for you: you own ${max} rooms already (max ${max})`);
 export const roomUnavailable = (room: string): string => error(`cannot read or change ${room} now: try again in a moment`);
+export const ownerStaysOperator = (name: string, room: string): string => error(`${name} owns ${room}: its owner is always one of its room operators`);
 
 /** A change of a room, as its members see it: TAG names the room when it is not their current one. */
 export function roomChanged(by: string, change: RoomChange, room?: string): string {
