@@ -174,6 +174,21 @@ const program = new Command('chat-server')
       .default(DEFAULT_STORE_LIMITS.offlineMs / DAY_MS)
       .argParser(wholeNumber('--offline-days', 1, 3650)),
   )
+  .addOption(
+    new Option('--max-devices <n>', 'with --users: connections one account may have logged in at once (a laptop, a phone); 1: a new login closes the older one')
+      .env('CHAT_MAX_DEVICES')
+      .default(DEFAULT_LIMITS.maxDevices)
+      .argParser(wholeNumber('--max-devices', 1, 1000)),
+  )
+  .addOption(
+    new Option(
+      '--catchup-days <d>',
+      "with --users: how far back a named device's catch-up goes; accounts' direct messages are kept this long for it; 0: no catch-up, none kept",
+    )
+      .env('CHAT_CATCHUP_DAYS')
+      .default(DEFAULT_LIMITS.catchupMs / DAY_MS)
+      .argParser(wholeNumber('--catchup-days', 0, 3650)),
+  )
   .addOption(new Option('--db <file>', 'keep history, kept messages and bans in this SQLite file, across restarts (see docs/storage.md)').env('CHAT_DB'))
   .addOption(new Option('--users <file>', 'only the users in FILE may register, with their passwords (see "passwd" below)').env('CHAT_USERS'))
   .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM); needs --tls-key').env('CHAT_TLS_CERT'))
@@ -303,6 +318,7 @@ interface ServeOptions {
   historyDisk: number;
   offlineMax: number;
   offlineDays: number;
+  catchupDays: number;
   db?: string;
   users?: string;
   tlsCert?: string;
@@ -341,6 +357,7 @@ async function serve(): Promise<void> {
     historyDisk,
     offlineMax,
     offlineDays,
+    catchupDays,
     db,
     ...limits
   } = program.opts<ServeOptions>();
@@ -363,7 +380,8 @@ async function serve(): Promise<void> {
   const stderr = new StderrLog(logFormat, chalk);
   const metrics = new MetricsOption(metricsOn);
 
-  const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS, historyDisk };
+  const catchupMs = catchupDays * DAY_MS;
+  const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS, historyDisk, catchupMs };
   const storeEvents = {
     onError: (err: Error) => stderr.event({ type: 'error', message: err.message }),
     onWrite: (ms: number) => metrics.metrics?.observeStoreWrite(ms),
@@ -376,6 +394,7 @@ async function serve(): Promise<void> {
     server = new ChatServer({
       store,
       ...limits,
+      catchupMs,
       registerTimeoutMs: registerTimeout * 1000,
       idleTimeoutMs: idleTimeout * 1000,
       udpPort,

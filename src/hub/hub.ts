@@ -51,8 +51,12 @@ export interface DirectMessage {
   readonly invite?: boolean;
 }
 
-/** A name claim: `unavailable` when the cluster cannot be asked (Redis down). */
-export type Claim = 'claimed' | 'taken' | 'unavailable';
+/**
+ * A name claim: `unavailable` when the cluster cannot be asked (Redis down). `device`: the
+ * name was an account's already online here, and the member is one more of its devices (it
+ * is in the account's rooms); `too many devices`: it has the most it may have.
+ */
+export type Claim = 'claimed' | 'device' | 'too many devices' | 'taken' | 'unavailable';
 
 /** Where a registered user is first: docs/protocol.md, "Rooms". */
 export const LOBBY = 'lobby';
@@ -61,7 +65,7 @@ export const LOBBY = 'lobby';
  * A /join: the room as shown (the case it was created in), and whether the member was in it
  * already (then it only became current). `full`: a new room would be one more than the limit.
  */
-export type Join = { room: string; already: boolean; created?: boolean; state?: RoomState } | 'full' | 'unavailable';
+export type Join = { room: string; already: boolean; created?: boolean; state?: RoomState; others?: readonly Member[] } | 'full' | 'unavailable';
 
 /**
  * How a member enters a room (Hub.join): FRESH is the room's state should this join create
@@ -94,9 +98,19 @@ export type RoomChange =
 
 /**
  * A /part: the room left, as shown, and the member's current room now (undefined: in no room)
- * when the room left was current; `not in room` when the member was not in it.
+ * when the room left was current; `not in room` when the member was not in it. OTHERS: the
+ * account's other devices here, which left it too, each with the same.
  */
-export type Part = { room: string; wasCurrent: boolean; current: string | undefined } | 'not in room';
+export type Part =
+  | { room: string; wasCurrent: boolean; current: string | undefined; others?: readonly DeviceLeft[] }
+  | 'not in room';
+
+/** Another device of an account that left a room with it (Part). */
+export interface DeviceLeft {
+  readonly member: Member;
+  readonly wasCurrent: boolean;
+  readonly current: string | undefined;
+}
 
 /**
  * What the members of rooms are told, as the core means it; each receiver's dialect words it
@@ -208,18 +222,26 @@ export interface Hub {
    * the hub announces it as gone to its room, before the claim is answered. Announced by the
    * hub, not the newcomer: it is said even if the newcomer closes before it is answered.
    */
-  claim(name: string, member: Member, takeOver?: boolean, lobby?: boolean): Awaitable<Claim>;
+  claim(name: string, member: Member, takeOver?: boolean, lobby?: boolean, maxDevices?: number): Awaitable<Claim>;
   /** Moves member from oldName to newName: `taken` when another member holds newName; takeOver as for claim. */
   rename(member: Member, oldName: string, newName: string, takeOver?: boolean): Awaitable<Claim>;
-  /** Gives NAME back, if member holds it, and takes it out of its rooms. Never waits. */
+  /**
+   * Gives NAME back, if member holds it, and takes it out of its rooms. Never waits. One of
+   * several devices of NAME leaves alone: the name and its rooms stay the others'.
+   */
   release(name: string, member: Member): void;
-  /** The member called NAME on this server, if any. */
+  /** The member called NAME on this server, if any (the first of its devices). */
   lookup(name: string): Member | undefined;
-  /** Disconnects the user called NAME, on whichever server it is, as an operator asked. */
+  /** NAME's devices on this server, the first first; none when NAME is not held here. */
+  devices(name: string): readonly Member[];
+  /**
+   * Disconnects the user called NAME, on whichever server it is, as an operator asked: every
+   * device of it. A room removal goes to its first device, whose part takes the others along.
+   */
   remove(name: string, removal: Removal): Awaitable<Delivery>;
   /**
-   * Delivers MESSAGE to the user called TO, on whichever server it is (HubEvents.direct
-   * words it there). FROM, the sender, is told later should a message answered `delivered`
+   * Delivers MESSAGE to the user called TO, on whichever server it is, to each of its devices
+   * (HubEvents.direct words it there). FROM, the sender, is told later should a message answered `delivered`
    * at once be lost on its way (a cluster that loses Redis as it sends).
    */
   direct(to: string, message: DirectMessage, from?: Member): Awaitable<Delivery>;
@@ -232,6 +254,7 @@ export interface Hub {
   /**
    * Puts member in ROOM, which is created when nobody is in it unless that would make more
    * than MAXROOMS rooms, and makes it member's current room; member stays in its other rooms.
+   * The name's other devices here enter it too, behind their current rooms (Join.others).
    */
   join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Awaitable<Join>;
   /**
@@ -243,7 +266,7 @@ export interface Hub {
   roomState(room: string, fresh?: boolean): Awaitable<RoomInfo | undefined>;
   /** Writes STATE as ROOM's if its state is still at version FROM; the members are told by the caller. */
   setRoomState(room: string, from: number, state: RoomState): Awaitable<StateWrite>;
-  /** Takes member out of ROOM. Never waits: the cluster is told behind it. */
+  /** Takes member, and the name's other devices here, out of ROOM. Never waits: the cluster is told behind it. */
   part(member: Member, room: string): Part;
   /**
    * The rooms member is in, as shown: its current room first, then the others, most

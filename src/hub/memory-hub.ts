@@ -19,6 +19,7 @@ import {
 } from './hub.js';
 import { enteredBy, type RoomState } from '../protocol/room-state.js';
 import { RoomTable } from './rooms.js';
+import { addDevice, Devices, othersEnter, partDevices } from './devices.js';
 import { SortedNames } from '../protocol/name-order.js';
 
 /**
@@ -34,17 +35,19 @@ export class MemoryHub implements Hub {
    */
   readonly #sorted = new SortedNames();
   readonly #rooms = new RoomTable();
+  readonly #devices = new Devices();
   #events: HubEvents | undefined;
 
   get size(): number {
     return this.#members.size;
   }
 
-  claim(name: string, member: Member, takeOver = false, lobby = true): Claim {
+  claim(name: string, member: Member, takeOver = false, lobby = true, maxDevices = 1): Claim {
     const key = nameKey(name);
     let holder = this.#members.get(key);
     if (holder !== undefined && holder !== member) {
       if (!takeOver) return 'taken';
+      if (maxDevices > 1) return addDevice(this.#devices, this.#rooms, key, holder, member, maxDevices);
       this.#evict(holder, key, member);
       holder = undefined;
     }
@@ -82,10 +85,17 @@ export class MemoryHub implements Hub {
 
   release(name: string, member: Member): void {
     const key = nameKey(name);
-    if (this.#members.get(key) !== member) return;
+    const holder = this.#members.get(key);
+    const next = this.#devices.remove(key, member, holder);
+    if (holder !== member) {
+      // One of the other devices: the name and its rooms stay the first's.
+      if (next !== undefined) this.#rooms.leaveAll(member);
+      return;
+    }
+    this.#rooms.leaveAll(member);
+    if (next !== undefined) return void this.#members.set(key, next);
     this.#members.delete(key);
     this.#sorted.remove(name);
-    this.#rooms.leaveAll(member);
   }
 
   lookup(name: string): Member | undefined {
@@ -93,17 +103,25 @@ export class MemoryHub implements Hub {
     return this.#members.get(name) ?? this.#members.get(nameKey(name));
   }
 
+  devices(name: string): readonly Member[] {
+    const key = nameKey(name);
+    return this.#devices.of(key, this.#members.get(key));
+  }
+
   direct(to: string, message: DirectMessage): Delivery {
     const member = this.lookup(to);
     if (member === undefined) return 'no such user';
-    this.#events?.direct(member, message);
+    if (member.name === undefined || this.#devices.others(nameKey(member.name)) === 0) this.#events?.direct(member, message);
+    else for (const device of this.devices(member.name)) this.#events?.direct(device, message);
     return 'delivered';
   }
 
   remove(name: string, removal: Removal): Delivery {
     const member = this.lookup(name);
     if (member === undefined) return 'no such user';
-    this.#events?.removed(member, removal);
+    // Every device is disconnected; a room removal takes the others along from the first.
+    const all = 'room' in removal ? [member] : this.devices(name);
+    for (const device of all) this.#events?.removed(device, removal);
     return 'delivered';
   }
 
@@ -119,7 +137,9 @@ export class MemoryHub implements Hub {
     const now = this.#rooms.stateOf(room);
     let state: RoomState | undefined = entry?.fresh;
     if (now !== 'no such room') state = entry === undefined || this.#rooms.isIn(member, room) ? undefined : enteredBy(now.state, nameKey(name), entry.account);
-    return this.#rooms.enter(member, name, room, undefined, state);
+    const entered = this.#rooms.enter(member, name, room, undefined, state);
+    const others = othersEnter(this.#rooms, this.devices(name), member, name, entered.room);
+    return others === undefined ? entered : { ...entered, others };
   }
 
   roomState(room: string): RoomInfo {
@@ -131,9 +151,7 @@ export class MemoryHub implements Hub {
   }
 
   part(member: Member, room: string): Part {
-    const left = this.#rooms.leave(member, room);
-    if (left === undefined) return 'not in room';
-    return { ...left, current: left.wasCurrent ? this.#rooms.roomsOf(member)[0] : undefined };
+    return partDevices(this.#rooms, member.name === undefined ? [member] : this.devices(member.name), member, room);
   }
 
   roomsOf(member: Member): readonly string[] {
@@ -176,6 +194,10 @@ export class MemoryHub implements Hub {
     this.#members.delete(key);
     this.#sorted.remove(shown);
     const rooms = this.#rooms.leaveAll(holder);
+    for (const other of this.#devices.clear(key)) {
+      this.#rooms.leaveAll(other);
+      this.#events?.evicted(other, 'logged in elsewhere');
+    }
     this.#events?.evicted(holder, 'logged in elsewhere');
     const told = this.#events?.presence(rooms, [shown], 'left', 'elsewhere');
     if (told) this.toRooms(told.rooms, told.event, newcomer, true);

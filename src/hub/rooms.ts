@@ -7,6 +7,11 @@ import type { Member, RoomCount, RoomEvent, RoomInfo, RoomListing, StateWrite } 
 interface Room {
   readonly name: string;
   readonly seats: Set<Seat>;
+  /**
+   * Seats per name key: one account's devices each have a seat (each its own current room),
+   * and the room counts and lists the name once.
+   */
+  readonly people: Map<string, number>;
   readonly sorted: SortedNames;
   /** The last delivery to several rooms that this room was one of (RoomTable.deliver). */
   stamp: number;
@@ -60,6 +65,9 @@ export class RoomTable {
    * Returns the room's name as shown, whether member was in it already, whether this made
    * the room, and its state. SINCE: the stream's last entry when the cluster put it there
    * (Seat.since). STATE, for a room that exists: its state now, if newer than the one held.
+   * BEHIND: the room does not become current (another device of the account joined it),
+   * unless member was in no room; it comes right behind the current one, as the room most
+   * recently joined.
    */
   enter(
     member: Member,
@@ -67,12 +75,13 @@ export class RoomTable {
     roomName: string,
     since?: string,
     state?: RoomState,
+    behind = false,
   ): { room: string; already: boolean; created: boolean; state: RoomState } {
     const key = nameKey(roomName);
     let room = this.#rooms.get(key);
     let created = false;
     if (room === undefined) {
-      room = { name: roomName, seats: new Set(), sorted: new SortedNames(), stamp: 0, state: state ?? NO_STATE };
+      room = { name: roomName, seats: new Set(), people: new Map(), sorted: new SortedNames(), stamp: 0, state: state ?? NO_STATE };
       this.#rooms.set(key, room);
       this.#names.add(roomName);
       created = true;
@@ -86,13 +95,16 @@ export class RoomTable {
     }
     const at = seat.rooms.indexOf(room);
     if (at >= 0) {
-      seat.rooms.splice(at, 1);
-      seat.rooms.push(room);
+      if (!behind) {
+        seat.rooms.splice(at, 1);
+        seat.rooms.push(room);
+      }
       return { room: room.name, already: true, created, state: room.state };
     }
-    seat.rooms.push(room);
+    if (behind && seat.rooms.length > 0) seat.rooms.splice(seat.rooms.length - 1, 0, room);
+    else seat.rooms.push(room);
     room.seats.add(seat);
-    room.sorted.add(seat.name);
+    this.#seated(room, seat.name);
     if (since !== undefined) (seat.since ??= new Map()).set(room, since);
     return { room: room.name, already: false, created, state: room.state };
   }
@@ -100,7 +112,7 @@ export class RoomTable {
   /** ROOM's name as shown, state and size. */
   stateOf(roomName: string): RoomInfo {
     const room = this.#rooms.get(nameKey(roomName));
-    return room === undefined ? 'no such room' : { room: room.name, state: room.state, size: room.seats.size };
+    return room === undefined ? 'no such room' : { room: room.name, state: room.state, size: room.people.size };
   }
 
   /** Sets STATE as ROOM's if its state is at version FROM (the process's own rooms: MemoryHub). */
@@ -146,10 +158,27 @@ export class RoomTable {
     return left;
   }
 
+  /** One more seat of NAME in ROOM: listed once, however many of its devices sit there. */
+  #seated(room: Room, name: string): void {
+    const key = nameKey(name);
+    const n = room.people.get(key) ?? 0;
+    room.people.set(key, n + 1);
+    if (n === 0) room.sorted.add(name);
+  }
+
+  /** One seat fewer of NAME in ROOM; the name leaves the listing with its last. */
+  #unseated(room: Room, name: string): void {
+    const key = nameKey(name);
+    const n = room.people.get(key) ?? 0;
+    if (n > 1) return void room.people.set(key, n - 1);
+    room.people.delete(key);
+    room.sorted.remove(name);
+  }
+
   #out(seat: Seat, room: Room): void {
     seat.since?.delete(room);
     room.seats.delete(seat);
-    room.sorted.remove(seat.name);
+    this.#unseated(room, seat.name);
     if (room.seats.size === 0) {
       this.#rooms.delete(nameKey(room.name));
       this.#names.remove(room.name);
@@ -161,8 +190,8 @@ export class RoomTable {
     const seat = this.#seats.get(member);
     if (seat === undefined) return;
     for (const room of seat.rooms) {
-      room.sorted.remove(seat.name);
-      room.sorted.add(newName);
+      this.#unseated(room, seat.name);
+      this.#seated(room, newName);
     }
     seat.name = newName;
   }
@@ -187,8 +216,9 @@ export class RoomTable {
     return found !== undefined && (this.#seats.get(member)?.rooms.includes(found) ?? false);
   }
 
+  /** People in ROOM: names, not devices. */
   size(room: string): number {
-    return this.#rooms.get(nameKey(room))?.seats.size ?? 0;
+    return this.#rooms.get(nameKey(room))?.people.size ?? 0;
   }
 
   /**
@@ -229,9 +259,13 @@ export class RoomTable {
     // Made only when some member is elsewhere: most deliveries reach their room's current users.
     let there: Map<Room, Buffer | string> | undefined;
     let thereOthers: Map<Room, (Buffer | string)[]> | undefined;
+    // A presence event of EXCEPT's is no news to its account's other devices (docs/protocol.md,
+    // "Your account"): they are told in their own words (`* you joined ROOM from another device`).
+    // Its room messages are: they are what the account said.
+    const own = except !== undefined && event.kind !== 'message' && event.kind !== 'changed' ? this.#seats.get(except)?.name : undefined;
     for (const room of targets) {
       for (const seat of room.seats) {
-        if (seat.member === except) continue;
+        if (seat.member === except || (own !== undefined && seat.name === own)) continue;
         if (after !== undefined && seat.since !== undefined) {
           const since = seat.since.get(room);
           if (since !== undefined) {
@@ -284,7 +318,8 @@ export class RoomTable {
   counts(): RoomCount[] {
     return this.#names.names.map((name) => {
       const room = this.#rooms.get(nameKey(name));
-      return room !== undefined && isHidden(room.state) ? { name, count: room.seats.size, hidden: true } : { name, count: room?.seats.size ?? 0 };
+      const count = room?.people.size ?? 0;
+      return room !== undefined && isHidden(room.state) ? { name, count, hidden: true } : { name, count };
     });
   }
 }

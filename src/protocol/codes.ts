@@ -56,6 +56,9 @@ export const REFUSALS = {
   'no-account': { label: 'no account', log: withDetail('/passwd without an account') },
   'bad-new-password': { label: 'bad new password', log: withDetail('/passwd: the new password could never log in') },
   'passwords-unchangeable': { label: 'passwords unchangeable', log: withDetail('cannot change a password') },
+  'invalid-device': { label: 'invalid device', log: fixed('invalid device name') },
+  'too-many-devices': { label: 'too many devices', log: withDetail('too many devices logged in as', ' ') },
+  'rename-with-devices': { label: 'rename with devices', log: withDetail('cannot rename one of several devices of', ' ') },
 } as const satisfies Record<string, Entry>;
 
 export type RefusalCode = keyof typeof REFUSALS;

@@ -1,4 +1,5 @@
-import type { RoomEvent } from '../hub/hub.js';
+import type { Member, RoomEvent } from '../hub/hub.js';
+import type { Words } from './dialect.js';
 import type { RefusalCode } from '../protocol/codes.js';
 
 /**
@@ -28,7 +29,18 @@ export type Action =
   | { kind: 'moderation'; action: 'kick' | 'ban' | 'unban'; name: string; reason: string; until?: number }
   /** Input that was refused, for the server's log. */
   | { kind: 'reject'; code: RefusalCode; detail?: string }
-  | { kind: 'registered'; name: string }
+  /**
+   * ACCOUNT: the name is an account's, its password checked: the connection shares the
+   * account's flood allowance. DEVICE: the name this device gave itself (its catch-up).
+   */
+  | { kind: 'registered'; name: string; account?: boolean; device?: string }
+  /**
+   * At a named device's login, after its kept messages: what it missed since it last left
+   * (catch-up.ts). REJOIN: the account was not online, and the device goes back to its rooms.
+   */
+  | { kind: 'catchUp'; name: string; device: string; rejoin: boolean }
+  /** Lines for other connections of this account (its other devices), each in its own words. */
+  | { kind: 'tell'; members: readonly Member[]; say: (w: Words) => readonly string[] }
   | { kind: 'renamed'; from: string; to: string }
   /** A wrong name or password: the session counts them and closes after too many. */
   | { kind: 'authFailed' }

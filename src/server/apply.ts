@@ -1,13 +1,18 @@
 import type { CloseCode } from '../protocol/codes.js';
 import type { Action } from './actions.js';
 import * as effects from './effects.js';
+import { catchUp, type Catcher } from './catch-up.js';
 
 /** Reply bytes that one flood-control token pays for (see 'reply'). */
 const REPLY_BYTES_PER_TOKEN = 4096;
 
 /** What carrying out a handler's actions needs of its connection (Session). */
-export interface Carrier extends effects.Speaker {
+export interface Carrier extends Catcher {
   name: string | undefined;
+  /** The name this device gave itself at login (docs/protocol.md, "Your account"). */
+  device: string | undefined;
+  /** Logged in to the account NAME: its devices share one flood allowance. */
+  shareFlood(name: string): void;
   readonly peer: string;
   /** Flood control: TOKENS more spent. */
   spend(tokens: number): void;
@@ -72,7 +77,13 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
     }
     case 'registered':
       s.name = action.name;
+      if (action.account === true) s.shareFlood(action.name);
+      if (action.device !== undefined) s.device = action.device;
       return s.event({ type: 'register', peer: s.peer, name: action.name });
+    case 'catchUp':
+      return catchUp(s, action.name, action.device, action.rejoin);
+    case 'tell':
+      return effects.tell(s, action.members, action.say);
     case 'renamed':
       s.name = action.to;
       return s.event({ type: 'rename', peer: s.peer, from: action.from, to: action.to });

@@ -28,6 +28,8 @@ export interface CommandContext {
   readonly guests: boolean;
   /** The operator account whose password this connection proved (IRC's OPER), whatever its name. */
   readonly operator: () => string | undefined;
+  /** Connections one account may have logged in at once. */
+  readonly maxDevices: number;
   /** Rooms one account may own. */
   readonly maxOwnedRooms: number;
   /** Room keys tried, per address: one at a time, slower after failures (one for the whole core). */

@@ -6,7 +6,8 @@
 export type Command =
   | { kind: 'empty' }
   /** LOBBY false: the new user starts in no room (IRC's users pick theirs). */
-  | { kind: 'register'; name: string; password: string | undefined; lobby?: boolean }
+  /** DEVICE: the name a device of an account gives itself, for its catch-up (docs/protocol.md, "Your account"). */
+  | { kind: 'register'; name: string; password: string | undefined; lobby?: boolean; device?: string }
   /**
    * NOTICE (IRC's): a message that is never answered, not even with an error (RFC 2812: no
    * automatic reply to a notice), and that receivers who can tell see as a notice.

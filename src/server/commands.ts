@@ -1,4 +1,4 @@
-import type { Delivery } from '../hub/hub.js';
+import type { Delivery, Part } from '../hub/hub.js';
 import { after, isPromise } from '../protocol/awaitable.js';
 import { maskMatches } from '../protocol/glob.js';
 import { TooManyWaitingError } from '../accounts/authenticator.js';
@@ -266,7 +266,15 @@ function part(ctx: CommandContext, cmd: Extract<Command, { kind: 'part' }>): Act
     { kind: 'presence', event: { kind: 'left', names: [nameOf(ctx)], reason: cmd.reason }, rooms: [left.room], leaving: true },
   ];
   if (left.current !== undefined) actions.push(reply(ctx.w.youAreIn(left.current)));
+  actions.push(...tellDevicesLeft(left, (w) => w.youLeft(left.room, cmd.reason)));
   return actions;
+}
+
+/** The account's other devices left the room too: each is told so in SAID, and of its current room when it moved. */
+export function tellDevicesLeft(left: Exclude<Part, 'not in room'>, said: (w: Words) => string): Action[] {
+  return (left.others ?? []).map(
+    ({ member, current }): Action => ({ kind: 'tell', members: [member], say: (w) => (current === undefined ? [said(w)] : [said(w), w.youAreIn(current)]) }),
+  );
 }
 
 /**
@@ -382,6 +390,7 @@ function bans(ctx: CommandContext): Outcome {
 function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' }>): Outcome {
   const { name, password } = cmd;
   if (!isValidName(name)) return [reply(ctx.w.invalidName()), reject('invalid-name')];
+  if (cmd.device !== undefined && !isValidName(cmd.device)) return [reply(ctx.w.invalidDevice()), reject('invalid-device')];
   // IRC clients talk to NickServ and the like by themselves, passwords included: nobody is one here.
   if (isReservedName(name) && !ctx.auth?.has(name)) return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
   const { auth } = ctx;
@@ -401,7 +410,7 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
       self.signal?.aborted
         ? []
         : ok && auth.has(name)
-          ? unlessBanned(ctx, name, lobby)
+          ? unlessBanned(ctx, name, lobby, cmd.device)
           : [reply(ctx.w.authenticationFailed()), { kind: 'authFailed' }, reject('auth-failed', name)],
     (err: unknown) => {
       if (!(err instanceof TooManyWaitingError)) throw err;
@@ -414,13 +423,13 @@ function register(ctx: CommandContext, cmd: Extract<Command, { kind: 'register' 
  * docs/protocol.md, "Moderation": a banned account is refused after its password was checked,
  * so that nobody learns of a ban without the password.
  */
-function unlessBanned(ctx: CommandContext, name: string, lobby: boolean): Outcome {
+function unlessBanned(ctx: CommandContext, name: string, lobby: boolean, device: string | undefined): Outcome {
   return guarded(
     () => ctx.store.banOf(name, ctx.now()),
     (banned) =>
       banned
         ? [reply(ctx.w.bannedAtLogin(banned.until, banned.reason)), reject('banned', name)]
-        : after(claim(ctx, name, true, lobby), (actions) => stillNotBanned(ctx, name, actions)),
+        : after(claim(ctx, name, true, lobby, device), (actions) => stillNotBanned(ctx, name, actions)),
     () => [reply(ctx.w.loginUnavailable()), reject('bans-unavailable', `${name} not logged in: the bans could not be read`)],
   );
 }
@@ -447,21 +456,33 @@ function stillNotBanned(ctx: CommandContext, name: string, claimed: Action[]): O
 
 /**
  * Takes NAME for this connection: a registration, or a rename when it has a name. With
- * takeOver (the password of NAME's account was checked), from whoever holds it.
+ * takeOver (the password of NAME's account was checked), from whoever holds it, or, with
+ * maxDevices above 1, beside it: one more device of the account (docs/protocol.md, "Your
+ * account"). DEVICE: the name this device gave itself, for its catch-up.
  */
-function claim(ctx: CommandContext, name: string, takeOver = false, lobby = true): Outcome {
+function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = true, device?: string): Outcome {
+  let name = asked;
   const { hub, self } = ctx;
   const old = self.name;
   if (old === name) return [reply(ctx.w.youAreNow(name))];
-  const claim = old === undefined ? hub.claim(name, self, takeOver, lobby) : hub.rename(self, old, name, takeOver);
+  // One of several devices is not renamed alone: it would take the others' rooms with it.
+  if (old !== undefined && hub.devices(old).length > 1) return [reply(ctx.w.renameWithDevices(old)), reject('rename-with-devices', old)];
+  const claim = old === undefined ? hub.claim(name, self, takeOver, lobby, takeOver ? ctx.maxDevices : 1) : hub.rename(self, old, name, takeOver);
   return after(claim, (answer): Outcome => {
+    // One more device: named as the account is shown, whatever case this login typed.
+    if (answer === 'device') name = hub.lookup(name)?.name ?? name;
     if (answer === 'taken') return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
     if (answer === 'unavailable') return [reply(ctx.w.claimUnavailable()), reject('cluster-unavailable', `could not claim ${name}`)];
+    if (answer === 'too many devices') return [reply(ctx.w.tooManyDevices(name, ctx.maxDevices)), reject('too-many-devices', name)];
     // Taken back from an older login: the hub has announced it as gone, so this comes after.
-    // A login to an account gets what was kept for it right after its answer (docs/protocol.md).
+    // A login to an account gets what was kept for it right after its answer (docs/protocol.md),
+    // then, a named device, what it missed (catch-up.ts).
     const kept: Action[] = takeOver ? [{ kind: 'kept', name }] : [];
-    if (old === undefined)
-      return [{ kind: 'registered', name }, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', event: { kind: 'joined', names: [name] } }];
+    if (takeOver && device !== undefined) kept.push({ kind: 'catchUp', name, device, rejoin: answer === 'claimed' });
+    const registered: Action = { kind: 'registered', name, ...(takeOver ? { account: true } : {}), ...(device === undefined ? {} : { device }) };
+    // One more device: in the account's rooms already, which nobody is told it joined.
+    if (answer === 'device') return [registered, reply(ctx.w.registered(name)), ...deviceRooms(ctx), ...kept];
+    if (old === undefined) return [registered, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', event: { kind: 'joined', names: [name] } }];
     const renamed: Action[] = [
       { kind: 'renamed', from: old, to: name },
       reply(ctx.w.youAreNow(name)),
@@ -471,6 +492,15 @@ function claim(ctx: CommandContext, name: string, takeOver = false, lobby = true
     // Its rooms' operators follow the name before the next line of this connection is read.
     return after(renamedInRooms(ctx, old, name), () => renamed);
   });
+}
+
+/** A new device's rooms, the account's: each joined from another device, its current room last. */
+function deviceRooms(ctx: CommandContext): Action[] {
+  const rooms = ctx.hub.roomsOf(ctx.self);
+  const actions: Action[] = [];
+  for (let i = rooms.length - 1; i > 0; i--) actions.push(reply(ctx.w.joinedFromOtherDevice(rooms[i]!)));
+  if (rooms.length > 0) actions.push(reply(ctx.w.youAreIn(rooms[0]!)));
+  return actions;
 }
 
 function direct(ctx: CommandContext, cmd: Extract<Command, { kind: 'direct' }>): Action[] {

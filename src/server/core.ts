@@ -13,6 +13,8 @@ import { coreOptions, type CoreOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { Session } from './session.js';
 import { presence } from './effects.js';
+import { applyAll } from './apply.js';
+import { tellDevicesLeft } from './commands.js';
 import { AuthThrottle, sleep } from '../accounts/login-throttle.js';
 import type { KeyTries } from './command-context.js';
 import { ServerStats } from './stats.js';
@@ -48,6 +50,8 @@ export class ChatCore implements SessionHost<Session> {
   readonly #perHost = new Map<string, number>();
   /** Rooms each address may still open (see mayOpenRoom), at most NEW_ROOM_ADDRESSES addresses. */
   readonly #newRooms = new Map<string, TokenBucket>();
+  /** The flood allowance of each account logged in, shared by its devices (accountBucket). */
+  readonly #accountBuckets = new Map<string, { bucket: TokenBucket; devices: number }>();
   readonly #uncorks = new Later<Outbox>(
     (run) => setImmediate(run),
     (o) => o.uncork(),
@@ -92,8 +96,24 @@ export class ChatCore implements SessionHost<Session> {
   }
 
   /** The words of MEMBER, a session of this core (else the default dialect's). */
-  #wordsOf(member: Member): Words {
+  wordsOf(member: Member): Words {
     return member instanceof Session ? member.words : this.words;
+  }
+
+  accountBucket(name: string): TokenBucket | undefined {
+    const { rate, burst, timers } = this.options;
+    if (rate <= 0) return undefined;
+    const key = nameKey(name);
+    let shared = this.#accountBuckets.get(key);
+    if (shared === undefined) this.#accountBuckets.set(key, (shared = { bucket: new TokenBucket(rate, burst, () => timers.now()), devices: 0 }));
+    shared.devices++;
+    return shared.bucket;
+  }
+
+  releaseAccountBucket(name: string): void {
+    const key = nameKey(name);
+    const shared = this.#accountBuckets.get(key);
+    if (shared !== undefined && --shared.devices <= 0) this.#accountBuckets.delete(key);
   }
 
   /** What the cluster asks and tells: presence no session saw, evictions, outages. */
@@ -113,7 +133,7 @@ export class ChatCore implements SessionHost<Session> {
       },
       namesRoom: (form) => this.#formDialect[form]?.dialect.namesRoom === true,
       direct: (member, message) => {
-        const words = this.#wordsOf(member);
+        const words = this.wordsOf(member);
         const line =
           message.invite === true
             ? words.invitation(message.from, message.text)
@@ -140,7 +160,7 @@ export class ChatCore implements SessionHost<Session> {
       },
       // Not an answer of the member's own (Outbox.answer): chat-like, it is not written to a
       // peer that has finished sending and gone.
-      undelivered: (member: Member, to) => member.deliver(`${this.#wordsOf(member).mayNotBeDelivered(to)}\n`),
+      undelivered: (member: Member, to) => member.deliver(`${this.wordsOf(member).mayNotBeDelivered(to)}\n`),
       log: (message, level) => onEvent({ type: level, message }),
     };
   }
@@ -185,6 +205,7 @@ export class ChatCore implements SessionHost<Session> {
     if (left === 'not in room' || member.name === undefined) return;
     member.send(member.words.removedFromRoom(left.room, removal.by, removal.reason));
     if (left.current !== undefined) member.send(member.words.youAreIn(left.current));
+    void applyAll(member, tellDevicesLeft(left, (w) => w.removedFromRoom(left.room, removal.by, removal.reason)));
     presence(member, { kind: 'left', names: [member.name], reason: removal.reason, removedBy: removal.by }, [left.room], true);
   }
 

@@ -233,12 +233,40 @@ export interface Words {
   /** A /deop of NAME, who owns ROOM: its owner is always one of its operators. */
   ownerStaysOperator(name: string, room: string): string;
 
+  // Several devices of one account (docs/protocol.md, "Your account").
+  /** A login refused: NAME has MAX devices logged in already. */
+  tooManyDevices(name: string, max: number): string;
+  /** `#NAME@DEVICE` with a DEVICE that cannot be one. */
+  invalidDevice(): string;
+  /** A rename refused: the connection is one of NAME's several devices. */
+  renameWithDevices(name: string): string;
+  /** Another device of the account joined ROOM: this one is in it too (its current room stays, where it has one). */
+  joinedFromOtherDevice(room: string): string;
+  /** A direct message FROM (this account) sent to TO from another of its devices; '' for nothing (CTCP to a dialect without). */
+  sentFromOtherDevice(from: string, to: string, text: string, notice?: boolean, ctcp?: boolean): string;
+  /** One message a named device missed while away. */
+  catchUpEntry(entry: CatchUpEntry): string;
+  endOfCatchUp(n: number): string;
+  catchUpUnavailable(): string;
+
   /** `/passwd`: the new password is the account's now (docs/protocol.md, "Your account"). */
   passwordChanged(): string;
   /** `/passwd` without the old password and the new one. */
   passwdUsage(): string;
   /** `/passwd` changed nothing, for WHY (a wrong old password is authenticationFailed); MAX: the longest new password, for new-too-long. */
   passwordNotChanged(why: PasswordRefusal, max?: number): string;
+}
+
+/**
+ * A message of a named device's catch-up (Words.catchUpEntry): said in ROOM, or a direct
+ * message from FROM to this account, or (TO) one this account sent from another device.
+ */
+export interface CatchUpEntry {
+  readonly at: number;
+  readonly from: string;
+  readonly text: string;
+  readonly room?: string;
+  readonly to?: string;
 }
 
 /** A room as a listing shows it (Words.inRoom). */

@@ -1,6 +1,7 @@
 import type { Delivery, Member, RoomEvent } from '../hub/hub.js';
 import { after, type Awaitable } from '../protocol/awaitable.js';
 import type { Keep, KeptMessage } from '../store/store.js';
+import { nameKey } from '../protocol/names.js';
 import type { Action } from './actions.js';
 import { deliveryError } from './commands.js';
 import type { Words } from './dialect.js';
@@ -48,9 +49,35 @@ export function direct(s: Speaker, action: Direct): Promise<void> | void {
   if (delivery === 'delivered' && s.answersPending === 0) {
     stats.directMessages++;
     echo(s, action);
+    sent(s, action, s.host.options.timers.now(), false);
     return;
   }
   return s.inOrder(delivery, (d) => delivered(s, action, d));
+}
+
+/**
+ * docs/protocol.md, "Your account": what an account sent reaches its other devices (here:
+ * devices on other servers are not told, docs/cluster.md), and the accounts' logs keep it
+ * for their named devices' catch-up: the addressee's, unless KEPT for it already (its next
+ * login gets it then), and the sender's.
+ */
+function sent(s: Speaker, action: Direct, at: number, kept: boolean): void {
+  const { hub, options } = s.host;
+  const { from, to, text } = action;
+  const notice = action.notice === true;
+  const ctcp = action.ctcp === true;
+  const self = nameKey(from) === nameKey(to);
+  if (!self) {
+    for (const device of hub.devices(from)) {
+      if (device === s) continue;
+      const line = s.host.wordsOf(device).sentFromOtherDevice(from, to, text, notice, ctcp);
+      if (line !== '') device.deliver(`${line}\n`);
+    }
+  }
+  if (ctcp || options.catchupMs === 0 || options.auth === undefined) return;
+  const entry = { at, from, to, text };
+  if (!kept && options.auth.has(to)) options.store.logDirect(to, entry);
+  if (!self && options.auth.has(from)) options.store.logDirect(from, entry);
 }
 
 /** What the sender is shown of its own direct message, for a dialect that shows it (IRC's echo-message). */
@@ -70,6 +97,7 @@ function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void
   if (error !== undefined) return action.notice === true ? undefined : s.send(error);
   stats.directMessages++;
   echo(s, action);
+  sent(s, action, options.timers.now(), false);
 }
 
 /**
@@ -80,8 +108,13 @@ function keep(s: Speaker, action: Direct): Promise<void> | void {
   const { to } = action;
   const { options, stats } = s.host;
   const { words } = s;
-  return after(options.store.keep(to, { at: options.timers.now(), from: action.from, text: action.text }), (kept) => {
-    if (kept === 'kept') stats.keptMessages++;
+  const at = options.timers.now();
+  return after(options.store.keep(to, { at, from: action.from, text: action.text }), (kept) => {
+    if (kept === 'kept') {
+      stats.keptMessages++;
+      // Its catch-up is the kept message itself; the sender's devices are told and logged.
+      sent(s, action, at, true);
+    }
     if (action.notice !== true) s.send(KEPT_WORDING[kept](words, to));
   });
 }
@@ -108,33 +141,40 @@ export function room(s: Speaker, action: Room): void {
  * this connection: one that dies first leaves the rest for the next login.
  */
 export function kept(s: Speaker, name: string): Promise<void> | void {
-  const { options } = s.host;
+  const { options, stats } = s.host;
   const { words } = s;
   return after(options.store.kept(name), (messages): Promise<void> | undefined => {
     if (messages === undefined || messages.length === 0 || s.closed) return undefined;
     s.send(words.waitingForYou(messages.length));
-    return keptFrom(s, name, messages, 0);
-  });
-}
-
-function keptFrom(s: Speaker, name: string, messages: readonly KeptMessage[], from: number): Promise<void> {
-  const { options, stats } = s.host;
-  const { words } = s;
-  let text = '';
-  let end = from;
-  while (end < messages.length && (end === from || text.length < KEPT_CHUNK)) {
-    const m = messages[end++]!;
-    text += `${words.keptMessage(m.at, m.from, m.text)}\n`;
-  }
-  const ids = messages.slice(from, end).map((m) => m.id);
-  return new Promise<void>((resolve) => {
-    s.deliver(text, (err) => {
-      if (err) return resolve();
+    keptShown.set(s, messages);
+    const lines = messages.map((m) => words.keptMessage(m.at, m.from, m.text));
+    return inChunks(s, lines, 0, (from, end) => {
+      const ids = messages.slice(from, end).map((m) => m.id);
       stats.keptDelivered += ids.length;
       void Promise.resolve()
         .then(() => options.store.remove(name, ids))
         .catch((e: Error) => s.event({ type: 'error', message: `could not remove the messages delivered to ${name}: ${e.message}` }));
-      resolve(end < messages.length ? keptFrom(s, name, messages, end) : undefined);
+    });
+  });
+}
+
+/** The kept messages a login was given, for its catch-up to leave out (catch-up.ts): it needs them only that long. */
+export const keptShown = new WeakMap<Member, readonly KeptMessage[]>();
+
+/**
+ * LINES from FROM on, KEPT_CHUNK characters at a time, each chunk once the one before has been
+ * written (WRITTEN is told which lines it held): what a login is owed never piles up past
+ * --max-sendq. Stops at a connection that closes.
+ */
+export function inChunks(s: Speaker, lines: readonly string[], from: number, written: (from: number, end: number) => void): Promise<void> {
+  let text = '';
+  let end = from;
+  while (end < lines.length && (end === from || text.length < KEPT_CHUNK)) text += `${lines[end++]!}\n`;
+  return new Promise<void>((resolve) => {
+    s.deliver(text, (err) => {
+      if (err) return resolve();
+      written(from, end);
+      resolve(end < lines.length ? inChunks(s, lines, end, written) : undefined);
     });
   });
 }
@@ -154,6 +194,14 @@ export function presence(s: Speaker, event: RoomEvent, rooms: readonly string[],
 export function roomEvent(s: Speaker, room: string, event: RoomEvent): void {
   // Not waited for: the change is written; a member another server could not tell reads it with /topic or /who.
   void s.host.hub.toRooms([room], event, undefined);
+}
+
+/** Lines for other connections of this account, each in its own words (Action `tell`). */
+export function tell(s: Speaker, members: readonly Member[], say: (w: Words) => readonly string[]): void {
+  for (const member of members) {
+    const lines = say(s.host.wordsOf(member)).filter((l) => l !== '');
+    if (lines.length > 0) member.deliver(`${lines.join('\n')}\n`);
+  }
 }
 
 /** TO is told it may join ROOM (docs/protocol.md, "Rooms people own"); the asker, that it was. */

@@ -1,5 +1,6 @@
 import type { KeyTries } from './command-context.js';
-import type { Hub } from '../hub/hub.js';
+import type { Hub, Member } from '../hub/hub.js';
+import type { TokenBucket } from '../protocol/token-bucket.js';
 import type { Dialect, Words } from './dialect.js';
 import type { CoreOptions } from './options.js';
 import type { Outbox } from './outbox.js';
@@ -42,6 +43,15 @@ export interface SessionHost<S = unknown> {
   uncorkLater(outbox: Outbox): void;
   /** Writes OUTBOX's held presence notice within NOTICE_DELAY_MS. */
   flushSoon(outbox: Outbox): void;
+  /** The words MEMBER, a connection of this core, is spoken to in. */
+  wordsOf(member: Member): Words;
+  /**
+   * The flood allowance of the account NAME, shared by its devices (a second device is no way
+   * around flood control): taken by each device at login and given back (release) as it
+   * closes. Undefined when flood control is off.
+   */
+  accountBucket(name: string): TokenBucket | undefined;
+  releaseAccountBucket(name: string): void;
   /** SESSION's stream has closed. */
   forget(session: S): void;
 }

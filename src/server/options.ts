@@ -19,6 +19,10 @@ export interface ServerLimits {
   maxRooms: number;
   /** Rooms one user may be in at once; /join refuses one more (docs/protocol.md, "Rooms"). */
   maxRoomsPerUser: number;
+  /** Connections one account may have logged in at once (docs/protocol.md, "Your account"); 1 brings back "logged in elsewhere". */
+  maxDevices: number;
+  /** How far back a named device's catch-up goes, in ms; 0: no catch-up, and no direct message is logged for one. */
+  catchupMs: number;
   /** Rooms one account may own (docs/protocol.md, "Rooms people own"); past it, the rooms it makes are not kept. */
   maxOwnedRoomsPerAccount: number;
   /** Bytes queued for one connection that does not read; over it the connection is cut. */
@@ -43,6 +47,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxRooms: 10_000,
   maxRoomsPerUser: 50,
   maxOwnedRoomsPerAccount: 20,
+  maxDevices: 10,
+  catchupMs: 7 * 24 * 3600 * 1000,
   maxSendq: 1024 * 1024,
   maxPerIp: 100,
   rate: 10,

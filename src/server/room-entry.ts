@@ -128,5 +128,8 @@ function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
   const topic = joined.state?.topic;
   if (topic !== undefined) actions.push(reply(ctx.w.topic(joined.room, topic, 'join')));
   actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
+  // The account's other devices are in it too (docs/protocol.md, "Your account").
+  const shown = joined.room;
+  if (joined.others !== undefined && joined.others.length > 0) actions.push({ kind: 'tell', members: joined.others, say: (w) => [w.joinedFromOtherDevice(shown)] });
   return actions;
 }

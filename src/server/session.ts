@@ -18,6 +18,7 @@ import { OUTPUT_TURN, Outbox } from './outbox.js';
 import { watchTimeouts, type Timeouts } from './timeouts.js';
 import type { CloseOptions } from './close-options.js';
 import { attach, whenDrained, type StreamOwner } from './stream-glue.js';
+import { markDevice } from './catch-up.js';
 
 /** How long a closed connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 1000;
@@ -79,7 +80,12 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
    * are. Made on first use: most connections never send one.
    */
   #queue: Command[] | undefined = undefined;
-  readonly #bucket: TokenBucket | undefined;
+  /** Flood control: this connection's own, or, logged in to an account, the account's (shareFlood). */
+  #bucket: TokenBucket | undefined;
+  /** The account whose flood allowance this connection shares, to give back at close. */
+  #sharing: string | undefined = undefined;
+  /** The name this device gave itself (`#NAME@DEVICE`), for its catch-up. */
+  device: string | undefined = undefined;
   readonly #timeouts: Timeouts;
 
   constructor(
@@ -280,10 +286,15 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     const { name } = this;
     if (name !== undefined) {
       // Told once to each person sharing any of its rooms, not once per room (docs/protocol.md).
-      const rooms = this.host.hub.roomsOf(this);
-      this.host.hub.release(name, this);
-      if (announce && rooms.length > 0) effects.presence(this, { kind: 'left', names: [name], reason: shown, quit: true }, rooms, true);
+      const { hub } = this.host;
+      const rooms = hub.roomsOf(this);
+      // One of several devices leaves alone: the account stays in the chat (docs/protocol.md, "Your account").
+      const last = hub.devices(name).length <= 1;
+      if (this.device !== undefined && hub.lookup(name) !== undefined) void markDevice(this, name, this.device, rooms);
+      hub.release(name, this);
+      if (announce && last && rooms.length > 0) effects.presence(this, { kind: 'left', names: [name], reason: shown, quit: true }, rooms, true);
     }
+    if (this.#sharing !== undefined) this.host.releaseAccountBucket(this.#sharing);
     this.event({ type: 'leave', peer: this.peer, name, code, ...(detail === undefined ? {} : { detail }) });
     // What was said before the close (the reason, a last answer) goes out before the end.
     this.#outbox.close(abort, answersOnly);
@@ -431,6 +442,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       guests: options.guests === true && options.auth !== undefined,
       operator: () => this.operator,
       maxOwnedRooms: options.maxOwnedRoomsPerAccount,
+      maxDevices: options.maxDevices,
       keys: this.host.keys,
       maxLine: options.maxLine,
     };
@@ -460,6 +472,20 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   /** AnswersOwner: every answer is given; waiting lines go on. */
   answered(): void {
     this.#resume();
+  }
+
+  /** Carrier.shareFlood: from now on this connection spends its account's allowance. */
+  shareFlood(name: string): void {
+    if (this.#sharing !== undefined || this.#bucket === undefined) return;
+    this.#bucket = this.host.accountBucket(name);
+    this.#sharing = name;
+  }
+
+  /** Catcher.perform: CMD handled now, inside the answer that asked for it, so in order. */
+  perform(cmd: Command): Promise<void> | undefined {
+    if (this.#ctx === undefined || this.#closed) return undefined;
+    const outcome = dispatch(this.#ctx, cmd);
+    return Array.isArray(outcome) ? applyAll(this, outcome) : outcome.then((actions) => applyAll(this, actions));
   }
 
   /** Flood control: a long answer or a thrown-away line costs TOKENS more. */

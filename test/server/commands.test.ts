@@ -27,6 +27,7 @@ function context(self: Member, hub: Hub, auth?: Authenticator, address = '127.0.
     address,
     maxRooms: 100,
     maxRoomsPerUser: 50,
+    maxDevices: 10,
     store: new MemoryStore(),
     now: Date.now,
     w: lineDialect.words,
@@ -140,6 +141,7 @@ test('what needs an unavailable cluster is answered with an error, not left wait
     claim: () => Promise.resolve('unavailable' as const),
     rename: () => Promise.resolve('unavailable' as const),
     names: () => Promise.resolve(undefined),
+    devices: (name: string) => hub.devices(name),
   });
   const alice = new FakeMember('alice');
   const stranger = new FakeMember(undefined);

@@ -8,14 +8,18 @@ export const SASL_MAX = 4 * SASL_CHUNK;
 /**
  * SASL PLAIN's message (base64 of `authzid NUL authcid NUL password`) as the account and its
  * password; undefined when it is not one. AUTHZID, when given, must be the same account: one
- * account does not log in as another here. A device name (`NAME@DEVICE`) is not taken yet.
+ * account does not log in as another here. AUTHCID may name a device, `NAME@DEVICE`, as ergo
+ * and soju take it (docs/protocol.md, "Your account"): a device that catches up.
  */
-export function saslPlain(base64: string): { name: string; password: string } | undefined {
+export function saslPlain(base64: string): { name: string; password: string; device?: string } | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return undefined;
   const parts = Buffer.from(base64, 'base64').toString('utf8').split('\0');
   if (parts.length !== 3) return undefined;
   const [authzid, authcid, password] = parts as [string, string, string];
-  if (!isValidName(authcid) || password === '') return undefined;
-  if (authzid !== '' && authzid.toLowerCase() !== authcid.toLowerCase()) return undefined;
-  return { name: authcid, password };
+  const at = authcid.indexOf('@');
+  const name = at === -1 ? authcid : authcid.slice(0, at);
+  const device = at === -1 ? undefined : authcid.slice(at + 1);
+  if (!isValidName(name) || (device !== undefined && !isValidName(device)) || password === '') return undefined;
+  if (authzid !== '' && authzid.toLowerCase() !== name.toLowerCase()) return undefined;
+  return device === undefined ? { name, password } : { name, password, device };
 }

@@ -30,6 +30,8 @@ export class IrcState {
   saslPending = false;
   saslAccount: string | undefined = undefined;
   saslPassword: string | undefined = undefined;
+  /** The device SASL's authcid named (`NAME@DEVICE`), for its catch-up. */
+  saslDevice: string | undefined = undefined;
   /** OPER's password is being checked (the `authenticate` command answers it). */
   operPending = false;
   operator = false;

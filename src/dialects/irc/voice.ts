@@ -260,7 +260,8 @@ export class IrcVoice implements Voice {
     s.registering = true;
     const name = s.saslAccount ?? s.nick;
     s.asked = name;
-    return { kind: 'register', name, password: s.saslAccount !== undefined ? s.saslPassword : s.password, lobby: false };
+    const device = s.saslAccount !== undefined ? s.saslDevice : undefined;
+    return { kind: 'register', name, password: s.saslAccount !== undefined ? s.saslPassword : s.password, lobby: false, ...(device === undefined ? {} : { device }) };
   }
 
   #authenticate(arg: string | undefined): Command {
@@ -293,6 +294,7 @@ export class IrcVoice implements Voice {
     if (creds === undefined) return this.#num('904', 'SASL authentication failed');
     s.saslPending = true;
     s.saslPassword = creds.password;
+    s.saslDevice = creds.device;
     return { kind: 'authenticate', name: creds.name, password: creds.password };
   }
 

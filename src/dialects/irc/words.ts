@@ -1,6 +1,6 @@
 import { globMatcher } from '../../protocol/glob.js';
 import { isHidden, ROOM_LIST_MAX, TOPIC_MAX, type RoomState, type Topic } from '../../protocol/room-state.js';
-import type { RoomView, Words } from '../../server/dialect.js';
+import type { CatchUpEntry, RoomView, Words } from '../../server/dialect.js';
 import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
 import * as line from '../line/wording.js';
@@ -685,6 +685,42 @@ export class IrcWords implements Words {
   helpOperators(): string[] {
     return [out(this.notice('Operators: /kill NICK [REASON] disconnects NICK; /quote KLINE is not supported, use the line protocol for /ban'))];
   }
+  // Several devices of one account (docs/irc.md, "Several devices").
+  tooManyDevices(name: string, max: number): string {
+    this.#refused();
+    return out(this.notice(plain(line.tooManyDevices(name, max))));
+  }
+  invalidDevice(): string {
+    this.#refused();
+    return out(this.notice(plain(line.invalidDevice())));
+  }
+  renameWithDevices(name: string): string {
+    this.#state.registering = false;
+    return out(this.num('433', this.#state.asked ?? '*', plain(line.renameWithDevices(name))));
+  }
+  /** IRC has no current room: another device's join is this one's JOIN. */
+  joinedFromOtherDevice(room: string): string {
+    return this.youAreIn(room);
+  }
+  /** The self-message form (as echo-message's, and ergo's and soju's to the other clients). */
+  sentFromOtherDevice(from: string, to: string, text: string, notice = false, ctcp = false): string {
+    return out(`${this.#tags(from)}:${sourceOf(from)} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`);
+  }
+  /** As a kept message: a PRIVMSG with the time it was sent (server-time, or in the text). */
+  catchUpEntry(entry: CatchUpEntry): string {
+    const { at, from, text, room, to } = entry;
+    const withTime = this.#state.caps.has('server-time');
+    const shown = withTime ? fromAction(text) : `[${isoTime(at)}] ${text}`;
+    const target = room !== undefined ? `#${room}` : (to ?? this.#state.nick ?? '*');
+    return out(`${this.#tags(from, at)}:${sourceOf(from)} PRIVMSG ${target} :${shown}`);
+  }
+  endOfCatchUp(n: number): string {
+    return out(this.notice(plain(line.endOfCatchUp(n))));
+  }
+  catchUpUnavailable(): string {
+    return out(this.notice(plain(line.catchUpUnavailable())));
+  }
+
   // IRC has no command that changes a password (docs/irc.md, "Not supported"): said as the
   // line protocol says it, should the core ever answer an IRC user with these.
   passwordChanged(): string {

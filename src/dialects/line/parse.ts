@@ -30,9 +30,13 @@ function commandOf(raw: string): Command {
   switch (line[0]) {
     case '#': {
       // The name is kept for the connection's life: a copy, not a view of the line (own-string.ts).
+      // `#NAME@DEVICE PASSWORD`: a device that names itself (docs/protocol.md, "Your account").
       const space = line.indexOf(' ');
-      if (space === -1) return { kind: 'register', name: ownString(line.slice(1)), password: undefined };
-      return { kind: 'register', name: ownString(line.slice(1, space)), password: line.slice(space + 1) };
+      const head = space === -1 ? line.slice(1) : line.slice(1, space);
+      const password = space === -1 ? undefined : line.slice(space + 1);
+      const at = head.indexOf('@');
+      if (at === -1) return { kind: 'register', name: ownString(head), password };
+      return { kind: 'register', name: ownString(head.slice(0, at)), password, device: ownString(head.slice(at + 1)) };
     }
     case '@': {
       const colon = line.indexOf(':');

@@ -2,7 +2,7 @@ import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { formatHostPort } from '../../protocol/host-port.js';
 import type { RoomChange } from '../../hub/hub.js';
 import type { Topic } from '../../protocol/room-state.js';
-import type { RoomView } from '../../server/dialect.js';
+import type { CatchUpEntry, RoomView } from '../../server/dialect.js';
 
 export { formatHostPort };
 /**
@@ -275,3 +275,32 @@ export const passwordNotChanged = (why: PasswordRefusal, max = 0): string =>
       ? `new password refused: it must fit in a login line, "#NAME PASSWORD", so at most ${max} bytes; nothing was changed`
       : NOT_CHANGED[why],
   );
+
+// Several devices of one account (docs/protocol.md, "Your account").
+/** Fixed. */
+export const tooManyDevices = (name: string, max: number): string => error(`too many devices logged in as ${name} (max ${max})`);
+export const invalidDevice = (): string => error('invalid device name: use 1-32 letters, digits, _ or -, as in #NAME@laptop PASSWORD');
+export const renameWithDevices = (name: string): string =>
+  error(`cannot rename: you are logged in as ${name} on other devices too; log in under the other name on a new connection`);
+/** Another device of the account joined ROOM: this one is in it too, and its current room stays. */
+export const joinedFromOtherDevice = (room: string): string => notice(`you joined ${room} from another device`);
+/** Fixed: a direct message FROM (this account) sent to TO from another of its devices. */
+export const sentFromOtherDevice = (from: string, to: string, text: string, _notice?: boolean, ctcp?: boolean): string =>
+  ctcp === true ? '' : `*${from}->${to}* ${text}`;
+/**
+ * A line of a named device's catch-up (fixed: `* [TIME] ...`): a room message with its room
+ * always named, a direct message to this account, or one it sent (TO) from another device.
+ */
+export const catchUpEntry = (entry: CatchUpEntry): string =>
+  notice(
+    `[${historyTime(entry.at)}] ${
+      entry.room !== undefined
+        ? roomMessage(entry.from, entry.text, entry.room)
+        : entry.to !== undefined
+          ? sentFromOtherDevice(entry.from, entry.to, entry.text)
+          : directMessage(entry.from, entry.text)
+    }`,
+  );
+/** Fixed. */
+export const endOfCatchUp = (n: number): string => notice(`end of catch-up (${n} messages)`);
+export const catchUpUnavailable = (): string => error('cannot catch up now: the history store is unavailable; /history shows what your rooms said');

@@ -113,8 +113,8 @@ export class RedisHub implements Hub {
     this.#s.events = events;
   }
 
-  claim(name: string, member: Member, takeOver = false, lobby = true): Claim | Promise<Claim> {
-    return this.#registry.claim(member, name, undefined, takeOver, lobby);
+  claim(name: string, member: Member, takeOver = false, lobby = true, maxDevices = 1): Claim | Promise<Claim> {
+    return this.#registry.claim(member, name, undefined, takeOver, lobby, maxDevices);
   }
 
   rename(member: Member, oldName: string, newName: string, takeOver = false): Claim | Promise<Claim> {
@@ -127,6 +127,10 @@ export class RedisHub implements Hub {
 
   lookup(name: string): Member | undefined {
     return this.#s.local.get(nameKey(name));
+  }
+
+  devices(name: string): readonly Member[] {
+    return this.#s.all(nameKey(name));
   }
 
   remove(name: string, removal: Removal): Delivery | Promise<Delivery> {

@@ -102,15 +102,15 @@ export class Reader {
         return;
       // Gone meanwhile: a direct message is delivered at most once, maybe not at all.
       case 'direct': {
-        const member = s.local.get(m.to);
-        if (member !== undefined) s.events?.direct(member, m.message);
+        for (const member of s.all(m.to)) s.events?.direct(member, m.message);
         return;
       }
       case 'evict':
         return this.#evict(m.key);
       case 'remove': {
-        const member = s.local.get(m.key);
-        if (member !== undefined) s.events?.removed(member, m.removal);
+        const all = s.all(m.key);
+        // Every device; a room removal from the first, whose part takes the others along.
+        for (const member of 'room' in m.removal ? all.slice(0, 1) : all) s.events?.removed(member, m.removal);
         return;
       }
     }
@@ -120,10 +120,7 @@ export class Reader {
   #evict(key: string): void {
     const s = this.#s;
     if (s.evictionsDue.delete(key)) return;
-    const member = s.local.get(key);
-    if (member === undefined) return;
     // Redis holds the name for the newcomer's server already: nothing to release there.
-    s.forget(key);
-    s.events?.evicted(member, 'logged in elsewhere');
+    for (const member of s.forget(key)) s.events?.evicted(member, 'logged in elsewhere');
   }
 }

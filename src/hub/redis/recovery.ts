@@ -200,12 +200,12 @@ export class Recovery {
           const member = s.local.get(key);
           const shown = s.shown.get(key) ?? key;
           const rooms = member === undefined ? [] : s.rooms.roomsOf(member);
-          s.forget(key);
+          const devices = s.forget(key);
           if (member === undefined) continue;
           // Told here only: elsewhere the name is in use, by its new holder.
           const told = this.#events?.presence(rooms, [shown], 'left', 'name-taken');
           if (told) this.#routing.here(told.rooms, told.event, undefined, true);
-          this.#events?.evicted(member, 'taken during an outage');
+          for (const device of devices) this.#events?.evicted(device, 'taken during an outage');
         }
         // Where our users are, written again: Redis may have lost it, or freed them as ours.
         await this.#reenter();

@@ -5,6 +5,7 @@ import type { Outbox } from './outbox.js';
 import type { Recovery } from './recovery.js';
 import type { Routing } from './routing.js';
 import type { HubState } from './state.js';
+import { addDevice, othersEnter, partDevices } from '../devices.js';
 
 /** Names and rooms in Redis: claiming a name (a rename, a takeover), giving it back, moving to another room. */
 export class Registry {
@@ -26,16 +27,27 @@ export class Registry {
   }
 
   /** Takes NAME for MEMBER, in place of OLDNAME for a rename (Hub.claim, Hub.rename). */
-  claim(member: Member, name: string, oldName: string | undefined, takeOver: boolean, lobby = true): Claim | Promise<Claim> {
+  claim(member: Member, name: string, oldName: string | undefined, takeOver: boolean, lobby = true, maxDevices = 1): Claim | Promise<Claim> {
     const s = this.#s;
     const key = nameKey(name);
-    const claimant = s.claiming.get(key)?.member;
+    const claimant = s.claiming.get(key);
     const holder = s.local.get(key);
+    // One more device of an account this server holds: Redis knows the name is ours already.
+    if (holder !== undefined && holder !== member && takeOver && maxDevices > 1 && oldName === undefined) {
+      const added = addDevice(s.devices, s.rooms, key, holder, member, maxDevices);
+      if (added === 'device') s.changed();
+      return added;
+    }
+    // Its first device's claim is on its way: this one waits for it, and is then one more.
+    if (claimant !== undefined && claimant.member !== member && takeOver && maxDevices > 1 && oldName === undefined && claimant.done !== undefined) {
+      return claimant.done.then(() => this.claim(member, name, oldName, takeOver, lobby, maxDevices));
+    }
     // One claim of a name at a time here, a takeover too: the second is answered `taken`.
-    if (claimant !== undefined && claimant !== member) return 'taken';
+    if (claimant !== undefined && claimant.member !== member) return 'taken';
     if (holder !== undefined && holder !== member && !takeOver) return 'taken';
     if (!s.up) return 'unavailable';
-    s.claiming.set(key, { member, name });
+    const claiming: { member: Member; name: string; done?: Promise<unknown> } = { member, name };
+    s.claiming.set(key, claiming);
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
     // The eviction CLAIM may add goes behind the room messages sent before it.
     this.#outbox.flush();
@@ -56,7 +68,7 @@ export class Registry {
         return { left: [] };
       },
     );
-    return claimed
+    const done = claimed
       .then(async ([answer, took = '']): Promise<Claim> => {
         const { left: leftRooms, since } = await entered;
         if (answer === -1) return 'taken';
@@ -84,8 +96,7 @@ export class Registry {
           tookRooms = s.rooms.roomsOf(local);
           // Both: ours had lost it to that user already, and its eviction is on its way.
           if (took !== '') s.evictionsDue.add(key);
-          s.forget(key);
-          this.#events?.evicted(local, 'logged in elsewhere');
+          for (const device of s.forget(key)) this.#events?.evicted(device, 'logged in elsewhere');
         }
         // Before the newcomer is a member, and before its "joined": everywhere, in this order.
         if (tookOver !== undefined && tookRooms.length > 0) {
@@ -106,6 +117,8 @@ export class Registry {
       .finally(() => {
         if (s.claiming.get(key)?.member === member) s.claiming.delete(key);
       });
+    claiming.done = done;
+    return done;
   }
 
   /** Redis may hold KEY for us, for nobody: the next sync removes it, without a "left". */
@@ -117,7 +130,15 @@ export class Registry {
   release(name: string, member: Member): void {
     const s = this.#s;
     const key = nameKey(name);
-    if (s.local.get(key) !== member) return;
+    const holder = s.local.get(key);
+    // One of several devices: the name stays this server's, held by the next.
+    const next = s.devices.remove(key, member, holder);
+    if (next !== undefined) {
+      s.rooms.leaveAll(member);
+      if (member === holder) s.local.set(key, next);
+      return s.changed();
+    }
+    if (holder !== member) return;
     s.forget(key);
     s.size = Math.max(0, s.size - 1);
     // Down: the sync after the outage drops the names nobody has any more.
@@ -135,7 +156,8 @@ export class Registry {
     const name = member.name;
     if (name === undefined) return 'unavailable';
     const key = nameKey(name);
-    if (s.local.get(key) !== member) return 'unavailable';
+    // The account's first device holds the name in Redis, for the others too.
+    if (!s.all(key).includes(member)) return 'unavailable';
     // Already in it: it only becomes current, which is ours alone to know.
     if (s.rooms.isIn(member, room)) return s.rooms.enter(member, name, room);
     if (!s.up) return 'unavailable';
@@ -148,10 +170,11 @@ export class Registry {
         const [shown, count, since, json, created] = answer;
         s.roomSizes.set(nameKey(shown), count);
         // Left meanwhile (the connection closed while Redis answered): VACATE will follow.
-        if (s.local.get(key) !== member) return 'unavailable';
+        if (!s.all(key).includes(member)) return 'unavailable';
         s.changed();
         const entered = s.rooms.enter(member, name, shown, since, parseState(json));
-        return { ...entered, created: created === 1 };
+        const others = othersEnter(s.rooms, s.all(key), member, name, shown, since);
+        return { ...entered, created: created === 1, ...(others === undefined ? {} : { others }) };
       },
       (): Join => {
         // Timed out: Redis may have put us in. The sync writes every room entry again.
@@ -167,17 +190,17 @@ export class Registry {
    */
   part(member: Member, room: string): Part {
     const s = this.#s;
-    const left = s.rooms.leave(member, room);
-    if (left === undefined) return 'not in room';
-    s.changed();
     const name = member.name;
+    const left = partDevices(s.rooms, name === undefined ? [member] : s.all(nameKey(name)), member, room);
+    if (left === 'not in room') return left;
+    s.changed();
     const size = s.roomSizes.get(nameKey(left.room));
     if (size !== undefined) s.roomSizes.set(nameKey(left.room), Math.max(0, size - 1));
     if (name !== undefined) {
       if (s.up) s.lua.chatPart(s.prefix, s.id, nameKey(name), nameKey(left.room)).catch(() => (s.needsSync = true));
       else s.needsSync = true;
     }
-    return { ...left, current: left.wasCurrent ? s.rooms.roomsOf(member)[0] : undefined };
+    return left;
   }
 
   /**

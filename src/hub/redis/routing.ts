@@ -17,9 +17,10 @@ export class Routing {
   /** Like a direct message: through the stream to the server holding NAME, which disconnects its user. */
   remove(name: string, removal: Removal): Delivery | Promise<Delivery> {
     const key = nameKey(name);
-    const member = this.#s.local.get(key);
-    if (member !== undefined) {
-      this.#s.events?.removed(member, removal);
+    const all = this.#s.all(key);
+    if (all.length > 0) {
+      // Every device; a room removal from the first, whose part takes the others along.
+      for (const member of 'room' in removal ? all.slice(0, 1) : all) this.#s.events?.removed(member, removal);
       return 'delivered';
     }
     // No such name can be held; and a key of ours never holds the space that parts an entry's header line.
@@ -32,10 +33,10 @@ export class Routing {
 
   direct(to: string, message: DirectMessage, from?: Member): Delivery | Promise<Delivery> {
     const key = nameKey(to);
-    const member = this.#s.local.get(key);
+    const all = this.#s.all(key);
     // A user of this server is reached without Redis, even while it is down.
-    if (member !== undefined) {
-      this.#s.events?.direct(member, message);
+    if (all.length > 0) {
+      for (const member of all) this.#s.events?.direct(member, message);
       return 'delivered';
     }
     if (!isValidName(to)) return 'no such user';

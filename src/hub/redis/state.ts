@@ -4,6 +4,7 @@ import type { Redis } from '../../redis/ioredis.js';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, databaseOf, RECONNECT_MAX_MS } from '../../redis/connection.js';
 import type { HubEvents, Member } from '../hub.js';
 import { RoomTable } from '../rooms.js';
+import { Devices } from '../devices.js';
 import type { Scripts } from './calls.js';
 import { Holders } from './holders.js';
 import { Listings } from './listings.js';
@@ -61,8 +62,10 @@ export class HubState {
   readonly cmd: Redis;
   readonly lua: Scripts;
   readonly reader: Redis;
-  /** This server's members by name key. */
+  /** This server's members by name key (an account's first device). */
   readonly local = new Map<string, Member>();
+  /** The other devices of accounts online here (Hub.devices). */
+  readonly devices = new Devices();
   /** Their names as registered: a member's own name changes only once a rename is answered. */
   readonly shown = new Map<string, string>();
   /** This server's members by room: room messages are delivered from here, by every server. */
@@ -72,7 +75,7 @@ export class HubState {
   /** The cached /who and /rooms answers (listings.ts). */
   readonly listings: Listings;
   /** Names being claimed in Redis: no other member of ours may take them meanwhile. */
-  readonly claiming = new Map<string, { member: Member; name: string }>();
+  readonly claiming = new Map<string, { member: Member; name: string; done?: Promise<unknown> }>();
   events: HubEvents | undefined;
   /** Names in the whole chat, as of the last answer from Redis. */
   size = 0;
@@ -129,13 +132,24 @@ export class HubState {
     return String(Math.max(0, ms - this.keepMs));
   }
 
-  /** KEY is no longer this server's: out of the registry here and out of its rooms. */
-  forget(key: string): void {
+  /** KEY's devices here, the first first. */
+  all(key: string): readonly Member[] {
+    return this.devices.of(key, this.local.get(key));
+  }
+
+  /**
+   * KEY is no longer this server's: out of the registry here and out of its rooms, every
+   * device of it. Returns its devices, for the caller to tell them.
+   */
+  forget(key: string): readonly Member[] {
     this.changed();
     const member = this.local.get(key);
+    const all = this.all(key);
     if (member !== undefined) this.rooms.leaveAll(member);
+    for (const other of this.devices.clear(key)) this.rooms.leaveAll(other);
     this.local.delete(key);
     this.shown.delete(key);
+    return all;
   }
 
   /** Something of ours changed: listings are asked for again. */

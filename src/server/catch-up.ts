@@ -1,0 +1,94 @@
+import { nameKey } from '../protocol/names.js';
+import type { DeviceMark } from '../store/store.js';
+import type { Command } from './command.js';
+import type { CatchUpEntry } from './dialect.js';
+import { inChunks, keptShown, type Speaker } from './effects.js';
+
+/**
+ * A room's messages a catch-up looks at, at most: the history a room keeps by default. A
+ * device away longer than its rooms' history reaches gets what the history still holds.
+ */
+export const CATCH_UP_PER_ROOM = 1000;
+
+/** What a catch-up needs of its connection (Session). */
+export interface Catcher extends Speaker {
+  /** Handles CMD as if this connection had sent it now, its answers in order (a /join back into a room). */
+  perform(cmd: Command): Promise<void> | undefined;
+}
+
+/**
+ * docs/protocol.md, "Your account": a named device that logs in again gets what it missed
+ * since it last left (at most catchupMs back): its rooms' messages and its account's direct
+ * messages, oldest first, then `* end of catch-up (N messages)`. REJOIN (the account was not
+ * online): it goes back to the rooms it left from, each joined as a /join would (a room now
+ * private or keyed refuses it, and says why). A room's part of the catch-up is what its
+ * history holds, which /history gives any member: a device learns nothing a member could not.
+ */
+export async function catchUp(s: Catcher, name: string, device: string, rejoin: boolean): Promise<void> {
+  const { options, hub } = s.host;
+  const { store, timers, catchupMs } = options;
+  if (catchupMs <= 0) return;
+  const kept = keptShown.get(s);
+  keptShown.delete(s);
+  let mark: DeviceMark | undefined;
+  try {
+    mark = await store.deviceMark(name, device);
+  } catch (err) {
+    s.event({ type: 'error', message: `could not read the device mark of ${name}@${device}: ${(err as Error).message}` });
+    return s.send(s.words.catchUpUnavailable());
+  }
+  if (mark !== undefined && rejoin) {
+    const here = new Set(hub.roomsOf(s).map(nameKey));
+    // Current room last, so that it is current again.
+    for (const room of [...mark.rooms].reverse()) if (!here.has(nameKey(room)) && !s.closed) await s.perform({ kind: 'join', room });
+  }
+  if (s.closed) return;
+  const entries = mark === undefined ? [] : await missed(s, name, Math.max(mark.at, timers.now() - catchupMs), kept);
+  if (entries === undefined) {
+    s.send(s.words.catchUpUnavailable());
+  } else {
+    const lines = entries.map((e) => s.words.catchUpEntry(e));
+    lines.push(s.words.endOfCatchUp(entries.length));
+    await inChunks(s, lines, 0, () => {});
+  }
+  await markDevice(s, name, device);
+}
+
+/**
+ * What NAME's device missed after SINCE: its rooms' messages and its account's direct
+ * messages, oldest first, without the kept messages this login was given already (KEPT).
+ * Undefined when the store cannot say.
+ */
+async function missed(s: Catcher, name: string, since: number, kept: readonly { at: number; from: string; text: string }[] | undefined): Promise<CatchUpEntry[] | undefined> {
+  const { options, hub } = s.host;
+  const entries: CatchUpEntry[] = [];
+  for (const room of hub.roomsOf(s)) {
+    const history = await options.store.history(room, CATCH_UP_PER_ROOM);
+    if (history === undefined) return undefined;
+    for (const e of history) if (e.at > since) entries.push({ at: e.at, from: e.from, text: e.text, room });
+  }
+  const directs = await options.store.directsSince(name, since);
+  if (directs === undefined) return undefined;
+  const given = new Set((kept ?? []).map((m) => `${m.at}\n${m.from}\n${m.text}`));
+  const key = nameKey(name);
+  for (const d of directs) {
+    if (nameKey(d.to) === key) {
+      if (!given.has(`${d.at}\n${d.from}\n${d.text}`)) entries.push({ at: d.at, from: d.from, text: d.text });
+    } else {
+      entries.push({ at: d.at, from: d.from, text: d.text, to: d.to });
+    }
+  }
+  // Stable: a room's messages keep their order, and the rooms theirs, where times are equal.
+  return entries.sort((a, b) => a.at - b.at);
+}
+
+/** Where NAME's DEVICE is now: its catch-up next time starts here. A failure is logged: it costs a catch-up, nothing else. */
+export async function markDevice(s: Speaker, name: string, device: string, rooms = s.host.hub.roomsOf(s)): Promise<void> {
+  const { store, timers, catchupMs } = s.host.options;
+  if (catchupMs <= 0) return;
+  try {
+    await store.markDevice(name, device, { at: timers.now(), rooms: [...rooms] });
+  } catch (err) {
+    s.event({ type: 'error', message: `could not keep the device mark of ${name}@${device}: ${(err as Error).message}` });
+  }
+}
