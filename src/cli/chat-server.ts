@@ -363,7 +363,13 @@ async function serve(): Promise<void> {
   const stderr = new StderrLog(logFormat, chalk);
   const metrics = new MetricsOption(metricsOn);
 
-  const storeLimits = { history, offlineMax, offlineMs: offlineDays * DAY_MS, historyDisk };
+  const storeLimits = {
+    history,
+    offlineMax,
+    offlineMs: offlineDays * DAY_MS,
+    historyDisk,
+    catchupMs: DEFAULT_STORE_LIMITS.catchupMs, // --catchup-days: set by the server side
+  };
   const storeEvents = {
     onError: (err: Error) => stderr.event({ type: 'error', message: err.message }),
     onWrite: (ms: number) => metrics.metrics?.observeStoreWrite(ms),
