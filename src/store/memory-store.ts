@@ -1,11 +1,16 @@
 import { nameKey } from '../protocol/names.js';
 import { ownString } from '../protocol/own-string.js';
 import type { RoomState } from '../protocol/room-state.js';
+import { catchupOldest, markToKeep } from './catchup.js';
 import { type KeptRoom, keptRoom, roomToKeep } from './owned-rooms.js';
 import {
   DEFAULT_HISTORY_MEMORY,
   DEFAULT_STORE_LIMITS,
+  DEVICE_MARKS_MAX,
+  DIRECT_LOG_MAX,
   type Ban,
+  type DeviceMark,
+  type DirectEntry,
   type HistoryEntry,
   type Keep,
   type KeptMessage,
@@ -93,6 +98,10 @@ export class MemoryStore implements Store {
   /** Owned rooms by name key, as JSON (a copy no caller can change), and how many each owner has. */
   readonly #owned = new Map<string, KeptRoom>();
   readonly #ownedBy = new Map<string, number>();
+  /** Direct messages logged for catch-up by account key, in the order logged (DIRECT_LOG_MAX each). */
+  readonly #directs = new Map<string, DirectEntry[]>();
+  /** Each account's device marks by device key (DEVICE_MARKS_MAX each). */
+  readonly #marks = new Map<string, Map<string, DeviceMark>>();
 
   constructor(
     options: MemoryStoreOptions = {},
@@ -238,6 +247,73 @@ export class MemoryStore implements Store {
     const n = (this.#ownedBy.get(owner) ?? 0) + by;
     if (n > 0) this.#ownedBy.set(ownString(owner), n);
     else this.#ownedBy.delete(owner);
+  }
+
+  logDirect(account: string, entry: DirectEntry): void {
+    const key = nameKey(account);
+    if (this.limits.catchupMs <= 0 || this.#freshMarks(key) === undefined) return;
+    const log = this.#freshLog(key);
+    log.push({ at: entry.at, from: ownString(entry.from), to: ownString(entry.to), text: ownString(entry.text) });
+    if (log.length > DIRECT_LOG_MAX) log.splice(0, log.length - DIRECT_LOG_MAX);
+    this.#directs.set(ownString(key), log);
+  }
+
+  directsSince(account: string, since: number): DirectEntry[] {
+    if (this.limits.catchupMs <= 0) return [];
+    const log = this.#freshLog(nameKey(account));
+    // As the other stores answer: by time (logged in order, unless clocks went back), none run out.
+    const after = Math.max(since, catchupOldest(this.limits, this.now()));
+    return log
+      .filter((e) => e.at > after)
+      .map((e) => ({ ...e }))
+      .sort((a, b) => a.at - b.at);
+  }
+
+  /** The account's log without what has run out (dropped here for good); logged in order, so from the head. */
+  #freshLog(key: string): DirectEntry[] {
+    const log = this.#directs.get(key) ?? [];
+    const oldest = catchupOldest(this.limits, this.now());
+    let stale = 0;
+    while (stale < log.length && log[stale]!.at <= oldest) stale++;
+    if (stale > 0) log.splice(0, stale);
+    if (log.length === 0) this.#directs.delete(key);
+    return log;
+  }
+
+  markDevice(account: string, device: string, mark: DeviceMark): void {
+    if (this.limits.catchupMs <= 0) return;
+    const kept = markToKeep(account, device, mark);
+    const marks = this.#freshMarks(kept.account) ?? new Map<string, DeviceMark>();
+    marks.set(ownString(kept.device), { at: kept.at, rooms: mark.rooms.map(ownString) });
+    // The least recently left goes, by the time each left (as SQLite and Redis order them).
+    while (marks.size > DEVICE_MARKS_MAX) {
+      let first: [string, DeviceMark] | undefined;
+      for (const pair of marks) if (first === undefined || pair[1].at < first[1].at) first = pair;
+      marks.delete(first![0]);
+    }
+    this.#marks.set(ownString(kept.account), marks);
+  }
+
+  deviceMark(account: string, device: string): DeviceMark | undefined {
+    if (this.limits.catchupMs <= 0) return undefined;
+    const mark = this.#freshMarks(nameKey(account))?.get(nameKey(device));
+    return mark && { at: mark.at, rooms: [...mark.rooms] };
+  }
+
+  /**
+   * The account's marks without those that have run out; undefined when none is left. Its log
+   * is then trimmed of what ran out too, as kept messages are when met: what is left runs out
+   * within catchupMs, and the account logs nothing more.
+   */
+  #freshMarks(key: string): Map<string, DeviceMark> | undefined {
+    const marks = this.#marks.get(key);
+    if (marks === undefined) return undefined;
+    const oldest = catchupOldest(this.limits, this.now());
+    for (const [device, mark] of marks) if (mark.at <= oldest) marks.delete(device);
+    if (marks.size > 0) return marks;
+    this.#marks.delete(key);
+    this.#freshLog(key);
+    return undefined;
   }
 
   async close(): Promise<void> {}

@@ -2,12 +2,18 @@ import { Redis } from '../redis/ioredis.js';
 import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../redis/connection.js';
 import { nameKey } from '../protocol/names.js';
 import type { RoomState } from '../protocol/room-state.js';
+import { catchupOldest, keptMark, markToKeep, parseJson } from './catchup.js';
 import { inForce, sortBans } from './memory-store.js';
 import { keptRoom, roomToKeep } from './owned-rooms.js';
+import { TurnBatch } from './turn-batch.js';
 import {
   DEFAULT_STORE_LIMITS,
+  DEVICE_MARKS_MAX,
+  DIRECT_LOG_MAX,
   senderMax,
   type Ban,
+  type DeviceMark,
+  type DirectEntry,
   type HistoryEntry,
   type Keep,
   type KeptMessage,
@@ -24,6 +30,12 @@ import {
  *   P bans           hash: account key -> the ban as JSON
  *   P owned-rooms    hash: room key -> the owned room's state as JSON (RoomState)
  *   P owned-count    hash: account key -> how many rooms it owns (none: the field is gone)
+ *   P directs:NAME   stream: the direct messages to and from the account NAME, logged for the
+ *                    catch-up of its named devices (fields at, f, to, t); the last
+ *                    DIRECT_LOG_MAX. Expires catchupMs after the last one logged.
+ *   P devices:NAME   hash: device key -> where NAME's device was when it left ({at, rooms} as JSON)
+ *   P device-times:NAME  sorted set: device key, scored by when it left: the bound on marks,
+ *                    and whether NAME has a mark at all. Both expire catchupMs after the last mark.
  */
 
 /**
@@ -168,6 +180,67 @@ for _ = 1, 1000 do
 end
 return 1`;
 
+/**
+ * KEYS: P devices:NAME, P device-times:NAME. ARGV: the device key, when it left, the mark as
+ * JSON, the oldest time still fresh, DEVICE_MARKS_MAX, catchupMs. Keeps the mark, then drops
+ * the marks that ran out and the least recently left past the bound: one script, so two
+ * servers marking devices of one account at once leave both keys alike. Only commands the
+ * ACL of docs/cluster.md allows already (ZRANGE, not ZCARD): an upgrade needs no new ACL.
+ */
+const MARK_DEVICE = `
+local marks, times = KEYS[1], KEYS[2]
+local device, at, json, oldest, max, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+redis.call('HSET', marks, device, json)
+redis.call('ZADD', times, at, device)
+local all = redis.call('ZRANGE', times, 0, -1, 'WITHSCORES')
+local left = #all / 2
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) > oldest and left <= max then break end
+  redis.call('ZREM', times, all[i])
+  redis.call('HDEL', marks, all[i])
+  left = left - 1
+end
+redis.call('PEXPIRE', marks, ttl)
+redis.call('PEXPIRE', times, ttl)
+return left`;
+
+/**
+ * One turn's direct messages for the catch-up logs. KEYS: for each account its log, then its
+ * device-times. ARGV: the oldest time still fresh, DIRECT_LOG_MAX, catchupMs, then for each
+ * message the index in KEYS of its account's log, at, from, to, text. A message is logged only
+ * for an account with a mark still fresh (Store.logDirect): the check and the write in one
+ * script, so a turn costs one round trip and a mark that runs out cannot let one more in.
+ * Each log written to drops what has run out from its head (logged in order) and keeps its
+ * last DIRECT_LOG_MAX.
+ */
+const LOG_DIRECTS = `
+local oldest, max, ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local marked, touched = {}, {}
+for i = 4, #ARGV, 5 do
+  local slot = tonumber(ARGV[i])
+  local log = KEYS[slot]
+  if marked[log] == nil then
+    marked[log] = #redis.call('ZRANGE', KEYS[slot + 1], '(' .. ARGV[1], '+inf', 'BYSCORE', 'LIMIT', 0, 1) > 0
+    if marked[log] then touched[#touched + 1] = log end
+  end
+  if marked[log] then
+    redis.call('XADD', log, 'MAXLEN', max, '*', 'at', ARGV[i + 1], 'f', ARGV[i + 2], 'to', ARGV[i + 3], 't', ARGV[i + 4])
+  end
+end
+for _, log in ipairs(touched) do
+  local stale = true
+  while stale do
+    stale = false
+    for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 16)) do
+      if tonumber(e[2][2]) > oldest then break end
+      redis.call('XDEL', log, e[1])
+      stale = true
+    end
+  end
+  redis.call('PEXPIRE', log, ttl)
+end
+return #touched`;
+
 /** What a history entry costs in Redis beyond its fields' bytes, about (a stream entry, its id). */
 const ENTRY_BYTES = 40;
 
@@ -183,6 +256,8 @@ interface Scripts {
   chatKeep(key: string, ...args: string[]): Promise<number>;
   chatAppend(keys: number, ...keysAndArgs: string[]): Promise<number>;
   chatSaveRoom(rooms: string, counts: string, ...args: string[]): Promise<number>;
+  chatMarkDevice(marks: string, times: string, ...args: string[]): Promise<number>;
+  chatLogDirects(keys: number, ...keysAndArgs: string[]): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -199,12 +274,12 @@ export interface RedisStoreOptions {
 }
 
 /**
- * The store of a cluster (--redis): history, kept messages, bans and owned rooms in Redis,
- * shared by every server. It answers from Redis each time (nothing cached), so a message kept
- * or a ban made on one server is seen on all at once. While Redis is unreachable, reads answer
- * undefined and keep answers 'unavailable' at once (no command waits for Redis to come back;
- * one that gets no answer fails after 2 s, as the hub's); ban, unban, banOf and the owned
- * rooms' calls reject.
+ * The store of a cluster (--redis): history, kept messages, bans, owned rooms and what named
+ * devices catch up on, in Redis, shared by every server. It answers from Redis each time
+ * (nothing cached), so a message kept or a ban made on one server is seen on all at once.
+ * While Redis is unreachable, reads answer undefined and keep answers 'unavailable' at once
+ * (no command waits for Redis to come back; one that gets no answer fails after 2 s, as the
+ * hub's); ban, unban, banOf, the owned rooms' calls and markDevice and deviceMark reject.
  */
 export class RedisStore implements Store {
   readonly limits: StoreLimits;
@@ -214,9 +289,10 @@ export class RedisStore implements Store {
   readonly #prefix: string;
   readonly #now: () => number;
   readonly #events: StoreEvents;
-  /** Room messages of this event-loop turn, sent as one pipeline (append never waits). */
-  #pending: [string, HistoryEntry][] = [];
-  #flushing: Promise<void> | undefined;
+  /** Room messages of this event-loop turn, sent as one script (append never waits). */
+  readonly #history = new TurnBatch<[string, HistoryEntry]>((batch) => this.#writeHistory(batch));
+  /** Direct messages of this event-loop turn for the catch-up logs, sent as one script (logDirect never waits). */
+  readonly #directs = new TurnBatch<[string, DirectEntry]>((batch) => this.#writeDirects(batch));
   /** A failed write is reported once per outage, not once per message. */
   #failing = false;
   /** Why the connection of our own last failed: start() says it. */
@@ -232,7 +308,7 @@ export class RedisStore implements Store {
       this.#url = options.redis;
       this.#own = true;
       // Auto-pipelined, as every connection was before the hub's stopped: the commands of
-      // one turn share a write (a turn's history appends are one pipeline already, #flush).
+      // one turn share a write (a turn's history appends are one script already, #history).
       this.#redis = new Redis(options.redis, {
         ...connectionOptions('chat-server:store'),
         enableAutoPipelining: true,
@@ -248,6 +324,8 @@ export class RedisStore implements Store {
     if (typeof this.#redis.chatKeep !== 'function') this.#redis.defineCommand('chatKeep', { numberOfKeys: 1, lua: KEEP });
     if (typeof this.#redis.chatAppend !== 'function') this.#redis.defineCommand('chatAppend', { lua: APPEND });
     if (typeof this.#redis.chatSaveRoom !== 'function') this.#redis.defineCommand('chatSaveRoom', { numberOfKeys: 2, lua: SAVE_ROOM });
+    if (typeof this.#redis.chatMarkDevice !== 'function') this.#redis.defineCommand('chatMarkDevice', { numberOfKeys: 2, lua: MARK_DEVICE });
+    if (typeof this.#redis.chatLogDirects !== 'function') this.#redis.defineCommand('chatLogDirects', { lua: LOG_DIRECTS });
   }
 
   /** Connects a connection of the store's own; rejects, saying what to check, when Redis cannot be used. Nothing for a shared one. */
@@ -266,22 +344,17 @@ export class RedisStore implements Store {
     }
   }
 
-  #key(kind: 'history' | 'kept', name: string): string {
+  #key(kind: 'history' | 'kept' | 'directs' | 'devices' | 'device-times', name: string): string {
     return `${this.#prefix}${kind}:${nameKey(name)}`;
   }
 
   append(room: string, entry: HistoryEntry): void {
     if (this.limits.history <= 0) return;
-    this.#pending.push([room, entry]);
-    if (this.#pending.length === 1) setImmediate(() => void this.#flush());
+    this.#history.push([room, entry]);
   }
 
-  /** Sends this turn's room messages in one pipeline; failures go to onError. */
-  #flush(): Promise<void> {
-    const batch = this.#pending;
-    if (batch.length === 0) return this.#flushing ?? Promise.resolve();
-    this.#pending = [];
-    const started = performance.now();
+  /** Writes a turn's room messages in one script; failures go to onError. */
+  #writeHistory(batch: [string, HistoryEntry][]): Promise<void> {
     const p = this.#prefix;
     const keys = [`${p}history-bytes`, `${p}history-total`, `${p}history-rooms`];
     // A room nobody has spoken in for HISTORY_IDLE_MS loses its history, and past
@@ -299,25 +372,31 @@ export class RedisStore implements Store {
       }
       args.push(String(slot), String(at), from, text);
     }
-    const done = this.#redis.chatAppend(keys.length, ...keys, ...args).then(() => {
-      this.#failing = false;
-      this.#events.onWrite?.(performance.now() - started);
-    });
-    this.#flushing = done.catch((err: Error) => {
-      if (this.#failing) return;
-      this.#failing = true;
-      this.#events.onError?.(
-        new Error(`could not write ${batch.length === 1 ? 'a room message' : `${batch.length} room messages`} to the history in Redis: ${err.message}`),
-      );
-    });
-    return this.#flushing;
+    const what = `${batch.length === 1 ? 'a room message' : `${batch.length} room messages`} to the history`;
+    return this.#send(what, () => this.#redis.chatAppend(keys.length, ...keys, ...args));
+  }
+
+  /** Sends one turn's writes; a failure goes to onError, once per outage, saying WHAT was not written. */
+  #send(what: string, write: () => Promise<unknown>): Promise<void> {
+    const started = performance.now();
+    return write().then(
+      () => {
+        this.#failing = false;
+        this.#events.onWrite?.(performance.now() - started);
+      },
+      (err: Error) => {
+        if (this.#failing) return;
+        this.#failing = true;
+        this.#events.onError?.(new Error(`could not write ${what} in Redis: ${err.message}`));
+      },
+    );
   }
 
   async history(room: string, n: number): Promise<HistoryEntry[] | undefined> {
     const count = Math.min(n, this.limits.history);
     if (count <= 0) return [];
     // This turn's messages go first: a reader sees what was said before it asked.
-    void this.#flush();
+    void this.#history.flush();
     try {
       const entries = await this.#redis.xrevrange(this.#key('history', room), '+', '-', 'COUNT', count);
       return entries.reverse().map(([, fields]) => toEntry(pairs(fields)));
@@ -359,6 +438,65 @@ export class RedisStore implements Store {
   async remove(to: string, ids: readonly string[]): Promise<void> {
     const valid = ids.filter((id) => STREAM_ID.test(id));
     if (valid.length > 0) await this.#redis.xdel(this.#key('kept', to), ...valid);
+  }
+
+  logDirect(account: string, entry: DirectEntry): void {
+    if (this.limits.catchupMs <= 0) return;
+    this.#directs.push([account, entry]);
+  }
+
+  /** Writes a turn's direct messages to the catch-up logs in one script; failures go to onError. */
+  #writeDirects(batch: [string, DirectEntry][]): Promise<void> {
+    const keys: string[] = [];
+    const args = [String(catchupOldest(this.limits, this.#now())), String(DIRECT_LOG_MAX), String(this.limits.catchupMs)];
+    const index = new Map<string, number>();
+    for (const [account, { at, from, to, text }] of batch) {
+      let slot = index.get(nameKey(account));
+      if (slot === undefined) {
+        keys.push(this.#key('directs', account), this.#key('device-times', account));
+        slot = keys.length - 1;
+        index.set(nameKey(account), slot);
+      }
+      args.push(String(slot), String(at), from, to, text);
+    }
+    const what = `${batch.length === 1 ? 'a direct message' : `${batch.length} direct messages`} to the catch-up logs`;
+    return this.#send(what, () => this.#redis.chatLogDirects(keys.length, ...keys, ...args));
+  }
+
+  async directsSince(account: string, since: number): Promise<DirectEntry[] | undefined> {
+    if (this.limits.catchupMs <= 0) return [];
+    // This turn's messages go first: a device catching up sees what was sent before it asked.
+    void this.#directs.flush();
+    const after = Math.max(since, catchupOldest(this.limits, this.#now()));
+    try {
+      const entries = await this.#redis.xrange(this.#key('directs', account), '-', '+');
+      return entries
+        .map(([, fields]) => toDirect(pairs(fields)))
+        .filter((e) => e.at > after)
+        .sort((a, b) => a.at - b.at);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async markDevice(account: string, device: string, mark: DeviceMark): Promise<void> {
+    if (this.limits.catchupMs <= 0) return;
+    const kept = markToKeep(account, device, mark);
+    const args = [kept.device, String(kept.at), `{"at":${kept.at},"rooms":${kept.rooms}}`];
+    args.push(String(catchupOldest(this.limits, this.#now())), String(DEVICE_MARKS_MAX), String(this.limits.catchupMs));
+    await this.#must('where a device left could not be kept in Redis', () =>
+      this.#redis.chatMarkDevice(this.#key('devices', account), this.#key('device-times', account), ...args),
+    );
+  }
+
+  async deviceMark(account: string, device: string): Promise<DeviceMark | undefined> {
+    if (this.limits.catchupMs <= 0) return undefined;
+    return this.#must('where a device left could not be read in Redis', async () => {
+      const json = await this.#redis.hget(this.#key('devices', account), nameKey(device));
+      if (json === null) return undefined;
+      const mark = parseMark(device, json);
+      return mark.at > catchupOldest(this.limits, this.#now()) ? mark : undefined;
+    });
   }
 
   async ban(ban: Ban): Promise<void> {
@@ -423,7 +561,7 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.#flush();
+    await Promise.all([this.#history.flush(), this.#directs.flush()]);
     if (!this.#own) return;
     await this.#redis.quit().catch(() => {});
     this.#redis.disconnect();
@@ -440,6 +578,16 @@ function pairs(flat: string[]): Fields {
 function toEntry(fields: Fields): HistoryEntry {
   const get = (name: string): string => fields.find(([f]) => f === name)?.[1] ?? '';
   return { at: Number(get('at')), from: get('f'), text: get('t') };
+}
+
+function toDirect(fields: Fields): DirectEntry {
+  return { ...toEntry(fields), to: fields.find(([f]) => f === 'to')?.[1] ?? '' };
+}
+
+/** A mark as kept in P devices:NAME: {at, rooms} as JSON, checked (catchup.ts). */
+function parseMark(device: string, json: string): DeviceMark {
+  const kept = parseJson(json) as { at?: unknown; rooms?: unknown } | null | undefined;
+  return keptMark(device, kept?.at, kept?.rooms);
 }
 
 function parseBan(value: string): Ban {

@@ -42,6 +42,26 @@ export const MIGRATIONS: readonly string[] = [
      state TEXT NOT NULL
    );
    CREATE INDEX owned_rooms_by_owner ON owned_rooms (owner_key);`,
+  // 3: the catch-up of named devices (docs/storage.md, "Catch-up of named devices"): the
+  // direct messages of accounts that named a device, found by account and time, and where
+  // each named device was when it left, found by account and time for the bound on marks.
+  `CREATE TABLE directs (
+     id INTEGER PRIMARY KEY,
+     account_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     sender TEXT NOT NULL,
+     addressee TEXT NOT NULL,
+     text TEXT NOT NULL
+   );
+   CREATE INDEX directs_by_account ON directs (account_key, at);
+   CREATE TABLE device_marks (
+     account_key TEXT NOT NULL,
+     device_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     rooms TEXT NOT NULL,
+     PRIMARY KEY (account_key, device_key)
+   );
+   CREATE INDEX device_marks_by_time ON device_marks (account_key, at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

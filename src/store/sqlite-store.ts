@@ -2,13 +2,18 @@ import type Database from 'better-sqlite3';
 import { nameKey } from '../protocol/names.js';
 import { ownString } from '../protocol/own-string.js';
 import type { RoomState } from '../protocol/room-state.js';
+import { catchupOldest, keptMark, type MarkToKeep, markToKeep, parseJson } from './catchup.js';
 import { sortBans } from './memory-store.js';
 import { keptRoom, roomToKeep } from './owned-rooms.js';
 import { isLocked, openDatabase } from './sqlite-schema.js';
 import {
   DEFAULT_STORE_LIMITS,
+  DEVICE_MARKS_MAX,
+  DIRECT_LOG_MAX,
   senderMax,
   type Ban,
+  type DeviceMark,
+  type DirectEntry,
   type HistoryEntry,
   type Keep,
   type KeptMessage,
@@ -17,15 +22,15 @@ import {
   type StoreLimits,
 } from './store.js';
 
-interface QueuedRow {
-  roomKey: string;
-  entry: HistoryEntry;
-}
+/** A room message for ROOMKEY's history, or a direct message for the catch-up log of ACCOUNT (a key). */
+type QueuedRow = { roomKey: string; entry: HistoryEntry } | { account: string; entry: DirectEntry };
 
 /** ROW with strings of its own: a view into the read it came in would keep all of it (own-string.ts). */
 function owned(row: QueuedRow): QueuedRow {
   const { at, from, text } = row.entry;
-  return { roomKey: ownString(row.roomKey), entry: { at, from: ownString(from), text: ownString(text) } };
+  const entry = { at, from: ownString(from), text: ownString(text) };
+  if ('roomKey' in row) return { roomKey: ownString(row.roomKey), entry };
+  return { account: ownString(row.account), entry: { ...entry, to: ownString(row.entry.to) } };
 }
 
 /** Rows #bound deletes at most in one turn: a few milliseconds of the event loop. */
@@ -86,14 +91,40 @@ function prepare(db: Database.Database) {
     pageSize: db.prepare<[], number>('SELECT page_size FROM pragma_page_size()').pluck(),
     historyRows: db.prepare<[], number>('SELECT count(*) FROM history').pluck(),
     dropOldestHistory: db.prepare<[number]>('DELETE FROM history WHERE id IN (SELECT id FROM history ORDER BY id LIMIT ?)'),
+    // An account has a mark still fresh: only then is its direct message logged (Store.logDirect).
+    marked: db.prepare<[string, number], number>('SELECT 1 FROM device_marks WHERE account_key = ? AND at > ? LIMIT 1').pluck(),
+    insertDirect: db.prepare<[string, number, string, string, string]>('INSERT INTO directs (account_key, at, sender, addressee, text) VALUES (?, ?, ?, ?, ?)'),
+    // All but the newest `keep`, walking the (account_key, at) index backwards.
+    trimDirects: db.prepare<[{ account: string; keep: number }]>(
+      'DELETE FROM directs WHERE id IN (SELECT id FROM directs WHERE account_key = @account ORDER BY at DESC, id DESC LIMIT -1 OFFSET @keep)',
+    ),
+    directsSince: db.prepare<[string, number], DirectEntry>(
+      'SELECT at, sender AS "from", addressee AS "to", text FROM directs WHERE account_key = ? AND at > ? ORDER BY at, id',
+    ),
+    dropExpiredDirects: db.prepare<[string, number]>('DELETE FROM directs WHERE account_key = ? AND at <= ?'),
+    dropAllExpiredDirects: db.prepare<[number]>('DELETE FROM directs WHERE at <= ?'),
+    markDevice: db.prepare<[string, string, number, string]>(
+      `INSERT INTO device_marks (account_key, device_key, at, rooms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_key, device_key) DO UPDATE SET at = excluded.at, rooms = excluded.rooms`,
+    ),
+    // The account's marks that ran out, and those past the newest `keep`.
+    trimMarks: db.prepare<[{ account: string; oldest: number; keep: number }]>(
+      `DELETE FROM device_marks WHERE account_key = @account AND (at <= @oldest OR device_key NOT IN
+         (SELECT device_key FROM device_marks WHERE account_key = @account ORDER BY at DESC LIMIT @keep))`,
+    ),
+    deviceMark: db.prepare<[string, string, number], { at: number; rooms: string }>(
+      'SELECT at, rooms FROM device_marks WHERE account_key = ? AND device_key = ? AND at > ?',
+    ),
+    dropAllExpiredMarks: db.prepare<[number]>('DELETE FROM device_marks WHERE at <= ?'),
   };
 }
 
 const toBan = (row: BanRow): Ban => ({ name: row.name, by: row.banned_by, reason: row.reason, at: row.at, until: row.until ?? undefined });
 
 /**
- * The store behind --db: history, kept messages, bans and owned rooms in one SQLite file that
- * outlives the process (docs/storage.md). better-sqlite3 is synchronous, so every answer is a plain value.
+ * The store behind --db: history, kept messages, bans, owned rooms and what named devices
+ * catch up on, in one SQLite file that outlives the process (docs/storage.md).
+ * better-sqlite3 is synchronous, so every answer is a plain value.
  *
  * Room messages are the hot path: append() only queues, and one flush per event-loop turn
  * writes all of that turn's rows in one transaction, so the message path never waits on the
@@ -112,6 +143,7 @@ export class SqliteStore implements Store {
   readonly #keep: (key: string, entry: HistoryEntry) => Keep;
   readonly #kept: (key: string) => KeptMessage[];
   readonly #remove: (key: string, ids: readonly string[]) => void;
+  readonly #mark: (mark: MarkToKeep) => void;
   #queue: QueuedRow[] = [];
   #flushSoon: NodeJS.Immediate | undefined;
   /** Bytes of room messages written since the file's size was last checked against historyDisk. */
@@ -139,6 +171,12 @@ export class SqliteStore implements Store {
       this.#sql = prepare(this.#db);
       // Accounts that never come back would keep their expired messages on disk for ever.
       unlessLocked(() => this.#sql.dropAllExpired.run(this.#expiredAt()));
+      // The same for catch-up, and with --catchup-days 0 everything logged before goes now.
+      unlessLocked(() => {
+        const oldest = this.#catchupOldest();
+        this.#sql.dropAllExpiredDirects.run(oldest);
+        this.#sql.dropAllExpiredMarks.run(oldest);
+      });
       // Started again with a smaller --history-disk: the file is brought under it now.
       this.#bound(true);
     } catch (err) {
@@ -149,11 +187,26 @@ export class SqliteStore implements Store {
 
     this.#writeRows = this.#db.transaction((rows: QueuedRow[]) => {
       const rooms = new Set<string>();
-      for (const { roomKey, entry } of rows) {
-        sql.insertHistory.run(roomKey, entry.at, entry.from, entry.text);
-        rooms.add(roomKey);
+      /** Whether each account written to has a fresh mark: asked once a flush. */
+      const accounts = new Map<string, boolean>();
+      const oldest = this.#catchupOldest();
+      for (const row of rows) {
+        const { at, from, text } = row.entry;
+        if ('roomKey' in row) {
+          sql.insertHistory.run(row.roomKey, at, from, text);
+          rooms.add(row.roomKey);
+          continue;
+        }
+        let marked = accounts.get(row.account);
+        if (marked === undefined) accounts.set(row.account, (marked = sql.marked.get(row.account, oldest) !== undefined));
+        if (marked) sql.insertDirect.run(row.account, at, from, row.entry.to, text);
       }
       for (const room of rooms) sql.trimHistory.run({ room, keep: this.limits.history });
+      for (const [account, marked] of accounts) {
+        if (!marked) continue;
+        sql.dropExpiredDirects.run(account, oldest);
+        sql.trimDirects.run({ account, keep: DIRECT_LOG_MAX });
+      }
     });
 
     this.#keep = this.#db.transaction((key: string, entry: HistoryEntry): Keep => {
@@ -180,6 +233,16 @@ export class SqliteStore implements Store {
     this.#remove = this.#db.transaction((key: string, ids: readonly string[]) => {
       for (const id of ids) if (/^[0-9]{1,15}$/.test(id)) sql.removeKept.run(Number(id), key);
     });
+
+    this.#mark = this.#db.transaction(({ account, device, at, rooms }: MarkToKeep) => {
+      sql.markDevice.run(account, device, at, rooms);
+      sql.trimMarks.run({ account, oldest: this.#catchupOldest(), keep: DEVICE_MARKS_MAX });
+    });
+  }
+
+  /** Logged direct messages and device marks at or before this time have run out (catchup.ts). */
+  #catchupOldest(): number {
+    return catchupOldest(this.limits, this.now());
   }
 
   /** Kept messages at or before this time have run out (the memory store keeps `at > now - offlineMs`). */
@@ -188,8 +251,18 @@ export class SqliteStore implements Store {
   }
 
   append(room: string, entry: HistoryEntry): void {
-    if (this.#closed || this.limits.history <= 0) return;
-    const row = { roomKey: nameKey(room), entry: { at: entry.at, from: entry.from, text: entry.text } };
+    if (this.limits.history <= 0) return;
+    this.#enqueue({ roomKey: nameKey(room), entry: { at: entry.at, from: entry.from, text: entry.text } });
+  }
+
+  logDirect(account: string, entry: DirectEntry): void {
+    if (this.limits.catchupMs <= 0) return;
+    this.#enqueue({ account: nameKey(account), entry: { at: entry.at, from: entry.from, to: entry.to, text: entry.text } });
+  }
+
+  /** Queues ROW for the flush of this turn (room messages and logged direct messages alike). */
+  #enqueue(row: QueuedRow): void {
+    if (this.#closed) return;
     if (this.#retry === undefined) this.#queue.push(row);
     else {
       // Held while another program has the file locked: rows of their own (own-string.ts).
@@ -223,7 +296,7 @@ export class SqliteStore implements Store {
       if (isLocked(err)) return this.#locked(rows);
       // The messages were delivered already; only their history is lost, and retrying a disk
       // that fails would only grow the queue.
-      this.#report(new Error(`${rows.length} room message(s) could not be written to the history in ${this.file}: ${describe(err)}`, { cause: err }));
+      this.#report(new Error(`${whatRows(rows)} could not be written to ${this.file}: ${describe(err)}`, { cause: err }));
       return;
     }
     for (const { entry } of rows) this.#sinceCheck += entry.from.length + entry.text.length + ROW_BYTES;
@@ -290,7 +363,7 @@ export class SqliteStore implements Store {
     this.#lockedOut = false;
     this.#warn(
       dropped > 0
-        ? `the database ${this.file} is free again; ${dropped} room message(s) were not written to the history while it was locked`
+        ? `the database ${this.file} is free again; ${dropped} message(s) were not written to the history or the catch-up log while it was locked`
         : `the database ${this.file} is free again: the history held meanwhile is written`,
     );
   }
@@ -345,7 +418,7 @@ export class SqliteStore implements Store {
       () => {
         const rows = this.#sql.history.all(key, count).reverse();
         // What waits for a lock is history too: a reader sees it, last.
-        const held = this.#queue.filter((row) => row.roomKey === key).map((row) => row.entry);
+        const held = this.#queue.flatMap((row) => ('roomKey' in row && row.roomKey === key ? [row.entry] : []));
         return held.length === 0 ? rows : rows.concat(held).slice(-count);
       },
       undefined,
@@ -414,6 +487,39 @@ export class SqliteStore implements Store {
     return this.#must('count the rooms an account owns', () => this.#sql.ownedRooms.get(nameKey(owner)) ?? 0);
   }
 
+  directsSince(account: string, since: number): DirectEntry[] | undefined {
+    if (this.limits.catchupMs <= 0) return [];
+    const key = nameKey(account);
+    return this.#run(
+      'read the direct messages logged for catch-up',
+      () => {
+        const oldest = this.#catchupOldest();
+        // Deleted when met, as kept messages are; only left out while the file is locked.
+        unlessLocked(() => this.#sql.dropExpiredDirects.run(key, oldest));
+        const after = Math.max(since, oldest);
+        const rows = this.#sql.directsSince.all(key, after);
+        // Held for a lock, and logged once it is gone if the account is still marked: a reader sees them, last.
+        const held = this.#queue.flatMap((row) => ('account' in row && row.account === key && row.entry.at > after ? [{ ...row.entry }] : []));
+        return held.length === 0 || this.#sql.marked.get(key, oldest) === undefined ? rows : rows.concat(held);
+      },
+      undefined,
+    );
+  }
+
+  markDevice(account: string, device: string, mark: DeviceMark): void {
+    if (this.limits.catchupMs <= 0) return;
+    const kept = markToKeep(account, device, mark);
+    this.#must('remember where a device left', () => this.#mark(kept));
+  }
+
+  deviceMark(account: string, device: string): DeviceMark | undefined {
+    if (this.limits.catchupMs <= 0) return undefined;
+    const what = 'read where a device left';
+    const row = this.#must(what, () => this.#sql.deviceMark.get(nameKey(account), nameKey(device), this.#catchupOldest()));
+    // Damaged: thrown as the store's own failure (catchup.ts), and reported.
+    return row && this.#must(what, () => keptMark(device, row.at, parseJson(row.rooms)));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#flushSoon !== undefined) clearImmediate(this.#flushSoon);
@@ -422,8 +528,7 @@ export class SqliteStore implements Store {
     this.#retry = undefined;
     this.#flush();
     if (this.#retry !== undefined) clearTimeout(this.#retry);
-    if (this.#queue.length > 0)
-      this.#report(new Error(`${this.#queue.length} room message(s) could not be written to the history in ${this.file}: it is locked by another program`));
+    if (this.#queue.length > 0) this.#report(new Error(`${whatRows(this.#queue)} could not be written to ${this.file}: it is locked by another program`));
     const undone = this.#removals.reduce((n, r) => n + r.ids.length, 0);
     if (undone > 0)
       this.#report(
@@ -452,6 +557,16 @@ export class SqliteStore implements Store {
       // Nothing to tell it with: the listener itself is what failed.
     }
   }
+}
+
+/** What ROWS hold, for an error: the history's room messages, the catch-up log's direct messages. */
+function whatRows(rows: readonly QueuedRow[]): string {
+  const rooms = rows.filter((row) => 'roomKey' in row).length;
+  const directs = rows.length - rooms;
+  const parts = [];
+  if (rooms > 0 || directs === 0) parts.push(`${rooms} room message(s) for the history`);
+  if (directs > 0) parts.push(`${directs} direct message(s) for the catch-up log`);
+  return parts.join(' and ');
 }
 
 /** Runs a write that may wait for another time: skipped while another program holds the lock. */

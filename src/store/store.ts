@@ -1,6 +1,7 @@
 /**
  * What the chat remembers, behind one interface (STYLE.md, "store/"): room history, messages
- * kept for accounts that are offline, and bans. The in-memory store is the default; SQLite
+ * kept for accounts that are offline, bans, owned rooms, and what named devices need to
+ * catch up on. The in-memory store is the default; SQLite
  * (--db) keeps it across restarts; Redis (--redis) shares it between the servers of a
  * cluster. Every implementation passes the same contract tests (test/store/contract.ts).
  *
@@ -23,6 +24,19 @@ export interface HistoryEntry {
 /** A direct message kept for an account that was offline. `id` is the store's own, for take(). */
 export interface KeptMessage extends HistoryEntry {
   id: string;
+}
+
+/** A direct message in an account's log for its devices' catch-up: FROM sent TEXT to TO at AT. */
+export interface DirectEntry extends HistoryEntry {
+  /** The addressee's name, as shown. */
+  to: string;
+}
+
+/** Where a named device of an account was when it last left: when, and its rooms (as shown). */
+export interface DeviceMark {
+  /** When it left, in ms since the epoch: catch-up starts after it. */
+  at: number;
+  rooms: string[];
 }
 
 /** A ban on an account: it may not log in until `until` (ms since the epoch; undefined: until lifted). */
@@ -50,6 +64,8 @@ export interface StoreLimits {
    * oldest messages go first, whatever their room. The memory store has historyMemory.
    */
   historyDisk: number;
+  /** Direct messages and device marks are kept this long for catch-up, in ms; 0 keeps none. */
+  catchupMs: number;
 }
 
 export const DEFAULT_STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({
@@ -57,7 +73,21 @@ export const DEFAULT_STORE_LIMITS: Readonly<StoreLimits> = Object.freeze({
   offlineMax: 256,
   offlineMs: 7 * 24 * 3600 * 1000,
   historyDisk: 1024 * 1024 * 1024,
+  catchupMs: 7 * 24 * 3600 * 1000,
 });
+
+/**
+ * Direct messages an account's log keeps at most, oldest dropped first: a device away for
+ * days catches up on the last thousand, and one chatty correspondent cannot grow the log
+ * without end.
+ */
+export const DIRECT_LOG_MAX = 1000;
+
+/**
+ * Named devices remembered per account, least recently left dropped first: a script that
+ * logs in under a new device name each time must not grow its account's marks without end.
+ */
+export const DEVICE_MARKS_MAX = 32;
 
 /** Bytes all histories together may hold in memory (the memory store): --history-memory. */
 export const DEFAULT_HISTORY_MEMORY = 64 * 1024 * 1024;
@@ -120,6 +150,20 @@ export interface Store {
   saveRoom(room: string, state: RoomState): Awaitable<void>;
   /** How many rooms the account OWNER (any case) owns. Throws (or rejects) when unavailable. */
   ownedRooms(owner: string): Awaitable<number>;
+
+  /**
+   * Adds ENTRY to ACCOUNT's direct-message log (ACCOUNT any case; the server calls it once for the
+   * addressee and once for the sender when each is an account). Never waits, like append (writes
+   * grouped per turn; failures to onError). A no-op when catchupMs is 0, or when ACCOUNT has no
+   * device mark: an account that never named a device has nothing to catch up, so nothing is kept.
+   */
+  logDirect(account: string, entry: DirectEntry): void;
+  /** ACCOUNT's logged direct messages with at > SINCE, oldest first, none older than catchupMs; undefined when unavailable. */
+  directsSince(account: string, since: number): Awaitable<DirectEntry[] | undefined>;
+  /** Remembers that ACCOUNT's device DEVICE (any case) left with MARK. No-op when catchupMs is 0. Throws/rejects on failure. */
+  markDevice(account: string, device: string, mark: DeviceMark): Awaitable<void>;
+  /** DEVICE's mark, unless older than catchupMs; undefined when there is none. Throws/rejects when unreadable. */
+  deviceMark(account: string, device: string): Awaitable<DeviceMark | undefined>;
 
   /** Writes what is pending and lets go of files and connections. */
   close(): Promise<void>;

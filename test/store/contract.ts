@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { RoomState } from '../../src/protocol/room-state.js';
 import { ROOM_STATE_MAX } from '../../src/store/owned-rooms.js';
-import type { Store, StoreLimits } from '../../src/store/store.js';
+import { DEVICE_MARKS_MAX, DIRECT_LOG_MAX, type DirectEntry, type Store, type StoreLimits } from '../../src/store/store.js';
 import { T0 } from '../helpers/fake-clock.js';
 
 /** A clock a test moves by hand: kept messages and bans run out by it. */
@@ -24,6 +24,13 @@ export interface StoreMaker {
 }
 
 const entry = (clock: StoreClock, from: string, text: string) => ({ at: clock.now(), from, text });
+
+/** A direct message FROM sent to TO now. */
+const direct = (clock: StoreClock, from: string, to: string, text: string): DirectEntry => ({ at: clock.now(), from, to, text });
+
+const texts = (entries: DirectEntry[] | undefined): string[] | undefined => entries?.map((e) => e.text);
+
+const DAY = 24 * 3600 * 1000;
 
 /** An owned room's state at version V, with every field a kept room has. */
 const owned = (v: number, owner: string, more: Partial<RoomState> = {}): RoomState => ({
@@ -267,8 +274,192 @@ export function storeContract(maker: StoreMaker): void {
     assert.equal(await store.ownedRooms('alice'), 1);
   });
 
+  test('catch-up: the direct messages of an account that named a device, oldest first, after `since` (exclusive), without regard to case', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    await store.markDevice('Alice', 'Laptop', { at: clock.now(), rooms: ['dev'] });
+    const sent: DirectEntry[] = [];
+    for (let i = 1; i <= 4; i++) {
+      clock.ms += 1000;
+      const e = i % 2 ? direct(clock, 'bob', 'Alice', `to alice ${i}`) : direct(clock, 'Alice', 'bob', `from alice ${i}`);
+      store.logDirect(i % 2 ? 'ALICE' : 'alice', e);
+      sent.push(e);
+    }
+    assert.deepEqual(await store.directsSince('alice', T0), sent);
+    assert.deepEqual(texts(await store.directsSince('aLiCe', T0 + 2000)), ['to alice 3', 'from alice 4'], 'a message at `since` itself is not after it');
+    assert.deepEqual(await store.directsSince('alice', T0 + 4000), []);
+    assert.deepEqual(await store.directsSince('alice', 0), sent);
+    assert.deepEqual(await store.directsSince('nobody', 0), []);
+  });
+
+  test("catch-up: one account's log is never another's (alice_ is not alice, Alice is)", async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    await store.markDevice('alice', 'laptop', { at: clock.now(), rooms: [] });
+    await store.markDevice('alice_', 'laptop', { at: clock.now(), rooms: [] });
+    store.logDirect('Alice', direct(clock, 'bob', 'Alice', 'for alice'));
+    store.logDirect('alice_', direct(clock, 'bob', 'alice_', 'for alice_'));
+    store.logDirect('alic', direct(clock, 'bob', 'alic', 'for alic, who has no mark'));
+    assert.deepEqual(texts(await store.directsSince('ALICE', 0)), ['for alice']);
+    assert.deepEqual(texts(await store.directsSince('Alice_', 0)), ['for alice_']);
+    assert.deepEqual(await store.directsSince('alic', 0), []);
+    assert.deepEqual(await store.directsSince('alice__', 0), []);
+    assert.equal(await store.deviceMark('alic', 'laptop'), undefined);
+  });
+
+  test('catch-up: nothing is logged for an account that never named a device, nor with catchupMs 0', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    store.logDirect('bob', direct(clock, 'carol', 'bob', 'before any mark'));
+    await store.markDevice('carol', 'phone', { at: clock.now(), rooms: [] });
+    store.logDirect('bob', direct(clock, 'carol', 'bob', "carol's mark is not bob's"));
+    assert.deepEqual(await store.directsSince('bob', 0), []);
+    await store.markDevice('bob', 'phone', { at: clock.now(), rooms: [] });
+    store.logDirect('bob', direct(clock, 'carol', 'bob', 'after'));
+    assert.deepEqual(texts(await store.directsSince('bob', 0)), ['after']);
+
+    const off = await maker.make(t, { catchupMs: 0 }, clock);
+    await off.markDevice('dave', 'phone', { at: clock.now(), rooms: ['dev'] });
+    assert.equal(await off.deviceMark('dave', 'phone'), undefined);
+    off.logDirect('dave', direct(clock, 'carol', 'dave', 'not kept'));
+    assert.deepEqual(await off.directsSince('dave', 0), []);
+  });
+
+  test('device marks: per account and device without regard to case; a later mark replaces the earlier; copies in and out', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    const rooms = ['dev', 'Ops'];
+    await store.markDevice('Alice', 'Laptop', { at: T0, rooms });
+    rooms.push('later');
+    assert.deepEqual(await store.deviceMark('alice', 'LAPTOP'), { at: T0, rooms: ['dev', 'Ops'] }, 'the rooms as they were marked, case kept');
+    (await store.deviceMark('alice', 'laptop'))?.rooms.push('changed by a caller');
+    assert.deepEqual(await store.deviceMark('ALICE', 'laptop'), { at: T0, rooms: ['dev', 'Ops'] });
+    assert.equal(await store.deviceMark('alice', 'phone'), undefined);
+    assert.equal(await store.deviceMark('alice_', 'laptop'), undefined);
+    assert.equal(await store.deviceMark('bob', 'laptop'), undefined);
+    clock.ms += 1000;
+    await store.markDevice('ALICE', 'laptop', { at: clock.now(), rooms: [] });
+    await store.markDevice('alice', 'Phone', { at: clock.now(), rooms: ['x-1'] });
+    assert.deepEqual(await store.deviceMark('alice', 'Laptop'), { at: T0 + 1000, rooms: [] });
+    assert.deepEqual(await store.deviceMark('alice', 'phone'), { at: T0 + 1000, rooms: ['x-1'] });
+  });
+
+  test('device marks: refused, and nothing kept: an account, a device or a room that is no name', async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    const mark = { at: T0, rooms: ['dev'] };
+    await assert.rejects(
+      async () => store.markDevice('alice', 'my laptop', mark),
+      /cannot remember the device "my laptop" of "alice": the account and the device must be names/,
+    );
+    await assert.rejects(async () => store.markDevice('alice', 'x'.repeat(33), mark), /must be names/);
+    await assert.rejects(async () => store.markDevice('alice', '', mark), /must be names/);
+    await assert.rejects(async () => store.markDevice('chat:bans', 'laptop', mark), /must be names/);
+    await assert.rejects(async () => store.markDevice('alice', 'laptop', { at: T0, rooms: ['#dev'] }), /one of its rooms is not a room name/);
+    await assert.rejects(async () => store.markDevice('alice', 'laptop', { at: Number.NaN, rooms: [] }), /its time is not a whole number/);
+    assert.equal(await store.deviceMark('alice', 'laptop'), undefined);
+    store.logDirect('alice', direct(new StoreClock(), 'bob', 'alice', 'no mark was kept'));
+    assert.deepEqual(await store.directsSince('alice', 0), []);
+  });
+
+  test(`device marks: at most DEVICE_MARKS_MAX (${DEVICE_MARKS_MAX}) per account, the least recently left dropped first`, async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    for (let i = 0; i < DEVICE_MARKS_MAX; i++) await store.markDevice('alice', `d${i}`, { at: T0 + i, rooms: [] });
+    await store.markDevice('bob', 'd1', { at: T0, rooms: ['bobs'] });
+    // d0 left again, last: d1 is now the one that left longest ago.
+    await store.markDevice('alice', 'D0', { at: T0 + 100, rooms: [] });
+    await store.markDevice('alice', 'new', { at: T0 + 101, rooms: [] });
+    assert.equal(await store.deviceMark('alice', 'd1'), undefined);
+    assert.equal((await store.deviceMark('alice', 'd0'))?.at, T0 + 100);
+    assert.equal((await store.deviceMark('alice', 'new'))?.at, T0 + 101);
+    for (let i = 2; i < DEVICE_MARKS_MAX; i++) assert.equal((await store.deviceMark('alice', `d${i}`))?.at, T0 + i, `d${i}`);
+    assert.deepEqual(await store.deviceMark('bob', 'd1'), { at: T0, rooms: ['bobs'] }, "another account's marks are its own");
+  });
+
+  test(`catch-up: at most DIRECT_LOG_MAX (${DIRECT_LOG_MAX}) messages per account, the oldest dropped first`, async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    await store.markDevice('alice', 'laptop', { at: clock.now(), rooms: [] });
+    await store.markDevice('bob', 'laptop', { at: clock.now(), rooms: [] });
+    store.logDirect('bob', direct(clock, 'carol', 'bob', 'for bob'));
+    const log = (n: number) => {
+      clock.ms += 1;
+      store.logDirect('alice', direct(clock, 'bob', 'alice', `m${n}`));
+    };
+    // Over two turns: a log already full is trimmed as well as one that fills in one turn.
+    for (let i = 0; i < 600; i++) log(i);
+    assert.equal((await store.directsSince('alice', 0))?.length, 600);
+    for (let i = 600; i < DIRECT_LOG_MAX + 5; i++) log(i);
+    const all = (await store.directsSince('alice', 0)) ?? [];
+    assert.equal(all.length, DIRECT_LOG_MAX);
+    assert.deepEqual([all[0]?.text, all.at(-1)?.text], ['m5', `m${DIRECT_LOG_MAX + 4}`]);
+    assert.deepEqual(texts(await store.directsSince('bob', 0)), ['for bob'], 'a full log drops nothing of another');
+  });
+
+  test('catch-up: messages and marks older than catchupMs are gone; an account whose marks all ran out logs nothing', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, { catchupMs: DAY }, clock);
+    await store.markDevice('alice', 'laptop', { at: clock.now(), rooms: ['dev'] });
+    store.logDirect('alice', direct(clock, 'bob', 'alice', 'old'));
+    clock.ms += DAY / 2;
+    await store.markDevice('alice', 'phone', { at: clock.now(), rooms: [] });
+    store.logDirect('alice', direct(clock, 'bob', 'alice', 'newer'));
+    assert.deepEqual(texts(await store.directsSince('alice', 0)), ['old', 'newer']);
+    // catchupMs after: run out, as kept messages are (`at > now - catchupMs` stays).
+    clock.ms = T0 + DAY;
+    assert.deepEqual(texts(await store.directsSince('alice', 0)), ['newer']);
+    assert.equal(await store.deviceMark('alice', 'laptop'), undefined, 'a mark that ran out is as if there were none');
+    assert.deepEqual(await store.deviceMark('alice', 'phone'), { at: T0 + DAY / 2, rooms: [] });
+    store.logDirect('alice', direct(clock, 'bob', 'alice', 'newest'));
+    assert.deepEqual(texts(await store.directsSince('alice', 0)), ['newer', 'newest']);
+    clock.ms = T0 + DAY + DAY / 2;
+    assert.equal(await store.deviceMark('alice', 'phone'), undefined);
+    store.logDirect('alice', direct(clock, 'bob', 'alice', 'after every mark ran out'));
+    assert.deepEqual(texts(await store.directsSince('alice', 0)), ['newest']);
+    clock.ms = T0 + 2 * DAY;
+    assert.deepEqual(await store.directsSince('alice', 0), []);
+  });
+
+  test('catch-up: texts come back exactly as logged: 4 KB, newlines, CR, NUL, quotes, unicode, Redis framing', async (t) => {
+    const clock = new StoreClock();
+    const store = await maker.make(t, {}, clock);
+    const rooms = ['dev', 'Z-9_'];
+    await store.markDevice('alice', 'laptop', { at: clock.now(), rooms });
+    const sent = [
+      'x'.repeat(4096),
+      'line one\nline two\r\nthree\rfour\0five\0',
+      '*2\r\n$3\r\nDEL\r\n$9\r\nchat:bans\r\n',
+      `it's "quoted" \\ back\tslash {"at":1} héllo ✓ 日本 😀`,
+      '',
+      ' spaces around ',
+    ];
+    for (const text of sent) store.logDirect('alice', direct(clock, 'Zoë-1', 'alice', text));
+    const got = (await store.directsSince('alice', 0)) ?? [];
+    assert.deepEqual(
+      got.map((e) => [e.from, e.to, e.text]),
+      sent.map((text) => ['Zoë-1', 'alice', text]),
+    );
+    assert.deepEqual(await store.deviceMark('alice', 'laptop'), { at: T0, rooms });
+  });
+
   if (maker.reopen) {
     const reopen = maker.reopen;
+    test('catch-up logs and device marks survive a restart', async (t) => {
+      const clock = new StoreClock();
+      const store = await maker.make(t, {}, clock);
+      await store.markDevice('Alice', 'Laptop', { at: clock.now(), rooms: ['dev', 'ops'] });
+      store.logDirect('alice', direct(clock, 'bob', 'Alice', 'while away'));
+      const again = await reopen(t, store, {}, clock);
+      assert.deepEqual(await again.deviceMark('ALICE', 'laptop'), { at: T0, rooms: ['dev', 'ops'] });
+      assert.deepEqual(await again.directsSince('alice', 0), [direct(clock, 'bob', 'Alice', 'while away')]);
+      again.logDirect('alice', direct(clock, 'carol', 'alice', 'after the restart'));
+      const third = await reopen(t, again, {}, clock);
+      assert.deepEqual(texts(await third.directsSince('alice', 0)), ['while away', 'after the restart']);
+      const off = await reopen(t, third, { catchupMs: 0 }, clock);
+      assert.equal(await off.deviceMark('alice', 'laptop'), undefined, 'turned off: what was kept is not answered');
+      assert.deepEqual(await off.directsSince('alice', 0), []);
+    });
+
     test('owned rooms survive a restart: states, versions and counts', async (t) => {
       const clock = new StoreClock();
       const store = await maker.make(t, {}, clock);
@@ -338,6 +529,21 @@ export function storeContract(maker: StoreMaker): void {
       assert.equal((await two.banOf('eve', clock.now()))?.by, 'op');
       assert.equal(await two.unban('eve'), true);
       assert.equal(await one.banOf('eve', clock.now()), undefined);
+    });
+
+    test('every server of a cluster sees the same device marks and catch-up logs; a mark made on one lets the other log', async (t) => {
+      const clock = new StoreClock();
+      const one = await maker.make(t, {}, clock);
+      const two = await another(t, {}, clock);
+      await one.markDevice('alice', 'laptop', { at: clock.now(), rooms: ['dev'] });
+      assert.deepEqual(await two.deviceMark('Alice', 'Laptop'), { at: T0, rooms: ['dev'] });
+      two.logDirect('alice', direct(clock, 'bob', 'alice', 'via two'));
+      assert.deepEqual(texts(await two.directsSince('alice', 0)), ['via two']);
+      one.logDirect('alice', direct(clock, 'carol', 'alice', 'via one'));
+      assert.deepEqual(texts(await one.directsSince('alice', 0)), ['via two', 'via one']);
+      assert.deepEqual(texts(await two.directsSince('alice', 0)), ['via two', 'via one']);
+      two.logDirect('bob', direct(clock, 'alice', 'bob', 'bob has no mark on either'));
+      assert.deepEqual(await one.directsSince('bob', 0), []);
     });
 
     test("every server of a cluster sees the same owned rooms; one server's older write never overwrites another's newer", async (t) => {

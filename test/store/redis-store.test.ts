@@ -3,7 +3,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisHub } from '../../src/hub/redis/hub.js';
 import { HISTORY_IDLE_MS, RedisStore } from '../../src/store/redis-store.js';
-import type { StoreLimits } from '../../src/store/store.js';
+import { DIRECT_LOG_MAX, type StoreLimits } from '../../src/store/store.js';
 import { execFileSync } from 'node:child_process';
 import { docBlock } from '../helpers/docs.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
@@ -178,6 +178,14 @@ describe('the Redis store', { skip: redisSkip }, () => {
       ['eve'],
     );
     assert.equal(await store.unban('eve'), true);
+    for (const device of ['d1', 'd2', 'd3']) await store.markDevice('alice', device, { at: clock.now() - 1, rooms: ['dev'] });
+    await store.markDevice('alice', 'd1', { at: clock.now(), rooms: [] });
+    assert.deepEqual(await store.deviceMark('alice', 'd1'), { at: clock.now(), rooms: [] });
+    store.logDirect('alice', { at: clock.now(), from: 'bob', to: 'alice', text: 'logged' });
+    assert.deepEqual(
+      (await store.directsSince('alice', 0))?.map((e) => e.text),
+      ['logged'],
+    );
     await store.saveRoom('dev', { v: 1, owner: 'alice', ops: ['alice'] });
     await store.saveRoom('dev', { v: 2, owner: 'bob', ops: ['bob'] });
     assert.equal((await store.ownedRoom('dev'))?.owner, 'bob');
@@ -214,6 +222,46 @@ describe('the Redis store', { skip: redisSkip }, () => {
     await assert.rejects(Promise.resolve(store.saveRoom('ops', { v: 3, owner: 'carol', ops: [] })), /the count of the rooms bob owns is damaged/);
     assert.equal((await store.ownedRoom('ops'))?.owner, 'bob', 'nothing changed');
     assert.equal(await store.ownedRooms('carol'), 0);
+    await store.close();
+  });
+
+  test('catch-up: a log stream and two marks keys per account under the prefix, each expiring catchupMs after its last write; a damaged mark is an error', async (t) => {
+    const redis = await TestRedis.start(t);
+    const shared = new Redis(redis.url);
+    t.after(() => shared.disconnect());
+    const clock = new StoreClock();
+    const catchupMs = 3 * 24 * 3600 * 1000;
+    const store = new RedisStore({ redis: shared, prefix: 'chat7:', now: clock.now, limits: { catchupMs } });
+    await store.start();
+    await store.markDevice('Alice', 'Laptop', { at: clock.now(), rooms: ['dev'] });
+    store.logDirect('ALICE', { at: clock.now(), from: 'bob', to: 'Alice', text: 'hello' });
+    store.logDirect('bob', { at: clock.now(), from: 'Alice', to: 'bob', text: 'bob never named a device' });
+    assert.equal((await store.directsSince('alice', 0))?.length, 1);
+    assert.deepEqual((await shared.keys('*')).sort(), ['chat7:device-times:alice', 'chat7:devices:alice', 'chat7:directs:alice']);
+    assert.deepEqual(await shared.hgetall('chat7:devices:alice'), { laptop: `{"at":${clock.now()},"rooms":["dev"]}` });
+    assert.deepEqual(await shared.zrange('chat7:device-times:alice', '0', '-1', 'WITHSCORES'), ['laptop', String(clock.now())]);
+    // An account that goes away leaves nothing for ever.
+    for (const key of ['chat7:device-times:alice', 'chat7:devices:alice', 'chat7:directs:alice']) {
+      const ttl = await shared.pttl(key);
+      assert.ok(ttl > catchupMs - 60_000 && ttl <= catchupMs, `${key} expires in ${ttl} ms`);
+    }
+    // Trimmed exactly, not about: a log never holds more than DIRECT_LOG_MAX.
+    for (let i = 0; i < DIRECT_LOG_MAX + 50; i++) {
+      store.logDirect('alice', { at: clock.now(), from: 'bob', to: 'alice', text: `m${i}` });
+      if (i % 300 === 299) await store.directsSince('alice', 0);
+    }
+    assert.equal((await store.directsSince('alice', 0))?.at(-1)?.text, `m${DIRECT_LOG_MAX + 49}`);
+    assert.equal(await shared.xlen('chat7:directs:alice'), DIRECT_LOG_MAX);
+
+    await shared.hset('chat7:devices:alice', 'laptop', '{"at":"soon","rooms":["dev"]}');
+    await assert.rejects(
+      Promise.resolve(store.deviceMark('alice', 'laptop')),
+      /where a device left could not be read in Redis: the kept mark of the device laptop is damaged: its time is not a whole number/,
+    );
+    await shared.hset('chat7:devices:alice', 'laptop', 'not json');
+    await assert.rejects(Promise.resolve(store.deviceMark('alice', 'laptop')), /is damaged: its time is not a whole number/);
+    await shared.hset('chat7:devices:alice', 'laptop', `{"at":${clock.now()},"rooms":"dev"}`);
+    await assert.rejects(Promise.resolve(store.deviceMark('alice', 'laptop')), /is damaged: its rooms are not a list/);
     await store.close();
   });
 
@@ -265,9 +313,14 @@ describe('the Redis store', { skip: redisSkip }, () => {
     await assert.rejects(Promise.resolve(store.ownedRoom('dev')), /a room's state in Redis could not be read/);
     await assert.rejects(Promise.resolve(store.saveRoom('dev', { v: 1, owner: 'alice', ops: [] })), /a room's state could not be kept in Redis/);
     await assert.rejects(Promise.resolve(store.ownedRooms('alice')), /the rooms an account owns could not be counted in Redis/);
+    // Nor is a device taken for one that never left: its catch-up is refused, not made up.
+    assert.equal(await store.directsSince('alice', 0), undefined);
+    await assert.rejects(Promise.resolve(store.deviceMark('alice', 'laptop')), /where a device left could not be read in Redis/);
+    await assert.rejects(Promise.resolve(store.markDevice('alice', 'laptop', { at: 0, rooms: [] })), /where a device left could not be kept in Redis/);
     assert.ok(Date.now() - started < 1000, `answered after ${Date.now() - started} ms`);
     for (let i = 0; i < 50; i++) {
       store.append('dev', { at: clock.now(), from: 'alice', text: `lost ${i}` });
+      store.logDirect('alice', { at: clock.now(), from: 'bob', to: 'alice', text: `lost ${i}` });
       await new Promise((resolve) => setImmediate(resolve));
     }
     await new Promise((resolve) => setImmediate(resolve));

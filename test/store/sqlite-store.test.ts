@@ -248,7 +248,7 @@ test('a flush that fails reports to onError, loses only its own rows, and the ne
   store.append('dev', line('lost 2'));
   await turn();
   assert.equal(errors.length, 1);
-  assert.match(errors[0]!.message, new RegExp(`^2 room message\\(s\\) could not be written to the history in ${file}: .*the disk is on fire`));
+  assert.match(errors[0]!.message, new RegExp(`^2 room message\\(s\\) for the history could not be written to ${file}: .*the disk is on fire`));
   assert.equal(writes.length, 1, 'a failed flush is not a write');
   db.exec('DROP TRIGGER refuse');
   store.append('dev', line('after'));
@@ -514,4 +514,117 @@ test('--history-disk: 12 MB of history keeps the file near 4 MiB, the oldest goi
   const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
   assert.ok(used * 4096 <= 1024 * 1024, `${used} pages used`);
   assert.ok((again.history('room49', 10)?.length ?? 0) > 0, 'the newest stay');
+});
+
+const DAY = 24 * 3600 * 1000;
+const directTo = (to: string, text: string, at = T0) => ({ at, from: 'bob', to, text });
+
+/** A store on a new file where alice's laptop has left (her direct messages are logged), and a look at its file. */
+function aliceMarked(t: TestContext, events: StoreEvents) {
+  const file = newFile(t);
+  const store = open(t, file, {}, new StoreClock(), events);
+  store.markDevice('alice', 'laptop', { at: T0, rooms: ['dev'] });
+  return { file, store, db: peek(t, file) };
+}
+
+test('a file of schema 2 (before catch-up) opens, keeps what it had, and gains the catch-up tables', (t) => {
+  const file = newFile(t);
+  const old = new Database(file);
+  old.exec(MIGRATIONS[0]!);
+  old.exec(MIGRATIONS[1]!);
+  old.pragma('user_version = 2');
+  old.prepare('INSERT INTO owned_rooms (room_key, owner_key, v, state) VALUES (?, ?, ?, ?)').run('dev', 'alice', 1, '{"v":1,"owner":"alice","ops":[]}');
+  old.close();
+  const store = open(t, file);
+  assert.equal(peek(t, file).pragma('user_version', { simple: true }), 3);
+  assert.equal(SCHEMA_VERSION, 3);
+  assert.deepEqual(store.ownedRoom('dev'), { v: 1, owner: 'alice', ops: [] });
+  store.markDevice('alice', 'laptop', { at: T0, rooms: ['dev'] });
+  store.logDirect('alice', directTo('alice', 'new'));
+  assert.deepEqual(store.directsSince('alice', 0), [directTo('alice', 'new')]);
+});
+
+test('catch-up: logged direct messages are written once a turn, with the room messages, in one transaction', async (t) => {
+  const writes: number[] = [];
+  const { store, db } = aliceMarked(t, { onWrite: (ms) => writes.push(ms) });
+  store.logDirect('alice', directTo('alice', 'one'));
+  store.append('dev', line('a room message'));
+  store.logDirect('Alice', directTo('alice', 'two'));
+  store.logDirect('bob', directTo('alice', 'bob has no mark'));
+  assert.equal(rows(db, 'directs'), 0, 'not on the caller’s turn');
+  await turn();
+  assert.equal(writes.length, 1);
+  assert.deepEqual(db.prepare('SELECT account_key, sender, addressee, text FROM directs ORDER BY id').all(), [
+    { account_key: 'alice', sender: 'bob', addressee: 'alice', text: 'one' },
+    { account_key: 'alice', sender: 'bob', addressee: 'alice', text: 'two' },
+  ]);
+  assert.equal(rows(db, 'history'), 1);
+});
+
+test('catch-up: what ran out is deleted from the file when met and when the store opens; opened with catchupMs 0, all of it', async (t) => {
+  const file = newFile(t);
+  const clock = new StoreClock();
+  const store = open(t, file, { catchupMs: DAY }, clock);
+  for (const account of ['alice', 'bob', 'carol']) {
+    store.markDevice(account, 'laptop', { at: T0, rooms: [] });
+    store.logDirect(account, directTo(account, `for ${account}`));
+  }
+  clock.ms += DAY / 2;
+  store.markDevice('carol', 'phone', { at: clock.now(), rooms: [] });
+  store.logDirect('carol', directTo('carol', 'later for carol', clock.now()));
+  store.directsSince('carol', 0);
+  clock.ms = T0 + DAY;
+  const db = peek(t, file);
+  assert.deepEqual(store.directsSince('alice', 0), []);
+  assert.equal(rows(db, 'directs'), 3, 'alice’s was deleted when read');
+  await store.close();
+  open(t, file, { catchupMs: DAY }, clock);
+  assert.deepEqual(db.prepare('SELECT text FROM directs').pluck().all(), ['later for carol'], 'bob’s and carol’s old one when the store opened');
+  assert.deepEqual(db.prepare('SELECT account_key, device_key FROM device_marks').all(), [{ account_key: 'carol', device_key: 'phone' }]);
+  open(t, file, { catchupMs: 0 }, clock);
+  assert.equal(rows(db, 'directs'), 0, '--catchup-days 0: nothing is kept');
+  assert.equal(rows(db, 'device_marks'), 0);
+});
+
+test('catch-up while another program holds the lock: logged messages are held, seen by directsSince, and written once it is gone', async (t) => {
+  const errors: Error[] = [];
+  const { store, db } = aliceMarked(t, { onError: (err) => errors.push(err) });
+  db.exec('BEGIN IMMEDIATE');
+  store.logDirect('alice', directTo('alice', 'while locked'));
+  store.logDirect('bob', directTo('bob', 'bob has no mark'));
+  await turn();
+  assert.deepEqual(store.directsSince('ALICE', 0), [directTo('alice', 'while locked')]);
+  assert.deepEqual(store.directsSince('bob', 0), []);
+  assert.deepEqual(store.deviceMark('alice', 'laptop'), { at: T0, rooms: ['dev'] }, 'marks are read while another program writes');
+  assert.throws(() => store.markDevice('alice', 'phone', { at: T0, rooms: [] }), /could not remember where a device left in the database/);
+  db.exec('COMMIT');
+  await waitFor(() => rows(db, 'directs') === 1, 'the held message to be written');
+  assert.deepEqual(store.directsSince('alice', 0), [directTo('alice', 'while locked')], 'once, not also from what was held');
+  assert.equal(errors.length, 1);
+});
+
+test('catch-up: a failed write names what was lost; a damaged mark is an error, reported; a closed store answers as unavailable', async (t) => {
+  const errors: Error[] = [];
+  const { store, db } = aliceMarked(t, { onError: (err) => errors.push(err) });
+  db.exec("CREATE TRIGGER refuse BEFORE INSERT ON directs BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END");
+  store.logDirect('alice', directTo('alice', 'lost'));
+  store.append('dev', line('lost with it'));
+  await turn();
+  assert.match(
+    errors[0]?.message ?? '',
+    /^1 room message\(s\) for the history and 1 direct message\(s\) for the catch-up log could not be written to .*the disk is on fire/,
+  );
+  db.prepare('UPDATE device_marks SET rooms = ?').run('["dev", "#not a room"]');
+  assert.throws(
+    () => store.deviceMark('alice', 'laptop'),
+    /could not read where a device left in the database .*: the kept mark of the device laptop is damaged: one of its rooms is not a room name/,
+  );
+  db.prepare('UPDATE device_marks SET rooms = ?').run('["dev"');
+  assert.throws(() => store.deviceMark('alice', 'laptop'), /is damaged: its rooms are not a list/);
+  assert.equal(errors.length, 3);
+  await store.close();
+  store.logDirect('alice', directTo('alice', 'too late'));
+  assert.equal(store.directsSince('alice', 0), undefined);
+  assert.throws(() => store.markDevice('alice', 'laptop', { at: T0, rooms: [] }), /could not remember where a device left/);
+  assert.throws(() => store.deviceMark('alice', 'laptop'), /could not read where a device left/);
 });
