@@ -49,14 +49,20 @@ export interface DirectMessage {
   readonly ctcp?: boolean;
   /** An invitation to the room TEXT (docs/protocol.md, "Rooms people own"), never kept for later. */
   readonly invite?: boolean;
+  /**
+   * What FROM sent to SENTTO, for FROM's other devices (docs/protocol.md, "Your account"):
+   * sent to FROM itself, never to the device it came from.
+   */
+  readonly sentTo?: string;
 }
 
 /**
  * A name claim: `unavailable` when the cluster cannot be asked (Redis down). `device`: the
  * name was an account's already online here, and the member is one more of its devices (it
- * is in the account's rooms); `too many devices`: it has the most it may have.
+ * is in the account's rooms); `too many devices`: it has the most it may have. `shared`: a
+ * rename of a name that devices on other servers hold too (only all of them could move).
  */
-export type Claim = 'claimed' | 'device' | 'too many devices' | 'taken' | 'unavailable';
+export type Claim = 'claimed' | 'device' | 'too many devices' | 'taken' | 'shared' | 'unavailable';
 
 /** Where a registered user is first: docs/protocol.md, "Rooms". */
 export const LOBBY = 'lobby';
@@ -101,9 +107,7 @@ export type RoomChange =
  * when the room left was current; `not in room` when the member was not in it. OTHERS: the
  * account's other devices here, which left it too, each with the same.
  */
-export type Part =
-  | { room: string; wasCurrent: boolean; current: string | undefined; others?: readonly DeviceLeft[] }
-  | 'not in room';
+export type Part = { room: string; wasCurrent: boolean; current: string | undefined; others?: readonly DeviceLeft[] } | 'not in room';
 
 /** Another device of an account that left a room with it (Part). */
 export interface DeviceLeft {
@@ -190,6 +194,12 @@ export interface HubEvents {
    * it why and disconnects it. The hub has told whom it had to; the server announces nothing.
    */
   evicted(member: Member, why: Eviction): void;
+  /**
+   * MEMBER, a device of an account of this server, is in ROOM now (JOINED), or out of it
+   * (CURRENT: its current room when ROOM was), because a device of the account on another
+   * server joined or left it: it is told so.
+   */
+  moved?(member: Member, room: string, joined: boolean, current: string | undefined): void;
   /** A member of this server that an operator removed (kick, ban): told, then disconnected, its rooms told. */
   removed(member: Member, removal: Removal): void;
   /**
@@ -226,10 +236,13 @@ export interface Hub {
   /** Moves member from oldName to newName: `taken` when another member holds newName; takeOver as for claim. */
   rename(member: Member, oldName: string, newName: string, takeOver?: boolean): Awaitable<Claim>;
   /**
-   * Gives NAME back, if member holds it, and takes it out of its rooms. Never waits. One of
-   * several devices of NAME leaves alone: the name and its rooms stay the others'.
+   * Gives NAME back, if member holds it, and takes it out of its rooms. One of several
+   * devices of NAME leaves alone: the name and its rooms stay the others'. Answers whether
+   * NAME left the chat with it (false: devices of it are left, here or on other servers),
+   * at once, or once the cluster has said (devices elsewhere): its rooms are told it left
+   * only then. Never waits to take it out here.
    */
-  release(name: string, member: Member): void;
+  release(name: string, member: Member): Awaitable<boolean>;
   /** The member called NAME on this server, if any (the first of its devices). */
   lookup(name: string): Member | undefined;
   /** NAME's devices on this server, the first first; none when NAME is not held here. */

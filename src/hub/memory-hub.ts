@@ -83,19 +83,23 @@ export class MemoryHub implements Hub {
     return 'claimed';
   }
 
-  release(name: string, member: Member): void {
+  release(name: string, member: Member): boolean {
     const key = nameKey(name);
     const holder = this.#members.get(key);
     const next = this.#devices.remove(key, member, holder);
     if (holder !== member) {
       // One of the other devices: the name and its rooms stay the first's.
       if (next !== undefined) this.#rooms.leaveAll(member);
-      return;
+      return false;
     }
     this.#rooms.leaveAll(member);
-    if (next !== undefined) return void this.#members.set(key, next);
+    if (next !== undefined) {
+      this.#members.set(key, next);
+      return false;
+    }
     this.#members.delete(key);
     this.#sorted.remove(name);
+    return true;
   }
 
   lookup(name: string): Member | undefined {
@@ -108,11 +112,14 @@ export class MemoryHub implements Hub {
     return this.#devices.of(key, this.#members.get(key));
   }
 
-  direct(to: string, message: DirectMessage): Delivery {
+  direct(to: string, message: DirectMessage, from?: Member): Delivery {
     const member = this.lookup(to);
     if (member === undefined) return 'no such user';
-    if (member.name === undefined || this.#devices.others(nameKey(member.name)) === 0) this.#events?.direct(member, message);
-    else for (const device of this.devices(member.name)) this.#events?.direct(device, message);
+    if (member.name === undefined || this.#devices.others(nameKey(member.name)) === 0) {
+      if (message.sentTo === undefined) this.#events?.direct(member, message);
+    } else {
+      for (const device of this.devices(member.name)) if (message.sentTo === undefined || device !== from) this.#events?.direct(device, message);
+    }
     return 'delivered';
   }
 

@@ -59,7 +59,12 @@ export async function catchUp(s: Catcher, name: string, device: string, rejoin: 
  * messages, oldest first, without the kept messages this login was given already (KEPT).
  * Undefined when the store cannot say.
  */
-async function missed(s: Catcher, name: string, since: number, kept: readonly { at: number; from: string; text: string }[] | undefined): Promise<CatchUpEntry[] | undefined> {
+async function missed(
+  s: Catcher,
+  name: string,
+  since: number,
+  kept: readonly { at: number; from: string; text: string }[] | undefined,
+): Promise<CatchUpEntry[] | undefined> {
   const { options, hub } = s.host;
   const entries: CatchUpEntry[] = [];
   for (const room of hub.roomsOf(s)) {

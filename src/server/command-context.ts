@@ -30,6 +30,11 @@ export interface CommandContext {
   readonly operator: () => string | undefined;
   /** Connections one account may have logged in at once. */
   readonly maxDevices: number;
+  /**
+   * Closes this server's older connection of NAME's device DEVICE, if any (a ghost: the
+   * laptop whose network died), so that its new login takes its place.
+   */
+  readonly replaceDevice?: (name: string, device: string) => void;
   /** Rooms one account may own. */
   readonly maxOwnedRooms: number;
   /** Room keys tried, per address: one at a time, slower after failures (one for the whole core). */

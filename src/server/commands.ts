@@ -467,12 +467,15 @@ function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = tru
   if (old === name) return [reply(ctx.w.youAreNow(name))];
   // One of several devices is not renamed alone: it would take the others' rooms with it.
   if (old !== undefined && hub.devices(old).length > 1) return [reply(ctx.w.renameWithDevices(old)), reject('rename-with-devices', old)];
+  // A device that logs in again takes the place of its older connection, still open here (a ghost).
+  if (old === undefined && takeOver && device !== undefined) ctx.replaceDevice?.(name, device);
   const claim = old === undefined ? hub.claim(name, self, takeOver, lobby, takeOver ? ctx.maxDevices : 1) : hub.rename(self, old, name, takeOver);
   return after(claim, (answer): Outcome => {
     // One more device: named as the account is shown, whatever case this login typed.
     if (answer === 'device') name = hub.lookup(name)?.name ?? name;
     if (answer === 'taken') return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
     if (answer === 'unavailable') return [reply(ctx.w.claimUnavailable()), reject('cluster-unavailable', `could not claim ${name}`)];
+    if (answer === 'shared' && old !== undefined) return [reply(ctx.w.renameWithDevices(old)), reject('rename-with-devices', old)];
     if (answer === 'too many devices') return [reply(ctx.w.tooManyDevices(name, ctx.maxDevices)), reject('too-many-devices', name)];
     // Taken back from an older login: the hub has announced it as gone, so this comes after.
     // A login to an account gets what was kept for it right after its answer (docs/protocol.md),

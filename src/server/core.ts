@@ -110,6 +110,15 @@ export class ChatCore implements SessionHost<Session> {
     return shared.bucket;
   }
 
+  replaceDevice(name: string, device: string, newcomer: Session): void {
+    const key = nameKey(device);
+    for (const member of this.hub.devices(name)) {
+      if (!(member instanceof Session) || member === newcomer || member.device === undefined || nameKey(member.device) !== key) continue;
+      member.send(member.words.loggedInElsewhere());
+      member.close('logged-in-elsewhere', { detail: name, shown: this.words.leftBecause('elsewhere') });
+    }
+  }
+
   releaseAccountBucket(name: string): void {
     const key = nameKey(name);
     const shared = this.#accountBuckets.get(key);
@@ -137,7 +146,9 @@ export class ChatCore implements SessionHost<Session> {
         const line =
           message.invite === true
             ? words.invitation(message.from, message.text)
-            : words.directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
+            : message.sentTo !== undefined
+              ? words.sentFromOtherDevice(message.from, message.sentTo, message.text, message.notice === true)
+              : words.directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
         // '': the receiver's dialect has no such thing (CTCP for a line-protocol user).
         if (line !== '') member.deliver(`${line}\n`);
       },
@@ -151,6 +162,11 @@ export class ChatCore implements SessionHost<Session> {
         }
         member.send(member.words.evicted(member.name));
         member.close('name-taken-in-outage', { detail: member.name, announce: false });
+      },
+      moved: (member, room, joined, current) => {
+        const words = this.wordsOf(member);
+        const lines = joined ? [words.joinedFromOtherDevice(room)] : [words.youLeft(room), ...(current === undefined ? [] : [words.youAreIn(current)])];
+        member.deliver(`${lines.filter((l) => l !== '').join('\n')}\n`);
       },
       removed: (member: Member, removal) => {
         if (!(member instanceof Session) || member.name === undefined) return;
@@ -205,7 +221,10 @@ export class ChatCore implements SessionHost<Session> {
     if (left === 'not in room' || member.name === undefined) return;
     member.send(member.words.removedFromRoom(left.room, removal.by, removal.reason));
     if (left.current !== undefined) member.send(member.words.youAreIn(left.current));
-    void applyAll(member, tellDevicesLeft(left, (w) => w.removedFromRoom(left.room, removal.by, removal.reason)));
+    void applyAll(
+      member,
+      tellDevicesLeft(left, (w) => w.removedFromRoom(left.room, removal.by, removal.reason)),
+    );
     presence(member, { kind: 'left', names: [member.name], reason: removal.reason, removedBy: removal.by }, [left.room], true);
   }
 

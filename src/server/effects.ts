@@ -67,13 +67,8 @@ function sent(s: Speaker, action: Direct, at: number, kept: boolean): void {
   const notice = action.notice === true;
   const ctcp = action.ctcp === true;
   const self = nameKey(from) === nameKey(to);
-  if (!self) {
-    for (const device of hub.devices(from)) {
-      if (device === s) continue;
-      const line = s.host.wordsOf(device).sentFromOtherDevice(from, to, text, notice, ctcp);
-      if (line !== '') device.deliver(`${line}\n`);
-    }
-  }
+  // An account's other devices, here and on other servers (never a CTCP: only its sender's).
+  if (!self && !ctcp && options.auth?.has(from) === true) void hub.direct(from, { from, text, sentTo: to, ...(notice ? { notice } : {}) }, s);
   if (ctcp || options.catchupMs === 0 || options.auth === undefined) return;
   const entry = { at, from, to, text };
   if (!kept && options.auth.has(to)) options.store.logDirect(to, entry);

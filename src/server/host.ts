@@ -52,6 +52,8 @@ export interface SessionHost<S = unknown> {
    */
   accountBucket(name: string): TokenBucket | undefined;
   releaseAccountBucket(name: string): void;
+  /** Closes the older connections of NAME's device DEVICE here, but NEWCOMER (CommandContext.replaceDevice). */
+  replaceDevice(name: string, device: string, newcomer: S): void;
   /** SESSION's stream has closed. */
   forget(session: S): void;
 }

@@ -288,11 +288,15 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       // Told once to each person sharing any of its rooms, not once per room (docs/protocol.md).
       const { hub } = this.host;
       const rooms = hub.roomsOf(this);
-      // One of several devices leaves alone: the account stays in the chat (docs/protocol.md, "Your account").
-      const last = hub.devices(name).length <= 1;
       if (this.device !== undefined && hub.lookup(name) !== undefined) void markDevice(this, name, this.device, rooms);
-      hub.release(name, this);
-      if (announce && last && rooms.length > 0) effects.presence(this, { kind: 'left', names: [name], reason: shown, quit: true }, rooms, true);
+      // One of several devices leaves alone: the account stays in the chat (docs/protocol.md,
+      // "Your account"), and its rooms are told only when its last device, on any server, left.
+      const gone = hub.release(name, this);
+      if (announce && rooms.length > 0) {
+        const left = (): undefined => effects.presence(this, { kind: 'left', names: [name], reason: shown, quit: true }, rooms, true);
+        if (gone === true) left();
+        else if (gone !== false) void gone.then((g) => g && left());
+      }
     }
     if (this.#sharing !== undefined) this.host.releaseAccountBucket(this.#sharing);
     this.event({ type: 'leave', peer: this.peer, name, code, ...(detail === undefined ? {} : { detail }) });
@@ -443,6 +447,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       operator: () => this.operator,
       maxOwnedRooms: options.maxOwnedRoomsPerAccount,
       maxDevices: options.maxDevices,
+      replaceDevice: (name, device) => this.host.replaceDevice(name, device, this),
       keys: this.host.keys,
       maxLine: options.maxLine,
     };

@@ -10,7 +10,7 @@ const ELSEWHERE = '! logged in elsewhere: closing the connection';
 export function regainTests(): void {
   test('accounts on two servers: the right password on one takes the name from a login on the other, and back', async (t) => {
     const users = await usersFile(t, { alice: 'wonderland', bob: 'builder', carol: 'singer' });
-    const { servers } = await cluster(t, 2, 1000, ['--users', users]);
+    const { servers } = await cluster(t, 2, 1000, ['--users', users, '--max-devices', '1']);
     const [one, two] = servers as [Server, Server];
     const bob = await WireClient.loggedIn(t, two.port, 'bob', 'builder');
     const first = await WireClient.loggedIn(t, one.port, 'Alice', 'wonderland');
@@ -52,7 +52,7 @@ export function regainTests(): void {
   test("the older login's server frozen (SIGSTOP) while its name is taken back: it learns of it as it wakes", async (t) => {
     const users = await usersFile(t, { alice: 'wonderland', bob: 'builder', carol: 'singer' });
     // A lease far longer than the freeze: the frozen server is not counted as dead.
-    const { servers } = await cluster(t, 2, 5000, ['--users', users]);
+    const { servers } = await cluster(t, 2, 5000, ['--users', users, '--max-devices', '1']);
     const [one, two] = servers as [Server, Server];
     const bob = await WireClient.loggedIn(t, two.port, 'bob', 'builder');
     const first = await WireClient.loggedIn(t, one.port, 'alice', 'wonderland');

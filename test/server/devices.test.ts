@@ -155,7 +155,11 @@ describe('one account on several devices', () => {
   test('a kick closes every device, and the room is told once', async (t) => {
     const { core, bob } = await chat(t);
     const op = await MemoryClient.loggedIn(core, 'op', 'pw-op');
-    const devices = [await MemoryClient.loggedIn(core, 'alice', 'pw-a'), await MemoryClient.loggedIn(core, 'alice', 'pw-a'), await MemoryClient.loggedIn(core, 'alice', 'pw-a')];
+    const devices = [
+      await MemoryClient.loggedIn(core, 'alice', 'pw-a'),
+      await MemoryClient.loggedIn(core, 'alice', 'pw-a'),
+      await MemoryClient.loggedIn(core, 'alice', 'pw-a'),
+    ];
     await bob.lines.until(/^\* alice joined$/);
     op.send('/kick alice enough');
     for (const d of devices) {
@@ -283,5 +287,24 @@ describe('catch-up of a named device', () => {
     const guest = await device('#dave@laptop x');
     assert.equal(await guest.next(), '* registered as dave');
     await guest.expectNothing();
+  });
+});
+
+describe('a device that logs in again', () => {
+  test('takes the place of its older connection still open (a ghost), and counts once toward --max-devices', async (t) => {
+    const { bob, device } = await chat(t, { maxDevices: 2 });
+    const ghost = await device('#alice@laptop pw-a');
+    await ghost.lines.until(/^\* end of catch-up/);
+    const phone = await device('#alice@phone pw-a');
+    await phone.lines.until(/^\* end of catch-up/);
+    await bob.lines.until(/^\* alice joined$/);
+    const again = await device('#alice@laptop pw-a');
+    assert.equal(await ghost.lines.until(/^!/), '! logged in elsewhere: closing the connection');
+    await ghost.closed;
+    assert.equal(await again.next(), '* registered as alice');
+    await again.lines.until(/^\* end of catch-up/);
+    // The account never left.
+    await bob.expectNothing();
+    assert.ok(!bob.lines.seen.some((l) => l.startsWith('* alice left')));
   });
 });

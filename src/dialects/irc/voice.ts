@@ -261,7 +261,13 @@ export class IrcVoice implements Voice {
     const name = s.saslAccount ?? s.nick;
     s.asked = name;
     const device = s.saslAccount !== undefined ? s.saslDevice : undefined;
-    return { kind: 'register', name, password: s.saslAccount !== undefined ? s.saslPassword : s.password, lobby: false, ...(device === undefined ? {} : { device }) };
+    return {
+      kind: 'register',
+      name,
+      password: s.saslAccount !== undefined ? s.saslPassword : s.password,
+      lobby: false,
+      ...(device === undefined ? {} : { device }),
+    };
   }
 
   #authenticate(arg: string | undefined): Command {

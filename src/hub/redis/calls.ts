@@ -1,11 +1,11 @@
 import type { Redis } from '../../redis/ioredis.js';
-import { ENTER, JOIN, PART, REENTER, ROOM_LIST, ROOM_NAMES, ROOM_STATE, SET_STATE, VACATE } from './room-scripts.js';
+import { ENTER, JOIN, PART, REENTER, ROOM_LIST, ROOM_NAMES, ROOM_STATE, ROOMS_OF, SET_STATE, VACATE } from './room-scripts.js';
 import { BATCH, CLAIM, LEAVE, RELEASE, SYNC, TICK } from './scripts.js';
 
 /** Our scripts, as calls (scriptCalls). */
 export interface Scripts {
-  chatClaim(...args: (string | Buffer)[]): Promise<[number, string?]>;
-  chatRelease(...args: string[]): Promise<number>;
+  chatClaim(...args: (string | Buffer)[]): Promise<[number, string?, string?]>;
+  chatRelease(...args: string[]): Promise<[number, number]>;
   chatBatch(...args: (string | Buffer)[]): Promise<string>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
   chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
@@ -19,6 +19,7 @@ export interface Scripts {
   chatReenter(...args: string[]): Promise<number>;
   chatRoomNames(...args: string[]): Promise<string[]>;
   chatRoomList(...args: string[]): Promise<(string | number)[]>;
+  chatRoomsOf(...args: string[]): Promise<string[]>;
 }
 
 /** Each call's Lua (scripts.ts, room-scripts.ts). */
@@ -38,6 +39,7 @@ const SCRIPTS: Record<keyof Scripts, string> = {
   chatReenter: REENTER,
   chatRoomNames: ROOM_NAMES,
   chatRoomList: ROOM_LIST,
+  chatRoomsOf: ROOMS_OF,
 };
 
 /**

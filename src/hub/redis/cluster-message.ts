@@ -22,6 +22,11 @@ import { hasControl, stateOf } from '../../protocol/room-state.js';
  *                                   JSON is the Removal (the reason it and its rooms are shown)
  *   ! KEY 0\n                       evict: user KEY has lost the name to a newer login of its
  *                                   account, on server ORIGIN
+ *   % KEY 0\n                       shared: server ORIGIN holds devices of account KEY now
+ *                                   (docs/protocol.md, "Your account"): direct messages to it
+ *                                   go into the stream too, for them
+ *   + KEY LEN\n<room>               moved: a device of account KEY on ORIGIN joined ROOM (as
+ *                                   shown), so its devices here are in it too; `-` left it
  *
  * A user frame (@, ~, !) is for the user KEY on the server the header line names for KEY,
  * and for nobody when it names none (there was no such user). The sender writes the frames;
@@ -52,14 +57,16 @@ export const FIELD = 'w';
 /** The one field of a "names changed" entry: the keys, space-separated. */
 export const NAMES_FIELD = 'n';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
-export type UserKind = '@' | '~' | '!';
+export type UserKind = '@' | '~' | '!' | '%' | '+' | '-';
 
 /** What an entry holds for one server, in the order it was sent. */
 export type Received =
   | { kind: 'room'; rooms: string[]; event: RoomEvent }
   | { kind: 'direct'; to: string; message: DirectMessage }
   | { kind: 'remove'; key: string; removal: Removal }
-  | { kind: 'evict'; key: string };
+  | { kind: 'evict'; key: string }
+  | { kind: 'shared'; key: string }
+  | { kind: 'moved'; key: string; room: string; joined: boolean };
 
 const LF = 0x0a;
 const ZERO = 0x30;
@@ -67,6 +74,9 @@ const STAR = 0x2a;
 const AT = 0x40;
 const TILDE = 0x7e;
 const BANG = 0x21;
+const PERCENT = 0x25;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
 
 /** BODY's size on the wire. */
 export function byteLength(body: Buffer | string): number {
@@ -202,14 +212,27 @@ export function removalBody(removal: Removal): string {
 /** A direct message's kind letter: message, notice, CTCP request, CTCP reply (a notice); `i` an invitation. */
 const DIRECT_KINDS = ['m', 'n', 'c', 'd'] as const;
 
-/** The body of a direct message's frame: `m FROM TEXT` (n notice, c CTCP, d CTCP notice, i invitation to the room TEXT; a name holds no space). */
+/**
+ * The body of a direct message's frame: `m FROM TEXT` (n notice, c CTCP, d CTCP notice, i
+ * invitation to the room TEXT; a name holds no space); `o FROM TO TEXT` (p for a notice):
+ * what FROM sent TO, for FROM's devices (DirectMessage.sentTo).
+ */
 export function directBody(message: DirectMessage): string {
+  if (message.sentTo !== undefined) return `${message.notice === true ? 'p' : 'o'} ${message.from} ${message.sentTo} ${message.text}`;
   const kind = message.invite === true ? 'i' : DIRECT_KINDS[(message.notice === true ? 1 : 0) + (message.ctcp === true ? 2 : 0)];
   return `${kind} ${message.from} ${message.text}`;
 }
 
 /** BODY (directBody's) as a message; undefined for anything else (a control character: see CONTROL). */
 export function directOf(body: string): DirectMessage | undefined {
+  if (body[0] === 'o' || body[0] === 'p') {
+    const event = eventOf(`m${body.slice(1)}`);
+    if (event?.kind !== 'message') return undefined;
+    const space = event.text.indexOf(' ');
+    const sentTo = space < 0 ? '' : event.text.slice(0, space);
+    if (!isValidName(sentTo)) return undefined;
+    return { from: event.from, text: event.text.slice(space + 1), sentTo, ...(body[0] === 'p' ? { notice: true } : {}) };
+  }
   const invite = body[0] === 'i';
   const kind = invite ? 0 : DIRECT_KINDS.indexOf(body[0] as (typeof DIRECT_KINDS)[number]);
   const event = kind < 0 ? undefined : eventOf(`m${body.slice(1)}`);
@@ -236,7 +259,8 @@ export function joinFrames(frames: readonly (Buffer | string)[]): Buffer | strin
 export function entryOf(origin: string, keys: Iterable<string>, servers: readonly string[], frames: readonly (Buffer | string)[]): Buffer | string {
   let header = `${origin} ${frames.length / 2}`;
   let i = 0;
-  for (const key of keys) header += ` ${key} ${servers[i++]}`;
+  // An account held on several servers (BATCH's answer `S1,S2`): a pair for each.
+  for (const key of keys) for (const server of servers[i++]!.split(',')) header += ` ${key} ${server}`;
   return joinFrames([`${header}\n`, ...frames]);
 }
 
@@ -342,6 +366,13 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
       out.push({ kind: 'remove', key, removal });
     } else if (kind === BANG && length === 0) {
       if (mine) out.push({ kind: 'evict', key });
+    } else if (kind === PERCENT && length === 0) {
+      if (mine) out.push({ kind: 'shared', key });
+    } else if (kind === PLUS || kind === MINUS) {
+      if (!mine) continue;
+      const room = entry.toString('utf8', start, end);
+      if (!isValidName(room)) return undefined;
+      out.push({ kind: 'moved', key, room, joined: kind === PLUS });
     } else {
       return undefined;
     }

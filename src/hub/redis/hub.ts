@@ -121,8 +121,8 @@ export class RedisHub implements Hub {
     return this.#registry.claim(member, newName, oldName, takeOver);
   }
 
-  release(name: string, member: Member): void {
-    this.#registry.release(name, member);
+  release(name: string, member: Member): boolean | Promise<boolean> {
+    return this.#registry.release(name, member);
   }
 
   lookup(name: string): Member | undefined {

@@ -81,7 +81,8 @@ export class Listings {
    */
   names(): Promise<readonly string[] | undefined> | undefined {
     return this.#cached('names', () =>
-      this.#cmd.hvals(`${this.#prefix}names`).then((entries) => sortNames(entries.map((entry) => entry.slice(entry.indexOf(' ') + 1)))),
+      // "SERVER Name [OTHER...]" (scripts.ts, HOLDERS): the name is the second word.
+      this.#cmd.hvals(`${this.#prefix}names`).then((entries) => sortNames(entries.map((entry) => entry.split(' ', 2)[1] ?? entry))),
     );
   }
 

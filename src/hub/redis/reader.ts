@@ -2,6 +2,7 @@ import { compareIds } from './holders.js';
 import { decodeEntry, FIELD, NAMES_FIELD, type Received } from './cluster-message.js';
 import { usable, type Link } from './link.js';
 import type { HubState } from './state.js';
+import { othersEnter, partDevices } from '../devices.js';
 
 /** Entries a read of the stream takes at most. */
 const READ_COUNT = 1000;
@@ -107,6 +108,12 @@ export class Reader {
       }
       case 'evict':
         return this.#evict(m.key);
+      case 'shared':
+        // Another server holds devices of this account now: what is for it goes there too.
+        if (s.local.has(m.key)) s.shared.add(m.key);
+        return;
+      case 'moved':
+        return this.#moved(m.key, m.room, m.joined, id);
       case 'remove': {
         const all = s.all(m.key);
         // Every device; a room removal from the first, whose part takes the others along.
@@ -114,6 +121,29 @@ export class Reader {
         return;
       }
     }
+  }
+
+  /**
+   * A device of the account KEY on another server joined (or left) ROOM: ours are in it (or
+   * out of it) too, and told so. What the room said before entry ID is not theirs.
+   */
+  #moved(key: string, room: string, joined: boolean, id: string): void {
+    const s = this.#s;
+    const all = s.all(key);
+    const name = s.shown.get(key);
+    if (all.length === 0 || name === undefined) return;
+    s.shared.add(key);
+    if (joined) {
+      const entered = s.rooms.isIn(all[0]!, room) ? [] : [all[0]!, ...(othersEnter(s.rooms, all, all[0]!, name, room, id) ?? [])];
+      if (entered.length > 0) s.rooms.enter(all[0]!, name, room, id, undefined, true);
+      for (const member of entered) s.events?.moved?.(member, room, true, undefined);
+      return s.changed();
+    }
+    const left = partDevices(s.rooms, all, all[0]!, room);
+    if (left === 'not in room') return;
+    s.events?.moved?.(all[0]!, left.room, false, left.current);
+    for (const other of left.others ?? []) s.events?.moved?.(other.member, left.room, false, other.current);
+    s.changed();
   }
 
   /** A newer login of the account, on another server, took KEY from our member. */

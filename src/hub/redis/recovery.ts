@@ -278,7 +278,12 @@ export class Recovery {
   async #sync(): Promise<{ lost: string[]; back: string[]; stale: string[]; emptied: boolean }> {
     const s = this.#s;
     // Names being claimed too: a claim Redis has done must not be dropped as stale.
-    const pairs = [...[...s.shown].flat(), ...[...s.claiming].flatMap(([key, { name }]) => [key, name])];
+    // An account's name that devices may share (HubState.sharable) is marked `+`: held
+    // meanwhile by a device of it elsewhere, ours are devices of it too (SYNC).
+    const pairs = [
+      ...[...s.shown].flatMap(([key, name]) => [key, s.sharable.has(key) ? `+${name}` : name]),
+      ...[...s.claiming].flatMap(([key, { name }]) => [key, name]),
+    ];
     s.needsSync = false;
     // Not our first sync, and Redis has lost its data (a restart): new names wait until
     // every server has had time to reconnect (a connect timeout and a wait between

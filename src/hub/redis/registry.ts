@@ -6,6 +6,7 @@ import type { Recovery } from './recovery.js';
 import type { Routing } from './routing.js';
 import type { HubState } from './state.js';
 import { addDevice, othersEnter, partDevices } from '../devices.js';
+import { byteLength, userHeader } from './cluster-message.js';
 
 /** Names and rooms in Redis: claiming a name (a rename, a takeover), giving it back, moving to another room. */
 export class Registry {
@@ -51,7 +52,9 @@ export class Registry {
     const oldKey = oldName === undefined ? '' : nameKey(oldName);
     // The eviction CLAIM may add goes behind the room messages sent before it.
     this.#outbox.flush();
-    const claimed = s.lua.chatClaim(s.prefix, s.id, key, name, oldKey, takeOver ? '1' : '0', s.minId());
+    // With devices (maxDevices above 1), beside the servers holding it, if any (HOLDERS).
+    const share = takeOver && maxDevices > 1 && oldName === undefined;
+    const claimed = s.lua.chatClaim(s.prefix, s.id, key, name, oldKey, share ? '2' : takeOver ? '1' : '0', s.minId());
     // The room entries are sent right behind the claim, in the same round trip: they take
     // effect only if the claim did (ENTER checks that we hold the name). A new name enters the
     // lobby, a rename keeps its rooms. After a takeover ENTER finds the old holder's entries
@@ -69,9 +72,11 @@ export class Registry {
       },
     );
     const done = claimed
-      .then(async ([answer, took = '']): Promise<Claim> => {
+      .then(async ([answer, took = '', beside = '']): Promise<Claim> => {
         const { left: leftRooms, since } = await entered;
         if (answer === -1) return 'taken';
+        if (answer === -4) return 'shared';
+        if (beside === '1') return this.#beside(member, key, answer);
         if (answer === -2 || answer === -3) {
           // -3: Redis restarted empty a moment ago, and names wait until every server has
           // reclaimed its own. -2: we were counted as dead, and rejoin before taking new names.
@@ -104,6 +109,7 @@ export class Registry {
           if (told) void this.#routing.toRooms(told.rooms, told.event, member, true);
         }
         if (oldName === undefined && lobby) s.rooms.enter(member, name, LOBBY, since);
+        if (share) s.sharable.add(key);
         s.local.set(key, member);
         s.shown.set(key, name);
         s.changed();
@@ -121,13 +127,37 @@ export class Registry {
     return done;
   }
 
+  /**
+   * MEMBER is the first device here of the account KEY, which other servers hold (CLAIM's
+   * '2'): it takes the account's rooms from Redis, and the others' messages through the
+   * stream (HubState.shared). SIZE: names in the chat.
+   */
+  async #beside(member: Member, key: string, size: number): Promise<Claim> {
+    const s = this.#s;
+    s.size = size;
+    const [since = '0-0', ...rooms] = await s.lua.chatRoomsOf(s.prefix, key);
+    const name = member.name ?? key;
+    // Closed meanwhile, or another device of ours came first: nothing of ours to set up.
+    if (s.local.get(key) !== undefined || member.signal?.aborted === true) {
+      const first = s.local.get(key);
+      return first !== undefined ? addDevice(s.devices, s.rooms, key, first, member, Number.MAX_SAFE_INTEGER) : 'unavailable';
+    }
+    s.local.set(key, member);
+    s.shown.set(key, name);
+    s.shared.add(key);
+    s.sharable.add(key);
+    for (const room of rooms) s.rooms.enter(member, name, room, since, undefined, true);
+    s.changed();
+    return 'device';
+  }
+
   /** Redis may hold KEY for us, for nobody: the next sync removes it, without a "left". */
   #doubt(key: string): void {
     this.#s.needsSync = true;
     this.#s.doubtful.add(key);
   }
 
-  release(name: string, member: Member): void {
+  release(name: string, member: Member): boolean | Promise<boolean> {
     const s = this.#s;
     const key = nameKey(name);
     const holder = s.local.get(key);
@@ -136,19 +166,29 @@ export class Registry {
     if (next !== undefined) {
       s.rooms.leaveAll(member);
       if (member === holder) s.local.set(key, next);
-      return s.changed();
+      s.changed();
+      return false;
     }
-    if (holder !== member) return;
+    if (holder !== member) return false;
+    const shared = s.shared.has(key);
     s.forget(key);
     s.size = Math.max(0, s.size - 1);
     // Down: the sync after the outage drops the names nobody has any more.
-    if (!s.up) return;
-    s.lua.chatRelease(s.prefix, s.id, key, s.minId()).then(
-      (size) => (s.size = size),
-      () => (s.needsSync = true),
+    if (!s.up) return true;
+    const released = s.lua.chatRelease(s.prefix, s.id, key, s.minId()).then(
+      ([size, still]) => {
+        s.size = size;
+        return still === 0;
+      },
+      () => {
+        s.needsSync = true;
+        return true;
+      },
     );
-    // Behind the release on the same connection, so it finds the name free.
+    // Behind the release on the same connection, so it finds the name free (held elsewhere, it does nothing).
     s.lua.chatVacate(s.prefix, key).catch(() => (s.needsSync = true));
+    // Devices of the account on other servers: it left the chat only if Redis says none is left.
+    return shared ? released : true;
   }
 
   join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Join | Promise<Join> {
@@ -174,6 +214,8 @@ export class Registry {
         s.changed();
         const entered = s.rooms.enter(member, name, shown, since, parseState(json));
         const others = othersEnter(s.rooms, s.all(key), member, name, shown, since);
+        // The account's devices on other servers go in too (cluster-message.ts, `+`).
+        if (!entered.already) this.#moved(key, shown, true);
         return { ...entered, created: created === 1, ...(others === undefined ? {} : { others }) };
       },
       (): Join => {
@@ -199,8 +241,17 @@ export class Registry {
     if (name !== undefined) {
       if (s.up) s.lua.chatPart(s.prefix, s.id, nameKey(name), nameKey(left.room)).catch(() => (s.needsSync = true));
       else s.needsSync = true;
+      this.#moved(nameKey(name), left.room, false);
     }
     return left;
+  }
+
+  /** Tells the servers holding devices of the account KEY that it JOINED (or left) ROOM. */
+  #moved(key: string, room: string, joined: boolean): void {
+    const s = this.#s;
+    if (!s.shared.has(key) || !s.up) return;
+    const size = byteLength(room);
+    void this.#outbox.queue(userHeader(joined ? '+' : '-', key, size), room, size, key);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { HOLDERS } from './scripts.js';
+
 /**
  * Rooms across the cluster, as Lua scripts (atomic, like those of scripts.ts, with the
  * key prefix as ARGV[1]). Room messages need none of this: each server delivers them to its
@@ -20,6 +22,15 @@
 const OWNED = `local function owned(P, key, id)
   local v = redis.call('HGET', P .. 'names', key)
   return v and string.sub(v, 1, #id + 1) == id .. ' '
+end`;
+
+/**
+ * Whether server ID holds KEY, first or beside others (devices of an account on several
+ * servers: scripts.ts, HOLDERS): each may write the account's room entries.
+ */
+const HELD = `${HOLDERS}
+local function held(P, key, id)
+  return holds(redis.call('HGET', P .. 'names', key), id)
 end`;
 
 /** Takes KEY out of room ROOM (a key); an empty room is gone. Returns the room's name as shown, or false. */
@@ -146,13 +157,13 @@ return out`;
  * last id, its state's JSON or '', 1 when this join made it}; -1 when the room would be one
  * too many; -2 when this server does not hold KEY.
  */
-export const JOIN = `${OWNED}
+export const JOIN = `${HELD}
 ${ENTER_ROOM}
 ${LAST_ID}
 ${PUT_STATE}
 ${ENTERED_BY}
 local P, id, key, name, room, roomShown, most, fresh, account = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9]
-if not owned(P, key, id) then return -2 end
+if not held(P, key, id) then return -2 end
 local exists = redis.call('HEXISTS', P .. 'rooms', room) == 1
 local was = redis.call('SISMEMBER', P .. 'in:' .. key, room) == 1
 if most > 0 and not was and not exists then
@@ -191,10 +202,10 @@ if not shown then return {} end
 return {shown, redis.call('HGET', P .. 'rstate', room) or '', redis.call('HLEN', P .. 'room:' .. room)}`;
 
 /** ARGV: P, id, key, room key. Takes KEY out of the room, if this server holds KEY. */
-export const PART = `${OWNED}
+export const PART = `${HELD}
 ${LEAVE_ROOM}
 local P, id, key, room = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if owned(P, key, id) then leave_room(P, key, room) end
+if held(P, key, id) then leave_room(P, key, room) end
 return 1`;
 
 /**
@@ -225,14 +236,14 @@ return out`;
  * N pairs of room key and room as shown. Where this server's users are, written again after
  * Redis was away (it may have lost them, or kept rooms they left meanwhile).
  */
-export const REENTER = `${OWNED}
+export const REENTER = `${HELD}
 ${LEAVE_ROOM}
 ${ENTER_ROOM}
 local P, id = ARGV[1], ARGV[2]
 local i = 3
 while i <= #ARGV do
   local key, name, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-  if owned(P, key, id) then
+  if held(P, key, id) then
     local keep = {}
     for j = 0, n - 1 do keep[ARGV[i + 3 + 2 * j]] = true end
     for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do
@@ -275,4 +286,14 @@ for i = 1, #rooms, 2 do
   out[#out + 1] = redis.call('HLEN', P .. 'room:' .. rooms[i])
   out[#out + 1] = redis.call('SISMEMBER', P .. 'hidden', rooms[i])
 end
+return out`;
+
+/**
+ * ARGV: P, key. The rooms of user KEY as shown, for a device of it on another server
+ * (Registry.claim): {the stream's last id, rooms...}.
+ */
+export const ROOMS_OF = `${LAST_ID}
+local P, key = ARGV[1], ARGV[2]
+local out = {last_id(P)}
+for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do out[#out + 1] = redis.call('HGET', P .. 'rooms', room) or room end
 return out`;

@@ -19,8 +19,16 @@ export class Routing {
     const key = nameKey(name);
     const all = this.#s.all(key);
     if (all.length > 0) {
+      // Known before they are removed: the last one's close forgets it.
+      const shared = this.#s.shared.has(key);
       // Every device; a room removal from the first, whose part takes the others along.
       for (const member of 'room' in removal ? all.slice(0, 1) : all) this.#s.events?.removed(member, removal);
+      // Devices of it on other servers too.
+      if (shared && this.#s.up) {
+        const body = removalBody(removal);
+        const size = byteLength(body);
+        void this.#outbox.queue(userHeader('~', key, size), body, size, key);
+      }
       return 'delivered';
     }
     // No such name can be held; and a key of ours never holds the space that parts an entry's header line.
@@ -36,9 +44,18 @@ export class Routing {
     const all = this.#s.all(key);
     // A user of this server is reached without Redis, even while it is down.
     if (all.length > 0) {
-      for (const member of all) this.#s.events?.direct(member, message);
+      // What an account sent (sentTo) goes to its other devices, never back to the sender.
+      for (const member of all) if (message.sentTo === undefined || member !== from) this.#s.events?.direct(member, message);
+      // Devices of it on other servers too: the stream takes it to them (we skip our own).
+      if (this.#s.shared.has(key) && this.#s.up) {
+        const bytes = directBody(message);
+        const size = byteLength(bytes);
+        void this.#outbox.queue(userHeader('@', key, size), bytes, size, key);
+      }
       return 'delivered';
     }
+    // What an account sent, for devices of it that are all elsewhere, is not looked for.
+    if (message.sentTo !== undefined) return 'delivered';
     if (!isValidName(to)) return 'no such user';
     if (!this.#s.up) return 'unavailable';
     const bytes = directBody(message);

@@ -6,7 +6,10 @@ import { FIELD, NAMES_FIELD } from './cluster-message.js';
  * the calling server's id as ARGV[2].
  *
  * Keys (P is the prefix, "chat:" by default):
- *   P names          hash: name key -> "SERVERID Name", the whole chat's registry
+ *   P names          hash: name key -> "SERVERID Name", the whole chat's registry; an account
+ *                    logged in on several servers (docs/protocol.md, "Your account") is
+ *                    "SERVERID Name OTHERID...": the first holds the name, the others hold
+ *                    devices of it, and each has it in its P server:ID
  *   P server:ID      set: the name keys server ID holds, so a dead server's names are found
  *   P servers        set: the ids of the servers in the chat
  *   P leases         hash: server id -> the chat time its lease runs out, renewed every lease/3
@@ -28,6 +31,36 @@ import { FIELD, NAMES_FIELD } from './cluster-message.js';
 
 /** Does v, an entry of P names, belong to server id? */
 const OWNED = `local function owned(v, id) return v and string.sub(v, 1, #id + 1) == id .. ' ' end`;
+
+/**
+ * An entry of P names as its servers (the first holds the name, the others devices of it)
+ * and its name; the entry of SERVERS and NAME; V without server ID: '' when it was the last,
+ * the next server holding it first when ID did; and whether ID is one of V's servers.
+ */
+export const HOLDERS = `local function holders(v)
+  local servers, name = {}, nil
+  for word in string.gmatch(v, '%S+') do
+    if name == nil and #servers == 1 then name = word else servers[#servers + 1] = word end
+  end
+  return servers, name
+end
+local function entry(servers, name)
+  local v = servers[1] .. ' ' .. name
+  for i = 2, #servers do v = v .. ' ' .. servers[i] end
+  return v
+end
+local function without(v, id)
+  local servers, name = holders(v)
+  local rest = {}
+  for _, s in ipairs(servers) do if s ~= id then rest[#rest + 1] = s end end
+  if #rest == 0 then return '', name end
+  return entry(rest, name), name
+end
+local function holds(v, id)
+  if not v then return false end
+  for _, s in ipairs((holders(v))) do if s == id then return true end end
+  return false
+end`;
 
 /**
  * Tells every server that KEYS changed hands: one "names changed" entry (holders.ts),
@@ -64,32 +97,62 @@ end`;
 
 /**
  * ARGV: P, id, key, display name, old key ('' for a new registration), '1' to take the key
- * from another server's user (a newer login of its account) else '0', the stream's MINID
+ * from another server's user (a newer login of its account), '2' to hold it beside the
+ * servers holding it (one more device of the account), else '0', the stream's MINID
  * (entries older than this may be trimmed).
  * Returns { number of names after the claim, the name as the other server's user had it or
- * '' }; { -1 } when another server holds the key (and it is not taken over); { -2 } when
- * this server is not in the chat (it was counted as dead, or Redis lost its data); { -3 }
- * while servers reclaim their names after Redis lost its data.
+ * '', '1' when this server holds it beside others now ('2') }; { -1 } when another server
+ * holds the key (and it is not taken over); { -2 } when this server is not in the chat (it
+ * was counted as dead, or Redis lost its data); { -3 } while servers reclaim their names
+ * after Redis lost its data; { -4 } for a rename of a name other servers hold too.
  * The eviction goes into the stream here, before the claimant can announce anything: its
- * holder's server reads it before any "joined" of the newcomer.
+ * holders' servers read it before any "joined" of the newcomer.
  */
 export const CLAIM = `${OWNED}
+${HOLDERS}
 ${CHANGED}
 local P, id, key, old = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
 if redis.call('SISMEMBER', P .. 'servers', id) == 0 then return { -2 } end
 if redis.call('EXISTS', P .. 'settling') == 1 then return { -3 } end
 local names, mine = P .. 'names', P .. 'server:' .. id
+if old ~= '' and old ~= key then
+  local was = redis.call('HGET', names, old)
+  if was and #holders(was) > 1 then return { -4 } end
+end
 local held = redis.call('HGET', names, key)
 local took, moved = '', {}
+if held and ARGV[6] == '2' and old == '' and not owned(held, id) then
+  -- One more device, beside the servers holding it: they are told (a % frame: what is for
+  -- the account goes into the stream for us too), and every server forgets where it was.
+  if not holds(held, id) then
+    local pairs = {}
+    for _, holder in ipairs((holders(held))) do pairs[#pairs + 1] = key .. ' ' .. holder end
+    redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', '${FIELD}', id .. ' 1 ' .. table.concat(pairs, ' ') .. '\\n% ' .. key .. ' 0\\n')
+    redis.call('HSET', names, key, held .. ' ' .. id)
+    redis.call('SADD', mine, key)
+    changed(P, { key }, ARGV[7])
+  end
+  return { redis.call('HLEN', names), '', '1' }
+end
 if held and not owned(held, id) then
-  if ARGV[6] ~= '1' then return { -1 } end
-  local holder = string.match(held, '^%S+')
-  took = string.sub(held, #holder + 2)
-  redis.call('SREM', P .. 'server:' .. holder, key)
-  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', '${FIELD}', id .. ' 1 ' .. key .. ' ' .. holder .. '\\n! ' .. key .. ' 0\\n')
+  if ARGV[6] == '0' then return { -1 } end
+  local servers, shown = holders(held)
+  took = shown
+  local pairs = {}
+  for _, holder in ipairs(servers) do
+    redis.call('SREM', P .. 'server:' .. holder, key)
+    pairs[#pairs + 1] = key .. ' ' .. holder
+  end
+  redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', '${FIELD}', id .. ' 1 ' .. table.concat(pairs, ' ') .. '\\n! ' .. key .. ' 0\\n')
   moved[#moved + 1] = key
 end
-redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
+-- Ours already (a case change, a claim Redis did though its answer was lost): the servers beside us stay.
+if held and owned(held, id) then
+  local servers = holders(held)
+  redis.call('HSET', names, key, entry(servers, ARGV[4]))
+else
+  redis.call('HSET', names, key, id .. ' ' .. ARGV[4])
+end
 redis.call('SADD', mine, key)
 if old ~= '' and old ~= key then
   if owned(redis.call('HGET', names, old), id) then
@@ -101,17 +164,25 @@ end
 changed(P, moved, ARGV[7])
 return { redis.call('HLEN', names), took }`;
 
-/** ARGV: P, id, key, the stream's MINID. Returns the number of names left. */
-export const RELEASE = `${OWNED}
+/**
+ * ARGV: P, id, key, the stream's MINID. Returns { the number of names left, 1 when other
+ * servers still hold it (devices of the account: the next holds the name now) else 0 }.
+ */
+export const RELEASE = `${HOLDERS}
 ${CHANGED}
 local P, id, key = ARGV[1], ARGV[2], ARGV[3]
 local names = P .. 'names'
-if owned(redis.call('HGET', names, key), id) then
-  redis.call('HDEL', names, key)
+local v = redis.call('HGET', names, key)
+local still = 0
+if holds(v, id) then
+  local rest = without(v, id)
+  if rest == '' then redis.call('HDEL', names, key) else redis.call('HSET', names, key, rest) still = 1 end
   changed(P, { key }, ARGV[4])
+elseif v then
+  still = 1
 end
 redis.call('SREM', P .. 'server:' .. id, key)
-return redis.call('HLEN', names)`;
+return { redis.call('HLEN', names), still }`;
 
 /**
  * ARGV: P, id, lease in ms, renewal interval in ms, the stream's MINID. Renews this server's
@@ -120,6 +191,7 @@ return redis.call('HLEN', names)`;
  * server is in the chat else 0, number of names, { SERVERID, NAME, ... for each name freed } }.
  */
 export const TICK = `${OWNED}
+${HOLDERS}
 ${CLOCK}
 ${CHANGED}
 local P, id, lease, step = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -133,10 +205,16 @@ for _, other in ipairs(redis.call('SMEMBERS', servers)) do
   if ends == nil or ends < now then
     for _, key in ipairs(redis.call('SMEMBERS', P .. 'server:' .. other)) do
       local v = redis.call('HGET', names, key)
-      if owned(v, other) then
-        redis.call('HDEL', names, key)
-        table.insert(freed, other)
-        table.insert(freed, string.sub(v, #other + 2))
+      if holds(v, other) then
+        -- Devices of the account on other servers keep it: only its devices there are gone.
+        local rest, shown = without(v, other)
+        if rest == '' then
+          redis.call('HDEL', names, key)
+          table.insert(freed, other)
+          table.insert(freed, shown)
+        else
+          redis.call('HSET', names, key, rest)
+        end
         moved[#moved + 1] = key
       end
     end
@@ -153,7 +231,8 @@ return { member, redis.call('HLEN', names), freed }`;
 /**
  * ARGV: P, id, lease in ms, '1' after an outage ('0' at start), settle time in ms, renewal
  * interval in ms, a new epoch (random), the stream's MINID, then KEY, NAME pairs: every user
- * of this server.
+ * of this server, NAME with a `+` before it for an account that may be held beside other
+ * servers (its devices there).
  * Makes Redis hold exactly these names for this server, at start and after an outage.
  * Returns { keys held by another server meanwhile, names back after this server was counted
  * as dead, names this server no longer has (they left during the outage), number of names,
@@ -164,6 +243,7 @@ return { member, redis.call('HLEN', names), freed }`;
  * still holds. So new names wait (CLAIM answers -3) for the settle time.
  */
 export const SYNC = `${OWNED}
+${HOLDERS}
 ${CLOCK}
 ${CHANGED}
 local P, id = ARGV[1], ARGV[2]
@@ -178,12 +258,25 @@ renewLease(P, id, chatNow(P, tonumber(ARGV[6])), tonumber(ARGV[3]))
 local want, lost, back, stale, moved = {}, {}, {}, {}, {}
 for i = 9, #ARGV, 2 do
   local key, display = ARGV[i], ARGV[i + 1]
+  local share = string.sub(display, 1, 1) == '+'
+  if share then display = string.sub(display, 2) end
   local v = redis.call('HGET', names, key)
-  if v and not owned(v, id) then
+  if v and holds(v, id) then
+    want[key] = true
+    local servers = holders(v)
+    redis.call('HSET', names, key, entry(servers, display))
+    redis.call('SADD', mine, key)
+  elseif v and share then
+    -- Held meanwhile by devices of the account elsewhere: ours are devices of it too.
+    want[key] = true
+    redis.call('HSET', names, key, v .. ' ' .. id)
+    redis.call('SADD', mine, key)
+    moved[#moved + 1] = key
+  elseif v then
     table.insert(lost, key)
   else
     want[key] = true
-    if not v and wasGone then table.insert(back, display) end
+    if wasGone then table.insert(back, display) end
     redis.call('HSET', names, key, id .. ' ' .. display)
     redis.call('SADD', mine, key)
   end
@@ -191,9 +284,14 @@ end
 for _, key in ipairs(redis.call('SMEMBERS', mine)) do
   if not want[key] then
     local v = redis.call('HGET', names, key)
-    if owned(v, id) then
-      redis.call('HDEL', names, key)
-      table.insert(stale, string.sub(v, #id + 2))
+    if holds(v, id) then
+      local rest, shown = without(v, id)
+      if rest == '' then
+        redis.call('HDEL', names, key)
+        table.insert(stale, shown)
+      else
+        redis.call('HSET', names, key, rest)
+      end
       moved[#moved + 1] = key
     end
     redis.call('SREM', mine, key)
@@ -203,14 +301,16 @@ changed(P, moved, ARGV[8])
 return { lost, back, stale, redis.call('HLEN', names), redis.call('GET', P .. 'epoch') }`;
 
 /** ARGV: P, id, the stream's MINID. This server leaves the chat: its names are freed at once, not at lease end. */
-export const LEAVE = `${OWNED}
+export const LEAVE = `${HOLDERS}
 ${CHANGED}
 local P, id = ARGV[1], ARGV[2]
 local names, mine = P .. 'names', P .. 'server:' .. id
 local moved = {}
 for _, key in ipairs(redis.call('SMEMBERS', mine)) do
-  if owned(redis.call('HGET', names, key), id) then
-    redis.call('HDEL', names, key)
+  local v = redis.call('HGET', names, key)
+  if holds(v, id) then
+    local rest = without(v, id)
+    if rest == '' then redis.call('HDEL', names, key) else redis.call('HSET', names, key, rest) end
     moved[#moved + 1] = key
   end
 end
@@ -256,6 +356,15 @@ if keys > 0 then
       header[#header + 1] = string.sub(v, 1, space - 1)
       answers[i] = header[#header]
       any = true
+      -- Devices of the account on other servers (HOLDERS): the frames are theirs too.
+      local after = string.find(v, ' ', space + 1, true)
+      if after then
+        for other in string.gmatch(string.sub(v, after + 1), '%S+') do
+          header[#header + 1] = ARGV[6 + i]
+          header[#header + 1] = other
+          answers[i] = answers[i] .. ',' .. other
+        end
+      end
     else
       answers[i] = '-'
     end

@@ -66,6 +66,13 @@ export class HubState {
   readonly local = new Map<string, Member>();
   /** The other devices of accounts online here (Hub.devices). */
   readonly devices = new Devices();
+  /**
+   * Names of ours that other servers may hold too (devices of one account on several
+   * servers): what is for them goes into the stream as well, for the others' devices.
+   */
+  readonly shared = new Set<string>();
+  /** Names of ours claimed as an account's that devices may share (a password checked, --max-devices above 1). */
+  readonly sharable = new Set<string>();
   /** Their names as registered: a member's own name changes only once a rename is answered. */
   readonly shown = new Map<string, string>();
   /** This server's members by room: room messages are delivered from here, by every server. */
@@ -149,6 +156,8 @@ export class HubState {
     for (const other of this.devices.clear(key)) this.rooms.leaveAll(other);
     this.local.delete(key);
     this.shown.delete(key);
+    this.shared.delete(key);
+    this.sharable.delete(key);
     return all;
   }
 
