@@ -1,20 +1,22 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import chalkDefault, { Chalk } from 'chalk';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ChatConnection, type ConnectOptions } from '../client/connection.js';
+import { chooseDevice } from '../client/device.js';
 import { ExitCode } from '../client/exit-codes.js';
 import { connectFirst, parseHosts, type HostPort } from '../client/hosts.js';
 import { DEFAULT_HISTORY, Refused, runInteractive } from '../client/interactive.js';
 import { login } from '../client/login.js';
 import { Prompter } from '../client/prompt.js';
-import { parseHistoryLine } from '../client/history.js';
-import { renderLine, renderPast, timestamp } from '../client/render.js';
+import { renderLine, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
 import { lineLimitIn } from '../client/split.js';
 import { recogniseGreeting, recogniseLoginError } from '../dialects/line/recognise.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
+import { isValidName } from '../protocol/names.js';
 import { firstLine } from './first-line.js';
 import { parseOrExit, usageError, wholeNumber } from './program.js';
 import { VERSION } from '../app/version.js';
@@ -46,6 +48,15 @@ const program = new Command('chat-client')
   .option('--insecure', 'with --tls, do not verify the server at all (anyone in between can read along)')
   .option('--udp', 'speak UDP to a server started with --udp-port (give that port as --port); best effort: lines may be lost')
   .option('--password-file <file>', 'send the password on the first line of FILE (or set CHAT_PASSWORD)')
+  .addOption(
+    new Option(
+      '--device <name>',
+      "with a password, log in as device NAME (1-32 letters, digits, _ or -), which is shown at each login what it missed (on a terminal, default: this machine's host name)",
+    )
+      .env('CHAT_DEVICE')
+      .argParser(deviceName),
+  )
+  .option('--no-device', 'log in as no device in particular: no catch-up at login')
   .option('--strict', 'exit 5 when the server answers our input with an error line (scripting mode)')
   .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
   .option('--no-timestamps', 'on a terminal, no local time (HH:MM) before each received line')
@@ -64,6 +75,14 @@ const program = new Command('chat-client')
 Passwords (servers started with --users):
   From --password-file, else the CHAT_PASSWORD environment variable, else asked with
   hidden input on a terminal. Never as an argument: other users could read it in ps.
+
+Devices (servers that allow an account several at once):
+  With a password, the client logs in as a device: --device, else on a terminal this
+  machine's host name. A device that logs in again is first shown its catch-up, what it
+  missed: messages of your rooms, direct messages to you and those you sent elsewhere
+  (*alice->bob* TEXT), dimmed at their local time, up to "end of catch-up". What you say,
+  join and leave on another device shows here too. Scripting mode logs in as a device
+  only with --device (or CHAT_DEVICE), and prints the catch-up as it comes.
 
 On a terminal:
   Type a line and press Enter to send it: TEXT to the current room, @NAME:TEXT or /msg
@@ -97,7 +116,8 @@ Exit codes:
   0    ok: left normally, input all handled, or --expect matched
   1    could not connect, or the connection was lost
   2    usage error (a bad option or value)
-  3    registration refused (name taken or invalid), or too many failed logins
+  3    registration refused (name taken or invalid, too many devices), or too many
+       failed logins
   4    --expect did not match, or the run did not finish, within --timeout
   5    --strict: the server answered our input with an error line (! ...)
   130  left with Ctrl-C or Ctrl-D at the name or password prompt
@@ -121,6 +141,7 @@ const opts = program.opts<{
   insecure?: boolean;
   udp?: boolean;
   passwordFile?: string;
+  device?: string | false;
   strict?: boolean;
   reconnect: boolean;
   timestamps: boolean;
@@ -155,6 +176,7 @@ const scripting = !process.stdin.isTTY || sends.length > 0 || expect !== undefin
 const colour = opts.color && !process.env['NO_COLOR'] && process.stdout.isTTY && !scripting;
 const chalk = new Chalk({ level: colour ? (Math.max(chalkDefault.level, 1) as 1) : 0 });
 const say = (text: string): void => void process.stderr.write(`chat-client: ${text}\n`);
+const device = chooseDevice(opts.device, !scripting, hostname());
 let warnedUdp = false;
 
 process.exit(scripting ? await script() : await interactive());
@@ -209,6 +231,7 @@ async function script(): Promise<number> {
     conn,
     name: opts.name,
     password,
+    device,
     sends,
     expect,
     timeoutMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
@@ -231,9 +254,6 @@ async function interactive(): Promise<number> {
     // when the server gave up waiting while a prompt was open.
     const error = recogniseLoginError(line);
     if (error === 'password-required' || error === 'register-timeout') return;
-    // Messages kept for us come right after `* registered as NAME`.
-    const past = parseHistoryLine(line);
-    if (past && past.kind !== 'end') return prompter.print(renderPast(past, { chalk, timestamps: opts.timestamps, now: new Date() }));
     const stamp = opts.timestamps ? chalk.gray(`${timestamp(new Date())} `) : '';
     prompter.print(stamp + renderLine(line, { chalk, self: opts.name }));
   };
@@ -253,7 +273,7 @@ async function interactive(): Promise<number> {
     process.exit(ExitCode.Interrupted);
   };
   process.on('SIGINT', interrupted);
-  const outcome = await login({ open, name: opts.name, password, prompter, say });
+  const outcome = await login({ open, name: opts.name, password, device, prompter, say });
   process.off('SIGINT', interrupted);
   prompter.close();
   if (!outcome.ok) return outcome.code;
@@ -263,7 +283,7 @@ async function interactive(): Promise<number> {
   const reconnect = async (again: string): Promise<ChatConnection> => {
     // Another server of the chat first: the one we lost may be the one that is down.
     const next = await connectAny(current + 1);
-    const result = await next.register(again, password, { hold: true });
+    const result = await next.register(again, password, { hold: true, device });
     if (result.ok) return next;
     await next.close();
     throw result.refused ? new Refused(result.reason) : new Error(result.reason);
@@ -301,6 +321,13 @@ function readOrExit(file: string, what: string): Buffer {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** --device, CHAT_DEVICE: a name's characters; empty is no device, as --no-device. */
+function deviceName(value: string): string | false {
+  if (value === '') return false;
+  if (!isValidName(value)) throw new InvalidArgumentError('A device name is 1 to 32 letters, digits, _ or -.');
+  return value;
 }
 
 function seconds(value: string): number {

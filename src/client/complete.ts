@@ -1,14 +1,18 @@
 import { isValidName, nameKey } from '../protocol/names.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
 import {
+  recogniseCaughtUpRoom,
+  recogniseCaughtUpSent,
   recogniseHistoryEntry,
   recogniseInRoom,
   recogniseJoined,
+  recogniseJoinedElsewhere,
   recogniseKeptMessage,
   recogniseLeft,
   recogniseOnline,
   recogniseRenamed,
   recogniseRoomList,
+  recogniseSentDirect,
   recogniseTaggedMessage,
   recogniseYouAreIn,
   recogniseYouLeft,
@@ -46,9 +50,9 @@ export const COMMANDS = [
 /**
  * What Tab can complete: the names seen in any server line and in /who answers, the rooms
  * seen in any server line (our own, those of tagged lines, of `/who ROOM`, `/rooms` and
- * `/mine` answers), and the commands. Keys are without regard to case, as the server's;
- * the case shown is the last one seen. MINE gives the rooms we are in now: /part completes
- * only those.
+ * `/mine` answers, those another device of ours joined), and the commands. Keys are
+ * without regard to case, as the server's; the case shown is the last one seen. MINE gives
+ * the rooms we are in now: /part completes only those.
  */
 export class Completions {
   readonly #names = new Map<string, string>();
@@ -59,11 +63,16 @@ export class Completions {
   /** Learns from one server line. */
   learn(line: ServerLine): void {
     if (line.kind === 'room' || line.kind === 'direct') return this.#name(line.from);
-    const tagged = recogniseTaggedMessage(line);
+    const tagged = recogniseTaggedMessage(line) ?? recogniseCaughtUpRoom(line);
     if (tagged) {
       this.#name(tagged.from);
       return this.#room(tagged.room);
     }
+    // Who we wrote to from another device: as likely to be written to from this one.
+    const sent = recogniseSentDirect(line) ?? recogniseCaughtUpSent(line);
+    if (sent) return this.#name(sent.to);
+    const elsewhere = recogniseJoinedElsewhere(line);
+    if (elsewhere) return this.#room(elsewhere);
     for (const room of recogniseYourRooms(line) ?? []) this.#room(room);
     const left = recogniseYouLeft(line);
     if (left) this.#room(left);

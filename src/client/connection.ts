@@ -7,6 +7,7 @@ import { parseServerLine, type ServerLine } from '../dialects/line/server-line.j
 import { recogniseLoginError, recognisePong, recogniseRegistered, recogniseYouAreNow, type LoginError } from '../dialects/line/recognise.js';
 import { isValidName } from '../protocol/names.js';
 import { formatHostPort, invalidName } from '../dialects/line/wording.js';
+import { registrationLine } from './device.js';
 import { UdpNoAnswer, UdpSocket, type UdpClientOptions } from './udp-socket.js';
 
 const INVALID_NAME = invalidName().slice(2);
@@ -35,9 +36,10 @@ export class ConnectError extends Error {
 }
 
 /**
- * A refused registration (a name taken or invalid, a password wrong or missing) is the
- * user's to fix; any other answer (`! server full`) or a closed connection is not. ERROR is
- * the kind of a login error (docs/protocol.md), a refusal or the register timeout.
+ * A refused registration (a name taken or invalid, a password wrong or missing, too many
+ * devices of the account logged in) is the user's to fix; any other answer (`! server
+ * full`) or a closed connection is not. ERROR is the kind of a login error
+ * (docs/protocol.md), a refusal or the register timeout.
  */
 export type RegisterResult = { ok: true; name: string } | { ok: false; refused: boolean; reason: string; error?: LoginError | undefined };
 
@@ -54,6 +56,12 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
   #heard = false;
   /** Lines kept back by register({ hold }) until release(). */
   #held: ServerLine[] | undefined;
+  /**
+   * While a login with a device waits for its answer: logs in again without it. A server
+   * from before devices reads `#NAME@DEVICE` as an invalid name; its refusal is no news.
+   */
+  #withoutDevice: (() => void) | undefined;
+  #device: string | undefined;
 
   /** A TCP or TLS socket, or a UdpSocket. */
   private constructor(private readonly socket: Duplex) {
@@ -63,6 +71,7 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
       line: (text) => {
         this.#heard = true;
         const line = parseServerLine(text);
+        if (this.#withoutDevice && recogniseLoginError(line) === 'invalid-name') return this.#withoutDevice();
         if (this.#held) this.#held.push(line);
         else this.emit('line', line);
       },
@@ -121,6 +130,11 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     return this.#closed;
   }
 
+  /** The device this connection logged in as: the server sends it a catch-up at login. */
+  get device(): string | undefined {
+    return this.#device;
+  }
+
   /** Sends one line; an LF inside it would make it several, so the caller splits first. */
   send(line: string): void {
     if (!this.#closed) this.socket.write(`${line}\n`);
@@ -149,27 +163,40 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Sends #NAME (with PASSWORD when given) and resolves with the server's answer. With
-   * HOLD, the lines that come after a successful answer are kept back until release(): the
-   * server sends messages kept for the account right after it (docs/protocol.md), in the
-   * same read, before whoever awaits this could listen, and counts them delivered.
+   * Sends #NAME (with PASSWORD when given, and DEVICE with it: device.ts, registrationLine)
+   * and resolves with the server's answer. With HOLD, the lines that come after a successful
+   * answer are kept back until release(): the server sends messages kept for the account
+   * (and a named device's catch-up) right after it (docs/protocol.md), in the same read,
+   * before whoever awaits this could listen, and counts them delivered.
    */
-  async register(name: string, password?: string, { hold = false } = {}): Promise<RegisterResult> {
+  async register(name: string, password?: string, { hold = false, device }: { hold?: boolean; device?: string | undefined } = {}): Promise<RegisterResult> {
     // Checked here too: "#two words" would register "two" with the password "words".
     if (!isValidName(name)) return { ok: false, refused: true, reason: INVALID_NAME, error: 'invalid-name' };
     const registered = (l: ServerLine): string | undefined => recogniseRegistered(l) ?? recogniseYouAreNow(l);
     const answer = this.waitFor((l) => {
       const ok = registered(l) !== undefined;
       if (ok && hold) this.#held = [];
+      if (ok || l.kind === 'error') this.#withoutDevice = undefined;
       return ok || l.kind === 'error';
     });
-    this.send(password === undefined ? `#${name}` : `#${name} ${password}`);
+    // registrationLine sends no device without a password.
+    let named = password === undefined ? undefined : device;
+    if (named !== undefined) {
+      this.#withoutDevice = () => {
+        this.#withoutDevice = undefined;
+        named = undefined;
+        this.send(registrationLine(name, password, undefined));
+      };
+    }
+    this.send(registrationLine(name, password, named));
     const line = await answer.catch(() => undefined);
+    this.#withoutDevice = undefined;
     if (line === undefined) return { ok: false, refused: false, reason: this.lostReason() };
     if (line.kind === 'error') {
       const error = recogniseLoginError(line);
       return { ok: false, refused: error !== undefined && error !== 'register-timeout', reason: line.text, error };
     }
+    this.#device = named;
     return { ok: true, name: registered(line)! };
   }
 

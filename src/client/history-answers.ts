@@ -81,6 +81,14 @@ export class HistoryAnswers {
     this.#remember(room, { from: self, text, at: this.now(), own: true });
   }
 
+  /**
+   * A room message of ROOM shown in a device's catch-up (catch-up.ts): seen, as a live one
+   * is, so that an answer about ROOM (a /join's, a reconnect's) does not show it again.
+   */
+  caughtUp(room: string, item: HistoryItem): void {
+    this.#remember(room, { from: item.from, text: item.text, at: item.at, own: false });
+  }
+
   /** LINE from the server; for a room message (untagged: rooms.ts, roomLine), ROOM is its room. */
   take(line: ServerLine, room?: string): Outcome {
     const head = this.#queue[0];

@@ -11,6 +11,16 @@ export interface HistoryItem {
 }
 
 /**
+ * A line of the past as the client shows it (render.ts, renderPast): a room message (of
+ * ROOM, for one of a device's catch-up, which names it), a direct message to us, or one we
+ * sent TO someone from another device.
+ */
+export type PastItem =
+  | ({ kind: 'room'; room?: string | undefined } & HistoryItem)
+  | ({ kind: 'kept' } & HistoryItem)
+  | ({ kind: 'sent'; to: string } & HistoryItem);
+
+/**
  * The lines of docs/protocol.md "History and messages kept for later", as the client tells
  * them apart: `* [TIME] <NAME> TEXT` (history), `* [TIME] *FROM* TEXT` (kept for us) and
  * `* end of history (N messages)`.

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Completions } from './complete.js';
 import { clearInput, fixMidLinePaste, fixResize, internals, setInput } from './readline-fixes.js';
 import { HistoryAnswers } from './history-answers.js';
-import { RoomLogs } from './history.js';
+import { CatchUp } from './catch-up.js';
+import { RoomLogs, type PastItem } from './history.js';
 import { END_OF_PAST, renderLine, renderPast, timestamp } from './render.js';
 import { chatPrompt } from './chat-prompt.js';
 import { Rooms } from './rooms.js';
@@ -116,7 +117,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     let conn: ChatConnection | undefined = first;
     let self = name;
     /** Our rooms, the current one, and what is unread in the others: from the server's answers. */
-    const rooms = new Rooms();
+    const rooms = new Rooms(() => self);
     let status = '';
     let leaving = false;
     let done = false;
@@ -262,8 +263,10 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       sendAll(lines);
     };
 
+    /** `HH:MM ` before a line received now, unless --no-timestamps. */
+    const received = (): string => (opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '');
     /** Past lines, dimmed, after the local time of each. */
-    const showPast = (items: Parameters<typeof renderPast>[0][]): void => {
+    const showPast = (items: readonly PastItem[]): void => {
       for (const item of items) say(renderPast(item, { chalk, timestamps: opts.timestamps, now: now() }));
     };
 
@@ -276,6 +279,9 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         () => now().getTime(),
       );
       answers = mine;
+      /** What a device missed while away comes right after its login, before anything else. */
+      const catchUp = new CatchUp();
+      if (c.device !== undefined) catchUp.loggedIn();
       /**
        * In ROOM, current, for the first time on this connection: who is in it (as IRC
        * clients show NAMES on join; the answer is printed like any line), and its past: the
@@ -316,6 +322,14 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         completions.learn(line);
         const seen = rooms.take(line);
         if (seen.left) logs.drop(seen.left);
+        const caught = catchUp.take(line);
+        if (caught.kind === 'past') {
+          const { item } = caught;
+          // Seen now: a /join's or a reconnect's answer does not show it again.
+          if (item.kind === 'room' && item.room !== undefined && rooms.isOurs(item.room)) mine.caughtUp(item.room, item);
+          return showPast([item]);
+        }
+        if (caught.kind === 'end') return say(received() + chalk.dim(line.raw));
         // A line of another room is handled as it reads in that room, and shown with its tag.
         const inRoom = seen.room;
         const plain = inRoom?.line.line ?? line;
@@ -335,9 +349,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = recogniseYouAreNow(line);
         if (renamed) self = renamed;
-        const stamp = opts.timestamps ? chalk.gray(`${timestamp(now())} `) : '';
         const room = inRoom && !rooms.isCurrent(inRoom.name) ? inRoom.name : undefined;
-        say(stamp + renderLine(plain, { chalk, self, room }));
+        say(received() + renderLine(plain, { chalk, self, room }));
         const fresh = passwords.take(line);
         if (fresh !== undefined) {
           const note = opts.passwordChanged?.(fresh);

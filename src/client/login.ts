@@ -1,4 +1,5 @@
 import type { ChatConnection } from './connection.js';
+import { TOO_MANY_DEVICES_HINT } from './device.js';
 import { ExitCode } from './exit-codes.js';
 import { LeftPrompt, type Prompter } from './prompt.js';
 import { isValidName } from '../protocol/names.js';
@@ -11,6 +12,8 @@ export interface LoginOptions {
   name: string | undefined;
   /** --password-file or CHAT_PASSWORD; asked for, hidden, when the server wants one. */
   password: string | undefined;
+  /** The device to log in as (device.ts, chooseDevice); sent only with a password. */
+  device?: string | undefined;
   prompter: Prompter;
   /** The client's own messages (stderr). */
   say: (text: string) => void;
@@ -46,8 +49,10 @@ export function nameFromAnswer(answer: string): string {
  * the one just tried as the default, since the server does not say which one was wrong.
  * Ctrl-C or Ctrl-D at a prompt leaves (ExitCode.Interrupted); `! too many failed logins`
  * ends the login (ExitCode.RegistrationRefused) with a sentence saying what to do, and is
- * never answered by connecting again. A connection the server closed while a prompt was
- * open (its register timeout) is replaced by a new one before the answer is sent.
+ * never answered by connecting again; so does `! too many devices`, which another name or
+ * password cannot help either. A connection the server closed while a prompt was open (its
+ * register timeout) is replaced by a new one before the answer is sent. The lines after a
+ * successful answer (kept messages, a device's catch-up) are held for the chat to release.
  */
 export async function login(options: LoginOptions): Promise<LoginOutcome> {
   const { prompter, say } = options;
@@ -92,7 +97,7 @@ export async function login(options: LoginOptions): Promise<LoginOutcome> {
         c = await open();
       }
       const attempt = password;
-      const register = (): ReturnType<ChatConnection['register']> => c.register(name, attempt);
+      const register = (): ReturnType<ChatConnection['register']> => c.register(name, attempt, { hold: true, device: options.device });
       const result = await (attempt === undefined ? register() : prompter.hold(register));
       // The server sends it right after the last `! authentication failed`.
       if (watch.tooMany || (!result.ok && result.error === 'too-many-failures')) throw new TooMany();
@@ -115,10 +120,11 @@ export async function login(options: LoginOptions): Promise<LoginOutcome> {
         name = await askName(name);
         typed = true;
         password = await ask(`Password for ${name}`, true);
-      } else if (typed) {
+      } else if (typed && result.error !== 'too-many-devices') {
         name = await askName();
       } else {
-        say(`registration refused: ${result.reason}. Choose another name with --name.`);
+        const hint = result.error === 'too-many-devices' ? TOO_MANY_DEVICES_HINT : 'Choose another name with --name.';
+        say(`registration refused: ${result.reason}. ${hint}`);
         await c.close();
         return { ok: false, code: ExitCode.RegistrationRefused };
       }

@@ -1,5 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { ServerLine } from '../dialects/line/server-line.js';
+import { recogniseSentDirect } from '../dialects/line/recognise.js';
+import { nameKey } from '../protocol/names.js';
+import type { PastItem } from './history.js';
 import { roomColour } from './room-colour.js';
 
 export interface RenderOptions {
@@ -30,13 +33,19 @@ function renderBody(line: ServerLine, chalk: ChalkInstance, self: string | undef
     case 'direct':
       return chalk.magenta(`${chalk.bold(`*${line.from}*`)} ${mark(line.text)}`);
     case 'room':
+      // Said on another of our devices: our own words mention nobody to us.
+      if (self !== undefined && nameKey(line.from) === nameKey(self)) return `${chalk.cyan(`<${line.from}>`)} ${line.text}`;
       return `${chalk.cyan(`<${mark(line.from)}>`)} ${mark(line.text)}`;
     case 'notice':
       return chalk.gray(`* ${mark(line.text)}`);
     case 'error':
       return chalk.red(`! ${line.text}`);
-    case 'other':
-      return line.text;
+    case 'other': {
+      // A direct message we sent from another device: as a direct message, and as the wire
+      // has it, `*alice->bob*`, so that it reads "from us, to bob" (no highlighting: ours).
+      const sent = recogniseSentDirect(line);
+      return sent ? chalk.magenta(`${chalk.bold(`*${sent.from}->${sent.to}*`)} ${sent.text}`) : line.text;
+    }
   }
 }
 
@@ -67,13 +76,24 @@ export interface PastOptions {
 }
 
 /**
- * A history line (`* [TIME] <NAME> TEXT`) or a message kept for us (`* [TIME] *FROM* TEXT`)
- * as the live one would read, `<NAME> TEXT` or `*FROM* TEXT`, dimmed, after its local time. Pure.
+ * A history line (`* [TIME] <NAME> TEXT`), a message kept for us (`* [TIME] *FROM* TEXT`) or
+ * a line of a device's catch-up as the live one would read, `<NAME> TEXT` (`[ROOM] <NAME>
+ * TEXT` for a room's), `*FROM* TEXT` or `*NAME->TO* TEXT`, dimmed, after its local time. Pure.
  */
-export function renderPast(item: { kind: 'room' | 'kept'; at: number; from: string; text: string }, { chalk, timestamps, now }: PastOptions): string {
+export function renderPast(item: PastItem, { chalk, timestamps, now }: PastOptions): string {
   const when = timestamps ? `${pastTimestamp(new Date(item.at), now)} ` : '';
-  const body = item.kind === 'room' ? `<${item.from}> ${item.text}` : `*${item.from}* ${item.text}`;
-  return chalk.dim(when + body);
+  return chalk.dim(when + pastBody(item));
+}
+
+function pastBody(item: PastItem): string {
+  switch (item.kind) {
+    case 'room':
+      return `${item.room === undefined ? '' : `[${item.room}] `}<${item.from}> ${item.text}`;
+    case 'kept':
+      return `*${item.from}* ${item.text}`;
+    case 'sent':
+      return `*${item.from}->${item.to}* ${item.text}`;
+  }
 }
 
 /** Under the past lines the client asked for itself, before the live ones. */

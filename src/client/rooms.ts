@@ -1,6 +1,7 @@
 import { parseServerLine, type ServerLine } from '../dialects/line/server-line.js';
 import {
   recogniseJoined,
+  recogniseJoinedElsewhere,
   recogniseLeft,
   recogniseNoRoom,
   recogniseTaggedMessage,
@@ -83,6 +84,10 @@ export interface Seen {
  * rooms`), never from what the user typed; and the room messages of the other rooms not
  * seen yet. Keys are without regard to case, as the server's.
  *
+ * Another device of our account joining a room (`* you joined ROOM from another device`)
+ * makes it ours here too, but not current; its leaving one is `* you left ROOM`, as after
+ * our own /part, which this class does not wait for anyway.
+ *
  * Across a lost connection the user's view stays what it was: the rooms of the old
  * connection are WANTED until the new one is back in them (rejoinPlan, then `rejoined`).
  * Until then the prompt, the tags and the counts follow WANTED, while the server's own
@@ -95,6 +100,9 @@ export class Rooms {
   /** Room messages of our other rooms since we were last in them, by key. */
   readonly #unread = new Map<string, number>();
   #wanted: Wanted | undefined;
+
+  /** SELF is our name now: what we said on another device is nothing unread. */
+  constructor(private readonly self: () => string | undefined = () => undefined) {}
 
   /** The current room, as the user sees it. */
   get current(): string | undefined {
@@ -114,6 +122,11 @@ export class Rooms {
   /** Between a lost connection and the end of the rejoin of the new one. */
   get rejoining(): boolean {
     return this.#wanted !== undefined;
+  }
+
+  /** ROOM is one of our rooms, as the user sees them. */
+  isOurs(room: string): boolean {
+    return this.rooms.some((r) => nameKey(r) === nameKey(room));
   }
 
   /** ROOM is the one the user is in: its lines show no tag. */
@@ -138,9 +151,17 @@ export class Rooms {
       if (name === undefined) return seen;
       seen.room = { name, line: inRoom };
       const key = nameKey(name);
-      const ours = this.rooms.some((r) => nameKey(r) === key);
-      if (inRoom.message && ours && !this.isCurrent(name)) this.#unread.set(key, (this.#unread.get(key) ?? 0) + 1);
+      const self = this.self();
+      const own = inRoom.line.kind === 'room' && self !== undefined && nameKey(inRoom.line.from) === nameKey(self);
+      if (inRoom.message && !own && this.isOurs(name) && !this.isCurrent(name)) this.#unread.set(key, (this.#unread.get(key) ?? 0) + 1);
       return seen;
+    }
+    const elsewhere = recogniseJoinedElsewhere(line);
+    if (elsewhere && !this.#joined.has(nameKey(elsewhere))) {
+      // First: never made current here, so made current longest ago.
+      const rest = [...this.#joined];
+      this.#joined.clear();
+      for (const [key, room] of [[nameKey(elsewhere), elsewhere] as const, ...rest]) this.#joined.set(key, room);
     }
     const entered = recogniseYouAreIn(line);
     if (entered) {

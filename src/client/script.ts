@@ -1,6 +1,7 @@
 import readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { ChatConnection } from './connection.js';
+import { TOO_MANY_DEVICES_HINT } from './device.js';
 import { ExitCode } from './exit-codes.js';
 import { recognisePong } from '../dialects/line/recognise.js';
 
@@ -10,6 +11,8 @@ export interface ScriptOptions {
   name: string | undefined;
   /** Sent with the name on a server that checks passwords. */
   password: string | undefined;
+  /** The device to log in as, with the password (device.ts); undefined: none. */
+  device?: string | undefined;
   /** Lines to send first (--send), in order, before those read from input. */
   sends: readonly string[];
   /** Exit 0 at the first server line this matches (--expect). */
@@ -83,14 +86,18 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
     void (async () => {
       try {
         if (opts.name !== undefined) {
-          const result = await conn.register(opts.name, opts.password);
+          const result = await conn.register(opts.name, opts.password, { device: opts.device });
           if (!result.ok && !result.refused) {
             say(`the server did not take us: ${result.reason}`);
             return finish(ExitCode.ConnectionLost);
           }
           if (!result.ok) {
             const hint =
-              opts.password === undefined && result.error === 'password-required' ? ' Give the password with --password-file FILE or CHAT_PASSWORD.' : '';
+              opts.password === undefined && result.error === 'password-required'
+                ? ' Give the password with --password-file FILE or CHAT_PASSWORD.'
+                : result.error === 'too-many-devices'
+                  ? ` ${TOO_MANY_DEVICES_HINT}`
+                  : '';
             say(`registration refused: ${result.reason}.${hint}`);
             return finish(ExitCode.RegistrationRefused);
           }

@@ -7,6 +7,7 @@ import { lineLimitIn, splitLine } from '../../src/client/split.js';
 import { parseCommand } from '../../src/dialects/line/parse.js';
 import { translateTyped } from '../../src/client/typed.js';
 import { parseServerLine } from '../../src/dialects/line/server-line.js';
+import { stamp, T0 } from '../helpers/fake-clock.js';
 
 describe('splitLine', () => {
   test('a line within the limit, and a command, come back whole', () => {
@@ -119,6 +120,12 @@ describe('Completions', () => {
     const c = learnt('<bob#dev> hi', '* carol joined #qa', '* dave left #ops (bye)', '* your rooms (2): lobby, Design', '* you left random');
     assert.deepEqual(c.names, ['bob', 'carol', 'dave']);
     assert.deepEqual(c.rooms, ['Design', 'dev', 'lobby', 'ops', 'qa', 'random']);
+  });
+
+  test('from what we did on another device: the rooms it joined, who we wrote to, and its catch-up', () => {
+    const c = learnt('* you joined dev from another device', '*alice->bob* hi', `* [${stamp(T0)}] *alice->carol* later`, `* [${stamp(T0)}] <dave#qa> old`);
+    assert.deepEqual(c.names, ['bob', 'carol', 'dave']);
+    assert.deepEqual(c.rooms, ['dev', 'qa']);
   });
 
   test('/join completes every room known, /part only ours, with a space for the reason', () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Chalk } from 'chalk';
-import { renderLine, roomTag } from '../../src/client/render.js';
+import type { PastItem } from '../../src/client/history.js';
+import { renderLine, renderPast, roomTag, timestamp } from '../../src/client/render.js';
 import { roomColour } from '../../src/client/room-colour.js';
 import { parseServerLine } from '../../src/dialects/line/server-line.js';
+import { T0 } from '../helpers/fake-clock.js';
 
 const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });
@@ -45,4 +47,43 @@ test("a room's colour: the same whatever its case and however often asked, and n
   );
   assert.ok(new Set(codes).size >= 3, `several colours: ${codes.join(', ')}`);
   for (const code of codes) assert.ok(!['31', '90', '35', '36', '33'].includes(code!), `not a colour that says something else: ${code}`);
+});
+
+describe('what we did on another of our devices', () => {
+  test('a direct message we sent: as the wire has it without colour; with colour, as a direct message, and nothing of it highlighted', () => {
+    assert.equal(render('*alice->bob* see you, alice-fans', plain), '*alice->bob* see you, alice-fans');
+    const sent = render('*alice->bob* hi alice');
+    assert.ok(sent.startsWith('\x1b[35m'), `magenta, as direct messages: ${JSON.stringify(sent)}`);
+    assert.equal(/^\x1b\[(\d+)m/.exec(sent)?.[1], /^\x1b\[(\d+)m/.exec(render('*bob* psst'))?.[1]);
+    assert.ok(sent.includes('\x1b[1m*alice->bob*'), 'who to, in bold');
+    assert.ok(!sent.includes('\x1b[33m'), `our own name is no mention in our own message: ${JSON.stringify(sent)}`);
+    // A name may end in `-`: the arrow is the last `-` before `>`.
+    assert.ok(render('*a-->b* x').includes('\x1b[1m*a-->b*'));
+  });
+
+  test('a room message we said: not highlighted as a mention, in any case of our name; the same words from someone else are', () => {
+    for (const raw of ['<alice> hi alice', '<ALICE> hi alice']) {
+      const own = render(raw);
+      assert.ok(!own.includes('\x1b[33m'), `${raw}: ${JSON.stringify(own)}`);
+      assert.equal(render(raw, plain), raw);
+    }
+    assert.ok(render('<bob> hi alice').includes('\x1b[33m\x1b[1malice'));
+    assert.ok(render('<alice> hi alice', colour, undefined).startsWith('\x1b[36m'), 'no name of ours known: a line as any other');
+  });
+});
+
+describe('renderPast: history, kept messages and catch-up lines', () => {
+  const now = new Date(T0);
+  const past = (item: PastItem, chalk = plain): string => renderPast(item, { chalk, timestamps: true, now });
+  const hm = timestamp(new Date(T0));
+
+  test('each as the live line reads, after its local time, dimmed', () => {
+    assert.equal(past({ kind: 'room', at: T0, from: 'bob', text: 'hi' }), `${hm} <bob> hi`);
+    assert.equal(past({ kind: 'room', at: T0, from: 'bob', room: 'dev', text: 'hi' }), `${hm} [dev] <bob> hi`, "a catch-up's room message names its room");
+    assert.equal(past({ kind: 'kept', at: T0, from: 'carol', text: 'call me' }), `${hm} *carol* call me`);
+    assert.equal(past({ kind: 'sent', at: T0, from: 'alice', to: 'carol', text: 'soon' }), `${hm} *alice->carol* soon`);
+    const dim = past({ kind: 'sent', at: T0, from: 'alice', to: 'carol', text: 'soon' }, colour);
+    assert.equal(dim, `\x1b[2m${hm} *alice->carol* soon\x1b[22m`);
+    assert.equal(renderPast({ kind: 'room', at: T0, from: 'bob', room: 'dev', text: 'hi' }, { chalk: plain, timestamps: false, now }), '[dev] <bob> hi');
+  });
 });

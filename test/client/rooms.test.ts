@@ -161,6 +161,50 @@ describe('Rooms', () => {
     assert.deepEqual(view(rooms), { rooms: ['dev'], current: 'dev', unread: [] });
   });
 
+  test('a room another device of ours joined: ours here too, not current, its lines tagged and counted', () => {
+    const rooms = after(new Rooms(), '* you are in qa');
+    const seen = rooms.take(parseServerLine('* you joined dev from another device'));
+    assert.equal(seen.joined, undefined, 'not joined here: nothing to show of it (no /who, no history)');
+    assert.deepEqual(view(rooms), { rooms: ['dev', 'lobby', 'qa'], current: 'qa', unread: [] }, 'never current here: made current longest ago');
+    assert.ok(rooms.isOurs('DEV') && !rooms.isCurrent('dev'));
+    after(rooms, '<bob#dev> hi');
+    assert.deepEqual(rooms.unread(), [{ room: 'dev', count: 1 }]);
+    after(rooms, '* you joined DEV from another device', '* you joined qa from another device');
+    assert.deepEqual(view(rooms), { rooms: ['dev', 'lobby', 'qa'], current: 'qa', unread: [{ room: 'dev', count: 1 }] }, 'ours already: nothing changes');
+    // A /part here goes where the server says, which may well be it.
+    after(rooms, '* you left qa', '* you are in dev');
+    assert.deepEqual(view(rooms), { rooms: ['lobby', 'dev'], current: 'dev', unread: [] });
+    // Not the line of a user named you.
+    for (const raw of ['* you joined', '* you joined #dev', '* you joined dev from another server']) {
+      assert.deepEqual(view(after(new Rooms(), raw)), { rooms: ['lobby'], current: 'lobby', unread: [] }, raw);
+    }
+  });
+
+  test('a room another device left, with no /part of ours: gone here too; the current one is the one the server names next', () => {
+    const rooms = after(new Rooms(), '* you are in dev', '* you are in qa', '<bob#dev> a');
+    after(rooms, '* you left dev');
+    assert.deepEqual(view(rooms), { rooms: ['lobby', 'qa'], current: 'qa', unread: [] }, 'not the current one: it stays');
+    after(rooms, '* you left qa');
+    assert.deepEqual(view(rooms), { rooms: ['lobby'], current: undefined, unread: [] });
+    after(rooms, '* you are in lobby');
+    assert.deepEqual(view(rooms), { rooms: ['lobby'], current: 'lobby', unread: [] });
+    after(rooms, '* you left lobby');
+    assert.deepEqual(view(rooms), { rooms: [], current: undefined, unread: [] }, 'the last one: in no room');
+  });
+
+  test('what we said on another device, in another of our rooms, is nothing unread; whatever the case of our name', () => {
+    let self = 'alice';
+    const rooms = after(new Rooms(() => self), '* you are in dev');
+    after(rooms, '<alice#lobby> said on my phone', '<ALICE#lobby> again', '<alice> in dev');
+    assert.deepEqual(rooms.unread(), []);
+    assert.equal(rooms.take(parseServerLine('<alice#lobby> x')).room?.name, 'lobby', 'a line of lobby all the same');
+    after(rooms, '<bob#lobby> hi alice');
+    assert.deepEqual(rooms.unread(), [{ room: 'lobby', count: 1 }]);
+    self = 'alicia'; // renamed: alice is someone else now
+    after(rooms, '<alice#lobby> hi');
+    assert.deepEqual(rooms.unread(), [{ room: 'lobby', count: 2 }]);
+  });
+
   test('a reconnect with nothing to go back to is done at once', () => {
     const rooms = new Rooms();
     rooms.lost();

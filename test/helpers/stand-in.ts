@@ -13,7 +13,7 @@ export interface StandInConnection {
 
 /**
  * A stand-in for chat-server that speaks just enough of the protocol for a client to log
- * in, join rooms and ping, and records every line it gets: tests check the wire with it.
+ * in (with a password and a device too), join rooms and ping, and records every line it gets: tests check the wire with it.
  * `answer` handles the lines it does not (return false to fall back to the defaults); by
  * default `/history` gets `! unknown command: /history`, as a server older than history does.
  */
@@ -50,7 +50,8 @@ export class StandIn {
         for (const line of parts) {
           if (answer(line, c)) continue;
           let m: RegExpExecArray | null;
-          if ((m = /^#(\S+)$/.exec(line))) c.send(name ? `* you are now ${(name = m[1]!)}` : `* registered as ${(name = m[1]!)}`);
+          // `#NAME`, `#NAME PASSWORD`, `#NAME@DEVICE PASSWORD`: any password will do.
+          if ((m = /^#([^\s@]+)(?:@\S+)?(?: .*)?$/.exec(line))) c.send(name ? `* you are now ${(name = m[1]!)}` : `* registered as ${(name = m[1]!)}`);
           else if ((m = /^\/who (\S+)$/.exec(line))) c.send(`* in ${m[1]} (1): ${name}`);
           else if ((m = /^\/join #?(\S+)$/.exec(line))) c.send(`* you are in ${m[1]}`);
           else if ((m = /^\/ping ?(.*)$/.exec(line))) c.send(`* pong ${m[1]}`);

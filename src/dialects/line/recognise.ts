@@ -41,6 +41,19 @@ export function recogniseTaggedMessage(line: ServerLine): { from: string; room: 
   return g ? { from: g[1]!, room: g[2]!, text: g[3]! } : undefined;
 }
 
+const SENT_DIRECT = new RegExp(`^\\*${NAME}->${NAME}\\* (.*)$`, 's');
+
+/**
+ * `*NAME->TO* TEXT`: a direct message to TO that we sent from another of our devices (NAME is
+ * our own name). A name holds no `>`, so where NAME ends is plain; parseServerLine leaves
+ * the line as 'other', and a user's text never starts a line.
+ */
+export function recogniseSentDirect(line: ServerLine): { from: string; to: string; text: string } | undefined {
+  if (line.kind !== 'other') return undefined;
+  const g = SENT_DIRECT.exec(line.raw);
+  return g ? { from: g[1]!, to: g[2]!, text: g[3]! } : undefined;
+}
+
 // Notices.
 
 const WELCOME = /^welcome\b/i;
@@ -130,6 +143,16 @@ export function recogniseYouLeft(line: ServerLine): string | undefined {
   return groups(line, YOU_LEFT)?.[0];
 }
 
+const JOINED_ELSEWHERE = new RegExp(`^you joined ${NAME} from another device$`);
+
+/**
+ * `* you joined ROOM from another device`: another device of our account joined ROOM, which
+ * is now one of ours too, but not the current one. The ROOM.
+ */
+export function recogniseJoinedElsewhere(line: ServerLine): string | undefined {
+  return groups(line, JOINED_ELSEWHERE)?.[0];
+}
+
 const YOUR_ROOMS = /^your rooms \(\d+\): (.*)$/s;
 
 /**
@@ -204,13 +227,18 @@ export function recogniseShuttingDown(line: ServerLine): true | undefined {
 /** `[TIME] ` before a room or direct message, TIME as wording.ts's historyTime writes it. */
 const PAST = /^\[(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)\] (.*)$/s;
 
-/** A message of the past: `* [TIME] ` and the line as it was sent then, read by parseServerLine. */
-function past(line: ServerLine, kind: 'room' | 'direct'): { at: number; from: string; text: string } | undefined {
+/** A line of the past: `* [TIME] ` and the line as it was sent then, read by parseServerLine; AT in ms. */
+function pastLine(line: ServerLine): { at: number; line: ServerLine } | undefined {
   const g = groups(line, PAST);
   if (!g) return undefined;
   const at = Date.parse(g[0]!);
-  const message = parseServerLine(g[1]!);
-  return message.kind === kind && !Number.isNaN(at) ? { at, from: message.from, text: message.text } : undefined;
+  return Number.isNaN(at) ? undefined : { at, line: parseServerLine(g[1]!) };
+}
+
+/** A message of the past of KIND, as pastLine reads it. */
+function past(line: ServerLine, kind: 'room' | 'direct'): { at: number; from: string; text: string } | undefined {
+  const p = pastLine(line);
+  return p?.line.kind === kind ? { at: p.at, from: p.line.from, text: p.line.text } : undefined;
 }
 
 /** `* [TIME] <NAME> TEXT` (wording.ts: historyEntry), a room message of the past; AT in ms. */
@@ -221,6 +249,31 @@ export function recogniseHistoryEntry(line: ServerLine): { at: number; from: str
 /** `* [TIME] *FROM* TEXT` (wording.ts: keptMessage), a direct message kept for us; AT in ms. */
 export function recogniseKeptMessage(line: ServerLine): { at: number; from: string; text: string } | undefined {
   return past(line, 'direct');
+}
+
+/**
+ * `* [TIME] <FROM#ROOM> TEXT`, a room message of the catch-up a named device gets at login
+ * (always with its ROOM); AT in ms.
+ */
+export function recogniseCaughtUpRoom(line: ServerLine): { at: number; from: string; room: string; text: string } | undefined {
+  const p = pastLine(line);
+  const m = p && recogniseTaggedMessage(p.line);
+  return m && { at: p.at, ...m };
+}
+
+/** `* [TIME] *NAME->TO* TEXT`, of the catch-up: a direct message we sent from another device; AT in ms. */
+export function recogniseCaughtUpSent(line: ServerLine): { at: number; from: string; to: string; text: string } | undefined {
+  const p = pastLine(line);
+  const m = p && recogniseSentDirect(p.line);
+  return m && { at: p.at, ...m };
+}
+
+const END_OF_CATCH_UP = /^end of catch-up \((\d+) messages?\)$/;
+
+/** `* end of catch-up (N messages)`, after the catch-up, `(1 message)` too: the N. */
+export function recogniseEndOfCatchUp(line: ServerLine): number | undefined {
+  const g = groups(line, END_OF_CATCH_UP);
+  return g && Number(g[0]);
 }
 
 const END_OF_HISTORY = /^end of history \((\d+) messages?\)$/;
@@ -285,7 +338,14 @@ export function recogniseTooManyRooms(line: ServerLine): number | undefined {
 }
 
 /** The errors that answer a login, by kind. */
-export type LoginError = 'name-taken' | 'invalid-name' | 'authentication-failed' | 'password-required' | 'too-many-failures' | 'register-timeout';
+export type LoginError =
+  | 'name-taken'
+  | 'invalid-name'
+  | 'authentication-failed'
+  | 'password-required'
+  | 'too-many-failures'
+  | 'too-many-devices'
+  | 'register-timeout';
 
 /** How each starts (wording.ts: nameTaken, invalidName, ..., registerTimeout). */
 const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [
@@ -294,10 +354,15 @@ const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [
   ['authentication failed', 'authentication-failed'],
   ['password required', 'password-required'],
   ['too many failed logins', 'too-many-failures'],
+  ['too many devices', 'too-many-devices'],
   ['not registered within', 'register-timeout'],
 ];
 
-/** An error that answers a login (`! name taken: NAME`, `! password required: ...`): its kind. */
+/**
+ * An error that answers a login (`! name taken: NAME`, `! password required: ...`): its kind.
+ * `! too many devices logged in as NAME (max N)`: the account is logged in on as many
+ * devices as the server allows; the connection stays open.
+ */
 export function recogniseLoginError(line: ServerLine): LoginError | undefined {
   if (line.kind !== 'error') return undefined;
   return LOGIN_ERRORS.find(([head]) => line.text.startsWith(head))?.[1];

@@ -50,6 +50,26 @@ const ROOMS_CASES: Case[] = [
   [w.tooManyRooms(10), { recogniseTooManyRooms: 10 }],
 ];
 
+/**
+ * The lines of devices (one account logged in on several at once). Written out: the
+ * server's side of them, with their wordings, comes with the server's change.
+ */
+const at = `[${w.historyTime(AT)}]`;
+const DEVICE_CASES: Case[] = [
+  [`*${NAME}->${LONGEST}* ${TRICKY}`, { recogniseSentDirect: { from: NAME, to: LONGEST, text: TRICKY } }],
+  ['*alice->bob* ', { recogniseSentDirect: { from: 'alice', to: 'bob', text: '' } }],
+  // A name may end in `-`: the arrow is the `->` before the only `>`.
+  ['*a-->-b* x', { recogniseSentDirect: { from: 'a-', to: '-b', text: 'x' } }],
+  ['* you joined Dev_2-x from another device', { recogniseJoinedElsewhere: 'Dev_2-x' }],
+  [`* ${at} <${NAME}#${LONGEST}> ${TRICKY}`, { recogniseCaughtUpRoom: { at: AT_SECOND, from: NAME, room: LONGEST, text: TRICKY } }],
+  [`* ${at} <bob#dev> `, { recogniseCaughtUpRoom: { at: AT_SECOND, from: 'bob', room: 'dev', text: '' } }],
+  [`* ${at} *alice->${NAME}* ${TRICKY}`, { recogniseCaughtUpSent: { at: AT_SECOND, from: 'alice', to: NAME, text: TRICKY } }],
+  ['* end of catch-up (0 messages)', { recogniseEndOfCatchUp: 0 }],
+  ['* end of catch-up (1 message)', { recogniseEndOfCatchUp: 1 }],
+  ['* end of catch-up (123456 messages)', { recogniseEndOfCatchUp: 123_456 }],
+  [`! too many devices logged in as ${NAME} (max 3)`, { recogniseLoginError: 'too-many-devices' }],
+];
+
 const CASES: Case[] = [
   [w.greeting(), { recogniseGreeting: { maxLine: undefined } }],
   [w.connected('127.0.0.1', 5000), { recogniseConnected: { host: '127.0.0.1', port: 5000 } }],
@@ -128,6 +148,7 @@ const CASES: Case[] = [
   [w.passwordNotChanged('folder-read-only'), { recognisePasswdAnswer: 'refused' }],
   [w.loginsWaiting(), { recognisePasswdAnswer: 'refused' }],
   [w.unknownCommand('passwd'), { recogniseUnknownCommand: 'passwd', recognisePasswdAnswer: 'refused' }],
+  ...DEVICE_CASES,
 ];
 
 /** Server lines the client does not act on: nothing takes them for one it does. */
@@ -249,6 +270,18 @@ describe('near misses: what a user writes is never a server line', () => {
       '! line too long (max many bytes)',
       '! kicked by two words: x',
       '* server shutting down now',
+      '*alice->* hi',
+      '*->bob* hi',
+      '*alice->bob*hi',
+      '*alice=>bob* hi',
+      '*alice->bob->carol* hi',
+      '* you joined dev from another server',
+      '* you joined dev',
+      '* you joined #dev from another device',
+      '* end of catch-up',
+      '* end of catch-up (some messages)',
+      `* ${at} <bob#dev>no space`,
+      `* ${at} *alice->* x`,
       '! server full!',
       'welcome',
     ]) {
