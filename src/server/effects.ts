@@ -49,19 +49,20 @@ export function direct(s: Speaker, action: Direct): Promise<void> | void {
   if (delivery === 'delivered' && s.answersPending === 0) {
     stats.directMessages++;
     echo(s, action);
-    sent(s, action, s.host.options.timers.now(), false);
+    sent(s, action, s.host.options.timers.now());
     return;
   }
   return s.inOrder(delivery, (d) => delivered(s, action, d));
 }
 
 /**
- * docs/protocol.md, "Your account": what an account sent reaches its other devices (here:
- * devices on other servers are not told, docs/cluster.md), and the accounts' logs keep it
- * for their named devices' catch-up: the addressee's, unless KEPT for it already (its next
- * login gets it then), and the sender's.
+ * docs/protocol.md, "Your account": what an account sent reaches its other devices, and the
+ * accounts' logs keep it for their named devices' catch-up, the addressee's and the
+ * sender's. A message kept for an offline account is logged too, with the same time: the
+ * login that is given it as a kept message leaves it out of its catch-up (keptShown), the
+ * account's other devices catch up on it.
  */
-function sent(s: Speaker, action: Direct, at: number, kept: boolean): void {
+function sent(s: Speaker, action: Direct, at: number): void {
   const { hub, options } = s.host;
   const { from, to, text } = action;
   const notice = action.notice === true;
@@ -71,7 +72,7 @@ function sent(s: Speaker, action: Direct, at: number, kept: boolean): void {
   if (!self && !ctcp && options.auth?.has(from) === true) void hub.direct(from, { from, text, sentTo: to, ...(notice ? { notice } : {}) }, s);
   if (ctcp || options.catchupMs === 0 || options.auth === undefined) return;
   const entry = { at, from, to, text };
-  if (!kept && options.auth.has(to)) options.store.logDirect(to, entry);
+  if (options.auth.has(to)) options.store.logDirect(to, entry);
   if (!self && options.auth.has(from)) options.store.logDirect(from, entry);
 }
 
@@ -92,7 +93,7 @@ function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void
   if (error !== undefined) return action.notice === true ? undefined : s.send(error);
   stats.directMessages++;
   echo(s, action);
-  sent(s, action, options.timers.now(), false);
+  sent(s, action, options.timers.now());
 }
 
 /**
@@ -107,8 +108,7 @@ function keep(s: Speaker, action: Direct): Promise<void> | void {
   return after(options.store.keep(to, { at, from: action.from, text: action.text }), (kept) => {
     if (kept === 'kept') {
       stats.keptMessages++;
-      // Its catch-up is the kept message itself; the sender's devices are told and logged.
-      sent(s, action, at, true);
+      sent(s, action, at);
     }
     if (action.notice !== true) s.send(KEPT_WORDING[kept](words, to));
   });

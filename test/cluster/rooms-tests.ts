@@ -8,6 +8,7 @@ import { ircUser } from '../helpers/irc-client.js';
 import { usersFile } from '../helpers/users.js';
 import { eventually } from '../hub/contract.js';
 import { threeInTwoRooms } from '../e2e/rooms-scenario.js';
+import { FIELD } from '../../src/hub/redis/cluster-message.js';
 
 /** Polls /rooms on C until it answers ROOMS: another server's change shows within a second (the listing cache). */
 async function roomsBecome(c: WireClient, rooms: string): Promise<void> {
@@ -306,7 +307,7 @@ export function clusterRoomTests(): void {
     t.after(() => raw.disconnect());
     // Another program's entry (cluster-message.ts: "anything else in the stream is ignored ... and never throws").
     const body = `s mallory ${JSON.stringify({ changes: [], state: { v: 99, ops: [], topic: null } })}`;
-    await raw.xadd('chat:stream', '*', 'w', `other-1-aa 1\n* dev ${Buffer.byteLength(body)}\n${body}`);
+    await raw.xadd('chat:stream', '*', FIELD, `other-1-aa 1\n* dev ${Buffer.byteLength(body)}\n${body}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     bob.send('/topic');
     assert.equal(await bob.lines.until(/topic/), '* dev has no topic');

@@ -8,10 +8,10 @@ const ELSEWHERE = '! logged in elsewhere: closing the connection';
 
 const PASSWORDS = { alice: 'wonderland', bob: 'builder', carol: 'singer' };
 
-describe('taking your own name back (accounts)', () => {
+describe('taking your own name back (accounts, --max-devices 1)', () => {
   test('the right password takes the name from an older login: it is told and closed, the others see it leave, then the new one join', async (t) => {
     const users = await usersFile(t, PASSWORDS);
-    const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
+    const { port } = await startServer(t, { users, authFailureDelayMs: 1, maxDevices: 1 });
     const old = await WireClient.loggedIn(t, port, 'Alice', 'wonderland');
     const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     await old.lines.until(/^\* bob joined$/);
@@ -31,7 +31,7 @@ describe('taking your own name back (accounts)', () => {
 
   test('a wrong password takes nothing: the holder stays, nobody is told anything', async (t) => {
     const users = await usersFile(t, PASSWORDS);
-    const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
+    const { port } = await startServer(t, { users, authFailureDelayMs: 1, maxDevices: 1 });
     const alice = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
     const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     await alice.lines.until(/^\* bob joined$/);
@@ -47,7 +47,7 @@ describe('taking your own name back (accounts)', () => {
 
   test("renaming into a logged-in name needs that account's password, and then takes the name", async (t) => {
     const users = await usersFile(t, PASSWORDS);
-    const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
+    const { port } = await startServer(t, { users, authFailureDelayMs: 1, maxDevices: 1 });
     const alice = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
     const carol = await WireClient.loggedIn(t, port, 'carol', 'singer');
     const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
@@ -71,7 +71,7 @@ describe('taking your own name back (accounts)', () => {
 
   test('a login each taking the name from the one before, ten times: one alice in the end, each pair announced', async (t) => {
     const users = await usersFile(t, PASSWORDS);
-    const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
+    const { port } = await startServer(t, { users, authFailureDelayMs: 1, maxDevices: 1 });
     const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     let previous = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
     assert.equal(await bob.next(), '* alice joined');
@@ -87,7 +87,7 @@ describe('taking your own name back (accounts)', () => {
 
   test('the old login quits at the same moment: one "left", one "joined", whichever came first', async (t) => {
     const users = await usersFile(t, PASSWORDS);
-    const { port } = await startServer(t, { users, authFailureDelayMs: 1 });
+    const { port } = await startServer(t, { users, authFailureDelayMs: 1, maxDevices: 1 });
     const bob = await WireClient.loggedIn(t, port, 'bob', 'builder');
     const old = await WireClient.loggedIn(t, port, 'alice', 'wonderland');
     assert.equal(await bob.next(), '* alice joined');

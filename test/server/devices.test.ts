@@ -246,10 +246,14 @@ describe('catch-up of a named device', () => {
     assert.equal(await again.next(), '* end of catch-up (0 messages)');
   });
 
-  test('a device whose account was away goes back to its rooms; kept messages are not shown twice', async (t) => {
+  test('a device whose account was away goes back to its rooms; a kept message is not shown twice, and the other devices catch up on it', async (t) => {
     const { bob, clock, device } = await chat(t);
     bob.send('/join dev');
     await bob.lines.until(/^\* you are in dev$/);
+    const phone = await device('#alice@phone pw-a');
+    await phone.lines.until(/^\* end of catch-up/);
+    phone.send('/quit');
+    await phone.closed;
     const laptop = await device('#alice@laptop pw-a');
     await laptop.lines.until(/^\* end of catch-up/);
     laptop.send('/join dev');
@@ -272,6 +276,12 @@ describe('catch-up of a named device', () => {
     assert.equal(await back.next(), `* [${stamp(at - 1)}] <bob#dev> while you were out`);
     assert.equal(await back.next(), '* end of catch-up (1 messages)');
     assert.equal(await bob.lines.until(/^\* alice joined/), '* alice joined');
+    // The phone, away longer, missed the kept message too: it had gone to the laptop.
+    const phoneBack = await device('#alice@phone pw-a');
+    await phoneBack.lines.until(/^\* you are in dev$/);
+    assert.equal(await phoneBack.next(), `* [${stamp(at - 1)}] <bob#dev> while you were out`);
+    assert.equal(await phoneBack.next(), `* [${stamp(at)}] *bob* kept for you`);
+    assert.equal(await phoneBack.next(), '* end of catch-up (2 messages)');
     // A device that never named itself gets no catch-up.
     const unnamed = await device('#alice pw-a');
     assert.equal(await unnamed.next(), '* registered as alice');

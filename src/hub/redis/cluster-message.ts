@@ -50,10 +50,10 @@ import { hasControl, stateOf } from '../../protocol/room-state.js';
 /**
  * The one field of an entry of ours. It changes with the entry's form: a server of another
  * release skips our entries, and we skip its, instead of misreading them (a release before
- * wrote `v`, with direct messages as wire bytes; before it `u`, with room frames of wire bytes for one room; before it `t`, one server per user
+ * wrote `w`, without the frames of devices on several servers; before it `v`, with direct messages as wire bytes; before it `u`, with room frames of wire bytes for one room; before it `t`, one server per user
  * frame; an older one `m`).
  */
-export const FIELD = 'w';
+export const FIELD = 'x';
 /** The one field of a "names changed" entry: the keys, space-separated. */
 export const NAMES_FIELD = 'n';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
