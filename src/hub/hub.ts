@@ -247,6 +247,8 @@ export interface Hub {
   lookup(name: string): Member | undefined;
   /** NAME's devices on this server, the first first; none when NAME is not held here. */
   devices(name: string): readonly Member[];
+  /** NAME as the chat shows it (the case it was registered in), when it is held here. */
+  shown(name: string): string | undefined;
   /**
    * Disconnects the user called NAME, on whichever server it is, as an operator asked: every
    * device of it. A room removal goes to its first device, whose part takes the others along.

@@ -107,6 +107,10 @@ export class MemoryHub implements Hub {
     return this.#members.get(name) ?? this.#members.get(nameKey(name));
   }
 
+  shown(name: string): string | undefined {
+    return this.lookup(name)?.name;
+  }
+
   devices(name: string): readonly Member[] {
     const key = nameKey(name);
     return this.#devices.of(key, this.#members.get(key));

@@ -259,13 +259,13 @@ export class RoomTable {
     // Made only when some member is elsewhere: most deliveries reach their room's current users.
     let there: Map<Room, Buffer | string> | undefined;
     let thereOthers: Map<Room, (Buffer | string)[]> | undefined;
-    // A presence event of EXCEPT's is no news to its account's other devices (docs/protocol.md,
-    // "Your account"): they are told in their own words (`* you joined ROOM from another device`).
-    // Its room messages are: they are what the account said.
-    const own = except !== undefined && event.kind !== 'message' && event.kind !== 'changed' ? this.#seats.get(except)?.name : undefined;
+    // A presence event is no news to the devices of those it is about (docs/protocol.md,
+    // "Several devices"): they are told in their own words (`* you joined ROOM from another
+    // device`), on this server or on another. A room message is: it is what the account said.
+    const about = event.kind === 'joined' || event.kind === 'left' ? event.names : event.kind === 'renamed' ? [event.from, event.to] : undefined;
     for (const room of targets) {
       for (const seat of room.seats) {
-        if (seat.member === except || (own !== undefined && seat.name === own)) continue;
+        if (seat.member === except || (about !== undefined && about.includes(seat.name))) continue;
         if (after !== undefined && seat.since !== undefined) {
           const since = seat.since.get(room);
           if (since !== undefined) {

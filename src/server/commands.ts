@@ -472,7 +472,7 @@ function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = tru
   const claim = old === undefined ? hub.claim(name, self, takeOver, lobby, takeOver ? ctx.maxDevices : 1) : hub.rename(self, old, name, takeOver);
   return after(claim, (answer): Outcome => {
     // One more device: named as the account is shown, whatever case this login typed.
-    if (answer === 'device') name = hub.lookup(name)?.name ?? name;
+    if (answer === 'device') name = hub.shown(name) ?? name;
     if (answer === 'taken') return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
     if (answer === 'unavailable') return [reply(ctx.w.claimUnavailable()), reject('cluster-unavailable', `could not claim ${name}`)];
     if (answer === 'shared' && old !== undefined) return [reply(ctx.w.renameWithDevices(old)), reject('rename-with-devices', old)];

@@ -68,6 +68,14 @@ export function clusterDeviceTests(): void {
     assert.equal(await phone.lines.until(/^\* you left dev$/), '* you left dev');
     assert.equal(await phone.next(), '* you are in lobby');
     assert.equal(await bob.lines.until(/^\* alice left/), '* alice left');
+    // Neither device was told of its own account's comings and goings as if another's.
+    for (const d of [laptop, phone]) {
+      await linesUntilSynced(d);
+      assert.deepEqual(
+        d.lines.seen.filter((l) => /^\* alice (joined|left)/.test(l)),
+        [],
+      );
+    }
     laptop.send('/quit');
     await laptop.closed;
     bob.send('@alice:still there?');

@@ -129,6 +129,10 @@ export class RedisHub implements Hub {
     return this.#s.local.get(nameKey(name));
   }
 
+  shown(name: string): string | undefined {
+    return this.#s.shown.get(nameKey(name));
+  }
+
   devices(name: string): readonly Member[] {
     return this.#s.all(nameKey(name));
   }

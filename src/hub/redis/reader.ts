@@ -2,7 +2,7 @@ import { compareIds } from './holders.js';
 import { decodeEntry, FIELD, NAMES_FIELD, type Received } from './cluster-message.js';
 import { usable, type Link } from './link.js';
 import type { HubState } from './state.js';
-import { othersEnter, partDevices } from '../devices.js';
+import { partDevices } from '../devices.js';
 
 /** Entries a read of the stream takes at most. */
 const READ_COUNT = 1000;
@@ -134,8 +134,8 @@ export class Reader {
     if (all.length === 0 || name === undefined) return;
     s.shared.add(key);
     if (joined) {
-      const entered = s.rooms.isIn(all[0]!, room) ? [] : [all[0]!, ...(othersEnter(s.rooms, all, all[0]!, name, room, id) ?? [])];
-      if (entered.length > 0) s.rooms.enter(all[0]!, name, room, id, undefined, true);
+      const entered = all.filter((member) => !s.rooms.isIn(member, room));
+      for (const member of entered) s.rooms.enter(member, name, room, id, undefined, true);
       for (const member of entered) s.events?.moved?.(member, room, true, undefined);
       return s.changed();
     }

@@ -76,7 +76,7 @@ export class Registry {
         const { left: leftRooms, since } = await entered;
         if (answer === -1) return 'taken';
         if (answer === -4) return 'shared';
-        if (beside === '1') return this.#beside(member, key, answer);
+        if (beside === '1') return this.#beside(member, key, took, answer, maxDevices);
         if (answer === -2 || answer === -3) {
           // -3: Redis restarted empty a moment ago, and names wait until every server has
           // reclaimed its own. -2: we were counted as dead, and rejoin before taking new names.
@@ -128,20 +128,18 @@ export class Registry {
   }
 
   /**
-   * MEMBER is the first device here of the account KEY, which other servers hold (CLAIM's
-   * '2'): it takes the account's rooms from Redis, and the others' messages through the
-   * stream (HubState.shared). SIZE: names in the chat.
+   * MEMBER is the first device here of the account KEY, shown as NAME, which other servers
+   * hold (CLAIM's '2'): it takes the account's rooms from Redis, and the others' messages
+   * through the stream (HubState.shared). SIZE: names in the chat. A connection that closes
+   * meanwhile gives it back as any claim answered after a close does (apply.ts, giveBack).
    */
-  async #beside(member: Member, key: string, size: number): Promise<Claim> {
+  async #beside(member: Member, key: string, name: string, size: number, maxDevices: number): Promise<Claim> {
     const s = this.#s;
     s.size = size;
     const [since = '0-0', ...rooms] = await s.lua.chatRoomsOf(s.prefix, key);
-    const name = member.name ?? key;
-    // Closed meanwhile, or another device of ours came first: nothing of ours to set up.
-    if (s.local.get(key) !== undefined || member.signal?.aborted === true) {
-      const first = s.local.get(key);
-      return first !== undefined ? addDevice(s.devices, s.rooms, key, first, member, Number.MAX_SAFE_INTEGER) : 'unavailable';
-    }
+    // Another device of ours came first meanwhile: one more beside it.
+    const first = s.local.get(key);
+    if (first !== undefined) return addDevice(s.devices, s.rooms, key, first, member, maxDevices);
     s.local.set(key, member);
     s.shown.set(key, name);
     s.shared.add(key);

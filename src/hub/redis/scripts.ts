@@ -101,7 +101,7 @@ end`;
  * servers holding it (one more device of the account), else '0', the stream's MINID
  * (entries older than this may be trimmed).
  * Returns { number of names after the claim, the name as the other server's user had it or
- * '', '1' when this server holds it beside others now ('2') }; { -1 } when another server
+ * '', '1' when this server holds it beside others now ('2': then the name as shown) }; { -1 } when another server
  * holds the key (and it is not taken over); { -2 } when this server is not in the chat (it
  * was counted as dead, or Redis lost its data); { -3 } while servers reclaim their names
  * after Redis lost its data; { -4 } for a rename of a name other servers hold too.
@@ -124,15 +124,16 @@ local took, moved = '', {}
 if held and ARGV[6] == '2' and old == '' and not owned(held, id) then
   -- One more device, beside the servers holding it: they are told (a % frame: what is for
   -- the account goes into the stream for us too), and every server forgets where it was.
+  local servers, shown = holders(held)
   if not holds(held, id) then
     local pairs = {}
-    for _, holder in ipairs((holders(held))) do pairs[#pairs + 1] = key .. ' ' .. holder end
+    for _, holder in ipairs(servers) do pairs[#pairs + 1] = key .. ' ' .. holder end
     redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[7], '*', '${FIELD}', id .. ' 1 ' .. table.concat(pairs, ' ') .. '\\n% ' .. key .. ' 0\\n')
     redis.call('HSET', names, key, held .. ' ' .. id)
     redis.call('SADD', mine, key)
     changed(P, { key }, ARGV[7])
   end
-  return { redis.call('HLEN', names), '', '1' }
+  return { redis.call('HLEN', names), shown, '1' }
 end
 if held and not owned(held, id) then
   if ARGV[6] == '0' then return { -1 } end
