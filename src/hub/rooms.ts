@@ -265,7 +265,7 @@ export class RoomTable {
     const about = event.kind === 'joined' || event.kind === 'left' ? event.names : event.kind === 'renamed' ? [event.from, event.to] : undefined;
     for (const room of targets) {
       for (const seat of room.seats) {
-        if (seat.member === except || (about !== undefined && about.includes(seat.name))) continue;
+        if (seat.member === except || about?.includes(seat.name) === true) continue;
         if (after !== undefined && seat.since !== undefined) {
           const since = seat.since.get(room);
           if (since !== undefined) {
