@@ -179,19 +179,42 @@ describe('one account on several devices', () => {
     assert.match((await laptop.next()) ?? '', /^! cannot rename: you are logged in as alice on other devices too/);
   });
 
-  test("devices share the account's flood allowance: a second device is no way around flood control", async (t) => {
+  test("10 devices flooding at once share the account's flood allowance: a second device is no way around flood control", async (t) => {
     const { core, bob, clock } = await chat(t, { rate: 1, burst: 4 });
-    const laptop = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
-    const phone = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
-    await phone.lines.until(/^\* you are in lobby$/);
-    clock.advance(10_000); // both logins' spending is made good
-    for (let i = 0; i < 4; i++) laptop.send(`laptop ${i}`);
-    for (let i = 0; i < 4; i++) assert.equal(await bob.lines.until(/^<alice>/), `<alice> laptop ${i}`);
-    phone.send('from the phone');
-    // The account's allowance is spent: the phone's line waits for the clock.
+    const devices: MemoryClient[] = [];
+    for (let i = 0; i < 10; i++) {
+      const d = MemoryClient.connect(core, { label: `device${i}`, host: `10.0.0.${i + 1}` });
+      await d.lines.until(/^\* welcome/);
+      d.send('#alice pw-a');
+      await d.lines.until(/^\* registered as alice$/);
+      devices.push(d);
+    }
+    clock.advance(10_000); // the logins' spending is made good
+    // Every device floods at once: 5 lines each, 50 in all.
+    for (const [i, d] of devices.entries()) for (let j = 0; j < 5; j++) d.send(`device ${i} line ${j}`);
+    // The account's burst (4) goes through; the rest waits for the clock, whatever device sent it.
+    for (let i = 0; i < 4; i++) await bob.lines.until(/^<alice>/);
     await bob.expectNothing();
     clock.advance(1000);
-    assert.equal(await bob.lines.until(/^<alice>/), '<alice> from the phone');
+    await bob.lines.until(/^<alice>/);
+    await bob.expectNothing();
+    assert.equal(bob.lines.seen.filter((l) => l.startsWith('<alice>')).length, 5);
+  });
+
+  test('a ban closes every device, and refuses the account at its next login', async (t) => {
+    const { core, bob, device } = await chat(t);
+    const op = await MemoryClient.loggedIn(core, 'op', 'pw-op');
+    const laptop = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
+    const phone = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
+    await bob.lines.until(/^\* alice joined$/);
+    op.send('/ban alice 10 spam');
+    for (const d of [laptop, phone]) {
+      assert.match((await d.lines.until(/^!/)) ?? '', /^! banned by op: spam/);
+      await d.closed;
+    }
+    assert.match((await bob.lines.until(/^\* alice left/)) ?? '', /^\* alice left \(banned by op: spam\)$/);
+    const again = await device('#alice pw-a');
+    assert.match((await again.next()) ?? '', /^! banned until /);
   });
 });
 
