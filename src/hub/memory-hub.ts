@@ -143,7 +143,8 @@ export class MemoryHub implements Hub {
 
   join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Join {
     const name = member.name;
-    if (name === undefined || this.#members.get(nameKey(name)) !== member) return 'unavailable'; // holds no name: never asked
+    // Holds no name (never asked), or is no device of it.
+    if (name === undefined || !this.devices(name).includes(member)) return 'unavailable';
     if (this.#rooms.wouldExceed(room, maxRooms)) return 'full';
     const now = this.#rooms.stateOf(room);
     let state: RoomState | undefined = entry?.fresh;

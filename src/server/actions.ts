@@ -1,5 +1,6 @@
 import type { Member, RoomEvent } from '../hub/hub.js';
 import type { Words } from './dialect.js';
+import type { Command } from './command.js';
 import type { RefusalCode } from '../protocol/codes.js';
 
 /**
@@ -39,9 +40,14 @@ export type Action =
    * (catch-up.ts). REJOIN: the account was not online, and the device goes back to its rooms.
    */
   | { kind: 'catchUp'; name: string; device: string; rejoin: boolean }
+  /** The account's other devices MEMBERS are in ROOM now, with this one: each is told (SessionHost.deviceJoined). */
+  | { kind: 'devicesJoined'; members: readonly Member[]; room: string }
+  /** This connection handles CMD now, as if it had sent it (a listing that goes with another answer). */
+  | { kind: 'perform'; cmd: Command }
   /** Lines for other connections of this account (its other devices), each in its own words. */
   | { kind: 'tell'; members: readonly Member[]; say: (w: Words) => readonly string[] }
-  | { kind: 'renamed'; from: string; to: string }
+  /** ACCOUNT, DEVICE: as for `registered`, the new name's. */
+  | { kind: 'renamed'; from: string; to: string; account?: boolean; device?: string }
   /** A wrong name or password: the session counts them and closes after too many. */
   | { kind: 'authFailed' }
   /** Leave: the connection is closed after the replies before it are sent. */

@@ -13,6 +13,8 @@ export interface Carrier extends Catcher {
   device: string | undefined;
   /** Logged in to the account NAME: its devices share one flood allowance. */
   shareFlood(name: string): void;
+  /** Renamed: to the account ACCOUNT (its allowance shared), as DEVICE, or to neither. */
+  renamed(account: string | undefined, device: string | undefined): void;
   readonly peer: string;
   /** Flood control: TOKENS more spent. */
   spend(tokens: number): void;
@@ -84,8 +86,15 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return catchUp(s, action.name, action.device, action.rejoin);
     case 'tell':
       return effects.tell(s, action.members, action.say);
+    case 'devicesJoined':
+      for (const member of action.members) s.host.deviceJoined(member, action.room);
+      return;
+    case 'perform':
+      return s.perform(action.cmd);
     case 'renamed':
       s.name = action.to;
+      // What it had as the old name's (a device name, an account's allowance) is not the new one's.
+      s.renamed(action.account === true ? action.to : undefined, action.device);
       return s.event({ type: 'rename', peer: s.peer, from: action.from, to: action.to });
     case 'authFailed':
       return s.authFailed();

@@ -51,7 +51,8 @@ export async function catchUp(s: Catcher, name: string, device: string, rejoin: 
     lines.push(s.words.endOfCatchUp(entries.length));
     await inChunks(s, lines, 0, () => {});
   }
-  await markDevice(s, name, device);
+  // Closed meanwhile: its close wrote its mark, with its rooms, which this must not overwrite.
+  if (!s.closed) await markDevice(s, name, device);
 }
 
 /**

@@ -31,10 +31,11 @@ export interface CommandContext {
   /** Connections one account may have logged in at once. */
   readonly maxDevices: number;
   /**
-   * Closes this server's older connection of NAME's device DEVICE, if any (a ghost: the
-   * laptop whose network died), so that its new login takes its place.
+   * This server's older connections of NAME's device DEVICE (a ghost: the laptop whose
+   * network died): how many (ONLY counting), or, closed, so that its new login takes their
+   * place.
    */
-  readonly replaceDevice?: (name: string, device: string) => void;
+  readonly replaceDevice?: (name: string, device: string, onlyCount?: boolean) => number;
   /** Rooms one account may own. */
   readonly maxOwnedRooms: number;
   /** Room keys tried, per address: one at a time, slower after failures (one for the whole core). */

@@ -467,12 +467,19 @@ function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = tru
   if (old === name) return [reply(ctx.w.youAreNow(name))];
   // One of several devices is not renamed alone: it would take the others' rooms with it.
   if (old !== undefined && hub.devices(old).length > 1) return [reply(ctx.w.renameWithDevices(old)), reject('rename-with-devices', old)];
-  // A device that logs in again takes the place of its older connection, still open here (a ghost).
-  if (old === undefined && takeOver && device !== undefined) ctx.replaceDevice?.(name, device);
-  const claim = old === undefined ? hub.claim(name, self, takeOver, lobby, takeOver ? ctx.maxDevices : 1) : hub.rename(self, old, name, takeOver);
+  // Onto an account that may have devices, a rename takes nothing from them: it is no login
+  // of one more device (that is a new connection's `#NAME PASSWORD`), and no takeover.
+  const shares = takeOver && ctx.maxDevices > 1;
+  // A device that logs in again takes the place of its older connections still open here
+  // (ghosts): it comes in beside them, one over the most if need be, and they go.
+  const ghosts = old === undefined && shares && device !== undefined ? (ctx.replaceDevice?.(name, device, true) ?? 0) : 0;
+  const claim =
+    old === undefined ? hub.claim(name, self, takeOver, lobby, takeOver ? ctx.maxDevices + ghosts : 1) : hub.rename(self, old, name, takeOver && !shares);
   return after(claim, (answer): Outcome => {
     // One more device: named as the account is shown, whatever case this login typed.
     if (answer === 'device') name = hub.shown(name) ?? name;
+    if (ghosts > 0 && device !== undefined && (answer === 'device' || answer === 'claimed')) ctx.replaceDevice?.(name, device);
+    if (answer === 'taken' && old !== undefined && shares) return [reply(ctx.w.renameOntoDevices(name)), reject('name-taken', name)];
     if (answer === 'taken') return [reply(ctx.w.nameTaken(name)), reject('name-taken', name)];
     if (answer === 'unavailable') return [reply(ctx.w.claimUnavailable()), reject('cluster-unavailable', `could not claim ${name}`)];
     if (answer === 'shared' && old !== undefined) return [reply(ctx.w.renameWithDevices(old)), reject('rename-with-devices', old)];
@@ -481,28 +488,43 @@ function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = tru
     // A login to an account gets what was kept for it right after its answer (docs/protocol.md),
     // then, a named device, what it missed (catch-up.ts).
     const kept: Action[] = takeOver ? [{ kind: 'kept', name }] : [];
-    if (takeOver && device !== undefined) kept.push({ kind: 'catchUp', name, device, rejoin: answer === 'claimed' });
-    const registered: Action = { kind: 'registered', name, ...(takeOver ? { account: true } : {}), ...(device === undefined ? {} : { device }) };
+    // Announced before the catch-up, which may take a while: nobody is in the chat unannounced.
+    const catchUp: Action[] = takeOver && device !== undefined ? [{ kind: 'catchUp', name, device, rejoin: answer === 'claimed' }] : [];
+    const account = { ...(takeOver ? { account: true } : {}), ...(device === undefined ? {} : { device }) };
     // One more device: in the account's rooms already, which nobody is told it joined.
-    if (answer === 'device') return [registered, reply(ctx.w.registered(name)), ...deviceRooms(ctx), ...kept];
-    if (old === undefined) return [registered, reply(ctx.w.registered(name)), ...kept, { kind: 'presence', event: { kind: 'joined', names: [name] } }];
+    if (answer === 'device') return [{ kind: 'registered', name, ...account }, reply(ctx.w.registered(name)), ...deviceRooms(ctx), ...kept, ...catchUp];
+    if (old === undefined)
+      return [
+        { kind: 'registered', name, ...account },
+        reply(ctx.w.registered(name)),
+        ...kept,
+        { kind: 'presence', event: { kind: 'joined', names: [name] } },
+        ...catchUp,
+      ];
     const renamed: Action[] = [
-      { kind: 'renamed', from: old, to: name },
+      { kind: 'renamed', from: old, to: name, ...account },
       reply(ctx.w.youAreNow(name)),
       ...kept,
       { kind: 'presence', event: { kind: 'renamed', from: old, to: name } },
+      ...catchUp,
     ];
     // Its rooms' operators follow the name before the next line of this connection is read.
     return after(renamedInRooms(ctx, old, name), () => renamed);
   });
 }
 
-/** A new device's rooms, the account's: each joined from another device, its current room last. */
+/**
+ * A new device's rooms, the account's: each joined from another device, its current room
+ * last; each with its listing where a join has one (IRC's NAMES).
+ */
 function deviceRooms(ctx: CommandContext): Action[] {
   const rooms = ctx.hub.roomsOf(ctx.self);
   const actions: Action[] = [];
-  for (let i = rooms.length - 1; i > 0; i--) actions.push(reply(ctx.w.joinedFromOtherDevice(rooms[i]!)));
-  if (rooms.length > 0) actions.push(reply(ctx.w.youAreIn(rooms[0]!)));
+  for (let i = rooms.length - 1; i >= 0; i--) {
+    const room = rooms[i]!;
+    actions.push(reply(i > 0 ? ctx.w.joinedFromOtherDevice(room) : ctx.w.youAreIn(room)));
+    if (ctx.w.namesOnJoin === true) actions.push({ kind: 'perform', cmd: { kind: 'who', room, as: 'join' } });
+  }
   return actions;
 }
 

@@ -110,13 +110,27 @@ export class ChatCore implements SessionHost<Session> {
     return shared.bucket;
   }
 
-  replaceDevice(name: string, device: string, newcomer: Session): void {
+  deviceJoined(member: Member, room: string): void {
+    const words = this.wordsOf(member);
+    const line = words.joinedFromOtherDevice(room);
+    if (line !== '') member.deliver(`${line}\n`);
+    // IRC: a JOIN without its NAMES would leave the client's nick list empty.
+    if (words.namesOnJoin === true && member instanceof Session) void member.perform({ kind: 'who', room, as: 'join' });
+  }
+
+  replaceDevice(name: string, device: string, newcomer: Session, onlyCount = false): number {
     const key = nameKey(device);
+    let n = 0;
     for (const member of this.hub.devices(name)) {
       if (!(member instanceof Session) || member === newcomer || member.device === undefined || nameKey(member.device) !== key) continue;
+      n++;
+      if (onlyCount) continue;
+      // Its newer login is in its place already: nobody is told anything.
+      member.replaced = true;
       member.send(member.words.loggedInElsewhere());
-      member.close('logged-in-elsewhere', { detail: name, shown: this.words.leftBecause('elsewhere') });
+      member.close('logged-in-elsewhere', { detail: name, announce: false });
     }
+    return n;
   }
 
   releaseAccountBucket(name: string): void {
@@ -164,9 +178,10 @@ export class ChatCore implements SessionHost<Session> {
         member.close('name-taken-in-outage', { detail: member.name, announce: false });
       },
       moved: (member, room, joined, current) => {
+        if (joined) return this.deviceJoined(member, room);
         const words = this.wordsOf(member);
-        const lines = joined ? [words.joinedFromOtherDevice(room)] : [words.youLeft(room), ...(current === undefined ? [] : [words.youAreIn(current)])];
-        member.deliver(`${lines.filter((l) => l !== '').join('\n')}\n`);
+        const lines = [words.youLeft(room), ...(current === undefined ? [] : [words.youAreIn(current)])].filter((l) => l !== '');
+        if (lines.length > 0) member.deliver(`${lines.join('\n')}\n`);
       },
       removed: (member: Member, removal) => {
         if (!(member instanceof Session) || member.name === undefined) return;

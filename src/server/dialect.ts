@@ -240,8 +240,15 @@ export interface Words {
   invalidDevice(): string;
   /** A rename refused: the connection is one of NAME's several devices. */
   renameWithDevices(name: string): string;
+  /** A rename onto the account NAME refused: devices of it are logged in (one more is a new login). */
+  renameOntoDevices(name: string): string;
   /** Another device of the account joined ROOM: this one is in it too (its current room stays, where it has one). */
   joinedFromOtherDevice(room: string): string;
+  /**
+   * Whether a join is followed by the room's listing (IRC's NAMES after a JOIN): then one
+   * from another device is too (ChatCore.deviceJoined).
+   */
+  readonly namesOnJoin?: boolean;
   /** A direct message FROM (this account) sent to TO from another of its devices; '' for nothing (CTCP to a dialect without). */
   sentFromOtherDevice(from: string, to: string, text: string, notice?: boolean, ctcp?: boolean): string;
   /** One message a named device missed while away. */

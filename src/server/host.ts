@@ -52,8 +52,10 @@ export interface SessionHost<S = unknown> {
    */
   accountBucket(name: string): TokenBucket | undefined;
   releaseAccountBucket(name: string): void;
-  /** Closes the older connections of NAME's device DEVICE here, but NEWCOMER (CommandContext.replaceDevice). */
-  replaceDevice(name: string, device: string, newcomer: S): void;
+  /** The older connections of NAME's device DEVICE here but NEWCOMER: counted, or closed (CommandContext.replaceDevice). */
+  replaceDevice(name: string, device: string, newcomer: S, onlyCount?: boolean): number;
+  /** MEMBER, a device of an account of this core, is in ROOM now: another device joined it. It is told so. */
+  deviceJoined(member: Member, room: string): void;
   /** SESSION's stream has closed. */
   forget(session: S): void;
 }

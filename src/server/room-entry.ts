@@ -130,7 +130,6 @@ function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
   actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
   // The account's other devices are in it too (docs/protocol.md, "Your account").
   const shown = joined.room;
-  if (joined.others !== undefined && joined.others.length > 0)
-    actions.push({ kind: 'tell', members: joined.others, say: (w) => [w.joinedFromOtherDevice(shown)] });
+  if (joined.others !== undefined && joined.others.length > 0) actions.push({ kind: 'devicesJoined', members: joined.others, room: shown });
   return actions;
 }

@@ -86,6 +86,12 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   #sharing: string | undefined = undefined;
   /** The name this device gave itself (`#NAME@DEVICE`), for its catch-up. */
   device: string | undefined = undefined;
+  /**
+   * A newer login of this device took its place (a ghost): its mark is not written, so that
+   * the newer one catches up from where this one came in (what reached a dying network is
+   * shown again, rather than lost).
+   */
+  replaced = false;
   readonly #timeouts: Timeouts;
 
   constructor(
@@ -288,7 +294,8 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       // Told once to each person sharing any of its rooms, not once per room (docs/protocol.md).
       const { hub } = this.host;
       const rooms = hub.roomsOf(this);
-      if (this.device !== undefined && hub.lookup(name) !== undefined) void markDevice(this, name, this.device, rooms);
+      // A device's mark, where it was: an account's only, and not for a ghost another login of it replaced.
+      if (this.device !== undefined && !this.replaced && this.host.options.auth?.has(name) === true) void markDevice(this, name, this.device, rooms);
       // One of several devices leaves alone: the account stays in the chat (docs/protocol.md,
       // "Your account"), and its rooms are told only when its last device, on any server, left.
       const gone = hub.release(name, this);
@@ -447,7 +454,7 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       operator: () => this.operator,
       maxOwnedRooms: options.maxOwnedRoomsPerAccount,
       maxDevices: options.maxDevices,
-      replaceDevice: (name, device) => this.host.replaceDevice(name, device, this),
+      replaceDevice: (name, device, onlyCount) => this.host.replaceDevice(name, device, this, onlyCount),
       keys: this.host.keys,
       maxLine: options.maxLine,
     };
@@ -484,6 +491,18 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
     if (this.#sharing !== undefined || this.#bucket === undefined) return;
     this.#bucket = this.host.accountBucket(name);
     this.#sharing = name;
+  }
+
+  /** Carrier.renamed: the old name's device and allowance are given back, the new one's taken. */
+  renamed(account: string | undefined, device: string | undefined): void {
+    if (this.#sharing !== undefined) {
+      this.host.releaseAccountBucket(this.#sharing);
+      this.#sharing = undefined;
+      this.#bucket =
+        this.host.options.rate > 0 ? new TokenBucket(this.host.options.rate, this.host.options.burst, () => this.host.options.timers.now()) : undefined;
+    }
+    this.device = device;
+    if (account !== undefined) this.shareFlood(account);
   }
 
   /** Catcher.perform: CMD handled now, inside the answer that asked for it, so in order. */

@@ -116,6 +116,10 @@ describe('one account on several devices', () => {
     assert.equal(await laptop.next(), '* you are in lobby');
     assert.equal(await bob.next(), '* alice left (bye dev)');
     await bob.expectNothing();
+    // Any device may join: the second one too.
+    phone.send('/join ops');
+    assert.equal(await phone.next(), '* you are in ops');
+    assert.equal(await laptop.next(), '* you joined ops from another device');
   });
 
   test('--max-devices: the next login is refused and may try again; 1 brings back "logged in elsewhere"', async (t) => {
@@ -298,7 +302,9 @@ describe('catch-up of a named device', () => {
     assert.equal(await back.next(), '* you are in dev');
     assert.equal(await back.next(), `* [${stamp(at - 1)}] <bob#dev> while you were out`);
     assert.equal(await back.next(), '* end of catch-up (1 messages)');
-    assert.equal(await bob.lines.until(/^\* alice joined/), '* alice joined');
+    // Announced in the lobby at login, then in dev as it goes back.
+    assert.equal(await bob.lines.until(/^\* alice joined/), '* alice joined #lobby');
+    assert.equal(await bob.next(), '* alice joined');
     // The phone, away longer, missed the kept message too: it had gone to the laptop.
     const phoneBack = await device('#alice@phone pw-a');
     await phoneBack.lines.until(/^\* you are in dev$/);
@@ -324,6 +330,37 @@ describe('catch-up of a named device', () => {
 });
 
 describe('a device that logs in again', () => {
+  test('takes the place of its ghost when that was the only device: the account never leaves the chat', async (t) => {
+    const { bob, device } = await chat(t);
+    const ghost = await device('#alice@laptop pw-a');
+    await ghost.lines.until(/^\* end of catch-up/);
+    ghost.send('/join dev');
+    await ghost.lines.until(/^\* you are in dev$/);
+    await bob.lines.until(/^\* alice joined$/);
+    const again = await device('#alice@laptop pw-a');
+    assert.equal(await ghost.lines.until(/^!/), '! logged in elsewhere: closing the connection');
+    await ghost.closed;
+    assert.equal(await again.next(), '* registered as alice');
+    assert.equal(await again.next(), '* you joined lobby from another device');
+    assert.equal(await again.next(), '* you are in dev');
+    await again.lines.until(/^\* end of catch-up/);
+    await bob.expectNothing();
+    assert.ok(!bob.lines.seen.some((l) => l.startsWith('* alice left')));
+    assert.equal(bob.lines.seen.filter((l) => l.startsWith('* alice joined')).length, 1);
+  });
+
+  test('a rename onto an account that is logged in is refused: one more device is a login of its own', async (t) => {
+    const { device } = await chat(t);
+    const laptop = await device('#alice pw-a');
+    assert.equal(await laptop.next(), '* registered as alice');
+    const guest = await device('#someone');
+    assert.equal(await guest.next(), '* registered as someone');
+    guest.send('#alice pw-a');
+    assert.equal(await guest.next(), '! alice is logged in on other devices: log in as alice on a new connection to be one more of them');
+    await laptop.lines.until(/^\* someone joined$/);
+    await laptop.expectNothing();
+  });
+
   test('takes the place of its older connection still open (a ghost), and counts once toward --max-devices', async (t) => {
     const { bob, device } = await chat(t, { maxDevices: 2 });
     const ghost = await device('#alice@laptop pw-a');

@@ -698,6 +698,12 @@ export class IrcWords implements Words {
     this.#state.registering = false;
     return out(this.num('433', this.#state.asked ?? '*', plain(line.renameWithDevices(name))));
   }
+  renameOntoDevices(name: string): string {
+    this.#state.registering = false;
+    return out(this.num('433', name, plain(line.renameOntoDevices(name))));
+  }
+  /** A client keeps a channel's nick list from the NAMES that follows a JOIN. */
+  readonly namesOnJoin = true;
   /** IRC has no current room: another device's join is this one's JOIN. */
   joinedFromOtherDevice(room: string): string {
     return this.youAreIn(room);

@@ -282,6 +282,8 @@ export const tooManyDevices = (name: string, max: number): string => error(`too 
 export const invalidDevice = (): string => error('invalid device name: use 1-32 letters, digits, _ or -, as in #NAME@laptop PASSWORD');
 export const renameWithDevices = (name: string): string =>
   error(`cannot rename: you are logged in as ${name} on other devices too; log in under the other name on a new connection`);
+export const renameOntoDevices = (name: string): string =>
+  error(`${name} is logged in on other devices: log in as ${name} on a new connection to be one more of them`);
 /** Another device of the account joined ROOM: this one is in it too, and its current room stays. */
 export const joinedFromOtherDevice = (room: string): string => notice(`you joined ${room} from another device`);
 /** Fixed: a direct message FROM (this account) sent to TO from another of its devices. */

@@ -49,6 +49,9 @@ test('IRC devices: a login joins the account, JOIN and PART follow it, a sent me
   assert.equal(await laptop.lines.until(/^\*alice->/), '*alice->bob* from the phone');
   laptop.send('/join ops');
   assert.match(await phone.expect(/ JOIN /), /:alice!alice@chat JOIN #ops$/);
+  // With its nick list, as after a JOIN of its own.
+  assert.match(await phone.expect(/ 353 /), / 353 alice = #ops :@?alice$/);
+  await phone.expect(/ 366 alice #ops /);
   phone.send('PART #ops :enough');
   assert.match(await phone.expect(/ PART /), /:alice!alice@chat PART #ops :enough$/);
   assert.equal(await laptop.lines.until(/^\* you left/), '* you left ops');
