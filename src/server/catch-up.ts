@@ -3,17 +3,27 @@ import type { DeviceMark } from '../store/store.js';
 import type { Command } from './command.js';
 import type { CatchUpEntry } from './dialect.js';
 import { inChunks, keptShown, type Speaker } from './effects.js';
+import { HISTORY_MAX } from './commands.js';
 
 /**
- * A room's messages a catch-up looks at, at most: the history a room keeps by default. A
- * device away longer than its rooms' history reaches gets what the history still holds.
+ * A room's messages a catch-up looks at, at most, as /history gives at most (HISTORY_MAX):
+ * a login reads no more of a room than a member may ask for at once.
  */
-export const CATCH_UP_PER_ROOM = 1000;
+export const CATCH_UP_PER_ROOM = HISTORY_MAX;
+/**
+ * Messages a catch-up shows at most, the latest: one login of an account in 50 busy rooms
+ * must not cost the server thousands of lines. Beyond, it says so, and /history has more.
+ */
+export const CATCH_UP_MAX = 1000;
+/** Bytes of a catch-up one flood-control token pays for, as for any long answer. */
+const BYTES_PER_TOKEN = 4096;
 
 /** What a catch-up needs of its connection (Session). */
 export interface Catcher extends Speaker {
   /** Handles CMD as if this connection had sent it now, its answers in order (a /join back into a room). */
   perform(cmd: Command): Promise<void> | undefined;
+  /** Flood control: TOKENS more spent. */
+  spend(tokens: number): void;
 }
 
 /**
@@ -47,8 +57,12 @@ export async function catchUp(s: Catcher, name: string, device: string, rejoin: 
   if (entries === undefined) {
     s.send(s.words.catchUpUnavailable());
   } else {
-    const lines = entries.map((e) => s.words.catchUpEntry(e));
-    lines.push(s.words.endOfCatchUp(entries.length));
+    const shown = entries.slice(-CATCH_UP_MAX);
+    const lines = shown.map((e) => s.words.catchUpEntry(e));
+    if (shown.length < entries.length) lines.unshift(s.words.catchUpCut(shown.length));
+    lines.push(s.words.endOfCatchUp(shown.length));
+    // Charged as any long answer: logging in again and again buys no free output.
+    s.spend(Math.floor(lines.reduce((n, l) => n + l.length + 1, 0) / BYTES_PER_TOKEN));
     await inChunks(s, lines, 0, () => {});
   }
   // Closed meanwhile: its close wrote its mark, with its rooms, which this must not overwrite.

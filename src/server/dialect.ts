@@ -254,6 +254,8 @@ export interface Words {
   /** One message a named device missed while away. */
   catchUpEntry(entry: CatchUpEntry): string;
   endOfCatchUp(n: number): string;
+  /** A catch-up longer than it may be: it shows the last N, and /history has the rest. */
+  catchUpCut(n: number): string;
   catchUpUnavailable(): string;
 
   /** `/passwd`: the new password is the account's now (docs/protocol.md, "Your account"). */

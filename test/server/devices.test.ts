@@ -378,3 +378,46 @@ describe('a device that logs in again', () => {
     assert.ok(!bob.lines.seen.some((l) => l.startsWith('* alice left')));
   });
 });
+
+describe('the cost of a catch-up', () => {
+  test('at most 100 messages a room and 1000 in all, the latest, said so; charged to flood control', async (t) => {
+    const { bob, clock, device } = await chat(t, { maxRoomsPerUser: 20 });
+    const laptop = await device('#alice@laptop pw-a');
+    await laptop.lines.until(/^\* end of catch-up/);
+    const rooms = Array.from({ length: 12 }, (_, i) => `r${i}`);
+    for (const room of rooms) {
+      laptop.send(`/join ${room}`);
+      bob.send(`/join ${room}`);
+    }
+    await laptop.lines.until(/^\* you are in r11$/);
+    await bob.lines.until(/^\* you are in r11$/);
+    clock.advance(1000);
+    laptop.send('/quit');
+    await laptop.closed;
+    // 150 messages in each of 12 rooms: 100 of each can be caught up, 1200 in all.
+    for (const room of rooms) {
+      bob.send(`/join ${room}`);
+      for (let i = 0; i < 150; i++) {
+        clock.advance(1);
+        bob.send(`${room} message ${i}`);
+      }
+    }
+    await bob.sync();
+    const back = await device('#alice@laptop pw-a');
+    assert.equal(await back.lines.until(/^\* you missed/), "* you missed more than 1000 messages: here are the last 1000; /history ROOM shows a room's");
+    const caught: string[] = [];
+    for (;;) {
+      const line = (await back.next()) ?? '';
+      if (line.startsWith('* end of catch-up')) {
+        assert.equal(line, '* end of catch-up (1000 messages)');
+        break;
+      }
+      caught.push(line);
+    }
+    assert.equal(caught.length, 1000);
+    // The latest: the last room's last message ends it, the first rooms' earliest are left out.
+    assert.match(caught.at(-1) ?? '', /<bob#r11> r11 message 149$/);
+    assert.ok(!caught.some((l) => / r0 message \d+$/.test(l)), 'the oldest are the ones left out');
+    assert.ok(!caught.some((l) => / message [0-4]?\d$/.test(l)), 'no more than the last 100 of a room');
+  });
+});

@@ -726,6 +726,9 @@ export class IrcWords implements Words {
   catchUpUnavailable(): string {
     return out(this.notice(plain(line.catchUpUnavailable())));
   }
+  catchUpCut(n: number): string {
+    return out(this.notice(plain(line.catchUpCut(n))));
+  }
 
   // IRC has no command that changes a password (docs/irc.md, "Not supported"): said as the
   // line protocol says it, should the core ever answer an IRC user with these.

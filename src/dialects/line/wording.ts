@@ -305,4 +305,5 @@ export const catchUpEntry = (entry: CatchUpEntry): string =>
   );
 /** Fixed. */
 export const endOfCatchUp = (n: number): string => notice(`end of catch-up (${n} messages)`);
+export const catchUpCut = (n: number): string => notice(`you missed more than ${n} messages: here are the last ${n}; /history ROOM shows a room's`);
 export const catchUpUnavailable = (): string => error('cannot catch up now: the history store is unavailable; /history shows what your rooms said');
