@@ -199,7 +199,7 @@ export interface HubEvents {
    * (CURRENT: its current room when ROOM was), because a device of the account on another
    * server joined or left it: it is told so.
    */
-  moved?(member: Member, room: string, joined: boolean, current: string | undefined): void;
+  moved?(member: Member, room: string, joined: boolean, current: string | undefined, removedBy?: { by: string; reason: string }): void;
   /** A member of this server that an operator removed (kick, ban): told, then disconnected, its rooms told. */
   removed(member: Member, removal: Removal): void;
   /**
@@ -281,8 +281,11 @@ export interface Hub {
   roomState(room: string, fresh?: boolean): Awaitable<RoomInfo | undefined>;
   /** Writes STATE as ROOM's if its state is still at version FROM; the members are told by the caller. */
   setRoomState(room: string, from: number, state: RoomState): Awaitable<StateWrite>;
-  /** Takes member, and the name's other devices here, out of ROOM. Never waits: the cluster is told behind it. */
-  part(member: Member, room: string): Part;
+  /**
+   * Takes member, and the name's other devices here, out of ROOM. Never waits: the cluster is
+   * told behind it. REMOVEDBY: a room operator's removal (its devices elsewhere are told so).
+   */
+  part(member: Member, room: string, removedBy?: { by: string; reason: string }): Part;
   /**
    * The rooms member is in, as shown: its current room first, then the others, most
    * recently made current first. Empty for a member in no room, or that holds no name.

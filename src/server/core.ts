@@ -177,10 +177,11 @@ export class ChatCore implements SessionHost<Session> {
         member.send(member.words.evicted(member.name));
         member.close('name-taken-in-outage', { detail: member.name, announce: false });
       },
-      moved: (member, room, joined, current) => {
+      moved: (member, room, joined, current, removedBy) => {
         if (joined) return this.deviceJoined(member, room);
         const words = this.wordsOf(member);
-        const lines = [words.youLeft(room), ...(current === undefined ? [] : [words.youAreIn(current)])].filter((l) => l !== '');
+        const left = removedBy === undefined ? words.youLeft(room) : words.removedFromRoom(room, removedBy.by, removedBy.reason);
+        const lines = [left, ...(current === undefined ? [] : [words.youAreIn(current)])].filter((l) => l !== '');
         if (lines.length > 0) member.deliver(`${lines.join('\n')}\n`);
       },
       removed: (member: Member, removal) => {
@@ -232,7 +233,7 @@ export class ChatCore implements SessionHost<Session> {
    * told, and its room sees it leave; the current room moves on as after a /part.
    */
   #removedFromRoom(member: Session, removal: { room: string; by: string; reason: string }): void {
-    const left = this.hub.part(member, removal.room);
+    const left = this.hub.part(member, removal.room, { by: removal.by, reason: removal.reason });
     if (left === 'not in room' || member.name === undefined) return;
     member.send(member.words.removedFromRoom(left.room, removal.by, removal.reason));
     if (left.current !== undefined) member.send(member.words.youAreIn(left.current));

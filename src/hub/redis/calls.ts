@@ -8,7 +8,7 @@ export interface Scripts {
   chatRelease(...args: string[]): Promise<[number, number]>;
   chatBatch(...args: (string | Buffer)[]): Promise<string>;
   chatTick(...args: string[]): Promise<[number, number, string[]]>;
-  chatSync(...args: string[]): Promise<[string[], string[], string[], number, string]>;
+  chatSync(...args: string[]): Promise<[string[], string[], string[], number, string, string[]]>;
   chatLeave(...args: string[]): Promise<number>;
   chatEnter(...args: string[]): Promise<[string, number, string, ...string[]] | number>;
   chatJoin(...args: string[]): Promise<[string, number, string, string, number] | number>;

@@ -63,10 +63,12 @@ export type UserKind = '@' | '~' | '!' | '%' | '+' | '-';
 export type Received =
   | { kind: 'room'; rooms: string[]; event: RoomEvent }
   | { kind: 'direct'; to: string; message: DirectMessage }
-  | { kind: 'remove'; key: string; removal: Removal }
+  /** FIRST: this server is the first named for KEY (a room removal is carried out by one server only). */
+  | { kind: 'remove'; key: string; removal: Removal; first: boolean }
   | { kind: 'evict'; key: string }
   | { kind: 'shared'; key: string }
-  | { kind: 'moved'; key: string; room: string; joined: boolean };
+  /** REMOVEDBY: a room operator's removal made it leave (`-` with `BY REASON` after the room). */
+  | { kind: 'moved'; key: string; room: string; joined: boolean; removedBy?: { by: string; reason: string } };
 
 const LF = 0x0a;
 const ZERO = 0x30;
@@ -275,6 +277,25 @@ export function encodeEntry(origin: string, servers: readonly (readonly [key: st
   return typeof entry === 'string' ? Buffer.from(entry) : entry;
 }
 
+/** The body of a `-` frame: ROOM, and BY REASON when a room operator removed the account from it. */
+export function movedBody(room: string, removedBy?: { by: string; reason: string }): string {
+  return removedBy === undefined ? room : `${room} ${removedBy.by} ${removedBy.reason}`;
+}
+
+/** BODY (movedBody's, JOINED for `+`) as a move; undefined for anything else. */
+function movedOf(body: string, joined: boolean): { room: string; joined: boolean; removedBy?: { by: string; reason: string } } | undefined {
+  if (CONTROL.test(body)) return undefined;
+  const space = body.indexOf(' ');
+  const room = space < 0 ? body : body.slice(0, space);
+  if (!isValidName(room)) return undefined;
+  if (space < 0) return { room, joined };
+  const rest = body.slice(space + 1);
+  const second = rest.indexOf(' ');
+  const by = second < 0 ? rest : rest.slice(0, second);
+  if (joined || !isValidName(by)) return undefined;
+  return { room, joined, removedBy: { by, reason: second < 0 ? '' : rest.slice(second + 1) } };
+}
+
 function asRemoval(json: string): Removal | undefined {
   try {
     const parsed = JSON.parse(json) as { shown?: unknown; room?: unknown; by?: unknown; reason?: unknown } | null;
@@ -317,9 +338,16 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
   if (frames < 0 || header.length % 2 !== 0) return undefined;
   // The users the frames name that are ours: only their frames are for us.
   const ours = new Set<string>();
+  // The users for whom this server is the first named (their name's holder: BATCH lists it first).
+  const firsts = new Set<string>();
+  const named = new Set<string>();
   for (let i = 2; i < header.length; i += 2) {
     if (!header[i] || !header[i + 1]) return undefined;
-    if (header[i + 1] === self) ours.add(header[i]!);
+    if (header[i + 1] === self) {
+      ours.add(header[i]!);
+      if (!named.has(header[i]!)) firsts.add(header[i]!);
+    }
+    named.add(header[i]!);
   }
   // Headers are read from one latin1 copy (a character a byte): its offsets are the entry's.
   const text = entry.toString('latin1');
@@ -363,16 +391,16 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
       if (!mine) continue;
       const removal = asRemoval(entry.toString('utf8', start, end));
       if (removal === undefined) return undefined;
-      out.push({ kind: 'remove', key, removal });
+      out.push({ kind: 'remove', key, removal, first: firsts.has(key) });
     } else if (kind === BANG && length === 0) {
       if (mine) out.push({ kind: 'evict', key });
     } else if (kind === PERCENT && length === 0) {
       if (mine) out.push({ kind: 'shared', key });
     } else if (kind === PLUS || kind === MINUS) {
       if (!mine) continue;
-      const room = entry.toString('utf8', start, end);
-      if (!isValidName(room)) return undefined;
-      out.push({ kind: 'moved', key, room, joined: kind === PLUS });
+      const moved = movedOf(entry.toString('utf8', start, end), kind === PLUS);
+      if (moved === undefined) return undefined;
+      out.push({ kind: 'moved', key, ...moved });
     } else {
       return undefined;
     }

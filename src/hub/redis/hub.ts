@@ -165,8 +165,8 @@ export class RedisHub implements Hub {
     return this.#registry.setRoomState(room, from, state);
   }
 
-  part(member: Member, room: string): Part {
-    return this.#registry.part(member, room);
+  part(member: Member, room: string, removedBy?: { by: string; reason: string }): Part {
+    return this.#registry.part(member, room, removedBy);
   }
 
   roomsOf(member: Member): readonly string[] {

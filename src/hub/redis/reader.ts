@@ -113,11 +113,16 @@ export class Reader {
         if (s.local.has(m.key)) s.shared.add(m.key);
         return;
       case 'moved':
-        return this.#moved(m.key, m.room, m.joined, id);
+        return this.#moved(m.key, m.room, m.joined, id, m.removedBy);
       case 'remove': {
         const all = s.all(m.key);
-        // Every device; a room removal from the first, whose part takes the others along.
-        for (const member of 'room' in m.removal ? all.slice(0, 1) : all) s.events?.removed(member, m.removal);
+        // A room removal is carried out by the account's first server, whose part tells the
+        // others (a `-` frame): the room is told once. Any other removal: every device here.
+        if ('room' in m.removal) {
+          if (m.first && all[0] !== undefined) s.events?.removed(all[0], m.removal);
+          return;
+        }
+        for (const member of all) s.events?.removed(member, m.removal);
         return;
       }
     }
@@ -127,7 +132,7 @@ export class Reader {
    * A device of the account KEY on another server joined (or left) ROOM: ours are in it (or
    * out of it) too, and told so. What the room said before entry ID is not theirs.
    */
-  #moved(key: string, room: string, joined: boolean, id: string): void {
+  #moved(key: string, room: string, joined: boolean, id: string, removedBy?: { by: string; reason: string }): void {
     const s = this.#s;
     const all = s.all(key);
     const name = s.shown.get(key);
@@ -141,8 +146,8 @@ export class Reader {
     }
     const left = partDevices(s.rooms, all, all[0]!, room);
     if (left === 'not in room') return;
-    s.events?.moved?.(all[0]!, left.room, false, left.current);
-    for (const other of left.others ?? []) s.events?.moved?.(other.member, left.room, false, other.current);
+    s.events?.moved?.(all[0]!, left.room, false, left.current, removedBy);
+    for (const other of left.others ?? []) s.events?.moved?.(other.member, left.room, false, other.current, removedBy);
     s.changed();
   }
 

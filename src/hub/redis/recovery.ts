@@ -290,8 +290,10 @@ export class Recovery {
     // attempts) and reclaim its users' names.
     const settleMs = s.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     const args = [s.prefix, s.id, String(s.leaseMs), s.started ? '1' : '0', String(settleMs), String(s.renewMs)];
-    const [lost, back, stale, size, epoch] = await s.lua.chatSync(...args, randomBytes(8).toString('hex'), s.minId(), ...pairs);
+    const [lost, back, stale, size, epoch, shared = []] = await s.lua.chatSync(...args, randomBytes(8).toString('hex'), s.minId(), ...pairs);
     s.size = size;
+    // Devices of these accounts are on other servers too: what is for them goes there as well.
+    for (const key of shared) if (s.local.has(key)) s.shared.add(key);
     // Lost with the rest when Redis is emptied, or removed with our lease: said again.
     await s.cmd.hset(`${s.prefix}accounts`, s.id, this.#mode);
     // Redis lost its data (a restart without persistence): the stream began again, its ids

@@ -6,7 +6,7 @@ import type { Recovery } from './recovery.js';
 import type { Routing } from './routing.js';
 import type { HubState } from './state.js';
 import { addDevice, othersEnter, partDevices } from '../devices.js';
-import { byteLength, userHeader } from './cluster-message.js';
+import { byteLength, movedBody, userHeader } from './cluster-message.js';
 
 /** Names and rooms in Redis: claiming a name (a rename, a takeover), giving it back, moving to another room. */
 export class Registry {
@@ -168,7 +168,8 @@ export class Registry {
       return false;
     }
     if (holder !== member) return false;
-    const shared = s.shared.has(key);
+    // Other servers may hold devices of it (or be about to: a % frame not read yet): Redis says.
+    const shared = s.shared.has(key) || s.sharable.has(key);
     s.forget(key);
     s.size = Math.max(0, s.size - 1);
     // Down: the sync after the outage drops the names nobody has any more.
@@ -228,7 +229,7 @@ export class Registry {
    * Leaves at once, here; Redis is told behind it. Down, or failing, the sync after the
    * outage writes our users' rooms again, and this one is no longer among them.
    */
-  part(member: Member, room: string): Part {
+  part(member: Member, room: string, removedBy?: { by: string; reason: string }): Part {
     const s = this.#s;
     const name = member.name;
     const left = partDevices(s.rooms, name === undefined ? [member] : s.all(nameKey(name)), member, room);
@@ -239,17 +240,18 @@ export class Registry {
     if (name !== undefined) {
       if (s.up) s.lua.chatPart(s.prefix, s.id, nameKey(name), nameKey(left.room)).catch(() => (s.needsSync = true));
       else s.needsSync = true;
-      this.#moved(nameKey(name), left.room, false);
+      this.#moved(nameKey(name), left.room, false, removedBy);
     }
     return left;
   }
 
   /** Tells the servers holding devices of the account KEY that it JOINED (or left) ROOM. */
-  #moved(key: string, room: string, joined: boolean): void {
+  #moved(key: string, room: string, joined: boolean, removedBy?: { by: string; reason: string }): void {
     const s = this.#s;
     if (!s.shared.has(key) || !s.up) return;
-    const size = byteLength(room);
-    void this.#outbox.queue(userHeader(joined ? '+' : '-', key, size), room, size, key);
+    const body = movedBody(room, removedBy);
+    const size = byteLength(body);
+    void this.#outbox.queue(userHeader(joined ? '+' : '-', key, size), body, size, key);
   }
 
   /**

@@ -246,8 +246,12 @@ while i <= #ARGV do
   if held(P, key, id) then
     local keep = {}
     for j = 0, n - 1 do keep[ARGV[i + 3 + 2 * j]] = true end
-    for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do
-      if not keep[room] then leave_room(P, key, room) end
+    -- Held by other servers too (devices of one account): a room one of them joined while we
+    -- were away is the account's, not one we left: rooms are only added here.
+    if #holders(redis.call('HGET', P .. 'names', key)) == 1 then
+      for _, room in ipairs(redis.call('SMEMBERS', P .. 'in:' .. key)) do
+        if not keep[room] then leave_room(P, key, room) end
+      end
     end
     for j = 0, n - 1 do enter_room(P, key, name, ARGV[i + 3 + 2 * j], ARGV[i + 4 + 2 * j]) end
   end

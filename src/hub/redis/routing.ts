@@ -19,11 +19,16 @@ export class Routing {
     const key = nameKey(name);
     const all = this.#s.all(key);
     if (all.length > 0) {
-      // Known before they are removed: the last one's close forgets it.
-      const shared = this.#s.shared.has(key);
-      // Every device; a room removal from the first, whose part takes the others along.
-      for (const member of 'room' in removal ? all.slice(0, 1) : all) this.#s.events?.removed(member, removal);
-      // Devices of it on other servers too.
+      // Known before they are removed: the last one's close forgets it. Devices of it on other
+      // servers may be there before we read their % frame: sent to Redis, which knows.
+      const shared = this.#s.shared.has(key) || this.#s.sharable.has(key);
+      // A room removal from the first device, whose part takes the others along here and, by
+      // its `-` frame, on the other servers: the room is told once.
+      if ('room' in removal) {
+        this.#s.events?.removed(all[0]!, removal);
+        return 'delivered';
+      }
+      for (const member of all) this.#s.events?.removed(member, removal);
       if (shared && this.#s.up) {
         const body = removalBody(removal);
         const size = byteLength(body);

@@ -237,7 +237,7 @@ return { member, redis.call('HLEN', names), freed }`;
  * Makes Redis hold exactly these names for this server, at start and after an outage.
  * Returns { keys held by another server meanwhile, names back after this server was counted
  * as dead, names this server no longer has (they left during the outage), number of names,
- * the epoch }. The epoch changes only when Redis lost its data: the stream started afresh.
+ * the epoch, keys other servers hold devices of too }. The epoch changes only when Redis lost its data: the stream started afresh.
  *
  * After an outage, a missing epoch means Redis restarted without its data: servers come
  * back one by one, and a name registered on the first must not be one a later one's user
@@ -256,7 +256,7 @@ local wasGone = redis.call('EXISTS', P .. 'gone:' .. id) == 1
 redis.call('DEL', P .. 'gone:' .. id)
 redis.call('SADD', P .. 'servers', id)
 renewLease(P, id, chatNow(P, tonumber(ARGV[6])), tonumber(ARGV[3]))
-local want, lost, back, stale, moved = {}, {}, {}, {}, {}
+local want, lost, back, stale, moved, shared = {}, {}, {}, {}, {}, {}
 for i = 9, #ARGV, 2 do
   local key, display = ARGV[i], ARGV[i + 1]
   local share = string.sub(display, 1, 1) == '+'
@@ -265,14 +265,20 @@ for i = 9, #ARGV, 2 do
   if v and holds(v, id) then
     want[key] = true
     local servers = holders(v)
+    if #servers > 1 then shared[#shared + 1] = key end
     redis.call('HSET', names, key, entry(servers, display))
     redis.call('SADD', mine, key)
   elseif v and share then
-    -- Held meanwhile by devices of the account elsewhere: ours are devices of it too.
+    -- Held meanwhile by devices of the account elsewhere: ours are devices of it too, and
+    -- its servers are told, as by CLAIM (a % frame).
     want[key] = true
+    local pairs = {}
+    for _, holder in ipairs((holders(v))) do pairs[#pairs + 1] = key .. ' ' .. holder end
+    redis.call('XADD', P .. 'stream', 'MINID', '~', ARGV[8], '*', '${FIELD}', id .. ' 1 ' .. table.concat(pairs, ' ') .. '\\n% ' .. key .. ' 0\\n')
     redis.call('HSET', names, key, v .. ' ' .. id)
     redis.call('SADD', mine, key)
     moved[#moved + 1] = key
+    shared[#shared + 1] = key
   elseif v then
     table.insert(lost, key)
   else
@@ -299,7 +305,7 @@ for _, key in ipairs(redis.call('SMEMBERS', mine)) do
   end
 end
 changed(P, moved, ARGV[8])
-return { lost, back, stale, redis.call('HLEN', names), redis.call('GET', P .. 'epoch') }`;
+return { lost, back, stale, redis.call('HLEN', names), redis.call('GET', P .. 'epoch'), shared }`;
 
 /** ARGV: P, id, the stream's MINID. This server leaves the chat: its names are freed at once, not at lease end. */
 export const LEAVE = `${HOLDERS}
