@@ -17,6 +17,11 @@ export class Devices {
     return more === undefined ? [first] : [first, ...more];
   }
 
+  /** Whether any name here has more than one device: most servers, most of the time, none. */
+  get any(): boolean {
+    return this.#more.size > 0;
+  }
+
   /** How many devices KEY has here besides its first. */
   others(key: string): number {
     return this.#more.get(key)?.length ?? 0;

@@ -119,7 +119,7 @@ export class MemoryHub implements Hub {
   direct(to: string, message: DirectMessage, from?: Member): Delivery {
     const member = this.lookup(to);
     if (member === undefined) return 'no such user';
-    if (member.name === undefined || this.#devices.others(nameKey(member.name)) === 0) {
+    if (!this.#devices.any || member.name === undefined || this.#devices.others(nameKey(member.name)) === 0) {
       if (message.sentTo === undefined) this.#events?.direct(member, message);
     } else {
       for (const device of this.devices(member.name)) if (message.sentTo === undefined || device !== from) this.#events?.direct(device, message);

@@ -8,10 +8,12 @@ interface Room {
   readonly name: string;
   readonly seats: Set<Seat>;
   /**
-   * Seats per name key: one account's devices each have a seat (each its own current room),
-   * and the room counts and lists the name once.
+   * Names with more than one seat, and how many: one account's devices each have a seat
+   * (each its own current room), and the room counts and lists the name once. Made only for
+   * a room that has such a name: most never do.
    */
-  readonly people: Map<string, number>;
+  extra: Map<string, number> | undefined;
+  /** Its people's names, each once: its size. */
   readonly sorted: SortedNames;
   /** The last delivery to several rooms that this room was one of (RoomTable.deliver). */
   stamp: number;
@@ -81,7 +83,7 @@ export class RoomTable {
     let room = this.#rooms.get(key);
     let created = false;
     if (room === undefined) {
-      room = { name: roomName, seats: new Set(), people: new Map(), sorted: new SortedNames(), stamp: 0, state: state ?? NO_STATE };
+      room = { name: roomName, seats: new Set(), extra: undefined, sorted: new SortedNames(), stamp: 0, state: state ?? NO_STATE };
       this.#rooms.set(key, room);
       this.#names.add(roomName);
       created = true;
@@ -112,7 +114,7 @@ export class RoomTable {
   /** ROOM's name as shown, state and size. */
   stateOf(roomName: string): RoomInfo {
     const room = this.#rooms.get(nameKey(roomName));
-    return room === undefined ? 'no such room' : { room: room.name, state: room.state, size: room.people.size };
+    return room === undefined ? 'no such room' : { room: room.name, state: room.state, size: room.sorted.names.length };
   }
 
   /** Sets STATE as ROOM's if its state is at version FROM (the process's own rooms: MemoryHub). */
@@ -160,19 +162,17 @@ export class RoomTable {
 
   /** One more seat of NAME in ROOM: listed once, however many of its devices sit there. */
   #seated(room: Room, name: string): void {
-    const key = nameKey(name);
-    const n = room.people.get(key) ?? 0;
-    room.people.set(key, n + 1);
-    if (n === 0) room.sorted.add(name);
+    if (room.sorted.addNew(name)) return;
+    room.extra ??= new Map();
+    room.extra.set(name, (room.extra.get(name) ?? 1) + 1);
   }
 
   /** One seat fewer of NAME in ROOM; the name leaves the listing with its last. */
   #unseated(room: Room, name: string): void {
-    const key = nameKey(name);
-    const n = room.people.get(key) ?? 0;
-    if (n > 1) return void room.people.set(key, n - 1);
-    room.people.delete(key);
-    room.sorted.remove(name);
+    const n = room.extra?.get(name);
+    if (n === undefined) return room.sorted.remove(name);
+    if (n > 2) room.extra!.set(name, n - 1);
+    else if (room.extra!.delete(name) && room.extra!.size === 0) room.extra = undefined;
   }
 
   #out(seat: Seat, room: Room): void {
@@ -218,7 +218,7 @@ export class RoomTable {
 
   /** People in ROOM: names, not devices. */
   size(room: string): number {
-    return this.#rooms.get(nameKey(room))?.people.size ?? 0;
+    return this.#rooms.get(nameKey(room))?.sorted.names.length ?? 0;
   }
 
   /**
@@ -318,7 +318,7 @@ export class RoomTable {
   counts(): RoomCount[] {
     return this.#names.names.map((name) => {
       const room = this.#rooms.get(nameKey(name));
-      const count = room?.people.size ?? 0;
+      const count = room?.sorted.names.length ?? 0;
       return room !== undefined && isHidden(room.state) ? { name, count, hidden: true } : { name, count };
     });
   }

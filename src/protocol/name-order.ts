@@ -43,6 +43,14 @@ export class SortedNames {
     this.names.splice(this.#find(name), 0, name);
   }
 
+  /** Adds NAME unless it is there already (in any case): whether it was added. */
+  addNew(name: string): boolean {
+    const at = this.#find(name);
+    if (at < this.names.length && compareNames(this.names[at]!, name) === 0) return false;
+    this.names.splice(at, 0, name);
+    return true;
+  }
+
   /** The same name in another case (a rename to a new case): same place. */
   replace(name: string): void {
     const at = this.#find(name);

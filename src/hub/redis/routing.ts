@@ -46,8 +46,14 @@ export class Routing {
 
   direct(to: string, message: DirectMessage, from?: Member): Delivery | Promise<Delivery> {
     const key = nameKey(to);
+    const first = this.#s.local.get(key);
+    // A user of this server is reached without Redis, even while it is down; one device, as
+    // most are, without a list made for it.
+    if (first !== undefined && !this.#s.devices.any && !this.#s.shared.has(key)) {
+      if (message.sentTo === undefined) this.#s.events?.direct(first, message);
+      return 'delivered';
+    }
     const all = this.#s.all(key);
-    // A user of this server is reached without Redis, even while it is down.
     if (all.length > 0) {
       // What an account sent (sentTo) goes to its other devices, never back to the sender.
       for (const member of all) if (message.sentTo === undefined || member !== from) this.#s.events?.direct(member, message);
