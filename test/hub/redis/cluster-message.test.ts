@@ -55,7 +55,7 @@ test('an entry gives each server what is for it, in the order sent, bytes and te
     { kind: 'room', rooms: ['lobby'], event: hi },
     { kind: 'direct', to: 'bob', message: { from: 'alice', text: 'héllo ✓ 😀' } },
     { kind: 'room', rooms: ['dev', 'qa'], event: { kind: 'left', names: ['c1', 'c2'], reason: 'not about C' } },
-    { kind: 'remove', key: 'bob', removal: { shown: 'kicked by op: é' } },
+    { kind: 'remove', key: 'bob', removal: { shown: 'kicked by op: é' }, first: true },
     { kind: 'direct', to: 'bob', message: { from: 'alice', text: 'again' } },
   ]);
   // C: the room message about its own users is not for it; the direct message and eviction are.
@@ -66,6 +66,41 @@ test('an entry gives each server what is for it, in the order sent, bytes and te
   ]);
   // The sender's users had its messages when they were sent.
   assert.deepEqual(decodeEntry(turn(), A), []);
+});
+
+test("an account held on several servers: each gets its frames, the first alone carries out a room removal; devices' frames round-trip", () => {
+  const frames = [
+    ...[userHeader('~', 'alice', byteLength(removalBody({ room: 'dev', by: 'op', reason: 'go' }))), removalBody({ room: 'dev', by: 'op', reason: 'go' })],
+    ...[userHeader('%', 'alice', 0), ''],
+    ...[userHeader('+', 'alice', 3), 'ops'],
+    ...[userHeader('-', 'alice', byteLength('dev op go away')), 'dev op go away'],
+    ...[
+      userHeader('@', 'alice', byteLength(directBody({ from: 'alice', text: 'hi there', sentTo: 'bob' }))),
+      directBody({ from: 'alice', text: 'hi there', sentTo: 'bob' }),
+    ],
+  ];
+  const entry = encodeEntry(
+    A,
+    [
+      ['alice', B],
+      ['alice', C],
+    ],
+    frames,
+  );
+  const removal = { room: 'dev', by: 'op', reason: 'go' };
+  const rest = [
+    { kind: 'shared', key: 'alice' },
+    { kind: 'moved', key: 'alice', room: 'ops', joined: true },
+    { kind: 'moved', key: 'alice', room: 'dev', joined: false, removedBy: { by: 'op', reason: 'go away' } },
+    { kind: 'direct', to: 'alice', message: { from: 'alice', text: 'hi there', sentTo: 'bob' } },
+  ];
+  assert.deepEqual(decodeEntry(entry, B), [{ kind: 'remove', key: 'alice', removal, first: true }, ...rest]);
+  assert.deepEqual(decodeEntry(entry, C), [{ kind: 'remove', key: 'alice', removal, first: false }, ...rest]);
+  // A `+` with more than a room, a `-` whose remover is no name: not ours, nothing delivered.
+  for (const bad of ['ops op', 'dev no.name go']) {
+    const kind = bad.startsWith('ops') ? '+' : '-';
+    assert.equal(decodeEntry(encodeEntry(A, [['alice', B]], [userHeader(kind, 'alice', byteLength(bad)), bad]), B), undefined);
+  }
 });
 
 test('frames go as one string when they all are strings, else as one Buffer of the same bytes', () => {
