@@ -7,9 +7,6 @@ import { IrcClient } from '../helpers/irc-client.js';
 import { tempDir, usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
 
-/** SASL PLAIN's message for AUTHCID and PASSWORD. */
-const plain = (authcid: string, password: string): string => Buffer.from(`\0${authcid}\0${password}`).toString('base64');
-
 /** chat-client in scripting mode as alice's device DEVICE: its stdin stays open, lines are written to it. */
 function device(t: TestContext, port: number, passwordFile: string, name: string): Running {
   return run(t, 'client', ['--port', String(port), '--name', 'alice', '--password-file', passwordFile, '--device', name]);
@@ -30,16 +27,7 @@ test('alice on two chat-clients and an IRC client at once: every device shows ev
   await laptop.stdout.until(/^\* end of catch-up \(0 messages\)$/);
   const phone = device(t, server.port, passwordFile, 'phone');
   await phone.stdout.until(/^\* end of catch-up \(0 messages\)$/);
-  const irc = await IrcClient.connect(t, ircPort, 'tablet');
-  irc.send('CAP REQ :sasl server-time echo-message');
-  irc.send('NICK alice');
-  irc.send('USER alice 0 * :alice');
-  await irc.expect(/ CAP \S+ ACK /);
-  irc.send('AUTHENTICATE PLAIN');
-  await irc.expect(/^AUTHENTICATE \+$/);
-  irc.send(`AUTHENTICATE ${plain('alice@tablet', 'pw-a')}`);
-  await irc.expect(/ 903 /);
-  irc.send('CAP END');
+  const irc = await (await IrcClient.connect(t, ircPort, 'tablet')).sasl('alice', 'alice@tablet', 'pw-a', ['server-time', 'echo-message']);
   await irc.expect(/ JOIN #lobby$/);
   await irc.expect(/end of catch-up \(0 messages\)$/);
   assert.equal(count(bob.lines, '* alice joined'), 1);

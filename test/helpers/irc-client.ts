@@ -81,6 +81,24 @@ export class IrcClient {
     return this;
   }
 
+  /**
+   * Logs in with SASL PLAIN as AUTHCID (`NAME@DEVICE` names a device) and PASSWORD under
+   * NICK, with CAPS besides `sasl`; resolves once SASL succeeded and CAP END is sent (the
+   * welcome follows).
+   */
+  async sasl(nick: string, authcid: string, password: string, caps: string[] = []): Promise<this> {
+    this.send(`CAP REQ :${['sasl', ...caps].join(' ')}`);
+    this.send(`NICK ${nick}`);
+    this.send(`USER ${nick} 0 * :${nick}`);
+    await this.expect(/ CAP \S+ ACK /);
+    this.send('AUTHENTICATE PLAIN');
+    await this.expect(/^AUTHENTICATE \+$/);
+    this.send(`AUTHENTICATE ${Buffer.from(`\0${authcid}\0${password}`).toString('base64')}`);
+    await this.expect(/ 903 /);
+    this.send('CAP END');
+    return this;
+  }
+
   /** Waits until the server has handled everything sent so far, skipping what arrives meanwhile; resolves with what was skipped. */
   async sync(): Promise<string[]> {
     const token = `sync${++tokens}`;
