@@ -101,9 +101,7 @@ export type RoomChange =
  * when the room left was current; `not in room` when the member was not in it. OTHERS: the
  * account's other devices here, which left it too, each with the same.
  */
-export type Part =
-  | { room: string; wasCurrent: boolean; current: string | undefined; others?: readonly DeviceLeft[] }
-  | 'not in room';
+export type Part = { room: string; wasCurrent: boolean; current: string | undefined; others?: readonly DeviceLeft[] } | 'not in room';
 
 /** Another device of an account that left a room with it (Part). */
 export interface DeviceLeft {

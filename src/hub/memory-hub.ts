@@ -132,7 +132,8 @@ export class MemoryHub implements Hub {
 
   join(member: Member, room: string, maxRooms: number, entry?: JoinEntry): Join {
     const name = member.name;
-    if (name === undefined || this.#members.get(nameKey(name)) !== member) return 'unavailable'; // holds no name: never asked
+    // Holds no name (never asked), or holds it as none of its devices.
+    if (name === undefined || !this.devices(name).includes(member)) return 'unavailable';
     if (this.#rooms.wouldExceed(room, maxRooms)) return 'full';
     const now = this.#rooms.stateOf(room);
     let state: RoomState | undefined = entry?.fresh;

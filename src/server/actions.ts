@@ -41,6 +41,8 @@ export type Action =
   | { kind: 'catchUp'; name: string; device: string; rejoin: boolean }
   /** Lines for other connections of this account (its other devices), each in its own words. */
   | { kind: 'tell'; members: readonly Member[]; say: (w: Words) => readonly string[] }
+  /** After JOINs: ROOMS' read markers, to this connection (or MEMBERS, its other devices) if it asked to be told (read-markers.ts). */
+  | { kind: 'readMarkers'; rooms: readonly string[]; members?: readonly Member[] }
   | { kind: 'renamed'; from: string; to: string }
   /** A wrong name or password: the session counts them and closes after too many. */
   | { kind: 'authFailed' }

@@ -84,6 +84,8 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return catchUp(s, action.name, action.device, action.rejoin);
     case 'tell':
       return effects.tell(s, action.members, action.say);
+    case 'readMarkers':
+      return effects.tellReadMarkers(s, action.rooms, action.members);
     case 'renamed':
       s.name = action.to;
       return s.event({ type: 'rename', peer: s.peer, from: action.from, to: action.to });

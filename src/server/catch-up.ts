@@ -39,10 +39,12 @@ export async function catchUp(s: Catcher, name: string, device: string, rejoin: 
   }
   if (mark !== undefined && rejoin) {
     const here = new Set(hub.roomsOf(s).map(nameKey));
-    // Current room last, so that it is current again.
+    // Current room last, so that it is current again. Each join tells its read marker.
     for (const room of [...mark.rooms].reverse()) if (!here.has(nameKey(room)) && !s.closed) await s.perform({ kind: 'join', room });
   }
   if (s.closed) return;
+  // A client that asks for its history itself is not sent it too (Words.asksForHistory).
+  if (s.words.asksForHistory === true) return markDevice(s, name, device);
   const entries = mark === undefined ? [] : await missed(s, name, Math.max(mark.at, timers.now() - catchupMs), kept);
   if (entries === undefined) {
     s.send(s.words.catchUpUnavailable());
@@ -59,7 +61,12 @@ export async function catchUp(s: Catcher, name: string, device: string, rejoin: 
  * messages, oldest first, without the kept messages this login was given already (KEPT).
  * Undefined when the store cannot say.
  */
-async function missed(s: Catcher, name: string, since: number, kept: readonly { at: number; from: string; text: string }[] | undefined): Promise<CatchUpEntry[] | undefined> {
+async function missed(
+  s: Catcher,
+  name: string,
+  since: number,
+  kept: readonly { at: number; from: string; text: string }[] | undefined,
+): Promise<CatchUpEntry[] | undefined> {
   const { options, hub } = s.host;
   const entries: CatchUpEntry[] = [];
   for (const room of hub.roomsOf(s)) {

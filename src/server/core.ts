@@ -205,7 +205,10 @@ export class ChatCore implements SessionHost<Session> {
     if (left === 'not in room' || member.name === undefined) return;
     member.send(member.words.removedFromRoom(left.room, removal.by, removal.reason));
     if (left.current !== undefined) member.send(member.words.youAreIn(left.current));
-    void applyAll(member, tellDevicesLeft(left, (w) => w.removedFromRoom(left.room, removal.by, removal.reason)));
+    void applyAll(
+      member,
+      tellDevicesLeft(left, (w) => w.removedFromRoom(left.room, removal.by, removal.reason)),
+    );
     presence(member, { kind: 'left', names: [member.name], reason: removal.reason, removedBy: removal.by }, [left.room], true);
   }
 

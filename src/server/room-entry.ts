@@ -128,8 +128,15 @@ function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
   const topic = joined.state?.topic;
   if (topic !== undefined) actions.push(reply(ctx.w.topic(joined.room, topic, 'join')));
   actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
-  // The account's other devices are in it too (docs/protocol.md, "Your account").
+  // Its read marker, for a connection that is told them after a JOIN (IRC's draft/read-marker).
   const shown = joined.room;
-  if (joined.others !== undefined && joined.others.length > 0) actions.push({ kind: 'tell', members: joined.others, say: (w) => [w.joinedFromOtherDevice(shown)] });
+  actions.push({ kind: 'readMarkers', rooms: [shown] });
+  // The account's other devices are in it too (docs/protocol.md, "Your account").
+  if (joined.others !== undefined && joined.others.length > 0) {
+    actions.push(
+      { kind: 'tell', members: joined.others, say: (w) => [w.joinedFromOtherDevice(shown)] },
+      { kind: 'readMarkers', rooms: [shown], members: joined.others },
+    );
+  }
   return actions;
 }

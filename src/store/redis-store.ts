@@ -5,11 +5,13 @@ import type { RoomState } from '../protocol/room-state.js';
 import { catchupOldest, keptMark, markToKeep, parseJson } from './catchup.js';
 import { inForce, sortBans } from './memory-store.js';
 import { keptRoom, roomToKeep } from './owned-rooms.js';
+import { keptMarker, markerKeys } from './read-markers.js';
 import { TurnBatch } from './turn-batch.js';
 import {
   DEFAULT_STORE_LIMITS,
   DEVICE_MARKS_MAX,
   DIRECT_LOG_MAX,
+  READ_MARKERS_MAX,
   senderMax,
   type Ban,
   type DeviceMark,
@@ -36,6 +38,9 @@ import {
  *   P devices:NAME   hash: device key -> where NAME's device was when it left ({at, rooms} as JSON)
  *   P device-times:NAME  sorted set: device key, scored by when it left: the bound on marks,
  *                    and whether NAME has a mark at all. Both expire catchupMs after the last mark.
+ *   P read-markers:NAME  hash: target key (`#room` or a name) -> when NAME last read it, in ms
+ *   P read-marker-times:NAME  sorted set: target key, scored by that time: the bound on markers.
+ *                    Neither expires: an account's markers are kept as long as its other state.
  */
 
 /**
@@ -241,6 +246,27 @@ for _, log in ipairs(touched) do
 end
 return #touched`;
 
+/**
+ * KEYS: P read-markers:NAME, P read-marker-times:NAME. ARGV: the target key, the time,
+ * READ_MARKERS_MAX. Moves the marker to the time unless it is there or later already, drops
+ * the oldest past the bound, and answers the marker kept: one script, so two servers setting
+ * one marker at once keep the later. Only commands the ACL of docs/cluster.md allows already.
+ */
+const SET_READ_MARKER = `
+local marks, times = KEYS[1], KEYS[2]
+local target, at, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local was = redis.call('HGET', marks, target)
+local kept = was and tonumber(was)
+if was and not kept then return redis.error_reply('the kept read marker ' .. target .. ' is damaged') end
+if kept and kept >= at then return was end
+redis.call('HSET', marks, target, ARGV[2])
+redis.call('ZADD', times, ARGV[2], target)
+for _, old in ipairs(redis.call('ZRANGE', times, 0, -(max + 1))) do
+  redis.call('ZREM', times, old)
+  redis.call('HDEL', marks, old)
+end
+return ARGV[2]`;
+
 /** What a history entry costs in Redis beyond its fields' bytes, about (a stream entry, its id). */
 const ENTRY_BYTES = 40;
 
@@ -258,6 +284,7 @@ interface Scripts {
   chatSaveRoom(rooms: string, counts: string, ...args: string[]): Promise<number>;
   chatMarkDevice(marks: string, times: string, ...args: string[]): Promise<number>;
   chatLogDirects(keys: number, ...keysAndArgs: string[]): Promise<number>;
+  chatSetReadMarker(marks: string, times: string, ...args: string[]): Promise<string>;
 }
 
 export interface RedisStoreOptions {
@@ -326,6 +353,7 @@ export class RedisStore implements Store {
     if (typeof this.#redis.chatSaveRoom !== 'function') this.#redis.defineCommand('chatSaveRoom', { numberOfKeys: 2, lua: SAVE_ROOM });
     if (typeof this.#redis.chatMarkDevice !== 'function') this.#redis.defineCommand('chatMarkDevice', { numberOfKeys: 2, lua: MARK_DEVICE });
     if (typeof this.#redis.chatLogDirects !== 'function') this.#redis.defineCommand('chatLogDirects', { lua: LOG_DIRECTS });
+    if (typeof this.#redis.chatSetReadMarker !== 'function') this.#redis.defineCommand('chatSetReadMarker', { numberOfKeys: 2, lua: SET_READ_MARKER });
   }
 
   /** Connects a connection of the store's own; rejects, saying what to check, when Redis cannot be used. Nothing for a shared one. */
@@ -344,7 +372,7 @@ export class RedisStore implements Store {
     }
   }
 
-  #key(kind: 'history' | 'kept' | 'directs' | 'devices' | 'device-times', name: string): string {
+  #key(kind: 'history' | 'kept' | 'directs' | 'devices' | 'device-times' | 'read-markers' | 'read-marker-times', name: string): string {
     return `${this.#prefix}${kind}:${nameKey(name)}`;
   }
 
@@ -497,6 +525,30 @@ export class RedisStore implements Store {
       const mark = parseMark(device, json);
       return mark.at > catchupOldest(this.limits, this.#now()) ? mark : undefined;
     });
+  }
+
+  async readMarker(account: string, target: string): Promise<number | undefined> {
+    const keys = markerKeys(account, target);
+    return this.#must('a read marker could not be read in Redis', async () => {
+      const at = await this.#redis.hget(this.#key('read-markers', keys.account), keys.target);
+      return at === null ? undefined : keptMarker(keys.target, at);
+    });
+  }
+
+  async setReadMarker(account: string, target: string, at: number): Promise<number> {
+    const keys = markerKeys(account, target, at);
+    return this.#must('a read marker could not be kept in Redis', async () =>
+      keptMarker(
+        keys.target,
+        await this.#redis.chatSetReadMarker(
+          this.#key('read-markers', keys.account),
+          this.#key('read-marker-times', keys.account),
+          keys.target,
+          String(at),
+          String(READ_MARKERS_MAX),
+        ),
+      ),
+    );
   }
 
   async ban(ban: Ban): Promise<void> {

@@ -116,6 +116,11 @@ describe('one account on several devices', () => {
     assert.equal(await laptop.next(), '* you are in lobby');
     assert.equal(await bob.next(), '* alice left (bye dev)');
     await bob.expectNothing();
+    // Any device joins, not only the first: the phone now.
+    phone.send('/join dev');
+    assert.equal(await phone.next(), '* you are in dev');
+    assert.equal(await laptop.next(), '* you joined dev from another device');
+    assert.equal(await bob.next(), '* alice joined');
   });
 
   test('--max-devices: the next login is refused and may try again; 1 brings back "logged in elsewhere"', async (t) => {
@@ -155,7 +160,11 @@ describe('one account on several devices', () => {
   test('a kick closes every device, and the room is told once', async (t) => {
     const { core, bob } = await chat(t);
     const op = await MemoryClient.loggedIn(core, 'op', 'pw-op');
-    const devices = [await MemoryClient.loggedIn(core, 'alice', 'pw-a'), await MemoryClient.loggedIn(core, 'alice', 'pw-a'), await MemoryClient.loggedIn(core, 'alice', 'pw-a')];
+    const devices = [
+      await MemoryClient.loggedIn(core, 'alice', 'pw-a'),
+      await MemoryClient.loggedIn(core, 'alice', 'pw-a'),
+      await MemoryClient.loggedIn(core, 'alice', 'pw-a'),
+    ];
     await bob.lines.until(/^\* alice joined$/);
     op.send('/kick alice enough');
     for (const d of devices) {

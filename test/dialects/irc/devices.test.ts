@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { ircDialectOf } from '../../../src/app/irc.js';
-import { IrcClient } from '../../helpers/irc-client.js';
+import { IrcClient, saslPlain } from '../../helpers/irc-client.js';
 import { MemoryClient, startCore } from '../../helpers/memory-client.js';
 import { usersFile } from '../../helpers/users.js';
-
-/** SASL PLAIN's message for AUTHCID and PASSWORD. */
-const plain = (authcid: string, password: string): string => Buffer.from(`\0${authcid}\0${password}`).toString('base64');
 
 async function chat(t: TestContext) {
   const users = await usersFile(t, { alice: 'pw-a', bob: 'pw-b' });
   const { core, accounts } = startCore(t, { rate: 0, authFailureDelayMs: 5, users });
   const dialect = ircDialectOf(core, accounts, 'irc.test');
   /** alice over IRC, logged in with SASL as AUTHCID (`alice@phone`: a named device). */
-  const sasl = async (authcid: string, caps: string[] = []): Promise<IrcClient> => {
-    const c = IrcClient.memory(t, core, dialect, authcid);
-    c.send(`CAP REQ :${['sasl', ...caps].join(' ')}`);
-    c.send('NICK alice');
-    c.send('USER alice 0 * :alice');
-    await c.expect(/ CAP \S+ ACK /);
-    c.send('AUTHENTICATE PLAIN');
-    await c.expect(/^AUTHENTICATE \+$/);
-    c.send(`AUTHENTICATE ${plain(authcid, 'pw-a')}`);
-    await c.expect(/ 903 /);
-    c.send('CAP END');
-    await c.expect(/ 422 /);
-    return c;
-  };
+  const sasl = (authcid: string, caps: string[] = []): Promise<IrcClient> => IrcClient.memory(t, core, dialect, authcid).sasl(authcid, 'pw-a', caps);
   return { core, sasl, open: (label: string) => IrcClient.memory(t, core, dialect, label) };
 }
 
@@ -62,6 +46,6 @@ test('IRC: SASL with a device name that cannot be one fails, and says so the SAS
   await c.expect(/ CAP \S+ ACK /);
   c.send('AUTHENTICATE PLAIN');
   await c.expect(/^AUTHENTICATE \+$/);
-  c.send(`AUTHENTICATE ${plain('alice@my.phone', 'pw-a')}`);
+  c.send(`AUTHENTICATE ${saslPlain('alice@my.phone', 'pw-a')}`);
   assert.match(await c.expect(/ 90\d /), / 904 /);
 });
