@@ -14,7 +14,7 @@ export type { Awaitable } from './protocol/awaitable.js';
 export { MemoryHub } from './hub/memory-hub.js';
 export { RedisHub, RedisUnavailableError, DEFAULT_LEASE_MS, type RedisHubOptions } from './hub/redis/hub.js';
 export type { Ban, DeviceMark, DirectEntry, HistoryEntry, Keep, KeptMessage, Store, StoreEvents, StoreLimits } from './store/store.js';
-export { DEFAULT_STORE_LIMITS, DEFAULT_HISTORY_MEMORY, DEVICE_MARKS_MAX, DIRECT_LOG_MAX } from './store/store.js';
+export { DEFAULT_STORE_LIMITS, DEFAULT_HISTORY_MEMORY, DEVICE_MARKS_MAX, DIRECT_LOG_MAX, READ_MARKERS_MAX } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export { ChatMetrics } from './ops/metrics.js';

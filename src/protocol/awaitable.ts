@@ -12,3 +12,8 @@ export function after<T, U>(value: Awaitable<T>, then: (value: T) => Awaitable<U
 export function isPromise<T>(value: Awaitable<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
+
+/** VALUES once all have come: at once when none waits (an in-memory answer), else one promise. */
+export function all<T>(values: readonly Awaitable<T>[]): Awaitable<T[]> {
+  return values.some(isPromise) ? Promise.all(values) : (values as T[]);
+}

@@ -42,10 +42,14 @@ export type Action =
   | { kind: 'catchUp'; name: string; device: string; rejoin: boolean }
   /** The account's other devices MEMBERS are in ROOM now, with this one: each is told (SessionHost.deviceJoined). */
   | { kind: 'devicesJoined'; members: readonly Member[]; room: string }
+  /** Their listing of ROOM, where a join comes with one (IRC's NAMES), after their read markers. */
+  | { kind: 'devicesListed'; members: readonly Member[]; room: string }
   /** This connection handles CMD now, as if it had sent it (a listing that goes with another answer). */
   | { kind: 'perform'; cmd: Command }
   /** Lines for other connections of this account (its other devices), each in its own words. */
   | { kind: 'tell'; members: readonly Member[]; say: (w: Words) => readonly string[] }
+  /** After JOINs: ROOMS' read markers, to this connection (or MEMBERS, its other devices) if it asked to be told (read-markers.ts). */
+  | { kind: 'readMarkers'; rooms: readonly string[]; members?: readonly Member[] }
   /** ACCOUNT, DEVICE: as for `registered`, the new name's. */
   | { kind: 'renamed'; from: string; to: string; account?: boolean; device?: string }
   /** A wrong name or password: the session counts them and closes after too many. */

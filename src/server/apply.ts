@@ -87,10 +87,15 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
     case 'tell':
       return effects.tell(s, action.members, action.say);
     case 'devicesJoined':
-      for (const member of action.members) s.host.deviceJoined(member, action.room);
+      for (const member of action.members) s.host.deviceJoined(member, action.room, false);
+      return;
+    case 'devicesListed':
+      for (const member of action.members) s.host.deviceListing(member, action.room);
       return;
     case 'perform':
       return s.perform(action.cmd);
+    case 'readMarkers':
+      return effects.tellReadMarkers(s, action.rooms, action.members);
     case 'renamed':
       s.name = action.to;
       // What it had as the old name's (a device name, an account's allowance) is not the new one's.

@@ -3,7 +3,7 @@ import type { DeviceMark } from '../store/store.js';
 import type { Command } from './command.js';
 import type { CatchUpEntry } from './dialect.js';
 import { inChunks, keptShown, type Speaker } from './effects.js';
-import { HISTORY_MAX } from './commands.js';
+import { HISTORY_MAX } from '../protocol/history-limits.js';
 
 /**
  * A room's messages a catch-up looks at, at most, as /history gives at most (HISTORY_MAX):
@@ -49,10 +49,17 @@ export async function catchUp(s: Catcher, name: string, device: string, rejoin: 
   }
   if (mark !== undefined && rejoin) {
     const here = new Set(hub.roomsOf(s).map(nameKey));
-    // Current room last, so that it is current again.
-    for (const room of [...mark.rooms].reverse()) if (!here.has(nameKey(room)) && !s.closed) await s.perform({ kind: 'join', room });
+    // Current room last, so that it is current again. Each join tells its read marker.
+    for (const room of [...mark.rooms].reverse()) {
+      if (here.has(nameKey(room)) || s.closed) continue;
+      await s.perform({ kind: 'join', room });
+      // With its listing, where a join has one (IRC's NAMES), as a join of its own would.
+      if (s.words.namesOnJoin === true && hub.roomsOf(s).some((r) => nameKey(r) === nameKey(room))) await s.perform({ kind: 'who', room, as: 'join' });
+    }
   }
   if (s.closed) return;
+  // A client that asks for its history itself is not sent it too (Words.asksForHistory).
+  if (s.words.asksForHistory === true) return markDevice(s, name, device);
   const entries = mark === undefined ? [] : await missed(s, name, Math.max(mark.at, timers.now() - catchupMs), kept);
   if (entries === undefined) {
     s.send(s.words.catchUpUnavailable());

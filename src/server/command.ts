@@ -49,6 +49,23 @@ export type Command =
    * default; the handler checks it).
    */
   | { kind: 'history'; room: string | undefined; count: string }
+  /**
+   * A window of a conversation's history (IRC's CHATHISTORY, docs/irc.md): at most LIMIT
+   * messages of a room one is in, or of one's direct messages with a name. AS: the dialect's
+   * own mark for the answer, handed back to its words.
+   */
+  | { kind: 'historyWindow'; target: Conversation; window: HistoryWindow; limit: number; as: string }
+  /**
+   * The conversations whose latest message was said between FROM and TO, both excluded, at
+   * most LIMIT counted from FROM (IRC's CHATHISTORY TARGETS). AS: as for historyWindow.
+   */
+  | { kind: 'historyTargets'; from: number; to: number; limit: number; as: string }
+  /**
+   * A read marker (IRC's MARKREAD): the time of the last message of TARGET that the user has
+   * read. AT sets it (never back); without it, it is asked. AS: the target as the user wrote
+   * it, for the answer.
+   */
+  | { kind: 'readMarker'; target: Conversation; at?: number; as?: string }
   | { kind: 'kick'; name: string; reason: string }
   /** `/ban NAME [MINUTES] [REASON]`: MINUTES is the second word when it starts like a number. */
   | { kind: 'ban'; name: string; minutes: string | undefined; reason: string }
@@ -61,6 +78,20 @@ export type Command =
   | { kind: 'passwd'; old: string; new: string };
 
 export type CommandKind = Command['kind'];
+
+/** What one has a history with: a room, or the direct messages with the user NAME. */
+export type Conversation = { readonly room: string } | { readonly name: string };
+
+/**
+ * Which messages of a conversation, by their times in ms (history-window.ts): the latest
+ * (after SINCE, excluded, when given), those just before or just after AT (excluded), those
+ * around AT, or those between FROM and TO (both excluded) counted from FROM, which may be the
+ * later of the two.
+ */
+export type HistoryWindow =
+  | { readonly kind: 'latest'; readonly since?: number }
+  | { readonly kind: 'before' | 'after' | 'around'; readonly at: number }
+  | { readonly kind: 'between'; readonly from: number; readonly to: number };
 
 /** A change a room operator asks for (Command `roomMode`); KEY '' with ON false removes the key. */
 export type ModeRequest =

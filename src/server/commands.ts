@@ -13,10 +13,9 @@ import { guarded, isRoomOperator, isServerOperator, joinedAs, mayView, roomView 
 import { invite, removeFromRoom, renamedInRooms, roomMode, topic } from './room-commands.js';
 import { join } from './room-entry.js';
 import { passwd } from './account-commands.js';
-
-/** docs/protocol.md, "History": /history answers 20 messages unless asked, and 100 at most. */
-export const HISTORY_DEFAULT = 20;
-export const HISTORY_MAX = 100;
+import { historyTargets, historyWindow } from './history-window.js';
+import { readMarker } from './read-markers.js';
+import { HISTORY_DEFAULT, HISTORY_MAX } from '../protocol/history-limits.js';
 
 export type { CommandContext, Outcome } from './command-context.js';
 
@@ -39,6 +38,9 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   unframedAddress: { needsName: true, run: (ctx) => [reply(ctx.w.endWithNewline()), reject('unframed-address')] },
   room: { needsName: true, run: room },
   history: { needsName: true, run: history },
+  historyWindow: { needsName: true, run: historyWindow },
+  historyTargets: { needsName: true, run: historyTargets },
+  readMarker: { needsName: true, run: readMarker },
   kick: { needsName: true, run: kick },
   ban: { needsName: true, run: ban },
   unban: { needsName: true, run: unban },
@@ -515,14 +517,15 @@ function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = tru
 
 /**
  * A new device's rooms, the account's: each joined from another device, its current room
- * last; each with its listing where a join has one (IRC's NAMES).
+ * last, each with its read marker and its listing where a join has them (IRC's MARKREAD
+ * and NAMES, in that order, as after a JOIN of its own).
  */
 function deviceRooms(ctx: CommandContext): Action[] {
   const rooms = ctx.hub.roomsOf(ctx.self);
   const actions: Action[] = [];
   for (let i = rooms.length - 1; i >= 0; i--) {
     const room = rooms[i]!;
-    actions.push(reply(i > 0 ? ctx.w.joinedFromOtherDevice(room) : ctx.w.youAreIn(room)));
+    actions.push(reply(i > 0 ? ctx.w.joinedFromOtherDevice(room) : ctx.w.youAreIn(room)), { kind: 'readMarkers', rooms: [room] });
     if (ctx.w.namesOnJoin === true) actions.push({ kind: 'perform', cmd: { kind: 'who', room, as: 'join' } });
   }
   return actions;

@@ -110,12 +110,15 @@ export class ChatCore implements SessionHost<Session> {
     return shared.bucket;
   }
 
-  deviceJoined(member: Member, room: string): void {
-    const words = this.wordsOf(member);
-    const line = words.joinedFromOtherDevice(room);
+  deviceJoined(member: Member, room: string, listing = true): void {
+    const line = this.wordsOf(member).joinedFromOtherDevice(room);
     if (line !== '') member.deliver(`${line}\n`);
+    if (listing) this.deviceListing(member, room);
+  }
+
+  deviceListing(member: Member, room: string): void {
     // IRC: a JOIN without its NAMES would leave the client's nick list empty.
-    if (words.namesOnJoin === true && member instanceof Session) void member.perform({ kind: 'who', room, as: 'join' });
+    if (this.wordsOf(member).namesOnJoin === true && member instanceof Session) void member.perform({ kind: 'who', room, as: 'join' });
   }
 
   replaceDevice(name: string, device: string, newcomer: Session, onlyCount = false): number {

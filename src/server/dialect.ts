@@ -2,7 +2,7 @@ import type { Timers } from '../protocol/timers.js';
 import type { PasswordRefusal, PresenceEnd } from '../protocol/codes.js';
 import type { RoomEvent } from '../hub/hub.js';
 import type { RoomState, Topic } from '../protocol/room-state.js';
-import type { Command } from './command.js';
+import type { Command, Conversation } from './command.js';
 
 /**
  * What the core needs of a dialect (STYLE.md, point 19): bytes to lines, a line to a chat
@@ -140,10 +140,11 @@ export interface Words {
   authenticated(name: string): string;
   /**
    * What this connection is shown of its own message once sent (IRC's echo-message), or
-   * undefined for nothing. ROOM for a room message, TO for a direct one.
+   * undefined for nothing. ROOM for a room message, TO for a direct one; AT: the time it was
+   * kept with, which its history (historyWindow) shows again.
    */
-  ownRoomMessage?(room: string, text: string, notice: boolean): string | undefined;
-  ownDirectMessage?(to: string, text: string, notice: boolean, ctcp: boolean): string | undefined;
+  ownRoomMessage?(room: string, text: string, notice: boolean, at?: number): string | undefined;
+  ownDirectMessage?(to: string, text: string, notice: boolean, ctcp: boolean, at?: number): string | undefined;
   roomList(rooms: readonly { name: string; count: number }[]): string;
   shuttingDown(): string;
   nameTaken(name: string): string;
@@ -257,6 +258,29 @@ export interface Words {
   /** A catch-up longer than it may be: it shows the last N, and /history has the rest. */
   catchUpCut(n: number): string;
   catchUpUnavailable(): string;
+  /**
+   * Whether this connection asks for what it missed itself (IRC's draft/chathistory): a named
+   * device's catch-up is then not pushed to it, as that specification asks. Absent: false.
+   */
+  readonly asksForHistory?: boolean;
+
+  // A conversation's history by time, and read markers (docs/irc.md, "History and read markers").
+  /** The messages of a history window (Command `historyWindow`), oldest first; AS: the command's mark. */
+  historyWindow(as: string, entries: readonly CatchUpEntry[]): string;
+  /** The conversations of a `historyTargets`, each with the time of its latest message, oldest first. */
+  historyTargets(targets: readonly HistoryTarget[]): string;
+  /** A history window or targets refused: AS the command's mark; no such conversation for the asker (a room it is not in), or the store is away. */
+  historyWindowRefused(as: string, why: 'no-such-target' | 'unavailable'): string;
+  /**
+   * The read marker of TARGET (AT undefined: none yet). AS: the target as the user wrote it,
+   * answering its own ask; undefined when the server tells it unasked (after a JOIN, or moved
+   * by another device): then only to a connection that asked to be told (toldReadMarkers).
+   */
+  readMarker(target: Conversation, at: number | undefined, as?: string): string;
+  /** A read marker not read or set: TARGET is no room or name, or the store is away. AS as for readMarker. */
+  readMarkerRefused(target: Conversation, why: 'invalid' | 'unavailable', as?: string): string;
+  /** Whether this connection is told read markers unasked (IRC's draft/read-marker). Absent: false. */
+  readonly toldReadMarkers?: boolean;
 
   /** `/passwd`: the new password is the account's now (docs/protocol.md, "Your account"). */
   passwordChanged(): string;
@@ -267,8 +291,8 @@ export interface Words {
 }
 
 /**
- * A message of a named device's catch-up (Words.catchUpEntry): said in ROOM, or a direct
- * message from FROM to this account, or (TO) one this account sent from another device.
+ * A message of a named device's catch-up (Words.catchUpEntry) or of a history window: said in
+ * ROOM, or a direct message from FROM to this account, or (TO) one this account sent.
  */
 export interface CatchUpEntry {
   readonly at: number;
@@ -276,6 +300,12 @@ export interface CatchUpEntry {
   readonly text: string;
   readonly room?: string;
   readonly to?: string;
+}
+
+/** A conversation of a `historyTargets` answer, and when its latest message was said. */
+export interface HistoryTarget {
+  readonly target: Conversation;
+  readonly at: number;
 }
 
 /** A room as a listing shows it (Words.inRoom). */

@@ -1,5 +1,5 @@
 import type { Delivery, Member, RoomEvent } from '../hub/hub.js';
-import { after, type Awaitable } from '../protocol/awaitable.js';
+import { after, all, type Awaitable } from '../protocol/awaitable.js';
 import type { Keep, KeptMessage } from '../store/store.js';
 import { nameKey } from '../protocol/names.js';
 import type { Action } from './actions.js';
@@ -7,6 +7,7 @@ import { deliveryError } from './commands.js';
 import type { Words } from './dialect.js';
 import type { ServerEvent } from './events.js';
 import type { SessionHost } from './host.js';
+import { guestMarker, markerTarget } from './read-markers.js';
 
 /** Kept messages are written this many characters at a time, each part once the last is written. */
 const KEPT_CHUNK = 32 * 1024;
@@ -48,8 +49,9 @@ export function direct(s: Speaker, action: Direct): Promise<void> | void {
   // Delivered at once with nothing to wait for, as on one server: nothing to answer.
   if (delivery === 'delivered' && s.answersPending === 0) {
     stats.directMessages++;
-    echo(s, action);
-    sent(s, action, s.host.options.timers.now());
+    const at = s.host.options.timers.now();
+    echo(s, action, at);
+    sent(s, action, at);
     return;
   }
   return s.inOrder(delivery, (d) => delivered(s, action, d));
@@ -76,9 +78,9 @@ function sent(s: Speaker, action: Direct, at: number): void {
   if (!self && options.auth.has(from)) options.store.logDirect(from, entry);
 }
 
-/** What the sender is shown of its own direct message, for a dialect that shows it (IRC's echo-message). */
-function echo(s: Speaker, action: Direct): void {
-  const line = s.words.ownDirectMessage?.(action.to, action.text, action.notice === true, action.ctcp === true);
+/** What the sender is shown of its own direct message, for a dialect that shows it (IRC's echo-message), with the time it was logged at. */
+function echo(s: Speaker, action: Direct, at: number): void {
+  const line = s.words.ownDirectMessage?.(action.to, action.text, action.notice === true, action.ctcp === true, at);
   if (line !== undefined) s.send(line);
 }
 
@@ -92,8 +94,9 @@ function delivered(s: Speaker, action: Direct, delivery: Delivery): Promise<void
   // A notice is never answered, an error neither (RFC 2812).
   if (error !== undefined) return action.notice === true ? undefined : s.send(error);
   stats.directMessages++;
-  echo(s, action);
-  sent(s, action, options.timers.now());
+  const at = options.timers.now();
+  echo(s, action, at);
+  sent(s, action, at);
 }
 
 /**
@@ -120,10 +123,12 @@ export function room(s: Speaker, action: Room): void {
   const { words } = s;
   const { room: where, from, text, notice = false } = action;
   stats.roomMessages++;
-  if (action.unkept !== true) options.store.append(where, { at: options.timers.now(), from, text });
+  // One time for the history and the sender's echo: a client matches the two by it.
+  const at = options.timers.now();
+  if (action.unkept !== true) options.store.append(where, { at, from, text });
   s.inOrder(hub.toRooms([where], notice ? { kind: 'message', from, text, notice } : { kind: 'message', from, text }, s), (result) => {
     if (result === 'unavailable') return notice ? undefined : s.send(words.clusterUnavailable());
-    const own = words.ownRoomMessage?.(where, text, notice);
+    const own = words.ownRoomMessage?.(where, text, notice, at);
     if (own !== undefined) s.send(own);
   });
 }
@@ -203,4 +208,42 @@ export function tell(s: Speaker, members: readonly Member[], say: (w: Words) => 
 export function invitation(s: Speaker, to: string, room: string): Promise<void> | void {
   const delivery = s.host.hub.direct(to, { from: s.name ?? '', text: room, invite: true }, s);
   return s.inOrder(delivery, (d) => s.send(deliveryError(s.words, d, to) ?? s.words.youInvited(to, room)));
+}
+
+/**
+ * After JOINs: ROOMS' read markers, told to S (or to MEMBERS, its account's other devices)
+ * where the connection asked to be told (Words.toldReadMarkers). IRC's draft/read-marker
+ * wants one after each JOIN, before the end of the names that follow it: S's comes in the
+ * order of its answers, ahead of the NAMES its voice asks for next. Nothing is read for
+ * connections that did not ask. A store that cannot be read costs the markers, logged.
+ */
+export function tellReadMarkers(s: Speaker, rooms: readonly string[], members: readonly Member[] = [s]): Promise<void> | void {
+  const name = s.name;
+  const told = members.filter((m) => s.host.wordsOf(m).toldReadMarkers === true);
+  if (name === undefined || rooms.length === 0 || told.length === 0) return;
+  const { auth, store } = s.host.options;
+  const account = auth?.has(name) === true;
+  const reads = rooms.map((room) => {
+    const target = markerTarget({ room });
+    if (!account) return guestMarker(s, target);
+    try {
+      return store.readMarker(name, target);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  });
+  const markers = Promise.resolve(all(reads)).catch((err: Error) => {
+    s.event({ type: 'error', message: `could not read the read markers of ${name}: ${err.message}` });
+    return undefined;
+  });
+  return s.inOrder(markers, (ats) => {
+    if (ats === undefined) return;
+    for (const member of told) {
+      const w = s.host.wordsOf(member);
+      const lines = rooms.map((room, i) => w.readMarker({ room }, ats[i])).filter((l) => l !== '');
+      if (lines.length === 0) continue;
+      if (member === s) s.send(lines.join('\n'));
+      else member.deliver(`${lines.join('\n')}\n`);
+    }
+  });
 }

@@ -54,8 +54,13 @@ export interface SessionHost<S = unknown> {
   releaseAccountBucket(name: string): void;
   /** The older connections of NAME's device DEVICE here but NEWCOMER: counted, or closed (CommandContext.replaceDevice). */
   replaceDevice(name: string, device: string, newcomer: S, onlyCount?: boolean): number;
-  /** MEMBER, a device of an account of this core, is in ROOM now: another device joined it. It is told so. */
-  deviceJoined(member: Member, room: string): void;
+  /**
+   * MEMBER, a device of an account of this core, is in ROOM now: another device joined it.
+   * It is told so, and given the room's listing (deviceListing) unless LISTING is false.
+   */
+  deviceJoined(member: Member, room: string, listing?: boolean): void;
+  /** The listing a join of MEMBER's dialect comes with (IRC's NAMES), if any. */
+  deviceListing(member: Member, room: string): void;
   /** SESSION's stream has closed. */
   forget(session: S): void;
 }

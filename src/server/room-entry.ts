@@ -128,8 +128,17 @@ function answerJoin(ctx: CommandContext, room: string, joined: Join): Action[] {
   const topic = joined.state?.topic;
   if (topic !== undefined) actions.push(reply(ctx.w.topic(joined.room, topic, 'join')));
   actions.push({ kind: 'presence', event: { kind: 'joined', names: [nameOf(ctx)] }, rooms: [joined.room] });
-  // The account's other devices are in it too (docs/protocol.md, "Your account").
+  // Its read marker, for a connection that is told them after a JOIN (IRC's draft/read-marker).
   const shown = joined.room;
-  if (joined.others !== undefined && joined.others.length > 0) actions.push({ kind: 'devicesJoined', members: joined.others, room: shown });
+  actions.push({ kind: 'readMarkers', rooms: [shown] });
+  // The account's other devices are in it too (docs/protocol.md, "Your account").
+  if (joined.others !== undefined && joined.others.length > 0) {
+    const members = joined.others;
+    actions.push(
+      { kind: 'devicesJoined', members, room: shown },
+      { kind: 'readMarkers', rooms: [shown], members },
+      { kind: 'devicesListed', members, room: shown },
+    );
+  }
   return actions;
 }

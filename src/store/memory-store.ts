@@ -2,12 +2,14 @@ import { nameKey } from '../protocol/names.js';
 import { ownString } from '../protocol/own-string.js';
 import type { RoomState } from '../protocol/room-state.js';
 import { catchupOldest, markToKeep } from './catchup.js';
+import { markerKeys, oldestMarkers } from './read-markers.js';
 import { type KeptRoom, keptRoom, roomToKeep } from './owned-rooms.js';
 import {
   DEFAULT_HISTORY_MEMORY,
   DEFAULT_STORE_LIMITS,
   DEVICE_MARKS_MAX,
   DIRECT_LOG_MAX,
+  READ_MARKERS_MAX,
   type Ban,
   type DeviceMark,
   type DirectEntry,
@@ -102,6 +104,8 @@ export class MemoryStore implements Store {
   readonly #directs = new Map<string, DirectEntry[]>();
   /** Each account's device marks by device key (DEVICE_MARKS_MAX each). */
   readonly #marks = new Map<string, Map<string, DeviceMark>>();
+  /** Each account's read markers: target key -> time (READ_MARKERS_MAX each). */
+  readonly #markers = new Map<string, Map<string, number>>();
 
   constructor(
     options: MemoryStoreOptions = {},
@@ -314,6 +318,21 @@ export class MemoryStore implements Store {
     this.#marks.delete(key);
     this.#freshLog(key);
     return undefined;
+  }
+
+  readMarker(account: string, target: string): number | undefined {
+    const keys = markerKeys(account, target);
+    return this.#markers.get(keys.account)?.get(keys.target);
+  }
+
+  setReadMarker(account: string, target: string, at: number): number {
+    const keys = markerKeys(account, target, at);
+    const markers = this.#markers.get(keys.account) ?? new Map<string, number>();
+    const kept = Math.max(markers.get(keys.target) ?? at, at);
+    markers.set(ownString(keys.target), kept);
+    for (const old of oldestMarkers(markers, READ_MARKERS_MAX)) markers.delete(old);
+    this.#markers.set(ownString(keys.account), markers);
+    return kept;
   }
 
   async close(): Promise<void> {}

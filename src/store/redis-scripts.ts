@@ -209,12 +209,34 @@ end
 return #touched`;
 
 /** The scripts as commands of a connection. */
+/**
+ * KEYS: P read-markers:NAME, P read-marker-times:NAME. ARGV: the target key, the time,
+ * READ_MARKERS_MAX. Moves the marker to the time unless it is there or later already, drops
+ * the oldest past the bound, and answers the marker kept: one script, so two servers setting
+ * one marker at once keep the later. Only commands the ACL of docs/cluster.md allows already.
+ */
+const SET_READ_MARKER = `
+local marks, times = KEYS[1], KEYS[2]
+local target, at, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local was = redis.call('HGET', marks, target)
+local kept = was and tonumber(was)
+if was and not kept then return redis.error_reply('the kept read marker ' .. target .. ' is damaged') end
+if kept and kept >= at then return was end
+redis.call('HSET', marks, target, ARGV[2])
+redis.call('ZADD', times, ARGV[2], target)
+for _, old in ipairs(redis.call('ZRANGE', times, 0, -(max + 1))) do
+  redis.call('ZREM', times, old)
+  redis.call('HDEL', marks, old)
+end
+return ARGV[2]`;
+
 export interface Scripts {
   chatKeep(key: string, ...args: string[]): Promise<number>;
   chatAppend(keys: number, ...keysAndArgs: string[]): Promise<number>;
   chatSaveRoom(rooms: string, counts: string, ...args: string[]): Promise<number>;
   chatMarkDevice(marks: string, times: string, ...args: string[]): Promise<number>;
   chatLogDirects(keys: number, ...keysAndArgs: string[]): Promise<number>;
+  chatSetReadMarker(marks: string, times: string, ...args: string[]): Promise<string>;
 }
 
 /** Defines the scripts on REDIS, once: a shared connection (the hub's) may have them from another store. */
@@ -225,5 +247,6 @@ export function withScripts(redis: Redis): Redis & Scripts {
   if (typeof r.chatSaveRoom !== 'function') r.defineCommand('chatSaveRoom', { numberOfKeys: 2, lua: SAVE_ROOM });
   if (typeof r.chatMarkDevice !== 'function') r.defineCommand('chatMarkDevice', { numberOfKeys: 2, lua: MARK_DEVICE });
   if (typeof r.chatLogDirects !== 'function') r.defineCommand('chatLogDirects', { lua: LOG_DIRECTS });
+  if (typeof r.chatSetReadMarker !== 'function') r.defineCommand('chatSetReadMarker', { numberOfKeys: 2, lua: SET_READ_MARKER });
   return r;
 }

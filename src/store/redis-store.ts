@@ -6,11 +6,13 @@ import { catchupOldest, keptMark, markToKeep, parseJson } from './catchup.js';
 import { inForce, sortBans } from './memory-store.js';
 import { keptRoom, roomToKeep } from './owned-rooms.js';
 import { type Scripts, withScripts } from './redis-scripts.js';
+import { keptMarker, markerKeys } from './read-markers.js';
 import { TurnBatch } from './turn-batch.js';
 import {
   DEFAULT_STORE_LIMITS,
   DEVICE_MARKS_MAX,
   DIRECT_LOG_MAX,
+  READ_MARKERS_MAX,
   senderMax,
   type Ban,
   type DeviceMark,
@@ -37,6 +39,9 @@ import {
  *   P devices:NAME   hash: device key -> where NAME's device was when it left ({at, rooms} as JSON)
  *   P device-times:NAME  sorted set: device key, scored by when it left: the bound on marks,
  *                    and whether NAME has a mark at all. Both expire catchupMs after the last mark.
+ *   P read-markers:NAME  hash: target key (`#room` or a name) -> when NAME last read it, in ms
+ *   P read-marker-times:NAME  sorted set: target key, scored by that time: the bound on markers.
+ *                    Neither expires: an account's markers are kept as long as its other state.
  */
 
 /** What a history entry costs in Redis beyond its fields' bytes, about (a stream entry, its id). */
@@ -130,7 +135,7 @@ export class RedisStore implements Store {
     }
   }
 
-  #key(kind: 'history' | 'kept' | 'directs' | 'devices' | 'device-times', name: string): string {
+  #key(kind: 'history' | 'kept' | 'directs' | 'devices' | 'device-times' | 'read-markers' | 'read-marker-times', name: string): string {
     return `${this.#prefix}${kind}:${nameKey(name)}`;
   }
 
@@ -283,6 +288,30 @@ export class RedisStore implements Store {
       const mark = parseMark(device, json);
       return mark.at > catchupOldest(this.limits, this.#now()) ? mark : undefined;
     });
+  }
+
+  async readMarker(account: string, target: string): Promise<number | undefined> {
+    const keys = markerKeys(account, target);
+    return this.#must('a read marker could not be read in Redis', async () => {
+      const at = await this.#redis.hget(this.#key('read-markers', keys.account), keys.target);
+      return at === null ? undefined : keptMarker(keys.target, at);
+    });
+  }
+
+  async setReadMarker(account: string, target: string, at: number): Promise<number> {
+    const keys = markerKeys(account, target, at);
+    return this.#must('a read marker could not be kept in Redis', async () =>
+      keptMarker(
+        keys.target,
+        await this.#redis.chatSetReadMarker(
+          this.#key('read-markers', keys.account),
+          this.#key('read-marker-times', keys.account),
+          keys.target,
+          String(at),
+          String(READ_MARKERS_MAX),
+        ),
+      ),
+    );
   }
 
   async ban(ban: Ban): Promise<void> {

@@ -62,6 +62,15 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (account_key, device_key)
    );
    CREATE INDEX device_marks_by_time ON device_marks (account_key, at);`,
+  // 4: read markers (docs/storage.md, "Read markers"): when each account last read each
+  // conversation, found by account and target, and by account and time for the bound.
+  `CREATE TABLE read_markers (
+     account_key TEXT NOT NULL,
+     target_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (account_key, target_key)
+   );
+   CREATE INDEX read_markers_by_time ON read_markers (account_key, at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,11 +5,13 @@ import type { RoomState } from '../protocol/room-state.js';
 import { catchupOldest, keptMark, type MarkToKeep, markToKeep, parseJson } from './catchup.js';
 import { sortBans } from './memory-store.js';
 import { keptRoom, roomToKeep } from './owned-rooms.js';
+import { keptMarker, type MarkerKeys, markerKeys } from './read-markers.js';
 import { isLocked, openDatabase } from './sqlite-schema.js';
 import {
   DEFAULT_STORE_LIMITS,
   DEVICE_MARKS_MAX,
   DIRECT_LOG_MAX,
+  READ_MARKERS_MAX,
   senderMax,
   type Ban,
   type DeviceMark,
@@ -116,6 +118,16 @@ function prepare(db: Database.Database) {
       'SELECT at, rooms FROM device_marks WHERE account_key = ? AND device_key = ? AND at > ?',
     ),
     dropAllExpiredMarks: db.prepare<[number]>('DELETE FROM device_marks WHERE at <= ?'),
+    readMarker: db.prepare<[string, string], unknown>('SELECT at FROM read_markers WHERE account_key = ? AND target_key = ?').pluck(),
+    // A marker never moves back: the later of the two stays.
+    setReadMarker: db.prepare<[string, string, number]>(
+      `INSERT INTO read_markers (account_key, target_key, at) VALUES (?, ?, ?)
+       ON CONFLICT (account_key, target_key) DO UPDATE SET at = max(at, excluded.at)`,
+    ),
+    trimReadMarkers: db.prepare<[{ account: string; keep: number }]>(
+      `DELETE FROM read_markers WHERE account_key = @account AND target_key NOT IN
+         (SELECT target_key FROM read_markers WHERE account_key = @account ORDER BY at DESC, target_key DESC LIMIT @keep)`,
+    ),
   };
 }
 
@@ -144,6 +156,7 @@ export class SqliteStore implements Store {
   readonly #kept: (key: string) => KeptMessage[];
   readonly #remove: (key: string, ids: readonly string[]) => void;
   readonly #mark: (mark: MarkToKeep) => void;
+  readonly #setMarker: (keys: MarkerKeys, at: number) => number;
   #queue: QueuedRow[] = [];
   #flushSoon: NodeJS.Immediate | undefined;
   /** Bytes of room messages written since the file's size was last checked against historyDisk. */
@@ -237,6 +250,12 @@ export class SqliteStore implements Store {
     this.#mark = this.#db.transaction(({ account, device, at, rooms }: MarkToKeep) => {
       sql.markDevice.run(account, device, at, rooms);
       sql.trimMarks.run({ account, oldest: this.#catchupOldest(), keep: DEVICE_MARKS_MAX });
+    });
+
+    this.#setMarker = this.#db.transaction(({ account, target }: MarkerKeys, at: number): number => {
+      sql.setReadMarker.run(account, target, at);
+      sql.trimReadMarkers.run({ account, keep: READ_MARKERS_MAX });
+      return keptMarker(target, sql.readMarker.get(account, target) ?? at);
     });
   }
 
@@ -518,6 +537,19 @@ export class SqliteStore implements Store {
     const row = this.#must(what, () => this.#sql.deviceMark.get(nameKey(account), nameKey(device), this.#catchupOldest()));
     // Damaged: thrown as the store's own failure (catchup.ts), and reported.
     return row && this.#must(what, () => keptMark(device, row.at, parseJson(row.rooms)));
+  }
+
+  readMarker(account: string, target: string): number | undefined {
+    const keys = markerKeys(account, target);
+    const what = 'read a read marker';
+    const at = this.#must(what, () => this.#sql.readMarker.get(keys.account, keys.target));
+    // Damaged: thrown as the store's own failure (read-markers.ts), and reported.
+    return at === undefined ? undefined : this.#must(what, () => keptMarker(keys.target, at));
+  }
+
+  setReadMarker(account: string, target: string, at: number): number {
+    const keys = markerKeys(account, target, at);
+    return this.#must('keep a read marker', () => this.#setMarker(keys, at));
   }
 
   async close(): Promise<void> {

@@ -89,6 +89,13 @@ export const DIRECT_LOG_MAX = 1000;
  */
 export const DEVICE_MARKS_MAX = 32;
 
+/**
+ * Read markers kept per account, the oldest dropped first: a client marking a thousand
+ * conversations read (or a script inventing names) must not grow its account's markers
+ * without end.
+ */
+export const READ_MARKERS_MAX = 1000;
+
 /** Bytes all histories together may hold in memory (the memory store): --history-memory. */
 export const DEFAULT_HISTORY_MEMORY = 64 * 1024 * 1024;
 
@@ -164,6 +171,20 @@ export interface Store {
   markDevice(account: string, device: string, mark: DeviceMark): Awaitable<void>;
   /** DEVICE's mark, unless older than catchupMs; undefined when there is none. Throws/rejects when unreadable. */
   deviceMark(account: string, device: string): Awaitable<DeviceMark | undefined>;
+
+  /**
+   * When ACCOUNT last read TARGET (IRC's read markers, docs/irc.md): TARGET is `#ROOM` for a
+   * room, NAME for the direct messages with NAME, both without regard to case; undefined when
+   * none was set. Throws (or rejects) when it cannot be read.
+   */
+  readMarker(account: string, target: string): Awaitable<number | undefined>;
+  /**
+   * Moves ACCOUNT's read marker of TARGET to AT, unless it is there or later already (a marker
+   * never moves back), and answers the one kept. At most READ_MARKERS_MAX per account, the
+   * oldest (by their times) dropped first. Throws (or rejects) when it cannot be written, and
+   * for an account or a target that is no name.
+   */
+  setReadMarker(account: string, target: string, at: number): Awaitable<number>;
 
   /** Writes what is pending and lets go of files and connections. */
   close(): Promise<void>;

@@ -27,7 +27,7 @@ test('alice on two chat-clients and an IRC client at once: every device shows ev
   await laptop.stdout.until(/^\* end of catch-up \(0 messages\)$/);
   const phone = device(t, server.port, passwordFile, 'phone');
   await phone.stdout.until(/^\* end of catch-up \(0 messages\)$/);
-  const irc = await (await IrcClient.connect(t, ircPort, 'tablet')).sasl('alice', 'alice@tablet', 'pw-a', ['server-time', 'echo-message']);
+  const irc = await (await IrcClient.connect(t, ircPort, 'tablet')).sasl('alice@tablet', 'pw-a', ['server-time', 'echo-message']);
   await irc.expect(/ JOIN #lobby$/);
   await irc.expect(/end of catch-up \(0 messages\)$/);
   assert.equal(count(bob.lines, '* alice joined'), 1);

@@ -82,20 +82,21 @@ export class IrcClient {
   }
 
   /**
-   * Logs in with SASL PLAIN as AUTHCID (`NAME@DEVICE` names a device) and PASSWORD under
-   * NICK, with CAPS besides `sasl`; resolves once SASL succeeded and CAP END is sent (the
-   * welcome follows).
+   * Logs in with SASL PLAIN as AUTHCID (`NAME@DEVICE` names a device) and PASSWORD, the nick
+   * NAME, after CAP REQ of sasl and CAPS; resolves at the end of the welcome (422).
    */
-  async sasl(nick: string, authcid: string, password: string, caps: string[] = []): Promise<this> {
+  async sasl(authcid: string, password: string, caps: readonly string[] = []): Promise<this> {
+    const name = authcid.split('@')[0]!;
     this.send(`CAP REQ :${['sasl', ...caps].join(' ')}`);
-    this.send(`NICK ${nick}`);
-    this.send(`USER ${nick} 0 * :${nick}`);
+    this.send(`NICK ${name}`);
+    this.send(`USER ${name} 0 * :${name}`);
     await this.expect(/ CAP \S+ ACK /);
     this.send('AUTHENTICATE PLAIN');
     await this.expect(/^AUTHENTICATE \+$/);
-    this.send(`AUTHENTICATE ${Buffer.from(`\0${authcid}\0${password}`).toString('base64')}`);
+    this.send(`AUTHENTICATE ${saslPlain(authcid, password)}`);
     await this.expect(/ 903 /);
     this.send('CAP END');
+    await this.expect(/ 422 /);
     return this;
   }
 
@@ -117,6 +118,9 @@ export class IrcClient {
     assert.deepEqual(await this.sync(), [], `${this.label} got something`);
   }
 }
+
+/** SASL PLAIN's message for AUTHCID and PASSWORD. */
+export const saslPlain = (authcid: string, password: string): string => Buffer.from(`\0${authcid}\0${password}`).toString('base64');
 
 /** Connects NICK over TCP and registers. */
 export async function ircUser(t: TestContext, port: number, nick: string, options: { caps?: string[]; pass?: string } = {}): Promise<IrcClient> {

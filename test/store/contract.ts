@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { RoomState } from '../../src/protocol/room-state.js';
 import { ROOM_STATE_MAX } from '../../src/store/owned-rooms.js';
-import { DEVICE_MARKS_MAX, DIRECT_LOG_MAX, type DirectEntry, type Store, type StoreLimits } from '../../src/store/store.js';
+import { DEVICE_MARKS_MAX, DIRECT_LOG_MAX, READ_MARKERS_MAX, type DirectEntry, type Store, type StoreLimits } from '../../src/store/store.js';
 import { T0 } from '../helpers/fake-clock.js';
 
 /** A clock a test moves by hand: kept messages and bans run out by it. */
@@ -442,8 +442,67 @@ export function storeContract(maker: StoreMaker): void {
     assert.deepEqual(await store.deviceMark('alice', 'laptop'), { at: T0, rooms });
   });
 
+  test('read markers: per account and target without regard to case, never moved back; the room dev is not the name dev', async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    assert.equal(await store.readMarker('alice', '#dev'), undefined);
+    assert.equal(await store.setReadMarker('Alice', '#Dev', T0), T0);
+    assert.equal(await store.readMarker('ALICE', '#dev'), T0);
+    assert.equal(await store.setReadMarker('alice', '#DEV', T0 - 1000), T0, 'an older time moves nothing: the kept one is answered');
+    assert.equal(await store.setReadMarker('alice', '#dev', T0), T0);
+    assert.equal(await store.setReadMarker('alice', '#dev', T0 + 5), T0 + 5);
+    assert.equal(await store.readMarker('alice', '#dev'), T0 + 5);
+    assert.equal(await store.readMarker('alice', 'dev'), undefined);
+    assert.equal(await store.setReadMarker('alice', 'Bob', T0 + 1), T0 + 1);
+    assert.equal(await store.readMarker('alice', 'BOB'), T0 + 1);
+    assert.equal(await store.readMarker('alice_', '#dev'), undefined, "one account's markers are never another's");
+    assert.equal(await store.readMarker('bob', '#dev'), undefined);
+  });
+
+  test('read markers: refused, and nothing kept: an account or a target that is no name, a time that is no whole number', async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    for (const [account, target] of [
+      ['alice', '#my room'],
+      ['alice', '##dev'],
+      ['alice', '#'],
+      ['alice', ''],
+      ['chat:bans', '#dev'],
+      ['', 'bob'],
+      ['alice', 'x'.repeat(33)],
+    ] as const) {
+      await assert.rejects(async () => store.setReadMarker(account, target, T0), /must be names/, `${account} ${target}`);
+      await assert.rejects(async () => store.readMarker(account, target), /must be names/, `${account} ${target}`);
+    }
+    await assert.rejects(async () => store.setReadMarker('alice', '#dev', Number.NaN), /its time is not a whole number/);
+    await assert.rejects(async () => store.setReadMarker('alice', '#dev', T0 + 0.5), /its time is not a whole number/);
+    assert.equal(await store.readMarker('alice', '#dev'), undefined);
+  });
+
+  test(`read markers: at most READ_MARKERS_MAX (${READ_MARKERS_MAX}) per account, the oldest dropped first`, async (t) => {
+    const store = await maker.make(t, {}, new StoreClock());
+    for (let i = 0; i < READ_MARKERS_MAX; i++) await store.setReadMarker('alice', `t${i}`, T0 + i);
+    await store.setReadMarker('bob', 't0', T0 - 5);
+    // t0 read again, later than all: t1 is now the oldest.
+    await store.setReadMarker('alice', 'T0', T0 + 5000);
+    await store.setReadMarker('alice', '#new', T0 + 5001);
+    assert.equal(await store.readMarker('alice', 't1'), undefined);
+    assert.equal(await store.readMarker('alice', 't0'), T0 + 5000);
+    assert.equal(await store.readMarker('alice', '#new'), T0 + 5001);
+    for (const i of [2, 3, 500, READ_MARKERS_MAX - 1]) assert.equal(await store.readMarker('alice', `t${i}`), T0 + i, `t${i}`);
+    assert.equal(await store.readMarker('bob', 't0'), T0 - 5, "another account's markers are its own");
+  });
+
   if (maker.reopen) {
     const reopen = maker.reopen;
+    test('read markers survive a restart', async (t) => {
+      const clock = new StoreClock();
+      const store = await maker.make(t, {}, clock);
+      await store.setReadMarker('Alice', '#Dev', T0);
+      await store.setReadMarker('alice', 'bob', T0 + 1);
+      const again = await reopen(t, store, {}, clock);
+      assert.equal(await again.readMarker('alice', '#dev'), T0);
+      assert.equal(await again.setReadMarker('ALICE', 'BOB', T0), T0 + 1, 'still never moved back');
+    });
+
     test('catch-up logs and device marks survive a restart', async (t) => {
       const clock = new StoreClock();
       const store = await maker.make(t, {}, clock);
@@ -544,6 +603,17 @@ export function storeContract(maker: StoreMaker): void {
       assert.deepEqual(texts(await two.directsSince('alice', 0)), ['via two', 'via one']);
       two.logDirect('bob', direct(clock, 'alice', 'bob', 'bob has no mark on either'));
       assert.deepEqual(await one.directsSince('bob', 0), []);
+    });
+
+    test('every server of a cluster sees the same read markers; set from both at once, the latest stays', async (t) => {
+      const clock = new StoreClock();
+      const one = await maker.make(t, {}, clock);
+      const two = await another(t, {}, clock);
+      await one.setReadMarker('alice', '#dev', T0);
+      assert.equal(await two.readMarker('Alice', '#DEV'), T0);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).setReadMarker('alice', '#dev', T0 + ((i * 7) % 20))));
+      assert.equal(await one.readMarker('alice', '#dev'), T0 + 19);
+      assert.equal(await two.setReadMarker('alice', '#dev', T0 + 1), T0 + 19);
     });
 
     test("every server of a cluster sees the same owned rooms; one server's older write never overwrites another's newer", async (t) => {

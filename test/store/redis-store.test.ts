@@ -3,11 +3,12 @@ import { describe, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisHub } from '../../src/hub/redis/hub.js';
 import { HISTORY_IDLE_MS, RedisStore } from '../../src/store/redis-store.js';
-import { DIRECT_LOG_MAX, type StoreLimits } from '../../src/store/store.js';
+import { DIRECT_LOG_MAX, READ_MARKERS_MAX, type StoreLimits } from '../../src/store/store.js';
 import { execFileSync } from 'node:child_process';
 import { docBlock } from '../helpers/docs.js';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { StoreClock, storeContract } from './contract.js';
+import { T0 } from '../helpers/fake-clock.js';
 
 async function open(t: TestContext, redis: TestRedis | Redis, limits: Partial<StoreLimits>, clock: StoreClock, errors: Error[] = []): Promise<RedisStore> {
   const store = new RedisStore({ redis: redis instanceof TestRedis ? redis.url : redis, limits, now: clock.now, events: { onError: (e) => errors.push(e) } });
@@ -190,6 +191,24 @@ describe('the Redis store', { skip: redisSkip }, () => {
     await store.saveRoom('dev', { v: 2, owner: 'bob', ops: ['bob'] });
     assert.equal((await store.ownedRoom('dev'))?.owner, 'bob');
     assert.equal(await store.ownedRooms('bob'), 1);
+    // Past the bound, so that the script drops one too.
+    for (let i = 0; i <= READ_MARKERS_MAX; i++) await store.setReadMarker('alice', `t${i}`, clock.now() + i);
+    assert.equal(await store.readMarker('alice', 't0'), undefined);
+    assert.equal(await store.setReadMarker('alice', 't1', clock.now()), clock.now() + 1);
+  });
+
+  test('read markers: a hash of times and a sorted set for the bound; a damaged time is an error that changes nothing', async (t) => {
+    const redis = await TestRedis.start(t);
+    const store = await open(t, redis, {}, new StoreClock());
+    await store.setReadMarker('Alice', '#Dev', T0);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    assert.deepEqual(await raw.hgetall('chat:read-markers:alice'), { '#dev': String(T0) });
+    assert.deepEqual(await raw.zrange('chat:read-marker-times:alice', '0', '-1', 'WITHSCORES'), ['#dev', String(T0)]);
+    await raw.hset('chat:read-markers:alice', '#dev', 'soon');
+    await assert.rejects(async () => store.readMarker('alice', '#dev'), /could not be read in Redis: the kept read marker #dev is damaged/);
+    await assert.rejects(async () => store.setReadMarker('alice', '#dev', T0 + 1), /could not be kept in Redis: .*the kept read marker #dev is damaged/);
+    assert.equal(await raw.hget('chat:read-markers:alice', '#dev'), 'soon');
   });
 
   test('owned rooms: one hash of states and one of counts under the prefix; a damaged state or count is an error that changes nothing', async (t) => {

@@ -536,12 +536,36 @@ test('a file of schema 2 (before catch-up) opens, keeps what it had, and gains t
   old.prepare('INSERT INTO owned_rooms (room_key, owner_key, v, state) VALUES (?, ?, ?, ?)').run('dev', 'alice', 1, '{"v":1,"owner":"alice","ops":[]}');
   old.close();
   const store = open(t, file);
-  assert.equal(peek(t, file).pragma('user_version', { simple: true }), 3);
-  assert.equal(SCHEMA_VERSION, 3);
+  assert.equal(peek(t, file).pragma('user_version', { simple: true }), SCHEMA_VERSION);
   assert.deepEqual(store.ownedRoom('dev'), { v: 1, owner: 'alice', ops: [] });
   store.markDevice('alice', 'laptop', { at: T0, rooms: ['dev'] });
   store.logDirect('alice', directTo('alice', 'new'));
   assert.deepEqual(store.directsSince('alice', 0), [directTo('alice', 'new')]);
+});
+
+test('a file of schema 3 (before read markers) opens, keeps its catch-up, and gains the read markers table', (t) => {
+  const file = newFile(t);
+  const old = new Database(file);
+  for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
+  old.pragma('user_version = 3');
+  old.prepare('INSERT INTO device_marks (account_key, device_key, at, rooms) VALUES (?, ?, ?, ?)').run('alice', 'laptop', T0, '["dev"]');
+  old.close();
+  const store = open(t, file, {}, new StoreClock());
+  assert.equal(peek(t, file).pragma('user_version', { simple: true }), 4);
+  assert.equal(SCHEMA_VERSION, 4);
+  assert.deepEqual(store.deviceMark('alice', 'laptop'), { at: T0, rooms: ['dev'] });
+  assert.equal(store.setReadMarker('Alice', '#Dev', T0), T0);
+  assert.deepEqual(peek(t, file).prepare('SELECT account_key, target_key, at FROM read_markers').all(), [{ account_key: 'alice', target_key: '#dev', at: T0 }]);
+});
+
+test('read markers: a damaged time (written by hand) is an error, reported, not a marker', (t) => {
+  const file = newFile(t);
+  const errors: Error[] = [];
+  const store = open(t, file, {}, new StoreClock(), { onError: (e) => errors.push(e) });
+  store.setReadMarker('alice', 'bob', T0);
+  peek(t, file).prepare("UPDATE read_markers SET at = 'soon'").run();
+  assert.throws(() => store.readMarker('alice', 'bob'), /could not read a read marker .*the kept read marker bob is damaged/);
+  assert.equal(errors.length, 1);
 });
 
 test('catch-up: logged direct messages are written once a turn, with the room messages, in one transaction', async (t) => {

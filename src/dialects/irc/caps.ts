@@ -6,6 +6,8 @@ export const CAPABILITIES: readonly (readonly [name: string, value: string])[] =
   ['account-tag', ''],
   ['batch', ''],
   ['cap-notify', ''],
+  ['draft/chathistory', ''],
+  ['draft/read-marker', ''],
   ['echo-message', ''],
   ['labeled-response', ''],
   ['multi-prefix', ''],

@@ -44,10 +44,19 @@ export class Labels {
     if (label === undefined) return '';
     const tag = `label=${label}`;
     if (lines.length === 0) return `@${tag} :${this.server} ACK\r`;
-    if (lines.length === 1) return withTag(lines[0]!, tag);
+    // One line, or one batch of the answer's own (CHATHISTORY's): the label goes on it, as the
+    // specification allows for "an existing type applicable to the entire response".
+    if (lines.length === 1 || isOneBatch(lines)) return [withTag(lines[0]!, tag), ...lines.slice(1)].join('\n');
     const id = `L${++this.#batches}`;
-    return [`@${tag} :${this.server} BATCH +${id} labeled-response\r`, ...lines.map((l) => withTag(l, `batch=${id}`)), `:${this.server} BATCH -${id}\r`].join(
-      '\n',
-    );
+    // A line inside a batch of its own stays in it: only that batch's start and end are nested in ours.
+    const nested = lines.map((l) => (/^@(?:[^ ]*;)?batch=/.test(l) ? l : withTag(l, `batch=${id}`)));
+    return [`@${tag} :${this.server} BATCH +${id} labeled-response\r`, ...nested, `:${this.server} BATCH -${id}\r`].join('\n');
   }
+}
+
+/** Whether LINES are one batch from its start to its end, nothing outside it. */
+function isOneBatch(lines: readonly string[]): boolean {
+  const id = /^:\S+ BATCH \+([A-Za-z0-9]+) /.exec(lines[0]!)?.[1];
+  if (id === undefined || !new RegExp(`^:\\S+ BATCH -${id}\r?$`).test(lines.at(-1)!)) return false;
+  return lines.slice(1, -1).every((l) => l.startsWith(`@batch=${id};`) || l.startsWith(`@batch=${id} `));
 }

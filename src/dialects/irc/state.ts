@@ -43,4 +43,6 @@ export class IrcState {
   readonly joined = new Map<string, string>();
   /** The client's AWAY message, answered to itself only (docs/irc.md). */
   away: string | undefined = undefined;
+  /** Batches of history sent so far: each one's id is the next (chathistory.ts). */
+  batches = 0;
 }

@@ -10,6 +10,8 @@ import { HELP, IrcWords, out, type Limits } from './words.js';
 import { saslPlain, SASL_CHUNK, SASL_MAX } from './sasl.js';
 import { IrcRegistry } from './registry.js';
 import { labelEnd, labelStart, Labels } from './labels.js';
+import { chathistoryCommand, type Fail } from './chathistory.js';
+import { markReadCommand } from './read-marker.js';
 
 /** Targets of one PRIVMSG, NOTICE or KICK at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
@@ -62,6 +64,11 @@ export class IrcVoice implements Voice {
     return { kind: 'answer', text: out(...lines) };
   }
 
+  /** COMMAND's refusals as IRCv3 standard replies (FAIL). */
+  #fail(command: string): Fail {
+    return (code, ...params) => this.#answer(this.words.fail(command, code, ...params));
+  }
+
   #num(code: string, ...params: string[]): Command {
     return this.#answer(this.words.num(code, ...params));
   }
@@ -86,7 +93,7 @@ export class IrcVoice implements Voice {
     const { command, params } = parsed.message;
     const s = this.state;
     // UTF8ONLY (ISUPPORT): bytes that are not UTF-8 were decoded as U+FFFD; refused, not relayed.
-    if (text.includes('\uFFFD')) return this.#answer(`:${this.#ctx.serverName} FAIL ${command} INVALID_UTF8 :Message rejected: it is not valid UTF-8`);
+    if (text.includes('\uFFFD')) return this.#answer(this.words.fail(command, 'INVALID_UTF8', 'Message rejected: it is not valid UTF-8'));
     if (!s.registered && !BEFORE_REGISTRATION.has(command)) {
       return this.#num('451', 'You have not registered');
     }
@@ -197,6 +204,10 @@ export class IrcVoice implements Voice {
       }
       case 'USERS':
         return this.#num('446', 'USERS has been disabled');
+      case 'CHATHISTORY':
+        return chathistoryCommand(params, this.#fail(command));
+      case 'MARKREAD':
+        return markReadCommand(params, this.#fail(command));
       default:
         return this.#num('421', command, 'Unknown command');
     }

@@ -1,6 +1,8 @@
 import { globMatcher } from '../../protocol/glob.js';
 import { isHidden, ROOM_LIST_MAX, TOPIC_MAX, type RoomState, type Topic } from '../../protocol/room-state.js';
-import type { CatchUpEntry, RoomView, Words } from '../../server/dialect.js';
+import type { CatchUpEntry, HistoryTarget, RoomView, Words } from '../../server/dialect.js';
+import type { Conversation } from '../../server/command.js';
+import { HISTORY_MAX } from '../../protocol/history-limits.js';
 import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { NAME_MAX } from '../../protocol/names.js';
 import * as line from '../line/wording.js';
@@ -10,6 +12,7 @@ import type { IrcState } from './state.js';
 import type { RoomEvent } from '../../hub/hub.js';
 import { renderIrc, tagsFor } from './render.js';
 import { fromAction } from './text.js';
+import { inBatch } from './chathistory.js';
 
 /**
  * Lines as the core sends them: it adds an LF to each answer, so each line of ours ends in
@@ -23,7 +26,7 @@ export const HELP: Readonly<Record<string, readonly string[]>> = {
     'tcp-chat: a chat that nc, chat-client and IRC users share.',
     'JOIN #ROOM, PART #ROOM, PRIVMSG #ROOM|NICK :TEXT, NOTICE, NAMES, LIST, WHO, WHOIS, NICK, AWAY, QUIT;',
     'channel operators (whoever made the channel): TOPIC, MODE, INVITE, KICK;',
-    'operators: OPER NAME PASSWORD, KILL NICK [:REASON]. HELP COMMAND for one of them.',
+    'operators: OPER NAME PASSWORD, KILL NICK [:REASON]; history: CHATHISTORY, MARKREAD. HELP COMMAND for one of them.',
   ],
   JOIN: ['JOIN #ROOM[,#ROOM...] [KEY[,KEY...]]: join rooms, creating those nobody is in; KEY for a channel that has one.'],
   TOPIC: ['TOPIC #ROOM: its topic. TOPIC #ROOM :TEXT sets it (channel operators), TOPIC #ROOM : clears it.'],
@@ -46,6 +49,11 @@ export const HELP: Readonly<Record<string, readonly string[]>> = {
   QUIT: ['QUIT [:REASON]: leave the chat.'],
   OPER: ["OPER NAME PASSWORD: an operator account's name and password make you an operator."],
   KILL: ['KILL NICK [:REASON]: (operators) disconnect NICK, whatever it speaks.'],
+  CHATHISTORY: [
+    'CHATHISTORY LATEST|BEFORE|AFTER|AROUND #ROOM|NICK timestamp=TIME|* N, BETWEEN #ROOM|NICK timestamp=A timestamp=B N:',
+    'at most N (100) messages of a channel you are in, or of your direct messages with NICK. TARGETS timestamp=A timestamp=B N: where you talked.',
+  ],
+  MARKREAD: ['MARKREAD #ROOM|NICK [timestamp=TIME]: when you last read it, or set it (never back); your other connections are told.'],
 };
 
 export { globMatcher };
@@ -91,6 +99,13 @@ export class IrcWords implements Words {
     return this.#state.registered ? (this.#state.nick ?? '*') : '*';
   }
 
+  /** IRCv3 standard replies' FAIL for COMMAND: CODE, then PARAMS, the last one the text. */
+  fail(command: string, code: string, ...params: string[]): string {
+    const text = params.pop() ?? '';
+    const middle = params.map((p) => (p === '' || p.startsWith(':') || p.includes(' ') ? '*' : p));
+    return `:${this.#ctx.serverName} FAIL ${[command, code, ...middle].join(' ')} :${text}`;
+  }
+
   /** A NOTICE from the server to this connection. */
   notice(text: string): string {
     return `:${this.#ctx.serverName} NOTICE ${this.target} :${text}`;
@@ -123,13 +138,13 @@ export class IrcWords implements Words {
   directMessage(from: string, text: string, notice = false, ctcp = false): string {
     return `${this.#tags(from)}:${from}!${from}@chat ${notice ? 'NOTICE' : 'PRIVMSG'} ${this.#state.nick ?? '*'} :${ctcp ? `\x01${text}\x01` : fromAction(text)}\r`;
   }
-  ownRoomMessage(room: string, text: string, notice: boolean): string | undefined {
+  ownRoomMessage(room: string, text: string, notice: boolean, at?: number): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
-    return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} #${room} :${fromAction(text)}`);
+    return out(`${this.#tags(this.#state.nick, at)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} #${room} :${fromAction(text)}`);
   }
-  ownDirectMessage(to: string, text: string, notice: boolean, ctcp: boolean): string | undefined {
+  ownDirectMessage(to: string, text: string, notice: boolean, ctcp: boolean, at?: number): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
-    return out(`${this.#tags(this.#state.nick)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`);
+    return out(`${this.#tags(this.#state.nick, at)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`);
   }
 
   /**
@@ -196,6 +211,9 @@ export class IrcWords implements Words {
       'KICKLEN=390',
       'AWAYLEN=390',
       'UTF8ONLY',
+      // draft/chathistory: messages are named by their times alone (chathistory.ts).
+      `CHATHISTORY=${HISTORY_MAX}`,
+      'MSGREFTYPES=timestamp',
     ];
     // At most 13 tokens a line: with the nick and the trailing text, 15 parameters.
     const lines: string[] = [];
@@ -685,7 +703,7 @@ export class IrcWords implements Words {
   helpOperators(): string[] {
     return [out(this.notice('Operators: /kill NICK [REASON] disconnects NICK; /quote KLINE is not supported, use the line protocol for /ban'))];
   }
-  // Several devices of one account (docs/irc.md, "Several devices").
+  // Several devices of one account (docs/irc.md, "Registration and accounts").
   tooManyDevices(name: string, max: number): string {
     this.#refused();
     return out(this.notice(plain(line.tooManyDevices(name, max))));
@@ -730,6 +748,44 @@ export class IrcWords implements Words {
     return out(this.notice(plain(line.catchUpCut(n))));
   }
 
+  // History and read markers (docs/irc.md): draft/chathistory and draft/read-marker.
+  /** With draft/chathistory a client asks for what it missed, and a catch-up would say it twice. */
+  get asksForHistory(): boolean {
+    return this.#state.caps.has('draft/chathistory');
+  }
+  /** AS: `SUB TARGET` (chathistory.ts); the batch names the target as the client wrote it. */
+  historyWindow(as: string, entries: readonly CatchUpEntry[]): string {
+    const target = as.slice(as.indexOf(' ') + 1);
+    return inBatch(
+      this.#ctx.serverName,
+      this.#state,
+      `chathistory ${target}`,
+      entries.map((e) => this.catchUpEntry(e)),
+    );
+  }
+  historyTargets(targets: readonly HistoryTarget[]): string {
+    const server = this.#ctx.serverName;
+    const lines = targets.map(({ target, at }) => out(`:${server} CHATHISTORY TARGETS ${shownTarget(target)} ${isoTime(at)}`));
+    return inBatch(server, this.#state, 'draft/chathistory-targets', lines);
+  }
+  historyWindowRefused(as: string, why: 'no-such-target' | 'unavailable'): string {
+    const [sub = '*', target] = as.split(' ');
+    const code = why === 'unavailable' ? 'MESSAGE_ERROR' : 'INVALID_TARGET';
+    return out(this.fail('CHATHISTORY', code, sub, ...(target === undefined ? [] : [target]), 'Messages could not be retrieved'));
+  }
+  get toldReadMarkers(): boolean {
+    return this.#state.caps.has('draft/read-marker');
+  }
+  readMarker(target: Conversation, at: number | undefined, as?: string): string {
+    if (as === undefined && !this.toldReadMarkers) return '';
+    return out(`:${this.#ctx.serverName} MARKREAD ${as ?? shownTarget(target)} ${at === undefined ? '*' : `timestamp=${isoTime(at)}`}`);
+  }
+  readMarkerRefused(target: Conversation, why: 'invalid' | 'unavailable', as?: string): string {
+    const shown = as ?? shownTarget(target);
+    if (why === 'invalid') return out(this.fail('MARKREAD', 'INVALID_PARAMS', shown, 'Invalid target'));
+    return out(this.fail('MARKREAD', 'INTERNAL_ERROR', shown, 'The read timestamp could not be read or set'));
+  }
+
   // IRC has no command that changes a password (docs/irc.md, "Not supported"): said as the
   // line protocol says it, should the core ever answer an IRC user with these.
   passwordChanged(): string {
@@ -741,6 +797,11 @@ export class IrcWords implements Words {
   passwordNotChanged(why: PasswordRefusal, max?: number): string {
     return out(this.notice(plain(line.passwordNotChanged(why, max))));
   }
+}
+
+/** A conversation as IRC names it: `#ROOM`, or the nick. */
+function shownTarget(target: Conversation): string {
+  return 'room' in target ? `#${target.room}` : target.name;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { PasswordRefusal, PresenceEnd } from '../../protocol/codes.js';
 import { formatHostPort } from '../../protocol/host-port.js';
 import type { RoomChange } from '../../hub/hub.js';
 import type { Topic } from '../../protocol/room-state.js';
-import type { CatchUpEntry, RoomView } from '../../server/dialect.js';
+import type { Conversation } from '../../server/command.js';
+import type { CatchUpEntry, HistoryTarget, RoomView } from '../../server/dialect.js';
 
 export { formatHostPort };
 /**
@@ -307,3 +308,19 @@ export const catchUpEntry = (entry: CatchUpEntry): string =>
 export const endOfCatchUp = (n: number): string => notice(`end of catch-up (${n} messages)`);
 export const catchUpCut = (n: number): string => notice(`you missed more than ${n} messages: here are the last ${n}; /history ROOM shows a room's`);
 export const catchUpUnavailable = (): string => error('cannot catch up now: the history store is unavailable; /history shows what your rooms said');
+
+// A conversation's history by time, and read markers: IRC's commands (docs/irc.md, "History and
+// read markers"), which the line protocol does not send; said as /history and the catch-up say it.
+/** A conversation as a line names it: a room by its name, the direct messages with a name as `*NAME*`. */
+const conversation = (target: Conversation): string => ('room' in target ? target.room : `*${target.name}*`);
+export const historyWindow = (_as: string, entries: readonly CatchUpEntry[]): string => [...entries.map(catchUpEntry), endOfHistory(entries.length)].join('\n');
+export const historyTargets = (targets: readonly HistoryTarget[]): string =>
+  [...targets.map((t) => notice(`[${historyTime(t.at)}] ${conversation(t.target)}`)), endOfHistory(targets.length)].join('\n');
+export const historyWindowRefused = (_as: string, why: 'no-such-target' | 'unavailable'): string =>
+  why === 'unavailable' ? historyUnavailable() : error('no such conversation: join the room first to read its history');
+/** The line protocol is told no read markers, and asks for none: nothing to say. */
+export const readMarker = (_target: Conversation, _at: number | undefined, _as?: string): string => '';
+export const readMarkerRefused = (target: Conversation, why: 'invalid' | 'unavailable'): string =>
+  why === 'invalid'
+    ? error(`no such room or name: ${conversation(target)}`)
+    : error('cannot keep the read marker now: the store is unavailable, try again in a moment');
