@@ -90,8 +90,10 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       for (const member of action.members) s.host.deviceJoined(member, action.room, false);
       return;
     case 'devicesListed':
-      for (const member of action.members) s.host.deviceListing(member, action.room);
-      return;
+      // After their read markers (told in this connection's answer order): MARKREAD before NAMES.
+      return s.inOrder(undefined, () => {
+        for (const member of action.members) s.host.deviceListing(member, action.room);
+      });
     case 'perform':
       return s.perform(action.cmd);
     case 'readMarkers':
