@@ -13,7 +13,8 @@ export type Command =
    * automatic reply to a notice), and that receivers who can tell see as a notice.
    */
   | { kind: 'direct'; to: string; text: string; notice?: boolean; ctcp?: boolean }
-  | { kind: 'directMalformed' }
+  /** `@NAME` without a colon; TO and TEXT when a name and words followed (`@carol thanks`). */
+  | { kind: 'directMalformed'; to?: string; text?: string }
   /** To ROOM when given (a member's other room, as IRC names one), else to the current room. */
   | { kind: 'room'; text: string; room?: string; notice?: boolean }
   /** AS: the dialect's own mark for what the listing answers, handed back to its words (Words.inRoom). */

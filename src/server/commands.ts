@@ -32,7 +32,12 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   empty: { needsName: false, run: () => [] },
   register: { needsName: false, run: register },
   direct: { needsName: true, run: direct },
-  directMalformed: { needsName: true, run: (ctx) => [reply(ctx.w.directNeedsColon())] },
+  directMalformed: {
+    needsName: true,
+    run: (ctx, cmd) => [
+      reply(cmd.to !== undefined && cmd.text !== undefined && isValidName(cmd.to) ? ctx.w.directNeedsColon(cmd.to, cmd.text) : ctx.w.directNeedsColon()),
+    ],
+  },
   // docs/protocol.md, "Bytes and lines": on a connection that has never sent an LF, `hello`
   // and `@bob:my pin` sent apart can arrive as one read. Refused, never delivered.
   unframedAddress: { needsName: true, run: (ctx) => [reply(ctx.w.endWithNewline()), reject('unframed-address')] },

@@ -159,7 +159,8 @@ export interface Words {
   clusterUnavailable(): string;
   endWithNewline(): string;
   greeting(): string;
-  directNeedsColon(): string;
+  /** `@NAME` without its colon; TO and TEXT: what was meant, to show both ways of saying it. */
+  directNeedsColon(to?: string, text?: string): string;
   passwordRequired(): string;
   tooManyFailures(): string;
   accountRemoved(): string;

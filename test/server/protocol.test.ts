@@ -96,8 +96,17 @@ describe('protocol over TCP', () => {
     assert.equal(await alice.next(), '! no such user: nobody');
     alice.send('@bob');
     assert.equal(await alice.next(), '! a direct message looks like @NAME:TEXT');
+    // The habit of other chats: refused, nothing reaches the room, and both ways are shown.
+    alice.send('@bob thanks a lot');
+    assert.equal(await alice.next(), '! not sent: write @bob:thanks a lot for a direct message, or bob: thanks a lot to speak to bob in the room');
+    alice.send(`@bob ${'x'.repeat(50)}`);
+    assert.equal(
+      await alice.next(),
+      `! not sent: write @bob:${'x'.repeat(40)}... for a direct message, or bob: ${'x'.repeat(40)}... to speak to bob in the room`,
+    );
     alice.send('@bob:   ');
     assert.equal(await alice.next(), '! nothing to send: write @NAME:TEXT');
+    for (const c of [bob, carol]) await c.expectNothing();
   });
 
   test('a plain line goes to every other registered user, never to unregistered ones', async (t) => {

@@ -40,7 +40,14 @@ function commandOf(raw: string): Command {
     }
     case '@': {
       const colon = line.indexOf(':');
-      const to = colon === -1 ? '' : line.slice(1, colon).trim();
+      if (colon === -1) {
+        // `@carol thanks`, as in other chats: refused (a private thought must never reach the
+        // room by mistake), and the answer shows both ways of saying it.
+        const [to = '', ...words] = line.slice(1).trim().split(/\s+/);
+        const text = words.join(' ');
+        return to !== '' && text !== '' ? { kind: 'directMalformed', to: ownString(to), text } : { kind: 'directMalformed' };
+      }
+      const to = line.slice(1, colon).trim();
       if (to === '') return { kind: 'directMalformed' };
       return { kind: 'direct', to, text: line.slice(colon + 1).trim() };
     }

@@ -68,7 +68,12 @@ export const mayNotBeDelivered = (name: string): string =>
 
 // Our own wordings where the protocol leaves the words to us (docs/protocol.md, "This server's own wordings").
 export const greeting = (): string => notice('welcome: register with #yourname, then type to chat; /help lists the commands');
-export const directNeedsColon = (): string => error('a direct message looks like @NAME:TEXT');
+/** `@carol thanks`: nothing sent, and both ways to say it (the words shown cut at 40 characters). */
+export const directNeedsColon = (to?: string, text?: string): string => {
+  if (to === undefined || text === undefined) return error('a direct message looks like @NAME:TEXT');
+  const words = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  return error(`not sent: write @${to}:${words} for a direct message, or ${to}: ${words} to speak to ${to} in the room`);
+};
 export const passwordRequired = (): string => error('password required: this server checks passwords, send #NAME PASSWORD');
 export const tooManyFailures = (): string => error('too many failed logins: closing the connection');
 export const accountRemoved = (): string => notice('your account was removed: closing the connection');
