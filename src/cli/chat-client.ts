@@ -116,8 +116,8 @@ Exit codes:
   0    ok: left normally, input all handled, or --expect matched
   1    could not connect, or the connection was lost
   2    usage error (a bad option or value)
-  3    registration refused (name taken or invalid, too many devices), or too many
-       failed logins
+  3    registration refused (name taken or invalid, too many devices, the account
+       banned), or too many failed logins
   4    --expect did not match, or the run did not finish, within --timeout
   5    --strict: the server answered our input with an error line (! ...)
   130  left with Ctrl-C or Ctrl-D at the name or password prompt

@@ -1,5 +1,5 @@
 import type { ChatConnection } from './connection.js';
-import { TOO_MANY_DEVICES_HINT } from './device.js';
+import { BANNED_HINT, TOO_MANY_DEVICES_HINT } from './device.js';
 import { ExitCode } from './exit-codes.js';
 import { LeftPrompt, type Prompter } from './prompt.js';
 import { isValidName } from '../protocol/names.js';
@@ -120,10 +120,10 @@ export async function login(options: LoginOptions): Promise<LoginOutcome> {
         name = await askName(name);
         typed = true;
         password = await ask(`Password for ${name}`, true);
-      } else if (typed && result.error !== 'too-many-devices') {
+      } else if (typed && result.error !== 'too-many-devices' && result.error !== 'banned') {
         name = await askName();
       } else {
-        const hint = result.error === 'too-many-devices' ? TOO_MANY_DEVICES_HINT : 'Choose another name with --name.';
+        const hint = result.error === 'too-many-devices' ? TOO_MANY_DEVICES_HINT : result.error === 'banned' ? BANNED_HINT : 'Choose another name with --name.';
         say(`registration refused: ${result.reason}. ${hint}`);
         await c.close();
         return { ok: false, code: ExitCode.RegistrationRefused };

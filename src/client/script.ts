@@ -1,7 +1,7 @@
 import readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { ChatConnection } from './connection.js';
-import { TOO_MANY_DEVICES_HINT } from './device.js';
+import { BANNED_HINT, TOO_MANY_DEVICES_HINT } from './device.js';
 import { ExitCode } from './exit-codes.js';
 import { recognisePong } from '../dialects/line/recognise.js';
 
@@ -97,7 +97,9 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
                 ? ' Give the password with --password-file FILE or CHAT_PASSWORD.'
                 : result.error === 'too-many-devices'
                   ? ` ${TOO_MANY_DEVICES_HINT}`
-                  : '';
+                  : result.error === 'banned'
+                    ? ` ${BANNED_HINT}`
+                    : '';
             say(`registration refused: ${result.reason}.${hint}`);
             return finish(ExitCode.RegistrationRefused);
           }

@@ -257,4 +257,18 @@ describe('accounts', () => {
     assert.match(none.stderr.seen.join(''), /password required.*Give the password with --password-file FILE or CHAT_PASSWORD\./);
     assert.ok(!/wonderland|builder/.test(server.stderr.seen.join('\n')), 'no password in the server log');
   });
+
+  test('a banned account: the client says so and what to do, and exits 3 (asking again cannot help)', async (t) => {
+    const users = await usersFile(t, { alice: 'wonderland', op: 'pw-op' }, ['op']);
+    const server = await runServer(t, ['--users', users]);
+    const op = await WireClient.loggedIn(t, server.port, 'op', 'pw-op');
+    op.send('/ban alice 60 spam');
+    assert.match((await op.next()) ?? '', /^\* alice is banned until /);
+    const alice = run(t, 'client', ['--port', String(server.port), '--name', 'alice'], { input: '', env: { CHAT_PASSWORD: 'wonderland' } });
+    assert.equal(await alice.exit, 3);
+    assert.match(
+      alice.stderr.seen.join(''),
+      /registration refused: banned until \S+: spam\. Ask one of the server's operators to lift the ban \(\/unban NAME\)\./,
+    );
+  });
 });

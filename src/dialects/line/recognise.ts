@@ -345,7 +345,10 @@ export type LoginError =
   | 'password-required'
   | 'too-many-failures'
   | 'too-many-devices'
+  | 'banned'
   | 'register-timeout';
+
+const BANNED_AT_LOGIN = /^banned(: | until |$)/;
 
 /** How each starts (wording.ts: nameTaken, invalidName, ..., registerTimeout). */
 const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [
@@ -365,6 +368,8 @@ const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [
  */
 export function recogniseLoginError(line: ServerLine): LoginError | undefined {
   if (line.kind !== 'error') return undefined;
+  // `! banned until TIME: REASON`, `! banned: REASON`, `! banned` (wording.ts: bannedAtLogin); not `! banned by OP: ...`.
+  if (BANNED_AT_LOGIN.test(line.text)) return 'banned';
   return LOGIN_ERRORS.find(([head]) => line.text.startsWith(head))?.[1];
 }
 
