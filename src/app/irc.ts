@@ -15,6 +15,7 @@ export function ircDialectOf(core: ChatCore, accounts: Pick<Authenticator, 'has'
       version: VERSION,
       now: () => timers.now(),
       isAccount: (name) => accounts?.has(name) ?? false,
+      awayOf: (name) => core.awayOf(name),
       users: () => core.hub.size,
       maxUsers: () => (max = Math.max(max, core.hub.size)),
       // What one process knows at once; through Redis it would be a round trip for a count.

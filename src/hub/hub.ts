@@ -54,6 +54,8 @@ export interface DirectMessage {
    * sent to FROM itself, never to the device it came from.
    */
   readonly sentTo?: string;
+  /** FROM is away with TEXT: the answer to a direct message to FROM (docs/protocol.md, "Away"). */
+  readonly away?: boolean;
 }
 
 /**
@@ -247,6 +249,11 @@ export interface Hub {
   lookup(name: string): Member | undefined;
   /** NAME's devices on this server, the first first; none when NAME is not held here. */
   devices(name: string): readonly Member[];
+  /**
+   * Whether devices of NAME, held here, may be held on other servers too (an account on
+   * several servers); never, for a hub that is the whole chat.
+   */
+  heldElsewhere?(name: string): boolean;
   /** NAME as the chat shows it (the case it was registered in), when it is held here. */
   shown(name: string): string | undefined;
   /**

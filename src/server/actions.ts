@@ -17,6 +17,8 @@ export type Action =
   | { kind: 'room'; room: string; from: string; text: string; notice?: boolean; unkept?: boolean }
   /** This connection proved an operator account's password (IRC's OPER): it acts as an operator. */
   | { kind: 'operator'; account: string }
+  /** This connection is away with TEXT, or (undefined) back: a direct message to it is answered so (docs/protocol.md, "Away"). */
+  | { kind: 'away'; text: string | undefined }
   /** At login: the messages kept for NAME while it was away, removed once written. */
   | { kind: 'kept'; name: string }
   /**

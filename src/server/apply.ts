@@ -22,6 +22,8 @@ export interface Carrier extends Catcher {
   authFailed(): void;
   /** The operator account whose password this connection proved (IRC's OPER). */
   operator: string | undefined;
+  /** Away with this text, or here (undefined). */
+  away: string | undefined;
   close(code: CloseCode, how?: { detail?: string; shown?: string }): void;
 }
 
@@ -107,6 +109,9 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return s.authFailed();
     case 'operator':
       s.operator = action.account;
+      return;
+    case 'away':
+      s.away = action.text;
       return;
     case 'quit':
       return s.close('quit', { detail: action.reason, shown: action.reason });

@@ -43,6 +43,8 @@ export type Command =
   | { kind: 'mine' }
   | { kind: 'rooms' }
   | { kind: 'ping'; token: string }
+  /** `/away [TEXT]`, IRC's AWAY: away with TEXT, or ('') back (docs/protocol.md, "Away"). */
+  | { kind: 'away'; text: string }
   | { kind: 'help' }
   | { kind: 'quit'; reason: string }
   /**

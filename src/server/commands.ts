@@ -16,6 +16,7 @@ import { passwd } from './account-commands.js';
 import { historyTargets, historyWindow } from './history-window.js';
 import { readMarker } from './read-markers.js';
 import { HISTORY_DEFAULT, HISTORY_MAX } from '../protocol/history-limits.js';
+import { AWAY_MAX } from '../protocol/away.js';
 
 export type { CommandContext, Outcome } from './command-context.js';
 
@@ -65,6 +66,7 @@ const COMMANDS: { [K in CommandKind]: CommandSpec<K> } = {
   // The session takes a line's several commands one at a time (Session.line): one here is nested.
   several: { needsName: false, run: () => [] },
   ping: { needsName: false, run: (ctx, cmd) => [reply(ctx.w.pong(cmd.token))] },
+  away: { needsName: false, run: away },
   help: {
     needsName: false,
     run: (ctx) => [...ctx.w.help(), ...(ctx.self.name !== undefined && ctx.auth?.isOperator(ctx.self.name) ? ctx.w.helpOperators() : [])].map(reply),
@@ -99,6 +101,16 @@ function withoutControls(cmd: Command): Command {
     if (text !== cmd.text) return { ...cmd, text };
   }
   return cmd;
+}
+
+/**
+ * docs/protocol.md, "Away": away with TEXT (at most AWAY_MAX characters, as IRC's AWAYLEN
+ * says), or back without. A direct message to the user is answered with it (core.ts).
+ */
+function away(ctx: CommandContext, cmd: Extract<Command, { kind: 'away' }>): Action[] {
+  const chars = [...stripControls(cmd.text).trim()];
+  const text = (chars.length > AWAY_MAX ? chars.slice(0, AWAY_MAX) : chars).join('').trimEnd();
+  return text === '' ? [{ kind: 'away', text: undefined }, reply(ctx.w.youAreBack())] : [{ kind: 'away', text }, reply(ctx.w.youAreAway(text))];
 }
 
 function nameOf(ctx: CommandContext): string {
@@ -498,12 +510,17 @@ function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = tru
     // Announced before the catch-up, which may take a while: nobody is in the chat unannounced.
     const catchUp: Action[] = takeOver && device !== undefined ? [{ kind: 'catchUp', name, device, rejoin: answer === 'claimed' }] : [];
     const account = { ...(takeOver ? { account: true } : {}), ...(device === undefined ? {} : { device }) };
+    // An operator learns it at login, so that a client offers the operators' commands.
+    const op = takeOver && ctx.auth?.isOperator(name) === true ? ctx.w.youAreOperator() : '';
+    const operator = op === '' ? [] : [reply(op)];
     // One more device: in the account's rooms already, which nobody is told it joined.
-    if (answer === 'device') return [{ kind: 'registered', name, ...account }, reply(ctx.w.registered(name)), ...deviceRooms(ctx), ...kept, ...catchUp];
+    if (answer === 'device')
+      return [{ kind: 'registered', name, ...account }, reply(ctx.w.registered(name)), ...operator, ...deviceRooms(ctx), ...kept, ...catchUp];
     if (old === undefined)
       return [
         { kind: 'registered', name, ...account },
         reply(ctx.w.registered(name)),
+        ...operator,
         ...kept,
         { kind: 'presence', event: { kind: 'joined', names: [name] } },
         ...catchUp,
@@ -511,6 +528,7 @@ function claim(ctx: CommandContext, asked: string, takeOver = false, lobby = tru
     const renamed: Action[] = [
       { kind: 'renamed', from: old, to: name, ...account },
       reply(ctx.w.youAreNow(name)),
+      ...operator,
       ...kept,
       { kind: 'presence', event: { kind: 'renamed', from: old, to: name } },
       ...catchUp,

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Hub, HubEvents, Member, RoomEvent } from '../hub/hub.js';
+import type { DirectMessage, Hub, HubEvents, Member, RoomEvent } from '../hub/hub.js';
 import { addressKey } from '../protocol/address-key.js';
 import type { RefusalCode } from '../protocol/codes.js';
 import { formatHostPort } from '../protocol/host-port.js';
@@ -142,6 +142,37 @@ export class ChatCore implements SessionHost<Session> {
     if (shared !== undefined && --shared.devices <= 0) this.#accountBuckets.delete(key);
   }
 
+  /**
+   * docs/protocol.md, "Away": the away text of NAME, held here, when every one of its devices
+   * here is away (the first one's), else undefined: one device in use is somebody there. An
+   * account with devices on other servers too is never said to be away: this server cannot
+   * know that those are, and "away" said of someone at their phone is worse than silence.
+   */
+  awayOf(name: string): string | undefined {
+    if (this.hub.heldElsewhere?.(name) === true) return undefined;
+    const devices = this.hub.devices(name);
+    let text: string | undefined;
+    for (const device of devices) {
+      if (!(device instanceof Session) || device.away === undefined) return undefined;
+      text ??= device.away;
+    }
+    return text;
+  }
+
+  /**
+   * Who writes to a user who is away is told so, by the user's server, once (at its first
+   * device), wherever the sender is: the answer goes back as a direct message of its own
+   * kind. Never to a notice, a CTCP, an invitation, one's own devices, or an answer itself:
+   * two away users must not answer each other for ever.
+   */
+  #answerAway(member: Member, message: DirectMessage): void {
+    if (message.notice === true || message.ctcp === true || message.invite === true || message.sentTo !== undefined || message.away === true) return;
+    const name = member.name;
+    if (name === undefined || nameKey(name) === nameKey(message.from) || this.hub.lookup(name) !== member) return;
+    const text = this.awayOf(name);
+    if (text !== undefined) void this.hub.direct(message.from, { from: name, text, away: true });
+  }
+
   /** What the cluster asks and tells: presence no session saw, evictions, outages. */
   #hubEvents(): HubEvents {
     const { onEvent } = this.options;
@@ -165,9 +196,12 @@ export class ChatCore implements SessionHost<Session> {
             ? words.invitation(message.from, message.text)
             : message.sentTo !== undefined
               ? words.sentFromOtherDevice(message.from, message.sentTo, message.text, message.notice === true)
-              : words.directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
+              : message.away === true
+                ? words.isAway(message.from, message.text)
+                : words.directMessage(message.from, message.text, message.notice === true, message.ctcp === true);
         // '': the receiver's dialect has no such thing (CTCP for a line-protocol user).
         if (line !== '') member.deliver(`${line}\n`);
+        this.#answerAway(member, message);
       },
       evicted: (member: Member, why) => {
         if (!(member instanceof Session) || member.name === undefined) return;

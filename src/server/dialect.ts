@@ -119,6 +119,13 @@ export interface Words {
   /** AS: the mark of the `who` command answered (Command), for a dialect that lists in several ways. */
   online(names: readonly string[], as?: string): string;
   pong(token: string): string;
+  /** docs/protocol.md, "Away": the user marked away with TEXT, or back. */
+  youAreAway(text: string): string;
+  youAreBack(): string;
+  /** To the sender of a direct message to NAME, who is away with TEXT. */
+  isAway(name: string, text: string): string;
+  /** At the login of an operator account: what it may do ('' for a dialect that says so otherwise). */
+  youAreOperator(): string;
   youAreIn(room: string): string;
   /** REASON: the one given to /part, for a dialect that shows it to the leaver too (IRC's PART). */
   youLeft(room: string, reason?: string): string;

@@ -38,6 +38,8 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
   name: string | undefined = undefined;
   /** The operator account whose password this connection proved (IRC's OPER): an operator whatever its name, while that account is one. */
   operator: string | undefined = undefined;
+  /** Away with this text (`/away`, IRC's AWAY), or here: docs/protocol.md, "Away". */
+  away: string | undefined = undefined;
   /** HOST:PORT of the peer, for logs. */
   readonly peer: string;
   #closed = false;

@@ -109,4 +109,29 @@ export function clusterDeviceTests(): void {
     assert.equal(await bob.lines.until(/^\* alice left/), '* alice left (kicked by op: enough)');
     assert.ok(!(await linesUntilSynced(bob)).some((l) => l.startsWith('* alice left')), 'told twice');
   });
+
+  test("away across servers: the answer comes back from the addressee's server; an account on several servers is never said to be away", async (t) => {
+    const { bob, laptop, phone, carol, lookalike } = await spread(t);
+    carol.send('/away reading');
+    assert.equal(await carol.lines.until(/^\* you are away/), '* you are away: reading');
+    bob.send('@carol:lunch?');
+    assert.equal(await carol.lines.until(/^\*bob\*/), '*bob* lunch?');
+    assert.equal(await bob.lines.until(/^\* carol is away/), '* carol is away: reading');
+    for (const d of [laptop, phone]) {
+      d.send('/away out');
+      await d.lines.until(/^\* you are away: out$/);
+    }
+    lookalike.send('/away elsewhere');
+    await lookalike.lines.until(/^\* you are away/);
+    bob.send('@alice:still there?');
+    for (const d of [laptop, phone]) assert.equal(await d.lines.until(/^\*bob\*/), '*bob* still there?');
+    // Answers from alice's two servers would come before these, from the same two servers.
+    bob.send('@carol:and you?');
+    bob.send('@alice_:and you?');
+    const answers = [await bob.lines.until(/ is away: /), await bob.lines.until(/ is away: /)].sort();
+    assert.deepEqual(answers, ['* alice_ is away: elsewhere', '* carol is away: reading']);
+    assert.ok(!bob.lines.seen.some((l) => l.startsWith('* alice is away')), 'alice said to be away while on two servers');
+    await linesUntilSynced(lookalike);
+    assert.ok(!lookalike.lines.seen.some((l) => l.includes('lunch') || l.includes('still there')), `reached another: ${lookalike.lines.seen.join(' | ')}`);
+  });
 }

@@ -263,7 +263,7 @@ describe('accounts', () => {
     const server = await runServer(t, ['--users', users]);
     const op = await WireClient.loggedIn(t, server.port, 'op', 'pw-op');
     op.send('/ban alice 60 spam');
-    assert.match((await op.next()) ?? '', /^\* alice is banned until /);
+    assert.match(await op.lines.until(/^\* alice is banned/), /^\* alice is banned until /);
     const alice = run(t, 'client', ['--port', String(server.port), '--name', 'alice'], { input: '', env: { CHAT_PASSWORD: 'wonderland' } });
     assert.equal(await alice.exit, 3);
     assert.match(

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from '../../src/accounts/accounts.js';
@@ -158,7 +159,10 @@ export class MemoryClient extends LineClient {
 
   /** Connects and logs in as NAME with PASSWORD, on a core with accounts. */
   static async loggedIn(core: ChatCore, name: string, password: string): Promise<MemoryClient> {
-    return loggedInAs(name, await MemoryClient.login(core, `#${name} ${password}`));
+    const c = loggedInAs(name, await MemoryClient.login(core, `#${name} ${password}`));
+    // An operator is told so right after its name (docs/protocol.md, "Moderation").
+    if (core.options.auth?.isOperator(name) === true) assert.equal(await c.next(), '* you are an operator: /help lists your commands');
+    return c;
   }
 
   /**

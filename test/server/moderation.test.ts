@@ -94,7 +94,7 @@ describe('moderation', () => {
     clock.advance(30 * 60_000);
     await MemoryClient.loggedIn(core, 'bob', 'pw-b');
     op.send('/bans');
-    assert.equal(await op.lines.until(/^\* bans/), '* bans (0): ');
+    assert.equal(await op.lines.until(/^\* bans/), '* bans (0): nobody is banned');
     assert.deepEqual(moderation(events), [{ type: 'moderation', action: 'ban', by: 'op', name: 'bob', reason: 'flooding', until: T0 + 30 * 60_000 }]);
   });
 

@@ -18,6 +18,8 @@ export interface IrcContext {
   maxUsers(): number;
   /** Rooms with people in them, as far as this server knows. */
   rooms(): number;
+  /** The away text of NAME, a user of this server (every one of its devices here away), or undefined (docs/protocol.md, "Away"). */
+  awayOf(name: string): string | undefined;
   /** Whether the server has accounts at all (then SASL is offered). */
   readonly accounts: boolean;
 }

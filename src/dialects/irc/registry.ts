@@ -12,25 +12,12 @@ export interface Was {
 
 /**
  * The IRC users of this server, by nick (without regard to case), for what only IRC knows of
- * them: their user name and real name (USER), AWAY, OPER. WHO, WHOIS and USERHOST show them;
+ * them: their user name and real name (USER), OPER. WHO, WHOIS and USERHOST show them;
  * a user of the line protocol, or of another server, has none of these.
  */
 export class IrcRegistry {
   readonly #users = new Map<string, IrcState>();
   readonly #was: Was[] = [];
-  /** Users marked away: while none is, a message need not look its addressee up. */
-  #away = 0;
-
-  get away(): number {
-    return this.#away;
-  }
-
-  /** STATE is away with TEXT, or back (undefined). */
-  setAway(state: IrcState, text: string | undefined): void {
-    this.#away += (text === undefined ? 0 : 1) - (state.away === undefined ? 0 : 1);
-    state.away = text;
-  }
-
   get(nick: string): IrcState | undefined {
     return this.#users.get(nick.toLowerCase());
   }
@@ -54,7 +41,6 @@ export class IrcRegistry {
   /** STATE's connection closed. */
   closed(state: IrcState): void {
     state.closed = true;
-    this.setAway(state, undefined);
     const nick = state.nick;
     if (!state.registered || nick === undefined || this.#users.get(nick.toLowerCase()) !== state) return;
     this.#users.delete(nick.toLowerCase());

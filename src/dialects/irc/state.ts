@@ -41,8 +41,6 @@ export class IrcState {
   closed = false;
   /** Channels the client was told it is in (JOIN sent), by lower-case name, as shown. */
   readonly joined = new Map<string, string>();
-  /** The client's AWAY message, answered to itself only (docs/irc.md). */
-  away: string | undefined = undefined;
   /** Batches of history sent so far: each one's id is the next (chathistory.ts). */
   batches = 0;
 }

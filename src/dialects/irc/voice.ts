@@ -179,12 +179,7 @@ export class IrcVoice implements Voice {
         s.operPending = true;
         return { kind: 'authenticate', name: params[0]!, password: params[1]!, operator: true };
       case 'AWAY':
-        if (params[0] === undefined || params[0] === '') {
-          this.#users.setAway(s, undefined);
-          return this.#num('305', 'You are no longer marked as being away');
-        }
-        this.#users.setAway(s, toChat(params[0])?.slice(0, 390) ?? '');
-        return this.#num('306', 'You have been marked as being away');
+        return { kind: 'away', text: params[0] === undefined ? '' : (toChat(params[0]) ?? '') };
       case 'MOTD':
         return this.#num('422', 'MOTD File is missing');
       case 'LUSERS':
@@ -360,13 +355,7 @@ export class IrcVoice implements Voice {
     const ctcp = chat === undefined ? ctcpOf(text) : undefined;
     if (chat === undefined && ctcp === undefined) return EMPTY;
     // The usual case, one target: no list to make.
-    if (
-      !targets.includes(',') &&
-      !targets.startsWith('#') &&
-      chat !== undefined &&
-      isValidNick(targets) &&
-      (this.#users.away === 0 || this.#users.get(targets)?.away === undefined)
-    ) {
+    if (!targets.includes(',') && !targets.startsWith('#') && chat !== undefined && isValidNick(targets)) {
       return command === 'NOTICE' ? { kind: 'direct', to: targets, text: chat, notice: true } : { kind: 'direct', to: targets, text: chat };
     }
     const commands: Command[] = [];
@@ -389,9 +378,6 @@ export class IrcVoice implements Voice {
         commands.push(
           chat === undefined ? { kind: 'direct', to: target, text: ctcp ?? '', ctcp: true, ...notice } : { kind: 'direct', to: target, text: chat, ...notice },
         );
-        // RPL_AWAY to whoever writes to an IRC user who is away (never for a NOTICE).
-        const away = command === 'PRIVMSG' ? this.#users.get(target)?.away : undefined;
-        if (away !== undefined) commands.push(this.#num('301', this.#users.get(target)?.nick ?? target, away));
       }
     }
     return commands.length === 1 ? commands[0]! : commands.length === 0 ? EMPTY : { kind: 'several', commands };

@@ -295,14 +295,14 @@ export class IrcWords implements Words {
   /** RPL_WHOREPLY: flags H (here) or G (gone: away), then * for an operator, then the room's marks (`@`, `+`). */
   #whoLine(channel: string, name: string, marks = ''): string {
     const irc = this.#users.get(name);
-    const flags = `${irc?.away === undefined ? 'H' : 'G'}${this.#isOperator(name) ? '*' : ''}${marks}`;
+    const flags = `${this.#ctx.awayOf(name) === undefined ? 'H' : 'G'}${this.#isOperator(name) ? '*' : ''}${marks}`;
     return this.num('352', channel, irc?.username || name, 'chat', this.#ctx.serverName, name, flags, `0 ${irc?.realname || name}`);
   }
 
   /** USERHOST's reply for NAME: `*` after an operator, `-` for one away. */
   #userhost(name: string): string {
     const irc = this.#users.get(name);
-    return `${name}${this.#isOperator(name) ? '*' : ''}=${irc?.away === undefined ? '+' : '-'}${irc?.username || name}@chat`;
+    return `${name}${this.#isOperator(name) ? '*' : ''}=${this.#ctx.awayOf(name) === undefined ? '+' : '-'}${irc?.username || name}@chat`;
   }
 
   /** An operator: an IRC user of this server after OPER (what other dialects' users are, IRC does not see). */
@@ -310,6 +310,20 @@ export class IrcWords implements Words {
     return this.#users.get(name)?.operator === true;
   }
 
+  // AWAY (docs/irc.md): RPL_NOWAWAY, RPL_UNAWAY, and RPL_AWAY to whoever writes to one away.
+  youAreAway(): string {
+    return out(this.num('306', 'You have been marked as being away'));
+  }
+  youAreBack(): string {
+    return out(this.num('305', 'You are no longer marked as being away'));
+  }
+  isAway(name: string, text: string): string {
+    return out(this.num('301', name, text));
+  }
+  // An IRC operator is one after OPER, and told so then (381).
+  youAreOperator(): string {
+    return '';
+  }
   pong(token: string): string {
     return out(`:${this.#ctx.serverName} PONG ${this.#ctx.serverName} :${token}`);
   }
@@ -414,7 +428,8 @@ export class IrcWords implements Words {
         ),
       );
     lines.push(this.num('312', name, this.#ctx.serverName, 'tcp-chat'));
-    if (irc?.away !== undefined) lines.push(this.num('301', name, irc.away));
+    const away = this.#ctx.awayOf(name);
+    if (away !== undefined) lines.push(this.num('301', name, away));
     if (this.#isOperator(name)) lines.push(this.num('313', name, 'is an IRC operator'));
     if (this.#ctx.isAccount(name)) lines.push(this.num('330', name, name, 'is logged in as'));
     lines.push(this.num('318', name, 'End of /WHOIS list'));

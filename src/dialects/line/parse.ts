@@ -116,6 +116,8 @@ function parseSlash(line: string): Command {
       return { kind: 'rooms' };
     case 'ping':
       return { kind: 'ping', token: rest };
+    case 'away':
+      return { kind: 'away', text: rest };
     case 'help':
       return { kind: 'help' };
     case 'quit':

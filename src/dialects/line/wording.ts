@@ -130,10 +130,17 @@ export const bannedAtLogin = (until: number | undefined, reason: string): string
   error(until === undefined ? `banned${because(reason)}` : `banned until ${historyTime(until)}${because(reason)}`);
 export const bansList = (bans: readonly { name: string; until: number | undefined; reason: string }[]): string =>
   notice(
-    `bans (${bans.length}): ${bans
-      .map((b) => `${b.name} until ${b.until === undefined ? 'lifted' : historyTime(b.until)}${b.reason ? ` (${b.reason})` : ''}`)
-      .join(', ')}`,
+    `bans (${bans.length}): ${
+      bans.length === 0
+        ? 'nobody is banned'
+        : bans.map((b) => `${b.name} until ${b.until === undefined ? 'lifted' : historyTime(b.until)}${b.reason ? ` (${b.reason})` : ''}`).join(', ')
+    }`,
   );
+// docs/protocol.md, "Away".
+export const youAreAway = (text: string): string => notice(`you are away: ${text}`);
+export const youAreBack = (): string => notice('you are back');
+export const isAway = (name: string, text: string): string => notice(`${name} is away: ${text}`);
+export const youAreOperator = (): string => notice('you are an operator: /help lists your commands');
 export const mayLogInAgain = (name: string): string => notice(`${name} may log in again`);
 export const notBanned = (name: string): string => error(`${name} is not banned: /bans lists the bans`);
 export const notOperator = (word: string): string => error(`only operators may use /${word}`);
@@ -181,6 +188,7 @@ export const help = (): string[] =>
     '  /key [KEY]              a key to join with, or (no KEY) none',
     '  /invite NAME            let NAME join once, private or keyed',
     '  /ping [TOKEN]   check the connection: answered "* pong TOKEN"',
+    '  /away [TEXT]    tell whoever writes to you that you are away; /away alone: back',
     '  /passwd OLD NEW change your password, on a server with accounts',
     '  /help           show this list',
     '  /quit [REASON]  leave the chat',

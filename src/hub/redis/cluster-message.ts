@@ -216,12 +216,12 @@ const DIRECT_KINDS = ['m', 'n', 'c', 'd'] as const;
 
 /**
  * The body of a direct message's frame: `m FROM TEXT` (n notice, c CTCP, d CTCP notice, i
- * invitation to the room TEXT; a name holds no space); `o FROM TO TEXT` (p for a notice):
+ * invitation to the room TEXT, a FROM is away with TEXT; a name holds no space); `o FROM TO TEXT` (p for a notice):
  * what FROM sent TO, for FROM's devices (DirectMessage.sentTo).
  */
 export function directBody(message: DirectMessage): string {
   if (message.sentTo !== undefined) return `${message.notice === true ? 'p' : 'o'} ${message.from} ${message.sentTo} ${message.text}`;
-  const kind = message.invite === true ? 'i' : DIRECT_KINDS[(message.notice === true ? 1 : 0) + (message.ctcp === true ? 2 : 0)];
+  const kind = message.invite === true ? 'i' : message.away === true ? 'a' : DIRECT_KINDS[(message.notice === true ? 1 : 0) + (message.ctcp === true ? 2 : 0)];
   return `${kind} ${message.from} ${message.text}`;
 }
 
@@ -236,11 +236,13 @@ export function directOf(body: string): DirectMessage | undefined {
     return { from: event.from, text: event.text.slice(space + 1), sentTo, ...(body[0] === 'p' ? { notice: true } : {}) };
   }
   const invite = body[0] === 'i';
-  const kind = invite ? 0 : DIRECT_KINDS.indexOf(body[0] as (typeof DIRECT_KINDS)[number]);
+  const away = body[0] === 'a';
+  const kind = invite || away ? 0 : DIRECT_KINDS.indexOf(body[0] as (typeof DIRECT_KINDS)[number]);
   const event = kind < 0 ? undefined : eventOf(`m${body.slice(1)}`);
   if (event?.kind !== 'message') return undefined;
   const { from, text } = event;
   if (invite) return isValidName(text) ? { from, text, invite: true } : undefined;
+  if (away) return { from, text, away: true };
   return { from, text, ...((kind & 1) !== 0 ? { notice: true } : {}), ...((kind & 2) !== 0 ? { ctcp: true } : {}) };
 }
 

@@ -137,6 +137,10 @@ export class RedisHub implements Hub {
     return this.#s.all(nameKey(name));
   }
 
+  heldElsewhere(name: string): boolean {
+    return this.#s.shared.has(nameKey(name));
+  }
+
   remove(name: string, removal: Removal): Delivery | Promise<Delivery> {
     return this.#routing.remove(name, removal);
   }

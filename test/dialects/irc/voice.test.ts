@@ -13,6 +13,7 @@ const ctx = (accounts = false): IrcContext => ({
   version: '1.0.0',
   now: () => T0,
   isAccount: (name) => name === 'acct',
+  awayOf: () => undefined,
   users: () => 3,
   maxUsers: () => 3,
   rooms: () => 2,
