@@ -41,10 +41,11 @@ export class WebClient {
   static async connect(
     t: TestContext,
     url: string,
-    options: { protocols?: string[]; origin?: string; headers?: Record<string, string>; label?: string } = {},
+    options: { protocols?: string[]; origin?: string; headers?: Record<string, string>; label?: string; tls?: { ca: Buffer } } = {},
   ): Promise<WebClient> {
     const ws = new WebSocket(url, options.protocols ?? [], {
       ...(options.origin === undefined ? {} : { origin: options.origin }),
+      ...(options.tls === undefined ? {} : { ca: options.tls.ca }),
       headers: options.headers ?? {},
     });
     t.after(() => ws.terminate());

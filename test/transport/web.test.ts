@@ -4,6 +4,8 @@ import { describe, test, type TestContext } from 'node:test';
 import type { ChatServerOptions } from '../../src/index.js';
 import type { ServerEvent } from '../../src/server/events.js';
 import { PAGE_HEADERS, WEB_MAX_MESSAGE } from '../../src/transport/web.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeCerts } from '../helpers/certs.js';
 import { startServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -153,5 +155,24 @@ describe('IRC over WebSocket (docs/web.md)', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
+  });
+
+  test("with a certificate: HTTPS and WSS on the web port, the page's https origin accepted, and SIGHUP's reload takes a new certificate", async (t) => {
+    const certs = makeCerts(t);
+    const { server, webPort } = await web(t, { tls: { cert: certs.cert, key: certs.key } });
+    const ca = readFileSync(certs.ca);
+    const url = `wss://localhost:${webPort}/`;
+    const wss = await WebClient.connect(t, url, { origin: `https://localhost:${webPort}`, tls: { ca } });
+    wss.send('PING :secure');
+    assert.match(await wss.lines.until(/PONG/), /secure/);
+    await assert.rejects(WebClient.connect(t, url, { origin: `http://localhost:${webPort}`, tls: { ca } }), /HTTP 403/);
+    // Renewed: the files now hold a certificate of another CA; new connections get it.
+    writeFileSync(certs.cert, readFileSync(certs.otherCert));
+    writeFileSync(certs.key, readFileSync(certs.otherKey));
+    server.reload();
+    await assert.rejects(WebClient.connect(t, url, { tls: { ca } }), /self-signed|unable to verify|certificate/);
+    const renewed = await WebClient.connect(t, url, { tls: { ca: readFileSync(certs.otherCa) } });
+    renewed.send('PING :renewed');
+    assert.match(await renewed.lines.until(/PONG/), /renewed/);
   });
 });
