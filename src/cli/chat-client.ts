@@ -13,6 +13,7 @@ import { login } from '../client/login.js';
 import { Prompter } from '../client/prompt.js';
 import { renderLine, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
+import { terminalLine } from '../client/terminal-line.js';
 import { lineLimitIn } from '../client/split.js';
 import { recogniseGreeting, recogniseLoginError } from '../dialects/line/recognise.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
@@ -255,7 +256,7 @@ async function interactive(): Promise<number> {
     const error = recogniseLoginError(line);
     if (error === 'password-required' || error === 'register-timeout') return;
     const stamp = opts.timestamps ? chalk.gray(`${timestamp(new Date())} `) : '';
-    prompter.print(stamp + renderLine(line, { chalk, self: opts.name }));
+    prompter.print(stamp + renderLine(terminalLine(line, new Date()), { chalk, self: opts.name }));
   };
   // Connect first: no point asking a name for a server that is not there.
   const open = async (): Promise<ChatConnection> => {
