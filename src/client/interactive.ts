@@ -137,7 +137,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     let asking: { lines: string[]; draft: string } | undefined;
     /** Ctrl-C on an empty line: the next one leaves. */
     let armed = false;
-    const completions = new Completions(() => rooms.rooms);
+    const completions = new Completions({ mine: () => rooms.rooms, current: () => rooms.serverCurrent, self: () => self });
     /** Off with --history 0, and for good once the server says it does not know /history. */
     let historyOn = opts.history > 0;
     /** The room messages shown of each room: a reconnect shows what came after them. */
@@ -273,6 +273,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     /** RECONNECTED: a new connection after a lost one, rather than the first. */
     const attach = (c: ChatConnection, reconnected: boolean): void => {
       conn = c;
+      completions.loggedIn();
       const mine = new HistoryAnswers(
         logs,
         () => rooms.serverCurrent,
@@ -348,7 +349,10 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         }
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = recogniseYouAreNow(line);
-        if (renamed) self = renamed;
+        if (renamed) {
+          completions.renamed(self, renamed);
+          self = renamed;
+        }
         const room = inRoom && !rooms.isCurrent(inRoom.name) ? inRoom.name : undefined;
         say(received() + renderLine(plain, { chalk, self, room }));
         const fresh = passwords.take(line);
