@@ -17,6 +17,7 @@ import { translateTyped } from './typed.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
 import { recogniseClosing, recognisePong, recogniseYouAreNow } from '../dialects/line/recognise.js';
 import { askPasswords, askSecret, asksPasswords, carriesPasswords, newPasswordIn, PasswdAnswers } from './passwd.js';
+import { LineBursts } from './line-bursts.js';
 
 /** Said by a reconnect that must not be tried again: the server refused the name. */
 export class Refused extends Error {}
@@ -189,6 +190,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       done = true;
       // The chat's readline gets its keys back before it lets go of the terminal.
       secret?.abort.abort();
+      bursts.cancel();
       clearTimeout(timer);
       unfixResize();
       input.off('keypress', onKey);
@@ -202,6 +204,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     };
     const leave = (line = '/quit'): void => {
       if (leaving) return;
+      // Entered before the leaving: sent first.
+      bursts.end();
       leaving = true;
       if (!conn) return finish(0);
       conn.send(line.startsWith('/') ? line : '/quit');
@@ -456,10 +460,12 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       setInput(rl, draft);
     };
 
-    /** The end of a paste: its lines go as typed ones do (more than a few are asked about). */
-    const pasteEnded = (): void => {
-      const lines = (pasted ?? []).filter((l) => l !== '');
-      pasted = undefined;
+    /**
+     * The lines of a paste: they go as typed ones do (more than a few are asked about), none
+     * of them taken for the client's own commands (exit, /passwd alone).
+     */
+    const pastedLines = (all: readonly string[]): void => {
+      const lines = all.filter((l) => l !== '');
       if (lines.length === 0) return;
       if (asking) say(chalk.red(`not sent: ${lines.length} lines pasted while a question was open.`));
       else submit(lines);
@@ -467,9 +473,31 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       redraw();
     };
 
+    /** One line typed and entered. */
+    const entered = (line: string): void => {
+      if (asking) return answer(line);
+      if (isLeave(line)) return leave(line);
+      if (asksPasswords(line)) return void changePassword();
+      submit([line]);
+      rl.prompt();
+    };
+
+    /**
+     * Lines that come together are a paste, marked by the terminal or not: a terminal without
+     * bracketed paste (or tmux's paste-buffer) types the whole text at once (line-bursts.ts).
+     */
+    const bursts = new LineBursts((lines) => (lines.length === 1 ? entered(lines[0]!) : pastedLines(lines)));
+
     function onKey(_s: string | undefined, key: { name?: string; ctrl?: boolean } | undefined): void {
-      if (key?.name === 'paste-start') pasted = [];
-      else if (key?.name === 'paste-end') pasteEnded();
+      if (key?.name === 'paste-start') {
+        // What was entered before it is not part of it.
+        bursts.end();
+        pasted = [];
+      } else if (key?.name === 'paste-end') {
+        const lines = pasted ?? [];
+        pasted = undefined;
+        pastedLines(lines);
+      }
       if (!(key?.ctrl && key.name === 'c')) armed = false;
     }
     // After readline's own listener: a paste's lines reach 'line' before its end mark here.
@@ -477,15 +505,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
 
     attach(first, false);
     rl.on('line', (line) => {
-      if (pasted) {
-        pasted.push(line);
-        return;
-      }
-      if (asking) return answer(line);
-      if (isLeave(line)) return leave(line);
-      if (asksPasswords(line)) return void changePassword();
-      submit([line]);
-      rl.prompt();
+      if (pasted) pasted.push(line);
+      else bursts.push(line);
     });
     // Ctrl-C as in a shell: it throws the line away; on an empty line it says how to leave,
     // and a second one leaves.

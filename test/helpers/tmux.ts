@@ -49,10 +49,14 @@ export class Terminal {
     this.#tmux('send-keys', ...keys);
   }
 
-  /** Pastes TEXT as a terminal does: bracketed (ESC [200~ ... ESC [201~) when the program asked for it, LF sent as CR. */
-  paste(text: string): void {
+  /**
+   * Pastes TEXT as a terminal does: bracketed (ESC [200~ ... ESC [201~) when the program
+   * asked for it, LF sent as CR. With { bracketed: false }, as a terminal without bracketed
+   * paste does (or a plain `tmux paste-buffer`): the text alone, in one write.
+   */
+  paste(text: string, { bracketed = true }: { bracketed?: boolean } = {}): void {
     this.#tmux('set-buffer', '-b', 'paste', '--', text);
-    this.#tmux('paste-buffer', '-p', '-d', '-b', 'paste');
+    this.#tmux('paste-buffer', ...(bracketed ? ['-p'] : []), '-d', '-b', 'paste');
   }
 
   /** Resizes the terminal to COLS columns (the program gets SIGWINCH). */
