@@ -61,6 +61,7 @@ const program = new Command('chat-client')
   .option('--strict', 'exit 5 when the server answers our input with an error line (scripting mode)')
   .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
   .option('--no-timestamps', 'on a terminal, no local time (HH:MM) before each received line')
+  .option('--no-bell', 'on a terminal, no bell for a direct message or a message that names you (they are still highlighted)')
   .addOption(
     new Option(
       '--history <n>',
@@ -146,6 +147,7 @@ const opts = program.opts<{
   strict?: boolean;
   reconnect: boolean;
   timestamps: boolean;
+  bell: boolean;
   history?: number;
   color: boolean;
 }>();
@@ -297,6 +299,7 @@ async function interactive(): Promise<number> {
     input: process.stdin,
     output: process.stdout,
     timestamps: opts.timestamps,
+    bell: opts.bell,
     maxLine,
     history: opts.history ?? DEFAULT_HISTORY,
     passwordChanged: (fresh) => {

@@ -18,6 +18,8 @@ import type { ServerLine } from '../dialects/line/server-line.js';
 import { recogniseClosing, recognisePong, recogniseYouAreNow } from '../dialects/line/recognise.js';
 import { askPasswords, askSecret, asksPasswords, carriesPasswords, newPasswordIn, PasswdAnswers } from './passwd.js';
 import { LineBursts } from './line-bursts.js';
+import { Bell, callsUs } from './mention.js';
+import { terminalLine } from './terminal-line.js';
 
 /** Said by a reconnect that must not be tried again: the server refused the name. */
 export class Refused extends Error {}
@@ -37,6 +39,8 @@ export interface InteractiveOptions {
   output: NodeJS.WriteStream;
   /** `HH:MM ` (local time) before each received line; --no-timestamps turns it off. */
   timestamps: boolean;
+  /** The terminal bell for a direct message and a room message that names us; --no-bell turns it off. */
+  bell?: boolean;
   /** The server's line limit, when it announced one before we got here. */
   maxLine?: number | undefined;
   /** Now, for the timestamps. */
@@ -139,6 +143,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     /** Ctrl-C on an empty line: the next one leaves. */
     let armed = false;
     const completions = new Completions({ mine: () => rooms.rooms, current: () => rooms.serverCurrent, self: () => self });
+    const bell = opts.bell === false ? undefined : new Bell(() => output.write('\x07'), { now: () => now().getTime() });
     /** Off with --history 0, and for good once the server says it does not know /history. */
     let historyOn = opts.history > 0;
     /** The room messages shown of each room: a reconnect shows what came after them. */
@@ -358,7 +363,9 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
           self = renamed;
         }
         const room = inRoom && !rooms.isCurrent(inRoom.name) ? inRoom.name : undefined;
-        say(received() + renderLine(plain, { chalk, self, room }));
+        say(received() + renderLine(terminalLine(plain, now()), { chalk, self, room }));
+        // Live lines only: those of the past (history, kept, catch-up) have been shown above.
+        if (callsUs(plain, self)) bell?.ring();
         const fresh = passwords.take(line);
         if (fresh !== undefined) {
           const note = opts.passwordChanged?.(fresh);
