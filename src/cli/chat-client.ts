@@ -283,13 +283,17 @@ async function interactive(): Promise<number> {
   const { conn, name } = outcome;
   password = outcome.password;
   conn.off('line', early);
-  const reconnect = async (again: string): Promise<ChatConnection> => {
+  const reconnect = async (again: string, typed?: string): Promise<ChatConnection> => {
     // Another server of the chat first: the one we lost may be the one that is down.
     const next = await connectAny(current + 1);
-    const result = await next.register(again, password, { hold: true, device });
-    if (result.ok) return next;
+    const result = await next.register(again, typed ?? password, { hold: true, device });
+    if (result.ok) {
+      // Asked for since the server checks passwords (or refused ours): the next reconnect needs it too.
+      if (typed !== undefined) password = typed;
+      return next;
+    }
     await next.close();
-    throw result.refused ? new Refused(result.reason) : new Error(result.reason);
+    throw result.refused ? new Refused(result.reason, result.error, result.line) : new Error(result.reason);
   };
   return runInteractive({
     conn,
