@@ -91,19 +91,24 @@ On a terminal:
   NAME TEXT to one user, #NAME or /nick NAME to rename, /join ROOM (you stay in the
   others), /part [ROOM] [REASON], /mine, /who, /help. Lines of your other rooms show
   their room, [dev], and the prompt counts their messages until you /join it:
-  alice@dev (lobby 3)>. Tab completes names (after /op, /remove, /invite too), rooms
-  after /join and /part, and commands.
+  alice@dev (lobby 3)>. Tab completes the names of those in the chat (anywhere in a
+  line), rooms after /join and /part, and commands (/kick, /ban ... for operators only).
+  A direct message, or a message that names you, rings the bell (--no-bell: none) and
+  shows highlighted. Ban times are shown in local time.
   A line over the server's limit goes as several messages; a paste of more than 5 lines
-  asks first. Ctrl-C clears the line; on an empty line, Ctrl-C twice, Ctrl-D, exit or
-  /quit leaves. A lost connection is retried after 1, 2, 4 ... up to 30 s (shown in the
-  prompt), under the same name, back in the same rooms, trying the other --host servers
-  first; scripting mode never reconnects.
+  asks first (marked by the terminal, or lines that come within 10 ms of each other).
+  Ctrl-C clears the line; on an empty line, Ctrl-C twice, Ctrl-D, exit or /quit leaves.
+  A lost connection is retried after 1, 2, 4 ... up to 30 s (shown in the prompt), under
+  the same name, back in the same rooms, trying the other --host servers first;
+  scripting mode never reconnects. Unknown commands are shown with where to look.
   History: after logging in and after joining a room, the room's last messages
   (--history, 20) are shown dimmed, at their local time; back after a lost connection,
   those of the current room missed meanwhile (up to 100). Messages kept for your account
   are shown at login.
   Logging in: after "authentication failed" the name is asked again (Enter keeps the one
   in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
+  A reconnect that the server answers with "password required" (it checks passwords now)
+  or "authentication failed" asks for the password.
   /passwd alone asks for your password and the new one (twice), hidden, and changes it
   (a server with accounts); no password is kept in the history of typed lines.
 
@@ -116,13 +121,15 @@ Scripting mode (stdin is not a terminal, or --send or --expect is given):
 
 Exit codes:
   0    ok: left normally, input all handled, or --expect matched
-  1    could not connect, or the connection was lost
+  1    could not connect; the server did not take us (server full); the connection was
+       lost (--no-reconnect, scripting mode) or closed on purpose (idle, account removed)
   2    usage error (a bad option or value)
-  3    registration refused (name taken or invalid, too many devices, the account
-       banned), or too many failed logins
+  3    registration refused, at the login or a reconnect (name taken or invalid, too many
+       devices, the account banned, no password in scripting mode), or too many failed
+       logins
   4    --expect did not match, or the run did not finish, within --timeout
   5    --strict: the server answered our input with an error line (! ...)
-  130  left with Ctrl-C or Ctrl-D at the name or password prompt
+  130  left with Ctrl-C or Ctrl-D at the name or password prompt (a reconnect's too)
 
 Example (a CI smoke test; docs/scripting.md has the whole script):
   chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' > bob.out &
