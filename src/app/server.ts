@@ -9,6 +9,7 @@ import { bind, tcpServer } from '../transport/tcp.js';
 import type { BoundAddress } from '../protocol/host-port.js';
 import { TlsListener, type TlsFiles } from '../transport/tls.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpListener } from '../transport/udp.js';
+import { WebListener } from '../transport/web.js';
 import { DEFAULT_FAILURE_DELAY_MS, FileAccounts } from '../accounts/accounts.js';
 import { DEFAULT_THROTTLE, type ThrottleLimits } from '../accounts/login-throttle.js';
 import { ChatCore } from '../server/core.js';
@@ -53,6 +54,12 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth' | 's
   ircTlsPort?: number | undefined;
   /** The server's name in IRC replies; default: the machine's host name. */
   serverName?: string | undefined;
+  /** The web page and IRC over WebSocket (docs/web.md) on this port (same host; HTTPS with `tls`); 0 picks a free one. Default: none. */
+  webPort?: number | undefined;
+  /** Other sites whose pages may open a WebSocket here (--web-origin). */
+  webOrigins?: readonly string[] | undefined;
+  /** Reverse proxies whose X-Forwarded-For names the web client (--trusted-proxy). */
+  trustedProxies?: readonly string[] | undefined;
   /** Every failed login is answered after this long; default 1 s. */
   authFailureDelayMs?: number;
   throttle?: Partial<ThrottleLimits>;
@@ -98,6 +105,8 @@ export class ChatServer {
   #ircTls: TlsListener | undefined;
   #ircAddress: BoundAddress | undefined;
   #ircTlsAddress: BoundAddress | undefined;
+  #web: WebListener | undefined;
+  #webAddress: BoundAddress | undefined;
 
   constructor(options: ChatServerOptions = {}) {
     this.#options = options;
@@ -116,6 +125,9 @@ export class ChatServer {
       ircPort: _ircPort,
       ircTlsPort: _ircTlsPort,
       serverName: _serverName,
+      webPort: _webPort,
+      webOrigins: _webOrigins,
+      trustedProxies: _trustedProxies,
       store,
       storeLimits,
       historyMemory,
@@ -163,8 +175,9 @@ export class ChatServer {
       this.#server = server;
       await this.#listenUdp();
       await this.#listenIrc();
+      await this.#listenWeb();
     } catch (err) {
-      for (const server of [this.#server, ...this.#irc]) if (server?.listening) await new Promise((resolve) => server.close(resolve));
+      for (const server of [this.#server, ...this.#irc, this.#web?.server]) if (server?.listening) await new Promise((resolve) => server.close(resolve));
       this.#server = undefined;
       this.#irc = [];
       await hub.close();
@@ -211,6 +224,22 @@ export class ChatServer {
     }
   }
 
+  /** Binds the web port when asked to (docs/web.md): the page, and IRC over WebSocket. */
+  async #listenWeb(): Promise<void> {
+    const { webPort, host, tls: files, webOrigins, trustedProxies } = this.#options;
+    if (webPort === undefined) return;
+    const where = host ?? DEFAULT_HOST;
+    this.#web = new WebListener(this.core, this.ircDialect(), { tls: files, origins: webOrigins, trustedProxies });
+    this.#webAddress = await bind(this.#web.server, this.core, where, webPort).catch((err: NodeJS.ErrnoException) => {
+      throw new IrcBindError(err, where, webPort, '--web-port');
+    });
+  }
+
+  /** The web address bound (HTTP, or HTTPS with a certificate), once listen() has resolved; undefined without webPort. */
+  get webAddress(): BoundAddress | undefined {
+    return this.#webAddress;
+  }
+
   /** The IRC dialect of this server (docs/irc.md): one, whose users WHO and WHOIS know. */
   #ircDialect: Dialect | undefined;
 
@@ -246,10 +275,11 @@ export class ChatServer {
   reload(): void {
     this.accounts?.requestReload();
     const { tls: files } = this.#options;
-    if (files && (this.#tls || this.#ircTls)) {
+    if (files && (this.#tls || this.#ircTls || this.#web)) {
       try {
         this.#tls?.reload();
         this.#ircTls?.reload();
+        this.#web?.reload();
         this.core.options.onEvent({ type: 'notice', message: `reloaded the TLS certificate ${files.cert}` });
       } catch (err) {
         this.core.options.onEvent({ type: 'error', message: `${(err as Error).message}; keeping the certificate loaded before` });
@@ -275,7 +305,8 @@ export class ChatServer {
     this.accounts?.close();
     this.#tls?.dropHandshakes();
     this.#ircTls?.dropHandshakes();
-    const servers = [this.#server, ...this.#irc].filter((s): s is net.Server => s !== undefined);
+    this.#web?.dropPending();
+    const servers = [this.#server, ...this.#irc, this.#web?.server].filter((s): s is net.Server => s !== undefined);
     const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     await Promise.all([this.core.close(), stopped]);
     // After the core: the sessions' shutdown notices go out before the socket closes.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { isIP } from 'node:net';
 import { Chalk } from 'chalk';
 import { Command, Option } from 'commander';
 import { formatHostPort, type BoundAddress } from '../protocol/host-port.js';
@@ -45,6 +46,26 @@ const program = new Command('chat-server')
     new Option('--irc-tls-port <port>', 'also serve IRC over TLS on this port, with --tls-cert and --tls-key; off by default')
       .env('CHAT_IRC_TLS_PORT')
       .argParser(wholeNumber('the IRC TLS port', 0, 65535)),
+  )
+  .addOption(
+    new Option(
+      '--web-port <port>',
+      'also serve the web chat and IRC over WebSocket on this port (see docs/web.md); HTTPS with --tls-cert; 0 picks a free one; off by default',
+    )
+      .env('CHAT_WEB_PORT')
+      .argParser(wholeNumber('the web port', 0, 65535)),
+  )
+  .addOption(
+    new Option(
+      '--web-origin <origin>',
+      "with --web-port: another site whose pages may open a WebSocket here, as https://host[:port] (repeat for more); the page's own is always allowed",
+    ).argParser(webOrigin),
+  )
+  .addOption(
+    new Option(
+      '--trusted-proxy <address>',
+      "with --web-port: a reverse proxy's address, whose X-Forwarded-For names the web client (repeat for more)",
+    ).argParser(trustedProxy),
   )
   .addOption(
     new Option('--server-name <name>', "the server's name in IRC replies (default: this machine's host name)").env('CHAT_SERVER_NAME').argParser(serverName),
@@ -228,7 +249,8 @@ const program = new Command('chat-server')
 Output:
   The first line on stdout is "listening on HOST:PORT", printed once the port is bound;
   with --udp-port, "udp on HOST:PORT" follows; with --irc-port, "irc on HOST:PORT"; with
-  --irc-tls-port, "irc+tls on HOST:PORT"; then with --metrics "metrics on HOST:PORT".
+  --irc-tls-port, "irc+tls on HOST:PORT"; with --web-port, "web on HOST:PORT"; then with
+  --metrics "metrics on HOST:PORT".
   Events (connect, register, rename, leave, rejected input, moderation) go to stderr, one
   line each; with --log-format json, one JSON object each. Passwords and what users write
   are never logged.
@@ -296,6 +318,9 @@ interface ServeOptions {
   udpPort?: number;
   ircPort?: number;
   ircTlsPort?: number;
+  webPort?: number;
+  webOrigin?: string[];
+  trustedProxy?: string[];
   serverName?: string;
   guests?: boolean;
   udpHelloRate: number;
@@ -348,6 +373,9 @@ async function serve(): Promise<void> {
     udpPort,
     ircPort,
     ircTlsPort,
+    webPort,
+    webOrigin,
+    trustedProxy,
     serverName: ircName,
     guests,
     udpHelloRate,
@@ -368,6 +396,9 @@ async function serve(): Promise<void> {
   }
   if ((tlsCert === undefined) !== (tlsKey === undefined)) usageError('chat-server', 'TLS needs both --tls-cert and --tls-key.');
   if (ircTlsPort !== undefined && tlsCert === undefined) usageError('chat-server', '--irc-tls-port needs a certificate: add --tls-cert FILE --tls-key FILE.');
+  if (webPort === undefined && (webOrigin !== undefined || trustedProxy !== undefined)) {
+    usageError('chat-server', '--web-origin and --trusted-proxy apply to the web port: add --web-port PORT.');
+  }
   if (guests && users === undefined) usageError('chat-server', '--guests applies to a server with accounts: add --users FILE.');
   if (redis === undefined && program.getOptionValueSource('redisLease') !== 'default') {
     usageError('chat-server', '--redis-lease only applies to several servers: add --redis URL.');
@@ -402,6 +433,9 @@ async function serve(): Promise<void> {
       udpIdleMs: udpIdle * 1000,
       ircPort,
       ircTlsPort,
+      webPort,
+      webOrigins: webOrigin,
+      trustedProxies: trustedProxy,
       serverName: ircName,
       guests: guests === true,
       storeLimits,
@@ -444,6 +478,8 @@ async function serve(): Promise<void> {
     if (irc) process.stdout.write(`irc on ${formatHostPort(irc.host, irc.port)}\n`);
     const ircTls = server.ircTlsAddress;
     if (ircTls) process.stdout.write(`irc+tls on ${formatHostPort(ircTls.host, ircTls.port)}\n`);
+    const web = server.webAddress;
+    if (web) process.stdout.write(`web on ${formatHostPort(web.host, web.port)}\n`);
     if (metricsAt) process.stdout.write(`metrics on ${formatHostPort(metricsAt.host, metricsAt.port)}\n`);
   } catch (err) {
     const message =
@@ -452,7 +488,7 @@ async function serve(): Promise<void> {
         : err instanceof UdpBindError
           ? listenError(err.error, err.host, err.port, '--udp-port', 'UDP ')
           : err instanceof IrcBindError
-            ? listenError(err.error, err.host, err.port, err.option, 'IRC ')
+            ? listenError(err.error, err.host, err.port, err.option, err.option === '--web-port' ? 'web ' : 'IRC ')
             : err instanceof MetricsBindError
               ? listenError(err.error, err.host, err.port, '--metrics', 'metrics ')
               : listenError(err as NodeJS.ErrnoException, limits.host, limits.port);
@@ -469,6 +505,32 @@ async function serve(): Promise<void> {
   if (!tls && users) {
     stderr.warning('checking passwords without TLS: they cross the network in clear. Add --tls-cert and --tls-key.');
   }
+}
+
+/** --web-origin, repeatable: an origin as a browser sends it (scheme, host, port; no path). */
+function webOrigin(value: string, before: string[] | undefined): string[] {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    !/^https?:\/\/[^/]+\/?$/.test(value)
+  ) {
+    usageError('chat-server', `--web-origin must be an origin such as https://chat.example.com or http://localhost:8080, not "${value}".`);
+  }
+  return [...(before ?? []), url!.origin];
+}
+
+/** --trusted-proxy, repeatable: an IP address. */
+function trustedProxy(value: string, before: string[] | undefined): string[] {
+  if (isIP(value) === 0) usageError('chat-server', `--trusted-proxy must be an IP address such as 127.0.0.1, not "${value}".`);
+  return [...(before ?? []), value];
 }
 
 /** --server-name: one word an IRC line can carry as a source (no space, no ':', not empty). */

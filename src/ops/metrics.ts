@@ -8,7 +8,7 @@ import type { ServerEvent } from '../server/events.js';
 /** How often the Redis round trip is measured. */
 export const DEFAULT_PING_MS = 5000;
 
-const TRANSPORTS: readonly string[] = ['tcp', 'tls', 'udp'];
+const TRANSPORTS: readonly string[] = ['tcp', 'tls', 'udp', 'web'];
 const MODERATION = ['kick', 'ban', 'unban'] as const;
 /** Seconds: a PING or a store write past a second is an outage, not a latency. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];

@@ -52,6 +52,7 @@ export const REFUSALS = {
   'too-many-from-address': { label: 'too many from address', log: withDetail('too many connections from', ' ') },
   'too-many-connections': { label: 'too many connections', log: fixed('too many connections (before the TLS handshake)') },
   'shutting-down': { label: 'shutting down', log: fixed('shutting down') },
+  'web-origin': { label: 'web origin', log: (origin) => `a WebSocket from another site's page (${origin || 'unknown origin'})` },
   'tls-handshake': { label: 'tls handshake', log: (what) => what || 'TLS handshake failed' },
   'no-account': { label: 'no account', log: withDetail('/passwd without an account') },
   'bad-new-password': { label: 'bad new password', log: withDetail('/passwd: the new password could never log in') },

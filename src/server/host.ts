@@ -10,7 +10,7 @@ import type { ServerStats } from './stats.js';
 export interface Peer {
   host: string;
   port: number;
-  /** The transport's name ('tcp', 'tls', 'udp'), for the metrics by transport; tcp when absent. */
+  /** The transport's name ('tcp', 'tls', 'udp', 'web'), for the metrics by transport; tcp when absent. */
   transport?: string;
   /**
    * Closing the stream sends what is written and then the end, as ending it would (plain

@@ -11,7 +11,7 @@ export function displayHost(address: string | undefined): string {
 }
 
 /** Which listener a connection came through: the metrics count connections by it (Peer.transport). */
-export type Transport = 'tcp' | 'tls' | 'udp';
+export type Transport = 'tcp' | 'tls' | 'udp' | 'web';
 
 /** The peer a transport hands to the core, which keeps it as the session's address. */
 export interface TransportPeer extends Peer {

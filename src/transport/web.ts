@@ -1,0 +1,250 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import { WebSocketServer } from 'ws';
+import { addressKey } from '../protocol/address-key.js';
+import { formatHostPort } from '../protocol/host-port.js';
+import type { ChatCore } from '../server/core.js';
+import type { Dialect } from '../server/dialect.js';
+import { displayHost, LISTEN_OPTIONS, tuneAccepted, type TransportPeer } from './tcp.js';
+import { loadContext, type TlsFiles } from './tls.js';
+import { WebSocketStream } from './web-socket-stream.js';
+
+/** The IRCv3 WebSocket subprotocols, in our order of preference when a client offers both but names neither first. */
+export const SUBPROTOCOLS = ['text.ircv3.net', 'binary.ircv3.net'] as const;
+
+/**
+ * The largest message a client may send: an IRC line with all its tags (8191 + 512 bytes, as
+ * the IRC dialect allows; longer ones it answers with 417), and a little more. A bigger one
+ * closes the WebSocket with 1009 (ws's maxPayload) before it is buffered whole.
+ */
+export const WEB_MAX_MESSAGE = 10 * 1024;
+
+/**
+ * A connection must have become a WebSocket by then: an HTTP request that never ends (or a
+ * TLS handshake), as a flood of them would be, holds its socket no longer. The page's own
+ * requests take milliseconds.
+ */
+export const WEB_HANDSHAKE_MS = 10_000;
+
+/**
+ * docs/web.md, "Security": every answer forbids what the page never does, so that a text
+ * that slipped through as HTML still could not run, load or frame anything.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+};
+
+const TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  json: 'application/json',
+  webmanifest: 'application/manifest+json',
+};
+
+/** The page's files (dist/web), read once: path → type and bytes. `/` is index.html. */
+export function loadPage(dir: URL): Map<string, { type: string; body: Buffer }> {
+  const files = new Map<string, { type: string; body: Buffer }>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return files;
+  }
+  for (const name of names) {
+    const type = TYPES[name.slice(name.lastIndexOf('.') + 1)];
+    // Source maps and anything unknown stay on disk: only what the page needs is served.
+    if (type === undefined) continue;
+    const body = readFileSync(new URL(name, dir));
+    files.set(`/${name}`, { type, body });
+    if (name === 'index.html') files.set('/', { type, body });
+  }
+  return files;
+}
+
+/** Where the page's files are once built: dist/web, beside dist/src. */
+export const PAGE_DIR = new URL('../../web/', import.meta.url);
+
+export interface WebOptions {
+  /** HTTPS and WSS with these (--tls-cert, --tls-key). */
+  tls?: TlsFiles | undefined;
+  /** Other origins whose pages may open a WebSocket here (--web-origin), as `https://host[:port]`. */
+  origins?: readonly string[] | undefined;
+  /** Peers whose `X-Forwarded-For` names the client (--trusted-proxy): a reverse proxy's addresses. */
+  trustedProxies?: readonly string[] | undefined;
+  /** The page's files (default: dist/web). */
+  page?: Map<string, { type: string; body: Buffer }>;
+}
+
+/**
+ * docs/web.md: the web page over HTTP(S), and IRC over WebSocket on any path. Every
+ * WebSocket is a connection of the core like a TCP one (flood control, limits, bans, the
+ * cluster). The listener is a plain TCP server whose sockets it hands to an HTTP server,
+ * so that sockets that have not become WebSockets yet count against the limits as a TLS
+ * handshake does (TlsListener): a flood of unfinished requests holds nothing past them.
+ */
+export class WebListener {
+  readonly server: net.Server;
+  readonly #http: http.Server;
+  readonly #wss: WebSocketServer;
+  #context: tls.SecureContext | undefined;
+  readonly #page: Map<string, { type: string; body: Buffer }>;
+  readonly #origins: Set<string>;
+  readonly #proxies: Set<string>;
+  /** Sockets not a WebSocket yet, in all and per address. */
+  readonly #pending = new Map<net.Socket, { key: string; timer: NodeJS.Timeout }>();
+  readonly #pendingFrom = new Map<string, number>();
+  /** The TCP socket under each TLS one: its address, and what counts as pending. */
+  readonly #raw = new WeakMap<net.Socket, net.Socket>();
+
+  constructor(
+    private readonly core: ChatCore,
+    dialect: Dialect,
+    private readonly options: WebOptions = {},
+  ) {
+    this.#context = options.tls === undefined ? undefined : loadContext(options.tls);
+    this.#page = options.page ?? loadPage(PAGE_DIR);
+    this.#origins = new Set((options.origins ?? []).map((o) => o.toLowerCase().replace(/\/$/, '')));
+    this.#proxies = new Set((options.trustedProxies ?? []).map((a) => addressKey(a)));
+    this.#http = http.createServer({ requestTimeout: WEB_HANDSHAKE_MS, headersTimeout: WEB_HANDSHAKE_MS }, (req, res) => this.#serve(req, res));
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: WEB_MAX_MESSAGE,
+      // Compression costs memory per connection (zlib's windows), and chat lines are short.
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (offered) => {
+        for (const p of offered) if ((SUBPROTOCOLS as readonly string[]).includes(p)) return p;
+        return false;
+      },
+    });
+    this.#http.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.#upgrade(req, socket, head, dialect));
+    this.#http.on('clientError', (_err, socket) => socket.destroy());
+    this.server = net.createServer(LISTEN_OPTIONS, (raw) => this.#connection(raw));
+  }
+
+  #connection(raw: net.Socket): void {
+    tuneAccepted(this.server, raw);
+    const host = displayHost(raw.remoteAddress);
+    const { maxClients, maxPerIp } = this.core.options;
+    const key = addressKey(host);
+    const from = this.#pendingFrom.get(key) ?? 0;
+    if (this.core.connections + this.#pending.size >= maxClients || (maxPerIp > 0 && this.core.connectionsFrom(host) + from >= maxPerIp)) {
+      this.core.options.onEvent({ type: 'reject', peer: formatHostPort(host, raw.remotePort ?? 0), name: undefined, code: 'too-many-connections' });
+      raw.destroy();
+      return;
+    }
+    const timer = setTimeout(() => raw.destroy(), WEB_HANDSHAKE_MS);
+    timer.unref();
+    this.#pending.set(raw, { key, timer });
+    this.#pendingFrom.set(key, from + 1);
+    raw.once('close', () => this.#settle(raw));
+    raw.on('error', () => raw.destroy());
+    // Half-open: a peer that has sent its request and its FIN still gets the page.
+    const socket = this.#context === undefined ? raw : new tls.TLSSocket(raw, { isServer: true, secureContext: this.#context });
+    if (socket !== raw) {
+      this.#raw.set(socket, raw);
+      socket.on('error', () => raw.destroy());
+    }
+    this.#http.emit('connection', socket);
+  }
+
+  /** RAW is a WebSocket now, or closed: it no longer counts as pending. */
+  #settle(raw: net.Socket): void {
+    const pending = this.#pending.get(raw);
+    if (pending === undefined) return;
+    this.#pending.delete(raw);
+    clearTimeout(pending.timer);
+    const left = (this.#pendingFrom.get(pending.key) ?? 1) - 1;
+    if (left > 0) this.#pendingFrom.set(pending.key, left);
+    else this.#pendingFrom.delete(pending.key);
+  }
+
+  #serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const file = this.#page.get(path);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...PAGE_HEADERS, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Only GET and HEAD: this server serves a chat page and WebSocket connections.\n');
+      return;
+    }
+    if (file === undefined) {
+      res.writeHead(404, { ...PAGE_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+      res.end(this.#page.size === 0 ? 'The web page is not built: run npm run build.\n' : 'Not found: the chat is at /\n');
+      return;
+    }
+    res.writeHead(200, { ...PAGE_HEADERS, 'content-type': file.type, 'content-length': file.body.length });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  }
+
+  /**
+   * docs/web.md, "Security": a browser sends the Origin of the page that opens a WebSocket.
+   * One from another site is refused, so no page elsewhere can use a visitor's browser (its
+   * address, its network) to chat here; none at all is no browser (a bot, irctest): served.
+   */
+  #originAllowed(req: http.IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    const lower = origin.toLowerCase();
+    if (this.#origins.has(lower)) return true;
+    let url: URL;
+    try {
+      url = new URL(lower);
+    } catch {
+      return false;
+    }
+    const scheme = this.#context === undefined ? 'http:' : 'https:';
+    return url.protocol === scheme && url.host === (req.headers.host ?? '').toLowerCase();
+  }
+
+  /** The client's address: the TCP peer's, or the last of X-Forwarded-For when the peer is a trusted proxy. */
+  #clientHost(req: http.IncomingMessage, raw: net.Socket): string {
+    const peer = displayHost(raw.remoteAddress);
+    const forwarded = req.headers['x-forwarded-for'];
+    if (forwarded === undefined || !this.#proxies.has(addressKey(peer))) return peer;
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').at(-1)?.trim() ?? '';
+    return net.isIP(last) === 0 ? peer : displayHost(last);
+  }
+
+  #upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, dialect: Dialect): void {
+    const raw = this.#raw.get(socket) ?? socket;
+    const host = this.#clientHost(req, raw);
+    if (!this.#originAllowed(req)) {
+      this.core.options.onEvent({
+        type: 'reject',
+        peer: formatHostPort(host, raw.remotePort ?? 0),
+        name: undefined,
+        code: 'web-origin',
+        detail: req.headers.origin ?? '',
+      });
+      socket.end(
+        'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis chat takes WebSocket connections from its own page only.\r\n',
+      );
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#settle(raw);
+      const peer: TransportPeer = { host, port: raw.remotePort ?? 0, transport: 'web', dialect };
+      this.core.accept(new WebSocketStream(ws, ws.protocol === 'binary.ircv3.net'), peer);
+    });
+  }
+
+  /** Drops the sockets that are not WebSockets yet (at shutdown: they would hold close() up). */
+  dropPending(): void {
+    for (const raw of this.#pending.keys()) raw.destroy();
+  }
+
+  /** Re-reads the certificate and key (SIGHUP): new connections use them. */
+  reload(): void {
+    if (this.options.tls !== undefined) this.#context = loadContext(this.options.tls);
+  }
+}
