@@ -22,6 +22,8 @@ export interface ChatLine {
   self: boolean;
   /** Someone else's message naming our nick. */
   mention: boolean;
+  /** Made by the page (an error, /help), timed by the browser's clock: never moves a read marker. */
+  local: boolean;
 }
 
 export type ConversationKind = 'room' | 'query' | 'server';
@@ -109,6 +111,7 @@ export interface NewLine {
   kind: LineKind;
   from?: string;
   text: string;
+  local?: boolean;
 }
 
 /** NEW as a line of CHAT, with its key, and whether it is ours or mentions us. */
@@ -125,12 +128,13 @@ export function makeLine(chat: ChatState, line: NewLine): ChatLine {
     text: line.text,
     self,
     mention: said && !self && mentions(line.text, chat.nick),
+    local: line.local ?? false,
   };
 }
 
 /** Whether LINE counts as unread: said by someone else after what was read. */
 function unreadLine(conv: Conversation, line: ChatLine): boolean {
-  return (line.kind === 'message' || line.kind === 'action' || line.kind === 'notice') && !line.self && line.at > conv.seenAt;
+  return (line.kind === 'message' || line.kind === 'action' || line.kind === 'notice') && !line.self && !line.local && line.at > conv.seenAt;
 }
 
 /** Whether CONV is on screen: its new lines are read as they come. */
@@ -144,7 +148,7 @@ export function addLine(chat: ChatState, conv: Conversation, line: ChatLine): bo
   conv.lines.push(line);
   conv.keys.add(line.key);
   if (viewing(chat, conv)) {
-    conv.seenAt = Math.max(conv.seenAt, line.at);
+    if (!line.local) conv.seenAt = Math.max(conv.seenAt, line.at);
   } else if (unreadLine(conv, line)) {
     conv.unread++;
     if (line.mention) conv.mentionCount++;
@@ -172,11 +176,11 @@ export function mergeHistory(chat: ChatState, conv: Conversation, lines: ChatLin
   recount(conv);
 }
 
-/** The time of CONV's newest line said by someone (0 if none). */
+/** The server's time of CONV's newest line (0 if none). */
 export function latest(conv: Conversation): number {
   for (let i = conv.lines.length - 1; i >= 0; i--) {
     const line = conv.lines[i]!;
-    if (line.kind !== 'error') return line.at;
+    if (!line.local) return line.at;
   }
   return 0;
 }

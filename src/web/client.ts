@@ -14,6 +14,7 @@ import {
   type LineKind,
   makeLine,
   mergeHistory,
+  ordered,
   remove,
   rename,
   SERVER_ID,
@@ -160,9 +161,9 @@ function timeOf(c: Client, msg: IrcMessage): number {
   return Number.isNaN(at) ? c.now() : at;
 }
 
-/** Adds a line (an event, an error) to the conversation NAME, made if missing. */
-function event(c: Client, name: string, text: string, at = c.now(), kind: LineKind = 'event'): void {
-  addLine(c.chat, conversation(c.chat, name), makeLine(c.chat, { at, kind, text }));
+/** Adds a line (an event, an error) to the conversation NAME, made if missing; AT undefined: the page's own, timed now. */
+function event(c: Client, name: string, text: string, at?: number, kind: LineKind = 'event'): void {
+  addLine(c.chat, conversation(c.chat, name), makeLine(c.chat, { at: at ?? c.now(), kind, text, local: at === undefined }));
 }
 
 /** Where a line that belongs to no conversation goes: the one shown, else the server's. */
@@ -173,7 +174,7 @@ function here(c: Client): string {
 /** Says TEXT (an error or an answer of the page itself) in the conversation shown. */
 function note(c: Client, text: string, kind: LineKind = 'error'): void {
   const name = here(c);
-  event(c, name, text, c.now(), kind);
+  event(c, name, text, undefined, kind);
   if (c.chat.current === undefined) select(c.chat, SERVER_ID);
 }
 
@@ -234,7 +235,7 @@ function refusal(c: Client, msg: IrcMessage): string[] {
   const words = msg.params.slice(1, -1).join(' ');
   const text = words === '' ? last(msg) : `${words}: ${last(msg)}`;
   const conv = about !== '' ? find(c.chat, about) : undefined;
-  if (conv !== undefined) event(c, conv.name, text, c.now(), 'error');
+  if (conv !== undefined) event(c, conv.name, text, undefined, 'error');
   else note(c, text);
   return [];
 }
@@ -289,20 +290,26 @@ const HANDLERS: Record<string, Handler> = {
 
   AUTHENTICATE: (c, msg) => (msg.params[0] === '+' ? saslPlain(c.login.nick, c.login.password) : []),
   '903': () => ['CAP END'],
+  // SASL's failures (9xx, outside the 4xx/5xx of errors).
+  '902': (c, msg) => refusal(c, msg),
+  '904': (c, msg) => refusal(c, msg),
+  '905': (c, msg) => refusal(c, msg),
 
   '001': (c, msg) => {
     c.registered = true;
     const nick = msg.params[0] ?? c.chat.nick;
     if (fold(nick) !== fold(c.chat.nick)) rename(c.chat, c.chat.nick, nick);
     c.chat.nick = nick;
-    const rooms = [...c.chat.conversations.values()].filter((v) => v.kind === 'room').map((v) => v.name);
+    const rooms = ordered(c.chat)
+      .filter((v) => v.kind === 'room')
+      .map((v) => v.name);
     // A first login lands in lobby, where line-protocol users start (PROTOCOL.md, "Rooms").
     if (!c.wasOnline && rooms.length === 0) {
       rooms.push('#lobby');
       c.wanted.add('#lobby');
     }
     c.wasOnline = true;
-    const queries = [...c.chat.conversations.values()].filter((v) => v.kind === 'query');
+    const queries = ordered(c.chat).filter((v) => v.kind === 'query');
     return [...joinLines(c, rooms), ...queries.flatMap((q) => historyLine(c, q.name))];
   },
 
@@ -525,7 +532,7 @@ function sayTo(c: Client, conv: Conversation, text: string, action: boolean): st
   // Without echo-message the server does not send our own messages back: shown here at once.
   if (!c.caps.has('echo-message')) {
     for (const piece of splitBytes(text, TEXT_BYTES)) {
-      addLine(c.chat, conv, makeLine(c.chat, { at: c.now(), kind: action ? 'action' : 'message', from: c.chat.nick, text: piece }));
+      addLine(c.chat, conv, makeLine(c.chat, { at: c.now(), kind: action ? 'action' : 'message', from: c.chat.nick, text: piece, local: true }));
     }
   }
   return lines;
