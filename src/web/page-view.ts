@@ -63,7 +63,17 @@ export class View {
     this.#logsOf(chat);
     this.#heading(chat);
     const { unread, mentions } = totals(chat);
-    document.title = `${mentions > 0 ? `(@${mentions}) ` : unread > 0 ? `(${unread}) ` : ''}${current(chat)?.name ?? 'Chat'} - Chat`;
+    // Folded away on a narrow screen, the list still says that something is waiting in it.
+    const menu = byId('menu');
+    menu.textContent = mentions > 0 ? `Rooms \u00b7 @${mentions}` : unread > 0 ? `Rooms \u00b7 ${unread}` : 'Rooms';
+    menu.setAttribute(
+      'aria-label',
+      ['Rooms', unread > 0 ? `${unread} unread` : '', mentions > 0 ? `${mentions} ${mentions === 1 ? 'mention' : 'mentions'}` : '']
+        .filter((s) => s !== '')
+        .join(', '),
+    );
+    const shown = current(chat);
+    document.title = `${mentions > 0 ? `(@${mentions}) ` : unread > 0 ? `(${unread}) ` : ''}${shown === undefined ? '' : `${shown.kind === 'server' ? 'Server messages' : shown.name} - `}Chat`;
   }
 
   /** Forgets everything drawn (a logout). */

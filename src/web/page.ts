@@ -66,10 +66,13 @@ function send(lines: string[]): void {
 function draw(): void {
   if (drawPending) return;
   drawPending = true;
-  requestAnimationFrame(() => {
+  const run = (): void => {
     drawPending = false;
     if (client !== undefined) view.render(client.chat, status);
-  });
+  };
+  // A background tab gets no animation frames, but its title should still count what came.
+  if (document.hidden) setTimeout(run, 0);
+  else requestAnimationFrame(run);
 }
 
 function setStatus(connection: Status['connection'], text: string): void {
@@ -97,7 +100,10 @@ try {
 function probe(): void {
   const ws = new WebSocket(URL_WS, SUBPROTOCOL);
   const offered = new Map<string, string>();
+  let finished = false;
   const done = (accounts: boolean | undefined): void => {
+    if (finished) return;
+    finished = true;
     clearTimeout(timer);
     if (ws.readyState === WebSocket.OPEN) ws.send('QUIT');
     ws.close();
@@ -231,7 +237,7 @@ function closed(ws: WebSocket): void {
   if (c.refused !== undefined) return stop(c.refused);
   if (c.kicked) return stop(c.error ?? 'Disconnected by the server.');
   const delay = backoffMs(attempt++);
-  const why = c.error === undefined ? 'Connection lost' : `Disconnected (${c.error})`;
+  const why = c.error !== undefined ? `Disconnected (${c.error})` : c.wasOnline ? 'Connection lost' : 'Cannot reach the server';
   setStatus('waiting', `${why}: reconnecting in ${Math.round(delay / 1000)} s`);
   retryTimer = setTimeout(connect, delay);
 }

@@ -157,18 +157,32 @@ describe('the web page in Chromium (docs/web.md, "The page")', { skip: chromiumS
     );
   });
 
-  test('320 px wide: nothing overflows, the room list folds behind a button; dark and light follow the system', async (t) => {
+  test('320 px wide: nothing overflows, the room list folds behind a button that counts; dark and light follow the system', async (t) => {
     const server = await webServer(t);
-    const { page, errors } = await openPage(t, browser, server.url, { width: 320, height: 640 });
+    const { page, errors } = await openPage(t, browser, server.url, { width: 320, height: 568 });
     const width = () => inPage<number>(page, 'document.documentElement.scrollWidth');
     assert.ok((await width()) <= 320, `the login form is ${await width()} px wide`);
-    await login(page, 'a_rather_long_name_on_a_phone');
-    await say(page, `/topic ${'a topic that goes on and on, '.repeat(6)}`);
-    await say(page, 'Averyveryverylongwordwithoutanyspaceatallthatmustwrapsomewhereinthemiddle'.repeat(2));
-    await say(page, `see https://example.org/${'path/'.repeat(20)} and a_rather_long_name_on_a_phone`);
-    await waitForLine(page, 'see https://example.org/');
+    await login(page, 'sam');
+    const ana = await WireClient.registered(t, server.port, 'ana');
+    await say(page, '/join release');
+    await showing(page, '#release');
+    await say(page, '/topic Release planning for 2.0: the notes are at https://example.org/notes/release-2.0');
+    ana.send('/join release');
+    await waitForLine(page, 'ana joined');
+    // What is hard to fit: a long word (a hash), a long URL, a long name.
+    ana.send('morning sam! the build is green: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
+    ana.send('checklist: https://example.org/notes/release-2.0/checklist?step=signing#the-release-key');
+    await say(page, 'great, I will tag it after lunch');
+    ana.send('//me waves');
+    await waitForLine(page, 'ana waves');
+    ana.send('/join lobby');
+    ana.send('anyone up for lunch?');
+    await until(page, "document.getElementById('menu').textContent === 'Rooms \\u00b7 1'");
+    assert.equal(await page.getAttribute('#menu', 'aria-label'), 'Rooms, 1 unread');
     assert.ok((await width()) <= 320, `the chat is ${await width()} px wide`);
     assert.ok(await page.isHidden('#side'), 'the room list is folded');
+    await page.screenshot({ path: process.env['WEB_SCREENSHOT'] ?? join(tempDir(t, 'web-320-'), 'web-320.png') });
+
     const menu = page.locator('#menu');
     assert.equal(await menu.getAttribute('aria-expanded'), 'false');
     await menu.click();
@@ -177,7 +191,11 @@ describe('the web page in Chromium (docs/web.md, "The page")', { skip: chromiumS
     assert.ok((await width()) <= 320, `the room list is ${await width()} px wide`);
     await page.keyboard.press('Escape');
     assert.ok(await page.isHidden('#side'));
-    await page.screenshot({ path: process.env['WEB_SCREENSHOT'] ?? join(tempDir(t, 'web-320-'), 'web-320.png') });
+    await menu.click();
+    await convButton(page, '#lobby').click();
+    await showing(page, '#lobby');
+    assert.ok(await page.isHidden('#side'), 'choosing a room folds the list again');
+    await waitForLine(page, 'anyone up for lunch?');
     assert.deepEqual(errors, []);
 
     const background = (p: typeof page) => inPage<string>(p, 'getComputedStyle(document.body).backgroundColor');
