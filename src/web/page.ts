@@ -309,7 +309,9 @@ async function submit(): Promise<void> {
   const lines = messageLines(text);
   if (lines.length === 0) return;
   if (socket?.readyState !== WebSocket.OPEN || !c.registered) {
-    setStatus(status.connection, `${status.text} \u2014 not sent: not connected`);
+    // The text stays in the box, to be sent once back online.
+    const notSent = ' \u2014 not sent: not connected';
+    if (!status.text.endsWith(notSent)) setStatus(status.connection, `${status.text}${notSent}`);
     return;
   }
   if (lines.length === 1) {

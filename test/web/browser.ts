@@ -111,8 +111,9 @@ export async function login(page: Page, nick: string, password?: string): Promis
   await online(page);
 }
 
-export async function online(page: Page): Promise<void> {
-  await page.waitForSelector('body[data-connection="online"]');
+/** Waits until the page is online, at most TIMEOUT ms. */
+export async function online(page: Page, timeout = PAGE_WAIT_MS): Promise<void> {
+  await page.waitForSelector('body[data-connection="online"]', { timeout });
 }
 
 /** Types TEXT into the message box and presses Enter. */
