@@ -13,6 +13,7 @@ import { login } from '../client/login.js';
 import { Prompter } from '../client/prompt.js';
 import { renderLine, timestamp } from '../client/render.js';
 import { runScript } from '../client/script.js';
+import { terminalLine } from '../client/terminal-line.js';
 import { lineLimitIn } from '../client/split.js';
 import { recogniseGreeting, recogniseLoginError } from '../dialects/line/recognise.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../protocol/defaults.js';
@@ -60,6 +61,7 @@ const program = new Command('chat-client')
   .option('--strict', 'exit 5 when the server answers our input with an error line (scripting mode)')
   .option('--no-reconnect', 'on a terminal, exit 1 when the connection is lost instead of reconnecting')
   .option('--no-timestamps', 'on a terminal, no local time (HH:MM) before each received line')
+  .option('--no-bell', 'on a terminal, no bell for a direct message or a message that names you (they are still highlighted)')
   .addOption(
     new Option(
       '--history <n>',
@@ -89,19 +91,24 @@ On a terminal:
   NAME TEXT to one user, #NAME or /nick NAME to rename, /join ROOM (you stay in the
   others), /part [ROOM] [REASON], /mine, /who, /help. Lines of your other rooms show
   their room, [dev], and the prompt counts their messages until you /join it:
-  alice@dev (lobby 3)>. Tab completes names (after /op, /remove, /invite too), rooms
-  after /join and /part, and commands.
+  alice@dev (lobby 3)>. Tab completes the names of those in the chat (anywhere in a
+  line), rooms after /join and /part, and commands (/kick, /ban ... for operators only).
+  A direct message, or a message that names you, rings the bell (--no-bell: none) and
+  shows highlighted. Ban times are shown in local time.
   A line over the server's limit goes as several messages; a paste of more than 5 lines
-  asks first. Ctrl-C clears the line; on an empty line, Ctrl-C twice, Ctrl-D, exit or
-  /quit leaves. A lost connection is retried after 1, 2, 4 ... up to 30 s (shown in the
-  prompt), under the same name, back in the same rooms, trying the other --host servers
-  first; scripting mode never reconnects.
+  asks first (marked by the terminal, or lines that come within 10 ms of each other).
+  Ctrl-C clears the line; on an empty line, Ctrl-C twice, Ctrl-D, exit or /quit leaves.
+  A lost connection is retried after 1, 2, 4 ... up to 30 s (shown in the prompt), under
+  the same name, back in the same rooms, trying the other --host servers first;
+  scripting mode never reconnects. Unknown commands are shown with where to look.
   History: after logging in and after joining a room, the room's last messages
   (--history, 20) are shown dimmed, at their local time; back after a lost connection,
   those of the current room missed meanwhile (up to 100). Messages kept for your account
   are shown at login.
   Logging in: after "authentication failed" the name is asked again (Enter keeps the one
   in brackets), then the password. Ctrl-C or Ctrl-D at the name or password prompt leaves.
+  A reconnect that the server answers with "password required" (it checks passwords now)
+  or "authentication failed" asks for the password.
   /passwd alone asks for your password and the new one (twice), hidden, and changes it
   (a server with accounts); no password is kept in the history of typed lines.
 
@@ -114,13 +121,15 @@ Scripting mode (stdin is not a terminal, or --send or --expect is given):
 
 Exit codes:
   0    ok: left normally, input all handled, or --expect matched
-  1    could not connect, or the connection was lost
+  1    could not connect; the server did not take us (server full); the connection was
+       lost (--no-reconnect, scripting mode) or closed on purpose (idle, account removed)
   2    usage error (a bad option or value)
-  3    registration refused (name taken or invalid, too many devices, the account
-       banned), or too many failed logins
+  3    registration refused, at the login or a reconnect (name taken or invalid, too many
+       devices, the account banned, no password in scripting mode), or too many failed
+       logins
   4    --expect did not match, or the run did not finish, within --timeout
   5    --strict: the server answered our input with an error line (! ...)
-  130  left with Ctrl-C or Ctrl-D at the name or password prompt
+  130  left with Ctrl-C or Ctrl-D at the name or password prompt (a reconnect's too)
 
 Example (a CI smoke test; docs/scripting.md has the whole script):
   chat-client --port 12345 --name bob --expect '^\\*alice\\* hi$' > bob.out &
@@ -145,6 +154,7 @@ const opts = program.opts<{
   strict?: boolean;
   reconnect: boolean;
   timestamps: boolean;
+  bell: boolean;
   history?: number;
   color: boolean;
 }>();
@@ -255,7 +265,7 @@ async function interactive(): Promise<number> {
     const error = recogniseLoginError(line);
     if (error === 'password-required' || error === 'register-timeout') return;
     const stamp = opts.timestamps ? chalk.gray(`${timestamp(new Date())} `) : '';
-    prompter.print(stamp + renderLine(line, { chalk, self: opts.name }));
+    prompter.print(stamp + renderLine(terminalLine(line, new Date()), { chalk, self: opts.name }));
   };
   // Connect first: no point asking a name for a server that is not there.
   const open = async (): Promise<ChatConnection> => {
@@ -280,13 +290,17 @@ async function interactive(): Promise<number> {
   const { conn, name } = outcome;
   password = outcome.password;
   conn.off('line', early);
-  const reconnect = async (again: string): Promise<ChatConnection> => {
+  const reconnect = async (again: string, typed?: string): Promise<ChatConnection> => {
     // Another server of the chat first: the one we lost may be the one that is down.
     const next = await connectAny(current + 1);
-    const result = await next.register(again, password, { hold: true, device });
-    if (result.ok) return next;
+    const result = await next.register(again, typed ?? password, { hold: true, device });
+    if (result.ok) {
+      // Asked for since the server checks passwords (or refused ours): the next reconnect needs it too.
+      if (typed !== undefined) password = typed;
+      return next;
+    }
     await next.close();
-    throw result.refused ? new Refused(result.reason) : new Error(result.reason);
+    throw result.refused ? new Refused(result.reason, result.error, result.line) : new Error(result.reason);
   };
   return runInteractive({
     conn,
@@ -296,6 +310,7 @@ async function interactive(): Promise<number> {
     input: process.stdin,
     output: process.stdout,
     timestamps: opts.timestamps,
+    bell: opts.bell,
     maxLine,
     history: opts.history ?? DEFAULT_HISTORY,
     passwordChanged: (fresh) => {

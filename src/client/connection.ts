@@ -41,7 +41,10 @@ export class ConnectError extends Error {
  * full`) or a closed connection is not. ERROR is the kind of a login error
  * (docs/protocol.md), a refusal or the register timeout.
  */
-export type RegisterResult = { ok: true; name: string } | { ok: false; refused: boolean; reason: string; error?: LoginError | undefined };
+export type RegisterResult =
+  | { ok: true; name: string }
+  /** LINE: the server's answer, when it gave one. */
+  | { ok: false; refused: boolean; reason: string; error?: LoginError | undefined; line?: ServerLine | undefined };
 
 interface ConnectionEvents {
   /** Every line the server sends, decoded, with control characters removed. */
@@ -194,7 +197,7 @@ export class ChatConnection extends EventEmitter<ConnectionEvents> {
     if (line === undefined) return { ok: false, refused: false, reason: this.lostReason() };
     if (line.kind === 'error') {
       const error = recogniseLoginError(line);
-      return { ok: false, refused: error !== undefined && error !== 'register-timeout', reason: line.text, error };
+      return { ok: false, refused: error !== undefined && error !== 'register-timeout', reason: line.text, error, line };
     }
     this.#device = named;
     return { ok: true, name: registered(line)! };

@@ -5,11 +5,6 @@ import { NAME_MAX } from '../protocol/names.js';
  * (docs/client.md, "Devices"). A device name has a name's characters: 1-32 of A-Z a-z 0-9 _ -.
  */
 
-/** What to do after `! too many devices logged in as NAME (max N)`: logging in again cannot help. */
-export const TOO_MANY_DEVICES_HINT = 'Leave the chat on one of your other devices (/quit there), then try again.';
-/** What a banned account is told to do (exit 3: asking again cannot help). */
-export const BANNED_HINT = "Ask one of the server's operators to lift the ban (/unban NAME).";
-
 /**
  * The host name as a device name: every character a device name cannot hold becomes `-`,
  * and it is cut to 32 (`my laptop.local` is `my-laptop-local`); none for an empty one. Pure.

@@ -15,27 +15,48 @@ import { Rooms } from './rooms.js';
 import { DEFAULT_MAX_LINE, lineLimitIn, splitLine } from './split.js';
 import { translateTyped } from './typed.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
-import { recogniseClosing, recognisePong, recogniseYouAreNow } from '../dialects/line/recognise.js';
+import { recogniseClosing, recognisePong, recogniseYouAreNow, type LoginError } from '../dialects/line/recognise.js';
 import { askPasswords, askSecret, asksPasswords, carriesPasswords, newPasswordIn, PasswdAnswers } from './passwd.js';
+import { ExitCode } from './exit-codes.js';
+import { LineBursts } from './line-bursts.js';
+import { Bell, callsUs } from './mention.js';
+import { TOO_MANY_FAILURES } from './login.js';
+import { refusal } from './refusals.js';
+import { terminalLine } from './terminal-line.js';
 
-/** Said by a reconnect that must not be tried again: the server refused the name. */
-export class Refused extends Error {}
+/**
+ * Said by a reconnect the server refused: the name, or the password (ERROR says which, and
+ * LINE is the server's answer). A password missing or refused is asked for; anything else
+ * is not tried again.
+ */
+export class Refused extends Error {
+  constructor(
+    message: string,
+    readonly error?: LoginError | undefined,
+    readonly line?: ServerLine | undefined,
+  ) {
+    super(message);
+  }
+}
 
 export interface InteractiveOptions {
   conn: ChatConnection;
   /** The name we are registered under. */
   name: string;
   /**
-   * Connects and registers NAME again after the connection is lost; rejects with Refused
-   * when the server will not have that name, with anything else to try again later.
-   * Undefined: no reconnecting (--no-reconnect).
+   * Connects and registers NAME again after the connection is lost, with PASSWORD when given
+   * (typed by the user: it is the one from now on), else the one it has; rejects with
+   * Refused when the server will not have that name or password, with anything else to try
+   * again later. Undefined: no reconnecting (--no-reconnect).
    */
-  reconnect: ((name: string) => Promise<ChatConnection>) | undefined;
+  reconnect: ((name: string, password?: string) => Promise<ChatConnection>) | undefined;
   chalk: ChalkInstance;
   input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
   /** `HH:MM ` (local time) before each received line; --no-timestamps turns it off. */
   timestamps: boolean;
+  /** The terminal bell for a direct message and a room message that names us; --no-bell turns it off. */
+  bell?: boolean;
   /** The server's line limit, when it announced one before we got here. */
   maxLine?: number | undefined;
   /** Now, for the timestamps. */
@@ -100,15 +121,18 @@ const isLeave = (line: string): boolean => line === 'exit' || /^\/quit(\s|$)/i.t
  * The chat loop on a terminal: lines typed at a readline prompt are sent, and every
  * incoming line is printed above the prompt, with the half-typed input redrawn intact.
  * A lost connection is retried with backoff and a countdown in the prompt, unless
- * `reconnect` is undefined; the new connection goes back to every room (rooms.ts). Resolves
- * with the exit code: 0 when the user leaves, 1 when the connection is lost for good, 3 when
- * the server no longer takes the name.
+ * `reconnect` is undefined; the new connection goes back to every room (rooms.ts), and a
+ * password the server now wants is asked for. Resolves with the exit code: 0 when the user
+ * leaves, 1 when the connection is lost for good, 3 when the server no longer takes the name,
+ * 130 when the user leaves at a reconnect's password prompt.
  *
  * What the client adds to the protocol (docs/client.md, "In the chat, on a terminal"): `/msg`, `/m` and `/nick`;
  * lines over the server's limit split into several messages; a paste of more than
- * PASTE_ASK_ABOVE lines asked about first, and the lines still waiting on the server's flood
- * control counted in the prompt; the lines of our other rooms tagged with their room, and
- * counted in the prompt until we go there; Tab completion; Ctrl-C as in a shell; local times.
+ * PASTE_ASK_ABOVE lines asked about first (marked by the terminal, or lines that come
+ * together: line-bursts.ts), and the lines still waiting on the server's flood control
+ * counted in the prompt; the lines of our other rooms tagged with their room, and counted in
+ * the prompt until we go there; Tab completion; Ctrl-C as in a shell; local times (of
+ * bans too); the bell for a message that calls us; where to look after an unknown command.
  */
 export function runInteractive(opts: InteractiveOptions): Promise<number> {
   const { conn: first, name, reconnect, chalk, input, output } = opts;
@@ -137,7 +161,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     let asking: { lines: string[]; draft: string } | undefined;
     /** Ctrl-C on an empty line: the next one leaves. */
     let armed = false;
-    const completions = new Completions(() => rooms.rooms);
+    const completions = new Completions({ mine: () => rooms.rooms, current: () => rooms.serverCurrent, self: () => self });
+    const bell = opts.bell === false ? undefined : new Bell(() => output.write('\x07'), { now: () => now().getTime() });
     /** Off with --history 0, and for good once the server says it does not know /history. */
     let historyOn = opts.history > 0;
     /** The room messages shown of each room: a reconnect shows what came after them. */
@@ -189,6 +214,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       done = true;
       // The chat's readline gets its keys back before it lets go of the terminal.
       secret?.abort.abort();
+      bursts.cancel();
       clearTimeout(timer);
       unfixResize();
       input.off('keypress', onKey);
@@ -202,10 +228,12 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     };
     const leave = (line = '/quit'): void => {
       if (leaving) return;
+      // Entered before the leaving: sent first.
+      bursts.end();
       leaving = true;
-      if (!conn) return finish(0);
+      if (!conn) return finish(ExitCode.Ok);
       conn.send(line.startsWith('/') ? line : '/quit');
-      void conn.close().then(() => finish(0));
+      void conn.close().then(() => finish(ExitCode.Ok));
     };
 
     /** Sends LINES; several are followed by /pings that say when the server has handled them. */
@@ -273,6 +301,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     /** RECONNECTED: a new connection after a lost one, rather than the first. */
     const attach = (c: ChatConnection, reconnected: boolean): void => {
       conn = c;
+      completions.loggedIn();
       const mine = new HistoryAnswers(
         logs,
         () => rooms.serverCurrent,
@@ -348,9 +377,14 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         }
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = recogniseYouAreNow(line);
-        if (renamed) self = renamed;
+        if (renamed) {
+          completions.renamed(self, renamed);
+          self = renamed;
+        }
         const room = inRoom && !rooms.isCurrent(inRoom.name) ? inRoom.name : undefined;
-        say(received() + renderLine(plain, { chalk, self, room }));
+        say(received() + renderLine(terminalLine(plain, now()), { chalk, self, room }));
+        // Live lines only: those of the past (history, kept, catch-up) have been shown above.
+        if (callsUs(plain, self)) bell?.ring();
         const fresh = passwords.take(line);
         if (fresh !== undefined) {
           const note = opts.passwordChanged?.(fresh);
@@ -369,12 +403,12 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         if (waiting > 0 && !leaving) say(chalk.red(`${waiting} lines sent in bulk may not have been delivered.`));
         waiting = 0;
         pings.clear();
-        if (leaving) return finish(0);
+        if (leaving) return finish(ExitCode.Ok);
         // The server closed us on purpose (idle, account removed, ...): coming back would
         // only be closed again, so say why and stop.
         if (!reconnect || (last && recogniseClosing(last) !== undefined)) {
           say(chalk.red(reconnect ? `disconnected: ${last?.text ?? ''}` : 'connection lost: the server closed the connection.'));
-          return finish(1);
+          return finish(ExitCode.ConnectionLost);
         }
         say(chalk.red('connection lost: reconnecting (Ctrl-C twice to leave).'));
         retry(0);
@@ -397,27 +431,66 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
           timer = setTimeout(tick, 1000);
           return;
         }
-        setStatus('reconnecting');
-        withDeadline(reconnect!(self), ATTEMPT_MS).then(
-          (c) => {
-            if (leaving || done) return void c.close();
-            setStatus('');
-            say(chalk.green(`reconnected as ${self}`));
-            attach(c, true);
-          },
-          (err: Error) => {
-            // Each new reason once (a certificate now refused, a host gone), not every attempt.
-            if (err.message !== lastFailure) say(chalk.red(`could not reconnect: ${err.message}`));
-            lastFailure = err.message;
-            if (err instanceof Refused) {
-              say(chalk.red(`the server no longer takes ${self}: ${err.message}`));
-              return finish(3);
-            }
-            retry(attempt + 1);
-          },
-        );
+        tryAgain(attempt);
       };
       tick();
+    };
+
+    /** One attempt to reconnect, with the PASSWORD the user has just typed, if any. */
+    const tryAgain = (attempt: number, password?: string): void => {
+      setStatus('reconnecting');
+      withDeadline(reconnect!(self, password), ATTEMPT_MS).then(
+        (c) => {
+          if (leaving || done) return void c.close();
+          setStatus('');
+          say(chalk.green(`reconnected as ${self}`));
+          attach(c, true);
+        },
+        (err: Error) => {
+          if (leaving || done) return;
+          if (err instanceof Refused) return void refused(attempt, err);
+          // Each new reason once (a certificate now refused, a host gone), not every attempt.
+          if (err.message !== lastFailure) say(chalk.red(`could not reconnect: ${err.message}`));
+          lastFailure = err.message;
+          retry(attempt + 1);
+        },
+      );
+    };
+
+    /**
+     * A reconnect the server refused. A password it now wants (it checks passwords since its
+     * restart) or refuses is asked for, hidden, in the chat's own readline (readline-sync
+     * would stop the event loop), and tried at once. Anything else, trying again cannot help:
+     * the client says why and exits 3. Ctrl-C or Ctrl-D at that prompt leaves (130), as at
+     * the login's.
+     */
+    const refused = async (attempt: number, err: Refused): Promise<void> => {
+      if (err.error === 'password-required' || err.error === 'authentication-failed') {
+        setStatus('');
+        say(
+          chalk.red(
+            err.error === 'password-required'
+              ? `the server now checks passwords: type the password of ${self} to log in again (Ctrl-C leaves).`
+              : 'authentication failed: the server refused that password; type it again (Ctrl-C leaves).',
+          ),
+        );
+        // The half-typed line waits aside: the prompt is the question alone.
+        const draft = clearInput(rl);
+        const password = await askHidden(`Password for ${self}`).finally(() => {
+          secret = undefined;
+        });
+        if (done) return;
+        setInput(rl, draft);
+        if (password !== undefined) return tryAgain(attempt, password);
+        say(chalk.red('left at the password prompt, without logging in again.'));
+        return finish(ExitCode.Interrupted);
+      }
+      if (err.error === 'too-many-failures') say(chalk.red(TOO_MANY_FAILURES));
+      else {
+        const reason = err.line === undefined ? err.message : terminalLine(err.line, now()).text;
+        say(chalk.red(`the server no longer takes ${self}: ${refusal(reason, err.error)}`));
+      }
+      finish(ExitCode.RegistrationRefused);
     };
 
     /** Asks QUESTION with nothing typed shown (askSecret): the answer, undefined when given up. */
@@ -452,10 +525,12 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       setInput(rl, draft);
     };
 
-    /** The end of a paste: its lines go as typed ones do (more than a few are asked about). */
-    const pasteEnded = (): void => {
-      const lines = (pasted ?? []).filter((l) => l !== '');
-      pasted = undefined;
+    /**
+     * The lines of a paste: they go as typed ones do (more than a few are asked about), none
+     * of them taken for the client's own commands (exit, /passwd alone).
+     */
+    const pastedLines = (all: readonly string[]): void => {
+      const lines = all.filter((l) => l !== '');
       if (lines.length === 0) return;
       if (asking) say(chalk.red(`not sent: ${lines.length} lines pasted while a question was open.`));
       else submit(lines);
@@ -463,9 +538,31 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       redraw();
     };
 
+    /** One line typed and entered. */
+    const entered = (line: string): void => {
+      if (asking) return answer(line);
+      if (isLeave(line)) return leave(line);
+      if (asksPasswords(line)) return void changePassword();
+      submit([line]);
+      rl.prompt();
+    };
+
+    /**
+     * Lines that come together are a paste, marked by the terminal or not: a terminal without
+     * bracketed paste (or tmux's paste-buffer) types the whole text at once (line-bursts.ts).
+     */
+    const bursts = new LineBursts((lines) => (lines.length === 1 ? entered(lines[0]!) : pastedLines(lines)));
+
     function onKey(_s: string | undefined, key: { name?: string; ctrl?: boolean } | undefined): void {
-      if (key?.name === 'paste-start') pasted = [];
-      else if (key?.name === 'paste-end') pasteEnded();
+      if (key?.name === 'paste-start') {
+        // What was entered before it is not part of it.
+        bursts.end();
+        pasted = [];
+      } else if (key?.name === 'paste-end') {
+        const lines = pasted ?? [];
+        pasted = undefined;
+        pastedLines(lines);
+      }
       if (!(key?.ctrl && key.name === 'c')) armed = false;
     }
     // After readline's own listener: a paste's lines reach 'line' before its end mark here.
@@ -473,15 +570,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
 
     attach(first, false);
     rl.on('line', (line) => {
-      if (pasted) {
-        pasted.push(line);
-        return;
-      }
-      if (asking) return answer(line);
-      if (isLeave(line)) return leave(line);
-      if (asksPasswords(line)) return void changePassword();
-      submit([line]);
-      rl.prompt();
+      if (pasted) pasted.push(line);
+      else bursts.push(line);
     });
     // Ctrl-C as in a shell: it throws the line away; on an empty line it says how to leave,
     // and a second one leaves.

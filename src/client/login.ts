@@ -1,7 +1,8 @@
 import type { ChatConnection } from './connection.js';
-import { BANNED_HINT, TOO_MANY_DEVICES_HINT } from './device.js';
 import { ExitCode } from './exit-codes.js';
 import { LeftPrompt, type Prompter } from './prompt.js';
+import { refusal } from './refusals.js';
+import { terminalLine } from './terminal-line.js';
 import { isValidName } from '../protocol/names.js';
 import { recogniseClosing, recogniseLoginError } from '../dialects/line/recognise.js';
 
@@ -17,6 +18,8 @@ export interface LoginOptions {
   prompter: Prompter;
   /** The client's own messages (stderr). */
   say: (text: string) => void;
+  /** Now: a ban's end is said in local time. */
+  now?: () => Date;
 }
 
 export type LoginOutcome = { ok: true; conn: ChatConnection; name: string; password: string | undefined } | { ok: false; code: ExitCode };
@@ -56,6 +59,7 @@ export function nameFromAnswer(answer: string): string {
  */
 export async function login(options: LoginOptions): Promise<LoginOutcome> {
   const { prompter, say } = options;
+  const now = options.now ?? ((): Date => new Date());
   let conn: ChatConnection | undefined;
   let watch: Watch = { ending: false, tooMany: false, abort: new AbortController() };
   const open = async (): Promise<ChatConnection> => {
@@ -123,8 +127,8 @@ export async function login(options: LoginOptions): Promise<LoginOutcome> {
       } else if (typed && result.error !== 'too-many-devices' && result.error !== 'banned') {
         name = await askName();
       } else {
-        const hint = result.error === 'too-many-devices' ? TOO_MANY_DEVICES_HINT : result.error === 'banned' ? BANNED_HINT : 'Choose another name with --name.';
-        say(`registration refused: ${result.reason}. ${hint}`);
+        const reason = result.line === undefined ? result.reason : terminalLine(result.line, now()).text;
+        say(`registration refused: ${refusal(reason, result.error, 'Choose another name with --name.')}`);
         await c.close();
         return { ok: false, code: ExitCode.RegistrationRefused };
       }

@@ -3,6 +3,7 @@ import type { ServerLine } from '../dialects/line/server-line.js';
 import { recogniseSentDirect } from '../dialects/line/recognise.js';
 import { nameKey } from '../protocol/names.js';
 import type { PastItem } from './history.js';
+import { callsUs, mentionPattern } from './mention.js';
 import { roomColour } from './room-colour.js';
 
 export interface RenderOptions {
@@ -32,10 +33,13 @@ function renderBody(line: ServerLine, chalk: ChalkInstance, self: string | undef
   switch (line.kind) {
     case 'direct':
       return chalk.magenta(`${chalk.bold(`*${line.from}*`)} ${mark(line.text)}`);
-    case 'room':
+    case 'room': {
       // Said on another of our devices: our own words mention nobody to us.
       if (self !== undefined && nameKey(line.from) === nameKey(self)) return `${chalk.cyan(`<${line.from}>`)} ${line.text}`;
-      return `${chalk.cyan(`<${mark(line.from)}>`)} ${mark(line.text)}`;
+      // A line that calls us stands out as a whole: its sender too, not only our name.
+      const from = self !== undefined && callsUs(line, self) ? chalk.yellow.bold : chalk.cyan;
+      return `${from(`<${line.from}>`)} ${mark(line.text)}`;
+    }
     case 'notice':
       return chalk.gray(`* ${mark(line.text)}`);
     case 'error':
@@ -51,8 +55,7 @@ function renderBody(line: ServerLine, chalk: ChalkInstance, self: string | undef
 
 function highlight(text: string, self: string | undefined, chalk: ChalkInstance): string {
   if (!self || chalk.level === 0) return text;
-  const escaped = self.replace(/[-]/g, '\\-');
-  return text.replace(new RegExp(`(?<![A-Za-z0-9_-])${escaped}(?![A-Za-z0-9_-])`, 'gi'), (m) => chalk.yellow.bold(m));
+  return text.replace(mentionPattern(self), (m) => chalk.yellow.bold(m));
 }
 
 /** Local time as `HH:MM`, shown before each received line. Pure. */

@@ -1,7 +1,7 @@
 import readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { ChatConnection } from './connection.js';
-import { BANNED_HINT, TOO_MANY_DEVICES_HINT } from './device.js';
+import { refusal } from './refusals.js';
 import { ExitCode } from './exit-codes.js';
 import { recognisePong } from '../dialects/line/recognise.js';
 
@@ -92,15 +92,9 @@ export function runScript(opts: ScriptOptions): Promise<ExitCode> {
             return finish(ExitCode.ConnectionLost);
           }
           if (!result.ok) {
-            const hint =
-              opts.password === undefined && result.error === 'password-required'
-                ? ' Give the password with --password-file FILE or CHAT_PASSWORD.'
-                : result.error === 'too-many-devices'
-                  ? ` ${TOO_MANY_DEVICES_HINT}`
-                  : result.error === 'banned'
-                    ? ` ${BANNED_HINT}`
-                    : '';
-            say(`registration refused: ${result.reason}.${hint}`);
+            // The server's advice (`send #NAME PASSWORD`) is for nc users: ours is the option.
+            const reason = result.error === 'password-required' ? `password required for ${opts.name} on this server` : result.reason;
+            say(`registration refused: ${refusal(reason, result.error)}`);
             return finish(ExitCode.RegistrationRefused);
           }
           registered = true;

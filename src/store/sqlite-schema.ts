@@ -212,14 +212,18 @@ const ADVICE: Record<string, string> = {
   SQLITE_BUSY: 'another program holds it locked: stop that program, or name another file',
 };
 
-function openError(file: string, err: unknown): Error {
+export function openError(file: string, err: unknown): Error {
   const code = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
   // better-sqlite3 checks the folder itself, before SQLite, and throws a TypeError without a code.
-  if (typeof code !== 'string') {
+  // Its native part missing (an install whose scripts did not run: npm 11 asks for
+  // --allow-scripts) or built for another Node is no fault of the file's.
+  if (typeof code !== 'string' || code === 'ERR_DLOPEN_FAILED') {
     const advice = /directory does not exist/.test(message)
       ? 'its folder does not exist: create it, or name a file in a folder that exists'
-      : 'check the file and its folder';
+      : /bindings file|NODE_MODULE_VERSION|better_sqlite3\.node|ERR_DLOPEN_FAILED/.test(`${message} ${String(code)}`)
+        ? 'the SQLite module (better-sqlite3) is not built for this Node; install again with npm install -g --allow-scripts=better-sqlite3, or run npm rebuild better-sqlite3 where it is installed'
+        : 'check the file and its folder';
     return new Error(`cannot open the database ${file}: ${advice}`, { cause: err });
   }
   const base = code.replace(/^(SQLITE_[A-Z]+).*$/, '$1');

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Completions } from '../../src/client/complete.js';
 import { ATTEMPT_MS, connectFirst, parseHosts } from '../../src/client/hosts.js';
 import { timestamp } from '../../src/client/render.js';
 import { lineLimitIn, splitLine } from '../../src/client/split.js';
 import { parseCommand } from '../../src/dialects/line/parse.js';
 import { translateTyped } from '../../src/client/typed.js';
 import { parseServerLine } from '../../src/dialects/line/server-line.js';
-import { stamp, T0 } from '../helpers/fake-clock.js';
 
 describe('splitLine', () => {
   test('a line within the limit, and a command, come back whole', () => {
@@ -89,82 +87,6 @@ describe('translateTyped', () => {
     assert.match((translateTyped('/msg b:b hi') as { problem: string }).problem, /not a name/);
     assert.match((translateTyped('/nick') as { problem: string }).problem, /needs a name/);
     assert.match((translateTyped('/nick two words') as { problem: string }).problem, /not a name/);
-  });
-});
-
-describe('Completions', () => {
-  const learnt = (...raw: string[]): Completions => {
-    const c = new Completions();
-    for (const r of raw) c.learn(parseServerLine(r));
-    return c;
-  };
-
-  test('names from /who, messages and notices; rooms from you are in, /who ROOM and /rooms', () => {
-    const c = learnt(
-      '* online (3): alice, Bob, carol',
-      '<dave> hi',
-      '*erin* psst',
-      '* frank joined',
-      '* carol is now caroline',
-      '* in dev (1): gina',
-      '* rooms (2): lobby (4), ops (1)',
-      '* you are in Design',
-      '* henry left',
-      '* [2026-11-27T05:15:05Z] <ivan> old',
-    );
-    assert.deepEqual(c.names, ['alice', 'Bob', 'caroline', 'dave', 'erin', 'frank', 'gina', 'henry', 'ivan']);
-    assert.deepEqual(c.rooms, ['Design', 'dev', 'lobby', 'ops']);
-  });
-
-  test('names and rooms from the lines of our other rooms, /mine and /part answers', () => {
-    const c = learnt('<bob#dev> hi', '* carol joined #qa', '* dave left #ops (bye)', '* your rooms (2): lobby, Design', '* you left random');
-    assert.deepEqual(c.names, ['bob', 'carol', 'dave']);
-    assert.deepEqual(c.rooms, ['Design', 'dev', 'lobby', 'ops', 'qa', 'random']);
-  });
-
-  test('from what we did on another device: the rooms it joined, who we wrote to, and its catch-up', () => {
-    const c = learnt('* you joined dev from another device', '*alice->bob* hi', `* [${stamp(T0)}] *alice->carol* later`, `* [${stamp(T0)}] <dave#qa> old`);
-    assert.deepEqual(c.names, ['bob', 'carol', 'dave']);
-    assert.deepEqual(c.rooms, ['dev', 'qa']);
-  });
-
-  test('/join completes every room known, /part only ours, with a space for the reason', () => {
-    const mine = ['lobby', 'Dev'];
-    const c = new Completions(() => mine);
-    for (const raw of ['* rooms (3): lobby (4), dev (1), design (2)', '<bob#ops> hi']) c.learn(parseServerLine(raw));
-    assert.deepEqual(c.complete('/pa'), [['/part '], '/pa']);
-    assert.deepEqual(c.complete('/mi'), [['/mine '], '/mi']);
-    assert.deepEqual(c.complete('/join d'), [['design', 'dev'], 'd']);
-    assert.deepEqual(c.complete('/join o'), [['ops'], 'o']);
-    assert.deepEqual(c.complete('/part d'), [['Dev '], 'd']);
-    assert.deepEqual(c.complete('/PART '), [['Dev ', 'lobby '], '']);
-    assert.deepEqual(c.complete('/part #l'), [['#lobby '], '#l']);
-    assert.deepEqual(c.complete('/part o'), [[], 'o'], 'not a room of ours');
-    mine.push('ops');
-    assert.deepEqual(c.complete('/part o'), [['ops '], 'o'], 'ours as they are now');
-  });
-
-  test("room operators' commands complete, and the names they take: `@` marks no name", () => {
-    const c = new Completions();
-    c.learn(parseServerLine('* in dev (2): @alice, bob'));
-    assert.deepEqual(c.names, ['alice', 'bob']);
-    assert.deepEqual(c.complete('/to'), [['/topic '], '/to']);
-    assert.deepEqual(c.complete('/p'), [['/part ', '/ping ', '/private ', '/public '], '/p']);
-    assert.deepEqual(c.complete('/op a'), [['alice '], 'a']);
-    assert.deepEqual(c.complete('/remove b'), [['bob '], 'b']);
-    assert.deepEqual(c.complete('/invite '), [['alice ', 'bob '], '']);
-  });
-
-  test('what Tab offers where', () => {
-    const c = learnt('* online (3): alice, bob, bert', '* rooms (2): lobby (4), dev (1)');
-    assert.deepEqual(c.complete('/jo'), [['/join '], '/jo']);
-    assert.deepEqual(c.complete('/join d'), [['dev'], 'd']);
-    assert.deepEqual(c.complete('/join #l'), [['#lobby'], '#l']);
-    assert.deepEqual(c.complete('@b'), [['@bert:', '@bob:'], '@b']);
-    assert.deepEqual(c.complete('hi @AL'), [['@alice'], '@AL']);
-    assert.deepEqual(c.complete('bo'), [['bob: '], 'bo']);
-    assert.deepEqual(c.complete('/msg al'), [['alice '], 'al']);
-    assert.deepEqual(c.complete('hello bo'), [[], 'bo'], 'a word in a text is not a name to complete');
   });
 });
 

@@ -6,6 +6,7 @@ import { makeCerts } from '../helpers/certs.js';
 import { run, runServer } from '../helpers/cli.js';
 import { LineQueue } from '../helpers/lines.js';
 import { startServer } from '../helpers/server.js';
+import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 describe('chat-client scripting mode, as a process', () => {
@@ -94,6 +95,17 @@ describe('chat-client scripting mode, as a process', () => {
     const invalid = run(t, 'client', ['--port', String(port), '--name', 'no spaces'], { input: '' });
     assert.equal(await invalid.exit, 3);
     assert.match(invalid.stderr.seen.join('\n'), /registration refused: invalid name: use 1-32 letters, digits, _ or -/);
+  });
+
+  test('exit 3: no password for a server that checks them, with what to do, never the advice meant for nc', async (t) => {
+    const { port } = await startServer(t, { users: await usersFile(t, { alice: 'wonderland' }) });
+    const c = run(t, 'client', ['--port', String(port), '--name', 'alice'], { input: 'hi\n' });
+    assert.equal(await c.exit, 3);
+    assert.deepEqual(c.stderr.seen, [
+      'chat-client: registration refused: password required for alice on this server. Give the password with --password-file FILE or CHAT_PASSWORD.',
+    ]);
+    // stdout stays the server's own, for scripts.
+    assert.ok(c.stdout.seen.includes('! password required: this server checks passwords, send #NAME PASSWORD'));
   });
 
   test('a server that will not take us (full) is exit 1, not a refused name', async (t) => {

@@ -26,7 +26,8 @@ describe('chat-client on a terminal, history on the wire', { skip }, () => {
     term.type('/history 3');
     term.press('Enter');
     assert.equal(await c.received.next(), '/history 3');
-    const after = await term.waitFor((s) => s.includes('! unknown command: /history'), "the answer to the user's /history");
+    // With where to look, as any unknown command is shown on a terminal.
+    const after = await term.waitFor((s) => s.includes('! unknown command: /history (/help lists the commands)'), "the answer to the user's /history");
     assert.equal(after.filter((l) => l.includes('unknown command')).length, 1);
   });
 

@@ -93,7 +93,7 @@ test('the CI smoke test (docs/scripting.md) runs and passes as written, and remo
   assert.deepEqual(readdirSync(tmp), [], 'the script removes its temporary folder');
 });
 
-test('"Running it for real" (docs/running.md) runs as written: users, certificate, TLS server, client', async (t) => {
+test('"Accounts and TLS, tried on one machine" (docs/running.md) runs as written: users, certificate, TLS server, client', async (t) => {
   const { code, output, tmp } = await runBlock(t, 'running-for-real');
   assert.equal(code, 0, output);
   assert.match(output, /added alice to /);

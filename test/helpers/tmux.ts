@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -49,10 +49,25 @@ export class Terminal {
     this.#tmux('send-keys', ...keys);
   }
 
-  /** Pastes TEXT as a terminal does: bracketed (ESC [200~ ... ESC [201~) when the program asked for it, LF sent as CR. */
-  paste(text: string): void {
+  /**
+   * Pastes TEXT as a terminal does: bracketed (ESC [200~ ... ESC [201~) when the program
+   * asked for it, LF sent as CR. With { bracketed: false }, as a terminal without bracketed
+   * paste does (or a plain `tmux paste-buffer`): the text alone, in one write.
+   */
+  paste(text: string, { bracketed = true }: { bracketed?: boolean } = {}): void {
     this.#tmux('set-buffer', '-b', 'paste', '--', text);
-    this.#tmux('paste-buffer', '-p', '-d', '-b', 'paste');
+    this.#tmux('paste-buffer', ...(bracketed ? ['-p'] : []), '-d', '-b', 'paste');
+  }
+
+  /**
+   * From now on, every byte the program writes is kept (tmux pipe-pane), escape sequences
+   * and bells included, which the screen does not show: the returned function reads them.
+   */
+  record(): () => string {
+    const file = join(this.#dir, 'output');
+    writeFileSync(file, '');
+    this.#tmux('pipe-pane', '-o', `cat >> '${file}'`);
+    return () => readFileSync(file, 'latin1');
   }
 
   /** Resizes the terminal to COLS columns (the program gets SIGWINCH). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ChatMetrics } from '../../src/ops/metrics.js';
@@ -16,17 +16,33 @@ const systemdSkip: string | false =
   installed || process.env['CI'] ? false : 'systemd-analyze is not installed: apt-get install systemd to check the unit in docs/operations.md';
 
 describe('docs/operations.md', () => {
-  test('the systemd unit passes systemd-analyze verify, and uses only options chat-server has', { skip: systemdSkip }, (t) => {
+  test('the unit the shell writes gets ExecStart from `npm prefix -g`, passes systemd-analyze verify, and uses only options chat-server has', {
+    skip: systemdSkip,
+  }, (t) => {
     const { block } = docBlock('systemd-unit');
-    assert.match(block, /^ExecStart=\/usr\/local\/bin\/chat-server /m);
-    // The installed path is the built CLI here: verify checks that it can be run.
-    const unit = join(tempDir(t, 'chat-unit-'), 'chat-server.service');
-    writeFileSync(unit, block.replaceAll('/usr/local/bin/chat-server', CLI.server));
+    const target = 'sudo tee /etc/systemd/system/chat-server.service > /dev/null <<EOF\n';
+    assert.ok(block.startsWith(target), block);
+    assert.match(block, /^ExecStart=\$\(npm prefix -g\)\/bin\/chat-server /m);
+    // npm's global prefix is a folder of ours, whose bin/chat-server is the built CLI, as a
+    // global install links it: verify checks that ExecStart can be run.
+    const dir = tempDir(t, 'chat-unit-');
+    const prefix = join(dir, 'prefix');
+    mkdirSync(join(prefix, 'bin'), { recursive: true });
+    symlinkSync(CLI.server, join(prefix, 'bin', 'chat-server'));
+    const unit = join(dir, 'chat-server.service');
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;
+    execFileSync('bash', ['-e', '-c', `tee '${unit}' > /dev/null <<EOF\n${block.slice(target.length)}`], {
+      env: { ...env, npm_config_prefix: prefix, npm_config_update_notifier: 'false' },
+    });
+    const written = readFileSync(unit, 'utf8');
+    assert.match(written, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m, 'the shell wrote $MAINPID as it is');
     const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
     assert.equal(verify.status, 0, verify.stderr);
     assert.equal(verify.stderr.trim(), '', 'no key systemd ignores or cannot parse');
     const help = execFileSync(process.execPath, [CLI.server, '--help'], { encoding: 'utf8' });
-    const execStart = /^ExecStart=([\s\S]*?[^\\])$/m.exec(block)?.[1] ?? '';
+    const execStart = /^ExecStart=([\s\S]*?[^\\])$/m.exec(written)?.[1] ?? '';
+    assert.ok(execStart.startsWith(`${join(prefix, 'bin', 'chat-server')} `), execStart);
     const flags = [...execStart.matchAll(/\s(--[a-z-]+)/g)].map((m) => m[1]!);
     assert.ok(flags.length >= 8, execStart);
     const known = (flag: string): boolean => help.includes(`${flag} `);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { MIGRATIONS, openDatabase, openError, SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { StoreEvents, StoreLimits } from '../../src/store/store.js';
 import { T0 } from '../helpers/fake-clock.js';
@@ -651,4 +651,19 @@ test('catch-up: a failed write names what was lost; a damaged mark is an error, 
   assert.equal(store.directsSince('alice', 0), undefined);
   assert.throws(() => store.markDevice('alice', 'laptop', { at: T0, rooms: [] }), /could not remember where a device left/);
   assert.throws(() => store.deviceMark('alice', 'laptop'), /could not read where a device left/);
+});
+
+test("better-sqlite3's native part missing or built for another Node: the advice is to build it, not to check the file", () => {
+  const missing = new Error(
+    'Could not locate the bindings file. Tried:\n → /usr/lib/node_modules/tcp-chat/node_modules/better-sqlite3/build/better_sqlite3.node',
+  );
+  assert.match(
+    openError('/var/lib/chat-server/chat.db', missing).message,
+    /^cannot open the database \/var\/lib\/chat-server\/chat\.db: the SQLite module \(better-sqlite3\) is not built for this Node; install again with npm install -g --allow-scripts=better-sqlite3/,
+  );
+  const other = Object.assign(new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 127.'), {
+    code: 'ERR_DLOPEN_FAILED',
+  });
+  assert.match(openError('chat.db', other).message, /not built for this Node/);
+  assert.match(openError('chat.db', new TypeError('Cannot open database because the directory does not exist')).message, /its folder does not exist/);
 });

@@ -224,15 +224,23 @@ export function recogniseShuttingDown(line: ServerLine): true | undefined {
 
 // History and messages kept for later (docs/protocol.md, "History").
 
-/** `[TIME] ` before a room or direct message, TIME as wording.ts's historyTime writes it. */
-const PAST = /^\[(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)\] (.*)$/s;
+/** A time as wording.ts's historyTime writes it: UTC to the second, 2026-11-27T05:15:05Z. */
+const TIME = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z';
+
+/** TIME in ms, or undefined for a time that is no time (month 13). */
+function timeAt(text: string): number | undefined {
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** `[TIME] ` before a room or direct message. */
+const PAST = new RegExp(`^\\[(${TIME})\\] (.*)$`, 's');
 
 /** A line of the past: `* [TIME] ` and the line as it was sent then, read by parseServerLine; AT in ms. */
 function pastLine(line: ServerLine): { at: number; line: ServerLine } | undefined {
   const g = groups(line, PAST);
-  if (!g) return undefined;
-  const at = Date.parse(g[0]!);
-  return Number.isNaN(at) ? undefined : { at, line: parseServerLine(g[1]!) };
+  const at = g && timeAt(g[0]!);
+  return g && at !== undefined ? { at, line: parseServerLine(g[1]!) } : undefined;
 }
 
 /** A message of the past of KIND, as pastLine reads it. */
@@ -348,8 +356,6 @@ export type LoginError =
   | 'banned'
   | 'register-timeout';
 
-const BANNED_AT_LOGIN = /^banned(: | until |$)/;
-
 /** How each starts (wording.ts: nameTaken, invalidName, ..., registerTimeout). */
 const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [
   ['name taken', 'name-taken'],
@@ -368,8 +374,7 @@ const LOGIN_ERRORS: readonly (readonly [string, LoginError])[] = [
  */
 export function recogniseLoginError(line: ServerLine): LoginError | undefined {
   if (line.kind !== 'error') return undefined;
-  // `! banned until TIME: REASON`, `! banned: REASON`, `! banned` (wording.ts: bannedAtLogin); not `! banned by OP: ...`.
-  if (BANNED_AT_LOGIN.test(line.text)) return 'banned';
+  if (recogniseBannedAtLogin(line)) return 'banned';
   return LOGIN_ERRORS.find(([head]) => line.text.startsWith(head))?.[1];
 }
 
@@ -432,4 +437,83 @@ export function recognisePasswdAnswer(line: ServerLine): 'changed' | 'refused' |
   if (line.kind !== 'error') return undefined;
   if (PASSWD_REFUSALS.some((head) => line.text.startsWith(head))) return 'refused';
   return recogniseUnknownCommand(line)?.toLowerCase() === 'passwd' ? 'refused' : undefined;
+}
+
+// Moderation (docs/protocol.md, "Moderation"). Times are UTC (TIME); the terminal shows them in local time.
+
+/** When a ban ends: TIME in ms, undefined for none (`lifted`, or no TIME at all), null for a TIME that is no time (month 13). */
+function banEnd(time: string | undefined): number | undefined | null {
+  if (time === undefined || time === 'lifted') return undefined;
+  return timeAt(time) ?? null;
+}
+
+const BANNED_AT_LOGIN = new RegExp(`^banned(?: until (${TIME}))?(?:: (.*))?$`, 's');
+
+/**
+ * `! banned until TIME: REASON`, `! banned: REASON` or `! banned` (wording.ts: bannedAtLogin),
+ * a login refused: UNTIL in ms (undefined: until lifted), and the REASON ('' for none). Not
+ * `! banned by OP: REASON`, which ends a connection that was logged in.
+ */
+export function recogniseBannedAtLogin(line: ServerLine): { until: number | undefined; reason: string } | undefined {
+  const g = groups(line, BANNED_AT_LOGIN, 'error');
+  const until = g && banEnd(g[0]);
+  return !g || until === null ? undefined : { until, reason: g[1] ?? '' };
+}
+
+const BANS = /^bans \((\d+)\): ?(.*)$/s;
+/** What follows `until` in a ban of the list: TIME, or `lifted` for a ban without end. */
+const BAN_END = `(?:${TIME}|lifted)`;
+/**
+ * One ban of the list, `NAME until END` and ` (REASON)` when there is one, up to the next ban
+ * or the end of the line: a REASON may hold `, ` and brackets of its own.
+ */
+const BAN_ENTRY = new RegExp(`(${NAME_PATTERN}) until (${BAN_END})(?: \\((.*?)\\))?(?=, ${NAME_PATTERN} until ${BAN_END}|$)`, 'ys');
+/** The newer servers' word for an empty list: `* bans (0): nobody is banned`; older ones send `* bans (0): `. */
+const NOBODY = 'nobody is banned';
+
+/**
+ * `* bans (N): NAME until TIME (REASON), ...` (wording.ts: bansList), the answer to /bans:
+ * each ban, UNTIL in ms (undefined: `until lifted`), REASON '' when there is none. An empty
+ * list, `* bans (0): ` or `* bans (0): nobody is banned`, is []. A list that does not read
+ * as N bans is none of this.
+ */
+export function recogniseBansList(line: ServerLine): { name: string; until: number | undefined; reason: string }[] | undefined {
+  const g = groups(line, BANS);
+  if (!g) return undefined;
+  const count = Number(g[0]);
+  const text = g[1]!;
+  if (count === 0) return text === '' || text === NOBODY ? [] : undefined;
+  const bans: { name: string; until: number | undefined; reason: string }[] = [];
+  for (let at = 0; at < text.length; at += 2) {
+    BAN_ENTRY.lastIndex = at;
+    const m = BAN_ENTRY.exec(text);
+    const until = m && banEnd(m[2]);
+    if (!m || until === null) return undefined;
+    bans.push({ name: m[1]!, until, reason: m[3] ?? '' });
+    at = BAN_ENTRY.lastIndex;
+  }
+  return bans.length === count ? bans : undefined;
+}
+
+const YOU_BANNED = new RegExp(`^${NAME} is banned until (?:(${TIME})|/unban ${NAME_PATTERN})$`);
+
+/**
+ * `* NAME is banned until TIME` or `* NAME is banned until /unban NAME` (wording.ts:
+ * youBanned), an operator's /ban taken: the NAME, and UNTIL in ms (undefined: until lifted).
+ */
+export function recogniseYouBanned(line: ServerLine): { name: string; until: number | undefined } | undefined {
+  const g = groups(line, YOU_BANNED);
+  const until = g && banEnd(g[1]);
+  return !g || until === null ? undefined : { name: g[0]!, until };
+}
+
+const YOU_ARE_OPERATOR = /^you are an operator(?::|$)/;
+
+/**
+ * `* you are an operator: /help lists your commands`: sent right after `* registered as
+ * NAME` to an operator's login, and after an authentication that makes the connection one.
+ * Operators' commands (/kick, /ban, ...) are offered to them only.
+ */
+export function recogniseYouAreOperator(line: ServerLine): true | undefined {
+  return (line.kind === 'notice' && YOU_ARE_OPERATOR.test(line.text)) || undefined;
 }

@@ -70,6 +70,36 @@ const DEVICE_CASES: Case[] = [
   [`! too many devices logged in as ${NAME} (max 3)`, { recogniseLoginError: 'too-many-devices' }],
 ];
 
+/** Moderation: ban times (UTC) the terminal shows in local time, and the operator's own line. */
+const BANNED = { recogniseLoginError: 'banned' } as const;
+const MODERATION_CASES: Case[] = [
+  [w.bannedAtLogin(undefined, ''), { ...BANNED, recogniseBannedAtLogin: { until: undefined, reason: '' } }],
+  [w.bannedAtLogin(AT, 'spam'), { ...BANNED, recogniseBannedAtLogin: { until: AT_SECOND, reason: 'spam' } }],
+  [w.bannedAtLogin(undefined, TRICKY), { ...BANNED, recogniseBannedAtLogin: { until: undefined, reason: TRICKY } }],
+  [w.bannedAtLogin(AT, ''), { ...BANNED, recogniseBannedAtLogin: { until: AT_SECOND, reason: '' } }],
+  [
+    w.bansList([
+      { name: NAME, until: AT, reason: 'spam, again (twice) :)' },
+      { name: 'bob', until: undefined, reason: '' },
+      { name: LONGEST, until: 0, reason: 'x until lifted' },
+    ]),
+    {
+      recogniseBansList: [
+        { name: NAME, until: AT_SECOND, reason: 'spam, again (twice) :)' },
+        { name: 'bob', until: undefined, reason: '' },
+        { name: LONGEST, until: 0, reason: 'x until lifted' },
+      ],
+    },
+  ],
+  [w.bansList([]), { recogniseBansList: [] }],
+  // What newer servers answer for none.
+  ['* bans (0): nobody is banned', { recogniseBansList: [] }],
+  [w.youBanned(NAME, AT), { recogniseYouBanned: { name: NAME, until: AT_SECOND } }],
+  [w.youBanned('bob', undefined), { recogniseYouBanned: { name: 'bob', until: undefined } }],
+  // Written out: the server's side of it comes with the server's change.
+  ['* you are an operator: /help lists your commands', { recogniseYouAreOperator: true }],
+];
+
 const CASES: Case[] = [
   [w.greeting(), { recogniseGreeting: { maxLine: undefined } }],
   [w.connected('127.0.0.1', 5000), { recogniseConnected: { host: '127.0.0.1', port: 5000 } }],
@@ -131,8 +161,7 @@ const CASES: Case[] = [
   [w.invalidName(), { recogniseLoginError: 'invalid-name' }],
   [w.authenticationFailed(), { recogniseLoginError: 'authentication-failed', recognisePasswdAnswer: 'refused' }],
   [w.passwordRequired(), { recogniseLoginError: 'password-required' }],
-  [w.bannedAtLogin(undefined, ''), { recogniseLoginError: 'banned' }],
-  [w.bannedAtLogin(AT, 'spam'), { recogniseLoginError: 'banned' }],
+  ...MODERATION_CASES,
   [w.tooManyFailures(), { recogniseLoginError: 'too-many-failures', recogniseClosing: 'too many failed logins' }],
   [w.registerTimeout(10_000), { recogniseLoginError: 'register-timeout', recogniseClosing: 'not registered within 10 s' }],
   [w.idleTimeout(3_600_000), { recogniseClosing: 'idle for 3600 s' }],
@@ -162,7 +191,6 @@ const UNRECOGNISED = [
   w.waitingForYou(3),
   w.removed(w.bannedBy('op', 'x')),
   w.youKicked('bob'),
-  w.youBanned('bob', undefined),
   w.mayLogInAgain('bob'),
   w.notBanned('bob'),
   w.noSuchRoom('dev'),
@@ -285,6 +313,18 @@ describe('near misses: what a user writes is never a server line', () => {
       `* ${at} *alice->* x`,
       '! server full!',
       'welcome',
+      '! banned until tomorrow: x',
+      '! banned until 2026-13-45T05:15:05Z: no such day',
+      '! banned for a while',
+      '* bans (2): bob until lifted',
+      '* bans (1): bob until tomorrow',
+      '* bans (1): bob until lifted, carol until lifted',
+      '* bans (0): bob until lifted',
+      '* bans: bob until lifted',
+      '* bob is banned until tomorrow',
+      '* bob is banned until /unban',
+      '* you are an operators',
+      '* you are no operator',
     ]) {
       assert.deepEqual(readBack(raw), {}, raw);
     }
