@@ -16,7 +16,7 @@ import { passwd } from './account-commands.js';
 import { historyTargets, historyWindow } from './history-window.js';
 import { readMarker } from './read-markers.js';
 import { HISTORY_DEFAULT, HISTORY_MAX } from '../protocol/history-limits.js';
-import { AWAY_MAX } from '../protocol/away.js';
+import { AWAY_MAX, cutToBytes } from '../protocol/away.js';
 
 export type { CommandContext, Outcome } from './command-context.js';
 
@@ -104,12 +104,11 @@ function withoutControls(cmd: Command): Command {
 }
 
 /**
- * docs/protocol.md, "Away": away with TEXT (at most AWAY_MAX characters, as IRC's AWAYLEN
+ * docs/protocol.md, "Away": away with TEXT (at most AWAY_MAX bytes of UTF-8, as IRC's AWAYLEN
  * says), or back without. A direct message to the user is answered with it (core.ts).
  */
 function away(ctx: CommandContext, cmd: Extract<Command, { kind: 'away' }>): Action[] {
-  const chars = [...stripControls(cmd.text).trim()];
-  const text = (chars.length > AWAY_MAX ? chars.slice(0, AWAY_MAX) : chars).join('').trimEnd();
+  const text = cutToBytes(stripControls(cmd.text).trim(), AWAY_MAX).trimEnd();
   return text === '' ? [{ kind: 'away', text: undefined }, reply(ctx.w.youAreBack())] : [{ kind: 'away', text }, reply(ctx.w.youAreAway(text))];
 }
 

@@ -124,7 +124,7 @@ export interface Words {
   youAreBack(): string;
   /** To the sender of a direct message to NAME, who is away with TEXT. */
   isAway(name: string, text: string): string;
-  /** At the login of an operator account: what it may do ('' for a dialect that says so otherwise). */
+  /** At the login of an operator account: that it is one, and what it may do. */
   youAreOperator(): string;
   youAreIn(room: string): string;
   /** REASON: the one given to /part, for a dialect that shows it to the leaver too (IRC's PART). */

@@ -53,13 +53,16 @@ describe('/away', () => {
     assert.equal(await alice.next(), '* you are back');
   });
 
-  test('the text holds no control character and is cut at AWAY_MAX characters; spaces alone mean back', async (t) => {
+  test('the text holds no control character and is cut at AWAY_MAX bytes, never inside a character; spaces alone mean back', async (t) => {
     const { core } = await chat(t);
     const alice = await MemoryClient.registered(core, 'alice_');
     const bob = await MemoryClient.registered(core, 'bob');
     await alice.lines.until(/^\* bob joined$/);
     alice.send(`/away ${'é'.repeat(AWAY_MAX + 50)}`);
-    assert.equal(await alice.next(), `* you are away: ${'é'.repeat(AWAY_MAX)}`);
+    assert.equal(await alice.next(), `* you are away: ${'é'.repeat(AWAY_MAX / 2)}`);
+    // 1 + 2 x 194 = 389 bytes: one more é would be 391.
+    alice.send(`/away a${'é'.repeat(AWAY_MAX)}`);
+    assert.equal(await alice.next(), `* you are away: a${'é'.repeat(194)}`);
     alice.send('/away \x1b[31mred\x07');
     assert.equal(await alice.next(), '* you are away: [31mred');
     bob.send('@alice_:hi');

@@ -10,6 +10,7 @@ import { isoTime, sourceOf, type IrcContext } from './context.js';
 import type { IrcRegistry } from './registry.js';
 import type { IrcState } from './state.js';
 import type { RoomEvent } from '../../hub/hub.js';
+import { AWAY_MAX } from '../../protocol/away.js';
 import { renderIrc, tagsFor } from './render.js';
 import { fromAction } from './text.js';
 import { inBatch } from './chathistory.js';
@@ -209,7 +210,7 @@ export class IrcWords implements Words {
       'STATUSMSG=',
       'MODES=4',
       'KICKLEN=390',
-      'AWAYLEN=390',
+      `AWAYLEN=${AWAY_MAX}`,
       'UTF8ONLY',
       // draft/chathistory: messages are named by their times alone (chathistory.ts).
       `CHATHISTORY=${HISTORY_MAX}`,
@@ -320,9 +321,11 @@ export class IrcWords implements Words {
   isAway(name: string, text: string): string {
     return out(this.num('301', name, text));
   }
-  // An IRC operator is one after OPER, and told so then (381).
+  // An operator account logged in (SASL, PASS) is an operator without OPER: told as OPER tells it.
   youAreOperator(): string {
-    return '';
+    const s = this.#state;
+    s.operator = true;
+    return out(this.num('381', 'You are now an IRC operator'), `:${this.me} MODE ${s.nick} :+o`);
   }
   pong(token: string): string {
     return out(`:${this.#ctx.serverName} PONG ${this.#ctx.serverName} :${token}`);

@@ -326,8 +326,10 @@ function lengthAt(text: string, from: number, to: number): number {
 /**
  * What ENTRY (the value of FIELD) holds for server SELF, in order: nothing from SELF itself
  * (its users had its messages when they were sent). Undefined, and nothing delivered, for
- * anything that is not wholly one of our entries: another program's, a truncated one, a
- * frame for SELF it cannot make sense of.
+ * anything that is not wholly one of our entries by its framing: another program's, a
+ * truncated one. A frame well framed whose kind or body this release cannot read (a newer
+ * release's, during a rolling upgrade) costs only itself: the turn's other frames for our
+ * users are delivered.
  */
 export function decodeEntry(entry: Buffer, self: string): Received[] | undefined {
   const first = entry.indexOf(LF);
@@ -375,7 +377,7 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
       const skipped = space - target - 1 === self.length && text.startsWith(self, target + 1);
       if (skipped) continue;
       const event = eventOf(entry.toString('utf8', start, end));
-      if (event === undefined) return undefined;
+      if (event === undefined) continue;
       out.push({ kind: 'room', rooms: text.slice(space + 1, space2).split(','), event });
       continue;
     }
@@ -387,12 +389,12 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
     if (kind === AT) {
       if (!mine) continue;
       const message = directOf(entry.toString('utf8', start, end));
-      if (message === undefined) return undefined;
+      if (message === undefined) continue;
       out.push({ kind: 'direct', to: key, message });
     } else if (kind === TILDE) {
       if (!mine) continue;
       const removal = asRemoval(entry.toString('utf8', start, end));
-      if (removal === undefined) return undefined;
+      if (removal === undefined) continue;
       out.push({ kind: 'remove', key, removal, first: firsts.has(key) });
     } else if (kind === BANG && length === 0) {
       if (mine) out.push({ kind: 'evict', key });
@@ -401,11 +403,10 @@ export function decodeEntry(entry: Buffer, self: string): Received[] | undefined
     } else if (kind === PLUS || kind === MINUS) {
       if (!mine) continue;
       const moved = movedOf(entry.toString('utf8', start, end), kind === PLUS);
-      if (moved === undefined) return undefined;
+      if (moved === undefined) continue;
       out.push({ kind: 'moved', key, ...moved });
-    } else {
-      return undefined;
     }
+    // Any other kind is a newer release's: skipped, as its bodies above are.
   }
   // Every frame counted is there.
   return seen === frames ? out : undefined;

@@ -99,7 +99,7 @@ test("an account held on several servers: each gets its frames, the first alone 
   // A `+` with more than a room, a `-` whose remover is no name: not ours, nothing delivered.
   for (const bad of ['ops op', 'dev no.name go']) {
     const kind = bad.startsWith('ops') ? '+' : '-';
-    assert.equal(decodeEntry(encodeEntry(A, [['alice', B]], [userHeader(kind, 'alice', byteLength(bad)), bad]), B), undefined);
+    assert.deepEqual(decodeEntry(encodeEntry(A, [['alice', B]], [userHeader(kind, 'alice', byteLength(bad)), bad]), B), []);
   }
 });
 
@@ -202,8 +202,10 @@ test('anything else in the stream is ignored, never delivered, and never throws'
     `a 1 bob ${B}\n~ bob 1\n{`, // a removal that is not one
     ' 1\n* r 1\nx', // no origin
   ];
+  // Nothing delivered: the whole entry refused (its framing), or its one frame skipped (a kind
+  // or body this release cannot read: a newer one's, see test/hub/newer-frames.test.ts).
   for (const bad of junk) {
-    assert.equal(decodeEntry(Buffer.from(bad), B), undefined, JSON.stringify(bad));
+    assert.deepEqual(decodeEntry(Buffer.from(bad), B) ?? [], [], JSON.stringify(bad));
   }
   // Random bytes: never a throw.
   let seed = 7;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ircDialectOf } from '../../src/app/irc.js';
-import { IrcClient } from '../helpers/irc-client.js';
-import { MemoryClient, startCore } from '../helpers/memory-client.js';
-import { usersFile } from '../helpers/users.js';
+import { ircDialectOf } from '../../../src/app/irc.js';
+import { IrcClient } from '../../helpers/irc-client.js';
+import { MemoryClient, startCore } from '../../helpers/memory-client.js';
+import { usersFile } from '../../helpers/users.js';
 
 /**
  * b6bef94: "An operator is told so at login" (docs/protocol.md, "Moderation"); the IRC
@@ -11,7 +11,7 @@ import { usersFile } from '../helpers/users.js';
  * (381)". But an operator account logged in with SASL is one already, without OPER
  * (commands.ts: isOperator(nameOf(ctx))): it may KILL, and is never told, by 381, 313 or MODE.
  */
-test('attack: an operator account logged in with IRC SASL, an operator without OPER, is told so', async (t) => {
+test('an operator account logged in with IRC SASL, an operator without OPER, is told so', async (t) => {
   const users = await usersFile(t, { op: 'pw-op', bob: 'pw-b' }, ['op']);
   const { core, accounts } = startCore(t, { users, rate: 0, authFailureDelayMs: 5 });
   const dialect = ircDialectOf(core, accounts, 'irc.test');

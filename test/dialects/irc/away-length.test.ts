@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ircDialectOf } from '../../src/app/irc.js';
-import { AWAY_MAX } from '../../src/protocol/away.js';
-import { IrcClient } from '../helpers/irc-client.js';
-import { MemoryClient, startCore } from '../helpers/memory-client.js';
+import { ircDialectOf } from '../../../src/app/irc.js';
+import { AWAY_MAX } from '../../../src/protocol/away.js';
+import { IrcClient } from '../../helpers/irc-client.js';
+import { MemoryClient, startCore } from '../../helpers/memory-client.js';
 
 /**
  * src/protocol/away.ts: AWAY_MAX is 390 "(what fits a 512-byte 301 reply)", and ISUPPORT says
  * AWAYLEN=390; but it counts characters, and a line user's text of 390 four-byte characters
  * is a 301 (and a WHOIS 301) of about 1600 bytes, three times what an IRC client must take.
  */
-test('attack: an away text of multibyte characters still fits the 301 an IRC user gets in 512 bytes', async (t) => {
+test('an away text of multibyte characters still fits the 301 an IRC user gets in 512 bytes', async (t) => {
   const { core, accounts } = startCore(t, { rate: 0 });
   const dialect = ircDialectOf(core, accounts, 'irc.test');
   const dave = IrcClient.memory(t, core, dialect, 'dave');
