@@ -4,7 +4,8 @@
  * process with default options, measured from outside: how much the server's memory grows
  * (VmRSS from /proc) and the slowest /ping of a bystander while each flood runs. The tests
  * prove the bounds with a fake clock; this shows what they mean in milliseconds and
- * megabytes on this machine. Every flood is bounded in count and time, on 127.0.0.1 only.
+ * megabytes on this machine. Every flood is bounded in count and time, on 127.0.0.1 only
+ * (the web floods spread over 127.0.0.2 and up: every address of 127.0.0.0/8 is this machine).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { hashPassword } from '../src/accounts/password-hash.js';
+import { openFiles } from './proc-stats.js';
 
 const SERVER = fileURLToPath(new URL('../src/cli/chat-server.js', import.meta.url));
 const json = process.argv.includes('--json');
@@ -26,6 +28,8 @@ interface Row {
   p99PingMs?: number;
   pings: number;
   note: string;
+  /** The web floods: the server's RSS growth per socket held (growth of its open files), KiB. */
+  kibPerSocket?: number;
 }
 
 const children = new Set<ChildProcess>();
@@ -35,17 +39,23 @@ process.on('exit', () =>
   }),
 );
 
-async function startServer(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
+/**
+ * Starts chat-server with ARGS; resolves with its line port and, with --web-port in ARGS,
+ * its web port (the `web on HOST:PORT` line that follows `listening on`).
+ */
+async function startServer(args: string[]): Promise<{ proc: ChildProcess; port: number; webPort: number }> {
   const proc = spawn(process.execPath, [SERVER, '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(proc);
-  const first = await new Promise<string>((resolve) => {
+  const web = args.includes('--web-port');
+  const text = await new Promise<string>((resolve) => {
     let text = '';
     proc.stdout!.on('data', (d: Buffer) => {
       text += d.toString();
-      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+      if (text.includes('\n') && (!web || /^web on .*\n/m.test(text))) resolve(text);
     });
   });
-  return { proc, port: Number(/:(\d+)$/.exec(first)?.[1]) };
+  const port = (line: string): number => Number(new RegExp(`^${line} on .*:(\\d+)$`, 'm').exec(text)?.[1]);
+  return { proc, port: port('listening'), webPort: web ? port('web') : NaN };
 }
 
 function stop(proc: ChildProcess): Promise<void> {
@@ -110,8 +120,13 @@ class Conn {
   }
 }
 
-/** Pings every 20 ms while FLOOD runs; the slowest round trip, the 99th percentile and how many there were. */
-async function pingDuring(pinger: Conn, flood: () => Promise<void>): Promise<{ worst: number; p99: number; pings: number }> {
+/**
+ * Pings every EVERY ms while FLOOD runs; the slowest round trip, the 99th percentile and how
+ * many there were. Every 20 ms is 50 lines a second, over the default --rate of 10: with
+ * flood control on, each round trip then includes the bystander's own wait for its turn
+ * (about 80 ms on an idle server); the web floods ping every 150 ms, under the rate.
+ */
+async function pingDuring(pinger: Conn, flood: () => Promise<void>, every = 20): Promise<{ worst: number; p99: number; pings: number }> {
   let running = true;
   let worst = 0;
   let pings = 0;
@@ -126,7 +141,7 @@ async function pingDuring(pinger: Conn, flood: () => Promise<void>): Promise<{ w
       times.push(ms);
       worst = Math.max(worst, ms);
       pings += 1;
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, every));
     }
   })();
   await flood();
@@ -358,8 +373,287 @@ async function noLfLeak(): Promise<Row> {
   };
 }
 
+/** The web floods' bystander pings this often: under the default --rate (10 lines a second), so no round trip waits for flood control. */
+const WEB_PING_MS = 150;
+
+/** Where ws is, for the flood processes (which run from no file, so resolve nothing of their own). */
+const WS_URL = import.meta.resolve('ws');
+
+/**
+ * A web flood in a process of its own. It warms the server up first (opens and closes 100
+ * of what it floods with, so that the code and pools a first connection brings are not
+ * counted per socket) and prints `warm`; floods with half of its sockets and prints `half`;
+ * then with the other half; at the end it prints one JSON line of counts, which ends the
+ * flood (its process exits after). It waits 1 s after each mark, so the server can be
+ * measured.
+ */
+function reportingFlood(script: string, args: string[]): { mark: (name: string) => Promise<void>; said: Promise<Record<string, number>> } {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  let out = '';
+  let exited = false;
+  const waiting: { name: string; resolve: () => void }[] = [];
+  const check = (): void => {
+    for (const w of [...waiting])
+      if (exited || new RegExp(`^${w.name}$`, 'm').test(out)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    check();
+  });
+  child.once('exit', () => {
+    children.delete(child);
+    exited = true;
+    check();
+  });
+  const mark = (name: string): Promise<void> =>
+    new Promise((resolve) => {
+      waiting.push({ name, resolve });
+      check();
+    });
+  // The counts come before the flood's sockets close with its process: the flood is over
+  // then, and what 1,000 closes at once cost the server is not the flood's.
+  const said = mark('\\{.*\\}').then((): Record<string, number> => {
+    try {
+      return JSON.parse(/^\{.*\}$/m.exec(out)?.[0] ?? '') as Record<string, number>;
+    } catch {
+      return {};
+    }
+  });
+  return { mark, said };
+}
+
+/**
+ * Runs FLOOD (a reporting flood) against SERVER with a bystander (a /ping every
+ * WEB_PING_MS), and samples the server's RSS and open files every 200 ms from the flood's
+ * `warm` on. A socket's cost is the slope from `half` to when the server held the most
+ * sockets: what a first half costs besides (V8 growing its young generation under the
+ * allocations, about 16 MiB however many sockets come) is then not counted per socket. The
+ * growth per socket over the whole flood is given too, and the bystander's round trips
+ * meanwhile.
+ */
+async function webFloodRow(
+  server: { proc: ChildProcess; port: number },
+  flood: () => ReturnType<typeof reportingFlood>,
+): Promise<{
+  worst: number;
+  p99: number;
+  pings: number;
+  growthMiB: number;
+  held: number;
+  kibPerSocket: number;
+  kibOverall: number;
+  said: Record<string, number>;
+}> {
+  const { proc, port } = server;
+  const pinger = await Conn.open(port);
+  await pinger.register('pinger');
+  let base = { held: 0, rss: NaN };
+  let half = { held: 0, rss: NaN };
+  let most = { held: 0, rss: NaN };
+  let peak = NaN;
+  let said: Record<string, number> = {};
+  const { worst, p99, pings } = await pingDuring(
+    pinger,
+    async () => {
+      const running = flood();
+      let done = false;
+      void running.said.then((s) => {
+        said = s;
+        done = true;
+      });
+      await running.mark('warm');
+      await sleep(500);
+      const files0 = openFiles(proc.pid!);
+      const sample = (): { held: number; rss: number } => ({ held: openFiles(proc.pid!) - files0, rss: rssMiB(proc) });
+      base = sample();
+      most = base;
+      peak = base.rss;
+      void running.mark('half').then(() =>
+        sleep(500).then(() => {
+          half = sample();
+        }),
+      );
+      while (!done) {
+        await sleep(200);
+        const now = sample();
+        peak = Math.max(peak, now.rss);
+        if (now.held > most.held) most = now;
+      }
+    },
+    WEB_PING_MS,
+  );
+  pinger.socket.destroy();
+  await stop(proc);
+  const kib = (from: { held: number; rss: number }): number => (most.held > from.held ? ((most.rss - from.rss) * 1024) / (most.held - from.held) : NaN);
+  return { worst, p99, pings, growthMiB: peak - base.rss, held: most.held, kibPerSocket: kib(half), kibOverall: kib(base), said };
+}
+
+/**
+ * After the warm-up, 10,000 connections from 100 addresses (127.0.0.2 to 127.0.0.101, 100
+ * each), each sending half of a WebSocket upgrade request (no empty line: the request never
+ * ends) and then nothing, opened 500 at a time, in two halves 1 s apart. Prints when the
+ * server closed them: it should at 10 s (WEB_HANDSHAKE_MS in src/transport/web.ts), none
+ * before. Times are from this process's connect event, which may come a little after the
+ * server accepted (its clock starts then): 9 to 12 s counts as on time.
+ */
+const HALF_HANDSHAKES = `
+import net from 'node:net';
+const port = Number(process.argv[1]);
+const half = 'GET / HTTP/1.1\\r\\nHost: 127.0.0.1:' + port + '\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Opens COUNT half handshakes, 500 connecting at a time, from 127.0.0.2 and up; resolves with the sockets once all are open (or failed). */
+const open = (count, onClose) => new Promise((resolve) => {
+  const sockets = [];
+  let started = 0, connecting = 0, settled = 0;
+  const more = () => {
+    if (settled === count) return resolve(sockets);
+    while (started < count && connecting < 500) {
+      const i = started++;
+      connecting++;
+      const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.' + (2 + (i % 100)) });
+      sockets.push(s);
+      s.on('error', () => {});
+      s.once('connect', () => { connecting--; settled++; s.at = performance.now(); s.write(half); more(); });
+      s.once('close', () => {
+        if (!s.at) { connecting--; settled++; more(); }
+        onClose(s);
+      });
+    }
+  };
+  more();
+});
+// Warm-up: 100 opened, then closed by us.
+const warm = await open(100, () => {});
+await sleep(200);
+for (const s of warm) s.destroy();
+process.stdout.write('warm\\n');
+await sleep(1000);
+const total = 10000;
+let failed = 0, closed = 0, early = 0, onTime = 0, late = 0;
+let firstClose = Infinity, lastClose = 0;
+let over = false;
+const finish = (sockets) => {
+  if (over) return;
+  over = true;
+  const opened = sockets.filter((s) => s.at).length;
+  process.stdout.write(JSON.stringify({ opened, failed, closed, early, onTime, late, stillOpen: opened - closed, firstCloseMs: firstClose, lastCloseMs: lastClose, openingMs: openedAt - t0 }) + '\\n', () => process.exit(0));
+};
+const t0 = performance.now();
+let openedAt = t0;
+let all = [];
+const onClose = (s) => {
+  if (!s.at) failed++;
+  else {
+    const after = performance.now() - s.at;
+    firstClose = Math.min(firstClose, after); lastClose = Math.max(lastClose, after);
+    if (after < 9000) early++; else if (after < 12000) onTime++; else late++;
+    closed++;
+  }
+  if (all.length === total && failed + closed === total) finish(all);
+};
+const first = await open(total / 2, onClose);
+process.stdout.write('half\\n');
+await sleep(1000);
+all = [...first, ...(await open(total / 2, onClose))];
+openedAt = performance.now();
+if (failed + closed === total) finish(all);
+// Bounded: 30 s after the last opened, whatever the server does.
+setTimeout(() => finish(all), 30000);
+`;
+
+/** What a socket of a web flood costs, as its row's note says it. */
+const perSocket = (r: { kibPerSocket: number; kibOverall: number; held: number }): string =>
+  `${r.kibPerSocket.toFixed(2)} KiB a socket from the first half to ${r.held} held (${r.kibOverall.toFixed(2)} over the whole flood)`;
+
+async function halfHandshakes(): Promise<Row> {
+  const server = await startServer(['--web-port', '0', '--max-clients', '20000']);
+  const r = await webFloodRow(server, () => reportingFlood(HALF_HANDSHAKES, [String(server.webPort)]));
+  const s = r.said;
+  const sec = (ms: number | undefined): string => ((ms ?? NaN) / 1000).toFixed(1);
+  return {
+    flood: '10,000 half WebSocket handshakes (half an upgrade request, then nothing), 100 addresses x 100',
+    rssGrowthMiB: r.growthMiB,
+    worstPingMs: r.worst,
+    p99PingMs: r.p99,
+    pings: r.pings,
+    kibPerSocket: r.kibPerSocket,
+    note:
+      `--web-port 0 --max-clients 20000, --max-per-ip 100 as shipped; ${perSocket(r)}; ` +
+      `opened ${s.opened ?? '?'} in ${sec(s.openingMs)} s, refused ${s.failed ?? '?'}; closed by the server ${s.onTime ?? '?'} at 9 to 12 s, ` +
+      `${s.early ?? '?'} before, ${s.late ?? '?'} after, ${s.stillOpen ?? '?'} still open at the end ` +
+      `(the first ${sec(s.firstCloseMs)} s, the last ${sec(s.lastCloseMs)} s after its request)`,
+  };
+}
+
+/**
+ * After the warm-up, 1,000 WebSockets (subprotocol text.ircv3.net) from 10 addresses
+ * (127.0.0.2 to 127.0.0.11, 100 each), each registered with NICK/USER and then silent, opened
+ * 100 at a time in two halves 1 s apart, held 8 s after the last.
+ */
+const IDLE_WEBSOCKETS = `
+const { WebSocket } = await import(process.argv[2]);
+const port = Number(process.argv[1]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let registered = 0, failed = 0, dropped = 0, holding = false;
+/** Opens COUNT registered WebSockets named PREFIX0..., 100 at a time; resolves with them once all are settled. */
+const open = (count, prefix) => new Promise((resolve) => {
+  const sockets = [];
+  let started = 0, settled = 0;
+  const more = () => {
+    if (settled === count) return resolve(sockets);
+    while (started < count && started - settled < 100) {
+      const i = started++;
+      const ws = new WebSocket('ws://127.0.0.1:' + port + '/', ['text.ircv3.net'], { localAddress: '127.0.0.' + (2 + (i % 10)), perMessageDeflate: false });
+      sockets.push(ws);
+      let done = false;
+      const settle = (ok) => { if (done) return; done = true; settled++; if (ok) registered++; else failed++; more(); };
+      ws.on('error', () => {});
+      ws.on('open', () => { ws.send('NICK ' + prefix + i); ws.send('USER ' + prefix + i + ' 0 * :idle'); });
+      ws.on('message', (data) => { if (/ (422|376) /.test(String(data))) settle(true); });
+      ws.on('close', () => { if (holding) dropped++; settle(false); });
+    }
+  };
+  more();
+});
+setTimeout(() => { process.stdout.write(JSON.stringify({ registered, failed, dropped, timedOut: 1 }) + '\\n', () => process.exit(0)); }, 60000);
+const warm = await open(100, 'warm');
+for (const ws of warm) ws.terminate();
+await sleep(200);
+process.stdout.write('warm\\n');
+await sleep(1000);
+registered = 0; failed = 0;
+holding = true;
+await open(500, 'idle');
+process.stdout.write('half\\n');
+await sleep(1000);
+await open(500, 'idler');
+await sleep(8000);
+process.stdout.write(JSON.stringify({ registered, failed, dropped }) + '\\n', () => process.exit(0));
+`;
+
+async function idleWebSockets(): Promise<Row> {
+  const server = await startServer(['--web-port', '0']);
+  const r = await webFloodRow(server, () => reportingFlood(IDLE_WEBSOCKETS, [String(server.webPort), WS_URL]));
+  const s = r.said;
+  return {
+    flood: '1,000 idle WebSockets (registered, then silent 8 s), 10 addresses x 100',
+    rssGrowthMiB: r.growthMiB,
+    worstPingMs: r.worst,
+    p99PingMs: r.p99,
+    pings: r.pings,
+    kibPerSocket: r.kibPerSocket,
+    note:
+      `--web-port 0, defaults otherwise; ${perSocket(r)}; ` +
+      `registered ${s.registered ?? '?'}, failed ${s.failed ?? '?'}, dropped by the server while silent ${s.dropped ?? '?'}${s.timedOut ? ', TIMED OUT' : ''}`,
+  };
+}
+
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const scenarios = { blankLines, whoFlood, abandonedLogins, paddedHistory, endlessLine, noLfLeak };
+const scenarios = { blankLines, whoFlood, abandonedLogins, paddedHistory, endlessLine, noLfLeak, halfHandshakes, idleWebSockets };
 const rows: Row[] = [];
 for (const [name, scenario] of Object.entries(scenarios)) if (only.length === 0 || only.includes(name)) rows.push(await scenario());
 if (json) {

@@ -4,13 +4,14 @@ export type Scenario = 'dm' | 'room' | 'connect' | 'idle';
 
 /**
  * How the clients talk: chat-server's line protocol (`#name`, `@to:text`, the floor's too),
- * or IRC (`NICK`/`USER`, `PRIVMSG to :text`, CRLF), for chat-server's --irc-port.
+ * IRC (`NICK`/`USER`, `PRIVMSG to :text`, CRLF), for chat-server's --irc-port, or the same
+ * IRC over WebSocket (subprotocol text.ircv3.net, one line a message), for its --web-port.
  */
-export type Dialect = 'line' | 'irc';
+export type Dialect = 'line' | 'irc' | 'web';
 
 export interface LoadConfig {
   scenario: Scenario;
-  /** The protocol the clients speak (default line); irc: dm, connect and idle only. */
+  /** The protocol the clients speak (default line); irc and web: dm, connect and idle only. */
   dialect?: Dialect;
   /** Servers of one chat on 127.0.0.1; client i connects to ports[i % ports.length]. */
   ports: number[];

@@ -4,17 +4,20 @@
  * keep a window of messages in flight (closed loop), each message carries a marker
  * (markers.ts) that its receivers find in the raw bytes they read, writes are batched per
  * socket per event-loop turn, and reads go into one shared buffer: no line splitting, no
- * string per message received. Every phase is bounded in time.
+ * string per message received. Every phase is bounded in time. WebSocket clients (dialect
+ * web) read through ws, a message at a time, and write a turn's frames in one write.
  *
  * usage: node loadgen.js 'LOAD-CONFIG-JSON'   (see load-config.ts); prints one JSON line,
  * a LoadResult. The server's CPU time is read from /proc over the measured window.
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
 import { Histogram } from './histogram.js';
 import { failedLoad, type LoadConfig, type LoadResult } from './load-config.js';
 import { marker, MarkerScanner } from './markers.js';
 import { cpuSeconds, isAlive, openFiles, rssKiB } from './proc-stats.js';
+import { frameLines } from './web-frames.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
 const T0 = performance.now();
@@ -33,11 +36,16 @@ const READ_BUFFER = Buffer.allocUnsafe(1 << 18);
 
 interface Client {
   readonly index: number;
-  readonly socket: net.Socket;
   ready: boolean;
   closing: boolean;
-  /** Bytes queued this event-loop turn. */
+  /** Lines queued this event-loop turn. */
   out: string;
+  /** Sends a turn's lines, as the dialect words them (speech), at once. */
+  write(text: string): void;
+  /** Closes the connection at once. */
+  destroy(): void;
+  /** Whether the connection is still open. */
+  isOpen(): boolean;
 }
 
 interface ClientEvents {
@@ -85,7 +93,21 @@ const IRC: Speech = {
   },
 };
 
-const speech = config.dialect === 'irc' ? IRC : LINE;
+/**
+ * IRC over WebSocket: the same words, one line a message, without CR or LF on the wire.
+ * Lines are ended by LF here only to be told apart: the client frames each as a message
+ * (web-frames.ts), and each message read is set-up text with an LF added.
+ */
+const WEB: Speech = {
+  ...IRC,
+  register: (name) => `NICK ${name}\nUSER ${name} 0 * :${name}\n`,
+  direct: (to, text) => `PRIVMSG ${to} :${text}\n`,
+};
+
+const speech = config.dialect === 'irc' ? IRC : config.dialect === 'web' ? WEB : LINE;
+
+/** What a client does with what it reads: before registration, set-up text; after, markers. */
+type Reader = (buf: Buffer, n: number) => void;
 
 /** Connects, registers NAME, reports the registration done (speech.ready) or a failure. */
 function connect(index: number, name: string, port: number, events: ClientEvents): Client {
@@ -94,6 +116,35 @@ function connect(index: number, name: string, port: number, events: ClientEvents
   let setup = '';
   let settled = false;
   const onMarker = (sender: number, seq: number, sentUs: number): void => events.marker(index, sender, seq, sentUs);
+  const read: Reader = (buf, n) => {
+    if (client.ready) return scanner.scan(buf, n, onMarker);
+    setup += buf.toString('latin1', 0, n);
+    if (config.dialect === 'web') setup += '\n';
+    if (speech.ready(setup, name, extraRooms)) {
+      client.ready = true;
+      settled = true;
+      setup = '';
+      events.ready(client);
+    } else if (speech.refused(setup)) fail();
+  };
+  const fail = (): void => {
+    if (settled) return;
+    settled = true;
+    client.closing = true;
+    client.destroy();
+    events.failed(client);
+  };
+  const closed = (): void => {
+    if (!client.ready) return fail();
+    if (!client.closing && !ending) dropped++;
+  };
+  const transport = config.dialect === 'web' ? webSocketClient : tcpClient;
+  const client: Client = transport(index, port, speech.register(name, extraRooms), read, closed);
+  return client;
+}
+
+/** A TCP client (line protocol, IRC): reads go to the shared buffer, REGISTER is written once connected. */
+function tcpClient(index: number, port: number, register: string, read: Reader, closed: () => void): Client {
   const socket = net.connect({
     host: '127.0.0.1',
     port,
@@ -102,36 +153,59 @@ function connect(index: number, name: string, port: number, events: ClientEvents
       buffer: READ_BUFFER,
       // Returns true: false would pause the socket.
       callback: (n: number, buf: Uint8Array): boolean => {
-        if (client.ready) {
-          scanner.scan(buf as Buffer, n, onMarker);
-          return true;
-        }
-        setup += (buf as Buffer).toString('latin1', 0, n);
-        if (speech.ready(setup, name, extraRooms)) {
-          client.ready = true;
-          settled = true;
-          setup = '';
-          events.ready(client);
-        } else if (speech.refused(setup)) fail();
+        read(buf as Buffer, n);
         return true;
       },
     },
   });
-  const client: Client = { index, socket, ready: false, closing: false, out: '' };
-  const fail = (): void => {
-    if (settled) return;
-    settled = true;
-    client.closing = true;
-    socket.destroy();
-    events.failed(client);
-  };
-  socket.on('connect', () => socket.write(speech.register(name, extraRooms)));
+  socket.on('connect', () => socket.write(register));
   socket.on('error', () => {});
-  socket.on('close', () => {
-    if (!client.ready) return fail();
-    if (!client.closing && !ending) dropped++;
+  socket.on('close', closed);
+  return {
+    index,
+    ready: false,
+    closing: false,
+    out: '',
+    write: (text) => void socket.write(text),
+    destroy: () => void socket.destroy(),
+    isOpen: () => !socket.destroyed,
+  };
+}
+
+/**
+ * A WebSocket client (ws) of IRC over WebSocket: the opening handshake offers
+ * text.ircv3.net, REGISTER's lines go as messages (ws's send), each message read is one
+ * read. Once registered, a turn's lines go as frames made here (web-frames.ts) in one write
+ * to the socket under the WebSocket: ws's send costs a write a message.
+ */
+function webSocketClient(index: number, port: number, register: string, read: Reader, closed: () => void): Client {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ['text.ircv3.net'], {
+    perMessageDeflate: false,
+    // Whether the server's text is UTF-8 is not measured here; the markers are ASCII.
+    skipUTF8Validation: true,
+    handshakeTimeout: config.timeoutMs,
   });
-  return client;
+  let socket: net.Socket | undefined;
+  ws.once('upgrade', (res) => {
+    socket = res.socket as net.Socket;
+  });
+  ws.once('open', () => {
+    for (const line of register.split('\n')) if (line) ws.send(line);
+  });
+  ws.on('message', (data: Buffer) => read(data, data.length));
+  ws.on('error', () => {});
+  ws.once('close', closed);
+  return {
+    index,
+    ready: false,
+    closing: false,
+    out: '',
+    write: (text) => {
+      if (socket && ws.readyState === WebSocket.OPEN) socket.write(frameLines(text));
+    },
+    destroy: () => ws.terminate(),
+    isOpen: () => ws.readyState === WebSocket.OPEN,
+  };
 }
 
 let flushList: Client[] = [];
@@ -141,7 +215,7 @@ function flushAll(): void {
   for (const c of list) {
     const out = c.out;
     c.out = '';
-    if (!c.closing) c.socket.write(out);
+    if (!c.closing) c.write(out);
   }
 }
 /** Queues TEXT for CLIENT: one write per socket per event-loop turn. */
@@ -186,7 +260,7 @@ function closeAll(clients: Client[]): void {
   ending = true;
   for (const c of clients) {
     c.closing = true;
-    c.socket.destroy();
+    c.destroy();
   }
 }
 
@@ -377,7 +451,7 @@ async function connects(): Promise<LoadResult> {
     const id = attempts++;
     const timer = setTimeout(() => {
       client.closing = true;
-      client.socket.destroy(); // its close reports the failure
+      client.destroy(); // its close reports the failure
     }, config.timeoutMs);
     const client = connect(id, `k${id}`, config.ports[id % config.ports.length]!, {
       ready: (c) => {
@@ -389,7 +463,7 @@ async function connects(): Promise<LoadResult> {
           hist.add(now - t0);
         }
         c.closing = true;
-        c.socket.destroy();
+        c.destroy();
         setImmediate(loop);
       },
       failed: () => {
@@ -420,7 +494,7 @@ async function idle(): Promise<LoadResult> {
   await sleep(1000); // let the server settle: presence notices, garbage collection
   const rss1 = rssKiB(pid);
   const held = openFiles(pid) - files0;
-  const open = clients.filter((c) => c.ready && !c.socket.destroyed).length;
+  const open = clients.filter((c) => c.ready && c.isOpen()).length;
   const counted = Math.min(open, held);
   closeAll(clients);
   return {
@@ -472,8 +546,8 @@ const hardDeadline = config.setupMs + config.warmupMs + config.windowMs + config
 setTimeout(() => report(failure(`no result within ${Math.round(hardDeadline / 1000)} s`)), hardDeadline);
 
 const run =
-  config.dialect === 'irc' && (config.scenario === 'room' || (config.rooms ?? 1) > 1)
-    ? () => Promise.resolve(failure('the irc dialect has no room scenario here'))
+  (config.dialect === 'irc' || config.dialect === 'web') && (config.scenario === 'room' || (config.rooms ?? 1) > 1)
+    ? () => Promise.resolve(failure(`the ${config.dialect} dialect has no room scenario here`))
     : { dm: traffic, room: traffic, connect: connects, idle }[config.scenario];
 run()
   .then(report)

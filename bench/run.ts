@@ -2,12 +2,16 @@
 /**
  * `npm run bench`: chat-server against the floor (floor-server.ts) at saturation, on this
  * machine, in one run: every figure is also a ratio, set against the targets of the
- * performance issue. Its IRC dialect (--irc-port) is set against its line protocol. Servers run on core 0, the load generator (loadgen.ts) on core 1 where
- * taskset exists. Each scenario runs each server once per round, the servers alternating;
- * figures are medians over the rounds (5 unless --rounds N): on a shared VM one round's
- * figures can move by a third, and a median of 3 still follows one bad round too often.
+ * performance issue. Its IRC dialect (--irc-port) is set against its line protocol, and IRC
+ * over WebSocket (--web-port) against IRC over TCP. Servers run on core 0, the load
+ * generator (loadgen.ts) on core 1 where taskset exists. Each scenario runs each server
+ * once per round, the servers alternating; figures are medians over the rounds (5 unless
+ * --rounds N): on a shared VM one round's figures can move by a third, and a median of 3
+ * still follows one bad round too often.
  *
  * --quick: a short run (1 round, small figures) that only shows everything works.
+ * --only NAME,...: only these cases (report.ts's CaseName: chatDm16, ircDm16, webDm16, ...);
+ *   the rows that need others say "not measured".
  * --json: the table (and the medians behind it) as JSON.
  * Exits 1 if any message was lost or misrouted, any connection dropped, or any run failed.
  */
@@ -22,6 +26,8 @@ const quick = args.includes('--quick');
 const json = args.includes('--json');
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Math.max(1, Number(args[roundsAt + 1]) || 1) : quick ? 1 : 5;
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined;
 
 /**
  * The scenarios' sizes and durations: the full run's, or the quick run's. The full run warms
@@ -60,6 +66,9 @@ const idle: Load = { ...base, scenario: 'idle', concurrency: 200 };
 /** The same loads through chat-server's IRC port: NICK/USER, PRIVMSG to a nick. */
 const ircDm16: Load = { ...dm16, dialect: 'irc' };
 const ircIdle: Load = { ...idle, dialect: 'irc' };
+/** The same again over WebSocket (subprotocol text.ircv3.net) to chat-server's web port. */
+const webDm16: Load = { ...dm16, dialect: 'web' };
+const webIdle: Load = { ...idle, dialect: 'web' };
 
 interface Case {
   name: keyof Cases;
@@ -75,12 +84,15 @@ const dbMissing = historyMissing ?? noOption('--db');
 const metricsMissing = noOption('--metrics');
 const clusterMissing = hasRedis ? noOption('--redis') : 'no redis-server on this machine';
 const ircMissing = noOption('--irc-port');
+const webMissing = ircMissing ?? noOption('--web-port');
 const chat =
   (...extra: string[]) =>
   () =>
     startChatServer(extra);
 /** chat-server as chat() starts it, plus --irc-port: the load goes to the IRC port. */
 const irc = (): Promise<Running> => startChatServer([], 'irc');
+/** chat-server with --irc-port and --web-port: the load goes to the web port. */
+const web = (): Promise<Running> => startChatServer([], 'web');
 const opt = (reason: string | undefined): { unavailable?: string } => (reason ? { unavailable: reason } : {});
 
 /** Cases that are compared run one after the other, so that drift touches them alike. */
@@ -89,6 +101,7 @@ const groups: Case[][] = [
     { name: 'floorDm16', start: startFloor, load: dm16 },
     { name: 'chatDm16', start: chat(), load: dm16 },
     { name: 'ircDm16', start: irc, load: ircDm16, ...opt(ircMissing) },
+    { name: 'webDm16', start: web, load: webDm16, ...opt(webMissing) },
     { name: 'chatDm16Metrics', start: chat('--metrics', '127.0.0.1:0'), load: dm16, ...opt(metricsMissing) },
     { name: 'clusterDm16', start: startCluster, load: dm16, ...opt(clusterMissing) },
   ],
@@ -112,6 +125,7 @@ const groups: Case[][] = [
     { name: 'floorIdle', start: startFloor, load: idle },
     { name: 'chatIdle', start: chat(), load: idle },
     { name: 'ircIdle', start: irc, load: ircIdle, ...opt(ircMissing) },
+    { name: 'webIdle', start: web, load: webIdle, ...opt(webMissing) },
   ],
 ];
 
@@ -144,6 +158,7 @@ for (let round = 0; round < rounds; round++) {
   for (const group of groups) {
     // Odd rounds run a group backwards: neither server always goes first.
     for (const c of round % 2 ? [...group].reverse() : group) {
+      if (only && !only.has(c.name)) continue;
       if (c.unavailable) {
         skipped.set(c.name, c.unavailable);
         continue;

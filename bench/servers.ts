@@ -1,6 +1,6 @@
 /**
  * Starting and stopping what the benchmark measures: the floor, chat-server (alone, through
- * its IRC port, or two on one Redis), each pinned to core 0 where taskset exists, and the load generator on core 1.
+ * its IRC port or its web port, or two on one Redis), each pinned to core 0 where taskset exists, and the load generator on core 1.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -54,8 +54,8 @@ export interface Running {
 
 /**
  * Starts a server that prints "listening on HOST:PORT" first (chat-server then "irc on
- * HOST:PORT" with --irc-port); resolves with the port of the line ADDRESS names. Its stderr
- * goes to a file.
+ * HOST:PORT" with --irc-port, "web on HOST:PORT" with --web-port); resolves with the port of
+ * the line ADDRESS names. Its stderr goes to a file.
  */
 async function startOne(argv: string[], dir: string, address = 'listening'): Promise<{ child: ChildProcess; port: number }> {
   const announced = new RegExp(`^${address} on .*:(\\d+)\\s*$`, 'm');
@@ -101,17 +101,15 @@ export async function startFloor(): Promise<Running> {
 
 /**
  * chat-server with the benchmark's limits plus EXTRA; `{dir}` in EXTRA is its scratch folder.
- * With DIALECT irc it also serves IRC (--irc-port), and its clients connect there.
+ * With DIALECT irc it also serves IRC (--irc-port), and its clients connect there; with web,
+ * IRC and IRC over WebSocket (--irc-port, --web-port), and its clients connect to the web port.
  */
 export async function startChatServer(extra: string[] = [], dialect: Dialect = 'line'): Promise<Running> {
-  const irc = dialect === 'irc' ? ['--irc-port', '0'] : [];
-  return startInScratch(
-    (dir) => {
-      const args = [...CHAT_SERVER_ARGS, ...irc, ...extra].map((a) => a.replaceAll('{dir}', dir));
-      return [process.execPath, CHAT_SERVER, '--host', '127.0.0.1', '--port', '0', ...args];
-    },
-    dialect === 'irc' ? 'irc' : 'listening',
-  );
+  const ports = { line: [], irc: ['--irc-port', '0'], web: ['--irc-port', '0', '--web-port', '0'] }[dialect];
+  return startInScratch((dir) => {
+    const args = [...CHAT_SERVER_ARGS, ...ports, ...extra].map((a) => a.replaceAll('{dir}', dir));
+    return [process.execPath, CHAT_SERVER, '--host', '127.0.0.1', '--port', '0', ...args];
+  }, { line: 'listening', irc: 'irc', web: 'web' }[dialect]);
 }
 
 /** One server process run from a scratch folder of its own, which goes when it stops (or fails to start). */

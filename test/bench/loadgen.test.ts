@@ -9,6 +9,7 @@ import net from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import WebSocket, { WebSocketServer } from 'ws';
 import type { LoadConfig, LoadResult } from '../../bench/load-config.js';
 
 const LOADGEN = fileURLToPath(new URL('../../bench/loadgen.js', import.meta.url));
@@ -127,45 +128,85 @@ test('loadgen: a connection the server closes is counted dropped', async (t) => 
 /**
  * An IRC router as far as the load generator needs one: NICK/USER answered with 001 to 422,
  * PRIVMSG to a nick delivered with the sender as prefix through FAULT, a taken nick refused
- * with 433.
+ * with 433. A connection gives it lines and takes lines (without their ends) through SAY.
  */
-async function ircServer(t: TestContext, fault: Fault): Promise<number> {
-  const users = new Map<string, net.Socket>();
+function ircRouter(fault: Fault): (say: (line: string) => void) => { line(line: string): void; closed(): void } {
+  const users = new Map<string, (line: string) => void>();
   let count = 0;
-  const server = net.createServer((socket) => {
+  return (say) => {
     let me = '';
+    return {
+      closed: () => users.get(me) === say && users.delete(me),
+      line: (line) => {
+        const [command, target] = line.split(' ');
+        if (command === 'NICK' && target) {
+          if (users.has(target)) say(`:irc 433 * ${target} :Nickname is already in use`);
+          else me = target;
+        } else if (command === 'USER' && me) {
+          users.set(me, say);
+          for (const l of [`:irc 001 ${me} :Welcome`, `:irc 005 ${me} CHANTYPES=# :are supported`, `:irc 422 ${me} :MOTD File is missing`]) say(l);
+        } else if (command === 'PRIVMSG' && target) {
+          const to = users.get(target);
+          const text = `:${me}!${me}@irc ${line}`;
+          const what = fault('dm', ++count);
+          if (!to || what === 'drop') return;
+          if (what === 'misroute') [...users.values()].find((s) => s !== to && s !== say)?.(text);
+          else to(text);
+        }
+      },
+    };
+  };
+}
+
+/** The IRC router on TCP: lines end with CR LF. */
+async function ircServer(t: TestContext, fault: Fault): Promise<number> {
+  const router = ircRouter(fault);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const conn = router((line) => socket.write(`${line}\r\n`));
     let rest = '';
     socket.setEncoding('utf8');
     socket.on('error', () => {});
-    socket.on('close', () => users.get(me) === socket && users.delete(me));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      conn.closed();
+    });
     socket.on('data', (chunk: string) => {
       const lines = (rest + chunk).split('\r\n');
       rest = lines.pop()!;
-      for (const line of lines) {
-        const [command, target] = line.split(' ');
-        if (command === 'NICK' && target) {
-          if (users.has(target)) socket.write(`:irc 433 * ${target} :Nickname is already in use\r\n`);
-          else me = target;
-        } else if (command === 'USER' && me) {
-          users.set(me, socket);
-          socket.write(`:irc 001 ${me} :Welcome\r\n:irc 005 ${me} CHANTYPES=# :are supported\r\n:irc 422 ${me} :MOTD File is missing\r\n`);
-        } else if (command === 'PRIVMSG' && target) {
-          const to = users.get(target);
-          const text = `:${me}!${me}@irc ${line}\r\n`;
-          const what = fault('dm', ++count);
-          if (!to || what === 'drop') continue;
-          if (what === 'misroute') [...users.values()].find((s) => s !== to && s !== socket)?.write(text);
-          else to.write(text);
-        }
-      }
+      for (const line of lines) conn.line(line);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => {
-    for (const s of users.values()) s.destroy();
+    for (const s of sockets) s.destroy();
     server.close();
   });
   return (server.address() as net.AddressInfo).port;
+}
+
+/** The IRC router over WebSocket (ws): subprotocol text.ircv3.net, one line a message, no CR or LF. */
+async function webIrcServer(t: TestContext, fault: Fault): Promise<number> {
+  const router = ircRouter(fault);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => (offered.has('text.ircv3.net') ? 'text.ircv3.net' : false) });
+  wss.on('connection', (ws) => {
+    assert.equal(ws.protocol, 'text.ircv3.net');
+    const conn = router((line) => ws.send(line));
+    ws.on('error', () => {});
+    ws.on('close', () => conn.closed());
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const line = data.toString();
+      assert.ok(!isBinary && !/[\r\n]/.test(line), `one line a text message: ${JSON.stringify(line)}`);
+      conn.line(line);
+    });
+  });
+  await new Promise<void>((resolve) => wss.once('listening', resolve));
+  t.after(() => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+  });
+  return (wss.address() as net.AddressInfo).port;
 }
 
 test('loadgen, irc dialect: NICK/USER and PRIVMSG; everything delivered, a misrouting caught', async (t) => {
@@ -193,4 +234,38 @@ test('loadgen, irc dialect: a refused nick fails the set-up, and rooms are not o
   assert.match(r.error ?? '', /set-up: 5 of 6 clients registered/);
   const room = await load(port, 'room', { dialect: 'irc' });
   assert.match(room.error ?? '', /no room scenario/);
+});
+
+test('loadgen, web dialect: WebSocket clients, NICK/USER and PRIVMSG a message each; everything delivered, a misrouting caught', async (t) => {
+  const good = await webIrcServer(t, () => 'deliver');
+  const r = await load(good, 'dm', { dialect: 'web' });
+  assert.equal(r.error, undefined);
+  assert.ok(r.delivered > 0 && r.perSecond > 0, 'delivered');
+  assert.deepEqual([r.lost, r.misrouted, r.dropped], [0, 0, 0]);
+  const idle = await load(good, 'idle', { dialect: 'web' });
+  assert.deepEqual([idle.delivered, idle.lost], [10, 0], 'every idle WebSocket registered');
+
+  const bad = await webIrcServer(t, (_, n) => (n % 50 === 0 ? 'misroute' : 'deliver'));
+  const m = await load(bad, 'dm', { dialect: 'web' });
+  assert.ok(m.misrouted > 0 && m.lost > 0, `misrouted ${m.misrouted}, lost ${m.lost}`);
+});
+
+test('loadgen, web dialect: a refused nick and a refused upgrade fail the set-up; rooms are not offered', async (t) => {
+  const port = await webIrcServer(t, () => 'deliver');
+  const squatter = new WebSocket(`ws://127.0.0.1:${port}/`, ['text.ircv3.net']);
+  t.after(() => squatter.terminate());
+  await new Promise((resolve) => squatter.once('open', resolve));
+  const welcomed = new Promise((resolve) => squatter.once('message', resolve));
+  squatter.send('NICK c0');
+  squatter.send('USER c0 0 * :c0');
+  await welcomed;
+  const r = await load(port, 'dm', { dialect: 'web' });
+  assert.match(r.error ?? '', /set-up: 5 of 6 clients registered/);
+  const room = await load(port, 'room', { dialect: 'web' });
+  assert.match(room.error ?? '', /no room scenario/);
+
+  // A plain TCP server is no WebSocket server: the upgrade fails, nothing hangs.
+  const tcp = await ircServer(t, () => 'deliver');
+  const notWeb = await load(tcp, 'dm', { dialect: 'web' });
+  assert.match(notWeb.error ?? '', /set-up: 0 of 6 clients registered/);
 });

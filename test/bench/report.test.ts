@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Summary } from '../../bench/median.js';
 import { median, summarise } from '../../bench/median.js';
-import { buildRows, formatTable, problemsOf, type CaseName } from '../../bench/report.js';
+import { buildRows, formatTable, problemsOf, WEB_IDLE_ALLOWANCE_KIB, type CaseName } from '../../bench/report.js';
 import type { LoadResult } from '../../bench/load-config.js';
 
 const sizes = { dmClients: 100, roomClients: 200, roomSenders: 2, connectors: 10, idle: 10_000 };
@@ -118,6 +118,50 @@ test('rows: the IRC dialect against the line protocol, per CPU-second and per id
   const missing = without.filter((r) => r.measure.startsWith('IRC vs line protocol'));
   assert.equal(missing.length, 2);
   for (const r of missing) assert.equal(r.chatServer, 'not available: chat-server --help lists no --irc-port');
+});
+
+test('rows: IRC over WebSocket against IRC over TCP, per CPU-second (at least 0.8x) and per idle connection (the line protocol + the allowance)', () => {
+  const rows = buildRows(
+    {
+      chatIdle: summary({ kibPerConnection: 6 }),
+      ircDm16: summary({ perCpuSecond: 250_000, p50Us: 3000, p99Us: 9000 }),
+      webDm16: summary({ perCpuSecond: 190_000, p50Us: 4000, p99Us: 12_000, misrouted: 2 }),
+      ircIdle: summary({ kibPerConnection: 6.8 }),
+      webIdle: summary({ kibPerConnection: 10.5 }),
+    },
+    new Map(),
+    sizes,
+  );
+  const at = rows.findIndex((r) => r.measure.startsWith('WebSocket vs IRC over TCP: direct messages/s'));
+  assert.ok(at >= 0);
+  assert.deepEqual([rows[at]!.serverCpu, rows[at]!.misrouted], ['99 / 99', '2']);
+  const perCpu = rows[at + 1]!;
+  assert.deepEqual(
+    [perCpu.measure.trim(), perCpu.reference, perCpu.chatServer, perCpu.ratio, perCpu.target, perCpu.met],
+    ['per server CPU-second', '250.0k', '190.0k', '0.76', '>= 0.8', 'NO'],
+  );
+  assert.deepEqual([rows[at + 2]!.reference, rows[at + 2]!.chatServer], ['3.00 / 9.00', '4.00 / 12.00']);
+  const overIrc = rows.find((r) => r.measure.startsWith('WebSocket vs IRC over TCP: KiB per idle'))!;
+  assert.deepEqual([overIrc.ratio, overIrc.target, overIrc.met], ['+3.70 KiB', '', ''], 'reported, no target of its own');
+  const overLine = rows.find((r) => r.measure.startsWith('WebSocket vs line protocol: KiB per idle'))!;
+  assert.deepEqual(
+    [overLine.reference, overLine.chatServer, overLine.ratio, overLine.target, overLine.met],
+    ['6.00', '10.50', '+4.50 KiB', `<= +${WEB_IDLE_ALLOWANCE_KIB} KiB`, 4.5 <= WEB_IDLE_ALLOWANCE_KIB ? 'yes' : 'NO'],
+  );
+  const table = formatTable(rows).split('\n');
+  assert.equal(new Set(table.map((l) => l.length)).size, 1, 'columns line up');
+
+  const without = buildRows(
+    { ircDm16: summary({}), chatIdle: summary({}), ircIdle: summary({}) },
+    new Map<CaseName, string>([
+      ['webDm16', 'chat-server --help lists no --web-port'],
+      ['webIdle', 'chat-server --help lists no --web-port'],
+    ]),
+    sizes,
+  );
+  const missing = without.filter((r) => r.measure.startsWith('WebSocket vs'));
+  assert.equal(missing.length, 3, 'messages/s and the two idle rows; no latency row without figures');
+  for (const r of missing) assert.equal(r.chatServer, 'not available: chat-server --help lists no --web-port');
 });
 
 test('problems: any loss, misrouting, dropped connection or error fails the run', () => {

@@ -3,7 +3,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Row } from '../../bench/report.js';
+import { type Row, WEB_IDLE_ALLOWANCE_KIB } from '../../bench/report.js';
 import { redisSkip } from '../helpers/redis.js';
 
 const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
@@ -32,11 +32,12 @@ test('npm run bench -- --quick: every scenario runs for both servers, nothing lo
     assert.match(r.met, /^(yes|NO)$/, `${r.measure}: judged`);
   };
   const perCpu = report.rows.filter((r) => r.measure.trim() === 'per server CPU-second');
-  assert.equal(perCpu.length, 4, 'direct, room, connects and IRC per server CPU-second');
+  assert.equal(perCpu.length, 5, 'direct, room, connects, IRC and WebSocket per server CPU-second');
   measured(perCpu[0]!, '>= 0.9');
   measured(perCpu[1]!, '>= 0.9');
   measured(perCpu[2]!, '>= 0.8');
   measured(perCpu[3]!, '>= 0.9');
+  measured(perCpu[4]!, '>= 0.8');
   for (const main of ['direct messages/s', 'room deliveries/s', 'connects + registrations/s', 'p99 latency at window 1']) {
     const r = row(main);
     assert.deepEqual([r.lost, r.misrouted], ['0', '0'], `${main}: lost and misrouted reported`);
@@ -45,6 +46,7 @@ test('npm run bench -- --quick: every scenario runs for both servers, nothing lo
   measured(row('p99 latency at window 1'), '<= 1.2');
   measured(row('KiB per idle connection at 300'), '<= +1 KiB');
   measured(row('IRC vs line protocol: KiB per idle connection'), '<= +1 KiB');
+  measured(row('WebSocket vs line protocol: KiB per idle connection'), `<= +${WEB_IDLE_ALLOWANCE_KIB} KiB`);
 
   // Rows for features chat-server may not have yet: measured where --help lists them.
   const optional: [string, boolean][] = [
