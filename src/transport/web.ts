@@ -234,7 +234,7 @@ export class WebListener {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#settle(raw);
       const peer: TransportPeer = { host, port: raw.remotePort ?? 0, transport: 'web', dialect };
-      this.core.accept(new WebSocketStream(ws, ws.protocol === 'binary.ircv3.net'), peer);
+      this.core.accept(new WebSocketStream(ws, socket, ws.protocol === 'binary.ircv3.net'), peer);
     });
   }
 
