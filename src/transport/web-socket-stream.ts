@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 const LF = 0x0a;
 const CR = 0x0d;
 const NEWLINE = Buffer.from('\n');
+const EMPTY = Buffer.alloc(0);
 
 /** WebSocket opcodes (RFC 6455, 5.2) of the two kinds of message. */
 const TEXT = 0x1;
@@ -13,26 +14,29 @@ const BINARY = 0x2;
 /**
  * The frames of LINES, each one whole message (FIN set, not masked: a server's frames never
  * are), as one buffer. RFC 6455, 5.2: a length under 126 fits the second byte; under 65536,
- * 126 and two bytes; else 127 and eight.
+ * 126 and two bytes; else 127 and eight. A line is a string (what one member gets) or bytes
+ * (what many get, encoded once): a string is encoded straight into the frames' buffer.
  */
-export function framesOf(lines: readonly Buffer[], opcode: number): Buffer {
+export function framesOf(lines: readonly (string | Buffer)[], opcode: number): Buffer {
+  const sizes = lines.map((line) => (typeof line === 'string' ? Buffer.byteLength(line) : line.length));
   let size = 0;
-  for (const line of lines) size += line.length + (line.length < 126 ? 2 : line.length < 65536 ? 4 : 10);
+  for (const n of sizes) size += n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
+    const n = sizes[i]!;
     out[at++] = 0x80 | opcode;
-    if (line.length < 126) out[at++] = line.length;
-    else if (line.length < 65536) {
+    if (n < 126) out[at++] = n;
+    else if (n < 65536) {
       out[at++] = 126;
-      out.writeUInt16BE(line.length, at);
+      out.writeUInt16BE(n, at);
       at += 2;
     } else {
       out[at++] = 127;
-      out.writeBigUInt64BE(BigInt(line.length), at);
+      out.writeBigUInt64BE(BigInt(n), at);
       at += 8;
     }
-    at += line.copy(out, at);
+    at += typeof line === 'string' ? out.write(line, at) : line.copy(out, at);
   }
   return out;
 }
@@ -58,13 +62,22 @@ export class WebSocketStream extends Duplex {
   readonly #ws: WebSocket;
   readonly #socket: net.Socket;
   readonly #opcode: number;
+  /** Lines read and not pushed yet: this turn's (see 'message'). */
+  #read: Buffer[] = [];
+  readonly #flush = (): void => {
+    const read = this.#read;
+    this.#read = [];
+    if (this.destroyed || read.length === 0) return;
+    if (!this.push(read.length === 1 ? read[0] : Buffer.concat(read))) this.#ws.pause();
+  };
   /** What the session wrote after its last LF: the start of a line, sent with the rest. */
-  #partial: Buffer = Buffer.alloc(0);
+  #partial: Buffer = EMPTY;
 
   /** SOCKET: the one under WS (TCP, or TLS), which this stream writes its frames to. */
   constructor(ws: WebSocket, socket: net.Socket, binary: boolean) {
     // A close of the WebSocket is a close of both directions: there is no half-close.
-    super({ allowHalfOpen: false });
+    // Strings stay strings: a line is encoded once, into its frame (framesOf).
+    super({ allowHalfOpen: false, decodeStrings: false });
     this.#ws = ws;
     this.#socket = socket;
     this.#opcode = binary ? BINARY : TEXT;
@@ -73,9 +86,15 @@ export class WebSocketStream extends Duplex {
       // one goes to the dialect as bytes, which turns what is not UTF-8 into U+FFFD.
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       const ended = bytes.length > 0 && bytes[bytes.length - 1] === LF;
-      if (!this.push(bytes) || (!ended && !this.push(NEWLINE))) ws.pause();
+      // The messages of one read of the socket (ws parses them all at once) go to the session
+      // as one chunk, as a TCP read of several lines does: a push each cost as much again.
+      if (this.#read.length === 0) queueMicrotask(this.#flush);
+      this.#read.push(bytes);
+      if (!ended) this.#read.push(NEWLINE);
     });
     ws.once('close', () => {
+      // What came just before the close is read first.
+      this.#flush();
       this.push(null);
       this.destroy();
     });
@@ -86,26 +105,19 @@ export class WebSocketStream extends Duplex {
     this.#ws.resume();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+  override _write(chunk: string | Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     this._writev([{ chunk }], done);
   }
 
   /** A turn's writes at once (the session corks its stream): their lines as one write of frames. */
-  override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
-    const lines: Buffer[] = [];
-    let rest = this.#partial;
+  override _writev(chunks: { chunk: string | Buffer }[], done: (error?: Error | null) => void): void {
+    const lines: (string | Buffer)[] = [];
     for (const { chunk } of chunks) {
-      let from = 0;
-      for (let lf = chunk.indexOf(LF); lf >= 0; lf = chunk.indexOf(LF, from)) {
-        const line = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(from, lf)]) : chunk.subarray(from, lf);
-        // A CR before the LF is the dialect's (IRC's CRLF): a message holds neither.
-        lines.push(line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, -1) : line);
-        rest = Buffer.alloc(0);
-        from = lf + 1;
-      }
-      if (from < chunk.length) rest = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(from)]) : chunk.subarray(from);
+      // A line cut between two writes (never by the session, which writes whole lines).
+      const whole = this.#partial.length === 0 ? chunk : Buffer.concat([this.#partial, Buffer.from(chunk)]);
+      const rest = typeof whole === 'string' ? linesOfText(whole, lines) : linesOfBytes(whole, lines);
+      this.#partial = rest === '' || rest.length === 0 ? EMPTY : Buffer.from(rest);
     }
-    this.#partial = rest;
     if (lines.length === 0 || this.#ws.readyState !== this.#ws.OPEN || !this.#socket.writable) return done();
     this.#socket.write(framesOf(lines, this.#opcode), (err) => done(err ?? null));
   }
@@ -120,4 +132,24 @@ export class WebSocketStream extends Duplex {
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING) this.#ws.terminate();
     done(error);
   }
+}
+
+// The lines of what the session wrote, each without its LF and the CR before one (IRC's CRLF:
+// a message holds neither), added to LINES; what follows the last LF is returned.
+function linesOfText(text: string, lines: (string | Buffer)[]): string {
+  let from = 0;
+  for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', from)) {
+    lines.push(text.slice(from, lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf));
+    from = lf + 1;
+  }
+  return text.slice(from);
+}
+
+function linesOfBytes(bytes: Buffer, lines: (string | Buffer)[]): Buffer {
+  let from = 0;
+  for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, from)) {
+    lines.push(bytes.subarray(from, lf > from && bytes[lf - 1] === CR ? lf - 1 : lf));
+    from = lf + 1;
+  }
+  return bytes.subarray(from);
 }
