@@ -45,7 +45,8 @@ export interface InteractiveOptions {
   name: string;
   /**
    * Connects and registers NAME again after the connection is lost, with PASSWORD when given
-   * (typed by the user: it is the one from now on), else the one it has; rejects with
+   * (typed by the user for the server that asked for it, which alone gets it: it is the one
+   * from now on), else the one it has, trying another server first; rejects with
    * Refused when the server will not have that name or password, with anything else to try
    * again later. Undefined: no reconnecting (--no-reconnect).
    */

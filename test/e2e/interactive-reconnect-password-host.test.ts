@@ -9,12 +9,12 @@ import { usersFile } from '../helpers/users.js';
 const skip = !hasTmux && !process.env['CI'] ? 'tmux is not installed (apt-get install tmux to run this)' : false;
 
 /**
- * ae0350a: a reconnect refused with `! password required` asks for the password, then tries
- * again through reconnect(), which starts at the NEXT --host (connectAny(current + 1)): the
- * password typed for the server that asked goes first to another one, which never asked
- * and may be anyone's (a host of the list that checks no password at all).
+ * A reconnect refused with `! password required` asks for the password, then tries again.
+ * The password typed goes to the server that asked for it, alone: a reconnect otherwise
+ * starts at the next --host, and another server of the list never asked for it, and may
+ * check none (or be anyone's).
  */
-describe('attack: the password asked for by one --host', { skip }, () => {
+describe('chat-client on a terminal: the password asked for by one --host', { skip }, () => {
   test('goes to the server that asked for it, not to the next one of the list', async (t) => {
     // A: a server of the list that checks no password; it records every line it gets.
     const got: string[] = [];
