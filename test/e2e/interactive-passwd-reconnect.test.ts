@@ -9,13 +9,14 @@ import { WireClient } from '../helpers/wire-client.js';
 const skip = !hasTmux && !process.env['CI'] ? 'tmux is not installed (apt-get install tmux to run this)' : false;
 
 /**
- * ae0350a: a reconnect the server answers with `! password required` asks for the password
- * with askHidden, which may already be open for /passwd. The second askSecret takes the
- * first one's key listeners for the chat's, and gives them back when it ends: the first
- * prompt, forgotten by `secret`, goes on reading every key, hidden, under the chat's prompt.
+ * A reconnect that the server answers with `! password required` asks for the password at a
+ * hidden prompt, which may find /passwd's open. One hidden prompt at a time: the reconnect's
+ * ends /passwd's first (whose connection is gone anyway). Two at once, the second took the
+ * first one's key listeners for the chat's and gave them back when it ended: the first
+ * went on reading every key, hidden, under the chat's prompt.
  */
-describe('attack: the connection lost while /passwd asks, and the reconnect asks for the password', { skip }, () => {
-  test('once logged in again, what is typed at the chat prompt goes to the chat', async (t) => {
+describe('chat-client on a terminal: the connection lost while /passwd asks, and the reconnect asks for the password', { skip }, () => {
+  test("/passwd's prompt ends, said so; once logged in again, what is typed at the chat prompt goes to the chat", async (t) => {
     const first = await startServer(t);
     const term = Terminal.start(t, [process.execPath, CLI.client, '--no-timestamps', '--port', String(first.port), '--name', 'alice']);
     await term.waitFor((s) => Terminal.lastLine(s) === 'alice>', 'the chat prompt');
@@ -26,6 +27,7 @@ describe('attack: the connection lost while /passwd asks, and the reconnect asks
     await first.server.close();
     const second = await startServer(t, { port: first.port, users, authFailureDelayMs: 10 });
     await term.waitFor((s) => Terminal.lastLine(s) === 'Password for alice:', "the reconnect's password prompt");
+    assert.ok(term.screen().includes('/passwd: the connection was lost; nothing was changed.'), term.screen().join('\n'));
     term.type('wonderland');
     term.press('Enter');
     await term.waitFor((s) => s.includes('reconnected as alice'), 'the reconnection');
