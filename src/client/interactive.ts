@@ -18,6 +18,7 @@ import type { ServerLine } from '../dialects/line/server-line.js';
 import { recogniseClosing, recognisePong, recogniseYouAreNow, type LoginError } from '../dialects/line/recognise.js';
 import { askPasswords, asksPasswords, carriesPasswords, newPasswordIn, PasswdAnswers } from './passwd.js';
 import { HiddenPrompts } from './hidden-input.js';
+import { Away } from './away.js';
 import { ExitCode } from './exit-codes.js';
 import { LineBursts } from './line-bursts.js';
 import { Bell, callsUs } from './mention.js';
@@ -186,6 +187,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         redraw();
       },
     });
+    /** Whether we are away: a reconnect says it again (away is the connection's). */
+    const away = new Away();
 
     const prompt = (): string => {
       if (hidden.question !== undefined) return hidden.question;
@@ -341,6 +344,9 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       // goes back to the rooms we were in; once the server has answered it all, the current
       // one shows what was missed in it.
       const plan = reconnected ? rooms.reconnected() : [];
+      // Before the rooms: whoever writes to us at once is told we are away.
+      const again = reconnected ? away.again() : undefined;
+      if (again !== undefined) c.send(again);
       if (plan.length === 0) arrived(rooms.serverCurrent, reconnected ? 'missed' : 'join');
       else {
         for (const line of plan) c.send(line);
@@ -389,6 +395,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
           if (outcome.end) say(chalk.dim(END_OF_PAST));
           return;
         }
+        // The answer to the /away a reconnect said: shown dimmed, as the client's own doing.
+        if (away.take(line) === 'ours') return say(received() + chalk.dim(line.raw));
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = recogniseYouAreNow(line);
         if (renamed) {
@@ -411,6 +419,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         conn = undefined;
         answers = undefined;
         passwords.clear();
+        away.lost();
         // The prompt keeps our rooms: the next connection goes back to them.
         rooms.lost();
         // Whatever was not handled is gone with the connection.
