@@ -207,13 +207,14 @@ async function connect(): Promise<ChatConnection> {
   }
 }
 
-/** The first of --host's servers that answers, from START on. */
-async function connectAny(start: number): Promise<ChatConnection> {
+/** The first of --host's servers that answers, from START on, TRIES of them (all when not given). */
+async function connectAny(start: number, tries?: number): Promise<ChatConnection> {
   const { conn, index } = await connectFirst(
     hosts,
     start,
     (host, port) => ChatConnection.connect(connectOptions(host, port)),
     (late) => void late.close(),
+    tries,
   );
   current = index;
   return conn;
@@ -291,8 +292,10 @@ async function interactive(): Promise<number> {
   password = outcome.password;
   conn.off('line', early);
   const reconnect = async (again: string, typed?: string): Promise<ChatConnection> => {
-    // Another server of the chat first: the one we lost may be the one that is down.
-    const next = await connectAny(current + 1);
+    // Another server of the chat first: the one we lost may be the one that is down. A
+    // password typed for the server that asked goes to that one alone: another of the list
+    // never asked for it, and may check none (or be anyone's).
+    const next = typed === undefined ? await connectAny(current + 1) : await connectAny(current, 1);
     const result = await next.register(again, typed ?? password, { hold: true, device });
     if (result.ok) {
       // Asked for since the server checks passwords (or refused ours): the next reconnect needs it too.

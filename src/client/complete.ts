@@ -11,6 +11,7 @@ import {
   recogniseRoomList,
   recogniseSentDirect,
   recogniseYouAreIn,
+  recogniseYouAreNow,
   recogniseYouAreOperator,
   recogniseYouLeft,
   recogniseYourRooms,
@@ -71,7 +72,7 @@ const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { sens
  * What Tab can complete: the names of those known to be in the chat now, the rooms seen in
  * any server line (our own, those of tagged lines, of `/who ROOM`, `/rooms` and `/mine`
  * answers, those another device of ours joined), and the commands, the operators' ones only
- * to an operator (`* you are an operator`, told at login).
+ * to an operator (`* you are an operator`, told at login and after a rename to an operator account).
  *
  * A name is offered while the client has reason to think it is there: seen in a room of
  * ours (a message, a join, a `/who ROOM` answer) and not seen leaving it, or seen online
@@ -100,6 +101,9 @@ export class Completions {
   /** Learns from one server line. */
   learn(line: ServerLine): void {
     if (recogniseYouAreOperator(line)) this.#operator = true;
+    // An operator is one by its account's name: a rename ends it, and the server says
+    // `* you are an operator` again right after `* you are now NAME` when NAME is one too.
+    if (recogniseYouAreNow(line)) this.#operator = false;
     const inRoom = roomLine(line);
     if (inRoom) return this.#inRoom(inRoom.line, inRoom.tag ?? this.#current());
     if (line.kind === 'direct') return this.#online(line.from);

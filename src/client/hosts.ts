@@ -33,18 +33,20 @@ export const ATTEMPT_MS = 10_000;
 
 /**
  * Connects to the first of HOSTS that answers, trying them in order from START (a reconnect
- * starts after the one it lost, so that another server of the chat is tried first). With
- * several, each gets ATTEMPT_MS; a connection that comes later is handed to DISCARD. Rejects
- * with every failure, in order, when none answers.
+ * starts after the one it lost, so that another server of the chat is tried first), TRIES of
+ * them (1: START alone, the server that asked for a password). With several, each gets
+ * ATTEMPT_MS; a connection that comes later is handed to DISCARD. Rejects with every
+ * failure, in order, when none answers.
  */
 export async function connectFirst<C>(
   hosts: readonly { host: string; port: number }[],
   start: number,
   connect: (host: string, port: number) => Promise<C>,
   discard: (late: C) => void = () => {},
+  tries = hosts.length,
 ): Promise<{ conn: C; index: number }> {
   const failures: string[] = [];
-  for (let k = 0; k < hosts.length; k++) {
+  for (let k = 0; k < Math.min(tries, hosts.length); k++) {
     const index = (start + k) % hosts.length;
     const { host, port } = hosts[index]!;
     if (hosts.length === 1) return { conn: await connect(host, port), index };
@@ -54,7 +56,8 @@ export async function connectFirst<C>(
       failures.push(err instanceof Error ? err.message : String(err));
     }
   }
-  throw new Error(`none of the ${hosts.length} servers answered. ${failures.join(' ')}`);
+  if (failures.length === 1) throw new Error(failures[0]);
+  throw new Error(`none of the ${failures.length} servers answered. ${failures.join(' ')}`);
 }
 
 function bounded<C>(attempt: Promise<C>, late: string, discard: (c: C) => void): Promise<C> {

@@ -5,7 +5,7 @@ import { backoffMs } from './backoff.js';
 import { printAbove } from './print-above.js';
 import { randomBytes } from 'node:crypto';
 import { Completions } from './complete.js';
-import { clearInput, fixMidLinePaste, fixResize, internals, setInput } from './readline-fixes.js';
+import { clearInput, fixMidLinePaste, fixResize, forget, internals, setInput } from './readline-fixes.js';
 import { HistoryAnswers } from './history-answers.js';
 import { CatchUp } from './catch-up.js';
 import { RoomLogs, type PastItem } from './history.js';
@@ -16,7 +16,9 @@ import { DEFAULT_MAX_LINE, lineLimitIn, splitLine } from './split.js';
 import { translateTyped } from './typed.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
 import { recogniseClosing, recognisePong, recogniseYouAreNow, type LoginError } from '../dialects/line/recognise.js';
-import { askPasswords, askSecret, asksPasswords, carriesPasswords, newPasswordIn, PasswdAnswers } from './passwd.js';
+import { askPasswords, asksPasswords, carriesPasswords, newPasswordIn, PasswdAnswers } from './passwd.js';
+import { HiddenPrompts } from './hidden-input.js';
+import { Away } from './away.js';
 import { ExitCode } from './exit-codes.js';
 import { LineBursts } from './line-bursts.js';
 import { Bell, callsUs } from './mention.js';
@@ -45,7 +47,8 @@ export interface InteractiveOptions {
   name: string;
   /**
    * Connects and registers NAME again after the connection is lost, with PASSWORD when given
-   * (typed by the user: it is the one from now on), else the one it has; rejects with
+   * (typed by the user for the server that asked for it, which alone gets it: it is the one
+   * from now on), else the one it has, trying another server first; rejects with
    * Refused when the server will not have that name or password, with anything else to try
    * again later. Undefined: no reconnecting (--no-reconnect).
    */
@@ -171,11 +174,24 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     let answers: HistoryAnswers | undefined;
     /** The /passwd lines of the current connection not answered yet. */
     const passwords = new PasswdAnswers();
-    /** The question of a hidden prompt of /passwd, shown as the prompt while it is open; what ends it. */
-    let secret: { question: string; abort: AbortController } | undefined;
+    /** /passwd's and a reconnect's password prompts, one at a time; the question open is the prompt. */
+    const hidden = new HiddenPrompts(input, {
+      asked: () => redraw(),
+      // The question stays on its line; the next one, or the chat's prompt, goes below.
+      answered: () => {
+        if (!done) output.write('\n');
+      },
+      ended: (what, left) => {
+        if (done) return;
+        dropped(what, left);
+        redraw();
+      },
+    });
+    /** Whether we are away: a reconnect says it again (away is the connection's). */
+    const away = new Away();
 
     const prompt = (): string => {
-      if (secret) return secret.question;
+      if (hidden.question !== undefined) return hidden.question;
       if (asking) return `send ${asking.lines.length} lines? [y/N] `;
       const notes = [status, waiting > 0 ? `${waiting} waiting` : ''];
       return chatPrompt({ self, current: rooms.current, unread: rooms.unread(), notes }, chalk);
@@ -213,7 +229,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       if (done) return;
       done = true;
       // The chat's readline gets its keys back before it lets go of the terminal.
-      secret?.abort.abort();
+      hidden.close();
       bursts.cancel();
       clearTimeout(timer);
       unfixResize();
@@ -228,8 +244,9 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     };
     const leave = (line = '/quit'): void => {
       if (leaving) return;
-      // Entered before the leaving: sent first.
+      // Entered before the leaving: sent first. One of those lines may have left already (exit).
       bursts.end();
+      if (leaving) return;
       leaving = true;
       if (!conn) return finish(ExitCode.Ok);
       conn.send(line.startsWith('/') ? line : '/quit');
@@ -327,6 +344,9 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       // goes back to the rooms we were in; once the server has answered it all, the current
       // one shows what was missed in it.
       const plan = reconnected ? rooms.reconnected() : [];
+      // Before the rooms: whoever writes to us at once is told we are away.
+      const again = reconnected ? away.again() : undefined;
+      if (again !== undefined) c.send(again);
       if (plan.length === 0) arrived(rooms.serverCurrent, reconnected ? 'missed' : 'join');
       else {
         for (const line of plan) c.send(line);
@@ -375,6 +395,8 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
           if (outcome.end) say(chalk.dim(END_OF_PAST));
           return;
         }
+        // The answer to the /away a reconnect said: shown dimmed, as the client's own doing.
+        if (away.take(line) === 'ours') return say(received() + chalk.dim(line.raw));
         maxLine = lineLimitIn(line) ?? maxLine;
         const renamed = recogniseYouAreNow(line);
         if (renamed) {
@@ -397,6 +419,7 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
         conn = undefined;
         answers = undefined;
         passwords.clear();
+        away.lost();
         // The prompt keeps our rooms: the next connection goes back to them.
         rooms.lost();
         // Whatever was not handled is gone with the connection.
@@ -467,17 +490,17 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
     const refused = async (attempt: number, err: Refused): Promise<void> => {
       if (err.error === 'password-required' || err.error === 'authentication-failed') {
         setStatus('');
-        say(
-          chalk.red(
-            err.error === 'password-required'
-              ? `the server now checks passwords: type the password of ${self} to log in again (Ctrl-C leaves).`
-              : 'authentication failed: the server refused that password; type it again (Ctrl-C leaves).',
-          ),
-        );
         // The half-typed line waits aside: the prompt is the question alone.
         const draft = clearInput(rl);
-        const password = await askHidden(`Password for ${self}`).finally(() => {
-          secret = undefined;
+        const password = await hidden.run('the password', (ask) => {
+          say(
+            chalk.red(
+              err.error === 'password-required'
+                ? `the server now checks passwords: type the password of ${self} to log in again (Ctrl-C leaves).`
+                : 'authentication failed: the server refused that password; type it again (Ctrl-C leaves).',
+            ),
+          );
+          return ask(`Password for ${self}`);
         });
         if (done) return;
         setInput(rl, draft);
@@ -493,27 +516,30 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       finish(ExitCode.RegistrationRefused);
     };
 
-    /** Asks QUESTION with nothing typed shown (askSecret): the answer, undefined when given up. */
-    const askHidden = async (question: string): Promise<string | undefined> => {
-      secret = { question: `${question}: `, abort: new AbortController() };
-      redraw();
-      const answer = await askSecret(input, secret.abort.signal);
-      // The question stays on its line; the next one, or the chat's prompt, goes below.
-      if (!done) output.write('\n');
-      return answer;
+    /** Says that N lines typed after WHAT (/passwd, the password) were not sent. */
+    const dropped = (what: string, n: number): void => {
+      if (n > 0) say(chalk.red(`not sent: ${n === 1 ? '1 line' : `${n} lines`} typed after ${what}; type ${n === 1 ? 'it' : 'them'} again.`));
     };
 
-    /** `/passwd` typed alone: the passwords asked hidden (askPasswords), then sent (docs/client.md). */
-    const changePassword = async (): Promise<void> => {
+    /**
+     * `/passwd` typed alone: the passwords asked hidden (askPasswords), then sent
+     * (docs/client.md). AHEAD: lines entered after it in the same burst, before the prompt
+     * opened. They are dropped, not taken as its answers: the chat's line showed them as they
+     * were typed, and a password on the screen must not become the account's new one.
+     */
+    const changePassword = (ahead: readonly string[]): void => {
+      // Up must not bring back a password either.
+      forget(rl, ahead);
+      dropped('/passwd', ahead.filter((l) => l !== '').length);
       if (!conn) return say(chalk.red('not sent: not connected. Try /passwd again once back.'));
-      const line = await askPasswords(askHidden, maxLine).finally(() => {
-        secret = undefined;
+      void hidden.run('/passwd', async (ask) => {
+        const line = await askPasswords(ask, maxLine);
+        if (done) return;
+        // Also when a reconnect's password prompt ended this one: that connection is gone.
+        if (!conn) say(chalk.red('/passwd: the connection was lost; nothing was changed.'));
+        else if ('problem' in line) say(chalk.red(`/passwd: ${line.problem}; nothing was sent.`));
+        else sendAll([line.send]);
       });
-      if (done) return;
-      if ('problem' in line) say(chalk.red(`/passwd: ${line.problem}; nothing was sent.`));
-      else if (!conn) say(chalk.red('/passwd: not connected; nothing was sent.'));
-      else sendAll([line.send]);
-      redraw();
     };
 
     const answer = (reply: string): void => {
@@ -538,20 +564,31 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
       redraw();
     };
 
-    /** One line typed and entered. */
-    const entered = (line: string): void => {
-      if (asking) return answer(line);
-      if (isLeave(line)) return leave(line);
-      if (asksPasswords(line)) return void changePassword();
-      submit([line]);
-      rl.prompt();
+    /**
+     * Lines typed and entered, one after another: one, or a few read together (typed ahead
+     * while the client was busy or the link to the terminal stalled), each as it would be
+     * alone. A line that leaves ends them, and /passwd's hidden prompt drops those after it:
+     * they may be its passwords, which must never reach the room.
+     */
+    const entered = (lines: readonly string[]): void => {
+      for (const [i, line] of lines.entries()) {
+        if (leaving) return;
+        if (asking) answer(line);
+        else if (isLeave(line)) leave(line);
+        else if (asksPasswords(line)) return changePassword(lines.slice(i + 1));
+        else {
+          submit([line]);
+          rl.prompt();
+        }
+      }
     };
 
     /**
-     * Lines that come together are a paste, marked by the terminal or not: a terminal without
-     * bracketed paste (or tmux's paste-buffer) types the whole text at once (line-bursts.ts).
+     * Lines that come together (line-bursts.ts): a few are typed ahead; more than
+     * PASTE_ASK_ABOVE are a paste the terminal did not mark (or tmux's paste-buffer), which
+     * types the whole text at once.
      */
-    const bursts = new LineBursts((lines) => (lines.length === 1 ? entered(lines[0]!) : pastedLines(lines)));
+    const bursts = new LineBursts((lines) => (lines.length > PASTE_ASK_ABOVE ? pastedLines(lines) : entered(lines)));
 
     function onKey(_s: string | undefined, key: { name?: string; ctrl?: boolean } | undefined): void {
       if (key?.name === 'paste-start') {
@@ -570,8 +607,15 @@ export function runInteractive(opts: InteractiveOptions): Promise<number> {
 
     attach(first, false);
     rl.on('line', (line) => {
-      if (pasted) pasted.push(line);
-      else bursts.push(line);
+      if (pasted) return void pasted.push(line);
+      // A line the client acts on itself, entered when no burst is open, is acted on at once,
+      // not held for the burst's gap: a hidden prompt it opens (/passwd) then takes the keys
+      // typed right after it, in the same read.
+      if (!bursts.open && (isLeave(line) || asksPasswords(line))) {
+        bursts.end();
+        return entered([line]);
+      }
+      bursts.push(line);
     });
     // Ctrl-C as in a shell: it throws the line away; on an empty line it says how to leave,
     // and a second one leaves.

@@ -14,8 +14,9 @@ export const BURST_GAP_MS = 10;
 /**
  * Groups entered lines into bursts: a line that comes within BURST_GAP_MS of the one before
  * belongs to the same burst. A burst ends once BURST_GAP_MS pass without a line, or when
- * `end` is called, and is handed to ENDED whole: one line is a line typed, several a paste.
- * Time comes from TIMERS, so a test drives it with a fake clock.
+ * `end` is called, and is handed to ENDED whole: one line is a line typed; a few, lines typed
+ * ahead (read together after a stall); many, a paste. Time comes from TIMERS, so a test
+ * drives it with a fake clock.
  */
 export class LineBursts {
   #lines: string[] = [];
@@ -27,12 +28,16 @@ export class LineBursts {
     private readonly timers: Timers = realTimers,
   ) {}
 
+  /** Whether a line entered now belongs to a burst: one is open, its last line within BURST_GAP_MS. */
+  get open(): boolean {
+    return this.#lines.length > 0 && this.timers.now() - this.#last <= BURST_GAP_MS;
+  }
+
   push(line: string): void {
-    const now = this.timers.now();
     // A timer running late (a busy event loop) must not join a line typed well after.
-    if (this.#lines.length > 0 && now - this.#last > BURST_GAP_MS) this.end();
+    if (!this.open) this.end();
     this.#lines.push(line);
-    this.#last = now;
+    this.#last = this.timers.now();
     this.timers.clearTimeout(this.#timer);
     this.#timer = this.timers.setTimeout(() => this.end(), BURST_GAP_MS);
   }

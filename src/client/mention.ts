@@ -14,13 +14,15 @@ export function mentionPattern(self: string): RegExp {
 
 /**
  * A live line the terminal rings the bell for: a room message that mentions SELF
- * (mentionPattern), or a direct message to us. Never our own words (said on another of our
- * devices), nor a line of the past: the caller hands only live lines, untagged (rooms.ts,
- * roomLine). Pure.
+ * (mentionPattern), or a direct message to us. Never our own words: said on another of our
+ * devices, or a direct message our account sent itself (a note to self reaches every
+ * device as `*alice* ...`). Nor a line of the past: the caller hands only live lines,
+ * untagged (rooms.ts, roomLine). Pure.
  */
 export function callsUs(line: ServerLine, self: string): boolean {
-  if (line.kind === 'direct') return true;
-  return line.kind === 'room' && nameKey(line.from) !== nameKey(self) && mentionPattern(self).test(line.text);
+  if (line.kind !== 'direct' && line.kind !== 'room') return false;
+  if (nameKey(line.from) === nameKey(self)) return false;
+  return line.kind === 'direct' || mentionPattern(self).test(line.text);
 }
 
 /**

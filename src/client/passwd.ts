@@ -1,8 +1,6 @@
-import readline from 'node:readline';
 import { parseCommand } from '../dialects/line/parse.js';
 import { recognisePasswdAnswer } from '../dialects/line/recognise.js';
 import type { ServerLine } from '../dialects/line/server-line.js';
-import { mute } from './prompt.js';
 
 /** `/passwd` typed alone: the client asks for the passwords, hidden (docs/client.md). */
 export const asksPasswords = (line: string): boolean => /^\/passwd[ \t]*$/i.test(line);
@@ -73,44 +71,4 @@ export class PasswdAnswers {
   clear(): void {
     this.#pending = [];
   }
-}
-
-/**
- * One line read from a terminal that the chat's readline holds, with nothing of it shown.
- * The chat's key listeners are set aside meanwhile, so no key reaches its line, its history
- * or the screen; a readline of our own, its output muted, reads the keys (the terminal stays
- * raw: it echoes nothing). The caller shows the question as the chat's prompt, which lines
- * printed meanwhile redraw. Undefined at Ctrl-C or Ctrl-D, or once SIGNAL aborts; the
- * chat's listeners are back either way.
- */
-export function askSecret(input: NodeJS.ReadStream, signal?: AbortSignal): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(undefined);
-    const chat = input.listeners('keypress') as ((...args: unknown[]) => void)[];
-    input.removeAllListeners('keypress');
-    const rl = readline.createInterface({ input, output: mute(), terminal: true, historySize: 0 });
-    let settled = false;
-    const end = (answer: string | undefined): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      input.off('keypress', onKey);
-      rl.close();
-      // Closing took the terminal out of raw mode and paused it: the chat's readline needs both.
-      input.setRawMode(true);
-      for (const listener of chat) input.on('keypress', listener);
-      input.resume();
-      resolve(answer);
-    };
-    // Any Ctrl-D gives up, not only on an empty line: nobody can see whether the line is empty.
-    const onKey = (_s: unknown, key: readline.Key | undefined): void => {
-      if (key?.ctrl && (key.name === 'c' || key.name === 'd')) end(undefined);
-    };
-    const onAbort = (): void => end(undefined);
-    rl.once('line', (answer) => end(answer));
-    rl.on('SIGINT', () => end(undefined));
-    rl.on('close', () => end(undefined));
-    input.on('keypress', onKey);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

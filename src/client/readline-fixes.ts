@@ -6,6 +6,8 @@ export interface RlInternals {
   cursor: number;
   prevRows: number;
   isCompletionEnabled: boolean;
+  /** What Up brings back, the newest first. */
+  history: string[];
 }
 
 export const internals = (rl: readline.Interface): RlInternals => rl as unknown as RlInternals;
@@ -66,4 +68,14 @@ export function setInput(rl: readline.Interface, text: string): void {
   r.line = text;
   r.cursor = text.length;
   rl.prompt(true);
+}
+
+/**
+ * Takes LINES, the last lines entered, out of what Up brings back: they were answers to a
+ * hidden prompt, typed ahead into the chat's line. Readline keeps no blank line and no line
+ * twice in a row, so a line that is not the newest entry is one it never kept.
+ */
+export function forget(rl: readline.Interface, lines: readonly string[]): void {
+  const history = internals(rl).history;
+  for (const line of [...lines].reverse()) if (history[0] === line) history.shift();
 }

@@ -148,6 +148,18 @@ describe('Completions: where Tab offers what', () => {
     assert.deepEqual(c.complete('/b'), [[], '/b'], "someone's words do not make us one");
   });
 
+  test("a rename away from the operator account ends the operators' commands; one to another operator account keeps them", () => {
+    const c = learnt([OPERATOR]);
+    c.learn(parseServerLine('* you are now somebody'));
+    assert.deepEqual(c.complete('/ba'), [[], '/ba'], 'an operator is one by its account');
+    // The server says it again right after the rename when the new name is an operator's.
+    c.learn(parseServerLine('* you are now root'));
+    c.learn(parseServerLine(OPERATOR));
+    assert.deepEqual(c.complete('/ba'), [['/ban ', '/bans '], '/ba']);
+    c.learn(parseServerLine('* bob is now somebody'));
+    assert.deepEqual(c.complete('/ba'), [['/ban ', '/bans '], '/ba'], "someone else's rename changes nothing");
+  });
+
   test('/away, the server command that is new, completes', () => {
     assert.ok(COMMANDS.includes('/away'));
     assert.deepEqual(learnt([]).complete('/aw'), [['/away '], '/aw']);

@@ -84,6 +84,22 @@ describe('LineBursts: a paste without bracketed paste is lines that come togethe
     assert.deepEqual(ended, [['first'], ['second, typed later']]);
   });
 
+  test('open: a line entered now would join a burst; not once the gap has passed, even before its timer ran', () => {
+    let now = 0;
+    const stalled: Timers = { now: () => now, setTimeout: () => 1, clearTimeout: () => {} };
+    const { b, ended } = bursts(stalled);
+    assert.equal(b.open, false);
+    b.push('a');
+    assert.equal(b.open, true);
+    now = BURST_GAP_MS;
+    assert.equal(b.open, true);
+    now = BURST_GAP_MS + 1;
+    assert.equal(b.open, false, 'the timer is late: the burst is over all the same');
+    b.end();
+    assert.deepEqual(ended, [['a']]);
+    assert.equal(b.open, false);
+  });
+
   test('end() hands over what is open at once (a bracketed paste starts, the chat ends); cancel() drops it', () => {
     const clock = new FakeClock();
     const { b, ended } = bursts(clock);

@@ -27,6 +27,8 @@ describe('mentions', () => {
     assert.ok(!calls('* alice is now alicia'));
     assert.ok(!calls('! no such user: alice'));
     assert.ok(!calls('*alice->bob* alice here'), 'a direct message we sent from another device');
+    assert.ok(!calls('*alice* note to self'), 'a direct message our account sent itself, from here or another device');
+    assert.ok(!calls('*ALICE* note to self'), 'ours without regard to case');
   });
 
   test('the pattern marks every mention', () => {

@@ -123,6 +123,11 @@ describe('--host', () => {
     assert.deepEqual(await connectFirst(hosts, 2, only('b')), { conn: 'b', index: 1 });
     assert.deepEqual(tried, ['c', 'a', 'b']);
     await assert.rejects(connectFirst(hosts, 0, only('none')), /none of the 3 servers answered\. a is down\. b is down\. c is down\./);
+    // TRIES 1: the server that asked for a password, and no other, gets it.
+    tried.length = 0;
+    assert.deepEqual(await connectFirst(hosts, 1, only('b'), undefined, 1), { conn: 'b', index: 1 });
+    await assert.rejects(connectFirst(hosts, 1, only('c'), undefined, 1), /^Error: b is down\.$/);
+    assert.deepEqual(tried, ['b', 'b']);
   });
 
   test('a server that does not answer is given up after ATTEMPT_MS; its late connection is discarded', async (t) => {

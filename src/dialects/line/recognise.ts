@@ -1,6 +1,6 @@
 import { NAME_PATTERN } from '../../protocol/names.js';
 import { parseServerLine, type ServerLine } from './server-line.js';
-import { passwordChanged, serverFull, shuttingDown } from './wording.js';
+import { passwordChanged, serverFull, shuttingDown, youAreBack } from './wording.js';
 
 /**
  * The client's side of wording.ts: the server lines the client acts on, each told apart by
@@ -437,6 +437,20 @@ export function recognisePasswdAnswer(line: ServerLine): 'changed' | 'refused' |
   if (line.kind !== 'error') return undefined;
   if (PASSWD_REFUSALS.some((head) => line.text.startsWith(head))) return 'refused';
   return recogniseUnknownCommand(line)?.toLowerCase() === 'passwd' ? 'refused' : undefined;
+}
+
+// Away (docs/protocol.md, "Away").
+
+const YOU_ARE_AWAY = /^you are away: (.*)$/s;
+
+/** `* you are away: TEXT` (wording.ts: youAreAway), the answer to `/away TEXT`: the TEXT, as the server keeps it. */
+export function recogniseYouAreAway(line: ServerLine): string | undefined {
+  return groups(line, YOU_ARE_AWAY)?.[0];
+}
+
+/** `* you are back` (wording.ts: youAreBack), the answer to `/away` alone. */
+export function recogniseYouAreBack(line: ServerLine): true | undefined {
+  return line.raw === youAreBack() || undefined;
 }
 
 // Moderation (docs/protocol.md, "Moderation"). Times are UTC (TIME); the terminal shows them in local time.

@@ -179,6 +179,9 @@ const CASES: Case[] = [
   [w.passwordNotChanged('folder-read-only'), { recognisePasswdAnswer: 'refused' }],
   [w.loginsWaiting(), { recognisePasswdAnswer: 'refused' }],
   [w.unknownCommand('passwd'), { recogniseUnknownCommand: 'passwd', recognisePasswdAnswer: 'refused' }],
+  [w.youAreAway(TRICKY), { recogniseYouAreAway: TRICKY }],
+  [w.youAreAway('at lunch\tback at 2'), { recogniseYouAreAway: 'at lunch\tback at 2' }],
+  [w.youAreBack(), { recogniseYouAreBack: true }],
   ...DEVICE_CASES,
 ];
 
@@ -203,6 +206,9 @@ const UNRECOGNISED = [
   w.mayNotBeDelivered('bob'),
   w.directNeedsColon(),
   w.registerFirst(),
+  // Someone else away: not us.
+  w.isAway(NAME, 'at lunch'),
+  w.isAway('you', 'x'),
   w.notice(''),
   w.error(''),
   ...w.help(),
