@@ -1,0 +1,362 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import { describe, test, type TestContext } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { ChatServerOptions } from '../../src/index.js';
+import type { ServerEvent } from '../../src/server/events.js';
+import { PAGE_HEADERS } from '../../src/transport/web.js';
+import { startServer } from '../helpers/server.js';
+import { WebClient } from '../helpers/web-client.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+/*
+ * An attacker's review of the web port (docs/web.md): each test is a finding, and fails on
+ * the server as it is. Clients here are raw sockets where the attack needs frames or requests
+ * that a WebSocket library would not make.
+ */
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const TEXT = 0x1;
+const CLOSE = 0x8;
+const PONG = 0xa;
+
+/**
+ * The raw sockets of each test, destroyed before its server closes (a server closing waits
+ * for a WebSocket's close handshake, which these clients never answer).
+ */
+const rawSockets = new WeakMap<TestContext, net.Socket[]>();
+
+/** A server with the web port, and its events (the log). */
+async function web(t: TestContext, options: ChatServerOptions = {}) {
+  const events: ServerEvent[] = [];
+  rawSockets.set(t, []);
+  t.after(() => {
+    for (const s of rawSockets.get(t) ?? []) s.destroy();
+  });
+  const { server, port } = await startServer(t, { webPort: 0, onEvent: (e) => events.push(e), ...options });
+  const at = server.webAddress;
+  assert.ok(at);
+  return { server, port, url: `ws://127.0.0.1:${at.port}/`, webPort: at.port, events };
+}
+
+/** A client frame: masked (with a zero key, so the payload reads as it is), FIN set. */
+function frame(opcode: number, payload: Buffer | string): Buffer {
+  const p = Buffer.from(payload);
+  const n = p.length;
+  const head = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n]) : Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 0xff]);
+  return Buffer.concat([head, Buffer.alloc(4), p]);
+}
+
+/** A WebSocket client made of a socket: the handshake, frames as given, the server's frames as read. */
+class RawWs {
+  readonly frames: { opcode: number; payload: Buffer }[] = [];
+  /** The server ended or closed the socket. */
+  ended = false;
+  #buf = Buffer.alloc(0);
+  #wake: (() => void) | undefined;
+
+  private constructor(readonly socket: net.Socket) {}
+
+  static async open(t: TestContext, port: number, host = '127.0.0.1', headers: Record<string, string> = {}): Promise<RawWs> {
+    const socket = net.connect({ host, port });
+    rawSockets.get(t)?.push(socket);
+    socket.on('error', () => {});
+    const c = new RawWs(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('close', () => reject(new Error('closed before connecting')));
+    });
+    const all: Record<string, string> = {
+      Host: `${net.isIPv6(host) ? `[${host}]` : host}:${port}`,
+      Upgrade: 'websocket',
+      Connection: 'Upgrade',
+      'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'),
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Protocol': 'text.ircv3.net',
+      ...headers,
+    };
+    socket.write(
+      `GET / HTTP/1.1\r\n${Object.entries(all)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`,
+    );
+    await new Promise<void>((resolve, reject) => {
+      let head = Buffer.alloc(0);
+      const onData = (d: Buffer): void => {
+        head = Buffer.concat([head, d]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        socket.off('data', onData);
+        const status = head.subarray(0, end).toString();
+        if (!status.startsWith('HTTP/1.1 101')) return reject(new Error(status.split('\r\n')[0]));
+        c.#read(head.subarray(end + 4));
+        socket.on('data', (more: Buffer) => c.#read(more));
+        resolve();
+      };
+      socket.on('data', onData);
+      socket.once('close', () => reject(new Error('closed before 101')));
+    });
+    const gone = (): void => {
+      c.ended = true;
+      c.#wake?.();
+    };
+    socket.once('end', gone);
+    socket.once('close', gone);
+    return c;
+  }
+
+  send(opcode: number, payload: Buffer | string): void {
+    this.socket.write(frame(opcode, payload));
+  }
+
+  /** Resolves with the first frame read that matches, waiting for it. */
+  async until(match: (f: { opcode: number; payload: Buffer }) => boolean, timeoutMs = 8000): Promise<{ opcode: number; payload: Buffer }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.find(match);
+      if (found) return found;
+      if (this.ended || Date.now() > deadline) throw new Error(`no such frame; got ${this.frames.map((f) => `${f.opcode}:${f.payload}`).join(' | ')}`);
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  #read(d: Buffer): void {
+    this.#buf = Buffer.concat([this.#buf, d]);
+    for (;;) {
+      const b = this.#buf;
+      if (b.length < 2) break;
+      let n = b[1]! & 0x7f;
+      let at = 2;
+      if (n === 126) {
+        if (b.length < 4) break;
+        n = b.readUInt16BE(2);
+        at = 4;
+      } else if (n === 127) {
+        if (b.length < 10) break;
+        n = Number(b.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (b.length < at + n) break;
+      this.frames.push({ opcode: b[0]! & 0x0f, payload: b.subarray(at, at + n) });
+      this.#buf = b.subarray(at + n);
+    }
+    this.#wake?.();
+  }
+}
+
+/** Polls CHECK (a state the server reaches by itself) every 20 ms, for at most MS. */
+async function eventually(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+describe('the web port under attack (docs/web.md)', () => {
+  test('memory: a one-line message read with 64 KiB of control frames keeps its own bytes, not the whole read, while it waits for flood control', async (t) => {
+    const { webPort } = await web(t);
+    const c = await RawWs.open(t, webPort);
+    // 490 unsolicited pongs (ignored by ws) and one message "\n" (an empty line, which costs a
+    // flood-control token): one read of the server's socket each. Past the burst the lines
+    // wait; each one waiting is a 1-byte view of its 64 KiB read (ws's messages are
+    // subarrays of what the socket read, and a message ending in LF is pushed as it is), and
+    // the stream's buffer counts it as 1 byte: 16384 of them before ws is paused.
+    const pong = frame(PONG, Buffer.alloc(125, 0x61));
+    const write = Buffer.concat([...Array<Buffer>(490).fill(pong), frame(TEXT, '\n')]);
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const SENT = 1024; // 64 MiB in all
+    let stalled = false;
+    for (let i = 0; i < SENT && !stalled; i++) {
+      if (!c.socket.write(write)) {
+        // A server that stops reading is the right answer: stop there.
+        stalled = !(await Promise.race([
+          new Promise<boolean>((resolve) => c.socket.once('drain', () => resolve(true))),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
+        ]));
+      }
+    }
+    // What the kernel still holds is read by now (the server is in this process).
+    let held = 0;
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      gc();
+      held = process.memoryUsage().arrayBuffers - before;
+    }
+    assert.ok(
+      held < 16 * 1024 * 1024,
+      `one WebSocket made the server hold ${(held / 1048576).toFixed(1)} MiB of ${(SENT * write.length) / 1048576} MiB sent (stalled: ${stalled})`,
+    );
+  });
+
+  test('sockets: a WebSocket the server closed is gone soon even if the peer never answers its close frame, or it counts against --max-per-ip', async (t) => {
+    const { webPort, server } = await web(t, { maxPerIp: 1 });
+    const clients: RawWs[] = [];
+    for (let i = 0; i < 3; i++) {
+      let c: RawWs | undefined;
+      for (let tries = 0; c === undefined; tries++) {
+        try {
+          c = await RawWs.open(t, webPort);
+        } catch (err) {
+          // The one before still counts: wait for it to go, as a fixed server makes it go.
+          if (tries > 150) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      clients.push(c);
+      c.send(TEXT, 'QUIT :bye');
+      // The server's close frame: it is done with us. We never answer it, nor read on.
+      await c.until((f) => f.opcode === CLOSE);
+      assert.ok(await eventually(() => server.core.connections === 0, 5000), 'the session never ended');
+    }
+    // Each session ended about a second after its QUIT (the close grace); its socket stays
+    // open for ws's close timeout (30 s), counted nowhere: one address holds 30 times
+    // --max-per-ip sockets (and past --max-clients), QUIT after QUIT.
+    const closed = await eventually(() => clients.every((c) => c.ended), 3000);
+    assert.ok(closed, `${clients.filter((c) => !c.ended).length} of 3 sockets still open with --max-per-ip 1, their sessions over`);
+  });
+
+  test('lines: what a WebSocket sent before closing is all handled, as over TCP, flood control or not (the QUIT reason too)', async (t) => {
+    const { url, port } = await web(t);
+    const watcher = await WireClient.registered(t, port, 'watcher');
+    const w = await WebClient.registered(t, url, 'webby');
+    w.send('JOIN #lobby');
+    await w.lines.until(/ 366 webby #lobby /);
+    await watcher.lines.until(/webby joined/);
+    // 60 lines: 40 go at once (the burst), 20 wait for the rate; then QUIT and a clean close.
+    for (let i = 0; i < 60; i++) w.send(`PRIVMSG #lobby :line ${i}`);
+    w.send('QUIT :done');
+    w.ws.close(1000);
+    const left = await watcher.lines.until(/^\* webby left/);
+    const said = watcher.lines.seen.filter((l) => /^<webby> line /.test(l)).length;
+    assert.deepEqual(
+      { said, left },
+      { said: 60, left: '* webby left (done)' },
+      'a TCP client that sends the same and its FIN gets all 60 lines and its reason through',
+    );
+  });
+
+  test('--trusted-proxy: the address given is trusted, not every address of its IPv6 /64', async (t) => {
+    const events: ServerEvent[] = [];
+    const { server } = await startServer(t, { host: '::1', webPort: 0, trustedProxies: ['::2'], onEvent: (e) => events.push(e) });
+    const webPort = server.webAddress!.port;
+    // ::1 is not the proxy (::2), but shares its /64 (addressKey): its X-Forwarded-For is believed.
+    const c = await WebClient.connect(t, `ws://[::1]:${webPort}/`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    c.send('PING :x');
+    await c.lines.until(/PONG/);
+    const peers = events.filter((e) => e.type === 'connect').map((e) => (e as { peer: string }).peer);
+    assert.ok(!peers.some((p) => p.startsWith('203.0.113.7')), `a peer that is not the proxy set its own address: ${peers.join(', ')}`);
+  });
+
+  test('Origin: a page on another name that resolves to this server (DNS rebinding) is not this page: refused', async (t) => {
+    const { url, webPort, events } = await web(t);
+    // A browser on http://rebind.example:PORT/ (the attacker's name, rebound to this server's
+    // address) sends that Origin, and that Host: they match, so the check passes.
+    const origin = `http://rebind.example:${webPort}`;
+    await assert.rejects(WebClient.connect(t, url, { origin, headers: { host: `rebind.example:${webPort}` } }), /HTTP 403/);
+    assert.ok(events.some((e) => e.type === 'reject' && e.code === 'web-origin'));
+  });
+
+  test('--max-per-ip: the page a browser loaded (its connection kept alive, idle) holds no slot its WebSocket needs', async (t) => {
+    const { url, webPort } = await web(t, { maxPerIp: 1 });
+    const agent = new http.Agent({ keepAlive: true });
+    t.after(() => agent.destroy());
+    const status = await new Promise<number>((resolve, reject) =>
+      http
+        .get({ host: '127.0.0.1', port: webPort, path: '/', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject),
+    );
+    assert.equal(status, 200);
+    // The page is served; the browser opens its WebSocket, while its page connection idles
+    // (Node's keep-alive: 5 s), and still counts as a socket not a WebSocket yet.
+    const c = await WebClient.connect(t, url);
+    c.send('PING :in');
+    assert.match(await c.lines.until(/PONG/), /in/);
+  });
+
+  test("--trusted-proxy: one client's unfinished requests through the proxy do not refuse another client's WebSocket", async (t) => {
+    const { url, webPort } = await web(t, { trustedProxies: ['127.0.0.1'], maxPerIp: 2 });
+    // Two requests the proxy forwards and that are not finished yet (a slow client's, or
+    // the proxy's idle upstream connections): pending, counted for the proxy's address.
+    const slow: net.Socket[] = [];
+    t.after(() => {
+      for (const s of slow) s.destroy();
+    });
+    for (let i = 0; i < 2; i++) {
+      const s = net.connect({ host: '127.0.0.1', port: webPort });
+      slow.push(s);
+      await new Promise((resolve) => s.once('connect', resolve));
+      s.write('GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.66\r\n');
+    }
+    // Another client, through the same proxy: within its own --max-per-ip, it is refused.
+    const c = await WebClient.connect(t, url, { headers: { 'x-forwarded-for': '203.0.113.50' } });
+    c.send('PING :other');
+    assert.match(await c.lines.until(/PONG/), /other/);
+  });
+
+  test("Origin: behind a --trusted-proxy that ends TLS, the page's own https origin is its own, not another site's", async (t) => {
+    const { url } = await web(t, { trustedProxies: ['127.0.0.1'] });
+    // docs/web.md, "Behind a reverse proxy": the page is https://chat.example.com/, the proxy
+    // speaks plain HTTP to this port and says so (X-Forwarded-Proto), passing the Host on.
+    // The check wants http: here, so the page's own WebSocket gets 403 unless the operator
+    // also finds --web-origin, which the docs give for "a page you host elsewhere".
+    const c = await WebClient.connect(t, url, {
+      origin: 'https://chat.example.com',
+      headers: { host: 'chat.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' },
+    });
+    c.send('PING :proxied');
+    assert.match(await c.lines.until(/PONG/), /proxied/);
+  });
+
+  test('IRC over WebSocket: a message is one IRC line; an LF in it does not make a second command', async (t) => {
+    const { url, port } = await web(t);
+    const nc = await WireClient.registered(t, port, 'nc');
+    const w = await WebClient.registered(t, url, 'webby');
+    // docs/web.md: "Each message is one IRC line without CR or LF". A web client (or a paste
+    // into one) that leaves an LF in a text makes the rest a command of its own.
+    w.send('PRIVMSG #lobby :hello\r\nPRIVMSG nc :injected command');
+    w.send('PING :done');
+    await w.lines.until(/PONG.*done/);
+    await nc.sync();
+    assert.ok(!nc.lines.seen.some((l) => l === '*webby* injected command'), `the second line ran as a command: ${nc.lines.seen.join(' | ')}`);
+  });
+
+  test('HTTP: the security headers on every answer, the 403 of a refused Origin and the 400 of a bad upgrade too', async (t) => {
+    const { webPort } = await web(t);
+    const answer = async (request: string): Promise<string> => {
+      const s = net.connect({ host: '127.0.0.1', port: webPort });
+      t.after(() => s.destroy());
+      let out = '';
+      s.on('data', (d: Buffer) => {
+        out += d.toString('latin1');
+      });
+      s.write(request);
+      await new Promise((resolve) => s.once('close', resolve));
+      return out.split('\r\n\r\n')[0]!.toLowerCase();
+    };
+    const upgrade = (extra: string): string =>
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${webPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+    const forbidden = await answer(upgrade('Sec-WebSocket-Version: 13\r\nOrigin: https://evil.example\r\n'));
+    const bad = await answer(upgrade('Sec-WebSocket-Version: 99\r\n'));
+    assert.match(forbidden, /^http\/1.1 403/);
+    assert.match(bad, /^http\/1.1 400/);
+    const missing = (head: string): string[] =>
+      Object.entries(PAGE_HEADERS)
+        .filter(([name, value]) => !head.includes(`${name}: ${value}`.toLowerCase()))
+        .map(([name]) => name);
+    assert.deepEqual({ 403: missing(forbidden), 400: missing(bad) }, { 403: [], 400: [] });
+  });
+});
