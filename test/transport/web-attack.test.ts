@@ -44,11 +44,12 @@ async function web(t: TestContext, options: ChatServerOptions = {}) {
   return { server, port, url: `ws://127.0.0.1:${at.port}/`, webPort: at.port, events };
 }
 
-/** A client frame: masked (with a zero key, so the payload reads as it is), FIN set. */
-function frame(opcode: number, payload: Buffer | string): Buffer {
+/** A client frame: masked with a zero key (the payload reads as it is), FIN set unless FIN is false. */
+function frame(opcode: number, payload: Buffer | string, fin = true): Buffer {
   const p = Buffer.from(payload);
   const n = p.length;
-  const head = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n]) : Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 0xff]);
+  const first = (fin ? 0x80 : 0) | opcode;
+  const head = n < 126 ? Buffer.from([first, 0x80 | n]) : Buffer.from([first, 0x80 | 126, n >> 8, n & 0xff]);
   return Buffer.concat([head, Buffer.alloc(4), p]);
 }
 
@@ -162,6 +163,43 @@ async function eventually(check: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
+const MIB = 1024 * 1024;
+/** 490 unsolicited pongs (ws ignores them): 64 KiB, a read of the server's socket with what follows. */
+const PADDING = Buffer.concat(Array<Buffer>(490).fill(frame(PONG, Buffer.alloc(125, 0x61))));
+
+/**
+ * Writes WRITE(i) COUNT times to C's socket (the server is in this process), or as much as
+ * the server reads (one that stops reading is the right answer), and measures what the
+ * process holds in buffers after a full collection once the server has read it.
+ */
+async function heldAfter(c: RawWs, write: (i: number) => Buffer, count: number): Promise<{ bytes: number; text: string }> {
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  let stalled = false;
+  let sent = 0;
+  for (let i = 0; i < count && !stalled && !c.ended; i++) {
+    const bytes = write(i);
+    sent += bytes.length;
+    if (!c.socket.write(bytes)) {
+      stalled = !(await Promise.race([
+        new Promise<boolean>((resolve) => c.socket.once('drain', () => resolve(true))),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
+      ]));
+    }
+  }
+  // What the kernel still holds is read by then.
+  let held = 0;
+  for (let i = 0; i < 10; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    gc();
+    held = process.memoryUsage().arrayBuffers - before;
+  }
+  return {
+    bytes: held,
+    text: `${(held / MIB).toFixed(1)} MiB of ${(sent / MIB).toFixed(1)} MiB sent (server stopped reading: ${stalled}, closed: ${c.ended})`,
+  };
+}
+
 describe('the web port under attack (docs/web.md)', () => {
   test('memory: a one-line message read with 64 KiB of control frames keeps its own bytes, not the whole read, while it waits for flood control', async (t) => {
     const { webPort } = await web(t);
@@ -171,32 +209,19 @@ describe('the web port under attack (docs/web.md)', () => {
     // wait; each one waiting is a 1-byte view of its 64 KiB read (ws's messages are
     // subarrays of what the socket read, and a message ending in LF is pushed as it is), and
     // the stream's buffer counts it as 1 byte: 16384 of them before ws is paused.
-    const pong = frame(PONG, Buffer.alloc(125, 0x61));
-    const write = Buffer.concat([...Array<Buffer>(490).fill(pong), frame(TEXT, '\n')]);
-    gc();
-    const before = process.memoryUsage().arrayBuffers;
-    const SENT = 1024; // 64 MiB in all
-    let stalled = false;
-    for (let i = 0; i < SENT && !stalled; i++) {
-      if (!c.socket.write(write)) {
-        // A server that stops reading is the right answer: stop there.
-        stalled = !(await Promise.race([
-          new Promise<boolean>((resolve) => c.socket.once('drain', () => resolve(true))),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
-        ]));
-      }
-    }
-    // What the kernel still holds is read by now (the server is in this process).
-    let held = 0;
-    for (let i = 0; i < 10; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      gc();
-      held = process.memoryUsage().arrayBuffers - before;
-    }
-    assert.ok(
-      held < 16 * 1024 * 1024,
-      `one WebSocket made the server hold ${(held / 1048576).toFixed(1)} MiB of ${(SENT * write.length) / 1048576} MiB sent (stalled: ${stalled})`,
-    );
+    const held = await heldAfter(c, () => Buffer.concat([PADDING, frame(TEXT, '\n')]), 1024);
+    assert.ok(held.bytes < 16 * MIB, `one WebSocket made the server hold ${held.text}`);
+  });
+
+  test('memory: an unfinished fragmented message keeps its bytes, not the 64 KiB reads its 1-byte fragments came in', async (t) => {
+    const { webPort } = await web(t);
+    const c = await RawWs.open(t, webPort);
+    // A text message never finished: a first frame and continuations of 1 byte each (512
+    // bytes in all, far under the 10 KiB limit), each after 64 KiB of pongs in its read. ws
+    // keeps the fragments until the last one, each a view of its read: the whole read stays.
+    // No flood control, no registration needed, and no timer ends an unfinished message.
+    const held = await heldAfter(c, (i) => Buffer.concat([PADDING, i === 0 ? frame(TEXT, 'P', false) : frame(0, 'x', false)]), 512);
+    assert.ok(held.bytes < 16 * MIB, `one unfinished message made the server hold ${held.text}`);
   });
 
   test('sockets: a WebSocket the server closed is gone soon even if the peer never answers its close frame, or it counts against --max-per-ip', async (t) => {
