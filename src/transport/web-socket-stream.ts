@@ -68,35 +68,39 @@ export class WebSocketStream extends Duplex {
     const read = this.#read;
     this.#read = [];
     if (this.destroyed || read.length === 0) return;
-    if (!this.push(read.length === 1 ? read[0] : Buffer.concat(read))) this.#ws.pause();
+    // Always a copy: ws hands a message over as a slice of the socket's read, and a line that
+    // waits (flood control) would keep the whole read, 64 KiB, alive for its few bytes.
+    if (!this.push(Buffer.concat(read))) this.#ws.pause();
   };
   /** What the session wrote after its last LF: the start of a line, sent with the rest. */
   #partial: Buffer = EMPTY;
 
   /** SOCKET: the one under WS (TCP, or TLS), which this stream writes its frames to. */
   constructor(ws: WebSocket, socket: net.Socket, binary: boolean) {
-    // A close of the WebSocket is a close of both directions: there is no half-close.
-    // Strings stay strings: a line is encoded once, into its frame (framesOf).
-    super({ allowHalfOpen: false, decodeStrings: false });
+    // Half-open as a TCP connection is: once the WebSocket has closed, what it sent is still
+    // answered (lines waiting for flood control, a QUIT's reason) before the session ends
+    // this side. Strings stay strings: a line is encoded once, into its frame (framesOf).
+    super({ allowHalfOpen: true, decodeStrings: false });
     this.#ws = ws;
     this.#socket = socket;
     this.#opcode = binary ? BINARY : TEXT;
     ws.on('message', (data) => {
       // A text message was checked as UTF-8 by ws (an invalid one closes with 1007); a binary
       // one goes to the dialect as bytes, which turns what is not UTF-8 into U+FFFD.
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      const ended = bytes.length > 0 && bytes[bytes.length - 1] === LF;
+      const whole = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      // A message is one IRC line: a CR or LF in it ends it, and what follows is no command.
+      const cut = lineEnd(whole);
+      const bytes = cut < 0 ? whole : whole.subarray(0, cut);
       // The messages of one read of the socket (ws parses them all at once) go to the session
       // as one chunk, as a TCP read of several lines does: a push each cost as much again.
       if (this.#read.length === 0) queueMicrotask(this.#flush);
-      this.#read.push(bytes);
-      if (!ended) this.#read.push(NEWLINE);
+      this.#read.push(bytes, NEWLINE);
     });
     ws.once('close', () => {
-      // What came just before the close is read first.
+      // What came before the close is read, to its end, as a TCP peer's FIN is: the lines
+      // waiting for flood control and a QUIT's reason are handled, then the session closes.
       this.#flush();
       this.push(null);
-      this.destroy();
     });
     ws.on('error', (err) => this.destroy(err));
   }
@@ -129,7 +133,9 @@ export class WebSocketStream extends Duplex {
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING) this.#ws.terminate();
+    // CLOSING too: a peer that never answers our close frame must not hold its socket for
+    // ws's 30 s close timeout, counted against no limit (the session is gone).
+    if (this.#ws.readyState !== this.#ws.CLOSED) this.#ws.terminate();
     done(error);
   }
 }
@@ -152,4 +158,11 @@ function linesOfBytes(bytes: Buffer, lines: (string | Buffer)[]): Buffer {
     from = lf + 1;
   }
   return bytes.subarray(from);
+}
+
+/** Where the first CR or LF of BYTES is, or -1. */
+function lineEnd(bytes: Buffer): number {
+  const lf = bytes.indexOf(LF);
+  const cr = bytes.indexOf(CR);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(cr, lf);
 }

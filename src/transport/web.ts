@@ -114,7 +114,8 @@ export class WebListener {
     this.#context = options.tls === undefined ? undefined : loadContext(options.tls);
     this.#page = options.page ?? loadPage(PAGE_DIR);
     this.#origins = new Set((options.origins ?? []).map((o) => o.toLowerCase().replace(/\/$/, '')));
-    this.#proxies = new Set((options.trustedProxies ?? []).map((a) => addressKey(a)));
+    // The very address: addressKey's /64 of an IPv6 one would trust a proxy's neighbours.
+    this.#proxies = new Set((options.trustedProxies ?? []).map(exactAddress));
     this.#http = http.createServer({ requestTimeout: WEB_HANDSHAKE_MS, headersTimeout: WEB_HANDSHAKE_MS }, (req, res) => this.#serve(req, res));
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -182,7 +183,11 @@ export class WebListener {
       res.end(this.#page.size === 0 ? 'The web page is not built: run npm run build.\n' : 'Not found: the chat is at /\n');
       return;
     }
-    res.writeHead(200, { ...PAGE_HEADERS, 'content-type': file.type, 'content-length': file.body.length });
+    // One file a connection: a connection kept alive after it would count as one not a
+    // WebSocket yet, and hold a --max-per-ip slot the page's own WebSocket needs. It is
+    // closed once answered, and no longer counted from then.
+    res.writeHead(200, { ...PAGE_HEADERS, 'content-type': file.type, 'content-length': file.body.length, connection: 'close' });
+    res.once('finish', () => this.#settle(this.#raw.get(req.socket) ?? req.socket));
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 
@@ -210,7 +215,7 @@ export class WebListener {
   #clientHost(req: http.IncomingMessage, raw: net.Socket): string {
     const peer = displayHost(raw.remoteAddress);
     const forwarded = req.headers['x-forwarded-for'];
-    if (forwarded === undefined || !this.#proxies.has(addressKey(peer))) return peer;
+    if (forwarded === undefined || !this.#proxies.has(exactAddress(peer))) return peer;
     const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').at(-1)?.trim() ?? '';
     return net.isIP(last) === 0 ? peer : displayHost(last);
   }
@@ -226,9 +231,13 @@ export class WebListener {
         code: 'web-origin',
         detail: req.headers.origin ?? '',
       });
-      socket.end(
-        'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis chat takes WebSocket connections from its own page only.\r\n',
-      );
+      refuse(socket, '403 Forbidden', 'This chat takes WebSocket connections from its own page only.');
+      return;
+    }
+    // What ws would refuse with an answer of its own, without our headers.
+    const key = req.headers['sec-websocket-key'];
+    if (req.headers['sec-websocket-version'] !== '13' || key === undefined || !/^[+/0-9A-Za-z]{22}==$/.test(key)) {
+      refuse(socket, '400 Bad Request', 'A WebSocket upgrade needs Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key.', 'sec-websocket-version: 13\r\n');
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
@@ -246,5 +255,27 @@ export class WebListener {
   /** Re-reads the certificate and key (SIGHUP): new connections use them. */
   reload(): void {
     if (this.options.tls !== undefined) this.#context = loadContext(this.options.tls);
+  }
+}
+
+/** An HTTP answer to an upgrade that is not taken, with the page's headers, and the connection closed. */
+function refuse(socket: net.Socket, status: string, text: string, extra = ''): void {
+  const headers = Object.entries(PAGE_HEADERS)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const body = `${text}\n`;
+  socket.end(
+    `HTTP/1.1 ${status}\r\n${headers}${extra}content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** ADDRESS as one form of it: IPv4-mapped IPv6 as IPv4, IPv6 compressed and lower case. */
+function exactAddress(address: string): string {
+  const shown = displayHost(address);
+  if (net.isIP(shown) !== 6) return shown;
+  try {
+    return new URL(`http://[${shown}]/`).hostname.slice(1, -1);
+  } catch {
+    return shown.toLowerCase();
   }
 }

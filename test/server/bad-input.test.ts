@@ -47,8 +47,10 @@ describe('bad input', () => {
   });
 
   test('a megabyte of random bytes: every relayed line is clean and within the limit', async (t) => {
-    // Flood control off: the thousands of lines in the noise are the point here.
-    const { server, port } = await startServer(t, { rate: 0 });
+    // Flood control off: the thousands of lines in the noise are the point here. Relayed with
+    // U+FFFD for its bad bytes it is about 2.5 MiB: a send queue that holds it, so that alice,
+    // read slowly on a busy machine, is not cut off (--max-sendq: another test's point).
+    const { server, port } = await startServer(t, { rate: 0, maxSendq: 16 * 1024 * 1024 });
     const alice = await WireClient.registered(t, port, 'alice');
     const noise = await WireClient.registered(t, port, 'noise');
     await alice.lines.until(/noise joined/);
