@@ -1,8 +1,5 @@
 /**
- * Waits between reconnection attempts: 1, 2, 4 ... up to 30 seconds, each spread by
- * +-20 % so that clients dropped together by a restart do not all come back at once.
+ * Waits between reconnection attempts: one rule for chat-client and the web page. It lives
+ * with the page, whose build takes no file outside src/web; the main build compiles it too.
  */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(30_000, 1000 * 2 ** attempt);
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
+export { backoffMs } from '../web/backoff.js';
