@@ -1,15 +1,13 @@
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
+import { CLOSE_CODE, FrameReader, OPCODE } from './web-frame-reader.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
-const NEWLINE = Buffer.from('\n');
 const EMPTY = Buffer.alloc(0);
 
-/** WebSocket opcodes (RFC 6455, 5.2) of the two kinds of message. */
-const TEXT = 0x1;
-const BINARY = 0x2;
+/** What the socket may hold unsent before a ping goes unanswered: about a read's worth. */
+const PONG_BACKLOG = 64 * 1024;
 
 /**
  * The frames of LINES, each one whole message (FIN set, not masked: a server's frames never
@@ -43,70 +41,93 @@ export function framesOf(lines: readonly (string | Buffer)[], opcode: number): B
 
 /**
  * An IRC-over-WebSocket connection as the byte stream a session reads and writes (IRCv3's
- * WebSocket transport): each message the client sends is one IRC line, read as that line
- * and its LF; what the session writes is cut at its LFs (a CR before one dropped) and each
- * line goes as one message, text or (BINARY: `binary.ircv3.net`) binary.
+ * WebSocket transport), on the socket the handshake was made on (WebListener): each message
+ * the client sends is one IRC line (FrameReader), read as that line and its LF; what the
+ * session writes is cut at its LFs (a CR before one dropped) and each line goes as one
+ * message, text or (BINARY: `binary.ircv3.net`) binary.
  *
- * What the session writes in one turn goes out as one write of all its frames to the socket
- * under the WebSocket (framesOf), not a write a message as ws's send() makes: at thousands of
- * direct messages a second, a system call per line was most of what a WebSocket cost
- * (docs/benchmark.md). ws still reads the socket, and writes its own control frames (pong,
- * close) with whole writes of its own, so frames never interleave.
+ * The frames of a read go to the session as one chunk, as a TCP read of several lines does,
+ * and what the session writes in one turn goes out as one write of all its frames (framesOf):
+ * at thousands of direct messages a second, an event a message and a system call a line were
+ * most of what a WebSocket cost (docs/benchmark.md). Control frames (pong, close) are whole
+ * writes of their own, so frames never interleave.
  *
  * Flow control is the socket's: a write is done when the socket has taken it, so a slow
  * browser fills this stream's buffer, which the session's sendq watches as it watches a TCP
- * socket's; a reader that does not keep up pauses the WebSocket, which stops reading its
- * socket.
+ * socket's; a reader that does not keep up pauses the socket.
  */
 export class WebSocketStream extends Duplex {
-  readonly #ws: WebSocket;
   readonly #socket: net.Socket;
   readonly #opcode: number;
-  /** Lines read and not pushed yet: this turn's (see 'message'). */
-  #read: Buffer[] = [];
-  readonly #flush = (): void => {
-    const read = this.#read;
-    this.#read = [];
-    if (this.destroyed || read.length === 0) return;
-    // Always a copy: ws hands a message over as a slice of the socket's read, and a line that
-    // waits (flood control) would keep the whole read, 64 KiB, alive for its few bytes.
-    if (!this.push(Buffer.concat(read))) this.#ws.pause();
-  };
+  readonly #reader: FrameReader;
+  /** Our close frame is sent: no data frame may follow it (RFC 6455, 5.5.1). */
+  #closeSent = false;
   /** What the session wrote after its last LF: the start of a line, sent with the rest. */
   #partial: Buffer = EMPTY;
 
-  /** SOCKET: the one under WS (TCP, or TLS), which this stream writes its frames to. */
-  constructor(ws: WebSocket, socket: net.Socket, binary: boolean) {
-    // Half-open as a TCP connection is: once the WebSocket has closed, what it sent is still
-    // answered (lines waiting for flood control, a QUIT's reason) before the session ends
-    // this side. Strings stay strings: a line is encoded once, into its frame (framesOf).
+  /**
+   * SOCKET: the one the handshake was made on (TCP, or TLS); HEAD: what the client sent
+   * after its request, frames already. MAX_MESSAGE: the largest message it may send.
+   */
+  constructor(socket: net.Socket, head: Buffer, binary: boolean, maxMessage: number) {
+    // Half-open as a TCP connection is: once the client has closed, what it sent before is
+    // still read to its end (lines waiting for flood control, a QUIT's reason) before the
+    // session ends this side. Strings stay strings: a line is encoded once, into its frame.
     super({ allowHalfOpen: true, decodeStrings: false });
-    this.#ws = ws;
     this.#socket = socket;
-    this.#opcode = binary ? BINARY : TEXT;
-    ws.on('message', (data) => {
-      // A text message was checked as UTF-8 by ws (an invalid one closes with 1007); a binary
-      // one goes to the dialect as bytes, which turns what is not UTF-8 into U+FFFD.
-      const whole = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      // A message is one IRC line: a CR or LF in it ends it, and what follows is no command.
-      const cut = lineEnd(whole);
-      const bytes = cut < 0 ? whole : whole.subarray(0, cut);
-      // The messages of one read of the socket (ws parses them all at once) go to the session
-      // as one chunk, as a TCP read of several lines does: a push each cost as much again.
-      if (this.#read.length === 0) queueMicrotask(this.#flush);
-      this.#read.push(bytes, NEWLINE);
+    this.#opcode = binary ? OPCODE.binary : OPCODE.text;
+    this.#reader = new FrameReader(maxMessage, (payload) => this.#control(OPCODE.pong, payload));
+    socket.setTimeout(0);
+    socket.on('data', (chunk: Buffer) => this.#received(chunk));
+    // A client gone without a close frame: what it sent is read, then the stream ends.
+    socket.once('end', () => this.push(null));
+    // Closed under us (a reset): the session still handles what was read, as over TCP; its
+    // writes from then on are dropped, and its end ends this stream.
+    socket.once('close', () => {
+      if (!this.readableEnded) this.push(null);
     });
-    ws.once('close', () => {
-      // What came before the close is read, to its end, as a TCP peer's FIN is: the lines
-      // waiting for flood control and a QUIT's reason are handled, then the session closes.
-      this.#flush();
-      this.push(null);
-    });
-    ws.on('error', (err) => this.destroy(err));
+    socket.on('error', (err) => this.destroy(err));
+    if (head.length > 0) this.#received(head);
+  }
+
+  #received(chunk: Buffer): void {
+    const lines = this.#reader.read(chunk);
+    if (lines !== undefined && !this.push(lines)) this.#socket.pause();
+    const end = this.#reader.end;
+    if (end === undefined) return;
+    // The client closed, or broke a rule: our close frame answers, with the code the RFC
+    // gives (echoed, or the broken rule's), then our side of the socket ends.
+    this.#socket.removeAllListeners('data');
+    this.#close(end.code, end.byPeer ? '' : end.reason);
+    this.push(null);
+  }
+
+  /** Our close frame with CODE (none if undefined) and REASON, then the end of our side of the socket. */
+  #close(code: number | undefined, reason: string): void {
+    if (this.#closeSent) return;
+    let payload = EMPTY;
+    if (code !== undefined) {
+      payload = Buffer.alloc(2 + Buffer.byteLength(reason));
+      payload.writeUInt16BE(code, 0);
+      payload.write(reason, 2);
+    }
+    this.#control(OPCODE.close, payload);
+    this.#closeSent = true;
+    this.#socket.end();
+  }
+
+  /**
+   * A control frame, unless our close frame went: a pong waits for nothing. A client that
+   * pings and never reads gets no more pongs once the socket holds a read's worth unsent.
+   */
+  #control(opcode: number, payload: Buffer): void {
+    if (this.#closeSent || !this.#socket.writable) return;
+    if (opcode === OPCODE.pong && this.#socket.writableLength > PONG_BACKLOG) return;
+    this.#socket.write(framesOf([payload], opcode));
   }
 
   override _read(): void {
-    this.#ws.resume();
+    if (this.#reader.end === undefined) this.#socket.resume();
   }
 
   override _write(chunk: string | Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
@@ -122,20 +143,20 @@ export class WebSocketStream extends Duplex {
       const rest = typeof whole === 'string' ? linesOfText(whole, lines) : linesOfBytes(whole, lines);
       this.#partial = rest === '' || rest.length === 0 ? EMPTY : Buffer.from(rest);
     }
-    if (lines.length === 0 || this.#ws.readyState !== this.#ws.OPEN || !this.#socket.writable) return done();
+    if (lines.length === 0 || this.#closeSent || !this.#socket.writable) return done();
     this.#socket.write(framesOf(lines, this.#opcode), (err) => done(err ?? null));
   }
 
   override _final(done: (error?: Error | null) => void): void {
     // A normal close: the browser reads everything sent before it.
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.close(1000);
+    this.#close(CLOSE_CODE.normal, '');
     done();
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    // CLOSING too: a peer that never answers our close frame must not hold its socket for
-    // ws's 30 s close timeout, counted against no limit (the session is gone).
-    if (this.#ws.readyState !== this.#ws.CLOSED) this.#ws.terminate();
+    // Whatever the client does next: a peer that never answers our close frame, or never
+    // reads, holds no socket once its session is gone (it counts against no limit then).
+    this.#socket.destroy();
     done(error);
   }
 }
@@ -158,11 +179,4 @@ function linesOfBytes(bytes: Buffer, lines: (string | Buffer)[]): Buffer {
     from = lf + 1;
   }
   return bytes.subarray(from);
-}
-
-/** Where the first CR or LF of BYTES is, or -1. */
-function lineEnd(bytes: Buffer): number {
-  const lf = bytes.indexOf(LF);
-  const cr = bytes.indexOf(CR);
-  return lf < 0 ? cr : cr < 0 ? lf : Math.min(cr, lf);
 }

@@ -1,8 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { WebSocketServer } from 'ws';
 import { addressKey } from '../protocol/address-key.js';
 import { formatHostPort } from '../protocol/host-port.js';
 import type { ChatCore } from '../server/core.js';
@@ -17,7 +17,7 @@ export const SUBPROTOCOLS = ['text.ircv3.net', 'binary.ircv3.net'] as const;
 /**
  * The largest message a client may send: an IRC line with all its tags (8191 + 512 bytes, as
  * the IRC dialect allows; longer ones it answers with 417), and a little more. A bigger one
- * closes the WebSocket with 1009 (ws's maxPayload) before it is buffered whole.
+ * closes the WebSocket with 1009 as soon as its frame's header says so (FrameReader).
  */
 export const WEB_MAX_MESSAGE = 10 * 1024;
 
@@ -95,7 +95,6 @@ export interface WebOptions {
 export class WebListener {
   readonly server: net.Server;
   readonly #http: http.Server;
-  readonly #wss: WebSocketServer;
   #context: tls.SecureContext | undefined;
   readonly #page: Map<string, { type: string; body: Buffer }>;
   readonly #origins: Set<string>;
@@ -117,17 +116,6 @@ export class WebListener {
     // The very address: addressKey's /64 of an IPv6 one would trust a proxy's neighbours.
     this.#proxies = new Set((options.trustedProxies ?? []).map(exactAddress));
     this.#http = http.createServer({ requestTimeout: WEB_HANDSHAKE_MS, headersTimeout: WEB_HANDSHAKE_MS }, (req, res) => this.#serve(req, res));
-    this.#wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: WEB_MAX_MESSAGE,
-      // Compression costs memory per connection (zlib's windows), and chat lines are short.
-      perMessageDeflate: false,
-      clientTracking: false,
-      handleProtocols: (offered) => {
-        for (const p of offered) if ((SUBPROTOCOLS as readonly string[]).includes(p)) return p;
-        return false;
-      },
-    });
     this.#http.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.#upgrade(req, socket, head, dialect));
     this.#http.on('clientError', (_err, socket) => socket.destroy());
     this.server = net.createServer(LISTEN_OPTIONS, (raw) => this.#connection(raw));
@@ -234,17 +222,35 @@ export class WebListener {
       refuse(socket, '403 Forbidden', 'This chat takes WebSocket connections from its own page only.');
       return;
     }
-    // What ws would refuse with an answer of its own, without our headers.
     const key = req.headers['sec-websocket-key'];
-    if (req.headers['sec-websocket-version'] !== '13' || key === undefined || !/^[+/0-9A-Za-z]{22}==$/.test(key)) {
-      refuse(socket, '400 Bad Request', 'A WebSocket upgrade needs Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key.', 'sec-websocket-version: 13\r\n');
+    if (
+      req.method !== 'GET' ||
+      req.headers.upgrade?.toLowerCase() !== 'websocket' ||
+      req.headers['sec-websocket-version'] !== '13' ||
+      key === undefined ||
+      !/^[+/0-9A-Za-z]{22}==$/.test(key)
+    ) {
+      refuse(
+        socket,
+        '400 Bad Request',
+        'A WebSocket upgrade is a GET with Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key.',
+        'sec-websocket-version: 13\r\n',
+      );
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.#settle(raw);
-      const peer: TransportPeer = { host, port: raw.remotePort ?? 0, transport: 'web', dialect };
-      this.core.accept(new WebSocketStream(ws, socket, ws.protocol === 'binary.ircv3.net'), peer);
-    });
+    if (!socket.writable) return;
+    // RFC 6455, 4.2.2: the handshake's answer. No extension is agreed (compression would cost
+    // memory per connection, zlib's windows, and chat lines are short).
+    const protocol = chooseSubprotocol(req.headers['sec-websocket-protocol']);
+    const accept = createHash('sha1').update(`${key}${WEBSOCKET_GUID}`).digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n${
+        protocol === undefined ? '' : `sec-websocket-protocol: ${protocol}\r\n`
+      }\r\n`,
+    );
+    this.#settle(raw);
+    const peer: TransportPeer = { host, port: raw.remotePort ?? 0, transport: 'web', dialect };
+    this.core.accept(new WebSocketStream(socket, head, protocol === 'binary.ircv3.net', WEB_MAX_MESSAGE), peer);
   }
 
   /** Drops the sockets that are not WebSockets yet (at shutdown: they would hold close() up). */
@@ -256,6 +262,22 @@ export class WebListener {
   reload(): void {
     if (this.options.tls !== undefined) this.#context = loadContext(this.options.tls);
   }
+}
+
+/** RFC 6455, 1.3: what a key is joined with before it is hashed into the accept value. */
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/**
+ * The subprotocol for an offer (Sec-WebSocket-Protocol, comma-separated): the first offered
+ * that we speak. None: the answer names none, and the messages are text (IRCv3's default).
+ */
+export function chooseSubprotocol(offer: string | undefined): (typeof SUBPROTOCOLS)[number] | undefined {
+  if (offer === undefined) return undefined;
+  for (const p of offer.split(',')) {
+    const name = p.trim();
+    if ((SUBPROTOCOLS as readonly string[]).includes(name)) return name as (typeof SUBPROTOCOLS)[number];
+  }
+  return undefined;
 }
 
 /** An HTTP answer to an upgrade that is not taken, with the page's headers, and the connection closed. */

@@ -164,7 +164,7 @@ async function eventually(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 const MIB = 1024 * 1024;
-/** 490 unsolicited pongs (ws ignores them): 64 KiB, a read of the server's socket with what follows. */
+/** 490 unsolicited pongs (the server ignores them): 64 KiB, a read of the server's socket with what follows. */
 const PADDING = Buffer.concat(Array<Buffer>(490).fill(frame(PONG, Buffer.alloc(125, 0x61))));
 
 /**
@@ -204,13 +204,24 @@ describe('the web port under attack (docs/web.md)', () => {
   test('memory: a one-line message read with 64 KiB of control frames keeps its own bytes, not the whole read, while it waits for flood control', async (t) => {
     const { webPort } = await web(t);
     const c = await RawWs.open(t, webPort);
-    // 490 unsolicited pongs (ignored by ws) and one message "\n" (an empty line, which costs a
+    // 490 unsolicited pongs (ignored) and one message "\n" (an empty line, which costs a
     // flood-control token): one read of the server's socket each. Past the burst the lines
-    // wait; each one waiting is a 1-byte view of its 64 KiB read (ws's messages are
-    // subarrays of what the socket read, and a message ending in LF is pushed as it is), and
-    // the stream's buffer counts it as 1 byte: 16384 of them before ws is paused.
+    // wait; were each a 1-byte view of its 64 KiB read (as ws's messages were: subarrays of
+    // what the socket read), the stream's buffer would count it as 1 byte, 16384 of them
+    // before the socket is paused.
     const held = await heldAfter(c, () => Buffer.concat([PADDING, frame(TEXT, '\n')]), 1024);
     assert.ok(held.bytes < 16 * MIB, `one WebSocket made the server hold ${held.text}`);
+  });
+
+  test('memory: an unfinished fragmented message keeps its bytes, not the 64 KiB reads its 1-byte fragments came in', async (t) => {
+    const { webPort } = await web(t);
+    const c = await RawWs.open(t, webPort);
+    // A text message never finished: a first frame and continuations of 1 byte each (512
+    // bytes in all, far under the 10 KiB limit), each after 64 KiB of pongs in its read. A
+    // reader that kept the fragments as views of their reads would keep every whole read.
+    // No flood control, no registration needed, and no timer ends an unfinished message.
+    const held = await heldAfter(c, (i) => Buffer.concat([PADDING, i === 0 ? frame(TEXT, 'P', false) : frame(0, 'x', false)]), 512);
+    assert.ok(held.bytes < 16 * MIB, `one unfinished message made the server hold ${held.text}`);
   });
 
   test('sockets: a WebSocket the server closed is gone soon even if the peer never answers its close frame, or it counts against --max-per-ip', async (t) => {
