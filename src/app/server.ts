@@ -56,9 +56,9 @@ export interface ChatServerOptions extends Partial<Omit<CoreOptions, 'auth' | 's
   serverName?: string | undefined;
   /** The web page and IRC over WebSocket (docs/web.md) on this port (same host; HTTPS with `tls`); 0 picks a free one. Default: none. */
   webPort?: number | undefined;
-  /** Other sites whose pages may open a WebSocket here (--web-origin). */
+  /** Origins whose pages may open a WebSocket here (--web-origin); their hosts are names the web port answers to. */
   webOrigins?: readonly string[] | undefined;
-  /** Reverse proxies whose X-Forwarded-For names the web client (--trusted-proxy). */
+  /** Reverse proxies whose X-Forwarded-For, -Host and -Proto the web port believes (--trusted-proxy). */
   trustedProxies?: readonly string[] | undefined;
   /** Every failed login is answered after this long; default 1 s. */
   authFailureDelayMs?: number;

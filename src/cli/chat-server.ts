@@ -58,13 +58,13 @@ const program = new Command('chat-server')
   .addOption(
     new Option(
       '--web-origin <origin>',
-      "with --web-port: another site whose pages may open a WebSocket here, as https://host[:port] (repeat for more); the page's own is always allowed",
+      "with --web-port: this server's public name, or another site, whose pages may open a WebSocket here, as https://host[:port] (repeat for more); the web port answers only to these hosts, IP addresses, localhost and this machine's host name",
     ).argParser(webOrigin),
   )
   .addOption(
     new Option(
       '--trusted-proxy <address>',
-      "with --web-port: a reverse proxy's address, whose X-Forwarded-For names the web client (repeat for more)",
+      "with --web-port: a reverse proxy's address, whose X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto are believed (repeat for more)",
     ).argParser(trustedProxy),
   )
   .addOption(

@@ -53,6 +53,8 @@ export const REFUSALS = {
   'too-many-connections': { label: 'too many connections', log: fixed('too many connections (before the TLS handshake)') },
   'shutting-down': { label: 'shutting down', log: fixed('shutting down') },
   'web-origin': { label: 'web origin', log: (origin) => `a WebSocket from another site's page (${origin || 'unknown origin'})` },
+  /** The Host of a WebSocket upgrade is no name of this server's (docs/web.md, "Security": DNS rebinding). */
+  'web-host': { label: 'web host', log: (host) => `a WebSocket for a name this server does not answer to (${host || 'unknown name'})` },
   'tls-handshake': { label: 'tls handshake', log: (what) => what || 'TLS handshake failed' },
   'no-account': { label: 'no account', log: withDetail('/passwd without an account') },
   'bad-new-password': { label: 'bad new password', log: withDetail('/passwd: the new password could never log in') },

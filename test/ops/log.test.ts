@@ -92,6 +92,8 @@ describe('logs', () => {
       ['cluster-unavailable', 'could not claim alice', 'cluster unavailable', 'cluster unavailable: could not claim alice'],
       ['too-many-connections', '', 'too many connections', 'too many connections (before the TLS handshake)'],
       ['tls-handshake', 'TLS handshake timed out', 'tls handshake', 'TLS handshake timed out'],
+      ['web-origin', 'https://evil.example', 'web origin', "a WebSocket from another site's page (https://evil.example)"],
+      ['web-host', 'rebind.example:8080', 'web host', 'a WebSocket for a name this server does not answer to (rebind.example:8080)'],
     ];
     for (const [code, detail, label, reason] of cases) {
       assert.equal(REFUSALS[code].label, label, code);

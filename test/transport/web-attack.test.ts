@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import { describe, test, type TestContext } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -283,6 +284,26 @@ describe('the web port under attack (docs/web.md)', () => {
     assert.ok(!peers.some((p) => p.startsWith('203.0.113.7')), `a peer that is not the proxy set its own address: ${peers.join(', ')}`);
   });
 
+  test('Origin: a page on another name that resolves to this server (DNS rebinding) is not this page: refused', async (t) => {
+    const { url, webPort, events } = await web(t);
+    // A browser on http://rebind.example:PORT/ (the attacker's name, rebound to this server's
+    // address) sends that Origin, and that Host: they match, so the check passes.
+    // docs/web.md, "Security": the server answers only to names it knows, the page (421) and
+    // the WebSocket alike; the refusal is logged as such (web-host), not as an origin's.
+    const origin = `http://rebind.example:${webPort}`;
+    await assert.rejects(WebClient.connect(t, url, { origin, headers: { host: `rebind.example:${webPort}` } }), /HTTP 421/);
+    assert.ok(events.some((e) => e.type === 'reject' && e.code === 'web-host' && e.detail === `rebind.example:${webPort}`));
+    const page = await new Promise<number>((resolve, reject) =>
+      http
+        .get({ host: '127.0.0.1', port: webPort, path: '/', headers: { host: `rebind.example:${webPort}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject),
+    );
+    assert.equal(page, 421, 'the page itself, loaded at the rebound name');
+  });
+
   test('--max-per-ip: the page a browser loaded (its connection kept alive, idle) holds no slot its WebSocket needs', async (t) => {
     const { url, webPort } = await web(t, { maxPerIp: 1 });
     const agent = new http.Agent({ keepAlive: true });
@@ -301,6 +322,44 @@ describe('the web port under attack (docs/web.md)', () => {
     const c = await WebClient.connect(t, url);
     c.send('PING :in');
     assert.match(await c.lines.until(/PONG/), /in/);
+  });
+
+  test("--trusted-proxy: one client's unfinished requests through the proxy do not refuse another client's WebSocket", async (t) => {
+    const { url, webPort } = await web(t, { trustedProxies: ['127.0.0.1'], maxPerIp: 2 });
+    // Two requests the proxy forwards and that are not finished yet (a slow client's, or
+    // the proxy's idle upstream connections): pending, counted for the proxy's address.
+    const slow: net.Socket[] = [];
+    t.after(() => {
+      for (const s of slow) s.destroy();
+    });
+    for (let i = 0; i < 2; i++) {
+      const s = net.connect({ host: '127.0.0.1', port: webPort });
+      slow.push(s);
+      await new Promise((resolve) => s.once('connect', resolve));
+      s.write('GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.66\r\n');
+    }
+    // Another client, through the same proxy: within its own --max-per-ip, it is refused.
+    const c = await WebClient.connect(t, url, { headers: { 'x-forwarded-for': '203.0.113.50' } });
+    c.send('PING :other');
+    assert.match(await c.lines.until(/PONG/), /other/);
+  });
+
+  test("Origin: behind a --trusted-proxy that ends TLS, the page's own https origin is its own, not another site's", async (t) => {
+    const { url } = await web(t, { trustedProxies: ['127.0.0.1'] });
+    // docs/web.md, "Behind a reverse proxy": the page is https://NAME/, the proxy speaks plain
+    // HTTP to this port and says so (X-Forwarded-Proto), passing the Host on. The check
+    // wants http: here, so the page's own WebSocket gets 403 unless the operator also finds
+    // --web-origin, which the docs give for "a page you host elsewhere".
+    // NAME is this machine's host name, one the server answers to without --web-origin
+    // (docs/web.md, "Security": DNS rebinding); another public name takes --web-origin
+    // https://NAME, which names the server and allows that page at once.
+    const name = os.hostname().toLowerCase();
+    const c = await WebClient.connect(t, url, {
+      origin: `https://${name}`,
+      headers: { host: name, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' },
+    });
+    c.send('PING :proxied');
+    assert.match(await c.lines.until(/PONG/), /proxied/);
   });
 
   test('IRC over WebSocket: a message is one IRC line; an LF in it does not make a second command', async (t) => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import { describe, test, type TestContext } from 'node:test';
 import type { ChatServerOptions } from '../../src/index.js';
 import type { ServerEvent } from '../../src/server/events.js';
@@ -9,6 +11,22 @@ import { makeCerts } from '../helpers/certs.js';
 import { startServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 import { WireClient } from '../helpers/wire-client.js';
+
+/** GET / on PORT of 127.0.0.1 with the headers given (Host among them): the status and the body. */
+function get(port: number, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 /** A server with the web port, and its events (the log). */
 async function web(t: TestContext, options: ChatServerOptions = {}) {
@@ -66,6 +84,72 @@ describe('IRC over WebSocket (docs/web.md)', () => {
     await assert.rejects(WebClient.connect(t, url, { origin: `https://127.0.0.1:${webPort}` }), /HTTP 403/);
     await assert.rejects(WebClient.connect(t, url, { origin: 'null' }), /HTTP 403/);
     assert.ok(events.some((e) => e.type === 'reject' && e.code === 'web-origin' && e.detail === 'https://evil.example'));
+  });
+
+  test("Host: IP addresses, localhost, this machine's name and --web-origin's hosts are served; another name gets 421 saying to give --web-origin", async (t) => {
+    const { url, webPort, events } = await web(t, { webOrigins: ['https://chat.example.com'] });
+    const name = os.hostname();
+    for (const host of [
+      `127.0.0.1:${webPort}`,
+      '10.1.2.3',
+      `[::1]:${webPort}`,
+      `localhost:${webPort}`,
+      'chat.localhost',
+      `${name}:${webPort}`,
+      name.toUpperCase(),
+      'chat.example.com',
+      `CHAT.Example.com:${webPort}`,
+      'chat.example.com.',
+    ]) {
+      assert.equal((await get(webPort, { host })).status, 200, host);
+    }
+    for (const host of [`rebind.example:${webPort}`, 'other.chat.example.com', 'localhost.rebind.example', 'chat.example.com.rebind.example', 'x/y']) {
+      const res = await get(webPort, { host });
+      assert.equal(res.status, 421, host);
+      for (const [header, value] of Object.entries(PAGE_HEADERS)) assert.equal(res.headers[header], value, `${header} on 421 for ${host}`);
+    }
+    const refused = await get(webPort, { host: `rebind.example:${webPort}` });
+    assert.equal(
+      refused.body,
+      `This server does not answer to the name rebind.example:${webPort}: start chat-server with --web-origin http://rebind.example:${webPort} if that is its name.\n`,
+    );
+    // The WebSocket: the page's own at localhost and at a --web-origin name (another port
+    // than its --web-origin: the name counts), served; at another name, 421 and logged.
+    await WebClient.connect(t, url, { origin: `http://localhost:${webPort}`, headers: { host: `localhost:${webPort}` } });
+    await WebClient.connect(t, url, { origin: `http://chat.example.com:${webPort}`, headers: { host: `chat.example.com:${webPort}` } });
+    await assert.rejects(WebClient.connect(t, url, { headers: { host: 'evil.example' } }), /HTTP 421/);
+    assert.ok(events.some((e) => e.type === 'reject' && e.code === 'web-host' && e.detail === 'evil.example'));
+    assert.ok(!events.some((e) => e.type === 'reject' && e.code !== 'web-host'), 'only the name was refused');
+  });
+
+  test('X-Forwarded-Proto and X-Forwarded-Host: believed from a --trusted-proxy, ignored from anyone else', async (t) => {
+    const name = os.hostname().toLowerCase();
+    const https = { origin: `https://${name}`, headers: { host: name, 'x-forwarded-proto': 'https' } };
+    // Not a proxy: its X-Forwarded-Proto changes nothing (the port speaks HTTP), nor its
+    // X-Forwarded-Host (the Host is what counts).
+    const direct = await web(t);
+    await assert.rejects(WebClient.connect(t, direct.url, https), /HTTP 403/);
+    assert.ok(direct.events.some((e) => e.type === 'reject' && e.code === 'web-origin' && e.detail === `https://${name}`));
+    await WebClient.connect(t, direct.url, { origin: `http://${name}`, headers: { host: name, 'x-forwarded-proto': 'https' } });
+    assert.equal((await get(direct.webPort, { host: 'rebind.example', 'x-forwarded-host': 'localhost' })).status, 421);
+    assert.equal((await get(direct.webPort, { host: 'localhost', 'x-forwarded-host': 'rebind.example' })).status, 200);
+    // A proxy: what it says is taken, both ways.
+    const proxied = await web(t, { trustedProxies: ['127.0.0.1'] });
+    await WebClient.connect(t, proxied.url, https);
+    await assert.rejects(WebClient.connect(t, proxied.url, { origin: `http://${name}`, headers: https.headers }), /HTTP 403/);
+    await assert.rejects(WebClient.connect(t, proxied.url, { origin: `https://${name}`, headers: { host: name } }), /HTTP 403/);
+    // Apache's mod_proxy: its own upstream name as Host, the browser's in X-Forwarded-Host.
+    const upstream = `127.0.0.1:${proxied.webPort}`;
+    await WebClient.connect(t, proxied.url, { origin: `https://${name}`, headers: { host: upstream, 'x-forwarded-host': name, 'x-forwarded-proto': 'https' } });
+    await assert.rejects(
+      WebClient.connect(t, proxied.url, {
+        origin: 'https://rebind.example',
+        headers: { host: upstream, 'x-forwarded-host': 'rebind.example', 'x-forwarded-proto': 'https' },
+      }),
+      /HTTP 421/,
+    );
+    const refused = await get(proxied.webPort, { host: upstream, 'x-forwarded-host': 'rebind.example', 'x-forwarded-proto': 'https' });
+    assert.match(refused.body, /--web-origin https:\/\/rebind\.example if that is its name/);
   });
 
   test('a message over the limit closes with 1009; a text message that is not UTF-8 with 1007; the server goes on', async (t) => {
@@ -155,6 +239,32 @@ describe('IRC over WebSocket (docs/web.md)', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
+  });
+
+  test("a --trusted-proxy's unfinished requests count in --max-clients, not in its address's --max-per-ip", async (t) => {
+    const { url, webPort, events } = await web(t, { trustedProxies: ['127.0.0.1'], maxPerIp: 1, maxClients: 3 });
+    const sockets: net.Socket[] = [];
+    t.after(() => {
+      for (const s of sockets) s.destroy();
+    });
+    const open = async (): Promise<net.Socket> => {
+      const s = net.connect({ host: '127.0.0.1', port: webPort });
+      sockets.push(s);
+      await new Promise((resolve) => s.once('connect', resolve));
+      s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+      return s;
+    };
+    await open();
+    await open();
+    // Two pending from the proxy, past its --max-per-ip of 1: a client's WebSocket comes in.
+    const c = await WebClient.connect(t, url, { headers: { 'x-forwarded-for': '203.0.113.50' } });
+    c.send('PING :in');
+    assert.match(await c.lines.until(/PONG/), /in/);
+    // Three in all: the next is closed at once.
+    const fourth = net.connect({ host: '127.0.0.1', port: webPort });
+    sockets.push(fourth);
+    await new Promise((resolve) => fourth.once('close', resolve));
+    assert.ok(events.some((e) => e.type === 'reject' && e.code === 'too-many-connections'));
   });
 
   test("with a certificate: HTTPS and WSS on the web port, the page's https origin accepted, and SIGHUP's reload takes a new certificate", async (t) => {
