@@ -12,7 +12,7 @@ import { displayHost, LISTEN_OPTIONS, tuneAccepted, type TransportPeer } from '.
 import { loadContext, type TlsFiles } from './tls.js';
 import { WebSocketStream } from './web-socket-stream.js';
 
-/** The IRCv3 WebSocket subprotocols, in our order of preference when a client offers both but names neither first. */
+/** The IRCv3 WebSocket subprotocols: the first of them a client offers is taken (chooseSubprotocol). */
 export const SUBPROTOCOLS = ['text.ircv3.net', 'binary.ircv3.net'] as const;
 
 /**

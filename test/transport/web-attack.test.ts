@@ -24,6 +24,7 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 const TEXT = 0x1;
 const CLOSE = 0x8;
+const PING = 0x9;
 const PONG = 0xa;
 
 /**
@@ -223,6 +224,19 @@ describe('the web port under attack (docs/web.md)', () => {
     // No flood control, no registration needed, and no timer ends an unfinished message.
     const held = await heldAfter(c, (i) => Buffer.concat([PADDING, i === 0 ? frame(TEXT, 'P', false) : frame(0, 'x', false)]), 512);
     assert.ok(held.bytes < 16 * MIB, `one unfinished message made the server hold ${held.text}`);
+  });
+
+  test('pings: a flood of 6-byte pings gets a pong a read at most (the last ping of each), and the connection goes on', async (t) => {
+    const { webPort } = await web(t);
+    const c = await RawWs.open(t, webPort);
+    // 100,000 pings in 10 writes of 60 KB: each a frame the server must answer, were every one answered.
+    for (let w = 0; w < 10; w++) c.socket.write(Buffer.concat(Array.from({ length: 10_000 }, (_, i) => frame(PING, `${w * 10_000 + i}`))));
+    c.send(PING, 'last');
+    await c.until((f) => f.opcode === PONG && f.payload.toString() === 'last');
+    const pongs = c.frames.filter((f) => f.opcode === PONG).length;
+    assert.ok(pongs <= 200, `${pongs} pongs for 100,001 pings`);
+    c.send(TEXT, 'PING :alive');
+    await c.until((f) => f.opcode === TEXT && /PONG .* :alive/.test(f.payload.toString()));
   });
 
   test('sockets: a WebSocket the server closed is gone soon even if the peer never answers its close frame, or it counts against --max-per-ip', async (t) => {

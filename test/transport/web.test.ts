@@ -176,6 +176,51 @@ describe('IRC over WebSocket (docs/web.md)', () => {
     assert.match(await c.lines.until(/PONG/), /ok/);
   });
 
+  test("the handshake: RFC 6455's accept value; a request that is not a WebSocket upgrade gets 400; frames sent with the request are read", async (t) => {
+    const { webPort } = await web(t);
+    /** What the server answers to REQUEST (bytes as latin1) on a raw socket, once UNTIL matches it or the server has closed. */
+    const exchange = (request: string, until: RegExp): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = net.connect({ host: '127.0.0.1', port: webPort }, () => s.write(Buffer.from(request, 'latin1')));
+        t.after(() => s.destroy());
+        let seen = '';
+        s.setEncoding('latin1');
+        s.on('data', (d: string) => {
+          seen += d;
+          if (until.test(seen)) resolve(seen);
+        });
+        s.on('close', () => resolve(seen));
+        s.on('error', reject);
+      });
+    const upgrade = (lines: string[]): string => `${['GET / HTTP/1.1', 'Host: 127.0.0.1', ...lines].join('\r\n')}\r\n\r\n`;
+    const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+    for (const [what, lines] of [
+      ['Upgrade: h2c', ['Connection: Upgrade', 'Upgrade: h2c', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${key}`]],
+      ['version 8', ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 8', `Sec-WebSocket-Key: ${key}`]],
+      ['no key', ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13']],
+    ] as const) {
+      const answer = await exchange(upgrade([...lines]), /\r\n\r\n[^]*\n/);
+      assert.match(answer, /^HTTP\/1\.1 400 /, what);
+      assert.match(answer, /sec-websocket-version: 13/i, what);
+    }
+    // RFC 6455, 1.3's own example: this key's accept value is s3pPLMBiTxaQ9kYGzzhZRbK+xOo=.
+    // A PING framed and masked (zero mask) sent with the request, before any answer.
+    const ping = Buffer.concat([Buffer.from([0x81, 0x80 | 7]), Buffer.alloc(4), Buffer.from('PING :x')]).toString('latin1');
+    const request = upgrade([
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      `Sec-WebSocket-Key: ${key}`,
+      'Sec-WebSocket-Protocol: foo, binary.ircv3.net, text.ircv3.net',
+    ]);
+    const answer = await exchange(request + ping, /PONG/);
+    assert.match(answer, /^HTTP\/1\.1 101 /);
+    assert.match(answer, /\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/i);
+    assert.match(answer, /\r\nsec-websocket-protocol: binary\.ircv3\.net\r\n/i);
+    // The answer to the PING, as a binary frame (opcode 2) not masked.
+    assert.match(answer, /\x82[^]:\S+ PONG \S+ :x$/);
+  });
+
   test('HTTP: the security headers on every answer, 405 for other methods, 404 elsewhere', async (t) => {
     const { http } = await web(t);
     for (const [method, path, status] of [
