@@ -1,5 +1,6 @@
 import type { RoomChange, RoomEvent } from '../../hub/hub.js';
 import { isoTime, sourceOf, type IrcContext } from './context.js';
+import { LINE_MAX, messageLines } from './split.js';
 import { fromAction } from './text.js';
 
 /**
@@ -27,11 +28,15 @@ export function tagsFor(ctx: IrcContext, form: number, from: string | undefined,
  */
 export function renderIrc(ctx: IrcContext, event: RoomEvent, room: string, form: number): Buffer | string {
   switch (event.kind) {
-    case 'message':
-      return Buffer.from(
-        `${tagsFor(ctx, form, event.from)}:${sourceOf(event.from)} ${event.notice === true ? 'NOTICE' : 'PRIVMSG'} #${room} :${fromAction(event.text)}\r\n`,
-        'utf8',
-      );
+    case 'message': {
+      const tags = tagsFor(ctx, form, event.from);
+      const head = `:${sourceOf(event.from)} ${event.notice === true ? 'NOTICE' : 'PRIVMSG'} #${room} :`;
+      const text = fromAction(event.text);
+      const line = Buffer.from(`${tags}${head}${text}\r\n`, 'utf8');
+      // The bytes are counted anyway: a line within IRC's limit (tags aside, which are ASCII,
+      // and CRLF) costs a subtraction; a longer one is made again, in parts (split.ts).
+      return line.length - tags.length - 2 <= LINE_MAX ? line : Buffer.from(`${messageLines(tags, head, text)}\r\n`, 'utf8');
+    }
     case 'joined':
       return event.names.map((name) => `${tagsFor(ctx, form, name)}:${sourceOf(name)} JOIN #${room}\r\n`).join('');
     case 'left': {

@@ -12,6 +12,7 @@ import type { IrcState } from './state.js';
 import type { RoomEvent } from '../../hub/hub.js';
 import { AWAY_MAX } from '../../protocol/away.js';
 import { renderIrc, tagsFor } from './render.js';
+import { messageLines } from './split.js';
 import { fromAction } from './text.js';
 import { inBatch } from './chathistory.js';
 
@@ -107,9 +108,9 @@ export class IrcWords implements Words {
     return `:${this.#ctx.serverName} FAIL ${[command, code, ...middle].join(' ')} :${text}`;
   }
 
-  /** A NOTICE from the server to this connection. */
+  /** A NOTICE from the server to this connection: several lines for a long one (a history entry, a list of bans). */
   notice(text: string): string {
-    return `:${this.#ctx.serverName} NOTICE ${this.target} :${text}`;
+    return messageLines('', `:${this.#ctx.serverName} NOTICE ${this.target} :`, text);
   }
 
   /** A line from the server itself that ends the connection. */
@@ -126,6 +127,14 @@ export class IrcWords implements Words {
     return tagsFor(this.#ctx, this.#state.form, from, at);
   }
 
+  /**
+   * A message of FROM (at AT) to TARGET as its PRIVMSG or NOTICE lines: one, or several for a
+   * text longer than an IRC line (split.ts), joined by CRLF, the last without it.
+   */
+  #message(from: string, command: 'PRIVMSG' | 'NOTICE', target: string, text: string, at?: number): string {
+    return messageLines(this.#tags(from, at), `:${sourceOf(from)} ${command} ${target} :`, text);
+  }
+
   // Room events as the core words them for the line protocol: IRC's come from render.ts, so
   // these say the same (the core calls them for no IRC connection).
   #rendered(event: RoomEvent, room = '*'): string {
@@ -135,17 +144,18 @@ export class IrcWords implements Words {
   roomMessage(from: string, text: string, room?: string): string {
     return this.#rendered({ kind: 'message', from, text }, room);
   }
-  // One line, built at once: every direct message to an IRC user comes through here.
+  // Every direct message to an IRC user comes through here.
   directMessage(from: string, text: string, notice = false, ctcp = false): string {
-    return `${this.#tags(from)}:${from}!${from}@chat ${notice ? 'NOTICE' : 'PRIVMSG'} ${this.#state.nick ?? '*'} :${ctcp ? `\x01${text}\x01` : fromAction(text)}\r`;
+    return out(this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', this.#state.nick ?? '*', ctcp ? `\x01${text}\x01` : fromAction(text)));
   }
+  // The echo (echo-message) is cut as the others get the message: the sender sees what they see.
   ownRoomMessage(room: string, text: string, notice: boolean, at?: number): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
-    return out(`${this.#tags(this.#state.nick, at)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} #${room} :${fromAction(text)}`);
+    return out(this.#message(this.#state.nick ?? '*', notice ? 'NOTICE' : 'PRIVMSG', `#${room}`, fromAction(text), at));
   }
   ownDirectMessage(to: string, text: string, notice: boolean, ctcp: boolean, at?: number): string | undefined {
     if (!this.#state.caps.has('echo-message')) return undefined;
-    return out(`${this.#tags(this.#state.nick, at)}:${this.me} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`);
+    return out(this.#message(this.#state.nick ?? '*', notice ? 'NOTICE' : 'PRIVMSG', to, ctcp ? `\x01${text}\x01` : fromAction(text), at));
   }
 
   /**
@@ -592,7 +602,7 @@ export class IrcWords implements Words {
   keptMessage(at: number, from: string, text: string): string {
     const withTime = this.#state.caps.has('server-time');
     const shown = withTime ? fromAction(text) : `[${isoTime(at)}] ${text}`;
-    return out(`${this.#tags(from, at)}:${sourceOf(from)} PRIVMSG ${this.#state.nick ?? '*'} :${shown}`);
+    return out(this.#message(from, 'PRIVMSG', this.#state.nick ?? '*', shown, at));
   }
   tooManyNewRooms(room?: string): string {
     return out(this.num('405', `#${room ?? '*'}`, plain(line.tooManyNewRooms())));
@@ -746,7 +756,7 @@ export class IrcWords implements Words {
   }
   /** The self-message form (as echo-message's, and ergo's and soju's to the other clients). */
   sentFromOtherDevice(from: string, to: string, text: string, notice = false, ctcp = false): string {
-    return out(`${this.#tags(from)}:${sourceOf(from)} ${notice ? 'NOTICE' : 'PRIVMSG'} ${to} :${ctcp ? `\x01${text}\x01` : fromAction(text)}`);
+    return out(this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', to, ctcp ? `\x01${text}\x01` : fromAction(text)));
   }
   /** As a kept message: a PRIVMSG with the time it was sent (server-time, or in the text). */
   catchUpEntry(entry: CatchUpEntry): string {
@@ -754,7 +764,7 @@ export class IrcWords implements Words {
     const withTime = this.#state.caps.has('server-time');
     const shown = withTime ? fromAction(text) : `[${isoTime(at)}] ${text}`;
     const target = room !== undefined ? `#${room}` : (to ?? this.#state.nick ?? '*');
-    return out(`${this.#tags(from, at)}:${sourceOf(from)} PRIVMSG ${target} :${shown}`);
+    return out(this.#message(from, 'PRIVMSG', target, shown, at));
   }
   endOfCatchUp(n: number): string {
     return out(this.notice(plain(line.endOfCatchUp(n))));
@@ -778,7 +788,8 @@ export class IrcWords implements Words {
       this.#ctx.serverName,
       this.#state,
       `chathistory ${target}`,
-      entries.map((e) => this.catchUpEntry(e)),
+      // An entry may be several lines (a long message, split.ts): each is tagged with the batch.
+      entries.flatMap((e) => this.catchUpEntry(e).split('\n')),
     );
   }
   historyTargets(targets: readonly HistoryTarget[]): string {
