@@ -52,6 +52,8 @@ export class FrameReader {
   #opcode = 0;
   #message: Buffer | undefined;
   #messageBytes = 0;
+  /** What unmask found in the message's fragments so far (NON_ASCII, LINE_BREAK_MAYBE). */
+  #messageSeen = 0;
   #end: FrameEnd | undefined;
 
   /** The payload of the last ping of this read, to answer once the read is done. */
@@ -150,8 +152,8 @@ export class FrameReader {
       }
       if (fin && opcode !== OPCODE.continuation) {
         // A whole message in one frame, most messages: unmasked straight where it goes out.
-        unmask(data, from, length, data, mask, scratch, out);
-        const end = this.#line(opcode, out, length);
+        const seen = unmask(data, from, length, data, mask, scratch, out);
+        const end = this.#line(opcode, out, length, seen);
         if (end < 0) return this.#fail(out, CLOSE_CODE.invalidData, 'a text message must be UTF-8');
         out = end;
         continue;
@@ -160,10 +162,11 @@ export class FrameReader {
       this.#fragment(data, from, length, mask);
       if (!fin) continue;
       this.#message!.copy(scratch, out, 0, this.#messageBytes);
-      const end = this.#line(this.#opcode, out, this.#messageBytes);
+      const end = this.#line(this.#opcode, out, this.#messageBytes, this.#messageSeen);
       this.#opcode = 0;
       this.#message = undefined;
       this.#messageBytes = 0;
+      this.#messageSeen = 0;
       if (end < 0) return this.#fail(out, CLOSE_CODE.invalidData, 'a text message must be UTF-8');
       out = end;
     }
@@ -185,21 +188,26 @@ export class FrameReader {
       this.#message?.copy(grown, 0, 0, this.#messageBytes);
       this.#message = grown;
     }
-    unmask(data, from, length, data, mask, this.#message, this.#messageBytes);
+    this.#messageSeen |= unmask(data, from, length, data, mask, this.#message, this.#messageBytes);
     this.#messageBytes = size;
   }
 
   /**
    * The message of LENGTH bytes at AT in the scratch buffer, checked and made a line: cut at
    * its first CR or LF, and an LF added. Where the next line goes; -1 if text is not UTF-8.
+   * SEEN (unmask's) spares most messages both searches: ASCII is UTF-8, and a message with
+   * no byte up to CR has no line break.
    */
-  #line(opcode: number, at: number, length: number): number {
-    const message = scratch.subarray(at, at + length);
-    if (opcode === OPCODE.text && !isUtf8(message)) return -1;
-    const lf = message.indexOf(LF);
-    const cr = message.indexOf(CR);
-    const cut = lf < 0 ? cr : cr < 0 ? lf : Math.min(cr, lf);
-    const kept = cut < 0 ? length : cut;
+  #line(opcode: number, at: number, length: number, seen: number): number {
+    if (opcode === OPCODE.text && (seen & NON_ASCII) !== 0 && !isUtf8(scratch.subarray(at, at + length))) return -1;
+    let kept = length;
+    if ((seen & LINE_BREAK_MAYBE) !== 0) {
+      const message = scratch.subarray(at, at + length);
+      const lf = message.indexOf(LF);
+      const cr = message.indexOf(CR);
+      const cut = lf < 0 ? cr : cr < 0 ? lf : Math.min(cr, lf);
+      if (cut >= 0) kept = cut;
+    }
     scratch[at + kept] = LF;
     return at + kept + 1;
   }
@@ -237,22 +245,42 @@ export function closeCodeAllowed(code: number): boolean {
   return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
 }
 
+/** What unmask saw: a byte from 0x80 on (the text may not be UTF-8), a byte up to CR (it may hold a line break). */
+const NON_ASCII = 0x80;
+const LINE_BREAK_MAYBE = 0x100;
+
 /**
  * LENGTH bytes of SOURCE from FROM, unmasked with the 4 bytes at MASK in MASKS (RFC 6455,
- * 5.3), written to TARGET at TO, four bytes an iteration: chat lines are short, and this is
- * most of what reading one costs.
+ * 5.3), written to TARGET at TO, four bytes an iteration; returns what it saw (NON_ASCII,
+ * LINE_BREAK_MAYBE). Chat lines are short, and this is most of what reading one costs: the
+ * two facts come from bytes in hand, where a UTF-8 check and two searches of each message
+ * cost twice the unmasking (docs/benchmark.md).
  */
-function unmask(source: Buffer, from: number, length: number, masks: Buffer, mask: number, target: Buffer, to: number): void {
+function unmask(source: Buffer, from: number, length: number, masks: Buffer, mask: number, target: Buffer, to: number): number {
   const m0 = masks[mask]!;
   const m1 = masks[mask + 1]!;
   const m2 = masks[mask + 2]!;
   const m3 = masks[mask + 3]!;
+  let high = 0;
+  let low = 0xff;
   let i = 0;
   for (; i + 4 <= length; i += 4) {
-    target[to + i] = source[from + i]! ^ m0;
-    target[to + i + 1] = source[from + i + 1]! ^ m1;
-    target[to + i + 2] = source[from + i + 2]! ^ m2;
-    target[to + i + 3] = source[from + i + 3]! ^ m3;
+    const a = source[from + i]! ^ m0;
+    const b = source[from + i + 1]! ^ m1;
+    const c = source[from + i + 2]! ^ m2;
+    const d = source[from + i + 3]! ^ m3;
+    target[to + i] = a;
+    target[to + i + 1] = b;
+    target[to + i + 2] = c;
+    target[to + i + 3] = d;
+    high |= a | b | c | d;
+    low = Math.min(low, a, b, c, d);
   }
-  for (; i < length; i++) target[to + i] = source[from + i]! ^ masks[mask + (i & 3)]!;
+  for (; i < length; i++) {
+    const a = source[from + i]! ^ masks[mask + (i & 3)]!;
+    target[to + i] = a;
+    high |= a;
+    if (a < low) low = a;
+  }
+  return (high & NON_ASCII) | (low <= CR ? LINE_BREAK_MAYBE : 0);
 }

@@ -136,6 +136,16 @@ export class WebSocketStream extends Duplex {
 
   /** A turn's writes at once (the session corks its stream): their lines as one write of frames. */
   override _writev(chunks: { chunk: string | Buffer }[], done: (error?: Error | null) => void): void {
+    if (this.#closeSent || !this.#socket.writable) return done();
+    // Most turns: whole lines of ASCII text (direct messages, replies). Their frames are a
+    // string too, of single bytes, written as latin1: no Buffer is made nor encoded into.
+    if (this.#partial.length === 0) {
+      const text = chunks.length === 1 ? chunks[0]!.chunk : textOf(chunks);
+      if (typeof text === 'string' && text.charCodeAt(text.length - 1) === LF && ASCII.test(text)) {
+        this.#socket.write(asciiFrames(text, this.#opcode), 'latin1', (err) => done(err ?? null));
+        return;
+      }
+    }
     const lines: (string | Buffer)[] = [];
     for (const { chunk } of chunks) {
       // A line cut between two writes (never by the session, which writes whole lines).
@@ -143,7 +153,7 @@ export class WebSocketStream extends Duplex {
       const rest = typeof whole === 'string' ? linesOfText(whole, lines) : linesOfBytes(whole, lines);
       this.#partial = rest === '' || rest.length === 0 ? EMPTY : Buffer.from(rest);
     }
-    if (lines.length === 0 || this.#closeSent || !this.#socket.writable) return done();
+    if (lines.length === 0) return done();
     this.#socket.write(framesOf(lines, this.#opcode), (err) => done(err ?? null));
   }
 
@@ -159,6 +169,40 @@ export class WebSocketStream extends Duplex {
     this.#socket.destroy();
     done(error);
   }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** CHUNKS joined, when all are strings; undefined otherwise. */
+function textOf(chunks: { chunk: string | Buffer }[]): string | undefined {
+  let text = '';
+  for (const { chunk } of chunks) {
+    if (typeof chunk !== 'string') return undefined;
+    text += chunk;
+  }
+  return text;
+}
+
+/**
+ * The frames of TEXT's lines (ASCII, each ended by LF, a CR before one dropped) as a string
+ * of single bytes, to be written as latin1: what framesOf makes of them, without a Buffer.
+ */
+export function asciiFrames(text: string, opcode: number): string {
+  let frames = '';
+  let from = 0;
+  for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', from)) {
+    const end = lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+    const n = end - from;
+    frames +=
+      n < 126
+        ? String.fromCharCode(0x80 | opcode, n)
+        : n < 65536
+          ? String.fromCharCode(0x80 | opcode, 126, n >> 8, n & 0xff)
+          : String.fromCharCode(0x80 | opcode, 127, 0, 0, 0, 0, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+    frames += text.slice(from, end);
+    from = lf + 1;
+  }
+  return frames;
 }
 
 // The lines of what the session wrote, each without its LF and the CR before one (IRC's CRLF:

@@ -1,14 +1,31 @@
 /**
  * Long messages for IRC users. IRC's line is 512 bytes with its CRLF, tags not counted (they
  * have their own 8191; RFC 1459, modern.ircdocs.horse), and strict clients drop or cut a
- * longer one. A line-protocol user may send 4096 bytes of text, and the source an IRC user's
- * 510-byte PRIVMSG gains on its way out makes it longer than it came: so a message whose line
- * would pass the limit goes as several lines, its text cut so that nothing is lost (irctest's
- * testSendTruncation and testReceiveTruncation take a first line of exactly 510 bytes).
+ * longer one. A line-protocol user may send 4096 bytes of text: a message whose line would
+ * pass the limit goes to IRC users as several lines, its text cut so that nothing is lost.
+ * An IRC user's own message that would pass it once its source is added is refused with 417
+ * instead (relayedTooLong).
  */
 
 /** Bytes of an IRC line before its CRLF, tags excluded. */
 export const LINE_MAX = 510;
+
+/**
+ * Whether an IRC user's message, as IRC users get it (`:SOURCE COMMAND TARGET :TEXT`, for
+ * its longest target), would pass LINE_MAX. Such a message is refused with 417 rather than
+ * split: an IRC client splits what its user types to fit its line, knowing its own source,
+ * and gets told when it did not (irctest: buffering.py wants each message to arrive as one
+ * line, whole or cut, websocket.py a first line of exactly 510 bytes, and both take 417).
+ * Splitting is for what comes from other dialects, whose lines are longer (messageLines).
+ */
+export function relayedTooLong(source: string, command: string, targets: string, text: string): boolean {
+  const fixed = source.length + command.length + 5;
+  // The usual message costs a comparison: a UTF-16 unit is at most 3 bytes of UTF-8.
+  if (fixed + targets.length + text.length * 3 <= LINE_MAX) return false;
+  let target = 0;
+  for (const t of targets.split(',')) target = Math.max(target, Buffer.byteLength(t));
+  return fixed + target + Buffer.byteLength(text) > LINE_MAX;
+}
 
 /**
  * A cut goes after the last space in the last 1/SPACE_WINDOW of the room (a fifth), as

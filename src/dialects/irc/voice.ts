@@ -1,10 +1,11 @@
 import type { Command, ModeRequest } from '../../server/command.js';
 import type { Voice } from '../../server/dialect.js';
 import { capList, request } from './caps.js';
-import type { IrcContext } from './context.js';
+import { sourceOf, type IrcContext } from './context.js';
 import { channelRoom, isValidNick, parseMessage } from './message.js';
 import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME } from './render.js';
 import { IrcState } from './state.js';
+import { relayedTooLong } from './split.js';
 import { ctcpOf, toChat } from './text.js';
 import { HELP, IrcWords, out, type Limits } from './words.js';
 import { saslPlain, SASL_CHUNK, SASL_MAX } from './sasl.js';
@@ -354,6 +355,10 @@ export class IrcVoice implements Voice {
     // CTCP other than ACTION: to IRC users only, never to a room (docs/irc.md).
     const ctcp = chat === undefined ? ctcpOf(text) : undefined;
     if (chat === undefined && ctcp === undefined) return EMPTY;
+    const source = sourceOf(this.state.nick ?? '*');
+    if (relayedTooLong(source, command, targets, text)) {
+      return this.#num('417', `Input line was too long: with your source, ${source}, your message is over IRC's 512 bytes; send it in shorter lines`);
+    }
     // The usual case, one target: no list to make.
     if (!targets.includes(',') && !targets.startsWith('#') && chat !== undefined && isValidNick(targets)) {
       return command === 'NOTICE' ? { kind: 'direct', to: targets, text: chat, notice: true } : { kind: 'direct', to: targets, text: chat };

@@ -90,37 +90,43 @@ describe('long messages over sockets', () => {
     for (const parts of [room, direct]) assert.equal(new Set(parts.map((l) => /^@time=(\S+) /.exec(l)?.[1])).size, 1, parts[0]);
   });
 
-  test("irctest's truncation scenario: a 510-byte PRIVMSG between IRC users comes as a line of exactly 510 bytes, then the rest", async (t) => {
+  test("irctest's truncation scenario: an IRC user's 510-byte PRIVMSG would pass 512 bytes once relayed: 417, and nothing reaches anyone; one that fits arrives whole", async (t) => {
     const { irc, url } = await ports(t);
     const nonweb = await ircUser(t, irc, 'nonweb');
     const other = await ircUser(t, irc, 'other');
     const web = await WebClient.registered(t, url, 'web');
     const sent = 'x'.repeat(510 - 'PRIVMSG nonweb :'.length);
 
-    const raw = capture(nonweb.stream);
     other.send(`PRIVMSG nonweb :${sent}`);
-    await nonweb.expect(/^:other!/);
-    await nonweb.expect(/^:other!/);
+    assert.match(
+      await other.expect(/ 417 /),
+      /^:irc\.test 417 other :Input line was too long: with your source, other!other@chat, .* send it in shorter lines$/,
+    );
     web.send(`PRIVMSG nonweb :${sent}`);
-    await nonweb.expect(/^:web!/);
-    await nonweb.expect(/^:web!/);
-    await nonweb.sync();
-    const lines = raw.lines();
-    for (const from of ['other', 'web']) {
-      const head = `:${from}!${from}@chat PRIVMSG nonweb :`;
-      const parts = lines.filter((l) => l.startsWith(head));
-      assert.equal(parts.length, 2, from);
-      assert.equal(bytes(parts[0]!), 510, `${from}'s first line, without its CRLF`);
-      assert.equal(joined(parts, head), sent);
-    }
+    assert.match(await web.lines.until(/ 417 /), / 417 web :Input line was too long/);
+    nonweb.send(`PRIVMSG web :${'x'.repeat(510 - 'PRIVMSG web :'.length)}`);
+    assert.match(await nonweb.expect(/ 417 /), / 417 nonweb :/);
+    // Nothing of them was relayed: what comes next is the next message.
+    other.send('PRIVMSG nonweb :next');
+    assert.equal(await nonweb.expect(/PRIVMSG/), ':other!other@chat PRIVMSG nonweb :next');
+    nonweb.send('PRIVMSG web :next');
+    assert.equal(await web.lines.until(/PRIVMSG/), ':nonweb!nonweb@chat PRIVMSG web :next');
 
-    // To the web port (irctest's testReceiveTruncation): one line a WebSocket message, 510 bytes the first.
-    nonweb.send(`PRIVMSG web :${sent}`);
-    const head = ':nonweb!nonweb@chat PRIVMSG web :';
-    const first = await web.lines.until(/^:nonweb!/);
-    const second = await web.lines.until(/^:nonweb!/);
-    assert.equal(bytes(first), 510);
-    assert.equal(joined([first, second], head), sent);
+    // As long as fits once relayed: one line of exactly 510 bytes, the text whole.
+    const head = ':other!other@chat PRIVMSG nonweb :';
+    const fits = 'y'.repeat(510 - bytes(head));
+    const raw = capture(nonweb.stream);
+    other.send(`PRIVMSG nonweb :${fits}`);
+    await nonweb.expect(/y$/);
+    await nonweb.sync();
+    const lines = raw.lines().filter((l) => l.startsWith(head));
+    assert.deepEqual(lines, [`${head}${fits}`]);
+    assert.equal(bytes(lines[0]!), 510);
+    // With several targets, the longest counts; a multibyte text counts in bytes.
+    other.send(`PRIVMSG nonweb,#a-much-longer-room :${fits}`);
+    await other.expect(/ 417 /);
+    other.send(`PRIVMSG nonweb :${'é'.repeat(Math.ceil(fits.length / 2) + 1)}`);
+    await other.expect(/ 417 /);
   });
 
   test('a line user 4000 bytes to a web user: every WebSocket message within the limit, the text whole', async (t) => {
@@ -162,35 +168,36 @@ describe('long messages in memory: every way a message reaches an IRC user', () 
     return lines;
   }
 
-  test('echo-message: the sender gets the parts the others get, tags and all', async (t) => {
-    const { irc } = await chat(t);
+  test("echo-message: a line user's long message reaches an IRC user in parts; an IRC user's own, refused, is echoed to nobody", async (t) => {
+    const { core, irc } = await chat(t);
     const carol = await irc('carol', ['echo-message', 'server-time']);
     const dave = await irc('dave', ['server-time']);
+    const zed = await MemoryClient.registered(core, 'zed');
     for (const c of [carol, dave]) {
       c.send('JOIN #dev');
       await c.expect(/ 366 /);
     }
-    // 490 bytes, as much as a PRIVMSG #dev takes: 522 with carol's source.
+    zed.send('/join dev');
+    await zed.lines.until(/you are in dev/);
+    // 490 bytes, as much as a PRIVMSG #dev takes: 522 with carol's source. Refused, not echoed.
     const sent = `${'ab '.repeat(140)}${'y'.repeat(70)}`;
     carol.send(`PRIVMSG #dev :${sent}`);
-    const head = ':carol!carol@chat PRIVMSG #dev :';
+    await carol.expect(/ 417 carol :/);
+    carol.send('PRIVMSG #dev :short');
+    assert.match(await carol.expect(/PRIVMSG #dev/), /:carol!carol@chat PRIVMSG #dev :short$/);
+    assert.match(await dave.expect(/PRIVMSG #dev/), /:carol!carol@chat PRIVMSG #dev :short$/);
+    // The same text from a line user: parts, cut after the last space in the last fifth.
+    zed.send(sent);
+    const head = ':zed!zed@chat PRIVMSG #dev :';
     const theirs = await parts(dave, head, 'y'.repeat(70));
-    const echo = await parts(carol, head, 'y'.repeat(70));
+    assert.deepEqual(await parts(carol, head, 'y'.repeat(70)), theirs);
     assert.equal(theirs.length, 2);
-    assert.deepEqual(echo, theirs);
-    assert.equal(joined(echo, head), sent);
-    // The cut is after the last space, in the last fifth of the line.
-    assert.equal(untagged(echo[0]!), `${head}${'ab '.repeat(140)}`);
-
-    // A direct message's echo as well.
-    carol.send(`PRIVMSG dave :${sent}`);
-    const toDave = ':carol!carol@chat PRIVMSG dave :';
-    const direct = await parts(carol, toDave, 'y'.repeat(70));
-    assert.deepEqual(direct, await parts(dave, toDave, 'y'.repeat(70)));
-    assert.equal(joined(direct, toDave), sent);
+    assert.equal(joined(theirs, head), sent);
+    assert.equal(untagged(theirs[0]!), `${head}${'ab '.repeat(149)}`.slice(0, untagged(theirs[0]!).length));
+    assert.ok(untagged(theirs[0]!).endsWith(' '));
   });
 
-  test('an action keeps its frame in every part; a NOTICE stays a NOTICE', async (t) => {
+  test('an action keeps its frame in every part; an IRC NOTICE too long is refused', async (t) => {
     const { core, irc } = await chat(t);
     const dave = await irc('dave');
     const zed = await MemoryClient.registered(core, 'zed');
@@ -205,11 +212,12 @@ describe('long messages in memory: every way a message reaches an IRC user', () 
     );
     assert.equal(inner.join(''), body);
 
+    // An IRC user's NOTICE too long once relayed is refused as a PRIVMSG is (the sender is told).
     const carol = await irc('carol');
     carol.send(`NOTICE dave :${'n'.repeat(494)}`);
-    const notices = await parts(dave, ':carol!carol@chat NOTICE dave :', 'n'.repeat(20));
-    assert.equal(notices.length, 2);
-    assert.equal(joined(notices, ':carol!carol@chat NOTICE dave :'), 'n'.repeat(494));
+    await carol.expect(/ 417 carol :/);
+    carol.send('NOTICE dave :fits');
+    assert.equal(await dave.expect(/NOTICE dave/), ':carol!carol@chat NOTICE dave :fits');
   });
 
   test('kept messages and CHATHISTORY give a long message in parts, each with its time (and in the batch)', async (t) => {

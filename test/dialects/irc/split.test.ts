@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LINE_MAX, messageLines, splitText } from '../../../src/dialects/irc/split.js';
+import { LINE_MAX, messageLines, relayedTooLong, splitText } from '../../../src/dialects/irc/split.js';
 
 const bytes = (s: string): number => Buffer.byteLength(s);
 
@@ -151,4 +151,15 @@ describe('messageLines', () => {
     for (const line of lines) assert.ok(bytes(`${line}\r\n`) <= 512);
     assert.equal(lines.map((l) => l.slice(head.length)).join(''), text);
   });
+});
+
+test("relayedTooLong: an IRC user's message as IRC users get it, for its longest target, in bytes: 510 fits, 511 does not", () => {
+  // `:a!a@chat PRIVMSG bob :` is 23 bytes.
+  assert.equal(relayedTooLong('a!a@chat', 'PRIVMSG', 'bob', 'x'.repeat(487)), false);
+  assert.equal(relayedTooLong('a!a@chat', 'PRIVMSG', 'bob', 'x'.repeat(488)), true);
+  assert.equal(relayedTooLong('a!a@chat', 'PRIVMSG', 'bob,#longer', 'x'.repeat(487)), true);
+  assert.equal(relayedTooLong('a!a@chat', 'NOTICE', 'bob', 'x'.repeat(488)), false);
+  // 244 characters of two bytes each: 488 bytes.
+  assert.equal(relayedTooLong('a!a@chat', 'PRIVMSG', 'bob', 'é'.repeat(244)), true);
+  assert.equal(relayedTooLong('a!a@chat', 'PRIVMSG', 'bob', `${'é'.repeat(243)}x`), false);
 });
