@@ -446,8 +446,9 @@ describe('the web port under attack (docs/web.md)', () => {
     results['TCP: an endless line'] = await pump(tcp, Buffer.alloc(64 * 1024, 0x61));
     // The web port's cheapest frames reach no flood control: 6 bytes each, parsed (and a
     // pong's payload copied) one by one, never a line. ws (before) closed a message of more
-    // than 16,384 fragments (1008) and a peer that let 60 pongs go unread; the frame reader
-    // has neither limit. One such client at 25 MiB/s keeps the server's thread busy: another
+    // than 16,384 fragments (1008: maxFragments) and cut a peer with 60 pongs unsent
+    // (maxPendingAutoPongs); the frame reader has neither limit. Measured on a 2-core box,
+    // one client sending empty pongs at 22 MiB/s kept the server's thread busy: an IRC
     // client's PING took a median 113 ms instead of 1 (four such clients: 508 ms).
     const kinds: [string, Buffer, Buffer?][] = [
       ['web: empty pongs', frame(PONG, '')],
