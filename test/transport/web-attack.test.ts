@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import { describe, test, type TestContext } from 'node:test';
 import v8 from 'node:v8';
+import tls from 'node:tls';
 import vm from 'node:vm';
 import type { ChatServerOptions } from '../../src/index.js';
 import type { ServerEvent } from '../../src/server/events.js';
 import { PAGE_HEADERS } from '../../src/transport/web.js';
+import { makeCerts } from '../helpers/certs.js';
 import { startServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -413,5 +416,90 @@ describe('the web port under attack (docs/web.md)', () => {
         .filter(([name, value]) => !head.includes(`${name}: ${value}`.toLowerCase()))
         .map(([name]) => name);
     assert.deepEqual({ 403: missing(forbidden), 400: missing(bad) }, { 403: [], 400: [] });
+  });
+  test('flood control: frames that carry no line (pongs, pings whose pongs are never read, empty fragments of a message never ended) are read without end; an endless TCP line is not', async (t) => {
+    const { webPort, port } = await web(t);
+    const LIMIT = 32 * MIB;
+    /** Writes CHUNK to SOCKET until LIMIT bytes: whether the server stopped reading them (no drain for 1 s), closed, or read them all. */
+    const pump = async (socket: net.Socket, chunk: Buffer): Promise<string> => {
+      let gone = false;
+      socket.once('close', () => (gone = true));
+      for (let sent = 0; sent < LIMIT; sent += chunk.length) {
+        if (gone) return 'held back';
+        if (!socket.write(chunk)) {
+          const drained = await Promise.race([
+            new Promise<boolean>((resolve) => socket.once('drain', () => resolve(true))),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
+          ]);
+          if (!drained) return 'held back';
+        }
+      }
+      return gone ? 'held back' : `all ${LIMIT / MIB} MiB read`;
+    };
+    const results: Record<string, string> = {};
+    // An endless line over TCP is thrown away, but not for free (Session: a flood-control
+    // token per 4 KiB): past the burst the server stops reading it, after about 4 MiB here.
+    const tcp = net.connect({ host: '127.0.0.1', port });
+    t.after(() => tcp.destroy());
+    tcp.on('error', () => {});
+    await new Promise((resolve) => tcp.once('connect', resolve));
+    results['TCP: an endless line'] = await pump(tcp, Buffer.alloc(64 * 1024, 0x61));
+    // The web port's cheapest frames reach no flood control: 6 bytes each, parsed (and a
+    // pong's payload copied) one by one, never a line. ws (before) closed a message of more
+    // than 16,384 fragments (1008: maxFragments) and cut a peer with 60 pongs unsent
+    // (maxPendingAutoPongs); the frame reader has neither limit. Measured on a 2-core box,
+    // one client sending empty pongs at 22 MiB/s kept the server's thread busy: an IRC
+    // client's PING took a median 113 ms instead of 1 (four such clients: 508 ms).
+    const kinds: [string, Buffer, Buffer?][] = [
+      ['web: empty pongs', frame(PONG, '')],
+      ['web: empty pings, the pongs never read', frame(PING, '')],
+      ['web: empty continuation frames (FIN=0) of a message never ended', frame(0, '', false), frame(TEXT, 'PRIVMSG #lobby :', false)],
+    ];
+    for (const [what, one, first] of kinds) {
+      const c = await RawWs.open(t, webPort);
+      c.socket.pause();
+      if (first !== undefined) c.socket.write(first);
+      results[what] = await pump(c.socket, Buffer.concat(Array<Buffer>(Math.floor((64 * 1024) / one.length)).fill(one)));
+      c.socket.destroy();
+    }
+    assert.deepEqual(results, Object.fromEntries(Object.keys(results).map((k) => [k, 'held back'])));
+  });
+
+  test('TLS: a rule broken in the frames sent with the request gets its close frame (1002, 1009) over TLS as it does over TCP', async (t) => {
+    const certs = makeCerts(t);
+    const plain = await web(t);
+    const secure = await web(t, { tls: { cert: certs.cert, key: certs.key } });
+    const ca = readFileSync(certs.ca);
+    // A client may send frames right behind its request (web.test: "frames sent with the
+    // request are read"). One that breaks a rule gets a close frame saying which, then the
+    // end; over TLS the socket is destroyed (WebSocketStream._destroy) while the 101's write
+    // is still pending there, and the close frame behind it is dropped: the client sees a
+    // connection gone without a close frame (1006), not 1002 or 1009.
+    const cases: [string, Buffer, number][] = [
+      ['an unmasked frame', Buffer.from([0x81, 0x02, 0x68, 0x69]), 1002],
+      ['a frame of 64 KiB', Buffer.concat([Buffer.from([0x81, 0xff, 0, 0, 0, 0, 0, 1, 0, 0]), Buffer.alloc(4)]), 1009],
+    ];
+    const results: Record<string, string> = {};
+    const expected: Record<string, string> = {};
+    for (const secured of [false, true]) {
+      for (const [what, bad, code] of cases) {
+        const port = secured ? secure.webPort : plain.webPort;
+        const socket: net.Socket = secured ? tls.connect({ host: '127.0.0.1', servername: 'localhost', port, ca }) : net.connect({ host: '127.0.0.1', port });
+        t.after(() => socket.destroy());
+        socket.on('error', () => {});
+        await new Promise((resolve) => socket.once(secured ? 'secureConnect' : 'connect', resolve));
+        let got = Buffer.alloc(0);
+        socket.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+        const request = `GET / HTTP/1.1\r\nHost: localhost:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+        socket.write(Buffer.concat([Buffer.from(request), bad]));
+        await new Promise((resolve) => socket.once('close', resolve));
+        const at = got.indexOf('\r\n\r\n');
+        const rest = got.subarray(at + 4);
+        const key = `${secured ? 'TLS' : 'TCP'}: ${what}`;
+        results[key] = at < 0 ? 'no 101' : rest.length >= 4 && (rest[0]! & 0x0f) === CLOSE ? `close frame ${rest.readUInt16BE(2)}` : 'no close frame';
+        expected[key] = `close frame ${code}`;
+      }
+    }
+    assert.deepEqual(results, expected);
   });
 });

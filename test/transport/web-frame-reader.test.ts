@@ -182,4 +182,43 @@ describe('FrameReader: the frames a WebSocket client sends (RFC 6455)', () => {
     assert.ok(held < 2 * 1024 * 1024, `the reader holds ${held} bytes`);
     assert.equal(reader.read(Buffer.concat([tail.subarray(3), clientFrame(OPCODE.continuation, '!')]))?.toString(), `xy${'z'.repeat(1024)}!\n`);
   });
+  test('memory: a frame whose bytes come one a read is held as its bytes, not as an object a byte (10 KiB of frame held as 1 MiB)', async () => {
+    // docs/web.md: what the reader keeps between reads is "a copy of the bytes it still
+    // needs", at most 10 KiB. A client that sends its frame a byte a TCP segment (a slow
+    // loris, or any client over a slow link with no-delay) makes a read a byte: each is held
+    // as a Buffer of its own until the frame is whole, some 110 bytes of heap a byte. The
+    // line framer of the TCP port keeps its partial line in one buffer (LineDecoder).
+    const readers = 20;
+    const frame = clientFrame(OPCODE.text, 'x'.repeat(10 * 1024));
+    const kept: FrameReader[] = [];
+    const heldNow = (): number => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    gc();
+    const before = heldNow();
+    for (let r = 0; r < readers; r++) {
+      const reader = new FrameReader(10 * 1024, () => {});
+      for (let i = 0; i < frame.length - 1; i++) assert.equal(reader.read(Buffer.from(frame.subarray(i, i + 1))), undefined);
+      kept.push(reader);
+    }
+    let held = 0;
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      gc();
+      held = (heldNow() - before) / readers;
+    }
+    // The readers are alive to here (each still waits for its frame's last byte).
+    for (const reader of kept) assert.equal(reader.read(frame.subarray(-1))?.length, 10 * 1024 + 1);
+    assert.ok(held < 64 * 1024, `a reader holds ${Math.round(held / 1024)} KiB for a frame of 10 KiB not yet whole`);
+  });
+
+  test("RFC 6455, 5.5.2: a ping that comes before the client's close frame, in the same read, is answered (ws did)", () => {
+    // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response, unless
+    // it already received a Close frame." The ping came first; its pong may go before our
+    // close frame (5.5.1: no data frame after it, and a pong is none).
+    const { pongs, reader } = readAll([Buffer.concat([clientFrame(OPCODE.ping, 'last words'), clientFrame(OPCODE.close, Buffer.from([0x03, 0xe8]))])]);
+    assert.equal(reader.end?.byPeer, true);
+    assert.deepEqual(pongs, ['last words']);
+  });
 });
