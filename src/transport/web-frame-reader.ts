@@ -4,7 +4,21 @@ import { isUtf8 } from 'node:buffer';
 export const OPCODE = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
 
 /** The close codes this server sends (RFC 6455, 7.4.1). */
-export const CLOSE_CODE = { normal: 1000, protocol: 1002, invalidData: 1007, tooBig: 1009 } as const;
+export const CLOSE_CODE = { normal: 1000, protocol: 1002, invalidData: 1007, policy: 1008, tooBig: 1009 } as const;
+
+/**
+ * Frames a message may come in: a browser sends a chat line in one. More is a client making
+ * the server parse frames for nothing (ws's limit was 16 times this).
+ */
+export const MAX_FRAGMENTS = 1024;
+
+/**
+ * Bytes of frames that carry no line (control frames, fragments) that cost what a line
+ * costs: an empty line is added to the read's lines for each, and the session charges it to
+ * flood control as it charges 4 KiB of a TCP line it throws away (Session). Without it a
+ * flood of 6-byte pongs would be read and parsed without end.
+ */
+export const IDLE_BYTES_PER_LINE = 4096;
 
 /** How the client's side of a WebSocket ended: its close frame (CODE echoed), or a rule broken (CODE is ours). */
 export interface FrameEnd {
@@ -44,8 +58,12 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
  * message that is not UTF-8 is 1007.
  */
 export class FrameReader {
-  /** Bytes of a frame not complete yet (a copy), and how many bytes the next step needs. */
-  #held: Buffer[] = [];
+  /**
+   * Bytes of a frame not complete yet, copied into a buffer of their own (grown by doubling
+   * up to what the frame needs: one object however many reads they came in), and how many
+   * bytes the next step needs.
+   */
+  #held: Buffer | undefined;
   #heldBytes = 0;
   #need = 2;
   /** The message whose fragments are arriving: its opcode (0: none), and its bytes so far. */
@@ -54,6 +72,9 @@ export class FrameReader {
   #messageBytes = 0;
   /** What unmask found in the message's fragments so far (NON_ASCII, LINE_BREAK_MAYBE). */
   #messageSeen = 0;
+  #fragments = 0;
+  /** Bytes of frames that carried no line, not yet charged (IDLE_BYTES_PER_LINE). */
+  #idleBytes = 0;
   #end: FrameEnd | undefined;
 
   /** The payload of the last ping of this read, to answer once the read is done. */
@@ -81,7 +102,8 @@ export class FrameReader {
     const lines = this.#read(chunk);
     const ping = this.#ping;
     this.#ping = undefined;
-    if (ping !== undefined && this.#end === undefined) this.pong(ping);
+    // Even when the read ended with a close frame: the ping came first (RFC 6455, 5.5.2).
+    if (ping !== undefined) this.pong(ping);
     return lines;
   }
 
@@ -90,8 +112,8 @@ export class FrameReader {
       this.#hold(chunk);
       return undefined;
     }
-    const data = this.#heldBytes === 0 ? chunk : Buffer.concat([...this.#held, chunk]);
-    this.#held = [];
+    const data = this.#held === undefined ? chunk : Buffer.concat([this.#held.subarray(0, this.#heldBytes), chunk]);
+    this.#held = undefined;
     this.#heldBytes = 0;
     if (scratch.length < data.length + this.#messageBytes) scratch = Buffer.allocUnsafe(data.length + this.#messageBytes);
     let out = 0;
@@ -144,10 +166,12 @@ export class FrameReader {
       const from = at + head;
       at = from + length;
       if (opcode >= OPCODE.close) {
+        this.#idleBytes += head + length;
+        if (opcode === OPCODE.pong) continue;
         const payload = Buffer.allocUnsafe(length);
         unmask(data, from, length, data, mask, payload, 0);
         if (opcode === OPCODE.ping) this.#ping = payload;
-        else if (opcode === OPCODE.close) return this.#closed(out, payload);
+        else return this.#closed(out, payload);
         continue;
       }
       if (fin && opcode !== OPCODE.continuation) {
@@ -159,25 +183,41 @@ export class FrameReader {
         continue;
       }
       if (opcode !== OPCODE.continuation) this.#opcode = opcode;
+      if (++this.#fragments > MAX_FRAGMENTS) return this.#fail(out, CLOSE_CODE.policy, `a message may come in at most ${MAX_FRAGMENTS} frames`);
       this.#fragment(data, from, length, mask);
-      if (!fin) continue;
+      if (!fin) {
+        this.#idleBytes += head + length;
+        continue;
+      }
       this.#message!.copy(scratch, out, 0, this.#messageBytes);
       const end = this.#line(this.#opcode, out, this.#messageBytes, this.#messageSeen);
       this.#opcode = 0;
       this.#message = undefined;
       this.#messageBytes = 0;
       this.#messageSeen = 0;
+      this.#fragments = 0;
       if (end < 0) return this.#fail(out, CLOSE_CODE.invalidData, 'a text message must be UTF-8');
       out = end;
     }
     if (at < data.length) this.#hold(data.subarray(at));
+    // Frames that carried no line, charged as empty lines (there is room: their bytes gave none).
+    while (this.#idleBytes >= IDLE_BYTES_PER_LINE) {
+      this.#idleBytes -= IDLE_BYTES_PER_LINE;
+      scratch[out++] = LF;
+    }
     return this.#lines(out);
   }
 
   /** The bytes of an unfinished frame: a copy, so the read they came in can go. */
   #hold(bytes: Buffer): void {
-    this.#held.push(Buffer.from(bytes));
-    this.#heldBytes += bytes.length;
+    const size = this.#heldBytes + bytes.length;
+    if (this.#held === undefined || this.#held.length < size) {
+      const grown = Buffer.allocUnsafe(Math.max(size, Math.min(this.#need, 2 * (this.#held?.length ?? 16))));
+      this.#held?.copy(grown, 0, 0, this.#heldBytes);
+      this.#held = grown;
+    }
+    bytes.copy(this.#held, this.#heldBytes);
+    this.#heldBytes = size;
   }
 
   /** A fragment's payload, unmasked, added to the message's own buffer (grown by doubling, up to the limit). */
@@ -234,7 +274,7 @@ export class FrameReader {
   /** A broken rule: nothing more is read; the lines of the messages before it still count. */
   #fail(out: number, code: number, reason: string): Buffer | undefined {
     this.#end = { byPeer: false, code, reason };
-    this.#held = [];
+    this.#held = undefined;
     this.#message = undefined;
     return this.#lines(out);
   }

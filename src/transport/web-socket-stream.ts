@@ -6,6 +6,9 @@ const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 
+/** How long a socket whose close frame is written may take to send it, once its session is gone. */
+const CLOSE_FLUSH_MS = 1000;
+
 /** What the socket may hold unsent before a ping goes unanswered: about a read's worth. */
 const PONG_BACKLOG = 64 * 1024;
 
@@ -87,6 +90,13 @@ export class WebSocketStream extends Duplex {
       if (!this.readableEnded) this.push(null);
     });
     socket.on('error', (err) => this.destroy(err));
+    // Paused by the session (flood control, a full inbox) as it pauses a TCP socket: the
+    // socket is not read meanwhile. Otherwise its reads would only fill this stream's buffer,
+    // which counts bytes: 16 KiB of the empty lines that frames without a line are charged as.
+    this.on('pause', () => this.#socket.pause());
+    this.on('resume', () => {
+      if (this.#reader.end === undefined) this.#socket.resume();
+    });
     if (head.length > 0) this.#received(head);
   }
 
@@ -127,7 +137,9 @@ export class WebSocketStream extends Duplex {
   }
 
   override _read(): void {
-    if (this.#reader.end === undefined) this.#socket.resume();
+    // Not while the session has paused this stream: Readable asks for more on its own then,
+    // to fill its buffer (maybeReadMore), and the socket would be read on.
+    if (this.#reader.end === undefined && this.readableFlowing !== false) this.#socket.resume();
   }
 
   override _write(chunk: string | Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
@@ -164,9 +176,18 @@ export class WebSocketStream extends Duplex {
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    // Whatever the client does next: a peer that never answers our close frame, or never
-    // reads, holds no socket once its session is gone (it counts against no limit then).
-    this.#socket.destroy();
+    if (!this.#closeSent) this.#socket.destroy();
+    else {
+      // Our close frame and the end are written: the socket goes once they are out (over TLS
+      // they may still wait in it, behind the 101), or after CLOSE_FLUSH_MS whatever the
+      // client does: a peer that never reads holds no socket long once its session is gone.
+      const socket = this.#socket;
+      const timer = setTimeout(() => socket.destroy(), CLOSE_FLUSH_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+      if (socket.writableFinished) socket.destroy();
+      else socket.once('finish', () => socket.destroy());
+    }
     done(error);
   }
 }

@@ -229,8 +229,25 @@ describe('the web port under attack (docs/web.md)', () => {
     assert.ok(held.bytes < 16 * MIB, `one unfinished message made the server hold ${held.text}`);
   });
 
+  test('flood control pauses a WebSocket and resumes it: lines past the burst wait, then every one is answered', async (t) => {
+    // The session pauses the stream (its 'pause') and resumes it: the socket under it must
+    // not be read meanwhile, and must be read again after, or the connection hangs.
+    // 200 lines of 400 bytes: past the burst they wait, 80 KB, more than the 64 KiB of input
+    // a session holds before it pauses its stream.
+    const { url } = await web(t, { rate: 200, burst: 10 });
+    const c = await WebClient.registered(t, url, 'paced');
+    const pad = 'x'.repeat(400);
+    for (let i = 0; i < 200; i++) c.send(`PING :${pad}${i}`);
+    await c.lines.until(/PONG .*x199$/);
+    assert.equal(c.lines.seen.filter((l) => / PONG /.test(l)).length, 200);
+    c.send('PING :after');
+    await c.lines.until(/PONG .* :after$/);
+  });
+
   test('pings: a flood of 6-byte pings gets a pong a read at most (the last ping of each), and the connection goes on', async (t) => {
-    const { webPort } = await web(t);
+    // Flood control off: with it, the pings' bytes are charged (the next test), and the
+    // PING line below would wait for their tokens.
+    const { webPort } = await web(t, { rate: 0 });
     const c = await RawWs.open(t, webPort);
     // 100,000 pings in 10 writes of 60 KB: each a frame the server must answer, were every one answered.
     for (let w = 0; w < 10; w++) c.socket.write(Buffer.concat(Array.from({ length: 10_000 }, (_, i) => frame(PING, `${w * 10_000 + i}`))));

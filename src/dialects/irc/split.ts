@@ -11,15 +11,16 @@
 export const LINE_MAX = 510;
 
 /**
- * Whether an IRC user's message, as IRC users get it (`:SOURCE COMMAND TARGET :TEXT`, for
+ * Whether NICK's message, as IRC users get it (`:SOURCE COMMAND TARGET :TEXT`, for
  * its longest target), would pass LINE_MAX. Such a message is refused with 417 rather than
  * split: an IRC client splits what its user types to fit its line, knowing its own source,
  * and gets told when it did not (irctest: buffering.py wants each message to arrive as one
  * line, whole or cut, websocket.py a first line of exactly 510 bytes, and both take 417).
  * Splitting is for what comes from other dialects, whose lines are longer (messageLines).
  */
-export function relayedTooLong(source: string, command: string, targets: string, text: string): boolean {
-  const fixed = source.length + command.length + 5;
+export function relayedTooLong(nick: string, command: string, targets: string, text: string): boolean {
+  // `:NICK!NICK@chat COMMAND TARGET :TEXT`: NICK is ASCII (names are), twice, and 11 bytes more.
+  const fixed = 2 * nick.length + 6 + command.length + 5;
   // The usual message costs a comparison: a UTF-16 unit is at most 3 bytes of UTF-8.
   if (fixed + targets.length + text.length * 3 <= LINE_MAX) return false;
   let target = 0;

@@ -146,7 +146,8 @@ export class IrcWords implements Words {
   }
   // Every direct message to an IRC user comes through here.
   directMessage(from: string, text: string, notice = false, ctcp = false): string {
-    return out(this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', this.#state.nick ?? '*', ctcp ? `\x01${text}\x01` : fromAction(text)));
+    // As out() would make it, without its arrays: a message to one user, one of the commonest lines.
+    return `${this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', this.#state.nick ?? '*', ctcp ? `\x01${text}\x01` : fromAction(text))}\r`;
   }
   // The echo (echo-message) is cut as the others get the message: the sender sees what they see.
   ownRoomMessage(room: string, text: string, notice: boolean, at?: number): string | undefined {

@@ -222,3 +222,39 @@ test('IRC has no command to change a password; should the core say the words, th
   assert.equal(v.words.passwordChanged(), ':irc.test NOTICE alice :password changed\r');
   assert.equal(v.words.passwordNotChanged('guest'), ':irc.test NOTICE alice :no password to change: you are a guest (your name is not an account)\r');
 });
+
+test('the plain PRIVMSG read straight to its command gives what the general path gives, for every form it takes or leaves', () => {
+  const v = registered('alice');
+  // `privmsg` in lower case goes the general way (parseMessage, #command, #message).
+  const lines = [
+    'PRIVMSG bob :hi there',
+    'PRIVMSG #lobby :hi all',
+    'PRIVMSG #lobby :\x01ACTION waves\x01',
+    'PRIVMSG bob :\x01VERSION\x01',
+    'PRIVMSG bob :\x02bold\x02 and \x0304colour',
+    'PRIVMSG bob,carol :two',
+    'PRIVMSG bob :',
+    'PRIVMSG bob hi',
+    'PRIVMSG  bob :two spaces',
+    'PRIVMSG bob  :two spaces',
+    'PRIVMSG :bob',
+    'PRIVMSG #no#such :x',
+    'PRIVMSG bad!nick :x',
+    'PRIVMSG bob :nul\0inside',
+    'PRIVMSG bob :cr\rinside',
+    'PRIVMSG bob :not utf-8 \uFFFD',
+    `PRIVMSG bob :${'x'.repeat(494)}`,
+    `PRIVMSG bob :${'x'.repeat(500)}`,
+    `PRIVMSG bob :${'é'.repeat(246)}`,
+    `PRIVMSG bob :${'é'.repeat(248)}`,
+    `PRIVMSG #lobby :${'y'.repeat(470)}`,
+    'PRIVMSG bob ::colon first',
+  ];
+  for (const line of lines) {
+    const general = v.parse(`privmsg${line.slice('PRIVMSG'.length)}`);
+    assert.deepEqual(v.parse(line), general, JSON.stringify(line));
+  }
+  // And before registration, the general path's 451.
+  const fresh = voice();
+  assert.deepEqual(answers(fresh.parse('PRIVMSG bob :hi')), [':irc.test 451 * :You have not registered']);
+});
