@@ -14,9 +14,6 @@ import { labelEnd, labelStart, Labels } from './labels.js';
 import { chathistoryCommand, type Fail } from './chathistory.js';
 import { markReadCommand } from './read-marker.js';
 
-/** What the general path takes out of a line (NUL, CR) or refuses in it (U+FFFD, bytes not UTF-8): #plainMessage leaves such a line to it. */
-const UNUSUAL = /[\0\r\uFFFD]/;
-
 /** Targets of one PRIVMSG, NOTICE or KICK at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
 /** Channels of one JOIN or PART at most: a line of 512 bytes holds about 170. */
@@ -367,7 +364,8 @@ export class IrcVoice implements Voice {
     if (space <= 8 || line.charCodeAt(space + 1) !== 0x3a) return undefined;
     const target = line.slice(8, space);
     const text = line.slice(space + 2);
-    if (text === '' || target.includes(',') || UNUSUAL.test(line)) return undefined;
+    // Three searches: a third of one for a class of characters (a regular expression).
+    if (text === '' || target.includes(',') || line.includes('\0') || line.includes('\r') || line.includes('\uFFFD')) return undefined;
     if (line.length * 3 > MESSAGE_MAX - 2 && Buffer.byteLength(line) > MESSAGE_MAX - 2) return undefined;
     const chat = toChat(text);
     if (chat === undefined || relayedTooLong(this.state.nick ?? '*', 'PRIVMSG', target, text)) return undefined;
