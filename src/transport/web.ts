@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,10 +8,9 @@ import type { ChatCore } from '../server/core.js';
 import type { Dialect } from '../server/dialect.js';
 import { displayHost, LISTEN_OPTIONS, tuneAccepted, type TransportPeer } from './tcp.js';
 import { loadContext, type TlsFiles } from './tls.js';
+import { chooseSubprotocol, switchingProtocols } from './web-handshake.js';
+import { loadPage, PAGE_DIR, PAGE_HEADERS } from './web-page.js';
 import { WebSocketStream } from './web-socket-stream.js';
-
-/** The IRCv3 WebSocket subprotocols: the first of them a client offers is taken (chooseSubprotocol). */
-export const SUBPROTOCOLS = ['text.ircv3.net', 'binary.ircv3.net'] as const;
 
 /**
  * The largest message a client may send: an IRC line with all its tags (8191 + 512 bytes, as
@@ -28,52 +25,6 @@ export const WEB_MAX_MESSAGE = 10 * 1024;
  * requests take milliseconds.
  */
 export const WEB_HANDSHAKE_MS = 10_000;
-
-/**
- * docs/web.md, "Security": every answer forbids what the page never does, so that a text
- * that slipped through as HTML still could not run, load or frame anything.
- */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
-};
-
-const TYPES: Readonly<Record<string, string>> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  json: 'application/json',
-  webmanifest: 'application/manifest+json',
-};
-
-/** The page's files (dist/web), read once: path → type and bytes. `/` is index.html. */
-export function loadPage(dir: URL): Map<string, { type: string; body: Buffer }> {
-  const files = new Map<string, { type: string; body: Buffer }>();
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return files;
-  }
-  for (const name of names) {
-    const type = TYPES[name.slice(name.lastIndexOf('.') + 1)];
-    // Source maps and anything unknown stay on disk: only what the page needs is served.
-    if (type === undefined) continue;
-    const body = readFileSync(new URL(name, dir));
-    files.set(`/${name}`, { type, body });
-    if (name === 'index.html') files.set('/', { type, body });
-  }
-  return files;
-}
-
-/** Where the page's files are once built: dist/web, beside dist/src. */
-export const PAGE_DIR = new URL('../../web/', import.meta.url);
 
 export interface WebOptions {
   /** HTTPS and WSS with these (--tls-cert, --tls-key). */
@@ -328,15 +279,8 @@ export class WebListener {
       return;
     }
     if (!socket.writable) return;
-    // RFC 6455, 4.2.2: the handshake's answer. No extension is agreed (compression would cost
-    // memory per connection, zlib's windows, and chat lines are short).
     const protocol = chooseSubprotocol(req.headers['sec-websocket-protocol']);
-    const accept = createHash('sha1').update(`${key}${WEBSOCKET_GUID}`).digest('base64');
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n${
-        protocol === undefined ? '' : `sec-websocket-protocol: ${protocol}\r\n`
-      }\r\n`,
-    );
+    socket.write(switchingProtocols(key, protocol));
     this.#settle(raw);
     const peer: TransportPeer = { host, port: raw.remotePort ?? 0, transport: 'web', dialect };
     this.core.accept(new WebSocketStream(socket, head, protocol === 'binary.ircv3.net', WEB_MAX_MESSAGE), peer);
@@ -351,22 +295,6 @@ export class WebListener {
   reload(): void {
     if (this.options.tls !== undefined) this.#context = loadContext(this.options.tls);
   }
-}
-
-/** RFC 6455, 1.3: what a key is joined with before it is hashed into the accept value. */
-const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/**
- * The subprotocol for an offer (Sec-WebSocket-Protocol, comma-separated): the first offered
- * that we speak. None: the answer names none, and the messages are text (IRCv3's default).
- */
-export function chooseSubprotocol(offer: string | undefined): (typeof SUBPROTOCOLS)[number] | undefined {
-  if (offer === undefined) return undefined;
-  for (const p of offer.split(',')) {
-    const name = p.trim();
-    if ((SUBPROTOCOLS as readonly string[]).includes(name)) return name as (typeof SUBPROTOCOLS)[number];
-  }
-  return undefined;
 }
 
 /** An HTTP answer to an upgrade that is not taken, with the page's headers, and the connection closed. */

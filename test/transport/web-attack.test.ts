@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import vm from 'node:vm';
 import type { ChatServerOptions } from '../../src/index.js';
 import type { ServerEvent } from '../../src/server/events.js';
-import { PAGE_HEADERS } from '../../src/transport/web.js';
+import { PAGE_HEADERS } from '../../src/transport/web-page.js';
 import { makeCerts } from '../helpers/certs.js';
 import { startServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
