@@ -229,6 +229,28 @@ describe('the web port under attack (docs/web.md)', () => {
     assert.ok(held.bytes < 16 * MIB, `one unfinished message made the server hold ${held.text}`);
   });
 
+  test('--max-sendq: a WebSocket that never reads is cut off; the others are served', async (t) => {
+    const { server, port, webPort, events } = await web(t, { maxSendq: 64 * 1024, rate: 0 });
+    const alice = await WireClient.registered(t, port, 'alice');
+    const sleeper = await RawWs.open(t, webPort);
+    sleeper.send(TEXT, 'NICK sleeper');
+    sleeper.send(TEXT, 'USER sleeper 0 * :s');
+    await sleeper.until((f) => / 422 sleeper /.test(f.payload.toString()));
+    sleeper.socket.pause();
+    const talker = await WireClient.registered(t, port, 'talker');
+    const cut = (): boolean => events.some((e) => e.type === 'leave' && e.name === 'sleeper' && e.code === 'send-queue-exceeded');
+    // Direct messages of 1 KB to the sleeper: what it does not read piles up in the server
+    // (its socket's buffer, then the stream's) until the send queue is exceeded.
+    for (let i = 0; i < 20_000 && !cut(); i++) {
+      talker.send(`@sleeper:${'z'.repeat(1000)}`);
+      if (i % 100 === 0) await talker.sync();
+    }
+    assert.ok(cut(), 'the sleeper was cut off');
+    talker.send('@alice:still served');
+    assert.equal(await alice.lines.until(/^\*talker\*/), '*talker* still served');
+    assert.equal(server.core.connections, 2);
+  });
+
   test('flood control pauses a WebSocket and resumes it: lines past the burst wait, then every one is answered', async (t) => {
     // The session pauses the stream (its 'pause') and resumes it: the socket under it must
     // not be read meanwhile, and must be read again after, or the connection hangs.
