@@ -17,7 +17,7 @@ import { Histogram } from './histogram.js';
 import { failedLoad, type LoadConfig, type LoadResult } from './load-config.js';
 import { marker, MarkerScanner } from './markers.js';
 import { cpuSeconds, isAlive, openFiles, rssKiB } from './proc-stats.js';
-import { frameLines } from './web-frames.js';
+import { frameLines, ServerFrames } from './web-frames.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
 const T0 = performance.now();
@@ -173,10 +173,11 @@ function tcpClient(index: number, port: number, register: string, read: Reader, 
 }
 
 /**
- * A WebSocket client (ws) of IRC over WebSocket: the opening handshake offers
- * text.ircv3.net, REGISTER's lines go as messages (ws's send), each message read is one
- * read. Once registered, a turn's lines go as frames made here (web-frames.ts) in one write
- * to the socket under the WebSocket: ws's send costs a write a message.
+ * A WebSocket client (ws) of IRC over WebSocket: ws makes the opening handshake (offering
+ * text.ircv3.net) and checks its answer; REGISTER's lines go as messages (ws's send). From
+ * then on the socket is read here (ServerFrames: a read's messages as one buffer of lines,
+ * as a TCP read), and a turn's lines go as frames made here (web-frames.ts) in one write:
+ * ws's send costs a write a message, and its reading an event a message.
  */
 function webSocketClient(index: number, port: number, register: string, read: Reader, closed: () => void): Client {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ['text.ircv3.net'], {
@@ -191,8 +192,16 @@ function webSocketClient(index: number, port: number, register: string, read: Re
   });
   ws.once('open', () => {
     for (const line of register.split('\n')) if (line) ws.send(line);
+    // The server sends nothing before the registration, so ws has read nothing yet: its
+    // reader leaves the socket to ours. ws still sees the socket close ('close' below).
+    if (socket === undefined) return;
+    const frames = new ServerFrames();
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      const lines = frames.read(chunk);
+      if (lines.length > 0) read(lines, lines.length);
+    });
   });
-  ws.on('message', (data: Buffer) => read(data, data.length));
   ws.on('error', () => {});
   ws.once('close', closed);
   return {

@@ -74,3 +74,47 @@ export function frameLines(text: string): Buffer {
   }
   return out.subarray(0, o);
 }
+
+/**
+ * What a server sends, read back as a TCP read of lines is: each message's payload and an
+ * LF, a read's messages in one buffer (the markers are found in it as in a TCP read). A
+ * server's frames are not masked; control frames (a close, a ping) carry no line and are
+ * skipped. ws's reading (a Writable, a Buffer and an event a message) cost the load
+ * generator more CPU a message than its TCP reading, which changed how the server's work
+ * batched: the WebSocket row measured the client too (docs/benchmark.md).
+ */
+export class ServerFrames {
+  #rest: Buffer | undefined;
+
+  /** CHUNK, one read: the payloads of the text and binary frames it completes, each ended by LF. */
+  read(chunk: Buffer): Buffer {
+    const data = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
+    this.#rest = undefined;
+    const out = Buffer.allocUnsafe(data.length);
+    let o = 0;
+    let at = 0;
+    while (data.length - at >= 2) {
+      const opcode = data[at]! & 0x0f;
+      let length = data[at + 1]! & 0x7f;
+      let head = 2;
+      if (length === 126) {
+        if (data.length - at < 4) break;
+        length = data.readUInt16BE(at + 2);
+        head = 4;
+      } else if (length === 127) {
+        if (data.length - at < 10) break;
+        length = Number(data.readBigUInt64BE(at + 2));
+        head = 10;
+      }
+      if (data.length - at < head + length) break;
+      if (opcode < 0x8) {
+        data.copy(out, o, at + head, at + head + length);
+        o += length;
+        out[o++] = LF;
+      }
+      at += head + length;
+    }
+    if (at < data.length) this.#rest = Buffer.from(data.subarray(at));
+    return out.subarray(0, o);
+  }
+}

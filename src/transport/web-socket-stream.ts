@@ -90,6 +90,9 @@ export class WebSocketStream extends Duplex {
       if (!this.readableEnded) this.push(null);
     });
     socket.on('error', (err) => this.destroy(err));
+    // A write that went straight to the socket (write) and found it behind is done when the
+    // socket drains: the session waits for this stream's 'drain'.
+    socket.on('drain', () => this.emit('drain'));
     // Paused by the session (flood control, a full inbox) as it pauses a TCP socket: the
     // socket is not read meanwhile. Otherwise its reads would only fill this stream's buffer,
     // which counts bytes: 16 KiB of the empty lines that frames without a line are charged as.
@@ -140,6 +143,34 @@ export class WebSocketStream extends Duplex {
     // Not while the session has paused this stream: Readable asks for more on its own then,
     // to fill its buffer (maybeReadMore), and the socket would be read on.
     if (this.#reader.end === undefined && this.readableFlowing !== false) this.#socket.resume();
+  }
+
+  /**
+   * A turn's output straight to the socket when nothing waits before it, here or in the
+   * socket, and it is ASCII lines: the session writes one string a turn to most connections,
+   * and through this stream's own Writable it cost a second round of bookkeeping (its
+   * buffer, its callbacks, their ticks) over the socket's. Anything else, or once something
+   * waits, goes the Writable's way, which keeps the order and counts what waits: the
+   * session's --max-sendq reads writableLength, and a socket that is behind sends it there.
+   * The socket's 'drain' is this stream's then (see the constructor).
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    if (
+      typeof chunk === 'string' &&
+      this.writableLength === 0 &&
+      this.writableCorked === 0 &&
+      !this.writableEnded &&
+      !this.#closeSent &&
+      this.#partial.length === 0 &&
+      this.#socket.writable &&
+      this.#socket.writableLength === 0 &&
+      chunk.charCodeAt(chunk.length - 1) === LF &&
+      ASCII.test(chunk)
+    ) {
+      const done = typeof encoding === 'function' ? encoding : callback;
+      return this.#socket.write(asciiFrames(chunk, this.#opcode), 'latin1', done);
+    }
+    return typeof encoding === 'function' ? super.write(chunk, encoding) : super.write(chunk, encoding as BufferEncoding, callback);
   }
 
   override _write(chunk: string | Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
@@ -193,6 +224,8 @@ export class WebSocketStream extends Duplex {
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
+
+type WriteCallback = (error: Error | null | undefined) => void;
 
 /** CHUNKS joined, when all are strings; undefined otherwise. */
 function textOf(chunks: { chunk: string | Buffer }[]): string | undefined {

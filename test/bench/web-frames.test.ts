@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Writable } from 'node:stream';
 import * as ws from 'ws';
-import { frameLines } from '../../bench/web-frames.js';
+import { frameLines, ServerFrames } from '../../bench/web-frames.js';
+import { framesOf } from '../../src/transport/web-socket-stream.js';
 
 /** ws's frame parser, which @types/ws does not declare: a Writable that emits each message. */
 const Receiver = (ws as unknown as { Receiver: new (options: { isServer: boolean; maxPayload: number }) => Writable }).Receiver;
@@ -53,4 +54,18 @@ test('frames: no mask is zero (ws would skip unmasking one, work a browser costs
     assert.notEqual(bytes.readUInt32BE(o + 2), 0);
   }
   assert.equal((await receive(bytes)).length, 20_000);
+});
+
+test("ServerFrames: what a server sends, read back as a TCP read of lines, whatever the reads' cuts; control frames skipped", () => {
+  const lines = ['', ':irc.test 001 c1 :Welcome', 'x'.repeat(125), 'y'.repeat(126), 'z'.repeat(70_000)];
+  const close = Buffer.from([0x88, 0x02, 0x03, 0xe8]);
+  const bytes = Buffer.concat([framesOf(lines.slice(0, 2), 0x1), close, framesOf(lines.slice(2), 0x2)]);
+  const expected = `${lines.join('\n')}\n`;
+  assert.equal(new ServerFrames().read(bytes).toString(), expected);
+  for (const step of [1, 2, 3, 7, 1000]) {
+    const reader = new ServerFrames();
+    let text = '';
+    for (let i = 0; i < bytes.length; i += step) text += reader.read(bytes.subarray(i, i + step)).toString();
+    assert.equal(text, expected, `reads of ${step} bytes`);
+  }
 });
