@@ -4,8 +4,11 @@ import { PassThrough, type Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import type { ChatCore } from '../../src/server/core.js';
 import type { Dialect } from '../../src/server/dialect.js';
+import { ircDialectOf } from '../../src/app/irc.js';
+import { FakeClock, T0 } from './fake-clock.js';
 import { LineQueue } from './lines.js';
-import { memoryPair } from './memory-client.js';
+import { memoryPair, startCore } from './memory-client.js';
+import { usersFile } from './users.js';
 
 let tokens = 0;
 
@@ -125,4 +128,16 @@ export const saslPlain = (authcid: string, password: string): string => Buffer.f
 /** Connects NICK over TCP and registers. */
 export async function ircUser(t: TestContext, port: number, nick: string, options: { caps?: string[]; pass?: string } = {}): Promise<IrcClient> {
   return (await IrcClient.connect(t, port, nick)).register(nick, options);
+}
+
+/**
+ * A core with the accounts alice (pw-a) and bob (pw-b), guests besides, no flood control, on
+ * a fake clock at T0, and its IRC dialect: where the in-memory IRC tests of accounts start.
+ */
+export async function ircAccountsChat(t: TestContext): Promise<{ core: ChatCore; dialect: Dialect; clock: FakeClock }> {
+  const users = await usersFile(t, { alice: 'pw-a', bob: 'pw-b' });
+  const clock = new FakeClock();
+  clock.advance(T0);
+  const { core, accounts } = startCore(t, { rate: 0, authFailureDelayMs: 5, users, guests: true, timers: clock });
+  return { core, dialect: ircDialectOf(core, accounts, 'irc.test'), clock };
 }

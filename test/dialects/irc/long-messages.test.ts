@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import { describe, test, type TestContext } from 'node:test';
-import { ircDialectOf } from '../../../src/app/irc.js';
-import { FakeClock, T0 } from '../../helpers/fake-clock.js';
-import { IrcClient, ircUser } from '../../helpers/irc-client.js';
-import { MemoryClient, startCore } from '../../helpers/memory-client.js';
+import { IrcClient, ircAccountsChat, ircUser } from '../../helpers/irc-client.js';
+import { MemoryClient } from '../../helpers/memory-client.js';
 import { startServer } from '../../helpers/server.js';
-import { usersFile } from '../../helpers/users.js';
 import { WebClient } from '../../helpers/web-client.js';
 import { WireClient } from '../../helpers/wire-client.js';
 
@@ -145,11 +142,7 @@ describe('long messages over sockets', () => {
 describe('long messages in memory: every way a message reaches an IRC user', () => {
   /** A core with the accounts alice and bob, on a fake clock at T0; IRC connections to it. */
   async function chat(t: TestContext) {
-    const users = await usersFile(t, { alice: 'pw-a', bob: 'pw-b' });
-    const clock = new FakeClock();
-    clock.advance(T0);
-    const { core, accounts } = startCore(t, { rate: 0, authFailureDelayMs: 5, users, guests: true, timers: clock });
-    const dialect = ircDialectOf(core, accounts, 'irc.test');
+    const { core, dialect } = await ircAccountsChat(t);
     const irc = async (nick: string, caps: string[] = []): Promise<IrcClient> => {
       const c = await IrcClient.memory(t, core, dialect, nick).register(nick, { caps });
       await c.sync();

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { ircDialectOf } from '../../../src/app/irc.js';
-import { FakeClock, T0 } from '../../helpers/fake-clock.js';
+import { T0 } from '../../helpers/fake-clock.js';
 import { GUEST_MARKERS_MAX } from '../../../src/server/read-markers.js';
-import { IrcClient } from '../../helpers/irc-client.js';
-import { startCore } from '../../helpers/memory-client.js';
-import { usersFile } from '../../helpers/users.js';
+import { IrcClient, ircAccountsChat } from '../../helpers/irc-client.js';
 
 const CAP = 'draft/read-marker';
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -17,11 +14,7 @@ const ago = (ms: number): string => `timestamp=${iso(T0 - ms)}`;
  * markers"), on a fake clock that starts at T0: alice and bob are accounts, other nicks guests.
  */
 async function chat(t: TestContext) {
-  const users = await usersFile(t, { alice: 'pw-a', bob: 'pw-b' });
-  const clock = new FakeClock();
-  clock.advance(T0);
-  const { core, accounts } = startCore(t, { rate: 0, authFailureDelayMs: 5, users, guests: true, timers: clock });
-  const dialect = ircDialectOf(core, accounts, 'irc.test');
+  const { core, dialect, clock } = await ircAccountsChat(t);
   /** alice over IRC, logged in with SASL as AUTHCID, with CAPS; resolves once its welcome and what follows are through. */
   const alice = async (authcid = 'alice', caps: readonly string[] = [CAP]): Promise<{ c: IrcClient; burst: string[] }> => {
     const c = await IrcClient.memory(t, core, dialect, authcid).sasl(authcid, 'pw-a', caps);
