@@ -215,7 +215,10 @@ const program = new Command('chat-server')
   .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM); needs --tls-key').env('CHAT_TLS_CERT'))
   .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert').env('CHAT_TLS_KEY'))
   .addOption(
-    new Option('--redis <url>', 'join every server on this Redis into one chat: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS')
+    new Option(
+      '--redis <url>',
+      'join every server on this Redis into one chat: redis://[USER:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS, or redis+sentinel://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER[/DB] to follow Sentinel',
+    )
       .env('CHAT_REDIS')
       .argParser(redisUrl),
   )

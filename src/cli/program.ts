@@ -1,4 +1,5 @@
 import { type Command, type CommanderError, InvalidArgumentError } from 'commander';
+import { redisTarget } from '../redis/connection.js';
 
 /** Usage errors exit 2 in both commands (docs/client.md, "Exit codes"). */
 export const USAGE_ERROR = 2;
@@ -38,16 +39,13 @@ export function hostName(value: string): string {
 
 /** A Redis URL: ioredis would read "localhost:6379" as something else, so a scheme is required. */
 export function redisUrl(value: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
+  const target = redisTarget(value);
+  if (target === undefined) {
+    throw new InvalidArgumentError(
+      '--redis must be a URL such as redis://127.0.0.1:6379 (rediss:// for TLS), or redis+sentinel://HOST:PORT,HOST:PORT/MASTER for Redis run by Sentinel.',
+    );
   }
-  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
-    throw new InvalidArgumentError('--redis must be a URL such as redis://127.0.0.1:6379 (rediss:// for TLS).');
-  }
-  if (!/^\/?(\d+)?$/.test(url.pathname)) {
+  if (target.db === undefined) {
     throw new InvalidArgumentError('The database in --redis must be a number, as in redis://127.0.0.1:6379/2.');
   }
   return value;

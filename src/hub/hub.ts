@@ -209,6 +209,12 @@ export interface HubEvents {
    * did not reach the cluster: FROM is told to send them again.
    */
   undelivered?(from: Member, to: string): void;
+  /**
+   * Messages for MEMBER, a member of this server, may have been lost: the cluster's stream
+   * lost entries (a failover, a Redis restarted without its data, a cut-off longer than the
+   * stream keeps). Told once for each such event.
+   */
+  lost?(member: Member): void;
   /** Something the operator should know: an outage (an error), a recovery (a notice). */
   log(message: string, level: 'notice' | 'error'): void;
 }
@@ -221,6 +227,10 @@ export interface HubLink {
   readonly url: string;
   /** The round trip of one PING, in ms. */
   roundTrip(): Promise<number>;
+  /** Why messages from the other servers are not reaching this one, though connected; undefined while they do. */
+  deliveryProblem?(): string | undefined;
+  /** LISTENER gets the round trip, in ms, of each entry this server put in the chat and read back. */
+  onDelivery?(listener: (ms: number) => void): void;
 }
 
 export interface Hub {

@@ -174,6 +174,14 @@ export class ChatMetrics {
         buckets: LATENCY_BUCKETS,
         registers,
       });
+      // The round trip of this server's canary through the stream (hub/redis/canary.ts).
+      const delivery = new Histogram({
+        name: 'chat_cluster_delivery_seconds',
+        help: 'Round trip of an entry this server put in the cluster stream and read back, once every third of the lease.',
+        buckets: LATENCY_BUCKETS,
+        registers,
+      });
+      link.onDelivery?.((ms) => delivery.observe(ms / 1000));
       void this.#timeRedis(link);
       this.#ping = setInterval(() => void this.#timeRedis(link), this.#pingMs);
       this.#ping.unref();
@@ -229,7 +237,7 @@ export class ChatMetrics {
   problem(): string | undefined {
     const link = this.#core?.hub.link;
     if (link !== undefined && !link.connected) return `cut off from Redis at ${redactUrl(link.url)}: serving this server's users only`;
-    return undefined;
+    return link?.deliveryProblem?.();
   }
 
   /** Stops timing Redis. */

@@ -3,6 +3,8 @@
  * error now rather than a hang, and the connection comes back by itself.
  */
 
+import { Redis } from './ioredis.js';
+
 /** The longest wait between two attempts to reconnect to Redis. */
 export const RECONNECT_MAX_MS = 2000;
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -27,19 +29,67 @@ export function connectionOptions(name: string) {
   };
 }
 
-/** The URL with any password replaced, for logs. */
+/** The URL with any password replaced, for logs (a Sentinel URL's list of hosts is no URL to `URL`). */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
+  return url.replace(/^([a-z+]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
-/** The database number of a redis:// URL (redis://HOST:PORT/2), 0 when it has none; undefined when it is not a number. */
+/** The database number of a Redis URL (redis://HOST:PORT/2), 0 when it has none; undefined when it is not a number. */
 export function databaseOf(url: string): number | undefined {
-  const db = Number(new URL(url).pathname.slice(1) || 0);
-  return Number.isSafeInteger(db) && db >= 0 ? db : undefined;
+  const target = redisTarget(url);
+  return target === undefined ? undefined : target.db;
+}
+
+/** A Sentinel URL: redis+sentinel://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER[/DB]. */
+const SENTINEL_URL = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/([^/]+)(?:\/([^/]*))?$/i;
+
+/** What ioredis is given for a Redis URL (connectionOptions are added to it), and the database to select. */
+export interface RedisTarget {
+  options: Record<string, unknown>;
+  db: number | undefined;
+  /** Through Sentinel: ioredis asks the sentinels where the primary is, at every (re)connect. */
+  sentinel: boolean;
+}
+
+/**
+ * Reads redis://, rediss:// and redis+sentinel:// URLs; undefined for anything else. The
+ * user and password of a Sentinel URL are the data nodes'; the sentinels are asked without
+ * them (docs/cluster.md, "Redis with Sentinel").
+ */
+export function redisTarget(url: string): RedisTarget | undefined {
+  const sentinel = SENTINEL_URL.exec(url);
+  if (sentinel !== null) {
+    const [, user, password, hosts, master, dbText] = sentinel;
+    const sentinels = hosts!.split(',').map((hostPort) => {
+      const at = hostPort.lastIndexOf(':');
+      const host = (at > 0 ? hostPort.slice(0, at) : hostPort).replace(/^\[|\]$/g, '');
+      const port = at > 0 ? Number(hostPort.slice(at + 1)) : 26379;
+      return { host, port };
+    });
+    if (sentinels.some(({ host, port }) => host === '' || !Number.isInteger(port) || port < 1 || port > 65535)) return undefined;
+    const db = dbText === undefined || dbText === '' ? 0 : /^\d+$/.test(dbText) ? Number(dbText) : undefined;
+    const options: Record<string, unknown> = { sentinels, name: decodeURIComponent(master!), db: db ?? 0 };
+    if (user) options['username'] = decodeURIComponent(user);
+    if (password) options['password'] = decodeURIComponent(password);
+    return { options, db, sentinel: true };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') return undefined;
+  const dbText = parsed.pathname.slice(1);
+  const db = dbText === '' ? 0 : /^\d+$/.test(dbText) ? Number(dbText) : undefined;
+  return { options: { url }, db, sentinel: false };
+}
+
+/** A connection (not connected yet) to the Redis URL names, with OPTIONS; a Sentinel URL follows the primary. */
+export function openRedis(url: string, options: Record<string, unknown>): Redis {
+  const target = redisTarget(url);
+  if (target === undefined) throw new Error(`not a Redis URL: ${redactUrl(url)}`);
+  if (!target.sentinel) return new Redis(url, options);
+  // Asking the sentinels goes as quickly as a command: a dead sentinel is skipped, not waited for.
+  return new Redis({ ...target.options, ...options, sentinelCommandTimeout: COMMAND_TIMEOUT_MS, failoverDetector: true });
 }

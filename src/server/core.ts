@@ -230,6 +230,7 @@ export class ChatCore implements SessionHost<Session> {
       // Not an answer of the member's own (Outbox.answer): chat-like, it is not written to a
       // peer that has finished sending and gone.
       undelivered: (member: Member, to) => member.deliver(`${this.wordsOf(member).mayNotBeDelivered(to)}\n`),
+      lost: (member: Member) => member.deliver(`${this.wordsOf(member).mayHaveLost()}\n`),
       log: (message, level) => onEvent({ type: level, message }),
     };
   }

@@ -116,6 +116,8 @@ export interface Words {
   leftBecause(why: PresenceEnd): string;
   /** A message answered at once that then did not reach the cluster (docs/cluster.md). */
   mayNotBeDelivered(name: string): string;
+  /** Messages for this user may have been lost in the cluster (a failover): where to look. */
+  mayHaveLost(): string;
   /** AS: the mark of the `who` command answered (Command), for a dialect that lists in several ways. */
   online(names: readonly string[], as?: string): string;
   pong(token: string): string;

@@ -1,5 +1,5 @@
-import { Redis } from '../redis/ioredis.js';
-import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, redactUrl } from '../redis/connection.js';
+import type { Redis } from '../redis/ioredis.js';
+import { COMMAND_TIMEOUT_MS, connectionOptions, databaseOf, openRedis, redactUrl } from '../redis/connection.js';
 import { nameKey } from '../protocol/names.js';
 import type { RoomState } from '../protocol/room-state.js';
 import { catchupOldest, keptMark, markToKeep, parseJson } from './catchup.js';
@@ -104,7 +104,7 @@ export class RedisStore implements Store {
       this.#own = true;
       // Auto-pipelined, as every connection was before the hub's stopped: the commands of
       // one turn share a write (a turn's history appends are one script already, #history).
-      this.#redis = new Redis(options.redis, {
+      this.#redis = openRedis(options.redis, {
         ...connectionOptions('chat-server:store'),
         enableAutoPipelining: true,
         commandTimeout: COMMAND_TIMEOUT_MS,

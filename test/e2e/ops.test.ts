@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { run, runServer, type Running } from '../helpers/cli.js';
+import { Redis } from 'ioredis';
 import { redisSkip, TestRedis } from '../helpers/redis.js';
 import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -126,6 +127,55 @@ describe('chat-server --metrics in a cluster', { skip: redisSkip }, () => {
     await redis.restart();
     assert.equal(await until(200), 'ok\n');
     assert.ok(sample(await scrape(server.metricsPort), 'chat_redis_ping_seconds_count') >= 1);
+  });
+
+  test('/healthz turns red when the stream delivers nothing while Redis answers, and the reader is made again', async (t) => {
+    const redis = await TestRedis.start(t);
+    const leaseMs = 3000;
+    const one = await serverWithMetrics(t, ['--redis', redis.url, '--redis-lease', String(leaseMs), '--rate', '0']);
+    const two = await serverWithMetrics(t, ['--redis', redis.url, '--redis-lease', String(leaseMs), '--rate', '0']);
+    const health = async (port: number, status: number): Promise<string> => {
+      for (let i = 0; ; i++) {
+        const answer = await get(port, '/healthz');
+        if (answer.status === status) return answer.body;
+        assert.ok(i < 1000, `/healthz answered ${answer.status} ${answer.body}, not ${status}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    const bob = await WireClient.registered(t, two.port, 'bob');
+    await alice.lines.until(/^\* bob joined$/);
+    // The canaries come back: their round trips are in the metric.
+    for (let i = 0; sample(await scrape(two.metricsPort), 'chat_cluster_delivery_seconds_count') < 1; i++) {
+      assert.ok(i < 1000, 'no canary came back within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Another program's entry with an id an hour ahead (a primary whose clock was ahead),
+    // read by both servers, then the stream is gone: what is added now has ids below where
+    // both readers are. Each is connected, its reads answered, and delivers nothing.
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    await raw.xadd('chat:stream', `${Date.now() + 3_600_000}-0`, 'z', 'another program');
+    alice.send('@bob:before');
+    await bob.lines.until(/^\*alice\* before$/);
+    await raw.del('chat:stream');
+    const wedged = Date.now();
+    alice.send('@bob:lost in the wedge');
+    const red = await health(two.metricsPort, 503);
+    const after = Date.now() - wedged;
+    assert.match(red, /^the cluster's stream has delivered nothing to this server for \d+\.\d s: its reader is made again at the next renewal\n$/);
+    // Seen within the lease, by the canary; the timeouts would never have seen it.
+    assert.ok(after < 2 * leaseMs, `red after ${after} ms`);
+    // Made again: where the reader was is gone, so the users are told, and chat goes on.
+    await bob.lines.until(/^\* some messages may have been lost \(the cluster's store restarted\): \/history shows what was kept$/);
+    await alice.lines.until(/^\* some messages may have been lost/);
+    assert.equal(await health(two.metricsPort, 200), 'ok\n');
+    alice.send('@bob:after');
+    await bob.lines.until(/^\*alice\* after$/);
+    bob.send('@alice:back');
+    await alice.lines.until(/^\*bob\* back$/);
+    await two.stderr.until(/error lost Redis at .*\(the stream delivered nothing to this server for \d+\.\d s: its reader is made again\)/);
+    await two.stderr.until(/error the cluster's stream lost entries this server had read or sent .*: told its 1 user that messages may have been lost/);
   });
 });
 

@@ -23,7 +23,7 @@ process.once('exit', () =>
 );
 
 /** A free TCP port on loopback: Redis has no "port 0", and a restart must come back on the same port. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as net.AddressInfo;

@@ -269,6 +269,9 @@ export class IrcWords implements Words {
   mayNotBeDelivered(name: string): string {
     return out(this.notice(plain(line.mayNotBeDelivered(name))));
   }
+  mayHaveLost(): string {
+    return out(this.notice(plain(line.mayHaveLost())));
+  }
 
   /** AS: `ison NAMES`, `who NICK` or undefined (docs/irc.md). */
   online(names: readonly string[], as?: string): string {

@@ -65,6 +65,8 @@ export const endWithNewline = (): string => error('not sent: end each message wi
 /** A message answered at once (the addressee's server was known) that then did not reach Redis. */
 export const mayNotBeDelivered = (name: string): string =>
   error(`your last messages to ${name} may not have been delivered: cluster unavailable, send them again in a moment`);
+/** The cluster's stream lost entries (a failover, a Redis restarted empty): docs/cluster.md, "What a failover loses". */
+export const mayHaveLost = (): string => notice("some messages may have been lost (the cluster's store restarted): /history shows what was kept");
 
 // Our own wordings where the protocol leaves the words to us (docs/protocol.md, "This server's own wordings").
 export const greeting = (): string => notice('welcome: register with #yourname, then type to chat; /help lists the commands');

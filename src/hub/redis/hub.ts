@@ -221,4 +221,15 @@ export class RedisHub implements Hub {
   roundTrip(): Promise<number> {
     return this.#link.roundTrip();
   }
+
+  /** For /healthz: connected, and yet this server's canaries (canary.ts) have not come back. */
+  deliveryProblem(): string | undefined {
+    const late = this.#s.up ? this.#s.canary.late() : undefined;
+    if (late === undefined) return undefined;
+    return `the cluster's stream has delivered nothing to this server for ${(late / 1000).toFixed(1)} s: its reader is made again at the next renewal`;
+  }
+
+  onDelivery(listener: (ms: number) => void): void {
+    this.#s.canary.onRoundTrip(listener);
+  }
 }

@@ -1,5 +1,5 @@
-import { Redis } from '../../redis/ioredis.js';
-import { connectionOptions, redactUrl } from '../../redis/connection.js';
+import type { Redis } from '../../redis/ioredis.js';
+import { connectionOptions, openRedis, redactUrl } from '../../redis/connection.js';
 import { scriptCalls } from './calls.js';
 import type { Connections, HubState } from './state.js';
 
@@ -44,10 +44,10 @@ export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'rene
   // a loop iteration later (setImmediate). Written at once, the cluster row carried 13 %
   // more messages a second in alternating rounds, 16 to 34 % with every message crossing.
   // Commands reach Redis in the order they are made (our scripts go whole: scriptCalls).
-  const cmd = new Redis(s.url, { ...common, commandTimeout: s.timeoutMs });
+  const cmd = openRedis(s.url, { ...common, commandTimeout: s.timeoutMs });
   // A read blocks up to a renewal interval, then comes back empty: one that takes longer
   // than that and the timeout is a silent connection (a NAT that forgot it), made again.
-  const reader = new Redis(s.url, { ...common, commandTimeout: s.renewMs + s.timeoutMs });
+  const reader = openRedis(s.url, { ...common, commandTimeout: s.renewMs + s.timeoutMs });
   return { cmd, lua: scriptCalls(cmd), reader };
 }
 
@@ -120,6 +120,8 @@ export class Link {
     const s = this.#s;
     if (!s.up || s.closed) return;
     s.up = false;
+    // Canaries written before are not waited for: the way back starts reading afresh.
+    s.canary.reset();
     // Changes of names may be missed meanwhile: every user is looked up again once back.
     s.holders.clear();
     // An eviction due may have been lost with the connection: it must not swallow a later one.
@@ -135,6 +137,12 @@ export class Link {
 
   wakeReader(): void {
     for (const wake of this.#upWaiters.splice(0)) wake();
+  }
+
+  /** Where the command connection is connected ("HOST:PORT"): through Sentinel, the primary it found. */
+  get address(): string | undefined {
+    const stream = this.#s.cmd.stream;
+    return stream?.remoteAddress === undefined ? undefined : `${stream.remoteAddress}:${stream.remotePort}`;
   }
 
   /** Times one PING on the command connection, in ms (metrics); rejects while Redis does not answer. */

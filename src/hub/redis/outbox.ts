@@ -163,7 +163,9 @@ export class Outbox {
   /** We added the entry ENTRYID ('-': none): a reader far behind it may have missed changes (Holders.lagging). */
   #added(entryId: string): void {
     const s = this.#s;
-    if (entryId !== '-' && s.behind) s.holders.lagging(entryId, s.lastId, s.keepMs);
+    if (entryId === '-') return;
+    s.lastAdded = entryId;
+    if (s.behind) s.holders.lagging(entryId, s.lastId, s.keepMs);
   }
 
   /**

@@ -3,6 +3,7 @@ import { decodeEntry, FIELD, NAMES_FIELD, type Received } from './cluster-messag
 import { usable, type Link } from './link.js';
 import type { HubState } from './state.js';
 import { partDevices } from '../devices.js';
+import { CANARY_FIELD } from './canary.js';
 
 /** Entries a read of the stream takes at most. */
 const READ_COUNT = 1000;
@@ -10,6 +11,7 @@ const READ_COUNT = 1000;
 const READ_PAUSE_MS = 1;
 const FIELD_BYTE = FIELD.charCodeAt(0);
 const NAMES_BYTE = NAMES_FIELD.charCodeAt(0);
+const CANARY_BYTE = CANARY_FIELD.charCodeAt(0);
 
 /** What other servers send this one: the stream, read on its own connection (HubState.reader). */
 export class Reader {
@@ -44,6 +46,7 @@ export class Reader {
    */
   async #read(): Promise<void> {
     const s = this.#s;
+    const ownId = Buffer.from(s.id, 'latin1');
     while (!s.closed) {
       if (!s.up || !usable(s.reader)) {
         await this.#link.untilUp();
@@ -73,6 +76,10 @@ export class Reader {
         if (fields.length !== 2 || fields[0]!.length !== 1) continue;
         if (fields[0]![0] === NAMES_BYTE) {
           s.holders.changed(s.lastId, fields[1]!.toString('latin1').split(' '));
+          continue;
+        }
+        if (fields[0]![0] === CANARY_BYTE) {
+          if (fields[1]!.equals(ownId)) s.canary.read();
           continue;
         }
         if (fields[0]![0] !== FIELD_BYTE) continue;

@@ -7,6 +7,7 @@ import { compareIds } from './holders.js';
 import { ClusterMismatchError, usable, type Link } from './link.js';
 import type { Routing } from './routing.js';
 import type { HubState } from './state.js';
+import { CANARY_FIELD } from './canary.js';
 
 /**
  * Arguments of one call of a room script (REENTER, VACATE) at most: a whole server's users in
@@ -132,11 +133,29 @@ export class Recovery {
       }
       // Not in the chat (Redis lost its data, or we stalled past our lease): rejoin.
       if (member === 0 || s.needsSync) await this.resync();
+      else this.#canary();
     } catch (err) {
       // A closed connection has reported it already; a Redis that stopped answering (a
       // stall, a silent network) has not: from now on we answer at once, not after a timeout.
       this.#link.down((err as Error).message);
     }
+  }
+
+  /**
+   * Writes this renewal's canary (canary.ts), or, when the last ones have not come back
+   * within half a lease, makes the reader again: the way back (resync) finds where reading
+   * must go on, and tells the users if messages were lost.
+   */
+  #canary(): void {
+    const s = this.#s;
+    const late = s.canary.late();
+    if (late !== undefined) {
+      this.#link.down(`the stream delivered nothing to this server for ${(late / 1000).toFixed(1)} s: its reader is made again`);
+      s.reader.disconnect(true);
+      return;
+    }
+    const takeBack = s.canary.written();
+    s.cmd.xadd(s.stream, 'MINID', '~', s.minId(), '*', CANARY_FIELD, s.id).catch(takeBack);
   }
 
   /**
@@ -188,11 +207,14 @@ export class Recovery {
     s.doubtful.clear();
     // Claims under way announce their own "joined" if they succeed.
     const claiming = new Set(s.claiming.keys());
+    const addedTo = s.lastAdded;
     this.#syncing = this.#sync()
       .then(async ({ lost, back, stale, emptied }) => {
         if (s.closed) return;
         const wasDown = !s.up;
-        const readTo = s.lastId;
+        // Before the reader goes on: it may have to go on from elsewhere (#gaps).
+        const gaps = wasDown && !emptied ? await this.#gaps(s.lastId, addedTo) : { missing: false, trimmed: false };
+        if (emptied || gaps.missing) this.#tellLoss(gaps.trimmed ? 'trimmed' : 'lost');
         s.up = true;
         this.#link.wakeReader();
         this.#link.lastError = '';
@@ -217,12 +239,13 @@ export class Recovery {
           return member === undefined || claiming.has(nameKey(name)) ? [] : [{ name, rooms: s.rooms.roomsOf(member) }];
         });
         for (const { rooms, names } of namesByRooms(returned)) this.#routing.elsewhere(this.#events?.presence(rooms, names, 'joined'));
-        if (wasDown) await this.#missedSince(readTo);
         if (wasDown || emptied) {
           const kept = s.local.size;
           const lostNote = lost.length > 0 ? `; ${lost.length} taken meanwhile on other servers` : '';
           // Emptied without an outage: a FLUSHALL, or a restart quicker than a reconnect.
-          const what = wasDown ? 'Redis is back' : 'Redis had lost its data (emptied, or restarted without it)';
+          // Through Sentinel, where the primary is now: after a failover, another node.
+          const at = s.sentinel ? ` (primary at ${this.#link.address ?? 'an unknown address'})` : '';
+          const what = wasDown ? `Redis is back${at}` : `Redis had lost its data (emptied, or restarted without it)${at}`;
           this.#events?.log(`${what}: ${kept} ${kept === 1 ? 'name' : 'names'} reclaimed${lostNote}`, 'notice');
         }
       })
@@ -238,22 +261,63 @@ export class Recovery {
   }
 
   /**
-   * Whether entries after LASTID may have been trimmed before we could read them: we were
-   * cut off for longer than the stream keeps them (keepMs). The stream is trimmed from its
-   * oldest end, so while the entry at LASTID is there, nothing after it is gone. Logged,
-   * since our users may have missed messages.
+   * Back after an outage: whether the stream still holds the last entry read here (READ) and
+   * the last one this server added (ADDED). The stream keeps its order and loses entries only
+   * at its ends, so while both are there, nothing this server read or sent since is gone.
+   * - READ is gone because the stream was trimmed past it (TRIMMED): we were cut off for
+   *   longer than it keeps entries (keepMs);
+   * - READ or ADDED is gone from the stream's end: a failover to a replica that had not got
+   *   them yet (replication is asynchronous). Entries added since the failover may have ids
+   *   below READ (the new primary's clock), so reading goes on after what is left of what we
+   *   read, not after READ, or they would never be delivered here.
+   * An ADDED trimmed by age is no loss: the other servers had the stream's whole keep to read it.
    */
-  async #missedSince(lastId: string): Promise<void> {
+  async #gaps(read: string, added: string): Promise<{ missing: boolean; trimmed: boolean }> {
     const s = this.#s;
-    if (lastId === '0-0') return;
-    try {
-      const [still, [first]] = await Promise.all([s.cmd.xrange(s.stream, lastId, lastId), s.cmd.xrange(s.stream, '-', '+', 'COUNT', 1)]);
-      if (still.length > 0 || first === undefined || compareIds(first[0], lastId) <= 0) return;
-    } catch {
-      return; // down again: the next return looks again
+    const ids = [read, added].filter((id) => id !== '' && id !== '0-0');
+    if (ids.length === 0) return { missing: false, trimmed: false };
+    const [[first], [last], ...found] = await Promise.all([
+      s.cmd.xrange(s.stream, '-', '+', 'COUNT', 1),
+      s.cmd.xrevrange(s.stream, '+', '-', 'COUNT', 1),
+      ...ids.map((id) => s.cmd.xrange(s.stream, id, id)),
+    ]);
+    const gone = (id: string): boolean => found[ids.indexOf(id)]?.length === 0;
+    const before = (id: string): boolean => first !== undefined && compareIds(first[0], id) > 0;
+    const readGone = read !== '0-0' && gone(read);
+    const addedGone = added !== '' && gone(added) && !before(added);
+    if (read !== '0-0' && (last === undefined || compareIds(last[0], read) < 0)) {
+      const [kept] = await s.cmd.xrevrange(s.stream, read, '-', 'COUNT', 1);
+      if (s.lastId === read) s.lastId = kept?.[0] ?? '0-0';
     }
-    const seconds = Math.round(s.keepMs / 1000);
-    this.#events?.log(`this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile`, 'error');
+    return { missing: readGone || addedGone, trimmed: readGone && before(read) };
+  }
+
+  /**
+   * Messages may have been lost for this server's users (WHY, #gaps): each is told once, and
+   * the operator with it. /history has what the store kept.
+   */
+  #tellLoss(why: 'trimmed' | 'lost'): void {
+    const s = this.#s;
+    let told = 0;
+    for (const key of s.local.keys()) {
+      for (const member of s.all(key)) {
+        this.#events?.lost?.(member);
+        told++;
+      }
+    }
+    const users = `told its ${told} ${told === 1 ? 'user' : 'users'}`;
+    if (why === 'trimmed') {
+      const seconds = Math.round(s.keepMs / 1000);
+      this.#events?.log(
+        `this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile; ${users}`,
+        'error',
+      );
+    } else {
+      this.#events?.log(
+        `the cluster's stream lost entries this server had read or sent (Redis failed over to a replica that was behind, or restarted without its data): ${users} that messages may have been lost`,
+        'error',
+      );
+    }
   }
 
   /** Writes again which rooms each of our users is in, in calls of ROOM_CALL_ARGS arguments at most. */

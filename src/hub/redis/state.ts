@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from '../../redis/ioredis.js';
-import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, databaseOf, RECONNECT_MAX_MS } from '../../redis/connection.js';
+import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, RECONNECT_MAX_MS, redisTarget } from '../../redis/connection.js';
 import type { HubEvents, Member } from '../hub.js';
 import { RoomTable } from '../rooms.js';
 import { Devices } from '../devices.js';
 import type { Scripts } from './calls.js';
 import { Holders } from './holders.js';
 import { Listings } from './listings.js';
+import { Canary } from './canary.js';
 
 /**
  * What the parts of the Redis hub share (hub.ts makes one and hands it to each part): its
@@ -16,7 +17,7 @@ import { Listings } from './listings.js';
  */
 
 export interface RedisHubOptions {
-  /** redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or rediss:// for TLS. */
+  /** redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss:// for TLS, or redis+sentinel://HOSTS/MASTER[/DB]. */
   url: string;
   /** A dead server's names are freed this long after its last renewal. Default 5000 ms. */
   leaseMs?: number;
@@ -50,6 +51,8 @@ export class HubState {
   /** The stream of messages between servers (cluster-message.ts). */
   readonly stream: string;
   readonly db: number | undefined;
+  /** Redis run by Sentinel (a redis+sentinel:// URL): the primary may move. */
+  readonly sentinel: boolean;
   /** How long a command may go unanswered before Redis counts as stalled. */
   readonly timeoutMs: number;
   /** The lease is renewed this often: a third of it, so that two renewals may be late. */
@@ -105,6 +108,10 @@ export class HubState {
   readonly evictionsDue = new Set<string>();
   /** The id of the last entry of the stream read here: reading goes on after it. */
   lastId = '0-0';
+  /** The id of the last entry this server added to the stream (Redis acknowledged it); '' for none yet. */
+  lastAdded = '';
+  /** This server's entries read back through the stream (canary.ts): /healthz, and the reader's restart. */
+  readonly canary: Canary;
   /** Where other servers' users are, as last heard from Redis. */
   readonly holders: Holders;
   /** The reader's last read took all it could: it is behind the stream (see Holders.lagging). */
@@ -117,12 +124,17 @@ export class HubState {
     this.prefix = options.prefix ?? 'chat:';
     this.accounts = options.accounts ?? false;
     this.stream = `${this.prefix}stream`;
-    this.db = databaseOf(this.url);
+    const target = redisTarget(this.url);
+    this.db = target?.db;
+    this.sentinel = target?.sentinel ?? false;
     // A Redis that accepts and never answers must not hold a user's line forever.
     this.timeoutMs = Math.min(COMMAND_TIMEOUT_MS, this.leaseMs);
     this.renewMs = Math.max(50, Math.floor(this.leaseMs / 3));
     this.keepMs = 2 * this.leaseMs + CONNECT_TIMEOUT_MS + 2 * RECONNECT_MAX_MS;
     this.holders = new Holders(this.id);
+    // Renewals every third of the lease: one written just after a reader stopped is late
+    // half a lease later, within one lease of the stop (docs/cluster.md, "Health").
+    this.canary = new Canary(Math.floor(this.leaseMs / 2));
     const { cmd, lua, reader } = connect(this);
     this.cmd = cmd;
     this.lua = lua;

@@ -204,6 +204,7 @@ const UNRECOGNISED = [
   w.keptFull('bob'),
   w.notKept('bob'),
   w.mayNotBeDelivered('bob'),
+  w.mayHaveLost(),
   w.directNeedsColon(),
   w.registerFirst(),
   // Someone else away: not us.

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext } from 'node:test';
+import { runServer } from '../helpers/cli.js';
+import type { Server } from '../helpers/cluster.js';
+import { replicating, roleOf, sentinelSkip, TestSentinels } from '../helpers/sentinel.js';
+import { waitFor } from '../helpers/wait.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+/** The line every user gets when the cluster's stream lost entries (docs/cluster.md, "Failover"). */
+const LOST = "* some messages may have been lost (the cluster's store restarted): /history shows what was kept";
+const LEASE_MS = 2000;
+const USERS = 20;
+/** Messages a second, all users together. */
+const RATE = 200;
+
+/** Two chat-servers on the sentinels' Redis. */
+async function twoServers(t: TestContext, set: TestSentinels): Promise<Server[]> {
+  const args = ['--redis', set.url, '--redis-lease', String(LEASE_MS), '--rate', '0'];
+  return [await runServer(t, args), await runServer(t, args)];
+}
+
+/** One message of the load: what was sent, by whom, whether its sender was told it failed. */
+interface Sent {
+  id: number;
+  from: number;
+  /** The addressee of a direct message; undefined for a room message. */
+  to: number | undefined;
+  at: number;
+  /** Answered: its /ping's pong came with no error before it. */
+  answered: boolean;
+  refused: boolean;
+}
+
+/** What the load saw: messages, and each user's lines. */
+interface Load {
+  sent: Sent[];
+  /** users[i]'s count of each message id received. */
+  received: Map<number, number>[];
+  told: boolean[];
+}
+
+/**
+ * USERS users, alternating between the two servers, each sending a direct message to the
+ * next user (on the other server) and a room message in turn, RATE a second in all, each
+ * followed by /ping so that its answer (an error, or none) is known. DURING runs while the
+ * load goes on; the load stops SETTLE ms after it.
+ */
+async function load(t: TestContext, servers: Server[], during: () => Promise<void>): Promise<Load> {
+  const users: WireClient[] = [];
+  for (let i = 0; i < USERS; i++) users.push(await WireClient.registered(t, servers[i % 2]!.port, `u${i}`));
+  // Everyone has seen everyone join: the room is whole on both servers.
+  for (const u of users) u.send('/ping ready');
+  for (const u of users) await u.lines.until(/^\* pong ready$/);
+  const sent: Sent[] = [];
+  const received = users.map(() => new Map<number, number>());
+  const told = users.map(() => false);
+  const byPing = new Map<string, Sent>();
+  let next = 0;
+  let stopping = false;
+  // Readers: count messages, tie errors to the message before the next pong.
+  const reading = users.map(async (u, i) => {
+    for (;;) {
+      const line = await u.next();
+      if (line === undefined) return;
+      let m = /^\*u(\d+)\* dm (\d+)$/.exec(line) ?? /^<u(\d+)> room (\d+)$/.exec(line);
+      if (m) {
+        const id = Number(m[2]);
+        received[i]!.set(id, (received[i]!.get(id) ?? 0) + 1);
+        continue;
+      }
+      if (line === LOST) {
+        told[i] = true;
+        continue;
+      }
+      m = /^\* pong (p\d+)$/.exec(line);
+      if (m) {
+        const s = byPing.get(m[1]!);
+        if (s) s.answered = !s.refused;
+        continue;
+      }
+      if (line === '* pong end') return;
+      if (line.startsWith('! ')) {
+        // In the order of the lines: for the last message sent whose pong has not come yet.
+        const pending = sent.filter((s) => s.from === i && !s.answered && !s.refused);
+        const mayNot = /^! your last messages to u(\d+) may not have been delivered/.exec(line);
+        if (mayNot) {
+          // Told after the fact, within a command timeout (2 s): our recent messages to that user.
+          const since = Date.now() - 4000;
+          for (const s of sent) if (s.from === i && s.to === Number(mayNot[1]) && s.at >= since) s.refused = true;
+        } else if (pending[0]) pending[0].refused = true;
+      }
+    }
+  });
+  const sending = (async () => {
+    const gap = (1000 * USERS) / RATE;
+    let round = 0;
+    while (!stopping) {
+      const started = Date.now();
+      for (let i = 0; i < USERS; i++) {
+        const id = next++;
+        const direct = (round + i) % 2 === 0;
+        const s: Sent = { id, from: i, to: direct ? (i + 1) % USERS : undefined, at: Date.now(), answered: false, refused: false };
+        sent.push(s);
+        byPing.set(`p${id}`, s);
+        users[i]!.send(direct ? `@u${s.to}:dm ${id}` : `room ${id}`);
+        users[i]!.send(`/ping p${id}`);
+      }
+      round++;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, gap - (Date.now() - started))));
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await during();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  stopping = true;
+  await sending;
+  // Everything sent has been answered, and what crosses has had time to: a last direct
+  // message from each user to the next, through the stream, arrives after all the rest.
+  for (let i = 0; i < USERS; i++) users[i]!.send(`@u${(i + 1) % USERS}:dm ${next + i}`);
+  await waitFor(() => users.every((_, i) => received[(i + 1) % USERS]!.has(next + i)), 'the last direct messages');
+  for (const u of users) u.send('/ping end');
+  await Promise.all(reading);
+  return { sent, received, told };
+}
+
+/** Per message answered to its sender: how many of its addressees got it once, twice, never. */
+function tally(result: Load) {
+  const last = result.sent.at(-1)!.at - 1000;
+  const figures = {
+    sent: result.sent.length,
+    lastSecond: 0,
+    lastSecondAnswered: 0,
+    answered: 0,
+    deliveredOnce: 0,
+    duplicated: 0,
+    lost: 0,
+    lostUntold: 0,
+    unansweredArrived: 0,
+  };
+  for (const s of result.sent) {
+    const to = s.to === undefined ? [...Array(USERS).keys()].filter((user) => user !== s.from) : [s.to];
+    const counts = to.map((u) => result.received[u]!.get(s.id) ?? 0);
+    if (counts.some((c) => c > 1)) figures.duplicated++;
+    if (s.at >= last) figures.lastSecond++;
+    if (s.at >= last && s.answered && !s.refused) figures.lastSecondAnswered++;
+    if (!s.answered || s.refused) {
+      if (counts.some((c) => c > 0)) figures.unansweredArrived++;
+      continue;
+    }
+    figures.answered++;
+    if (counts.every((c) => c === 1)) figures.deliveredOnce++;
+    const missed = to.filter((_, k) => counts[k] === 0);
+    if (missed.length > 0) figures.lost++;
+    if (missed.some((u) => !result.told[u])) figures.lostUntold++;
+  }
+  return figures;
+}
+
+describe('the cluster on Redis with Sentinel', { skip: sentinelSkip, concurrency: false }, () => {
+  test('failover under load with appendfsync always and min-replicas-to-write 1: nothing answered is lost or duplicated', async (t) => {
+    const set = await TestSentinels.start(t, ['--appendonly', 'yes', '--appendfsync', 'always', '--min-replicas-to-write', '1']);
+    const servers = await twoServers(t, set);
+    const result = await load(t, servers, async () => {
+      const old = await set.primary();
+      await old.stop();
+      await set.failedOverFrom(old);
+    });
+    const figures = tally(result);
+    t.diagnostic(JSON.stringify(figures));
+    assert.equal(figures.duplicated, 0);
+    assert.equal(figures.lost, 0);
+    assert.equal(figures.lastSecondAnswered, figures.lastSecond, 'chatting as before once the servers have followed the new primary');
+    for (const server of servers) await server.stderr.until(/notice Redis is back \(primary at 127\.0\.0\.1:\d+\): \d+ names reclaimed/);
+  });
+
+  test('failover under load, asynchronous replication: nothing duplicated, every loss told', async (t) => {
+    const set = await TestSentinels.start(t);
+    const servers = await twoServers(t, set);
+    const result = await load(t, servers, async () => {
+      const old = await set.primary();
+      await old.stop();
+      await set.failedOverFrom(old);
+    });
+    const figures = tally(result);
+    t.diagnostic(JSON.stringify(figures));
+    assert.equal(figures.duplicated, 0);
+    assert.equal(figures.lostUntold, 0);
+    assert.equal(figures.lastSecondAnswered, figures.lastSecond, 'chatting as before once the servers have followed the new primary');
+  });
+
+  test("a primary frozen past the sentinels' timeout, then thawed: nothing delivered twice, no name held twice", async (t) => {
+    const set = await TestSentinels.start(t);
+    const servers = await twoServers(t, set);
+    const result = await load(t, servers, async () => {
+      const old = await set.primary();
+      old.pause();
+      await set.failedOverFrom(old);
+      old.resume();
+      // Back as a replica of the new primary (Sentinel converts it).
+      for (let i = 0; (await roleOf(old.port)) !== 'slave'; i++) {
+        assert.ok(i < 200, 'the old primary never became a replica');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+    const figures = tally(result);
+    t.diagnostic(JSON.stringify(figures));
+    assert.equal(figures.duplicated, 0);
+    assert.equal(figures.lostUntold, 0);
+    assert.equal(figures.lastSecondAnswered, figures.lastSecond, 'chatting as before once the servers have followed the new primary');
+    // Each name once in the chat: listed once on each server, refused to a newcomer on either.
+    const a = await WireClient.registered(t, servers[0]!.port, 'checker');
+    a.send('/who');
+    const who = await a.lines.until(/^\* online \(\d+\): /);
+    const names = who.replace(/^\* online \(\d+\): /, '').split(', ');
+    assert.equal(new Set(names).size, names.length, who);
+    for (const server of servers) {
+      const { reply } = await WireClient.login(t, server.port, '#u3');
+      assert.match(reply ?? '', /taken/);
+    }
+  });
+
+  test('five failovers in a row: every user still chatting after each', async (t) => {
+    const set = await TestSentinels.start(t, ['--appendonly', 'yes']);
+    const servers = await twoServers(t, set);
+    const alice = await WireClient.registered(t, servers[0]!.port, 'alice');
+    const bob = await WireClient.registered(t, servers[1]!.port, 'bob');
+    await alice.lines.until(/^\* bob joined$/);
+    for (let round = 1; round <= 5; round++) {
+      const t0 = Date.now();
+      const old = await set.primary();
+      await old.stop();
+      const now = await set.failedOverFrom(old);
+      const t1 = Date.now();
+      // Chatting again as soon as the servers have followed: a refusal in between is retried.
+      for (const [from, to, name, fromName] of [
+        [alice, bob, 'bob', 'alice'],
+        [bob, alice, 'alice', 'bob'],
+      ] as const) {
+        for (let attempt = 0; ; attempt++) {
+          from.send(`@${name}:round ${round} try ${attempt}`);
+          from.send(`/ping r${round}t${attempt}`);
+          const answer = await from.lines.until(new RegExp(`^(\\* pong r${round}t${attempt}|! .*)$`));
+          if (answer.startsWith('* pong')) {
+            await to.lines.until(new RegExp(`^\\*${fromName}\\* round ${round} try ${attempt}$`));
+            break;
+          }
+          assert.ok(attempt < 100, `round ${round}: ${answer}`);
+          await from.lines.until(new RegExp(`^\\* pong r${round}t${attempt}$`));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      // The old primary back, as a replica of the new one (as its redis.conf would say once
+      // Sentinel rewrote it): the next failover has two to choose from.
+      const t2 = Date.now();
+      await old.restart(['--appendonly', 'yes', '--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(now.port)]);
+      await replicating(old.port);
+      t.diagnostic(`round ${round}: failover ${t1 - t0} ms, chatting ${t2 - t1} ms, settled ${Date.now() - t2} ms`);
+    }
+  });
+});

@@ -1,0 +1,221 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { LineQueue, WAIT_MS } from './lines.js';
+import { type Cleanup, freePort, TestRedis } from './redis.js';
+
+const installed = spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** As redisSkip: CI (CI set) never skips the Sentinel tests, it fails without redis-sentinel. */
+export const sentinelSkip: string | false =
+  installed || process.env['CI'] ? false : 'redis-sentinel is not installed: apt-get install redis-sentinel to run the failover tests';
+
+/** The primary's name the sentinels watch. */
+export const MASTER = 'chat';
+/** Sentinel counts a primary as down after this long without an answer. */
+export const DOWN_AFTER_MS = 1000;
+
+const running = new Set<ChildProcess>();
+process.once('exit', () =>
+  running.forEach((proc) => {
+    proc.kill('SIGKILL');
+  }),
+);
+
+/**
+ * Redis as production runs it: a primary, two replicas and three sentinels that fail it over,
+ * each a process of the test's own on a free port, in temporary folders removed at the end.
+ */
+export class TestSentinels {
+  private constructor(
+    /** The three data nodes; nodes[0] is the first primary. */
+    readonly nodes: TestRedis[],
+    readonly sentinelPorts: number[],
+  ) {}
+
+  /** redis+sentinel:// URL of the three sentinels, as --redis takes it. */
+  get url(): string {
+    return `redis+sentinel://${this.sentinelPorts.map((port) => `127.0.0.1:${port}`).join(',')}/${MASTER}`;
+  }
+
+  /** ARGS go to every data node (appendonly, appendfsync, min-replicas-to-write...). */
+  static async start(t: Cleanup, given: string[] = []): Promise<TestSentinels> {
+    // A replica's first sync starts at once, not after Redis's default 5 s wait for others.
+    const args = ['--repl-diskless-sync-delay', '0', ...given];
+    const primary = await TestRedis.start(t, { args });
+    const replicaArgs = [...args, '--replicaof', '127.0.0.1', String(primary.port)];
+    const nodes = [primary, await TestRedis.start(t, { args: replicaArgs }), await TestRedis.start(t, { args: replicaArgs })];
+    const dir = mkdtempSync(join(tmpdir(), 'chat-sentinel-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const ports: number[] = [];
+    for (let i = 0; i < 3; i++) ports.push(await startSentinel(t, dir, i, primary.port));
+    const set = new TestSentinels(nodes, ports);
+    await set.settled();
+    return set;
+  }
+
+  /** Asks a sentinel that answers. */
+  async #ask<T>(fn: (sentinel: Redis) => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (const port of this.sentinelPorts) {
+      const sentinel = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+      try {
+        await sentinel.connect();
+        return await fn(sentinel);
+      } catch (err) {
+        last = err;
+      } finally {
+        sentinel.disconnect();
+      }
+    }
+    throw last;
+  }
+
+  /** The node a sentinel names as primary now (maybe one that has just died). */
+  async #named(): Promise<TestRedis> {
+    const [, port] = (await this.#ask((s) => s.call('SENTINEL', 'get-master-addr-by-name', MASTER))) as [string, string];
+    const node = this.nodes.find((n) => n.port === Number(port));
+    if (node === undefined) throw new Error(`the sentinels name an unknown primary on port ${port}`);
+    return node;
+  }
+
+  /**
+   * The primary: the node a sentinel names that answers as one. A sentinel slow to hear of
+   * the last failover names the old primary, a replica now: asked again until they agree.
+   */
+  async primary(): Promise<TestRedis> {
+    const deadline = Date.now() + 4 * WAIT_MS;
+    for (;;) {
+      const node = await this.#named().catch(() => undefined);
+      if (node !== undefined && (await roleOf(node.port)) === 'master') return node;
+      if (Date.now() > deadline) throw new Error('no node the sentinels name answers as the primary');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Waits until every sentinel knows the other two and sees two replicas of the primary in
+   * sync: a failover needs them, and one started before would find no replica to promote.
+   */
+  async settled(inSync = 2): Promise<void> {
+    const deadline = Date.now() + 4 * WAIT_MS;
+    for (;;) {
+      const ready = await Promise.all(
+        this.sentinelPorts.map(async (port) => {
+          const s = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+          try {
+            await s.connect();
+            const sentinels = (await s.call('SENTINEL', 'sentinels', MASTER)) as string[][];
+            const replicas = (await s.call('SENTINEL', 'replicas', MASTER)) as string[][];
+            const good = replicas.filter((r) => {
+              const flags = r[r.indexOf('flags') + 1] ?? '';
+              const link = r[r.indexOf('master-link-status') + 1];
+              return flags === 'slave' && link === 'ok';
+            });
+            return sentinels.length === 2 && good.length >= inSync;
+          } catch {
+            return false;
+          } finally {
+            s.disconnect();
+          }
+        }),
+      );
+      if (ready.every(Boolean)) return;
+      if (Date.now() > deadline) throw new Error('the sentinels did not settle: each must know the other two and two replicas in sync');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Waits until the sentinels name a primary other than OLD: a failover done. The old node
+   * may still be dead or frozen.
+   */
+  async failedOverFrom(old: TestRedis): Promise<TestRedis> {
+    const deadline = Date.now() + 4 * WAIT_MS;
+    for (;;) {
+      const now = await this.#named().catch(() => old);
+      if (now !== old) {
+        // The new primary answers as one (Sentinel has sent it REPLICAOF NO ONE).
+        const role = await roleOf(now.port);
+        if (role === 'master') return now;
+      }
+      if (Date.now() > deadline) {
+        const seen = await this.#ask(async (s) =>
+          JSON.stringify([await s.call('SENTINEL', 'master', MASTER), await s.call('SENTINEL', 'replicas', MASTER)]),
+        ).catch((err: Error) => err.message);
+        throw new Error(`no failover from port ${old.port}; a sentinel sees ${seen}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Waits until the node on PORT is a replica in sync with its primary (after Sentinel converted it). */
+export async function replicating(port: number): Promise<void> {
+  const deadline = Date.now() + 4 * WAIT_MS;
+  for (;;) {
+    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+    try {
+      await r.connect();
+      const info = await r.info('replication');
+      if (/^role:slave\r?$/m.test(info) && /^master_link_status:up\r?$/m.test(info)) return;
+    } catch {
+      // not up yet
+    } finally {
+      r.disconnect();
+    }
+    if (Date.now() > deadline) throw new Error(`the node on port ${port} never became a replica in sync`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** master, slave, or undefined when the node does not answer. */
+export async function roleOf(port: number): Promise<string | undefined> {
+  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+  try {
+    await r.connect();
+    const [role] = (await r.call('ROLE')) as [string];
+    return role;
+  } catch {
+    return undefined;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** One redis-sentinel watching the primary on PRIMARY; resolves with its port once it watches. */
+async function startSentinel(t: Cleanup, dir: string, i: number, primary: number): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const conf = join(dir, `sentinel-${i}.conf`);
+    // Sentinel rewrites its file as it learns the others: each its own, writable.
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${MASTER} 127.0.0.1 ${primary} 2`,
+        `sentinel down-after-milliseconds ${MASTER} ${DOWN_AFTER_MS}`,
+        `sentinel failover-timeout ${MASTER} 3000`,
+        `sentinel parallel-syncs ${MASTER} 2`,
+        '',
+      ].join('\n'),
+    );
+    const proc = spawn('redis-sentinel', [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(proc);
+    proc.once('exit', () => running.delete(proc));
+    t.after(() => proc.kill('SIGKILL'));
+    const out = new LineQueue(proc.stdout!, 'redis-sentinel');
+    const line = await out.until(/\+monitor master|Address already in use|FATAL|Could not create/i);
+    if (/\+monitor/.test(line)) {
+      // Its log is not read any more: drained, so that a full pipe never blocks it.
+      proc.stdout!.resume();
+      return port;
+    }
+    proc.kill('SIGKILL');
+    if (attempt === 3) throw new Error(`redis-sentinel did not start on port ${port}: ${line}`);
+  }
+}
