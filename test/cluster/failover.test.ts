@@ -111,7 +111,7 @@ async function load(t: TestContext, servers: Server[], during: () => Promise<voi
   })();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   await during();
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await new Promise((resolve) => setTimeout(resolve, 4000));
   stopping = true;
   await sending;
   // Everything sent has been answered, and what crosses has had time to: a last direct
@@ -169,7 +169,11 @@ describe('the cluster on Redis with Sentinel', { skip: sentinelSkip, concurrency
     t.diagnostic(JSON.stringify(figures));
     assert.equal(figures.duplicated, 0);
     assert.equal(figures.lost, 0);
-    assert.equal(figures.lastSecondAnswered, figures.lastSecond, 'chatting as before once the servers have followed the new primary');
+    assert.equal(
+      figures.lastSecondAnswered,
+      figures.lastSecond,
+      `chatting as before once the servers have followed the new primary; their logs:\n${servers.flatMap((s) => s.stderr.seen.filter((l) => !/ (connect|register|leave) /.test(l))).join('\n')}`,
+    );
     for (const server of servers) await server.stderr.until(/notice Redis is back \(primary at 127\.0\.0\.1:\d+\): \d+ names reclaimed/);
   });
 
@@ -185,7 +189,11 @@ describe('the cluster on Redis with Sentinel', { skip: sentinelSkip, concurrency
     t.diagnostic(JSON.stringify(figures));
     assert.equal(figures.duplicated, 0);
     assert.equal(figures.lostUntold, 0);
-    assert.equal(figures.lastSecondAnswered, figures.lastSecond, 'chatting as before once the servers have followed the new primary');
+    assert.equal(
+      figures.lastSecondAnswered,
+      figures.lastSecond,
+      `chatting as before once the servers have followed the new primary; their logs:\n${servers.flatMap((s) => s.stderr.seen.filter((l) => !/ (connect|register|leave) /.test(l))).join('\n')}`,
+    );
   });
 
   test("a primary frozen past the sentinels' timeout, then thawed: nothing delivered twice, no name held twice", async (t) => {
@@ -206,7 +214,11 @@ describe('the cluster on Redis with Sentinel', { skip: sentinelSkip, concurrency
     t.diagnostic(JSON.stringify(figures));
     assert.equal(figures.duplicated, 0);
     assert.equal(figures.lostUntold, 0);
-    assert.equal(figures.lastSecondAnswered, figures.lastSecond, 'chatting as before once the servers have followed the new primary');
+    assert.equal(
+      figures.lastSecondAnswered,
+      figures.lastSecond,
+      `chatting as before once the servers have followed the new primary; their logs:\n${servers.flatMap((s) => s.stderr.seen.filter((l) => !/ (connect|register|leave) /.test(l))).join('\n')}`,
+    );
     // Each name once in the chat: listed once on each server, refused to a newcomer on either.
     const a = await WireClient.registered(t, servers[0]!.port, 'checker');
     a.send('/who');

@@ -390,6 +390,52 @@ export function redisHubTests(): void {
     assert.equal(events.logs.filter((l) => l.startsWith('this server was cut off')).length, 1);
   });
 
+  test('a failover lost an entry one server had read and the other had not: both servers tell their users, once', async (t) => {
+    const redis = await TestRedis.start(t);
+    const raw = new Redis(redis.url);
+    t.after(() => raw.disconnect());
+    await raw.acl('SETUSER', 'one', 'on', '>pw', '~chat:*', '+@all');
+    await raw.acl('SETUSER', 'two', 'on', '>pw', '~chat:*', '+@all');
+    const { hub: one, events: oneEvents } = await hubOn(t, `redis://one:pw@127.0.0.1:${redis.port}`, 60_000);
+    const { hub: two, events: twoEvents } = await hubOn(t, `redis://two:pw@127.0.0.1:${redis.port}`, 60_000);
+    const alice = new TestMember('alice');
+    const bob = new TestMember('bob');
+    await one.claim('alice', alice);
+    await two.claim('bob', bob);
+    const to = (server: string, name: string, text: string) => directEntry(server, name, `*x* ${text}\n`);
+    await raw.xadd('chat:stream', '*', FIELD, to(one.id, 'alice', 'both read'));
+    await raw.xadd('chat:stream', '*', FIELD, to(two.id, 'bob', 'both read'));
+    await alice.receive('*x* both read');
+    await bob.receive('*x* both read');
+    // Two is cut off; one reads an entry two never will: the old primary's last.
+    await raw.acl('SETUSER', 'two', 'off');
+    await raw.client('KILL', 'USER', 'two');
+    await twoEvents.until(() => twoEvents.logs.some((l) => l.startsWith('lost Redis')));
+    const lastId = await raw.xadd('chat:stream', '*', FIELD, to(one.id, 'alice', 'only one read'));
+    await alice.receive('*x* only one read');
+    // The failover: the new primary never had that entry, and one's connection drops too.
+    await raw.acl('SETUSER', 'one', 'off');
+    await raw.client('KILL', 'USER', 'one');
+    await oneEvents.until(() => oneEvents.logs.some((l) => l.startsWith('lost Redis')));
+    await raw.xdel('chat:stream', lastId!);
+    await raw.acl('SETUSER', 'one', 'on');
+    await oneEvents.until(() => oneEvents.logs.some((l) => l.startsWith('Redis is back')));
+    await alice.receive(mayHaveLost());
+    // Two's own last entry is still there: only one's "lost" entry tells it.
+    await raw.acl('SETUSER', 'two', 'on');
+    await twoEvents.until(() => twoEvents.logs.some((l) => l.startsWith('Redis is back')));
+    await bob.receive(mayHaveLost());
+    await raw.xadd('chat:stream', '*', FIELD, to(two.id, 'bob', 'after'));
+    await raw.xadd('chat:stream', '*', FIELD, to(one.id, 'alice', 'after'));
+    await bob.receive('*x* after');
+    await alice.receive('*x* after');
+    assert.deepEqual(alice.lines, ['*x* both read', '*x* only one read', mayHaveLost(), '*x* after']);
+    assert.deepEqual(bob.lines, ['*x* both read', mayHaveLost(), '*x* after']);
+    for (const events of [oneEvents, twoEvents]) {
+      assert.equal(events.logs.filter((l) => l.startsWith("the cluster's stream lost entries")).length, 1, JSON.stringify(events.logs));
+    }
+  });
+
   test('chats in two databases of one Redis do not hear each other', async (t) => {
     const redis = await TestRedis.start(t);
     const { hub: one } = await hubOn(t, `${redis.url}/1`);

@@ -56,6 +56,12 @@ import { hasControl, stateOf } from '../../protocol/room-state.js';
 export const FIELD = 'x';
 /** The one field of a "names changed" entry: the keys, space-separated. */
 export const NAMES_FIELD = 'n';
+/**
+ * The one field of a "lost" entry: `SERVER ID`, a server that found, after a failover, that
+ * the stream no longer holds entry ID, which it had read or written. A server that had not
+ * read up to ID when the primary went lost what was there too (reader.ts).
+ */
+export const GAP_FIELD = 'g';
 /** A user frame's kind: a direct message, an operator's removal, an eviction. */
 export type UserKind = '@' | '~' | '!' | '%' | '+' | '-';
 

@@ -120,6 +120,7 @@ export class Link {
     const s = this.#s;
     if (!s.up || s.closed) return;
     s.up = false;
+    s.readAtOutage = s.readMax;
     // Canaries written before are not waited for: the way back starts reading afresh.
     s.canary.reset();
     // Changes of names may be missed meanwhile: every user is looked up again once back.

@@ -1,5 +1,5 @@
 import { compareIds } from './holders.js';
-import { decodeEntry, FIELD, NAMES_FIELD, type Received } from './cluster-message.js';
+import { decodeEntry, FIELD, GAP_FIELD, NAMES_FIELD, type Received } from './cluster-message.js';
 import { usable, type Link } from './link.js';
 import type { HubState } from './state.js';
 import { partDevices } from '../devices.js';
@@ -12,6 +12,7 @@ const READ_PAUSE_MS = 1;
 const FIELD_BYTE = FIELD.charCodeAt(0);
 const NAMES_BYTE = NAMES_FIELD.charCodeAt(0);
 const CANARY_BYTE = CANARY_FIELD.charCodeAt(0);
+const GAP_BYTE = GAP_FIELD.charCodeAt(0);
 
 /** What other servers send this one: the stream, read on its own connection (HubState.reader). */
 export class Reader {
@@ -70,11 +71,15 @@ export class Reader {
       }
       const entries = reply?.[0]?.[1] ?? [];
       s.behind = entries.length >= READ_COUNT;
+      // Ids rise within a read: the last is the highest, unless a reposition went back.
+      const readTo = entries.at(-1)?.[0].toString('latin1');
+      if (readTo !== undefined && compareIds(readTo, s.readMax) > 0) s.readMax = readTo;
       for (const [id, fields] of entries) {
         s.lastId = id.toString('latin1');
         // Another program's entry (not our one field) is skipped, as is one we cannot read whole.
         if (fields.length !== 2 || fields[0]!.length !== 1) continue;
         if (fields[0]![0] === NAMES_BYTE) {
+          s.lastMessage = s.lastId;
           s.holders.changed(s.lastId, fields[1]!.toString('latin1').split(' '));
           continue;
         }
@@ -82,7 +87,12 @@ export class Reader {
           if (fields[1]!.equals(ownId)) s.canary.read();
           continue;
         }
+        if (fields[0]![0] === GAP_BYTE) {
+          this.#gap(fields[1]!.toString('latin1'));
+          continue;
+        }
         if (fields[0]![0] !== FIELD_BYTE) continue;
+        s.lastMessage = s.lastId;
         for (const message of decodeEntry(fields[1]!, s.id) ?? []) {
           try {
             this.#receive(message, s.lastId);
@@ -97,6 +107,17 @@ export class Reader {
       // added is delivered at once.
       if (entries.length > 0) await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
     }
+  }
+
+  /**
+   * Another server found entry ID gone after a failover (GAP_FIELD): had this one not read
+   * up to it when Redis was lost, what was there is lost for its users too.
+   */
+  #gap(value: string): void {
+    const s = this.#s;
+    const [server, id] = value.split(' ');
+    if (server === s.id || id === undefined || !/^\d+-\d+$/.test(id)) return;
+    if (compareIds(s.readAtOutage ?? s.readMax, id) < 0) s.tellLoss('lost');
   }
 
   /** A message from another server for this one (decodeEntry has left out the rest). */

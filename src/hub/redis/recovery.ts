@@ -8,6 +8,7 @@ import { ClusterMismatchError, usable, type Link } from './link.js';
 import type { Routing } from './routing.js';
 import type { HubState } from './state.js';
 import { CANARY_FIELD } from './canary.js';
+import { GAP_FIELD } from './cluster-message.js';
 
 /**
  * Arguments of one call of a room script (REENTER, VACATE) at most: a whole server's users in
@@ -213,8 +214,13 @@ export class Recovery {
         if (s.closed) return;
         const wasDown = !s.up;
         // Before the reader goes on: it may have to go on from elsewhere (#gaps).
-        const gaps = wasDown && !emptied ? await this.#gaps(s.lastId, addedTo) : { missing: false, trimmed: false };
-        if (emptied || gaps.missing) this.#tellLoss(gaps.trimmed ? 'trimmed' : 'lost');
+        const gaps = wasDown && !emptied ? await this.#gaps(s.lastId, s.lastMessage, addedTo) : { missing: undefined, trimmed: false };
+        if (emptied || gaps.missing !== undefined) s.tellLoss(gaps.trimmed ? 'trimmed' : 'lost');
+        // The other servers may have read less than we did when the primary went: those that
+        // had not read up to what is gone lost it too, and are told by this entry.
+        if (gaps.missing !== undefined && !gaps.trimmed) {
+          await s.cmd.xadd(s.stream, 'MINID', '~', s.minId(), '*', GAP_FIELD, `${s.id} ${gaps.missing}`).catch(() => {});
+        }
         s.up = true;
         this.#link.wakeReader();
         this.#link.lastError = '';
@@ -272,10 +278,10 @@ export class Recovery {
    *   read, not after READ, or they would never be delivered here.
    * An ADDED trimmed by age is no loss: the other servers had the stream's whole keep to read it.
    */
-  async #gaps(read: string, added: string): Promise<{ missing: boolean; trimmed: boolean }> {
+  async #gaps(read: string, message: string, added: string): Promise<{ missing: string | undefined; trimmed: boolean }> {
     const s = this.#s;
-    const ids = [read, added].filter((id) => id !== '' && id !== '0-0');
-    if (ids.length === 0) return { missing: false, trimmed: false };
+    const ids = [read, message, added].filter((id) => id !== '' && id !== '0-0');
+    if (ids.length === 0) return { missing: undefined, trimmed: false };
     const [[first], [last], ...found] = await Promise.all([
       s.cmd.xrange(s.stream, '-', '+', 'COUNT', 1),
       s.cmd.xrevrange(s.stream, '+', '-', 'COUNT', 1),
@@ -283,41 +289,15 @@ export class Recovery {
     ]);
     const gone = (id: string): boolean => found[ids.indexOf(id)]?.length === 0;
     const before = (id: string): boolean => first !== undefined && compareIds(first[0], id) > 0;
-    const readGone = read !== '0-0' && gone(read);
+    // A canary lost (the last entry read may be one) is no message lost.
+    const messageGone = message !== '0-0' && gone(message);
     const addedGone = added !== '' && gone(added) && !before(added);
     if (read !== '0-0' && (last === undefined || compareIds(last[0], read) < 0)) {
       const [kept] = await s.cmd.xrevrange(s.stream, read, '-', 'COUNT', 1);
       if (s.lastId === read) s.lastId = kept?.[0] ?? '0-0';
     }
-    return { missing: readGone || addedGone, trimmed: readGone && before(read) };
-  }
-
-  /**
-   * Messages may have been lost for this server's users (WHY, #gaps): each is told once, and
-   * the operator with it. /history has what the store kept.
-   */
-  #tellLoss(why: 'trimmed' | 'lost'): void {
-    const s = this.#s;
-    let told = 0;
-    for (const key of s.local.keys()) {
-      for (const member of s.all(key)) {
-        this.#events?.lost?.(member);
-        told++;
-      }
-    }
-    const users = `told its ${told} ${told === 1 ? 'user' : 'users'}`;
-    if (why === 'trimmed') {
-      const seconds = Math.round(s.keepMs / 1000);
-      this.#events?.log(
-        `this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile; ${users}`,
-        'error',
-      );
-    } else {
-      this.#events?.log(
-        `the cluster's stream lost entries this server had read or sent (Redis failed over to a replica that was behind, or restarted without its data): ${users} that messages may have been lost`,
-        'error',
-      );
-    }
+    const lostUpTo = [messageGone ? message : '', addedGone ? added : ''].reduce((a, b) => (compareIds(a || '0-0', b || '0-0') >= 0 ? a : b));
+    return { missing: lostUpTo === '' ? undefined : lostUpTo, trimmed: messageGone && before(message) };
   }
 
   /** Writes again which rooms each of our users is in, in calls of ROOM_CALL_ARGS arguments at most. */
@@ -365,6 +345,9 @@ export class Recovery {
     const emptied = this.#epoch !== undefined && epoch !== this.#epoch;
     if (emptied) {
       s.lastId = '0-0';
+      s.lastMessage = '0-0';
+      s.readMax = '0-0';
+      s.readAtOutage = undefined;
       s.holders.restart();
     } else {
       // Names taken while we were away (SYNC's lost) moved without a word to us.

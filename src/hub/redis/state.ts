@@ -110,6 +110,14 @@ export class HubState {
   lastId = '0-0';
   /** The id of the last entry this server added to the stream (Redis acknowledged it); '' for none yet. */
   lastAdded = '';
+  /** The id of the last entry read here that carried messages (not a canary): what a loss is checked against. */
+  lastMessage = '0-0';
+  /** The highest id read here: a reposition after a failover (recovery.ts, #gaps) lowers lastId, not this. */
+  readMax = '0-0';
+  /** readMax when Redis was last lost: what this server had read when the failover came. */
+  readAtOutage: string | undefined;
+  /** When users were last told of a loss (performance.now()): one event is told once, however it is learned. */
+  lossToldAt = Number.NEGATIVE_INFINITY;
   /** This server's entries read back through the stream (canary.ts): /healthz, and the reader's restart. */
   readonly canary: Canary;
   /** Where other servers' users are, as last heard from Redis. */
@@ -171,6 +179,37 @@ export class HubState {
     this.shared.delete(key);
     this.sharable.delete(key);
     return all;
+  }
+
+  /**
+   * Messages may have been lost for this server's users (WHY): the cluster's stream lost
+   * entries. Each is told once, and the operator with it; a second report of the same event
+   * (our own check, then another server's `g` entry) within a lease is not told again.
+   */
+  tellLoss(why: 'trimmed' | 'lost'): void {
+    const now = performance.now();
+    if (now - this.lossToldAt < this.leaseMs) return;
+    this.lossToldAt = now;
+    let told = 0;
+    for (const key of this.local.keys()) {
+      for (const member of this.all(key)) {
+        this.events?.lost?.(member);
+        told++;
+      }
+    }
+    const users = `told its ${told} ${told === 1 ? 'user' : 'users'}`;
+    if (why === 'trimmed') {
+      const seconds = Math.round(this.keepMs / 1000);
+      this.events?.log(
+        `this server was cut off for longer than messages are kept (${seconds} s): its users may have missed some sent meanwhile; ${users}`,
+        'error',
+      );
+    } else {
+      this.events?.log(
+        `the cluster's stream lost entries this server had read, sent or not yet read (Redis failed over to a replica that was behind, or restarted without its data): ${users} that messages may have been lost`,
+        'error',
+      );
+    }
   }
 
   /** Something of ours changed: listings are asked for again. */
