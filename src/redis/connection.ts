@@ -31,7 +31,8 @@ export function connectionOptions(name: string) {
 
 /** The URL with any password replaced, for logs (a Sentinel URL's list of hosts is no URL to `URL`). */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z+]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+  // Up to the last @ before the path: ioredis splits there, and a password may hold an @.
+  return url.replace(/^([a-z+]+:\/\/[^:@/]*:)[^/]*@/i, '$1***@');
 }
 
 /** The database number of a Redis URL (redis://HOST:PORT/2), 0 when it has none; undefined when it is not a number. */
@@ -60,17 +61,21 @@ export function redisTarget(url: string): RedisTarget | undefined {
   const sentinel = SENTINEL_URL.exec(url);
   if (sentinel !== null) {
     const [, user, password, hosts, master, dbText] = sentinel;
+    // HOST:PORT, [IPV6]:PORT, or a host alone (Sentinel's port).
     const sentinels = hosts!.split(',').map((hostPort) => {
-      const at = hostPort.lastIndexOf(':');
-      const host = (at > 0 ? hostPort.slice(0, at) : hostPort).replace(/^\[|\]$/g, '');
-      const port = at > 0 ? Number(hostPort.slice(at + 1)) : 26379;
-      return { host, port };
+      const m = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/i.exec(hostPort);
+      return m === null ? undefined : { host: m[1] ?? m[2]!, port: m[3] === undefined ? 26379 : Number(m[3]) };
     });
-    if (sentinels.some(({ host, port }) => host === '' || !Number.isInteger(port) || port < 1 || port > 65535)) return undefined;
-    const db = dbText === undefined || dbText === '' ? 0 : /^\d+$/.test(dbText) ? Number(dbText) : undefined;
-    const options: Record<string, unknown> = { sentinels, name: decodeURIComponent(master!), db: db ?? 0 };
-    if (user) options['username'] = decodeURIComponent(user);
-    if (password) options['password'] = decodeURIComponent(password);
+    if (sentinels.some((s) => s === undefined || s.port < 1 || s.port > 65535)) return undefined;
+    const db = databaseNumber(dbText ?? '');
+    let options: Record<string, unknown>;
+    try {
+      options = { sentinels, name: decodeURIComponent(master!), db: db ?? 0 };
+      if (user) options['username'] = decodeURIComponent(user);
+      if (password) options['password'] = decodeURIComponent(password);
+    } catch {
+      return undefined; // a malformed %-escape
+    }
     return { options, db, sentinel: true };
   }
   let parsed: URL;
@@ -80,9 +85,14 @@ export function redisTarget(url: string): RedisTarget | undefined {
     return undefined;
   }
   if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') return undefined;
-  const dbText = parsed.pathname.slice(1);
-  const db = dbText === '' ? 0 : /^\d+$/.test(dbText) ? Number(dbText) : undefined;
-  return { options: { url }, db, sentinel: false };
+  return { options: { url }, db: databaseNumber(parsed.pathname.slice(1)), sentinel: false };
+}
+
+/** A URL's database: 0 when none is given, undefined when it is not a number Redis could have. */
+function databaseNumber(text: string): number | undefined {
+  if (text === '') return 0;
+  const db = Number(text);
+  return /^\d+$/.test(text) && Number.isSafeInteger(db) ? db : undefined;
 }
 
 /** A connection (not connected yet) to the Redis URL names, with OPTIONS; a Sentinel URL follows the primary. */

@@ -37,6 +37,11 @@ test('a Sentinel URL names the sentinels, the primary, its database and its cred
   assert.equal(redisTarget('redis+sentinel://127.0.0.1:0/chat'), undefined);
   assert.equal(redisTarget('redis+sentinel://a:26379,,b:26379/chat'), undefined);
   assert.equal(databaseOf('redis+sentinel://127.0.0.1:26379/chat/x'), undefined);
+  assert.equal(databaseOf('redis+sentinel://127.0.0.1:26379/chat/99999999999999999999'), undefined);
+  assert.equal(redisTarget('redis+sentinel://127.0.0.1:0x10/chat'), undefined, 'ports are decimal');
+  assert.equal(redisTarget('redis+sentinel://::1:26379/chat'), undefined, 'IPv6 in brackets');
+  assert.deepEqual(redisTarget('redis+sentinel://[::1]/chat')?.options['sentinels'], [{ host: '::1', port: 26379 }]);
+  assert.equal(redisTarget('redis+sentinel://u:%E0%A4%A@a:26379/chat'), undefined, 'a malformed escape is no URL, not a crash');
 });
 
 test('passwords never reach a log, in either form of URL', () => {
@@ -45,4 +50,7 @@ test('passwords never reach a log, in either form of URL', () => {
   assert.equal(redactUrl('redis+sentinel://chat:CHANGE-ME@a:26379,b:26379/chat'), 'redis+sentinel://chat:***@a:26379,b:26379/chat');
   assert.equal(redactUrl('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379');
   assert.equal(redactUrl('redis://chat@127.0.0.1:6379'), 'redis://chat@127.0.0.1:6379', 'a user without a password stays');
+  // ioredis splits at the last @: a password may hold one, and none of it shows.
+  assert.equal(redactUrl('redis://:hunter@2secret@127.0.0.1:6379/1'), 'redis://:***@127.0.0.1:6379/1');
+  assert.equal(redactUrl('redis+sentinel://u:p%40ss@a:26379/chat'), 'redis+sentinel://u:***@a:26379/chat');
 });

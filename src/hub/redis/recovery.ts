@@ -297,6 +297,9 @@ export class Recovery {
       if (s.lastId === read) s.lastId = kept?.[0] ?? '0-0';
     }
     const lostUpTo = [messageGone ? message : '', addedGone ? added : ''].reduce((a, b) => (compareIds(a || '0-0', b || '0-0') >= 0 ? a : b));
+    // Told once: a later outage must not find the same entries gone and tell it again.
+    if (addedGone) s.lastAdded = '';
+    if (messageGone) s.lastMessage = '0-0';
     return { missing: lostUpTo === '' ? undefined : lostUpTo, trimmed: messageGone && before(message) };
   }
 
