@@ -156,70 +156,61 @@ function tally(result: Load) {
   return figures;
 }
 
+/** Kills the primary (SIGKILL) and waits for the sentinels to promote a replica. */
+async function killPrimary(set: TestSentinels): Promise<void> {
+  const old = await set.primary();
+  await old.stop();
+  await set.failedOverFrom(old);
+}
+
+/** Freezes the primary (SIGSTOP) past the sentinels' timeout, then thaws it: it comes back as a replica. */
+async function freezeThenThaw(set: TestSentinels): Promise<void> {
+  const old = await set.primary();
+  old.pause();
+  await set.failedOverFrom(old);
+  old.resume();
+  for (let i = 0; (await roleOf(old.port)) !== 'slave'; i++) {
+    assert.ok(i < 200, 'the old primary never became a replica');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * The load (load()) on two servers on Sentinel, its data nodes started with NODE_ARGS, and
+ * FAILURE during it. Nothing is ever delivered twice, and the last second's messages were
+ * all answered: the servers followed the new primary. Returns the figures and the servers.
+ */
+async function underLoad(t: TestContext, nodeArgs: string[], failure: (set: TestSentinels) => Promise<void>) {
+  const set = await TestSentinels.start(t, nodeArgs);
+  const servers = await twoServers(t, set);
+  const figures = tally(await load(t, servers, () => failure(set)));
+  t.diagnostic(JSON.stringify(figures));
+  assert.equal(figures.duplicated, 0);
+  const logs = servers.flatMap((s) => s.stderr.seen.filter((l) => !/ (connect|register|leave) /.test(l)));
+  assert.equal(
+    figures.lastSecondAnswered,
+    figures.lastSecond,
+    `chatting as before once the servers have followed the new primary; their logs:\n${logs.join('\n')}`,
+  );
+  return { figures, servers };
+}
+
 describe('the cluster on Redis with Sentinel', { skip: sentinelSkip, concurrency: false }, () => {
   test('failover under load with appendfsync always and min-replicas-to-write 1: nothing answered is lost or duplicated', async (t) => {
-    const set = await TestSentinels.start(t, ['--appendonly', 'yes', '--appendfsync', 'always', '--min-replicas-to-write', '1']);
-    const servers = await twoServers(t, set);
-    const result = await load(t, servers, async () => {
-      const old = await set.primary();
-      await old.stop();
-      await set.failedOverFrom(old);
-    });
-    const figures = tally(result);
-    t.diagnostic(JSON.stringify(figures));
-    assert.equal(figures.duplicated, 0);
+    const { figures, servers } = await underLoad(t, ['--appendonly', 'yes', '--appendfsync', 'always', '--min-replicas-to-write', '1'], killPrimary);
     assert.equal(figures.lost, 0);
-    assert.equal(
-      figures.lastSecondAnswered,
-      figures.lastSecond,
-      `chatting as before once the servers have followed the new primary; their logs:\n${servers.flatMap((s) => s.stderr.seen.filter((l) => !/ (connect|register|leave) /.test(l))).join('\n')}`,
-    );
     for (const server of servers) await server.stderr.until(/notice Redis is back \(primary at 127\.0\.0\.1:\d+\): \d+ names reclaimed/);
   });
 
   test('failover under load, asynchronous replication: nothing duplicated, every loss told', async (t) => {
-    const set = await TestSentinels.start(t);
-    const servers = await twoServers(t, set);
-    const result = await load(t, servers, async () => {
-      const old = await set.primary();
-      await old.stop();
-      await set.failedOverFrom(old);
-    });
-    const figures = tally(result);
-    t.diagnostic(JSON.stringify(figures));
-    assert.equal(figures.duplicated, 0);
+    const { figures } = await underLoad(t, [], killPrimary);
     assert.equal(figures.lostUntold, 0);
-    assert.equal(
-      figures.lastSecondAnswered,
-      figures.lastSecond,
-      `chatting as before once the servers have followed the new primary; their logs:\n${servers.flatMap((s) => s.stderr.seen.filter((l) => !/ (connect|register|leave) /.test(l))).join('\n')}`,
-    );
   });
 
   test("a primary frozen past the sentinels' timeout, then thawed: nothing delivered twice, no name held twice", async (t) => {
-    const set = await TestSentinels.start(t);
-    const servers = await twoServers(t, set);
-    const result = await load(t, servers, async () => {
-      const old = await set.primary();
-      old.pause();
-      await set.failedOverFrom(old);
-      old.resume();
-      // Back as a replica of the new primary (Sentinel converts it).
-      for (let i = 0; (await roleOf(old.port)) !== 'slave'; i++) {
-        assert.ok(i < 200, 'the old primary never became a replica');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    });
-    const figures = tally(result);
-    t.diagnostic(JSON.stringify(figures));
-    assert.equal(figures.duplicated, 0);
+    const { figures, servers } = await underLoad(t, [], freezeThenThaw);
     assert.equal(figures.lostUntold, 0);
-    assert.equal(
-      figures.lastSecondAnswered,
-      figures.lastSecond,
-      `chatting as before once the servers have followed the new primary; their logs:\n${servers.flatMap((s) => s.stderr.seen.filter((l) => !/ (connect|register|leave) /.test(l))).join('\n')}`,
-    );
-    // Each name once in the chat: listed once on each server, refused to a newcomer on either.
+    // Each name once in the chat: listed once, and refused to a newcomer on either server.
     const a = await WireClient.registered(t, servers[0]!.port, 'checker');
     a.send('/who');
     const who = await a.lines.until(/^\* online \(\d+\): /);

@@ -6,50 +6,129 @@
  * made again. Other systems' health checks stayed green through exactly that.
  */
 
-/** The one field of a canary entry; its value is the id of the server that wrote it. Others skip it. */
+/** The one field of a canary entry; its value is `SERVER SEQ`, the server that wrote it. Others skip it. */
 export const CANARY_FIELD = 'c';
 
 /** Canaries waiting to be read back at most: a stream that delivers nothing for long keeps the oldest. */
 const MAX_WAITING = 64;
 
+/** The longest wait between two restarts of a reader that delivers nothing, in leases (see mayRestart). */
+const MAX_BACKOFF_LEASES = 16;
+
+/** What the reader is doing when a canary is late. */
+export type Lateness =
+  /** Reads come back with entries: the reader is behind the stream, not stuck. */
+  | 'behind'
+  /** Reads come back empty, or not at all: nothing reaches this server. */
+  | 'stuck';
+
 export class Canary {
-  /** When each canary not read back yet was written, oldest first (ms, NOW's clock). */
-  #waiting: number[] = [];
+  /** Canaries not read back yet: sequence number and when written (ms, NOW's clock), oldest first. */
+  #waiting: { seq: number; at: number }[] = [];
+  #seq = 0;
+  /** Since when this server has had no proof of delivery across a restart of its reader (see restarted). */
+  #unprovenSince: number | undefined;
+  #restarts = 0;
+  #restartedAt = Number.NEGATIVE_INFINITY;
+  /** When the reader last had an answer, and whether it carried entries (read()). */
+  #answeredAt = Number.NEGATIVE_INFINITY;
+  #answerHadEntries = false;
   #listener: ((ms: number) => void) | undefined;
 
-  /** Late after LATE_MS; NOW is the clock (a fake one in tests). */
+  /** Late after LATE_MS; a reader's read counts as recent within ANSWER_MS; NOW is the clock (a fake one in tests). */
   constructor(
     readonly lateMs: number,
+    private readonly answerMs: number,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** A canary is being written now: returns a function that takes it back if the write fails. */
-  written(): () => void {
-    const at = this.now();
-    if (this.#waiting.length < MAX_WAITING) this.#waiting.push(at);
-    return () => {
-      const i = this.#waiting.indexOf(at);
-      if (i >= 0) this.#waiting.splice(i, 1);
+  /**
+   * A canary is being written now: its sequence number (in the entry, for read) and a
+   * function that takes it back if the write fails.
+   */
+  written(): { seq: number; takeBack: () => void } {
+    const entry = { seq: ++this.#seq, at: this.now() };
+    if (this.#waiting.length < MAX_WAITING) this.#waiting.push(entry);
+    return {
+      seq: entry.seq,
+      takeBack: () => {
+        const i = this.#waiting.indexOf(entry);
+        if (i >= 0) this.#waiting.splice(i, 1);
+      },
     };
   }
 
-  /** One of ours came back through the stream: the oldest, since the stream keeps the order. */
-  read(): void {
-    const at = this.#waiting.shift();
-    if (at !== undefined) this.#listener?.(this.now() - at);
+  /**
+   * Canary SEQ came back through the stream: it and every one before it are settled (the
+   * stream keeps the order: those before it were lost, or were never written). One from
+   * before a reset (no longer waiting) proves nothing.
+   */
+  read(seq: number): void {
+    const i = this.#waiting.findIndex((w) => w.seq === seq);
+    if (i < 0) return;
+    const at = this.#waiting[i]!.at;
+    this.#waiting.splice(0, i + 1);
+    this.#unprovenSince = undefined;
+    this.#restarts = 0;
+    this.#listener?.(this.now() - at);
   }
 
-  /** How long the oldest canary has waited, when that is longer than lateMs; else undefined. */
+  /** The reader had an answer (HAD_ENTRIES: with entries): whether it is behind or stuck (late). */
+  answered(hadEntries: boolean): void {
+    this.#answeredAt = this.now();
+    this.#answerHadEntries = hadEntries;
+  }
+
+  /** How long this server has been without proof of delivery, when that is longer than lateMs; else undefined. */
   late(): number | undefined {
-    const oldest = this.#waiting[0];
-    if (oldest === undefined) return undefined;
+    const oldest = Math.min(this.#waiting[0]?.at ?? Number.POSITIVE_INFINITY, this.#unprovenSince ?? Number.POSITIVE_INFINITY);
+    if (oldest === Number.POSITIVE_INFINITY) return undefined;
     const waited = this.now() - oldest;
     return waited > this.lateMs ? waited : undefined;
   }
 
-  /** Forgets the canaries waiting: the reader is made again, or Redis was lost. */
+  /** For a late canary: a reader answered recently with entries is behind; any other is stuck. */
+  lateness(): Lateness {
+    return this.#answerHadEntries && this.now() - this.#answeredAt <= this.answerMs ? 'behind' : 'stuck';
+  }
+
+  /**
+   * Whether a stuck reader may be made again now: at once the first time, then after 2, 4,
+   * 8... leases (at most MAX_BACKOFF_LEASES) while no canary comes back, so that a reader
+   * that no restart mends is not restarted every renewal.
+   */
+  mayRestart(leaseMs: number): boolean {
+    const wait = this.#restarts === 0 ? 0 : leaseMs * Math.min(2 ** this.#restarts, MAX_BACKOFF_LEASES);
+    return this.now() - this.#restartedAt >= wait;
+  }
+
+  /**
+   * The reader is being made again (after reset, which a lost connection does): until a
+   * canary written from now on comes back, this server stays without proof since SINCE.
+   */
+  restarted(since: number): void {
+    this.#unprovenSince = since;
+    this.#restarts++;
+    this.#restartedAt = this.now();
+  }
+
+  /**
+   * Back in the chat after a restart of the reader: the new reader has lateMs from now to
+   * prove itself, before /healthz is red again and the next restart may come (mayRestart).
+   */
+  resumed(): void {
+    if (this.#unprovenSince !== undefined) this.#unprovenSince = this.now();
+  }
+
+  /** When the oldest canary waiting was written, or now. */
+  oldest(): number {
+    return Math.min(this.#waiting[0]?.at ?? this.now(), this.#unprovenSince ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Forgets the canaries waiting and any missing proof: Redis was lost, and the way back starts afresh. */
   reset(): void {
     this.#waiting = [];
+    this.#unprovenSince = undefined;
   }
 
   /** LISTENER gets each canary's round trip, in ms (the metric chat_cluster_delivery_seconds). */

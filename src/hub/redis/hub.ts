@@ -224,9 +224,12 @@ export class RedisHub implements Hub {
 
   /** For /healthz: connected, and yet this server's canaries (canary.ts) have not come back. */
   deliveryProblem(): string | undefined {
-    const late = this.#s.up ? this.#s.canary.late() : undefined;
+    const { canary, up } = this.#s;
+    const late = up ? canary.late() : undefined;
     if (late === undefined) return undefined;
-    return `the cluster's stream has delivered nothing to this server for ${(late / 1000).toFixed(1)} s: its reader is made again at the next renewal`;
+    const seconds = (late / 1000).toFixed(1);
+    if (canary.lateness() === 'behind') return `the cluster's stream is behind on this server: what it wrote ${seconds} s ago has not come back yet`;
+    return `the cluster's stream has delivered nothing to this server for ${seconds} s: its reader is made again`;
   }
 
   onDelivery(listener: (ms: number) => void): void {

@@ -71,6 +71,7 @@ export class Reader {
       }
       const entries = reply?.[0]?.[1] ?? [];
       s.behind = entries.length >= READ_COUNT;
+      s.canary.answered(entries.length > 0);
       // Ids rise within a read: the last is the highest, unless a reposition went back.
       const readTo = entries.at(-1)?.[0].toString('latin1');
       if (readTo !== undefined && compareIds(readTo, s.readMax) > 0) s.readMax = readTo;
@@ -84,7 +85,11 @@ export class Reader {
           continue;
         }
         if (fields[0]![0] === CANARY_BYTE) {
-          if (fields[1]!.equals(ownId)) s.canary.read();
+          // `SERVER SEQ`: ours when it starts with our id and a space.
+          const value = fields[1]!;
+          if (value[ownId.length] === 0x20 && value.subarray(0, ownId.length).equals(ownId)) {
+            s.canary.read(Number(value.subarray(ownId.length + 1).toString('latin1')));
+          }
           continue;
         }
         if (fields[0]![0] === GAP_BYTE) {

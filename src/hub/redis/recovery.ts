@@ -144,19 +144,23 @@ export class Recovery {
 
   /**
    * Writes this renewal's canary (canary.ts), or, when the last ones have not come back
-   * within half a lease, makes the reader again: the way back (resync) finds where reading
-   * must go on, and tells the users if messages were lost.
+   * within half a lease and the reader is stuck (not merely behind: its reads bring
+   * nothing, or do not come back), makes the reader again: the way back (resync) finds
+   * where reading must go on, and tells the users if messages were lost. A reader that no
+   * restart mends is made again less and less often (Canary.mayRestart).
    */
   #canary(): void {
     const s = this.#s;
     const late = s.canary.late();
-    if (late !== undefined) {
+    if (late !== undefined && s.canary.lateness() === 'stuck' && s.canary.mayRestart(s.leaseMs)) {
+      const since = s.canary.oldest();
       this.#link.down(`the stream delivered nothing to this server for ${(late / 1000).toFixed(1)} s: its reader is made again`);
       s.reader.disconnect(true);
+      s.canary.restarted(since);
       return;
     }
-    const takeBack = s.canary.written();
-    s.cmd.xadd(s.stream, 'MINID', '~', s.minId(), '*', CANARY_FIELD, s.id).catch(takeBack);
+    const { seq, takeBack } = s.canary.written();
+    s.cmd.xadd(s.stream, 'MINID', '~', s.minId(), '*', CANARY_FIELD, `${s.id} ${seq}`).catch(takeBack);
   }
 
   /**
@@ -216,6 +220,7 @@ export class Recovery {
         // Before the reader goes on: it may have to go on from elsewhere (#gaps).
         const gaps = wasDown && !emptied ? await this.#gaps(s.lastId, s.lastMessage, addedTo) : { missing: undefined, trimmed: false };
         if (emptied || gaps.missing !== undefined) s.tellLoss(gaps.trimmed ? 'trimmed' : 'lost');
+        s.canary.resumed();
         // The other servers may have read less than we did when the primary went: those that
         // had not read up to what is gone lost it too, and are told by this entry.
         if (gaps.missing !== undefined && !gaps.trimmed) {

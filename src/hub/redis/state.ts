@@ -142,7 +142,9 @@ export class HubState {
     this.holders = new Holders(this.id);
     // Renewals every third of the lease: one written just after a reader stopped is late
     // half a lease later, within one lease of the stop (docs/cluster.md, "Health").
-    this.canary = new Canary(Math.floor(this.leaseMs / 2));
+    // A read answers within a renewal interval when idle: one not answered in that and a
+    // command timeout is no evidence that the reader is reading.
+    this.canary = new Canary(Math.floor(this.leaseMs / 2), this.renewMs + this.timeoutMs);
     const { cmd, lua, reader } = connect(this);
     this.cmd = cmd;
     this.lua = lua;

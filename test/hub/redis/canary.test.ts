@@ -2,51 +2,116 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Canary } from '../../../src/hub/redis/canary.js';
 
-test('a canary read back in time gives its round trip; one that never comes is late after lateMs', () => {
-  let now = 1000;
-  const canary = new Canary(500, () => now);
+/** A canary on a fake clock: late after 500 ms, reads recent for 300 ms. */
+function onClock() {
+  const clock = { now: 1000 };
+  const canary = new Canary(500, 300, () => clock.now);
   const trips: number[] = [];
   canary.onRoundTrip((ms) => trips.push(ms));
-  canary.written();
-  now += 3;
-  canary.read();
+  return { clock, canary, trips };
+}
+
+test('a canary read back in time gives its round trip; one that never comes is late after lateMs', () => {
+  const { clock, canary, trips } = onClock();
+  const first = canary.written();
+  clock.now += 3;
+  canary.read(first.seq);
   assert.deepEqual(trips, [3]);
   assert.equal(canary.late(), undefined);
-  canary.written();
-  now += 500;
+  const second = canary.written();
+  clock.now += 500;
   assert.equal(canary.late(), undefined, 'at lateMs exactly: not yet');
   canary.written();
-  now += 1;
+  clock.now += 1;
   assert.equal(canary.late(), 501, 'the oldest waiting one counts');
-  canary.read();
+  canary.read(second.seq);
   assert.deepEqual(trips, [3, 501]);
   assert.equal(canary.late(), undefined, 'the next one is 1 ms old');
+});
+
+test('canaries are known by their number: a late one read after a reset proves nothing, an earlier one settles nothing after it', () => {
+  const { clock, canary, trips } = onClock();
+  const before = canary.written();
   canary.reset();
-  now += 10_000;
-  assert.equal(canary.late(), undefined, 'forgotten: a reader made again starts afresh');
-  canary.read();
-  assert.deepEqual(trips, [3, 501], 'a canary from before the reset is not timed');
+  const after = canary.written();
+  clock.now += 700;
+  canary.read(before.seq);
+  assert.deepEqual(trips, [], 'from before the reset: not timed');
+  assert.equal(canary.late(), 700, 'the one after the reset is still late');
+  // A third written, then the second read: the second settles itself and those before it only.
+  const third = canary.written();
+  clock.now += 10;
+  canary.read(after.seq);
+  assert.deepEqual(trips, [710]);
+  clock.now += 500;
+  assert.equal(canary.late(), 510, 'the third still waits');
+  canary.read(third.seq);
+  canary.read(third.seq);
+  assert.deepEqual(trips, [710, 510], 'read twice, timed once');
 });
 
 test('a write that failed is taken back: it is never waited for', () => {
-  let now = 0;
-  const canary = new Canary(100, () => now);
-  const takeBack = canary.written();
-  now += 1;
+  const { clock, canary } = onClock();
+  const failed = canary.written();
+  clock.now += 1;
   canary.written();
-  takeBack();
-  now += 100;
+  failed.takeBack();
+  clock.now += 500;
   assert.equal(canary.late(), undefined);
-  now += 1;
-  assert.equal(canary.late(), 101);
+  clock.now += 1;
+  assert.equal(canary.late(), 501);
+});
+
+test('behind or stuck: reads that bring entries are a reader behind; empty reads, or none lately, a stuck one', () => {
+  const { clock, canary } = onClock();
+  canary.written();
+  clock.now += 600;
+  assert.equal(canary.lateness(), 'stuck', 'no read answered yet');
+  canary.answered(true);
+  assert.equal(canary.lateness(), 'behind');
+  clock.now += 301;
+  assert.equal(canary.lateness(), 'stuck', 'the last answer is too old');
+  canary.answered(false);
+  assert.equal(canary.lateness(), 'stuck', 'answered, with nothing in it');
+});
+
+test('a reader made again stays unproven until a canary written after comes back, and restarts back off', () => {
+  const { clock, canary } = onClock();
+  const lost = canary.written();
+  clock.now += 600;
+  assert.equal(canary.mayRestart(3000), true, 'the first restart is at once');
+  const since = canary.oldest();
+  canary.reset(); // the connection dropped
+  canary.restarted(since);
+  assert.equal(canary.late(), 600, 'still without proof: red, not green, between restarts');
+  clock.now += 3000;
+  assert.equal(canary.mayRestart(3000), false, 'the second waits two leases');
+  clock.now += 3000;
+  assert.equal(canary.mayRestart(3000), true);
+  canary.restarted(canary.oldest());
+  clock.now += 3 * 3000;
+  assert.equal(canary.mayRestart(3000), false, 'the third waits four');
+  clock.now += 3000;
+  assert.equal(canary.mayRestart(3000), true);
+  canary.read(lost.seq);
+  assert.equal(canary.late(), 4 * 3000 + 3000 * 2 + 600, 'one from before the restart proves nothing');
+  // Back in the chat: the new reader has lateMs to prove itself.
+  canary.resumed();
+  assert.equal(canary.late(), undefined);
+  clock.now += 501;
+  assert.equal(canary.late(), 501, 'and is late again after it');
+  const fresh = canary.written();
+  clock.now += 5;
+  canary.read(fresh.seq);
+  assert.equal(canary.late(), undefined, 'proven again');
+  assert.equal(canary.mayRestart(3000), true, 'and the back-off starts over');
 });
 
 test('a stream that delivers nothing for long keeps a bounded list of canaries', () => {
-  let now = 0;
-  const canary = new Canary(100, () => now);
+  const { clock, canary } = onClock();
   for (let i = 0; i < 10_000; i++) {
     canary.written();
-    now += 1;
+    clock.now += 1;
   }
   assert.equal(canary.late(), 10_000, 'the oldest is kept');
 });
