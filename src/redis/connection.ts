@@ -100,6 +100,7 @@ export function openRedis(url: string, options: Record<string, unknown>): Redis 
   const target = redisTarget(url);
   if (target === undefined) throw new Error(`not a Redis URL: ${redactUrl(url)}`);
   if (!target.sentinel) return new Redis(url, options);
-  // Asking the sentinels goes as quickly as a command: a dead sentinel is skipped, not waited for.
-  return new Redis({ ...target.options, ...options, sentinelCommandTimeout: COMMAND_TIMEOUT_MS, failoverDetector: true });
+  // A sentinel that does not answer costs a command timeout, then the next is asked. A
+  // failover is followed by SentinelWatch (the hub's), not ioredis's detector.
+  return new Redis({ ...target.options, ...options, sentinelCommandTimeout: COMMAND_TIMEOUT_MS });
 }

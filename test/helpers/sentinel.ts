@@ -73,24 +73,42 @@ export class TestSentinels {
     throw last;
   }
 
-  /** The node a sentinel names as primary now (maybe one that has just died). */
-  async #named(): Promise<TestRedis> {
-    const [, port] = (await this.#ask((s) => s.call('SENTINEL', 'get-master-addr-by-name', MASTER))) as [string, string];
-    const node = this.nodes.find((n) => n.port === Number(port));
-    if (node === undefined) throw new Error(`the sentinels name an unknown primary on port ${port}`);
-    return node;
+  /** The node that most sentinels (two of three: the quorum) name in NAMED; undefined when no two agree. */
+  #byMajority(named: (number | undefined)[]): TestRedis | undefined {
+    return this.nodes.find((n) => named.filter((port) => port === n.port).length >= 2);
+  }
+
+  /** The port each sentinel names as the primary's (undefined for one that does not answer). */
+  async #namedByEach(): Promise<(number | undefined)[]> {
+    return Promise.all(
+      this.sentinelPorts.map(async (port) => {
+        const s = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+        try {
+          await s.connect();
+          const [, named] = (await s.call('SENTINEL', 'get-master-addr-by-name', MASTER)) as [string, string];
+          return Number(named);
+        } catch {
+          return undefined;
+        } finally {
+          s.disconnect();
+        }
+      }),
+    );
   }
 
   /**
-   * The primary: the node a sentinel names that answers as one. A sentinel slow to hear of
-   * the last failover names the old primary, a replica now: asked again until they agree.
+   * The primary, once a quorum of sentinels (two) names it and it answers as one. A sentinel
+   * slow to hear of the last failover names the old primary: killed before a quorum knows
+   * the new one, it would find no quorum to fail it over, as in production when failovers
+   * come seconds apart.
    */
   async primary(): Promise<TestRedis> {
     const deadline = Date.now() + 4 * WAIT_MS;
     for (;;) {
-      const node = await this.#named().catch(() => undefined);
+      const named = await this.#namedByEach();
+      const node = this.#byMajority(named);
       if (node !== undefined && (await roleOf(node.port)) === 'master') return node;
-      if (Date.now() > deadline) throw new Error('no node the sentinels name answers as the primary');
+      if (Date.now() > deadline) throw new Error(`no two sentinels agree on a primary: they name ${named.join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -135,12 +153,9 @@ export class TestSentinels {
   async failedOverFrom(old: TestRedis): Promise<TestRedis> {
     const deadline = Date.now() + 4 * WAIT_MS;
     for (;;) {
-      const now = await this.#named().catch(() => old);
-      if (now !== old) {
-        // The new primary answers as one (Sentinel has sent it REPLICAOF NO ONE).
-        const role = await roleOf(now.port);
-        if (role === 'master') return now;
-      }
+      // Every sentinel names the new primary, and it answers as one (REPLICAOF NO ONE done).
+      const now = this.#byMajority(await this.#namedByEach());
+      if (now !== undefined && now !== old && (await roleOf(now.port)) === 'master') return now;
       if (Date.now() > deadline) {
         const seen = await this.#ask(async (s) =>
           JSON.stringify([await s.call('SENTINEL', 'master', MASTER), await s.call('SENTINEL', 'replicas', MASTER)]),

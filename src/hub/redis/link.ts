@@ -1,5 +1,6 @@
 import type { Redis } from '../../redis/ioredis.js';
-import { connectionOptions, openRedis, redactUrl } from '../../redis/connection.js';
+import { connectionOptions, openRedis, redactUrl, redisTarget } from '../../redis/connection.js';
+import { SentinelWatch } from '../../redis/sentinel-watch.js';
 import { scriptCalls } from './calls.js';
 import type { Connections, HubState } from './state.js';
 
@@ -36,6 +37,12 @@ function whatToDo(why: string, url: string): string {
 
 const START_REDIS = 'start redis-server or check --redis';
 
+/** The user and password of ioredis OPTIONS, for another connection to the same nodes. */
+function credentials(options: Record<string, unknown>): Record<string, unknown> {
+  const { username, password } = options;
+  return { ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }) };
+}
+
 /** The hub's two connections to Redis at S.url (not connected yet: see Link.open), and our scripts on the first. */
 export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'renewMs'>): Connections {
   const common = connectionOptions(`chat-server:${s.id}`);
@@ -48,7 +55,20 @@ export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'rene
   // A read blocks up to a renewal interval, then comes back empty: one that takes longer
   // than that and the timeout is a silent connection (a NAT that forgot it), made again.
   const reader = openRedis(s.url, { ...common, commandTimeout: s.renewMs + s.timeoutMs });
-  return { cmd, lua: scriptCalls(cmd), reader };
+  const target = redisTarget(s.url);
+  const sentinels = target?.sentinel ? (target.options['sentinels'] as { host: string; port: number }[]) : undefined;
+  // A connection not on the new primary is made again: ioredis asks the sentinels where it is.
+  const watch =
+    sentinels === undefined
+      ? undefined
+      : new SentinelWatch(sentinels, target!.options['name'] as string, credentials(target!.options), (host, port) => {
+          // Only a connection that is up somewhere else: one connecting asks the sentinels itself.
+          for (const conn of [cmd, reader]) {
+            const stream = conn.stream;
+            if (conn.status === 'ready' && (stream?.remoteAddress !== host || stream.remotePort !== port)) conn.disconnect(true);
+          }
+        });
+  return { cmd, lua: scriptCalls(cmd), reader, watch };
 }
 
 /**
@@ -79,7 +99,7 @@ export class Link {
   async open(): Promise<void> {
     const { cmd, reader, db } = this.#s;
     if (db === undefined) throw new Error(`the database in ${redactUrl(this.#s.url)} must be a number`);
-    await Promise.all([cmd.connect(), reader.connect()]);
+    await Promise.all([cmd.connect(), reader.connect(), this.#s.watch?.start()]);
     // ioredis only reports a failed SELECT as an error event and goes on in database 0,
     // where this chat would share names with another: a database Redis lacks stops us here.
     await Promise.all([cmd.select(db), reader.select(db)]);
@@ -89,6 +109,7 @@ export class Link {
   refused(err: unknown): Error {
     this.#s.cmd.disconnect();
     this.#s.reader.disconnect();
+    this.#s.watch?.close();
     if (err instanceof ClusterMismatchError) return err;
     const why = (this.lastError || (err as Error).message).replace(/\.$/, '');
     return new RedisUnavailableError(`cannot use Redis at ${redactUrl(this.#s.url)}: ${why}; ${whatToDo(why, this.#s.url)}`);
@@ -98,6 +119,7 @@ export class Link {
   async shut(): Promise<void> {
     // The reader may be blocked in a read: no QUIT would be answered before it ends.
     this.#s.reader.disconnect();
+    this.#s.watch?.close();
     await this.#s.cmd.quit().catch(() => {});
     this.#s.cmd.disconnect();
   }

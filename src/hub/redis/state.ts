@@ -9,6 +9,7 @@ import type { Scripts } from './calls.js';
 import { Holders } from './holders.js';
 import { Listings } from './listings.js';
 import { Canary } from './canary.js';
+import type { SentinelWatch } from '../../redis/sentinel-watch.js';
 
 /**
  * What the parts of the Redis hub share (hub.ts makes one and hands it to each part): its
@@ -39,6 +40,8 @@ export interface Connections {
   lua: Scripts;
   /** Reads the stream, blocking: a connection of its own, so that commands never wait behind a read. */
   reader: Redis;
+  /** Through Sentinel: where the primary goes (link.ts). */
+  watch?: SentinelWatch | undefined;
 }
 
 export class HubState {
@@ -65,6 +68,7 @@ export class HubState {
   readonly cmd: Redis;
   readonly lua: Scripts;
   readonly reader: Redis;
+  readonly watch: SentinelWatch | undefined;
   /** This server's members by name key (an account's first device). */
   readonly local = new Map<string, Member>();
   /** The other devices of accounts online here (Hub.devices). */
@@ -145,10 +149,11 @@ export class HubState {
     // A read answers within a renewal interval when idle: one not answered in that and a
     // command timeout is no evidence that the reader is reading.
     this.canary = new Canary(Math.floor(this.leaseMs / 2), this.renewMs + this.timeoutMs);
-    const { cmd, lua, reader } = connect(this);
+    const { cmd, lua, reader, watch } = connect(this);
     this.cmd = cmd;
     this.lua = lua;
     this.reader = reader;
+    this.watch = watch;
     this.listings = new Listings({ cmd, lua, prefix: this.prefix, roomSizes: this.roomSizes, available: () => this.up });
   }
 
