@@ -62,7 +62,7 @@ async function load(t: TestContext, servers: Server[], during: () => Promise<voi
   const reading = users.map(async (u, i) => {
     for (;;) {
       // A failover whose first election fails takes Sentinel twice its failover-timeout more.
-      const line = await u.next(4 * WAIT_MS);
+      const line = await u.lines.next(4 * WAIT_MS);
       if (line === undefined) return;
       let m = /^\*u(\d+)\* dm (\d+)$/.exec(line) ?? /^<u(\d+)> room (\d+)$/.exec(line);
       if (m) {
