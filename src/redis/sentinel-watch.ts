@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { Redis } from './ioredis.js';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, RECONNECT_MAX_MS } from './connection.js';
 
@@ -10,25 +11,28 @@ import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, RECONNECT_MAX_MS } from './conn
  * sentinel announces a failover, the leader first and the others as they hear of it (up to
  * two seconds later): the chat, already on the new primary, was cut off again, two and three
  * times a failover. Here a connection is dropped only if it is not on the new primary, and
- * only once that node answers as a primary: a sentinel that heard late of an older failover
+ * only once that node says it is a primary: a sentinel that heard late of an older failover
  * names a node that is a replica again by now, and is not followed.
  */
 export class SentinelWatch {
   readonly #subscribers: Redis[];
-
-  readonly #moved: (host: string, port: number) => void;
-  /** The options of the short connection that asks a node its role (#follow): the connections' own, for a password. */
+  readonly #moved: (addresses: readonly string[], port: number) => void;
+  /** What a connection to a data node needs (user, password), for the probe (#follow). */
   readonly #nodeOptions: Record<string, unknown>;
+  /** Probes under way, by HOST:PORT: one a node, and closed with the watch. */
+  readonly #probes = new Map<string, Redis>();
+  #closed = false;
 
   /**
-   * SENTINELS as in a Sentinel URL; MOVED gets the new primary's host and port. NODE_OPTIONS:
-   * what a connection to a data node needs (user, password).
+   * SENTINELS as in a Sentinel URL. MOVED gets the new primary's addresses (its host, as
+   * resolved: a sentinel may announce a name) and port. NODE_OPTIONS: what a connection to
+   * a data node needs (user, password).
    */
   constructor(
     sentinels: readonly { host: string; port: number }[],
     master: string,
     nodeOptions: Record<string, unknown>,
-    moved: (host: string, port: number) => void,
+    moved: (addresses: readonly string[], port: number) => void,
   ) {
     this.#moved = moved;
     this.#nodeOptions = nodeOptions;
@@ -38,6 +42,7 @@ export class SentinelWatch {
         port,
         lazyConnect: true,
         connectionName: 'chat-server:sentinel-watch',
+        disableClientInfo: true,
         connectTimeout: CONNECT_TIMEOUT_MS,
         commandTimeout: COMMAND_TIMEOUT_MS,
         maxRetriesPerRequest: 0,
@@ -45,6 +50,8 @@ export class SentinelWatch {
       });
       // A sentinel that is down is one of several: nothing to report, ioredis retries.
       sub.on('error', () => {});
+      // Subscribed at every connect: one down at start is listened to once it is up.
+      sub.on('ready', () => void sub.subscribe('+switch-master').catch(() => {}));
       sub.on('message', (_channel: string, message: string) => {
         // MASTER OLD-IP OLD-PORT NEW-IP NEW-PORT
         const [name, , , newHost, newPort] = message.split(' ');
@@ -54,45 +61,49 @@ export class SentinelWatch {
     });
   }
 
-  /** Subscribes on every sentinel that answers; resolves when each has answered or failed. */
-  async start(): Promise<void> {
-    await Promise.all(
-      this.#subscribers.map(async (sub) => {
-        try {
-          await sub.connect();
-          await sub.subscribe('+switch-master');
-        } catch {
-          // A sentinel down at start is not listened to: the others are.
-        }
-      }),
-    );
+  /** Starts listening; returns at once (a sentinel that never answers must not hold the start). */
+  start(): void {
+    for (const sub of this.#subscribers) sub.connect().catch(() => {});
   }
 
-  /** Follows HOST:PORT if it answers as a primary now. */
+  /**
+   * Follows HOST:PORT if it says it is a primary now: asked with INFO, which the chat's
+   * Redis user may run already (docs/cluster.md, "A production Redis"); ROLE may be refused.
+   */
   async #follow(host: string, port: number): Promise<void> {
+    const key = `${host}:${port}`;
+    if (this.#closed || this.#probes.has(key)) return;
     const node = new Redis({
       ...this.#nodeOptions,
       host,
       port,
       lazyConnect: true,
+      disableClientInfo: true,
+      enableReadyCheck: false,
       connectTimeout: COMMAND_TIMEOUT_MS,
       commandTimeout: COMMAND_TIMEOUT_MS,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
     node.on('error', () => {});
+    this.#probes.set(key, node);
     try {
       await node.connect();
-      const [role] = (await node.call('ROLE')) as [string];
-      if (role === 'master') this.#moved(host, port);
+      const primary = /^role:master\r?$/m.test(await node.info('replication'));
+      const addresses = (await lookup(host, { all: true })).map((a) => a.address);
+      if (primary && !this.#closed) this.#moved(addresses, port);
     } catch {
       // Not reachable from here: the connections find their way through the sentinels.
     } finally {
+      this.#probes.delete(key);
       node.disconnect();
     }
   }
 
   close(): void {
+    this.#closed = true;
     for (const sub of this.#subscribers) sub.disconnect();
+    for (const probe of this.#probes.values()) probe.disconnect();
+    this.#probes.clear();
   }
 }

@@ -30,6 +30,8 @@ export class Canary {
   #unprovenSince: number | undefined;
   #restarts = 0;
   #restartedAt = Number.NEGATIVE_INFINITY;
+  /** A reader made again is not made again before this (resumed): it has lateMs to prove itself. */
+  #graceUntil = Number.NEGATIVE_INFINITY;
   /** When the reader last had an answer, and whether it carried entries (read()). */
   #answeredAt = Number.NEGATIVE_INFINITY;
   #answerHadEntries = false;
@@ -99,7 +101,8 @@ export class Canary {
    */
   mayRestart(leaseMs: number): boolean {
     const wait = this.#restarts === 0 ? 0 : leaseMs * Math.min(2 ** this.#restarts, MAX_BACKOFF_LEASES);
-    return this.now() - this.#restartedAt >= wait;
+    const now = this.now();
+    return now - this.#restartedAt >= wait && now >= this.#graceUntil;
   }
 
   /**
@@ -114,10 +117,10 @@ export class Canary {
 
   /**
    * Back in the chat after a restart of the reader: the new reader has lateMs from now to
-   * prove itself, before /healthz is red again and the next restart may come (mayRestart).
+   * prove itself before the next restart may come (mayRestart). /healthz stays red until it has.
    */
   resumed(): void {
-    if (this.#unprovenSince !== undefined) this.#unprovenSince = this.now();
+    if (this.#unprovenSince !== undefined) this.#graceUntil = this.now() + this.lateMs;
   }
 
   /** When the oldest canary waiting was written, or now. */

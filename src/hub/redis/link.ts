@@ -61,11 +61,12 @@ export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'rene
   const watch =
     sentinels === undefined
       ? undefined
-      : new SentinelWatch(sentinels, target!.options['name'] as string, credentials(target!.options), (host, port) => {
+      : new SentinelWatch(sentinels, target!.options['name'] as string, credentials(target!.options), (addresses, port) => {
           // Only a connection that is up somewhere else: one connecting asks the sentinels itself.
           for (const conn of [cmd, reader]) {
             const stream = conn.stream;
-            if (conn.status === 'ready' && (stream?.remoteAddress !== host || stream.remotePort !== port)) conn.disconnect(true);
+            const at = stream?.remoteAddress?.replace(/^::ffff:/, '');
+            if (conn.status === 'ready' && (at === undefined || !addresses.includes(at) || stream?.remotePort !== port)) conn.disconnect(true);
           }
         });
   return { cmd, lua: scriptCalls(cmd), reader, watch };
@@ -99,7 +100,8 @@ export class Link {
   async open(): Promise<void> {
     const { cmd, reader, db } = this.#s;
     if (db === undefined) throw new Error(`the database in ${redactUrl(this.#s.url)} must be a number`);
-    await Promise.all([cmd.connect(), reader.connect(), this.#s.watch?.start()]);
+    this.#s.watch?.start();
+    await Promise.all([cmd.connect(), reader.connect()]);
     // ioredis only reports a failed SELECT as an error event and goes on in database 0,
     // where this chat would share names with another: a database Redis lacks stops us here.
     await Promise.all([cmd.select(db), reader.select(db)]);

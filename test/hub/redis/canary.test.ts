@@ -95,11 +95,16 @@ test('a reader made again stays unproven until a canary written after comes back
   assert.equal(canary.mayRestart(3000), true);
   canary.read(lost.seq);
   assert.equal(canary.late(), 4 * 3000 + 3000 * 2 + 600, 'one from before the restart proves nothing');
-  // Back in the chat: the new reader has lateMs to prove itself.
+  // Back in the chat: the new reader has lateMs to prove itself before another restart; red meanwhile.
+  canary.restarted(canary.oldest());
+  // Its way back took longer than the back-off; then it has lateMs (500) from then.
+  clock.now += 3000 * 16;
   canary.resumed();
-  assert.equal(canary.late(), undefined);
-  clock.now += 501;
-  assert.equal(canary.late(), 501, 'and is late again after it');
+  clock.now += 499;
+  assert.equal(canary.mayRestart(3000), false, "within the new reader's grace");
+  assert.ok((canary.late() ?? 0) > 3000 * 16, 'still red: no proof since long before');
+  clock.now += 1;
+  assert.equal(canary.mayRestart(3000), true);
   const fresh = canary.written();
   clock.now += 5;
   canary.read(fresh.seq);
