@@ -21,21 +21,28 @@ export class SentinelWatch {
   readonly #nodeOptions: Record<string, unknown>;
   /** Probes under way, by HOST:PORT: one a node, and closed with the watch. */
   readonly #probes = new Map<string, Redis>();
+  readonly #problem: (message: string) => void;
+  /** What was told of each sentinel (HOST:PORT REASON): each once, not at every retry. */
+  readonly #told = new Set<string>();
   #closed = false;
 
   /**
    * SENTINELS as in a Sentinel URL. MOVED gets the new primary's addresses (its host, as
    * resolved: a sentinel may announce a name) and port. NODE_OPTIONS: what a connection to
-   * a data node needs (user, password).
+   * a data node needs (user, password). PROBLEM is told, in a sentence for the operator,
+   * when a sentinel that is up cannot be listened to (it wants a password, it refuses
+   * SUBSCRIBE): without it the watch would be silently deaf to that sentinel.
    */
   constructor(
     sentinels: readonly { host: string; port: number }[],
     master: string,
     nodeOptions: Record<string, unknown>,
     moved: (addresses: readonly string[], port: number) => void,
+    problem: (message: string) => void = () => {},
   ) {
     this.#moved = moved;
     this.#nodeOptions = nodeOptions;
+    this.#problem = problem;
     this.#subscribers = sentinels.map(({ host, port }) => {
       const sub = new Redis({
         host,
@@ -48,10 +55,13 @@ export class SentinelWatch {
         maxRetriesPerRequest: 0,
         retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS),
       });
-      // A sentinel that is down is one of several: nothing to report, ioredis retries.
-      sub.on('error', () => {});
+      // A sentinel that is down is one of several: nothing to report, ioredis retries. One
+      // that answers with a refusal (a password it wants) is the operator's to mend.
+      sub.on('error', (err: Error) => {
+        if (err.name === 'ReplyError') this.#refused(host, port, err);
+      });
       // Subscribed at every connect: one down at start is listened to once it is up.
-      sub.on('ready', () => void sub.subscribe('+switch-master').catch(() => {}));
+      sub.on('ready', () => void sub.subscribe('+switch-master').catch((err: Error) => this.#refused(host, port, err)));
       sub.on('message', (_channel: string, message: string) => {
         // MASTER OLD-IP OLD-PORT NEW-IP NEW-PORT
         const [name, , , newHost, newPort] = message.split(' ');
@@ -59,6 +69,17 @@ export class SentinelWatch {
       });
       return sub;
     });
+  }
+
+  /** The sentinel at HOST:PORT refused us (ERR): told once for each reason. */
+  #refused(host: string, port: number, err: Error): void {
+    const why = err.message.replace(/\.$/, '');
+    const key = `${host}:${port} ${why}`;
+    if (this.#closed || this.#told.has(key)) return;
+    this.#told.add(key);
+    this.#problem(
+      `cannot listen to the sentinel at ${host}:${port} for failovers (${why}): a failover is followed only once the connection to the old primary fails; let the sentinels answer SUBSCRIBE without a password (docs/cluster.md, "Redis with Sentinel")`,
+    );
   }
 
   /** Starts listening; returns at once (a sentinel that never answers must not hold the start). */

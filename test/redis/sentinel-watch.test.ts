@@ -40,6 +40,41 @@ describe('SentinelWatch', { skip: redisSkip }, () => {
     assert.equal(moves.length, 2);
   });
 
+  test('a sentinel that wants a password, or refuses SUBSCRIBE, is told of once, not at every retry', async (t) => {
+    const locked = await TestRedis.start(t, { args: ['--requirepass', 'sentinel-secret'] });
+    const noSubscribe = await TestRedis.start(t, { args: ['--user', 'default', 'on', 'nopass', '~*', '&*', '+@all', '-subscribe'] });
+    const problems: string[] = [];
+    const watch = new SentinelWatch(
+      [
+        { host: '127.0.0.1', port: locked.port },
+        { host: '127.0.0.1', port: noSubscribe.port },
+      ],
+      'chat',
+      {},
+      () => assert.fail('nothing moved'),
+      (message) => problems.push(message),
+    );
+    t.after(() => watch.close());
+    watch.start();
+    await waitFor(() => problems.length === 2, 'both sentinels told of');
+    const byPort = new Map(problems.map((p) => [Number(/^cannot listen to the sentinel at 127\.0\.0\.1:(\d+) /.exec(p)?.[1]), p]));
+    assert.match(byPort.get(locked.port) ?? '', /\(NOAUTH /);
+    assert.match(byPort.get(noSubscribe.port) ?? '', /\(NOPERM /);
+    for (const p of problems) {
+      assert.match(
+        p,
+        /: a failover is followed only once the connection to the old primary fails; let the sentinels answer SUBSCRIBE without a password \(docs\/cluster\.md, "Redis with Sentinel"\)$/,
+      );
+    }
+    // The locked one is retried (ioredis reconnects): two more connections to it, still told once.
+    const probe = new Redis(locked.url, { password: 'sentinel-secret' });
+    t.after(() => probe.disconnect());
+    const connections = async () => Number(/total_connections_received:(\d+)/.exec(await probe.info('stats'))?.[1]);
+    const before = await connections();
+    await waitUntil(async () => (await connections()) >= before + 3);
+    assert.equal(problems.length, 2, problems.join('\n'));
+  });
+
   test('a sentinel down at start is listened to once it is up', async (t) => {
     const sentinel = await TestRedis.start(t);
     const primary = await TestRedis.start(t);

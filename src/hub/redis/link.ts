@@ -1,6 +1,7 @@
 import type { Redis } from '../../redis/ioredis.js';
 import { connectionOptions, openRedis, redactUrl, redisTarget } from '../../redis/connection.js';
 import { SentinelWatch } from '../../redis/sentinel-watch.js';
+import { formatHostPort } from '../../protocol/host-port.js';
 import { scriptCalls } from './calls.js';
 import type { Connections, HubState } from './state.js';
 
@@ -44,7 +45,7 @@ function credentials(options: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** The hub's two connections to Redis at S.url (not connected yet: see Link.open), and our scripts on the first. */
-export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'renewMs'>): Connections {
+export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'renewMs' | 'events' | 'dropReason'>): Connections {
   const common = connectionOptions(`chat-server:${s.id}`);
   // Not auto-pipelined (ioredis's default): the hub batches a turn's messages into one
   // command itself, and auto-pipelining put each command in a Pipeline of its own, written
@@ -61,15 +62,38 @@ export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'rene
   const watch =
     sentinels === undefined
       ? undefined
-      : new SentinelWatch(sentinels, target!.options['name'] as string, credentials(target!.options), (addresses, port) => {
-          // Only a connection that is up somewhere else: one connecting asks the sentinels itself.
-          for (const conn of [cmd, reader]) {
-            const stream = conn.stream;
-            const at = stream?.remoteAddress?.replace(/^::ffff:/, '');
-            if (conn.status === 'ready' && (at === undefined || !addresses.includes(at) || stream?.remotePort !== port)) conn.disconnect(true);
-          }
-        });
+      : new SentinelWatch(
+          sentinels,
+          target!.options['name'] as string,
+          credentials(target!.options),
+          (addresses, port) => leaveOldPrimary([cmd, reader], addresses, port, s),
+          (message) => s.events?.log(message, 'error'),
+        );
   return { cmd, lua: scriptCalls(cmd), reader, watch };
+}
+
+/**
+ * The primary is now at ADDRESSES (its host's), PORT: of CONNS, one that is up somewhere else
+ * is made again (ioredis asks the sentinels where to); one connecting asks them itself. S's
+ * dropReason says why, for the outage's log line (Link.down): ioredis's last error is older.
+ */
+export function leaveOldPrimary(
+  conns: readonly {
+    readonly status: string;
+    readonly stream?: { remoteAddress?: string | undefined; remotePort?: number | undefined } | undefined;
+    disconnect(reconnect: boolean): void;
+  }[],
+  addresses: readonly string[],
+  port: number,
+  s: Pick<HubState, 'dropReason'>,
+): void {
+  for (const conn of conns) {
+    const stream = conn.stream;
+    const at = stream?.remoteAddress?.replace(/^::ffff:/, '');
+    if (conn.status !== 'ready' || (at !== undefined && addresses.includes(at) && stream?.remotePort === port)) continue;
+    s.dropReason = `Sentinel moved the primary to ${formatHostPort(addresses[0] ?? '?', port)}`;
+    conn.disconnect(true);
+  }
 }
 
 /**
@@ -140,8 +164,11 @@ export class Link {
     s.events?.log(`still cut off from Redis at ${redactUrl(s.url)}: ${why}; ${todo}`, 'error');
   }
 
-  down(reason = this.lastError): void {
+  /** Redis is lost, for REASON: by default why we dropped the connections ourselves (HubState.dropReason), else ioredis's last error. */
+  down(reason?: string): void {
     const s = this.#s;
+    const why = reason ?? s.dropReason ?? this.lastError;
+    s.dropReason = undefined;
     if (!s.up || s.closed) return;
     s.up = false;
     s.readAtOutage = s.readMax;
@@ -152,7 +179,7 @@ export class Link {
     // An eviction due may have been lost with the connection: it must not swallow a later one.
     s.evictionsDue.clear();
     this.#logged.clear();
-    s.events?.log(`lost Redis at ${redactUrl(s.url)}${reason ? ` (${reason})` : ''}: serving this server's users only until it is back`, 'error');
+    s.events?.log(`lost Redis at ${redactUrl(s.url)}${why ? ` (${why})` : ''}: serving this server's users only until it is back`, 'error');
   }
 
   /** Resolves once we are up again, or closed (wakeReader). */

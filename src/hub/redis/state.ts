@@ -128,6 +128,8 @@ export class HubState {
   readonly holders: Holders;
   /** The reader's last read took all it could: it is behind the stream (see Holders.lagging). */
   behind = false;
+  /** Why this server dropped its connections itself (the primary moved: link.ts), for the outage's log line (Link.down). */
+  dropReason: string | undefined;
 
   /** CONNECT makes the connections, from the settings (link.ts's connections). */
   constructor(options: RedisHubOptions, connect: (settings: HubState) => Connections) {
