@@ -22,8 +22,9 @@ export interface Dialect {
   /**
    * One line as a chat command. UNFRAMED: the connection has never sent an LF, so separate
    * send()s of it may have been joined into this line (docs/protocol.md, "Bytes and lines").
+   * PLAIN: the line holds printable ASCII, TAB and CR only (LineSink.line).
    */
-  parse(line: string, unframed: boolean): Command;
+  parse(line: string, unframed: boolean, plain?: boolean): Command;
   /**
    * For a dialect whose words depend on who they are said to (IRC's replies name their
    * receiver, and follow what it negotiated): its parser and words for one connection.
@@ -56,7 +57,7 @@ export interface DialectConnection {
 /** A dialect's state for one connection (Dialect.voice). */
 export interface Voice {
   readonly words: Words;
-  parse(line: string, unframed: boolean): Command;
+  parse(line: string, unframed: boolean, plain?: boolean): Command;
   /** Which of the dialect's forms this connection gets room events in (Dialect.forms); may change. */
   readonly form: number;
   /** The connection has closed: what the dialect keeps of it elsewhere goes. */
@@ -71,8 +72,12 @@ export interface Voice {
 
 /** Where a framer's lines go. */
 export interface LineSink {
-  /** A complete line, terminator removed, decoded and without control characters. */
-  line(text: string): void;
+  /**
+   * A complete line, terminator removed, decoded and without control characters (a raw
+   * framer's keeps them). PLAIN: it holds nothing but printable ASCII, TAB and CR, as the
+   * framer found whole reads to be (so a dialect need not look for anything else again).
+   */
+  line(text: string, plain?: boolean): void;
   /** A line went over the limit; its bytes are being thrown away. */
   overflow(): void;
 }

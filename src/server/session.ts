@@ -340,10 +340,10 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
    * that the flush delay or a half-close ends comes between pumps and may spend into debt,
    * which the next pump waits out.
    */
-  line(text: string): void {
+  line(text: string, plain?: boolean): void {
     if (this.#closed) return;
     this.#bucket?.spend(1);
-    const cmd = (this.#voice ?? this.#dialect).parse(text, this.#framer.unframed);
+    const cmd = (this.#voice ?? this.#dialect).parse(text, this.#framer.unframed, plain);
     if (cmd.kind !== 'several') return this.#handle(cmd);
     // One line, several commands (IRC's `JOIN #a,#b`): each is charged as a line, and
     // handled in turn as lines are, each once the answers it may depend on are given.

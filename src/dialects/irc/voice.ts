@@ -17,6 +17,9 @@ import { markReadCommand } from './read-marker.js';
 /** Targets of one PRIVMSG, NOTICE or KICK at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
 /** Channels of one JOIN or PART at most: a line of 512 bytes holds about 170. */
+/** What a plain message's text (voice.ts's #plainMessage) does not hold: a control (C0 but TAB, DEL, C1: see sanitize.ts), or U+FFFD. */
+const UNUSUAL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/;
+
 export const MAX_CHANNELS = 64;
 /** Mode changes one MODE makes at most (ISUPPORT MODES). */
 const MAX_MODES = 4;
@@ -74,9 +77,10 @@ export class IrcVoice implements Voice {
     return this.#answer(this.words.num(code, ...params));
   }
 
-  parse(text: string): Command {
+  /** TEXT as a command; PLAIN: it holds printable ASCII, TAB and CR only (LineSink.line). */
+  parse(text: string, _unframed?: boolean, plain = false): Command {
     if (text.startsWith('PRIVMSG ') && this.state.registered) {
-      const message = this.#plainMessage(text);
+      const message = this.#plainMessage(text, plain);
       if (message !== undefined) return message;
     }
     // NUL and a CR inside a line have no meaning in IRC; kept, they could end a line we echo.
@@ -359,15 +363,23 @@ export class IrcVoice implements Voice {
    * cost beyond the line protocol: docs/benchmark.md). Undefined for any other form, or for
    * one the general path refuses or answers: it reads those.
    */
-  #plainMessage(line: string): Command | undefined {
+  #plainMessage(line: string, plain: boolean): Command | undefined {
     const space = line.indexOf(' ', 8);
     if (space <= 8 || line.charCodeAt(space + 1) !== 0x3a) return undefined;
     const target = line.slice(8, space);
     const text = line.slice(space + 2);
-    // Three searches: a third of one for a class of characters (a regular expression).
-    if (text === '' || target.includes(',') || line.includes('\0') || line.includes('\r') || line.includes('\uFFFD')) return undefined;
+    // The target is a name or a channel (checked below), which hold none of NUL, CR, U+FFFD
+    // or a comma; the text, the usual one, none of those nor any other control: one test of
+    // a class of characters (a search for CR, in a line the framer found plain), and the
+    // text is the chat's as it is. One that holds any is read by the general path (NUL or CR
+    // in a line, invalid UTF-8) or stripped here (toChat).
+    if (text === '') return undefined;
+    let chat: string | undefined = text;
+    if (plain ? text.includes('\r') : UNUSUAL.test(text)) {
+      if (text.includes('\0') || text.includes('\r') || text.includes('\uFFFD')) return undefined;
+      chat = toChat(text);
+    }
     if (line.length * 3 > MESSAGE_MAX - 2 && Buffer.byteLength(line) > MESSAGE_MAX - 2) return undefined;
-    const chat = toChat(text);
     if (chat === undefined || relayedTooLong(this.state.nick ?? '*', 'PRIVMSG', target, text)) return undefined;
     if (target.charCodeAt(0) !== 0x23) return isValidNick(target) ? { kind: 'direct', to: target, text: chat } : undefined;
     const room = channelRoom(target);

@@ -12,7 +12,7 @@ import type { IrcState } from './state.js';
 import type { RoomEvent } from '../../hub/hub.js';
 import { AWAY_MAX } from '../../protocol/away.js';
 import { renderIrc, tagsFor } from './render.js';
-import { messageLines } from './split.js';
+import { LINE_MAX, messageLines } from './split.js';
 import { fromAction } from './text.js';
 import { inBatch } from './chathistory.js';
 
@@ -146,8 +146,14 @@ export class IrcWords implements Words {
   }
   // Every direct message to an IRC user comes through here.
   directMessage(from: string, text: string, notice = false, ctcp = false): string {
+    const nick = this.#state.nick ?? '*';
+    // The commonest line of all, for a connection without tags: one template, as #message
+    // would make it (a text this short is one line: see messageLines).
+    if (!notice && !ctcp && this.#state.form === 0 && text.charCodeAt(0) !== 0x2f && (text.length + 2 * from.length + nick.length + 19) * 3 <= LINE_MAX) {
+      return `:${from}!${from}@chat PRIVMSG ${nick} :${text}\r`;
+    }
     // As out() would make it, without its arrays: a message to one user, one of the commonest lines.
-    return `${this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', this.#state.nick ?? '*', ctcp ? `\x01${text}\x01` : fromAction(text))}\r`;
+    return `${this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', nick, ctcp ? `\x01${text}\x01` : fromAction(text))}\r`;
   }
   // The echo (echo-message) is cut as the others get the message: the sender sees what they see.
   ownRoomMessage(room: string, text: string, notice: boolean, at?: number): string | undefined {

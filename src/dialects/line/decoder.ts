@@ -147,7 +147,7 @@ export class LineDecoder {
         const end = text !== undefined && lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
         if (text === undefined) this.#emit(chunk.subarray(start, lf));
         else if (end - start > this.maxLine) this.sink.overflow();
-        else this.sink.line(text.slice(start - from, end - from));
+        else this.sink.line(text.slice(start - from, end - from), true);
       } else {
         this.#append(chunk.subarray(start, lf));
         const line = this.#buffer!.subarray(0, this.#size);

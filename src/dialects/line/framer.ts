@@ -42,9 +42,9 @@ export class LineFramer implements LineSink {
   }
 
   /** From the decoder: a finished line restarts the clock for whatever follows it. */
-  line(text: string): void {
+  line(text: string, plain?: boolean): void {
     this.#stopTimer();
-    this.sink.line(text);
+    this.sink.line(text, plain);
   }
 
   /** From the decoder. */

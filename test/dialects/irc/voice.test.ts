@@ -249,12 +249,40 @@ test('the plain PRIVMSG read straight to its command gives what the general path
     `PRIVMSG bob :${'é'.repeat(248)}`,
     `PRIVMSG #lobby :${'y'.repeat(470)}`,
     'PRIVMSG bob ::colon first',
+    'PRIVMSG bob :a\ttab',
+    'PRIVMSG bob :\x7fdel and \x9bcsi',
+    'PRIVMSG b\u00f6b :not a name',
   ];
   for (const line of lines) {
     const general = v.parse(`privmsg${line.slice('PRIVMSG'.length)}`);
     assert.deepEqual(v.parse(line), general, JSON.stringify(line));
+    // A line the framer found plain (printable ASCII, TAB, CR only) is read the same.
+    if (/^[\t\r -~]*$/.test(line)) assert.deepEqual(v.parse(line, false, true), general, `plain: ${JSON.stringify(line)}`);
   }
   // And before registration, the general path's 451.
   const fresh = voice();
   assert.deepEqual(answers(fresh.parse('PRIVMSG bob :hi')), [':irc.test 451 * :You have not registered']);
+});
+
+test('a direct message to an IRC user: one line as the general form makes it, tags, actions, notices and long texts included', () => {
+  const plain = registered('alice');
+  assert.equal(plain.words.directMessage('bob', 'hi there'), ':bob!bob@chat PRIVMSG alice :hi there\r');
+  assert.equal(plain.words.directMessage('bob', '/me waves'), ':bob!bob@chat PRIVMSG alice :\x01ACTION waves\x01\r');
+  assert.equal(plain.words.directMessage('bob', '/mean it'), ':bob!bob@chat PRIVMSG alice :/mean it\r');
+  assert.equal(plain.words.directMessage('bob', 'psst', true), ':bob!bob@chat NOTICE alice :psst\r');
+  assert.equal(plain.words.directMessage('bob', 'VERSION', false, true), ':bob!bob@chat PRIVMSG alice :\x01VERSION\x01\r');
+  // Longer than an IRC line: parts, each a whole PRIVMSG (split.ts).
+  const long = plain.words.directMessage('bob', 'w'.repeat(600));
+  const parts = long.replace(/\r$/, '').split('\r\n');
+  assert.equal(parts.length, 2, long);
+  for (const part of parts) assert.match(part, /^:bob!bob@chat PRIVMSG alice :w+$/);
+  assert.equal(parts.join('').replaceAll(':bob!bob@chat PRIVMSG alice :', ''), 'w'.repeat(600));
+  // With server-time, the tag comes first.
+  const timed = voice();
+  timed.parse('CAP REQ :server-time');
+  timed.parse('NICK carol');
+  timed.parse('USER carol 0 * :Carol');
+  timed.parse('CAP END');
+  timed.words.registered('carol');
+  assert.match(timed.words.directMessage('bob', 'hi'), /^@time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z :bob!bob@chat PRIVMSG carol :hi\r$/);
 });
