@@ -16,7 +16,8 @@ import { passwd } from './account-commands.js';
 import { historyTargets, historyWindow } from './history-window.js';
 import { readMarker } from './read-markers.js';
 import { HISTORY_DEFAULT, HISTORY_MAX } from '../protocol/history-limits.js';
-import { AWAY_MAX, cutToBytes } from '../protocol/away.js';
+import { AWAY_MAX } from '../protocol/away.js';
+import { cutToBytes, REASON_MAX } from '../protocol/cut-to-bytes.js';
 
 export type { CommandContext, Outcome } from './command-context.js';
 
@@ -90,11 +91,12 @@ export function dispatch(ctx: CommandContext, cmd: Command): Outcome {
 /**
  * What others are shown of a user's words (a message, a reason) holds no control character
  * (docs/protocol.md), whichever dialect it came in: one that passes lines raw (IRC) must not
- * let an escape sequence reach an nc user's terminal, nor a frame the cluster refuses.
+ * let an escape sequence reach an nc user's terminal, nor a frame the cluster refuses. A
+ * reason is cut at REASON_MAX bytes, so that an IRC user's QUIT, PART or KICK line holds it.
  */
 function withoutControls(cmd: Command): Command {
   if ('reason' in cmd) {
-    const reason = stripControls(cmd.reason);
+    const reason = cutToBytes(stripControls(cmd.reason), REASON_MAX);
     if (reason !== cmd.reason) return { ...cmd, reason };
   } else if ('text' in cmd && (cmd.kind === 'room' || cmd.kind === 'direct' || cmd.kind === 'topic') && cmd.text !== undefined) {
     const text = stripControls(cmd.text);

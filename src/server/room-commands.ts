@@ -3,6 +3,7 @@ import { LOBBY } from '../hub/hub.js';
 import { after, type Awaitable } from '../protocol/awaitable.js';
 import { isValidName, nameKey } from '../protocol/names.js';
 import { ROOM_LIST_MAX, setList, TOPIC_MAX, without, type Mutable, type RoomState } from '../protocol/room-state.js';
+import { cutToBytes } from '../protocol/cut-to-bytes.js';
 import { reject, reply, type Action } from './actions.js';
 import type { Command, ModeRequest } from './command.js';
 import type { CommandContext, Outcome } from './command-context.js';
@@ -138,8 +139,9 @@ function topicOf(ctx: CommandContext, room: string, text: string | undefined): O
     'topic',
     (state) => {
       const next: Mutable<RoomState> = { ...state };
-      // TOPICLEN (ISUPPORT): a longer topic is cut there, as IRC servers do.
-      const cut = [...text].slice(0, TOPIC_MAX).join('');
+      // TOPICLEN (ISUPPORT), in bytes as IRC counts it: a longer topic is cut there, never
+      // inside a character, as IRC servers do (the 332 an IRC user gets fits its 512 bytes).
+      const cut = cutToBytes(text, TOPIC_MAX);
       if (cut === '') delete next.topic;
       else next.topic = { text: cut, by: nameOf(ctx), at: ctx.now() };
       return { state: next, changes: [{ what: 'topic', text: cut }] };

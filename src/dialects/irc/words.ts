@@ -11,6 +11,7 @@ import type { IrcRegistry } from './registry.js';
 import type { IrcState } from './state.js';
 import type { RoomEvent } from '../../hub/hub.js';
 import { AWAY_MAX } from '../../protocol/away.js';
+import { REASON_MAX } from '../../protocol/cut-to-bytes.js';
 import { renderIrc, tagsFor } from './render.js';
 import { LINE_MAX, messageLines } from './split.js';
 import { fromAction } from './text.js';
@@ -226,7 +227,7 @@ export class IrcWords implements Words {
       'NETWORK=tcp-chat',
       'STATUSMSG=',
       'MODES=4',
-      'KICKLEN=390',
+      `KICKLEN=${REASON_MAX}`,
       `AWAYLEN=${AWAY_MAX}`,
       'UTF8ONLY',
       // draft/chathistory: messages are named by their times alone (chathistory.ts).
