@@ -29,10 +29,7 @@ test('reasons of multibyte characters are cut at KICKLEN bytes: the PART, KICK a
     c.send('/join dev');
     await c.lines.until(/^\* you are in dev/);
   }
-  const dave = IrcClient.memory(t, core, dialect, 'dave');
-  dave.send('NICK dave');
-  dave.send('USER udave 0 * :dave');
-  await dave.expect(/ 422 /);
+  const dave = await IrcClient.memory(t, core, dialect, 'dave').register('dave');
   dave.send('JOIN #dev');
   await dave.expect(/ 366 /);
 

@@ -16,10 +16,7 @@ test('a topic of multibyte characters is cut at TOPICLEN bytes: the 332 and the 
   const bob = await MemoryClient.registered(core, 'bob');
   bob.send('/join dev');
   await bob.lines.until(/^\* you are in dev/);
-  const dave = IrcClient.memory(t, core, dialect, 'dave');
-  dave.send('NICK dave');
-  dave.send('USER udave 0 * :dave');
-  await dave.expect(/ 422 /);
+  const dave = await IrcClient.memory(t, core, dialect, 'dave').register('dave');
   dave.send('JOIN #dev');
   await dave.expect(/ 366 /);
   bob.send(`/topic ${'😀'.repeat(TOPIC_MAX)}`);
