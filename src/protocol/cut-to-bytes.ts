@@ -13,7 +13,9 @@ export function cutToBytes(text: string, max: number): string {
 
 /**
  * The longest reason kept (a quit's, a part's, a removal's, a ban's), in bytes of UTF-8:
- * IRC's KICKLEN (ISUPPORT), and what fits, with its prefix, the 512 bytes of the QUIT, PART
- * or KICK line an IRC user gets. Both dialects cut at the same place.
+ * IRC's KICKLEN (ISUPPORT). What fits the 512 bytes of the line an IRC user gets with the
+ * longest names (32): `:OP!OP@chat KICK #ROOM NAME :` is 145 bytes, and 145 + 360 + CR LF
+ * is 507; a QUIT after an operator's /kick (`kicked by OP: REASON`) is 484. Both dialects
+ * cut at the same place.
  */
-export const REASON_MAX = 390;
+export const REASON_MAX = 360;

@@ -58,7 +58,7 @@ export interface RoomState {
 
 /** Ban masks a room keeps at most (IRC's MAXLIST), and invitations: the state stays small. */
 export const ROOM_LIST_MAX = 100;
-/** A topic's characters at most (IRC's TOPICLEN): a longer one is cut there. */
+/** A topic's bytes of UTF-8 at most (IRC's TOPICLEN): a longer one is cut there, never inside a character. */
 export const TOPIC_MAX = 390;
 
 /** The state of a room nobody has set anything of: the lobby, or a room the cluster lost track of. */

@@ -60,8 +60,15 @@ export class SentinelWatch {
       sub.on('error', (err: Error) => {
         if (err.name === 'ReplyError') this.#refused(host, port, err);
       });
-      // Subscribed at every connect: one down at start is listened to once it is up.
-      sub.on('ready', () => void sub.subscribe('+switch-master').catch((err: Error) => this.#refused(host, port, err)));
+      // Subscribed at every connect: one down at start is listened to once it is up. A
+      // refusal is told; a SUBSCRIBE lost otherwise (a timeout, a dropped connection) is
+      // tried again on a new connection, not left deaf until the next reconnect.
+      sub.on('ready', () => {
+        sub.subscribe('+switch-master').catch((err: Error) => {
+          if (err.name === 'ReplyError') this.#refused(host, port, err);
+          else if (!this.#closed) sub.disconnect(true);
+        });
+      });
       sub.on('message', (_channel: string, message: string) => {
         // MASTER OLD-IP OLD-PORT NEW-IP NEW-PORT
         const [name, , , newHost, newPort] = message.split(' ');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { SentinelWatch } from '../../src/redis/sentinel-watch.js';
@@ -75,6 +76,50 @@ describe('SentinelWatch', { skip: redisSkip }, () => {
     assert.equal(problems.length, 2, problems.join('\n'));
   });
 
+  test('a SUBSCRIBE lost with its connection is no refusal: nothing told, and the next connection subscribes', async (t) => {
+    const primary = await TestRedis.start(t);
+    // A sentinel that drops the connection at the first SUBSCRIBE (it restarts, say), then
+    // takes the next and announces a failover to PRIMARY on it.
+    let subscribes = 0;
+    const sentinel = net.createServer((socket) => {
+      let pending = '';
+      socket.on('data', (data) => {
+        pending += data.toString('latin1');
+        for (let command = nextCommand(pending); command !== undefined; command = nextCommand(pending)) {
+          pending = pending.slice(command.length);
+          const name = command.args[0]?.toUpperCase();
+          // ioredis speaks RESP3 (HELLO 3), whose Pub/Sub messages are pushes (`>`).
+          if (name === 'HELLO') socket.write(`%1\r\n${bulk('proto')}:3\r\n`);
+          else if (name !== 'SUBSCRIBE') {
+            socket.write(name === 'INFO' ? bulk('# Server\r\nredis_mode:sentinel\r\n') : '+OK\r\n');
+          } else if (++subscribes === 1) {
+            socket.destroy();
+          } else {
+            socket.write(`>3\r\n${bulk('subscribe')}${bulk('+switch-master')}:1\r\n`);
+            socket.write(`>3\r\n${bulk('message')}${bulk('+switch-master')}${bulk(`chat 127.0.0.1 1 127.0.0.1 ${primary.port}`)}`);
+          }
+        }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => sentinel.listen(0, '127.0.0.1', resolve));
+    t.after(() => sentinel.close());
+    const moves: number[] = [];
+    const problems: string[] = [];
+    const watch = new SentinelWatch(
+      [{ host: '127.0.0.1', port: (sentinel.address() as net.AddressInfo).port }],
+      'chat',
+      {},
+      (_, port) => moves.push(port),
+      (message) => problems.push(message),
+    );
+    t.after(() => watch.close());
+    watch.start();
+    await waitFor(() => moves.length === 1, 'the failover announced on the second connection');
+    assert.equal(subscribes, 2);
+    assert.deepEqual(problems, [], 'a lost connection is not a refusal to tell the operator of');
+  });
+
   test('a sentinel down at start is listened to once it is up', async (t) => {
     const sentinel = await TestRedis.start(t);
     const primary = await TestRedis.start(t);
@@ -91,6 +136,25 @@ describe('SentinelWatch', { skip: redisSkip }, () => {
     await waitFor(() => moves.length === 1, 'the announcement');
   });
 });
+
+/** RESP's bulk string of TEXT (ASCII). */
+const bulk = (text: string): string => `$${text.length}\r\n${text}\r\n`;
+
+/** The first whole command of TEXT (a RESP array of bulk strings) and its length; undefined until one is whole. */
+function nextCommand(text: string): { args: string[]; length: number } | undefined {
+  const head = /^\*(\d+)\r\n/.exec(text);
+  if (head === null) return undefined;
+  let at = head[0].length;
+  const args: string[] = [];
+  for (let i = 0; i < Number(head[1]); i++) {
+    const size = /^\$(\d+)\r\n/.exec(text.slice(at));
+    if (size === null || text.length < at + size[0].length + Number(size[1]) + 2) return undefined;
+    at += size[0].length;
+    args.push(text.slice(at, at + Number(size[1])));
+    at += Number(size[1]) + 2;
+  }
+  return { args, length: at };
+}
 
 /** Polls COND (a question to Redis) until it holds, for at most 10 s. */
 async function waitUntil(cond: () => Promise<boolean>): Promise<void> {

@@ -13,14 +13,15 @@ import { IrcRegistry } from './registry.js';
 import { labelEnd, labelStart, Labels } from './labels.js';
 import { chathistoryCommand, type Fail } from './chathistory.js';
 import { markReadCommand } from './read-marker.js';
+import { cutToBytes, REASON_MAX } from '../../protocol/cut-to-bytes.js';
+import { stripControls } from '../../protocol/sanitize.js';
 
 /** Targets of one PRIVMSG, NOTICE or KICK at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
 /** Channels of one JOIN or PART at most: a line of 512 bytes holds about 170. */
-/** What a plain message's text (voice.ts's #plainMessage) does not hold: a control (C0 but TAB, DEL, C1: see sanitize.ts), or U+FFFD. */
-const UNUSUAL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/;
-
 export const MAX_CHANNELS = 64;
+/** What a plain message's text (#plainMessage) does not hold: a control (C0 but TAB, DEL, C1: see sanitize.ts), or U+FFFD. */
+const UNUSUAL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffd]/;
 /** Mode changes one MODE makes at most (ISUPPORT MODES). */
 const MAX_MODES = 4;
 /** Nicks of one ISON at most, and of one USERHOST. */
@@ -133,7 +134,9 @@ export class IrcVoice implements Voice {
         return EMPTY;
       case 'QUIT': {
         const reason = params[0] ?? '';
-        return { kind: 'several', commands: [this.#answer(this.words.error(reason === '' ? 'Quit' : `Quit: ${reason}`)), { kind: 'quit', reason }] };
+        // Shown back as the others are shown it: without controls, cut at REASON_MAX (commands.ts).
+        const shown = cutToBytes(stripControls(reason), REASON_MAX);
+        return { kind: 'several', commands: [this.#answer(this.words.error(shown === '' ? 'Quit' : `Quit: ${shown}`)), { kind: 'quit', reason }] };
       }
       case 'JOIN':
         return this.#join(params[0], params[1]);
