@@ -1,3 +1,5 @@
+import { stripControls } from './sanitize.js';
+
 /** TEXT cut to at most MAX bytes of UTF-8, never inside a character. */
 export function cutToBytes(text: string, max: number): string {
   if (Buffer.byteLength(text) <= max) return text;
@@ -19,3 +21,8 @@ export function cutToBytes(text: string, max: number): string {
  * cut at the same place.
  */
 export const REASON_MAX = 360;
+
+/** A reason as others are shown it: without control characters (sanitize.ts), cut at REASON_MAX. */
+export function shownReason(reason: string): string {
+  return cutToBytes(stripControls(reason), REASON_MAX);
+}

@@ -12,6 +12,9 @@ export const CONNECT_TIMEOUT_MS = 5000;
 export const COMMAND_TIMEOUT_MS = 2000;
 
 /** ioredis options for a connection named NAME in CLIENT LIST. */
+/** How long ioredis waits before its TIMES-th reconnect: doubling from 200 ms, at most RECONNECT_MAX_MS. */
+export const reconnectDelay = (times: number): number => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS);
+
 export function connectionOptions(name: string) {
   return {
     lazyConnect: true,
@@ -19,7 +22,7 @@ export function connectionOptions(name: string) {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: CONNECT_TIMEOUT_MS,
-    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS),
+    retryStrategy: reconnectDelay,
     // A primary that became a replica (a failover) answers READONLY: reconnect, which
     // finds the new primary where the address follows it (a managed Redis endpoint).
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),

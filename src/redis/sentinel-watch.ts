@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { Redis } from './ioredis.js';
-import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, RECONNECT_MAX_MS } from './connection.js';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, reconnectDelay } from './connection.js';
+import { formatHostPort } from '../protocol/host-port.js';
 
 /**
  * Listens to every sentinel for `+switch-master` and says where the primary MASTER went: so
@@ -53,7 +54,7 @@ export class SentinelWatch {
         connectTimeout: CONNECT_TIMEOUT_MS,
         commandTimeout: COMMAND_TIMEOUT_MS,
         maxRetriesPerRequest: 0,
-        retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), RECONNECT_MAX_MS),
+        retryStrategy: reconnectDelay,
       });
       // A sentinel that is down is one of several: nothing to report, ioredis retries. One
       // that answers with a refusal (a password it wants) is the operator's to mend.
@@ -81,11 +82,11 @@ export class SentinelWatch {
   /** The sentinel at HOST:PORT refused us (ERR): told once for each reason. */
   #refused(host: string, port: number, err: Error): void {
     const why = err.message.replace(/\.$/, '');
-    const key = `${host}:${port} ${why}`;
+    const key = `${formatHostPort(host, port)} ${why}`;
     if (this.#closed || this.#told.has(key)) return;
     this.#told.add(key);
     this.#problem(
-      `cannot listen to the sentinel at ${host}:${port} for failovers (${why}): a failover is followed only once the connection to the old primary fails; let the sentinels answer SUBSCRIBE without a password (docs/cluster.md, "Redis with Sentinel")`,
+      `cannot listen to the sentinel at ${formatHostPort(host, port)} for failovers (${why}): a failover is followed only once the connection to the old primary fails; let the sentinels answer SUBSCRIBE without a password (docs/cluster.md, "Redis with Sentinel")`,
     );
   }
 
@@ -117,9 +118,10 @@ export class SentinelWatch {
     this.#probes.set(key, node);
     try {
       await node.connect();
-      const primary = /^role:master\r?$/m.test(await node.info('replication'));
+      // A replica named (a sentinel late with an older failover) is not looked up, nor followed.
+      if (!/^role:master\r?$/m.test(await node.info('replication')) || this.#closed) return;
       const addresses = (await lookup(host, { all: true })).map((a) => a.address);
-      if (primary && !this.#closed) this.#moved(addresses, port);
+      if (!this.#closed) this.#moved(addresses, port);
     } catch {
       // Not reachable from here: the connections find their way through the sentinels.
     } finally {

@@ -17,7 +17,7 @@ import { historyTargets, historyWindow } from './history-window.js';
 import { readMarker } from './read-markers.js';
 import { HISTORY_DEFAULT, HISTORY_MAX } from '../protocol/history-limits.js';
 import { AWAY_MAX } from '../protocol/away.js';
-import { cutToBytes, REASON_MAX } from '../protocol/cut-to-bytes.js';
+import { cutToBytes, shownReason } from '../protocol/cut-to-bytes.js';
 
 export type { CommandContext, Outcome } from './command-context.js';
 
@@ -96,7 +96,7 @@ export function dispatch(ctx: CommandContext, cmd: Command): Outcome {
  */
 function withoutControls(cmd: Command): Command {
   if ('reason' in cmd) {
-    const reason = cutToBytes(stripControls(cmd.reason), REASON_MAX);
+    const reason = shownReason(cmd.reason);
     if (reason !== cmd.reason) return { ...cmd, reason };
   } else if ('text' in cmd && (cmd.kind === 'room' || cmd.kind === 'direct' || cmd.kind === 'topic') && cmd.text !== undefined) {
     const text = stripControls(cmd.text);

@@ -13,8 +13,7 @@ import { IrcRegistry } from './registry.js';
 import { labelEnd, labelStart, Labels } from './labels.js';
 import { chathistoryCommand, type Fail } from './chathistory.js';
 import { markReadCommand } from './read-marker.js';
-import { cutToBytes, REASON_MAX } from '../../protocol/cut-to-bytes.js';
-import { stripControls } from '../../protocol/sanitize.js';
+import { shownReason } from '../../protocol/cut-to-bytes.js';
 
 /** Targets of one PRIVMSG, NOTICE or KICK at most (ISUPPORT's TARGMAX): beyond, 407. */
 export const MAX_TARGETS = 4;
@@ -134,8 +133,8 @@ export class IrcVoice implements Voice {
         return EMPTY;
       case 'QUIT': {
         const reason = params[0] ?? '';
-        // Shown back as the others are shown it: without controls, cut at REASON_MAX (commands.ts).
-        const shown = cutToBytes(stripControls(reason), REASON_MAX);
+        // Shown back as the others are shown it (commands.ts).
+        const shown = shownReason(reason);
         return { kind: 'several', commands: [this.#answer(this.words.error(shown === '' ? 'Quit' : `Quit: ${shown}`)), { kind: 'quit', reason }] };
       }
       case 'JOIN':

@@ -148,10 +148,11 @@ export class IrcWords implements Words {
   // Every direct message to an IRC user comes through here.
   directMessage(from: string, text: string, notice = false, ctcp = false): string {
     const nick = this.#state.nick ?? '*';
-    // The commonest line of all, for a connection without tags: one template, as #message
-    // would make it (a text this short is one line: see messageLines).
-    if (!notice && !ctcp && this.#state.form === 0 && text.charCodeAt(0) !== 0x2f && (text.length + 2 * from.length + nick.length + 19) * 3 <= LINE_MAX) {
-      return `:${from}!${from}@chat PRIVMSG ${nick} :${text}\r`;
+    // The commonest line of all, for a connection without tags: as #message makes it, without
+    // its calls (messageLines' own test: a text this short is one line).
+    if (!notice && !ctcp && this.#state.form === 0 && text.charCodeAt(0) !== 0x2f) {
+      const head = `:${sourceOf(from)} PRIVMSG ${nick} :`;
+      if ((head.length + text.length) * 3 <= LINE_MAX) return `${head}${text}\r`;
     }
     // As out() would make it, without its arrays: a message to one user, one of the commonest lines.
     return `${this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', nick, ctcp ? `\x01${text}\x01` : fromAction(text))}\r`;

@@ -83,10 +83,16 @@ export class Canary {
 
   /** How long this server has been without proof of delivery, when that is longer than lateMs; else undefined. */
   late(): number | undefined {
-    const oldest = Math.min(this.#waiting[0]?.at ?? Number.POSITIVE_INFINITY, this.#unprovenSince ?? Number.POSITIVE_INFINITY);
-    if (oldest === Number.POSITIVE_INFINITY) return undefined;
-    const waited = this.now() - oldest;
+    const since = this.#since();
+    if (since === undefined) return undefined;
+    const waited = this.now() - since;
     return waited > this.lateMs ? waited : undefined;
+  }
+
+  /** Since when this server has been without proof: its oldest canary waiting, or a restart not proven since; undefined with neither. */
+  #since(): number | undefined {
+    const oldest = Math.min(this.#waiting[0]?.at ?? Number.POSITIVE_INFINITY, this.#unprovenSince ?? Number.POSITIVE_INFINITY);
+    return oldest === Number.POSITIVE_INFINITY ? undefined : oldest;
   }
 
   /** For a late canary: a reader answered recently with entries is behind; any other is stuck. */
@@ -125,7 +131,7 @@ export class Canary {
 
   /** When the oldest canary waiting was written, or now. */
   oldest(): number {
-    return Math.min(this.#waiting[0]?.at ?? this.now(), this.#unprovenSince ?? Number.POSITIVE_INFINITY);
+    return this.#since() ?? this.now();
   }
 
   /** Forgets the canaries waiting and any missing proof: Redis was lost, and the way back starts afresh. */
