@@ -22,9 +22,18 @@ export interface Summary {
   misrouted: number;
   dropped: number;
   errors: string[];
+  /**
+   * Each round's run alone, in the order of the rounds: a ratio is taken round by round, each
+   * against the other case's run of the same round (report.ts, pairedRatio).
+   */
+  each?: Summary[];
 }
 
 export function summarise(runs: LoadResult[]): Summary {
+  return { ...fold(runs), each: runs.map((r) => fold([r])) };
+}
+
+function fold(runs: LoadResult[]): Summary {
   const m = (pick: (r: LoadResult) => number | null | undefined): number => median(runs.map((r) => pick(r) ?? NaN));
   const sum = (pick: (r: LoadResult) => number): number => runs.reduce((s, r) => s + pick(r), 0);
   return {

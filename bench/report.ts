@@ -1,5 +1,5 @@
 /** The benchmark's one table: figures, ratios, and the targets of the performance issue. */
-import type { Summary } from './median.js';
+import { median, type Summary } from './median.js';
 
 export type CaseName =
   | 'floorDm16'
@@ -60,6 +60,20 @@ export const COLUMNS: [keyof Row, string][] = [
 ];
 
 const fin = Number.isFinite;
+
+/**
+ * CHAT's FIGURE against REF's: the median, over the rounds, of each round's ratio when both
+ * ran in the same rounds (run.ts runs them side by side, in alternating order), else the
+ * ratio of their medians. On a shared VM the machine's speed drifts between rounds by more
+ * than the difference measured (docs/benchmark.md, "Reading the figures"); a round's two runs
+ * share its speed, and the drift cancels in their ratio.
+ */
+export function pairedRatio(ref: Summary, chat: Summary, figure: (s: Summary) => number): number {
+  const a = ref.each;
+  const b = chat.each;
+  if (a === undefined || b === undefined || a.length !== b.length || a.length === 0) return figure(chat) / figure(ref);
+  return median(a.map((r, i) => figure(b[i]!) / figure(r)));
+}
 const count = (n: number): string => (!fin(n) ? '-' : n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 const ms = (us: number): string => (fin(us) ? (us / 1000).toFixed(2) : '-');
 const micro = (us: number): string => (fin(us) ? us.toFixed(2) : '-');
@@ -103,7 +117,7 @@ export function buildRows(
       rows.push({ measure, reference: '', chatServer: `not available: ${missing}`, ratio: '', ...judge(NaN, target), serverCpu: '', lost: '', misrouted: '' });
       return;
     }
-    const ratio = figure(chat) / figure(ref);
+    const ratio = pairedRatio(ref, chat, figure);
     rows.push({
       measure,
       reference: format(figure(ref)),

@@ -132,6 +132,11 @@ export type RoomEvent =
   /** REMOVEDBY: a room operator took them out of the room (`/remove`, IRC's KICK). */
   | { readonly kind: 'left'; readonly names: readonly string[]; readonly reason: string; readonly quit?: boolean; readonly removedBy?: string }
   | { readonly kind: 'renamed'; readonly from: string; readonly to: string }
+  /**
+   * NAME is away with TEXT now, or (no TEXT) back (docs/protocol.md, "Away"): news only to a
+   * receiver that asked (IRC's away-notify); to anyone else it renders as nothing.
+   */
+  | { readonly kind: 'away'; readonly name: string; readonly text?: string }
   /** BY changed the room: STATE is the room's state after it, for the servers that keep a copy. */
   | { readonly kind: 'changed'; readonly by: string; readonly changes: readonly RoomChange[]; readonly state: RoomState };
 

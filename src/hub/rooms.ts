@@ -262,7 +262,14 @@ export class RoomTable {
     // A presence event is no news to the devices of those it is about (docs/protocol.md,
     // "Several devices"): they are told in their own words (`* you joined ROOM from another
     // device`), on this server or on another. A room message is: it is what the account said.
-    const about = event.kind === 'joined' || event.kind === 'left' ? event.names : event.kind === 'renamed' ? [event.from, event.to] : undefined;
+    const about =
+      event.kind === 'joined' || event.kind === 'left'
+        ? event.names
+        : event.kind === 'renamed'
+          ? [event.from, event.to]
+          : event.kind === 'away'
+            ? [event.name]
+            : undefined;
     for (const room of targets) {
       for (const seat of room.seats) {
         if (seat.member === except || about?.includes(seat.name) === true) continue;
@@ -303,6 +310,8 @@ export class RoomTable {
           if (forms === undefined) thereOthers.set(room, (forms = []));
           bytes = forms[form] ??= renderer.render(event, room.name, tagged, form);
         }
+        // Nothing in this receiver's words (an away change for one that did not ask).
+        if (bytes.length === 0) continue;
         if (notice && seat.member.notify) seat.member.notify(bytes);
         else seat.member.deliver(bytes);
       }

@@ -82,6 +82,8 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
     case 'registered':
       s.name = action.name;
       if (action.account === true) s.shareFlood(action.name);
+      // One more device, in use: an account all of whose devices were away is back.
+      if (action.account === true && s.host.hub.devices(action.name).length > 1) s.host.tellAway(action.name, s.host.awayOf(action.name, s));
       if (action.device !== undefined) s.device = action.device;
       return s.event({ type: 'register', peer: s.peer, name: action.name });
     case 'catchUp':
@@ -110,9 +112,12 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
     case 'operator':
       s.operator = action.account;
       return;
-    case 'away':
+    case 'away': {
+      const before = s.name === undefined ? undefined : s.host.awayOf(s.name);
       s.away = action.text;
+      if (s.name !== undefined) s.host.tellAway(s.name, before);
       return;
+    }
     case 'quit':
       return s.close('quit', { detail: action.reason, shown: action.reason });
     case 'roomEvent':

@@ -147,16 +147,33 @@ export class ChatCore implements SessionHost<Session> {
    * here is away (the first one's), else undefined: one device in use is somebody there. An
    * account with devices on other servers too is never said to be away: this server cannot
    * know that those are, and "away" said of someone at their phone is worse than silence.
+   * EXCEPT: as if that device were not there (what it was before that one came).
    */
-  awayOf(name: string): string | undefined {
+  awayOf(name: string, except?: Member): string | undefined {
     if (this.hub.heldElsewhere?.(name) === true) return undefined;
     const devices = this.hub.devices(name);
     let text: string | undefined;
     for (const device of devices) {
+      if (device === except) continue;
       if (!(device instanceof Session) || device.away === undefined) return undefined;
       text ??= device.away;
     }
     return text;
+  }
+
+  /**
+   * docs/irc.md, "away-notify": NAME's rooms (those where presence is told) learn that it is
+   * away or back when awayOf no longer says BEFORE: its /away, or a device of it that came or
+   * went. Only a receiver that asked shows it; the others' words for it are nothing.
+   */
+  tellAway(name: string, before: string | undefined): void {
+    const text = this.awayOf(name);
+    const member = this.hub.lookup(name);
+    if (text === before || member?.name === undefined) return;
+    const rooms = this.announced(this.hub.roomsOf(member), 0);
+    const event: RoomEvent = text === undefined ? { kind: 'away', name: member.name } : { kind: 'away', name: member.name, text };
+    // Not waited for, as presence is not.
+    if (rooms.length > 0) void this.hub.toRooms(rooms, event, undefined, true);
   }
 
   /**

@@ -186,8 +186,12 @@ export function inChunks(s: Speaker, lines: readonly string[], from: number, wri
  */
 export function presence(s: Speaker, event: RoomEvent, rooms: readonly string[], leaving = false): undefined {
   const told = s.host.announced(rooms, leaving ? 1 : 0);
+  if (told.length === 0) return;
   // Not waited for: a notice the cluster could not carry is not worth an error line.
-  if (told.length > 0) void s.host.hub.toRooms(told, event, s, true);
+  void s.host.hub.toRooms(told, event, s, true);
+  // Someone away who joins brings their away text along (IRC's away-notify, docs/irc.md).
+  const away = event.kind === 'joined' && s.name !== undefined ? s.host.awayOf(s.name) : undefined;
+  if (away !== undefined && s.name !== undefined) void s.host.hub.toRooms(told, { kind: 'away', name: s.name, text: away }, s, true);
 }
 
 /** A change of ROOM: everyone in it is told, the one who made it too, however large the room. */

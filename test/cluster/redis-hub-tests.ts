@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { byteLength, decodeEntry, directBody, encodeEntry, eventBody, FIELD, roomHeader, userHeader } from '../../src/hub/redis/cluster-message.js';
 import { LOBBY, type DirectMessage, type HubEvents, type Member, type Removal, type RoomEvent } from '../../src/hub/hub.js';
-import { dm, lineDirect, lineRender } from '../helpers/line-events.js';
+import { dm, lineDirect, lineRender, testRender } from '../helpers/line-events.js';
 import { RedisHub } from '../../src/hub/redis/hub.js';
 import { TestRedis } from '../helpers/redis.js';
 import { mayHaveLost, mayNotBeDelivered } from '../../src/dialects/line/wording.js';
@@ -25,7 +25,7 @@ class Recorder implements HubEvents {
   }
 
   render(event: RoomEvent, room: string, tagged: boolean): Buffer | string {
-    return lineRender(event, room, tagged);
+    return testRender(event, room, tagged);
   }
 
   direct(member: Member, message: DirectMessage): void {

@@ -2,16 +2,16 @@ import { leftBecause } from '../../src/dialects/line/wording.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LOBBY, type Hub, type HubEvents, type Join, type Member, type RoomEvent, type RoomListing } from '../../src/hub/hub.js';
-import { dm, lineDirect, lineRender } from '../helpers/line-events.js';
+import { dm, lineDirect, testRender } from '../helpers/line-events.js';
 import { WAIT_MS } from '../helpers/lines.js';
 import { T0 } from '../helpers/fake-clock.js';
 import { freshState, type RoomState } from '../../src/protocol/room-state.js';
 
-/** A hub's events as a core would give them, in the line protocol's words; OVERRIDES replace some. */
+/** A hub's events as a core would give them, in the line protocol's words (testRender's); OVERRIDES replace some. */
 export function testEvents(overrides: Partial<HubEvents> = {}): HubEvents {
   return {
     presence: () => undefined,
-    render: lineRender,
+    render: testRender,
     direct: lineDirect,
     evicted: () => {},
     removed: () => {},
@@ -190,6 +190,27 @@ export function hubContract(chat: (t: import('node:test').TestContext, n: number
     assert.equal(bob.lines.filter((l) => l.startsWith('* alice left')).length, 1, 'once, not once per shared room');
     assert.equal(carol.lines.filter((l) => l.startsWith('* alice left')).length, 1);
     assert.equal(alice.lines.filter((l) => l.startsWith('* alice left')).length, 0);
+  });
+
+  test('an away change reaches the others in the rooms of the one it is about, once, on every server; never that user', async (t) => {
+    const [one, two] = (await chat(t, 2)) as [Hub, Hub];
+    const alice = await join(one, 'alice');
+    const bob = await join(two, 'bob');
+    const carol = await join(one, 'carol');
+    const dan = await join(two, 'dan');
+    for (const m of [alice, bob]) await (m === alice ? one : two).join(m, 'side', 10);
+    await two.join(dan, 'other', 10);
+    two.part(dan, LOBBY);
+    await one.toRooms(one.roomsOf(alice), { kind: 'away', name: 'alice', text: 'at lunch' }, undefined, true);
+    await one.toRooms(one.roomsOf(alice), { kind: 'away', name: 'alice' }, undefined, true);
+    await bob.receive('~ alice back');
+    await carol.receive('~ alice back');
+    await one.toRooms(['other'], message('bob', 'sync'), undefined);
+    await dan.receive('<bob> sync');
+    const told = (m: TestMember): string[] => m.lines.filter((l) => l.startsWith('~'));
+    assert.deepEqual(told(bob), ['~ alice at lunch', '~ alice back'], 'once, not once per shared room');
+    assert.deepEqual(told(carol), ['~ alice at lunch', '~ alice back']);
+    assert.deepEqual([...told(alice), ...told(dan)], [], 'not to alice, nor to one in no room with her');
   });
 
   test('rooms: no more than the limit; a rename keeps the rooms', async (t) => {

@@ -6,7 +6,7 @@ import { type Client, connected, createClient, disconnected, input, leave, marke
 const T0 = Date.UTC(2026, 10, 27, 5, 15, 5);
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
 const LS =
-  ':vm CAP * LS :account-tag batch cap-notify draft/chathistory draft/read-marker echo-message labeled-response multi-prefix server-time userhost-in-names';
+  ':vm CAP * LS :account-tag away-notify batch cap-notify draft/chathistory draft/read-marker echo-message labeled-response multi-prefix server-time userhost-in-names';
 const CAPS = 'server-time echo-message batch draft/chathistory draft/read-marker multi-prefix';
 
 /** Feeds LINES to C; resolves with all C answered. */

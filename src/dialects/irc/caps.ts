@@ -4,6 +4,7 @@
  */
 export const CAPABILITIES: readonly (readonly [name: string, value: string])[] = [
   ['account-tag', ''],
+  ['away-notify', ''],
   ['batch', ''],
   ['cap-notify', ''],
   ['draft/chathistory', ''],

@@ -10,11 +10,18 @@ import { fromAction } from './text.js';
  */
 export const FORM_SERVER_TIME = 1;
 export const FORM_ACCOUNT_TAG = 2;
-export const FORMS = 4;
+/** Not a tag, but whether an away change is news (IRCv3 away-notify): without it, nothing. */
+export const FORM_AWAY_NOTIFY = 4;
+export const FORMS = 8;
+
+const TAG_FORMS = FORM_SERVER_TIME | FORM_ACCOUNT_TAG;
+
+/** Whether a receiver of FORM gets tags on its lines. */
+export const hasTags = (form: number): boolean => (form & TAG_FORMS) !== 0;
 
 /** The tags a receiver of FORM gets on a line from FROM (undefined: no user), '' for none; AT: when (default now). */
 export function tagsFor(ctx: IrcContext, form: number, from: string | undefined, at?: number): string {
-  if (form === 0) return '';
+  if (!hasTags(form)) return '';
   let tags = '';
   if ((form & FORM_SERVER_TIME) !== 0) tags = `time=${isoTime(at ?? ctx.now())}`;
   if ((form & FORM_ACCOUNT_TAG) !== 0 && from !== undefined && ctx.isAccount(from)) tags += `${tags === '' ? '' : ';'}account=${from}`;
@@ -56,6 +63,9 @@ export function renderIrc(ctx: IrcContext, event: RoomEvent, room: string, form:
     }
     case 'renamed':
       return `${tagsFor(ctx, form, event.from)}:${sourceOf(event.from)} NICK :${event.to}\r\n`;
+    case 'away':
+      if ((form & FORM_AWAY_NOTIFY) === 0) return '';
+      return `${tagsFor(ctx, form, event.name)}:${sourceOf(event.name)} AWAY${event.text === undefined ? '' : ` :${event.text}`}\r\n`;
     case 'changed': {
       const head = `${tagsFor(ctx, form, event.by)}:${sourceOf(event.by)}`;
       const topics = event.changes.filter((c) => c.what === 'topic').map((c) => `${head} TOPIC #${room} :${c.what === 'topic' ? c.text : ''}\r\n`);

@@ -3,7 +3,7 @@ import type { Voice } from '../../server/dialect.js';
 import { capList, request } from './caps.js';
 import { sourceOf, type IrcContext } from './context.js';
 import { channelRoom, isValidNick, MESSAGE_MAX, parseMessage } from './message.js';
-import { FORM_ACCOUNT_TAG, FORM_SERVER_TIME } from './render.js';
+import { FORM_ACCOUNT_TAG, FORM_AWAY_NOTIFY, FORM_SERVER_TIME } from './render.js';
 import { IrcState } from './state.js';
 import { relayedTooLong } from './split.js';
 import { ctcpOf, toChat } from './text.js';
@@ -243,7 +243,10 @@ export class IrcVoice implements Voice {
         if (next === undefined) return this.#answer(`:${server} CAP ${me} NAK :${asked}`);
         s.caps.clear();
         for (const cap of next) s.caps.add(cap);
-        s.form = (s.caps.has('server-time') ? FORM_SERVER_TIME : 0) | (s.caps.has('account-tag') ? FORM_ACCOUNT_TAG : 0);
+        s.form =
+          (s.caps.has('server-time') ? FORM_SERVER_TIME : 0) |
+          (s.caps.has('account-tag') ? FORM_ACCOUNT_TAG : 0) |
+          (s.caps.has('away-notify') ? FORM_AWAY_NOTIFY : 0);
         return this.#answer(`:${server} CAP ${me} ACK :${asked}`);
       }
       case 'END':

@@ -12,7 +12,7 @@ import type { IrcState } from './state.js';
 import type { RoomEvent } from '../../hub/hub.js';
 import { AWAY_MAX } from '../../protocol/away.js';
 import { REASON_MAX } from '../../protocol/cut-to-bytes.js';
-import { renderIrc, tagsFor } from './render.js';
+import { hasTags, renderIrc, tagsFor } from './render.js';
 import { LINE_MAX, messageLines } from './split.js';
 import { fromAction } from './text.js';
 import { inBatch } from './chathistory.js';
@@ -150,7 +150,7 @@ export class IrcWords implements Words {
     const nick = this.#state.nick ?? '*';
     // The commonest line of all, for a connection without tags: as #message makes it, without
     // its calls (messageLines' own test: a text this short is one line).
-    if (!notice && !ctcp && this.#state.form === 0 && text.charCodeAt(0) !== 0x2f) {
+    if (!notice && !ctcp && !hasTags(this.#state.form) && text.charCodeAt(0) !== 0x2f) {
       const head = `:${sourceOf(from)} PRIVMSG ${nick} :`;
       if ((head.length + text.length) * 3 <= LINE_MAX) return `${head}${text}\r`;
     }

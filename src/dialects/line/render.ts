@@ -25,5 +25,8 @@ export function renderEvent(w: Words, event: RoomEvent, tag: string | undefined)
     case 'renamed':
       // Not about a room: the same line in every room (docs/protocol.md, "Fixed wording").
       return `${w.renamed(event.from, event.to)}\n`;
+    case 'away':
+      // Told to whoever writes to them (docs/protocol.md, "Away"), never to their rooms.
+      return '';
   }
 }

@@ -101,7 +101,7 @@ export function roomHeader(rooms: readonly string[], size: number, skip = ''): s
  * hold neither spaces nor commas, and the free text (a message, a reason) comes last.
  *   m FROM TEXT (n for a notice) · j NAME,NAME · l NAME,NAME REASON · r OLD NEW; `q` for `l` when they left
  *   the chat (RoomEvent's quit), `k NAME,NAME OP REASON` when a room operator removed them;
- *   `s BY JSON` a change of the room (JSON: {changes, state})
+ *   `s BY JSON` a change of the room (JSON: {changes, state}); `a NAME TEXT` NAME is away, `a NAME` back
  */
 export function eventBody(event: RoomEvent): string {
   switch (event.kind) {
@@ -114,6 +114,8 @@ export function eventBody(event: RoomEvent): string {
       return `${event.quit === true ? 'q' : 'l'} ${event.names.join(',')} ${event.reason}`;
     case 'renamed':
       return `r ${event.from} ${event.to}`;
+    case 'away':
+      return event.text === undefined ? `a ${event.name}` : `a ${event.name} ${event.text}`;
     case 'changed':
       // C1 characters and line separators escaped: the body's check refuses them raw (CONTROL).
       return `s ${event.by} ${JSON.stringify({ changes: event.changes, state: event.state }).replace(/[\u0080-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`;
@@ -164,6 +166,10 @@ export function eventOf(body: string): RoomEvent | undefined {
       return isValidName(head) && isValidName(rest) ? { kind: 'renamed', from: head, to: rest } : undefined;
     case 's':
       return isValidName(head) && first >= 0 ? changedOf(head, rest) : undefined;
+    case 'a':
+      // An away text is never empty: `a NAME ` is nobody's.
+      if (!isValidName(head) || (first >= 0 && rest === '')) return undefined;
+      return first < 0 ? { kind: 'away', name: head } : { kind: 'away', name: head, text: rest };
     default:
       return undefined;
   }

@@ -38,7 +38,7 @@ function registered(nick = 'alice', accounts = false): IrcVoice {
 test('registration waits for NICK, USER and CAP END, and starts the user in no room', () => {
   const v = voice();
   assert.deepEqual(answers(v.parse('CAP LS 302')), [
-    ':irc.test CAP * LS :account-tag batch cap-notify draft/chathistory draft/read-marker echo-message labeled-response multi-prefix server-time userhost-in-names',
+    ':irc.test CAP * LS :account-tag away-notify batch cap-notify draft/chathistory draft/read-marker echo-message labeled-response multi-prefix server-time userhost-in-names',
   ]);
   assert.deepEqual(v.parse('NICK alice'), { kind: 'empty' });
   assert.deepEqual(v.parse('USER alice 0 * :Alice'), { kind: 'empty' }, 'still negotiating');

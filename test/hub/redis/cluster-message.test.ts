@@ -124,6 +124,8 @@ test('a room event crosses as its meaning: every kind and any text read back as 
     { kind: 'left', names: ['a', 'b'], reason: 'bye', quit: true },
     { kind: 'message', from: 'a', text: 'a notice', notice: true },
     { kind: 'renamed', from: 'old', to: 'New' },
+    { kind: 'away', name: 'Bob', text: 'at lunch, back at 2 😀' },
+    { kind: 'away', name: 'bob' },
   ] as const;
   for (const event of events) assert.deepEqual(eventOf(eventBody(event)), event, eventBody(event));
   for (const junk of [
@@ -144,6 +146,9 @@ test('a room event crosses as its meaning: every kind and any text read back as 
     'mm a b',
     'q a',
     'n a',
+    'a ',
+    'a bob ',
+    'a bad!name gone',
   ]) {
     assert.equal(eventOf(junk), undefined, JSON.stringify(junk));
   }
