@@ -55,8 +55,9 @@ test('summarise: figures are medians, losses add up over the rounds', () => {
   assert.deepEqual(s.errors, ['boom']);
 });
 
-test('a ratio is the median of the rounds\' own ratios when both cases ran in the same rounds, else the ratio of medians', () => {
-  const rounds = (...perCpuSecond: number[]): Summary => summary({ each: perCpuSecond.map((n) => summary({ perCpuSecond: n })), perCpuSecond: median(perCpuSecond) });
+test("a ratio is the median of the rounds' own ratios when both cases ran in the same rounds, else the ratio of medians", () => {
+  const rounds = (...perCpuSecond: number[]): Summary =>
+    summary({ each: perCpuSecond.map((n) => summary({ perCpuSecond: n })), perCpuSecond: median(perCpuSecond) });
   // The machine ran at three speeds: each round's pair shares its round's speed.
   const line = rounds(300_000, 200_000, 250_000);
   const irc = rounds(270_000, 190_000, 240_000);
@@ -68,7 +69,8 @@ test('a ratio is the median of the rounds\' own ratios when both cases ran in th
   // Rounds' ratios 0.90, 0.95, 0.96: median 0.95; the medians' ratio would be 240/250 = 0.96.
   assert.deepEqual([paired.reference, paired.chatServer, paired.ratio, paired.met], ['250.0k', '240.0k', '0.95', 'yes']);
   const slowRound = perCpu({ chatDm16: rounds(300_000, 200_000, 250_000), ircDm16: rounds(200_000, 195_000, 240_000) });
-  // 0.67, 0.975, 0.96: one round where the IRC run met a slow machine does not decide the row.
+  // 0.67, 0.975, 0.96: one round where the IRC run met a slow machine does not decide the row
+  // (the medians' ratio would be 200/250 = 0.80).
   assert.equal(slowRound.ratio, '0.96');
   const unpaired = perCpu({ chatDm16: summary({ perCpuSecond: 250_000 }), ircDm16: rounds(270_000, 190_000, 240_000) });
   assert.equal(unpaired.ratio, '0.96', 'without rounds on both sides: the ratio of the medians');
