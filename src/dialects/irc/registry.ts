@@ -1,3 +1,4 @@
+import { PrivmsgHeads } from './heads.js';
 import type { IrcState } from './state.js';
 
 /** Nicks that left, kept for WHOWAS: the last ones only. */
@@ -18,6 +19,9 @@ export interface Was {
 export class IrcRegistry {
   readonly #users = new Map<string, IrcState>();
   readonly #was: Was[] = [];
+  /** The heads of direct messages to this server's IRC users, by sender. */
+  readonly heads = new PrivmsgHeads();
+
   get(nick: string): IrcState | undefined {
     return this.#users.get(nick.toLowerCase());
   }

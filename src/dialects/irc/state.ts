@@ -21,6 +21,8 @@ export class IrcState {
   readonly caps = new Set<string>();
   /** The form of room events for these capabilities (render.ts), kept with them. */
   form = 0;
+  /** echo-message, kept with the capabilities too: it is asked of every message sent. */
+  echo = false;
   /** The register command is in flight: NICK and USER do not send another. */
   registering = false;
   registered = false;

@@ -247,6 +247,7 @@ export class IrcVoice implements Voice {
           (s.caps.has('server-time') ? FORM_SERVER_TIME : 0) |
           (s.caps.has('account-tag') ? FORM_ACCOUNT_TAG : 0) |
           (s.caps.has('away-notify') ? FORM_AWAY_NOTIFY : 0);
+        s.echo = s.caps.has('echo-message');
         return this.#answer(`:${server} CAP ${me} ACK :${asked}`);
       }
       case 'END':

@@ -151,19 +151,19 @@ export class IrcWords implements Words {
     // The commonest line of all, for a connection without tags: as #message makes it, without
     // its calls (messageLines' own test: a text this short is one line).
     if (!notice && !ctcp && !hasTags(this.#state.form) && text.charCodeAt(0) !== 0x2f) {
-      const head = `:${sourceOf(from)} PRIVMSG ${nick} :`;
-      if ((head.length + text.length) * 3 <= LINE_MAX) return `${head}${text}\r`;
+      const head = this.#users.heads.of(from);
+      if ((head.length + nick.length + 2 + text.length) * 3 <= LINE_MAX) return `${head}${nick} :${text}\r`;
     }
     // As out() would make it, without its arrays: a message to one user, one of the commonest lines.
     return `${this.#message(from, notice ? 'NOTICE' : 'PRIVMSG', nick, ctcp ? `\x01${text}\x01` : fromAction(text))}\r`;
   }
   // The echo (echo-message) is cut as the others get the message: the sender sees what they see.
   ownRoomMessage(room: string, text: string, notice: boolean, at?: number): string | undefined {
-    if (!this.#state.caps.has('echo-message')) return undefined;
+    if (!this.#state.echo) return undefined;
     return out(this.#message(this.#state.nick ?? '*', notice ? 'NOTICE' : 'PRIVMSG', `#${room}`, fromAction(text), at));
   }
   ownDirectMessage(to: string, text: string, notice: boolean, ctcp: boolean, at?: number): string | undefined {
-    if (!this.#state.caps.has('echo-message')) return undefined;
+    if (!this.#state.echo) return undefined;
     return out(this.#message(this.#state.nick ?? '*', notice ? 'NOTICE' : 'PRIVMSG', to, ctcp ? `\x01${text}\x01` : fromAction(text), at));
   }
 

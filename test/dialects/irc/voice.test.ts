@@ -6,6 +6,7 @@ import { MAX_CHANNELS, MAX_TARGETS, IrcVoice } from '../../../src/dialects/irc/v
 import { saslPlain } from '../../../src/dialects/irc/sasl.js';
 import { toChat, fromAction } from '../../../src/dialects/irc/text.js';
 import { labelEnd, labelStart, Labels } from '../../../src/dialects/irc/labels.js';
+import { PrivmsgHeads } from '../../../src/dialects/irc/heads.js';
 import { T0 } from '../../helpers/fake-clock.js';
 
 const ctx = (accounts = false): IrcContext => ({
@@ -54,6 +55,25 @@ test('registration waits for NICK, USER and CAP END, and starts the user in no r
     burst.every((l) => l.endsWith('\r')),
     'every line ends in CR: the core adds the LF',
   );
+});
+
+test('echo-message and away-notify follow CAP REQ both ways: the echo, and the form of room events', () => {
+  const v = registered('alice');
+  assert.equal(v.words.ownDirectMessage?.('bob', 'hi', false, false, 0), undefined);
+  v.parse('CAP REQ :echo-message away-notify');
+  assert.equal(v.words.ownDirectMessage?.('bob', 'hi', false, false, 0), ':alice!alice@chat PRIVMSG bob :hi\r');
+  assert.equal(v.form, 4, 'away-notify is a form of its own (AWAY is shown only to it)');
+  v.parse('CAP REQ :-echo-message -away-notify');
+  assert.equal(v.words.ownDirectMessage?.('bob', 'hi', false, false, 0), undefined);
+  assert.equal(v.form, 0);
+});
+
+test('the head of a direct message is made once per sender, and stays right past the most kept', () => {
+  const heads = new PrivmsgHeads();
+  assert.equal(heads.of('Bob'), ':Bob!Bob@chat PRIVMSG ');
+  assert.equal(heads.of('Bob'), ':Bob!Bob@chat PRIVMSG ');
+  for (let i = 0; i < 10_050; i++) assert.equal(heads.of(`u${i}`), `:u${i}!u${i}@chat PRIVMSG `);
+  assert.equal(heads.of('Bob'), ':Bob!Bob@chat PRIVMSG ');
 });
 
 test('a capability not offered refuses the whole request; SASL is offered only with accounts', () => {
