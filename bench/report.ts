@@ -65,14 +65,22 @@ const fin = Number.isFinite;
  * CHAT's FIGURE against REF's: the median, over the rounds, of each round's ratio when both
  * ran in the same rounds (run.ts runs them side by side, in alternating order), else the
  * ratio of their medians. On a shared VM the machine's speed drifts between rounds by more
- * than the difference measured (docs/benchmark.md, "Reading the figures"); a round's two runs
- * share its speed, and the drift cancels in their ratio.
+ * than the difference measured (docs/benchmark.md, "How it measures"); a round's two runs
+ * share its speed, and the drift cancels in their ratio. A round where either run failed
+ * pairs nothing; with fewer than half the rounds paired there is no ratio (NaN). The median
+ * is taken of the ratios' logarithms, so that with an even count A against B is the inverse
+ * of B against A.
  */
 export function pairedRatio(ref: Summary, chat: Summary, figure: (s: Summary) => number): number {
   const a = ref.each;
   const b = chat.each;
   if (a === undefined || b === undefined || a.length !== b.length || a.length === 0) return figure(chat) / figure(ref);
-  return median(a.map((r, i) => figure(b[i]!) / figure(r)));
+  const logs = a.flatMap((r, i) => {
+    const c = b[i]!;
+    const ratio = figure(c) / figure(r);
+    return r.errors.length === 0 && c.errors.length === 0 && Number.isFinite(ratio) && ratio > 0 ? [Math.log(ratio)] : [];
+  });
+  return logs.length * 2 < a.length ? NaN : Math.exp(median(logs));
 }
 const count = (n: number): string => (!fin(n) ? '-' : n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 const ms = (us: number): string => (fin(us) ? (us / 1000).toFixed(2) : '-');

@@ -179,6 +179,11 @@ export type Removal =
 /** What a hub asks of, and tells, the server it serves. */
 export interface HubEvents {
   /**
+   * Devices of NAME, held here, are held on another server too now (Hub.heldElsewhere): what
+   * this server says of the account may change (it is never said to be away).
+   */
+  shared?(name: string): void;
+  /**
    * That NAMES left ROOMS (their rooms, because of WHY) or joined them, for what no session
    * saw: the users of a dead server, users who left while this server was cut off, users
    * back after it had been counted as dead. The event and the rooms among ROOMS where

@@ -54,6 +54,8 @@ export type Action =
   | { kind: 'readMarkers'; rooms: readonly string[]; members?: readonly Member[] }
   /** ACCOUNT, DEVICE: as for `registered`, the new name's. */
   | { kind: 'renamed'; from: string; to: string; account?: boolean; device?: string }
+  /** NAME, claimed for this connection, is given back unused (a ban found after the claim). */
+  | { kind: 'giveBack'; name: string }
   /** A wrong name or password: the session counts them and closes after too many. */
   | { kind: 'authFailed' }
   /** Leave: the connection is closed after the replies before it are sent. */

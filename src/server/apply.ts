@@ -48,10 +48,16 @@ export function applyAll(s: Carrier, actions: Action[], from = 0): Promise<void>
  */
 function giveBack(s: Carrier, actions: Action[]): undefined {
   for (const action of actions) {
-    if (action.kind === 'registered') s.host.hub.release(action.name, s);
-    if (action.kind === 'renamed') s.host.hub.release(action.to, s);
+    if (action.kind === 'registered') giveBackName(s, action.name);
+    if (action.kind === 'renamed') giveBackName(s, action.to);
   }
   return undefined;
+}
+
+/** NAME, claimed for S, is given back unused: an account's other devices may all be away again. */
+function giveBackName(s: Carrier, name: string): void {
+  s.host.hub.release(name, s);
+  s.host.tellAway(name);
 }
 
 function apply(s: Carrier, action: Action): Promise<void> | void {
@@ -82,8 +88,9 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
     case 'registered':
       s.name = action.name;
       if (action.account === true) s.shareFlood(action.name);
-      // One more device, in use: an account all of whose devices were away is back.
-      if (action.account === true && s.host.hub.devices(action.name).length > 1) s.host.tellAway(action.name, s.host.awayOf(action.name, s));
+      // One more device, in use: an account all of whose devices were away is back. (A first
+      // device's away, set before its name, is told with its joins.)
+      if (action.account === true && s.host.hub.devices(action.name).length > 1) s.host.tellAway(action.name);
       if (action.device !== undefined) s.device = action.device;
       return s.event({ type: 'register', peer: s.peer, name: action.name });
     case 'catchUp':
@@ -104,6 +111,7 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
       return effects.tellReadMarkers(s, action.rooms, action.members);
     case 'renamed':
       s.name = action.to;
+      s.host.awayRenamed(action.from, action.to);
       // What it had as the old name's (a device name, an account's allowance) is not the new one's.
       s.renamed(action.account === true ? action.to : undefined, action.device);
       return s.event({ type: 'rename', peer: s.peer, from: action.from, to: action.to });
@@ -112,12 +120,12 @@ function apply(s: Carrier, action: Action): Promise<void> | void {
     case 'operator':
       s.operator = action.account;
       return;
-    case 'away': {
-      const before = s.name === undefined ? undefined : s.host.awayOf(s.name);
+    case 'away':
       s.away = action.text;
-      if (s.name !== undefined) s.host.tellAway(s.name, before);
+      if (s.name !== undefined) s.host.tellAway(s.name);
       return;
-    }
+    case 'giveBack':
+      return giveBackName(s, action.name);
     case 'quit':
       return s.close('quit', { detail: action.reason, shown: action.reason });
     case 'roomEvent':

@@ -462,11 +462,8 @@ function unlessBanned(ctx: CommandContext, name: string, lobby: boolean, device:
 function stillNotBanned(ctx: CommandContext, name: string, claimed: Action[]): Outcome {
   const won = claimed.find((a) => a.kind === 'registered' || a.kind === 'renamed');
   if (won === undefined) return claimed;
-  const refuse = (line: string, code: RefusalCode, detail: string): Action[] => {
-    // The name was won but is not to be used: given back as if this login had never come.
-    ctx.hub.release(name, ctx.self);
-    return [reply(line), reject(code, detail)];
-  };
+  // The name was won but is not to be used: given back as if this login had never come.
+  const refuse = (line: string, code: RefusalCode, detail: string): Action[] => [{ kind: 'giveBack', name }, reply(line), reject(code, detail)];
   return guarded(
     () => ctx.store.banOf(name, ctx.now()),
     (banned) => (banned ? refuse(ctx.w.bannedAtLogin(banned.until, banned.reason), 'banned', name) : claimed),

@@ -65,6 +65,8 @@ export class ChatCore implements SessionHost<Session> {
   #drained: (() => void) | undefined;
   /** The dialects connections speak, each with its first form (Member.form): the default's is 0. */
   readonly #forms = new Map<Dialect, number>();
+  /** By account key, the away text its rooms were last told (tellAway); absent: here. */
+  readonly #toldAway = new Map<string, string>();
   /** By form: its dialect, and its number within the dialect's forms. */
   readonly #formDialect: { dialect: Dialect; form: number }[] = [];
 
@@ -147,14 +149,12 @@ export class ChatCore implements SessionHost<Session> {
    * here is away (the first one's), else undefined: one device in use is somebody there. An
    * account with devices on other servers too is never said to be away: this server cannot
    * know that those are, and "away" said of someone at their phone is worse than silence.
-   * EXCEPT: as if that device were not there (what it was before that one came).
    */
-  awayOf(name: string, except?: Member): string | undefined {
+  awayOf(name: string): string | undefined {
     if (this.hub.heldElsewhere?.(name) === true) return undefined;
     const devices = this.hub.devices(name);
     let text: string | undefined;
     for (const device of devices) {
-      if (device === except) continue;
       if (!(device instanceof Session) || device.away === undefined) return undefined;
       text ??= device.away;
     }
@@ -163,17 +163,42 @@ export class ChatCore implements SessionHost<Session> {
 
   /**
    * docs/irc.md, "away-notify": NAME's rooms (those where presence is told) learn that it is
-   * away or back when awayOf no longer says BEFORE: its /away, or a device of it that came or
-   * went. Only a receiver that asked shows it; the others' words for it are nothing.
+   * away or back when awayOf no longer says what they were last told: after its /away, a
+   * device of it that came or went (a login given back unused too), a rename, or its devices
+   * found on another server as well. Only a receiver that asked shows it; the others' words
+   * for it are nothing. What was told is kept per account while it is away, and forgotten
+   * once it is back or gone.
    */
-  tellAway(name: string, before: string | undefined): void {
+  tellAway(name: string): void {
+    const key = nameKey(name);
     const text = this.awayOf(name);
+    if (text === this.#toldAway.get(key)) return;
+    if (text === undefined) this.#toldAway.delete(key);
+    else this.#toldAway.set(key, text);
     const member = this.hub.lookup(name);
-    if (text === before || member?.name === undefined) return;
+    if (member?.name === undefined) return;
     const rooms = this.announced(this.hub.roomsOf(member), 0);
     const event: RoomEvent = text === undefined ? { kind: 'away', name: member.name } : { kind: 'away', name: member.name, text };
     // Not waited for, as presence is not.
     if (rooms.length > 0) void this.hub.toRooms(rooms, event, undefined, true);
+  }
+
+  /**
+   * FROM is called TO now: its rooms, told it was away under the old name, are not told again
+   * (an IRC client keeps a user's away across its NICK).
+   */
+  awayRenamed(from: string, to: string): void {
+    const text = this.#toldAway.get(nameKey(from));
+    if (text === undefined) return;
+    this.#toldAway.delete(nameKey(from));
+    this.#toldAway.set(nameKey(to), text);
+  }
+
+  /** NAME's away text for rooms it has just joined (JOIN, then AWAY), counted as told (tellAway). */
+  awayToTell(name: string): string | undefined {
+    const text = this.awayOf(name);
+    if (text !== undefined) this.#toldAway.set(nameKey(name), text);
+    return text;
   }
 
   /**
@@ -248,6 +273,7 @@ export class ChatCore implements SessionHost<Session> {
       // peer that has finished sending and gone.
       undelivered: (member: Member, to) => member.deliver(`${this.wordsOf(member).mayNotBeDelivered(to)}\n`),
       lost: (member: Member) => member.deliver(`${this.wordsOf(member).mayHaveLost()}\n`),
+      shared: (name) => this.tellAway(name),
       log: (message, level) => onEvent({ type: level, message }),
     };
   }

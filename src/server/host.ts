@@ -35,10 +35,12 @@ export interface SessionHost<S = unknown> {
   formOf(dialect: Dialect): number;
   /** Those of ROOMS where presence is announced, counting LEAVING users more in each (ChatCore.announced). */
   announced(rooms: readonly string[], leaving: number): string[];
-  /** The away text of NAME, held here, or undefined (ChatCore.awayOf); EXCEPT: as if that device were not there. */
-  awayOf(name: string, except?: Member): string | undefined;
-  /** NAME's rooms are told that it is away or back, if awayOf no longer says BEFORE (ChatCore.tellAway). */
-  tellAway(name: string, before: string | undefined): void;
+  /** NAME's rooms are told that it is away or back, if that is news to them (ChatCore.tellAway). */
+  tellAway(name: string): void;
+  /** FROM is called TO now: what its rooms were told of its away goes with it (ChatCore.awayRenamed). */
+  awayRenamed(from: string, to: string): void;
+  /** NAME's away text for rooms it has just joined, counted as told (ChatCore.awayToTell). */
+  awayToTell(name: string): string | undefined;
   /** Room keys tried, throttled per address as logins are. */
   readonly keys: KeyTries;
   /** Whether a connection from HOST may open one more room nobody is in (flood control). */

@@ -301,8 +301,8 @@ export class Session implements Member, LineSink, Carrier, StreamOwner {
       // One of several devices leaves alone: the account stays in the chat (docs/protocol.md,
       // "Your account"), and its rooms are told only when its last device, on any server, left.
       const gone = hub.release(name, this);
-      // The device in use went, and those left here are all away: the account is away now.
-      if (gone === false && this.away === undefined) this.host.tellAway(name, undefined);
+      // The devices left here may all be away now, or with another text (the first one's).
+      this.host.tellAway(name);
       if (announce && rooms.length > 0) {
         const left = (): undefined => effects.presence(this, { kind: 'left', names: [name], reason: shown, quit: true }, rooms, true);
         if (gone === true) left();

@@ -72,6 +72,18 @@ test("a ratio is the median of the rounds' own ratios when both cases ran in the
   // 0.67, 0.975, 0.96: one round where the IRC run met a slow machine does not decide the row
   // (the medians' ratio would be 200/250 = 0.80).
   assert.equal(slowRound.ratio, '0.96');
+  // A round where either run failed (a figure of 0, an error) pairs nothing; fewer than half paired: no ratio.
+  const failed = (n: number): Summary => summary({ perCpuSecond: n, errors: n === 0 ? ['no result'] : [] });
+  const withFailures = (ref: number[], chat: number[]) =>
+    perCpu({
+      chatDm16: summary({ each: ref.map(failed), perCpuSecond: median(ref) }),
+      ircDm16: summary({ each: chat.map(failed), perCpuSecond: median(chat) }),
+    });
+  assert.equal(withFailures([100, 100, 100, 100, 100], [0, 0, 90, 95, 92]).ratio, '0.92');
+  assert.equal(withFailures([100, 0, 0, 100, 100], [0, 90, 95, 92, 91]).ratio, '-');
+  // An even count: A against B is the inverse of B against A (a geometric mean of the middle two).
+  const even = [withFailures([100, 100], [90, 100]).ratio, withFailures([90, 100], [100, 100]).ratio];
+  assert.deepEqual(even, ['0.95', '1.05']);
   const unpaired = perCpu({ chatDm16: summary({ perCpuSecond: 250_000 }), ircDm16: rounds(270_000, 190_000, 240_000) });
   assert.equal(unpaired.ratio, '0.96', 'without rounds on both sides: the ratio of the medians');
 });

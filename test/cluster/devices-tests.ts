@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { usersFile } from '../helpers/users.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { ircUser } from '../helpers/irc-client.js';
 
 /**
  * Three servers: alice's laptop on the first, her phone on the second, bob on the third,
@@ -25,6 +26,27 @@ async function spread(t: TestContext, leaseMs = 1000) {
 }
 
 export function clusterDeviceTests(): void {
+  test('away-notify across servers: an IRC user hears of an away on another server, and of the account on two servers, which is then never away', async (t) => {
+    const users = await usersFile(t, { alice: 'pw-a' });
+    const { servers } = await cluster(t, 2, 1000, ['--users', users, '--guests', '--irc-port', '0', '--server-name', 'irc.test']);
+    const [one, two] = servers as [Server, Server];
+    const ircPort = Number(/^irc on .*:(\d+)$/.exec((await two.stdout.next()) ?? '')?.[1]);
+    const dave = await ircUser(t, ircPort, 'dave', { caps: ['away-notify'] });
+    dave.send('JOIN #lobby');
+    await dave.expect(/ 366 /);
+    const laptop = await WireClient.loggedIn(t, one.port, 'alice', 'pw-a');
+    await dave.expect(/^:alice!\S+ JOIN #lobby$/);
+    laptop.send('/away gone');
+    await laptop.lines.until(/^\* you are away/);
+    assert.equal(await dave.expect(/ AWAY/), ':alice!alice@chat AWAY :gone');
+    // The phone, on dave's server: the laptop's server learns the account is on two servers.
+    await WireClient.loggedIn(t, two.port, 'alice', 'pw-a');
+    assert.equal(await dave.expect(/ AWAY/), ':alice!alice@chat AWAY');
+    dave.send('PRIVMSG alice :there?');
+    assert.equal(await laptop.lines.until(/^\*dave\*/), '*dave* there?');
+    assert.ok(!(await dave.sync()).some((l) => / 301 /.test(l)), 'no 301 from an account on two servers');
+  });
+
   test('devices of one account on two servers: direct messages reach both once, sent ones show on the other, nobody else gets any', async (t) => {
     const { bob, laptop, phone, carol, lookalike } = await spread(t);
     // Nobody was told alice joined twice.

@@ -1,6 +1,6 @@
 import { sourceOf } from './context.js';
 
-/** Senders whose heads are kept at most; past it the cache starts again (a few hundred KiB at most). */
+/** Senders whose heads are kept at most; past it the cache starts again (about a megabyte at most). */
 const HEADS_MAX = 10_000;
 
 /**

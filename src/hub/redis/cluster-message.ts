@@ -1,6 +1,8 @@
 import { isValidName } from '../../protocol/names.js';
 import type { DirectMessage, Removal, RoomChange, RoomEvent } from '../hub.js';
 import { hasControl, stateOf } from '../../protocol/room-state.js';
+import { AWAY_MAX } from '../../protocol/away.js';
+import { cutToBytes } from '../../protocol/cut-to-bytes.js';
 
 /**
  * What servers send each other through the chat's Redis stream, as pure functions. One entry
@@ -167,9 +169,9 @@ export function eventOf(body: string): RoomEvent | undefined {
     case 's':
       return isValidName(head) && first >= 0 ? changedOf(head, rest) : undefined;
     case 'a':
-      // An away text is never empty: `a NAME ` is nobody's.
+      // An away text is never empty (`a NAME ` is nobody's), nor longer than our servers keep.
       if (!isValidName(head) || (first >= 0 && rest === '')) return undefined;
-      return first < 0 ? { kind: 'away', name: head } : { kind: 'away', name: head, text: rest };
+      return first < 0 ? { kind: 'away', name: head } : { kind: 'away', name: head, text: cutToBytes(rest, AWAY_MAX) };
     default:
       return undefined;
   }

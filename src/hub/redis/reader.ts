@@ -143,7 +143,9 @@ export class Reader {
         return this.#evict(m.key);
       case 'shared':
         // Another server holds devices of this account now: what is for it goes there too.
-        if (s.local.has(m.key)) s.shared.add(m.key);
+        if (!s.local.has(m.key) || s.shared.has(m.key)) return;
+        s.shared.add(m.key);
+        s.events?.shared?.(s.shown.get(m.key) ?? m.key);
         return;
       case 'moved':
         return this.#moved(m.key, m.room, m.joined, id, m.removedBy);

@@ -4,6 +4,8 @@ import { ircDialectOf } from '../../../src/app/irc.js';
 import { IrcClient } from '../../helpers/irc-client.js';
 import { MemoryClient, startCore } from '../../helpers/memory-client.js';
 import { usersFile } from '../../helpers/users.js';
+import { MemoryStore } from '../../../src/store/memory-store.js';
+import type { Store } from '../../../src/store/store.js';
 
 /**
  * docs/irc.md, "away-notify": an IRC user who asked for the capability is sent
@@ -130,11 +132,66 @@ describe('away-notify', () => {
     // It leaves: the two left are away again.
     await tablet.close();
     assert.equal(await dave.next(), ':alice!alice@chat AWAY :on the phone');
-    // An away device leaving changes nothing; the last one leaving is a QUIT, not an AWAY.
-    await phone.close();
-    await dave.expectNothing();
+    // The first device's text is the account's: with it gone, the phone's is.
     await laptop.close();
+    assert.equal(await dave.next(), ':alice!alice@chat AWAY :asleep');
+    await dave.expectNothing();
+    // The last one leaving is a QUIT, not an AWAY.
+    await phone.close();
     assert.match(String(await dave.next()), /^:alice!\S+ QUIT /);
+    await dave.expectNothing();
+  });
+
+  test('a login that counted as a device in use, then given back (its bans could not be read), leaves the account away: told then', async (t) => {
+    const users = await usersFile(t, { alice: 'pw-a' });
+    const store = new MemoryStore();
+    const { core, accounts } = startCore(t, { users, store, guests: true, rate: 0, authFailureDelayMs: 5 });
+    const dialect = ircDialectOf(core, accounts, 'irc.test');
+    const dave = await IrcClient.memory(t, core, dialect, 'dave').register('dave', { caps: ['away-notify'] });
+    dave.send('JOIN #lobby');
+    await dave.expect(/ 366 /);
+    const laptop = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
+    await dave.expect(/:alice!\S+ JOIN #lobby$/);
+    // The second login's second look at the bans (once its name is claimed) waits, then fails.
+    const banOf = store.banOf.bind(store);
+    let calls = 0;
+    let fail: (err: Error) => void = () => {};
+    const asked = new Promise<void>((claimed) => {
+      (store as Store).banOf = (name, now) => {
+        if (++calls < 2) return banOf(name, now);
+        claimed();
+        return new Promise((_, reject) => (fail = reject));
+      };
+    });
+    const pending = MemoryClient.login(core, '#alice pw-a');
+    await asked;
+    laptop.send('/away gone');
+    await laptop.lines.until(/^\* you are away/);
+    // The login in flight is a device in use: alice is not away yet.
+    await dave.expectNothing();
+    fail(new Error('disk on fire'));
+    assert.equal((await pending).reply, '! cannot log in now: the list of bans cannot be read, try again in a moment');
+    assert.equal(await dave.next(), ':alice!alice@chat AWAY :gone');
+  });
+
+  test('a rename carries the away over (the NICK says it all); a text from a name given up is not told for its next holder', async (t) => {
+    const { core, irc } = await chat(t);
+    const dave = await irc('dave', ['away-notify']);
+    dave.send('JOIN #lobby');
+    await dave.expect(/ 366 /);
+    const bob = await irc('bob');
+    bob.send('JOIN #lobby');
+    await dave.expect(/:bob!\S+ JOIN #lobby$/);
+    bob.send('AWAY :lunch');
+    assert.equal(await dave.next(), ':bob!bob@chat AWAY :lunch');
+    bob.send('NICK robert');
+    assert.equal(await dave.next(), ':bob!bob@chat NICK :robert');
+    bob.send('AWAY');
+    assert.equal(await dave.next(), ':robert!robert@chat AWAY');
+    const other = await MemoryClient.registered(core, 'bob');
+    await dave.expect(/:bob!\S+ JOIN #lobby$/);
+    other.send('/away');
+    await other.lines.until(/^\* you are back/);
     await dave.expectNothing();
   });
 });

@@ -152,6 +152,8 @@ test('a room event crosses as its meaning: every kind and any text read back as 
   ]) {
     assert.equal(eventOf(junk), undefined, JSON.stringify(junk));
   }
+  // Another program's away text longer than ours ever are: cut where our servers cut it.
+  assert.deepEqual(eventOf(`a bob ${'😀'.repeat(300)}`), { kind: 'away', name: 'bob', text: '😀'.repeat(97) });
 });
 
 test('a direct message crosses as its sender and text, a notice marked; a body that is not one is refused', () => {
