@@ -48,7 +48,7 @@ export function applyAll(s: Carrier, actions: Action[], from = 0): Promise<void>
  */
 function giveBack(s: Carrier, actions: Action[]): undefined {
   for (const action of actions) {
-    if (action.kind === 'registered') giveBackName(s, action.name);
+    if (action.kind === 'registered' || action.kind === 'giveBack') giveBackName(s, action.name);
     if (action.kind === 'renamed') giveBackName(s, action.to);
   }
   return undefined;
