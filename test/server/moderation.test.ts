@@ -4,6 +4,7 @@ import type { Hub } from '../../src/hub/hub.js';
 import { MemoryHub } from '../../src/hub/memory-hub.js';
 import type { ServerEvent } from '../../src/server/events.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeClock, nextAdvancing, stamp, T0 } from '../helpers/fake-clock.js';
 import { MemoryClient, startCore } from '../helpers/memory-client.js';
@@ -189,5 +190,31 @@ describe('moderation when things go wrong', () => {
     store.banOf = broken;
     const refused = await MemoryClient.login(core, '#bob pw-b');
     assert.equal(refused.reply, '! cannot log in now: the list of bans cannot be read, try again in a moment');
+  });
+
+  test('a login whose second look at the bans fails after the server closed its connection gives its name back all the same', async (t) => {
+    const users = await usersFile(t, { bob: 'pw-b' });
+    const store = new MemoryStore();
+    const { core } = startCore(t, { users, store, rate: 0, authFailureDelayMs: 5 });
+    const banOf = store.banOf.bind(store);
+    let calls = 0;
+    let fail: (err: Error) => void = () => {};
+    const asked = new Promise<void>((claimed) => {
+      (store as Store).banOf = (name, now) => {
+        // The first look, before the claim, passes; the second, once the name is won, waits.
+        if (++calls !== 2) return banOf(name, now);
+        claimed();
+        return new Promise((_, reject) => (fail = reject));
+      };
+    });
+    const gone = MemoryClient.connect(core, 'gone');
+    gone.send('#bob pw-b');
+    await asked;
+    // Closed by the server meanwhile (an operator's kick, a shutdown): its answer is never applied.
+    gone.session?.close('quit');
+    fail(new Error('disk on fire'));
+    // The refusal is carried out in the promise jobs that follow; a macrotask runs after them all.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(core.hub.devices('bob'), [], 'the closed login holds no part of the name');
   });
 });
