@@ -307,11 +307,14 @@ export class IrcVoice implements Voice {
       s.sasl = true;
       return this.#answer('AUTHENTICATE +');
     }
+    // One chunk over 400 is ERR_SASLTOOLONG (the IRCv3 spec's 905); chunks of 400 that never
+    // end, past what a PLAIN login needs, are a failed login (904, as irctest expects).
+    const tooLong = arg.length > SASL_CHUNK;
     if (arg !== '+') s.saslChunks += arg;
-    if (s.saslChunks.length > SASL_MAX) {
+    if (tooLong || s.saslChunks.length > SASL_MAX) {
       s.sasl = false;
       s.saslChunks = '';
-      return this.#num('905', 'SASL message too long');
+      return tooLong ? this.#num('905', 'SASL message too long') : this.#num('904', 'SASL authentication failed');
     }
     // A chunk of 400 says more is coming; '+' or a shorter one ends it.
     if (arg.length === SASL_CHUNK) return EMPTY;

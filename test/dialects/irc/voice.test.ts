@@ -183,7 +183,10 @@ test('SASL PLAIN: chunks of 400, an abort, a message too long, and the account c
   assert.deepEqual(answers(w.parse('AUTHENTICATE *')), [':irc.test 906 * :SASL authentication aborted']);
   w.parse('AUTHENTICATE PLAIN');
   for (let i = 0; i < 4; i++) assert.deepEqual(w.parse(`AUTHENTICATE ${'A'.repeat(400)}`), { kind: 'empty' });
-  assert.deepEqual(answers(w.parse(`AUTHENTICATE ${'A'.repeat(400)}`)), [':irc.test 905 * :SASL message too long']);
+  // Chunks that never end: a failed login; one chunk over 400: too long (IRCv3 SASL's 905).
+  assert.deepEqual(answers(w.parse(`AUTHENTICATE ${'A'.repeat(400)}`)), [':irc.test 904 * :SASL authentication failed']);
+  w.parse('AUTHENTICATE PLAIN');
+  assert.deepEqual(answers(w.parse(`AUTHENTICATE ${'A'.repeat(401)}`)), [':irc.test 905 * :SASL message too long']);
   assert.deepEqual(answers(w.parse('AUTHENTICATE EXTERNAL')), [
     ':irc.test 908 * PLAIN :are available SASL mechanisms',
     ':irc.test 904 * :SASL authentication failed',
