@@ -11,6 +11,12 @@ const note = (): void => {
 };
 process.on('SIGHUP', note);
 
+/** SIGHUP ends the process again, as by default (a command that is no server); one that came while loading ends it now. */
+export function hangupEnds(): void {
+  process.off('SIGHUP', note);
+  if (early) process.kill(process.pid, 'SIGHUP');
+}
+
 /** From now on SIGHUP calls ON; one that came while loading calls it now. */
 export function onHangup(on: () => void): void {
   process.off('SIGHUP', note);

@@ -10,7 +10,7 @@ import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../tr
 import { metricsAddress } from './metrics-option.js';
 import { MetricsBindError, MetricsOption, StderrLog } from './ops.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';
-import { onHangup } from './early-hup.js';
+import { hangupEnds, onHangup } from './early-hup.js';
 import { hostName, parseOrExit, redisUrl, usageError, wholeNumber } from './program.js';
 import { VERSION } from '../app/version.js';
 import { DEFAULT_HISTORY_MEMORY, DEFAULT_STORE_LIMITS } from '../store/store.js';
@@ -310,7 +310,7 @@ NAME:HASH:op for an operator.`,
   )
   .action(async (file: string, name: string | undefined, options: PasswdOptions) => {
     // A hangup (its terminal closed) ends it, as the signal does by default.
-    onHangup(() => process.exit(129));
+    hangupEnds();
     process.exit(await runPasswd(file, name, options));
   });
 program.action(serve);

@@ -62,6 +62,8 @@ export class ChatCore implements SessionHost<Session> {
     (o) => o.flushNotices(),
   );
   #closing: Promise<void> | undefined;
+  /** Set as the shutdown starts (#closing is set only once its first, synchronous part is done). */
+  #stopping = false;
   #drained: (() => void) | undefined;
   /** The dialects connections speak, each with its first form (Member.form): the default's is 0. */
   readonly #forms = new Map<Dialect, number>();
@@ -170,6 +172,8 @@ export class ChatCore implements SessionHost<Session> {
    * once it is back or gone.
    */
   tellAway(name: string): void {
+    // Shutting down: the others were told everyone left; an AWAY after that would be news of nobody.
+    if (this.#stopping) return;
     const key = nameKey(name);
     const text = this.awayOf(name);
     if (text === this.#toldAway.get(key)) return;
@@ -455,6 +459,7 @@ export class ChatCore implements SessionHost<Session> {
   }
 
   #close(): Promise<void> {
+    this.#stopping = true;
     const drained = new Promise<void>((resolve) => {
       this.#drained = resolve;
     });

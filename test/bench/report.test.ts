@@ -80,6 +80,12 @@ test("a ratio is the median of the rounds' own ratios when both cases ran in the
       ircDm16: summary({ each: chat.map(failed), perCpuSecond: median(chat) }),
     });
   assert.equal(withFailures([100, 100, 100, 100, 100], [0, 0, 90, 95, 92]).ratio, '0.92');
+  // A run that reported an error is left out even with a figure (a run cut short).
+  const erred = perCpu({
+    chatDm16: summary({ each: [100, 100, 100].map(failed), perCpuSecond: 100 }),
+    ircDm16: summary({ each: [summary({ perCpuSecond: 10, errors: ['cut short'] }), failed(90), failed(94)], perCpuSecond: 90 }),
+  });
+  assert.equal(erred.ratio, '0.92');
   assert.equal(withFailures([100, 0, 0, 100, 100], [0, 90, 95, 92, 91]).ratio, '-');
   // An even count: A against B is the inverse of B against A (a geometric mean of the middle two).
   const even = [withFailures([100, 100], [90, 100]).ratio, withFailures([90, 100], [100, 100]).ratio];

@@ -31,6 +31,25 @@ test('a SIGHUP while loading is kept, and carried out once the reload is known; 
   assert.deepEqual([run.signal, run.status, run.stdout], [null, 0, 'after loading 1\nlater 2\n'], run.stderr);
 });
 
+test('hangupEnds: a command that is no server dies of a SIGHUP again, one that came while loading included', () => {
+  for (const early of [true, false]) {
+    const script = `
+      import { hangupEnds } from ${JSON.stringify(EARLY_HUP)};
+      const alive = setInterval(() => {}, 1000);
+      if (${early}) {
+        const arrived = new Promise((resolve) => process.once('SIGHUP', resolve));
+        process.kill(process.pid, 'SIGHUP');
+        await arrived;
+      }
+      hangupEnds();
+      if (!${early}) process.kill(process.pid, 'SIGHUP');
+      setTimeout(() => { console.log('alive'); clearInterval(alive); }, 5000);
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.deepEqual([run.signal, run.stdout], ['SIGHUP', ''], `early: ${early}; ${run.stderr}`);
+  }
+});
+
 test('without the module, the same SIGHUP ends the process: what chat-server did before it', () => {
   const script = `process.kill(process.pid, 'SIGHUP'); setTimeout(() => console.log('alive'), 2000);`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });

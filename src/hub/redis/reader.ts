@@ -143,10 +143,7 @@ export class Reader {
         return this.#evict(m.key);
       case 'shared':
         // Another server holds devices of this account now: what is for it goes there too.
-        if (!s.local.has(m.key) || s.shared.has(m.key)) return;
-        s.shared.add(m.key);
-        s.events?.shared?.(s.shown.get(m.key) ?? m.key);
-        return;
+        return s.share(m.key);
       case 'moved':
         return this.#moved(m.key, m.room, m.joined, id, m.removedBy);
       case 'remove': {
@@ -172,7 +169,7 @@ export class Reader {
     const all = s.all(key);
     const name = s.shown.get(key);
     if (all.length === 0 || name === undefined) return;
-    s.shared.add(key);
+    s.share(key);
     if (joined) {
       const entered = all.filter((member) => !s.rooms.isIn(member, room));
       for (const member of entered) s.rooms.enter(member, name, room, id, undefined, true);

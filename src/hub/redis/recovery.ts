@@ -345,7 +345,7 @@ export class Recovery {
     const [lost, back, stale, size, epoch, shared = []] = await s.lua.chatSync(...args, randomBytes(8).toString('hex'), s.minId(), ...pairs);
     s.size = size;
     // Devices of these accounts are on other servers too: what is for them goes there as well.
-    for (const key of shared) if (s.local.has(key)) s.shared.add(key);
+    for (const key of shared) s.share(key);
     // Lost with the rest when Redis is emptied, or removed with our lease: said again.
     await s.cmd.hset(`${s.prefix}accounts`, s.id, this.#mode);
     // Redis lost its data (a restart without persistence): the stream began again, its ids

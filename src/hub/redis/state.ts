@@ -169,6 +169,16 @@ export class HubState {
   }
 
   /** KEY's devices here, the first first. */
+  /**
+   * Devices of our account KEY are on other servers too (shared): the server is told the
+   * first time, since what it says of the account changes (HubEvents.shared).
+   */
+  share(key: string): void {
+    if (!this.local.has(key) || this.shared.has(key)) return;
+    this.shared.add(key);
+    this.events?.shared?.(this.shown.get(key) ?? key);
+  }
+
   all(key: string): readonly Member[] {
     return this.devices.of(key, this.local.get(key));
   }

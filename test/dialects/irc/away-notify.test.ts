@@ -142,6 +142,22 @@ describe('away-notify', () => {
     await dave.expectNothing();
   });
 
+  test('a shutdown tells no AWAY: the devices closing one after another are not news to anyone', async (t) => {
+    const { core, irc } = await chat(t);
+    const laptop = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
+    const phone = await MemoryClient.loggedIn(core, 'alice', 'pw-a');
+    phone.send('/away asleep');
+    await phone.lines.until(/^\* you are away/);
+    const dave = await irc('dave', ['away-notify']);
+    dave.send('JOIN #lobby');
+    await dave.expect(/ 366 /);
+    await core.close();
+    await dave.closed;
+    // The laptop closes first, leaving the phone, away, alone: said at any other time.
+    assert.deepEqual(dave.lines.seen.filter((l) => / AWAY( |$)/.test(l)), []);
+    assert.ok(laptop.lines.seen.length > 0);
+  });
+
   test('a login that counted as a device in use, then given back (its bans could not be read), leaves the account away: told then', async (t) => {
     const users = await usersFile(t, { alice: 'pw-a' });
     const store = new MemoryStore();
