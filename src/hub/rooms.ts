@@ -262,14 +262,7 @@ export class RoomTable {
     // A presence event is no news to the devices of those it is about (docs/protocol.md,
     // "Several devices"): they are told in their own words (`* you joined ROOM from another
     // device`), on this server or on another. A room message is: it is what the account said.
-    const about =
-      event.kind === 'joined' || event.kind === 'left'
-        ? event.names
-        : event.kind === 'renamed'
-          ? [event.from, event.to]
-          : event.kind === 'away'
-            ? [event.name]
-            : undefined;
+    const about = aboutOf(event);
     for (const room of targets) {
       for (const seat of room.seats) {
         if (seat.member === except || about?.includes(seat.name) === true) continue;
@@ -341,4 +334,19 @@ export class RoomTable {
  */
 function newer(state: RoomState, held: RoomState): boolean {
   return state.v > held.v && (held.created === undefined || state.created === held.created);
+}
+
+/** The names a presence event is about (RoomTable.deliver: no news to their devices); undefined for any other event. */
+function aboutOf(event: RoomEvent): readonly string[] | undefined {
+  switch (event.kind) {
+    case 'joined':
+    case 'left':
+      return event.names;
+    case 'renamed':
+      return [event.from, event.to];
+    case 'away':
+      return [event.name];
+    default:
+      return undefined;
+  }
 }

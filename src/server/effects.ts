@@ -190,8 +190,9 @@ export function presence(s: Speaker, event: RoomEvent, rooms: readonly string[],
   // Not waited for: a notice the cluster could not carry is not worth an error line.
   void s.host.hub.toRooms(told, event, s, true);
   // Someone away who joins brings their away text along (IRC's away-notify, docs/irc.md).
-  const away = event.kind === 'joined' && s.name !== undefined ? s.host.awayToTell(s.name) : undefined;
-  if (away !== undefined && s.name !== undefined) void s.host.hub.toRooms(told, { kind: 'away', name: s.name, text: away }, s, true);
+  if (event.kind !== 'joined' || s.name === undefined) return;
+  const away = s.host.awayToTell(s.name);
+  if (away !== undefined) void s.host.hub.toRooms(told, { kind: 'away', name: s.name, text: away }, s, true);
 }
 
 /** A change of ROOM: everyone in it is told, the one who made it too, however large the room. */

@@ -142,7 +142,7 @@ export class Registry {
     if (first !== undefined) return addDevice(s.devices, s.rooms, key, first, member, maxDevices);
     s.local.set(key, member);
     s.shown.set(key, name);
-    s.shared.add(key);
+    s.share(key);
     s.sharable.add(key);
     for (const room of rooms) s.rooms.enter(member, name, room, since, undefined, true);
     s.changed();
