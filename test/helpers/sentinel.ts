@@ -33,7 +33,19 @@ export class TestSentinels {
     /** The three data nodes; nodes[0] is the first primary. */
     readonly nodes: TestRedis[],
     readonly sentinelPorts: number[],
+    /** Each sentinel's log, for a failure's message (said). */
+    readonly logs: LineQueue[],
   ) {}
+
+  /** What the sentinels logged of failovers (+sdown, +odown, +switch-master...): for a failure's message. */
+  said(): string {
+    return this.logs.flatMap((log, i) => log.seen.filter((l) => / [+-][a-z-]+ /.test(l)).map((l) => `sentinel ${i}: ${l}`)).join('\n');
+  }
+
+  /** The failovers the sentinels carried out so far: each is announced (+switch-master) by every sentinel. */
+  get failovers(): number {
+    return Math.max(...this.logs.map((log) => log.seen.filter((l) => / \+switch-master /.test(l)).length));
+  }
 
   /** redis+sentinel:// URL of the three sentinels, as --redis takes it. */
   get url(): string {
@@ -50,8 +62,13 @@ export class TestSentinels {
     const dir = mkdtempSync(join(tmpdir(), 'chat-sentinel-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const ports: number[] = [];
-    for (let i = 0; i < 3; i++) ports.push(await startSentinel(t, dir, i, primary.port));
-    const set = new TestSentinels(nodes, ports);
+    const logs: LineQueue[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { port, log } = await startSentinel(t, dir, i, primary.port);
+      ports.push(port);
+      logs.push(log);
+    }
+    const set = new TestSentinels(nodes, ports, logs);
     await set.settled();
     return set;
   }
@@ -160,7 +177,7 @@ export class TestSentinels {
         const seen = await this.#ask(async (s) =>
           JSON.stringify([await s.call('SENTINEL', 'master', MASTER), await s.call('SENTINEL', 'replicas', MASTER)]),
         ).catch((err: Error) => err.message);
-        throw new Error(`no failover from port ${old.port}; a sentinel sees ${seen}`);
+        throw new Error(`no failover from port ${old.port}; a sentinel sees ${seen}; the sentinels said:\n${this.said()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -200,8 +217,8 @@ export async function roleOf(port: number): Promise<string | undefined> {
   }
 }
 
-/** One redis-sentinel watching the primary on PRIMARY; resolves with its port once it watches. */
-async function startSentinel(t: Cleanup, dir: string, i: number, primary: number): Promise<number> {
+/** One redis-sentinel watching the primary on PRIMARY; resolves with its port and log once it watches. */
+async function startSentinel(t: Cleanup, dir: string, i: number, primary: number): Promise<{ port: number; log: LineQueue }> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const conf = join(dir, `sentinel-${i}.conf`);
@@ -225,11 +242,8 @@ async function startSentinel(t: Cleanup, dir: string, i: number, primary: number
     t.after(() => proc.kill('SIGKILL'));
     const out = new LineQueue(proc.stdout!, 'redis-sentinel');
     const line = await out.until(/\+monitor master|Address already in use|FATAL|Could not create/i);
-    if (/\+monitor/.test(line)) {
-      // Its log is not read any more: drained, so that a full pipe never blocks it.
-      proc.stdout!.resume();
-      return port;
-    }
+    // The queue reads on (a full pipe would block it); its lines are kept for said().
+    if (/\+monitor/.test(line)) return { port, log: out };
     proc.kill('SIGKILL');
     if (attempt === 3) throw new Error(`redis-sentinel did not start on port ${port}: ${line}`);
   }
