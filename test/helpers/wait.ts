@@ -2,12 +2,12 @@ import { WAIT_MS } from './lines.js';
 
 /**
  * Waits until COND holds, checking after each turn of the event loop and each millisecond:
- * for state that no line announces (bytes the server has read). Fails after TIMEOUT ms with WHAT.
+ * for state that no line announces (bytes the server has read). Fails after WAIT_MS with WHAT.
  */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitFor(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    if (Date.now() > deadline) throw new Error(`waited ${WAIT_MS} ms for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
