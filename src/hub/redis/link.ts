@@ -73,9 +73,21 @@ export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'rene
 }
 
 /**
- * The primary is now at ADDRESSES (its host's), PORT: of CONNS, one that is up somewhere else
- * is made again (ioredis asks the sentinels where to); one connecting asks them itself. S's
- * dropReason says why, for the outage's log line (Link.down): ioredis's last error is older.
+ * ioredis's statuses of a connection that has asked the sentinels where the primary is and
+ * holds to their answer: on its way there (TCP, then the ready check), or up. One waiting
+ * to reconnect asks them again when it does.
+ */
+const PLACED = new Set(['connecting', 'connect', 'ready']);
+
+/**
+ * The primary is now at ADDRESSES (its host's), PORT: of CONNS, one that is up, or on its way,
+ * somewhere else is made again (ioredis asks the sentinels where to). On its way counts: a
+ * connection that reached a frozen primary before the failover waits there in its ready
+ * check, and when the old primary is thawed it answers that it is a primary (it learns
+ * otherwise only when the sentinels convert it, seconds later): the server would write to a
+ * node whose data is about to be thrown away, and its entries would be lost with nobody on
+ * the other servers told. S's dropReason says why, for the outage's log line (Link.down):
+ * ioredis's last error is older.
  */
 export function leaveOldPrimary(
   conns: readonly {
@@ -90,7 +102,7 @@ export function leaveOldPrimary(
   for (const conn of conns) {
     const stream = conn.stream;
     const at = stream?.remoteAddress?.replace(/^::ffff:/, '');
-    if (conn.status !== 'ready' || (at !== undefined && addresses.includes(at) && stream?.remotePort === port)) continue;
+    if (!PLACED.has(conn.status) || (at !== undefined && addresses.includes(at) && stream?.remotePort === port)) continue;
     s.dropReason = `Sentinel moved the primary to ${formatHostPort(addresses[0] ?? '?', port)}`;
     conn.disconnect(true);
   }

@@ -40,19 +40,30 @@ function state(cmd: FakeConnection, reader: FakeConnection) {
   return { s, logged };
 }
 
-test('leaveOldPrimary drops only a connection that is up on another node, and says why', () => {
+test('leaveOldPrimary drops a connection that is up, or on its way, to another node, and says why', () => {
   const there = new FakeConnection('ready', { remoteAddress: '::ffff:10.0.0.2', remotePort: 6380 });
   const elsewhere = new FakeConnection('ready', { remoteAddress: '10.0.0.1', remotePort: 6380 });
   const otherPort = new FakeConnection('ready', { remoteAddress: '10.0.0.2', remotePort: 6379 });
+  // In its ready check on the old primary (frozen: its INFO is not answered yet).
+  const checking = new FakeConnection('connect', { remoteAddress: '10.0.0.1', remotePort: 6380 });
+  const checkingThere = new FakeConnection('connect', { remoteAddress: '10.0.0.2', remotePort: 6380 });
+  // Told where to go before the failover, not connected yet: it may be going to the old one.
   const connecting = new FakeConnection('connecting', undefined);
+  // Waiting to reconnect: it asks the sentinels again when it does.
+  const waiting = new FakeConnection('reconnecting', undefined);
   const s = { dropReason: undefined as string | undefined };
-  leaveOldPrimary([there], ['10.0.0.2'], 6380, s);
-  assert.equal(there.dropped, 0, 'already on the new primary (an IPv4-mapped address counts)');
-  assert.equal(s.dropReason, undefined, 'nothing dropped, nothing to say');
-  leaveOldPrimary([there, elsewhere, otherPort, connecting], ['10.0.0.2'], 6380, s);
+  leaveOldPrimary([there, checkingThere, waiting], ['10.0.0.2'], 6380, s);
   assert.deepEqual(
-    [there, elsewhere, otherPort, connecting].map((c) => c.dropped),
-    [0, 1, 1, 0],
+    [there, checkingThere, waiting].map((c) => c.dropped),
+    [0, 0, 0],
+    'already on the new primary (an IPv4-mapped address counts), or to ask again',
+  );
+  assert.equal(s.dropReason, undefined, 'nothing dropped, nothing to say');
+  const all = [there, elsewhere, otherPort, checking, checkingThere, connecting, waiting];
+  leaveOldPrimary(all, ['10.0.0.2'], 6380, s);
+  assert.deepEqual(
+    all.map((c) => c.dropped),
+    [0, 1, 1, 1, 0, 1, 0],
   );
   assert.equal(s.dropReason, 'Sentinel moved the primary to 10.0.0.2:6380');
 });
