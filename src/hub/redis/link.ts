@@ -73,26 +73,31 @@ export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'rene
 }
 
 /**
- * ioredis's statuses of a connection that has asked the sentinels where the primary is and
- * holds to their answer: on its way there (TCP, then the ready check), or up. One waiting
- * to reconnect asks them again when it does.
+ * Whether CONN holds to where the sentinels said the primary was: up there, in its ready
+ * check (`connect`), or opening its socket there (`connecting` with a socket connecting).
+ * Not while it is still asking the sentinels (`connecting`, its last socket closed): dropped
+ * then, ioredis ends it for good when the answer comes ("Connection is closed"), and the
+ * answer it gets is either the new primary or from a sentinel whose own announcement is
+ * still to come. One waiting to reconnect asks them again when it does.
  */
-const PLACED = new Set(['connecting', 'connect', 'ready']);
+function placed(conn: { readonly status: string; readonly stream?: { connecting?: boolean } | undefined }): boolean {
+  return conn.status === 'ready' || conn.status === 'connect' || (conn.status === 'connecting' && conn.stream?.connecting === true);
+}
 
 /**
- * The primary is now at ADDRESSES (its host's), PORT: of CONNS, one that is up, or on its way,
- * somewhere else is made again (ioredis asks the sentinels where to). On its way counts: a
- * connection that reached a frozen primary before the failover waits there in its ready
- * check, and when the old primary is thawed it answers that it is a primary (it learns
- * otherwise only when the sentinels convert it, seconds later): the server would write to a
- * node whose data is about to be thrown away, and its entries would be lost with nobody on
- * the other servers told. S's dropReason says why, for the outage's log line (Link.down):
- * ioredis's last error is older.
+ * The primary is now at ADDRESSES (its host's), PORT: of CONNS, one that is up, or on its way
+ * (placed), somewhere else is made again (ioredis asks the sentinels where to). On its way
+ * counts: a connection that reached a frozen primary before the failover waits there in its
+ * ready check (two command timeouts at most), and an old primary thawed meanwhile answers
+ * that it is a primary until the sentinels make it a replica, seconds later: the server
+ * would write to a node whose data is about to be thrown away, a loss told only as far as
+ * the "lost" entry reaches (docs/cluster.md). S's dropReason says why, for the outage's log
+ * line (Link.down): ioredis's last error is older.
  */
 export function leaveOldPrimary(
   conns: readonly {
     readonly status: string;
-    readonly stream?: { remoteAddress?: string | undefined; remotePort?: number | undefined } | undefined;
+    readonly stream?: { remoteAddress?: string | undefined; remotePort?: number | undefined; connecting?: boolean } | undefined;
     disconnect(reconnect: boolean): void;
   }[],
   addresses: readonly string[],
@@ -102,7 +107,7 @@ export function leaveOldPrimary(
   for (const conn of conns) {
     const stream = conn.stream;
     const at = stream?.remoteAddress?.replace(/^::ffff:/, '');
-    if (!PLACED.has(conn.status) || (at !== undefined && addresses.includes(at) && stream?.remotePort === port)) continue;
+    if (!placed(conn) || (at !== undefined && addresses.includes(at) && stream?.remotePort === port)) continue;
     s.dropReason = `Sentinel moved the primary to ${formatHostPort(addresses[0] ?? '?', port)}`;
     conn.disconnect(true);
   }

@@ -9,7 +9,7 @@ class FakeConnection extends EventEmitter {
   dropped = 0;
   constructor(
     public status: string,
-    public stream: { remoteAddress?: string; remotePort?: number } | undefined,
+    public stream: { remoteAddress?: string; remotePort?: number; connecting?: boolean } | undefined,
   ) {
     super();
   }
@@ -47,23 +47,27 @@ test('leaveOldPrimary drops a connection that is up, or on its way, to another n
   // In its ready check on the old primary (frozen: its INFO is not answered yet).
   const checking = new FakeConnection('connect', { remoteAddress: '10.0.0.1', remotePort: 6380 });
   const checkingThere = new FakeConnection('connect', { remoteAddress: '10.0.0.2', remotePort: 6380 });
-  // Told where to go before the failover, not connected yet: it may be going to the old one.
-  const connecting = new FakeConnection('connecting', undefined);
+  // Told where to go before the failover, its socket connecting: it may be going to the old one.
+  const connecting = new FakeConnection('connecting', { connecting: true });
+  // Still asking the sentinels (its last socket closed, or none yet): dropped now, ioredis
+  // would end it for good; it goes where they say.
+  const asking = new FakeConnection('connecting', { remoteAddress: '10.0.0.1', remotePort: 6380, connecting: false });
+  const askingFirst = new FakeConnection('connecting', undefined);
   // Waiting to reconnect: it asks the sentinels again when it does.
   const waiting = new FakeConnection('reconnecting', undefined);
   const s = { dropReason: undefined as string | undefined };
-  leaveOldPrimary([there, checkingThere, waiting], ['10.0.0.2'], 6380, s);
+  leaveOldPrimary([there, checkingThere, asking, askingFirst, waiting], ['10.0.0.2'], 6380, s);
   assert.deepEqual(
-    [there, checkingThere, waiting].map((c) => c.dropped),
-    [0, 0, 0],
-    'already on the new primary (an IPv4-mapped address counts), or to ask again',
+    [there, checkingThere, asking, askingFirst, waiting].map((c) => c.dropped),
+    [0, 0, 0, 0, 0],
+    'already on the new primary (an IPv4-mapped address counts), or still to ask the sentinels',
   );
   assert.equal(s.dropReason, undefined, 'nothing dropped, nothing to say');
-  const all = [there, elsewhere, otherPort, checking, checkingThere, connecting, waiting];
+  const all = [there, elsewhere, otherPort, checking, checkingThere, connecting, asking, askingFirst, waiting];
   leaveOldPrimary(all, ['10.0.0.2'], 6380, s);
   assert.deepEqual(
     all.map((c) => c.dropped),
-    [0, 1, 1, 1, 0, 1, 0],
+    [0, 1, 1, 1, 0, 1, 0, 0, 0],
   );
   assert.equal(s.dropReason, 'Sentinel moved the primary to 10.0.0.2:6380');
 });
