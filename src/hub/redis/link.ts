@@ -91,20 +91,28 @@ function placed(conn: { readonly status: string; readonly stream?: { connecting?
  * ready check (two command timeouts at most), and an old primary thawed meanwhile answers
  * that it is a primary until the sentinels make it a replica, seconds later: the server
  * would write to a node whose data is about to be thrown away, a loss told only as far as
- * the "lost" entry reaches (docs/cluster.md). S's dropReason says why, for the outage's log
- * line (Link.down): ioredis's last error is older.
+ * the "lost" entry reaches (docs/cluster.md). One waiting to reconnect goes at once. S's
+ * dropReason says why, for the outage's log line (Link.down): ioredis's last error is older.
  */
 export function leaveOldPrimary(
   conns: readonly {
     readonly status: string;
     readonly stream?: { remoteAddress?: string | undefined; remotePort?: number | undefined; connecting?: boolean } | undefined;
     disconnect(reconnect: boolean): void;
+    connect(): Promise<unknown>;
   }[],
   addresses: readonly string[],
   port: number,
   s: Pick<HubState, 'dropReason'>,
 ): void {
   for (const conn of conns) {
+    // Waiting out its backoff (up to RECONNECT_MAX_MS) since the old primary went: there is
+    // a primary again, so it goes now. The timer's own try then finds it connecting, and
+    // ioredis drops that try.
+    if (conn.status === 'reconnecting') {
+      conn.connect().catch(() => {});
+      continue;
+    }
     const stream = conn.stream;
     const at = stream?.remoteAddress?.replace(/^::ffff:/, '');
     if (!placed(conn) || (at !== undefined && addresses.includes(at) && stream?.remotePort === port)) continue;

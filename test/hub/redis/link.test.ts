@@ -18,6 +18,12 @@ class FakeConnection extends EventEmitter {
     this.status = 'reconnecting';
     this.emit('close');
   }
+  connected = 0;
+  connect(): Promise<void> {
+    this.connected++;
+    this.status = 'connecting';
+    return Promise.resolve();
+  }
 }
 
 /** What Link.down touches of the hub's state, up, with its log lines kept in LOGGED. */
@@ -53,7 +59,7 @@ test('leaveOldPrimary drops a connection that is up, or on its way, to another n
   // would end it for good; it goes where they say.
   const asking = new FakeConnection('connecting', { remoteAddress: '10.0.0.1', remotePort: 6380, connecting: false });
   const askingFirst = new FakeConnection('connecting', undefined);
-  // Waiting to reconnect: it asks the sentinels again when it does.
+  // Waiting out its backoff to reconnect: it goes at once, and asks the sentinels where to.
   const waiting = new FakeConnection('reconnecting', undefined);
   const s = { dropReason: undefined as string | undefined };
   leaveOldPrimary([there, checkingThere, asking, askingFirst, waiting], ['10.0.0.2'], 6380, s);
@@ -62,12 +68,18 @@ test('leaveOldPrimary drops a connection that is up, or on its way, to another n
     [0, 0, 0, 0, 0],
     'already on the new primary (an IPv4-mapped address counts), or still to ask the sentinels',
   );
+  assert.equal(waiting.connected, 1, 'no backoff once there is a primary again');
   assert.equal(s.dropReason, undefined, 'nothing dropped, nothing to say');
   const all = [there, elsewhere, otherPort, checking, checkingThere, connecting, asking, askingFirst, waiting];
   leaveOldPrimary(all, ['10.0.0.2'], 6380, s);
   assert.deepEqual(
     all.map((c) => c.dropped),
     [0, 1, 1, 1, 0, 1, 0, 0, 0],
+  );
+  assert.deepEqual(
+    all.map((c) => c.connected),
+    [0, 0, 0, 0, 0, 0, 0, 0, 1],
+    'only the one that was waiting was made to connect, once (by the first announcement)',
   );
   assert.equal(s.dropReason, 'Sentinel moved the primary to 10.0.0.2:6380');
 });
