@@ -42,7 +42,7 @@ export interface RedisOptions {
 
 /** Whoever stops the server in the end: a test's context, or the benchmark's exit. */
 export interface Cleanup {
-  after(fn: () => void): void;
+  after(fn: () => unknown): void;
 }
 
 /** A redis-server of the test's own, in a temporary directory; stopped when the test ends. */
@@ -65,9 +65,11 @@ export class TestRedis {
     const dir = mkdtempSync(join(tmpdir(), 'chat-redis-'));
     for (let attempt = 1; ; attempt++) {
       const redis = new TestRedis(await freePort(), dir, options);
-      t.after(() => {
-        redis.stop();
-        rmSync(dir, { recursive: true, force: true });
+      t.after(async () => {
+        await redis.stop();
+        // A child Redis forked (an AOF rewrite, with appendonly yes) outlives its parent for
+        // a moment and may still be writing its file here: tried again before failing.
+        rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
       });
       try {
         await redis.restart();
