@@ -75,6 +75,7 @@ export class TestSentinels {
     }
     const set = new TestSentinels(nodes, ports, logs);
     await set.settled();
+    await writable(primary.port);
     return set;
   }
 
@@ -204,6 +205,29 @@ export async function replicating(port: number): Promise<void> {
       r.disconnect();
     }
     if (Date.now() > deadline) throw new Error(`the node on port ${port} never became a replica in sync`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Waits until the node on PORT takes a write: with `min-replicas-to-write`, a primary counts
+ * a replica good only after it acknowledged (each second), which the sentinels' view of the
+ * replicas does not wait for; a chat-server started before would find its first writes refused.
+ */
+async function writable(port: number): Promise<void> {
+  const deadline = Date.now() + 4 * WAIT_MS;
+  for (;;) {
+    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+    try {
+      await r.connect();
+      await r.set('test:writable', '1');
+      await r.del('test:writable');
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the primary on port ${port} never took a write: ${(err as Error).message}`);
+    } finally {
+      r.disconnect();
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
