@@ -14,13 +14,21 @@ const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).
 export const redisSkip: string | false =
   installed || process.env['CI'] ? false : 'redis-server is not installed: apt-get install redis-server to run the cluster tests';
 
+/**
+ * Kills PROC's process group: redis-server and what it forked (an AOF rewrite, with
+ * appendonly yes), which would outlive it and write into its folder as it is removed.
+ */
+function killGroup(proc: ChildProcess): void {
+  try {
+    process.kill(-proc.pid!, 'SIGKILL');
+  } catch {
+    proc.kill('SIGKILL');
+  }
+}
+
 /** A test run that dies outright must not leave a redis-server behind. */
 const running = new Set<ChildProcess>();
-process.once('exit', () =>
-  running.forEach((proc) => {
-    proc.kill('SIGKILL');
-  }),
-);
+process.once('exit', () => running.forEach(killGroup));
 
 /** A free TCP port on loopback: Redis has no "port 0", and a restart must come back on the same port. */
 export async function freePort(): Promise<number> {
@@ -67,8 +75,7 @@ export class TestRedis {
       const redis = new TestRedis(await freePort(), dir, options);
       t.after(async () => {
         await redis.stop();
-        // A child Redis forked (an AOF rewrite, with appendonly yes) outlives its parent for
-        // a moment and may still be writing its file here: tried again before failing.
+        // Its forked children are killed with it (stop): tried again only for a slow exit.
         rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
       });
       try {
@@ -91,7 +98,8 @@ export class TestRedis {
       ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
       : ['--port', String(this.port)];
     const argv = [...wrap, 'redis-server', ...listen, '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no', ...args];
-    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A group of its own (detached), so that stop() takes its forked children along.
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.#proc = proc;
     running.add(proc);
     proc.once('exit', () => running.delete(proc));
@@ -122,7 +130,7 @@ export class TestRedis {
     this.#proc = undefined;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
     const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGKILL');
+    killGroup(proc);
     return gone;
   }
 }
