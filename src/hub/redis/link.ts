@@ -78,7 +78,7 @@ export function connections(s: Pick<HubState, 'id' | 'url' | 'timeoutMs' | 'rene
  * Not while it is still asking the sentinels (`connecting`, its last socket closed): dropped
  * then, ioredis ends it for good when the answer comes ("Connection is closed"), and the
  * answer it gets is either the new primary or from a sentinel whose own announcement is
- * still to come. One waiting to reconnect asks them again when it does.
+ * still to come.
  */
 function placed(conn: { readonly status: string; readonly stream?: { connecting?: boolean } | undefined }): boolean {
   return conn.status === 'ready' || conn.status === 'connect' || (conn.status === 'connecting' && conn.stream?.connecting === true);
