@@ -12,6 +12,11 @@ const installed = spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }
 export const sentinelSkip: string | false =
   installed || process.env['CI'] ? false : 'redis-sentinel is not installed: apt-get install redis-sentinel to run the failover tests';
 
+/** A one-shot connection to the node or sentinel on PORT: no retries, a command answered within 1 s or failed. */
+function probe(port: number): Redis {
+  return new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+}
+
 /** The primary's name the sentinels watch. */
 export const MASTER = 'chat';
 /**
@@ -83,7 +88,7 @@ export class TestSentinels {
   async #ask<T>(fn: (sentinel: Redis) => Promise<T>): Promise<T> {
     let last: unknown;
     for (const port of this.sentinelPorts) {
-      const sentinel = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+      const sentinel = probe(port);
       try {
         await sentinel.connect();
         return await fn(sentinel);
@@ -105,7 +110,7 @@ export class TestSentinels {
   async #namedByEach(): Promise<(number | undefined)[]> {
     return Promise.all(
       this.sentinelPorts.map(async (port) => {
-        const s = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+        const s = probe(port);
         try {
           await s.connect();
           const [, named] = (await s.call('SENTINEL', 'get-master-addr-by-name', MASTER)) as [string, string];
@@ -145,7 +150,7 @@ export class TestSentinels {
     for (;;) {
       const ready = await Promise.all(
         this.sentinelPorts.map(async (port) => {
-          const s = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+          const s = probe(port);
           try {
             await s.connect();
             const sentinels = (await s.call('SENTINEL', 'sentinels', MASTER)) as string[][];
@@ -194,7 +199,7 @@ export class TestSentinels {
 export async function replicating(port: number): Promise<void> {
   const deadline = Date.now() + 4 * WAIT_MS;
   for (;;) {
-    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+    const r = probe(port);
     try {
       await r.connect();
       const info = await r.info('replication');
@@ -217,7 +222,7 @@ export async function replicating(port: number): Promise<void> {
 async function writable(port: number): Promise<void> {
   const deadline = Date.now() + 4 * WAIT_MS;
   for (;;) {
-    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+    const r = probe(port);
     try {
       await r.connect();
       await r.set('test:writable', '1');
@@ -234,7 +239,7 @@ async function writable(port: number): Promise<void> {
 
 /** master, slave, or undefined when the node does not answer. */
 export async function roleOf(port: number): Promise<string | undefined> {
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, commandTimeout: 1000 });
+  const r = probe(port);
   try {
     await r.connect();
     const [role] = (await r.call('ROLE')) as [string];
