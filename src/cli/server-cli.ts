@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../accounts/users-file.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../transport/udp.js';
 import { metricsAddress } from './metrics-option.js';
+import { clusterLink, peerLinks } from './cluster-link.js';
 import { MetricsBindError, MetricsOption, StderrLog } from './ops.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';
 import { hangupEnds, onHangup } from './early-hup.js';
@@ -228,6 +229,14 @@ const program = new Command('chat-server')
       .default(DEFAULT_LEASE_MS)
       .argParser(wholeNumber('--redis-lease', 1000, 600_000)),
   )
+  .addOption(
+    new Option(
+      '--cluster-link <host:port>',
+      "with --redis: listen on HOST:PORT for direct links from the other servers, which carry direct messages without a round through Redis; the default is --host and any free port (off by default with rediss://: the links are not encrypted); 'off' for none",
+    )
+      .env('CHAT_CLUSTER_LINK')
+      .argParser(clusterLink),
+  )
   // Operations (docs/operations.md): metrics and the log format.
   .addOption(
     new Option(
@@ -355,6 +364,7 @@ interface ServeOptions {
   tlsKey?: string;
   redis?: string;
   redisLease: number;
+  clusterLink?: BoundAddress | 'off';
   quiet?: boolean;
   metrics?: BoundAddress;
   logFormat: 'text' | 'json';
@@ -375,6 +385,7 @@ async function serve(): Promise<void> {
     idleTimeout,
     redis,
     redisLease,
+    clusterLink: link,
     udpPort,
     ircPort,
     ircTlsPort,
@@ -408,6 +419,7 @@ async function serve(): Promise<void> {
   if (redis === undefined && program.getOptionValueSource('redisLease') !== 'default') {
     usageError('chat-server', '--redis-lease only applies to several servers: add --redis URL.');
   }
+  if (redis === undefined && link !== undefined) usageError('chat-server', '--cluster-link only applies to several servers: add --redis URL.');
   if (db !== undefined && redis !== undefined) {
     usageError('chat-server', '--db and --redis do not go together: with --redis, history, kept messages and bans live in Redis.');
   }
@@ -448,7 +460,7 @@ async function serve(): Promise<void> {
       historyMemory,
       users,
       tls,
-      redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease },
+      redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease, peers: peerLinks(link, redis, limits.host) },
       // --quiet keeps errors: they are the operator's to fix.
       onEvent: metrics.onEvent((e) => {
         if (!quiet || e.type === 'error') stderr.event(e);

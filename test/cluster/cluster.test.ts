@@ -18,6 +18,7 @@ import { regainTests } from './regain-tests.js';
 import { stallTests } from './stall-tests.js';
 import { clusterDeviceTests } from './devices-tests.js';
 import { clusterWebTests } from './web-tests.js';
+import { peerTests } from './peer-tests.js';
 
 /** Two servers: alice and carol on the first, bob on the second, each seen by the others. */
 async function threeUsers(t: TestContext, leaseMs = 1000) {
@@ -41,6 +42,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
   describe('history, kept messages and moderation across servers', clusterRememberTests);
   describe('one account on devices on several servers', clusterDeviceTests);
   describe('the web port in a cluster', clusterWebTests);
+  describe('direct links between servers', peerTests);
 
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);

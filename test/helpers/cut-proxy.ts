@@ -4,7 +4,8 @@ import type { TestContext } from 'node:test';
 /**
  * A TCP relay between a client and a real server, to lose a connection the way a network
  * does while the server (and what it remembers) carries on. `cut()` drops every relayed
- * connection and holds new ones (accepted, not relayed) until `restore()`.
+ * connection and holds new ones (accepted, not relayed) until `restore()`. `stall()` keeps
+ * the connections and relays nothing either way until `unstall()`: a slow network.
  */
 export class CutProxy {
   readonly port: number;
@@ -60,6 +61,21 @@ export class CutProxy {
     for (const [a, b] of this.#pairs) {
       a.destroy();
       b?.destroy();
+    }
+  }
+
+  stall(): void {
+    for (const [a, b] of this.#pairs) {
+      a.unpipe();
+      b?.unpipe();
+    }
+  }
+
+  unstall(): void {
+    for (const [a, b] of this.#pairs) {
+      if (b === undefined) continue;
+      a.pipe(b);
+      b.pipe(a);
     }
   }
 

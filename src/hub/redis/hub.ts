@@ -21,6 +21,7 @@ import type {
 import type { RoomState } from '../../protocol/room-state.js';
 import { connections, Link } from './link.js';
 import { Outbox } from './outbox.js';
+import { type PeerOptions, Peers } from './peers.js';
 import { Reader } from './reader.js';
 import { Recovery } from './recovery.js';
 import { Registry } from './registry.js';
@@ -58,9 +59,11 @@ export class RedisHub implements Hub {
   readonly #recovery: Recovery;
   readonly #registry: Registry;
   #starting: Promise<void> | undefined;
+  readonly #peerOptions: PeerOptions | undefined;
 
   constructor(options: RedisHubOptions) {
     const s = new HubState(options, connections);
+    this.#peerOptions = options.peers;
     this.#s = s;
     this.id = s.id;
     this.url = s.url;
@@ -103,6 +106,12 @@ export class RedisHub implements Hub {
     this.#link.lastError = '';
     this.#recovery.renewEvery();
     this.#reader.start();
+    const peers = this.#peerOptions;
+    if (peers !== undefined) {
+      const links = new Peers(this.#s, peers, (entry) => this.#reader.fromPeer(entry));
+      await links.start();
+      this.#s.peers = links;
+    }
   }
 
   get size(): number {
@@ -199,6 +208,7 @@ export class RedisHub implements Hub {
     s.closed = true;
     this.#recovery.stopRenewing();
     this.#outbox.flush();
+    await this.#s.peers?.close();
     this.#link.wakeReader();
     await this.#recovery.syncing;
     if (s.up) await this.#recovery.leave();

@@ -119,10 +119,17 @@ export class Outbox {
     if (servers !== undefined) {
       // Every user's server is known: the entry goes in as it is, with no lookup.
       const entry = entryOf(s.id, keys.keys(), servers, frames);
+      // For one other server, with nothing of ours on its way into the stream (whose id the
+      // batch must wait behind there): by the direct link, when one is up (peers.ts).
+      const to = this.#sending === 0 ? oneServer(servers) : undefined;
+      const delivered = (): void => {
+        for (const { done } of batch) done?.('delivered');
+      };
+      if (to !== undefined && s.peers?.send(to, entry, s.lastAdded || '-', delivered, () => this.#lost(batch))) return;
       const added = s.cmd.xadd(s.stream, 'MINID', '~', s.minId(), '*', FIELD, entry);
       return this.#send(batch, added, (id) => {
         this.#added(id ?? '-');
-        for (const { done } of batch) done?.('delivered');
+        delivered();
       });
     }
     const args = [s.prefix, s.id, s.minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
@@ -184,4 +191,12 @@ export class Outbox {
       this.#s.events?.undelivered?.(from, to);
     }
   }
+}
+
+/** The one server SERVERS (Holders.serversOf) name, if they name one; undefined for several, or for devices on several. */
+function oneServer(servers: readonly string[]): string | undefined {
+  const first = servers[0];
+  if (first === undefined || first.includes(',')) return undefined;
+  for (const server of servers) if (server !== first) return undefined;
+  return first;
 }

@@ -107,10 +107,23 @@ export class Reader {
           }
         }
       }
+      s.peers?.readTo(s.lastId);
       // Busy (the last read found entries): the next waits a millisecond, and so takes many
       // at once rather than one read per entry. Idle, a read waits in Redis, and an entry
       // added is delivered at once.
       if (entries.length > 0) await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
+    }
+  }
+
+  /** An entry another server sent by its direct link (peers.ts): delivered as one read from the stream. */
+  fromPeer(entry: Buffer): void {
+    const s = this.#s;
+    for (const message of decodeEntry(entry, s.id) ?? []) {
+      try {
+        this.#receive(message, s.lastId);
+      } catch (err) {
+        s.events?.log(`could not deliver a message from a direct link: ${(err as Error).message}`, 'error');
+      }
     }
   }
 

@@ -1,3 +1,4 @@
+import type { PeerOptions, Peers } from './peers.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from '../../redis/ioredis.js';
@@ -29,6 +30,8 @@ export interface RedisHubOptions {
    * server without accounts a stranger could take an account's name and get its messages.
    */
   accounts?: boolean;
+  /** Direct links to the other servers (peers.ts); none without. */
+  peers?: PeerOptions | undefined;
 }
 
 export const DEFAULT_LEASE_MS = 5000;
@@ -128,6 +131,8 @@ export class HubState {
   readonly holders: Holders;
   /** The reader's last read took all it could: it is behind the stream (see Holders.lagging). */
   behind = false;
+  /** The direct links to other servers, once started (peers.ts). */
+  peers: Peers | undefined;
   /** Why this server dropped its connections itself (the primary moved: link.ts), for the outage's log line (Link.down). */
   dropReason: string | undefined;
 
