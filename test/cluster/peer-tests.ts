@@ -7,7 +7,7 @@ import { runServer } from '../helpers/cli.js';
 import { CutProxy } from '../helpers/cut-proxy.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { frame, frameHead } from '../../src/hub/redis/peer-frames.js';
-import { HANDSHAKE_MS } from '../../src/hub/redis/peers.js';
+import { HANDSHAKE_MS, HANDSHAKES_MAX } from '../../src/hub/redis/peers.js';
 import type { TestRedis } from '../helpers/redis.js';
 
 /** alice on the first server, bob and dave on the second; alice's direct link to the second is up. */
@@ -134,8 +134,22 @@ export function peerTests(): void {
       (await linesUntilSynced(bob)).filter((l) => l.includes('forged')),
       [],
     );
+    // Strangers that hold their connections open: past HANDSHAKES_MAX waiting, the next is
+    // closed at once, without a challenge, and the links already proven carry on.
+    const idle: net.Socket[] = [];
+    t.after(() => idle.forEach((s) => s.destroy()));
+    for (const port of ports) {
+      for (let i = 0; i < HANDSHAKES_MAX; i++) {
+        const s = net.connect(port, '127.0.0.1');
+        idle.push(s);
+        await new Promise((resolve) => s.once('data', resolve));
+      }
+      assert.equal((await closed(net.connect(port, '127.0.0.1'))).length, 0);
+    }
     alice.send('@bob:still here');
     assert.equal(await bob.lines.until(/^\*alice\* still/), '*alice* still here');
+    bob.send('@alice:and you');
+    assert.equal(await alice.lines.until(/^\*bob\* and/), '*bob* and you');
   });
 
   test('a connection that sends its proof a byte at a time past the handshake timer is closed', async (t) => {

@@ -41,6 +41,8 @@ const SENDQ_BYTES = 4 * 1024 * 1024;
 const FRAME_MAX = 2 * 1024 * 1024;
 /** Before the proof: the proof's frame and no more. */
 const HELLO_MAX = 512;
+/** Connections still to prove themselves at once: past it a new one is closed, so that strangers cannot use up the process's files. */
+export const HANDSHAKES_MAX = 32;
 /** Batches received and held for order (bytes) past which the link is closed. */
 const HELD_MAX = 16 * 1024 * 1024;
 
@@ -82,6 +84,7 @@ export class Peers {
   readonly #deliver: (entry: Buffer) => void;
   readonly #out = new Map<string, Out>();
   readonly #in = new Set<In>();
+  #handshakes = 0;
   #server: Server | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #address = '';
@@ -254,6 +257,16 @@ export class Peers {
 
   /** Another server connects: it proves itself, then sends batches. */
   #accept(socket: Socket): void {
+    if (this.#handshakes >= HANDSHAKES_MAX) {
+      socket.destroy();
+      return;
+    }
+    this.#handshakes++;
+    let handshaking = true;
+    const done = (): void => {
+      if (handshaking) this.#handshakes--;
+      handshaking = false;
+    };
     socket.setNoDelay(true);
     const link: In = { socket, held: new InOrder(HOLD_MS), timer: undefined };
     const nonce = randomBytes(16).toString('hex');
@@ -263,6 +276,7 @@ export class Peers {
     const hello = setTimeout(() => socket.destroy(), HANDSHAKE_MS);
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      done();
       clearTimeout(hello);
       if (link.timer) clearTimeout(link.timer);
       this.#in.delete(link);
@@ -285,6 +299,7 @@ export class Peers {
           .then((secret) => {
             if (secret === undefined || !id || !equal(given, proof(secret, nonce, id))) return socket.destroy();
             proven = true;
+            done();
             clearTimeout(hello);
             frames.max = FRAME_MAX;
             this.#in.add(link);
