@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from '../server/options.js';
 import { UsersFileError } from '../accounts/users-file.js';
 import { DEFAULT_UDP_HELLO_RATE, DEFAULT_UDP_IDLE_MS, UdpBindError } from '../transport/udp.js';
 import { metricsAddress } from './metrics-option.js';
-import { clusterLink, peerLinks } from './cluster-link.js';
+import { clusterAddress, clusterLink, peerLinks } from './cluster-link.js';
 import { MetricsBindError, MetricsOption, StderrLog } from './ops.js';
 import { runPasswd, type PasswdOptions } from './passwd.js';
 import { hangupEnds, onHangup } from './early-hup.js';
@@ -237,6 +237,14 @@ const program = new Command('chat-server')
       .env('CHAT_CLUSTER_LINK')
       .argParser(clusterLink),
   )
+  .addOption(
+    new Option(
+      '--cluster-address <host:port>',
+      "with --redis: the address the other servers reach this one's direct links at, when it is not the one they listen on (NAT, a container's published port)",
+    )
+      .env('CHAT_CLUSTER_ADDRESS')
+      .argParser(clusterAddress),
+  )
   // Operations (docs/operations.md): metrics and the log format.
   .addOption(
     new Option(
@@ -365,6 +373,7 @@ interface ServeOptions {
   redis?: string;
   redisLease: number;
   clusterLink?: BoundAddress | 'off';
+  clusterAddress?: BoundAddress;
   quiet?: boolean;
   metrics?: BoundAddress;
   logFormat: 'text' | 'json';
@@ -386,6 +395,7 @@ async function serve(): Promise<void> {
     redis,
     redisLease,
     clusterLink: link,
+    clusterAddress: linkAddress,
     udpPort,
     ircPort,
     ircTlsPort,
@@ -419,7 +429,11 @@ async function serve(): Promise<void> {
   if (redis === undefined && program.getOptionValueSource('redisLease') !== 'default') {
     usageError('chat-server', '--redis-lease only applies to several servers: add --redis URL.');
   }
-  if (redis === undefined && link !== undefined) usageError('chat-server', '--cluster-link only applies to several servers: add --redis URL.');
+  if (redis === undefined && (link !== undefined || linkAddress !== undefined)) {
+    usageError('chat-server', '--cluster-link and --cluster-address only apply to several servers: add --redis URL.');
+  }
+  if (link === 'off' && linkAddress !== undefined)
+    usageError('chat-server', '--cluster-address is where the links are reached: drop it, or --cluster-link off.');
   if (db !== undefined && redis !== undefined) {
     usageError('chat-server', '--db and --redis do not go together: with --redis, history, kept messages and bans live in Redis.');
   }
@@ -460,7 +474,7 @@ async function serve(): Promise<void> {
       historyMemory,
       users,
       tls,
-      redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease, peers: peerLinks(link, redis, limits.host) },
+      redis: redis === undefined ? undefined : { url: redis, leaseMs: redisLease, peers: peerLinks(link, redis, limits.host, linkAddress) },
       // --quiet keeps errors: they are the operator's to fix.
       onEvent: metrics.onEvent((e) => {
         if (!quiet || e.type === 'error') stderr.event(e);

@@ -6,9 +6,10 @@ import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { runServer } from '../helpers/cli.js';
 import { CutProxy } from '../helpers/cut-proxy.js';
 import { WireClient } from '../helpers/wire-client.js';
-import { frame, frameHead } from '../../src/hub/redis/peer-frames.js';
-import { HANDSHAKE_MS, HANDSHAKES_MAX } from '../../src/hub/redis/peers.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { frame, FrameReader, frameHead } from '../../src/hub/redis/peer-frames.js';
+import { encodeEntry, userHeader } from '../../src/hub/redis/cluster-message.js';
+import { HANDSHAKE_MS, HANDSHAKES_MAX, HANDSHAKES_PER_ADDRESS } from '../../src/hub/redis/peers.js';
+import { freePort, type TestRedis } from '../helpers/redis.js';
 
 /** alice on the first server, bob and dave on the second; alice's direct link to the second is up. */
 async function linked(t: TestContext) {
@@ -38,16 +39,24 @@ async function streamText(redis: TestRedis): Promise<string> {
   }
 }
 
-/** The address of the direct links of the server other than SELF's. */
-async function linkPort(redis: TestRedis): Promise<number[]> {
+/** Each server's id and the port of its direct links, from Redis. */
+async function linkPorts(redis: TestRedis): Promise<{ id: string; port: number }[]> {
   const client = new Redis(redis.url);
   try {
     const keys = await client.keys('chat:peer:*');
     const values = await Promise.all(keys.map((k) => client.get(k)));
-    return values.map((v) => Number(v?.split(' ')[1]));
+    return keys.map((k, i) => ({ id: k.slice('chat:peer:'.length), port: Number(values[i]?.split(' ')[1]) }));
   } finally {
     client.disconnect();
   }
+}
+
+/** A batch frame naming USER on server ID, from a message of FROM. */
+function forgedBatch(id: string, user: string, from: string, text: string): Buffer {
+  const body = `m ${from} ${text}`;
+  const entry = encodeEntry('someone', [[user, id]], [userHeader('@', user, Buffer.byteLength(body)), body]);
+  const line = '1 -\n';
+  return Buffer.concat([frameHead('B', line.length + entry.length), Buffer.from(line), entry]);
 }
 
 /** Resolves once SOCKET is closed by the other end, with what it said first. */
@@ -77,7 +86,114 @@ export function peerTests(): void {
     assert.equal(await alice.lines.until(/^\*bob\*/), '*bob* and back');
   });
 
-  test("a direct message by link never overtakes the one sent before it through the stream: it waits for the receiver's reader", async (t) => {
+  test('a connection to the link port that cannot prove it is in the chat is closed, and what it sent reaches nobody', async (t) => {
+    const { redis, alice, bob } = await linked(t);
+    const links = await linkPorts(redis);
+    assert.equal(links.length, 2);
+    for (const { id, port } of links) {
+      // Straight to a batch for bob, named on this very server, without the proof.
+      const early = net.connect(port, '127.0.0.1');
+      const earlyClosed = closed(early);
+      early.write(forgedBatch(id, 'bob', 'mallory', 'forged'));
+      // The challenge names the server: a connector checks it reached the one it meant.
+      assert.match((await earlyClosed).toString('latin1'), new RegExp(`^.{4}N[0-9a-f]{32} ${id}$`, 's'));
+      // A proof that does not hold.
+      const wrong = net.connect(port, '127.0.0.1');
+      const wrongClosed = closed(wrong);
+      wrong.write(frame('P', `someone ${'1'.repeat(32)} ${'0'.repeat(64)}`));
+      await wrongClosed;
+      // A length no frame may have: closed without waiting for the bytes.
+      const huge = net.connect(port, '127.0.0.1');
+      const hugeClosed = closed(huge);
+      huge.write(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+      await hugeClosed;
+    }
+    assert.deepEqual(
+      (await linesUntilSynced(bob)).filter((l) => l.includes('forged')),
+      [],
+    );
+    // Strangers that hold their connections open: past HANDSHAKES_PER_ADDRESS waiting from one
+    // address, or HANDSHAKES_MAX from all, the next is closed at once, without a challenge,
+    // and the links already proven carry on. (All of 127.0.0.0/8 is this machine.)
+    const idle: net.Socket[] = [];
+    t.after(() => {
+      for (const s of idle) s.destroy();
+    });
+    const from = (i: number) => `127.0.0.${2 + Math.floor(i / HANDSHAKES_PER_ADDRESS)}`;
+    for (const { port } of links) {
+      for (let i = 0; i < HANDSHAKES_MAX; i++) {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: from(i) });
+        idle.push(s);
+        await new Promise((resolve) => s.once('data', resolve));
+      }
+      // One more from an address with room: the cap of all.
+      assert.equal((await closed(net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.99' }))).length, 0);
+    }
+    for (const s of idle.splice(HANDSHAKES_PER_ADDRESS)) s.destroy();
+    // One more from the first address, now alone: its own cap.
+    assert.equal((await closed(net.connect({ port: links[0]!.port, host: '127.0.0.1', localAddress: from(0) }))).length, 0);
+    alice.send('@bob:still here');
+    assert.equal(await bob.lines.until(/^\*alice\* still/), '*alice* still here');
+    bob.send('@alice:and you');
+    assert.equal(await alice.lines.until(/^\*bob\* and/), '*bob* and you');
+  });
+
+  test('a stranger at the address of a server that is gone gets no link: neither its messages nor a proof to relay', async (t) => {
+    const { redis, servers } = await cluster(t, 1);
+    const [one] = servers as [Server];
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    const [own] = await linkPorts(redis);
+    const stolen: string[] = [];
+    // The stranger hands the server its own challenge under the dead server's id, relays the
+    // proof it gets back to the server's own link port (to be let in there), answers with a
+    // proof of its own making, and, let in, would send a forged message for alice.
+    const stranger = net.createServer((fromOne) => {
+      const toOne = net.connect(own!.port, '127.0.0.1');
+      const fromOneFrames = new FrameReader(1 << 21);
+      const toOneFrames = new FrameReader(1 << 21);
+      toOne.on('data', (chunk: Buffer) => {
+        const got = toOneFrames.push(chunk);
+        if (got === 'bad') return;
+        for (const f of got) {
+          if (f.type === 'N') fromOne.write(frame('N', `${f.payload.toString('latin1').split(' ')[0]} GONE`));
+          if (f.type === 'K') toOne.write(forgedBatch(own!.id, 'alice', 'bob', 'forged by a stranger'));
+        }
+      });
+      fromOne.on('data', (chunk: Buffer) => {
+        const got = fromOneFrames.push(chunk);
+        if (got === 'bad') return;
+        for (const f of got) {
+          if (f.type === 'P') {
+            toOne.write(frame('P', f.payload.toString('latin1')));
+            fromOne.write(frame('K', '0'.repeat(64)));
+          }
+          if (f.type === 'B') stolen.push(f.payload.toString('latin1'));
+        }
+      });
+      fromOne.on('error', () => undefined);
+      toOne.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
+    t.after(() => stranger.close());
+    // What Redis says of a server that died a moment ago, whose port another program took.
+    const client = new Redis(redis.url);
+    t.after(() => client.disconnect());
+    await client.hset('chat:names', 'mallory', 'GONE mallory');
+    await client.set('chat:peer:GONE', `127.0.0.1 ${(stranger.address() as net.AddressInfo).port}`);
+    alice.send('@mallory:learn');
+    await linesUntilSynced(alice);
+    alice.send('@mallory:asks for a link');
+    await one.stderr.until(/no direct link to server GONE \(its proof does not hold\)/);
+    alice.send('@mallory:a secret');
+    assert.deepEqual(
+      (await linesUntilSynced(alice)).filter((l) => l.includes('forged')),
+      [],
+    );
+    assert.deepEqual(stolen, []);
+    assert.match(await streamText(redis), /a secret/);
+  });
+
+  test('what goes by link and what goes through the stream keep their order both ways, within one read too', async (t) => {
     const { redis, servers } = await cluster(t, 1);
     const [one] = servers as [Server];
     // The second server reaches Redis through a relay that can stall; its links do not.
@@ -93,69 +209,123 @@ export function peerTests(): void {
     await one.stderr.until(/direct link to server \S+ up/);
     const carol = await WireClient.registered(t, two.port, 'carol');
     await alice.lines.until(/^\* carol joined$/);
-    // carol's server reads nothing from Redis now. The first message goes into the stream
-    // (her server is learnt from its answer: the pong comes after it), the second by link.
     relay.stall();
+    // carol's server reads nothing from Redis now. The first message goes into the stream
+    // (her server is learnt from its answer: the pong comes after it), the second by link,
+    // the third with a room message, into the stream again: the second waits for the first
+    // there, the third for the second to be handed over here. A room line first answers the
+    // read carol's server has waiting in Redis, so that its next brings both entries at once.
+    alice.send('a room line first');
+    await linesUntilSynced(alice);
     alice.send('@carol:one, through the stream');
     await linesUntilSynced(alice);
     alice.send('@carol:two, by link');
     await linesUntilSynced(alice);
+    alice.send('@carol:three, through the stream\nand a room line');
+    await linesUntilSynced(alice);
     relay.unstall();
-    assert.equal(await carol.lines.until(/^\*alice\*/), '*alice* one, through the stream');
-    assert.equal(await carol.lines.until(/^\*alice\*/), '*alice* two, by link');
+    for (const text of ['one, through the stream', 'two, by link', 'three, through the stream']) {
+      assert.equal(await carol.lines.until(/^\*alice\*/), `*alice* ${text}`);
+    }
     const text = await streamText(redis);
     assert.match(text, /one, through the stream/);
     assert.doesNotMatch(text, /two, by link/);
+    assert.match(text, /three, through the stream/);
   });
 
-  test('a connection to the link port that cannot prove it is in the chat is closed, and what it sent reaches nobody', async (t) => {
-    const { redis, alice, bob } = await linked(t);
-    const ports = await linkPort(redis);
-    assert.equal(ports.length, 2);
-    const forged = 'someone 1 bob x\n@ bob 15\nm mallory forged';
-    for (const port of ports) {
-      // Straight to a batch, without the proof.
-      const early = net.connect(port, '127.0.0.1');
-      const earlyClosed = closed(early);
-      early.write(Buffer.concat([frameHead('B', Buffer.byteLength(`1 -\n${forged}`)), Buffer.from(`1 -\n${forged}`)]));
-      assert.match((await earlyClosed).toString('latin1'), /^.{4}N[0-9a-f]{32}$/s);
-      // A proof that does not hold.
-      const wrong = net.connect(port, '127.0.0.1');
-      const wrongClosed = closed(wrong);
-      wrong.write(frame('P', `someone ${'0'.repeat(64)}`));
-      await wrongClosed;
-      // A length no frame may have: closed without waiting for the bytes.
-      const huge = net.connect(port, '127.0.0.1');
-      const hugeClosed = closed(huge);
-      huge.write(Buffer.from([0xff, 0xff, 0xff, 0xff]));
-      await hugeClosed;
-    }
+  test('a message through the stream waits for one sent before it by a link that is slow (--cluster-address through a relay)', async (t) => {
+    const { redis, servers } = await cluster(t, 1);
+    const [one] = servers as [Server];
+    // The second server's links are reached through a relay that can stall: a slow network.
+    const port = await freePort();
+    const relay = await CutProxy.start(t, port);
+    const two = await runServer(t, [
+      '--redis',
+      redis.url,
+      '--redis-lease',
+      '1000',
+      '--rate',
+      '0',
+      '--cluster-link',
+      `127.0.0.1:${port}`,
+      '--cluster-address',
+      `127.0.0.1:${relay.port}`,
+    ]);
+    const bob = await WireClient.registered(t, two.port, 'bob');
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    await bob.lines.until(/^\* alice joined$/);
+    alice.send('@bob:learn');
+    await bob.lines.until(/^\*alice\* learn/);
+    alice.send('@bob:link');
+    await bob.lines.until(/^\*alice\* link/);
+    await one.stderr.until(/direct link to server \S+ up/);
+    relay.stall();
+    alice.send('@bob:one, by link');
+    // Its own turn (in one with a room message, it would go into the stream with it).
+    await linesUntilSynced(alice);
+    // With a room message: into the stream, which must not overtake what the link carries.
+    alice.send('@bob:two, through the stream\nroom line');
+    // A second: the stream would have delivered them by then, were they not waiting (and
+    // well within ACK_MS, past which the link would be dropped).
+    assert.equal(await bob.lines.next(1000).catch(() => 'nothing'), 'nothing');
+    relay.unstall();
+    assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* one, by link');
+    assert.equal(await bob.lines.until(/^\*alice\*/), '*alice* two, through the stream');
+  });
+
+  test('a server cut off from Redis longer than a read takes holds what came by link until it has read what came before', async (t) => {
+    const { redis, servers } = await cluster(t, 1, 10_000);
+    const [one] = servers as [Server];
+    const relay = await CutProxy.start(t, Number(new URL(redis.url).port));
+    const two = await runServer(t, ['--redis', `redis://127.0.0.1:${relay.port}`, '--redis-lease', '10000', '--rate', '0']);
+    const bob = await WireClient.registered(t, two.port, 'bob');
+    const alice = await WireClient.registered(t, one.port, 'alice');
+    await bob.lines.until(/^\* alice joined$/);
+    alice.send('@bob:learn');
+    await bob.lines.until(/^\*alice\* learn/);
+    alice.send('@bob:link');
+    await bob.lines.until(/^\*alice\* link/);
+    await one.stderr.until(/direct link to server \S+ up/);
+    const carol = await WireClient.registered(t, two.port, 'carol');
+    await alice.lines.until(/^\* carol joined$/);
+    relay.cut();
+    alice.send('@carol:one, through the stream');
+    await linesUntilSynced(alice);
+    alice.send('@carol:two, by link');
+    await linesUntilSynced(alice);
+    // Cut off until its reader gives up on Redis: what it holds waits for it all the same.
+    await two.stderr.until(/lost Redis/);
+    relay.restore();
+    // The link batch was acknowledged on receipt: nobody is told a loss, and it comes second.
+    assert.equal(await carol.lines.until(/^\*alice\*/), '*alice* one, through the stream');
+    assert.equal(await carol.lines.until(/^\*alice\*/), '*alice* two, by link');
     assert.deepEqual(
-      (await linesUntilSynced(bob)).filter((l) => l.includes('forged')),
+      (await linesUntilSynced(alice)).filter((l) => l.startsWith('!')),
       [],
     );
-    // Strangers that hold their connections open: past HANDSHAKES_MAX waiting, the next is
-    // closed at once, without a challenge, and the links already proven carry on.
-    const idle: net.Socket[] = [];
-    t.after(() => idle.forEach((s) => s.destroy()));
-    for (const port of ports) {
-      for (let i = 0; i < HANDSHAKES_MAX; i++) {
-        const s = net.connect(port, '127.0.0.1');
-        idle.push(s);
-        await new Promise((resolve) => s.once('data', resolve));
-      }
-      assert.equal((await closed(net.connect(port, '127.0.0.1'))).length, 0);
-    }
-    alice.send('@bob:still here');
-    assert.equal(await bob.lines.until(/^\*alice\* still/), '*alice* still here');
-    bob.send('@alice:and you');
-    assert.equal(await alice.lines.until(/^\*bob\* and/), '*bob* and you');
+  });
+
+  test('a server stopping closes the connections still to prove themselves, and leaves the chat at once', async (t) => {
+    const { redis, servers } = await cluster(t, 1);
+    const [one] = servers as [Server];
+    await WireClient.registered(t, one.port, 'zed');
+    const [own] = await linkPorts(redis);
+    const waiting = net.connect(own!.port, '127.0.0.1');
+    const waitingClosed = closed(waiting);
+    await new Promise((resolve) => waiting.once('data', resolve));
+    one.proc.kill('SIGTERM');
+    assert.equal(await one.exit, 0);
+    await waitingClosed;
+    const client = new Redis(redis.url);
+    t.after(() => client.disconnect());
+    assert.deepEqual(await client.smembers('chat:servers'), []);
+    assert.equal(await client.hget('chat:names', 'zed'), null);
   });
 
   test('a connection that sends its proof a byte at a time past the handshake timer is closed', async (t) => {
     const { redis } = await linked(t);
-    const [port] = await linkPort(redis);
-    const slow = net.connect(port!, '127.0.0.1');
+    const [own] = await linkPorts(redis);
+    const slow = net.connect(own!.port, '127.0.0.1');
     const slowClosed = closed(slow);
     const bytes = frame('P', `someone ${'0'.repeat(64)}`);
     let sent = 0;

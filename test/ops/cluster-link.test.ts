@@ -16,4 +16,9 @@ test('direct links by default on the server host, any port; none with a Redis ov
   assert.equal(peerLinks(undefined, 'REDISS://10.0.0.9:6380', '10.0.0.5'), undefined);
   assert.deepEqual(peerLinks({ host: '10.0.0.5', port: 7000 }, 'rediss://10.0.0.9:6380', '127.0.0.1'), { host: '10.0.0.5', port: 7000 });
   assert.equal(peerLinks('off', 'redis://10.0.0.9:6379', '10.0.0.5'), undefined);
+  // Where the others reach them, behind NAT: given with the links, and asking for them with rediss://.
+  const nat = { host: '203.0.113.5', port: 7000 };
+  assert.deepEqual(peerLinks(undefined, 'redis://10.0.0.9:6379', '10.0.0.5', nat), { host: '10.0.0.5', port: 0, address: nat });
+  assert.deepEqual(peerLinks({ host: '0.0.0.0', port: 7000 }, 'redis://r', '127.0.0.1', nat), { host: '0.0.0.0', port: 7000, address: nat });
+  assert.deepEqual(peerLinks(undefined, 'rediss://10.0.0.9:6380', '10.0.0.5', nat), { host: '10.0.0.5', port: 0, address: nat });
 });

@@ -97,8 +97,30 @@ export class RedisHub implements Hub {
     try {
       await this.#link.open();
       await this.#reader.fromEnd();
+    } catch (err) {
+      throw this.#link.refused(err);
+    }
+    // Listening for links before joining: a server that cannot is not in the chat at all.
+    const peers =
+      this.#peerOptions === undefined
+        ? undefined
+        : new Peers(this.#s, this.#peerOptions, {
+            deliver: (entry) => this.#reader.fromPeer(entry),
+            acked: (batch) => this.#outbox.linkAcked(batch),
+            lost: (batches) => this.#outbox.linkLost(batches),
+          });
+    try {
+      await peers?.start();
+    } catch (err) {
+      this.#link.refused(err);
+      throw err;
+    }
+    this.#s.peers = peers;
+    try {
       await this.#recovery.join();
     } catch (err) {
+      await peers?.close();
+      this.#s.peers = undefined;
       throw this.#link.refused(err);
     }
     this.#s.started = true;
@@ -106,12 +128,6 @@ export class RedisHub implements Hub {
     this.#link.lastError = '';
     this.#recovery.renewEvery();
     this.#reader.start();
-    const peers = this.#peerOptions;
-    if (peers !== undefined) {
-      const links = new Peers(this.#s, peers, (entry) => this.#reader.fromPeer(entry));
-      await links.start();
-      this.#s.peers = links;
-    }
   }
 
   get size(): number {

@@ -19,6 +19,13 @@ interface Queued {
   to: string;
 }
 
+/** A batch taken from the outbox (Outbox.#take): its messages, frames, and users' keys. */
+interface Taken {
+  batch: Queued[];
+  frames: (Buffer | string)[];
+  keys: Map<string, number>;
+}
+
 /** What this server adds to the stream: the room and direct messages of each turn, as one entry (BATCH). */
 export class Outbox {
   readonly #s: HubState;
@@ -33,6 +40,11 @@ export class Outbox {
   #frames: (Buffer | string)[] = [];
   #keys = new Map<string, number>();
   #batchBytes = 0;
+  /**
+   * Batches full already that wait, in order, for what went by link to be handed over before
+   * they go into the stream (flush).
+   */
+  #sealed: Taken[] = [];
   /** Batches sent and not answered yet: while one is, the next grows (see #add). */
   #sending = 0;
 
@@ -104,34 +116,49 @@ export class Outbox {
   /** Sends the room messages waiting (publish): before anything else that adds to the stream, to keep their order. */
   flush(): void {
     const s = this.#s;
-    const batch = this.#batch;
-    if (batch.length === 0) return;
-    const frames = this.#frames;
-    const keys = this.#keys;
-    this.#batch = [];
-    this.#frames = [];
-    this.#keys = new Map();
-    this.#batchBytes = 0;
-    if (!s.up) return this.#lost(batch);
+    if (this.#batch.length === 0 && this.#sealed.length === 0) return;
+    if (!s.up) {
+      return this.#lost(...this.#sealed.splice(0).map(({ batch }) => batch), this.#take().batch);
+    }
+    // For one other server, with nothing of ours on its way into the stream (whose id the
+    // batch must wait behind there): by the direct link, when one is up (peers.ts).
+    const servers = this.#sealed.length === 0 && this.#sending === 0 ? this.#serversOf(this.#batch, this.#keys) : undefined;
+    const to = servers === undefined ? undefined : oneServer(servers);
+    if (to !== undefined && s.peers?.ready(to)) {
+      const { batch, frames, keys } = this.#take();
+      const entry = entryOf(s.id, keys.keys(), servers!, frames);
+      return s.peers.send(to, entry, s.lastAdded || '-', batch);
+    }
+    // Into the stream, not before what went by link is handed over: it would overtake it.
+    // Meanwhile nothing more goes by link, and a batch full already waits as it is.
+    if (s.peers !== undefined && s.peers.pending > 0) {
+      if (this.#batchBytes >= BATCH_MAX_BYTES || this.#batch.length >= BATCH_MAX_MESSAGES) this.#sealed.push(this.#take());
+      return s.peers.whenSettled(() => this.flush());
+    }
+    for (const sealed of this.#sealed.splice(0)) this.#toStream(sealed);
+    if (this.#batch.length > 0) this.#toStream(this.#take());
+  }
+
+  /** The servers of every user BATCH names when all are known; undefined with a room message, or one not known. */
+  #serversOf(batch: readonly Queued[], keys: Map<string, number>): string[] | undefined {
     // A room message makes the entry one for every server, whoever else it names.
-    const forAll = batch.some(({ key }) => key < 0);
-    const servers = forAll ? undefined : s.holders.serversOf(keys.keys());
+    return batch.some(({ key }) => key < 0) ? undefined : this.#s.holders.serversOf(keys.keys());
+  }
+
+  /** A batch taken into the stream: as it is when every user's server is known, else through the lookup script. */
+  #toStream({ batch, frames, keys }: Taken): void {
+    const s = this.#s;
+    const servers = this.#serversOf(batch, keys);
     if (servers !== undefined) {
       // Every user's server is known: the entry goes in as it is, with no lookup.
       const entry = entryOf(s.id, keys.keys(), servers, frames);
-      // For one other server, with nothing of ours on its way into the stream (whose id the
-      // batch must wait behind there): by the direct link, when one is up (peers.ts).
-      const to = this.#sending === 0 ? oneServer(servers) : undefined;
-      const delivered = (): void => {
-        for (const { done } of batch) done?.('delivered');
-      };
-      if (to !== undefined && s.peers?.send(to, entry, s.lastAdded || '-', delivered, () => this.#lost(batch))) return;
       const added = s.cmd.xadd(s.stream, 'MINID', '~', s.minId(), '*', FIELD, entry);
       return this.#send(batch, added, (id) => {
         this.#added(id ?? '-');
-        delivered();
+        delivered(batch);
       });
     }
+    const forAll = batch.some(({ key }) => key < 0);
     const args = [s.prefix, s.id, s.minId(), joinFrames(frames), String(batch.length), forAll ? '1' : '0', ...keys.keys()];
     const generation = s.holders.generation;
     this.#send(batch, s.lua.chatBatch(...args), (answer) => {
@@ -152,6 +179,16 @@ export class Outbox {
       }
       for (const { key, done } of batch) done?.(key < 0 || (held[key] ?? '-') !== '-' ? 'delivered' : 'no such user');
     });
+  }
+
+  /** The batch of this turn, taken: the next starts empty. */
+  #take(): Taken {
+    const taken = { batch: this.#batch, frames: this.#frames, keys: this.#keys };
+    this.#batch = [];
+    this.#frames = [];
+    this.#keys = new Map();
+    this.#batchBytes = 0;
+    return taken;
   }
 
   /**
@@ -175,14 +212,24 @@ export class Outbox {
     if (s.behind) s.holders.lagging(entryId, s.lastId, s.keepMs);
   }
 
+  /** What a direct link confirmed (peers.ts): its messages are answered. */
+  linkAcked(batch: unknown): void {
+    delivered(batch as Queued[]);
+  }
+
+  /** What a link that broke had not confirmed, as one loss: each sender told once for each addressee. */
+  linkLost(batches: unknown[]): void {
+    this.#lost(...(batches as Queued[][]));
+  }
+
   /**
    * A batch that did not reach Redis: its answers are `unavailable`, and the senders of
    * messages already answered (holders.ts) are told, once for each addressee: the message may
    * not have arrived (Redis may have added it before the connection was lost).
    */
-  #lost(batch: Queued[]): void {
+  #lost(...batches: Queued[][]): void {
     const told = new Map<Member, Set<string>>();
-    for (const { done, from, to } of batch) {
+    for (const { done, from, to } of batches.flat()) {
       done?.('unavailable');
       if (from === undefined) continue;
       const names = told.get(from) ?? new Set<string>();
@@ -191,6 +238,11 @@ export class Outbox {
       this.#s.events?.undelivered?.(from, to);
     }
   }
+}
+
+/** Answers every message of BATCH that waits for one: delivered. */
+function delivered(batch: readonly Queued[]): void {
+  for (const { done } of batch) done?.('delivered');
 }
 
 /** The one server SERVERS (Holders.serversOf) name, if they name one; undefined for several, or for devices on several. */

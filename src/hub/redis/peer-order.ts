@@ -2,28 +2,27 @@ import { compareIds } from './holders.js';
 
 /** A batch received by a direct link (peers.ts), not handed over yet. */
 interface Held {
-  seq: number;
   after: string;
   entry: Buffer;
-  at: number;
+  size: number;
 }
 
 /**
  * The order of what a direct link brings (peers.ts): a batch goes once the stream's reader
  * has read the entry its sender had added before it (AFTER; '-' for none), so that it never
- * overtakes what was sent before it through the stream; or once it has waited HOLD ms, that
- * entry being lost (a failover) or the reader stopped. Batches go in the order they came: one
- * waiting holds back those behind it.
+ * overtakes what was sent before it through the stream. Batches go in the order they came:
+ * one waiting holds back those behind it. An entry lost in a failover holds nothing back for
+ * long: the next entry read has a higher id (a canary comes every third of the lease).
+ * While the reader does not read, they wait.
  */
 export class InOrder {
   #held: Held[] = [];
   #bytes = 0;
 
-  constructor(private readonly holdMs: number) {}
-
-  add(seq: number, after: string, entry: Buffer, now: number): void {
-    this.#held.push({ seq, after, entry, at: now });
-    this.#bytes += entry.length;
+  /** Holds ENTRY, counted as SIZE bytes (the whole frame it is a view of; its own size by default). */
+  add(after: string, entry: Buffer, size = entry.length): void {
+    this.#held.push({ after, entry, size });
+    this.#bytes += size;
   }
 
   /** Bytes held. */
@@ -35,18 +34,16 @@ export class InOrder {
     return this.#held.length > 0;
   }
 
-  /** The batches that may go now that the reader has read up to READ, in order, and the last one's number (-1: none). */
-  release(read: string, now: number): { entries: Buffer[]; last: number } {
+  /** The batches that may go now that the reader has read up to READ, in order. */
+  release(read: string): Buffer[] {
     const entries: Buffer[] = [];
-    let last = -1;
     while (this.#held.length > 0) {
       const next = this.#held[0]!;
-      if (next.after !== '-' && compareIds(read, next.after) < 0 && now - next.at < this.holdMs) break;
+      if (next.after !== '-' && compareIds(read, next.after) < 0) break;
       this.#held.shift();
-      this.#bytes -= next.entry.length;
+      this.#bytes -= next.size;
       entries.push(next.entry);
-      last = next.seq;
     }
-    return { entries, last };
+    return entries;
   }
 }

@@ -76,6 +76,8 @@ export class Reader {
       const readTo = entries.at(-1)?.[0].toString('latin1');
       if (readTo !== undefined && compareIds(readTo, s.readMax) > 0) s.readMax = readTo;
       for (const [id, fields] of entries) {
+        // What came by link behind the entry just read goes before the next (peers.ts).
+        s.peers?.readTo(s.lastId);
         s.lastId = id.toString('latin1');
         // Another program's entry (not our one field) is skipped, as is one we cannot read whole.
         if (fields.length !== 2 || fields[0]!.length !== 1) continue;
