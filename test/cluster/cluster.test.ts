@@ -42,7 +42,7 @@ describe('several servers through Redis', { skip: redisSkip }, () => {
   describe('history, kept messages and moderation across servers', clusterRememberTests);
   describe('one account on devices on several servers', clusterDeviceTests);
   describe('the web port in a cluster', clusterWebTests);
-  describe('direct links between servers', peerTests);
+  describe('direct links between servers', { timeout: 300_000 }, peerTests);
 
   test('two servers: a direct message crosses, the room is seen once by everyone, a name is taken on both', async (t) => {
     const { one, two, alice, carol, bob } = await threeUsers(t);

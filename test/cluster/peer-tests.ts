@@ -6,9 +6,10 @@ import { cluster, linesUntilSynced, type Server } from '../helpers/cluster.js';
 import { runServer } from '../helpers/cli.js';
 import { CutProxy } from '../helpers/cut-proxy.js';
 import { WireClient } from '../helpers/wire-client.js';
+import { WAIT_MS } from '../helpers/lines.js';
 import { frame, FrameReader, frameHead } from '../../src/hub/redis/peer-frames.js';
 import { encodeEntry, userHeader } from '../../src/hub/redis/cluster-message.js';
-import { HANDSHAKE_MS, HANDSHAKES_MAX, HANDSHAKES_PER_ADDRESS } from '../../src/hub/redis/peers.js';
+import { HANDSHAKE_MS, HANDSHAKES_MAX, HANDSHAKES_PER_ADDRESS, proof } from '../../src/hub/redis/peers.js';
 import { freePort, type TestRedis } from '../helpers/redis.js';
 
 /** alice on the first server, bob and dave on the second; alice's direct link to the second is up. */
@@ -59,12 +60,21 @@ function forgedBatch(id: string, user: string, from: string, text: string): Buff
   return Buffer.concat([frameHead('B', line.length + entry.length), Buffer.from(line), entry]);
 }
 
-/** Resolves once SOCKET is closed by the other end, with what it said first. */
+/** Resolves once SOCKET is closed by the other end, with what it said first; fails if it is still open past the handshake timer and WAIT_MS. */
 function closed(socket: net.Socket): Promise<Buffer> {
   const got: Buffer[] = [];
   socket.on('data', (d: Buffer) => got.push(d));
   socket.on('error', () => undefined);
-  return new Promise((resolve) => socket.once('close', () => resolve(Buffer.concat(got))));
+  return new Promise((resolve, reject) => {
+    const late = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server kept the connection open; it sent ${JSON.stringify(Buffer.concat(got).toString('latin1'))}`));
+    }, HANDSHAKE_MS + WAIT_MS);
+    socket.once('close', () => {
+      clearTimeout(late);
+      resolve(Buffer.concat(got));
+    });
+  });
 }
 
 /** Direct links between servers (docs/cluster.md, "Direct links"). Run by cluster.test.ts. */
@@ -320,6 +330,43 @@ export function peerTests(): void {
     t.after(() => client.disconnect());
     assert.deepEqual(await client.smembers('chat:servers'), []);
     assert.equal(await client.hget('chat:names', 'zed'), null);
+  });
+
+  test('a server with the secret that sends an id longer than Redis makes: the link is closed, and the chat goes on', async (t) => {
+    const { redis, alice, bob } = await linked(t);
+    const client = new Redis(redis.url);
+    t.after(() => client.disconnect());
+    const secret = (await client.get('chat:peer-secret'))!;
+    /** A link to the server at PORT (id ID), proven as server ME. */
+    const proven = async ({ id, port }: { id: string; port: number }, me: string): Promise<net.Socket> => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      const frames = new FrameReader(1 << 21);
+      const mine = '2'.repeat(32);
+      await new Promise<void>((resolve, reject) => {
+        socket.on('data', function hello(chunk: Buffer) {
+          const got = frames.push(chunk);
+          if (got === 'bad') return reject(new Error('bad frame'));
+          for (const f of got) {
+            if (f.type === 'N') socket.write(frame('P', `${me} ${mine} ${proof(secret, 'P', f.payload.toString('latin1').split(' ')[0]!, me, id, mine)}`));
+            if (f.type === 'K') {
+              socket.off('data', hello);
+              resolve();
+            }
+          }
+        });
+      });
+      return socket;
+    };
+    const [two] = (await linkPorts(redis)) as [{ id: string; port: number }];
+    // An AFTER id longer than any Redis makes: closed, not compared again and again.
+    const long = await proven(two, 'someone');
+    const longClosed = closed(long);
+    const line = `1 ${'9'.repeat(21)}-0\n`;
+    long.write(Buffer.concat([frameHead('B', line.length), Buffer.from(line)]));
+    await longClosed;
+    alice.send('@bob:still here');
+    assert.equal(await bob.lines.until(/^\*alice\* still/), '*alice* still here');
   });
 
   test('a connection that sends its proof a byte at a time past the handshake timer is closed', async (t) => {

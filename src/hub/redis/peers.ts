@@ -483,7 +483,7 @@ export class Peers {
 }
 
 /** An HMAC under SECRET of what one side proves (`P` the connector, `K` the listener): its challenge's answer, for these two servers. */
-function proof(secret: string, side: 'P' | 'K', ...parts: string[]): string {
+export function proof(secret: string, side: 'P' | 'K', ...parts: string[]): string {
   return createHmac('sha256', secret)
     .update(`${side} ${parts.join(' ')}`)
     .digest('hex');
