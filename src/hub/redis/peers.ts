@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { type Frame, FrameReader, frame, frameHead } from './peer-frames.js';
 import { InOrder } from './peer-order.js';
-import type { HubState } from './state.js';
+import type { HubState, PeerLinks, PeerOptions } from './state.js';
+
+export type { PeerOptions } from './state.js';
 
 /**
  * Direct links between the servers of a cluster, for the batches of direct messages whose
@@ -58,14 +60,6 @@ const KEEPALIVE_MS = 10_000;
 /** How often a refusal of ours (the cap of waiting connections) is logged at most. */
 const LOG_EVERY_MS = 60_000;
 
-export interface PeerOptions {
-  /** Where to listen: the host, and 0 for any free port. */
-  host: string;
-  port: number;
-  /** Where the other servers reach it, when not there (NAT, a container's published port). */
-  address?: { host: string; port: number } | undefined;
-}
-
 interface Unacked {
   seq: number;
   at: number;
@@ -103,7 +97,7 @@ interface In {
   from: string;
 }
 
-export class Peers {
+export class Peers implements PeerLinks {
   readonly #s: HubState;
   readonly #options: PeerOptions;
   readonly #events: PeerEvents;

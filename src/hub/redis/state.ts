@@ -1,4 +1,3 @@
-import type { PeerOptions, Peers } from './peers.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from '../../redis/ioredis.js';
@@ -35,6 +34,28 @@ export interface RedisHubOptions {
 }
 
 export const DEFAULT_LEASE_MS = 5000;
+
+export interface PeerOptions {
+  /** Where to listen: the host, and 0 for any free port. */
+  host: string;
+  port: number;
+  /** Where the other servers reach it, when not there (NAT, a container's published port). */
+  address?: { host: string; port: number } | undefined;
+}
+
+/** The direct links to other servers (peers.ts), as the outbox and the reader use them. */
+export interface PeerLinks {
+  /** A batch for SERVER may go by link now (else one is made, and the stream carries it). */
+  ready(server: string): boolean;
+  /** ENTRY to SERVER, whose link is ready, after our stream entry AFTER; BATCH comes back acked or lost. */
+  send(server: string, entry: Buffer | string, after: string, batch: unknown): void;
+  /** Batches sent by link and not confirmed: what goes into the stream waits for them. */
+  readonly pending: number;
+  whenSettled(settled: () => void): void;
+  /** The reader has read the stream up to ID. */
+  readTo(id: string): void;
+  close(): Promise<void>;
+}
 
 /** What link.ts's connections() makes for a hub. */
 export interface Connections {
@@ -132,7 +153,7 @@ export class HubState {
   /** The reader's last read took all it could: it is behind the stream (see Holders.lagging). */
   behind = false;
   /** The direct links to other servers, once started (peers.ts). */
-  peers: Peers | undefined;
+  peers: PeerLinks | undefined;
   /** Why this server dropped its connections itself (the primary moved: link.ts), for the outage's log line (Link.down). */
   dropReason: string | undefined;
 
