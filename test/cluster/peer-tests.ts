@@ -12,21 +12,45 @@ import { encodeEntry, userHeader } from '../../src/hub/redis/cluster-message.js'
 import { HANDSHAKE_MS, HANDSHAKES_MAX, HANDSHAKES_PER_ADDRESS, proof } from '../../src/hub/redis/peers.js';
 import { freePort, type TestRedis } from '../helpers/redis.js';
 
-/** alice on the first server, bob and dave on the second; alice's direct link to the second is up. */
-async function linked(t: TestContext) {
-  const { redis, servers } = await cluster(t, 2);
-  const [one, two] = servers as [Server, Server];
+/**
+ * bob (and DAVE, if asked) on TWO, alice on ONE: alice's first message to bob learns his
+ * server through Redis, the next asks for a link to it, which is up once this resolves.
+ */
+async function linkUp(t: TestContext, one: Server, two: Server, dave = false) {
   const bob = await WireClient.registered(t, two.port, 'bob');
-  const dave = await WireClient.registered(t, two.port, 'dave');
+  const other = dave ? await WireClient.registered(t, two.port, 'dave') : undefined;
   const alice = await WireClient.registered(t, one.port, 'alice');
   await bob.lines.until(/^\* alice joined$/);
-  // The first message learns bob's server through Redis; the next asks for a link to it.
   alice.send('@bob:first, through the stream');
   await bob.lines.until(/^\*alice\* first/);
   alice.send('@bob:second');
   await bob.lines.until(/^\*alice\* second/);
   await one.stderr.until(/direct link to server \S+ up/);
-  return { redis, one, two, alice, bob, dave };
+  return { alice, bob, dave: other };
+}
+
+/** alice on the first server, bob and dave on the second; alice's direct link to the second is up. */
+async function linked(t: TestContext) {
+  const { redis, servers } = await cluster(t, 2);
+  const [one, two] = servers as [Server, Server];
+  const { alice, bob, dave } = await linkUp(t, one, two, true);
+  return { redis, one, two, alice, bob, dave: dave! };
+}
+
+/**
+ * As linked(), but the second server reaches Redis through a relay that can stall or cut
+ * (its links do not), with a lease of LEASE_MS; and carol, on the second server, who has
+ * not been written to yet.
+ */
+async function relayedToRedis(t: TestContext, leaseMs = 1000) {
+  const { redis, servers } = await cluster(t, 1, leaseMs);
+  const [one] = servers as [Server];
+  const relay = await CutProxy.start(t, Number(new URL(redis.url).port));
+  const two = await runServer(t, ['--redis', `redis://127.0.0.1:${relay.port}`, '--redis-lease', String(leaseMs), '--rate', '0']);
+  const { alice } = await linkUp(t, one, two);
+  const carol = await WireClient.registered(t, two.port, 'carol');
+  await alice.lines.until(/^\* carol joined$/);
+  return { redis, relay, two, alice, carol };
 }
 
 /** Every value of the chat's stream, as text. */
@@ -204,21 +228,7 @@ export function peerTests(): void {
   });
 
   test('what goes by link and what goes through the stream keep their order both ways, within one read too', async (t) => {
-    const { redis, servers } = await cluster(t, 1);
-    const [one] = servers as [Server];
-    // The second server reaches Redis through a relay that can stall; its links do not.
-    const relay = await CutProxy.start(t, Number(new URL(redis.url).port));
-    const two = await runServer(t, ['--redis', `redis://127.0.0.1:${relay.port}`, '--redis-lease', '1000', '--rate', '0']);
-    const bob = await WireClient.registered(t, two.port, 'bob');
-    const alice = await WireClient.registered(t, one.port, 'alice');
-    await bob.lines.until(/^\* alice joined$/);
-    alice.send('@bob:learn');
-    await bob.lines.until(/^\*alice\* learn/);
-    alice.send('@bob:link');
-    await bob.lines.until(/^\*alice\* link/);
-    await one.stderr.until(/direct link to server \S+ up/);
-    const carol = await WireClient.registered(t, two.port, 'carol');
-    await alice.lines.until(/^\* carol joined$/);
+    const { redis, relay, alice, carol } = await relayedToRedis(t);
     relay.stall();
     // carol's server reads nothing from Redis now. The first message goes into the stream
     // (her server is learnt from its answer: the pong comes after it), the second by link,
@@ -261,14 +271,7 @@ export function peerTests(): void {
       '--cluster-address',
       `127.0.0.1:${relay.port}`,
     ]);
-    const bob = await WireClient.registered(t, two.port, 'bob');
-    const alice = await WireClient.registered(t, one.port, 'alice');
-    await bob.lines.until(/^\* alice joined$/);
-    alice.send('@bob:learn');
-    await bob.lines.until(/^\*alice\* learn/);
-    alice.send('@bob:link');
-    await bob.lines.until(/^\*alice\* link/);
-    await one.stderr.until(/direct link to server \S+ up/);
+    const { alice, bob } = await linkUp(t, one, two);
     relay.stall();
     alice.send('@bob:one, by link');
     // Its own turn (in one with a room message, it would go into the stream with it).
@@ -284,20 +287,7 @@ export function peerTests(): void {
   });
 
   test('a server cut off from Redis longer than a read takes holds what came by link until it has read what came before', async (t) => {
-    const { redis, servers } = await cluster(t, 1, 10_000);
-    const [one] = servers as [Server];
-    const relay = await CutProxy.start(t, Number(new URL(redis.url).port));
-    const two = await runServer(t, ['--redis', `redis://127.0.0.1:${relay.port}`, '--redis-lease', '10000', '--rate', '0']);
-    const bob = await WireClient.registered(t, two.port, 'bob');
-    const alice = await WireClient.registered(t, one.port, 'alice');
-    await bob.lines.until(/^\* alice joined$/);
-    alice.send('@bob:learn');
-    await bob.lines.until(/^\*alice\* learn/);
-    alice.send('@bob:link');
-    await bob.lines.until(/^\*alice\* link/);
-    await one.stderr.until(/direct link to server \S+ up/);
-    const carol = await WireClient.registered(t, two.port, 'carol');
-    await alice.lines.until(/^\* carol joined$/);
+    const { relay, two, alice, carol } = await relayedToRedis(t, 10_000);
     relay.cut();
     alice.send('@carol:one, through the stream');
     await linesUntilSynced(alice);
