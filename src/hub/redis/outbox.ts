@@ -122,7 +122,8 @@ export class Outbox {
     }
     // For one other server, with nothing of ours on its way into the stream (whose id the
     // batch must wait behind there): by the direct link, when one is up (peers.ts).
-    const servers = this.#sealed.length === 0 && this.#sending === 0 ? this.#serversOf(this.#batch, this.#keys) : undefined;
+    const looked = this.#sealed.length === 0 && this.#sending === 0;
+    const servers = looked ? this.#serversOf(this.#batch, this.#keys) : undefined;
     const to = servers === undefined ? undefined : oneServer(servers);
     if (to !== undefined && s.peers?.ready(to)) {
       const { batch, frames, keys } = this.#take();
@@ -136,7 +137,8 @@ export class Outbox {
       return s.peers.whenSettled(() => this.flush());
     }
     for (const sealed of this.#sealed.splice(0)) this.#toStream(sealed);
-    if (this.#batch.length > 0) this.#toStream(this.#take());
+    // The servers looked up above are this batch's still: not looked up twice.
+    if (this.#batch.length > 0) this.#toStream(this.#take(), looked ? servers : undefined, looked);
   }
 
   /** The servers of every user BATCH names when all are known; undefined with a room message, or one not known. */
@@ -145,10 +147,10 @@ export class Outbox {
     return batch.some(({ key }) => key < 0) ? undefined : this.#s.holders.serversOf(keys.keys());
   }
 
-  /** A batch taken into the stream: as it is when every user's server is known, else through the lookup script. */
-  #toStream({ batch, frames, keys }: Taken): void {
+  /** A batch taken into the stream: as it is when every user's server is known (KNOWN, when LOOKED up already), else through the lookup script. */
+  #toStream({ batch, frames, keys }: Taken, known?: string[], looked = false): void {
     const s = this.#s;
-    const servers = this.#serversOf(batch, keys);
+    const servers = looked ? known : this.#serversOf(batch, keys);
     if (servers !== undefined) {
       // Every user's server is known: the entry goes in as it is, with no lookup.
       const entry = entryOf(s.id, keys.keys(), servers, frames);
